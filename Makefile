@@ -1,0 +1,85 @@
+# shapelab: `make` builds everything (float32 in build/, float64 in build/f64/),
+# `make test` runs both test suites and every lesson with --quick, `make demo` runs the lessons.
+# Both install what is missing first (see tools/install-deps.sh).
+
+CC      ?= cc
+CSTD    := -std=c11
+WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wno-format-truncation
+# (messages are cut to their buffers on purpose, so truncation warnings are off)
+OPT     ?= -O2 -g
+CFLAGS  += $(CSTD) $(WARN) $(OPT) -MMD -MP -D_POSIX_C_SOURCE=200809L
+LDLIBS  := -lm
+CHECK_CFLAGS := $(shell pkg-config --cflags check 2>/dev/null)
+CHECK_LIBS   := $(shell pkg-config --libs check 2>/dev/null)
+
+B   := build
+SRC := $(wildcard src/*.c)
+LESSON_SRC := $(wildcard lessons/[0-9]*.c)
+TEST_SRC   := $(wildcard tests/check_*.c)
+CLI_SRC    := $(wildcard cli/*.c)
+
+# The same sources compiled twice: float32 (build/) and float64 (build/f64/, -DSL_DOUBLE).
+define variant
+$(1)/obj/%.o: %.c
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$(CFLAGS) $(2) -Isrc -c $$< -o $$@
+
+$(1)/libshapelab.a: $$(SRC:%.c=$(1)/obj/%.o)
+	@rm -f $$@
+	$$(AR) rcs $$@ $$^
+
+$(1)/lessons/%: $(1)/obj/lessons/%.o $(1)/libshapelab.a
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$(CFLAGS) -o $$@ $$^ $$(LDLIBS)
+
+$(1)/shapelab: $$(CLI_SRC:%.c=$(1)/obj/%.o) $(1)/libshapelab.a
+	$$(CC) $$(CFLAGS) -o $$@ $$^ $$(LDLIBS)
+
+$(1)/obj/tests/%.o: tests/%.c
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$(CFLAGS) $(2) $$(CHECK_CFLAGS) -Isrc -DSL_FIXTURES='"tests/fixtures"' -c $$< -o $$@
+
+$(1)/tests/%: $(1)/obj/tests/%.o $(1)/obj/tests/testutil.o $(1)/libshapelab.a
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$(CFLAGS) -o $$@ $$^ $$(CHECK_LIBS) $$(LDLIBS)
+
+$(1)-all: $(1)/libshapelab.a $(1)/shapelab $(LESSON_SRC:lessons/%.c=$(1)/lessons/%) \
+          $(TEST_SRC:tests/%.c=$(1)/tests/%)
+endef
+
+$(eval $(call variant,$(B),))
+$(eval $(call variant,$(B)/f64,-DSL_DOUBLE))
+
+.PHONY: all deps test test-f32 test-f64 test-lessons demo asan clean format
+.SECONDARY:
+
+all: $(B)-all $(B)/f64-all
+
+deps:
+	@sh tools/install-deps.sh
+
+TESTS_F32 := $(TEST_SRC:tests/%.c=$(B)/tests/%)
+TESTS_F64 := $(TEST_SRC:tests/%.c=$(B)/f64/tests/%)
+
+test: deps
+	@$(MAKE) --no-print-directory all
+	@sh tools/run-tests.sh $(TESTS_F32) -- $(TESTS_F64) -- $(LESSON_SRC:lessons/%.c=$(B)/lessons/%)
+
+demo: deps
+	@$(MAKE) --no-print-directory $(B)-all
+	@sh tools/run-lessons.sh $(LESSON_SRC:lessons/%.c=$(B)/lessons/%)
+
+asan:
+	@$(MAKE) --no-print-directory B=build/asan OPT="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer" \
+	    LDLIBS="-lm -fsanitize=address,undefined" test-asan-run
+
+test-asan-run: $(B)-all $(B)/f64-all
+	@sh tools/run-tests.sh $(TESTS_F32) -- $(TESTS_F64) -- $(LESSON_SRC:lessons/%.c=$(B)/lessons/%)
+
+format:
+	clang-format -i src/*.[ch] tests/*.[ch] lessons/*.c cli/*.c
+
+clean:
+	rm -rf build
+
+-include $(shell find build -name '*.d' 2>/dev/null)

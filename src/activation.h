@@ -1,0 +1,37 @@
+/* activation.h: Keras's activation functions as kernels, shared by the Activation layer and by
+ * every layer with an activation= argument (Dense, later Conv1D, LSTM ...). */
+#ifndef SL_ACTIVATION_H
+#define SL_ACTIVATION_H
+
+#include <stddef.h>
+
+#include "tensor.h"
+
+typedef enum SlAct {
+    SL_ACT_LINEAR,
+    SL_ACT_RELU,
+    SL_ACT_ELU,
+    SL_ACT_SELU,
+    SL_ACT_SIGMOID,
+    SL_ACT_HARD_SIGMOID,    /* Keras 3: relu6(x + 3) / 6 */
+    SL_ACT_HARD_SIGMOID_K2, /* Keras 2: clip(0.2 x + 0.5, 0, 1) */
+    SL_ACT_TANH,
+    SL_ACT_SOFTPLUS,
+    SL_ACT_SOFTSIGN,
+    SL_ACT_SWISH,  /* x * sigmoid(x); Keras 3 also calls it silu */
+    SL_ACT_SOFTMAX /* over the last axis */
+} SlAct;
+
+/* Look up a Keras name ("relu", "swish", "silu", None -> linear). -1 if unknown. */
+int sl_act_parse(const char *name, SlAct *out);
+const char *sl_act_name(SlAct a);
+/* A comma-separated list of the names, for error messages. */
+const char *sl_act_names(void);
+
+/* y = f(x) on a (rows, cols) block; softmax normalises each row of cols. y may equal x. */
+void sl_act_forward(SlAct a, sl_real *y, const sl_real *x, size_t rows, size_t cols);
+/* dx += f'(x) * dy, using x and y = f(x) (softmax: dx_j += y_j (dy_j - sum_k dy_k y_k)). */
+void sl_act_backward(SlAct a, sl_real *dx, const sl_real *dy, const sl_real *x, const sl_real *y,
+                     size_t rows, size_t cols);
+
+#endif

@@ -1,0 +1,233 @@
+/* dense.c: Dense, the fully connected layer, on the last axis of an input of any rank.
+ *
+ * Shapes: x (batch, ..., in) -> y (batch, ..., units); kernel W (in, units), bias b (units).
+ * Every axis but the last is kept, so on (batch, timesteps, in) the same W is applied at every
+ * timestep. Below, r runs over all the kept positions (rows = batch * ... ), i over in, o over
+ * units.
+ *
+ * Forward:   z[r,o] = b[o] + sum_i x[r,i] W[i,o]        y = act(z)
+ * Backward:  dz = act'(z) * dy                          (activation.c)
+ *            db[o]   += sum_r dz[r,o]
+ *            dW[i,o] += sum_r x[r,i] dz[r,o]
+ *            dx[r,i] += sum_o dz[r,o] W[i,o]
+ * The mask, if any, passes through: Dense treats every timestep alike.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "activation.h"
+#include "alloc.h"
+#include "init.h"
+#include "layer.h"
+
+typedef struct DenseCfg {
+    int units;
+    int in; /* input features, known once built */
+    SlAct act;
+    int use_bias;
+    char kernel_init[32], bias_init[32];
+} DenseCfg;
+
+static const SlArgSpec dense_args[] = {
+    {"units", SL_ARG_INT, NULL, "size of each output vector: the last axis becomes units"},
+    {"activation", SL_ARG_STR | SL_ARG_OR_NONE, "None", "applied to the output; None is linear"},
+    {"use_bias", SL_ARG_BOOL, "True", "add a bias vector of size units"},
+    {"kernel_initializer", SL_ARG_STR, "'glorot_uniform'", "how the kernel starts"},
+    {"bias_initializer", SL_ARG_STR, "'zeros'", "how the bias starts"},
+};
+
+/* ---- kernels: plain pointers, outputs first, sizes last ---- */
+
+/* y (rows, O) = x (rows, I) W (I, O) + b; the innermost loop runs along W's rows (an axpy). */
+static void dense_forward_k(sl_real *y, const sl_real *x, const sl_real *W, const sl_real *b,
+                            size_t rows, size_t I, size_t O)
+{
+    for (size_t r = 0; r < rows; r++) {
+        sl_real *yr = y + r * O;
+        for (size_t o = 0; o < O; o++)
+            yr[o] = b ? b[o] : 0;
+        for (size_t i = 0; i < I; i++) {
+            sl_real xi = x[r * I + i];
+            const sl_real *Wi = W + i * O;
+            for (size_t o = 0; o < O; o++)
+                yr[o] += xi * Wi[o];
+        }
+    }
+}
+
+/* Accumulates dx, dW, db from dz (rows, O). */
+static void dense_backward_k(sl_real *dx, sl_real *dW, sl_real *db, const sl_real *dz,
+                             const sl_real *x, const sl_real *W, size_t rows, size_t I, size_t O)
+{
+    for (size_t r = 0; r < rows; r++) {
+        const sl_real *dzr = dz + r * O;
+        if (db)
+            for (size_t o = 0; o < O; o++)
+                db[o] += dzr[o];
+        for (size_t i = 0; i < I; i++) {
+            sl_real xi = x[r * I + i];
+            sl_real *dWi = dW + i * O;
+            const sl_real *Wi = W + i * O;
+            sl_real s = 0;
+            for (size_t o = 0; o < O; o++) {
+                dWi[o] += xi * dzr[o];
+                s += dzr[o] * Wi[o];
+            }
+            dx[r * I + i] += s;
+        }
+    }
+}
+
+/* ---- the layer ---- */
+
+static int dense_create(SlLayer *l, const SlBound *b, SlError *e)
+{
+    DenseCfg *c = sl_alloc_zero(1, sizeof *c);
+    if (!c)
+        return sl_errorf(e, "out of memory");
+    l->cfg = c;
+    c->units = (int)sl_bound_int(b, "units");
+    c->use_bias = sl_bound_bool(b, "use_bias");
+    snprintf(c->kernel_init, sizeof c->kernel_init, "%s", sl_bound_str(b, "kernel_initializer"));
+    snprintf(c->bias_init, sizeof c->bias_init, "%s", sl_bound_str(b, "bias_initializer"));
+    if (c->units <= 0)
+        return sl_errorf(e,
+                         "units must be a positive integer (the size of each output vector), "
+                         "got %d",
+                         c->units);
+    if (!sl_init_known(c->kernel_init) || !sl_init_known(c->bias_init))
+        return sl_errorf(e, "unknown initializer '%s'; shapelab knows %s",
+                         sl_init_known(c->kernel_init) ? c->bias_init : c->kernel_init,
+                         sl_init_names());
+    const char *act = sl_bound_str(b, "activation");
+    if (sl_act_parse(act, &c->act) < 0)
+        return sl_errorf(e, "unknown activation '%s'; shapelab knows %s", act, sl_act_names());
+    return 0;
+}
+
+static int dense_infer(SlLayer *l, SlInfer *io, SlError *e)
+{
+    DenseCfg *c = l->cfg;
+    if (sl_layer_expect_inputs(l, io, 1, e) < 0)
+        return -1;
+    const SlShape *in = &io->in[0];
+    if (in->rank < 2)
+        return sl_layer_shape_error(e, l, "(batch, ..., features)", in,
+                                    "give each sample at least one axis of features");
+    int last = in->dim[in->rank - 1];
+    if (last == SL_NONE)
+        return sl_layer_shape_error(e, l, "a known number of features on the last axis", in,
+                                    "Dense needs the size of the last axis to size its kernel; "
+                                    "give it in the input shape, e.g. (None, 5)");
+    if (l->built && last != c->in) {
+        char msg[128];
+        snprintf(msg, sizeof msg, "(..., %d): the kernel was built as (%d, %d)", c->in, c->in,
+                 c->units);
+        return sl_layer_shape_error(e, l, msg, in,
+                                    "a layer keeps its weights' shape; feed it the same number of "
+                                    "features, or use a new layer");
+    }
+    io->out[0] = *in;
+    io->out[0].dim[in->rank - 1] = c->units;
+    sl_infer_pass_mask(io);
+    return 0;
+}
+
+static int dense_params(SlLayer *l, const SlInfer *io, SlError *e)
+{
+    DenseCfg *c = l->cfg;
+    c->in = io->in[0].dim[io->in[0].rank - 1];
+    int kdims[2] = {c->in, c->units};
+    if (sl_layer_add_param(l, "kernel", sl_shape_of(2, kdims), c->kernel_init, e) < 0)
+        return -1;
+    if (c->use_bias &&
+        sl_layer_add_param(l, "bias", sl_shape_of(1, &c->units), c->bias_init, e) < 0)
+        return -1;
+    return 0;
+}
+
+static void dense_scratch(const SlLayer *l, const SlInfer *io, SlScratchDecl *d)
+{
+    const DenseCfg *c = l->cfg;
+    d->n = 0;
+    if (c->act == SL_ACT_LINEAR)
+        return;
+    size_t n = sl_shape_count(&io->out[0]);
+    d->name[0] = "z (before the activation)";
+    d->count[0] = n;
+    d->name[1] = "dz";
+    d->count[1] = n;
+    d->n = 2;
+}
+
+static void dense_forward(SlLayer *l, SlPass *p)
+{
+    const DenseCfg *c = l->cfg;
+    size_t rows = sl_tensor_count(&p->x[0]) / (size_t)c->in;
+    const sl_real *b = c->use_bias ? l->params[1].value.data : NULL;
+    sl_real *z = c->act == SL_ACT_LINEAR ? p->y[0].data : p->scratch[0];
+    dense_forward_k(z, p->x[0].data, l->params[0].value.data, b, rows, (size_t)c->in,
+                    (size_t)c->units);
+    if (c->act != SL_ACT_LINEAR)
+        sl_act_forward(c->act, p->y[0].data, z, rows, (size_t)c->units);
+}
+
+static void dense_backward(SlLayer *l, SlPass *p)
+{
+    const DenseCfg *c = l->cfg;
+    size_t rows = sl_tensor_count(&p->x[0]) / (size_t)c->in, n = rows * (size_t)c->units;
+    const sl_real *dz = p->dy[0].data;
+    if (c->act != SL_ACT_LINEAR) {
+        sl_real *dzb = p->scratch[1];
+        memset(dzb, 0, n * sizeof *dzb);
+        sl_act_backward(c->act, dzb, p->dy[0].data, p->scratch[0], p->y[0].data, rows,
+                        (size_t)c->units);
+        dz = dzb;
+    }
+    sl_real *db = c->use_bias ? l->params[1].grad.data : NULL;
+    dense_backward_k(p->dx[0].data, l->params[0].grad.data, db, dz, p->x[0].data,
+                     l->params[0].value.data, rows, (size_t)c->in, (size_t)c->units);
+}
+
+static void dense_explain(const SlLayer *l, const SlInfer *io, char *buf, size_t n)
+{
+    const DenseCfg *c = l->cfg;
+    char a[96], b[96];
+    sl_shape_str(&io->in[0], a, sizeof a);
+    sl_shape_str(&io->out[0], b, sizeof b);
+    if (io->in[0].rank == 2)
+        snprintf(buf, n, "Dense maps the %d features of each sample to %d units: %s -> %s",
+                 io->in[0].dim[1], c->units, a, b);
+    else
+        snprintf(buf, n,
+                 "Dense acts on the last axis (%d -> %d units) and keeps the others: %s -> %s",
+                 io->in[0].dim[io->in[0].rank - 1], c->units, a, b);
+}
+
+static void dense_formula(const SlLayer *l, char *buf, size_t n)
+{
+    const DenseCfg *c = l->cfg;
+    long long k = (long long)c->in * c->units;
+    if (c->use_bias)
+        snprintf(buf, n, "%d*%d + %d = %lld", c->in, c->units, c->units, k + c->units);
+    else
+        snprintf(buf, n, "%d*%d = %lld", c->in, c->units, k);
+}
+
+const SlLayerType sl_dense_type = {
+    .name = "Dense",
+    .snake = "dense",
+    .summary = "fully connected: the last axis becomes units, every other axis is kept",
+    .args = dense_args,
+    .n_args = sizeof dense_args / sizeof dense_args[0],
+    .create = dense_create,
+    .infer = dense_infer,
+    .params = dense_params,
+    .scratch = dense_scratch,
+    .forward = dense_forward,
+    .backward = dense_backward,
+    .reset = sl_layer_reset_nothing,
+    .explain = dense_explain,
+    .formula = dense_formula,
+    .destroy = sl_layer_destroy_cfg,
+};

@@ -1,0 +1,178 @@
+/* dropout.c: Dropout, active only in training.
+ *
+ * Shapes: x (batch, ...) -> y of the same shape; the mask, if any, passes through.
+ * Training: a keep-mask m is drawn with one uniform u per element of the noise shape (the input
+ * shape, or noise_shape with None filled in from the input), in row-major order, from the
+ * model's seeded generator: m = (u >= rate) / (1 - rate). Where noise_shape has a 1, the same
+ * draw is used along that axis (e.g. (None, 1, features) drops whole features for all timesteps).
+ *   Forward:  y = x * m        Backward:  dx += dy * m
+ * Inference: y = x, dx += dy. Scaling by 1/(1 - rate) in training keeps the expected sum the same,
+ * so nothing changes at inference.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "layer.h"
+
+typedef struct DropoutCfg {
+    double rate;
+    int has_noise_shape;
+    SlShape noise; /* as written, batch axis included; SL_NONE = same as the input */
+} DropoutCfg;
+
+static const SlArgSpec dropout_args[] = {
+    {"rate", SL_ARG_FLOAT, NULL, "fraction of the inputs to drop, in [0, 1)"},
+    {"noise_shape", SL_ARG_SHAPE | SL_ARG_OR_NONE, "None",
+     "shape of the keep-mask, batch axis included; 1 shares a draw along that axis"},
+    {"seed", SL_ARG_INT | SL_ARG_OR_NONE, "None",
+     "accepted for compatibility; masks come from the model's seeded generator"},
+};
+
+static int dropout_create(SlLayer *l, const SlBound *b, SlError *e)
+{
+    DropoutCfg *c = sl_alloc_zero(1, sizeof *c);
+    if (!c)
+        return sl_errorf(e, "out of memory");
+    l->cfg = c;
+    c->rate = sl_bound_float(b, "rate");
+    if (!(c->rate >= 0 && c->rate < 1))
+        return sl_errorf(e, "rate is the fraction of inputs dropped and must be in [0, 1), got %g",
+                         c->rate);
+    if (!sl_bound_is_none(b, "noise_shape")) {
+        int dims[SL_MAX_RANK];
+        int n = sl_bound_ints(b, "noise_shape", dims, SL_MAX_RANK);
+        if (n < 1)
+            return sl_errorf(e, "noise_shape needs 1 to %d axes, batch axis included", SL_MAX_RANK);
+        c->noise = sl_shape_of(n, dims);
+        c->has_noise_shape = 1;
+    }
+    if (!sl_bound_is_none(b, "seed"))
+        snprintf(l->notice, sizeof l->notice,
+                 "notice: Dropout(seed=...) is accepted but shapelab draws masks from the model's "
+                 "seed (fit's --seed)");
+    return 0;
+}
+
+/* The keep-mask's shape for an input shape: noise_shape with None filled in. */
+static SlShape mask_shape(const DropoutCfg *c, const SlShape *in)
+{
+    if (!c->has_noise_shape)
+        return *in;
+    SlShape m = c->noise;
+    for (int i = 0; i < m.rank; i++)
+        if (m.dim[i] == SL_NONE)
+            m.dim[i] = in->dim[i];
+    return m;
+}
+
+static int dropout_infer(SlLayer *l, SlInfer *io, SlError *e)
+{
+    const DropoutCfg *c = l->cfg;
+    if (sl_layer_expect_inputs(l, io, 1, e) < 0)
+        return -1;
+    const SlShape *in = &io->in[0];
+    if (c->has_noise_shape) {
+        char ns[96];
+        sl_shape_str(&c->noise, ns, sizeof ns);
+        if (c->noise.rank != in->rank)
+            return sl_layer_shape_error(e, l, "an input with as many axes as noise_shape", in,
+                                        "write noise_shape with the batch axis included, one "
+                                        "entry per axis");
+        for (int i = 0; i < in->rank; i++) {
+            int d = c->noise.dim[i];
+            if (d != SL_NONE && d != 1 && in->dim[i] != SL_NONE && d != in->dim[i])
+                return sl_layer_shape_error(e, l,
+                                            "each noise_shape entry to be None, 1 or the "
+                                            "input's size",
+                                            in, "use None to follow the input, 1 to share");
+        }
+    }
+    io->out[0] = *in;
+    sl_infer_pass_mask(io);
+    return 0;
+}
+
+static void dropout_scratch(const SlLayer *l, const SlInfer *io, SlScratchDecl *d)
+{
+    SlShape m = mask_shape(l->cfg, &io->in[0]);
+    d->n = 1;
+    d->name[0] = "keep-mask m";
+    d->count[0] = sl_shape_count(&m);
+}
+
+/* Offset into the keep-mask for the element at flat offset i of the input: axes where the mask
+ * has size 1 reuse draw 0. */
+static size_t mask_offset(const SlShape *in, const SlShape *m, size_t i)
+{
+    size_t off = 0, stride = 1;
+    for (int d = in->rank - 1; d >= 0; d--) {
+        size_t idx = i % (size_t)in->dim[d];
+        i /= (size_t)in->dim[d];
+        if (m->dim[d] != 1)
+            off += idx * stride;
+        stride *= (size_t)m->dim[d];
+    }
+    return off;
+}
+
+static void dropout_forward(SlLayer *l, SlPass *p)
+{
+    const DropoutCfg *c = l->cfg;
+    size_t n = sl_tensor_count(&p->x[0]);
+    if (!p->training || c->rate == 0) {
+        memcpy(p->y[0].data, p->x[0].data, n * sizeof *p->y[0].data);
+        return;
+    }
+    SlShape m = mask_shape(c, &p->x[0].shape);
+    size_t nm = sl_shape_count(&m);
+    sl_real *keep = p->scratch[0];
+    sl_real scale = (sl_real)(1.0 / (1.0 - c->rate));
+    for (size_t i = 0; i < nm; i++)
+        keep[i] = sl_rng_uniform(p->rng) >= c->rate ? scale : 0;
+    for (size_t i = 0; i < n; i++)
+        p->y[0].data[i] = p->x[0].data[i] * keep[mask_offset(&p->x[0].shape, &m, i)];
+}
+
+static void dropout_backward(SlLayer *l, SlPass *p)
+{
+    const DropoutCfg *c = l->cfg;
+    size_t n = sl_tensor_count(&p->x[0]);
+    if (!p->training || c->rate == 0) {
+        for (size_t i = 0; i < n; i++)
+            p->dx[0].data[i] += p->dy[0].data[i];
+        return;
+    }
+    SlShape m = mask_shape(c, &p->x[0].shape);
+    const sl_real *keep = p->scratch[0];
+    for (size_t i = 0; i < n; i++)
+        p->dx[0].data[i] += p->dy[0].data[i] * keep[mask_offset(&p->x[0].shape, &m, i)];
+}
+
+static void dropout_explain(const SlLayer *l, const SlInfer *io, char *buf, size_t n)
+{
+    const DropoutCfg *c = l->cfg;
+    char s[96];
+    snprintf(buf, n,
+             "Dropout zeroes a random %.0f%% of the values while training (and scales the rest "
+             "by 1/(1-rate)); the shape stays %s",
+             c->rate * 100, sl_shape_str(&io->out[0], s, sizeof s));
+}
+
+const SlLayerType sl_dropout_type = {
+    .name = "Dropout",
+    .snake = "dropout",
+    .summary = "zeroes a random fraction of values while training; the shape does not change",
+    .args = dropout_args,
+    .n_args = sizeof dropout_args / sizeof dropout_args[0],
+    .create = dropout_create,
+    .infer = dropout_infer,
+    .params = sl_layer_no_params,
+    .scratch = dropout_scratch,
+    .forward = dropout_forward,
+    .backward = dropout_backward,
+    .reset = sl_layer_reset_nothing,
+    .explain = dropout_explain,
+    .formula = sl_layer_formula_none,
+    .destroy = sl_layer_destroy_cfg,
+};

@@ -1,0 +1,238 @@
+/* gradcheck.c: analytic gradients against central differences (see gradcheck.h). */
+#include "gradcheck.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "alloc.h"
+
+SlGradcheckOptions sl_gradcheck_defaults(void)
+{
+    SlGradcheckOptions o;
+    o.seed = 0;
+    o.training = 0;
+    o.samples = 40;
+    o.sweep_max = 64;
+    o.h = 1e-3;
+    o.tol = 1e-6;
+    o.check_inputs = 1;
+    return o;
+}
+
+void sl_gradcheck_fill_input(SlTensor *x, SlRng *r)
+{
+    size_t n = sl_tensor_count(x);
+    for (size_t i = 0; i < n; i++) {
+        double v = sl_rng_range(r, 0.1, 1.5);
+        x->data[i] = (sl_real)(sl_rng_uniform(r) < 0.5 ? -v : v);
+    }
+}
+
+typedef struct Ctx {
+    SlModel *m;
+    SlTensor in[SL_MAX_MODEL_IO]; /* our own copies, which we nudge */
+    sl_real *R[SL_MAX_MODEL_IO];
+    const SlGradcheckOptions *o;
+    SlError *e;
+    int failed;
+} Ctx;
+
+/* f = sum_k sum(output_k * R_k), with the same Dropout mask every time. */
+static double objective(Ctx *c)
+{
+    sl_model_seed_rng(c->m, c->o->seed ^ 0x5EEDull);
+    if (sl_model_forward(c->m, c->in, c->o->training, c->e) < 0) {
+        c->failed = 1;
+        return 0;
+    }
+    double f = 0;
+    for (int k = 0; k < c->m->n_outputs; k++) {
+        SlTensor y = sl_model_output(c->m, k);
+        size_t n = sl_tensor_count(&y);
+        for (size_t i = 0; i < n; i++)
+            f += (double)y.data[i] * (double)c->R[k][i];
+    }
+    return f;
+}
+
+static double slope(Ctx *c, sl_real *v, double h)
+{
+    sl_real keep = *v;
+    *v = (sl_real)(keep + h);
+    double fp = objective(c);
+    *v = (sl_real)(keep - h);
+    double fm = objective(c);
+    *v = keep;
+    return (fp - fm) / (2 * h);
+}
+
+/* Compare analytic gradient `a` of the tensor `v` (n elements) coordinate by coordinate. */
+static void check_tensor(Ctx *c, SlGradcheckRow *row, sl_real *v, const sl_real *a, size_t n,
+                         SlRng *pick)
+{
+    const SlGradcheckOptions *o = c->o;
+    int sweep = n <= (size_t)o->sweep_max;
+    size_t todo = sweep ? n : (size_t)o->samples;
+    row->count = n;
+    row->all_zero = 1;
+    for (size_t i = 0; i < n; i++)
+        if (a[i] != 0)
+            row->all_zero = 0;
+    for (size_t j = 0; j < todo && !c->failed; j++) {
+        size_t i = sweep ? j : (size_t)sl_rng_below(pick, (uint32_t)n);
+        double d1 = slope(c, &v[i], o->h), d2 = slope(c, &v[i], o->h / 2);
+        double num = (4 * d2 - d1) / 3;
+        if (fabs(d1 - d2) > 1e-4 * fmax(1.0, fabs(num))) {
+            row->skipped++; /* the nudge crossed a kink: the slope is not defined here */
+            continue;
+        }
+        double an = a[i], err = fabs(an - num) / fmax(fabs(an) + fabs(num), 1e-8);
+        row->checked++;
+        if (err > row->max_err || row->checked == 1) {
+            row->max_err = err;
+            row->worst = i;
+            row->worst_a = an;
+            row->worst_n = num;
+        }
+    }
+    int attempted = row->checked + row->skipped;
+    row->ok = !row->all_zero && row->max_err <= o->tol && row->skipped * 10 <= attempted;
+}
+
+static int add_row(SlGradcheckReport *r, const char *name, SlError *e)
+{
+    if (r->n_rows >= SL_GC_MAX_ROWS)
+        return sl_errorf(e, "gradcheck: more than %d tensors; check a smaller model",
+                         SL_GC_MAX_ROWS);
+    SlGradcheckRow *row = &r->rows[r->n_rows++];
+    memset(row, 0, sizeof *row);
+    snprintf(row->name, sizeof row->name, "%s", name);
+    return 0;
+}
+
+/* Analytic gradients: one forward, one backward with d(output) = R; copied out, since the
+ * nudged forwards that follow reuse the model's buffers. */
+static sl_real *analytic(Ctx *c, size_t *n_out)
+{
+    SlModel *m = c->m;
+    size_t total = m->values.used;
+    for (int k = 0; k < m->n_inputs; k++)
+        total += sl_tensor_count(&c->in[k]);
+    sl_real *g = sl_alloc_zero(total ? total : 1, sizeof *g);
+    if (!g) {
+        sl_errorf(c->e, "gradcheck: out of memory");
+        return NULL;
+    }
+    objective(c);
+    SlTensor dy[SL_MAX_MODEL_IO];
+    for (int k = 0; k < m->n_outputs && !c->failed; k++)
+        dy[k] = sl_tensor(sl_model_output(m, k).shape, c->R[k]);
+    if (c->failed || sl_model_backward(m, dy, c->o->training, c->e) < 0) {
+        sl_free(g);
+        return NULL;
+    }
+    memcpy(g, m->grads.base, m->values.used * sizeof *g);
+    size_t off = m->values.used;
+    for (int k = 0; k < m->n_inputs; k++) {
+        SlTensor gi = sl_model_input_grad(m, k);
+        memcpy(g + off, gi.data, sl_tensor_count(&gi) * sizeof *g);
+        off += sl_tensor_count(&gi);
+    }
+    *n_out = total;
+    return g;
+}
+
+static void free_ctx(Ctx *c)
+{
+    for (int k = 0; k < SL_MAX_MODEL_IO; k++) {
+        sl_free(c->in[k].data);
+        sl_free(c->R[k]);
+    }
+}
+
+/* Our own copies of the inputs, and R shaped like each output. */
+static int setup(Ctx *c, const SlTensor *inputs, SlRng *r)
+{
+    SlModel *m = c->m;
+    for (int k = 0; k < m->n_inputs; k++) {
+        size_t n = sl_tensor_count(&inputs[k]);
+        c->in[k] = sl_tensor(inputs[k].shape, sl_alloc_zero(n ? n : 1, sizeof(sl_real)));
+        if (!c->in[k].data)
+            return sl_errorf(c->e, "gradcheck: out of memory");
+        memcpy(c->in[k].data, inputs[k].data, n * sizeof(sl_real));
+    }
+    if (sl_model_forward(m, c->in, c->o->training, c->e) < 0)
+        return -1;
+    for (int k = 0; k < m->n_outputs; k++) {
+        size_t n = sl_tensor_count(&(SlTensor){sl_model_output(m, k).shape, NULL});
+        if (!(c->R[k] = sl_alloc_zero(n ? n : 1, sizeof(sl_real))))
+            return sl_errorf(c->e, "gradcheck: out of memory");
+        for (size_t i = 0; i < n; i++)
+            c->R[k][i] = (sl_real)sl_rng_range(r, -1, 1);
+    }
+    return 0;
+}
+
+int sl_gradcheck(SlModel *m, const SlTensor *inputs, const SlGradcheckOptions *o,
+                 SlGradcheckReport *r, SlError *e)
+{
+    Ctx c;
+    memset(&c, 0, sizeof c);
+    memset(r, 0, sizeof *r);
+    c.m = m;
+    c.o = o;
+    c.e = e;
+    SlRng rng = sl_rng(o->seed);
+    size_t n_g = 0;
+    sl_real *g = NULL;
+    if (setup(&c, inputs, &rng) < 0 || !(g = analytic(&c, &n_g))) {
+        free_ctx(&c);
+        return -1;
+    }
+    size_t off = 0;
+    for (int i = 0; i < m->n_params && !c.failed; i++) {
+        SlParam *p = m->params[i];
+        size_t n = sl_shape_count(&p->shape);
+        if (add_row(r, m->param_names[i], e) < 0)
+            break;
+        check_tensor(&c, &r->rows[r->n_rows - 1], p->value.data, g + off, n, &rng);
+        off += n;
+    }
+    for (int k = 0; o->check_inputs && k < m->n_inputs && !c.failed; k++) {
+        char name[SL_PARAM_NAME_MAX];
+        size_t n = sl_tensor_count(&c.in[k]);
+        snprintf(name, sizeof name, "input '%s'", m->nodes[m->t[m->inputs[k]].node].layer->name);
+        if (add_row(r, name, e) < 0)
+            break;
+        check_tensor(&c, &r->rows[r->n_rows - 1], c.in[k].data, g + off, n, &rng);
+        off += n;
+    }
+    sl_free(g);
+    free_ctx(&c);
+    if (c.failed)
+        return -1;
+    r->ok = r->n_rows > 0;
+    for (int i = 0; i < r->n_rows; i++) {
+        r->ok &= r->rows[i].ok;
+        r->max_err = fmax(r->max_err, r->rows[i].max_err);
+    }
+    return 0;
+}
+
+void sl_gradcheck_format(const SlGradcheckReport *r, char *buf, size_t n)
+{
+    size_t u = 0;
+    u += (size_t)snprintf(buf + u, n - u, "%-40s %9s %8s %8s %10s\n", "tensor", "elements",
+                          "checked", "skipped", "max error");
+    for (int i = 0; i < r->n_rows && u < n; i++) {
+        const SlGradcheckRow *w = &r->rows[i];
+        const char *verdict = w->ok ? "ok" : (w->all_zero ? "FAIL: gradient is all zeros" : "FAIL");
+        u += (size_t)snprintf(buf + u, n - u, "%-40s %9zu %8d %8d %10.2e  %s\n", w->name, w->count,
+                              w->checked, w->skipped, w->max_err, verdict);
+        if (!w->ok && !w->all_zero && u < n)
+            u += (size_t)snprintf(buf + u, n - u,
+                                  "    worst at index %zu: analytic %.10g, numerical %.10g\n",
+                                  w->worst, w->worst_a, w->worst_n);
+    }
+}

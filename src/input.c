@@ -1,0 +1,105 @@
+/* input.c: InputLayer (and keras.Input), where data enters a model.
+ *
+ * Shapes: no input; one output, (batch, *shape). The batch axis is None unless batch_size or
+ * batch_shape fixes it: it is the number of samples in a batch, never written in shape=, and it
+ * stays the first axis of every tensor in the model.
+ * Forward and backward do nothing: the model writes each batch into this layer's output and reads
+ * the input gradient from there.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "layer.h"
+
+static const SlArgSpec input_args[] = {
+    {"shape", SL_ARG_SHAPE | SL_ARG_OR_NONE, "None",
+     "shape of one sample, batch axis left out: (timesteps, features)"},
+    {"batch_shape", SL_ARG_SHAPE | SL_ARG_OR_NONE, "None",
+     "shape including the batch axis: (batch, timesteps, features)"},
+};
+
+static int input_create(SlLayer *l, const SlBound *b, SlError *e)
+{
+    int dims[SL_MAX_RANK], n;
+    if (!sl_bound_is_none(b, "batch_shape")) {
+        n = sl_bound_ints(b, "batch_shape", dims, SL_MAX_RANK);
+        if (n < 2)
+            return sl_errorf(e,
+                             "batch_shape needs the batch axis and 1 to %d more, like "
+                             "(32, 10, 5)",
+                             SL_MAX_RANK - 1);
+        l->input_shape = sl_shape_of(n, dims);
+        l->has_input_shape = 1;
+    } else if (!sl_bound_is_none(b, "shape")) {
+        n = sl_bound_ints(b, "shape", dims + 1, SL_MAX_RANK - 1);
+        if (n < 1)
+            return sl_errorf(e,
+                             "shape needs 1 to %d axes (the batch axis is left out), like "
+                             "(31, 1)",
+                             SL_MAX_RANK - 1);
+        dims[0] = sl_bound_is_none(b, "batch_size") ? SL_NONE : (int)sl_bound_int(b, "batch_size");
+        l->input_shape = sl_shape_of(n + 1, dims);
+        l->has_input_shape = 1;
+        l->notice[0] = '\0'; /* shape= is the current spelling */
+    }
+    if (!l->has_input_shape)
+        return sl_errorf(e, "needs shape=, e.g. Input(shape=(31, 1)) for 31 timesteps of 1 "
+                            "feature");
+    if (!l->name[0]) {
+        /* tf.keras numbers functional inputs from 1: input_1, input_2, ... */
+        char tmp[SL_NAME_MAX];
+        sl_unique_name("input", tmp, sizeof tmp);
+        int k = strcmp(tmp, "input") ? atoi(tmp + 6) : 0;
+        snprintf(l->name, sizeof l->name, "input_%d", k + 1);
+    }
+    return 0;
+}
+
+static int input_infer(SlLayer *l, SlInfer *io, SlError *e)
+{
+    if (sl_layer_expect_inputs(l, io, 0, e) < 0)
+        return -1;
+    io->n_out = 1;
+    io->out[0] = l->input_shape;
+    io->out_mask[0] = SL_MASK_NONE;
+    return 0;
+}
+
+static void input_nothing(SlLayer *l, SlPass *p)
+{
+    (void)l; /* the model copies the batch into p->y[0] itself */
+    (void)p;
+}
+
+static void input_explain(const SlLayer *l, const SlInfer *io, char *buf, size_t n)
+{
+    char s[96], one[96];
+    SlShape sample = sl_shape_of(io->out[0].rank - 1, io->out[0].dim + 1);
+    sl_shape_str(&io->out[0], s, sizeof s);
+    sl_shape_str(&sample, one, sizeof one);
+    if (l->input_shape.dim[0] == SL_NONE)
+        snprintf(buf, n, "each sample is %s; the first axis, None, counts the samples: %s", one, s);
+    else
+        snprintf(buf, n, "each sample is %s, in batches of exactly %d: %s", one,
+                 l->input_shape.dim[0], s);
+}
+
+const SlLayerType sl_input_type = {
+    .name = "InputLayer",
+    .snake = "input",
+    .summary = "where data enters: shape= is one sample, the batch axis comes first",
+    .args = input_args,
+    .n_args = sizeof input_args / sizeof input_args[0],
+    .create = input_create,
+    .infer = input_infer,
+    .params = sl_layer_no_params,
+    .scratch = sl_layer_no_scratch,
+    .forward = input_nothing,
+    .backward = input_nothing,
+    .reset = sl_layer_reset_nothing,
+    .explain = input_explain,
+    .formula = sl_layer_formula_none,
+    .destroy = sl_layer_destroy_cfg,
+};

@@ -1,0 +1,339 @@
+/* layer.c: the registry of layer types, creation from Keras arguments, names, shared helpers. */
+#include "layer.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "alloc.h"
+
+extern const SlLayerType sl_input_type;
+extern const SlLayerType sl_dense_type;
+extern const SlLayerType sl_activation_type;
+extern const SlLayerType sl_dropout_type;
+extern const SlLayerType sl_flatten_type;
+extern const SlLayerType sl_reshape_type;
+extern const SlLayerType sl_permute_type;
+extern const SlLayerType sl_repeat_vector_type;
+
+static const SlLayerType *const types[] = {
+    &sl_input_type,   &sl_dense_type,   &sl_activation_type, &sl_dropout_type,
+    &sl_flatten_type, &sl_reshape_type, &sl_permute_type,    &sl_repeat_vector_type,
+};
+enum { N_TYPES = sizeof types / sizeof types[0] };
+
+/* Keras layers that shapelab knows by name but has not built yet: creating one says so plainly
+ * instead of "unknown layer". Each layer issue removes its names from here. */
+static const char *const not_yet[] = {
+    "LSTM",
+    "GRU",
+    "SimpleRNN",
+    "TimeDistributed",
+    "Bidirectional",
+    "Embedding",
+    "Masking",
+    "Conv1D",
+    "Conv2D",
+    "MaxPooling1D",
+    "MaxPool1D",
+    "MaxPooling2D",
+    "MaxPool2D",
+    "AveragePooling1D",
+    "AvgPool1D",
+    "AveragePooling2D",
+    "AvgPool2D",
+    "GlobalMaxPooling1D",
+    "GlobalAveragePooling1D",
+    "GlobalMaxPooling2D",
+    "GlobalAveragePooling2D",
+    "ZeroPadding1D",
+    "ZeroPadding2D",
+    "Cropping1D",
+    "Convolution1D",
+    "Convolution2D",
+};
+
+int sl_layer_type_count(void)
+{
+    return N_TYPES;
+}
+
+const SlLayerType *sl_layer_type_at(int i)
+{
+    return i >= 0 && i < N_TYPES ? types[i] : NULL;
+}
+
+const SlLayerType *sl_layer_type_find(const char *name)
+{
+    if (!strcmp(name, "Input"))
+        name = "InputLayer";
+    for (int i = 0; i < N_TYPES; i++)
+        if (!strcmp(types[i]->name, name))
+            return types[i];
+    return NULL;
+}
+
+/* ---- names: one counter per class, as Keras keeps them ---- */
+
+enum { MAX_COUNTERS = 64 };
+static struct {
+    char base[SL_NAME_MAX];
+    int count;
+} counters[MAX_COUNTERS];
+static int n_counters;
+
+void sl_clear_session(void)
+{
+    n_counters = 0;
+}
+
+void sl_unique_name(const char *base, char *out, size_t n)
+{
+    int i;
+    for (i = 0; i < n_counters; i++)
+        if (!strcmp(counters[i].base, base))
+            break;
+    if (i == n_counters && n_counters < MAX_COUNTERS) {
+        snprintf(counters[i].base, sizeof counters[i].base, "%s", base);
+        counters[i].count = 0;
+        n_counters++;
+    }
+    int k = i < MAX_COUNTERS ? counters[i].count++ : 0;
+    if (k == 0)
+        snprintf(out, n, "%s", base);
+    else
+        snprintf(out, n, "%s_%d", base, k);
+}
+
+/* ---- the keyword arguments every Keras layer accepts ---- */
+
+static const SlArgSpec base_args[] = {
+    {"name", SL_ARG_STR | SL_ARG_OR_NONE, "None", "the layer's name; default: from the class"},
+    {"input_shape", SL_ARG_SHAPE | SL_ARG_OR_NONE, "None",
+     "shape of one sample, batch axis left out: (timesteps, features) (Keras 2 spelling)"},
+    {"batch_input_shape", SL_ARG_SHAPE | SL_ARG_OR_NONE, "None",
+     "shape including the batch axis: (batch, timesteps, features) (Keras 2 spelling)"},
+    {"batch_size", SL_ARG_INT | SL_ARG_OR_NONE, "None", "fixed batch size, with input_shape"},
+    {"input_dim", SL_ARG_INT | SL_ARG_OR_NONE, "None",
+     "features of a 2-D input; same as input_shape=(input_dim,) (Keras 2 spelling)"},
+    {"input_length", SL_ARG_INT | SL_ARG_OR_NONE, "None",
+     "timesteps, with input_dim (Keras 2 spelling)"},
+    {"dtype", SL_ARG_STR | SL_ARG_OR_NONE, "None", "'float32' or 'float64'"},
+    {"trainable", SL_ARG_BOOL, "True", "whether training updates the weights"},
+};
+enum { N_BASE = sizeof base_args / sizeof base_args[0] };
+
+static void add_notice(SlLayer *l, const char *text)
+{
+    size_t used = strlen(l->notice);
+    snprintf(l->notice + used, sizeof l->notice - used, "%s%s", used ? "\n" : "", text);
+}
+
+/* input_shape= and friends: the shape of the data the layer expects, batch axis included. */
+static int read_input_shape(SlLayer *l, const SlBound *b, SlError *e)
+{
+    int dims[SL_MAX_RANK];
+    char s[96], msg[200];
+    int n;
+    if (!sl_bound_is_none(b, "batch_input_shape")) {
+        n = sl_bound_ints(b, "batch_input_shape", dims, SL_MAX_RANK);
+        if (n < 2)
+            return sl_errorf(e,
+                             "batch_input_shape needs the batch axis and at least one more, "
+                             "like (32, 10, 5); shapelab handles up to rank %d",
+                             SL_MAX_RANK);
+        l->input_shape = sl_shape_of(n, dims);
+        l->has_input_shape = 1;
+        snprintf(msg, sizeof msg,
+                 "notice: batch_input_shape=%s is the Keras 2 spelling; Keras 3 writes "
+                 "keras.Input(batch_shape=%s)",
+                 sl_shape_str(&l->input_shape, s, sizeof s), s);
+        add_notice(l, msg);
+    } else if (!sl_bound_is_none(b, "input_shape")) {
+        n = sl_bound_ints(b, "input_shape", dims + 1, SL_MAX_RANK - 1);
+        if (n < 1)
+            return sl_errorf(e,
+                             "input_shape must have between 1 and %d axes (the batch axis is "
+                             "left out), like (31, 1)",
+                             SL_MAX_RANK - 1);
+        dims[0] = sl_bound_is_none(b, "batch_size") ? SL_NONE : (int)sl_bound_int(b, "batch_size");
+        l->input_shape = sl_shape_of(n + 1, dims);
+        l->has_input_shape = 1;
+        SlShape sample = sl_shape_of(n, dims + 1);
+        snprintf(msg, sizeof msg,
+                 "notice: input_shape=%s is the Keras 2 spelling; Keras 3 starts the model with "
+                 "keras.Input(shape=%s)",
+                 sl_shape_str(&sample, s, sizeof s), s);
+        add_notice(l, msg);
+    } else if (!sl_bound_is_none(b, "input_dim")) {
+        int len = sl_bound_is_none(b, "input_length") ? 0 : (int)sl_bound_int(b, "input_length");
+        dims[0] = SL_NONE;
+        dims[1] = len ? len : (int)sl_bound_int(b, "input_dim");
+        dims[2] = (int)sl_bound_int(b, "input_dim");
+        l->input_shape = sl_shape_of(len ? 3 : 2, dims);
+        l->has_input_shape = 1;
+        add_notice(l, "notice: input_dim= is the Keras 2 spelling; Keras 3 starts the model with "
+                      "keras.Input(shape=(...))");
+    }
+    for (int i = 1; l->has_input_shape && i < l->input_shape.rank; i++)
+        if (l->input_shape.dim[i] == 0 || l->input_shape.dim[i] < SL_NONE)
+            return sl_errorf(e,
+                             "input shape %s has an axis of size %d; sizes must be positive "
+                             "(or None)",
+                             sl_shape_str(&l->input_shape, s, sizeof s), l->input_shape.dim[i]);
+    return 0;
+}
+
+static int read_base_args(SlLayer *l, const SlBound *b, SlError *e)
+{
+    const char *dtype = sl_bound_str(b, "dtype");
+    if (dtype && strcmp(dtype, "float32") && strcmp(dtype, "float64"))
+        return sl_errorf(e, "dtype='%s' is not supported; shapelab computes in %s", dtype,
+                         SL_REAL_NAME);
+    l->trainable = sl_bound_bool(b, "trainable");
+    const char *name = sl_bound_str(b, "name");
+    if (name) {
+        if (!name[0] || strlen(name) >= SL_NAME_MAX || strchr(name, '/'))
+            return sl_errorf(e, "name='%s' must be 1 to %d characters without '/'", name,
+                             SL_NAME_MAX - 1);
+        snprintf(l->name, sizeof l->name, "%s", name);
+    }
+    return read_input_shape(l, b, e);
+}
+
+SlLayer *sl_layer_create(const char *type_name, const SlArgs *args, SlError *e)
+{
+    const SlLayerType *t = sl_layer_type_find(type_name);
+    if (!t) {
+        for (size_t i = 0; i < sizeof not_yet / sizeof not_yet[0]; i++)
+            if (!strcmp(not_yet[i], type_name)) {
+                sl_errorf(e, "%s is not implemented yet", type_name);
+                return NULL;
+            }
+        sl_errorf(e, "unknown layer '%s' (shapelab knows: see `shapelab --help`)", type_name);
+        return NULL;
+    }
+    SlArgSpec spec[SL_ARGS_MAX];
+    if (t->n_args + N_BASE > SL_ARGS_MAX) {
+        sl_errorf(e, "%s declares too many arguments", t->name);
+        return NULL;
+    }
+    memcpy(spec, t->args, (size_t)t->n_args * sizeof *spec);
+    memcpy(spec + t->n_args, base_args, sizeof base_args);
+    SlBound b;
+    if (sl_args_bind(&b, spec, t->n_args + N_BASE, args, t->name, e) < 0)
+        return NULL;
+    SlLayer *l = sl_alloc_zero(1, sizeof *l);
+    if (!l) {
+        sl_errorf(e, "out of memory creating a %s layer", t->name);
+        return NULL;
+    }
+    l->type = t;
+    if (read_base_args(l, &b, e) < 0 || t->create(l, &b, e) < 0) {
+        sl_error_prefix(e, "%s: ", t->name);
+        sl_layer_free(l);
+        return NULL;
+    }
+    if (!l->name[0])
+        sl_unique_name(t->snake, l->name, sizeof l->name);
+    return l;
+}
+
+SlLayer *sl_layer(const char *type, const char *args, SlError *e)
+{
+    SlArgs a;
+    sl_args_init(&a);
+    if (sl_args_parse(&a, args ? args : "", e) < 0) {
+        sl_error_prefix(e, "%s: ", type);
+        return NULL;
+    }
+    return sl_layer_create(type, &a, e);
+}
+
+void sl_layer_free(SlLayer *l)
+{
+    if (!l)
+        return;
+    for (int i = 0; i < l->n_child; i++)
+        sl_layer_free(l->child[i]);
+    if (l->type)
+        l->type->destroy(l);
+    sl_free(l);
+}
+
+int sl_layer_add_param(SlLayer *l, const char *name, SlShape shape, const char *init, SlError *e)
+{
+    if (l->n_params >= SL_MAX_PARAMS)
+        return sl_errorf(e, "layer '%s' declares too many parameters", l->name);
+    SlParam *p = &l->params[l->n_params++];
+    memset(p, 0, sizeof *p);
+    snprintf(p->name, sizeof p->name, "%s", name);
+    snprintf(p->init, sizeof p->init, "%s", init);
+    p->shape = shape;
+    p->trainable = l->trainable;
+    return 0;
+}
+
+size_t sl_layer_count_params(const SlLayer *l)
+{
+    size_t n = 0;
+    for (int i = 0; i < l->n_params; i++)
+        n += sl_shape_count(&l->params[i].shape);
+    for (int i = 0; i < l->n_child; i++)
+        n += sl_layer_count_params(l->child[i]);
+    return n;
+}
+
+int sl_layer_shape_error(SlError *e, const SlLayer *l, const char *expected, const SlShape *got,
+                         const char *fix)
+{
+    char s[96];
+    return sl_errorf(e, "layer '%s' (%s) expects %s, got %s.%s%s", l->name, l->type->name, expected,
+                     sl_shape_str(got, s, sizeof s), fix ? " Fix: " : "", fix ? fix : "");
+}
+
+void sl_layer_reset_nothing(SlLayer *l)
+{
+    (void)l; /* no state is carried between calls */
+}
+
+void sl_layer_destroy_cfg(SlLayer *l)
+{
+    sl_free(l->cfg);
+    l->cfg = NULL;
+}
+
+void sl_layer_no_scratch(const SlLayer *l, const SlInfer *io, SlScratchDecl *d)
+{
+    (void)l;
+    (void)io;
+    d->n = 0;
+}
+
+int sl_layer_no_params(SlLayer *l, const SlInfer *io, SlError *e)
+{
+    (void)l;
+    (void)io;
+    (void)e;
+    return 0;
+}
+
+void sl_layer_formula_none(const SlLayer *l, char *buf, size_t n)
+{
+    (void)l;
+    snprintf(buf, n, "no weights: 0");
+}
+
+int sl_layer_expect_inputs(const SlLayer *l, const SlInfer *io, int n, SlError *e)
+{
+    if (io->n_in == n)
+        return 0;
+    return sl_errorf(e, "layer '%s' (%s) takes %d input%s, got %d", l->name, l->type->name, n,
+                     n == 1 ? "" : "s", io->n_in);
+}
+
+void sl_infer_pass_mask(SlInfer *io)
+{
+    io->n_out = 1;
+    io->out_mask[0] = io->in_mask[0] ? SL_MASK_PASS : SL_MASK_NONE;
+    io->mask_from[0] = 0;
+}

@@ -1,0 +1,132 @@
+/* model.h: a graph of layer calls, built with shapes known, planned for a batch, run both ways.
+ *
+ *   build:  every call's output shapes are inferred as it is added (None kept symbolic), and the
+ *           layer's parameters are declared on its first call;
+ *   params: one arena for values, one for gradients, carved in declaration order;
+ *   plan:   for a concrete batch every activation, gradient, mask and scratch buffer is carved
+ *           from one block sized for a capacity; a batch that fits runs on views of it, and only a
+ *           larger one grows it, so a training step allocates nothing.
+ *
+ * Sequential is a chain on the same graph as the functional API: one forward, one backward.
+ * Tensors of the graph are referred to by small integer ids (the "Keras tensors" of the
+ * functional API).
+ */
+#ifndef SL_MODEL_H
+#define SL_MODEL_H
+
+#include <stdint.h>
+
+#include "arena.h"
+#include "layer.h"
+#include "trace.h"
+
+enum { SL_MAX_NODES = 256, SL_MAX_TENSORS = 512, SL_MAX_MODEL_IO = 8, SL_MAX_MODEL_PARAMS = 512 };
+
+/* One call of a layer: a layer used twice has two nodes and one set of weights. */
+typedef struct SlNode {
+    SlLayer *layer;
+    int in[SL_MAX_IO], out[SL_MAX_IO]; /* tensor ids */
+    SlInfer sym;                       /* shapes as built (None kept) */
+    SlInfer run;                       /* shapes of the current plan */
+    SlScratchDecl scratch;             /* for the current plan */
+    size_t scratch_cap[SL_MAX_SCRATCH];
+    sl_real *scratch_buf[SL_MAX_SCRATCH];
+    char why[256]; /* why the shape changed, for the current plan (or as built) */
+} SlNode;
+
+/* A tensor of the graph: the edge from a producing call to its consumers. */
+typedef struct SlEdge {
+    SlShape shape; /* symbolic */
+    int has_mask;
+    int node, index; /* producer */
+    SlShape run;     /* concrete, in the current plan */
+    size_t cap;      /* planned elements */
+    sl_real *val, *grad;
+    unsigned char *mask;     /* the mask this tensor carries in the current pass, or NULL */
+    unsigned char *mask_buf; /* storage for masks created here (SL_MASK_NEW) */
+    size_t mask_cap;
+} SlEdge;
+
+typedef struct SlModel {
+    char name[SL_NAME_MAX];
+    int sequential;
+    int n_layers;
+    SlLayer *layers[SL_MAX_NODES]; /* owned from the moment they are passed in; distinct */
+    int n_nodes;
+    SlNode nodes[SL_MAX_NODES]; /* in call order, which is a topological order */
+    int n_tensors;
+    SlEdge t[SL_MAX_TENSORS];
+    int n_inputs, inputs[SL_MAX_MODEL_IO];
+    int n_outputs, outputs[SL_MAX_MODEL_IO];
+    int n_pending; /* Sequential layers waiting for an input shape */
+    SlLayer *pending[SL_MAX_NODES];
+    /* parameters: pointers into the layers' SlParam tables, in order of declaration */
+    int n_params;
+    SlParam *params[SL_MAX_MODEL_PARAMS];
+    char param_names[SL_MAX_MODEL_PARAMS][SL_PARAM_NAME_MAX]; /* "dense_1/kernel" */
+    SlArena values, grads;
+    int params_ready; /* arenas match the declared parameters */
+    uint64_t seed;    /* for initial weights */
+    /* the plan */
+    int planned;
+    SlArena act; /* activations, gradients and scratch */
+    unsigned char *mask_block;
+    size_t mask_block_size;
+    SlRng rng; /* training randomness (Dropout) */
+    const SlObserver *obs;
+} SlModel;
+
+SlModel *sl_model_new(const char *name);
+SlModel *sl_sequential(const char *name);
+void sl_model_free(SlModel *m);
+
+/* ---- building ---- */
+/* Sequential: append a layer (the model takes ownership, also on error). The first layer needs an
+ * input shape (input_shape=..., or an InputLayer), or the model waits for sl_model_build.
+ * l may be NULL when its creation failed: then this returns -1 and leaves e as creation set it, so
+ * sl_model_add(m, sl_layer("Dense", "3", &e), &e) reports the right error. */
+int sl_model_add(SlModel *m, SlLayer *l, SlError *e);
+/* Sequential without an input shape: build for this shape (batch axis included). */
+int sl_model_build(SlModel *m, SlShape input, SlError *e);
+/* Functional: an input tensor, and a call of a layer on tensors. Returns tensor ids (>= 0), or -1.
+ * sl_model_call writes the ids of the call's outputs to outs (may be NULL) and returns the first.
+ */
+int sl_model_input(SlModel *m, SlLayer *input_layer, SlError *e);
+int sl_model_call(SlModel *m, SlLayer *l, int n_in, const int *in, int *outs, SlError *e);
+/* Functional: choose the model's inputs and outputs. */
+int sl_model_set_io(SlModel *m, int n_in, const int *in, int n_out, const int *out, SlError *e);
+
+SlShape sl_model_output_shape(const SlModel *m, int k);
+size_t sl_model_count_params(const SlModel *m);
+
+/* ---- parameters ---- */
+/* Allocate parameter and gradient arenas (if the declared parameters changed) and initialize
+ * every parameter with its initializer from a generator seeded with `seed`. */
+int sl_model_init_params(SlModel *m, uint64_t seed, SlError *e);
+/* Full Keras name of a parameter: "dense_1/kernel". */
+void sl_param_full_name(const SlModel *m, int i, char *buf, size_t n);
+int sl_model_find_param(const SlModel *m, const char *full_name);
+
+/* Make the arenas match the declared parameters, keeping values already set and initializing new
+ * ones (with the model's seed). Called by plan; call it before touching weights of a fresh model.
+ */
+int sl_model_ensure_params(SlModel *m, SlError *e);
+
+/* ---- running ---- */
+/* Plan for these input shapes (concrete). Allocates only when they need more room than planned. */
+int sl_model_plan(SlModel *m, const SlShape *in_shapes, SlError *e);
+/* Forward on a batch: copies inputs in, runs every call. Plans (and initializes parameters with
+ * seed 0, if not done) as needed. */
+int sl_model_forward(SlModel *m, const SlTensor *inputs, int training, SlError *e);
+/* Backward from gradients of the outputs (shaped as the outputs of the last forward). Parameter
+ * gradients are zeroed first, then accumulated; so are the gradients of every tensor. */
+int sl_model_backward(SlModel *m, const SlTensor *d_outputs, int training, SlError *e);
+SlTensor sl_model_output(const SlModel *m, int k);     /* view, valid until the next forward */
+SlTensor sl_model_input_grad(const SlModel *m, int k); /* view, valid until the next forward */
+void sl_model_reset_states(SlModel *m);
+void sl_model_set_observer(SlModel *m, const SlObserver *obs);
+void sl_model_seed_rng(SlModel *m, uint64_t seed);
+/* The call's "why the shape changed" sentence into nd->why, with a note when a mask is dropped. */
+void sl_node_explain(SlNode *nd, const SlInfer *io);
+
+#endif

@@ -1,0 +1,27 @@
+/* sl.h: shapelab's engine, one include for programs built on it (lessons, the CLI, tests).
+ *
+ * The engine is plain C11 with no dependency beyond libm: tensors and shapes, the layer interface
+ * and its layers, models (Sequential and functional) with their memory plan, the trace that
+ * observers listen to, the gradient checker, and the safetensors format.
+ */
+#ifndef SL_H
+#define SL_H
+
+#include "activation.h"
+#include "alloc.h"
+#include "args.h"
+#include "arena.h"
+#include "error.h"
+#include "gradcheck.h"
+#include "init.h"
+#include "json.h"
+#include "layer.h"
+#include "model.h"
+#include "rng.h"
+#include "safetensors.h"
+#include "tensor.h"
+#include "trace.h"
+
+#define SL_VERSION "0.1.0"
+
+#endif

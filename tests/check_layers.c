@@ -1,0 +1,362 @@
+/* check_layers.c: every layer of the engine core against PyTorch's numbers, its gradient check,
+ * and its shape errors.
+ *
+ * Fixtures (tests/fixtures/, written by tools/make_fixtures.py in float64) hold an input x, the
+ * layer's weights in Keras layout, its output y, an upstream gradient dy and the gradients of
+ * sum(y * dy) for the input and each weight. Each case builds the layer from the fixture's own
+ * "layer" and "args" metadata, so the table below only lists names.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "testutil.h"
+
+extern const SlLayerType sl_dense_type;
+
+static const char *const fixtures[] = {
+    "dense_2d",
+    "dense_3d_tanh",
+    "dense_4d_relu",
+    "dense_nobias_softmax",
+    "dense_3d_sigmoid",
+    "activation_linear",
+    "activation_relu",
+    "activation_elu",
+    "activation_selu",
+    "activation_sigmoid",
+    "activation_hard_sigmoid",
+    "activation_hard_sigmoid_k2",
+    "activation_tanh",
+    "activation_softplus",
+    "activation_softsign",
+    "activation_swish",
+    "activation_softmax",
+    "dropout_eval",
+    "dropout_train",
+    "dropout_train_noise_shape",
+    "flatten",
+    "flatten_4d",
+    "reshape",
+    "reshape_minus1",
+    "reshape_3d",
+    "permute_21",
+    "permute_312",
+    "permute_213",
+    "repeat_vector",
+};
+enum { N_FIXTURES = sizeof fixtures / sizeof fixtures[0] };
+
+/* Load a tensor of the fixture into a fresh buffer. */
+static sl_real *load(const SlSafetensors *st, const char *name, SlShape *shape)
+{
+    const SlStTensor *t = sl_st_find(st, name);
+    ck_assert_msg(t != NULL, "%s: no tensor '%s'", st->path, name);
+    sl_real *buf = calloc(t->count ? t->count : 1, sizeof *buf);
+    SlError e;
+    ck_assert_msg(sl_st_get(st, name, buf, t->count, shape, &e) == 0, "%s", e.msg);
+    return buf;
+}
+
+START_TEST(test_fixture)
+{
+    const char *name = fixtures[_i];
+    SlSafetensors st;
+    SlError e;
+    ck_assert_msg(sl_st_read(&st, tu_fixture(name), &e) == 0, "%s", e.msg);
+    ck_assert_str_eq(sl_st_meta(&st, "format"), "shapelab-fixture-1");
+    int training = atoi(sl_st_meta(&st, "training"));
+    SlShape xs, ys;
+    sl_real *x = load(&st, "x", &xs), *y = load(&st, "y", &ys), *dy = load(&st, "dy", NULL),
+            *dx = load(&st, "dx", NULL);
+    sl_clear_session();
+    SlModel *m = tu_one_layer(sl_st_meta(&st, "layer"), sl_st_meta(&st, "args"), xs, &e);
+    ck_assert_msg(m != NULL, "%s: %s", name, e.msg);
+    ck_assert_msg(sl_model_ensure_params(m, &e) == 0, "%s", e.msg);
+    /* Weights from the fixture, by their Keras names below the layer ("kernel", "bias"). */
+    for (int i = 0; i < m->n_params; i++) {
+        SlParam *p = m->params[i];
+        ck_assert_msg(sl_st_get(&st, p->name, p->value.data, sl_shape_count(&p->shape), NULL, &e) ==
+                          0,
+                      "%s", e.msg);
+    }
+    sl_model_seed_rng(m, strtoull(sl_st_meta(&st, "seed"), NULL, 10));
+    SlTensor in = sl_tensor(xs, x);
+    ck_assert_msg(sl_model_forward(m, &in, training, &e) == 0, "%s: %s", name, e.msg);
+    SlTensor out = sl_model_output(m, 0);
+    ck_assert_msg(sl_shape_equal(&out.shape, &ys), "%s: output shape differs", name);
+    tu_assert_close("y", out.data, y, sl_tensor_count(&out));
+    SlTensor d = sl_tensor(ys, dy);
+    ck_assert_msg(sl_model_backward(m, &d, training, &e) == 0, "%s", e.msg);
+    SlTensor gx = sl_model_input_grad(m, 0);
+    tu_assert_close("dx", gx.data, dx, sl_tensor_count(&gx));
+    for (int i = 0; i < m->n_params; i++) {
+        SlParam *p = m->params[i];
+        char gname[200];
+        snprintf(gname, sizeof gname, "grad/%s", p->name);
+        sl_real *g = load(&st, gname, NULL);
+        tu_assert_close(gname, p->grad.data, g, sl_shape_count(&p->shape));
+        free(g);
+    }
+    /* Every weight in the fixture was used. */
+    int weights = 0;
+    for (int i = 0; i < st.n; i++)
+        weights += strcmp(st.tensors[i].name, "x") && strcmp(st.tensors[i].name, "y") &&
+                   strcmp(st.tensors[i].name, "dy") && strcmp(st.tensors[i].name, "dx") &&
+                   strcmp(st.tensors[i].name, "keep") && strncmp(st.tensors[i].name, "grad/", 5);
+    ck_assert_int_eq(weights, m->n_params);
+    free(x), free(y), free(dy), free(dx);
+    sl_model_free(m);
+    sl_st_free(&st);
+}
+END_TEST
+
+#ifdef SL_DOUBLE
+/* Gradient checks in double: the same layer configurations as the fixtures, plus options, on
+ * inputs drawn away from kinks. */
+static const struct {
+    const char *type, *args;
+    int rank, dims[SL_MAX_RANK];
+    int training;
+} gc_cases[] = {
+    {"Dense", "3", 2, {4, 5}, 0},
+    {"Dense", "3, activation='tanh'", 3, {2, 3, 4}, 0},
+    {"Dense", "2, activation='relu'", 4, {2, 2, 3, 4}, 0},
+    {"Dense", "5, activation='softmax', use_bias=False", 2, {3, 4}, 0},
+    {"Dense", "4, activation='swish'", 3, {2, 4, 3}, 0},
+    {"Dense", "3, activation='selu'", 2, {3, 4}, 0},
+    {"Activation", "'linear'", 3, {2, 3, 5}, 0},
+    {"Activation", "'relu'", 3, {2, 3, 5}, 0},
+    {"Activation", "'elu'", 3, {2, 3, 5}, 0},
+    {"Activation", "'selu'", 3, {2, 3, 5}, 0},
+    {"Activation", "'sigmoid'", 3, {2, 3, 5}, 0},
+    {"Activation", "'hard_sigmoid'", 3, {2, 3, 5}, 0},
+    {"Activation", "'hard_sigmoid_k2'", 3, {2, 3, 5}, 0},
+    {"Activation", "'tanh'", 3, {2, 3, 5}, 0},
+    {"Activation", "'softplus'", 3, {2, 3, 5}, 0},
+    {"Activation", "'softsign'", 3, {2, 3, 5}, 0},
+    {"Activation", "'swish'", 3, {2, 3, 5}, 0},
+    {"Activation", "'softmax'", 3, {2, 3, 5}, 0},
+    {"Dropout", "0.5", 2, {4, 6}, 1},
+    {"Dropout", "0.25, noise_shape=(None, 1, 4)", 3, {2, 3, 4}, 1},
+    {"Dropout", "0.5", 2, {4, 6}, 0},
+    {"Flatten", "", 4, {2, 2, 3, 2}, 0},
+    {"Reshape", "(4, -1)", 3, {2, 3, 4}, 0},
+    {"Permute", "(3, 1, 2)", 4, {2, 3, 4, 5}, 0},
+    {"Permute", "(2, 1)", 3, {2, 10, 5}, 0},
+    {"RepeatVector", "3", 2, {2, 4}, 0},
+};
+enum { N_GC = sizeof gc_cases / sizeof gc_cases[0] };
+
+START_TEST(test_gradcheck)
+{
+    SlError e;
+    SlShape s = sl_shape_of(gc_cases[_i].rank, gc_cases[_i].dims);
+    SlModel *m = tu_one_layer(gc_cases[_i].type, gc_cases[_i].args, s, &e);
+    ck_assert_msg(m != NULL, "%s", e.msg);
+    ck_assert(sl_model_init_params(m, 7, &e) == 0);
+    SlRng r = sl_rng(11 + (uint64_t)_i);
+    sl_real *x = malloc(sl_shape_count(&s) * sizeof *x);
+    SlTensor in = sl_tensor(s, x);
+    sl_gradcheck_fill_input(&in, &r);
+    SlGradcheckOptions o = sl_gradcheck_defaults();
+    o.training = gc_cases[_i].training;
+    SlGradcheckReport rep;
+    ck_assert_msg(sl_gradcheck(m, &in, &o, &rep, &e) == 0, "%s", e.msg);
+    char table[4096];
+    sl_gradcheck_format(&rep, table, sizeof table);
+    ck_assert_msg(rep.ok, "%s(%s):\n%s", gc_cases[_i].type, gc_cases[_i].args, table);
+    ck_assert_double_lt(rep.max_err, 1e-6);
+    free(x);
+    sl_model_free(m);
+}
+END_TEST
+
+/* The checker must be able to fail: a Dense whose backward is sabotaged is caught. */
+static void broken_backward(SlLayer *l, SlPass *p)
+{
+    sl_dense_type.backward(l, p);
+    l->params[0].grad.data[0] += (sl_real)0.01; /* one wrong entry */
+}
+
+START_TEST(test_gradcheck_catches_a_bug)
+{
+    SlError e;
+    int d[2] = {3, 4};
+    SlModel *m = tu_one_layer("Dense", "2", sl_shape_of(2, d), &e);
+    ck_assert(m != NULL);
+    SlLayerType broken = *m->layers[1]->type;
+    broken.backward = broken_backward;
+    m->layers[1]->type = &broken;
+    sl_real x[12];
+    SlTensor in = sl_tensor(sl_shape_of(2, d), x);
+    SlRng r = sl_rng(3);
+    sl_gradcheck_fill_input(&in, &r);
+    SlGradcheckOptions o = sl_gradcheck_defaults();
+    SlGradcheckReport rep;
+    ck_assert(sl_gradcheck(m, &in, &o, &rep, &e) == 0);
+    ck_assert(!rep.ok);
+    ck_assert(!rep.rows[0].ok); /* dense/kernel */
+    ck_assert(rep.rows[1].ok);  /* dense/bias is still right */
+    m->layers[1]->type = &sl_dense_type;
+    sl_model_free(m);
+}
+END_TEST
+
+/* ... and the all-zeros guard: a backward that does nothing fails even where f is flat. */
+static void no_backward(SlLayer *l, SlPass *p)
+{
+    (void)l;
+    (void)p;
+}
+
+START_TEST(test_gradcheck_zero_guard)
+{
+    SlError e;
+    int d[2] = {3, 4};
+    SlModel *m = tu_one_layer("Dense", "2", sl_shape_of(2, d), &e);
+    SlLayerType broken = *m->layers[1]->type;
+    broken.backward = no_backward;
+    m->layers[1]->type = &broken;
+    sl_real x[12];
+    SlTensor in = sl_tensor(sl_shape_of(2, d), x);
+    SlRng r = sl_rng(3);
+    sl_gradcheck_fill_input(&in, &r);
+    SlGradcheckOptions o = sl_gradcheck_defaults();
+    SlGradcheckReport rep;
+    ck_assert(sl_gradcheck(m, &in, &o, &rep, &e) == 0);
+    ck_assert(!rep.ok);
+    ck_assert(rep.rows[0].all_zero);
+    m->layers[1]->type = &sl_dense_type;
+    sl_model_free(m);
+}
+END_TEST
+#endif
+
+/* Shape errors: each names the layer, what it expected, what it got, and a fix. */
+static const struct {
+    const char *type, *args;
+    int rank, dims[SL_MAX_RANK];
+    const char *const must[4];
+} shape_errors[] = {
+    {"Reshape",
+     "(4, 120)",
+     3,
+     {SL_NONE, 100, 5},
+     {"layer 'reshape' (Reshape)", "(None, 100, 5)", "multiply to 500", "Fix:"}},
+    {"Reshape", "(3, -1)", 3, {SL_NONE, 7, 2}, {"(None, 7, 2)", "multiply to 14", "Fix:", ""}},
+    {"Permute",
+     "(2, 1)",
+     4,
+     {SL_NONE, 10, 5, 3},
+     {"layer 'permute' (Permute)", "2 axes after the batch", "(None, 10, 5, 3)", "Fix:"}},
+    {"RepeatVector",
+     "4",
+     3,
+     {SL_NONE, 100, 32},
+     {"layer 'repeat_vector' (RepeatVector)", "(batch, features)", "(None, 100, 32)", "LSTM"}},
+    {"Dense",
+     "3",
+     3,
+     {SL_NONE, 10, SL_NONE},
+     {"layer 'dense' (Dense)", "(None, 10, None)", "last axis", "Fix:"}},
+    {"Dropout",
+     "0.5, noise_shape=(None, 1)",
+     3,
+     {SL_NONE, 4, 5},
+     {"layer 'dropout' (Dropout)", "noise_shape", "(None, 4, 5)", "Fix:"}},
+};
+enum { N_SHAPE_ERRORS = sizeof shape_errors / sizeof shape_errors[0] };
+
+START_TEST(test_shape_error)
+{
+    SlError e = {""};
+    sl_clear_session();
+    SlModel *m = tu_one_layer(shape_errors[_i].type, shape_errors[_i].args,
+                              sl_shape_of(shape_errors[_i].rank, shape_errors[_i].dims), &e);
+    ck_assert_msg(m == NULL, "%s(%s) accepted a bad shape", shape_errors[_i].type,
+                  shape_errors[_i].args);
+    for (int k = 0; k < 4 && shape_errors[_i].must[k][0]; k++)
+        ck_assert_msg(strstr(e.msg, shape_errors[_i].must[k]), "message lacks \"%s\": %s",
+                      shape_errors[_i].must[k], e.msg);
+}
+END_TEST
+
+/* Bad arguments: caught when the layer is made, naming the layer and the argument. */
+static const struct {
+    const char *type, *args, *must;
+} arg_errors[] = {
+    {"Dense", "", "missing the required argument 'units'"},
+    {"Dense", "0", "units must be a positive integer"},
+    {"Dense", "3, activaton='relu'", "unknown keyword argument 'activaton'"},
+    {"Dense", "3, activation='rleu'", "unknown activation 'rleu'"},
+    {"Dense", "'3'", "argument 'units' must be an integer"},
+    {"Dense", "3, kernel_initializer='glorot'", "unknown initializer 'glorot'"},
+    {"Reshape", "(2, -1, -1)", "only one -1"},
+    {"Permute", "(1, 3)", "each of 1..2 once"},
+    {"Dropout", "1.5", "must be in [0, 1)"},
+    {"Activation", "'gelu'", "unknown activation 'gelu'"},
+    {"LSTM", "32", "LSTM is not implemented yet"},
+    {"Dense", "3, input_shape=(0, 4)", "sizes must be positive"},
+    {"Frobnicate", "", "unknown layer 'Frobnicate'"},
+};
+enum { N_ARG_ERRORS = sizeof arg_errors / sizeof arg_errors[0] };
+
+START_TEST(test_arg_error)
+{
+    SlError e = {""};
+    SlLayer *l = sl_layer(arg_errors[_i].type, arg_errors[_i].args, &e);
+    ck_assert_msg(l == NULL, "%s(%s) was accepted", arg_errors[_i].type, arg_errors[_i].args);
+    ck_assert_msg(strstr(e.msg, arg_errors[_i].must), "message lacks \"%s\": %s",
+                  arg_errors[_i].must, e.msg);
+}
+END_TEST
+
+START_TEST(test_explain_sentences)
+{
+    SlError e;
+    int d3[3] = {SL_NONE, 100, 32};
+    sl_clear_session();
+    SlModel *m = tu_one_layer("Dense", "2", sl_shape_of(3, d3), &e);
+    ck_assert_str_eq(m->nodes[1].why, "Dense acts on the last axis (32 -> 2 units) and keeps the "
+                                      "others: (None, 100, 32) -> (None, 100, 2)");
+    char f[64];
+    m->layers[1]->type->formula(m->layers[1], f, sizeof f);
+    ck_assert_str_eq(f, "32*2 + 2 = 66");
+    sl_model_free(m);
+    int d2[3] = {SL_NONE, 10, 5};
+    m = tu_one_layer("Permute", "(2, 1)", sl_shape_of(3, d2), &e);
+    ck_assert(strstr(m->nodes[1].why, "(None, 10, 5) -> (None, 5, 10)"));
+    sl_model_free(m);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+    Suite *s = suite_create("layers");
+    TCase *tc = tcase_create("pytorch fixtures");
+    tcase_set_timeout(tc, 30);
+    tcase_add_loop_test(tc, test_fixture, 0, N_FIXTURES);
+    suite_add_tcase(s, tc);
+#ifdef SL_DOUBLE
+    tc = tcase_create("gradient checks");
+    tcase_set_timeout(tc, 120);
+    tcase_add_loop_test(tc, test_gradcheck, 0, N_GC);
+    tcase_add_test(tc, test_gradcheck_catches_a_bug);
+    tcase_add_test(tc, test_gradcheck_zero_guard);
+    suite_add_tcase(s, tc);
+#endif
+    tc = tcase_create("errors and sentences");
+    tcase_set_timeout(tc, 10);
+    tcase_add_loop_test(tc, test_shape_error, 0, N_SHAPE_ERRORS);
+    tcase_add_loop_test(tc, test_arg_error, 0, N_ARG_ERRORS);
+    tcase_add_test(tc, test_explain_sentences);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    return tu_run(suite()) ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -1,0 +1,54 @@
+/* testutil.c: helpers shared by the Check suites. */
+#include "testutil.h"
+
+#include <math.h>
+#include <stdio.h>
+
+long tu_mismatch(const sl_real *a, const sl_real *b, size_t n, double rtol, double atol)
+{
+    for (size_t i = 0; i < n; i++) {
+        double d = fabs((double)a[i] - (double)b[i]);
+        if (!(d <= atol + rtol * fabs((double)b[i])))
+            return (long)i;
+    }
+    return -1;
+}
+
+void tu_assert_close(const char *what, const sl_real *a, const sl_real *b, size_t n)
+{
+    long i = tu_mismatch(a, b, n, TU_RTOL, TU_ATOL);
+    ck_assert_msg(i < 0, "%s: element %ld is %.12g, expected %.12g", what, i,
+                  i < 0 ? 0.0 : (double)a[i], i < 0 ? 0.0 : (double)b[i]);
+}
+
+SlModel *tu_one_layer(const char *type, const char *args, SlShape in, SlError *e)
+{
+    SlModel *m = sl_sequential(NULL);
+    char shape[128] = "batch_shape=(";
+    size_t u = strlen(shape);
+    for (int i = 0; i < in.rank; i++)
+        u += (size_t)snprintf(shape + u, sizeof shape - u, "%s%d", i ? ", " : "", in.dim[i]);
+    snprintf(shape + u, sizeof shape - u, "%s)", in.rank == 1 ? "," : "");
+    if (!m || sl_model_add(m, sl_layer("InputLayer", shape, e), e) < 0 ||
+        sl_model_add(m, sl_layer(type, args, e), e) < 0) {
+        sl_model_free(m);
+        return NULL;
+    }
+    return m;
+}
+
+const char *tu_fixture(const char *name)
+{
+    static char path[512];
+    snprintf(path, sizeof path, "%s/%s.safetensors", SL_FIXTURES, name);
+    return path;
+}
+
+int tu_run(Suite *s)
+{
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed;
+}

@@ -1,0 +1,33 @@
+/* testutil.h: helpers shared by the Check suites. */
+#ifndef SL_TESTUTIL_H
+#define SL_TESTUTIL_H
+
+#include <check.h>
+
+#include "sl.h"
+
+/* Tolerances for comparing with PyTorch's float64 fixtures: numpy.allclose's rule,
+ * |a - b| <= atol + rtol * |b|. float32: rtol 1e-5, atol 1e-6; float64: rtol 1e-10, atol 1e-12. */
+#ifdef SL_DOUBLE
+#define TU_RTOL 1e-10
+#define TU_ATOL 1e-12
+#else
+#define TU_RTOL 1e-5
+#define TU_ATOL 1e-6
+#endif
+
+/* Index of the first element that differs beyond the tolerance, or -1. */
+long tu_mismatch(const sl_real *a, const sl_real *b, size_t n, double rtol, double atol);
+/* ck_assert that a and b agree, naming `what` and the first bad index. */
+void tu_assert_close(const char *what, const sl_real *a, const sl_real *b, size_t n);
+
+/* A model of one layer on an input of this shape (batch axis included, kept concrete). */
+SlModel *tu_one_layer(const char *type, const char *args, SlShape in, SlError *e);
+
+/* Path of a fixture file: tests/fixtures/<name>.safetensors. */
+const char *tu_fixture(const char *name);
+
+/* Run a suite with Check, return the number of failures (for main's exit code). */
+int tu_run(Suite *s);
+
+#endif

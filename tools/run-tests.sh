@@ -1,0 +1,48 @@
+#!/bin/sh
+# Run the float32 suites, the float64 suites and every lesson with --quick; print the totals.
+# Usage: run-tests.sh F32_TESTS... -- F64_TESTS... -- LESSONS...
+# Check prints "NN%: Checks: C, Failures: F, Errors: E" for each suite; we add them up.
+passed=0
+failed=0
+section="float32"
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+for t in "$@"; do
+    if [ "$t" = "--" ]; then
+        [ "$section" = "float32" ] && section="float64" || section="lessons"
+        continue
+    fi
+    if [ "$section" = "lessons" ]; then
+        if timeout 300 "$t" --quick </dev/null >"$log" 2>&1; then
+            passed=$((passed + 1))
+            echo "lesson $(basename "$t"): ok"
+        else
+            failed=$((failed + 1))
+            echo "lesson $(basename "$t"): FAILED"
+            tail -20 "$log"
+        fi
+        continue
+    fi
+    timeout 600 "$t" >"$log" 2>&1
+    rc=$?
+    line=$(grep -E '^[0-9]+%: Checks: ' "$log" | tail -1)
+    if [ -z "$line" ]; then
+        failed=$((failed + 1))
+        echo "$section $(basename "$t"): CRASHED or timed out (exit $rc)"
+        tail -20 "$log"
+        continue
+    fi
+    c=$(echo "$line" | sed -E 's/.*Checks: ([0-9]+).*/\1/')
+    f=$(echo "$line" | sed -E 's/.*Failures: ([0-9]+).*/\1/')
+    e=$(echo "$line" | sed -E 's/.*Errors: ([0-9]+).*/\1/')
+    bad=$((f + e))
+    passed=$((passed + c - bad))
+    failed=$((failed + bad))
+    echo "$section $(basename "$t"): $line"
+    if [ "$bad" -gt 0 ] || [ "$rc" -ne 0 ]; then
+        grep -E ':[EF]:' "$log" | head -20
+        [ "$bad" -eq 0 ] && failed=$((failed + 1))
+    fi
+done
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -22,13 +22,13 @@ CLI_SRC    := $(wildcard cli/*.c)
 define variant
 $(1)/obj/%.o: %.c
 	@mkdir -p $$(dir $$@)
-	$$(CC) $$(CFLAGS) $(2) -Isrc -c $$< -o $$@
+	$$(CC) $$(CFLAGS) $(2) -Isrc -Ilessons -c $$< -o $$@
 
 $(1)/libshapelab.a: $$(SRC:%.c=$(1)/obj/%.o)
 	@rm -f $$@
 	$$(AR) rcs $$@ $$^
 
-$(1)/lessons/%: $(1)/obj/lessons/%.o $(1)/libshapelab.a
+$(1)/lessons/%: $(1)/obj/lessons/%.o $(1)/obj/lessons/lesson.o $(1)/libshapelab.a
 	@mkdir -p $$(dir $$@)
 	$$(CC) $$(CFLAGS) -o $$@ $$^ $$(LDLIBS)
 

@@ -312,12 +312,16 @@ int sl_args_parse(SlArgs *a, const char *src, SlError *e)
         SlValue v;
         if (parse_value(&ps, &v) < 0)
             return -1;
-        if (sl_args_add(a, key[0] ? key : NULL, v, e) < 0)
-            return perr(&ps, e ? e->msg : "bad argument");
+        SlError why;
+        if (sl_args_add(a, key[0] ? key : NULL, v, &why) < 0)
+            return perr(&ps, why.msg);
         skip_space(&ps);
         if (*ps.p == ',') {
             ps.p++;
             skip_space(&ps);
+        } else if (*ps.p && strchr("+-*/%", *ps.p)) {
+            return perr(&ps, "only literal values are understood here, not arithmetic: write "
+                             "the number (the model-script reader evaluates expressions)");
         } else if (*ps.p) {
             return perr(&ps, "expected ',' between arguments");
         }

@@ -79,8 +79,11 @@ static void input_explain(const SlLayer *l, const SlInfer *io, char *buf, size_t
     SlShape sample = sl_shape_of(io->out[0].rank - 1, io->out[0].dim + 1);
     sl_shape_str(&io->out[0], s, sizeof s);
     sl_shape_str(&sample, one, sizeof one);
-    if (l->input_shape.dim[0] == SL_NONE)
+    if (l->input_shape.dim[0] == SL_NONE && io->out[0].dim[0] == SL_NONE)
         snprintf(buf, n, "each sample is %s; the first axis, None, counts the samples: %s", one, s);
+    else if (l->input_shape.dim[0] == SL_NONE)
+        snprintf(buf, n, "each sample is %s; the first axis holds this batch's %d samples: %s", one,
+                 io->out[0].dim[0], s);
     else
         snprintf(buf, n, "each sample is %s, in batches of exactly %d: %s", one,
                  l->input_shape.dim[0], s);

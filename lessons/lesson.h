@@ -1,0 +1,26 @@
+/* lesson.h: what every lesson shares: the banner, steps that pause in a terminal, --quick. */
+#ifndef SL_LESSON_H
+#define SL_LESSON_H
+
+#include "sl.h"
+
+typedef struct Lesson {
+    int quick;       /* --quick: no pauses (CI, make test) */
+    int interactive; /* stdin and stdout are terminals */
+    int step;
+} Lesson;
+
+/* Parse argv (--quick, --help) and print the banner: number, title, the question, what the
+ * learner will see, difficulty 1-3 stars. Returns 0, or 1 if the lesson should exit (--help). */
+int lesson_begin(Lesson *ls, int argc, char **argv, const char *title, const char *question,
+                 const char *you_will_see, int stars);
+/* A numbered step heading; pauses first (except before step 1) when interactive. */
+void lesson_step(Lesson *ls, const char *heading);
+/* Print an engine error the way a learner would meet it. */
+void lesson_show_error(const char *what, const SlError *e);
+/* Stop the lesson on an error the lesson did not expect. */
+void lesson_die(const SlError *e);
+/* Print a tensor's first rows (a (rows, cols) view of its last axis), with its shape. */
+void lesson_print_tensor(const char *name, const SlTensor *t, int max_rows);
+
+#endif

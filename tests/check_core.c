@@ -1,0 +1,319 @@
+/* check_core.c: shapes, Keras arguments, the RNG, initializers, JSON and safetensors. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "testutil.h"
+
+START_TEST(test_shape_str)
+{
+    char b[64];
+    int d[3] = {SL_NONE, 100, 32};
+    SlShape s = sl_shape_of(3, d);
+    ck_assert_str_eq(sl_shape_str(&s, b, sizeof b), "(None, 100, 32)");
+    s = sl_shape_of(1, (int[]){4});
+    ck_assert_str_eq(sl_shape_str(&s, b, sizeof b), "(4,)");
+    s = sl_shape_of(0, NULL);
+    ck_assert_str_eq(sl_shape_str(&s, b, sizeof b), "()");
+    s = sl_shape_of(3, d);
+    ck_assert_uint_eq(sl_shape_count(&s), 0); /* unknown */
+    ck_assert_uint_eq(sl_shape_sample_count(&s), 3200);
+    SlShape c = sl_shape_of(3, (int[]){7, 100, 32});
+    ck_assert(sl_shape_matches(&s, &c));
+    c.dim[2] = 31;
+    ck_assert(!sl_shape_matches(&s, &c));
+}
+END_TEST
+
+START_TEST(test_args_parse)
+{
+    SlArgs a;
+    SlError e;
+    char r[128];
+    sl_args_init(&a);
+    ck_assert(sl_args_parse(&a,
+                            "32, return_sequences=True, input_shape=(None, 5), "
+                            "dropout=0.25, name=\"enc\", dims=[2, 1], x=(3), y=(3,), z=-2",
+                            &e) == 0);
+    ck_assert_int_eq(a.n, 9);
+    ck_assert_ptr_null(sl_args_key(&a, 0));
+    ck_assert(a.val[0].kind == SL_V_INT && a.val[0].i == 32);
+    ck_assert_str_eq(sl_args_key(&a, 1), "return_sequences");
+    ck_assert(a.val[1].kind == SL_V_BOOL && a.val[1].i == 1);
+    sl_value_repr(&a, &a.val[2], r, sizeof r);
+    ck_assert_str_eq(r, "(None, 5)");
+    ck_assert(a.val[3].kind == SL_V_FLOAT && a.val[3].f == 0.25);
+    ck_assert_str_eq(sl_value_strv(&a, &a.val[4]), "enc");
+    sl_value_repr(&a, &a.val[5], r, sizeof r);
+    ck_assert_str_eq(r, "[2, 1]");
+    ck_assert(a.val[6].kind == SL_V_INT); /* (3) is 3 */
+    sl_value_repr(&a, &a.val[7], r, sizeof r);
+    ck_assert_str_eq(r, "(3,)");
+    ck_assert(a.val[8].kind == SL_V_INT && a.val[8].i == -2);
+}
+END_TEST
+
+static const struct {
+    const char *src, *must;
+} bad_args[] = {
+    {"units=", "expected a value"},
+    {"(1, 2", "expected ',' or ')'"},
+    {"'relu", "string not closed"},
+    {"units=3 4", "expected ',' between arguments"},
+    {"x=3, 4", "positional argument follows keyword argument"},
+    {"activation=relu", "only literal values"},
+    {"((((((((((1))))))))))", "nested too deeply"},
+    {"16*7", "not arithmetic"},
+};
+
+START_TEST(test_args_parse_errors)
+{
+    SlArgs a;
+    SlError e = {""};
+    sl_args_init(&a);
+    ck_assert(sl_args_parse(&a, bad_args[_i].src, &e) < 0);
+    ck_assert_msg(strstr(e.msg, bad_args[_i].must), "'%s': %s", bad_args[_i].src, e.msg);
+    ck_assert_msg(strstr(e.msg, "column"), "%s", e.msg);
+}
+END_TEST
+
+START_TEST(test_args_bind)
+{
+    static const SlArgSpec spec[] = {
+        {"units", SL_ARG_INT, NULL, "size"},
+        {"activation", SL_ARG_STR | SL_ARG_OR_NONE, "None", ""},
+        {"kernel_size", SL_ARG_INTS, "3", ""},
+        {"rate", SL_ARG_FLOAT, "0.5", ""},
+    };
+    SlArgs a;
+    SlBound b;
+    SlError e;
+    int ks[4];
+    sl_args_init(&a);
+    ck_assert(sl_args_parse(&a, "8, kernel_size=(5, 5), rate=1", &e) == 0);
+    ck_assert(sl_args_bind(&b, spec, 4, &a, "Test", &e) == 0);
+    ck_assert_int_eq(sl_bound_int(&b, "units"), 8);
+    ck_assert(sl_bound_is_none(&b, "activation") && !sl_bound_given(&b, "activation"));
+    ck_assert_int_eq(sl_bound_ints(&b, "kernel_size", ks, 4), 2);
+    ck_assert(ks[0] == 5 && ks[1] == 5);
+    ck_assert(sl_bound_float(&b, "rate") == 1.0); /* an int where a number is wanted */
+    sl_args_init(&a);
+    ck_assert(sl_args_parse(&a, "8, 'relu', 3, 0.1, 9", &e) == 0);
+    ck_assert(sl_args_bind(&b, spec, 4, &a, "Test", &e) < 0);
+    ck_assert_msg(strstr(e.msg, "at most 4 positional"), "%s", e.msg);
+    sl_args_init(&a);
+    ck_assert(sl_args_parse(&a, "8, units=9", &e) == 0);
+    ck_assert(sl_args_bind(&b, spec, 4, &a, "Test", &e) < 0);
+    ck_assert_msg(strstr(e.msg, "multiple values for argument 'units'"), "%s", e.msg);
+    sl_args_init(&a);
+    ck_assert(sl_args_parse(&a, "8, kernel_size=(3, None)", &e) == 0);
+    ck_assert(sl_args_bind(&b, spec, 4, &a, "Test", &e) < 0);
+    ck_assert_msg(strstr(e.msg, "'kernel_size' must be an integer or a tuple of integers, got "
+                                "(3, None)"),
+                  "%s", e.msg);
+}
+END_TEST
+
+START_TEST(test_rng)
+{
+    /* splitmix64's published first output for seed 0; tools/make_fixtures.py checks the same. */
+    SlRng r = sl_rng(0);
+    ck_assert(sl_rng_next(&r) == 0xe220a8397b1dcdafull);
+    r = sl_rng(99);
+    double sum = 0, sq = 0;
+    for (int i = 0; i < 20000; i++) {
+        double u = sl_rng_uniform(&r);
+        ck_assert(u >= 0 && u < 1);
+        double z = sl_rng_normal(&r);
+        sum += z;
+        sq += z * z;
+    }
+    ck_assert_double_lt(fabs(sum / 20000), 0.03);
+    ck_assert_double_lt(fabs(sq / 20000 - 1), 0.05);
+}
+END_TEST
+
+START_TEST(test_init_orthogonal_and_fans)
+{
+    /* An LSTM-like recurrent kernel (units, 4 * units): its rows are orthonormal. */
+    int d[2] = {3, 12};
+    SlShape s = sl_shape_of(2, d);
+    sl_real w[36];
+    SlRng r = sl_rng(1);
+    ck_assert(sl_init_fill("orthogonal", w, &s, &r) == 0);
+    for (int i = 0; i < 3; i++)
+        for (int j = 0; j < 3; j++) {
+            double dot = 0;
+            for (int k = 0; k < 12; k++)
+                dot += w[i * 12 + k] * w[j * 12 + k];
+            ck_assert_double_eq_tol(dot, i == j ? 1.0 : 0.0, 1e-5);
+        }
+    double fi, fo;
+    SlShape conv = sl_shape_of(3, (int[]){5, 3, 16}); /* Conv1D kernel (k, in, filters) */
+    sl_init_fans(&conv, &fi, &fo);
+    ck_assert(fi == 15 && fo == 80);
+    ck_assert(sl_init_fill("nonsense", w, &s, &r) < 0);
+}
+END_TEST
+
+START_TEST(test_json)
+{
+    SlJsonDoc d;
+    SlError e;
+    const char *t = "{\"a\": [1, 2.5e1, -3], \"b\": {\"c\": \"x\\u00e9\\n\"}, \"d\": null, "
+                    "\"e\": true}";
+    ck_assert(sl_json_parse(&d, t, strlen(t), &e) == 0);
+    const SlJsonNode *a = sl_json_get(&d, &d.nodes[0], "a");
+    ck_assert(a && a->kind == SL_JSON_ARRAY && a->count == 3);
+    ck_assert(sl_json_child(&d, a, 1)->num == 25);
+    const SlJsonNode *c = sl_json_get(&d, sl_json_get(&d, &d.nodes[0], "b"), "c");
+    ck_assert_str_eq(c->str, "x\xc3\xa9\n");
+    sl_json_free(&d);
+    const char *bad[] = {"{\"a\": 1,}", "[1, 2", "{\"a\" 1}",    "01x",
+                         "\"abc",       "[1] x", "{\"a\": tru}", "\"\\ud800\""};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        ck_assert_msg(sl_json_parse(&d, bad[i], strlen(bad[i]), &e) < 0, "accepted %s", bad[i]);
+    char deep[300];
+    memset(deep, '[', sizeof deep);
+    ck_assert(sl_json_parse(&d, deep, sizeof deep, &e) < 0);
+    ck_assert_msg(strstr(e.msg, "nested too deeply"), "%s", e.msg);
+}
+END_TEST
+
+static char tmpdir[256];
+
+static const char *tmp_path(const char *name)
+{
+    static char p[512];
+    if (!tmpdir[0]) {
+        snprintf(tmpdir, sizeof tmpdir, "/tmp/shapelab-test-XXXXXX");
+        ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+    }
+    snprintf(p, sizeof p, "%s/%s", tmpdir, name);
+    return p;
+}
+
+START_TEST(test_safetensors_round_trip)
+{
+    sl_real k[6] = {1, -2, 3.5f, 4, 5, 6}, b[3] = {0.25f, 0, -1};
+    SlTensor t[2] = {sl_tensor(sl_shape_of(2, (int[]){2, 3}), k),
+                     sl_tensor(sl_shape_of(1, (int[]){3}), b)};
+    const char *names[2] = {"dense/kernel", "dense/bias"};
+    const char *mk[1] = {"format"}, *mv[1] = {"pt \"quoted\""};
+    SlError e;
+    const char *path = tmp_path("w.safetensors");
+    ck_assert_msg(sl_st_write(path, 2, names, t, 1, mk, mv, &e) == 0, "%s", e.msg);
+    char tmp[600];
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    ck_assert(access(tmp, F_OK) != 0); /* renamed into place */
+    SlSafetensors st;
+    ck_assert_msg(sl_st_read(&st, path, &e) == 0, "%s", e.msg);
+    ck_assert_int_eq(st.n, 2);
+    ck_assert_str_eq(sl_st_meta(&st, "format"), "pt \"quoted\"");
+    sl_real k2[6];
+    SlShape s;
+    ck_assert(sl_st_get(&st, "dense/kernel", k2, 6, &s, &e) == 0);
+    ck_assert_mem_eq(k2, k, sizeof k);
+    ck_assert(s.rank == 2 && s.dim[0] == 2 && s.dim[1] == 3);
+    ck_assert(sl_st_get(&st, "dense/bias", k2, 6, NULL, &e) < 0);
+    ck_assert_msg(strstr(e.msg, "has 3 values, expected 6"), "%s", e.msg);
+    sl_st_free(&st);
+    /* A failed save leaves nothing behind. */
+    ck_assert(sl_st_write("/nonexistent-dir/w.safetensors", 2, names, t, 0, NULL, NULL, &e) < 0);
+    ck_assert(access("/nonexistent-dir/w.safetensors.tmp", F_OK) != 0);
+}
+END_TEST
+
+/* Malformed files: each is refused with a message naming the file and the problem. */
+static const struct {
+    const char *what, *header; /* header JSON; NULL: raw bytes below */
+    size_t data_len;
+    const char *must;
+} bad_st[] = {
+    {"header not JSON", "{\"a\": ", 0, "not valid JSON"},
+    {"dtype", "{\"a\":{\"dtype\":\"BF16\",\"shape\":[1],\"data_offsets\":[0,2]}}", 2, "dtype BF16"},
+    {"offsets past the end", "{\"a\":{\"dtype\":\"F32\",\"shape\":[4],\"data_offsets\":[0,16]}}", 8,
+     "outside the 8 bytes"},
+    {"size mismatch", "{\"a\":{\"dtype\":\"F32\",\"shape\":[3],\"data_offsets\":[0,8]}}", 8,
+     "needs 12 bytes but data_offsets span 8"},
+    {"overlap",
+     "{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},"
+     "\"b\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[4,12]}}",
+     12, "overlap"},
+    {"missing keys", "{\"a\":{\"dtype\":\"F32\"}}", 0, "needs \"dtype\""},
+    {"negative shape", "{\"a\":{\"dtype\":\"F32\",\"shape\":[-1],\"data_offsets\":[0,0]}}", 0,
+     "not a non-negative integer"},
+    {"not an object", "[1, 2]", 0, "not a JSON object"},
+    {"metadata not strings", "{\"__metadata__\":{\"a\":1}}", 0, "must be strings"},
+};
+
+START_TEST(test_safetensors_malformed)
+{
+    const char *path = tmp_path("bad.safetensors");
+    FILE *f = fopen(path, "wb");
+    size_t hl = strlen(bad_st[_i].header);
+    unsigned char len8[8] = {0};
+    for (int i = 0; i < 8; i++)
+        len8[i] = (unsigned char)(hl >> (8 * i));
+    fwrite(len8, 1, 8, f);
+    fwrite(bad_st[_i].header, 1, hl, f);
+    for (size_t i = 0; i < bad_st[_i].data_len; i++)
+        fputc(0, f);
+    fclose(f);
+    SlSafetensors st;
+    SlError e = {""};
+    ck_assert_msg(sl_st_read(&st, path, &e) < 0, "%s accepted", bad_st[_i].what);
+    ck_assert_msg(strstr(e.msg, bad_st[_i].must), "%s: %s", bad_st[_i].what, e.msg);
+    ck_assert_msg(strstr(e.msg, path), "%s: no file name in: %s", bad_st[_i].what, e.msg);
+}
+END_TEST
+
+START_TEST(test_safetensors_truncated)
+{
+    SlSafetensors st;
+    SlError e;
+    const char *path = tmp_path("short.safetensors");
+    FILE *f = fopen(path, "wb");
+    fwrite("\x10\0\0", 1, 3, f);
+    fclose(f);
+    ck_assert(sl_st_read(&st, path, &e) < 0);
+    ck_assert_msg(strstr(e.msg, "too short"), "%s", e.msg);
+    f = fopen(path, "wb");
+    fwrite("\xff\xff\0\0\0\0\0\0{}", 1, 10, f); /* header length far past the end */
+    fclose(f);
+    ck_assert(sl_st_read(&st, path, &e) < 0);
+    ck_assert_msg(strstr(e.msg, "does not fit"), "%s", e.msg);
+    ck_assert(sl_st_read(&st, "/nonexistent.safetensors", &e) < 0);
+    ck_assert_msg(strstr(e.msg, "/nonexistent.safetensors: cannot open"), "%s", e.msg);
+    ck_assert(sl_st_read(&st, "/tmp", &e) < 0); /* a directory */
+}
+END_TEST
+
+static Suite *suite(void)
+{
+    Suite *s = suite_create("core");
+    TCase *tc = tcase_create("core");
+    tcase_set_timeout(tc, 10);
+    tcase_add_test(tc, test_shape_str);
+    tcase_add_test(tc, test_args_parse);
+    tcase_add_loop_test(tc, test_args_parse_errors, 0, sizeof bad_args / sizeof bad_args[0]);
+    tcase_add_test(tc, test_args_bind);
+    tcase_add_test(tc, test_rng);
+    tcase_add_test(tc, test_init_orthogonal_and_fans);
+    tcase_add_test(tc, test_json);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("safetensors");
+    tcase_set_timeout(tc, 10);
+    tcase_add_test(tc, test_safetensors_round_trip);
+    tcase_add_loop_test(tc, test_safetensors_malformed, 0, sizeof bad_st / sizeof bad_st[0]);
+    tcase_add_test(tc, test_safetensors_truncated);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    return tu_run(suite()) ? EXIT_FAILURE : EXIT_SUCCESS;
+}

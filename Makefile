@@ -6,7 +6,7 @@ CC      ?= cc
 CSTD    := -std=c11
 WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wno-format-truncation
 # (messages are cut to their buffers on purpose, so truncation warnings are off)
-OPT     ?= -O2 -g
+OPT     ?= -O3 -march=native -g
 CFLAGS  += $(CSTD) $(WARN) $(OPT) -MMD -MP -D_POSIX_C_SOURCE=200809L
 LDLIBS  := -lm
 CHECK_CFLAGS := $(shell pkg-config --cflags check 2>/dev/null)
@@ -35,6 +35,10 @@ $(1)/lessons/%: $(1)/obj/lessons/%.o $(1)/obj/lessons/lesson.o $(1)/libshapelab.
 $(1)/shapelab: $$(CLI_SRC:%.c=$(1)/obj/%.o) $(1)/libshapelab.a
 	$$(CC) $$(CFLAGS) -o $$@ $$^ $$(LDLIBS)
 
+$(1)/bench/%: $(1)/obj/bench/%.o $(1)/libshapelab.a
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$(CFLAGS) -o $$@ $$^ $$(LDLIBS)
+
 $(1)/obj/tests/%.o: tests/%.c
 	@mkdir -p $$(dir $$@)
 	$$(CC) $$(CFLAGS) $(2) $$(CHECK_CFLAGS) -Isrc -DSL_FIXTURES='"tests/fixtures"' -c $$< -o $$@
@@ -50,7 +54,7 @@ endef
 $(eval $(call variant,$(B),))
 $(eval $(call variant,$(B)/f64,-DSL_DOUBLE))
 
-.PHONY: all deps test test-f32 test-f64 test-lessons demo asan clean format
+.PHONY: all deps test demo asan bench clean format
 .SECONDARY:
 
 all: $(B)-all $(B)/f64-all
@@ -62,11 +66,11 @@ TESTS_F32 := $(TEST_SRC:tests/%.c=$(B)/tests/%)
 TESTS_F64 := $(TEST_SRC:tests/%.c=$(B)/f64/tests/%)
 
 test: deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) -s --no-print-directory all
 	@sh tools/run-tests.sh $(TESTS_F32) -- $(TESTS_F64) -- $(LESSON_SRC:lessons/%.c=$(B)/lessons/%)
 
 demo: deps
-	@$(MAKE) --no-print-directory $(B)-all
+	@$(MAKE) -s --no-print-directory $(B)-all
 	@sh tools/run-lessons.sh $(LESSON_SRC:lessons/%.c=$(B)/lessons/%)
 
 asan:
@@ -76,8 +80,12 @@ asan:
 test-asan-run: $(B)-all $(B)/f64-all
 	@sh tools/run-tests.sh $(TESTS_F32) -- $(TESTS_F64) -- $(LESSON_SRC:lessons/%.c=$(B)/lessons/%)
 
+BENCH_SRC := $(wildcard bench/*.c)
+bench: $(BENCH_SRC:bench/%.c=$(B)/bench/%) $(BENCH_SRC:bench/%.c=$(B)/f64/bench/%)
+	@for b in $^; do $$b; done
+
 format:
-	clang-format -i src/*.[ch] tests/*.[ch] lessons/*.c cli/*.c
+	clang-format -i src/*.[ch] tests/*.[ch] lessons/*.[ch] cli/*.c bench/*.c
 
 clean:
 	rm -rf build

@@ -9,7 +9,7 @@
  * Backward:  dz = act'(z) * dy                          (activation.c)
  *            db[o]   += sum_r dz[r,o]
  *            dW[i,o] += sum_r x[r,i] dz[r,o]
- *            dx[r,i] += sum_o dz[r,o] W[i,o]
+ *            dx[r,i] += sum_o dz[r,o] W[i,o]     (computed as dz times the transposed kernel)
  * The mask, if any, passes through: Dense treats every timestep alike.
  */
 #include <stdio.h>
@@ -55,10 +55,16 @@ static void dense_forward_k(sl_real *y, const sl_real *x, const sl_real *W, cons
     }
 }
 
-/* Accumulates dx, dW, db from dz (rows, O). */
-static void dense_backward_k(sl_real *dx, sl_real *dW, sl_real *db, const sl_real *dz,
+/* Accumulates dW, db and dx from dz (rows, O). Every innermost loop runs along contiguous memory
+ * (an axpy, which compilers vectorize): dW's rows are updated along o, and dx is built from the
+ * transposed kernel WT (O, I), dx[r,:] += dz[r,o] * WT[o,:], instead of a dot product along W's
+ * rows. WT is the caller's scratch. */
+static void dense_backward_k(sl_real *dx, sl_real *dW, sl_real *db, sl_real *WT, const sl_real *dz,
                              const sl_real *x, const sl_real *W, size_t rows, size_t I, size_t O)
 {
+    for (size_t i = 0; i < I; i++)
+        for (size_t o = 0; o < O; o++)
+            WT[o * I + i] = W[i * O + o];
     for (size_t r = 0; r < rows; r++) {
         const sl_real *dzr = dz + r * O;
         if (db)
@@ -67,13 +73,15 @@ static void dense_backward_k(sl_real *dx, sl_real *dW, sl_real *db, const sl_rea
         for (size_t i = 0; i < I; i++) {
             sl_real xi = x[r * I + i];
             sl_real *dWi = dW + i * O;
-            const sl_real *Wi = W + i * O;
-            sl_real s = 0;
-            for (size_t o = 0; o < O; o++) {
+            for (size_t o = 0; o < O; o++)
                 dWi[o] += xi * dzr[o];
-                s += dzr[o] * Wi[o];
-            }
-            dx[r * I + i] += s;
+        }
+        sl_real *dxr = dx + r * I;
+        for (size_t o = 0; o < O; o++) {
+            sl_real g = dzr[o];
+            const sl_real *WTo = WT + o * I;
+            for (size_t i = 0; i < I; i++)
+                dxr[i] += g * WTo[i];
         }
     }
 }
@@ -146,18 +154,21 @@ static int dense_params(SlLayer *l, const SlInfer *io, SlError *e)
     return 0;
 }
 
+/* Scratch: the kernel transposed, for backward; and with an activation, z before it and dz. */
 static void dense_scratch(const SlLayer *l, const SlInfer *io, SlScratchDecl *d)
 {
     const DenseCfg *c = l->cfg;
-    d->n = 0;
+    size_t n = sl_shape_count(&io->out[0]);
+    d->name[0] = "kernel transposed (units, in)";
+    d->count[0] = (size_t)c->in * (size_t)c->units;
+    d->n = 1;
     if (c->act == SL_ACT_LINEAR)
         return;
-    size_t n = sl_shape_count(&io->out[0]);
-    d->name[0] = "z (before the activation)";
-    d->count[0] = n;
-    d->name[1] = "dz";
+    d->name[1] = "z (before the activation)";
     d->count[1] = n;
-    d->n = 2;
+    d->name[2] = "dz";
+    d->count[2] = n;
+    d->n = 3;
 }
 
 static void dense_forward(SlLayer *l, SlPass *p)
@@ -165,7 +176,7 @@ static void dense_forward(SlLayer *l, SlPass *p)
     const DenseCfg *c = l->cfg;
     size_t rows = sl_tensor_count(&p->x[0]) / (size_t)c->in;
     const sl_real *b = c->use_bias ? l->params[1].value.data : NULL;
-    sl_real *z = c->act == SL_ACT_LINEAR ? p->y[0].data : p->scratch[0];
+    sl_real *z = c->act == SL_ACT_LINEAR ? p->y[0].data : p->scratch[1];
     dense_forward_k(z, p->x[0].data, l->params[0].value.data, b, rows, (size_t)c->in,
                     (size_t)c->units);
     if (c->act != SL_ACT_LINEAR)
@@ -178,14 +189,14 @@ static void dense_backward(SlLayer *l, SlPass *p)
     size_t rows = sl_tensor_count(&p->x[0]) / (size_t)c->in, n = rows * (size_t)c->units;
     const sl_real *dz = p->dy[0].data;
     if (c->act != SL_ACT_LINEAR) {
-        sl_real *dzb = p->scratch[1];
+        sl_real *dzb = p->scratch[2];
         memset(dzb, 0, n * sizeof *dzb);
-        sl_act_backward(c->act, dzb, p->dy[0].data, p->scratch[0], p->y[0].data, rows,
+        sl_act_backward(c->act, dzb, p->dy[0].data, p->scratch[1], p->y[0].data, rows,
                         (size_t)c->units);
         dz = dzb;
     }
     sl_real *db = c->use_bias ? l->params[1].grad.data : NULL;
-    dense_backward_k(p->dx[0].data, l->params[0].grad.data, db, dz, p->x[0].data,
+    dense_backward_k(p->dx[0].data, l->params[0].grad.data, db, p->scratch[0], dz, p->x[0].data,
                      l->params[0].value.data, rows, (size_t)c->in, (size_t)c->units);
 }
 

@@ -19,8 +19,8 @@ int sl_arena_reserve(SlArena *a, size_t count)
 
 sl_real *sl_arena_take(SlArena *a, size_t count)
 {
-    if (count > a->cap - a->used)
-        return NULL;
+    if (count == 0 || count > a->cap - a->used)
+        return NULL; /* nothing to hand out, or a planning bug */
     sl_real *p = a->base + a->used;
     a->used += count;
     return p;

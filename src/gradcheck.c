@@ -132,7 +132,8 @@ static sl_real *analytic(Ctx *c, size_t *n_out)
         sl_free(g);
         return NULL;
     }
-    memcpy(g, m->grads.base, m->values.used * sizeof *g);
+    if (m->values.used)
+        memcpy(g, m->grads.base, m->values.used * sizeof *g);
     size_t off = m->values.used;
     for (int k = 0; k < m->n_inputs; k++) {
         SlTensor gi = sl_model_input_grad(m, k);

@@ -49,11 +49,39 @@ static int check_input(const SlModel *m, int k, const SlShape *got, SlError *e)
     return sl_errorf(e, "model input '%s' expects %s, got %s.%s", name, want, have, fix);
 }
 
-/* Concrete shapes for every call, and the scratch each declares. */
+/* Which calls the outputs need: walk back from the outputs. A needed Input that is not one of the
+ * model's inputs means the graph is disconnected (Keras's "Graph disconnected" error). */
+static int mark_active(SlModel *m, SlError *e)
+{
+    memset(m->active, 0, sizeof m->active);
+    for (int k = 0; k < m->n_outputs; k++)
+        m->active[m->t[m->outputs[k]].node] = 1;
+    for (int n = m->n_nodes - 1; n >= 0; n--) {
+        if (!m->active[n])
+            continue;
+        const SlNode *nd = &m->nodes[n];
+        for (int k = 0; k < nd->sym.n_in; k++)
+            m->active[m->t[nd->in[k]].node] = 1;
+        if (nd->sym.n_in == 0) {
+            int is_input = 0;
+            for (int k = 0; k < m->n_inputs; k++)
+                is_input |= m->t[m->inputs[k]].node == n;
+            if (!is_input)
+                return sl_errorf(e, "model '%s': its outputs depend on '%s', which is not one of "
+                                    "its inputs; list it in Model(inputs=[...])",
+                                 m->name, nd->layer->name);
+        }
+    }
+    return 0;
+}
+
+/* Concrete shapes for every call the outputs need, and the scratch each declares. */
 static int infer_run(SlModel *m, SlError *e)
 {
     for (int n = 0; n < m->n_nodes; n++) {
         SlNode *nd = &m->nodes[n];
+        if (!m->active[n])
+            continue;
         SlLayer *l = nd->layer;
         if (nd->sym.n_in == 0) { /* an Input: its shape was set from the data */
             nd->run = nd->sym;
@@ -91,13 +119,15 @@ static int fits(const SlModel *m)
         return 0;
     for (int i = 0; i < m->n_tensors; i++) {
         const SlEdge *t = &m->t[i];
+        if (!m->active[t->node])
+            continue;
         if (sl_shape_count(&t->run) > t->cap)
             return 0;
         if (t->mask_cap && (size_t)t->run.dim[0] * (size_t)t->run.dim[1] > t->mask_cap)
             return 0;
     }
     for (int n = 0; n < m->n_nodes; n++)
-        for (int s = 0; s < m->nodes[n].scratch.n; s++)
+        for (int s = 0; m->active[n] && s < m->nodes[n].scratch.n; s++)
             if (m->nodes[n].scratch.count[s] > m->nodes[n].scratch_cap[s])
                 return 0;
     return 1;
@@ -109,19 +139,19 @@ static int regrow(SlModel *m, SlError *e)
     size_t total = 0, masks = 0;
     for (int i = 0; i < m->n_tensors; i++) {
         SlEdge *t = &m->t[i];
-        size_t need = sl_shape_count(&t->run);
+        size_t need = m->active[t->node] ? sl_shape_count(&t->run) : 0;
         t->cap = need > t->cap ? need : t->cap;
         total += 2 * t->cap; /* values and gradients */
         const SlNode *nd = &m->nodes[t->node];
-        if (nd->run.out_mask[t->index] == SL_MASK_NEW) {
+        if (m->active[t->node] && nd->run.out_mask[t->index] == SL_MASK_NEW) {
             size_t bt = (size_t)t->run.dim[0] * (size_t)t->run.dim[1];
             t->mask_cap = bt > t->mask_cap ? bt : t->mask_cap;
-            masks += t->mask_cap;
         }
+        masks += t->mask_cap;
     }
     for (int n = 0; n < m->n_nodes; n++) {
         SlNode *nd = &m->nodes[n];
-        for (int s = 0; s < nd->scratch.n; s++) {
+        for (int s = 0; m->active[n] && s < nd->scratch.n; s++) {
             size_t need = nd->scratch.count[s];
             nd->scratch_cap[s] = need > nd->scratch_cap[s] ? need : nd->scratch_cap[s];
             total += nd->scratch_cap[s];
@@ -143,7 +173,7 @@ static int regrow(SlModel *m, SlError *e)
         mb += t->mask_cap;
     }
     for (int n = 0; n < m->n_nodes; n++)
-        for (int s = 0; s < m->nodes[n].scratch.n; s++)
+        for (int s = 0; m->active[n] && s < m->nodes[n].scratch.n; s++)
             m->nodes[n].scratch_buf[s] = sl_arena_take(&m->act, m->nodes[n].scratch_cap[s]);
     m->planned = 1;
     return 0;
@@ -151,11 +181,16 @@ static int regrow(SlModel *m, SlError *e)
 
 int sl_model_plan(SlModel *m, const SlShape *in_shapes, SlError *e)
 {
-    if (m->n_inputs == 0)
-        return sl_errorf(e,
-                         "model '%s' is not built: give its first layer an input shape "
-                         "(input_shape=... or an Input), or build it for a shape",
+    if (m->n_inputs == 0 && m->sequential)
+        return sl_errorf(e, "model '%s' is not built: give its first layer an input shape "
+                            "(input_shape=... or an Input), or build it for a shape",
                          m->name);
+    if (m->n_inputs == 0)
+        return sl_errorf(e, "model '%s' has no inputs and outputs yet: choose them as "
+                            "Model(inputs=..., outputs=...) does",
+                         m->name);
+    if (mark_active(m, e) < 0)
+        return -1;
     if (sl_model_ensure_params(m, e) < 0)
         return -1;
     for (int k = 0; k < m->n_inputs; k++) {
@@ -224,6 +259,8 @@ int sl_model_forward(SlModel *m, const SlTensor *inputs, int training, SlError *
     for (int n = 0; n < m->n_nodes; n++) {
         SlNode *nd = &m->nodes[n];
         SlPass p;
+        if (!m->active[n])
+            continue;
         make_pass(m, n, &p, training);
         for (int k = 0; k < p.n_out; k++) { /* where each output's mask comes from */
             SlEdge *t = &m->t[nd->out[k]];
@@ -258,7 +295,8 @@ int sl_model_backward(SlModel *m, const SlTensor *d_outputs, int training, SlErr
     }
     sl_arena_zero(&m->grads);
     for (int i = 0; i < m->n_tensors; i++)
-        memset(m->t[i].grad, 0, sl_shape_count(&m->t[i].run) * sizeof *m->t[i].grad);
+        if (m->active[m->t[i].node])
+            memset(m->t[i].grad, 0, sl_shape_count(&m->t[i].run) * sizeof *m->t[i].grad);
     for (int k = 0; k < m->n_outputs; k++) {
         SlEdge *t = &m->t[m->outputs[k]];
         size_t n = sl_shape_count(&t->run);
@@ -268,6 +306,8 @@ int sl_model_backward(SlModel *m, const SlTensor *d_outputs, int training, SlErr
     for (int n = m->n_nodes - 1; n >= 0; n--) {
         SlNode *nd = &m->nodes[n];
         SlPass p;
+        if (!m->active[n])
+            continue;
         make_pass(m, n, &p, training);
         if (m->obs)
             emit_layer(m, SL_EV_BACK_BEGIN, &p);

@@ -122,6 +122,17 @@ START_TEST(test_functional_shared_layer)
     int c = sl_model_input(m, sl_layer("Input", "shape=(5,)", &e), &e);
     ck_assert(sl_model_call(m, shared, 1, &c, NULL, &e) < 0);
     ck_assert_msg(strstr(e.msg, "built as (4, 3)") && strstr(e.msg, "(None, 5)"), "%s", e.msg);
+    /* An output that needs an Input the model was not given: Keras's "Graph disconnected". */
+    SlModel *d = sl_model_new("disconnected");
+    int p1 = sl_model_input(d, sl_layer("Input", "shape=(2,)", &e), &e);
+    int p2 = sl_model_input(d, sl_layer("Input", "shape=(2,)", &e), &e);
+    int q = sl_model_call(d, sl_layer("Dense", "1", &e), 1, &p2, NULL, &e);
+    ck_assert(sl_model_set_io(d, 1, &p1, 1, &q, &e) == 0);
+    SlShape ds = shape2(1, 2);
+    ck_assert(sl_model_plan(d, &ds, &e) < 0);
+    ck_assert_msg(strstr(e.msg, "depend on 'input_") && strstr(e.msg, "not one of its inputs"),
+                  "%s", e.msg);
+    sl_model_free(d);
     /* Running it: both outputs use the same weights, so sample rows agree with a 2-D call. */
     sl_real xa[2 * 4], xb[2 * 6 * 4];
     for (int i = 0; i < 8; i++)

@@ -6,9 +6,10 @@
  *   y_j = exp(x_j - max x) / sum_k exp(x_k - max x).
  * Backward, dx = f'(x) * dy, with each derivative written beside its function below, in terms of
  * x or of y = f(x) where that is shorter (sigmoid: y (1 - y); tanh: 1 - y^2). Softmax couples the
- * last axis: dx_j = sum_k dy_k dy_k/dx_j = y_j (dy_j - sum_k dy_k y_k).
- * Kinks (relu at 0, hard_sigmoid at the ends of its ramp) take the derivative of the right-hand
- * piece at the left end, as TensorFlow and PyTorch do: relu'(0) = 0.
+ * last axis: with g = dL/dy, dx_j = sum_k g_k (dy_k/dx_j) = y_j (g_j - sum_k g_k y_k).
+ * At a kink the derivative comes from the piece on the left (or the flat piece), as TensorFlow
+ * and PyTorch take it: relu'(0) = 0, elu'(0) = 1, selu'(0) = scale * alpha, and hard_sigmoid's
+ * derivative is 0 at both ends of its ramp (-3 and 3; -2.5 and 2.5 for hard_sigmoid_k2).
  */
 #include "activation.h"
 

@@ -46,11 +46,13 @@ static int dropout_create(SlLayer *l, const SlBound *b, SlError *e)
             return sl_errorf(e, "noise_shape needs 1 to %d axes, batch axis included", SL_MAX_RANK);
         c->noise = sl_shape_of(n, dims);
         c->has_noise_shape = 1;
+        if (sl_check_sizes(&c->noise, 0, "noise_shape", e) < 0)
+            return -1;
     }
     if (!sl_bound_is_none(b, "seed"))
-        snprintf(l->notice, sizeof l->notice,
-                 "notice: Dropout(seed=...) is accepted but shapelab draws masks from the model's "
-                 "seed (fit's --seed)");
+        sl_layer_notice(l, "notice: Dropout(seed=...) is accepted but not used: shapelab draws "
+                           "every mask from the model's one seeded generator (the seed given to "
+                           "fit, or shapelab train --seed)");
     return 0;
 }
 

@@ -67,6 +67,21 @@ static double slope(Ctx *c, sl_real *v, double h)
     return (fp - fm) / (2 * h);
 }
 
+/* A random index of [0, n) not among the k already chosen (n > sweep_max >= k, so one exists). */
+static size_t pick_distinct(SlRng *r, size_t n, size_t *chosen, size_t k)
+{
+    size_t i;
+    int again;
+    do {
+        i = (size_t)sl_rng_below(r, (uint32_t)n);
+        again = 0;
+        for (size_t j = 0; j < k; j++)
+            again |= chosen[j] == i;
+    } while (again);
+    chosen[k] = i;
+    return i;
+}
+
 /* Compare analytic gradient `a` of the tensor `v` (n elements) coordinate by coordinate. */
 static void check_tensor(Ctx *c, SlGradcheckRow *row, sl_real *v, const sl_real *a, size_t n,
                          SlRng *pick)
@@ -79,8 +94,10 @@ static void check_tensor(Ctx *c, SlGradcheckRow *row, sl_real *v, const sl_real 
     for (size_t i = 0; i < n; i++)
         if (a[i] != 0)
             row->all_zero = 0;
+    size_t chosen[256];
+    todo = todo < 256 ? todo : 256;
     for (size_t j = 0; j < todo && !c->failed; j++) {
-        size_t i = sweep ? j : (size_t)sl_rng_below(pick, (uint32_t)n);
+        size_t i = sweep ? j : pick_distinct(pick, n, chosen, j);
         double d1 = slope(c, &v[i], o->h), d2 = slope(c, &v[i], o->h / 2);
         double num = (4 * d2 - d1) / 3;
         if (fabs(d1 - d2) > 1e-4 * fmax(1.0, fabs(num))) {

@@ -6,7 +6,7 @@
  * extrapolation:
  *     D(h) = (f(v + h) - f(v - h)) / 2h,     n = (4 D(h/2) - D(h)) / 3     (error O(h^4))
  * then compared with the analytic a by  err = |a - n| / max(|a| + |n|, 1e-8).
- * Small tensors are swept in full; larger ones on random indices. A coordinate whose nudge crosses
+ * Small tensors are swept in full; larger ones on distinct random indices. A coordinate whose nudge crosses
  * a kink (relu at 0, a max changing its winner) shows D(h) and D(h/2) disagreeing; it is counted
  * as skipped, not compared, and too many skips fail the check. An analytic gradient that is zero
  * everywhere fails too: it usually means backward was never wired in.
@@ -32,7 +32,7 @@ typedef struct SlGradcheckOptions {
 } SlGradcheckOptions;
 
 typedef struct SlGradcheckRow {
-    char name[SL_PARAM_NAME_MAX]; /* "dense/kernel" or "input: input_1" */
+    char name[SL_PARAM_NAME_MAX]; /* "dense/kernel" or "input 'input_1'" */
     size_t count;                 /* elements */
     int checked, skipped;         /* coordinates compared; skipped at kinks */
     double max_err;

@@ -23,6 +23,10 @@ static const SlArgSpec input_args[] = {
 static int input_create(SlLayer *l, const SlBound *b, SlError *e)
 {
     int dims[SL_MAX_RANK], n;
+    int given =
+        !sl_bound_is_none(b, "shape") + !sl_bound_is_none(b, "batch_shape") + l->has_input_shape;
+    if (given > 1)
+        return sl_errorf(e, "give one of shape=, batch_shape= or input_shape=, not several");
     if (!sl_bound_is_none(b, "batch_shape")) {
         n = sl_bound_ints(b, "batch_shape", dims, SL_MAX_RANK);
         if (n < 2)
@@ -42,11 +46,12 @@ static int input_create(SlLayer *l, const SlBound *b, SlError *e)
         dims[0] = sl_bound_is_none(b, "batch_size") ? SL_NONE : (int)sl_bound_int(b, "batch_size");
         l->input_shape = sl_shape_of(n + 1, dims);
         l->has_input_shape = 1;
-        l->notice[0] = '\0'; /* shape= is the current spelling */
     }
     if (!l->has_input_shape)
         return sl_errorf(e, "needs shape=, e.g. Input(shape=(31, 1)) for 31 timesteps of 1 "
                             "feature");
+    if (sl_check_sizes(&l->input_shape, 0, "the input shape", e) < 0)
+        return -1;
     if (!l->name[0]) {
         /* tf.keras numbers functional inputs from 1: input_1, input_2, ... */
         char tmp[SL_NAME_MAX];

@@ -122,7 +122,7 @@ static const SlArgSpec base_args[] = {
 };
 enum { N_BASE = sizeof base_args / sizeof base_args[0] };
 
-static void add_notice(SlLayer *l, const char *text)
+void sl_layer_notice(SlLayer *l, const char *text)
 {
     size_t used = strlen(l->notice);
     snprintf(l->notice + used, sizeof l->notice - used, "%s%s", used ? "\n" : "", text);
@@ -147,7 +147,7 @@ static int read_input_shape(SlLayer *l, const SlBound *b, SlError *e)
                  "notice: batch_input_shape=%s is the Keras 2 spelling; Keras 3 writes "
                  "keras.Input(batch_shape=%s)",
                  sl_shape_str(&l->input_shape, s, sizeof s), s);
-        add_notice(l, msg);
+        sl_layer_notice(l, msg);
     } else if (!sl_bound_is_none(b, "input_shape")) {
         n = sl_bound_ints(b, "input_shape", dims + 1, SL_MAX_RANK - 1);
         if (n < 1)
@@ -163,7 +163,7 @@ static int read_input_shape(SlLayer *l, const SlBound *b, SlError *e)
                  "notice: input_shape=%s is the Keras 2 spelling; Keras 3 starts the model with "
                  "keras.Input(shape=%s)",
                  sl_shape_str(&sample, s, sizeof s), s);
-        add_notice(l, msg);
+        sl_layer_notice(l, msg);
     } else if (!sl_bound_is_none(b, "input_dim")) {
         int len = sl_bound_is_none(b, "input_length") ? 0 : (int)sl_bound_int(b, "input_length");
         dims[0] = SL_NONE;
@@ -171,15 +171,25 @@ static int read_input_shape(SlLayer *l, const SlBound *b, SlError *e)
         dims[2] = (int)sl_bound_int(b, "input_dim");
         l->input_shape = sl_shape_of(len ? 3 : 2, dims);
         l->has_input_shape = 1;
-        add_notice(l, "notice: input_dim= is the Keras 2 spelling; Keras 3 starts the model with "
-                      "keras.Input(shape=(...))");
+        sl_layer_notice(l,
+                        "notice: input_dim= is the Keras 2 spelling; Keras 3 starts the model with "
+                        "keras.Input(shape=(...))");
     }
-    for (int i = 1; l->has_input_shape && i < l->input_shape.rank; i++)
-        if (l->input_shape.dim[i] == 0 || l->input_shape.dim[i] < SL_NONE)
-            return sl_errorf(e,
-                             "input shape %s has an axis of size %d; sizes must be positive "
-                             "(or None)",
-                             sl_shape_str(&l->input_shape, s, sizeof s), l->input_shape.dim[i]);
+    return l->has_input_shape ? sl_check_sizes(&l->input_shape, 0, "the input shape", e) : 0;
+}
+
+int sl_check_sizes(const SlShape *s, int from, const char *what, SlError *e)
+{
+    for (int i = from; i < s->rank; i++) {
+        int d = s->dim[i];
+        if (d == SL_NONE || d > 0)
+            continue;
+        char buf[96];
+        return sl_errorf(e,
+                         "%s %s has an axis of size %d; sizes must be positive, or None for a "
+                         "size not known in advance",
+                         what, sl_shape_str(s, buf, sizeof buf), d);
+    }
     return 0;
 }
 

@@ -149,6 +149,11 @@ size_t sl_layer_count_params(const SlLayer *l); /* including children */
 int sl_layer_shape_error(SlError *e, const SlLayer *l, const char *expected, const SlShape *got,
                          const char *fix);
 
+/* Append a line to the layer's notices (Keras 2 spellings, arguments accepted but unused). */
+void sl_layer_notice(SlLayer *l, const char *text);
+/* Every axis of s from `from` on must be a positive size or None; -1 or 0 get an error saying so. */
+int sl_check_sizes(const SlShape *s, int from, const char *what, SlError *e);
+
 /* Small shared pieces for type tables. */
 void sl_layer_reset_nothing(SlLayer *l); /* for layers without carried state */
 void sl_layer_destroy_cfg(SlLayer *l);   /* frees cfg */

@@ -53,7 +53,7 @@ typedef struct SlModel {
     int n_layers;
     SlLayer *layers[SL_MAX_NODES]; /* owned from the moment they are passed in; distinct */
     int n_nodes;
-    SlNode nodes[SL_MAX_NODES]; /* in call order, which is a topological order */
+    SlNode nodes[SL_MAX_NODES];         /* in call order, which is a topological order */
     unsigned char active[SL_MAX_NODES]; /* on a path from the inputs to the outputs */
     int n_tensors;
     SlEdge t[SL_MAX_TENSORS];

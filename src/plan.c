@@ -67,8 +67,9 @@ static int mark_active(SlModel *m, SlError *e)
             for (int k = 0; k < m->n_inputs; k++)
                 is_input |= m->t[m->inputs[k]].node == n;
             if (!is_input)
-                return sl_errorf(e, "model '%s': its outputs depend on '%s', which is not one of "
-                                    "its inputs; list it in Model(inputs=[...])",
+                return sl_errorf(e,
+                                 "model '%s': its outputs depend on '%s', which is not one of "
+                                 "its inputs; list it in Model(inputs=[...])",
                                  m->name, nd->layer->name);
         }
     }
@@ -182,12 +183,14 @@ static int regrow(SlModel *m, SlError *e)
 int sl_model_plan(SlModel *m, const SlShape *in_shapes, SlError *e)
 {
     if (m->n_inputs == 0 && m->sequential)
-        return sl_errorf(e, "model '%s' is not built: give its first layer an input shape "
-                            "(input_shape=... or an Input), or build it for a shape",
+        return sl_errorf(e,
+                         "model '%s' is not built: give its first layer an input shape "
+                         "(input_shape=... or an Input), or build it for a shape",
                          m->name);
     if (m->n_inputs == 0)
-        return sl_errorf(e, "model '%s' has no inputs and outputs yet: choose them as "
-                            "Model(inputs=..., outputs=...) does",
+        return sl_errorf(e,
+                         "model '%s' has no inputs and outputs yet: choose them as "
+                         "Model(inputs=..., outputs=...) does",
                          m->name);
     if (mark_active(m, e) < 0)
         return -1;

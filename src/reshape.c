@@ -1,16 +1,18 @@
 /* reshape.c: the layers that only move values around: Flatten, Reshape, Permute, RepeatVector.
  *
  * None of them has weights. Each keeps the batch axis and changes the rest:
- *   Flatten       (batch, d1, ..., dk) -> (batch, d1*...*dk)      same memory order
- *   Reshape(t)    (batch, d1, ..., dk) -> (batch, t1, ..., tm)    same memory order; one t may be
- * -1 Permute(p)    (batch, d1, ..., dk) -> (batch, d_p1, ..., d_pk) axes swapped (1-based, as
- * Keras) RepeatVector(n) (batch, f)         -> (batch, n, f)            each vector copied n times
+ *
+ *   Flatten          (batch, d1, ..., dk) -> (batch, d1*...*dk)        same memory order
+ *   Reshape(t)       (batch, d1, ..., dk) -> (batch, t1, ..., tm)      same memory order; one t may be -1
+ *   Permute(p)       (batch, d1, ..., dk) -> (batch, d_p1, ..., d_pk)  axes swapped (1-based, as Keras)
+ *   RepeatVector(n)  (batch, f)           -> (batch, n, f)              each vector copied n times
+ *
  * Flatten and Reshape copy memory as it is, so they keep the order of the values and change only
  * how they are grouped; Permute moves values so that an axis keeps its meaning. That difference is
  * QUESTIONS.md item 11.
  * Backward is the same movement in reverse: dx gathers dy from where forward put each value
- * (RepeatVector sums the n copies). Keras drops a mask at all four (Permute does not support
- * masking); the model's trace says so.
+ * (RepeatVector sums the n copies). A mask is dropped at all four (Keras 3's Permute does not
+ * support masking either); the model's trace says so.
  */
 #include <stdio.h>
 #include <string.h>
@@ -118,6 +120,9 @@ static int reshape_create(SlLayer *l, const SlBound *b, SlError *e)
                          SL_MAX_RANK - 1);
     int minus = 0;
     for (int i = 0; i < n; i++) {
+        if (dims[i] == SL_NONE)
+            return sl_errorf(e, "target_shape uses -1, not None, for the one size Reshape should "
+                                "work out, like (3, -1)");
         if (dims[i] == -1)
             minus++;
         else if (dims[i] <= 0)
@@ -163,8 +168,11 @@ static int reshape_infer(SlLayer *l, SlInfer *io, SlError *e)
                  "the target's sizes must multiply to %zu, the values in one sample of %s%s", have,
                  a, minus_at >= 0 ? "" : "; or put -1 where one size should be worked out");
         char exp[160];
-        snprintf(exp, sizeof exp, "%zu values per sample to fill target_shape=%s (%zu%s)", known, t,
-                 known, minus_at >= 0 ? " times the -1 axis" : "");
+        if (minus_at >= 0)
+            snprintf(exp, sizeof exp, "a multiple of %zu values per sample to fill target_shape=%s",
+                     known, t);
+        else
+            snprintf(exp, sizeof exp, "%zu values per sample to fill target_shape=%s", known, t);
         return sl_layer_shape_error(e, l, exp, in, fix);
     }
     io->out[0] = out;

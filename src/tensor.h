@@ -11,6 +11,7 @@
 #ifndef SL_TENSOR_H
 #define SL_TENSOR_H
 
+#include <limits.h>
 #include <stddef.h>
 
 /* One scalar type for the whole engine: float32 by default, double when built with -DSL_DOUBLE
@@ -24,7 +25,8 @@ typedef float sl_real;
 #endif
 
 enum { SL_MAX_RANK = 5 };
-#define SL_NONE (-1) /* an unknown dimension, printed "None" */
+/* An unknown dimension, printed "None". Not -1, which Reshape uses for "work this size out". */
+#define SL_NONE INT_MIN
 
 typedef struct SlShape {
     int rank;

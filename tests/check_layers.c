@@ -300,6 +300,12 @@ static const struct {
     {"LSTM", "32", "LSTM is not implemented yet"},
     {"Dense", "3, input_shape=(0, 4)", "sizes must be positive"},
     {"Frobnicate", "", "unknown layer 'Frobnicate'"},
+    {"InputLayer", "shape=(0, 4)", "has an axis of size 0"},
+    {"InputLayer", "shape=(-1, 4)", "has an axis of size -1; sizes must be positive, or None"},
+    {"Dense", "3, input_shape=(-1, 5)", "size -1"},
+    {"Reshape", "(None, 5)", "uses -1, not None"},
+    {"InputLayer", "shape=(3,), input_shape=(3,)", "not several"},
+    {"Dropout", "0.5, noise_shape=(None, 0)", "noise_shape (None, 0) has an axis of size 0"},
 };
 enum { N_ARG_ERRORS = sizeof arg_errors / sizeof arg_errors[0] };
 
@@ -332,6 +338,40 @@ START_TEST(test_explain_sentences)
 }
 END_TEST
 
+/* docs/layers/dense.md works this example by hand; the engine must agree. */
+START_TEST(test_dense_hand_example)
+{
+    SlError e;
+    SlModel *m = tu_one_layer("Dense", "2", sl_shape_of(2, (int[]){1, 2}), &e);
+    ck_assert(m && sl_model_ensure_params(m, &e) == 0);
+    sl_real W[4] = {0.5, -1, 0.25, 2}, b[2] = {(sl_real)0.1, 0}, x[2] = {1, 2}, dy[2] = {1, 1};
+    memcpy(m->params[0]->value.data, W, sizeof W);
+    memcpy(m->params[1]->value.data, b, sizeof b);
+    SlTensor in = sl_tensor(sl_shape_of(2, (int[]){1, 2}), x);
+    ck_assert(sl_model_forward(m, &in, 0, &e) == 0);
+    sl_real y[2] = {(sl_real)1.1, 3}, dW[4] = {1, 1, 2, 2}, db[2] = {1, 1}, dx[2] = {-0.5, 2.25};
+    tu_assert_close("y", sl_model_output(m, 0).data, y, 2);
+    SlTensor g = sl_tensor(sl_shape_of(2, (int[]){1, 2}), dy);
+    ck_assert(sl_model_backward(m, &g, 0, &e) == 0);
+    tu_assert_close("dW", m->params[0]->grad.data, dW, 4);
+    tu_assert_close("db", m->params[1]->grad.data, db, 2);
+    tu_assert_close("dx", sl_model_input_grad(m, 0).data, dx, 2);
+    sl_model_free(m);
+}
+END_TEST
+
+START_TEST(test_notices_accumulate)
+{
+    SlError e;
+    SlLayer *l = sl_layer("Dropout", "0.5, seed=1, input_shape=(4,)", &e);
+    ck_assert(l != NULL);
+    ck_assert_msg(strstr(l->notice, "input_shape=(4,) is the Keras 2 spelling") &&
+                      strstr(l->notice, "seed=...) is accepted but not used"),
+                  "%s", l->notice);
+    sl_layer_free(l);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("layers");
@@ -352,6 +392,8 @@ static Suite *suite(void)
     tcase_add_loop_test(tc, test_shape_error, 0, N_SHAPE_ERRORS);
     tcase_add_loop_test(tc, test_arg_error, 0, N_ARG_ERRORS);
     tcase_add_test(tc, test_explain_sentences);
+    tcase_add_test(tc, test_dense_hand_example);
+    tcase_add_test(tc, test_notices_accumulate);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -22,29 +22,17 @@ static const SlArgSpec input_args[] = {
 
 static int input_create(SlLayer *l, const SlBound *b, SlError *e)
 {
-    int dims[SL_MAX_RANK], n;
     int given =
         !sl_bound_is_none(b, "shape") + !sl_bound_is_none(b, "batch_shape") + l->has_input_shape;
     if (given > 1)
         return sl_errorf(e, "give one of shape=, batch_shape= or input_shape=, not several");
     if (!sl_bound_is_none(b, "batch_shape")) {
-        n = sl_bound_ints(b, "batch_shape", dims, SL_MAX_RANK);
-        if (n < 2)
-            return sl_errorf(e,
-                             "batch_shape needs the batch axis and 1 to %d more, like "
-                             "(32, 10, 5)",
-                             SL_MAX_RANK - 1);
-        l->input_shape = sl_shape_of(n, dims);
+        if (sl_read_batch_shape(b, "batch_shape", &l->input_shape, e) < 0)
+            return -1;
         l->has_input_shape = 1;
     } else if (!sl_bound_is_none(b, "shape")) {
-        n = sl_bound_ints(b, "shape", dims + 1, SL_MAX_RANK - 1);
-        if (n < 1)
-            return sl_errorf(e,
-                             "shape needs 1 to %d axes (the batch axis is left out), like "
-                             "(31, 1)",
-                             SL_MAX_RANK - 1);
-        dims[0] = sl_bound_is_none(b, "batch_size") ? SL_NONE : (int)sl_bound_int(b, "batch_size");
-        l->input_shape = sl_shape_of(n + 1, dims);
+        if (sl_read_sample_shape(b, "shape", &l->input_shape, e) < 0)
+            return -1;
         l->has_input_shape = 1;
     }
     if (!l->has_input_shape)

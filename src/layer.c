@@ -128,54 +128,68 @@ void sl_layer_notice(SlLayer *l, const char *text)
     snprintf(l->notice + used, sizeof l->notice - used, "%s%s", used ? "\n" : "", text);
 }
 
+int sl_read_sample_shape(const SlBound *b, const char *key, SlShape *out, SlError *e)
+{
+    int dims[SL_MAX_RANK];
+    int n = sl_bound_ints(b, key, dims + 1, SL_MAX_RANK - 1);
+    if (n < 1)
+        return sl_errorf(e, "%s needs 1 to %d axes (the batch axis is left out), like (31, 1)", key,
+                         SL_MAX_RANK - 1);
+    dims[0] = sl_bound_is_none(b, "batch_size") ? SL_NONE : (int)sl_bound_int(b, "batch_size");
+    *out = sl_shape_of(n + 1, dims);
+    return 0;
+}
+
+int sl_read_batch_shape(const SlBound *b, const char *key, SlShape *out, SlError *e)
+{
+    int dims[SL_MAX_RANK];
+    int n = sl_bound_ints(b, key, dims, SL_MAX_RANK);
+    if (n < 2)
+        return sl_errorf(e, "%s needs the batch axis and 1 to %d more, like (32, 10, 5)", key,
+                         SL_MAX_RANK - 1);
+    *out = sl_shape_of(n, dims);
+    return 0;
+}
+
 /* input_shape= and friends: the shape of the data the layer expects, batch axis included. */
 static int read_input_shape(SlLayer *l, const SlBound *b, SlError *e)
 {
-    int dims[SL_MAX_RANK];
-    char s[96], msg[200];
-    int n;
+    char s[96], t[96], msg[240];
+    l->has_input_shape = 0;
     if (!sl_bound_is_none(b, "batch_input_shape")) {
-        n = sl_bound_ints(b, "batch_input_shape", dims, SL_MAX_RANK);
-        if (n < 2)
-            return sl_errorf(e,
-                             "batch_input_shape needs the batch axis and at least one more, "
-                             "like (32, 10, 5); shapelab handles up to rank %d",
-                             SL_MAX_RANK);
-        l->input_shape = sl_shape_of(n, dims);
-        l->has_input_shape = 1;
+        if (sl_read_batch_shape(b, "batch_input_shape", &l->input_shape, e) < 0)
+            return -1;
         snprintf(msg, sizeof msg,
                  "notice: batch_input_shape=%s is the Keras 2 spelling; Keras 3 writes "
                  "keras.Input(batch_shape=%s)",
                  sl_shape_str(&l->input_shape, s, sizeof s), s);
-        sl_layer_notice(l, msg);
     } else if (!sl_bound_is_none(b, "input_shape")) {
-        n = sl_bound_ints(b, "input_shape", dims + 1, SL_MAX_RANK - 1);
-        if (n < 1)
-            return sl_errorf(e,
-                             "input_shape must have between 1 and %d axes (the batch axis is "
-                             "left out), like (31, 1)",
-                             SL_MAX_RANK - 1);
-        dims[0] = sl_bound_is_none(b, "batch_size") ? SL_NONE : (int)sl_bound_int(b, "batch_size");
-        l->input_shape = sl_shape_of(n + 1, dims);
-        l->has_input_shape = 1;
-        SlShape sample = sl_shape_of(n, dims + 1);
+        if (sl_read_sample_shape(b, "input_shape", &l->input_shape, e) < 0)
+            return -1;
+        SlShape sample = sl_shape_of(l->input_shape.rank - 1, l->input_shape.dim + 1);
+        sl_shape_str(&sample, s, sizeof s);
         snprintf(msg, sizeof msg,
                  "notice: input_shape=%s is the Keras 2 spelling; Keras 3 starts the model with "
                  "keras.Input(shape=%s)",
-                 sl_shape_str(&sample, s, sizeof s), s);
-        sl_layer_notice(l, msg);
+                 s, s);
     } else if (!sl_bound_is_none(b, "input_dim")) {
         int len = sl_bound_is_none(b, "input_length") ? 0 : (int)sl_bound_int(b, "input_length");
-        dims[0] = SL_NONE;
-        dims[1] = len ? len : (int)sl_bound_int(b, "input_dim");
-        dims[2] = (int)sl_bound_int(b, "input_dim");
-        l->input_shape = sl_shape_of(len ? 3 : 2, dims);
-        l->has_input_shape = 1;
-        sl_layer_notice(l,
-                        "notice: input_dim= is the Keras 2 spelling; Keras 3 starts the model with "
-                        "keras.Input(shape=(...))");
+        int dims[3] = {SL_NONE, len, (int)sl_bound_int(b, "input_dim")};
+        if (len)
+            l->input_shape = sl_shape_of(3, dims);
+        else
+            l->input_shape = sl_shape_of(2, (int[]){SL_NONE, dims[2]});
+        SlShape sample = sl_shape_of(l->input_shape.rank - 1, l->input_shape.dim + 1);
+        snprintf(msg, sizeof msg,
+                 "notice: input_dim= is the Keras 2 spelling; Keras 3 starts the model with "
+                 "keras.Input(shape=%s)",
+                 sl_shape_str(&sample, t, sizeof t));
+    } else {
+        return 0;
     }
-    return l->has_input_shape ? sl_check_sizes(&l->input_shape, 0, "the input shape", e) : 0;
+    l->has_input_shape = 1;
+    sl_layer_notice(l, msg);
+    return sl_check_sizes(&l->input_shape, 0, "the input shape", e);
 }
 
 int sl_check_sizes(const SlShape *s, int from, const char *what, SlError *e)

@@ -151,6 +151,10 @@ int sl_layer_shape_error(SlError *e, const SlLayer *l, const char *expected, con
 
 /* Append a line to the layer's notices (Keras 2 spellings, arguments accepted but unused). */
 void sl_layer_notice(SlLayer *l, const char *text);
+/* Read a shape argument: one sample's shape (batch_size= or None put in front), or a shape that
+ * includes the batch axis. Errors name the argument. */
+int sl_read_sample_shape(const SlBound *b, const char *key, SlShape *out, SlError *e);
+int sl_read_batch_shape(const SlBound *b, const char *key, SlShape *out, SlError *e);
 /* Every axis of s from `from` on must be a positive size or None; -1 or 0 get an error saying so. */
 int sl_check_sizes(const SlShape *s, int from, const char *what, SlError *e);
 

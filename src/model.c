@@ -196,6 +196,18 @@ static int seq_append(SlModel *m, SlLayer *l, SlError *e)
     return 0;
 }
 
+/* The chain starts at this InputLayer. */
+static int seq_set_input(SlModel *m, SlLayer *input_layer, SlError *e)
+{
+    int t = sl_model_input(m, input_layer, e);
+    if (t < 0)
+        return -1;
+    m->inputs[0] = m->outputs[0] = t;
+    m->n_inputs = m->n_outputs = 1;
+    return 0;
+}
+
+/* A Sequential whose first layer carries input_shape=: an implicit InputLayer "<first>_input". */
 static int seq_start(SlModel *m, SlShape shape, const char *first_name, SlError *e)
 {
     SlArgs a;
@@ -213,14 +225,7 @@ static int seq_start(SlModel *m, SlShape shape, const char *first_name, SlError 
         sl_args_add(&a, "name", sl_value_str(&a, name), &e2) < 0)
         return sl_errorf(e, "%s", e2.msg);
     SlLayer *in = sl_layer_create("InputLayer", &a, e);
-    if (!in)
-        return -1;
-    int t = sl_model_input(m, in, e);
-    if (t < 0)
-        return -1;
-    m->inputs[0] = m->outputs[0] = t;
-    m->n_inputs = m->n_outputs = 1;
-    return 0;
+    return in ? seq_set_input(m, in, e) : -1;
 }
 
 int sl_model_add(SlModel *m, SlLayer *l, SlError *e)
@@ -238,12 +243,7 @@ int sl_model_add(SlModel *m, SlLayer *l, SlError *e)
             return sl_errorf(e, "an InputLayer can only be the first layer of a Sequential "
                                 "model");
         }
-        int t = sl_model_input(m, l, e);
-        if (t < 0)
-            return -1;
-        m->inputs[0] = m->outputs[0] = t;
-        m->n_inputs = m->n_outputs = 1;
-        return 0;
+        return seq_set_input(m, l, e);
     }
     if (!started && !m->n_pending && l->has_input_shape &&
         seq_start(m, l->input_shape, l->name, e) < 0) {

@@ -173,63 +173,55 @@ START_TEST(test_gradcheck)
 }
 END_TEST
 
-/* The checker must be able to fail: a Dense whose backward is sabotaged is caught. */
-static void broken_backward(SlLayer *l, SlPass *p)
-{
-    sl_dense_type.backward(l, p);
-    l->params[0].grad.data[0] += (sl_real)0.01; /* one wrong entry */
-}
-
-START_TEST(test_gradcheck_catches_a_bug)
+/* The checker must be able to fail. Run it on Dense(2) with its backward replaced. */
+static void gradcheck_with_backward(void (*backward)(SlLayer *, SlPass *), SlGradcheckReport *rep)
 {
     SlError e;
     int d[2] = {3, 4};
     SlModel *m = tu_one_layer("Dense", "2", sl_shape_of(2, d), &e);
     ck_assert(m != NULL);
     SlLayerType broken = *m->layers[1]->type;
-    broken.backward = broken_backward;
+    broken.backward = backward;
     m->layers[1]->type = &broken;
     sl_real x[12];
     SlTensor in = sl_tensor(sl_shape_of(2, d), x);
     SlRng r = sl_rng(3);
     sl_gradcheck_fill_input(&in, &r);
     SlGradcheckOptions o = sl_gradcheck_defaults();
-    SlGradcheckReport rep;
-    ck_assert(sl_gradcheck(m, &in, &o, &rep, &e) == 0);
-    ck_assert(!rep.ok);
-    ck_assert(!rep.rows[0].ok); /* dense/kernel */
-    ck_assert(rep.rows[1].ok);  /* dense/bias is still right */
+    ck_assert(sl_gradcheck(m, &in, &o, rep, &e) == 0);
     m->layers[1]->type = &sl_dense_type;
     sl_model_free(m);
 }
-END_TEST
 
-/* ... and the all-zeros guard: a backward that does nothing fails even where f is flat. */
+static void off_by_a_little(SlLayer *l, SlPass *p)
+{
+    sl_dense_type.backward(l, p);
+    l->params[0].grad.data[0] += (sl_real)0.01; /* one wrong entry of dense/kernel */
+}
+
 static void no_backward(SlLayer *l, SlPass *p)
 {
     (void)l;
     (void)p;
 }
 
+START_TEST(test_gradcheck_catches_a_bug)
+{
+    SlGradcheckReport rep;
+    gradcheck_with_backward(off_by_a_little, &rep);
+    ck_assert(!rep.ok);
+    ck_assert(!rep.rows[0].ok); /* dense/kernel */
+    ck_assert(rep.rows[1].ok);  /* dense/bias is still right */
+}
+END_TEST
+
+/* ... and the all-zeros guard: a backward that does nothing fails. */
 START_TEST(test_gradcheck_zero_guard)
 {
-    SlError e;
-    int d[2] = {3, 4};
-    SlModel *m = tu_one_layer("Dense", "2", sl_shape_of(2, d), &e);
-    SlLayerType broken = *m->layers[1]->type;
-    broken.backward = no_backward;
-    m->layers[1]->type = &broken;
-    sl_real x[12];
-    SlTensor in = sl_tensor(sl_shape_of(2, d), x);
-    SlRng r = sl_rng(3);
-    sl_gradcheck_fill_input(&in, &r);
-    SlGradcheckOptions o = sl_gradcheck_defaults();
     SlGradcheckReport rep;
-    ck_assert(sl_gradcheck(m, &in, &o, &rep, &e) == 0);
+    gradcheck_with_backward(no_backward, &rep);
     ck_assert(!rep.ok);
     ck_assert(rep.rows[0].all_zero);
-    m->layers[1]->type = &sl_dense_type;
-    sl_model_free(m);
 }
 END_TEST
 #endif

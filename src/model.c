@@ -42,6 +42,7 @@ void sl_model_free(SlModel *m)
     sl_arena_free(&m->values);
     sl_arena_free(&m->grads);
     sl_arena_free(&m->act);
+    sl_optimizer_free(&m->opt);
     sl_free(m->mask_block);
     sl_free(m);
 }

@@ -18,9 +18,17 @@
 
 #include "arena.h"
 #include "layer.h"
+#include "loss.h"
+#include "optim.h"
 #include "trace.h"
 
-enum { SL_MAX_NODES = 256, SL_MAX_TENSORS = 512, SL_MAX_MODEL_IO = 8, SL_MAX_MODEL_PARAMS = 512 };
+enum {
+    SL_MAX_NODES = 256,
+    SL_MAX_TENSORS = 512,
+    SL_MAX_MODEL_IO = 8,
+    SL_MAX_MODEL_PARAMS = 512,
+    SL_MAX_METRICS = 8
+};
 
 /* One call of a layer: a layer used twice has two nodes and one set of weights. */
 typedef struct SlNode {
@@ -70,11 +78,20 @@ typedef struct SlModel {
     uint64_t seed;    /* for initial weights */
     /* the plan */
     int planned;
-    SlArena act; /* activations, gradients and scratch */
+    int forwarded; /* the buffers hold a forward pass of the current plan (backward needs one) */
+    SlArena act;   /* activations, gradients and scratch */
     unsigned char *mask_block;
     size_t mask_block_size;
     SlRng rng; /* training randomness (Dropout) */
     const SlObserver *obs;
+    /* compile(): losses per output (loss_weight scales each), metrics, the optimizer */
+    int compiled;
+    SlLoss loss[SL_MAX_MODEL_IO];
+    double loss_weight[SL_MAX_MODEL_IO];
+    int n_metrics, n_weighted;
+    SlMetric metrics[SL_MAX_METRICS];  /* ignore sample weights, as Keras's metrics= */
+    SlMetric weighted[SL_MAX_METRICS]; /* weighted_metrics= */
+    SlOptimizer opt;
 } SlModel;
 
 SlModel *sl_model_new(const char *name);
@@ -116,6 +133,9 @@ int sl_model_ensure_params(SlModel *m, SlError *e);
 /* ---- running ---- */
 /* Plan for these input shapes (concrete). Allocates only when they need more room than planned. */
 int sl_model_plan(SlModel *m, const SlShape *in_shapes, SlError *e);
+/* Only the shapes of a plan: check the inputs and infer every call's concrete shapes (into
+ * nodes[].run and t[].run), allocating nothing. */
+int sl_model_plan_shapes(SlModel *m, const SlShape *in_shapes, SlError *e);
 /* Forward on a batch: copies inputs in, runs every call. Plans (and initializes parameters with
  * seed 0, if not done) as needed. */
 int sl_model_forward(SlModel *m, const SlTensor *inputs, int training, SlError *e);

@@ -180,8 +180,9 @@ static int regrow(SlModel *m, SlError *e)
     return 0;
 }
 
-int sl_model_plan(SlModel *m, const SlShape *in_shapes, SlError *e)
+int sl_model_plan_shapes(SlModel *m, const SlShape *in_shapes, SlError *e)
 {
+    m->forwarded = 0;
     if (m->n_inputs == 0 && m->sequential)
         return sl_errorf(e,
                          "model '%s' is not built: give its first layer an input shape "
@@ -201,7 +202,12 @@ int sl_model_plan(SlModel *m, const SlShape *in_shapes, SlError *e)
             return -1;
         m->t[m->inputs[k]].run = in_shapes[k];
     }
-    if (infer_run(m, e) < 0)
+    return infer_run(m, e);
+}
+
+int sl_model_plan(SlModel *m, const SlShape *in_shapes, SlError *e)
+{
+    if (sl_model_plan_shapes(m, in_shapes, e) < 0)
         return -1;
     return fits(m) ? 0 : regrow(m, e);
 }
@@ -278,12 +284,13 @@ int sl_model_forward(SlModel *m, const SlTensor *inputs, int training, SlError *
         if (m->obs)
             emit_layer(m, SL_EV_LAYER_END, &p);
     }
+    m->forwarded = 1;
     return 0;
 }
 
 int sl_model_backward(SlModel *m, const SlTensor *d_outputs, int training, SlError *e)
 {
-    if (!m->planned)
+    if (!m->planned || !m->forwarded)
         return sl_errorf(e, "model '%s': backward needs a forward pass first", m->name);
     for (int k = 0; k < m->n_outputs; k++) {
         const SlEdge *t = &m->t[m->outputs[k]];

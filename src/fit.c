@@ -1,0 +1,488 @@
+/* fit.c: fit, evaluate and predict.
+ *
+ * fit checks every array against the model before the first step (shapes, sample counts, NaN,
+ * class indices), then for each epoch walks the samples in batches (shuffled from the seed),
+ * and per batch: gathers the rows, runs forward in training mode, takes each output's loss and its
+ * gradient (scaled by loss_weights), runs backward, and lets the optimizer update every trainable
+ * weight. Buffers are made once per fit, so a step allocates nothing. The epoch's loss is the mean
+ * of the batch losses weighted by batch size, as Keras logs it; metrics are one mean over every
+ * position seen (see loss.h).
+ */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "alloc.h"
+#include "train.h"
+
+SlFitOptions sl_fit_defaults(void)
+{
+    SlFitOptions o;
+    memset(&o, 0, sizeof o);
+    o.batch_size = 32;
+    o.epochs = 1;
+    o.shuffle = 1;
+    o.verbose = -1;
+    return o;
+}
+
+/* ---- data: the dataset's arrays and the rows [begin, begin + n) in use ---- */
+
+typedef struct Data {
+    const SlTensor *x, *y, *sw; /* per input / output; sw may be NULL or hold NULL data */
+    size_t begin, n, total;     /* total: samples in the arrays */
+} Data;
+
+static const SlTensor *sw_of(const Data *d, int k)
+{
+    return d->sw && d->sw[k].data ? &d->sw[k] : NULL;
+}
+
+/* ---- per-fit buffers ---- */
+
+typedef struct Batch {
+    SlTensor x[SL_MAX_MODEL_IO], y[SL_MAX_MODEL_IO], sw[SL_MAX_MODEL_IO], dpred[SL_MAX_MODEL_IO];
+    size_t *order;
+} Batch;
+
+static void free_batch(Batch *b)
+{
+    for (int k = 0; k < SL_MAX_MODEL_IO; k++) {
+        sl_free(b->x[k].data);
+        sl_free(b->y[k].data);
+        sl_free(b->sw[k].data);
+        sl_free(b->dpred[k].data);
+    }
+    sl_free(b->order);
+    memset(b, 0, sizeof *b);
+}
+
+static sl_real *rows_buffer(const SlTensor *t, size_t total, size_t rows)
+{
+    size_t per = total ? sl_tensor_count(t) / total : 0;
+    size_t n = per * rows;
+    return sl_alloc_zero(n > 0 ? n : 1, sizeof(sl_real));
+}
+
+static int make_batch(const SlModel *m, const Data *d, const SlShape *out, size_t bs, Batch *b,
+                      SlError *e)
+{
+    memset(b, 0, sizeof *b);
+    int ok = (b->order = sl_alloc_zero(d->total + 1, sizeof *b->order)) != NULL;
+    for (int k = 0; ok && k < m->n_inputs; k++)
+        ok = (b->x[k].data = rows_buffer(&d->x[k], d->total, bs)) != NULL;
+    for (int k = 0; ok && k < m->n_outputs; k++) {
+        SlTensor o = {out[k], NULL};
+        ok = (b->y[k].data = rows_buffer(&d->y[k], d->total, bs)) &&
+             (b->dpred[k].data = rows_buffer(&o, (size_t)out[k].dim[0], bs)) &&
+             (!sw_of(d, k) || (b->sw[k].data = rows_buffer(sw_of(d, k), d->total, bs)));
+    }
+    if (!ok) {
+        free_batch(b);
+        return sl_errorf(e, "out of memory for batches of %zu", bs);
+    }
+    return 0;
+}
+
+/* dst = the rows idx[0..n) of src (a dataset array of `total` samples). */
+static void gather(SlTensor *dst, const SlTensor *src, size_t total, const size_t *idx, size_t n)
+{
+    size_t per = sl_tensor_count(src) / total;
+    for (size_t i = 0; i < n; i++)
+        memcpy(dst->data + i * per, src->data + idx[i] * per, per * sizeof(sl_real));
+    dst->shape = src->shape;
+    dst->shape.dim[0] = (int)n;
+}
+
+/* ---- checks before the first step ---- */
+
+static int check_finite(const SlTensor *t, const char *what, int k, SlError *e)
+{
+    size_t n = sl_tensor_count(t);
+    for (size_t i = 0; i < n; i++)
+        if (!isfinite((double)t->data[i]))
+            return sl_errorf(e, "%s[%d] holds %s at flat index %zu; clean the data first", what, k,
+                             isnan((double)t->data[i]) ? "NaN" : "Inf", i);
+    return 0;
+}
+
+/* The outputs' shapes for these inputs (batch axis = the number of samples). */
+static int check_data(SlModel *m, const Data *d, SlShape *out, const char *who, SlError *e)
+{
+    SlShape in[SL_MAX_MODEL_IO], one[SL_MAX_MODEL_IO];
+    char a[96];
+    for (int k = 0; k < m->n_inputs; k++) {
+        in[k] = d->x[k].shape;
+        if (in[k].rank < 1 || (size_t)in[k].dim[0] != d->total)
+            return sl_errorf(e,
+                             "%s: input %d has %d samples, but input 0 has %zu; every array "
+                             "needs the same number of samples first",
+                             who, k, in[k].rank ? in[k].dim[0] : 0, d->total);
+        if (check_finite(&d->x[k], "x", k, e) < 0)
+            return sl_error_prefix(e, "%s: ", who);
+        one[k] = in[k];
+        int fixed = m->t[m->inputs[k]].shape.dim[0];
+        one[k].dim[0] = fixed == SL_NONE ? 1 : fixed; /* shapes of one batch, then scaled */
+    }
+    if (sl_model_output_shapes(m, one, out, e) < 0)
+        return sl_error_prefix(e, "%s: ", who);
+    for (int k = 0; k < m->n_outputs; k++) {
+        out[k].dim[0] = (int)d->total;
+        const SlTensor *y = &d->y[k], *sw = sw_of(d, k);
+        if (y->shape.rank < 1 || (size_t)y->shape.dim[0] != d->total)
+            return sl_errorf(e, "%s: x has %zu samples but y[%d] has %s; they must match", who,
+                             d->total, k, sl_shape_str(&y->shape, a, sizeof a));
+        if (sl_loss_check(&m->loss[k], &out[k], &y->shape, sw ? &sw->shape : NULL, e) < 0 ||
+            sl_loss_check_targets(&m->loss[k], y, out[k].dim[out[k].rank - 1], e) < 0 ||
+            check_finite(y, "y", k, e) < 0 || (sw && check_finite(sw, "sample_weight", k, e) < 0))
+            return sl_error_prefix(e, "%s: output %d ('%s'): ", who, k,
+                                   m->nodes[m->t[m->outputs[k]].node].layer->name);
+    }
+    return 0;
+}
+
+/* ---- running sums of one pass, and their names ---- */
+
+typedef struct Acc {
+    double loss, samples, out_loss[SL_MAX_MODEL_IO];
+    double sum[SL_MAX_MODEL_IO][2 * SL_MAX_METRICS], count[SL_MAX_MODEL_IO][2 * SL_MAX_METRICS];
+    SlMetricKind kind[SL_MAX_MODEL_IO][2 * SL_MAX_METRICS];
+} Acc;
+
+static void acc_start(const SlModel *m, const SlShape *out, const Data *d, Acc *a)
+{
+    memset(a, 0, sizeof *a);
+    for (int k = 0; k < m->n_outputs; k++)
+        for (int i = 0; i < m->n_metrics + m->n_weighted; i++) {
+            const SlMetric *mt = i < m->n_metrics ? &m->metrics[i] : &m->weighted[i - m->n_metrics];
+            a->kind[k][i] = mt->kind == SL_METRIC_ACCURACY
+                                ? sl_accuracy_kind(&m->loss[k], &out[k], &d->y[k].shape)
+                                : mt->kind;
+        }
+}
+
+static void add_log(SlLogs *l, const char *prefix, const char *out, const char *name, double v)
+{
+    if (l->n >= SL_MAX_LOGS)
+        return;
+    snprintf(l->name[l->n], SL_LOG_NAME_MAX, "%s%s%s%s", prefix, out, out[0] ? "_" : "", name);
+    l->value[l->n++] = v;
+}
+
+/* Keras's names: loss, accuracy; with several outputs also dense_1_loss, dense_1_accuracy. */
+static void acc_logs(const SlModel *m, const Acc *a, const char *prefix, SlLogs *l)
+{
+    int multi = m->n_outputs > 1;
+    add_log(l, prefix, "", "loss", a->samples ? a->loss / a->samples : 0);
+    for (int k = 0; k < m->n_outputs; k++) {
+        const char *out = multi ? m->nodes[m->t[m->outputs[k]].node].layer->name : "";
+        if (multi)
+            add_log(l, prefix, out, "loss", a->samples ? a->out_loss[k] / a->samples : 0);
+        for (int i = 0; i < m->n_metrics + m->n_weighted; i++) {
+            char name[SL_LOG_NAME_MAX];
+            if (i < m->n_metrics)
+                snprintf(name, sizeof name, "%s", m->metrics[i].name);
+            else
+                snprintf(name, sizeof name, "weighted_%s", m->weighted[i - m->n_metrics].name);
+            add_log(l, prefix, out, name, a->count[k][i] > 0 ? a->sum[k][i] / a->count[k][i] : 0);
+        }
+    }
+}
+
+/* ---- one batch ---- */
+
+/* Loss, gradients (when training) and metrics of the batch now in the model's outputs. */
+static double batch_losses(SlModel *m, Batch *b, const Data *d, size_t n, int train, Acc *a)
+{
+    double total = 0;
+    for (int k = 0; k < m->n_outputs; k++) {
+        SlTensor pred = sl_model_output(m, k);
+        const unsigned char *mask = m->t[m->outputs[k]].mask;
+        const SlTensor *sw = sw_of(d, k) ? &b->sw[k] : NULL;
+        double lk = sl_loss_eval(&m->loss[k], &pred, &b->y[k], sw, mask,
+                                 train ? b->dpred[k].data : NULL, m->loss_weight[k]);
+        b->dpred[k].shape = pred.shape;
+        total += m->loss_weight[k] * lk;
+        a->out_loss[k] += lk * (double)n;
+        for (int i = 0; i < m->n_metrics + m->n_weighted; i++) /* weighted ones use sw */
+            sl_metric_update(a->kind[k][i], &pred, &b->y[k], i < m->n_metrics ? NULL : sw, mask,
+                             &a->sum[k][i], &a->count[k][i]);
+    }
+    a->loss += total * (double)n;
+    a->samples += (double)n;
+    return total;
+}
+
+static int train_step(SlModel *m, SlError *e, Batch *b)
+{
+    if (sl_model_backward(m, b->dpred, 1, e) < 0)
+        return -1;
+    sl_optimizer_begin_step(&m->opt);
+    for (int i = 0; i < m->n_params; i++) {
+        SlParam *p = m->params[i];
+        if (p->trainable)
+            sl_optimizer_update(&m->opt, p->value.data, p->grad.data,
+                                (size_t)(p->value.data - m->values.base),
+                                sl_shape_count(&p->shape));
+    }
+    return 0;
+}
+
+static void emit(const SlModel *m, SlEventKind kind, int batch, int epoch, const SlLogs *l)
+{
+    if (!m->obs)
+        return;
+    SlEvent ev;
+    const char *names[SL_MAX_LOGS];
+    memset(&ev, 0, sizeof ev);
+    for (int i = 0; i < l->n; i++)
+        names[i] = l->name[i];
+    ev.kind = kind;
+    ev.batch = batch;
+    ev.epoch = epoch;
+    ev.n_metrics = l->n;
+    ev.metric_names = names;
+    ev.metric_values = l->value;
+    sl_emit(m->obs, &ev);
+}
+
+/* One pass over d in batches: training (with a progress bar) or evaluation. */
+static int pass(SlModel *m, const Data *d, const SlShape *out, size_t bs, int train, Batch *b,
+                SlProgbar *bar, int epoch, Acc *a, SlError *e)
+{
+    size_t steps = (d->n + bs - 1) / bs;
+    acc_start(m, out, d, a);
+    for (size_t s = 0; s < steps; s++) {
+        size_t n = s + 1 < steps ? bs : d->n - s * bs;
+        const size_t *idx = b->order + d->begin + s * bs;
+        for (int k = 0; k < m->n_inputs; k++)
+            gather(&b->x[k], &d->x[k], d->total, idx, n);
+        for (int k = 0; k < m->n_outputs; k++) {
+            gather(&b->y[k], &d->y[k], d->total, idx, n);
+            if (sw_of(d, k))
+                gather(&b->sw[k], sw_of(d, k), d->total, idx, n);
+        }
+        if (sl_model_forward(m, b->x, train, e) < 0)
+            return -1;
+        batch_losses(m, b, d, n, train, a);
+        if (train && train_step(m, e, b) < 0)
+            return -1;
+        if (bar || m->obs) {
+            SlLogs l = {0};
+            acc_logs(m, a, "", &l);
+            if (bar && s + 1 < steps)
+                sl_progbar_update(bar, (int)s + 1, &l, 0);
+            emit(m, SL_EV_BATCH_END, (int)s, epoch, &l);
+        }
+    }
+    return 0;
+}
+
+/* ---- fit ---- */
+
+static void shuffle(size_t *order, size_t n, SlRng *r)
+{
+    for (size_t i = n; i > 1; i--) { /* Fisher-Yates */
+        size_t j = (size_t)sl_rng_below(r, (uint32_t)i);
+        size_t t = order[i - 1];
+        order[i - 1] = order[j];
+        order[j] = t;
+    }
+}
+
+static int verbosity(const SlFitOptions *o, FILE *out, int *dynamic)
+{
+    *dynamic = isatty(fileno(out));
+    return o->verbose >= 0 ? o->verbose : (*dynamic ? 1 : 2);
+}
+
+static int ready(SlModel *m, const char *who, SlError *e)
+{
+    if (!m->compiled)
+        return sl_errorf(e, "%s: compile the model first (a loss and an optimizer)", who);
+    return sl_model_ensure_params(m, e);
+}
+
+/* Validation data: validation_data arrays, or the tail of the training arrays. */
+static int split(const SlModel *m, const SlTensor *x, const SlTensor *y, const SlFitOptions *o,
+                 Data *train, Data *val, SlError *e)
+{
+    size_t N = x[0].shape.rank ? (size_t)x[0].shape.dim[0] : 0;
+    *train = (Data){x, y, o->sample_weight, 0, N, N};
+    memset(val, 0, sizeof *val);
+    if (o->val_x) {
+        size_t nv = o->val_x[0].shape.rank ? (size_t)o->val_x[0].shape.dim[0] : 0;
+        *val = (Data){o->val_x, o->val_y, o->val_sample_weight, 0, nv, nv};
+    } else if (o->validation_split > 0) {
+        if (o->validation_split >= 1)
+            return sl_errorf(e, "fit: validation_split must be in [0, 1), got %g",
+                             o->validation_split);
+        size_t at = (size_t)floor((double)N * (1 - o->validation_split));
+        if (at == 0 || at == N)
+            return sl_errorf(e, "fit: validation_split=%g of %zu samples leaves %s empty",
+                             o->validation_split, N, at == 0 ? "training" : "validation");
+        train->n = at;
+        *val = (Data){x, y, o->sample_weight, at, N - at, N};
+    }
+    (void)m;
+    return 0;
+}
+
+static int fit_epochs(SlModel *m, const Data *tr, const Data *val, const SlShape *out,
+                      const SlShape *vout, Batch *b, Batch *vb, const SlFitOptions *o, SlHistory *h,
+                      SlError *e)
+{
+    FILE *fout = o->out ? o->out : stdout;
+    int dynamic, verbose = verbosity(o, fout, &dynamic);
+    SlRng rng = sl_rng(o->seed ^ 0x5F17ull);
+    size_t bs = (size_t)o->batch_size, steps = (tr->n + bs - 1) / bs;
+    for (int ep = o->initial_epoch; ep < o->epochs; ep++) {
+        if (verbose && o->epochs > 1)
+            fprintf(fout, "Epoch %d/%d\n", ep + 1, o->epochs);
+        for (size_t i = 0; i < tr->total; i++)
+            b->order[i] = i;
+        if (o->shuffle)
+            shuffle(b->order, tr->n, &rng);
+        SlProgbar bar;
+        sl_progbar_init(&bar, (int)steps, verbose, dynamic, fout, o->clock);
+        Acc a, va;
+        SlLogs logs = {0};
+        if (pass(m, tr, out, bs, 1, b, verbose ? &bar : NULL, ep, &a, e) < 0)
+            return -1;
+        acc_logs(m, &a, "", &logs);
+        if (val->n) {
+            for (size_t i = 0; i < val->total; i++)
+                vb->order[i] = i;
+            if (pass(m, val, vout, bs, 0, vb, NULL, ep, &va, e) < 0)
+                return -1;
+            acc_logs(m, &va, "val_", &logs);
+        }
+        if (verbose)
+            sl_progbar_update(&bar, (int)steps, &logs, 1);
+        emit(m, SL_EV_EPOCH_END, (int)steps, ep, &logs);
+        if (h)
+            h->epochs[h->n_epochs++] = logs;
+    }
+    return 0;
+}
+
+int sl_model_fit(SlModel *m, const SlTensor *x, const SlTensor *y, const SlFitOptions *o,
+                 SlHistory *h, SlError *e)
+{
+    SlShape out[SL_MAX_MODEL_IO], vout[SL_MAX_MODEL_IO];
+    Data tr, val;
+    Batch b, vb;
+    if (h)
+        memset(h, 0, sizeof *h);
+    if (o->batch_size < 1 || o->epochs < 0 || o->initial_epoch < 0)
+        return sl_errorf(e, "fit: batch_size must be at least 1 and epochs not negative");
+    if (ready(m, "fit", e) < 0 || split(m, x, y, o, &tr, &val, e) < 0)
+        return -1;
+    Data all = tr;
+    all.n = all.total;
+    if (check_data(m, &all, out, "fit", e) < 0 ||
+        (val.n && o->val_x && check_data(m, &val, vout, "fit (validation_data)", e) < 0))
+        return -1;
+    if (val.n && !o->val_x)
+        memcpy(vout, out, sizeof out);
+    if (m->opt.n != m->values.used && sl_optimizer_prepare(&m->opt, m->values.used, e) < 0)
+        return -1;
+    if (h && !(h->epochs = sl_alloc_zero((size_t)(o->epochs + 1), sizeof *h->epochs)))
+        return sl_errorf(e, "fit: out of memory for the history");
+    sl_model_seed_rng(m, o->seed);
+    size_t bs = (size_t)o->batch_size;
+    if (make_batch(m, &tr, out, bs, &b, e) < 0)
+        return -1;
+    if (val.n && make_batch(m, &val, vout, bs, &vb, e) < 0) {
+        free_batch(&b);
+        return -1;
+    }
+    int rc = fit_epochs(m, &tr, &val, out, vout, &b, &vb, o, h, e);
+    free_batch(&b);
+    if (val.n)
+        free_batch(&vb);
+    return rc;
+}
+
+/* ---- evaluate, predict ---- */
+
+int sl_model_evaluate(SlModel *m, const SlTensor *x, const SlTensor *y,
+                      const SlTensor *sample_weight, int batch_size, SlLogs *logs, SlError *e)
+{
+    SlShape out[SL_MAX_MODEL_IO];
+    size_t N = x[0].shape.rank ? (size_t)x[0].shape.dim[0] : 0;
+    Data d = {x, y, sample_weight, 0, N, N};
+    Batch b;
+    Acc a;
+    size_t bs = batch_size > 0 ? (size_t)batch_size : 32;
+    memset(logs, 0, sizeof *logs);
+    if (ready(m, "evaluate", e) < 0 || check_data(m, &d, out, "evaluate", e) < 0 ||
+        make_batch(m, &d, out, bs, &b, e) < 0)
+        return -1;
+    for (size_t i = 0; i < N; i++)
+        b.order[i] = i;
+    int rc = pass(m, &d, out, bs, 0, &b, NULL, 0, &a, e);
+    if (rc == 0)
+        acc_logs(m, &a, "", logs);
+    free_batch(&b);
+    return rc;
+}
+
+int sl_model_output_shapes(SlModel *m, const SlShape *in, SlShape *out, SlError *e)
+{
+    if (sl_model_plan_shapes(m, in, e) < 0)
+        return -1;
+    for (int k = 0; k < m->n_outputs; k++)
+        out[k] = m->t[m->outputs[k]].run;
+    return 0;
+}
+
+int sl_model_predict(SlModel *m, const SlTensor *x, int batch_size, SlTensor *out, SlError *e)
+{
+    SlShape one[SL_MAX_MODEL_IO], shp[SL_MAX_MODEL_IO];
+    size_t N = x[0].shape.rank ? (size_t)x[0].shape.dim[0] : 0,
+           bs = batch_size > 0 ? (size_t)batch_size : 32;
+    for (int k = 0; k < m->n_inputs; k++) {
+        if ((size_t)x[k].shape.dim[0] != N)
+            return sl_errorf(e, "predict: input %d has %d samples, input 0 has %zu", k,
+                             x[k].shape.dim[0], N);
+        if (check_finite(&x[k], "x", k, e) < 0)
+            return sl_error_prefix(e, "predict: ");
+        one[k] = x[k].shape;
+        int fixed = m->t[m->inputs[k]].shape.dim[0];
+        one[k].dim[0] = fixed == SL_NONE ? 1 : fixed;
+    }
+    if (sl_model_ensure_params(m, e) < 0 || sl_model_output_shapes(m, one, shp, e) < 0)
+        return sl_error_prefix(e, "predict: ");
+    memset(out, 0, (size_t)m->n_outputs * sizeof *out);
+    for (int k = 0; k < m->n_outputs; k++) {
+        shp[k].dim[0] = (int)N;
+        out[k] = sl_tensor(shp[k], sl_alloc_zero(sl_shape_count(&shp[k]) + 1, sizeof(sl_real)));
+        if (!out[k].data) {
+            for (int j = 0; j < k; j++)
+                sl_free(out[j].data);
+            return sl_errorf(e, "predict: out of memory for the outputs");
+        }
+    }
+    for (size_t s = 0; s < N; s += bs) {
+        size_t n = N - s < bs ? N - s : bs;
+        SlTensor xb[SL_MAX_MODEL_IO];
+        for (int k = 0; k < m->n_inputs; k++) { /* contiguous rows: views, no copy */
+            size_t per = sl_tensor_count(&x[k]) / N;
+            xb[k] = sl_tensor(x[k].shape, x[k].data + s * per);
+            xb[k].shape.dim[0] = (int)n;
+        }
+        if (sl_model_forward(m, xb, 0, e) < 0) {
+            for (int k = 0; k < m->n_outputs; k++)
+                sl_free(out[k].data);
+            return sl_error_prefix(e, "predict: ");
+        }
+        for (int k = 0; k < m->n_outputs; k++) {
+            SlTensor y = sl_model_output(m, k);
+            memcpy(out[k].data + s * (sl_tensor_count(&out[k]) / N), y.data,
+                   sl_tensor_count(&y) * sizeof(sl_real));
+        }
+    }
+    return 0;
+}

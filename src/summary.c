@@ -1,0 +1,226 @@
+/* summary.c: model.summary() as tf.keras 2.x prints it.
+ *
+ *   Model: "sequential"
+ *   _________________________________________________________________
+ *   Layer (type)                 Output Shape              Param #
+ *   =================================================================
+ *   dense (Dense)                (None, 64)                896
+ *   _________________________________________________________________
+ *   dense_1 (Dense)              (None, 1)                 65
+ *   =================================================================
+ *   Total params: 961
+ *   Trainable params: 961
+ *   Non-trainable params: 0
+ *   _________________________________________________________________
+ *
+ * Columns end at 45%, 85% and 100% of the line (65 characters by default). A functional model
+ * that is not a simple chain (a call with several inputs, a layer used twice, two calls at the
+ * same depth) gets a fourth column, "Connected to", at 33/55/67/100% of 98 characters; functional
+ * models list their InputLayers, whose output shape prints as a list: [(None, 2, 3)].
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "train.h"
+
+typedef struct Cols {
+    int n, pos[4];
+    FILE *out;
+} Cols;
+
+/* Keras's print_row: each field cut to its column; a field that fills its column is separated
+ * from the next by turning its last character into a space. */
+static void row(const Cols *c, const char *const *fields)
+{
+    char line[1024] = "";
+    int len = 0;
+    for (int i = 0; i < c->n; i++) {
+        if (i > 0 && len > 0)
+            line[len - 1] = ' ';
+        int room = c->pos[i] - len;
+        int w =
+            snprintf(line + len, sizeof line - (size_t)len, "%.*s", room > 0 ? room : 0, fields[i]);
+        len += w < room ? w : (room > 0 ? room : 0);
+        while (len < c->pos[i] && len < (int)sizeof line - 1)
+            line[len++] = ' ';
+        line[len] = '\0';
+    }
+    fprintf(c->out, "%s\n", line);
+}
+
+static void rule(const Cols *c, char ch, int width)
+{
+    for (int i = 0; i < width; i++)
+        fputc(ch, c->out);
+    fputc('\n', c->out);
+}
+
+/* Which calls lead to the outputs, and each call's depth counted from the outputs. */
+static void relevant(const SlModel *m, int *depth)
+{
+    for (int n = 0; n < m->n_nodes; n++)
+        depth[n] = -1;
+    for (int k = 0; k < m->n_outputs; k++)
+        depth[m->t[m->outputs[k]].node] = 0;
+    for (int n = m->n_nodes - 1; n >= 0; n--)
+        for (int k = 0; depth[n] >= 0 && k < m->nodes[n].sym.n_in; k++) {
+            int p = m->t[m->nodes[n].in[k]].node;
+            depth[p] = depth[p] > depth[n] + 1 ? depth[p] : depth[n] + 1;
+        }
+}
+
+static int is_chain(const SlModel *m, const int *depth)
+{
+    if (m->sequential)
+        return 1;
+    int at_depth[SL_MAX_NODES] = {0};
+    for (int n = 0; n < m->n_nodes; n++) {
+        if (depth[n] < 0)
+            continue;
+        if (++at_depth[depth[n]] > 1 || m->nodes[n].sym.n_in > 1)
+            return 0;
+        for (int j = 0; j < n; j++) /* a layer used twice */
+            if (depth[j] >= 0 && m->nodes[j].layer == m->nodes[n].layer)
+                return 0;
+    }
+    return 1;
+}
+
+static void shapes_text(const SlNode *nd, int as_list, char *buf, size_t n)
+{
+    size_t u = 0;
+    int list = as_list || nd->sym.n_out > 1;
+    if (list)
+        u += (size_t)snprintf(buf, n, "[");
+    for (int k = 0; k < nd->sym.n_out && u < n; k++) {
+        char s[96];
+        u += (size_t)snprintf(buf + u, n - u, "%s%s", k ? ", " : "",
+                              sl_shape_str(&nd->sym.out[k], s, sizeof s));
+    }
+    if (list && u < n)
+        snprintf(buf + u, n - u, "]");
+}
+
+/* A layer's Output Shape: its call's shapes, or "multiple" when its calls differ. */
+static void layer_shape(const SlModel *m, const int *depth, const SlLayer *l, char *buf, size_t n)
+{
+    char first[512] = "", other[512];
+    int is_input = !strcmp(l->type->name, "InputLayer");
+    for (int i = 0; i < m->n_nodes; i++) {
+        if (depth[i] < 0 || m->nodes[i].layer != l)
+            continue;
+        shapes_text(&m->nodes[i], is_input, first[0] ? other : first, sizeof first);
+        if (first[0] && other[0] && strcmp(first, other)) {
+            snprintf(buf, n, "multiple");
+            return;
+        }
+        other[0] = '\0';
+    }
+    snprintf(buf, n, "%s", first);
+}
+
+/* "input_1[0][0]": the producing layer, which of its calls, which of that call's outputs. */
+static int connections(const SlModel *m, const int *depth, const SlLayer *l, char (*out)[128],
+                       int max)
+{
+    int n = 0;
+    for (int i = 0; i < m->n_nodes; i++) {
+        if (depth[i] < 0 || m->nodes[i].layer != l)
+            continue;
+        for (int k = 0; k < m->nodes[i].sym.n_in && n < max; k++) {
+            const SlEdge *t = &m->t[m->nodes[i].in[k]];
+            const SlLayer *p = m->nodes[t->node].layer;
+            int call = 0;
+            for (int j = 0; j < t->node; j++)
+                call += depth[j] >= 0 && m->nodes[j].layer == p;
+            snprintf(out[n++], 128, "%s[%d][%d]", p->name, call, t->index);
+        }
+    }
+    return n;
+}
+
+static void layer_rows(const SlModel *m, const int *depth, const Cols *c, int chain)
+{
+    const SlLayer *seen[SL_MAX_NODES];
+    int n_seen = 0, n_rows = 0, total_rows = 0;
+    for (int pass = 0; pass < 2; pass++) {
+        for (int i = 0; i < m->n_nodes; i++) {
+            const SlLayer *l = m->nodes[i].layer;
+            int dup = 0;
+            for (int j = 0; j < n_seen; j++)
+                dup |= seen[j] == l;
+            if (depth[i] < 0 || dup || (m->sequential && m->nodes[i].sym.n_in == 0))
+                continue;
+            seen[n_seen++] = l;
+            if (pass == 0) {
+                total_rows++;
+                continue;
+            }
+            char name[160], shape[512], params[32], conn[16][128];
+            snprintf(name, sizeof name, "%s (%s)", l->name, l->type->name);
+            layer_shape(m, depth, l, shape, sizeof shape);
+            snprintf(params, sizeof params, "%zu", sl_layer_count_params(l));
+            int nc = chain ? 0 : connections(m, depth, l, conn, 16);
+            const char *f[4] = {name, shape, params, nc ? conn[0] : ""};
+            row(c, f);
+            for (int k = 1; k < nc; k++) {
+                const char *more[4] = {"", "", "", conn[k]};
+                row(c, more);
+            }
+            rule(c, ++n_rows == total_rows ? '=' : '_', c->pos[c->n - 1]);
+        }
+        n_seen = 0;
+    }
+    if (total_rows == 0)
+        rule(c, '=', c->pos[c->n - 1]);
+}
+
+/* 23242 -> "23,242" */
+static void commas(size_t v, char *buf, size_t n)
+{
+    char digits[32];
+    int len = snprintf(digits, sizeof digits, "%zu", v), u = 0;
+    for (int i = 0; i < len && u + 2 < (int)n; i++) {
+        if (i && (len - i) % 3 == 0)
+            buf[u++] = ',';
+        buf[u++] = digits[i];
+    }
+    buf[u] = '\0';
+}
+
+int sl_model_summary(const SlModel *m, int line_length, FILE *out, SlError *e)
+{
+    int depth[SL_MAX_NODES];
+    if (m->n_outputs == 0)
+        return sl_errorf(e,
+                         "model '%s' has not been built yet, so it has no shapes to show: give "
+                         "its first layer an input shape, e.g. input_shape=(timesteps, "
+                         "features)",
+                         m->name);
+    relevant(m, depth);
+    int chain = is_chain(m, depth);
+    Cols c = {chain ? 3 : 4, {0}, out};
+    int width = line_length > 0 ? line_length : (chain ? 65 : 98);
+    static const double seq_pos[3] = {.45, .85, 1.}, fun_pos[4] = {.33, .55, .67, 1.};
+    for (int i = 0; i < c.n; i++)
+        c.pos[i] = (int)(width * (chain ? seq_pos[i] : fun_pos[i]));
+    fprintf(out, "Model: \"%s\"\n", m->name);
+    rule(&c, '_', width);
+    const char *head[4] = {"Layer (type)", "Output Shape", "Param #", "Connected to"};
+    row(&c, head);
+    rule(&c, '=', width);
+    layer_rows(m, depth, &c, chain);
+    size_t total = 0, trainable = 0;
+    for (int i = 0; i < m->n_params; i++) {
+        size_t n = sl_shape_count(&m->params[i]->shape);
+        total += n;
+        trainable += m->params[i]->trainable ? n : 0;
+    }
+    char a[32], b[32], d[32];
+    commas(total, a, sizeof a);
+    commas(trainable, b, sizeof b);
+    commas(total - trainable, d, sizeof d);
+    fprintf(out, "Total params: %s\nTrainable params: %s\nNon-trainable params: %s\n", a, b, d);
+    rule(&c, '_', width);
+    return 0;
+}

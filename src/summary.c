@@ -104,7 +104,7 @@ static void shapes_text(const SlNode *nd, int as_list, char *buf, size_t n)
 /* A layer's Output Shape: its call's shapes, or "multiple" when its calls differ. */
 static void layer_shape(const SlModel *m, const int *depth, const SlLayer *l, char *buf, size_t n)
 {
-    char first[512] = "", other[512];
+    char first[512] = "", other[512] = "";
     int is_input = !strcmp(l->type->name, "InputLayer");
     for (int i = 0; i < m->n_nodes; i++) {
         if (depth[i] < 0 || m->nodes[i].layer != l)

@@ -67,7 +67,8 @@ TESTS_F64 := $(TEST_SRC:tests/%.c=$(B)/f64/tests/%)
 
 test: deps
 	@$(MAKE) -s --no-print-directory all
-	@sh tools/run-tests.sh $(TESTS_F32) -- $(TESTS_F64) -- $(LESSON_SRC:lessons/%.c=$(B)/lessons/%)
+	@sh tools/run-tests.sh $(TESTS_F32) -- $(TESTS_F64) -- $(LESSON_SRC:lessons/%.c=$(B)/lessons/%) \
+	    $(LESSON_SRC:lessons/%.c=$(B)/f64/lessons/%)
 
 demo: deps
 	@$(MAKE) -s --no-print-directory $(B)-all
@@ -78,7 +79,8 @@ asan:
 	    LDLIBS="-lm -fsanitize=address,undefined" test-asan-run
 
 test-asan-run: $(B)-all $(B)/f64-all
-	@sh tools/run-tests.sh $(TESTS_F32) -- $(TESTS_F64) -- $(LESSON_SRC:lessons/%.c=$(B)/lessons/%)
+	@sh tools/run-tests.sh $(TESTS_F32) -- $(TESTS_F64) -- $(LESSON_SRC:lessons/%.c=$(B)/lessons/%) \
+	    $(LESSON_SRC:lessons/%.c=$(B)/f64/lessons/%)
 
 BENCH_SRC := $(wildcard bench/*.c)
 bench: $(BENCH_SRC:bench/%.c=$(B)/bench/%) $(BENCH_SRC:bench/%.c=$(B)/f64/bench/%)

@@ -236,6 +236,11 @@ SlLayer *sl_layer_create(const char *type_name, const SlArgs *args, SlError *e)
         sl_errorf(e, "unknown layer '%s' (shapelab knows: see `shapelab --help`)", type_name);
         return NULL;
     }
+    return sl_layer_of_type(t, args, e);
+}
+
+SlLayer *sl_layer_of_type(const SlLayerType *t, const SlArgs *args, SlError *e)
+{
     SlArgSpec spec[SL_ARGS_MAX];
     if (t->n_args + N_BASE > SL_ARGS_MAX) {
         sl_errorf(e, "%s declares too many arguments", t->name);

@@ -131,6 +131,8 @@ const SlLayerType *sl_layer_type_at(int i);
 /* Create a layer of a registered type from Keras arguments. The name comes from name= or the
  * session's counter for the type (dense, dense_1, ...). */
 SlLayer *sl_layer_create(const char *type, const SlArgs *args, SlError *e);
+/* Create a layer of a type that is not in the registry (a lesson's or a test's own layer). */
+SlLayer *sl_layer_of_type(const SlLayerType *t, const SlArgs *args, SlError *e);
 /* The same from a Python-style argument string: sl_layer("Dense", "3, activation='tanh'", &e). */
 SlLayer *sl_layer(const char *type, const char *args, SlError *e);
 void sl_layer_free(SlLayer *l);

@@ -14,13 +14,16 @@
 #include "error.h"
 #include "gradcheck.h"
 #include "init.h"
+#include "loss.h"
 #include "json.h"
 #include "layer.h"
 #include "model.h"
+#include "optim.h"
 #include "rng.h"
 #include "safetensors.h"
 #include "tensor.h"
 #include "trace.h"
+#include "train.h"
 
 #define SL_VERSION "0.1.0"
 

@@ -15,10 +15,10 @@ for t in "$@"; do
     if [ "$section" = "lessons" ]; then
         if timeout 300 "$t" --quick </dev/null >"$log" 2>&1; then
             passed=$((passed + 1))
-            echo "lesson $(basename "$t"): ok"
+            echo "lesson $t: ok"
         else
             failed=$((failed + 1))
-            echo "lesson $(basename "$t"): FAILED"
+            echo "lesson $t: FAILED"
             tail -20 "$log"
         fi
         continue

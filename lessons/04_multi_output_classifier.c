@@ -114,15 +114,12 @@ int main(int argc, char **argv)
     o.batch_size = 64;
     o.validation_split = 0.2;
     o.seed = 4;
-    o.verbose = 0;
+    o.verbose = -1; /* Keras's 'auto': the live bar in a terminal, one line per epoch otherwise */
     SlHistory h;
+    printf(
+        "  model.fit(x, y, epochs=30, batch_size=64, validation_split=0.2) prints, as Keras:\n\n");
     if (sl_model_fit(m, &X, &Y, &o, &h, &e) < 0)
         lesson_die(&e);
-    for (int ep = 0; ep < h.n_epochs; ep++)
-        if (ep < 3 || (ep + 1) % 10 == 0)
-            printf("  epoch %2d: loss %.4f  accuracy %.4f   val_loss %.4f  val_accuracy %.4f\n",
-                   ep + 1, sl_history_get(&h, "loss", ep), sl_history_get(&h, "accuracy", ep),
-                   sl_history_get(&h, "val_loss", ep), sl_history_get(&h, "val_accuracy", ep));
     double acc = sl_history_get(&h, "val_accuracy", h.n_epochs - 1);
     double loss = sl_history_get(&h, "val_loss", h.n_epochs - 1);
     sl_history_free(&h);

@@ -403,6 +403,61 @@ START_TEST(test_fit_seeded_and_validation)
 }
 END_TEST
 
+/* Two outputs with their own losses and loss_weights, validation_data, Keras's log names. */
+START_TEST(test_fit_two_outputs)
+{
+    SlError e;
+    sl_clear_session();
+    SlModel *m = sl_model_new("two_heads");
+    int x = sl_model_input(m, sl_layer("Input", "shape=(3,)", &e), &e);
+    int h = sl_model_call(m, sl_layer("Dense", "8, activation='tanh'", &e), 1, &x, NULL, &e);
+    int a = sl_model_call(m, sl_layer("Dense", "1, name='price'", &e), 1, &h, NULL, &e);
+    int b = sl_model_call(m, sl_layer("Dense", "2, activation='softmax', name='kind'", &e), 1, &h,
+                          NULL, &e);
+    int outs[2] = {a, b};
+    ck_assert(sl_model_set_io(m, 1, &x, 2, outs, &e) == 0);
+    ck_assert_msg(sl_compile(m,
+                             "loss=['mse', 'categorical_crossentropy'], optimizer='adam', "
+                             "loss_weights=[0.5, 2.0], metrics=['accuracy']",
+                             &e) == 0,
+                  "%s", e.msg);
+    enum { N = 64 };
+    static sl_real xs[N * 3], price[N], kind[N * 2];
+    SlRng r = sl_rng(2);
+    for (int i = 0; i < N; i++) {
+        for (int j = 0; j < 3; j++)
+            xs[i * 3 + j] = (sl_real)sl_rng_range(&r, -1, 1);
+        price[i] = xs[i * 3] - xs[i * 3 + 2];
+        kind[i * 2] = xs[i * 3 + 1] > 0, kind[i * 2 + 1] = xs[i * 3 + 1] <= 0;
+    }
+    SlTensor X = sl_tensor(sl_shape_of(2, (int[]){N, 3}), xs);
+    SlTensor Y[2] = {sl_tensor(sl_shape_of(2, (int[]){N, 1}), price),
+                     sl_tensor(sl_shape_of(2, (int[]){N, 2}), kind)};
+    SlFitOptions o = sl_fit_defaults();
+    o.verbose = 0;
+    o.epochs = 2;
+    o.val_x = &X; /* validation_data=(x, y) */
+    o.val_y = Y;
+    SlHistory hist;
+    ck_assert_msg(sl_model_fit(m, &X, Y, &o, &hist, &e) == 0, "%s", e.msg);
+    const SlLogs *l = &hist.epochs[1];
+    const char *want[] = {
+        "loss",     "price_loss",     "price_accuracy",     "kind_loss",     "kind_accuracy",
+        "val_loss", "val_price_loss", "val_price_accuracy", "val_kind_loss", "val_kind_accuracy"};
+    ck_assert_int_eq(l->n, 10);
+    for (int i = 0; i < 10; i++)
+        ck_assert_str_eq(l->name[i], want[i]);
+    /* the total is the weighted sum of the two outputs' losses */
+    double total = 0.5 * sl_logs_get(l, "val_price_loss") + 2.0 * sl_logs_get(l, "val_kind_loss");
+    ck_assert_double_eq_tol(sl_logs_get(l, "val_loss"), total, 1e-5);
+    SlLogs ev;
+    ck_assert(sl_model_evaluate(m, &X, Y, NULL, 16, &ev, &e) == 0);
+    ck_assert_double_eq_tol(sl_logs_get(&ev, "loss"), sl_logs_get(l, "val_loss"), 1e-5);
+    sl_history_free(&hist);
+    sl_model_free(m);
+}
+END_TEST
+
 /* ---- weights ---- */
 
 /* QUESTIONS.md item 7 in small: weights do not depend on the number of timesteps. */
@@ -750,6 +805,7 @@ Suite *train_suite(void)
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, test_fit_regression_learns);
     tcase_add_test(tc, test_fit_seeded_and_validation);
+    tcase_add_test(tc, test_fit_two_outputs);
     tcase_add_test(tc, test_set_weights_across_timesteps);
     tcase_add_test(tc, test_save_load_weights);
     tcase_add_test(tc, test_fit_steps_allocate_nothing);

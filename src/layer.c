@@ -52,6 +52,16 @@ static const char *const not_yet[] = {
     "Convolution2D",
 };
 
+int sl_layer_name_known(const char *name)
+{
+    if (sl_layer_type_find(name))
+        return 1;
+    for (size_t i = 0; i < sizeof not_yet / sizeof not_yet[0]; i++)
+        if (!strcmp(not_yet[i], name))
+            return 1;
+    return 0;
+}
+
 int sl_layer_type_count(void)
 {
     return N_TYPES;

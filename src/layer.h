@@ -124,6 +124,8 @@ struct SlLayer {
 
 /* ---- the registry of layer types ---- */
 const SlLayerType *sl_layer_type_find(const char *name); /* "Dense", also aliases */
+/* 1 for a Keras layer class shapelab knows by name, built or not yet built (LSTM ...). */
+int sl_layer_name_known(const char *name);
 int sl_layer_type_count(void);
 const SlLayerType *sl_layer_type_at(int i);
 

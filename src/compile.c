@@ -7,7 +7,8 @@
 #include "train.h"
 
 static const SlArgSpec compile_args[] = {
-    {"optimizer", SL_ARG_STR, "'rmsprop'", "'sgd', 'rmsprop' or 'adam' (or an optimizer object)"},
+    {"optimizer", SL_ARG_STR, "'rmsprop'",
+     "'sgd', 'rmsprop' or 'adam' (a configured one: sl_model_set_optimizer after compile)"},
     {"loss", SL_ARG_ANY | SL_ARG_OR_NONE, "None", "a loss name, or a list with one per output"},
     {"metrics", SL_ARG_ANY | SL_ARG_OR_NONE, "None", "a list of metric names: ['accuracy']"},
     {"loss_weights", SL_ARG_ANY | SL_ARG_OR_NONE, "None", "a list of weights, one per output"},
@@ -36,7 +37,16 @@ static int strings(const SlBound *b, const char *key, const char **out, int max,
     return v->n;
 }
 
-static int read_losses(SlModel *m, const SlBound *b, SlError *e)
+/* What compile() reads, kept apart until all of it is valid. */
+typedef struct Compiled {
+    int n_outputs;
+    SlLoss loss[SL_MAX_MODEL_IO];
+    double loss_weight[SL_MAX_MODEL_IO];
+    int n_metrics, n_weighted;
+    SlMetric metrics[SL_MAX_METRICS], weighted[SL_MAX_METRICS];
+} Compiled;
+
+static int read_losses(Compiled *m, const SlBound *b, SlError *e)
 {
     const char *names[SL_MAX_MODEL_IO];
     int n = strings(b, "loss", names, SL_MAX_MODEL_IO, e);
@@ -96,12 +106,22 @@ int sl_model_compile_args(SlModel *m, const SlArgs *args, SlError *e)
     if (sl_args_bind(&b, compile_args, sizeof compile_args / sizeof compile_args[0], args,
                      "compile", e) < 0)
         return -1;
+    /* read everything apart first, so a failed compile leaves the model as it was */
+    Compiled scratch;
     SlOptimizer opt;
+    memset(&scratch, 0, sizeof scratch);
+    scratch.n_outputs = m->n_outputs;
     if (sl_optimizer_create(&opt, sl_bound_str(&b, "optimizer"), NULL, e) < 0 ||
-        read_losses(m, &b, e) < 0 ||
-        read_metrics(&b, "metrics", m->metrics, &m->n_metrics, e) < 0 ||
-        read_metrics(&b, "weighted_metrics", m->weighted, &m->n_weighted, e) < 0)
+        read_losses(&scratch, &b, e) < 0 ||
+        read_metrics(&b, "metrics", scratch.metrics, &scratch.n_metrics, e) < 0 ||
+        read_metrics(&b, "weighted_metrics", scratch.weighted, &scratch.n_weighted, e) < 0)
         return -1;
+    memcpy(m->loss, scratch.loss, sizeof m->loss);
+    memcpy(m->loss_weight, scratch.loss_weight, sizeof m->loss_weight);
+    memcpy(m->metrics, scratch.metrics, sizeof m->metrics);
+    memcpy(m->weighted, scratch.weighted, sizeof m->weighted);
+    m->n_metrics = scratch.n_metrics;
+    m->n_weighted = scratch.n_weighted;
     sl_model_set_optimizer(m, &opt);
     m->compiled = 1;
     return 0;

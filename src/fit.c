@@ -4,7 +4,8 @@
  * class indices), then for each epoch walks the samples in batches (shuffled from the seed),
  * and per batch: gathers the rows, runs forward in training mode, takes each output's loss and its
  * gradient (scaled by loss_weights), runs backward, and lets the optimizer update every trainable
- * weight. Buffers are made once per fit, so a step allocates nothing. The epoch's loss is the mean
+ * weight. Buffers are made once per fit (and the plan on the first step), so no step after the
+ * first allocates. The epoch's loss is the mean
  * of the batch losses weighted by batch size, as Keras logs it; metrics are one mean over every
  * position seen (see loss.h).
  */
@@ -119,10 +120,13 @@ static int check_data(SlModel *m, const Data *d, SlShape *out, const char *who, 
                              "%s: input %d has %d samples, but input 0 has %zu; every array "
                              "needs the same number of samples first",
                              who, k, in[k].rank ? in[k].dim[0] : 0, d->total);
-        if (check_finite(&d->x[k], "x", k, e) < 0)
+        int fixed = m->t[m->inputs[k]].shape.dim[0];
+        SlShape data = in[k]; /* its own shape, but a fixed batch size is not checked here */
+        if (fixed != SL_NONE && data.rank > 0)
+            data.dim[0] = fixed;
+        if (sl_model_check_input(m, k, &data, e) < 0 || check_finite(&d->x[k], "x", k, e) < 0)
             return sl_error_prefix(e, "%s: ", who);
         one[k] = in[k];
-        int fixed = m->t[m->inputs[k]].shape.dim[0];
         one[k].dim[0] = fixed == SL_NONE ? 1 : fixed; /* shapes of one batch, then scaled */
     }
     if (sl_model_output_shapes(m, one, out, e) < 0)
@@ -377,8 +381,12 @@ int sl_model_fit(SlModel *m, const SlTensor *x, const SlTensor *y, const SlFitOp
         memset(h, 0, sizeof *h);
     if (o->batch_size < 1 || o->epochs < 0 || o->initial_epoch < 0)
         return sl_errorf(e, "fit: batch_size must be at least 1 and epochs not negative");
+    if (o->val_x && !o->val_y)
+        return sl_errorf(e, "fit: validation_data needs both x and y");
     if (ready(m, "fit", e) < 0 || split(m, x, y, o, &tr, &val, e) < 0)
         return -1;
+    if (tr.total == 0 || (o->val_x && val.total == 0))
+        return sl_errorf(e, "fit: there are no samples to train on (the arrays' first axis is 0)");
     Data all = tr;
     all.n = all.total;
     if (check_data(m, &all, out, "fit", e) < 0 ||

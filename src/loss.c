@@ -25,17 +25,19 @@
 static const double eps = 1e-7; /* Keras's backend.epsilon() */
 
 static const struct {
-    const char *names[3];
+    const char *names[4];
     SlLossKind kind;
     const char *canonical;
 } loss_names[] = {
-    {{"mse", "mean_squared_error", "MeanSquaredError"}, SL_LOSS_MSE, "mean_squared_error"},
-    {{"mae", "mean_absolute_error", "MeanAbsoluteError"}, SL_LOSS_MAE, "mean_absolute_error"},
-    {{"binary_crossentropy", "BinaryCrossentropy", "bce"}, SL_LOSS_BCE, "binary_crossentropy"},
-    {{"categorical_crossentropy", "CategoricalCrossentropy", "cce"},
+    {{"mse", "mean_squared_error", "MeanSquaredError", "MSE"}, SL_LOSS_MSE, "mean_squared_error"},
+    {{"mae", "mean_absolute_error", "MeanAbsoluteError", "MAE"},
+     SL_LOSS_MAE,
+     "mean_absolute_error"},
+    {{"binary_crossentropy", "BinaryCrossentropy"}, SL_LOSS_BCE, "binary_crossentropy"},
+    {{"categorical_crossentropy", "CategoricalCrossentropy"},
      SL_LOSS_CCE,
      "categorical_crossentropy"},
-    {{"sparse_categorical_crossentropy", "SparseCategoricalCrossentropy", "scce"},
+    {{"sparse_categorical_crossentropy", "SparseCategoricalCrossentropy"},
      SL_LOSS_SCCE,
      "sparse_categorical_crossentropy"},
 };
@@ -56,8 +58,8 @@ int sl_loss_create(SlLoss *L, const char *name, const SlArgs *args, SlError *e)
 {
     memset(L, 0, sizeof *L);
     for (size_t i = 0; i < sizeof loss_names / sizeof loss_names[0]; i++)
-        for (int k = 0; k < 3; k++)
-            if (!strcmp(loss_names[i].names[k], name)) {
+        for (int k = 0; k < 4; k++)
+            if (loss_names[i].names[k] && !strcmp(loss_names[i].names[k], name)) {
                 L->kind = loss_names[i].kind;
                 snprintf(L->name, sizeof L->name, "%s", loss_names[i].canonical);
                 if (!args)
@@ -150,11 +152,14 @@ int sl_loss_check(const SlLoss *L, const SlShape *pred, const SlShape *target, c
     if (sw && sw->rank) {
         int per_sample = sw->rank == 1 && sw->dim[0] == pred->dim[0];
         int per_step = sl_shape_equal(sw, &positions) && positions.rank == 2;
-        if (!per_sample && !per_step)
+        if (!per_sample && !per_step && pred->rank >= 3)
             return sl_errorf(e,
-                             "sample weights must be one per sample (%d,) or, for a sequence "
-                             "output, one per timestep (%d, %d); got %s",
-                             pred->dim[0], pred->dim[0], pred->rank >= 3 ? pred->dim[1] : 1,
+                             "sample weights must be one per sample (%d,) or one per timestep "
+                             "(%d, %d); got %s",
+                             pred->dim[0], pred->dim[0], pred->dim[1],
+                             sl_shape_str(sw, w, sizeof w));
+        if (!per_sample && !per_step)
+            return sl_errorf(e, "sample weights must be one per sample (%d,); got %s", pred->dim[0],
                              sl_shape_str(sw, w, sizeof w));
     }
     return 0;

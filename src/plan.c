@@ -13,7 +13,7 @@
 #include "model.h"
 
 /* The shape check a learner meets first: data against the model's input. */
-static int check_input(const SlModel *m, int k, const SlShape *got, SlError *e)
+int sl_model_check_input(const SlModel *m, int k, const SlShape *got, SlError *e)
 {
     const SlEdge *t = &m->t[m->inputs[k]];
     const char *name = m->nodes[t->node].layer->name;
@@ -198,7 +198,7 @@ int sl_model_plan_shapes(SlModel *m, const SlShape *in_shapes, SlError *e)
     if (sl_model_ensure_params(m, e) < 0)
         return -1;
     for (int k = 0; k < m->n_inputs; k++) {
-        if (check_input(m, k, &in_shapes[k], e) < 0)
+        if (sl_model_check_input(m, k, &in_shapes[k], e) < 0)
             return -1;
         m->t[m->inputs[k]].run = in_shapes[k];
     }

@@ -6,7 +6,8 @@
  * verbose 1 when the output is not a terminal: only the finished line of each epoch.
  * verbose 2, one line per epoch:
  *   30/30 - 6s - loss: 0.6913 - accuracy: 0.8100 - 6s/epoch - 201ms/step
- * Values print as %.4f, or %.4e when they are that small (|v| <= 1e-3).
+ * Values print as %.4f, or %.4e when small: |v| <= 1e-3 with verbose 1, v <= 1e-3 with verbose 2
+ * (so negative values too), as tf.keras's Progbar does.
  */
 #include <math.h>
 #include <stdio.h>
@@ -137,6 +138,8 @@ static void verbose2(SlProgbar *p, int current, const SlLogs *values, double now
 void sl_progbar_update(SlProgbar *p, int current, const SlLogs *values, int finalize)
 {
     double now = p->clock();
+    if (p->target < 1)
+        return;
     if (p->verbose == 1) {
         if (now - p->last_update < p->interval && !finalize)
             return;

@@ -31,7 +31,7 @@ typedef struct SlLogs {
 /* The value logged under `name`, or NAN. */
 double sl_logs_get(const SlLogs *l, const char *name);
 
-typedef struct SlHistory {
+typedef struct SlHistory { /* epochs[0] is the first epoch run (initial_epoch) */
     int n_epochs;
     SlLogs *epochs; /* one SlLogs per epoch; sl_history_free releases them */
 } SlHistory;

@@ -139,18 +139,9 @@ static void make_file(const char *path, const FileCase *c)
     } else {
         unsigned char major = c->major ? c->major : 1;
         size_t hl = strlen(c->header) + c->extra_len;
-        unsigned char pre[12] = {0x93,
-                                 'N',
-                                 'U',
-                                 'M',
-                                 'P',
-                                 'Y',
-                                 major,
-                                 c->minor,
-                                 (unsigned char)hl,
-                                 (unsigned char)(hl >> 8),
-                                 (unsigned char)(hl >> 16),
-                                 (unsigned char)(hl >> 24)};
+        unsigned char pre[12] = {0x93, 'N', 'U', 'M', 'P', 'Y', major, c->minor};
+        for (int i = 0; i < 4; i++) /* u16 (1.0) or u32 little-endian */
+            pre[8 + i] = (unsigned char)(hl >> (8 * i));
         size_t np = major == 1 ? 10 : 12;
         ck_assert_uint_eq(fwrite(pre, 1, np, f), np);
         fputs(c->header, f);
@@ -162,9 +153,8 @@ static void make_file(const char *path, const FileCase *c)
 
 static const FileCase good_files[] = {
     {"double quotes, other key order, no padding",
-     .header = "{\"shape\": (2,), \"fortran_order\": "
-               "False, \"descr\": \"<u1\"}",
-     .data_len = 2, .fill = 200, .rank = 1, .dim = {2}, .first = 200},
+     .header = "{\"shape\": (2,), \"fortran_order\": False, \"descr\": \"<u1\"}", .data_len = 2,
+     .fill = 200, .rank = 1, .dim = {2}, .first = 200},
     {"'<i1' and newlines and tabs",
      .header = "{\n\t'descr' : '<i1' ,\n 'fortran_order':False,'shape':( 2 , 3 ) }\n",
      .data_len = 6, .fill = 0xff, .rank = 2, .dim = {2, 3}, .first = -1},

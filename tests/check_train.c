@@ -300,10 +300,18 @@ START_TEST(test_fit_data_errors)
     labels[3] = 5;
     ck_assert(sl_model_fit(m, &X, &Ylab, &o, NULL, &e) < 0);
     ck_assert_msg(strstr(e.msg, "target 3 is 5") && strstr(e.msg, "from 0 to 4"), "%s", e.msg);
+    SlTensor X0 = sl_tensor(sl_shape_of(2, (int[]){0, 3}), x),
+             Y0 = sl_tensor(sl_shape_of(1, (int[]){0}), labels);
+    ck_assert(sl_model_fit(m, &X0, &Y0, &o, NULL, &e) < 0);
+    ck_assert_msg(strstr(e.msg, "no samples"), "%s", e.msg);
+    o.val_x = &X;
+    ck_assert(sl_model_fit(m, &X, &Ylab, &o, NULL, &e) < 0);
+    ck_assert_msg(strstr(e.msg, "needs both x and y"), "%s", e.msg);
+    o.val_x = NULL;
     SlTensor X2 = sl_tensor(sl_shape_of(1, (int[]){8}), x); /* (N,) for a (None, 3) input */
     labels[3] = 1;
     ck_assert(sl_model_fit(m, &X2, &Ylab, &o, NULL, &e) < 0);
-    ck_assert_msg(strstr(e.msg, "expects (None, 3), got (1,)"), "%s", e.msg);
+    ck_assert_msg(strstr(e.msg, "expects (None, 3), got (8,)"), "%s", e.msg);
     sl_model_free(m);
 }
 END_TEST

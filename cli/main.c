@@ -1,47 +1,228 @@
-/* main.c: the shapelab command line.
+/* main.c: shapelab's command line (CONTRACT.md, "CLI"): parse the options, run a subcommand.
  *
- * This is the front door of CONTRACT.md's CLI. The subcommands (summary, trace, init, predict,
- * train, gradcheck, png, viz) arrive with the model-script reader; until then each says so and
- * exits 2, and --version and --help work.
+ *   build/shapelab SUBCOMMAND MODEL.py [options]
+ *
+ * Exit codes: 0 done; 1 a check failed (gradcheck); 2 bad usage or bad input.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
-#include "sl.h"
+#include "cli.h"
 
-static const char *const subcommands[] = {"summary", "trace",     "init", "predict",
-                                          "train",   "gradcheck", "png",  "viz"};
+/* Which options each subcommand takes: one letter per option in the table below. */
+typedef struct Sub {
+    const char *name;
+    Command run;
+    const char *takes; /* letters of the options below */
+    const char *usage, *what;
+} Sub;
+
+static const Sub subs[] = {
+    {"summary", cmd_summary, "ms" "e", "summary MODEL.py [--explain]",
+     "the Keras summary table; --explain adds each layer's parameter formula"},
+    {"trace", cmd_trace, "ms" "bt", "trace MODEL.py [--timesteps T] [--batch N]",
+     "every tensor's shape (and mask) layer by layer, with the reason it changed"},
+    {"init", cmd_init, "ms" "ro", "init MODEL.py [--seed S] -o W.safetensors",
+     "the initial weights, by Keras name"},
+    {"predict", cmd_predict, "ms" "wxoB", "predict MODEL.py [-w W.safetensors] -x X.npy -o OUT",
+     "outputs for X: OUT.npy (one output) or OUT.safetensors (output_0, output_1, ...)"},
+    {"train", cmd_train, "ms" "xywoEBnrvhpVS",
+     "train MODEL.py -x X.npy -y Y.npy [--sample-weight SW.npy] [-w INIT.safetensors]\n"
+     "         -o W.safetensors [--epochs E] [--batch-size B] [--no-shuffle] [--seed S]\n"
+     "         [--validation-split F] [--history H.csv] [--plot P.png] [--viz]",
+     "fit with the script's compile(): loss, optimizer, metrics; the Keras progress bar"},
+    {"gradcheck", cmd_gradcheck, "ms" "rbt", "gradcheck MODEL.py [--seed S] [--batch 2] [--timesteps 5]",
+     "analytic against numerical gradients of every weight and the input, in double"},
+    {"png", cmd_not_yet, "ms" "coF", "png MODEL.py [--scene NAME] -o OUT.png",
+     "a scene drawn to a PNG (comes with the visualizer)"},
+    {"viz", cmd_not_yet, "ms" "cQA", "viz MODEL.py [--scene NAME]",
+     "the live window (comes with the visualizer)"},
+};
+enum { N_SUBS = sizeof subs / sizeof subs[0] };
+
+typedef struct OptSpec {
+    char letter;
+    const char *flag, *alt;
+    int takes_value;
+} OptSpec;
+
+static const OptSpec specs[] = {
+    {'m', "--model", NULL, 1},      {'s', "--set", NULL, 1},
+    {'e', "--explain", NULL, 0},    {'b', "--batch", NULL, 1},
+    {'t', "--timesteps", NULL, 1},  {'r', "--seed", NULL, 1},
+    {'o', "-o", "--output", 1},     {'w', "-w", "--weights", 1},
+    {'x', "-x", NULL, 1},           {'y', "-y", NULL, 1},
+    {'B', "--batch-size", NULL, 1}, {'E', "--epochs", NULL, 1},
+    {'n', "--no-shuffle", NULL, 0}, {'v', "--validation-split", NULL, 1},
+    {'h', "--history", NULL, 1},    {'p', "--plot", NULL, 1},
+    {'V', "--viz", NULL, 0},        {'S', "--sample-weight", NULL, 1},
+    {'c', "--scene", NULL, 1},      {'F', "--frames", NULL, 1},
+    {'Q', "--quit-after-frames", NULL, 1}, {'A', "--screenshot", NULL, 1},
+};
+enum { N_SPECS = sizeof specs / sizeof specs[0] };
+
+static void usage_of(const Sub *s, FILE *f)
+{
+    fprintf(f, "usage: shapelab %s\n  %s\n", s->usage, s->what);
+    fprintf(f, "common options: --model NAME (default: the model bound to `model`, else the last "
+               "built)\n                --set NAME=VALUE (replace a value the script computes "
+               "from data)\n                --help\n");
+}
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: shapelab SUBCOMMAND MODEL.py [options]\n"
-               "       shapelab --version | --help\n\n"
-               "subcommands: summary, trace, init, predict, train, gradcheck, png, viz\n"
-               "layers this build knows:");
+    fprintf(f, "usage: shapelab SUBCOMMAND MODEL.py [options]   (shapelab SUBCOMMAND --help)\n"
+               "       shapelab --version\n\n");
+    for (int i = 0; i < N_SUBS; i++)
+        fprintf(f, "  %-10s %s\n", subs[i].name, subs[i].what);
+    fprintf(f, "\nlayers this build has:");
     for (int i = 0; i < sl_layer_type_count(); i++)
         fprintf(f, "%s %s", i ? "," : "", sl_layer_type_at(i)->name);
     fprintf(f, "\n");
 }
 
+static int number(const char *flag, const char *text, double lo, double hi, double *out)
+{
+    char *end;
+    double v = strtod(text, &end);
+    if (end == text || *end || !(v >= lo && v <= hi))
+        return cli_fail("%s wants a number from %g to %g, got '%s'", flag, lo, hi, text);
+    *out = v;
+    return 0;
+}
+
+/* Store one option's value in o. */
+static int store(Opts *o, char letter, const char *flag, const char *val)
+{
+    double v = 0;
+    switch (letter) {
+    case 'm':
+        o->so.model_name = val;
+        return 0;
+    case 's': {
+        const char *eq = strchr(val, '=');
+        if (!eq || eq == val || o->so.n_set >= SL_SCRIPT_MAX_SET)
+            return cli_fail("--set wants NAME=VALUE (at most %d), got '%s'", SL_SCRIPT_MAX_SET, val);
+        char *name = malloc((size_t)(eq - val) + 1);
+        if (!name)
+            return cli_fail("out of memory");
+        memcpy(name, val, (size_t)(eq - val));
+        name[eq - val] = '\0';
+        o->so.set_name[o->so.n_set] = name;
+        o->so.set_value[o->so.n_set++] = eq + 1;
+        return 0;
+    }
+    case 'e': o->explain = 1; return 0;
+    case 'n': o->no_shuffle = 1; return 0;
+    case 'V': o->viz = 1; return 0;
+    case 'o': o->out = val; return 0;
+    case 'w': o->weights = val; return 0;
+    case 'h': o->history = val; return 0;
+    case 'p': o->plot = val; return 0;
+    case 'S': o->sample_weight = val; return 0;
+    case 'c': o->scene = val; return 0;
+    case 'F': o->frames = val; return 0;
+    case 'A': o->screenshot = val; return 0;
+    case 'Q': return 0;
+    case 'x':
+    case 'y': {
+        int *n = letter == 'x' ? &o->n_x : &o->n_y;
+        if (*n >= CLI_MAX_FILES)
+            return cli_fail("at most %d %s files", CLI_MAX_FILES, flag);
+        (letter == 'x' ? o->x : o->y)[(*n)++] = val;
+        return 0;
+    }
+    case 'v':
+        return number(flag, val, 0, 0.999, &o->validation_split);
+    case 'r':
+        if (number(flag, val, 0, 1e18, &v) < 0)
+            return -1;
+        o->seed = (unsigned long long)v;
+        o->have_seed = 1;
+        return 0;
+    default: /* the integer options */
+        if (number(flag, val, 1, 1e7, &v) < 0)
+            return -1;
+        if (letter == 'b')
+            o->batch = (int)v, o->have_batch = 1;
+        else if (letter == 't')
+            o->timesteps = (int)v, o->have_timesteps = 1;
+        else if (letter == 'E')
+            o->epochs = (int)v;
+        else if (letter == 'B')
+            o->batch_size = (int)v;
+        return 0;
+    }
+}
+
+static int parse(Opts *o, const Sub *s, int argc, char **argv)
+{
+    for (int i = 2; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            o->help = 1;
+            continue;
+        }
+        if (a[0] != '-' || !a[1]) {
+            if (o->script)
+                return cli_fail("%s takes one MODEL.py; '%s' is extra", s->name, a);
+            o->script = a;
+            continue;
+        }
+        const OptSpec *sp = NULL;
+        for (int k = 0; k < N_SPECS; k++)
+            if (!strcmp(a, specs[k].flag) || (specs[k].alt && !strcmp(a, specs[k].alt)))
+                sp = &specs[k];
+        if (!sp || !strchr(s->takes, sp->letter))
+            return cli_fail("%s does not take %s (see shapelab %s --help)", s->name, a, s->name);
+        if (sp->takes_value && i + 1 >= argc)
+            return cli_fail("%s needs a value", a);
+        if (store(o, sp->letter, a, sp->takes_value ? argv[++i] : NULL) < 0)
+            return -1;
+    }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
-    if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-        usage(argc < 2 ? stderr : stdout);
-        return argc < 2 ? 2 : 0;
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
+    }
+    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+        usage(stdout);
+        return 0;
     }
     if (!strcmp(argv[1], "--version")) {
         printf("shapelab %s (%s)\n", SL_VERSION, SL_REAL_NAME);
         return 0;
     }
-    for (size_t i = 0; i < sizeof subcommands / sizeof subcommands[0]; i++)
-        if (!strcmp(argv[1], subcommands[i])) {
-            fprintf(stderr,
-                    "shapelab: error: '%s' is not implemented yet (it comes with the "
-                    "model-script reader)\n",
-                    argv[1]);
-            return 2;
-        }
-    fprintf(stderr, "shapelab: error: unknown subcommand '%s'\n", argv[1]);
-    usage(stderr);
-    return 2;
+    const Sub *s = NULL;
+    for (int i = 0; i < N_SUBS; i++)
+        if (!strcmp(argv[1], subs[i].name))
+            s = &subs[i];
+    if (!s) {
+        fprintf(stderr, "shapelab: error: unknown subcommand '%s'\n", argv[1]);
+        usage(stderr);
+        return 2;
+    }
+    Opts o;
+    memset(&o, 0, sizeof o);
+    o.argv0 = argv[0];
+    o.argv = argv;
+    o.cmd = s->name;
+    o.so.notices = stderr;
+    if (parse(&o, s, argc, argv) < 0)
+        return 2;
+    if (o.help) {
+        usage_of(s, stdout);
+        return 0;
+    }
+    if (!o.script)
+        return cli_fail("%s needs a MODEL.py (usage: shapelab %s)", s->name, s->usage);
+    int rc = s->run(&o);
+    for (int i = 0; i < o.so.n_set; i++)
+        free((char *)o.so.set_name[i]);
+    return rc;
 }

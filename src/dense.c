@@ -207,8 +207,8 @@ static void dense_explain(const SlLayer *l, const SlInfer *io, char *buf, size_t
     sl_shape_str(&io->in[0], a, sizeof a);
     sl_shape_str(&io->out[0], b, sizeof b);
     if (io->in[0].rank == 2)
-        snprintf(buf, n, "Dense maps the %d features of each sample to %d units: %s -> %s",
-                 io->in[0].dim[1], c->units, a, b);
+        snprintf(buf, n, "Dense maps the %d features of each sample to %d unit%s: %s -> %s",
+                 io->in[0].dim[1], c->units, c->units == 1 ? "" : "s", a, b);
     else
         snprintf(buf, n,
                  "Dense acts on the last axis (%d -> %d units) and keeps the others: %s -> %s",

@@ -455,10 +455,13 @@ int sl_model_predict(SlModel *m, const SlTensor *x, int batch_size, SlTensor *ou
         if ((size_t)x[k].shape.dim[0] != N)
             return sl_errorf(e, "predict: input %d has %d samples, input 0 has %zu", k,
                              x[k].shape.dim[0], N);
-        if (check_finite(&x[k], "x", k, e) < 0)
+        int fixed = m->t[m->inputs[k]].shape.dim[0];
+        SlShape data = x[k].shape; /* its own shape; a fixed batch size is not checked here */
+        if (fixed != SL_NONE && data.rank > 0)
+            data.dim[0] = fixed;
+        if (sl_model_check_input(m, k, &data, e) < 0 || check_finite(&x[k], "x", k, e) < 0)
             return sl_error_prefix(e, "predict: ");
         one[k] = x[k].shape;
-        int fixed = m->t[m->inputs[k]].shape.dim[0];
         one[k].dim[0] = fixed == SL_NONE ? 1 : fixed;
     }
     if (sl_model_ensure_params(m, e) < 0 || sl_model_output_shapes(m, one, shp, e) < 0)

@@ -18,6 +18,7 @@
 #include "json.h"
 #include "layer.h"
 #include "model.h"
+#include "npy.h"
 #include "optim.h"
 #include "rng.h"
 #include "safetensors.h"

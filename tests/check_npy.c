@@ -163,13 +163,11 @@ static const FileCase good_files[] = {
     {"Python 2 longs", .header = "{'descr': '<i2', 'fortran_order': False, 'shape': (1L, 2L), }",
      .data_len = 4, .fill = 1, .rank = 2, .dim = {1, 2}, .first = 257},
     {"Fortran order of a 1-d array",
-     .header = "{'descr': '<f4', 'fortran_order': True, "
-               "'shape': (4,), }",
-     .data_len = 16, .rank = 1, .dim = {4}, .first = 0},
+     .header = "{'descr': '<f4', 'fortran_order': True, 'shape': (4,), }", .data_len = 16,
+     .rank = 1, .dim = {4}, .first = 0},
     {"Fortran order with one long axis",
-     .header = "{'descr': '<f4', 'fortran_order': True, "
-               "'shape': (1, 3, 1), }",
-     .data_len = 12, .rank = 3, .dim = {1, 3, 1}, .first = 0},
+     .header = "{'descr': '<f4', 'fortran_order': True, 'shape': (1, 3, 1), }", .data_len = 12,
+     .rank = 3, .dim = {1, 3, 1}, .first = 0},
     {"version 3.0, trailing comma in the shape", .major = 3, .header = F4("(2, 0,)"), .rank = 2,
      .dim = {2, 0}},
     {"huge dimensions with a zero", .header = F4("(2147483647, 0, 2147483647)"), .rank = 3,

@@ -1,0 +1,47 @@
+/* cli.h: the shapelab command line: options shared by the subcommands, and the subcommands. */
+#ifndef SL_CLI_H
+#define SL_CLI_H
+
+#include "script.h"
+#include "sl.h"
+
+enum { CLI_MAX_FILES = SL_MAX_MODEL_IO };
+
+/* Everything any subcommand may be given; each subcommand says which options it takes. */
+typedef struct Opts {
+    const char *argv0;
+    char **argv;
+    const char *cmd;    /* the subcommand */
+    const char *script; /* MODEL.py */
+    SlScriptOptions so; /* --model, --set */
+    int explain, help, no_shuffle, viz, have_seed, have_batch, have_timesteps;
+    unsigned long long seed;
+    int batch, timesteps, epochs, batch_size;
+    double validation_split;
+    const char *out, *weights, *history, *plot, *sample_weight, *scene, *frames, *screenshot;
+    int n_x, n_y;
+    const char *x[CLI_MAX_FILES], *y[CLI_MAX_FILES];
+} Opts;
+
+/* A subcommand: returns the exit code (0 done, 1 a check failed, 2 bad usage or input). */
+typedef int (*Command)(Opts *o);
+
+int cmd_summary(Opts *o);
+int cmd_trace(Opts *o);
+int cmd_init(Opts *o);
+int cmd_predict(Opts *o);
+int cmd_train(Opts *o);
+int cmd_gradcheck(Opts *o);
+int cmd_not_yet(Opts *o); /* png and viz, until the visualizer lands */
+
+/* Shared by the subcommands (cli/common.c). */
+int cli_fail(const char *fmt, ...) SL_PRINTF(1, 2); /* "shapelab: error: ..." and 2 */
+/* Run the script and pick its model; prints the script's error and returns NULL on failure. */
+SlScript *cli_load(Opts *o, SlModel **model);
+/* Weights from -w, or the initial weights of seed 0 (CONTRACT.md). */
+int cli_weights(Opts *o, SlModel *m);
+/* Read -x/-y style .npy files into tensors (data owned by arrays[i]). */
+int cli_read_arrays(const char *const *paths, int n, SlNpy *arrays, SlTensor *t);
+void cli_free_arrays(SlNpy *arrays, int n);
+
+#endif

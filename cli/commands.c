@@ -1,0 +1,354 @@
+/* commands.c: shapelab's subcommands. Each builds the model from the script, then does one job
+ * with the engine's public API, and reports bad input as "shapelab: error: ..." with exit 2. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+/* ---- summary ---- */
+
+static void explain(const SlModel *m)
+{
+    const SlLayer *seen[SL_MAX_NODES];
+    int n_seen = 0;
+    printf("\nParameter formulas:\n");
+    for (int i = 0; i < m->n_nodes; i++) {
+        const SlLayer *l = m->nodes[i].layer;
+        int dup = 0;
+        for (int k = 0; k < n_seen; k++)
+            dup |= seen[k] == l;
+        if (dup || !strcmp(l->type->name, "InputLayer"))
+            continue;
+        seen[n_seen++] = l;
+        char f[256], who[160];
+        l->type->formula(l, f, sizeof f);
+        snprintf(who, sizeof who, "%s (%s)", l->name, l->type->name);
+        printf("  %-30s %s\n", who, f);
+    }
+}
+
+int cmd_summary(Opts *o)
+{
+    SlModel *m;
+    SlError e;
+    SlScript *s = cli_load(o, &m);
+    if (!s)
+        return 2;
+    int rc = sl_model_summary(m, sl_script_summary_width(s), stdout, &e);
+    if (rc < 0)
+        cli_fail("%s: %s", o->script, e.msg);
+    else if (o->explain)
+        explain(m);
+    sl_script_free(s);
+    return rc < 0 ? 2 : 0;
+}
+
+/* ---- trace ---- */
+
+static void trace_line(const SlModel *m, const SlNode *nd, const SlInfer *io)
+{
+    char who[160], in[256] = "", out[256] = "", s[96];
+    size_t u = 0;
+    snprintf(who, sizeof who, "%s (%s)", nd->layer->name, nd->layer->type->name);
+    for (int k = 0; k < io->n_in && u < sizeof in; k++)
+        u += (size_t)snprintf(in + u, sizeof in - u, "%s%s%s", k ? ", " : "",
+                              sl_shape_str(&io->in[k], s, sizeof s), io->in_mask[k] ? "+mask" : "");
+    u = 0;
+    for (int k = 0; k < io->n_out && u < sizeof out; k++)
+        u += (size_t)snprintf(out + u, sizeof out - u, "%s%s%s", k ? ", " : "",
+                              sl_shape_str(&io->out[k], s, sizeof s),
+                              io->out_mask[k] != SL_MASK_NONE ? "+mask" : "");
+    printf("%-28s %s%s-> %s\n    %s\n", who, in, io->n_in ? " " : "", out, nd->why);
+    (void)m;
+}
+
+/* The input shapes for --batch and --timesteps: None axes after the batch become T. */
+static int concrete_inputs(Opts *o, const SlModel *m, SlShape *in)
+{
+    for (int k = 0; k < m->n_inputs; k++) {
+        in[k] = m->t[m->inputs[k]].shape;
+        if (in[k].dim[0] == SL_NONE)
+            in[k].dim[0] = o->have_batch ? o->batch : 1;
+        for (int d = 1; d < in[k].rank; d++)
+            if (in[k].dim[d] == SL_NONE) {
+                if (!o->have_timesteps)
+                    return cli_fail("the model's input %s has an axis of unknown size; give "
+                                    "--timesteps T",
+                                    m->nodes[m->t[m->inputs[k]].node].layer->name);
+                in[k].dim[d] = o->timesteps;
+            }
+    }
+    return 0;
+}
+
+int cmd_trace(Opts *o)
+{
+    SlModel *m;
+    SlError e;
+    SlScript *s = cli_load(o, &m);
+    if (!s)
+        return 2;
+    int concrete = o->have_batch || o->have_timesteps, rc = 0;
+    SlShape in[SL_MAX_MODEL_IO];
+    if (m->n_outputs == 0)
+        rc = cli_fail("%s: model '%s' has no input shape yet, so it has no shapes to trace",
+                      o->script, m->name);
+    else if (concrete && (rc = concrete_inputs(o, m, in)) == 0 &&
+             sl_model_plan_shapes(m, in, &e) < 0)
+        rc = cli_fail("%s", e.msg);
+    if (rc == 0) {
+        printf("model \"%s\"%s\n", m->name,
+               concrete ? " with a batch of data" : ": None is any size, known when data arrives");
+        for (int n = 0; n < m->n_nodes; n++) {
+            SlNode *nd = &m->nodes[n];
+            if (concrete && !m->active[n])
+                continue;
+            if (!concrete)
+                sl_node_explain(nd, &nd->sym);
+            trace_line(m, nd, concrete ? &nd->run : &nd->sym);
+        }
+    }
+    sl_script_free(s);
+    return rc;
+}
+
+/* ---- init ---- */
+
+int cmd_init(Opts *o)
+{
+    SlModel *m;
+    SlError e;
+    if (!o->out)
+        return cli_fail("init needs -o W.safetensors");
+    SlScript *s = cli_load(o, &m);
+    if (!s)
+        return 2;
+    int rc = 0;
+    if (m->n_outputs == 0)
+        rc = cli_fail("%s: model '%s' is not built (no input shape), so its weights have no "
+                      "shapes yet",
+                      o->script, m->name);
+    else if (sl_model_init_params(m, o->seed, &e) < 0 || sl_model_save_weights(m, o->out, &e) < 0)
+        rc = cli_fail("%s", e.msg);
+    else
+        printf("wrote %d weight tensors (%zu values) of model '%s' to %s\n", m->n_params,
+               sl_model_count_params(m), m->name, o->out);
+    sl_script_free(s);
+    return rc;
+}
+
+/* ---- predict ---- */
+
+static int ends_with(const char *s, const char *end)
+{
+    size_t a = strlen(s), b = strlen(end);
+    return a >= b && !strcmp(s + a - b, end);
+}
+
+static int write_outputs(const char *path, const SlTensor *out, int n)
+{
+    SlError e;
+    if (ends_with(path, ".npy")) {
+        if (n != 1)
+            return cli_fail("the model has %d outputs; write them to a .safetensors file "
+                            "(output_0, output_1, ...)",
+                            n);
+        return sl_npy_write(path, &out[0], &e) < 0 ? cli_fail("%s", e.msg) : 0;
+    }
+    if (!ends_with(path, ".safetensors"))
+        return cli_fail("%s: write predictions to a .npy or a .safetensors file", path);
+    char names[SL_MAX_MODEL_IO][16];
+    const char *np[SL_MAX_MODEL_IO];
+    for (int k = 0; k < n; k++) {
+        snprintf(names[k], sizeof names[k], "output_%d", k);
+        np[k] = names[k];
+    }
+    return sl_st_write(path, n, np, out, 0, NULL, NULL, &e) < 0 ? cli_fail("%s", e.msg) : 0;
+}
+
+int cmd_predict(Opts *o)
+{
+    SlModel *m;
+    SlError e;
+    SlNpy arrays[CLI_MAX_FILES];
+    SlTensor x[CLI_MAX_FILES], out[SL_MAX_MODEL_IO];
+    if (!o->out || o->n_x == 0)
+        return cli_fail("predict needs -x X.npy and -o OUT (.npy or .safetensors)");
+    SlScript *s = cli_load(o, &m);
+    if (!s)
+        return 2;
+    int rc = cli_weights(o, m);
+    if (rc == 0 && o->n_x != m->n_inputs)
+        rc = cli_fail("model '%s' has %d inputs; give one -x file for each (got %d)", m->name,
+                      m->n_inputs, o->n_x);
+    if (rc == 0 && (rc = cli_read_arrays(o->x, o->n_x, arrays, x)) == 0) {
+        if (sl_model_predict(m, x, o->batch_size ? o->batch_size : 32, out, &e) < 0) {
+            rc = cli_fail("%s", e.msg);
+        } else {
+            rc = write_outputs(o->out, out, m->n_outputs);
+            for (int k = 0; k < m->n_outputs; k++)
+                sl_free(out[k].data);
+        }
+        cli_free_arrays(arrays, o->n_x);
+    }
+    sl_script_free(s);
+    return rc;
+}
+
+/* ---- train ---- */
+
+static int write_history(const char *path, const SlHistory *h)
+{
+    char tmp[4096];
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    FILE *f = fopen(tmp, "w");
+    if (!f)
+        return cli_fail("%s: cannot write", path);
+    fprintf(f, "epoch");
+    for (int i = 0; h->n_epochs && i < h->epochs[0].n; i++)
+        fprintf(f, ",%s", h->epochs[0].name[i]);
+    fprintf(f, "\n");
+    for (int ep = 0; ep < h->n_epochs; ep++) {
+        fprintf(f, "%d", ep + 1);
+        for (int i = 0; i < h->epochs[ep].n; i++)
+            fprintf(f, ",%.8g", h->epochs[ep].value[i]);
+        fprintf(f, "\n");
+    }
+    if (fclose(f) != 0 || rename(tmp, path) != 0) {
+        remove(tmp);
+        return cli_fail("%s: cannot write", path);
+    }
+    return 0;
+}
+
+static int fit_and_save(Opts *o, SlModel *m, SlTensor *x, SlTensor *y, SlTensor *sw)
+{
+    SlError e;
+    SlHistory h;
+    SlFitOptions f = sl_fit_defaults();
+    f.epochs = o->epochs ? o->epochs : 1;
+    f.batch_size = o->batch_size ? o->batch_size : 32;
+    f.shuffle = !o->no_shuffle;
+    f.seed = o->seed;
+    f.validation_split = o->validation_split;
+    f.sample_weight = sw;
+    if (sl_model_fit(m, x, y, &f, &h, &e) < 0)
+        return cli_fail("%s", e.msg);
+    int rc = o->history ? write_history(o->history, &h) : 0;
+    sl_history_free(&h);
+    if (rc == 0 && sl_model_save_weights(m, o->out, &e) < 0)
+        rc = cli_fail("%s", e.msg);
+    return rc;
+}
+
+int cmd_train(Opts *o)
+{
+    SlModel *m;
+    SlNpy xa[CLI_MAX_FILES], ya[CLI_MAX_FILES], wa[1];
+    SlTensor x[CLI_MAX_FILES], y[CLI_MAX_FILES], sw[SL_MAX_MODEL_IO];
+    if (!o->out || !o->n_x || !o->n_y)
+        return cli_fail("train needs -x X.npy, -y Y.npy and -o W.safetensors");
+    if (o->plot || o->viz)
+        return cli_fail("--plot and --viz come with the visualizer, which is not built yet");
+    SlScript *s = cli_load(o, &m);
+    if (!s)
+        return 2;
+    int rc = cli_weights(o, m);
+    if (rc == 0 && !m->compiled)
+        rc = cli_fail("%s: the script does not compile the model; add model.compile(loss=..., "
+                      "optimizer=...)",
+                      o->script);
+    if (rc == 0 && (o->n_x != m->n_inputs || o->n_y != m->n_outputs))
+        rc = cli_fail("model '%s' has %d inputs and %d outputs; give that many -x and -y files "
+                      "(got %d and %d)",
+                      m->name, m->n_inputs, m->n_outputs, o->n_x, o->n_y);
+    if (rc == 0 && (rc = cli_read_arrays(o->x, o->n_x, xa, x)) == 0) {
+        if ((rc = cli_read_arrays(o->y, o->n_y, ya, y)) == 0) {
+            memset(sw, 0, sizeof sw);
+            if (!o->sample_weight || (rc = cli_read_arrays(&o->sample_weight, 1, wa, sw)) == 0) {
+                rc = fit_and_save(o, m, x, y, o->sample_weight ? sw : NULL);
+                if (o->sample_weight)
+                    cli_free_arrays(wa, 1);
+            }
+            cli_free_arrays(ya, o->n_y);
+        }
+        cli_free_arrays(xa, o->n_x);
+    }
+    sl_script_free(s);
+    return rc;
+}
+
+/* ---- gradcheck ---- */
+
+#ifndef SL_DOUBLE
+/* Gradient checks need double precision: hand over to the double build beside this one. */
+static int run_double(Opts *o, char **argv)
+{
+    char path[4096];
+    const char *slash = strrchr(o->argv0, '/');
+    snprintf(path, sizeof path, "%.*sf64/shapelab", slash ? (int)(slash - o->argv0 + 1) : 0,
+             o->argv0);
+    if (access(path, X_OK) != 0)
+        return cli_fail("gradcheck runs in double precision, in %s, which is missing; run make",
+                        path);
+    execv(path, argv);
+    return cli_fail("could not run %s", path);
+}
+#endif
+
+int cmd_gradcheck(Opts *o)
+{
+#ifndef SL_DOUBLE
+    return run_double(o, o->argv);
+#else
+    SlModel *m;
+    SlError e;
+    SlScript *s = cli_load(o, &m);
+    if (!s)
+        return 2;
+    SlShape in[SL_MAX_MODEL_IO];
+    sl_real *buf[SL_MAX_MODEL_IO] = {0};
+    SlTensor x[SL_MAX_MODEL_IO];
+    if (!o->have_batch)
+        o->batch = 2, o->have_batch = 1;
+    if (!o->have_timesteps)
+        o->timesteps = 5, o->have_timesteps = 1;
+    int rc = m->n_outputs ? 0 : cli_weights(o, m); /* cli_weights explains an unbuilt model */
+    if (rc == 0 && (rc = concrete_inputs(o, m, in)) == 0) {
+        SlRng r = sl_rng(o->seed);
+        for (int k = 0; k < m->n_inputs && rc == 0; k++) {
+            buf[k] = calloc(sl_shape_count(&in[k]) + 1, sizeof(sl_real));
+            x[k] = sl_tensor(in[k], buf[k]);
+            if (!buf[k])
+                rc = cli_fail("out of memory");
+            else
+                sl_gradcheck_fill_input(&x[k], &r);
+        }
+        SlGradcheckOptions go = sl_gradcheck_defaults();
+        SlGradcheckReport rep;
+        go.seed = o->seed;
+        char table[16384];
+        if (rc == 0 && sl_model_init_params(m, o->seed, &e) == 0 &&
+            sl_gradcheck(m, x, &go, &rep, &e) == 0) {
+            sl_gradcheck_format(&rep, table, sizeof table);
+            printf("gradient check of model '%s' in double: objective sum(output * R), central "
+                   "differences\n\n%s\nmax error %.2e (tolerance %.0e): %s\n",
+                   m->name, table, rep.max_err, go.tol, rep.ok ? "ok" : "FAILED");
+            rc = rep.ok ? 0 : 1;
+        } else if (rc == 0) {
+            rc = cli_fail("%s", e.msg);
+        }
+    }
+    for (int k = 0; k < SL_MAX_MODEL_IO; k++)
+        free(buf[k]);
+    sl_script_free(s);
+    return rc;
+#endif
+}
+
+int cmd_not_yet(Opts *o)
+{
+    return cli_fail("'%s' is not built yet: the visualizer comes with its own issue", o->cmd);
+}

@@ -1,0 +1,76 @@
+/* common.c: what the subcommands share: errors, loading the script, weights, data files. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+int cli_fail(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "shapelab: error: ");
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    return 2;
+}
+
+SlScript *cli_load(Opts *o, SlModel **model)
+{
+    SlError e;
+    SlScript *s = sl_script_run(o->script, &o->so, &e);
+    if (!s) {
+        /* script errors already read "FILE:LINE:COL: error: ..."; file errors get the prefix */
+        if (strstr(e.msg, ": error: "))
+            fprintf(stderr, "%s\n", e.msg);
+        else
+            cli_fail("%s", e.msg);
+        return NULL;
+    }
+    *model = sl_script_model(s, &e);
+    if (!*model) {
+        cli_fail("%s", e.msg);
+        sl_script_free(s);
+        return NULL;
+    }
+    return s;
+}
+
+int cli_weights(Opts *o, SlModel *m)
+{
+    SlError e;
+    if (m->n_outputs == 0)
+        return cli_fail("%s: model '%s' has no input shape, so it is not built; give its first "
+                        "layer input_shape=(...) or start it with an Input",
+                        o->script, m->name);
+    int rc = o->weights ? sl_model_load_weights(m, o->weights, &e)
+                        : sl_model_init_params(m, 0, &e);
+    return rc < 0 ? cli_fail("%s", e.msg) : 0;
+}
+
+int cli_read_arrays(const char *const *paths, int n, SlNpy *arrays, SlTensor *t)
+{
+    SlError e;
+    memset(arrays, 0, (size_t)n * sizeof *arrays);
+    for (int i = 0; i < n; i++) {
+        if (sl_npy_read(&arrays[i], paths[i], &e) < 0) {
+            cli_free_arrays(arrays, i);
+            return cli_fail("%s", e.msg);
+        }
+        if (arrays[i].shape.rank < 1) {
+            cli_free_arrays(arrays, i + 1);
+            return cli_fail("%s: a 0-d array has no samples axis; save an array of shape "
+                            "(samples, ...)",
+                            paths[i]);
+        }
+        t[i] = sl_tensor(arrays[i].shape, arrays[i].data);
+    }
+    return 0;
+}
+
+void cli_free_arrays(SlNpy *arrays, int n)
+{
+    for (int i = 0; i < n; i++)
+        sl_npy_free(&arrays[i]);
+}

@@ -41,7 +41,8 @@ $(1)/bench/%: $(1)/obj/bench/%.o $(1)/libshapelab.a
 
 $(1)/obj/tests/%.o: tests/%.c
 	@mkdir -p $$(dir $$@)
-	$$(CC) $$(CFLAGS) $(2) $$(CHECK_CFLAGS) -Isrc -DSL_FIXTURES='"tests/fixtures"' -c $$< -o $$@
+	$$(CC) $$(CFLAGS) $(2) $$(CHECK_CFLAGS) -Isrc -DSL_FIXTURES='"tests/fixtures"' \
+	    -DSL_BUILD_DIR='"$(1)"' -DSL_SHARED_MODELS='"../shared/models"' -c $$< -o $$@
 
 $(1)/tests/%: $(1)/obj/tests/%.o $(1)/obj/tests/testutil.o $(1)/libshapelab.a
 	@mkdir -p $$(dir $$@)

@@ -44,8 +44,7 @@ int cli_weights(Opts *o, SlModel *m)
         return cli_fail("%s: model '%s' has no input shape, so it is not built; give its first "
                         "layer input_shape=(...) or start it with an Input",
                         o->script, m->name);
-    int rc = o->weights ? sl_model_load_weights(m, o->weights, &e)
-                        : sl_model_init_params(m, 0, &e);
+    int rc = o->weights ? sl_model_load_weights(m, o->weights, &e) : sl_model_init_params(m, 0, &e);
     return rc < 0 ? cli_fail("%s", e.msg) : 0;
 }
 

@@ -19,25 +19,46 @@ typedef struct Sub {
 } Sub;
 
 static const Sub subs[] = {
-    {"summary", cmd_summary, "ms" "e", "summary MODEL.py [--explain]",
+    {"summary", cmd_summary,
+     "ms"
+     "e",
+     "summary MODEL.py [--explain]",
      "the Keras summary table; --explain adds each layer's parameter formula"},
-    {"trace", cmd_trace, "ms" "bt", "trace MODEL.py [--timesteps T] [--batch N]",
+    {"trace", cmd_trace,
+     "ms"
+     "bt",
+     "trace MODEL.py [--timesteps T] [--batch N]",
      "every tensor's shape (and mask) layer by layer, with the reason it changed"},
-    {"init", cmd_init, "ms" "ro", "init MODEL.py [--seed S] -o W.safetensors",
-     "the initial weights, by Keras name"},
-    {"predict", cmd_predict, "ms" "wxoB", "predict MODEL.py [-w W.safetensors] -x X.npy -o OUT",
+    {"init", cmd_init,
+     "ms"
+     "ro",
+     "init MODEL.py [--seed S] -o W.safetensors", "the initial weights, by Keras name"},
+    {"predict", cmd_predict,
+     "ms"
+     "wxoB",
+     "predict MODEL.py [-w W.safetensors] -x X.npy -o OUT",
      "outputs for X: OUT.npy (one output) or OUT.safetensors (output_0, output_1, ...)"},
-    {"train", cmd_train, "ms" "xywoEBnrvhpVS",
+    {"train", cmd_train,
+     "ms"
+     "xywoEBnrvhpVS",
      "train MODEL.py -x X.npy -y Y.npy [--sample-weight SW.npy] [-w INIT.safetensors]\n"
      "         -o W.safetensors [--epochs E] [--batch-size B] [--no-shuffle] [--seed S]\n"
      "         [--validation-split F] [--history H.csv] [--plot P.png] [--viz]",
      "fit with the script's compile(): loss, optimizer, metrics; the Keras progress bar"},
-    {"gradcheck", cmd_gradcheck, "ms" "rbt", "gradcheck MODEL.py [--seed S] [--batch 2] [--timesteps 5]",
+    {"gradcheck", cmd_gradcheck,
+     "ms"
+     "rbt",
+     "gradcheck MODEL.py [--seed S] [--batch 2] [--timesteps 5]",
      "analytic against numerical gradients of every weight and the input, in double"},
-    {"png", cmd_not_yet, "ms" "coF", "png MODEL.py [--scene NAME] -o OUT.png",
+    {"png", cmd_not_yet,
+     "ms"
+     "coF",
+     "png MODEL.py [--scene NAME] -o OUT.png",
      "a scene drawn to a PNG (comes with the visualizer)"},
-    {"viz", cmd_not_yet, "ms" "cQA", "viz MODEL.py [--scene NAME]",
-     "the live window (comes with the visualizer)"},
+    {"viz", cmd_not_yet,
+     "ms"
+     "cQA",
+     "viz MODEL.py [--scene NAME]", "the live window (comes with the visualizer)"},
 };
 enum { N_SUBS = sizeof subs / sizeof subs[0] };
 
@@ -48,17 +69,28 @@ typedef struct OptSpec {
 } OptSpec;
 
 static const OptSpec specs[] = {
-    {'m', "--model", NULL, 1},      {'s', "--set", NULL, 1},
-    {'e', "--explain", NULL, 0},    {'b', "--batch", NULL, 1},
-    {'t', "--timesteps", NULL, 1},  {'r', "--seed", NULL, 1},
-    {'o', "-o", "--output", 1},     {'w', "-w", "--weights", 1},
-    {'x', "-x", NULL, 1},           {'y', "-y", NULL, 1},
-    {'B', "--batch-size", NULL, 1}, {'E', "--epochs", NULL, 1},
-    {'n', "--no-shuffle", NULL, 0}, {'v', "--validation-split", NULL, 1},
-    {'h', "--history", NULL, 1},    {'p', "--plot", NULL, 1},
-    {'V', "--viz", NULL, 0},        {'S', "--sample-weight", NULL, 1},
-    {'c', "--scene", NULL, 1},      {'F', "--frames", NULL, 1},
-    {'Q', "--quit-after-frames", NULL, 1}, {'A', "--screenshot", NULL, 1},
+    {'m', "--model", NULL, 1},
+    {'s', "--set", NULL, 1},
+    {'e', "--explain", NULL, 0},
+    {'b', "--batch", NULL, 1},
+    {'t', "--timesteps", NULL, 1},
+    {'r', "--seed", NULL, 1},
+    {'o', "-o", "--output", 1},
+    {'w', "-w", "--weights", 1},
+    {'x', "-x", NULL, 1},
+    {'y', "-y", NULL, 1},
+    {'B', "--batch-size", NULL, 1},
+    {'E', "--epochs", NULL, 1},
+    {'n', "--no-shuffle", NULL, 0},
+    {'v', "--validation-split", NULL, 1},
+    {'h', "--history", NULL, 1},
+    {'p', "--plot", NULL, 1},
+    {'V', "--viz", NULL, 0},
+    {'S', "--sample-weight", NULL, 1},
+    {'c', "--scene", NULL, 1},
+    {'F', "--frames", NULL, 1},
+    {'Q', "--quit-after-frames", NULL, 1},
+    {'A', "--screenshot", NULL, 1},
 };
 enum { N_SPECS = sizeof specs / sizeof specs[0] };
 
@@ -103,7 +135,8 @@ static int store(Opts *o, char letter, const char *flag, const char *val)
     case 's': {
         const char *eq = strchr(val, '=');
         if (!eq || eq == val || o->so.n_set >= SL_SCRIPT_MAX_SET)
-            return cli_fail("--set wants NAME=VALUE (at most %d), got '%s'", SL_SCRIPT_MAX_SET, val);
+            return cli_fail("--set wants NAME=VALUE (at most %d), got '%s'", SL_SCRIPT_MAX_SET,
+                            val);
         char *name = malloc((size_t)(eq - val) + 1);
         if (!name)
             return cli_fail("out of memory");
@@ -113,18 +146,41 @@ static int store(Opts *o, char letter, const char *flag, const char *val)
         o->so.set_value[o->so.n_set++] = eq + 1;
         return 0;
     }
-    case 'e': o->explain = 1; return 0;
-    case 'n': o->no_shuffle = 1; return 0;
-    case 'V': o->viz = 1; return 0;
-    case 'o': o->out = val; return 0;
-    case 'w': o->weights = val; return 0;
-    case 'h': o->history = val; return 0;
-    case 'p': o->plot = val; return 0;
-    case 'S': o->sample_weight = val; return 0;
-    case 'c': o->scene = val; return 0;
-    case 'F': o->frames = val; return 0;
-    case 'A': o->screenshot = val; return 0;
-    case 'Q': return 0;
+    case 'e':
+        o->explain = 1;
+        return 0;
+    case 'n':
+        o->no_shuffle = 1;
+        return 0;
+    case 'V':
+        o->viz = 1;
+        return 0;
+    case 'o':
+        o->out = val;
+        return 0;
+    case 'w':
+        o->weights = val;
+        return 0;
+    case 'h':
+        o->history = val;
+        return 0;
+    case 'p':
+        o->plot = val;
+        return 0;
+    case 'S':
+        o->sample_weight = val;
+        return 0;
+    case 'c':
+        o->scene = val;
+        return 0;
+    case 'F':
+        o->frames = val;
+        return 0;
+    case 'A':
+        o->screenshot = val;
+        return 0;
+    case 'Q':
+        return 0;
     case 'x':
     case 'y': {
         int *n = letter == 'x' ? &o->n_x : &o->n_y;

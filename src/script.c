@@ -238,6 +238,22 @@ int sc_resolve_name(S *s, Env *env, int node, Val *out)
 
 /* ---- converting values to engine arguments ---- */
 
+/* The text of a line of the script, trimmed. */
+static void line_text(const S *s, int line, char *buf, size_t n)
+{
+    const char *p = s->src;
+    for (int l = 1; p && l < line; l++) {
+        p = strchr(p, '\n');
+        p = p ? p + 1 : NULL;
+    }
+    while (p && (*p == ' ' || *p == '\t'))
+        p++;
+    size_t len = 0;
+    while (p && p[len] && p[len] != '\n' && p[len] != '\r' && len + 1 < n)
+        len++;
+    snprintf(buf, n, "%.*s", (int)len, p ? p : "");
+}
+
 int sc_to_slvalue(S *s, int node, const Val *v, SlArgs *a, SlValue *out)
 {
     SlValue items[SL_TUPLE_MAX];
@@ -268,14 +284,17 @@ int sc_to_slvalue(S *s, int node, const Val *v, SlArgs *a, SlValue *out)
         *out = sl_value_tuple(a, v->n, items, v->kind == V_LIST);
         return out->kind == SL_V_TUPLE ? 0 : sc_err(s, node, "arguments too long");
     case V_DATA:
-        if (v->s)
+        if (v->s) {
+            char where[160];
+            line_text(s, v->node, where, sizeof where);
             return sc_err(s, node,
-                          "'%s' is bound to data (line %d), so shapelab does not know its value: "
-                          "write the number, or pass --set %s=VALUE",
-                          v->s, v->node, v->s);
+                          "'%s' is bound to data (line %d: %s), so shapelab does not know its "
+                          "value: write the number, or pass --set %s=VALUE",
+                          v->s, v->node, where, v->s);
+        }
         return sc_err(s, node,
-                      "this value comes from data, so shapelab does not know it: write the "
-                      "number here");
+                      "this value comes from data, so shapelab does not know it: write "
+                      "the number here");
     default:
         return sc_err(s, node, "a %s cannot be passed here", sc_kind_name(v->kind));
     }
@@ -397,7 +416,7 @@ static int assign_to(S *s, Env *env, int target, Val v, int line)
 {
     const Node *t = N(s, target);
     if (t->kind == N_NAME) {
-        if (v.kind == V_DATA && !v.s)
+        if (v.kind == V_DATA) /* errors name the variable the learner wrote */
             v.s = t->s, v.node = line;
         return sc_bind(s, env, t->s, v, target);
     }
@@ -441,7 +460,7 @@ static int exec_assign(S *s, Env *env, int node)
         if (sc_binary(s, node, op, &old, &v, &v) < 0)
             return -1;
     }
-    if (v.kind == V_DATA && t->kind == N_NAME && !v.s)
+    if (v.kind == V_DATA && t->kind == N_NAME)
         sc_notice(s, n->line,
                   "skipped a statement about data ('%s' = ...); shapelab takes data "
                   "from files (-x, -y)",

@@ -306,27 +306,27 @@ static int method_build(S *s, int node, SlModel *m, const Args *a)
     return 0;
 }
 
+static const char *const runtime[] = {
+    "fit",          "fit_generator",      "predict",        "predict_generator", "predict_on_batch",
+    "evaluate",     "evaluate_generator", "train_on_batch", "test_on_batch",     "save",
+    "save_weights", "load_weights",       "reset_states",   "set_weights",       "get_weights",
+    "to_json",      "count_params",       "get_layer",      "get_config"};
+
+/* fit(), predict() ...: skipped, and their arguments (data, often defined elsewhere) unread. */
+static int skip_runtime(S *s, int node, const char *who, const char *name, Val *out)
+{
+    static const char *const instead[] = {"fit", "shapelab train", "predict", "shapelab predict"};
+    const char *cmd = "the shapelab subcommands";
+    for (int i = 0; i < 4; i += 2)
+        if (strstr(name, instead[i]))
+            cmd = instead[i + 1];
+    sc_notice(s, N(s, node)->line, "skipped %s.%s(...): use %s", who, name, cmd);
+    *out = sc_data(name, N(s, node)->line); /* named, so no second notice */
+    return 0;
+}
+
 static int model_method(S *s, int node, SlModel *m, const char *name, const Args *a, Val *out)
 {
-    static const char *const runtime[] = {"fit",
-                                          "fit_generator",
-                                          "predict",
-                                          "predict_generator",
-                                          "predict_on_batch",
-                                          "evaluate",
-                                          "evaluate_generator",
-                                          "train_on_batch",
-                                          "test_on_batch",
-                                          "save",
-                                          "save_weights",
-                                          "load_weights",
-                                          "reset_states",
-                                          "set_weights",
-                                          "get_weights",
-                                          "to_json",
-                                          "count_params",
-                                          "get_layer",
-                                          "get_config"};
     *out = sc_none();
     if (!strcmp(name, "add")) {
         if (a->n != 1)
@@ -340,17 +340,6 @@ static int model_method(S *s, int node, SlModel *m, const char *name, const Args
     if (!strcmp(name, "summary")) {
         const Val *w = sc_kwarg(a, "line_length", 0);
         s->summary_width = w && w->kind == V_INT ? (int)w->i : 0;
-        return 0;
-    }
-    if (sc_in_list(runtime, sizeof runtime / sizeof *runtime, name)) {
-        static const char *const instead[] = {"fit", "shapelab train", "predict",
-                                              "shapelab predict"};
-        const char *cmd = "the shapelab subcommands";
-        for (int i = 0; i < 4; i += 2)
-            if (strstr(name, instead[i]))
-                cmd = instead[i + 1];
-        sc_notice(s, N(s, node)->line, "skipped %s.%s(...): use %s", m->name, name, cmd);
-        *out = sc_data(NULL, N(s, node)->line);
         return 0;
     }
     return sc_err(s, node, "model.%s() is not understood in a model script", name);
@@ -496,6 +485,10 @@ int sc_eval_call(S *s, Env *env, int node, Val *out)
         if (sc_eval(s, env, callee->a, &obj) < 0)
             return -1;
         if (obj.kind == V_MODEL) {
+            if (sc_in_list(runtime, sizeof runtime / sizeof *runtime, callee->s))
+                return skip_runtime(
+                    s, at, N(s, callee->a)->kind == N_NAME ? N(s, callee->a)->s : obj.model->name,
+                    callee->s, out);
             if (sc_eval_args(s, env, n->b, &a) < 0)
                 return -1;
             return model_method(s, at, obj.model, callee->s, &a, out);

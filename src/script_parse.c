@@ -121,6 +121,8 @@ static int call_args(Parser *p, int callee, const Tok *open)
     if (call < 0)
         return -2;
     p->nodes[call].a = callee;
+    p->nodes[call].line = p->nodes[callee].line; /* errors point at what is called */
+    p->nodes[call].col = p->nodes[callee].col;
     while (!is_op(p, ")")) {
         const char *kw = NULL;
         const Tok *start = peek(p);

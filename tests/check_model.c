@@ -178,26 +178,11 @@ START_TEST(test_plan_capacity)
 }
 END_TEST
 
-/* ---- a counting allocator ---- */
-static long n_allocs;
-static void *count_alloc(void *ctx, size_t n)
-{
-    (void)ctx;
-    n_allocs++;
-    return malloc(n);
-}
-static void count_free(void *ctx, void *p)
-{
-    (void)ctx;
-    free(p);
-}
-
 /* A training step (forward, loss gradient, backward, SGD update) allocates nothing after the
  * first, also when a batch is smaller than the first. */
 START_TEST(test_zero_alloc_training_step)
 {
-    SlAllocator counting = {count_alloc, count_free, NULL};
-    SlAllocator old = sl_set_allocator(&counting);
+    SlAllocator old = sl_set_allocator(&tu_counting_allocator);
     SlError e;
     sl_clear_session();
     SlModel *m = sl_sequential(NULL);
@@ -217,7 +202,7 @@ START_TEST(test_zero_alloc_training_step)
     double first_loss = 0, loss = 0;
     for (int step = 0; step < 6; step++) {
         int b = step < 3 ? B : B / 2, t = step < 4 ? T : T / 3; /* shrinking batches */
-        long before = n_allocs;
+        long before = tu_n_allocs;
         SlTensor in = sl_tensor(shape3(b, t, F), x);
         ck_assert(sl_model_forward(m, &in, 1, &e) == 0);
         SlTensor y = sl_model_output(m, 0);
@@ -235,7 +220,7 @@ START_TEST(test_zero_alloc_training_step)
             for (size_t i = 0; i < sl_shape_count(&w->shape); i++)
                 w->value.data[i] -= (sl_real)0.1 * w->grad.data[i];
         }
-        per_step[step] = n_allocs - before;
+        per_step[step] = tu_n_allocs - before;
         if (step == 0)
             first_loss = loss;
     }

@@ -524,30 +524,18 @@ END_TEST
 
 /* ---- no allocation inside fit's steps ---- */
 
-static long n_allocs;
-static void *count_alloc(void *ctx, size_t n)
-{
-    (void)ctx;
-    n_allocs++;
-    return malloc(n);
-}
-static void count_free(void *ctx, void *p)
-{
-    (void)ctx;
-    free(p);
-}
 static long at_batch[64];
 static int n_batches;
 static void on_batch(void *ctx, const SlEvent *ev)
 {
     (void)ctx;
     if (ev->kind == SL_EV_BATCH_END && n_batches < 64)
-        at_batch[n_batches++] = n_allocs;
+        at_batch[n_batches++] = tu_n_allocs;
 }
 
 START_TEST(test_fit_steps_allocate_nothing)
 {
-    SlAllocator counting = {count_alloc, count_free, NULL}, old = sl_set_allocator(&counting);
+    SlAllocator old = sl_set_allocator(&tu_counting_allocator);
     SlError e;
     const char *L[] = {"Dense", "8, activation='relu', input_shape=(5,)", "Dense", "1"};
     SlModel *m = seq(L, 4, &e);

@@ -3,6 +3,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 long tu_mismatch(const sl_real *a, const sl_real *b, size_t n, double rtol, double atol)
 {
@@ -43,6 +44,23 @@ const char *tu_fixture(const char *name)
     snprintf(path, sizeof path, "%s/%s.safetensors", SL_FIXTURES, name);
     return path;
 }
+
+long tu_n_allocs;
+
+static void *count_alloc(void *ctx, size_t n)
+{
+    (void)ctx;
+    tu_n_allocs++;
+    return malloc(n);
+}
+
+static void count_free(void *ctx, void *p)
+{
+    (void)ctx;
+    free(p);
+}
+
+const SlAllocator tu_counting_allocator = {count_alloc, count_free, NULL};
 
 int tu_run(Suite *s)
 {

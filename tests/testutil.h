@@ -27,6 +27,10 @@ SlModel *tu_one_layer(const char *type, const char *args, SlShape in, SlError *e
 /* Path of a fixture file: tests/fixtures/<name>.safetensors. */
 const char *tu_fixture(const char *name);
 
+/* An allocator that counts calls in tu_n_allocs (install it with sl_set_allocator). */
+extern long tu_n_allocs;
+extern const SlAllocator tu_counting_allocator;
+
 /* Run a suite with Check, return the number of failures (for main's exit code). */
 int tu_run(Suite *s);
 

@@ -1,5 +1,6 @@
 /* commands.c: shapelab's subcommands. Each builds the model from the script, then does one job
  * with the engine's public API, and reports bad input as "shapelab: error: ..." with exit 2. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -139,6 +140,46 @@ int cmd_init(Opts *o)
     return rc;
 }
 
+/* ---- data files against the model, naming each file ---- */
+
+static int check_x(const SlModel *m, const char *const *paths, const SlTensor *x)
+{
+    SlError e;
+    for (int k = 0; k < m->n_inputs; k++) {
+        SlShape data = x[k].shape; /* a fixed batch size is checked batch by batch */
+        int fixed = m->t[m->inputs[k]].shape.dim[0];
+        if (fixed != SL_NONE)
+            data.dim[0] = fixed;
+        if (sl_model_check_input(m, k, &data, &e) < 0)
+            return cli_fail("%s: %s", paths[k], e.msg);
+    }
+    return 0;
+}
+
+static int check_finite(const char *const *paths, const SlTensor *t, int n)
+{
+    for (int k = 0; k < n; k++)
+        for (size_t i = 0; i < sl_tensor_count(&t[k]); i++)
+            if (!isfinite((double)t[k].data[i]))
+                return cli_fail("%s holds %s at flat index %zu; clean the data first", paths[k],
+                                isnan((double)t[k].data[i]) ? "NaN" : "Inf", i);
+    return 0;
+}
+
+/* Every file has the samples of the first -x file. */
+static int check_counts(const char *first, int n0, const char *const *paths, const SlTensor *t,
+                        int n)
+{
+    char s[96];
+    for (int k = 0; k < n; k++)
+        if (t[k].shape.dim[0] != n0)
+            return cli_fail("%s has %d samples (shape %s), but %s has %d samples; every file "
+                            "needs the same number of samples first",
+                            paths[k], t[k].shape.dim[0], sl_shape_str(&t[k].shape, s, sizeof s),
+                            first, n0);
+    return 0;
+}
+
 /* ---- predict ---- */
 
 static int ends_with(const char *s, const char *end)
@@ -184,7 +225,10 @@ int cmd_predict(Opts *o)
         rc = cli_fail("model '%s' has %d inputs; give one -x file for each (got %d)", m->name,
                       m->n_inputs, o->n_x);
     if (rc == 0 && (rc = cli_read_arrays(o->x, o->n_x, arrays, x)) == 0) {
-        if (sl_model_predict(m, x, o->batch_size ? o->batch_size : 32, out, &e) < 0) {
+        if ((rc = check_x(m, o->x, x)) != 0 || (rc = check_finite(o->x, x, o->n_x)) != 0 ||
+            (rc = check_counts(o->x[0], x[0].shape.dim[0], o->x, x, o->n_x)) != 0) {
+            /* reported */
+        } else if (sl_model_predict(m, x, o->batch_size ? o->batch_size : 32, out, &e) < 0) {
             rc = cli_fail("%s", e.msg);
         } else {
             rc = write_outputs(o->out, out, m->n_outputs);
@@ -236,10 +280,10 @@ static int fit_and_save(Opts *o, SlModel *m, SlTensor *x, SlTensor *y, SlTensor 
     f.sample_weight = sw;
     if (sl_model_fit(m, x, y, &f, &h, &e) < 0)
         return cli_fail("%s", e.msg);
-    int rc = o->history ? write_history(o->history, &h) : 0;
+    int rc = sl_model_save_weights(m, o->out, &e) < 0 ? cli_fail("%s", e.msg) : 0;
+    if (rc == 0 && o->history)
+        rc = write_history(o->history, &h);
     sl_history_free(&h);
-    if (rc == 0 && sl_model_save_weights(m, o->out, &e) < 0)
-        rc = cli_fail("%s", e.msg);
     return rc;
 }
 
@@ -268,7 +312,15 @@ int cmd_train(Opts *o)
         if ((rc = cli_read_arrays(o->y, o->n_y, ya, y)) == 0) {
             memset(sw, 0, sizeof sw);
             if (!o->sample_weight || (rc = cli_read_arrays(&o->sample_weight, 1, wa, sw)) == 0) {
-                rc = fit_and_save(o, m, x, y, o->sample_weight ? sw : NULL);
+                int n0 = x[0].shape.dim[0];
+                if ((rc = check_x(m, o->x, x)) == 0 && (rc = check_finite(o->x, x, o->n_x)) == 0 &&
+                    (rc = check_finite(o->y, y, o->n_y)) == 0 &&
+                    (rc = check_counts(o->x[0], n0, o->x, x, o->n_x)) == 0 &&
+                    (rc = check_counts(o->x[0], n0, o->y, y, o->n_y)) == 0 &&
+                    (!o->sample_weight ||
+                     ((rc = check_finite(&o->sample_weight, sw, 1)) == 0 &&
+                      (rc = check_counts(o->x[0], n0, &o->sample_weight, sw, 1)) == 0)))
+                    rc = fit_and_save(o, m, x, y, o->sample_weight ? sw : NULL);
                 if (o->sample_weight)
                     cli_free_arrays(wa, 1);
             }
@@ -286,10 +338,14 @@ int cmd_train(Opts *o)
 /* Gradient checks need double precision: hand over to the double build beside this one. */
 static int run_double(Opts *o, char **argv)
 {
-    char path[4096];
-    const char *slash = strrchr(o->argv0, '/');
-    snprintf(path, sizeof path, "%.*sf64/shapelab", slash ? (int)(slash - o->argv0 + 1) : 0,
-             o->argv0);
+    char self[4096], path[4200];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1); /* where this binary is */
+    if (n > 0)
+        self[n] = '\0';
+    else
+        snprintf(self, sizeof self, "%s", o->argv0);
+    const char *slash = strrchr(self, '/');
+    snprintf(path, sizeof path, "%.*sf64/shapelab", slash ? (int)(slash - self + 1) : 0, self);
     if (access(path, X_OK) != 0)
         return cli_fail("gradcheck runs in double precision, in %s, which is missing; run make",
                         path);

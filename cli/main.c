@@ -192,14 +192,14 @@ static int store(Opts *o, char letter, const char *flag, const char *val)
     case 'v':
         return number(flag, val, 0, 0.999, &o->validation_split);
     case 'r':
-        if (number(flag, val, 0, 1e18, &v) < 0)
-            return -1;
+        if (number(flag, val, 0, 1e18, &v) != 0)
+            return 2;
         o->seed = (unsigned long long)v;
         o->have_seed = 1;
         return 0;
     default: /* the integer options */
-        if (number(flag, val, 1, 1e7, &v) < 0)
-            return -1;
+        if (number(flag, val, 1, 1e7, &v) != 0)
+            return 2;
         if (letter == 'b')
             o->batch = (int)v, o->have_batch = 1;
         else if (letter == 't')
@@ -234,8 +234,8 @@ static int parse(Opts *o, const Sub *s, int argc, char **argv)
             return cli_fail("%s does not take %s (see shapelab %s --help)", s->name, a, s->name);
         if (sp->takes_value && i + 1 >= argc)
             return cli_fail("%s needs a value", a);
-        if (store(o, sp->letter, a, sp->takes_value ? argv[++i] : NULL) < 0)
-            return -1;
+        if (store(o, sp->letter, a, sp->takes_value ? argv[++i] : NULL) != 0)
+            return 2;
     }
     return 0;
 }
@@ -269,7 +269,7 @@ int main(int argc, char **argv)
     o.argv = argv;
     o.cmd = s->name;
     o.so.notices = stderr;
-    if (parse(&o, s, argc, argv) < 0)
+    if (parse(&o, s, argc, argv) != 0)
         return 2;
     if (o.help) {
         usage_of(s, stdout);

@@ -350,7 +350,7 @@ int sl_st_write(const char *path, int n, const char *const *names, const SlTenso
     FILE *f = fopen(tmp, "wb");
     if (!f) {
         sl_free(h);
-        return sl_errorf(e, "%s: cannot write: %s", tmp, strerror(errno));
+        return sl_errorf(e, "%s: cannot write: %s", path, strerror(errno));
     }
     unsigned char len8[8];
     for (int i = 0; i < 8; i++)

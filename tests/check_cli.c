@@ -1,0 +1,541 @@
+/* check_cli.c: the shapelab program end to end (CONTRACT.md, "CLI" and "Files"): each subcommand
+ * run as a user runs it, its exit code, what it prints, and the files it writes, read back with the
+ * engine. Every build tests its own binary (SL_BUILD_DIR/shapelab). The fixtures in
+ * tests/fixtures/cli/ come from tools/make_cli_fixtures.py (weights written by `shapelab init`,
+ * edited in NumPy; predictions from PyTorch in float64). */
+#include <dirent.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "script.h"
+#include "testutil.h"
+
+#define BIN   SL_BUILD_DIR "/shapelab"
+#define REG   SL_SHARED_MODELS "/15_regression.py"
+#define MULTI SL_SHARED_MODELS "/14_multi_output.py"
+#define FX    SL_FIXTURES "/cli/"
+#define REG_W FX "regression_weights.safetensors"
+#define REG_X FX "regression_x.npy"
+#define TR_XY " -x " FX "regression_train_x.npy -y " FX "regression_train_y.npy"
+#define SE    "shapelab: error: "
+
+/* ---- running the binary ---- */
+
+/* One directory per test case, under one per TCase: the parent process removes the latter after
+ * the TCase, so a failed test (whose checked teardown never runs) leaves nothing behind. */
+static char root[64], dir[96];
+
+static void make_root(void)
+{
+    strcpy(root, "/tmp/check_cli_XXXXXX");
+    ck_assert_msg(mkdtemp(root) != NULL, "mkdtemp failed");
+}
+
+static void remove_root(void)
+{
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);
+    int rc = system(cmd);
+    (void)rc;
+}
+
+static void make_dir(void)
+{
+    snprintf(dir, sizeof dir, "%s/XXXXXX", root);
+    ck_assert_msg(mkdtemp(dir) != NULL, "mkdtemp in %s failed", root);
+}
+
+/* tpl with every '@' replaced by the temporary directory. */
+static char *expand(const char *tpl, char *buf, size_t n)
+{
+    size_t u = 0;
+    for (const char *p = tpl; *p && u + 1 < n; p++)
+        if (*p == '@')
+            u += (size_t)snprintf(buf + u, n - u, "%s", dir);
+        else
+            buf[u++] = *p;
+    buf[u < n ? u : n - 1] = '\0';
+    return buf;
+}
+
+/* The whole file as a string ("" if it cannot be read); the caller frees it. */
+static char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    long n = f && fseek(f, 0, SEEK_END) == 0 ? ftell(f) : 0;
+    char *s = calloc((size_t)(n > 0 ? n : 0) + 1, 1);
+    if (f && (fseek(f, 0, SEEK_SET) != 0 || fread(s, 1, (size_t)n, f) != (size_t)n))
+        s[0] = '\0';
+    if (f)
+        fclose(f);
+    return s;
+}
+
+/* Run `BIN ARGS` (each '@' in ARGS is the temporary directory) through sh -c under `timeout 60`,
+ * stdout and stderr captured apart into *out and *err (freed by the caller). Returns the exit code
+ * (124: timed out; 128+N: killed by signal N). */
+static int run(const char *args, char **out, char **err)
+{
+    char a[2048], cmd[4096], po[128], pe[128];
+    snprintf(po, sizeof po, "%s/_stdout", dir);
+    snprintf(pe, sizeof pe, "%s/_stderr", dir);
+    snprintf(cmd, sizeof cmd, "timeout 60 %s %s >'%s' 2>'%s' </dev/null", BIN,
+             expand(args, a, sizeof a), po, pe);
+    int st = system(cmd);
+    *out = slurp(po);
+    *err = slurp(pe);
+    remove(po), remove(pe);
+    return st == -1 ? -1 : WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+/* Assert the exit code and that stream `s` holds `want` ('@' expanded); `cmd` names the run. */
+static void check(const char *cmd, int rc, int want_rc, const char *s, const char *want)
+{
+    char w[512];
+    expand(want ? want : "", w, sizeof w);
+    ck_assert_msg(rc == want_rc && strstr(s, w), "%s: exit %d (want %d), want \"%s\" in:\n%s", cmd,
+                  rc, want_rc, w, s);
+}
+
+/* Run args, check the exit code and what stdout and stderr hold (NULL: anything). */
+static void expect(const char *args, int want_rc, const char *out_has, const char *err_has)
+{
+    char *out, *err;
+    int rc = run(args, &out, &err);
+    ck_assert_msg(rc == want_rc, "%s: exit %d (want %d):\n%s%s", args, rc, want_rc, out, err);
+    check(args, rc, want_rc, out, out_has);
+    check(args, rc, want_rc, err, err_has);
+    free(out), free(err);
+}
+
+static int exists(const char *tpl)
+{
+    char p[512];
+    return access(expand(tpl, p, sizeof p), F_OK) == 0;
+}
+
+/* A file holding a tensor of this shape (zeros, with `poison` at flat index 43 if not 0). */
+static void write_npy(const char *name, SlShape s, double poison)
+{
+    char p[512];
+    SlError e;
+    sl_real *d = calloc(sl_shape_count(&s) + 1, sizeof *d);
+    if (poison != 0)
+        d[43] = (sl_real)poison;
+    SlTensor t = sl_tensor(s, d);
+    ck_assert_msg(sl_npy_write(expand(name, p, sizeof p), &t, &e) == 0, "%s", e.msg);
+    free(d);
+}
+
+static void write_bytes(const char *name, const void *data, size_t n)
+{
+    char p[512];
+    FILE *f = fopen(expand(name, p, sizeof p), "wb");
+    ck_assert_msg(f && fwrite(data, 1, n, f) == n && fclose(f) == 0, "cannot write %s", p);
+}
+
+/* ---- usage ---- */
+
+START_TEST(test_usage)
+{
+    expect("--version", 0, "shapelab " SL_VERSION " (" SL_REAL_NAME ")\n", NULL);
+    expect("--help", 0, "usage: shapelab SUBCOMMAND", NULL);
+    expect("", 2, NULL, "usage: shapelab SUBCOMMAND");
+    expect("frobnicate", 2, NULL, SE "unknown subcommand 'frobnicate'");
+}
+END_TEST
+
+static const char *const subcommands[] = {"summary", "trace",     "init", "predict",
+                                          "train",   "gradcheck", "png",  "viz"};
+
+START_TEST(test_subcommand_help)
+{
+    char args[64], want[64];
+    snprintf(args, sizeof args, "%s --help", subcommands[_i]);
+    snprintf(want, sizeof want, "usage: shapelab %s", subcommands[_i]);
+    expect(args, 0, want, NULL);
+}
+END_TEST
+
+/* Bad usage: exit 2, one error on stderr, nothing on stdout, and no output file. */
+static const struct {
+    const char *args, *want;
+} usage_errors[] = {
+    {"summary", "summary needs a MODEL.py"},
+    {"predict " REG " -x", "-x needs a value"},
+    {"summary " REG " --bogus", "summary does not take --bogus"},
+    {"summary " REG " extra.py", "'extra.py' is extra"},
+    {"summary " REG " --set x", "--set wants NAME=VALUE"},
+    {"trace " REG " --batch abc", "--batch wants a number"},
+    {"train " REG TR_XY " --epochs 0 -o @/w.safetensors", "--epochs wants a number"},
+    {"train " REG TR_XY " --validation-split 1.5 -o @/w.safetensors", "--validation-split wants"},
+};
+
+START_TEST(test_usage_error)
+{
+    char *out, *err;
+    int rc = run(usage_errors[_i].args, &out, &err);
+    check(usage_errors[_i].args, rc, 2, err, SE);
+    check(usage_errors[_i].args, rc, 2, err, usage_errors[_i].want);
+    ck_assert_msg(!*out, "%s: a usage error printed on stdout:\n%s", usage_errors[_i].args, out);
+    const char *second = strstr(strstr(err, SE) + 1, SE);
+    ck_assert_msg(!second, "%s: more than one error (the first should stop it):\n%s",
+                  usage_errors[_i].args, err);
+    ck_assert_msg(!exists("@/w.safetensors"), "%s: wrote weights anyway", usage_errors[_i].args);
+    free(out), free(err);
+}
+END_TEST
+
+/* ---- summary, trace, init, gradcheck, png, viz ---- */
+
+START_TEST(test_summary_regression)
+{
+    char *out, *err;
+    int rc = run("summary " REG, &out, &err);
+    ck_assert_msg(rc == 0, "summary: exit %d: %s", rc, err);
+    ck_assert_str_eq(out, "Model: \"sequential\"\n"
+                          "_________________________________________________________________\n"
+                          "Layer (type)                 Output Shape              Param #   \n"
+                          "=================================================================\n"
+                          "dense (Dense)                (None, 64)                896       \n"
+                          "_________________________________________________________________\n"
+                          "dense_1 (Dense)              (None, 1)                 65        \n"
+                          "=================================================================\n"
+                          "Total params: 961\n"
+                          "Trainable params: 961\n"
+                          "Non-trainable params: 0\n"
+                          "_________________________________________________________________\n");
+    check("summary: the notice", rc, 0, err, "input_shape=(13,) is the Keras 2 spelling");
+    free(out), free(err);
+    expect("summary " REG " --explain", 0, "  dense (Dense)                  13*64 + 64 = 896\n",
+           NULL);
+    expect("summary " MULTI, 0, "Total params: 3,696\n", NULL);
+}
+END_TEST
+
+/* Every script in SL_SHARED_MODELS: the first layer this build lacks, where the error points
+ * (line and column of the layer's name, checked against the scripts), or NULL: it runs. */
+static const struct {
+    const char *file, *layer;
+    int line, col;
+} models[] = {
+    {"01_lstm_input_shape.py", "LSTM", 10, 11},
+    {"01_stacked_lstm.py", "LSTM", 9, 11},
+    {"02_units.py", "LSTM", 9, 11},
+    {"03_return_state.py", "LSTM", 8, 25},
+    {"04_stateful.py", "LSTM", 9, 11},
+    {"05_variable_length.py", "LSTM", 7, 11},
+    {"06_masking.py", "Masking", 8, 11},
+    {"07_transfer_weights.py", "LSTM", 9, 11},
+    {"07_transfer_weights_flat.py", "LSTM", 7, 15},
+    {"08_seq2seq_encoder_decoder.py", "LSTM", 9, 11},
+    {"08_seq2seq_reshape.py", "LSTM", 8, 11},
+    {"09_timedistributed.py", "LSTM", 8, 11},
+    {"10_causal_dilated.py", "Conv1D", 9, 11},
+    {"11_causal_cnn_fixed.py", "Conv1D", 16, 31},
+    {"11_causal_cnn_reshape_bug.py", "Conv1D", 16, 31},
+    {"12_conv2d_channels.py", "Conv2D", 8, 11},
+    {"13_conv_backprop.py", "Conv1D", 7, 11},
+    {"14_multi_output.py", NULL, 0, 0},
+    {"15_regression.py", NULL, 0, 0},
+};
+enum { N_MODELS = sizeof models / sizeof models[0] };
+
+START_TEST(test_shared_model)
+{
+    char args[256], want[256], *out, *err;
+    snprintf(args, sizeof args, "summary %s/%s", SL_SHARED_MODELS, models[_i].file);
+    int rc = run(args, &out, &err);
+    const char *layer = models[_i].layer;
+    if (!layer) {
+        check(args, rc, 0, out, "Total params: ");
+    } else if (sl_layer_type_find(layer)) {
+        /* the layer has landed: this row needs updating; meanwhile it must not be the error */
+        snprintf(want, sizeof want, "%s is not implemented yet", layer);
+        ck_assert_msg(rc == 0 || (rc == 2 && !strstr(err, want) && strstr(err, "not implemented")),
+                      "%s: exit %d:\n%s", args, rc, err);
+    } else {
+        snprintf(want, sizeof want, "%s/%s:%d:%d: error: %s is not implemented yet\n",
+                 SL_SHARED_MODELS, models[_i].file, models[_i].line, models[_i].col, layer);
+        check(args, rc, 2, err, want);
+        /* then the source line, and a caret under the layer's name */
+        const char *src = strstr(err, want) + strlen(want), *nl = strchr(src, '\n');
+        const char *caret = nl ? strchr(nl + 1, '^') : NULL;
+        ck_assert_msg(caret && caret - (nl + 1) < nl - src, "%s: no caret line:\n%s", args, err);
+        ck_assert_msg(!strncmp(src + (caret - (nl + 1)), layer, strlen(layer)),
+                      "%s: the caret is not under %s:\n%s", args, layer, err);
+    }
+    free(out), free(err);
+}
+END_TEST
+
+/* The table above covers every script there is. */
+START_TEST(test_shared_models_listed)
+{
+    DIR *d = opendir(SL_SHARED_MODELS);
+    ck_assert_msg(d != NULL, "cannot list %s", SL_SHARED_MODELS);
+    int n = 0;
+    for (struct dirent *f; (f = readdir(d)) != NULL;) {
+        size_t len = strlen(f->d_name);
+        if (len < 3 || strcmp(f->d_name + len - 3, ".py"))
+            continue;
+        int found = 0;
+        for (int i = 0; i < N_MODELS; i++)
+            found |= !strcmp(models[i].file, f->d_name);
+        ck_assert_msg(found, "%s/%s is missing from the table `models`", SL_SHARED_MODELS,
+                      f->d_name);
+        n++;
+    }
+    closedir(d);
+    ck_assert_msg(n == N_MODELS, "%d scripts, %d rows in `models`", n, (int)N_MODELS);
+}
+END_TEST
+
+START_TEST(test_trace_and_init)
+{
+    expect("trace " REG, 0, "(None, 13) -> (None, 64)", NULL);
+    expect("trace " REG " --batch 4", 0, "dense (Dense)                (4, 13) -> (4, 64)\n", NULL);
+    expect("init " REG " --seed 3 -o @/w.safetensors", 0, "(961 values)", NULL);
+    ck_assert_msg(exists("@/w.safetensors"), "init: no @/w.safetensors");
+    expect("init " REG, 2, NULL, SE "init needs -o");
+}
+END_TEST
+
+START_TEST(test_not_built_yet)
+{
+    expect("png " REG " -o @/a.png", 2, NULL, SE "'png' is not built yet");
+    expect("viz " REG, 2, NULL, SE "'viz' is not built yet");
+}
+END_TEST
+
+START_TEST(test_gradcheck)
+{
+    /* in the float build this also tests the hand-over to build/f64/shapelab */
+    char *out, *err;
+    int rc = run("gradcheck " REG, &out, &err);
+    check("gradcheck", rc, 0, out, "in double");
+    check("gradcheck", rc, 0, out, "\ndense/kernel ");
+    check("gradcheck", rc, 0, out, "\nmax error ");
+    check("gradcheck", rc, 0, out, "): ok\n");
+    free(out), free(err);
+}
+END_TEST
+
+/* ---- predict, train ---- */
+
+/* Compare a written tensor with the fixture's. rtol as the build's (TU_RTOL): the expected values
+ * are PyTorch's float64 forward from the same float32 weights and inputs the binary reads, so the
+ * double build reproduces them to ~1e-16, and the float build to float32 rounding. */
+static void assert_matches(const char *what, SlShape got, const sl_real *data, const char *expected)
+{
+    SlNpy want;
+    SlError e;
+    char a[64], b[64];
+    ck_assert_msg(sl_npy_read(&want, expected, &e) == 0, "%s", e.msg);
+    ck_assert_msg(sl_shape_equal(&got, &want.shape), "%s: shape %s, expected %s", what,
+                  sl_shape_str(&got, a, sizeof a), sl_shape_str(&want.shape, b, sizeof b));
+    tu_assert_close(what, data, want.data, sl_shape_count(&want.shape));
+    sl_npy_free(&want);
+}
+
+static void assert_npy_matches(const char *tpl, const char *expected)
+{
+    char p[512];
+    SlNpy got;
+    SlError e;
+    ck_assert_msg(sl_npy_read(&got, expand(tpl, p, sizeof p), &e) == 0, "%s", e.msg);
+    assert_matches(p, got.shape, got.data, expected);
+    sl_npy_free(&got);
+}
+
+#define MULTI_P "predict " MULTI " -w " FX "multi_weights.safetensors -x " FX "multi_x.npy"
+
+START_TEST(test_predict)
+{
+    char p[512];
+    SlSafetensors st;
+    SlError e;
+    sl_real y[4 * 16 * 7];
+    SlShape s;
+    expect("predict " REG " -w " REG_W " -x " REG_X " -o @/y.npy", 0, NULL, NULL);
+    assert_npy_matches("@/y.npy", FX "regression_expected.npy");
+    expect(MULTI_P " -o @/m.npy", 0, NULL, NULL);
+    assert_npy_matches("@/m.npy", FX "multi_expected.npy");
+    expect(MULTI_P " -o @/m.safetensors", 0, NULL, NULL);
+    ck_assert_msg(sl_st_read(&st, expand("@/m.safetensors", p, sizeof p), &e) == 0, "%s", e.msg);
+    ck_assert_msg(st.n == 1 && sl_st_find(&st, "output_0"), "%s: want one tensor, output_0", p);
+    ck_assert_msg(sl_st_get(&st, "output_0", y, 4 * 16 * 7, &s, &e) == 0, "%s", e.msg);
+    assert_matches("output_0", s, y, FX "multi_expected.npy");
+    sl_st_free(&st);
+    /* without -w: the initial weights of seed 0 */
+    expect("predict " REG " -x " REG_X " -o @/y0.npy", 0, NULL, NULL);
+    ck_assert_msg(exists("@/y0.npy"), "predict without -w wrote no @/y0.npy");
+}
+END_TEST
+
+START_TEST(test_train)
+{
+    char *out, *err, p[512];
+    int rc = run("train " REG TR_XY " --epochs 2 --batch-size 16 --history @/H.csv "
+                 "-o @/W.safetensors",
+                 &out, &err);
+    check("train", rc, 0, out, "Epoch 1/2");
+    check("train", rc, 0, out, "Epoch 2/2");
+    check("train", rc, 0, out, "loss:");
+    free(out), free(err);
+    char *h = slurp(expand("@/H.csv", p, sizeof p));
+    int lines = 0;
+    for (const char *c = h; *c; c++)
+        lines += *c == '\n';
+    ck_assert_msg(!strncmp(h, "epoch,loss,mae\n", 15) && lines == 3,
+                  "H.csv: want a header epoch,loss,mae and 2 rows:\n%s", h);
+    ck_assert_msg(!strncmp(strchr(h, '\n') + 1, "1,", 2), "H.csv: the first row is epoch 1:\n%s",
+                  h);
+    free(h);
+    /* the weights load into the script's model, and they are not seed 0's initial ones */
+    SlError e;
+    SlScriptOptions so = {0};
+    SlScript *s = sl_script_run(REG, &so, &e);
+    ck_assert_msg(s != NULL, "%s", e.msg);
+    SlModel *m = sl_script_model(s, &e);
+    ck_assert_msg(m && sl_model_init_params(m, 0, &e) == 0, "%s", e.msg);
+    sl_real b0 = m->params[1]->value.data[0];
+    ck_assert_msg(sl_model_load_weights(m, expand("@/W.safetensors", p, sizeof p), &e) == 0, "%s",
+                  e.msg);
+    ck_assert_msg(m->params[1]->value.data[0] != b0, "dense/bias did not move in training");
+    sl_script_free(s);
+}
+END_TEST
+
+/* ---- bad input ---- */
+
+enum { NONE, TRUNCATED, X_10_12, X_8, X_NAN, X_INF, Y_5, W_SHAPE, W_RANDOM, SYNTAX };
+
+/* The .npy files of bad data: zeros of a shape, poisoned at one place. */
+static const struct {
+    int rank, dim[2];
+    double poison;
+} bad_npy[] = {
+    [X_10_12] = {2, {10, 12}, 0},      [X_8] = {1, {8}, 0},    [X_NAN] = {2, {10, 13}, NAN},
+    [X_INF] = {2, {10, 13}, INFINITY}, [Y_5] = {2, {5, 1}, 0},
+};
+
+/* Write the bad file `kind` into the temporary directory: @/bad.npy, @/bad.safetensors or @/bad.py */
+static void make_bad(int kind)
+{
+    static sl_real zeros[13 * 64];
+    const char *names[] = {"dense/kernel", "dense/bias", "dense_1/kernel", "dense_1/bias"};
+    SlTensor w[] = {sl_tensor(sl_shape_of(2, (int[]){12, 64}), zeros), /* (13, 64) is right */
+                    sl_tensor(sl_shape_of(1, (int[]){64}), zeros),
+                    sl_tensor(sl_shape_of(2, (int[]){64, 1}), zeros),
+                    sl_tensor(sl_shape_of(1, (int[]){1}), zeros)};
+    unsigned char noise[300];
+    unsigned r = 12345;
+    char p[512], *good;
+    SlError e;
+    if (kind == TRUNCATED) { /* the first 60 bytes of a good file */
+        good = slurp(REG_X);
+        write_bytes("@/bad.npy", good, 60);
+        free(good);
+    } else if (kind == W_SHAPE) {
+        expand("@/bad.safetensors", p, sizeof p);
+        ck_assert_msg(sl_st_write(p, 4, names, w, 0, NULL, NULL, &e) == 0, "%s", e.msg);
+    } else if (kind == W_RANDOM) {
+        for (size_t i = 0; i < sizeof noise; i++)
+            noise[i] = (unsigned char)((r = r * 1103515245u + 12345u) >> 16);
+        write_bytes("@/bad.safetensors", noise, sizeof noise);
+    } else if (kind == SYNTAX) {
+        write_bytes("@/bad.py", "model = Sequential(\n", 20);
+    } else if (kind != NONE) {
+        write_npy("@/bad.npy", sl_shape_of(bad_npy[kind].rank, bad_npy[kind].dim),
+                  bad_npy[kind].poison);
+    }
+}
+
+#define PRED  "predict " REG " -w " REG_W
+#define TRAIN "train " REG " -o @/out.safetensors"
+#define BAD_X " -x @/bad.npy -o @/out.npy"
+#define BAD_W " -w @/bad.safetensors -x " REG_X " -o @/out.npy"
+static const struct {
+    int kind;
+    const char *args;    /* '@' is the temporary directory; outputs are named @/out... */
+    const char *want[3]; /* on stderr */
+} bad[] = {
+    {NONE, PRED " -x @/none.npy -o @/out.npy", {SE "@/none.npy"}},
+    {TRUNCATED, PRED BAD_X, {SE "@/bad.npy"}},
+    {X_10_12, PRED BAD_X, {SE, "expects (None, 13), got (10, 12)"}},
+    {X_8, PRED BAD_X, {SE, "expects (None, 13), got (8,)"}},
+    {X_NAN, PRED BAD_X, {SE, "NaN"}},
+    {X_INF, PRED BAD_X, {SE, "Inf"}},
+    {X_NAN, TRAIN " -x @/bad.npy -y " FX "regression_train_y.npy", {SE, "NaN"}},
+    {Y_5, TRAIN " -x " FX "regression_train_x.npy -y @/bad.npy", {SE, "64 samples", "(5, 1)"}},
+    {W_SHAPE, "predict " REG BAD_W, {SE "@/bad.safetensors", "'dense/kernel'", "(12, 64)"}},
+    {W_RANDOM, "predict " REG BAD_W, {SE "@/bad.safetensors"}},
+    {NONE, PRED " -x " REG_X " -o @/nodir/out.npy", {SE "@/nodir/out.npy"}},
+    {NONE, "init " REG " -o @/nodir/out.safetensors", {SE "@/nodir/out.safetensors"}},
+    {NONE, "predict @/none.py -x " REG_X " -o @/out.npy", {SE "@/none.py"}},
+    {SYNTAX, "predict @/bad.py -x " REG_X " -o @/out.npy", {"@/bad.py:2:1: error: ", "^"}},
+};
+
+/* Exit 2 with the message, and no output file (nor a temporary one) left in the directory. */
+START_TEST(test_bad_input)
+{
+    char *out, *err;
+    make_bad(bad[_i].kind);
+    int rc = run(bad[_i].args, &out, &err);
+    for (int k = 0; k < 3 && bad[_i].want[k]; k++)
+        check(bad[_i].args, rc, 2, err, bad[_i].want[k]);
+    DIR *d = opendir(dir);
+    for (struct dirent *f; d && (f = readdir(d)) != NULL;)
+        ck_assert_msg(strncmp(f->d_name, "out", 3) && !strstr(f->d_name, ".tmp"),
+                      "%s: left %s/%s behind", bad[_i].args, dir, f->d_name);
+    if (d)
+        closedir(d);
+    free(out), free(err);
+}
+END_TEST
+
+/* Each command is bounded by `timeout 60` (a hang reads as exit 124); the TCase timeouts leave
+ * room for that. */
+Suite *cli_suite(void);
+Suite *cli_suite(void)
+{
+    Suite *s = suite_create("cli");
+    TCase *tc = tcase_create("usage");
+    tcase_set_timeout(tc, 90);
+    tcase_add_unchecked_fixture(tc, make_root, remove_root);
+    tcase_add_checked_fixture(tc, make_dir, NULL);
+    tcase_add_test(tc, test_usage);
+    tcase_add_loop_test(tc, test_subcommand_help, 0, sizeof subcommands / sizeof subcommands[0]);
+    tcase_add_loop_test(tc, test_usage_error, 0, sizeof usage_errors / sizeof usage_errors[0]);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("shapes");
+    tcase_set_timeout(tc, 90);
+    tcase_add_unchecked_fixture(tc, make_root, remove_root);
+    tcase_add_checked_fixture(tc, make_dir, NULL);
+    tcase_add_test(tc, test_summary_regression);
+    tcase_add_loop_test(tc, test_shared_model, 0, N_MODELS);
+    tcase_add_test(tc, test_shared_models_listed);
+    tcase_add_test(tc, test_trace_and_init);
+    tcase_add_test(tc, test_not_built_yet);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("data");
+    tcase_set_timeout(tc, 120);
+    tcase_add_unchecked_fixture(tc, make_root, remove_root);
+    tcase_add_checked_fixture(tc, make_dir, NULL);
+    tcase_add_test(tc, test_predict);
+    tcase_add_test(tc, test_train);
+    tcase_add_test(tc, test_gradcheck);
+    tcase_add_loop_test(tc, test_bad_input, 0, sizeof bad / sizeof bad[0]);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    return tu_run(cli_suite()) ? EXIT_FAILURE : EXIT_SUCCESS;
+}

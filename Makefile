@@ -11,9 +11,13 @@ CFLAGS  += $(CSTD) $(WARN) $(OPT) -MMD -MP -D_POSIX_C_SOURCE=200809L
 LDLIBS  := -lm
 CHECK_CFLAGS := $(shell pkg-config --cflags check 2>/dev/null)
 CHECK_LIBS   := $(shell pkg-config --libs check 2>/dev/null)
+SDL_CFLAGS   := $(shell pkg-config --cflags sdl2 2>/dev/null)
+SDL_LIBS     := $(shell pkg-config --libs sdl2 2>/dev/null)
+STB_CFLAGS   := -I/usr/include/stb
 
 B   := build
 SRC := $(wildcard src/*.c)
+VIZ_SRC := $(wildcard viz/*.c)
 LESSON_SRC := $(wildcard lessons/[0-9]*.c)
 TEST_SRC   := $(wildcard tests/check_*.c)
 CLI_SRC    := $(wildcard cli/*.c)
@@ -22,18 +26,28 @@ CLI_SRC    := $(wildcard cli/*.c)
 define variant
 $(1)/obj/%.o: %.c
 	@mkdir -p $$(dir $$@)
-	$$(CC) $$(CFLAGS) $(2) -Isrc -Ilessons -c $$< -o $$@
+	$$(CC) $$(CFLAGS) $(2) -Isrc -Iviz -Icli -Ilessons -c $$< -o $$@
 
 $(1)/libshapelab.a: $$(SRC:%.c=$(1)/obj/%.o)
 	@rm -f $$@
 	$$(AR) rcs $$@ $$^
 
-$(1)/lessons/%: $(1)/obj/lessons/%.o $(1)/obj/lessons/lesson.o $(1)/libshapelab.a
+# The visualizer: only viz/window.c sees SDL's headers; stb's are header-only.
+$(1)/obj/viz/%.o: viz/%.c
 	@mkdir -p $$(dir $$@)
-	$$(CC) $$(CFLAGS) -o $$@ $$^ $$(LDLIBS)
+	$$(CC) $$(CFLAGS) $(2) -Isrc -Iviz $$(STB_CFLAGS) $$(if $$(findstring window,$$*),$$(SDL_CFLAGS)) \
+	    -c $$< -o $$@
 
-$(1)/shapelab: $$(CLI_SRC:%.c=$(1)/obj/%.o) $(1)/libshapelab.a
-	$$(CC) $$(CFLAGS) -o $$@ $$^ $$(LDLIBS)
+$(1)/libshapelab_viz.a: $$(VIZ_SRC:%.c=$(1)/obj/%.o)
+	@rm -f $$@
+	$$(AR) rcs $$@ $$^
+
+$(1)/lessons/%: $(1)/obj/lessons/%.o $(1)/obj/lessons/lesson.o $(1)/libshapelab_viz.a $(1)/libshapelab.a
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$(CFLAGS) -o $$@ $$^ $$(SDL_LIBS) $$(LDLIBS)
+
+$(1)/shapelab: $$(CLI_SRC:%.c=$(1)/obj/%.o) $(1)/libshapelab_viz.a $(1)/libshapelab.a
+	$$(CC) $$(CFLAGS) -o $$@ $$^ $$(SDL_LIBS) $$(LDLIBS)
 
 $(1)/bench/%: $(1)/obj/bench/%.o $(1)/libshapelab.a
 	@mkdir -p $$(dir $$@)
@@ -41,14 +55,14 @@ $(1)/bench/%: $(1)/obj/bench/%.o $(1)/libshapelab.a
 
 $(1)/obj/tests/%.o: tests/%.c
 	@mkdir -p $$(dir $$@)
-	$$(CC) $$(CFLAGS) $(2) $$(CHECK_CFLAGS) -Isrc -DSL_FIXTURES='"tests/fixtures"' \
+	$$(CC) $$(CFLAGS) $(2) $$(CHECK_CFLAGS) -Isrc -Iviz -DSL_FIXTURES='"tests/fixtures"' \
 	    -DSL_BUILD_DIR='"$(1)"' -DSL_SHARED_MODELS='"../shared/models"' -c $$< -o $$@
 
-$(1)/tests/%: $(1)/obj/tests/%.o $(1)/obj/tests/testutil.o $(1)/libshapelab.a
+$(1)/tests/%: $(1)/obj/tests/%.o $(1)/obj/tests/testutil.o $(1)/libshapelab_viz.a $(1)/libshapelab.a
 	@mkdir -p $$(dir $$@)
-	$$(CC) $$(CFLAGS) -o $$@ $$^ $$(CHECK_LIBS) $$(LDLIBS)
+	$$(CC) $$(CFLAGS) -o $$@ $$^ $$(CHECK_LIBS) $$(SDL_LIBS) $$(LDLIBS)
 
-$(1)-all: $(1)/libshapelab.a $(1)/shapelab $(LESSON_SRC:lessons/%.c=$(1)/lessons/%) \
+$(1)-all: $(1)/libshapelab.a $(1)/libshapelab_viz.a $(1)/shapelab $(LESSON_SRC:lessons/%.c=$(1)/lessons/%) \
           $(TEST_SRC:tests/%.c=$(1)/tests/%)
 endef
 

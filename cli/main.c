@@ -50,11 +50,10 @@ static const Sub subs[] = {
      "rbt",
      "gradcheck MODEL.py [--seed S] [--batch 2] [--timesteps 5]",
      "analytic against numerical gradients of every weight and the input, in double"},
-    {"png", cmd_not_yet,
-     "ms"
-     "coF",
-     "png MODEL.py [--scene NAME] -o OUT.png",
-     "a scene drawn to a PNG (comes with the visualizer)"},
+    {"png", cmd_png, "msctbFwo",
+     "png MODEL.py [--scene NAME] [-w W.safetensors] -o OUT.png | --frames DIR\n"
+     "       png --list-scenes",
+     "a scene drawn to a PNG, or every step of it as numbered PNGs; no display needed"},
     {"viz", cmd_not_yet,
      "ms"
      "cQA",
@@ -263,6 +262,8 @@ int main(int argc, char **argv)
         usage(stderr);
         return 2;
     }
+    if (!strcmp(s->name, "png") && argc == 3 && !strcmp(argv[2], "--list-scenes"))
+        return cmd_list_scenes();
     Opts o;
     memset(&o, 0, sizeof o);
     o.argv0 = argv[0];

@@ -307,8 +307,22 @@ END_TEST
 
 START_TEST(test_not_built_yet)
 {
-    expect("png " REG " -o @/a.png", 2, NULL, SE "'png' is not built yet");
     expect("viz " REG, 2, NULL, SE "'viz' is not built yet");
+}
+END_TEST
+
+/* png draws without a display: one picture, every frame, the list of scenes, bad names. */
+START_TEST(test_png)
+{
+    expect("png " REG " -o @/a.png", 0, NULL, NULL);
+    ck_assert_msg(exists("@/a.png"), "png: no @/a.png");
+    expect("png " REG " --scene dense --frames @/frames", 0, "wrote 1 frame of scene 'dense'",
+           NULL);
+    ck_assert_msg(exists("@/frames/frame_000.png"), "png --frames: no frame_000.png");
+    expect("png --list-scenes", 0, "shapes ", NULL);
+    expect("png " REG " --scene nosuch -o @/b.png", 2, NULL, SE "no scene named 'nosuch'");
+    ck_assert_msg(!exists("@/b.png"), "png: a picture for an unknown scene");
+    expect("png " REG, 2, NULL, SE "png needs -o OUT.png");
 }
 END_TEST
 
@@ -522,6 +536,7 @@ Suite *cli_suite(void)
     tcase_add_test(tc, test_shared_models_listed);
     tcase_add_test(tc, test_trace_and_init);
     tcase_add_test(tc, test_not_built_yet);
+    tcase_add_test(tc, test_png);
     suite_add_tcase(s, tc);
     tc = tcase_create("data");
     tcase_set_timeout(tc, 120);

@@ -45,17 +45,17 @@ typedef enum SlItemKind { SL_ITEM_WIDGET, SL_ITEM_TEXT, SL_ITEM_LEGEND_ENTRY } S
 typedef struct SlItem {
     SlItemKind kind;
     int x, y, w, h; /* the rectangle it covers */
-    SlRole role;     /* widgets: the role colour they use; legend entries: the role they explain */
-    int scale;       /* texts: the integer scale of the font */
+    SlRole role;    /* widgets: the role colour they use; legend entries: the role they explain */
+    int scale;      /* texts: the integer scale of the font */
     int allow_overlap; /* drawn on purpose over another item (a label inside a box) */
-    char what[48];   /* a short description: "tensor box (None, 100, 32)", the text itself */
+    char what[48];     /* a short description: "tensor box (None, 100, 32)", the text itself */
 } SlItem;
 
 typedef struct SlCanvas {
     int w, h;
-    uint8_t *rgba; /* w * h * 4 bytes, row-major, RGBA */
+    uint8_t *rgba;                          /* w * h * 4 bytes, row-major, RGBA */
     int clip_x0, clip_y0, clip_x1, clip_y1; /* drawing is limited to [x0, x1) x [y0, y1) */
-    SlItem *items; /* the record; grows as needed */
+    SlItem *items;                          /* the record; grows as needed */
     int n_items, cap_items;
     int recording; /* 1: keep the record (tests, layout checks); 0: skip it (the window) */
 } SlCanvas;

@@ -1,0 +1,470 @@
+/* canvas.c: the RGBA canvas, its primitives, the record of what was drawn, and its hash.
+ *
+ * Every primitive reduces to horizontal or vertical runs of pixels that are first clipped to the
+ * canvas and the clip rectangle, so nothing can write outside the buffer whatever the coordinates.
+ * Runs are computed so that no pixel is visited twice by one call: a half-transparent line, outline
+ * or triangle then has one even tone instead of darker overlaps. Coordinates are widened to
+ * long long inside, so x + w never overflows.
+ *
+ * Text lives in text.c and PNG export in png.c.
+ */
+#include "canvas.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "alloc.h"
+
+/* ---- colours ---- */
+
+const SlColor SL_WHITE = {0xFF, 0xFF, 0xFF, 0xFF};
+const SlColor SL_BLACK = {0x00, 0x00, 0x00, 0xFF};
+const SlColor SL_INK = {0x22, 0x22, 0x22, 0xFF};
+const SlColor SL_GRID = {0xCC, 0xCC, 0xCC, 0xFF};
+const SlColor SL_PAPER = {0xFA, 0xFA, 0xF7, 0xFF};
+const SlColor SL_HIGHLIGHT = {0xF0, 0xE4, 0x42, 0xFF};
+
+/* Okabe-Ito, indexed by SlRole. The mask is hatched over cells, so it gets a dark grey instead of
+ * black: hatching stays visible on white and does not read as text. */
+static const SlColor role_colors[SL_ROLE_COUNT] = {
+    [SL_ROLE_NONE] = {0x22, 0x22, 0x22, 0xFF},   [SL_ROLE_INPUT] = {0x00, 0x72, 0xB2, 0xFF},
+    [SL_ROLE_WEIGHT] = {0xE6, 0x9F, 0x00, 0xFF}, [SL_ROLE_STATE] = {0x00, 0x9E, 0x73, 0xFF},
+    [SL_ROLE_OUTPUT] = {0xD5, 0x5E, 0x00, 0xFF}, [SL_ROLE_GRADIENT] = {0xCC, 0x79, 0xA7, 0xFF},
+    [SL_ROLE_MASK] = {0x55, 0x55, 0x55, 0xFF},   [SL_ROLE_PADDING] = {0x56, 0xB4, 0xE9, 0xFF},
+};
+
+static const char *const role_names[SL_ROLE_COUNT] = {
+    [SL_ROLE_NONE] = "none",   [SL_ROLE_INPUT] = "input",     [SL_ROLE_WEIGHT] = "weight",
+    [SL_ROLE_STATE] = "state", [SL_ROLE_OUTPUT] = "output",   [SL_ROLE_GRADIENT] = "gradient",
+    [SL_ROLE_MASK] = "mask",   [SL_ROLE_PADDING] = "padding",
+};
+
+SlColor sl_role_color(SlRole r)
+{
+    if ((int)r < 0 || r >= SL_ROLE_COUNT)
+        return role_colors[SL_ROLE_NONE];
+    return role_colors[r];
+}
+
+const char *sl_role_name(SlRole r)
+{
+    if ((int)r < 0 || r >= SL_ROLE_COUNT)
+        return "?";
+    return role_names[r];
+}
+
+/* ---- the canvas ---- */
+
+static void clip_all(SlCanvas *c)
+{
+    c->clip_x0 = 0;
+    c->clip_y0 = 0;
+    c->clip_x1 = c->w;
+    c->clip_y1 = c->h;
+}
+
+/* The pixel buffer for w x h, filled with the paper colour, or NULL with an error. */
+static uint8_t *new_pixels(int w, int h, SlError *e)
+{
+    if (w < 1 || h < 1) {
+        sl_errorf(e, "canvas: %d x %d pixels: both sides must be at least 1", w, h);
+        return NULL;
+    }
+    if ((size_t)w > SIZE_MAX / 4 / (size_t)h) {
+        sl_errorf(e, "canvas: %d x %d pixels do not fit in memory", w, h);
+        return NULL;
+    }
+    size_t n = (size_t)w * (size_t)h;
+    uint8_t *p = sl_alloc(n * 4);
+    if (!p) {
+        sl_errorf(e, "canvas: out of memory for %d x %d pixels", w, h);
+        return NULL;
+    }
+    for (size_t i = 0; i < n; i++)
+        memcpy(p + 4 * i, &SL_PAPER, 4);
+    return p;
+}
+
+int sl_canvas_init(SlCanvas *c, int w, int h, SlError *e)
+{
+    memset(c, 0, sizeof *c);
+    c->rgba = new_pixels(w, h, e);
+    if (!c->rgba)
+        return -1;
+    c->w = w;
+    c->h = h;
+    clip_all(c);
+    c->recording = 1;
+    return 0;
+}
+
+int sl_canvas_resize(SlCanvas *c, int w, int h, SlError *e)
+{
+    /* Allocate first: on failure the old canvas is still whole. */
+    uint8_t *p = new_pixels(w, h, e);
+    if (!p)
+        return -1;
+    sl_free(c->rgba);
+    c->rgba = p;
+    c->w = w;
+    c->h = h;
+    clip_all(c);
+    c->n_items = 0;
+    return 0;
+}
+
+void sl_canvas_free(SlCanvas *c)
+{
+    if (!c)
+        return;
+    sl_free(c->rgba);
+    sl_free(c->items);
+    memset(c, 0, sizeof *c);
+}
+
+void sl_canvas_clear(SlCanvas *c, SlColor color)
+{
+    size_t n = (size_t)c->w * (size_t)c->h;
+    if (!c->rgba)
+        return;
+    for (size_t i = 0; i < n; i++)
+        memcpy(c->rgba + 4 * i, &color, 4);
+    c->n_items = 0;
+}
+
+static long long clamp_ll(long long v, long long lo, long long hi)
+{
+    return v < lo ? lo : v > hi ? hi : v;
+}
+
+void sl_canvas_clip(SlCanvas *c, int x, int y, int w, int h)
+{
+    if (w < 0 || h < 0) {
+        clip_all(c);
+        return;
+    }
+    c->clip_x0 = (int)clamp_ll(x, 0, c->w);
+    c->clip_y0 = (int)clamp_ll(y, 0, c->h);
+    c->clip_x1 = (int)clamp_ll((long long)x + w, c->clip_x0, c->w);
+    c->clip_y1 = (int)clamp_ll((long long)y + h, c->clip_y0, c->h);
+}
+
+/* ---- pixels ---- */
+
+/* The drawable box [x0, x1) x [y0, y1): the clip rectangle within the canvas. The clip fields are
+ * public, so they are checked against the canvas again here. */
+typedef struct Box {
+    long long x0, y0, x1, y1;
+} Box;
+
+static Box drawable(const SlCanvas *c)
+{
+    Box b = {c->clip_x0, c->clip_y0, c->clip_x1, c->clip_y1};
+    b.x0 = clamp_ll(b.x0, 0, c->w);
+    b.y0 = clamp_ll(b.y0, 0, c->h);
+    b.x1 = clamp_ll(b.x1, b.x0, c->w);
+    b.y1 = clamp_ll(b.y1, b.y0, c->h);
+    if (!c->rgba)
+        b.x1 = b.x0;
+    return b;
+}
+
+/* out = src * a + dst * (1 - a), rounded, in integers; the alpha channel composites the same way
+ * with src 255, so an opaque canvas stays opaque. */
+static void blend(uint8_t *p, SlColor col)
+{
+    unsigned a = col.a, na = 255 - a;
+    if (a == 255) {
+        memcpy(p, &col, 4);
+        return;
+    }
+    p[0] = (uint8_t)((col.r * a + p[0] * na + 127) / 255);
+    p[1] = (uint8_t)((col.g * a + p[1] * na + 127) / 255);
+    p[2] = (uint8_t)((col.b * a + p[2] * na + 127) / 255);
+    p[3] = (uint8_t)((255 * a + p[3] * na + 127) / 255);
+}
+
+/* Fill [x0, x1) x [y0, y1), clipped. Everything rectangular ends up here. */
+static void fill_box(SlCanvas *c, long long x0, long long y0, long long x1, long long y1,
+                     SlColor col)
+{
+    Box b = drawable(c);
+    x0 = x0 < b.x0 ? b.x0 : x0;
+    y0 = y0 < b.y0 ? b.y0 : y0;
+    x1 = x1 > b.x1 ? b.x1 : x1;
+    y1 = y1 > b.y1 ? b.y1 : y1;
+    if (x0 >= x1 || y0 >= y1 || col.a == 0)
+        return;
+    for (long long y = y0; y < y1; y++) {
+        uint8_t *p = c->rgba + ((size_t)y * (size_t)c->w + (size_t)x0) * 4;
+        for (long long x = x0; x < x1; x++, p += 4)
+            blend(p, col);
+    }
+}
+
+void sl_canvas_pixel(SlCanvas *c, int x, int y, SlColor color)
+{
+    fill_box(c, x, y, (long long)x + 1, (long long)y + 1, color);
+}
+
+void sl_canvas_fill_rect(SlCanvas *c, int x, int y, int w, int h, SlColor color)
+{
+    if (w <= 0 || h <= 0)
+        return;
+    fill_box(c, x, y, (long long)x + w, (long long)y + h, color);
+}
+
+void sl_canvas_rect(SlCanvas *c, int x, int y, int w, int h, int thickness, SlColor color)
+{
+    if (w <= 0 || h <= 0)
+        return;
+    long long t = thickness < 1 ? 1 : thickness;
+    long long x0 = x, y0 = y, x1 = x0 + w, y1 = y0 + h;
+    /* Four bands that do not overlap: top and bottom full width, left and right in between. */
+    long long top = y0 + t < y1 ? y0 + t : y1;
+    long long bottom = y1 - t > top ? y1 - t : top;
+    long long left = x0 + t < x1 ? x0 + t : x1;
+    long long right = x1 - t > left ? x1 - t : left;
+    fill_box(c, x0, y0, x1, top, color);
+    fill_box(c, x0, bottom, x1, y1, color);
+    fill_box(c, x0, top, left, bottom, color);
+    fill_box(c, right, top, x1, bottom, color);
+}
+
+/* ---- lines ---- */
+
+/* Beyond this, coordinates are first cut to a box this size around the origin (any canvas is far
+ * smaller), so Bresenham's products stay well inside 64 bits. Lines inside it are exact. */
+#define FAR (1LL << 24)
+
+/* Cut the segment to [-FAR, FAR]^2 (Liang-Barsky). Returns 0 if nothing is left. */
+static int cut_far(long long *x0, long long *y0, long long *x1, long long *y1)
+{
+    double t0 = 0, t1 = 1, dx = (double)(*x1 - *x0), dy = (double)(*y1 - *y0);
+    double p[4] = {-dx, dx, -dy, dy};
+    double q[4] = {(double)(*x0 + FAR), (double)(FAR - *x0), (double)(*y0 + FAR),
+                   (double)(FAR - *y0)};
+    for (int i = 0; i < 4; i++) {
+        if (p[i] == 0) {
+            if (q[i] < 0)
+                return 0;
+            continue;
+        }
+        double r = q[i] / p[i];
+        if (p[i] < 0 && r > t0)
+            t0 = r;
+        if (p[i] > 0 && r < t1)
+            t1 = r;
+    }
+    if (t0 > t1)
+        return 0;
+    double ax = (double)*x0, ay = (double)*y0;
+    *x0 = (long long)floor(ax + t0 * dx + 0.5);
+    *y0 = (long long)floor(ay + t0 * dy + 0.5);
+    *x1 = (long long)floor(ax + t1 * dx + 0.5);
+    *y1 = (long long)floor(ay + t1 * dy + 0.5);
+    return 1;
+}
+
+/* Bresenham in closed form: at step i of d along the major axis, the minor axis has moved
+ * round(i * dm / d), halves rounded up. Computing it directly (rather than stepping an error term)
+ * lets a line skip straight to the part inside the clip box. */
+static long long minor_at(long long i, long long dm, long long d)
+{
+    return d == 0 ? 0 : (2 * i * dm + d) / (2 * d);
+}
+
+static void line_ll(SlCanvas *c, long long ax, long long ay, long long bx, long long by,
+                    int thickness, SlColor color)
+{
+    if (llabs(ax) > FAR || llabs(ay) > FAR || llabs(bx) > FAR || llabs(by) > FAR)
+        if (!cut_far(&ax, &ay, &bx, &by))
+            return;
+    long long dx = llabs(bx - ax), dy = llabs(by - ay);
+    int xmajor = dx >= dy;
+    /* m: major axis, n: minor axis. Walk with m increasing, so A->B and B->A give the same pixels. */
+    long long m0 = xmajor ? ax : ay, n0 = xmajor ? ay : ax;
+    long long m1 = xmajor ? bx : by, n1 = xmajor ? by : bx;
+    if (m1 < m0) {
+        long long t = m0;
+        m0 = m1, m1 = t;
+        t = n0;
+        n0 = n1, n1 = t;
+    }
+    long long d = m1 - m0, dm = llabs(n1 - n0), s = n1 < n0 ? -1 : 1;
+    /* The square pen covers [p + lo, p + lo + t) on both axes around each pixel p of the path. */
+    long long t = thickness < 1 ? 1 : thickness > FAR ? FAR : thickness;
+    long long lo = -(t - 1) / 2;
+    Box b = drawable(c);
+    long long cm0 = xmajor ? b.x0 : b.y0, cm1 = xmajor ? b.x1 : b.y1;
+    long long first = m0 + lo > cm0 ? m0 + lo : cm0;
+    long long last = m1 + lo + t - 1 < cm1 - 1 ? m1 + lo + t - 1 : cm1 - 1;
+    /* Each major coordinate M is covered by the pens of steps ia..ib; the path is monotonic, so the
+     * union of their squares there is one run on the minor axis, from the first to the last. */
+    for (long long M = first; M <= last; M++) {
+        long long ia = M - lo - t + 1 - m0, ib = M - lo - m0;
+        ia = ia < 0 ? 0 : ia;
+        ib = ib > d ? d : ib;
+        long long na = n0 + s * minor_at(ia, dm, d), nb = n0 + s * minor_at(ib, dm, d);
+        long long nlo = (na < nb ? na : nb) + lo, nhi = (na < nb ? nb : na) + lo + t;
+        if (xmajor)
+            fill_box(c, M, nlo, M + 1, nhi, color);
+        else
+            fill_box(c, nlo, M, nhi, M + 1, color);
+    }
+}
+
+void sl_canvas_line(SlCanvas *c, int x0, int y0, int x1, int y1, int thickness, SlColor color)
+{
+    line_ll(c, x0, y0, x1, y1, thickness, color);
+}
+
+void sl_canvas_hatch(SlCanvas *c, int x, int y, int w, int h, int spacing, SlColor color)
+{
+    if (w <= 0 || h <= 0 || color.a == 0)
+        return;
+    long long s = spacing < 1 ? 1 : spacing;
+    Box b = drawable(c);
+    long long x0 = x > b.x0 ? x : b.x0, x1 = (long long)x + w < b.x1 ? (long long)x + w : b.x1;
+    long long y0 = y > b.y0 ? y : b.y0, y1 = (long long)y + h < b.y1 ? (long long)y + h : b.y1;
+    /* Canvas coordinates, not the rectangle's: hatched neighbours continue each other's lines. */
+    for (long long py = y0; py < y1; py++) {
+        long long r = ((x0 - py) % s + s) % s;
+        for (long long px = x0 + (r ? s - r : 0); px < x1; px += s)
+            blend(c->rgba + ((size_t)py * (size_t)c->w + (size_t)px) * 4, color);
+    }
+}
+
+/* ---- triangles and arrows ---- */
+
+static void triangle_ll(SlCanvas *c, long long x0, long long y0, long long x1, long long y1,
+                        long long x2, long long y2, SlColor color)
+{
+    /* Edges with their upper end first, so the arithmetic does not depend on the vertex order. */
+    long long ex[3][2], ey[3][2];
+    long long vx[3] = {x0, x1, x2}, vy[3] = {y0, y1, y2};
+    for (int k = 0; k < 3; k++) {
+        int a = k, z = (k + 1) % 3;
+        if (vy[z] < vy[a] || (vy[z] == vy[a] && vx[z] < vx[a])) {
+            int t = a;
+            a = z, z = t;
+        }
+        ex[k][0] = vx[a], ey[k][0] = vy[a], ex[k][1] = vx[z], ey[k][1] = vy[z];
+    }
+    Box b = drawable(c);
+    long long ymin = y0 < y1 ? y0 : y1, ymax = y0 < y1 ? y1 : y0;
+    ymin = y2 < ymin ? y2 : ymin;
+    ymax = y2 > ymax ? y2 : ymax;
+    ymin = ymin < b.y0 ? b.y0 : ymin;
+    ymax = ymax > b.y1 - 1 ? b.y1 - 1 : ymax;
+    /* Scanline: on row y the triangle covers [xl, xr] exactly; fill the pixels whose centres lie
+     * in it, edges included. Exact for any sensible coordinates: the products are integers far
+     * below 2^53, and an integer quotient is computed exactly. */
+    for (long long y = ymin; y <= ymax; y++) {
+        double xl = INFINITY, xr = -INFINITY;
+        for (int k = 0; k < 3; k++) {
+            long long ya = ey[k][0], yb = ey[k][1], xa = ex[k][0], xb = ex[k][1];
+            if (y < ya || y > yb)
+                continue;
+            double u = (double)xa, v = (double)xb;
+            if (ya != yb)
+                u = v = (double)xa + (double)(y - ya) * (double)(xb - xa) / (double)(yb - ya);
+            xl = u < xl ? u : xl;
+            xr = v > xr ? v : xr;
+        }
+        if (xl > xr)
+            continue;
+        double l = ceil(xl), r = floor(xr) + 1;
+        l = l < (double)b.x0 ? (double)b.x0 : l;
+        r = r > (double)b.x1 ? (double)b.x1 : r;
+        if (l < r)
+            fill_box(c, (long long)l, y, (long long)r, y + 1, color);
+    }
+}
+
+void sl_canvas_fill_triangle(SlCanvas *c, int x0, int y0, int x1, int y1, int x2, int y2,
+                             SlColor color)
+{
+    triangle_ll(c, x0, y0, x1, y1, x2, y2, color);
+}
+
+static long long round_half_away(double v)
+{
+    return (long long)(v < 0 ? -floor(-v + 0.5) : floor(v + 0.5));
+}
+
+void sl_canvas_arrow(SlCanvas *c, int x0, int y0, int x1, int y1, int thickness, int head,
+                     SlColor color)
+{
+    double dx = (double)x1 - x0, dy = (double)y1 - y0;
+    double len = sqrt(dx * dx + dy * dy); /* sqrt, unlike hypot, is exactly rounded everywhere */
+    if (head <= 0 || len == 0) {
+        sl_canvas_line(c, x0, y0, x1, y1, thickness, color);
+        return;
+    }
+    double ux = dx / len, uy = dy / len;
+    double hl = head > FAR ? (double)FAR : (double)head;
+    /* The head: tip at (x1, y1), base centre `head` back along the line, half as wide as long
+     * (but at least the pen's width, so the pen does not show beside it). The corners are rounded
+     * as offsets from the base centre, so the head is symmetric about the line. */
+    double hw = hl / 2 > thickness ? hl / 2 : (double)thickness;
+    hw = hw > FAR ? (double)FAR : hw;
+    long long bx = round_half_away(x1 - ux * hl), by = round_half_away(y1 - uy * hl);
+    long long ox = round_half_away(-uy * hw), oy = round_half_away(ux * hw);
+    /* The shaft stops at the base, so a thick pen never pokes out past the tip. */
+    if (len > hl)
+        line_ll(c, x0, y0, bx, by, thickness, color);
+    triangle_ll(c, x1, y1, bx + ox, by + oy, bx - ox, by - oy, color);
+}
+
+/* ---- the record ---- */
+
+void sl_canvas_record(SlCanvas *c, SlItemKind kind, int x, int y, int w, int h, SlRole role,
+                      int scale, const char *what)
+{
+    if (!c->recording)
+        return;
+    if (c->n_items == c->cap_items) {
+        /* Double; if memory runs out, stop recording rather than fail the drawing. */
+        int cap = c->cap_items ? c->cap_items * 2 : 32;
+        SlItem *items =
+            c->cap_items <= (1 << 28) ? sl_alloc_zero((size_t)cap, sizeof *items) : NULL;
+        if (!items) {
+            c->recording = 0;
+            return;
+        }
+        if (c->n_items)
+            memcpy(items, c->items, (size_t)c->n_items * sizeof *items);
+        sl_free(c->items);
+        c->items = items;
+        c->cap_items = cap;
+    }
+    SlItem *it = &c->items[c->n_items++];
+    memset(it, 0, sizeof *it);
+    it->kind = kind;
+    it->x = x, it->y = y, it->w = w, it->h = h;
+    it->role = role;
+    it->scale = scale;
+    if (what) {
+        size_t n = strlen(what);
+        n = n < sizeof it->what - 1 ? n : sizeof it->what - 1;
+        memcpy(it->what, what, n);
+    }
+}
+
+/* ---- hash ---- */
+
+uint64_t sl_canvas_hash(const SlCanvas *c)
+{
+    uint64_t hsh = 14695981039346656037ULL;
+    size_t n = c->rgba ? (size_t)c->w * (size_t)c->h * 4 : 0;
+    for (size_t i = 0; i < n; i++)
+        hsh = (hsh ^ c->rgba[i]) * 1099511628211ULL;
+    /* Then the sides, little-endian, so equal pixels in another shape hash differently. */
+    uint32_t side[2] = {(uint32_t)c->w, (uint32_t)c->h};
+    for (int k = 0; k < 2; k++)
+        for (int i = 0; i < 4; i++)
+            hsh = (hsh ^ ((side[k] >> (8 * i)) & 0xFF)) * 1099511628211ULL;
+    return hsh;
+}

@@ -1,0 +1,158 @@
+/* scene.c: the list of scenes, and what scenes share: recording a forward pass, title, caption. */
+#include "scene.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "gradcheck.h"
+#include "trace.h"
+#include "widgets.h"
+
+extern const SlScene sl_scene_shapes;
+extern const SlScene sl_scene_dense;
+
+static const SlScene *const scenes[] = {
+    &sl_scene_shapes,
+    &sl_scene_dense,
+};
+enum { N_SCENES = sizeof scenes / sizeof scenes[0] };
+
+int sl_scene_count(void)
+{
+    return N_SCENES;
+}
+
+const SlScene *sl_scene_at(int i)
+{
+    return i >= 0 && i < N_SCENES ? scenes[i] : NULL;
+}
+
+const SlScene *sl_scene_find(const char *name)
+{
+    for (int i = 0; i < N_SCENES; i++)
+        if (!strcmp(scenes[i]->name, name))
+            return scenes[i];
+    return NULL;
+}
+
+const SlScene *sl_scene_best(const SlModel *m)
+{
+    const SlScene *best = scenes[0];
+    int score = -1;
+    for (int i = 0; i < N_SCENES; i++) {
+        int f = scenes[i]->fits(m);
+        if (f > score)
+            best = scenes[i], score = f;
+    }
+    return best;
+}
+
+int sl_scene_start(SlSceneRun *run, const SlScene *s, SlModel *m, int batch, int timesteps,
+                   SlError *e)
+{
+    memset(run, 0, sizeof *run);
+    run->scene = s;
+    run->m = m;
+    run->batch = batch > 0 ? batch : 2;
+    run->timesteps = timesteps > 0 ? timesteps : 8;
+    if (m->n_outputs == 0)
+        return sl_errorf(e, "model '%s' has no input shape yet, so there is nothing to draw",
+                         m->name);
+    if (s->prepare(run, e) < 0) {
+        sl_scene_end(run);
+        return -1;
+    }
+    return 0;
+}
+
+void sl_scene_end(SlSceneRun *run)
+{
+    if (run->scene)
+        run->scene->release(run);
+    sl_free(run->calls);
+    memset(run, 0, sizeof *run);
+}
+
+/* ---- recording a forward pass ---- */
+
+static void copy_first_sample(const SlTensor *t, float *out, int *n)
+{
+    size_t per = t->shape.dim[0] > 0 ? sl_tensor_count(t) / (size_t)t->shape.dim[0] : 0;
+    *n = per < SL_VIZ_VALUES ? (int)per : SL_VIZ_VALUES;
+    for (int i = 0; i < *n; i++)
+        out[i] = (float)t->data[i];
+}
+
+static void on_event(void *ctx, const SlEvent *ev)
+{
+    SlSceneRun *run = ctx;
+    if (ev->kind != SL_EV_LAYER_END || run->n_calls >= run->m->n_nodes)
+        return;
+    SlVizCall *call = &run->calls[run->n_calls++];
+    call->node = ev->pass->node;
+    call->io = *ev->io;
+    snprintf(call->why, sizeof call->why, "%s", ev->why ? ev->why : "");
+    copy_first_sample(&ev->pass->y[0], call->out_vals, &call->n_out_vals);
+    if (ev->pass->n_in)
+        copy_first_sample(&ev->pass->x[0], call->in_vals, &call->n_in_vals);
+}
+
+int sl_scene_record_forward(SlSceneRun *run, SlError *e)
+{
+    SlModel *m = run->m;
+    SlShape in[SL_MAX_MODEL_IO];
+    SlTensor x[SL_MAX_MODEL_IO];
+    sl_real *buf[SL_MAX_MODEL_IO] = {0};
+    SlRng r = sl_rng(42);
+    int rc = 0;
+    run->calls = sl_alloc_zero((size_t)m->n_nodes, sizeof *run->calls);
+    if (!run->calls)
+        return sl_errorf(e, "out of memory recording the model");
+    for (int k = 0; k < m->n_inputs && rc == 0; k++) {
+        in[k] = m->t[m->inputs[k]].shape;
+        for (int d = 0; d < in[k].rank; d++)
+            if (in[k].dim[d] == SL_NONE)
+                in[k].dim[d] = d == 0 ? run->batch : run->timesteps;
+        buf[k] = sl_alloc_zero(sl_shape_count(&in[k]) + 1, sizeof(sl_real));
+        if (!buf[k])
+            rc = sl_errorf(e, "out of memory");
+        x[k] = sl_tensor(in[k], buf[k]);
+        if (buf[k])
+            sl_gradcheck_fill_input(&x[k], &r); /* a seeded sample batch in [-1.5, 1.5] */
+    }
+    const SlObserver *old = m->obs;
+    SlObserver obs = {on_event, run};
+    if (rc == 0 && sl_model_ensure_params(m, e) == 0) {
+        sl_model_set_observer(m, &obs);
+        rc = sl_model_forward(m, x, 0, e);
+        sl_model_set_observer(m, old);
+    } else if (rc == 0) {
+        rc = -1;
+    }
+    for (int k = 0; k < SL_MAX_MODEL_IO; k++)
+        sl_free(buf[k]);
+    return rc;
+}
+
+/* ---- bands every scene uses ---- */
+
+int sl_scene_title(SlCanvas *c, const char *title)
+{
+    int w, h;
+    sl_canvas_text_size(title, SL_TEXT_SCALE, &w, &h);
+    sl_canvas_fill_rect(c, 0, 0, c->w, h + 16, SL_WHITE);
+    sl_canvas_fill_rect(c, 0, h + 15, c->w, 1, SL_GRID);
+    sl_canvas_text(c, 16, 8, title, SL_TEXT_SCALE, SL_INK);
+    return h + 16;
+}
+
+void sl_scene_caption(SlCanvas *c, const char *text)
+{
+    int w, h;
+    sl_canvas_text_size("M", SL_TEXT_SCALE, &w, &h);
+    int band = 2 * (h + 4) + 18;
+    sl_canvas_fill_rect(c, 0, c->h - band, c->w, band, SL_WHITE);
+    sl_canvas_fill_rect(c, 0, c->h - band, c->w, 1, SL_GRID);
+    sl_draw_caption(c, 8, c->h - band + 2, c->w - 16, text);
+}

@@ -1,0 +1,64 @@
+/* scene.h: a scene is a sequence of steps drawn from what the engine's trace reported.
+ *
+ * Adding a scene is one file in viz/ (its SlScene table) and one line in the list in
+ * viz/scene.c. A scene prepares a run (usually: push a sample batch through the model and record
+ * each layer call), says how many steps it has, and draws any step on a canvas. The window and the
+ * PNG writer both call draw; neither knows what a scene shows.
+ */
+#ifndef SL_SCENE_H
+#define SL_SCENE_H
+
+#include "canvas.h"
+#include "model.h"
+
+enum { SL_VIZ_VALUES = 512 }; /* values of one sample kept per recorded tensor */
+
+/* One layer call as the trace reported it, copied (events only lend their tensors). */
+typedef struct SlVizCall {
+    int node;
+    SlInfer io;     /* concrete shapes, mask rules */
+    char why[256];  /* the engine's sentence */
+    int n_out_vals; /* the first sample of output 0, up to SL_VIZ_VALUES values */
+    float out_vals[SL_VIZ_VALUES];
+    int n_in_vals; /* the first sample of input 0 */
+    float in_vals[SL_VIZ_VALUES];
+} SlVizCall;
+
+typedef struct SlSceneRun {
+    const struct SlScene *scene;
+    SlModel *m;
+    int batch, timesteps;
+    int n_calls; /* the recorded forward pass, in order */
+    SlVizCall *calls;
+    int n_steps;
+    void *priv; /* the scene's own */
+} SlSceneRun;
+
+typedef struct SlScene {
+    const char *name; /* as --scene takes it */
+    const char *what; /* one line for --list-scenes */
+    /* How well the scene fits the model: 0 = not at all; png without --scene picks the highest. */
+    int (*fits)(const SlModel *m);
+    int (*prepare)(SlSceneRun *run, SlError *e);
+    void (*draw)(const SlSceneRun *run, int step, SlCanvas *c);
+    void (*release)(SlSceneRun *run);
+} SlScene;
+
+int sl_scene_count(void);
+const SlScene *sl_scene_at(int i);
+const SlScene *sl_scene_find(const char *name);
+const SlScene *sl_scene_best(const SlModel *m);
+
+/* Prepare a run of scene s on model m (weights as they are) with a sample batch of `batch`
+ * samples and `timesteps` for None time axes. */
+int sl_scene_start(SlSceneRun *run, const SlScene *s, SlModel *m, int batch, int timesteps,
+                   SlError *e);
+void sl_scene_end(SlSceneRun *run);
+
+/* For scenes: push one seeded sample batch through the model, recording every layer call. */
+int sl_scene_record_forward(SlSceneRun *run, SlError *e);
+/* A title band across the top (returns its height) and a caption band at the bottom. */
+int sl_scene_title(SlCanvas *c, const char *title);
+void sl_scene_caption(SlCanvas *c, const char *text);
+
+#endif

@@ -16,7 +16,7 @@ typedef struct Opts {
     SlScriptOptions so; /* --model, --set */
     int explain, help, no_shuffle, viz, have_seed, have_batch, have_timesteps;
     unsigned long long seed;
-    int batch, timesteps, epochs, batch_size;
+    int batch, timesteps, epochs, batch_size, quit_after_frames, stats;
     double validation_split;
     const char *out, *weights, *history, *plot, *sample_weight, *scene, *frames, *screenshot;
     int n_x, n_y;
@@ -33,6 +33,7 @@ int cmd_predict(Opts *o);
 int cmd_train(Opts *o);
 int cmd_gradcheck(Opts *o);
 int cmd_png(Opts *o);
+int cmd_viz(Opts *o);
 int cmd_list_scenes(void);
 int cmd_not_yet(Opts *o); /* viz, until the window lands */
 

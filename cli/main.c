@@ -54,10 +54,11 @@ static const Sub subs[] = {
      "png MODEL.py [--scene NAME] [-w W.safetensors] -o OUT.png | --frames DIR\n"
      "       png --list-scenes",
      "a scene drawn to a PNG, or every step of it as numbered PNGs; no display needed"},
-    {"viz", cmd_not_yet,
-     "ms"
-     "cQA",
-     "viz MODEL.py [--scene NAME]", "the live window (comes with the visualizer)"},
+    {"viz", cmd_viz, "msctbwQAT",
+     "viz MODEL.py [--scene NAME] [-w W.safetensors] [--quit-after-frames N]\n"
+     "         [--screenshot OUT.png] [--stats]",
+     "the live window: space play/pause, arrows step, +/- speed, r restart, s save, h help, q "
+     "quit"},
 };
 enum { N_SUBS = sizeof subs / sizeof subs[0] };
 
@@ -89,6 +90,7 @@ static const OptSpec specs[] = {
     {'c', "--scene", NULL, 1},
     {'F', "--frames", NULL, 1},
     {'Q', "--quit-after-frames", NULL, 1},
+    {'T', "--stats", NULL, 0},
     {'A', "--screenshot", NULL, 1},
 };
 enum { N_SPECS = sizeof specs / sizeof specs[0] };
@@ -178,7 +180,8 @@ static int store(Opts *o, char letter, const char *flag, const char *val)
     case 'A':
         o->screenshot = val;
         return 0;
-    case 'Q':
+    case 'T':
+        o->stats = 1;
         return 0;
     case 'x':
     case 'y': {
@@ -207,6 +210,8 @@ static int store(Opts *o, char letter, const char *flag, const char *val)
             o->epochs = (int)v;
         else if (letter == 'B')
             o->batch_size = (int)v;
+        else if (letter == 'Q')
+            o->quit_after_frames = (int)v;
         return 0;
     }
 }

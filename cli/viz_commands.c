@@ -7,6 +7,7 @@
 #include "canvas.h"
 #include "cli.h"
 #include "scene.h"
+#include "window.h"
 
 enum { PNG_W = 1280, PNG_H = 720 };
 
@@ -69,6 +70,33 @@ int cmd_png(Opts *o)
                        run.n_steps == 1 ? "" : "s", scene->name, o->frames);
         }
         sl_canvas_free(&c);
+        sl_scene_end(&run);
+    }
+    sl_script_free(s);
+    return rc;
+}
+
+int cmd_viz(Opts *o)
+{
+    SlModel *m;
+    SlError e;
+    SlSceneRun run;
+    SlScript *s = cli_load(o, &m);
+    if (!s)
+        return 2;
+    const SlScene *scene = pick_scene(o, m);
+    int rc = 0;
+    if (!scene || cli_weights(o, m) != 0) {
+        rc = 2;
+    } else if (sl_scene_start(&run, scene, m, o->have_batch ? o->batch : 2,
+                              o->have_timesteps ? o->timesteps : 8, &e) < 0) {
+        rc = cli_fail("%s: %s", o->script, e.msg);
+    } else {
+        char title[256];
+        SlWindowOptions wo = {o->quit_after_frames, o->screenshot, o->stats, 1};
+        snprintf(title, sizeof title, "shapelab: %s (%s)", o->script, scene->name);
+        if (sl_window_run(&run, title, &wo, &e) < 0)
+            rc = cli_fail("%s", e.msg);
         sl_scene_end(&run);
     }
     sl_script_free(s);

@@ -55,7 +55,7 @@ static void layout(const SlSceneRun *run, const SlCanvas *c, int top, Layout *L)
     double tallest = 1;
     for (int i = 0; i < n; i++) {
         int w, h;
-        sl_tensor_box_size(&run->calls[i].io.out[0], 1.0, &w, &h);
+        sl_tensor_box_size(&run->m->nodes[run->calls[i].node].sym.out[0], 1.0, &w, &h);
         tallest = h > tallest ? h : tallest;
     }
     L->scale = (L->row_h - 14) / tallest;
@@ -88,13 +88,14 @@ static void draw_row(const SlSceneRun *run, const Layout *L, int i, int current,
     row_origin(L, i, &x, &y);
     sl_draw_layer_block(c, x, y, L->block_w, bh, l->name, l->type->name,
                         (long long)sl_layer_count_params(l), i == current);
+    /* the model's own shape, as the summary prints it: None is drawn as an open (dashed) end */
+    const SlShape *shape = &run->m->nodes[call->node].sym.out[0];
     int bx = x + L->block_w + 40, bw, bht;
-    sl_tensor_box_size(&call->io.out[0], L->scale, &bw, &bht);
+    sl_tensor_box_size(shape, L->scale, &bw, &bht);
     if (bx + bw > x + L->col_w - 8) /* a narrow column: the label may not fit; shrink nothing */
         bx = x + L->block_w + 24;
     sl_canvas_arrow(c, x + L->block_w + 4, y + bh / 2, bx - 6, y + bh / 2, 2, 8, SL_INK);
-    sl_draw_tensor_box(c, bx, y + bh / 2 - bht / 2, &call->io.out[0], L->scale, role_of(run, i),
-                       i == current);
+    sl_draw_tensor_box(c, bx, y + bh / 2 - bht / 2, shape, L->scale, role_of(run, i), i == current);
     /* data flows down: from the previous call to this one, when it is its input */
     if (i > 0 && i % L->rows_per_col && call->io.n_in) {
         int px, py;
@@ -107,8 +108,9 @@ static void shapes_draw(const SlSceneRun *run, int step, SlCanvas *c)
 {
     char title[256], caption[600];
     sl_canvas_clear(c, SL_PAPER);
-    snprintf(title, sizeof title, "model \"%s\": shapes as a batch of %d samples flows through",
-             run->m->name, run->batch);
+    snprintf(title, sizeof title,
+             "model \"%s\": shapes layer by layer (a batch of %d flows through)", run->m->name,
+             run->batch);
     int top = sl_scene_title(c, title);
     static const SlRole roles[] = {SL_ROLE_INPUT, SL_ROLE_WEIGHT, SL_ROLE_OUTPUT};
     Layout L;

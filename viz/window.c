@@ -1,0 +1,246 @@
+/* window.c: the SDL2 window: a streaming texture that shows the canvas, keyboard controls, a
+ * frame rate capped to the display (vsync, or a 60 Hz timer when the renderer has none), and
+ * read-back of what was shown for screenshots and tests. */
+#include "window.h"
+
+#include <SDL.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "widgets.h"
+
+typedef struct Win {
+    SDL_Window *win;
+    SDL_Renderer *ren;
+    SDL_Texture *tex;
+    SlCanvas canvas;
+    SlSceneRun *run;
+    int step, playing, help, dirty, vsync;
+    double speed;      /* steps per second while playing */
+    double since_step; /* seconds since the last step */
+    int saved;         /* frames saved with 's' */
+} Win;
+
+static int sdl_fail(SlError *e, const char *what)
+{
+    return sl_errorf(e,
+                     "cannot open the window (%s: %s); use `shapelab png` where there is no "
+                     "display",
+                     what, SDL_GetError());
+}
+
+static int make_texture(Win *w, int width, int height, SlError *e)
+{
+    if (w->tex)
+        SDL_DestroyTexture(w->tex);
+    w->tex = SDL_CreateTexture(w->ren, SDL_PIXELFORMAT_RGBA32, SDL_TEXTUREACCESS_STREAMING, width,
+                               height);
+    if (!w->tex)
+        return sdl_fail(e, "texture");
+    if (w->canvas.rgba ? sl_canvas_resize(&w->canvas, width, height, e)
+                       : sl_canvas_init(&w->canvas, width, height, e))
+        return -1;
+    w->canvas.recording = 0; /* the record is for tests, not for every frame */
+    w->dirty = 1;
+    return 0;
+}
+
+static int open_window(Win *w, const char *title, SlError *e)
+{
+    if (SDL_Init(SDL_INIT_VIDEO) != 0)
+        return sdl_fail(e, "SDL_Init");
+    w->win = SDL_CreateWindow(title, SDL_WINDOWPOS_CENTERED, SDL_WINDOWPOS_CENTERED, 1280, 720,
+                              SDL_WINDOW_RESIZABLE);
+    if (!w->win)
+        return sdl_fail(e, "SDL_CreateWindow");
+    w->ren = SDL_CreateRenderer(w->win, -1, SDL_RENDERER_PRESENTVSYNC);
+    w->vsync = w->ren != NULL;
+    if (!w->ren)
+        w->ren = SDL_CreateRenderer(w->win, -1, SDL_RENDERER_SOFTWARE);
+    if (!w->ren)
+        return sdl_fail(e, "SDL_CreateRenderer");
+    SDL_RendererInfo info;
+    if (SDL_GetRendererInfo(w->ren, &info) == 0)
+        w->vsync = (info.flags & SDL_RENDERER_PRESENTVSYNC) != 0;
+    int width, height;
+    SDL_GetRendererOutputSize(w->ren, &width, &height);
+    return make_texture(w, width, height, e);
+}
+
+static void close_window(Win *w)
+{
+    sl_canvas_free(&w->canvas);
+    if (w->tex)
+        SDL_DestroyTexture(w->tex);
+    if (w->ren)
+        SDL_DestroyRenderer(w->ren);
+    if (w->win)
+        SDL_DestroyWindow(w->win);
+    SDL_Quit();
+}
+
+static void draw_help(SlCanvas *c)
+{
+    static const char *const lines = "space    play / pause\n"
+                                     "right    next step\n"
+                                     "left     previous step\n"
+                                     "+ / -    faster / slower\n"
+                                     "r        back to step 1\n"
+                                     "s        save this frame as a PNG\n"
+                                     "h        this help\n"
+                                     "q, Esc   quit";
+    int w, h;
+    sl_canvas_text_size(lines, SL_TEXT_SCALE, &w, &h);
+    int x = (c->w - w) / 2 - 20, y = (c->h - h) / 2 - 20;
+    sl_canvas_fill_rect(c, x, y, w + 40, h + 40, SL_WHITE);
+    sl_canvas_rect(c, x, y, w + 40, h + 40, 2, SL_INK);
+    sl_canvas_text(c, x + 20, y + 20, lines, SL_TEXT_SCALE, SL_INK);
+}
+
+static void render(Win *w)
+{
+    if (w->dirty) {
+        w->run->scene->draw(w->run, w->step, &w->canvas);
+        if (w->help)
+            draw_help(&w->canvas);
+        SDL_UpdateTexture(w->tex, NULL, w->canvas.rgba, w->canvas.w * 4);
+        w->dirty = 0;
+    }
+    SDL_RenderClear(w->ren);
+    SDL_RenderCopy(w->ren, w->tex, NULL, NULL);
+}
+
+static void go_to(Win *w, int step)
+{
+    int n = w->run->n_steps > 0 ? w->run->n_steps : 1;
+    step = step < 0 ? 0 : (step >= n ? n - 1 : step);
+    if (step != w->step)
+        w->dirty = 1;
+    w->step = step;
+    w->since_step = 0;
+}
+
+/* What the window shows, read back from the renderer, as a PNG. */
+static int save_shown(Win *w, const char *path, SlError *e)
+{
+    SlCanvas shot;
+    int width, height;
+    SDL_GetRendererOutputSize(w->ren, &width, &height);
+    if (sl_canvas_init(&shot, width, height, e) < 0)
+        return -1;
+    int rc = SDL_RenderReadPixels(w->ren, NULL, SDL_PIXELFORMAT_RGBA32, shot.rgba, width * 4);
+    rc = rc != 0 ? sl_errorf(e, "cannot read the window's pixels: %s", SDL_GetError())
+                 : sl_canvas_write_png(&shot, path, e);
+    sl_canvas_free(&shot);
+    return rc;
+}
+
+static int on_key(Win *w, SDL_Keycode k)
+{
+    char path[64];
+    SlError e;
+    switch (k) {
+    case SDLK_q:
+    case SDLK_ESCAPE:
+        return 1;
+    case SDLK_SPACE:
+        w->playing = !w->playing;
+        if (w->playing && w->step == w->run->n_steps - 1)
+            go_to(w, 0);
+        break;
+    case SDLK_RIGHT:
+        go_to(w, w->step + 1);
+        break;
+    case SDLK_LEFT:
+        go_to(w, w->step - 1);
+        break;
+    case SDLK_PLUS:
+    case SDLK_EQUALS:
+    case SDLK_KP_PLUS:
+        w->speed = w->speed < 16 ? w->speed * 2 : w->speed;
+        break;
+    case SDLK_MINUS:
+    case SDLK_KP_MINUS:
+        w->speed = w->speed > 0.125 ? w->speed / 2 : w->speed;
+        break;
+    case SDLK_r:
+        go_to(w, 0);
+        break;
+    case SDLK_h:
+        w->help = !w->help;
+        w->dirty = 1;
+        break;
+    case SDLK_s:
+        snprintf(path, sizeof path, "shapelab-frame-%03d.png", w->saved++);
+        if (save_shown(w, path, &e) < 0)
+            fprintf(stderr, "shapelab: %s\n", e.msg);
+        else
+            printf("saved %s\n", path);
+        break;
+    default:
+        break;
+    }
+    return 0;
+}
+
+static int poll(Win *w, SlError *e)
+{
+    SDL_Event ev;
+    while (SDL_PollEvent(&ev)) {
+        if (ev.type == SDL_QUIT)
+            return 1;
+        if (ev.type == SDL_KEYDOWN && on_key(w, ev.key.keysym.sym))
+            return 1;
+        if (ev.type == SDL_WINDOWEVENT && ev.window.event == SDL_WINDOWEVENT_SIZE_CHANGED) {
+            int width, height;
+            SDL_GetRendererOutputSize(w->ren, &width, &height);
+            if (make_texture(w, width, height, e) < 0)
+                return -1;
+        }
+    }
+    return 0;
+}
+
+int sl_window_run(SlSceneRun *run, const char *title, const SlWindowOptions *o, SlError *e)
+{
+    Win w;
+    memset(&w, 0, sizeof w);
+    w.run = run;
+    w.playing = o->playing;
+    w.speed = 1;
+    w.dirty = 1;
+    int rc = open_window(&w, title, e), frames = 0;
+    Uint64 t0 = SDL_GetPerformanceCounter(), last = t0, freq = SDL_GetPerformanceFrequency();
+    while (rc == 0) {
+        int quit = poll(&w, e);
+        if (quit < 0)
+            rc = -1;
+        if (quit)
+            break;
+        Uint64 now = SDL_GetPerformanceCounter();
+        double dt = (double)(now - last) / (double)freq;
+        last = now;
+        if (w.playing && (w.since_step += dt) >= 1.0 / w.speed) {
+            if (w.step + 1 >= run->n_steps)
+                w.playing = 0;
+            else
+                go_to(&w, w.step + 1);
+        }
+        render(&w);
+        frames++;
+        if (o->quit_after_frames && frames >= o->quit_after_frames) {
+            if (o->screenshot && save_shown(&w, o->screenshot, e) < 0)
+                rc = -1;
+            SDL_RenderPresent(w.ren);
+            break;
+        }
+        SDL_RenderPresent(w.ren);
+        if (!w.vsync) /* no vsync: cap at about 60 frames a second */
+            SDL_Delay(16);
+    }
+    double secs = (double)(SDL_GetPerformanceCounter() - t0) / (double)freq;
+    if (o->stats && rc == 0)
+        printf("fps: %.1f\n", secs > 0 ? frames / secs : 0.0);
+    close_window(&w);
+    return rc;
+}

@@ -1,0 +1,19 @@
+/* window.h: the live window. It shows a scene's canvas, steps through the scene, and saves what
+ * it shows. The only part of shapelab that talks to SDL2 (window.c). */
+#ifndef SL_WINDOW_H
+#define SL_WINDOW_H
+
+#include "scene.h"
+
+typedef struct SlWindowOptions {
+    int quit_after_frames;  /* 0: run until the learner quits */
+    const char *screenshot; /* with quit_after_frames: save the window's last frame here */
+    int stats;              /* print "fps: X" at the end */
+    int playing;            /* start playing (1) or paused on step 1 (0) */
+} SlWindowOptions;
+
+/* Controls: space play/pause, left/right step, +/- speed, r restart, s save the frame as PNG,
+ * h help, q or Esc quit. Returns 0, or -1 when no window can be opened (no display). */
+int sl_window_run(SlSceneRun *run, const char *title, const SlWindowOptions *o, SlError *e);
+
+#endif

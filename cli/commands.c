@@ -7,6 +7,8 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "scene.h"
+#include "window.h"
 
 /* ---- summary ---- */
 
@@ -267,10 +269,62 @@ static int write_history(const char *path, const SlHistory *h)
     return 0;
 }
 
+/* --viz: the curves redrawn in a window after every epoch. */
+typedef struct Live {
+    SlWindow *win;
+    SlCanvas canvas;
+    SlHistory h; /* the epochs so far */
+    SlLogs epochs[4096];
+    const char *title;
+    int closed;
+} Live;
+
+static void on_epoch(void *ctx, const SlEvent *ev)
+{
+    Live *lv = ctx;
+    if (ev->kind != SL_EV_EPOCH_END || lv->closed || lv->h.n_epochs >= 4096)
+        return;
+    SlLogs *l = &lv->epochs[lv->h.n_epochs++];
+    l->n = ev->n_metrics < SL_MAX_LOGS ? ev->n_metrics : SL_MAX_LOGS;
+    for (int i = 0; i < l->n; i++) {
+        snprintf(l->name[i], SL_LOG_NAME_MAX, "%s", ev->metric_names[i]);
+        l->value[i] = ev->metric_values[i];
+    }
+    sl_draw_history(&lv->canvas, &lv->h, lv->title);
+    lv->closed = sl_window_show(lv->win, &lv->canvas);
+}
+
+static int write_plot(const char *path, const SlModel *m, const SlHistory *h)
+{
+    SlCanvas c;
+    SlError e;
+    char title[160];
+    if (sl_canvas_init(&c, 1280, 720, &e) < 0)
+        return cli_fail("%s", e.msg);
+    snprintf(title, sizeof title, "model \"%s\": training", m->name);
+    sl_draw_history(&c, h, title);
+    int rc = sl_canvas_write_png(&c, path, &e) < 0 ? cli_fail("%s", e.msg) : 0;
+    sl_canvas_free(&c);
+    return rc;
+}
+
 static int fit_and_save(Opts *o, SlModel *m, SlTensor *x, SlTensor *y, SlTensor *sw)
 {
     SlError e;
     SlHistory h;
+    static Live lv;
+    SlObserver obs = {on_epoch, &lv};
+    if (o->viz) {
+        memset(&lv, 0, sizeof lv);
+        lv.h.epochs = lv.epochs;
+        lv.title = "shapelab train: loss and metrics per epoch";
+        if (sl_canvas_init(&lv.canvas, 1280, 720, &e) < 0 ||
+            !(lv.win = sl_window_open("shapelab train", &e))) {
+            sl_canvas_free(&lv.canvas);
+            return cli_fail("%s", e.msg);
+        }
+        sl_model_set_observer(m, &obs);
+    }
     SlFitOptions f = sl_fit_defaults();
     f.epochs = o->epochs ? o->epochs : 1;
     f.batch_size = o->batch_size ? o->batch_size : 32;
@@ -278,11 +332,19 @@ static int fit_and_save(Opts *o, SlModel *m, SlTensor *x, SlTensor *y, SlTensor 
     f.seed = o->seed;
     f.validation_split = o->validation_split;
     f.sample_weight = sw;
-    if (sl_model_fit(m, x, y, &f, &h, &e) < 0)
+    int fit_rc = sl_model_fit(m, x, y, &f, &h, &e);
+    if (o->viz) {
+        sl_model_set_observer(m, NULL);
+        sl_window_close(lv.win);
+        sl_canvas_free(&lv.canvas);
+    }
+    if (fit_rc < 0)
         return cli_fail("%s", e.msg);
     int rc = sl_model_save_weights(m, o->out, &e) < 0 ? cli_fail("%s", e.msg) : 0;
     if (rc == 0 && o->history)
         rc = write_history(o->history, &h);
+    if (rc == 0 && o->plot)
+        rc = write_plot(o->plot, m, &h);
     sl_history_free(&h);
     return rc;
 }
@@ -294,8 +356,6 @@ int cmd_train(Opts *o)
     SlTensor x[CLI_MAX_FILES], y[CLI_MAX_FILES], sw[SL_MAX_MODEL_IO];
     if (!o->out || !o->n_x || !o->n_y)
         return cli_fail("train needs -x X.npy, -y Y.npy and -o W.safetensors");
-    if (o->plot || o->viz)
-        return cli_fail("--plot and --viz come with the visualizer, which is not built yet");
     SlScript *s = cli_load(o, &m);
     if (!s)
         return 2;

@@ -47,7 +47,7 @@ int cmd_png(Opts *o)
     else if (cli_weights(o, m) != 0)
         rc = 2;
     else if (sl_scene_start(&run, scene, m, o->have_batch ? o->batch : 2,
-                            o->have_timesteps ? o->timesteps : 8, &e) < 0)
+                            o->have_timesteps ? o->timesteps : 8, NULL, &e) < 0)
         rc = cli_fail("%s: %s", o->script, e.msg);
     else {
         if (sl_canvas_init(&c, PNG_W, PNG_H, &e) < 0) {
@@ -89,7 +89,7 @@ int cmd_viz(Opts *o)
     if (!scene || cli_weights(o, m) != 0) {
         rc = 2;
     } else if (sl_scene_start(&run, scene, m, o->have_batch ? o->batch : 2,
-                              o->have_timesteps ? o->timesteps : 8, &e) < 0) {
+                              o->have_timesteps ? o->timesteps : 8, NULL, &e) < 0) {
         rc = cli_fail("%s: %s", o->script, e.msg);
     } else {
         char title[256];

@@ -11,10 +11,14 @@
 
 extern const SlScene sl_scene_shapes;
 extern const SlScene sl_scene_dense;
+extern const SlScene sl_scene_training;
+extern const SlScene sl_scene_gradcheck;
 
 static const SlScene *const scenes[] = {
     &sl_scene_shapes,
     &sl_scene_dense,
+    &sl_scene_training,
+    &sl_scene_gradcheck,
 };
 enum { N_SCENES = sizeof scenes / sizeof scenes[0] };
 
@@ -49,9 +53,10 @@ const SlScene *sl_scene_best(const SlModel *m)
 }
 
 int sl_scene_start(SlSceneRun *run, const SlScene *s, SlModel *m, int batch, int timesteps,
-                   SlError *e)
+                   const SlHistory *history, SlError *e)
 {
     memset(run, 0, sizeof *run);
+    run->history = history;
     run->scene = s;
     run->m = m;
     run->batch = batch > 0 ? batch : 2;

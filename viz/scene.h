@@ -9,7 +9,9 @@
 #define SL_SCENE_H
 
 #include "canvas.h"
+#include "gradcheck.h"
 #include "model.h"
+#include "train.h"
 
 enum { SL_VIZ_VALUES = 512 }; /* values of one sample kept per recorded tensor */
 
@@ -31,7 +33,8 @@ typedef struct SlSceneRun {
     int n_calls; /* the recorded forward pass, in order */
     SlVizCall *calls;
     int n_steps;
-    void *priv; /* the scene's own */
+    void *priv;               /* the scene's own */
+    const SlHistory *history; /* the training scene: a fit's epochs (set before sl_scene_start) */
 } SlSceneRun;
 
 typedef struct SlScene {
@@ -50,9 +53,11 @@ const SlScene *sl_scene_find(const char *name);
 const SlScene *sl_scene_best(const SlModel *m);
 
 /* Prepare a run of scene s on model m (weights as they are) with a sample batch of `batch`
- * samples and `timesteps` for None time axes. */
+ * samples and `timesteps` for None time axes. history (may be NULL) is for the training scene. */
 int sl_scene_start(SlSceneRun *run, const SlScene *s, SlModel *m, int batch, int timesteps,
-                   SlError *e);
+                   const SlHistory *history, SlError *e);
+/* The training curves of a history, drawn on a whole canvas (the training scene, --plot). */
+void sl_draw_history(SlCanvas *c, const SlHistory *h, const char *title);
 void sl_scene_end(SlSceneRun *run);
 
 /* For scenes: push one seeded sample batch through the model, recording every layer call. */

@@ -236,5 +236,8 @@ void sl_draw_plot(SlCanvas *c, int x, int y, int w, int h, const double *const *
     char range[96];
     snprintf(range, sizeof range, log_y ? "1e%.1f .. 1e%.1f" : "%.4g .. %.4g", lo, hi);
     sl_canvas_text(c, x + 10, y + h - th - 6, range, SL_TEXT_SCALE, SL_INK);
+    snprintf(range, sizeof range, "1 .. %d", len); /* the x axis: the index, 1-based */
+    sl_canvas_text_size(range, SL_TEXT_SCALE, &tw, &th);
+    sl_canvas_text(c, x + w - tw - 10, y + h - th - 6, range, SL_TEXT_SCALE, SL_INK);
     (void)names;
 }

@@ -5,6 +5,7 @@
 
 #include <SDL.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "widgets.h"
@@ -199,6 +200,52 @@ static int poll(Win *w, SlError *e)
         }
     }
     return 0;
+}
+
+struct SlWindow {
+    Win w;
+};
+
+SlWindow *sl_window_open(const char *title, SlError *e)
+{
+    SlWindow *sw = calloc(1, sizeof *sw);
+    if (!sw) {
+        sl_errorf(e, "out of memory");
+        return NULL;
+    }
+    if (open_window(&sw->w, title, e) < 0) {
+        close_window(&sw->w);
+        free(sw);
+        return NULL;
+    }
+    return sw;
+}
+
+int sl_window_show(SlWindow *sw, const SlCanvas *c)
+{
+    SDL_Event ev;
+    while (SDL_PollEvent(&ev))
+        if (ev.type == SDL_QUIT || (ev.type == SDL_KEYDOWN && (ev.key.keysym.sym == SDLK_q ||
+                                                               ev.key.keysym.sym == SDLK_ESCAPE)))
+            return 1;
+    SDL_Texture *t =
+        SDL_CreateTexture(sw->w.ren, SDL_PIXELFORMAT_RGBA32, SDL_TEXTUREACCESS_STATIC, c->w, c->h);
+    if (t) {
+        SDL_UpdateTexture(t, NULL, c->rgba, c->w * 4);
+        SDL_RenderClear(sw->w.ren);
+        SDL_RenderCopy(sw->w.ren, t, NULL, NULL);
+        SDL_RenderPresent(sw->w.ren);
+        SDL_DestroyTexture(t);
+    }
+    return 0;
+}
+
+void sl_window_close(SlWindow *sw)
+{
+    if (!sw)
+        return;
+    close_window(&sw->w);
+    free(sw);
 }
 
 int sl_window_run(SlSceneRun *run, const char *title, const SlWindowOptions *o, SlError *e)

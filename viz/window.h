@@ -16,4 +16,11 @@ typedef struct SlWindowOptions {
  * h help, q or Esc quit. Returns 0, or -1 when no window can be opened (no display). */
 int sl_window_run(SlSceneRun *run, const char *title, const SlWindowOptions *o, SlError *e);
 
+/* For pictures that change as something runs (training curves): open, show a canvas as often as
+ * it changes (returns 1 when the learner closed the window or pressed q), close. */
+typedef struct SlWindow SlWindow;
+SlWindow *sl_window_open(const char *title, SlError *e);
+int sl_window_show(SlWindow *w, const SlCanvas *c);
+void sl_window_close(SlWindow *w);
+
 #endif

@@ -1,0 +1,121 @@
+/* scene_gradcheck.c: the gradient check as a picture: one bar per weight tensor (and the input),
+ * its largest relative error on a log scale from 1e-16 to 1, against the tolerance line. A bar
+ * right of the line failed. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "scene.h"
+#include "widgets.h"
+
+static int gc_fits(const SlModel *m)
+{
+    (void)m;
+    return 0; /* only when asked for */
+}
+
+static int gc_prepare(SlSceneRun *run, SlError *e)
+{
+    SlModel *m = run->m;
+    SlGradcheckReport *rep = sl_alloc_zero(1, sizeof *rep);
+    SlTensor x[SL_MAX_MODEL_IO];
+    sl_real *buf[SL_MAX_MODEL_IO] = {0};
+    SlRng r = sl_rng(0);
+    int rc = rep ? 0 : sl_errorf(e, "out of memory");
+    run->priv = rep;
+    for (int k = 0; k < m->n_inputs && rc == 0; k++) {
+        SlShape s = m->t[m->inputs[k]].shape;
+        for (int d = 0; d < s.rank; d++)
+            if (s.dim[d] == SL_NONE)
+                s.dim[d] = d == 0 ? run->batch : run->timesteps;
+        buf[k] = sl_alloc_zero(sl_shape_count(&s) + 1, sizeof(sl_real));
+        if (!buf[k]) {
+            rc = sl_errorf(e, "out of memory");
+            break;
+        }
+        x[k] = sl_tensor(s, buf[k]);
+        sl_gradcheck_fill_input(&x[k], &r);
+    }
+    SlGradcheckOptions o = sl_gradcheck_defaults();
+    if (rc == 0)
+        rc = sl_gradcheck(m, x, &o, rep, e);
+    for (int k = 0; k < SL_MAX_MODEL_IO; k++)
+        sl_free(buf[k]);
+    run->n_steps = 1;
+    return rc;
+}
+
+static int bar_x(int x0, int w, double err) /* 1e-16 .. 1 on a log scale */
+{
+    double l = log10(err > 1e-16 ? err : 1e-16);
+    l = l > 0 ? 0 : l;
+    return x0 + (int)((l + 16) / 16 * w);
+}
+
+static void gc_draw(const SlSceneRun *run, int step, SlCanvas *c)
+{
+    const SlGradcheckReport *rep = run->priv;
+    SlGradcheckOptions o = sl_gradcheck_defaults();
+    char title[200], caption[400], v[48];
+    int cw, ch;
+    (void)step;
+    sl_canvas_clear(c, SL_PAPER);
+    snprintf(title, sizeof title, "model \"%s\": gradient check in %s, error per tensor",
+             run->m->name, SL_REAL_NAME);
+    int top = sl_scene_title(c, title) + 16;
+    static const SlRole roles[] = {SL_ROLE_GRADIENT};
+    sl_draw_legend(c, c->w - sl_legend_width(roles, 1) - 8, 8, roles, 1);
+    sl_canvas_text_size("M", SL_TEXT_SCALE, &cw, &ch);
+    int name_w = 0;
+    for (int i = 0; i < rep->n_rows; i++) {
+        int w = (int)strlen(rep->rows[i].name) * cw;
+        name_w = w > name_w ? w : name_w;
+    }
+    int x0 = 24 + name_w + 16, w = c->w - x0 - 200, row = 2 * ch + 8;
+    int bottom = top + rep->n_rows * row;
+    for (int i = 0; i < rep->n_rows; i++) {
+        const SlGradcheckRow *r = &rep->rows[i];
+        int y = top + i * row;
+        sl_canvas_text(c, 16, y + 4, r->name, SL_TEXT_SCALE, SL_INK);
+        int bx = bar_x(x0, w, r->max_err);
+        sl_canvas_fill_rect(c, x0, y + 2, bx - x0 > 1 ? bx - x0 : 1, ch + 4,
+                            sl_role_color(SL_ROLE_GRADIENT));
+        sl_canvas_record(c, SL_ITEM_WIDGET, x0, y + 2, bx - x0 > 1 ? bx - x0 : 1, ch + 4,
+                         SL_ROLE_GRADIENT, 0, r->name);
+        snprintf(v, sizeof v, "%.1e %s", r->max_err, r->ok ? "ok" : "FAIL");
+        sl_canvas_text(c, x0 + w + 16, y + 4, v, SL_TEXT_SCALE, SL_INK);
+    }
+    /* the scale and the tolerance */
+    for (int p = -16; p <= 0; p += 4) {
+        int tx = bar_x(x0, w, pow(10, p));
+        snprintf(v, sizeof v, "1e%d", p);
+        sl_canvas_fill_rect(c, tx, top - 4, 1, bottom - top + 8, SL_GRID);
+        sl_canvas_text(c, tx - cw, bottom + 10, v, SL_TEXT_SCALE, SL_INK);
+    }
+    int tol = bar_x(x0, w, o.tol);
+    sl_canvas_fill_rect(c, tol - 1, top - 8, 3, bottom - top + 16, SL_INK);
+    snprintf(v, sizeof v, "tolerance %.0e", o.tol);
+    sl_canvas_text(c, tol + 6, bottom + 10 + ch + 8, v, SL_TEXT_SCALE, SL_INK);
+    snprintf(
+        caption, sizeof caption,
+        "Each bar is the largest abs(a - n) / (abs(a) + abs(n)) between backward's gradient a and "
+        "the slope n measured by nudging one value both ways. Largest: %.2e: %s.",
+        rep->max_err, rep->ok ? "every tensor passes" : "some tensor FAILS");
+    sl_scene_caption(c, caption);
+}
+
+static void gc_release(SlSceneRun *run)
+{
+    sl_free(run->priv);
+    run->priv = NULL;
+}
+
+const SlScene sl_scene_gradcheck = {
+    .name = "gradcheck",
+    .what = "per-tensor gradient-check errors on a log scale against the tolerance",
+    .fits = gc_fits,
+    .prepare = gc_prepare,
+    .draw = gc_draw,
+    .release = gc_release,
+};

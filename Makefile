@@ -49,9 +49,9 @@ $(1)/lessons/%: $(1)/obj/lessons/%.o $(1)/obj/lessons/lesson.o $(1)/libshapelab_
 $(1)/shapelab: $$(CLI_SRC:%.c=$(1)/obj/%.o) $(1)/libshapelab_viz.a $(1)/libshapelab.a
 	$$(CC) $$(CFLAGS) -o $$@ $$^ $$(SDL_LIBS) $$(LDLIBS)
 
-$(1)/bench/%: $(1)/obj/bench/%.o $(1)/libshapelab.a
+$(1)/bench/%: $(1)/obj/bench/%.o $(1)/libshapelab_viz.a $(1)/libshapelab.a
 	@mkdir -p $$(dir $$@)
-	$$(CC) $$(CFLAGS) -o $$@ $$^ $$(LDLIBS)
+	$$(CC) $$(CFLAGS) -o $$@ $$^ $$(SDL_LIBS) $$(LDLIBS)
 
 $(1)/obj/tests/%.o: tests/%.c
 	@mkdir -p $$(dir $$@)

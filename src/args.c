@@ -2,6 +2,7 @@
 #include "args.h"
 
 #include <ctype.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -357,7 +358,8 @@ static int is_int_or_none_tuple(const SlArgs *a, const SlValue *v, int allow_non
         return 0;
     for (int i = 0; i < v->n; i++) {
         const SlValue *it = sl_value_item(a, v, i);
-        if (!(it->kind == SL_V_INT || (allow_none && it->kind == SL_V_NONE)))
+        if (!((it->kind == SL_V_INT && it->i >= INT_MIN && it->i <= INT_MAX) ||
+              (allow_none && it->kind == SL_V_NONE)))
             return 0;
     }
     return 1;
@@ -369,7 +371,7 @@ static int type_ok(const SlArgs *a, const SlValue *v, int type)
         return (type & SL_ARG_OR_NONE) != 0;
     switch (type & SL_ARG_TYPE_MASK) {
     case SL_ARG_INT:
-        return v->kind == SL_V_INT;
+        return v->kind == SL_V_INT && v->i >= INT_MIN && v->i <= INT_MAX;
     case SL_ARG_FLOAT:
         return v->kind == SL_V_INT || v->kind == SL_V_FLOAT;
     case SL_ARG_STR:
@@ -379,7 +381,8 @@ static int type_ok(const SlArgs *a, const SlValue *v, int type)
     case SL_ARG_SHAPE:
         return is_int_or_none_tuple(a, v, 1);
     case SL_ARG_INTS:
-        return v->kind == SL_V_INT || is_int_or_none_tuple(a, v, 0);
+        return (v->kind == SL_V_INT && v->i >= INT_MIN && v->i <= INT_MAX) ||
+               is_int_or_none_tuple(a, v, 0);
     default:
         return 1;
     }

@@ -179,6 +179,10 @@ int sl_model_set_io(SlModel *m, int n_in, const int *in, int n_out, const int *o
     m->n_inputs = n_in;
     m->n_outputs = n_out;
     m->planned = 0;
+    if (sl_model_mark_active(m, e) < 0) {
+        m->n_inputs = m->n_outputs = 0;
+        return -1;
+    }
     return 0;
 }
 

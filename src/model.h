@@ -133,6 +133,9 @@ int sl_model_ensure_params(SlModel *m, SlError *e);
 /* ---- running ---- */
 /* Plan for these input shapes (concrete). Allocates only when they need more room than planned. */
 int sl_model_plan(SlModel *m, const SlShape *in_shapes, SlError *e);
+/* Mark the calls the outputs need (active[]); an error when they need an Input that is not one
+ * of the model's inputs (Keras's "Graph disconnected"). */
+int sl_model_mark_active(SlModel *m, SlError *e);
 /* Does data of this shape fit input k? The error says what was expected, what arrived, the fix. */
 int sl_model_check_input(const SlModel *m, int k, const SlShape *got, SlError *e);
 /* Only the shapes of a plan: check the inputs and infer every call's concrete shapes (into

@@ -51,7 +51,7 @@ int sl_model_check_input(const SlModel *m, int k, const SlShape *got, SlError *e
 
 /* Which calls the outputs need: walk back from the outputs. A needed Input that is not one of the
  * model's inputs means the graph is disconnected (Keras's "Graph disconnected" error). */
-static int mark_active(SlModel *m, SlError *e)
+int sl_model_mark_active(SlModel *m, SlError *e)
 {
     memset(m->active, 0, sizeof m->active);
     for (int k = 0; k < m->n_outputs; k++)
@@ -193,7 +193,7 @@ int sl_model_plan_shapes(SlModel *m, const SlShape *in_shapes, SlError *e)
                          "model '%s' has no inputs and outputs yet: choose them as "
                          "Model(inputs=..., outputs=...) does",
                          m->name);
-    if (mark_active(m, e) < 0)
+    if (sl_model_mark_active(m, e) < 0)
         return -1;
     if (sl_model_ensure_params(m, e) < 0)
         return -1;

@@ -23,8 +23,17 @@ typedef SlScript S;
 
 void *sc_heap(S *s, size_t size)
 {
-    if (s->n_blocks >= MAX_BLOCKS)
-        return NULL;
+    if (s->n_blocks == s->cap_blocks) {
+        int cap = s->cap_blocks ? 2 * s->cap_blocks : 256;
+        void **nb = sl_alloc((size_t)cap * sizeof *nb);
+        if (!nb)
+            return NULL;
+        if (s->n_blocks)
+            memcpy(nb, s->blocks, (size_t)s->n_blocks * sizeof *nb);
+        sl_free(s->blocks);
+        s->blocks = nb;
+        s->cap_blocks = cap;
+    }
     void *p = sl_alloc_zero(1, size ? size : 1);
     if (p)
         s->blocks[s->n_blocks++] = p;
@@ -107,9 +116,10 @@ Val sc_data(const char *name, int line)
 
 const char *sc_kind_name(VKind k)
 {
-    static const char *const names[] = {
-        "None",   "bool",  "int",    "float", "str",      "tuple",     "list", "class",
-        "module", "layer", "tensor", "model", "function", "optimizer", "loss", "data"};
+    static const char *const names[] = {"None",       "a bool",       "an int",   "a float",
+                                        "a string",   "a tuple",      "a list",   "a class",
+                                        "a module",   "a layer",      "a tensor", "a model",
+                                        "a function", "an optimizer", "a loss",   "data"};
     return names[k];
 }
 
@@ -296,7 +306,7 @@ int sc_to_slvalue(S *s, int node, const Val *v, SlArgs *a, SlValue *out)
                       "this value comes from data, so shapelab does not know it: write "
                       "the number here");
     default:
-        return sc_err(s, node, "a %s cannot be passed here", sc_kind_name(v->kind));
+        return sc_err(s, node, "%s cannot be passed here", sc_kind_name(v->kind));
     }
 }
 
@@ -358,7 +368,23 @@ int sc_count_iteration(S *s, int node)
     return 0;
 }
 
+static int eval_node(S *s, Env *env, int node, Val *out);
+
 int sc_eval(S *s, Env *env, int node, Val *out)
+{
+    if (++s->eval_depth > SC_MAX_EVAL_DEPTH) {
+        s->eval_depth--;
+        return sc_err(s, node,
+                      "expression nested too deeply (more than %d operations or calls "
+                      "inside one another); split it over several lines",
+                      SC_MAX_EVAL_DEPTH);
+    }
+    int rc = eval_node(s, env, node, out);
+    s->eval_depth--;
+    return rc;
+}
+
+static int eval_node(S *s, Env *env, int node, Val *out)
 {
     const Node *n = N(s, node);
     *out = sc_none();
@@ -424,7 +450,7 @@ static int assign_to(S *s, Env *env, int target, Val v, int line)
     for (int i = t->a; i >= 0; i = N(s, i)->next)
         count++;
     if (v.kind != V_DATA && v.kind != V_TUPLE && v.kind != V_LIST)
-        return sc_err(s, target, "cannot unpack a %s into %d names", sc_kind_name(v.kind), count);
+        return sc_err(s, target, "cannot unpack %s into %d names", sc_kind_name(v.kind), count);
     if (v.kind != V_DATA && v.n != count)
         return sc_err(s, target,
                       "%d values to unpack into %d names (a layer with return_state "
@@ -479,7 +505,7 @@ static int exec_for(S *s, Env *env, int node)
         return 0;
     }
     if (it.kind != V_LIST && it.kind != V_TUPLE)
-        return sc_err(s, n->b, "cannot loop over a %s", sc_kind_name(it.kind));
+        return sc_err(s, n->b, "cannot loop over %s", sc_kind_name(it.kind));
     for (int k = 0; k < it.n && !s->returning; k++) {
         if (sc_count_iteration(s, node) < 0 ||
             sc_bind(s, env, N(s, n->a)->s, it.items[k], n->a) < 0 ||
@@ -508,8 +534,12 @@ static int exec_import(S *s, Env *env, int node)
         }
         if (!strcmp(name, "*"))
             continue;
-        if (sc_bind(s, env, as ? as : (n->s[0] ? name : root),
-                    n->s[0] || as ? v : sc_module(s, root, data_lib), i) < 0)
+        char *root_copy = sc_heap(s, strlen(root) + 1); /* root is on the stack */
+        if (!root_copy)
+            return sc_err(s, i, "out of memory");
+        strcpy(root_copy, root);
+        if (sc_bind(s, env, as ? as : (n->s[0] ? name : root_copy),
+                    n->s[0] || as ? v : sc_module(s, root_copy, data_lib), i) < 0)
             return -1;
         (void)last;
     }
@@ -715,11 +745,9 @@ void sl_script_free(SlScript *s)
             sl_layer_free(s->layers[i]);
     for (int m = 0; m < s->n_models; m++)
         sl_model_free(s->models[m]);
-    for (int i = 0; i < s->n_blocks; i++) {
-        const Val *v = s->blocks[i];
-        (void)v;
+    for (int i = 0; i < s->n_blocks; i++)
         sl_free(s->blocks[i]);
-    }
+    sl_free(s->blocks);
     sc_parse_free(&s->ps);
     sc_lex_free(&s->lx);
     sl_free(s->src);

@@ -57,14 +57,14 @@ static int tensors_of(S *s, int node, const Val *v, int *ids, int *n, SlModel **
     if (v->kind != V_TENSOR && v->kind != V_LIST && v->kind != V_TUPLE)
         return sc_err(s, node,
                       "a layer is called on a tensor (from Input or another layer's "
-                      "call), not on a %s",
+                      "call), not on %s",
                       sc_kind_name(v->kind));
     if (*n < 1 || *n > SL_MAX_IO)
         return sc_err(s, node, "a layer is called on 1 to %d tensors", SL_MAX_IO);
     *graph = items[0].model;
     for (int i = 0; i < *n; i++) {
         if (items[i].kind != V_TENSOR)
-            return sc_err(s, node, "a layer is called on tensors, and this list holds a %s",
+            return sc_err(s, node, "a layer is called on tensors, and this list holds %s",
                           sc_kind_name(items[i].kind));
         if (items[i].model != *graph)
             return sc_err(s, node, "these tensors come from different models' inputs");
@@ -72,6 +72,8 @@ static int tensors_of(S *s, int node, const Val *v, int *ids, int *n, SlModel **
     }
     return 0;
 }
+
+static int owned_elsewhere(const S *s, const SlLayer *l, const SlModel *m);
 
 static int call_layer(S *s, int node, SlLayer *l, const Args *a, Val *out)
 {
@@ -85,13 +87,11 @@ static int call_layer(S *s, int node, SlLayer *l, const Args *a, Val *out)
                       a->kw[i] ? a->kw[i] : "(positional)");
     if (tensors_of(s, a->node[0], &a->v[0], ids, &n, &g) < 0)
         return -1;
-    for (int m = 0; m < s->n_models; m++)
-        for (int i = 0; s->models[m] != g && i < s->models[m]->n_layers; i++)
-            if (s->models[m]->layers[i] == l)
-                return sc_err(s, node,
-                              "layer '%s' already belongs to another model; shapelab "
-                              "cannot share a layer between models",
-                              l->name);
+    if (owned_elsewhere(s, l, g))
+        return sc_err(s, node,
+                      "layer '%s' already belongs to another model; shapelab cannot "
+                      "share a layer between models",
+                      l->name);
     if (sl_model_call(g, l, n, ids, outs, &e2) < 0)
         return sc_engine_err(s, node, &e2);
     int n_out = g->nodes[g->n_nodes - 1].sym.n_out;
@@ -110,12 +110,31 @@ static int call_layer(S *s, int node, SlLayer *l, const Args *a, Val *out)
 
 /* ---- Sequential, Input, Model ---- */
 
+/* Is this layer already part of a model other than m? */
+static int owned_elsewhere(const S *s, const SlLayer *l, const SlModel *m)
+{
+    for (int k = 0; k < s->n_models; k++) {
+        const SlModel *o = s->models[k];
+        for (int i = 0; o != m && i < o->n_layers; i++)
+            if (o->layers[i] == l)
+                return 1;
+        for (int i = 0; o != m && i < o->n_pending; i++)
+            if (o->pending[i] == l)
+                return 1;
+    }
+    return 0;
+}
+
 static int add_layer(S *s, int node, SlModel *m, const Val *v)
 {
     SlError e2;
     if (v->kind != V_LAYER)
-        return sc_err(s, node, "add() takes a layer, like Dense(3), not a %s",
-                      sc_kind_name(v->kind));
+        return sc_err(s, node, "add() takes a layer, like Dense(3), not %s", sc_kind_name(v->kind));
+    if (owned_elsewhere(s, v->layer, m))
+        return sc_err(s, node,
+                      "layer '%s' already belongs to another model; shapelab cannot "
+                      "share a layer between models (make a new one)",
+                      v->layer->name);
     if (sl_model_add(m, v->layer, &e2) < 0)
         return sc_engine_err(s, node, &e2);
     s->last_model = m;
@@ -196,12 +215,12 @@ static int make_model(S *s, int node, const Args *a, Val *out)
         return sc_err(s, node,
                       "these tensors already make a model; shapelab builds one Model() "
                       "per graph of Input()s");
-    if (sl_model_set_io(g, ni, ii, no, oo, &e2) < 0)
-        return sc_engine_err(s, node, &e2);
     if (name && name->kind == V_STR)
         snprintf(g->name, sizeof g->name, "%s", name->s);
     else
         sl_unique_name("model", g->name, sizeof g->name);
+    if (sl_model_set_io(g, ni, ii, no, oo, &e2) < 0)
+        return sc_engine_err(s, node, &e2);
     s->graph = NULL; /* the next Input() starts a new graph */
     s->last_model = g;
     *out = model_val(g);
@@ -276,8 +295,6 @@ static int method_compile(S *s, int node, SlModel *m, const Args *a)
         sl_model_set_optimizer(m, opt->opt);
     if (skip_loss && sl_model_set_loss(m, -1, loss->loss, &e2) < 0)
         return sc_engine_err(s, node, &e2);
-    if (m->opt.notice[0])
-        sc_layer_notices(s, N(s, node)->line, m->opt.notice);
     return 0;
 }
 
@@ -415,7 +432,7 @@ static int builtin(S *s, int node, const char *name, const Args *a, Val *out)
         }
         return out->kind == V_NONE ? sc_err(s, node, "%s() of nothing", name) : 0;
     }
-    return sc_err(s, node, "%s() is not understood on a %s here", name, sc_kind_name(x->kind));
+    return sc_err(s, node, "%s() is not understood on %s here", name, sc_kind_name(x->kind));
 }
 
 static int class_call(S *s, int node, const char *cls, const Args *a, Val *out)
@@ -513,6 +530,6 @@ int sc_eval_call(S *s, Env *env, int node, Val *out)
         }
         return sc_err(s, at, "shapelab does not know %s()", f.s);
     default:
-        return sc_err(s, at, "a %s cannot be called", sc_kind_name(f.kind));
+        return sc_err(s, at, "%s cannot be called", sc_kind_name(f.kind));
     }
 }

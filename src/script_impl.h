@@ -14,7 +14,8 @@ enum {
     SC_MAX_INDENT = 32,         /* nested blocks */
     SC_MAX_ITERATIONS = 100000, /* loop iterations in one run */
     SC_MAX_CALL_DEPTH = 32,     /* nested calls of the script's own functions */
-    SC_MAX_LIST = 100000        /* items in one list */
+    SC_MAX_LIST = 100000,       /* items in one list */
+    SC_MAX_EVAL_DEPTH = 200     /* operators or calls nested in one expression */
 };
 
 /* ---- tokens ---- */
@@ -96,6 +97,7 @@ typedef struct Node {
     const char *kw; /* call argument's keyword, import alias */
     int a, b, c;    /* children, or -1 */
     int next;       /* next sibling, or -1 */
+    int tail;       /* parsing only: a list's head knows its last item (appending is O(1)) */
 } Node;
 
 typedef struct Parser {
@@ -104,6 +106,7 @@ typedef struct Parser {
     Node *nodes;
     int n, cap;
     int depth;
+    int in_def;  /* inside a def's body */
     char *names; /* NUL-terminated copies of NAME tokens */
     size_t names_used, names_cap;
     SlError *e;
@@ -167,7 +170,7 @@ typedef struct Env {
     struct Env *parent;
 } Env;
 
-enum { MAX_MODELS = 64, MAX_LAYERS = 2048, MAX_BLOCKS = 4096 };
+enum { MAX_MODELS = 64, MAX_LAYERS = 2048 };
 
 struct SlScript {
     const char *file;
@@ -176,8 +179,9 @@ struct SlScript {
     Lexer lx;
     Parser ps;
     Env globals;
-    void *blocks[MAX_BLOCKS]; /* everything allocated while running, freed at the end */
-    int n_blocks;
+    void **blocks; /* everything allocated while running, freed at the end */
+    int n_blocks, cap_blocks;
+    int eval_depth; /* nested evaluations: long chains of operators and calls */
     SlModel *models[MAX_MODELS];
     int n_models;
     SlLayer *layers[MAX_LAYERS];

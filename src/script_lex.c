@@ -2,6 +2,7 @@
  * newline outside brackets; a backslash joins lines; indentation opens (INDENT) and closes
  * (DEDENT) blocks; comments and blank lines vanish. */
 #include <ctype.h>
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -131,19 +132,29 @@ static int lex_string(Lexer *lx, Pos *p, Tok *t, SlError *e)
     return 0;
 }
 
-static void lex_number(Lexer *lx, Pos *p, Tok *t)
+static int lex_number(Lexer *lx, Pos *p, Tok *t, SlError *e)
 {
     const char *start = lx->src + p->i;
     char *end;
+    if (start[0] == '0' && (start[1] == 'x' || start[1] == 'X' || start[1] == 'b' ||
+                            start[1] == 'B' || start[1] == 'o' || start[1] == 'O'))
+        return sc_error_at(e, lx->file, lx->src, t->line, t->col,
+                           "only decimal numbers are understood here");
+    errno = 0;
     double f = strtod(start, &end);
     int is_float = 0;
     for (const char *q = start; q < end; q++)
         is_float |= *q == '.' || *q == 'e' || *q == 'E';
     t->kind = is_float ? T_FLOAT : T_INT;
     t->f = f;
+    errno = 0;
     t->i = is_float ? 0 : strtoll(start, NULL, 10);
+    if (errno == ERANGE)
+        return sc_error_at(e, lx->file, lx->src, t->line, t->col,
+                           "this number does not fit in 64 bits");
     while (lx->src + p->i < end)
         advance(lx, p);
+    return 0;
 }
 
 static const char *const ops[] = {"**=", "//=", "**", "//", "==", "!=", "<=", ">=", "+=",
@@ -245,8 +256,7 @@ static int lex_all(Lexer *lx, SlError *e)
                 rc = lex_string(lx, &p, &t, e);
             } else if (isdigit((unsigned char)c) ||
                        (c == '.' && isdigit((unsigned char)at(lx, p.i + 1)))) {
-                lex_number(lx, &p, &t);
-                rc = 0;
+                rc = lex_number(lx, &p, &t, e);
             } else if (isalpha((unsigned char)c) || c == '_') {
                 t.kind = T_NAME;
                 t.s = lx->src + p.i;

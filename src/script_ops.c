@@ -1,6 +1,7 @@
 /* script_ops.c: the model-script reader's expressions that are not calls: tuples and lists, list
  * comprehensions, attributes (keras.layers.LSTM, X.shape), subscripts, and Python's arithmetic on
  * ints, floats, strings and sequences. Anything computed from data stays data. */
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -34,7 +35,7 @@ int sc_eval_listcomp(S *s, Env *env, int node, Val *out)
         return 0;
     }
     if (it.kind != V_LIST && it.kind != V_TUPLE)
-        return sc_err(s, n->c, "cannot loop over a %s", sc_kind_name(it.kind));
+        return sc_err(s, n->c, "cannot loop over %s", sc_kind_name(it.kind));
     const char *name = N(s, n->b)->s;
     Var *old = sc_find_var(env, name);
     Val saved = old ? old->v : sc_none();
@@ -75,7 +76,7 @@ int sc_eval_attr(S *s, Env *env, int node, Val *out)
         *out = sc_module(s, name, obj.data_lib);
         return 0;
     }
-    return sc_err(s, node, "'%s' of a %s is not understood in a model script", n->s,
+    return sc_err(s, node, "'%s' of %s is not understood in a model script", n->s,
                   sc_kind_name(obj.kind));
 }
 
@@ -90,8 +91,8 @@ int sc_eval_subscript(S *s, Env *env, int node, Val *out)
         return 0;
     }
     if ((obj.kind != V_LIST && obj.kind != V_TUPLE) || idx.kind != V_INT)
-        return sc_err(s, node, "indexing a %s with a %s is not understood here",
-                      sc_kind_name(obj.kind), sc_kind_name(idx.kind));
+        return sc_err(s, node, "indexing %s with %s is not understood here", sc_kind_name(obj.kind),
+                      sc_kind_name(idx.kind));
     long long k = idx.i < 0 ? idx.i + obj.n : idx.i;
     if (k < 0 || k >= obj.n)
         return sc_err(s, n->b, "index %lld is out of range for %d items", idx.i, obj.n);
@@ -116,12 +117,39 @@ static long long floor_div(long long a, long long b)
     return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
 }
 
+/* Integer arithmetic that says so when a result does not fit in 64 bits. */
+static int int_op(S *s, int node, const char *op, long long x, long long y, Val *out)
+{
+    long long r = 0;
+    int bad = 0;
+    if (!strcmp(op, "+"))
+        bad = __builtin_add_overflow(x, y, &r);
+    else if (!strcmp(op, "-"))
+        bad = __builtin_sub_overflow(x, y, &r);
+    else if (!strcmp(op, "*"))
+        bad = __builtin_mul_overflow(x, y, &r);
+    else if (!strcmp(op, "//") || !strcmp(op, "%")) {
+        bad = x == LLONG_MIN && y == -1;
+        r = bad ? 0 : (op[0] == '/' ? floor_div(x, y) : x - floor_div(x, y) * y);
+    } else { /* ** with 0 <= y */
+        r = 1;
+        for (long long k = 0; k < y && !bad; k++)
+            bad = __builtin_mul_overflow(r, x, &r);
+    }
+    if (bad)
+        return sc_err(s, node, "the integer result of '%s' does not fit in 64 bits", op);
+    *out = sc_ival(r);
+    return 0;
+}
+
 static int arith(S *s, int node, const char *op, const Val *a, const Val *b, Val *out)
 {
     int ints = a->kind != V_FLOAT && b->kind != V_FLOAT;
     double x = num(a), y = num(b);
     if ((!strcmp(op, "/") || !strcmp(op, "//") || !strcmp(op, "%")) && y == 0)
         return sc_err(s, node, "division by zero");
+    if (ints && strcmp(op, "/") && (strcmp(op, "**") || b->i >= 0))
+        return int_op(s, node, op, a->i, b->i, out);
     if (!strcmp(op, "+"))
         *out = ints ? sc_ival(a->i + b->i) : sc_fval(x + y);
     else if (!strcmp(op, "-"))
@@ -153,6 +181,8 @@ static int arith(S *s, int node, const char *op, const Val *a, const Val *b, Val
 static int seq_op(S *s, int node, const char *op, const Val *a, const Val *b, Val *out)
 {
     if (!strcmp(op, "+") && a->kind == b->kind && a->kind != V_STR) {
+        if ((long long)a->n + b->n > SC_MAX_LIST)
+            return sc_err(s, node, "a list of more than %d items", SC_MAX_LIST);
         *out = sc_seq(s, a->kind, a->n + b->n);
         if (!out->items)
             return sc_err(s, node, "out of memory");
@@ -181,8 +211,8 @@ static int seq_op(S *s, int node, const char *op, const Val *a, const Val *b, Va
         out->s = t;
         return 0;
     }
-    return sc_err(s, node, "'%s' between a %s and a %s is not understood", op,
-                  sc_kind_name(a->kind), sc_kind_name(b->kind));
+    return sc_err(s, node, "'%s' between %s and %s is not understood", op, sc_kind_name(a->kind),
+                  sc_kind_name(b->kind));
 }
 
 int sc_binary(S *s, int node, const char *op, const Val *a, const Val *b, Val *out)
@@ -196,8 +226,8 @@ int sc_binary(S *s, int node, const char *op, const Val *a, const Val *b, Val *o
     if ((a->kind == V_LIST || a->kind == V_TUPLE || a->kind == V_STR) &&
         (b->kind == a->kind || b->kind == V_INT))
         return seq_op(s, node, op, a, b, out);
-    return sc_err(s, node, "'%s' between a %s and a %s is not understood", op,
-                  sc_kind_name(a->kind), sc_kind_name(b->kind));
+    return sc_err(s, node, "'%s' between %s and %s is not understood", op, sc_kind_name(a->kind),
+                  sc_kind_name(b->kind));
 }
 
 int sc_eval_binop(S *s, Env *env, int node, Val *out)
@@ -216,12 +246,14 @@ int sc_eval_unary(S *s, Env *env, int node, Val *out)
         return -1;
     if (out->kind == V_DATA || n->op[0] == '+')
         return out->kind == V_DATA || is_num(out) ? 0 : sc_err(s, node, "'+' needs a number");
+    if ((out->kind == V_INT || out->kind == V_BOOL) && out->i == LLONG_MIN)
+        return sc_err(s, node, "the integer result of '-' does not fit in 64 bits");
     if (out->kind == V_INT || out->kind == V_BOOL)
         *out = sc_ival(-out->i);
     else if (out->kind == V_FLOAT)
         *out = sc_fval(-out->f);
     else
-        return sc_err(s, node, "'-' needs a number, not a %s", sc_kind_name(out->kind));
+        return sc_err(s, node, "'-' needs a number, not %s", sc_kind_name(out->kind));
     return 0;
 }
 

@@ -83,7 +83,7 @@ static int new_node(Parser *p, NodeKind k, const Tok *t)
     n->kind = k;
     n->line = t->line;
     n->col = t->col;
-    n->a = n->b = n->c = n->next = -1;
+    n->a = n->b = n->c = n->next = n->tail = -1;
     return p->n++;
 }
 
@@ -103,15 +103,15 @@ static const char *name_of(Parser *p, const Tok *t)
 static int expr(Parser *p);
 static int exprs(Parser *p, int allow_tuple);
 
-/* Link b after a's last sibling; returns the head. */
-static int append(Parser *p, int head, int tail_item)
+/* Link an item after the last of a list (head -1: a new list); returns the head. */
+static int append(Parser *p, int head, int item)
 {
-    if (head < 0)
-        return tail_item;
-    int i = head;
-    while (p->nodes[i].next >= 0)
-        i = p->nodes[i].next;
-    p->nodes[i].next = tail_item;
+    if (head < 0) {
+        p->nodes[item].tail = item;
+        return item;
+    }
+    p->nodes[p->nodes[head].tail].next = item;
+    p->nodes[head].tail = item;
     return head;
 }
 
@@ -271,8 +271,10 @@ static int primary(Parser *p)
             if (s < 0)
                 return -2;
             p->nodes[s].a = n;
-            if ((p->nodes[s].b = expr(p)) < 0)
+            int index = expr(p); /* may grow (move) the node table: assign after */
+            if (index < 0)
                 return -2;
+            p->nodes[s].b = index;
             if (is_op(p, ":") || is_op(p, ","))
                 return fail(p, peek(p), "slices are not understood here");
             n = expect_op(p, "]") < 0 ? -2 : s;
@@ -314,7 +316,11 @@ static int power(Parser *p)
     int base = primary(p);
     if (base >= 0 && is_op(p, "**")) {
         const Tok *t = next(p);
-        return binop(p, N_BINOP, t, base, unary(p));
+        if (++p->depth > SC_MAX_DEPTH)
+            return fail(p, t, "expression nested too deeply");
+        int exponent = unary(p);
+        p->depth--;
+        return binop(p, N_BINOP, t, base, exponent);
     }
     return base;
 }
@@ -372,6 +378,7 @@ static int exprs(Parser *p, int allow_tuple)
     int first = expr(p);
     if (first < 0 || !allow_tuple || !is_op(p, ","))
         return first;
+    first = append(p, -1, first); /* the head of the tuple's items */
     while (is_op(p, ",")) {
         next(p);
         if (peek(p)->kind == T_NEWLINE || is_op(p, "=") || is_op(p, ":"))
@@ -444,8 +451,11 @@ static int stmt_for(Parser *p, const Tok *t)
         return fail(p, peek(p), "expected 'in'");
     next(p);
     p->nodes[n].a = target;
-    if ((p->nodes[n].b = exprs(p, 1)) < 0 || (p->nodes[n].c = suite(p)) < 0)
+    int iter = exprs(p, 1);
+    int body = iter < 0 ? -2 : suite(p);
+    if (body < 0)
         return -2;
+    p->nodes[n].b = iter, p->nodes[n].c = body;
     return n;
 }
 
@@ -515,8 +525,12 @@ static int stmt_def(Parser *p, const Tok *t)
         skip_block(p);
         return n;
     }
-    if ((p->nodes[n].c = suite(p)) < 0)
+    p->in_def++;
+    int body = suite(p);
+    p->in_def--;
+    if (body < 0)
         return -2;
+    p->nodes[n].c = body;
     return n;
 }
 
@@ -587,10 +601,16 @@ static int stmt_simple(Parser *p, const Tok *t)
         return end_of_line(p) < 0 ? -2 : new_node(p, S_PASS, t);
     }
     if (is_name(p, "return")) {
+        if (!p->in_def)
+            return fail(p, t, "'return' outside a function");
         next(p);
         int n = new_node(p, S_RETURN, t);
-        if (n >= 0 && peek(p)->kind != T_NEWLINE && (p->nodes[n].a = exprs(p, 1)) < 0)
-            return -2;
+        if (n >= 0 && peek(p)->kind != T_NEWLINE) {
+            int value = exprs(p, 1);
+            if (value < 0)
+                return -2;
+            p->nodes[n].a = value;
+        }
         return end_of_line(p) < 0 ? -2 : n;
     }
     int lhs = exprs(p, 1);
@@ -608,8 +628,10 @@ static int stmt_simple(Parser *p, const Tok *t)
             return -2;
         snprintf(p->nodes[n].op, sizeof p->nodes[n].op, "%s", op->op);
         p->nodes[n].a = lhs;
-        if ((p->nodes[n].b = exprs(p, 1)) < 0)
+        int value = exprs(p, 1);
+        if (value < 0)
             return -2;
+        p->nodes[n].b = value;
         if (is_op(p, "="))
             return fail(p, peek(p), "chained assignment (a = b = ...) is not understood here");
         NodeKind k = p->nodes[lhs].kind;

@@ -305,9 +305,12 @@ START_TEST(test_trace_and_init)
 }
 END_TEST
 
-START_TEST(test_not_built_yet)
+/* The window (make test runs the suites under xvfb-run, so there is a display). */
+START_TEST(test_viz_window)
 {
-    expect("viz " REG, 2, NULL, SE "'viz' is not built yet");
+    expect("viz " REG " --quit-after-frames 5 --screenshot @/v.png --stats", 0, "fps: ", NULL);
+    ck_assert_msg(exists("@/v.png"), "viz --screenshot: no @/v.png");
+    expect("viz " REG " --scene nosuch --quit-after-frames 5", 2, NULL, SE "no scene named");
 }
 END_TEST
 
@@ -535,7 +538,7 @@ Suite *cli_suite(void)
     tcase_add_loop_test(tc, test_shared_model, 0, N_MODELS);
     tcase_add_test(tc, test_shared_models_listed);
     tcase_add_test(tc, test_trace_and_init);
-    tcase_add_test(tc, test_not_built_yet);
+    tcase_add_test(tc, test_viz_window);
     tcase_add_test(tc, test_png);
     suite_add_tcase(s, tc);
     tc = tcase_create("data");

@@ -142,21 +142,33 @@ int sl_scene_record_forward(SlSceneRun *run, SlError *e)
 
 /* ---- bands every scene uses ---- */
 
-int sl_scene_title(SlCanvas *c, const char *title)
+int sl_scene_title(SlCanvas *c, const char *title, int reserve_right)
 {
-    int w, h;
-    sl_canvas_text_size(title, SL_TEXT_SCALE, &w, &h);
+    char t[256];
+    int w, h, n = (int)strlen(title);
+    snprintf(t, sizeof t, "%s", title);
+    sl_canvas_text_size(t, SL_TEXT_SCALE, &w, &h);
+    while (n > 4 && 16 + w > c->w - reserve_right - 16) { /* cut to fit beside the legend */
+        n--;
+        snprintf(t, sizeof t, "%.*s...", n, title);
+        sl_canvas_text_size(t, SL_TEXT_SCALE, &w, &h);
+    }
     sl_canvas_fill_rect(c, 0, 0, c->w, h + 16, SL_WHITE);
     sl_canvas_fill_rect(c, 0, h + 15, c->w, 1, SL_GRID);
-    sl_canvas_text(c, 16, 8, title, SL_TEXT_SCALE, SL_INK);
+    sl_canvas_text(c, 16, 8, t, SL_TEXT_SCALE, SL_INK);
     return h + 16;
+}
+
+int sl_scene_caption_height(void)
+{
+    int w, h;
+    sl_canvas_text_size("M", SL_TEXT_SCALE, &w, &h);
+    return SL_CAPTION_LINES * (h + 4) + 18;
 }
 
 void sl_scene_caption(SlCanvas *c, const char *text)
 {
-    int w, h;
-    sl_canvas_text_size("M", SL_TEXT_SCALE, &w, &h);
-    int band = 2 * (h + 4) + 18;
+    int band = sl_scene_caption_height();
     sl_canvas_fill_rect(c, 0, c->h - band, c->w, band, SL_WHITE);
     sl_canvas_fill_rect(c, 0, c->h - band, c->w, 1, SL_GRID);
     sl_draw_caption(c, 8, c->h - band + 2, c->w - 16, text);

@@ -62,8 +62,10 @@ void sl_scene_end(SlSceneRun *run);
 
 /* For scenes: push one seeded sample batch through the model, recording every layer call. */
 int sl_scene_record_forward(SlSceneRun *run, SlError *e);
-/* A title band across the top (returns its height) and a caption band at the bottom. */
-int sl_scene_title(SlCanvas *c, const char *title);
+/* A title band across the top, cut to leave reserve_right pixels for a legend (returns its
+ * height), and a caption band at the bottom (sl_scene_caption_height pixels tall). */
+int sl_scene_title(SlCanvas *c, const char *title, int reserve_right);
 void sl_scene_caption(SlCanvas *c, const char *text);
+int sl_scene_caption_height(void);
 
 #endif

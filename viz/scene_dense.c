@@ -3,6 +3,7 @@
  * timestep on 3-D input), shows its input vector x, and the output vector y = x W + b it makes.
  * On a sequence the same W is stamped on every timestep: that is what "Dense acts on the last
  * axis" means, and why the parameter count does not depend on the number of timesteps. */
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -94,12 +95,14 @@ static void dense_draw(const SlSceneRun *run, int step, SlCanvas *c)
     sl_canvas_clear(c, SL_PAPER);
     sl_canvas_text_size("M", SL_TEXT_SCALE, &lw, &lh);
     snprintf(title, sizeof title, "%s (Dense): y = x W + b at each position of a sample", l->name);
-    int top = sl_scene_title(c, title) + 20;
     static const SlRole roles[] = {SL_ROLE_INPUT, SL_ROLE_WEIGHT, SL_ROLE_OUTPUT};
+    int top = sl_scene_title(c, title, sl_legend_width(roles, 3) + 16) + 20;
     sl_draw_legend(c, c->w - sl_legend_width(roles, 3) - 8, 8, roles, 3);
     int t = step < 0 ? 0 : (step >= d->positions ? d->positions - 1 : step);
     /* W in the middle; x(t) as a column beside its rows; b and y(t) as rows under its columns */
-    int cell = fit_cell(d->in, d->units, 560, c->h - top - 260);
+    int panels = d->positions > 1 && c->w >= 1100; /* the whole sample, when there is room */
+    int cell = fit_cell(d->in, d->units, panels ? c->w - 620 : c->w - 300,
+                        c->h - top - sl_scene_caption_height() - 4 * lh - 90);
     int wx = 220, wy = top + lh + 8;
     sl_real col[SL_VIZ_VALUES], row[SL_VIZ_VALUES];
     for (int i = 0; i < d->in && i < SL_VIZ_VALUES; i++)
@@ -117,10 +120,28 @@ static void dense_draw(const SlSceneRun *run, int step, SlCanvas *c)
                         "+ b (units)");
         by += cell + lh + 20;
     }
-    snprintf(s1, sizeof s1, "= y[%d] (units %d)", t + 1, d->units);
+    /* x W + b, computed here; when the layer has an activation, y is that function of it */
+    sl_real z[SL_VIZ_VALUES];
+    int activated = 0;
+    for (int o = 0; o < d->units && o < SL_VIZ_VALUES; o++) {
+        double v = l->n_params > 1 ? l->params[1].value.data[o] : 0;
+        for (int i = 0; i < d->in; i++)
+            v += col[i] * l->params[0].value.data[i * d->units + o];
+        z[o] = (sl_real)v;
+        activated |= fabs(v - row[o]) > 1e-4 * (1 + fabs(v));
+    }
+    if (activated) {
+        sl_draw_heatmap(c, wx, by, z, 1, d->units, cell, SL_ROLE_OUTPUT, "= x W + b");
+        by += cell + lh + 20;
+        snprintf(s1, sizeof s1, "y[%d] = activation(x W + b)", t + 1);
+    } else {
+        snprintf(s1, sizeof s1, "= y[%d] (units %d)", t + 1, d->units);
+    }
     sl_draw_heatmap(c, wx, by, row, 1, d->units, cell, SL_ROLE_OUTPUT, s1);
-    if (d->positions > 1) { /* the whole sample, position by position */
-        int px = wx + d->units * cell + 60;
+    sl_canvas_text(c, wx, by + cell + lh + 14, "colour: positive values; grey: negative",
+                   SL_TEXT_SCALE, SL_INK);
+    if (panels) { /* the whole sample, position by position */
+        int px = c->w - 320;
         snprintf(s1, sizeof s1, "x: %d positions x %d", d->positions, d->in);
         sample_panel(c, px, top, call->in_vals, d->positions, d->in, t, SL_ROLE_INPUT, s1);
         snprintf(s1, sizeof s1, "y: %d positions x %d", d->positions, d->units);

@@ -63,8 +63,8 @@ static void gc_draw(const SlSceneRun *run, int step, SlCanvas *c)
     sl_canvas_clear(c, SL_PAPER);
     snprintf(title, sizeof title, "model \"%s\": gradient check in %s, error per tensor",
              run->m->name, SL_REAL_NAME);
-    int top = sl_scene_title(c, title) + 16;
     static const SlRole roles[] = {SL_ROLE_GRADIENT};
+    int top = sl_scene_title(c, title, sl_legend_width(roles, 1) + 16) + 16;
     sl_draw_legend(c, c->w - sl_legend_width(roles, 1) - 8, 8, roles, 1);
     sl_canvas_text_size("M", SL_TEXT_SCALE, &cw, &ch);
     int name_w = 0;

@@ -38,7 +38,7 @@ static void layout(const SlSceneRun *run, const SlCanvas *c, int top, Layout *L)
     int cw, ch, longest = 0;
     sl_canvas_text_size("M", SL_TEXT_SCALE, &cw, &ch);
     L->top = top + 12;
-    L->bottom = c->h - (2 * (ch + 4) + 18) - 8;
+    L->bottom = c->h - sl_scene_caption_height() - 8;
     int avail = L->bottom - L->top, n = run->n_calls;
     L->cols = n * 52 > avail ? 2 : 1;
     L->rows_per_col = (n + L->cols - 1) / L->cols;
@@ -75,7 +75,7 @@ static SlRole role_of(const SlSceneRun *run, int i)
     for (int k = 0; k < m->n_outputs; k++)
         if (m->t[m->outputs[k]].node == call->node)
             return SL_ROLE_OUTPUT;
-    return call->io.n_in == 0 ? SL_ROLE_INPUT : SL_ROLE_OUTPUT;
+    return call->io.n_in == 0 ? SL_ROLE_INPUT : SL_ROLE_NONE; /* in between: plain grey */
 }
 
 static void draw_row(const SlSceneRun *run, const Layout *L, int i, int current, SlCanvas *c)
@@ -97,7 +97,10 @@ static void draw_row(const SlSceneRun *run, const Layout *L, int i, int current,
     sl_canvas_arrow(c, x + L->block_w + 4, y + bh / 2, bx - 6, y + bh / 2, 2, 8, SL_INK);
     sl_draw_tensor_box(c, bx, y + bh / 2 - bht / 2, shape, L->scale, role_of(run, i), i == current);
     /* data flows down: from the previous call to this one, when it is its input */
-    if (i > 0 && i % L->rows_per_col && call->io.n_in) {
+    const SlNode *nd = &run->m->nodes[call->node];
+    int fed_by_previous =
+        i > 0 && nd->sym.n_in && run->m->t[nd->in[0]].node == run->calls[i - 1].node;
+    if (i % L->rows_per_col && fed_by_previous) {
         int px, py;
         row_origin(L, i - 1, &px, &py);
         sl_canvas_arrow(c, x + 30, py + bh + 1, x + 30, y - 1, 2, 6, SL_GRID);
@@ -111,13 +114,17 @@ static void shapes_draw(const SlSceneRun *run, int step, SlCanvas *c)
     snprintf(title, sizeof title,
              "model \"%s\": shapes layer by layer (a batch of %d flows through)", run->m->name,
              run->batch);
-    int top = sl_scene_title(c, title);
-    static const SlRole roles[] = {SL_ROLE_INPUT, SL_ROLE_WEIGHT, SL_ROLE_OUTPUT};
+    /* the legend names the roles this picture uses: weights only if a layer has some */
+    SlRole roles[3] = {SL_ROLE_INPUT, SL_ROLE_WEIGHT, SL_ROLE_OUTPUT};
+    int n_roles = 3;
+    if (sl_model_count_params(run->m) == 0)
+        roles[1] = SL_ROLE_OUTPUT, n_roles = 2;
+    int top = sl_scene_title(c, title, sl_legend_width(roles, n_roles) + 16);
     Layout L;
     layout(run, c, top, &L);
     for (int i = 0; i < run->n_calls; i++)
         draw_row(run, &L, i, step, c);
-    sl_draw_legend(c, c->w - sl_legend_width(roles, 3) - 8, 8, roles, 3);
+    sl_draw_legend(c, c->w - sl_legend_width(roles, n_roles) - 8, 8, roles, n_roles);
     if (step >= 0 && step < run->n_calls) {
         const SlVizCall *call = &run->calls[step];
         const SlLayer *l = run->m->nodes[call->node].layer;

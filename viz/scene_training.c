@@ -61,12 +61,12 @@ void sl_draw_history(SlCanvas *c, const SlHistory *h, const char *title)
 {
     char caption[512];
     sl_canvas_clear(c, SL_PAPER);
-    int top = sl_scene_title(c, title) + 12;
+    int top = sl_scene_title(c, title, 0) + 12;
     if (!h || h->n_epochs == 0) {
         sl_scene_caption(c, "No epoch has finished yet.");
         return;
     }
-    int avail = c->h - top - 90, half = (avail - 12) / 2;
+    int avail = c->h - top - sl_scene_caption_height() - 8, half = (avail - 12) / 2;
     panel(c, 16, top, c->w - 32, half, h, 1, "loss per epoch");
     panel(c, 16, top + half + 12, c->w - 32, half, h, 0, "metrics per epoch");
     const SlLogs *last = &h->epochs[h->n_epochs - 1];

@@ -122,11 +122,11 @@ void sl_draw_arrow(SlCanvas *c, int x0, int y0, int x1, int y1, const char *labe
 int sl_draw_caption(SlCanvas *c, int x, int y, int w, const char *text)
 {
     char line[512];
-    int used = 0, lw, lh;
-    sl_canvas_text_size("M", SL_TEXT_SCALE, &lw, &lh);
-    int per_line = lw > 0 ? (w - 16) / lw : 80;
+    int used = 0, lw, lh, lines = 0;
+    sl_canvas_text_size("abcdefghijklmnopqrstuvwxyz (), 0123456789", SL_TEXT_SCALE, &lw, &lh);
+    int per_line = lw > 0 ? (w - 16) * 41 / lw : 80; /* characters of average width per line */
     const char *p = text;
-    while (*p && per_line > 4) {
+    while (*p && per_line > 4 && lines++ < SL_CAPTION_LINES) {
         int n = (int)strlen(p) < per_line ? (int)strlen(p) : per_line;
         if (p[n]) /* break at the last space that fits */
             for (int k = n; k > per_line / 2; k--)
@@ -134,7 +134,7 @@ int sl_draw_caption(SlCanvas *c, int x, int y, int w, const char *text)
                     n = k;
                     break;
                 }
-        snprintf(line, sizeof line, "%.*s", n, p);
+        snprintf(line, sizeof line, "%.*s%s", n, p, lines == SL_CAPTION_LINES && p[n] ? "..." : "");
         sl_canvas_text(c, x + 8, y + 6 + used, line, SL_TEXT_SCALE, SL_INK);
         used += lh + 4;
         p += n;

@@ -7,7 +7,8 @@
 #include "canvas.h"
 #include "tensor.h"
 
-enum { SL_TEXT_SCALE = 2 }; /* every label is drawn at scale 2: legible at 100% zoom */
+enum { SL_TEXT_SCALE = 2 };    /* every label is drawn at scale 2: legible at 100% zoom */
+enum { SL_CAPTION_LINES = 3 }; /* a caption wraps to at most this many lines */
 
 /* The size a tensor box takes for a shape, label included: each axis after the batch maps to
  * pixels by (8 + 12 log2(1 + size)) * scale, so within a scene a bigger axis is never drawn smaller;
@@ -24,7 +25,8 @@ void sl_draw_layer_block(SlCanvas *c, int x, int y, int w, int h, const char *na
                          const char *type, long long params, int highlight);
 /* An arrow from (x0, y0) to (x1, y1), optionally labelled beside its middle. */
 void sl_draw_arrow(SlCanvas *c, int x0, int y0, int x1, int y1, const char *label);
-/* A caption in a band: wraps at the band's width. Returns the height used. */
+/* A caption in a band: wraps at the band's width, at most SL_CAPTION_LINES lines (the last ends
+ * in "..." when cut). Returns the height used. */
 int sl_draw_caption(SlCanvas *c, int x, int y, int w, const char *text);
 /* A legend of roles (a swatch and a name each), laid out in one row from (x, y). Returns the
  * width used. */

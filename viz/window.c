@@ -50,6 +50,13 @@ static int open_window(Win *w, const char *title, SlError *e)
 {
     if (SDL_Init(SDL_INIT_VIDEO) != 0)
         return sdl_fail(e, "SDL_Init");
+    /* Without a display SDL falls back to drivers that show nothing; refuse them unless asked. */
+    const char *driver = SDL_GetCurrentVideoDriver(), *asked = getenv("SDL_VIDEODRIVER");
+    if (driver && (!strcmp(driver, "offscreen") || !strcmp(driver, "dummy")) &&
+        !(asked && !strcmp(asked, driver))) {
+        SDL_SetError("no display (SDL chose its '%s' video driver)", driver);
+        return sdl_fail(e, "display");
+    }
     w->win = SDL_CreateWindow(title, SDL_WINDOWPOS_CENTERED, SDL_WINDOWPOS_CENTERED, 1280, 720,
                               SDL_WINDOW_RESIZABLE);
     if (!w->win)

@@ -1,0 +1,651 @@
+/* check_viz.c: the visualizer above the canvas: tensor box sizes, every scene's layout checked
+ * through the canvas record the way a reader would look at it, the shapes scene's captions, and
+ * the live window against an offscreen canvas.
+ *
+ * Layout problems name the two items (their `what` and rectangles) and the picture is written to
+ * /tmp/shapelab-viz/ for a look. Set SL_VIZ_PNGS=/some/dir to keep a PNG of every step drawn by
+ * the layout test.
+ *
+ * The window test needs a display: `make test` runs the suites under xvfb-run when it exists. With
+ * no display the window test fails (it does not skip), with the window's error message.
+ */
+#include "testutil.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "canvas.h"
+#include "scene.h"
+#include "script.h"
+#include "sl.h"
+#include "widgets.h"
+#include "window.h"
+
+/* The window test reads its screenshot back with stb_image. */
+#define STB_IMAGE_IMPLEMENTATION
+#define STBI_ONLY_PNG
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wunused-function"
+#pragma GCC diagnostic ignored "-Wmissing-braces"
+#include <stb/stb_image.h>
+#pragma GCC diagnostic pop
+
+#ifdef SL_DOUBLE
+#define BUILD_TAG "f64"
+#else
+#define BUILD_TAG "f32"
+#endif
+
+enum { WIN_W = 1280, WIN_H = 720 }; /* the window's default size, and the PNG writer's */
+
+/* ---- models ---- */
+
+/* The models every scene is laid out on: two scripts from the shared collection and a functional
+ * model with two outputs built here. */
+static const char *const model_names[] = {"14_multi_output", "15_regression", "two_heads"};
+enum { N_MODELS = sizeof model_names / sizeof model_names[0] };
+
+typedef struct Loaded {
+    SlScript *script; /* owns the model, when it came from a script */
+    SlModel *m;
+} Loaded;
+
+/* Functional: one input sequence, a shared Dense encoder, two heads: a per-step softmax and a
+ * single score from the flattened sequence. */
+static SlModel *two_heads(SlError *e)
+{
+    sl_clear_session();
+    SlModel *m = sl_model_new("two_heads");
+    ck_assert_ptr_nonnull(m);
+    int x = sl_model_input(m, sl_layer("Input", "shape=(6, 12), name='frames'", e), e);
+    ck_assert_msg(x >= 0, "%s", e->msg);
+    int h = sl_model_call(m, sl_layer("Dense", "16, activation='relu', name='encoder'", e), 1, &x,
+                          NULL, e);
+    ck_assert_msg(h >= 0, "%s", e->msg);
+    int a = sl_model_call(m, sl_layer("Dense", "3, activation='softmax', name='per_step'", e), 1,
+                          &h, NULL, e);
+    ck_assert_msg(a >= 0, "%s", e->msg);
+    int f = sl_model_call(m, sl_layer("Flatten", "name='flat'", e), 1, &h, NULL, e);
+    ck_assert_msg(f >= 0, "%s", e->msg);
+    int b = sl_model_call(m, sl_layer("Dense", "1, name='score'", e), 1, &f, NULL, e);
+    ck_assert_msg(b >= 0, "%s", e->msg);
+    int outs[2] = {a, b};
+    ck_assert_msg(sl_model_set_io(m, 1, &x, 2, outs, e) == 0, "%s", e->msg);
+    return m;
+}
+
+static Loaded load_model(int k)
+{
+    SlError e = {{0}};
+    Loaded L = {NULL, NULL};
+    if (k < 2) {
+        char path[512];
+        SlScriptOptions quiet;
+        memset(&quiet, 0, sizeof quiet);
+        snprintf(path, sizeof path, "%s/%s.py", SL_SHARED_MODELS, model_names[k]);
+        L.script = sl_script_run(path, &quiet, &e);
+        ck_assert_msg(L.script != NULL, "%s", e.msg);
+        L.m = sl_script_model(L.script, &e);
+        ck_assert_msg(L.m != NULL, "%s: %s", path, e.msg);
+    } else {
+        L.m = two_heads(&e);
+    }
+    ck_assert_msg(sl_model_init_params(L.m, 0, &e) == 0, "%s", e.msg);
+    return L;
+}
+
+static void unload(Loaded *L)
+{
+    if (L->script)
+        sl_script_free(L->script);
+    else
+        sl_model_free(L->m);
+    L->script = NULL;
+    L->m = NULL;
+}
+
+static void make_canvas(SlCanvas *c, int w, int h)
+{
+    SlError e = {{0}};
+    ck_assert_msg(sl_canvas_init(c, w, h, &e) == 0, "%s", e.msg);
+}
+
+/* ---- 1. tensor box sizes ---- */
+
+/* The pixels an axis maps to at scale 1, as widgets.h documents it. */
+static int doc_px(int d)
+{
+    return d == SL_NONE ? 24 : (int)(8 + 12 * log2(1.0 + d));
+}
+
+/* Draw a box at scale 1 on a fresh canvas; return the box's own rectangle (the widget, label
+ * excluded) and check that everything drawn lies within sl_tensor_box_size. */
+static SlItem drawn_box(const SlShape *s)
+{
+    SlCanvas c;
+    char label[96];
+    int w, h;
+    make_canvas(&c, 1600, 1000);
+    sl_tensor_box_size(s, 1.0, &w, &h);
+    int th = sl_draw_tensor_box(&c, 10, 20, s, 1.0, SL_ROLE_OUTPUT, 0);
+    ck_assert_int_eq(th, h);
+    SlItem box = {0};
+    int widgets = 0, texts = 0;
+    for (int i = 0; i < c.n_items; i++) {
+        const SlItem *it = &c.items[i];
+        ck_assert_msg(
+            it->x >= 10 && it->y >= 20 && it->x + it->w <= 10 + w && it->y + it->h <= 20 + h,
+            "%s: '%s' (%d,%d %dx%d) is outside the size the box says it takes "
+            "(10,20 %dx%d)",
+            sl_shape_str(s, label, sizeof label), it->what, it->x, it->y, it->w, it->h, w, h);
+        if (it->kind == SL_ITEM_WIDGET)
+            box = *it, widgets++;
+        texts += it->kind == SL_ITEM_TEXT;
+    }
+    ck_assert_int_eq(widgets, 1);
+    ck_assert_int_eq(texts, 1);
+    ck_assert_int_eq(box.role, SL_ROLE_OUTPUT);
+    ck_assert_str_eq(box.what, sl_shape_str(s, label, sizeof label));
+    sl_canvas_free(&c);
+    return box;
+}
+
+/* Shapes with one varying axis: `pos` is the axis that takes every size in `sizes`. */
+static const struct {
+    int rank, pos;
+    int dim[4];
+} box_cases[] = {
+    {2, 1, {SL_NONE, 0}},          /* (None, d): the last axis is the width */
+    {3, 2, {SL_NONE, 16, 0}},      /* (None, 16, d): width */
+    {3, 1, {SL_NONE, 0, 16}},      /* (None, d, 16): the one before is the height */
+    {3, 1, {SL_NONE, 0, SL_NONE}}, /* (None, d, None) */
+    {3, 2, {SL_NONE, SL_NONE, 0}}, /* (None, None, d) */
+    {4, 1, {SL_NONE, 0, 8, 8}},    /* (None, d, 8, 8): the depth of the 2.5-D box */
+    {4, 2, {SL_NONE, 8, 0, 8}},    /* (None, 8, d, 8): height */
+    {4, 3, {SL_NONE, 8, 8, 0}},    /* (None, 8, 8, d): width */
+    {3, 2, {4, 16, 0}},            /* a concrete batch */
+};
+enum { N_BOX_CASES = sizeof box_cases / sizeof box_cases[0] };
+
+static const int sizes[] = {1, 2, 3, 4, 7, 8, 10, 16, 31, 32, 64, 100, 128, 255, 256, 1000, 4096};
+enum { N_SIZES = sizeof sizes / sizeof sizes[0] };
+
+static SlShape case_shape(int k, int d)
+{
+    int dims[4];
+    memcpy(dims, box_cases[k].dim, sizeof dims);
+    dims[box_cases[k].pos] = d;
+    return sl_shape_of(box_cases[k].rank, dims);
+}
+
+START_TEST(test_box_size_follows_shape)
+{
+    const int k = _i, rank = box_cases[k].rank, pos = box_cases[k].pos;
+    char a[96], b[96];
+    int pw = 0, ph = 0;
+    SlItem first = {0}, prev = {0};
+    for (int j = 0; j < N_SIZES; j++) {
+        SlShape s = case_shape(k, sizes[j]);
+        int w, h;
+        sl_tensor_box_size(&s, 1.0, &w, &h);
+        SlItem box = drawn_box(&s);
+        if (j == 0) {
+            first = box;
+        } else {
+            SlShape p = case_shape(k, sizes[j - 1]);
+            sl_shape_str(&p, a, sizeof a);
+            sl_shape_str(&s, b, sizeof b);
+            ck_assert_msg(w >= pw && h >= ph, "%s takes %dx%d, less than %s's %dx%d", b, w, h, a,
+                          pw, ph);
+            ck_assert_msg(box.w >= prev.w && box.h >= prev.h,
+                          "the box of %s is %dx%d, smaller than the box of %s (%dx%d)", b, box.w,
+                          box.h, a, prev.w, prev.h);
+        }
+        /* The axis's extent follows the documented mapping exactly: the width for the last axis,
+         * the height for the one before, a third of it in both for a depth axis. */
+        int grow = doc_px(sizes[j]) - doc_px(sizes[0]);
+        sl_shape_str(&s, b, sizeof b);
+        if (pos == rank - 1)
+            ck_assert_msg(box.w - first.w == grow && box.h == first.h,
+                          "%s: box %dx%d, expected %dx%d", b, box.w, box.h, first.w + grow,
+                          first.h);
+        else if (pos == rank - 2)
+            ck_assert_msg(box.h - first.h == grow && box.w == first.w,
+                          "%s: box %dx%d, expected %dx%d", b, box.w, box.h, first.w,
+                          first.h + grow);
+        else {
+            int g3 = doc_px(sizes[j]) / 3 - doc_px(sizes[0]) / 3;
+            ck_assert_msg(box.w - first.w == g3 && box.h - first.h == g3,
+                          "%s: box %dx%d, expected %dx%d", b, box.w, box.h, first.w + g3,
+                          first.h + g3);
+        }
+        pw = w, ph = h, prev = box;
+    }
+    /* Wider (or taller, or deeper) when the axis goes from 1 to 1000. */
+    SlShape s1 = case_shape(k, 1), s2 = case_shape(k, 1000);
+    SlItem b1 = drawn_box(&s1), b2 = drawn_box(&s2);
+    if (pos == rank - 1)
+        ck_assert_int_gt(b2.w, b1.w);
+    else
+        ck_assert_int_gt(b2.h, b1.h);
+
+    /* A None axis has its fixed size (24 px at scale 1), whatever the other axes are: put None
+     * in the varying axis and compare with size 1 (doc_px(1) = 20). */
+    SlShape sn = case_shape(k, SL_NONE);
+    SlItem bn = drawn_box(&sn);
+    int gn = doc_px(SL_NONE) - doc_px(1);
+    sl_shape_str(&sn, b, sizeof b);
+    if (pos == rank - 1)
+        ck_assert_msg(bn.w - b1.w == gn && bn.h == b1.h, "%s: box %dx%d, expected %dx%d", b, bn.w,
+                      bn.h, b1.w + gn, b1.h);
+    else if (pos == rank - 2)
+        ck_assert_msg(bn.h - b1.h == gn && bn.w == b1.w, "%s: box %dx%d, expected %dx%d", b, bn.w,
+                      bn.h, b1.w, b1.h + gn);
+    else
+        ck_assert_msg(bn.w - b1.w == 24 / 3 - 20 / 3 && bn.h - b1.h == 24 / 3 - 20 / 3,
+                      "%s: box %dx%d", b, bn.w, bn.h);
+}
+END_TEST
+
+START_TEST(test_box_size_none_fixed)
+{
+    /* Along a None axis the size does not change with the other axes: (None, None, d) is always
+     * as tall, (None, d, None) always as wide (the box itself; the label grows with the digits). */
+    int h0 = -1, bw0 = -1, bh0 = -1;
+    for (int j = 0; j < N_SIZES; j++) {
+        int w, h;
+        SlShape s = sl_shape_of(3, (int[]){SL_NONE, SL_NONE, sizes[j]});
+        sl_tensor_box_size(&s, 1.0, &w, &h);
+        SlItem bx = drawn_box(&s);
+        SlShape t = sl_shape_of(3, (int[]){SL_NONE, sizes[j], SL_NONE});
+        SlItem by = drawn_box(&t);
+        if (j == 0)
+            h0 = h, bh0 = bx.h, bw0 = by.w;
+        ck_assert_int_eq(h, h0);
+        ck_assert_int_eq(bx.h, bh0);
+        ck_assert_int_eq(by.w, bw0);
+    }
+    /* Scale shrinks a box and never grows it. */
+    SlShape s = sl_shape_of(3, (int[]){SL_NONE, 100, 32});
+    int w1, h1, w2, h2;
+    sl_tensor_box_size(&s, 1.0, &w1, &h1);
+    sl_tensor_box_size(&s, 0.5, &w2, &h2);
+    ck_assert(w2 <= w1 && h2 <= h1 && w2 < w1);
+}
+END_TEST
+
+/* ---- 2. scene layout, through the canvas record ---- */
+
+static int overlap(const SlItem *a, const SlItem *b)
+{
+    return a->w > 0 && a->h > 0 && b->w > 0 && b->h > 0 && a->x < b->x + b->w &&
+           b->x < a->x + a->w && a->y < b->y + b->h && b->y < a->y + a->h;
+}
+
+static int inside(const SlItem *in, const SlItem *out)
+{
+    return in->x >= out->x && in->y >= out->y && in->x + in->w <= out->x + out->w &&
+           in->y + in->h <= out->y + out->h;
+}
+
+static const char *kind_name(SlItemKind k)
+{
+    return k == SL_ITEM_WIDGET ? "widget" : k == SL_ITEM_TEXT ? "text" : "legend entry";
+}
+
+/* Problems found on one picture, as sentences. */
+typedef struct Problems {
+    int n;
+    char text[4096];
+} Problems;
+
+static void problem(Problems *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void problem(Problems *p, const char *fmt, ...)
+{
+    size_t u = strlen(p->text);
+    if (p->n++ < 8 && u + 2 < sizeof p->text) {
+        va_list ap;
+        va_start(ap, fmt);
+        snprintf(p->text + u, sizeof p->text - u, "\n    ");
+        u = strlen(p->text);
+        vsnprintf(p->text + u, sizeof p->text - u, fmt, ap);
+        va_end(ap);
+    }
+}
+
+static void two(Problems *p, const char *how, const SlItem *a, const SlItem *b)
+{
+    problem(p, "%s '%s' (%d,%d %dx%d) and %s '%s' (%d,%d %dx%d) %s", kind_name(a->kind), a->what,
+            a->x, a->y, a->w, a->h, kind_name(b->kind), b->what, b->x, b->y, b->w, b->h, how);
+}
+
+/* What a reader checks: inside, legible, nothing on top of anything else, the legend matches. */
+static void check_record(const SlCanvas *c, int full, Problems *p)
+{
+    for (int i = 0; i < c->n_items; i++) {
+        const SlItem *it = &c->items[i];
+        if (it->x < 0 || it->y < 0 || it->x + it->w > c->w || it->y + it->h > c->h)
+            problem(p, "%s '%s' (%d,%d %dx%d) is not inside the %dx%d canvas", kind_name(it->kind),
+                    it->what, it->x, it->y, it->w, it->h, c->w, c->h);
+        if (full && it->kind == SL_ITEM_TEXT && it->scale < SL_TEXT_SCALE)
+            problem(p, "text '%s' is drawn at scale %d (below %d: too small to read)", it->what,
+                    it->scale, SL_TEXT_SCALE);
+    }
+    if (!c->recording)
+        problem(p, "the canvas stopped recording (the record ran out): %d items kept", c->n_items);
+    if (!full)
+        return;
+    for (int i = 0; i < c->n_items; i++)
+        for (int j = i + 1; j < c->n_items; j++) {
+            const SlItem *a = &c->items[i], *b = &c->items[j];
+            if (!overlap(a, b))
+                continue;
+            if (a->kind == SL_ITEM_TEXT && b->kind == SL_ITEM_TEXT)
+                two(p, "overlap", a, b);
+            else if (a->kind != SL_ITEM_TEXT && b->kind != SL_ITEM_TEXT)
+                two(p, "overlap", a, b); /* widgets, and legend entries among them */
+            else {
+                const SlItem *t = a->kind == SL_ITEM_TEXT ? a : b, *w = a == t ? b : a;
+                if (!inside(t, w))
+                    two(p, "overlap: the text sticks out of it", t, w);
+            }
+        }
+    /* Every role colour used by a widget is explained, and the legend explains nothing else. */
+    int used[SL_ROLE_COUNT] = {0}, legend[SL_ROLE_COUNT] = {0};
+    for (int i = 0; i < c->n_items; i++) {
+        const SlItem *it = &c->items[i];
+        if (it->role < 0 || it->role >= SL_ROLE_COUNT)
+            continue;
+        if (it->kind == SL_ITEM_WIDGET)
+            used[it->role]++;
+        else if (it->kind == SL_ITEM_LEGEND_ENTRY)
+            legend[it->role]++;
+    }
+    for (int r = 1; r < SL_ROLE_COUNT; r++) {
+        if (used[r] && !legend[r])
+            problem(p, "%d widget%s use%s the role '%s', which has no legend entry", used[r],
+                    used[r] == 1 ? "" : "s", used[r] == 1 ? "s" : "", sl_role_name((SlRole)r));
+        if (legend[r] && !used[r])
+            problem(p, "the legend explains '%s', which no widget uses", sl_role_name((SlRole)r));
+    }
+    if (legend[SL_ROLE_NONE])
+        problem(p, "the legend has an entry for the role 'none'");
+}
+
+static const char *pictures_dir(void)
+{
+    static const char dir[] = "/tmp/shapelab-viz";
+    mkdir(dir, 0777);
+    return dir;
+}
+
+/* Check one drawn step; on a problem save the picture and fail with every problem found. */
+static void check_picture(const SlCanvas *c, const char *model, const SlScene *s, int step,
+                          int n_steps, int full)
+{
+    Problems p;
+    memset(&p, 0, sizeof p);
+    check_record(c, full, &p);
+    const char *keep = getenv("SL_VIZ_PNGS");
+    char path[512];
+    SlError e = {{0}};
+    if (keep && *keep) {
+        snprintf(path, sizeof path, "%s/%s-%s-%s-%dx%d-step%02d.png", keep, BUILD_TAG, model,
+                 s->name, c->w, c->h, step + 1);
+        ck_assert_msg(sl_canvas_write_png(c, path, &e) == 0, "%s", e.msg);
+    }
+    if (p.n == 0)
+        return;
+    snprintf(path, sizeof path, "%s/%s-%s-%s-%dx%d-step%02d.png", pictures_dir(), BUILD_TAG, model,
+             s->name, c->w, c->h, step + 1);
+    int saved = sl_canvas_write_png(c, path, &e) == 0;
+    ck_abort_msg("scene '%s' on model %s at %dx%d, step %d of %d: %d problem%s (picture: %s)%s%s",
+                 s->name, model, c->w, c->h, step + 1, n_steps, p.n, p.n == 1 ? "" : "s",
+                 saved ? path : e.msg, p.text, p.n > 8 ? "\n    ..." : "");
+}
+
+/* A fit's history as `fit` logs it, for the scenes that draw one (training): 12 epochs of loss,
+ * mae and their validation twins, falling as they do. */
+enum { N_EPOCHS = 12 };
+
+static SlHistory make_history(SlLogs *epochs)
+{
+    static const char *const names[] = {"loss", "mae", "val_loss", "val_mae"};
+    memset(epochs, 0, N_EPOCHS * sizeof *epochs);
+    for (int ep = 0; ep < N_EPOCHS; ep++) {
+        epochs[ep].n = 4;
+        for (int i = 0; i < 4; i++) {
+            snprintf(epochs[ep].name[i], SL_LOG_NAME_MAX, "%s", names[i]);
+            epochs[ep].value[i] = (i % 2 ? 0.8 : 2.5) * exp(-0.3 * ep) + (i >= 2 ? 0.05 : 0.01);
+        }
+    }
+    return (SlHistory){N_EPOCHS, epochs};
+}
+
+/* Every step of scene `_i % count` on model `_i / count`, on a w x h canvas. A scene that says it
+ * fits the model must start on it; a scene that only draws when asked for (fits 0: training,
+ * gradcheck) is laid out too when it starts (given a history). */
+static void layout_case(int i, int w, int h, int full)
+{
+    int n_scenes = sl_scene_count();
+    int k = i / n_scenes;
+    const SlScene *s = sl_scene_at(i % n_scenes);
+    ck_assert_ptr_nonnull(s);
+    Loaded L = load_model(k);
+    SlLogs epochs[N_EPOCHS];
+    SlHistory hist = make_history(epochs);
+    SlSceneRun run;
+    SlError e = {{0}};
+    int fits = s->fits(L.m);
+    int rc = sl_scene_start(&run, s, L.m, 2, 8, &hist, &e);
+    if (rc < 0 && !fits) { /* it does not draw this model */
+        unload(&L);
+        return;
+    }
+    ck_assert_msg(rc == 0, "scene '%s' fits %s (%d) but does not start: %s", s->name,
+                  model_names[k], fits, e.msg);
+    ck_assert_msg(run.n_steps >= 1, "scene '%s' on %s has no steps", s->name, model_names[k]);
+    SlCanvas c;
+    make_canvas(&c, w, h);
+    for (int step = 0; step < run.n_steps; step++) {
+        s->draw(&run, step, &c);
+        ck_assert_msg(c.n_items > 0, "scene '%s' recorded nothing", s->name);
+        check_picture(&c, model_names[k], s, step, run.n_steps, full);
+    }
+    sl_canvas_free(&c);
+    sl_scene_end(&run);
+    unload(&L);
+}
+
+START_TEST(test_layout)
+{
+    layout_case(_i, WIN_W, WIN_H, 1);
+}
+END_TEST
+
+START_TEST(test_layout_small_window)
+{
+    layout_case(_i, 800, 600, 0);
+}
+END_TEST
+
+START_TEST(test_every_model_has_a_scene)
+{
+    for (int k = 0; k < N_MODELS; k++) {
+        Loaded L = load_model(k);
+        const SlScene *best = sl_scene_best(L.m);
+        ck_assert_ptr_nonnull(best);
+        ck_assert_msg(best->fits(L.m) > 0, "no scene fits %s", model_names[k]);
+        unload(&L);
+    }
+}
+END_TEST
+
+/* ---- 3. the shapes scene's captions ---- */
+
+START_TEST(test_shapes_captions)
+{
+    const SlScene *s = sl_scene_find("shapes");
+    ck_assert_ptr_nonnull(s);
+    Loaded L = load_model(_i);
+    SlSceneRun run;
+    SlError e = {{0}};
+    ck_assert_msg(sl_scene_start(&run, s, L.m, 2, 8, NULL, &e) == 0, "%s", e.msg);
+    ck_assert_int_eq(run.n_steps, run.n_calls);
+    ck_assert_int_ge(run.n_calls, 2);
+    SlCanvas c;
+    make_canvas(&c, WIN_W, WIN_H);
+    for (int k = 1; k <= run.n_steps; k++) {
+        char prefix[32], want[256];
+        const SlLayer *l = run.m->nodes[run.calls[k - 1].node].layer;
+        snprintf(prefix, sizeof prefix, "Step %d/", k);
+        snprintf(want, sizeof want, "Step %d/%d, %s (%s)", k, run.n_steps, l->name, l->type->name);
+        s->draw(&run, k - 1, &c);
+        const SlItem *found = NULL;
+        int n = 0;
+        for (int i = 0; i < c.n_items; i++)
+            if (c.items[i].kind == SL_ITEM_TEXT &&
+                !strncmp(c.items[i].what, prefix, strlen(prefix)))
+                found = &c.items[i], n++;
+        ck_assert_msg(n == 1, "%s, step %d: %d texts start with '%s'", model_names[_i], k, n,
+                      prefix);
+        /* The record keeps the first 47 characters of a text. */
+        size_t cmp = strlen(want) < sizeof found->what - 1 ? strlen(want) : sizeof found->what - 1;
+        ck_assert_msg(!strncmp(found->what, want, cmp),
+                      "%s, step %d: the caption is '%s', expected '%s...'", model_names[_i], k,
+                      found->what, want);
+    }
+    sl_canvas_free(&c);
+    sl_scene_end(&run);
+    unload(&L);
+}
+END_TEST
+
+/* ---- 4. the window shows the same pixels as an offscreen canvas ---- */
+
+START_TEST(test_window_matches_canvas)
+{
+    Loaded L = load_model(1); /* 15_regression */
+    const SlScene *s = sl_scene_find("shapes");
+    ck_assert_ptr_nonnull(s);
+    SlSceneRun run;
+    SlError e = {{0}};
+    ck_assert_msg(sl_scene_start(&run, s, L.m, 2, 8, NULL, &e) == 0, "%s", e.msg);
+
+    char dir[64], path[128];
+    snprintf(dir, sizeof dir, "/tmp/shapelab-window-XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    snprintf(path, sizeof path, "%s/shot.png", dir);
+    SlWindowOptions o = {.quit_after_frames = 60, .screenshot = path, .stats = 0, .playing = 0};
+    int rc = sl_window_run(&run, "shapelab check_viz", &o, &e);
+    /* No display is a failure, not a skip: the window is part of what is tested. */
+    ck_assert_msg(rc == 0, "sl_window_run: %s", e.msg);
+
+    int w, h, n;
+    unsigned char *px = stbi_load(path, &w, &h, &n, 4);
+    ck_assert_msg(px != NULL, "cannot read the screenshot %s: %s", path, stbi_failure_reason());
+    remove(path);
+    rmdir(dir);
+    ck_assert_msg(w == WIN_W && h == WIN_H, "the window is %dx%d, expected %dx%d", w, h, WIN_W,
+                  WIN_H);
+
+    SlCanvas c;
+    make_canvas(&c, w, h);
+    s->draw(&run, 0, &c);
+    long bad = 0, first = -1;
+    for (long i = 0; i < (long)w * h; i++)
+        if (memcmp(px + 4 * i, c.rgba + 4 * i, 4)) {
+            bad++;
+            first = first < 0 ? i : first;
+        }
+    if (bad) {
+        char keep[160];
+        SlError pe = {{0}};
+        snprintf(keep, sizeof keep, "%s/%s-window-expected.png", pictures_dir(), BUILD_TAG);
+        sl_canvas_write_png(&c, keep, &pe);
+        ck_abort_msg("%ld of %d pixels differ; the first at (%ld, %ld): window %d,%d,%d,%d, "
+                     "canvas %d,%d,%d,%d (expected picture: %s)",
+                     bad, w * h, first % w, first / w, px[4 * first], px[4 * first + 1],
+                     px[4 * first + 2], px[4 * first + 3], c.rgba[4 * first], c.rgba[4 * first + 1],
+                     c.rgba[4 * first + 2], c.rgba[4 * first + 3], keep);
+    }
+    stbi_image_free(px);
+    sl_canvas_free(&c);
+    sl_scene_end(&run);
+    unload(&L);
+}
+END_TEST
+
+/* Without a display the window is refused with a message that points to `shapelab png` (the
+ * header's contract: -1 when no window can be opened), rather than drawn where nobody sees it
+ * (SDL falls back to its offscreen driver, and `shapelab viz` would then run invisibly until
+ * killed). The display's variables are hidden from SDL for this test only. */
+START_TEST(test_window_without_display_fails)
+{
+    static const char *const vars[] = {"DISPLAY", "WAYLAND_DISPLAY", "SDL_VIDEODRIVER"};
+    char *saved[3];
+    for (int i = 0; i < 3; i++) {
+        const char *v = getenv(vars[i]);
+        saved[i] = v ? strdup(v) : NULL;
+        unsetenv(vars[i]);
+    }
+    Loaded L = load_model(1);
+    SlSceneRun run;
+    SlError e = {{0}};
+    ck_assert_msg(sl_scene_start(&run, sl_scene_find("shapes"), L.m, 2, 8, NULL, &e) == 0, "%s",
+                  e.msg);
+    SlWindowOptions o = {.quit_after_frames = 3, .screenshot = NULL, .stats = 0, .playing = 0};
+    int rc = sl_window_run(&run, "shapelab check_viz (no display)", &o, &e);
+    for (int i = 0; i < 3; i++)
+        if (saved[i]) {
+            setenv(vars[i], saved[i], 1);
+            free(saved[i]);
+        }
+    ck_assert_msg(rc == -1,
+                  "with DISPLAY and WAYLAND_DISPLAY unset, sl_window_run returned %d: it opened a "
+                  "window nobody can see instead of failing with \"use `shapelab png`\"",
+                  rc);
+    ck_assert_msg(strstr(e.msg, "shapelab png"), "%s", e.msg);
+    sl_scene_end(&run);
+    unload(&L);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+    Suite *s = suite_create("viz");
+    TCase *tc = tcase_create("box");
+    tcase_set_timeout(tc, 20);
+    tcase_add_loop_test(tc, test_box_size_follows_shape, 0, N_BOX_CASES);
+    tcase_add_test(tc, test_box_size_none_fixed);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("layout");
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, test_every_model_has_a_scene);
+    tcase_add_loop_test(tc, test_layout, 0, N_MODELS * sl_scene_count());
+    tcase_add_loop_test(tc, test_layout_small_window, 0, N_MODELS * sl_scene_count());
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("caption");
+    tcase_set_timeout(tc, 20);
+    tcase_add_loop_test(tc, test_shapes_captions, 0, N_MODELS);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("window");
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, test_window_matches_canvas);
+    tcase_add_test(tc, test_window_without_display_fails);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    return tu_run(suite()) ? EXIT_FAILURE : EXIT_SUCCESS;
+}

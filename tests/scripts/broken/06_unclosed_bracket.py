@@ -1,0 +1,5 @@
+# expect: 6:1: is not closed
+from keras.models import Sequential
+from keras.layers import Dense
+model = Sequential()
+model.add(Dense(3, input_shape=(4,))

@@ -1,0 +1,5 @@
+# expect: 4:10: 'lambda' is not understood
+from keras.models import Sequential
+from keras.layers import Dense
+double = lambda n: 2 * n
+model = Sequential([Dense(double(3), input_shape=(4,))])

@@ -1,0 +1,5 @@
+# expect: 5:20: dictionaries are not understood
+from keras.models import Sequential
+from keras.layers import Dense
+model = Sequential([Dense(3, input_shape=(4,))])
+model.compile(loss={'out': 'mse'}, optimizer='sgd')

@@ -1,0 +1,6 @@
+# expect: 6:9: its outputs depend on 'input_1', which is not one of its inputs
+from keras.models import Model
+from keras.layers import Input, Dense
+a = Input(shape=(3,))
+b = Input(shape=(3,))
+model = Model(inputs=b, outputs=Dense(2)(a))

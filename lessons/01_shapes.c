@@ -91,6 +91,7 @@ int main(int argc, char **argv)
     printf("\n  Dense works on the LAST axis only: at each of the 10 timesteps it turns 3\n"
            "  features into 4 units, with the same weights everywhere. Flatten then lays\n"
            "  10 x 4 values out as one vector of 40 per sample.\n");
+    lesson_visualize(&ls, m, "shapes", NULL);
     SlTensor y = sl_model_output(m, 0);
     printf("\n");
     lesson_print_tensor("the output: two probabilities per sample", &y, 8);

@@ -56,6 +56,7 @@ static void step_2d(Lesson *ls, SlError *e)
         printf("    y[%d] = %6.3f + 1*%6.3f + 0.5*%6.3f + -2*%6.3f = %7.4f   (engine: %7.4f)\n", j,
                (double)b[j], (double)W[j], (double)W[4 + j], (double)W[8 + j],
                (double)(b[j] + W[j] + 0.5f * W[4 + j] - 2 * W[8 + j]), (double)y.data[j]);
+    lesson_visualize(ls, m, "dense", NULL);
     printf("\n  units = 4 is the length of each output vector. It is not the number of samples\n"
            "  and not the number of timesteps: it is how many weighted sums the layer makes.\n");
     sl_model_free(m);
@@ -91,6 +92,7 @@ static void step_3d(Lesson *ls, SlError *e)
            "  difference from the engine is %.1e. Still %zu parameters: Dense acts on the last\n"
            "  axis and keeps every other axis, (None, 5, 3) -> (None, 5, 4).\n",
            worst, sl_model_count_params(m));
+    lesson_visualize(ls, m, "dense", NULL);
     if (worst > 1e-5) {
         fprintf(stderr, "lesson: the sequence case disagrees with the hand computation\n");
         exit(1);

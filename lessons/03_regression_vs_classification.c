@@ -66,6 +66,7 @@ int main(int argc, char **argv)
     SlModel *m = build("1", "loss='mse', optimizer='adam', metrics=['mae']", &e);
     if (!m || sl_model_summary(m, 0, stdout, &e) < 0)
         lesson_die(&e);
+    lesson_visualize(&ls, m, "shapes", NULL);
     printf("\n  Dense(1) has no activation: its output can be any real number, like the target.\n"
            "  The loss is the mean squared error; mae (mean absolute error) is easier to read:\n"
            "  it is in the target's own units.\n");
@@ -98,6 +99,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "\nlesson: the regression did not reach its stated loss\n");
         return 1;
     }
+    lesson_visualize(&ls, m, "training", &h);
     sl_history_free(&h);
     SlTensor pred[1];
     if (sl_model_predict(m, &X, 32, pred, &e) < 0)

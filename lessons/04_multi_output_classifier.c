@@ -101,6 +101,7 @@ int main(int argc, char **argv)
            "  distribution over the 7 classes of one output. The targets are one-hot rows,\n"
            "  shape (N, 16, 7).\n\n");
     show_one(m, &e);
+    lesson_visualize(&ls, m, "shapes", NULL);
 
     lesson_step(&ls, "Training (Adam, 30 epochs, batches of 64, 20% held out)");
     SlTensor X = sl_tensor(sl_shape_of(2, (int[]){N, F}), x);
@@ -120,6 +121,7 @@ int main(int argc, char **argv)
         "  model.fit(x, y, epochs=30, batch_size=64, validation_split=0.2) prints, as Keras:\n\n");
     if (sl_model_fit(m, &X, &Y, &o, &h, &e) < 0)
         lesson_die(&e);
+    lesson_visualize(&ls, m, "training", &h);
     double acc = sl_history_get(&h, "val_accuracy", h.n_epochs - 1);
     double loss = sl_history_get(&h, "val_loss", h.n_epochs - 1);
     sl_history_free(&h);

@@ -158,6 +158,7 @@ int main(int argc, char **argv)
     if (!m)
         lesson_die(&e);
     int dense_ok = check(m, "Dense", &e);
+    lesson_visualize(&ls, m, "gradcheck", NULL);
     sl_model_free(m);
 #ifndef SL_DOUBLE
     printf("  This build computes in float32, about 7 significant digits; a slope measured with\n"

@@ -1,6 +1,12 @@
 /* lesson.c: banner, steps and printing shared by the lessons. */
 #include "lesson.h"
 
+#include <sys/stat.h>
+
+#include "canvas.h"
+#include "scene.h"
+#include "window.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,8 +19,15 @@ int lesson_begin(Lesson *ls, int argc, char **argv, const char *title, const cha
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--quick")) {
             ls->quick = 1;
+        } else if (!strcmp(argv[i], "--viz")) {
+            ls->viz = 1;
+        } else if (!strcmp(argv[i], "--png") && i + 1 < argc) {
+            ls->png_dir = argv[++i];
         } else if (!strcmp(argv[i], "--help")) {
-            printf("usage: %s [--quick]\n  --quick  run straight through without pausing\n",
+            printf("usage: %s [--quick] [--viz | --png DIR]\n"
+                   "  --quick    run straight through without pausing\n"
+                   "  --viz      show the lesson's scenes in a window\n"
+                   "  --png DIR  write the scenes' frames into DIR as PNGs\n",
                    argv[0]);
             return 1;
         } else {
@@ -23,6 +36,8 @@ int lesson_begin(Lesson *ls, int argc, char **argv, const char *title, const cha
         }
     }
     ls->interactive = !ls->quick && isatty(0) && isatty(1);
+    const char *slash = strrchr(argv[0], '/');
+    ls->name = slash ? slash + 1 : argv[0];
     printf("==============================================================================\n");
     printf("  %s   [%s]\n", title, stars >= 3 ? "***" : stars == 2 ? "**" : "*");
     printf("------------------------------------------------------------------------------\n");
@@ -70,4 +85,53 @@ void lesson_print_tensor(const char *name, const SlTensor *t, int max_rows)
     }
     if ((int)rows > max_rows)
         printf("    ... (%zu rows in all)\n", rows);
+}
+
+static void write_frames(Lesson *ls, SlSceneRun *run, const char *scene)
+{
+    SlCanvas c;
+    SlError e;
+    if (sl_canvas_init(&c, 1280, 720, &e) < 0) {
+        fprintf(stderr, "lesson: %s\n", e.msg);
+        return;
+    }
+    mkdir(ls->png_dir, 0777);
+    int first = run->n_steps > 12 ? run->n_steps - 1 : 0; /* long runs: the last frame only */
+    for (int k = first; k < run->n_steps; k++) {
+        char path[1024];
+        snprintf(path, sizeof path, "%s/%s-%d-%s-%03d.png", ls->png_dir, ls->name, ls->shown, scene,
+                 k + 1);
+        run->scene->draw(run, k, &c);
+        if (sl_canvas_write_png(&c, path, &e) < 0)
+            fprintf(stderr, "lesson: %s\n", e.msg);
+    }
+    printf("  (wrote %d picture%s of the %s scene to %s/%s-%d-%s-*.png)\n", run->n_steps - first,
+           run->n_steps - first == 1 ? "" : "s", scene, ls->png_dir, ls->name, ls->shown, scene);
+    sl_canvas_free(&c);
+}
+
+void lesson_visualize(Lesson *ls, SlModel *m, const char *scene, const SlHistory *h)
+{
+    SlSceneRun run;
+    SlError e;
+    const SlScene *s = sl_scene_find(scene);
+    if (!ls->viz && !ls->png_dir)
+        return;
+    if (!s || sl_scene_start(&run, s, m, 2, 8, h, &e) < 0) {
+        fprintf(stderr, "lesson: cannot show the %s scene: %s\n", scene,
+                s ? e.msg : "no such scene");
+        return;
+    }
+    ls->shown++;
+    if (ls->png_dir)
+        write_frames(ls, &run, scene);
+    if (ls->viz) {
+        char title[160];
+        SlWindowOptions wo = {0, NULL, 0, 1};
+        snprintf(title, sizeof title, "%s: the %s scene (h for help, q to go on)", ls->name, scene);
+        printf("  (the window shows the %s scene; press q there to go on)\n", scene);
+        if (sl_window_run(&run, title, &wo, &e) < 0)
+            fprintf(stderr, "lesson: %s\n", e.msg);
+    }
+    sl_scene_end(&run);
 }

@@ -8,6 +8,10 @@ typedef struct Lesson {
     int quick;       /* --quick: no pauses (CI, make test) */
     int interactive; /* stdin and stdout are terminals */
     int step;
+    int viz;             /* --viz: open the window on the lesson's scenes */
+    const char *png_dir; /* --png DIR: write the scenes' frames there */
+    const char *name;    /* the lesson's file name, for PNG names */
+    int shown;           /* scenes shown so far (numbers the PNGs) */
 } Lesson;
 
 /* Parse argv (--quick, --help) and print the banner: number, title, the question, what the
@@ -20,6 +24,9 @@ void lesson_step(Lesson *ls, const char *heading);
 void lesson_show_error(const char *what, const SlError *e);
 /* Stop the lesson on an error the lesson did not expect. */
 void lesson_die(const SlError *e);
+/* Show a scene of a model: in the window (--viz), as numbered PNGs (--png DIR), or not at all.
+ * history is for the training scene (else NULL). */
+void lesson_visualize(Lesson *ls, SlModel *m, const char *scene, const SlHistory *h);
 /* Print a tensor's first rows (a (rows, cols) view of its last axis), with its shape. */
 void lesson_print_tensor(const char *name, const SlTensor *t, int max_rows);
 

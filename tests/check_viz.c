@@ -616,6 +616,27 @@ START_TEST(test_window_without_display_fails)
 }
 END_TEST
 
+/* Heatmaps remember their values, so the window can show the one under the mouse. */
+START_TEST(test_heatmap_values_under_the_mouse)
+{
+    SlError e;
+    SlCanvas c;
+    sl_real m[6] = {1, -2, 3, 4, 5, -6};
+    ck_assert(sl_canvas_init(&c, 200, 100, &e) == 0);
+    sl_draw_heatmap(&c, 10, 20, m, 2, 3, 8, SL_ROLE_WEIGHT, NULL);
+    int row, col;
+    float v;
+    const SlProbe *p = sl_canvas_probe_at(&c, 10 + 2 * 8 + 3, 20 + 8 + 1, &row, &col, &v);
+    ck_assert_msg(p && row == 1 && col == 2 && v == -6, "probe: %p row %d col %d v %g",
+                  (const void *)p, row, col, (double)v);
+    ck_assert(!sl_canvas_probe_at(&c, 9, 20, &row, &col, &v)); /* just outside */
+    ck_assert(!sl_canvas_probe_at(&c, 10 + 3 * 8, 20, &row, &col, &v));
+    sl_canvas_clear(&c, SL_PAPER); /* a new frame forgets them */
+    ck_assert(!sl_canvas_probe_at(&c, 12, 22, &row, &col, &v));
+    sl_canvas_free(&c);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("viz");
@@ -623,6 +644,7 @@ static Suite *suite(void)
     tcase_set_timeout(tc, 20);
     tcase_add_loop_test(tc, test_box_size_follows_shape, 0, N_BOX_CASES);
     tcase_add_test(tc, test_box_size_none_fixed);
+    tcase_add_test(tc, test_heatmap_values_under_the_mouse);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("layout");

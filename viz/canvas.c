@@ -12,6 +12,7 @@
 
 #include <math.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "alloc.h"
@@ -120,6 +121,8 @@ void sl_canvas_free(SlCanvas *c)
         return;
     sl_free(c->rgba);
     sl_free(c->items);
+    sl_free(c->probes);
+    sl_free(c->probe_values);
     memset(c, 0, sizeof *c);
 }
 
@@ -131,6 +134,60 @@ void sl_canvas_clear(SlCanvas *c, SlColor color)
     for (size_t i = 0; i < n; i++)
         memcpy(c->rgba + 4 * i, &color, 4);
     c->n_items = 0;
+    c->n_probes = 0;
+    c->n_values = 0;
+}
+
+/* Grow an array of `size`-byte elements to hold at least `need`; 0 on success. */
+static int grow(void **p, size_t *cap, size_t need, size_t size)
+{
+    if (need <= *cap)
+        return 0;
+    size_t n = *cap ? *cap : 64;
+    while (n < need)
+        n *= 2;
+    void *q = sl_alloc(n * size);
+    if (!q)
+        return -1;
+    if (*cap)
+        memcpy(q, *p, *cap * size);
+    sl_free(*p);
+    *p = q;
+    *cap = n;
+    return 0;
+}
+
+void sl_canvas_probe(SlCanvas *c, int x, int y, int cell, int rows, int cols, const sl_real *values,
+                     const char *title)
+{
+    size_t n = (size_t)(rows > 0 ? rows : 0) * (size_t)(cols > 0 ? cols : 0);
+    size_t cap = (size_t)c->cap_probes;
+    if (!n || cell < 1 || n > ((size_t)1 << 20) ||
+        grow((void **)&c->probes, &cap, (size_t)c->n_probes + 1, sizeof *c->probes) ||
+        grow((void **)&c->probe_values, &c->cap_values, c->n_values + n, sizeof(float)))
+        return;
+    c->cap_probes = (int)cap;
+    SlProbe *p = &c->probes[c->n_probes++];
+    p->x = x, p->y = y, p->cell = cell, p->rows = rows, p->cols = cols, p->first = c->n_values;
+    snprintf(p->title, sizeof p->title, "%s", title ? title : "");
+    for (size_t i = 0; i < n; i++)
+        c->probe_values[c->n_values++] = (float)values[i];
+}
+
+const SlProbe *sl_canvas_probe_at(const SlCanvas *c, int px, int py, int *row, int *col,
+                                  float *value)
+{
+    for (int k = c->n_probes - 1; k >= 0; k--) {
+        const SlProbe *p = &c->probes[k];
+        if (px < p->x || py < p->y || px >= p->x + p->cols * p->cell ||
+            py >= p->y + p->rows * p->cell)
+            continue;
+        *row = (py - p->y) / p->cell;
+        *col = (px - p->x) / p->cell;
+        *value = c->probe_values[p->first + (size_t)*row * (size_t)p->cols + (size_t)*col];
+        return p;
+    }
+    return NULL;
 }
 
 static long long clamp_ll(long long v, long long lo, long long hi)

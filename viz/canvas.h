@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "error.h"
+#include "tensor.h"
 
 typedef struct SlColor {
     uint8_t r, g, b, a;
@@ -51,13 +52,25 @@ typedef struct SlItem {
     char what[48];     /* a short description: "tensor box (None, 100, 32)", the text itself */
 } SlItem;
 
+/* A grid of values drawn somewhere on the canvas (a heatmap), so the window can show the value
+ * under the mouse. Values are copied: the drawing's own arrays may be gone by then. */
+typedef struct SlProbe {
+    int x, y, cell, rows, cols;
+    size_t first; /* its values in the canvas's probe_values */
+    char title[48];
+} SlProbe;
+
 typedef struct SlCanvas {
     int w, h;
     uint8_t *rgba;                          /* w * h * 4 bytes, row-major, RGBA */
     int clip_x0, clip_y0, clip_x1, clip_y1; /* drawing is limited to [x0, x1) x [y0, y1) */
     SlItem *items;                          /* the record; grows as needed */
     int n_items, cap_items;
-    int recording; /* 1: keep the record (tests, layout checks); 0: skip it (the window) */
+    int recording;   /* 1: keep the record (tests, layout checks); 0: skip it (the window) */
+    SlProbe *probes; /* the heatmaps of this frame */
+    int n_probes, cap_probes;
+    float *probe_values;
+    size_t n_values, cap_values;
 } SlCanvas;
 
 int sl_canvas_init(SlCanvas *c, int w, int h, SlError *e);
@@ -93,6 +106,15 @@ void sl_canvas_text_size(const char *text, int scale, int *w, int *h);
 /* Note a widget's rectangle (widgets call this; primitives do not). */
 void sl_canvas_record(SlCanvas *c, SlItemKind kind, int x, int y, int w, int h, SlRole role,
                       int scale, const char *what);
+
+/* ---- values under the mouse ---- */
+/* Remember a rows x cols grid of values drawn at (x, y) with square cells. Skipped (silently) when
+ * memory runs out: hovering is a convenience. */
+void sl_canvas_probe(SlCanvas *c, int x, int y, int cell, int rows, int cols, const sl_real *values,
+                     const char *title);
+/* The probe under pixel (px, py), with the cell's row, column and value; NULL if none. */
+const SlProbe *sl_canvas_probe_at(const SlCanvas *c, int px, int py, int *row, int *col,
+                                  float *value);
 
 /* ---- PNG ---- */
 /* Write the canvas as a PNG (stb_image_write), atomically: PATH.tmp, then rename. */

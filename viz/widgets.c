@@ -37,12 +37,36 @@ static void box_dims(const SlShape *s, double scale, int *w, int *h, int *depth)
 
 enum { STACK = 6 }; /* the batch axis: copies drawn this far behind */
 
+/* What each axis usually means, for the label beside a tensor box. */
+static const char *axis_names(int rank)
+{
+    switch (rank) {
+    case 1:
+        return "samples";
+    case 2:
+        return "samples x features";
+    case 3:
+        return "samples x steps x features";
+    case 4:
+        return "samples x rows x cols x channels";
+    default:
+        return "samples x ...";
+    }
+}
+
+static void box_label(const SlShape *s, char *buf, size_t n)
+{
+    char shape[96];
+    snprintf(buf, n, "%s  %s", sl_shape_str(s, shape, sizeof shape), axis_names(s->rank));
+}
+
 void sl_tensor_box_size(const SlShape *s, double scale, int *w, int *h)
 {
     int bw, bh, depth, lw, lh;
     char label[96];
     box_dims(s, scale, &bw, &bh, &depth);
-    sl_canvas_text_size(sl_shape_str(s, label, sizeof label), SL_TEXT_SCALE, &lw, &lh);
+    box_label(s, label, sizeof label);
+    sl_canvas_text_size(label, SL_TEXT_SCALE, &lw, &lh);
     *w = bw + depth + STACK + 10 + lw;
     *h = bh + depth + STACK > lh ? bh + depth + STACK : lh;
 }
@@ -82,10 +106,14 @@ int sl_draw_tensor_box(SlCanvas *c, int x, int y, const SlShape *s, double scale
         sl_canvas_rect(c, bx + d, by - d, bw, bh, 1, mix(SL_WHITE, edge, 0.5));
     sl_canvas_fill_rect(c, bx, by, bw, bh, fill);
     sl_canvas_rect(c, bx, by, bw, bh, highlight ? 2 : 1, edge);
-    sl_shape_str(s, label, sizeof label);
-    sl_canvas_text_size(label, SL_TEXT_SCALE, &lw, &lh);
+    char shape[96];
+    sl_shape_str(s, shape, sizeof shape);
     sl_canvas_record(c, SL_ITEM_WIDGET, x, by - depth - STACK, bw + depth + STACK,
-                     bh + depth + STACK, role, 0, label);
+                     bh + depth + STACK, role, 0, shape);
+    box_label(s, label, sizeof label); /* with the axes' meaning, when it fits the canvas */
+    sl_canvas_text_size(label, SL_TEXT_SCALE, &lw, &lh);
+    if (x + bw + depth + STACK + 10 + lw > c->w - 8)
+        snprintf(label, sizeof label, "%s", shape);
     sl_canvas_text(c, x + bw + depth + STACK + 10, y + (th - lh) / 2, label, SL_TEXT_SCALE, SL_INK);
     return th;
 }
@@ -198,6 +226,7 @@ void sl_draw_heatmap(SlCanvas *c, int x, int y, const sl_real *m, int rows, int 
     sl_canvas_rect(c, x - 1, y - 1, cols * cell + 2, rows * cell + 2, 1, SL_INK);
     sl_canvas_record(c, SL_ITEM_WIDGET, x, y, cols * cell, rows * cell, role, 0,
                      title ? title : "heatmap");
+    sl_canvas_probe(c, x, y, cell, rows, cols, m, title); /* the window shows values on hover */
 }
 
 void sl_draw_plot(SlCanvas *c, int x, int y, int w, int h, const double *const *series,

@@ -17,9 +17,10 @@ typedef struct Win {
     SlCanvas canvas;
     SlSceneRun *run;
     int step, playing, help, dirty, vsync;
-    double speed;      /* steps per second while playing */
-    double since_step; /* seconds since the last step */
-    int saved;         /* frames saved with 's' */
+    double speed;         /* steps per second while playing */
+    double since_step;    /* seconds since the last step */
+    int saved;            /* frames saved with 's' */
+    int mouse_x, mouse_y; /* for the value under the mouse */
 } Win;
 
 static int sdl_fail(SlError *e, const char *what)
@@ -105,10 +106,33 @@ static void draw_help(SlCanvas *c)
     sl_canvas_text(c, x + 20, y + 20, lines, SL_TEXT_SCALE, SL_INK);
 }
 
+/* The value of the heatmap cell under the mouse, in a box beside it. */
+static void draw_hover(Win *w)
+{
+    int row, col, tw, th;
+    float v;
+    char text[128];
+    const SlProbe *p = sl_canvas_probe_at(&w->canvas, w->mouse_x, w->mouse_y, &row, &col, &v);
+    if (!p)
+        return;
+    snprintf(text, sizeof text, "%s [%d, %d] = %.4g", p->title[0] ? p->title : "value", row, col,
+             (double)v);
+    sl_canvas_text_size(text, SL_TEXT_SCALE, &tw, &th);
+    int x = w->mouse_x + 16, y = w->mouse_y + 16;
+    x = x + tw + 16 > w->canvas.w ? w->canvas.w - tw - 16 : x;
+    y = y + th + 12 > w->canvas.h ? w->mouse_y - th - 20 : y;
+    sl_canvas_rect(&w->canvas, p->x + col * p->cell - 1, p->y + row * p->cell - 1, p->cell + 2,
+                   p->cell + 2, 2, SL_INK);
+    sl_canvas_fill_rect(&w->canvas, x, y, tw + 12, th + 8, SL_WHITE);
+    sl_canvas_rect(&w->canvas, x, y, tw + 12, th + 8, 1, SL_INK);
+    sl_canvas_text(&w->canvas, x + 6, y + 4, text, SL_TEXT_SCALE, SL_INK);
+}
+
 static void render(Win *w)
 {
     if (w->dirty) {
         w->run->scene->draw(w->run, w->step, &w->canvas);
+        draw_hover(w);
         if (w->help)
             draw_help(&w->canvas);
         SDL_UpdateTexture(w->tex, NULL, w->canvas.rgba, w->canvas.w * 4);
@@ -199,6 +223,11 @@ static int poll(Win *w, SlError *e)
             return 1;
         if (ev.type == SDL_KEYDOWN && on_key(w, ev.key.keysym.sym))
             return 1;
+        if (ev.type == SDL_MOUSEMOTION) {
+            w->mouse_x = ev.motion.x;
+            w->mouse_y = ev.motion.y;
+            w->dirty = 1;
+        }
         if (ev.type == SDL_WINDOWEVENT && ev.window.event == SDL_WINDOWEVENT_SIZE_CHANGED) {
             int width, height;
             SDL_GetRendererOutputSize(w->ren, &width, &height);
@@ -263,6 +292,7 @@ int sl_window_run(SlSceneRun *run, const char *title, const SlWindowOptions *o, 
     w.playing = o->playing;
     w.speed = 1;
     w.dirty = 1;
+    w.mouse_x = w.mouse_y = -1;
     int rc = open_window(&w, title, e), frames = 0;
     Uint64 t0 = SDL_GetPerformanceCounter(), last = t0, freq = SDL_GetPerformanceFrequency();
     while (rc == 0) {

@@ -46,7 +46,7 @@ static const char *axis_names(int rank)
     case 2:
         return "samples x features";
     case 3:
-        return "samples x steps x features";
+        return "samples x positions x features"; /* timesteps, or grouped outputs */
     case 4:
         return "samples x rows x cols x channels";
     default:

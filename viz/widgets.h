@@ -14,7 +14,7 @@ enum { SL_CAPTION_LINES = 3 }; /* a caption wraps to at most this many lines */
  * pixels by (8 + 12 log2(1 + size)) * scale, so within a scene a bigger axis is never drawn smaller;
  * None axes draw as 24 px. The last axis is the width, the one before it the height, earlier ones
  * the depth of the 2.5-D box; the Keras shape and what its axes mean sit to the right:
- * "(None, 100, 32)  samples x steps x features". */
+ * "(None, 100, 32)  samples x positions x features". */
 void sl_tensor_box_size(const SlShape *s, double scale, int *w, int *h);
 /* Draw it with its top-left at (x, y): the box in the role's colour and the batch axis as copies
  * behind it (dashed edges when its size is None). Returns the height used. */

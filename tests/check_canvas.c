@@ -28,14 +28,7 @@
 #include <stb/stb_easy_font.h>
 #pragma GCC diagnostic pop
 
-static char tmpdir[64];
-
-static const char *tmp_path(const char *name)
-{
-    static char path[256];
-    snprintf(path, sizeof path, "%s/%s", tmpdir, name);
-    return path;
-}
+#define tmp_path tu_tmp_path
 
 static const SlColor RED = {255, 0, 0, 255};
 
@@ -1039,27 +1032,7 @@ static Suite *suite(void)
     return s;
 }
 
-/* Remove the temporary directory and what the tests left in it. */
-static void remove_tmpdir(void)
-{
-    DIR *d = opendir(tmpdir);
-    if (!d)
-        return;
-    for (struct dirent *de; (de = readdir(d));)
-        if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
-            remove(tmp_path(de->d_name));
-    closedir(d);
-    rmdir(tmpdir);
-}
-
 int main(void)
 {
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/shapelab-canvas-XXXXXX");
-    if (!mkdtemp(tmpdir)) {
-        perror("mkdtemp");
-        return EXIT_FAILURE;
-    }
-    int failed = tu_run(suite());
-    remove_tmpdir();
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return tu_run_in_tmpdir(suite()) ? EXIT_FAILURE : EXIT_SUCCESS;
 }

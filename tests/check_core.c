@@ -183,18 +183,7 @@ START_TEST(test_json)
 }
 END_TEST
 
-static char tmpdir[256];
-
-static const char *tmp_path(const char *name)
-{
-    static char p[512];
-    if (!tmpdir[0]) {
-        snprintf(tmpdir, sizeof tmpdir, "/tmp/shapelab-test-XXXXXX");
-        ck_assert_ptr_nonnull(mkdtemp(tmpdir));
-    }
-    snprintf(p, sizeof p, "%s/%s", tmpdir, name);
-    return p;
-}
+#define tmp_path tu_tmp_path
 
 START_TEST(test_safetensors_round_trip)
 {
@@ -316,5 +305,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-    return tu_run(suite()) ? EXIT_FAILURE : EXIT_SUCCESS;
+    return tu_run_in_tmpdir(suite()) ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -9,14 +9,7 @@
 #include "npy.h"
 #include "testutil.h"
 
-static char tmpdir[256]; /* made by main before the run, removed after it */
-
-static const char *tmp_path(const char *name)
-{
-    static char p[512];
-    snprintf(p, sizeof p, "%s/%s", tmpdir, name);
-    return p;
-}
+#define tmp_path tu_tmp_path
 
 static const char *npy_fixture(const char *name)
 {
@@ -285,7 +278,7 @@ START_TEST(test_not_a_file)
     SlError e = {""};
     ck_assert(sl_npy_read(&a, "/nonexistent/x.npy", &e) < 0);
     ck_assert_msg(strstr(e.msg, "/nonexistent/x.npy: cannot open"), "%s", e.msg);
-    ck_assert(sl_npy_read(&a, tmpdir, &e) < 0);
+    ck_assert(sl_npy_read(&a, "/tmp", &e) < 0); /* a directory */
     ck_assert_msg(strstr(e.msg, "not a regular file"), "%s", e.msg);
 }
 END_TEST
@@ -417,27 +410,7 @@ static Suite *suite(void)
     return s;
 }
 
-/* Remove the temporary directory and what the tests left in it. */
-static void remove_tmpdir(void)
-{
-    DIR *d = opendir(tmpdir);
-    if (!d)
-        return;
-    for (struct dirent *de; (de = readdir(d));)
-        if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
-            remove(tmp_path(de->d_name));
-    closedir(d);
-    rmdir(tmpdir);
-}
-
 int main(void)
 {
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/shapelab-npy-XXXXXX");
-    if (!mkdtemp(tmpdir)) {
-        perror("mkdtemp");
-        return EXIT_FAILURE;
-    }
-    int failed = tu_run(suite());
-    remove_tmpdir();
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return tu_run_in_tmpdir(suite()) ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -2,7 +2,10 @@
 #include "testutil.h"
 
 #include <math.h>
+#include <dirent.h>
 #include <stdio.h>
+#include <string.h>
+#include <unistd.h>
 #include <stdlib.h>
 
 long tu_mismatch(const sl_real *a, const sl_real *b, size_t n, double rtol, double atol)
@@ -61,6 +64,35 @@ static void count_free(void *ctx, void *p)
 }
 
 const SlAllocator tu_counting_allocator = {count_alloc, count_free, NULL};
+
+static char tmpdir[256];
+
+const char *tu_tmp_path(const char *name)
+{
+    static char paths[4][512]; /* a few at once: tu_tmp_path(a), tu_tmp_path(b) in one call */
+    static int next;
+    char *p = paths[next++ % 4];
+    snprintf(p, 512, "%s/%s", tmpdir, name);
+    return p;
+}
+
+int tu_run_in_tmpdir(Suite *s)
+{
+    snprintf(tmpdir, sizeof tmpdir, "/tmp/shapelab-test-XXXXXX");
+    if (!mkdtemp(tmpdir)) {
+        perror("mkdtemp");
+        return 1;
+    }
+    int failed = tu_run(s);
+    DIR *d = opendir(tmpdir);
+    for (struct dirent *de; d && (de = readdir(d));)
+        if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+            remove(tu_tmp_path(de->d_name));
+    if (d)
+        closedir(d);
+    rmdir(tmpdir);
+    return failed;
+}
 
 int tu_run(Suite *s)
 {

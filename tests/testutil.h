@@ -31,6 +31,11 @@ const char *tu_fixture(const char *name);
 extern long tu_n_allocs;
 extern const SlAllocator tu_counting_allocator;
 
+/* Files the tests write go in one temporary directory, made before the run and removed (with
+ * what is in it) after: tu_run_in_tmpdir instead of tu_run. */
+const char *tu_tmp_path(const char *name);
+int tu_run_in_tmpdir(Suite *s);
+
 /* Run a suite with Check, return the number of failures (for main's exit code). */
 int tu_run(Suite *s);
 

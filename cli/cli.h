@@ -35,7 +35,6 @@ int cmd_gradcheck(Opts *o);
 int cmd_png(Opts *o);
 int cmd_viz(Opts *o);
 int cmd_list_scenes(void);
-int cmd_not_yet(Opts *o); /* viz, until the window lands */
 
 /* Shared by the subcommands (cli/common.c). */
 int cli_fail(const char *fmt, ...) SL_PRINTF(1, 2); /* "shapelab: error: ..." and 2 */

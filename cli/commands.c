@@ -463,8 +463,3 @@ int cmd_gradcheck(Opts *o)
     return rc;
 #endif
 }
-
-int cmd_not_yet(Opts *o)
-{
-    return cli_fail("'%s' is not built yet: the visualizer comes with its own issue", o->cmd);
-}

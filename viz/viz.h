@@ -1,8 +1,11 @@
-/* viz.h: shapelab's visualizer, one include: the canvas and its widgets, scenes, the timeline,
- * PNG export and the SDL2 window. Only viz/window.c includes SDL. */
+/* viz.h: shapelab's visualizer, one include: the canvas and its widgets, the scenes, the window.
+ * Only viz/window.c includes SDL; everything else here draws on memory. */
 #ifndef SL_VIZ_H
 #define SL_VIZ_H
 
-#define SL_VIZ_VERSION 1
+#include "canvas.h"
+#include "scene.h"
+#include "widgets.h"
+#include "window.h"
 
 #endif

@@ -94,7 +94,7 @@ asan:
 	    LDLIBS="-lm -fsanitize=address,undefined" test-asan-run
 
 test-asan-run: $(B)-all $(B)/f64-all
-	@sh tools/run-tests.sh $(TESTS_F32) -- $(TESTS_F64) -- $(LESSON_SRC:lessons/%.c=$(B)/lessons/%) \
+	@LSAN_OPTIONS=suppressions=$(CURDIR)/tools/lsan.supp:print_suppressions=0 sh tools/run-tests.sh $(TESTS_F32) -- $(TESTS_F64) -- $(LESSON_SRC:lessons/%.c=$(B)/lessons/%) \
 	    $(LESSON_SRC:lessons/%.c=$(B)/f64/lessons/%)
 
 BENCH_SRC := $(wildcard bench/*.c)

@@ -15,7 +15,8 @@ enum {
     SC_MAX_ITERATIONS = 100000, /* loop iterations in one run */
     SC_MAX_CALL_DEPTH = 32,     /* nested calls of the script's own functions */
     SC_MAX_LIST = 100000,       /* items in one list */
-    SC_MAX_EVAL_DEPTH = 200     /* operators or calls nested in one expression */
+    SC_MAX_EVAL_DEPTH = 100     /* operators or calls nested in one expression (a call frame
+                                   holds its arguments: about 46 KB each under ASan) */
 };
 
 /* ---- tokens ---- */

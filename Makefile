@@ -2,6 +2,8 @@
 # `make test` runs both test suites and every lesson with --quick, `make demo` runs the lessons.
 # Both install what is missing first (see tools/install-deps.sh).
 
+.DEFAULT_GOAL := all
+
 CC      ?= cc
 CSTD    := -std=c11
 WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wno-format-truncation

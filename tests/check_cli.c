@@ -311,6 +311,13 @@ START_TEST(test_viz_window)
     expect("viz " REG " --quit-after-frames 5 --screenshot @/v.png --stats", 0, "fps: ", NULL);
     ck_assert_msg(exists("@/v.png"), "viz --screenshot: no @/v.png");
     expect("viz " REG " --scene nosuch --quit-after-frames 5", 2, NULL, SE "no scene named");
+    /* --screenshot alone: the last frame, saved when the window closes (SDL turns SIGINT into
+     * a quit event, as closing the window does) */
+    char a[512], cmd[1024];
+    snprintf(cmd, sizeof cmd, "timeout -s INT 2 %s %s >/dev/null 2>&1", BIN,
+             expand("viz " REG " --screenshot @/q.png", a, sizeof a));
+    ck_assert_int_ne(system(cmd), -1);
+    ck_assert_msg(exists("@/q.png"), "viz --screenshot without --quit-after-frames: no @/q.png");
 }
 END_TEST
 

@@ -94,7 +94,8 @@ static void dense_draw(const SlSceneRun *run, int step, SlCanvas *c)
     int lw, lh;
     sl_canvas_clear(c, SL_PAPER);
     sl_canvas_text_size("M", SL_TEXT_SCALE, &lw, &lh);
-    snprintf(title, sizeof title, "%s (Dense): y = x W + b at each position of a sample", l->name);
+    snprintf(title, sizeof title, "%s (Dense): y = x W + b %s", l->name,
+             d->positions > 1 ? "at each position of a sample" : "for each sample");
     static const SlRole roles[] = {SL_ROLE_INPUT, SL_ROLE_WEIGHT, SL_ROLE_OUTPUT};
     int top = sl_scene_title(c, title, sl_legend_width(roles, 3) + 16) + 20;
     sl_draw_legend(c, c->w - sl_legend_width(roles, 3) - 8, 8, roles, 3);
@@ -111,7 +112,10 @@ static void dense_draw(const SlSceneRun *run, int step, SlCanvas *c)
         row[o] = (sl_real)call->out_vals[t * d->units + o];
     snprintf(s1, sizeof s1, "W (in %d, units %d)", d->in, d->units);
     sl_draw_heatmap(c, wx, top, l->params[0].value.data, d->in, d->units, cell, SL_ROLE_WEIGHT, s1);
-    snprintf(s1, sizeof s1, "x[%d]", t + 1);
+    char at[24] = ""; /* which position of the sample, when it has several */
+    if (d->positions > 1)
+        snprintf(at, sizeof at, "[%d]", t + 1);
+    snprintf(s1, sizeof s1, "x%s", at);
     sl_draw_heatmap(c, wx - cell - 90, top, col, d->in, 1, cell, SL_ROLE_INPUT, s1);
     sl_canvas_text(c, wx - 60, wy + d->in * cell / 2 - lh / 2, "times", SL_TEXT_SCALE, SL_INK);
     int by = wy + d->in * cell + 16;
@@ -133,9 +137,9 @@ static void dense_draw(const SlSceneRun *run, int step, SlCanvas *c)
     if (activated) {
         sl_draw_heatmap(c, wx, by, z, 1, d->units, cell, SL_ROLE_OUTPUT, "= x W + b");
         by += cell + lh + 20;
-        snprintf(s1, sizeof s1, "y[%d] = activation(x W + b)", t + 1);
+        snprintf(s1, sizeof s1, "y%s = activation(x W + b)", at);
     } else {
-        snprintf(s1, sizeof s1, "= y[%d] (units %d)", t + 1, d->units);
+        snprintf(s1, sizeof s1, "= y%s (units %d)", at, d->units);
     }
     sl_draw_heatmap(c, wx, by, row, 1, d->units, cell, SL_ROLE_OUTPUT, s1);
     sl_canvas_text(c, wx, by + cell + lh + 14, "colour: positive values; grey: negative",

@@ -299,8 +299,11 @@ int sl_window_run(SlSceneRun *run, const char *title, const SlWindowOptions *o, 
         int quit = poll(&w, e);
         if (quit < 0)
             rc = -1;
-        if (quit)
+        if (quit) { /* --screenshot without --quit-after-frames: the last frame shown */
+            if (!o->quit_after_frames && o->screenshot && save_shown(&w, o->screenshot, e) < 0)
+                rc = -1;
             break;
+        }
         Uint64 now = SDL_GetPerformanceCounter();
         double dt = (double)(now - last) / (double)freq;
         last = now;

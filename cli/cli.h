@@ -45,5 +45,8 @@ int cli_weights(Opts *o, SlModel *m);
 /* Read -x/-y style .npy files into tensors (data owned by arrays[i]). */
 int cli_read_arrays(const char *const *paths, int n, SlNpy *arrays, SlTensor *t);
 void cli_free_arrays(SlNpy *arrays, int n);
+/* In the float32 build: run this command line in the double build instead (never returns unless
+ * that fails: then the error's exit code). In the double build: -1, and the caller goes on. */
+int cli_run_double(Opts *o, const char *what);
 
 #endif

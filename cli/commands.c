@@ -394,30 +394,10 @@ int cmd_train(Opts *o)
 
 /* ---- gradcheck ---- */
 
-#ifndef SL_DOUBLE
-/* Gradient checks need double precision: hand over to the double build beside this one. */
-static int run_double(Opts *o, char **argv)
-{
-    char self[4096], path[4200];
-    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1); /* where this binary is */
-    if (n > 0)
-        self[n] = '\0';
-    else
-        snprintf(self, sizeof self, "%s", o->argv0);
-    const char *slash = strrchr(self, '/');
-    snprintf(path, sizeof path, "%.*sf64/shapelab", slash ? (int)(slash - self + 1) : 0, self);
-    if (access(path, X_OK) != 0)
-        return cli_fail("gradcheck runs in double precision, in %s, which is missing; run make",
-                        path);
-    execv(path, argv);
-    return cli_fail("could not run %s", path);
-}
-#endif
-
 int cmd_gradcheck(Opts *o)
 {
 #ifndef SL_DOUBLE
-    return run_double(o, o->argv);
+    return cli_run_double(o, "gradcheck");
 #else
     SlModel *m;
     SlError e;

@@ -2,6 +2,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -72,4 +73,28 @@ void cli_free_arrays(SlNpy *arrays, int n)
 {
     for (int i = 0; i < n; i++)
         sl_npy_free(&arrays[i]);
+}
+
+/* Gradient checks need double precision: the float32 build hands the whole command line over to
+ * the double build beside it (build/f64/shapelab next to build/shapelab). */
+int cli_run_double(Opts *o, const char *what)
+{
+#ifdef SL_DOUBLE
+    (void)o, (void)what;
+    return -1; /* already double: the caller goes on */
+#else
+    char self[4096], path[4200];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1); /* where this binary is */
+    if (n > 0)
+        self[n] = '\0';
+    else
+        snprintf(self, sizeof self, "%s", o->argv0);
+    const char *slash = strrchr(self, '/');
+    snprintf(path, sizeof path, "%.*sf64/shapelab", slash ? (int)(slash - self + 1) : 0, self);
+    if (access(path, X_OK) != 0)
+        return cli_fail("%s runs in double precision, in %s, which is missing; run make", what,
+                        path);
+    execv(path, o->argv);
+    return cli_fail("could not run %s", path);
+#endif
 }

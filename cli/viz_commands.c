@@ -37,6 +37,8 @@ int cmd_png(Opts *o)
     SlSceneRun run;
     if (!o->out && !o->frames)
         return cli_fail("png needs -o OUT.png (one picture) or --frames DIR (every step)");
+    if (o->scene && !strcmp(o->scene, "gradcheck") && cli_run_double(o, "the gradcheck scene") >= 0)
+        return 2;
     SlScript *s = cli_load(o, &m);
     if (!s)
         return 2;
@@ -81,6 +83,8 @@ int cmd_viz(Opts *o)
     SlModel *m;
     SlError e;
     SlSceneRun run;
+    if (o->scene && !strcmp(o->scene, "gradcheck") && cli_run_double(o, "the gradcheck scene") >= 0)
+        return 2;
     SlScript *s = cli_load(o, &m);
     if (!s)
         return 2;

@@ -325,6 +325,9 @@ END_TEST
 START_TEST(test_png)
 {
     expect("png " REG " -o @/a.png", 0, NULL, NULL);
+    /* the gradcheck scene runs in the double build, like gradcheck itself */
+    expect("png " REG " --scene gradcheck -o @/g.png", 0, NULL, NULL);
+    ck_assert_msg(exists("@/g.png"), "png --scene gradcheck: no @/g.png");
     ck_assert_msg(exists("@/a.png"), "png: no @/a.png");
     expect("png " REG " --scene dense --frames @/frames", 0, "wrote 1 frame of scene 'dense'",
            NULL);

@@ -18,60 +18,72 @@ int cmd_list_scenes(void)
     return 0;
 }
 
-/* The scene asked for, or the one that fits the model best. */
-static const SlScene *pick_scene(const Opts *o, const SlModel *m)
+/* What png and viz share: the scene asked for (or the one that fits the model best), the double
+ * build for a scene that needs it, the script, the weights, and the run. 0, or the exit code after
+ * the error is printed; *s is the script to free either way (NULL if none). */
+static int start_scene(Opts *o, SlScript **s, SlSceneRun *run)
 {
-    if (!o->scene)
-        return sl_scene_best(m);
-    const SlScene *s = sl_scene_find(o->scene);
-    if (!s)
-        cli_fail("no scene named '%s' (shapelab png --list-scenes)", o->scene);
-    return s;
+    SlModel *m;
+    SlError e;
+    const SlScene *scene = NULL;
+    *s = NULL;
+    if (o->scene && !(scene = sl_scene_find(o->scene)))
+        return cli_fail("no scene named '%s' (shapelab png --list-scenes)", o->scene);
+    if (scene && scene->in_double) {
+        char what[64];
+        snprintf(what, sizeof what, "the %s scene", scene->name);
+        if (cli_run_double(o, what) >= 0)
+            return 2;
+    }
+    if (!(*s = cli_load(o, &m)) || cli_weights(o, m) != 0)
+        return 2;
+    if (!scene)
+        scene = sl_scene_best(m);
+    if (sl_scene_start(run, scene, m, o->have_batch ? o->batch : 2,
+                       o->have_timesteps ? o->timesteps : 8, NULL, &e) < 0)
+        return cli_fail("%s: %s", o->script, e.msg);
+    return 0;
+}
+
+/* Every step of the run as numbered PNGs in o->frames. */
+static int write_frames(const Opts *o, const SlSceneRun *run, SlCanvas *c)
+{
+    SlError e;
+    mkdir(o->frames, 0777); /* an existing directory is fine */
+    for (int k = 0; k < run->n_steps; k++) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s/frame_%03d.png", o->frames, k);
+        run->scene->draw(run, k, c);
+        if (sl_canvas_write_png(c, path, &e) < 0)
+            return cli_fail("%s", e.msg);
+    }
+    printf("wrote %d frame%s of scene '%s' to %s/\n", run->n_steps, run->n_steps == 1 ? "" : "s",
+           run->scene->name, o->frames);
+    return 0;
 }
 
 int cmd_png(Opts *o)
 {
-    SlModel *m;
     SlError e;
     SlCanvas c;
     SlSceneRun run;
+    SlScript *s;
     if (!o->out && !o->frames)
         return cli_fail("png needs -o OUT.png (one picture) or --frames DIR (every step)");
-    if (o->scene && !strcmp(o->scene, "gradcheck") && cli_run_double(o, "the gradcheck scene") >= 0)
-        return 2;
-    SlScript *s = cli_load(o, &m);
-    if (!s)
-        return 2;
-    const SlScene *scene = pick_scene(o, m);
-    int rc = 0;
-    if (!scene)
-        rc = 2;
-    else if (cli_weights(o, m) != 0)
-        rc = 2;
-    else if (sl_scene_start(&run, scene, m, o->have_batch ? o->batch : 2,
-                            o->have_timesteps ? o->timesteps : 8, NULL, &e) < 0)
-        rc = cli_fail("%s: %s", o->script, e.msg);
-    else {
+    int rc = start_scene(o, &s, &run);
+    if (rc == 0) {
         if (sl_canvas_init(&c, PNG_W, PNG_H, &e) < 0) {
             rc = cli_fail("%s", e.msg);
-        } else if (o->out) {
-            scene->draw(&run, run.n_steps - 1, &c);
-            if (sl_canvas_write_png(&c, o->out, &e) < 0)
-                rc = cli_fail("%s", e.msg);
         } else {
-            mkdir(o->frames, 0777); /* an existing directory is fine */
-            for (int k = 0; k < run.n_steps && rc == 0; k++) {
-                char path[4096];
-                snprintf(path, sizeof path, "%s/frame_%03d.png", o->frames, k);
-                scene->draw(&run, k, &c);
-                if (sl_canvas_write_png(&c, path, &e) < 0)
+            if (!o->out) {
+                rc = write_frames(o, &run, &c);
+            } else {
+                run.scene->draw(&run, run.n_steps - 1, &c); /* the last step: the whole story */
+                if (sl_canvas_write_png(&c, o->out, &e) < 0)
                     rc = cli_fail("%s", e.msg);
             }
-            if (rc == 0)
-                printf("wrote %d frame%s of scene '%s' to %s/\n", run.n_steps,
-                       run.n_steps == 1 ? "" : "s", scene->name, o->frames);
+            sl_canvas_free(&c);
         }
-        sl_canvas_free(&c);
         sl_scene_end(&run);
     }
     sl_script_free(s);
@@ -80,25 +92,14 @@ int cmd_png(Opts *o)
 
 int cmd_viz(Opts *o)
 {
-    SlModel *m;
     SlError e;
     SlSceneRun run;
-    if (o->scene && !strcmp(o->scene, "gradcheck") && cli_run_double(o, "the gradcheck scene") >= 0)
-        return 2;
-    SlScript *s = cli_load(o, &m);
-    if (!s)
-        return 2;
-    const SlScene *scene = pick_scene(o, m);
-    int rc = 0;
-    if (!scene || cli_weights(o, m) != 0) {
-        rc = 2;
-    } else if (sl_scene_start(&run, scene, m, o->have_batch ? o->batch : 2,
-                              o->have_timesteps ? o->timesteps : 8, NULL, &e) < 0) {
-        rc = cli_fail("%s: %s", o->script, e.msg);
-    } else {
+    SlScript *s;
+    int rc = start_scene(o, &s, &run);
+    if (rc == 0) {
         char title[256];
         SlWindowOptions wo = {o->quit_after_frames, o->screenshot, o->stats, 1};
-        snprintf(title, sizeof title, "shapelab: %s (%s)", o->script, scene->name);
+        snprintf(title, sizeof title, "shapelab: %s (%s)", o->script, run.scene->name);
         if (sl_window_run(&run, title, &wo, &e) < 0)
             rc = cli_fail("%s", e.msg);
         sl_scene_end(&run);

@@ -40,6 +40,8 @@ typedef struct SlSceneRun {
 typedef struct SlScene {
     const char *name; /* as --scene takes it */
     const char *what; /* one line for --list-scenes */
+    /* 1: its numbers only mean something in double (the float32 CLI hands it to build/f64) */
+    int in_double;
     /* How well the scene fits the model: 0 = not at all; png without --scene picks the highest. */
     int (*fits)(const SlModel *m);
     int (*prepare)(SlSceneRun *run, SlError *e);

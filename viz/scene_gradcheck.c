@@ -114,6 +114,7 @@ static void gc_release(SlSceneRun *run)
 const SlScene sl_scene_gradcheck = {
     .name = "gradcheck",
     .what = "per-tensor gradient-check errors on a log scale against the tolerance",
+    .in_double = 1,
     .fits = gc_fits,
     .prepare = gc_prepare,
     .draw = gc_draw,

@@ -1,12 +1,13 @@
 /* commands.c: shapelab's subcommands. Each builds the model from the script, then does one job
  * with the engine's public API, and reports bad input as "shapelab: error: ..." with exit 2. */
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "cli.h"
+#include "savefile.h"
 #include "scene.h"
 #include "window.h"
 
@@ -50,7 +51,7 @@ int cmd_summary(Opts *o)
 
 /* ---- trace ---- */
 
-static void trace_line(const SlModel *m, const SlNode *nd, const SlInfer *io)
+static void trace_line(const SlNode *nd, const SlInfer *io)
 {
     char who[160], in[256] = "", out[256] = "", s[96];
     size_t u = 0;
@@ -64,7 +65,6 @@ static void trace_line(const SlModel *m, const SlNode *nd, const SlInfer *io)
                               sl_shape_str(&io->out[k], s, sizeof s),
                               io->out_mask[k] != SL_MASK_NONE ? "+mask" : "");
     printf("%-28s %s%s-> %s\n    %s\n", who, in, io->n_in ? " " : "", out, nd->why);
-    (void)m;
 }
 
 /* The input shapes for --batch and --timesteps: None axes after the batch become T. */
@@ -110,7 +110,7 @@ int cmd_trace(Opts *o)
                 continue;
             if (!concrete)
                 sl_node_explain(nd, &nd->sym);
-            trace_line(m, nd, concrete ? &nd->run : &nd->sym);
+            trace_line(nd, concrete ? &nd->run : &nd->sym);
         }
     }
     sl_script_free(s);
@@ -245,13 +245,10 @@ int cmd_predict(Opts *o)
 
 /* ---- train ---- */
 
-static int write_history(const char *path, const SlHistory *h)
+/* --history: a CSV of the epochs, one row each, the columns named as History names them. */
+static int fill_history(FILE *f, void *ctx)
 {
-    char tmp[4096];
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    FILE *f = fopen(tmp, "w");
-    if (!f)
-        return cli_fail("%s: cannot write", path);
+    const SlHistory *h = ctx;
     fprintf(f, "epoch");
     for (int i = 0; h->n_epochs && i < h->epochs[0].n; i++)
         fprintf(f, ",%s", h->epochs[0].name[i]);
@@ -262,10 +259,14 @@ static int write_history(const char *path, const SlHistory *h)
             fprintf(f, ",%.8g", h->epochs[ep].value[i]);
         fprintf(f, "\n");
     }
-    if (fclose(f) != 0 || rename(tmp, path) != 0) {
-        remove(tmp);
-        return cli_fail("%s: cannot write", path);
-    }
+    return ferror(f) ? (errno ? errno : EIO) : 0;
+}
+
+static int write_history(const char *path, const SlHistory *h)
+{
+    SlError e;
+    if (sl_save_file(path, fill_history, (void *)h, &e) < 0)
+        return cli_fail("%s", e.msg);
     return 0;
 }
 

@@ -30,6 +30,7 @@
 #include <sys/stat.h>
 
 #include "alloc.h"
+#include "savefile.h"
 
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
 #error "sl_npy_write stores sl_real values as they are in memory, which must be little-endian"
@@ -535,43 +536,23 @@ static size_t format_header(char *h, size_t cap, const SlShape *s)
     return u;
 }
 
-/* Write the whole file to tmp. Returns 0 or an errno value. */
-static int write_tmp(const char *tmp, const SlTensor *t)
+/* The whole file: magic, version, header, data. Returns 0 or an errno value. */
+static int fill_npy(FILE *f, void *ctx)
 {
+    const SlTensor *t = ctx;
     char h[256];
     size_t hl = format_header(h, sizeof h, &t->shape);
     unsigned char pre[10] = {
         0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0, (unsigned char)(hl & 0xff), (unsigned char)(hl >> 8)};
     size_t bytes = sl_tensor_count(t) * sizeof(sl_real);
-    errno = 0;
-    FILE *f = fopen(tmp, "wb");
-    if (!f)
-        return errno ? errno : EIO;
     int ok = fwrite(pre, 1, sizeof pre, f) == sizeof pre && fwrite(h, 1, hl, f) == hl &&
              (bytes == 0 || fwrite(t->data, 1, bytes, f) == bytes);
-    int err = ok ? 0 : (errno ? errno : EIO);
-    if (fclose(f) != 0 && !err)
-        err = errno ? errno : EIO;
-    return err;
+    return ok ? 0 : (errno ? errno : EIO);
 }
 
 int sl_npy_write(const char *path, const SlTensor *t, SlError *e)
 {
     if (check_tensor(path, t, e) < 0)
         return -1;
-    size_t n = strlen(path);
-    char *tmp = sl_alloc(n + sizeof ".tmp");
-    if (!tmp)
-        return sl_errorf(e, "%s: out of memory", path);
-    memcpy(tmp, path, n);
-    memcpy(tmp + n, ".tmp", sizeof ".tmp");
-    int err = write_tmp(tmp, t);
-    if (!err && rename(tmp, path) != 0)
-        err = errno ? errno : EIO;
-    if (err) {
-        remove(tmp);
-        sl_errorf(e, "%s: cannot save: %s", path, strerror(err));
-    }
-    sl_free(tmp);
-    return err ? -1 : 0;
+    return sl_save_file(path, fill_npy, (void *)t, e);
 }

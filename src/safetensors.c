@@ -9,6 +9,7 @@
 
 #include "alloc.h"
 #include "json.h"
+#include "savefile.h"
 
 enum { MAX_FILE = 1 << 30, MAX_HEADER = 100 << 20, MAX_TENSORS = 100000 };
 
@@ -305,9 +306,31 @@ static size_t json_escape(char *out, size_t n, const char *s)
     return k;
 }
 
+typedef struct StFile {
+    const char *header;
+    size_t header_len; /* a multiple of 8 */
+    int n;
+    const SlTensor *tensors;
+} StFile;
+
 static int write_all(FILE *f, const void *p, size_t n)
 {
-    return fwrite(p, 1, n, f) == n ? 0 : -1;
+    return fwrite(p, 1, n, f) == n ? 0 : (errno ? errno : EIO);
+}
+
+/* The header's length (8 bytes, little-endian), the header, then each tensor's data in order. */
+static int fill_st(FILE *f, void *ctx)
+{
+    const StFile *st = ctx;
+    unsigned char len8[8];
+    for (int i = 0; i < 8; i++)
+        len8[i] = (unsigned char)((uint64_t)st->header_len >> (8 * i));
+    int err = write_all(f, len8, 8);
+    if (!err)
+        err = write_all(f, st->header, st->header_len);
+    for (int i = 0; i < st->n && !err; i++) /* the machines shapelab runs on are little-endian */
+        err = write_all(f, st->tensors[i].data, sl_tensor_count(&st->tensors[i]) * sizeof(sl_real));
+    return err;
 }
 
 int sl_st_write(const char *path, int n, const char *const *names, const SlTensor *tensors,
@@ -345,24 +368,8 @@ int sl_st_write(const char *path, int n, const char *const *names, const SlTenso
         sl_free(h);
         return st_err(e, path, "header too long");
     }
-    char tmp[512];
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    FILE *f = fopen(tmp, "wb");
-    if (!f) {
-        sl_free(h);
-        return sl_errorf(e, "%s: cannot write: %s", path, strerror(errno));
-    }
-    unsigned char len8[8];
-    for (int i = 0; i < 8; i++)
-        len8[i] = (unsigned char)((uint64_t)u >> (8 * i));
-    int rc = write_all(f, len8, 8) | write_all(f, h, u);
-    for (int i = 0; i < n && !rc; i++) /* the machines shapelab runs on are little-endian */
-        rc = write_all(f, tensors[i].data, sl_tensor_count(&tensors[i]) * sizeof(sl_real));
-    rc |= fclose(f);
+    StFile st = {h, u, n, tensors};
+    int rc = sl_save_file(path, fill_st, &st, e);
     sl_free(h);
-    if (rc || rename(tmp, path) != 0) {
-        remove(tmp);
-        return sl_errorf(e, "%s: write failed: %s", path, strerror(errno));
-    }
-    return 0;
+    return rc;
 }

@@ -1,5 +1,6 @@
 /* check_npy.c: .npy files: NumPy's own files, hand-made and malformed ones, and saving. */
 #include <dirent.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,6 +8,7 @@
 #include <unistd.h>
 
 #include "npy.h"
+#include "savefile.h"
 #include "testutil.h"
 
 #define tmp_path tu_tmp_path
@@ -387,6 +389,50 @@ START_TEST(test_write_replaces)
 }
 END_TEST
 
+/* sl_save_file, which every writer uses: a fill that fails half-way leaves the old file as it was
+ * and no PATH.tmp; one that succeeds replaces it whole. */
+static int fill_then_fail(FILE *f, void *ctx)
+{
+    fputs((const char *)ctx, f);
+    return EIO;
+}
+
+static int fill_ok(FILE *f, void *ctx)
+{
+    fputs((const char *)ctx, f);
+    return 0;
+}
+
+static void assert_file_holds(const char *path, const char *want)
+{
+    char got[64] = "";
+    FILE *f = fopen(path, "rb");
+    ck_assert_msg(f != NULL, "%s is missing", path);
+    size_t n = fread(got, 1, sizeof got - 1, f);
+    fclose(f);
+    got[n] = '\0';
+    ck_assert_str_eq(got, want);
+}
+
+START_TEST(test_save_file_whole_or_nothing)
+{
+    char path[300], tmp[310];
+    snprintf(path, sizeof path, "%s", tmp_path("whole.txt"));
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    SlError e = {""};
+    ck_assert_msg(sl_save_file(path, fill_ok, "old", &e) == 0, "%s", e.msg);
+    ck_assert_int_eq(sl_save_file(path, fill_then_fail, "half of the new", &e), -1);
+    ck_assert_msg(strncmp(e.msg, path, strlen(path)) == 0 &&
+                      strstr(e.msg, ": cannot save: Input/output error"),
+                  "%s", e.msg);
+    assert_file_holds(path, "old");
+    ck_assert_int_ne(access(tmp, F_OK), 0);
+    ck_assert_msg(sl_save_file(path, fill_ok, "new", &e) == 0, "%s", e.msg);
+    assert_file_holds(path, "new");
+    ck_assert_int_ne(access(tmp, F_OK), 0);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("npy");
@@ -406,6 +452,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_write_round_trip);
     tcase_add_test(tc, test_write_fails_cleanly);
     tcase_add_test(tc, test_write_replaces);
+    tcase_add_test(tc, test_save_file_whole_or_nothing);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -32,73 +32,21 @@ writes no timestamps): running it again gives byte-identical files. It reads bac
 and checks it.
 """
 
-import json
-import struct
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
-from typing import Dict, List, Tuple
+from typing import Dict, List
 
 import numpy as np
 import torch
 import torch.nn.functional as F
+from safetensors_io import read_safetensors, write_safetensors
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT_DIR = ROOT / "tests" / "fixtures" / "cli"
 BINARY = ROOT / "build" / "shapelab"
 MODELS = "../shared/models"  # relative to ROOT, as the tests use it
-
-
-# ---------------------------------------------------------------------------
-# safetensors with json + struct (F32 and F64)
-# ---------------------------------------------------------------------------
-
-DTYPES = {"F32": "<f4", "F64": "<f8"}
-
-
-def read_safetensors(path: Path) -> Tuple[Dict[str, str], Dict[str, np.ndarray]]:
-    """Read a safetensors file (F32/F64 tensors), checking its layout. Keeps the tensors' order."""
-    raw = path.read_bytes()
-    (n,) = struct.unpack("<Q", raw[:8])
-    assert 8 + n <= len(raw), f"{path.name}: header longer than the file"
-    header = json.loads(raw[8:8 + n].decode("utf-8"))
-    data = raw[8 + n:]
-    metadata = header.pop("__metadata__", {})
-    spans = sorted((info["data_offsets"][0], info["data_offsets"][1], name) for name, info in header.items())
-    pos = 0
-    for begin, end, name in spans:
-        assert begin == pos, f"{path.name}: gap or overlap before {name}"
-        pos = end
-    assert pos == len(data), f"{path.name}: trailing bytes after the last tensor"
-    arrays = {}
-    for name, info in header.items():  # json keeps the file's order
-        dtype = np.dtype(DTYPES[info["dtype"]])
-        begin, end = info["data_offsets"]
-        count = int(np.prod(info["shape"], dtype=np.int64))
-        assert end - begin == dtype.itemsize * count, f"{path.name}: {name} size does not match its shape"
-        arrays[name] = np.frombuffer(data[begin:end], dtype=dtype).reshape(info["shape"]).copy()
-    return metadata, arrays
-
-
-def write_safetensors(path: Path, tensors: List[Tuple[str, np.ndarray]], metadata: Dict[str, str]) -> None:
-    """Write (name, float32 array) pairs as F32 safetensors, data in the given order."""
-    header: Dict[str, object] = {"__metadata__": dict(metadata)}
-    blobs = []
-    offset = 0
-    for name, a in tensors:
-        assert a.dtype == np.float32, f"{name}: expected float32"
-        data = np.ascontiguousarray(a, dtype="<f4").tobytes(order="C")
-        header[name] = {"dtype": "F32", "shape": list(a.shape), "data_offsets": [offset, offset + len(data)]}
-        blobs.append(data)
-        offset += len(data)
-    text = json.dumps(header, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
-    text += b" " * (-len(text) % 8)  # pad so the data section starts 8-aligned
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(text)))
-        f.write(text)
-        for data in blobs:
-            f.write(data)
 
 
 # ---------------------------------------------------------------------------
@@ -161,7 +109,8 @@ def save_npy(name: str, a: np.ndarray) -> None:
 
 def save_weights(name: str, w: Dict[str, np.ndarray], names: List[str], what: str) -> None:
     assert list(w) == names, f"{name}: shapelab wrote {list(w)}, expected {names}"
-    write_safetensors(OUT_DIR / name, [(k, w[k]) for k in names], {"format": "shapelab-cli-fixture-1", "what": what})
+    write_safetensors(OUT_DIR / name, [(k, w[k]) for k in names], {"format": "shapelab-cli-fixture-1", "what": what},
+                      dtype="F32", sort_keys=False)
     _meta, back = read_safetensors(OUT_DIR / name)
     assert list(back) == names, name
     for k in names:

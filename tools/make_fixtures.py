@@ -32,8 +32,6 @@ parameter shapes in Keras layout, and a torch function y = f(x, params, extra).
 """
 
 import ast
-import json
-import struct
 import sys
 import zlib
 from dataclasses import dataclass, field
@@ -43,6 +41,7 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple
 import numpy as np
 import torch
 import torch.nn.functional as F
+from safetensors_io import read_safetensors, write_safetensors
 
 torch.set_default_dtype(torch.float64)
 
@@ -138,50 +137,6 @@ def assert_clear_of(t: torch.Tensor, points: Sequence[float], what: str, margin:
     for k in points:
         gap = float((t - k).abs().min())
         assert gap > margin, f"{what}: a value is {gap:.2e} from {k}"
-
-
-def write_safetensors(path: Path, tensors: List[Tuple[str, torch.Tensor]], metadata: Dict[str, str]) -> None:
-    """Write (name, tensor) pairs as F64 safetensors, data in the given order."""
-    header: Dict[str, object] = {"__metadata__": dict(metadata)}
-    blobs = []
-    offset = 0
-    for name, t in tensors:
-        # C order, little-endian float64
-        data = np.ascontiguousarray(t.detach().cpu().numpy(), dtype="<f8").tobytes(order="C")
-        header[name] = {"dtype": "F64", "shape": list(t.shape), "data_offsets": [offset, offset + len(data)]}
-        blobs.append(data)
-        offset += len(data)
-    text = json.dumps(header, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
-    text += b" " * (-len(text) % 8)  # pad so the data section starts 8-aligned
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(text)))
-        f.write(text)
-        for data in blobs:
-            f.write(data)
-
-
-def read_safetensors(path: Path) -> Tuple[Dict[str, str], Dict[str, np.ndarray]]:
-    """Read a file written by write_safetensors back, checking its layout."""
-    raw = path.read_bytes()
-    (n,) = struct.unpack("<Q", raw[:8])
-    assert n % 8 == 0, "header length must be a multiple of 8"
-    header = json.loads(raw[8:8 + n].decode("utf-8"))
-    data = raw[8 + n:]
-    metadata = header.pop("__metadata__")
-    assert all(isinstance(k, str) and isinstance(v, str) for k, v in metadata.items())
-    spans = sorted((info["data_offsets"][0], info["data_offsets"][1], name) for name, info in header.items())
-    pos = 0
-    arrays = {}
-    for begin, end, name in spans:
-        info = header[name]
-        assert info["dtype"] == "F64"
-        assert begin == pos, f"{path.name}: gap or overlap before {name}"
-        count = int(np.prod(info["shape"], dtype=np.int64))
-        assert end - begin == 8 * count, f"{path.name}: {name} size does not match its shape"
-        arrays[name] = np.frombuffer(data[begin:end], dtype="<f8").reshape(info["shape"])
-        pos = end
-    assert pos == len(data), f"{path.name}: trailing bytes after the last tensor"
-    return metadata, arrays
 
 
 # ---------------------------------------------------------------------------
@@ -1101,7 +1056,7 @@ def metadata(case: Case) -> Dict[str, str]:
 def write_fixture(name: str, tensors: List[Tuple[str, torch.Tensor]], meta: Dict[str, str]) -> Dict[str, np.ndarray]:
     """Write tests/fixtures/<name>.safetensors, read it back and compare, print a summary line."""
     path = OUT_DIR / f"{name}.safetensors"
-    write_safetensors(path, tensors, meta)
+    write_safetensors(path, [(n, t.detach().cpu().numpy()) for n, t in tensors], meta)
     # read it back and compare, so a broken writer cannot go unnoticed
     meta_back, arrays = read_safetensors(path)
     assert meta_back == meta

@@ -274,24 +274,43 @@ static int write_history(const char *path, const SlHistory *h)
 typedef struct Live {
     SlWindow *win;
     SlCanvas canvas;
-    SlHistory h; /* the epochs so far */
-    SlLogs epochs[4096];
-    const char *title;
+    SlHistory h; /* the epochs so far, in room for every epoch of the fit (cap) */
+    int cap;
     int closed;
 } Live;
+
+/* The window, the canvas and the epochs' room, all before the first step. */
+static int live_open(Live *lv, int epochs, SlError *e)
+{
+    memset(lv, 0, sizeof *lv);
+    lv->cap = epochs;
+    if (!(lv->h.epochs = sl_alloc((size_t)epochs * sizeof *lv->h.epochs)))
+        return sl_errorf(e, "train --viz: out of memory for %d epochs of logs", epochs);
+    if (sl_canvas_init(&lv->canvas, 1280, 720, e) < 0 ||
+        !(lv->win = sl_window_open("shapelab train", e)))
+        return -1;
+    return 0;
+}
+
+static void live_close(Live *lv)
+{
+    sl_window_close(lv->win);
+    sl_canvas_free(&lv->canvas);
+    sl_free(lv->h.epochs);
+}
 
 static void on_epoch(void *ctx, const SlEvent *ev)
 {
     Live *lv = ctx;
-    if (ev->kind != SL_EV_EPOCH_END || lv->closed || lv->h.n_epochs >= 4096)
+    if (ev->kind != SL_EV_EPOCH_END || lv->closed || lv->h.n_epochs >= lv->cap)
         return;
-    SlLogs *l = &lv->epochs[lv->h.n_epochs++];
+    SlLogs *l = &lv->h.epochs[lv->h.n_epochs++];
     l->n = ev->n_metrics < SL_MAX_LOGS ? ev->n_metrics : SL_MAX_LOGS;
     for (int i = 0; i < l->n; i++) {
         snprintf(l->name[i], SL_LOG_NAME_MAX, "%s", ev->metric_names[i]);
         l->value[i] = ev->metric_values[i];
     }
-    sl_draw_history(&lv->canvas, &lv->h, lv->title);
+    sl_draw_history(&lv->canvas, &lv->h, "shapelab train: loss and metrics per epoch");
     lv->closed = sl_window_show(lv->win, &lv->canvas);
 }
 
@@ -313,21 +332,17 @@ static int fit_and_save(Opts *o, SlModel *m, SlTensor *x, SlTensor *y, SlTensor 
 {
     SlError e;
     SlHistory h;
-    static Live lv;
+    Live lv;
     SlObserver obs = {on_epoch, &lv};
+    SlFitOptions f = sl_fit_defaults();
+    f.epochs = o->epochs ? o->epochs : 1;
     if (o->viz) {
-        memset(&lv, 0, sizeof lv);
-        lv.h.epochs = lv.epochs;
-        lv.title = "shapelab train: loss and metrics per epoch";
-        if (sl_canvas_init(&lv.canvas, 1280, 720, &e) < 0 ||
-            !(lv.win = sl_window_open("shapelab train", &e))) {
-            sl_canvas_free(&lv.canvas);
+        if (live_open(&lv, f.epochs, &e) < 0) {
+            live_close(&lv);
             return cli_fail("%s", e.msg);
         }
         sl_model_set_observer(m, &obs);
     }
-    SlFitOptions f = sl_fit_defaults();
-    f.epochs = o->epochs ? o->epochs : 1;
     f.batch_size = o->batch_size ? o->batch_size : 32;
     f.shuffle = !o->no_shuffle;
     f.seed = o->seed;
@@ -336,8 +351,7 @@ static int fit_and_save(Opts *o, SlModel *m, SlTensor *x, SlTensor *y, SlTensor 
     int fit_rc = sl_model_fit(m, x, y, &f, &h, &e);
     if (o->viz) {
         sl_model_set_observer(m, NULL);
-        sl_window_close(lv.win);
-        sl_canvas_free(&lv.canvas);
+        live_close(&lv);
     }
     if (fit_rc < 0)
         return cli_fail("%s", e.msg);

@@ -311,6 +311,10 @@ START_TEST(test_viz_window)
     expect("viz " REG " --quit-after-frames 5 --screenshot @/v.png --stats", 0, "fps: ", NULL);
     ck_assert_msg(exists("@/v.png"), "viz --screenshot: no @/v.png");
     expect("viz " REG " --scene nosuch --quit-after-frames 5", 2, NULL, SE "no scene named");
+    /* train --viz: the curves live in a window, closed when fit ends; then the plot as a PNG */
+    expect("train " REG TR_XY " --epochs 3 --viz --plot @/P.png -o @/W2.safetensors", 0,
+           "Epoch 3/3", NULL);
+    ck_assert_msg(exists("@/P.png") && exists("@/W2.safetensors"), "train --viz --plot: no files");
     /* --screenshot alone: the last frame, saved when the window closes (SDL turns SIGINT into
      * a quit event, as closing the window does) */
     char a[512], cmd[1024];

@@ -94,7 +94,7 @@ static void draw_row(const SlSceneRun *run, const Layout *L, int i, int current,
     sl_tensor_box_size(shape, L->scale, &bw, &bht);
     if (bx + bw > x + L->col_w - 8) /* a narrow column: the label may not fit; shrink nothing */
         bx = x + L->block_w + 24;
-    sl_canvas_arrow(c, x + L->block_w + 4, y + bh / 2, bx - 6, y + bh / 2, 2, 8, SL_INK);
+    sl_draw_arrow(c, x + L->block_w + 4, y + bh / 2, bx - 6, y + bh / 2, NULL);
     sl_draw_tensor_box(c, bx, y + bh / 2 - bht / 2, shape, L->scale, role_of(run, i), i == current);
     /* data flows down: from the previous call to this one, when it is its input */
     const SlNode *nd = &run->m->nodes[call->node];

@@ -427,6 +427,42 @@ static SlHistory make_history(SlLogs *epochs)
     return (SlHistory){N_EPOCHS, epochs};
 }
 
+/* How many recorded texts contain `part`. */
+static int texts_with(const SlCanvas *c, const char *part)
+{
+    int n = 0;
+    for (int i = 0; i < c->n_items; i++)
+        n += c->items[i].kind == SL_ITEM_TEXT && strstr(c->items[i].what, part) != NULL;
+    return n;
+}
+
+/* A long fit: 5000 epochs (more than the points a curve keeps), a loss falling from 500 to 0.1
+ * (over 30 times: log scale) and an accuracy from 0.5 to 0.9 (linear). */
+START_TEST(test_training_long_fit)
+{
+    enum { EPOCHS = 5000 };
+    SlLogs *epochs = calloc(EPOCHS, sizeof *epochs);
+    ck_assert_ptr_nonnull(epochs);
+    for (int ep = 0; ep < EPOCHS; ep++) {
+        epochs[ep].n = 2;
+        snprintf(epochs[ep].name[0], SL_LOG_NAME_MAX, "loss");
+        snprintf(epochs[ep].name[1], SL_LOG_NAME_MAX, "accuracy");
+        epochs[ep].value[0] = 500 * exp(-ep / 500.0) + 0.1;
+        epochs[ep].value[1] = 0.9 - 0.4 * exp(-ep / 500.0);
+    }
+    SlHistory h = {EPOCHS, epochs};
+    SlCanvas c;
+    make_canvas(&c, WIN_W, WIN_H);
+    sl_draw_history(&c, &h, "a long fit");
+    ck_assert_int_eq(texts_with(&c, "1 .. 5000"), 2);
+    ck_assert_int_eq(texts_with(&c, "log scale"), 1);
+    ck_assert_int_eq(texts_with(&c, "0.5 .. 0.9"), 1);
+    ck_assert_int_eq(texts_with(&c, "After 5000 epochs"), 1);
+    sl_canvas_free(&c);
+    free(epochs);
+}
+END_TEST
+
 /* Every step of scene `_i % count` on model `_i / count`, on a w x h canvas. A scene that says it
  * fits the model must start on it; a scene that only draws when asked for (fits 0: training,
  * gradcheck) is laid out too when it starts (given a history). */
@@ -645,6 +681,7 @@ static Suite *suite(void)
     tcase_add_loop_test(tc, test_box_size_follows_shape, 0, N_BOX_CASES);
     tcase_add_test(tc, test_box_size_none_fixed);
     tcase_add_test(tc, test_heatmap_values_under_the_mouse);
+    tcase_add_test(tc, test_training_long_fit);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("layout");

@@ -9,15 +9,18 @@
 #include "scene.h"
 #include "widgets.h"
 
-enum { MAX_SERIES = 4 };
+/* At most PLOT_POINTS points per curve: a longer fit is sampled at evenly spaced epochs. */
+enum { MAX_SERIES = 4, PLOT_POINTS = 4096 };
 
-/* The values of one logged name over the epochs (NAN where missing). */
-static int series_of(const SlHistory *h, const char *name, double *out)
+/* The values of one logged name at `points` evenly spaced epochs, first and last included (NAN
+ * where missing). Returns how many are present. */
+static int series_of(const SlHistory *h, const char *name, double *out, int points)
 {
     int n = 0;
-    for (int ep = 0; ep < h->n_epochs; ep++) {
-        out[ep] = sl_logs_get(&h->epochs[ep], name);
-        n += !isnan(out[ep]);
+    for (int i = 0; i < points; i++) {
+        int ep = points > 1 ? (int)((long long)i * (h->n_epochs - 1) / (points - 1)) : 0;
+        out[i] = sl_logs_get(&h->epochs[ep], name);
+        n += !isnan(out[i]);
     }
     return n;
 }
@@ -31,21 +34,20 @@ static void panel(SlCanvas *c, int x, int y, int w, int hgt, const SlHistory *h,
     const double *series[MAX_SERIES];
     const char *names[MAX_SERIES];
     int lengths[MAX_SERIES], n = 0;
-    static double values[MAX_SERIES][4096];
+    int points = h->n_epochs < PLOT_POINTS ? h->n_epochs : PLOT_POINTS;
+    static double values[MAX_SERIES][PLOT_POINTS];
     const SlLogs *first = &h->epochs[0];
     for (int i = 0; i < first->n && n < MAX_SERIES; i++) {
         int is_loss = strstr(first->name[i], "loss") != NULL;
-        if (is_loss != losses || h->n_epochs > 4096)
-            continue;
-        if (series_of(h, first->name[i], values[n]) == 0)
+        if (is_loss != losses || series_of(h, first->name[i], values[n], points) == 0)
             continue;
         series[n] = values[n];
         names[n] = first->name[i];
-        lengths[n++] = h->n_epochs;
+        lengths[n++] = points;
     }
     if (!n)
         return;
-    sl_draw_plot(c, x, y, w, hgt, series, lengths, names, colours, n, 0, title);
+    sl_draw_plot(c, x, y, w, hgt, series, lengths, colours, n, h->n_epochs, title);
     /* which colour is which: a short line and the name, inside the panel's top right */
     int cw, ch, lx = x + w - 16;
     for (int i = n - 1; i >= 0; i--) {

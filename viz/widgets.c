@@ -229,18 +229,35 @@ void sl_draw_heatmap(SlCanvas *c, int x, int y, const sl_real *m, int rows, int 
     sl_canvas_probe(c, x, y, cell, rows, cols, m, title); /* the window shows values on hover */
 }
 
-void sl_draw_plot(SlCanvas *c, int x, int y, int w, int h, const double *const *series,
-                  const int *lengths, const char *const *names, const SlRole *roles, int n,
-                  int log_y, const char *title)
+/* Log scale when every value is positive and the largest is over 30 times the smallest (a loss
+ * that falls from 500 to 0.1 would otherwise be a flat line after its first epochs). */
+static int plot_wants_log(const double *const *series, const int *lengths, int n)
 {
-    double lo = 1e300, hi = -1e300;
-    int len = 1, tw, th;
+    double lo = INFINITY, hi = 0;
     for (int s = 0; s < n; s++)
         for (int i = 0; i < lengths[s]; i++) {
-            double v = log_y ? log10(fmax(series[s][i], 1e-300)) : series[s][i];
-            lo = fmin(lo, v), hi = fmax(hi, v);
-            len = lengths[s] > len ? lengths[s] : len;
+            double v = series[s][i];
+            if (v <= 0)
+                return 0;
+            if (isfinite(v))
+                lo = fmin(lo, v), hi = fmax(hi, v);
         }
+    return hi > 0 && hi > 30 * lo;
+}
+
+void sl_draw_plot(SlCanvas *c, int x, int y, int w, int h, const double *const *series,
+                  const int *lengths, const SlRole *roles, int n, int x_last, const char *title)
+{
+    int log_y = plot_wants_log(series, lengths, n), len = 1, tw, th;
+    double lo = INFINITY, hi = -INFINITY;
+    for (int s = 0; s < n; s++) {
+        len = lengths[s] > len ? lengths[s] : len;
+        for (int i = 0; i < lengths[s]; i++)
+            if (isfinite(series[s][i])) {
+                double v = log_y ? log10(series[s][i]) : series[s][i];
+                lo = fmin(lo, v), hi = fmax(hi, v);
+            }
+    }
     if (lo > hi)
         lo = 0, hi = 1;
     if (hi - lo < 1e-12)
@@ -254,8 +271,11 @@ void sl_draw_plot(SlCanvas *c, int x, int y, int w, int h, const double *const *
         sl_canvas_text(c, x + 10, y + 6, title, SL_TEXT_SCALE, SL_INK);
     for (int s = 0; s < n; s++)
         for (int i = 1; i < lengths[s]; i++) {
-            double a = log_y ? log10(fmax(series[s][i - 1], 1e-300)) : series[s][i - 1];
-            double b = log_y ? log10(fmax(series[s][i], 1e-300)) : series[s][i];
+            double a = series[s][i - 1], b = series[s][i];
+            if (!isfinite(a) || !isfinite(b)) /* a missing value breaks the line */
+                continue;
+            if (log_y)
+                a = log10(a), b = log10(b);
             int x0 = px + (int)((double)(i - 1) / (len > 1 ? len - 1 : 1) * pw);
             int x1 = px + (int)((double)i / (len > 1 ? len - 1 : 1) * pw);
             int y0 = py + ph - (int)((a - lo) / (hi - lo) * ph);
@@ -263,10 +283,12 @@ void sl_draw_plot(SlCanvas *c, int x, int y, int w, int h, const double *const *
             sl_canvas_line(c, x0, y0, x1, y1, 2, sl_role_color(roles[s]));
         }
     char range[96];
-    snprintf(range, sizeof range, log_y ? "1e%.1f .. 1e%.1f" : "%.4g .. %.4g", lo, hi);
+    if (log_y)
+        snprintf(range, sizeof range, "%.4g .. %.4g, log scale", pow(10, lo), pow(10, hi));
+    else
+        snprintf(range, sizeof range, "%.4g .. %.4g", lo, hi);
     sl_canvas_text(c, x + 10, y + h - th - 6, range, SL_TEXT_SCALE, SL_INK);
-    snprintf(range, sizeof range, "1 .. %d", len); /* the x axis: the index, 1-based */
+    snprintf(range, sizeof range, "1 .. %d", x_last > 0 ? x_last : len); /* the x axis, 1-based */
     sl_canvas_text_size(range, SL_TEXT_SCALE, &tw, &th);
     sl_canvas_text(c, x + w - tw - 10, y + h - th - 6, range, SL_TEXT_SCALE, SL_INK);
-    (void)names;
 }

@@ -37,9 +37,11 @@ int sl_legend_width(const SlRole *roles, int n);
  * ones towards grey, scaled by the largest magnitude. Cell size in pixels. */
 void sl_draw_heatmap(SlCanvas *c, int x, int y, const sl_real *m, int rows, int cols, int cell,
                      SlRole role, const char *title);
-/* A plot of up to 4 series against their index, in a framed box, with the y range marked. */
+/* A plot of up to 4 series against their index, in a framed box, with the y range marked; on a
+ * log scale when every value is positive and the largest is over 30 times the smallest (accuracy
+ * from 0.05 up stays linear). Non-finite values
+ * leave a gap. The x axis is labelled 1 .. x_last (0: the longest series' length). */
 void sl_draw_plot(SlCanvas *c, int x, int y, int w, int h, const double *const *series,
-                  const int *lengths, const char *const *names, const SlRole *roles, int n,
-                  int log_y, const char *title);
+                  const int *lengths, const SlRole *roles, int n, int x_last, const char *title);
 
 #endif

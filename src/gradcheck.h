@@ -40,6 +40,8 @@ typedef struct SlGradcheckRow {
     size_t worst;            /* index of the largest error */
     double worst_a, worst_n; /* analytic and numerical there */
     int all_zero;            /* the analytic gradient is zero everywhere */
+    int zero_agrees;         /* ... and so is every difference checked */
+    double max_num;          /* the largest numerical slope checked */
     int ok;
 } SlGradcheckRow;
 

@@ -108,6 +108,11 @@ int sl_init_fill(const char *name, sl_real *data, const SlShape *s, SlRng *r)
         for (size_t i = 0; i < n; i++)
             data[i] = name[0] == 'o' ? 1 : 0;
         return 0;
+    } else if (!strcmp(name, "unit_forget_bias")) {
+        /* an LSTM bias (4*units): zeros, but ones for the forget gate f (blocks i, f, c, o) */
+        for (size_t i = 0; i < n; i++)
+            data[i] = i >= n / 4 && i < n / 2 ? 1 : 0;
+        return 0;
     } else if (!strcmp(name, "orthogonal")) {
         size_t cols = s->rank ? (size_t)s->dim[s->rank - 1] : 1;
         return orthogonal(data, cols ? n / cols : 0, cols, r);

@@ -14,19 +14,20 @@ extern const SlLayerType sl_flatten_type;
 extern const SlLayerType sl_reshape_type;
 extern const SlLayerType sl_permute_type;
 extern const SlLayerType sl_repeat_vector_type;
+extern const SlLayerType sl_simple_rnn_type;
+extern const SlLayerType sl_lstm_type;
+extern const SlLayerType sl_gru_type;
 
 static const SlLayerType *const types[] = {
-    &sl_input_type,   &sl_dense_type,   &sl_activation_type, &sl_dropout_type,
-    &sl_flatten_type, &sl_reshape_type, &sl_permute_type,    &sl_repeat_vector_type,
+    &sl_input_type,      &sl_dense_type,   &sl_activation_type, &sl_dropout_type,
+    &sl_flatten_type,    &sl_reshape_type, &sl_permute_type,    &sl_repeat_vector_type,
+    &sl_simple_rnn_type, &sl_lstm_type,    &sl_gru_type,
 };
 enum { N_TYPES = sizeof types / sizeof types[0] };
 
 /* Keras layers that shapelab knows by name but has not built yet: creating one says so plainly
  * instead of "unknown layer". Each layer issue removes its names from here. */
 static const char *const not_yet[] = {
-    "LSTM",
-    "GRU",
-    "SimpleRNN",
     "TimeDistributed",
     "Bidirectional",
     "Embedding",

@@ -3,6 +3,7 @@
  * engine. Every build tests its own binary (SL_BUILD_DIR/shapelab). The fixtures in
  * tests/fixtures/cli/ come from tools/make_cli_fixtures.py (weights written by `shapelab init`,
  * edited in NumPy; predictions from PyTorch in float64). */
+#include <ctype.h>
 #include <dirent.h>
 #include <math.h>
 #include <stdio.h>
@@ -223,11 +224,11 @@ static const struct {
     const char *file, *layer;
     int line, col;
 } models[] = {
-    {"01_lstm_input_shape.py", "LSTM", 10, 11},
-    {"01_stacked_lstm.py", "LSTM", 9, 11},
-    {"02_units.py", "LSTM", 9, 11},
-    {"03_return_state.py", "LSTM", 8, 25},
-    {"04_stateful.py", "LSTM", 9, 11},
+    {"01_lstm_input_shape.py", NULL, 0, 0},
+    {"01_stacked_lstm.py", NULL, 0, 0},
+    {"02_units.py", NULL, 0, 0},
+    {"03_return_state.py", NULL, 0, 0},
+    {"04_stateful.py", NULL, 0, 0},
     {"05_variable_length.py", "LSTM", 7, 11},
     {"06_masking.py", "Masking", 8, 11},
     {"07_transfer_weights.py", "LSTM", 9, 11},
@@ -245,6 +246,26 @@ static const struct {
 };
 enum { N_MODELS = sizeof models / sizeof models[0] };
 
+/* The "Total params: 6,194" a script's header promises (the last one it names), or "". */
+static void header_total(const char *file, char *out, size_t n)
+{
+    char path[512], line[512];
+    snprintf(path, sizeof path, "%s/%s", SL_SHARED_MODELS, file);
+    FILE *f = fopen(path, "r");
+    ck_assert_msg(f != NULL, "cannot open %s", path);
+    out[0] = 0;
+    while (fgets(line, sizeof line, f) && line[0] == '#') {
+        const char *t = strstr(line, "Total params: ");
+        if (!t)
+            continue;
+        size_t k = strlen("Total params: ");
+        while (t[k] && (isdigit((unsigned char)t[k]) || t[k] == ','))
+            k++;
+        snprintf(out, n, "%.*s\n", (int)k, t);
+    }
+    fclose(f);
+}
+
 START_TEST(test_shared_model)
 {
     char args[256], want[256], *out, *err;
@@ -252,7 +273,9 @@ START_TEST(test_shared_model)
     int rc = run(args, &out, &err);
     const char *layer = models[_i].layer;
     if (!layer) {
-        check(args, rc, 0, out, "Total params: ");
+        char total[64];
+        header_total(models[_i].file, total, sizeof total);
+        check(args, rc, 0, out, total[0] ? total : "Total params: ");
     } else if (sl_layer_type_find(layer)) {
         /* the layer has landed: this row needs updating; meanwhile it must not be the error */
         snprintf(want, sizeof want, "%s is not implemented yet", layer);

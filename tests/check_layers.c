@@ -48,17 +48,6 @@ static const char *const fixtures[] = {
 };
 enum { N_FIXTURES = sizeof fixtures / sizeof fixtures[0] };
 
-/* Load a tensor of the fixture into a fresh buffer. */
-static sl_real *load(const SlSafetensors *st, const char *name, SlShape *shape)
-{
-    const SlStTensor *t = sl_st_find(st, name);
-    ck_assert_msg(t != NULL, "%s: no tensor '%s'", st->path, name);
-    sl_real *buf = calloc(t->count ? t->count : 1, sizeof *buf);
-    SlError e;
-    ck_assert_msg(sl_st_get(st, name, buf, t->count, shape, &e) == 0, "%s", e.msg);
-    return buf;
-}
-
 START_TEST(test_fixture)
 {
     const char *name = fixtures[_i];
@@ -68,8 +57,8 @@ START_TEST(test_fixture)
     ck_assert_str_eq(sl_st_meta(&st, "format"), "shapelab-fixture-1");
     int training = atoi(sl_st_meta(&st, "training"));
     SlShape xs, ys;
-    sl_real *x = load(&st, "x", &xs), *y = load(&st, "y", &ys), *dy = load(&st, "dy", NULL),
-            *dx = load(&st, "dx", NULL);
+    sl_real *x = tu_st_load(&st, "x", &xs), *y = tu_st_load(&st, "y", &ys),
+            *dy = tu_st_load(&st, "dy", NULL), *dx = tu_st_load(&st, "dx", NULL);
     sl_clear_session();
     SlModel *m = tu_one_layer(sl_st_meta(&st, "layer"), sl_st_meta(&st, "args"), xs, &e);
     ck_assert_msg(m != NULL, "%s: %s", name, e.msg);
@@ -95,7 +84,7 @@ START_TEST(test_fixture)
         SlParam *p = m->params[i];
         char gname[200];
         snprintf(gname, sizeof gname, "grad/%s", p->name);
-        sl_real *g = load(&st, gname, NULL);
+        sl_real *g = tu_st_load(&st, gname, NULL);
         tu_assert_close(gname, p->grad.data, g, sl_shape_count(&p->shape));
         free(g);
     }
@@ -289,7 +278,11 @@ static const struct {
     {"Permute", "(1, 3)", "each of 1..2 once"},
     {"Dropout", "1.5", "must be in [0, 1)"},
     {"Activation", "'gelu'", "unknown activation 'gelu'"},
-    {"LSTM", "32", "LSTM is not implemented yet"},
+    {"Masking", "0.0", "Masking is not implemented yet"},
+    {"LSTM", "", "missing the required argument 'units'"},
+    {"LSTM", "32, recurrent_activation='rleu'", "unknown recurrent_activation 'rleu'"},
+    {"GRU", "4, dropout=0.2", "put a Dropout layer before or after it instead"},
+    {"SimpleRNN", "4, reset_after=True", "unknown keyword argument 'reset_after'"},
     {"Dense", "3, input_shape=(0, 4)", "sizes must be positive"},
     {"Frobnicate", "", "unknown layer 'Frobnicate'"},
     {"InputLayer", "shape=(0, 4)", "has an axis of size 0"},

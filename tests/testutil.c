@@ -41,6 +41,17 @@ SlModel *tu_one_layer(const char *type, const char *args, SlShape in, SlError *e
     return m;
 }
 
+sl_real *tu_st_load(const SlSafetensors *st, const char *name, SlShape *shape)
+{
+    const SlStTensor *t = sl_st_find(st, name);
+    ck_assert_msg(t != NULL, "%s: no tensor '%s'", st->path, name);
+    sl_real *buf = calloc(t->count ? t->count : 1, sizeof *buf);
+    ck_assert_msg(buf != NULL, "out of memory");
+    SlError e;
+    ck_assert_msg(sl_st_get(st, name, buf, t->count, shape, &e) == 0, "%s", e.msg);
+    return buf;
+}
+
 const char *tu_fixture(const char *name)
 {
     static char path[512];

@@ -27,6 +27,10 @@ SlModel *tu_one_layer(const char *type, const char *args, SlShape in, SlError *e
 /* Path of a fixture file: tests/fixtures/<name>.safetensors. */
 const char *tu_fixture(const char *name);
 
+/* A tensor of a fixture in a fresh buffer (free it), its shape into shape (may be NULL); fails
+ * the test when the tensor is missing. */
+sl_real *tu_st_load(const SlSafetensors *st, const char *name, SlShape *shape);
+
 /* An allocator that counts calls in tu_n_allocs (install it with sl_set_allocator). */
 extern long tu_n_allocs;
 extern const SlAllocator tu_counting_allocator;

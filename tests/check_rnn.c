@@ -1,0 +1,364 @@
+/* check_rnn.c: SimpleRNN, LSTM and GRU against PyTorch's numbers, their gradient checks through
+ * time for every option, stateful runs, any number of timesteps, and the shape errors learners
+ * meet first.
+ *
+ * Fixtures (tests/fixtures/rnn_*.safetensors, written by tools/make_rnn_fixtures.py in float64)
+ * hold x (and h0, c0 when the case passes initial_state), the layer's outputs y0.., upstream
+ * gradients dy0.., the input gradients dx (dh0, dc0) and the weights with their gradients.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "testutil.h"
+
+static const char *const fixtures[] = {
+    "rnn_lstm_seq",
+    "rnn_lstm_last",
+    "rnn_lstm_state_init",
+    "rnn_lstm_hard_sigmoid_backwards",
+    "rnn_lstm_relu_nobias",
+    "rnn_gru_seq",
+    "rnn_gru_reset_before",
+    "rnn_gru_state_backwards",
+    "rnn_gru_nobias_reset_before",
+    "rnn_gru_hard_sigmoid",
+    "rnn_simple_rnn_seq",
+    "rnn_simple_rnn_relu_state",
+};
+enum { N_FIXTURES = sizeof fixtures / sizeof fixtures[0] };
+
+/* A functional model: Input(batch_shape=...) for x and each initial state, the layer on all. */
+static SlModel *rnn_model(const char *layer, const char *args, int n_in, const SlShape *shapes,
+                          SlError *e)
+{
+    SlModel *m = sl_model_new(NULL);
+    int ids[3], outs[SL_MAX_IO];
+    for (int k = 0; k < n_in; k++) {
+        char a[128], d[96];
+        sl_shape_str(&shapes[k], d, sizeof d);
+        snprintf(a, sizeof a, "batch_shape=%s", d);
+        ids[k] = sl_model_input(m, sl_layer("Input", a, e), e);
+        ck_assert_msg(ids[k] >= 0, "%s", e->msg);
+    }
+    SlLayer *l = sl_layer(layer, args, e);
+    ck_assert_msg(l != NULL, "%s", e->msg);
+    ck_assert_msg(sl_model_call(m, l, n_in, ids, outs, e) >= 0, "%s", e->msg);
+    int n_out = m->nodes[m->n_nodes - 1].sym.n_out;
+    ck_assert_msg(sl_model_set_io(m, n_in, ids, n_out, outs, e) == 0, "%s", e->msg);
+    return m;
+}
+
+START_TEST(test_fixture)
+{
+    const char *name = fixtures[_i];
+    static const char *const state_names[] = {"x", "h0", "c0"};
+    SlSafetensors st;
+    SlError e;
+    ck_assert_msg(sl_st_read(&st, tu_fixture(name), &e) == 0, "%s", e.msg);
+    ck_assert_str_eq(sl_st_meta(&st, "format"), "shapelab-rnn-fixture-1");
+    int n_in = 1 + (sl_st_find(&st, "h0") != NULL) + (sl_st_find(&st, "c0") != NULL);
+    SlShape shapes[3];
+    SlTensor in[3];
+    for (int k = 0; k < n_in; k++)
+        in[k].data = tu_st_load(&st, state_names[k], &shapes[k]), in[k].shape = shapes[k];
+    sl_clear_session();
+    SlModel *m = rnn_model(sl_st_meta(&st, "layer"), sl_st_meta(&st, "args"), n_in, shapes, &e);
+    ck_assert_msg(sl_model_ensure_params(m, &e) == 0, "%s", e.msg);
+    for (int i = 0; i < m->n_params; i++) {
+        SlParam *p = m->params[i];
+        ck_assert_msg(sl_st_get(&st, p->name, p->value.data, sl_shape_count(&p->shape), NULL, &e) ==
+                          0,
+                      "%s: %s", name, e.msg);
+    }
+    ck_assert_msg(sl_model_forward(m, in, 0, &e) == 0, "%s: %s", name, e.msg);
+    SlTensor dy[SL_MAX_MODEL_IO];
+    for (int k = 0; k < m->n_outputs; k++) {
+        char yn[8], dn[8];
+        snprintf(yn, sizeof yn, "y%d", k);
+        snprintf(dn, sizeof dn, "dy%d", k);
+        SlShape ys;
+        sl_real *y = tu_st_load(&st, yn, &ys);
+        SlTensor out = sl_model_output(m, k);
+        ck_assert_msg(sl_shape_equal(&out.shape, &ys), "%s: output %d shape differs", name, k);
+        tu_assert_close(yn, out.data, y, sl_tensor_count(&out));
+        dy[k] = sl_tensor(ys, tu_st_load(&st, dn, NULL));
+        free(y);
+    }
+    ck_assert_int_eq(sl_st_find(&st, "y3") != NULL, 0);
+    ck_assert_int_eq(sl_st_find(&st, m->n_outputs == 1 ? "y1" : "y0") != NULL, m->n_outputs > 1);
+    ck_assert_msg(sl_model_backward(m, dy, 0, &e) == 0, "%s", e.msg);
+    for (int k = 0; k < n_in; k++) {
+        char dn[8];
+        snprintf(dn, sizeof dn, "d%s", state_names[k]);
+        sl_real *want = tu_st_load(&st, dn, NULL);
+        SlTensor g = sl_model_input_grad(m, k);
+        tu_assert_close(dn, g.data, want, sl_tensor_count(&g));
+        free(want), free(in[k].data);
+    }
+    for (int i = 0; i < m->n_params; i++) {
+        SlParam *p = m->params[i];
+        char gname[200];
+        snprintf(gname, sizeof gname, "grad/%s", p->name);
+        sl_real *g = tu_st_load(&st, gname, NULL);
+        tu_assert_close(gname, p->grad.data, g, sl_shape_count(&p->shape));
+        free(g);
+    }
+    for (int k = 0; k < m->n_outputs; k++)
+        free(dy[k].data);
+    sl_model_free(m);
+    sl_st_free(&st);
+}
+END_TEST
+
+#ifdef SL_DOUBLE
+/* Gradient checks through time for each option (every weight, the input and initial states). */
+static const struct {
+    const char *type, *args;
+    int B, T, F, n_state_inputs;
+} gc_cases[] = {
+    {"SimpleRNN", "3", 2, 4, 3, 0},
+    {"SimpleRNN", "3, return_sequences=True, go_backwards=True", 2, 4, 3, 0},
+    {"SimpleRNN", "2, activation='sigmoid', use_bias=False, return_state=True", 2, 3, 2, 1},
+    {"LSTM", "3", 2, 4, 3, 0},
+    {"LSTM", "3, return_sequences=True, return_state=True", 2, 5, 2, 2},
+    {"LSTM", "2, go_backwards=True, recurrent_activation='hard_sigmoid'", 3, 4, 2, 0},
+    {"LSTM", "2, recurrent_activation='hard_sigmoid_k2', return_sequences=True", 2, 3, 2, 0},
+    {"LSTM", "3, use_bias=False, unit_forget_bias=False, activation='sigmoid'", 2, 3, 4, 2},
+    {"LSTM", "4, stateful=True, return_sequences=True", 2, 3, 2, 0},
+    {"GRU", "3", 2, 4, 3, 0},
+    {"GRU", "3, reset_after=False, return_sequences=True", 2, 4, 3, 0},
+    {"GRU", "2, return_state=True, go_backwards=True", 2, 3, 2, 1},
+    {"GRU", "2, use_bias=False, reset_after=False, return_state=True", 3, 3, 2, 1},
+    {"GRU", "3, recurrent_activation='hard_sigmoid', activation='elu'", 2, 4, 2, 0},
+};
+enum { N_GC = sizeof gc_cases / sizeof gc_cases[0] };
+
+START_TEST(test_gradcheck)
+{
+    SlError e;
+    SlShape shapes[3];
+    int B = gc_cases[_i].B, n_in = 1 + gc_cases[_i].n_state_inputs;
+    shapes[0] = sl_shape_of(3, (int[]){B, gc_cases[_i].T, gc_cases[_i].F});
+    sl_clear_session();
+    /* the units are the first argument of every case */
+    int units = atoi(gc_cases[_i].args);
+    for (int k = 1; k < n_in; k++)
+        shapes[k] = sl_shape_of(2, (int[]){B, units});
+    SlModel *m = rnn_model(gc_cases[_i].type, gc_cases[_i].args, n_in, shapes, &e);
+    ck_assert(sl_model_init_params(m, 7, &e) == 0);
+    /* biases and recurrent kernels away from their quiet start, so every path carries signal */
+    SlRng r = sl_rng(21 + (uint64_t)_i);
+    for (int i = 0; i < m->n_params; i++)
+        for (size_t j = 0; j < sl_shape_count(&m->params[i]->shape); j++)
+            m->params[i]->value.data[j] += (sl_real)sl_rng_range(&r, -0.3, 0.3);
+    SlTensor in[3];
+    for (int k = 0; k < n_in; k++) {
+        in[k] = sl_tensor(shapes[k], malloc(sl_shape_count(&shapes[k]) * sizeof(sl_real)));
+        sl_gradcheck_fill_input(&in[k], &r);
+    }
+    SlGradcheckOptions o = sl_gradcheck_defaults();
+    SlGradcheckReport rep;
+    ck_assert_msg(sl_gradcheck(m, in, &o, &rep, &e) == 0, "%s", e.msg);
+    char table[4096];
+    sl_gradcheck_format(&rep, table, sizeof table);
+    ck_assert_msg(rep.ok, "%s(%s):\n%s", gc_cases[_i].type, gc_cases[_i].args, table);
+    ck_assert_double_lt(rep.max_err, 1e-6);
+    for (int i = 0; i < rep.n_rows; i++) /* every weight moves the output here */
+        ck_assert_msg(!rep.rows[i].all_zero, "%s: %s has a zero gradient", gc_cases[_i].args,
+                      rep.rows[i].name);
+    for (int k = 0; k < n_in; k++)
+        free(in[k].data);
+    sl_model_free(m);
+}
+END_TEST
+#endif
+
+/* Run a one-layer model on x and copy output 0 into out. */
+static void run(SlModel *m, SlShape s, const sl_real *x, sl_real *out, size_t n)
+{
+    SlError e;
+    SlTensor in = sl_tensor(s, (sl_real *)x);
+    ck_assert_msg(sl_model_forward(m, &in, 0, &e) == 0, "%s", e.msg);
+    SlTensor y = sl_model_output(m, 0);
+    ck_assert_uint_eq(sl_tensor_count(&y), n);
+    memcpy(out, y.data, n * sizeof *out);
+}
+
+/* Stateful: a sequence cut in two batches gives the same outputs as the whole sequence, and
+ * reset_states() starts over; without stateful the second half would start from zeros. */
+START_TEST(test_stateful_continues)
+{
+    SlError e;
+    enum { B = 2, T = 6, F = 3, U = 4 };
+    sl_real x[B * T * F], whole[B * T * U], half[B * (T / 2) * F], part[B * (T / 2) * U];
+    SlRng r = sl_rng(5);
+    for (int i = 0; i < B * T * F; i++)
+        x[i] = (sl_real)sl_rng_range(&r, -1, 1);
+    sl_clear_session();
+    SlModel *full =
+        tu_one_layer("LSTM", "4, return_sequences=True", sl_shape_of(3, (int[]){B, T, F}), &e);
+    SlModel *st = tu_one_layer("LSTM", "4, return_sequences=True, stateful=True",
+                               sl_shape_of(3, (int[]){B, T / 2, F}), &e);
+    ck_assert(full && st);
+    ck_assert(sl_model_init_params(full, 3, &e) == 0 && sl_model_init_params(st, 3, &e) == 0);
+    run(full, sl_shape_of(3, (int[]){B, T, F}), x, whole, B * T * U);
+    SlShape hs = sl_shape_of(3, (int[]){B, T / 2, F});
+    for (int k = 0; k < 2; k++) {
+        for (int b = 0; b < B; b++) /* batch k holds steps k*T/2 .. of every sample */
+            memcpy(half + b * (T / 2) * F, x + (b * T + k * (T / 2)) * F, (T / 2) * F * sizeof *x);
+        run(st, hs, half, part, B * (T / 2) * U);
+        for (int b = 0; b < B; b++)
+            tu_assert_close("stateful half", part + b * (T / 2) * U,
+                            whole + (b * T + k * (T / 2)) * U, (T / 2) * U);
+    }
+    sl_model_reset_states(st);
+    memcpy(half, x, sizeof half); /* not the right layout for k = 0, but any data will do: */
+    for (int b = 0; b < B; b++)
+        memcpy(half + b * (T / 2) * F, x + b * T * F, (T / 2) * F * sizeof *x);
+    run(st, hs, half, part, B * (T / 2) * U);
+    for (int b = 0; b < B; b++)
+        tu_assert_close("after reset_states", part + b * (T / 2) * U, whole + b * T * U,
+                        (T / 2) * U);
+    sl_model_free(full), sl_model_free(st);
+}
+END_TEST
+
+/* Built with None timesteps, the same weights run sequences of 1, 5 and 40 steps; a sequence's
+ * first steps give the same outputs whatever follows them. */
+START_TEST(test_any_length)
+{
+    SlError e;
+    static const char *const types[] = {"SimpleRNN", "LSTM", "GRU"};
+    sl_clear_session();
+    SlModel *m = tu_one_layer(types[_i], "3, return_sequences=True",
+                              sl_shape_of(3, (int[]){2, SL_NONE, 2}), &e);
+    ck_assert_msg(m != NULL, "%s", e.msg);
+    ck_assert(sl_model_init_params(m, 1, &e) == 0);
+    sl_real x[2 * 40 * 2], y40[2 * 40 * 3], y[2 * 40 * 3];
+    SlRng r = sl_rng(9);
+    for (int i = 0; i < 2 * 40 * 2; i++)
+        x[i] = (sl_real)sl_rng_range(&r, -1, 1);
+    run(m, sl_shape_of(3, (int[]){2, 40, 2}), x, y40, 2 * 40 * 3);
+    static const int lens[] = {1, 5, 40};
+    for (int k = 0; k < 3; k++) {
+        int T = lens[k];
+        sl_real xs[2 * 40 * 2];
+        for (int b = 0; b < 2; b++)
+            memcpy(xs + b * T * 2, x + b * 40 * 2, (size_t)T * 2 * sizeof *x);
+        run(m, sl_shape_of(3, (int[]){2, T, 2}), xs, y, (size_t)(2 * T * 3));
+        for (int b = 0; b < 2; b++)
+            tu_assert_close("prefix", y + b * T * 3, y40 + b * 40 * 3, (size_t)T * 3);
+    }
+    sl_model_free(m);
+}
+END_TEST
+
+/* Keras's parameter counts (the summary's figures) and the --explain formulas. */
+static const struct {
+    const char *type, *args;
+    int F;
+    size_t params;
+    const char *formula;
+} counts[] = {
+    {"LSTM", "64", 1, 16896, "4*(64*(1+64) + 64) = 16896"},
+    {"LSTM", "32", 5, 4864, "4*(32*(5+32) + 32) = 4864"},
+    {"LSTM", "4", 3, 128, "4*(4*(3+4) + 4) = 128"},
+    {"GRU", "32", 5, 3744, "3*(32*(5+32) + 2*32) = 3744"},
+    {"GRU", "32, reset_after=False", 5, 3648, "3*(32*(5+32) + 32) = 3648"},
+    {"SimpleRNN", "32", 5, 1216, "32*(5+32) + 32 = 1216"},
+    {"LSTM", "8, use_bias=False", 2, 320, "4*(8*(2+8)) = 320"},
+};
+enum { N_COUNTS = sizeof counts / sizeof counts[0] };
+
+START_TEST(test_param_counts)
+{
+    SlError e;
+    sl_clear_session();
+    SlModel *m = tu_one_layer(counts[_i].type, counts[_i].args,
+                              sl_shape_of(3, (int[]){1, 7, counts[_i].F}), &e);
+    ck_assert_msg(m != NULL, "%s", e.msg);
+    ck_assert_uint_eq(sl_model_count_params(m), counts[_i].params);
+    char f[128];
+    SlLayer *l = m->nodes[m->n_nodes - 1].layer;
+    l->type->formula(l, f, sizeof f);
+    ck_assert_str_eq(f, counts[_i].formula);
+    sl_model_free(m);
+}
+END_TEST
+
+/* The errors a learner meets, each naming the layer, what it wants, what it got and the fix. */
+static const struct {
+    const char *type, *args;
+    int rank, dims[4];
+    const char *must[3];
+} shape_errors[] = {
+    {"LSTM",
+     "64",
+     2,
+     {SL_NONE, 31},
+     {"expects (batch, timesteps, features), got (None, 31)", "reshape the data to (N, 31, 1)",
+      "Embedding"}},
+    {"GRU", "4", 2, {SL_NONE, SL_NONE}, {"(batch, timesteps, features)", "input_shape=(None, 1)"}},
+    {"SimpleRNN", "4", 4, {SL_NONE, 5, 10, 1}, {"got (None, 5, 10, 1)", "TimeDistributed"}},
+    {"LSTM", "4", 3, {SL_NONE, 10, SL_NONE}, {"a known number of features"}},
+    {"LSTM", "4, stateful=True", 3, {SL_NONE, 1, 3}, {"fixed batch size", "batch_input_shape="}},
+};
+enum { N_SHAPE_ERRORS = sizeof shape_errors / sizeof shape_errors[0] };
+
+START_TEST(test_shape_error)
+{
+    SlError e;
+    sl_clear_session();
+    SlModel *m = tu_one_layer(shape_errors[_i].type, shape_errors[_i].args,
+                              sl_shape_of(shape_errors[_i].rank, shape_errors[_i].dims), &e);
+    ck_assert(m == NULL);
+    for (int k = 0; k < 3 && shape_errors[_i].must[k]; k++)
+        ck_assert_msg(strstr(e.msg, shape_errors[_i].must[k]), "wanted '%s' in: %s",
+                      shape_errors[_i].must[k], e.msg);
+}
+END_TEST
+
+START_TEST(test_explain)
+{
+    SlError e;
+    sl_clear_session();
+    SlShape in = sl_shape_of(3, (int[]){SL_NONE, 31, 1});
+    SlModel *m = rnn_model("LSTM", "64, return_state=True", 1, &in, &e);
+    const char *why = m->nodes[m->n_nodes - 1].why;
+    ck_assert_msg(strstr(why, "LSTM reads 31 timesteps of 1 features and returns the last h of 64 "
+                              "units, plus the final h and c: (None, 31, 1) -> (None, 64)"),
+                  "%s", why);
+    sl_model_free(m);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+    Suite *s = suite_create("rnn");
+    TCase *t = tcase_create("pytorch");
+    tcase_set_timeout(t, 30);
+    tcase_add_loop_test(t, test_fixture, 0, N_FIXTURES);
+    suite_add_tcase(s, t);
+#ifdef SL_DOUBLE
+    t = tcase_create("gradcheck");
+    tcase_set_timeout(t, 60);
+    tcase_add_loop_test(t, test_gradcheck, 0, N_GC);
+    suite_add_tcase(s, t);
+#endif
+    t = tcase_create("behaviour");
+    tcase_set_timeout(t, 30);
+    tcase_add_test(t, test_stateful_continues);
+    tcase_add_loop_test(t, test_any_length, 0, 3);
+    tcase_add_loop_test(t, test_param_counts, 0, N_COUNTS);
+    tcase_add_loop_test(t, test_shape_error, 0, N_SHAPE_ERRORS);
+    tcase_add_test(t, test_explain);
+    suite_add_tcase(s, t);
+    return s;
+}
+
+int main(void)
+{
+    return tu_run(suite()) ? 1 : 0;
+}

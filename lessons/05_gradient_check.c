@@ -59,21 +59,21 @@ static void square_explain(const SlLayer *l, const SlInfer *io, char *buf, size_
 }
 
 static SlLayerType square_type = {
-    "Square",
-    "square",
-    "y = x^2 (a lesson's own layer)",
-    NULL,
-    0,
-    square_create,
-    square_infer,
-    sl_layer_no_params,
-    sl_layer_no_scratch,
-    square_forward,
-    square_backward,
-    sl_layer_reset_nothing,
-    square_explain,
-    sl_layer_formula_none,
-    sl_layer_destroy_cfg,
+    .name = "Square",
+    .snake = "square",
+    .summary = "y = x^2 (a lesson's own layer)",
+    .args = NULL,
+    .n_args = 0,
+    .create = square_create,
+    .infer = square_infer,
+    .params = sl_layer_no_params,
+    .scratch = sl_layer_no_scratch,
+    .forward = square_forward,
+    .backward = square_backward,
+    .reset = sl_layer_reset_nothing,
+    .explain = square_explain,
+    .formula = sl_layer_formula_none,
+    .destroy = sl_layer_destroy_cfg,
 };
 
 /* ---- the lesson ---- */

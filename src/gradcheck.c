@@ -1,11 +1,18 @@
 /* gradcheck.c: analytic gradients against central differences (see gradcheck.h). */
 #include "gradcheck.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "alloc.h"
+
+#ifdef SL_DOUBLE
+#define SL_REAL_EPS DBL_EPSILON
+#else
+#define SL_REAL_EPS FLT_EPSILON
+#endif
 
 SlGradcheckOptions sl_gradcheck_defaults(void)
 {
@@ -42,6 +49,7 @@ typedef struct Ctx {
     const SlGradcheckOptions *o;
     SlError *e;
     int failed;
+    double f0; /* the objective at the unchanged point */
 } Ctx;
 
 /* f = sum_k sum(output_k * R_k), with the same Dropout mask every time, and stateful layers
@@ -98,6 +106,9 @@ static void check_tensor(Ctx *c, SlGradcheckRow *row, sl_real *v, const sl_real 
     int sweep = n <= (size_t)o->sweep_max;
     size_t todo = sweep ? n : (size_t)o->samples;
     row->count = n;
+    /* f carries a rounding error of a few eps |f|, so a slope carries about eps |f| / h: compared
+     * with the relative tolerance, that error is only small enough for slopes above this */
+    row->resolution = 4 * SL_REAL_EPS * fmax(fabs(c->f0), 1.0) / o->h / o->tol;
     row->all_zero = 1;
     for (size_t i = 0; i < n; i++)
         if (a[i] != 0)
@@ -107,14 +118,18 @@ static void check_tensor(Ctx *c, SlGradcheckRow *row, sl_real *v, const sl_real 
     for (size_t j = 0; j < todo && !c->failed; j++) {
         size_t i = sweep ? j : pick_distinct(pick, n, chosen, j);
         double d1 = slope(c, &v[i], o->h), d2 = slope(c, &v[i], o->h / 2);
-        double num = (4 * d2 - d1) / 3;
+        double num = (4 * d2 - d1) / 3, an = a[i];
+        row->max_num = fmax(row->max_num, fabs(num));
         if (fabs(d1 - d2) > o->kink * fmax(1.0, fabs(num))) {
             row->skipped++; /* the nudge crossed a kink: the slope is not defined here */
             continue;
         }
-        double an = a[i], err = fabs(an - num) / fmax(fabs(an) + fabs(num), 1e-8);
+        if (fabs(an) < row->resolution && fabs(num) < row->resolution) {
+            row->unresolved++; /* lost in the rounding of f: nothing to compare */
+            continue;
+        }
+        double err = fabs(an - num) / fmax(fabs(an) + fabs(num), 1e-8);
         row->checked++;
-        row->max_num = fmax(row->max_num, fabs(num));
         if (err > row->max_err || row->checked == 1) {
             row->max_err = err;
             row->worst = i;
@@ -125,7 +140,8 @@ static void check_tensor(Ctx *c, SlGradcheckRow *row, sl_real *v, const sl_real 
     int attempted = row->checked + row->skipped;
     /* An all-zero gradient is the sign of a missing backward, unless the differences agree that
      * the weight has no effect here (a recurrent kernel over one step from a zero state). */
-    row->zero_agrees = row->all_zero && row->checked > 0 && row->max_num < 1e-12;
+    row->zero_agrees =
+        row->all_zero && row->checked + row->unresolved > 0 && row->max_num < row->resolution;
     row->ok = (!row->all_zero || row->zero_agrees) && row->max_err <= o->tol &&
               row->skipped * 10 <= attempted;
 }
@@ -154,7 +170,7 @@ static sl_real *analytic(Ctx *c, size_t *n_out)
         sl_errorf(c->e, "gradcheck: out of memory");
         return NULL;
     }
-    objective(c);
+    c->f0 = objective(c);
     SlTensor dy[SL_MAX_MODEL_IO];
     for (int k = 0; k < m->n_outputs && !c->failed; k++)
         dy[k] = sl_tensor(sl_model_output(m, k).shape, c->R[k]);
@@ -254,7 +270,10 @@ int sl_gradcheck(SlModel *m, const SlTensor *inputs, const SlGradcheckOptions *o
 void sl_gradcheck_format(const SlGradcheckReport *r, char *buf, size_t n)
 {
     size_t u = 0;
-    u += (size_t)snprintf(buf + u, n - u, "%-40s %9s %8s %8s %10s\n", "tensor", "elements",
+    int wn = 40; /* the name column fits the longest name */
+    for (int i = 0; i < r->n_rows; i++)
+        wn = (int)strlen(r->rows[i].name) > wn ? (int)strlen(r->rows[i].name) : wn;
+    u += (size_t)snprintf(buf + u, n - u, "%-*s %9s %8s %8s %10s\n", wn, "tensor", "elements",
                           "checked", "skipped", "max error");
     for (int i = 0; i < r->n_rows && u < n; i++) {
         const SlGradcheckRow *w = &r->rows[i];
@@ -262,8 +281,13 @@ void sl_gradcheck_format(const SlGradcheckReport *r, char *buf, size_t n)
                               : w->ok        ? "ok"
                               : w->all_zero  ? "FAIL: gradient is all zeros"
                                              : "FAIL";
-        u += (size_t)snprintf(buf + u, n - u, "%-40s %9zu %8d %8d %10.2e  %s\n", w->name, w->count,
-                              w->checked, w->skipped, w->max_err, verdict);
+        u += (size_t)snprintf(buf + u, n - u, "%-*s %9zu %8d %8d %10.2e  %s\n", wn, w->name,
+                              w->count, w->checked, w->skipped, w->max_err, verdict);
+        if (w->unresolved && u < n)
+            u += (size_t)snprintf(buf + u, n - u,
+                                  "    %d slope%s below %.1e, too small for differences to "
+                                  "resolve, not compared\n",
+                                  w->unresolved, w->unresolved == 1 ? "" : "s", w->resolution);
         if (!w->ok && !w->all_zero && u < n)
             u += (size_t)snprintf(buf + u, n - u,
                                   "    worst at index %zu: analytic %.10g, numerical %.10g\n",

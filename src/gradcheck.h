@@ -40,8 +40,10 @@ typedef struct SlGradcheckRow {
     size_t worst;            /* index of the largest error */
     double worst_a, worst_n; /* analytic and numerical there */
     int all_zero;            /* the analytic gradient is zero everywhere */
-    int zero_agrees;         /* ... and so is every difference checked */
-    double max_num;          /* the largest numerical slope checked */
+    int zero_agrees;         /* ... and so is every difference taken */
+    double max_num;          /* the largest numerical slope taken */
+    int unresolved;          /* slopes both ways below what differences resolve: not compared */
+    double resolution;       /* that limit: 4 eps |f| / h / tol */
     int ok;
 } SlGradcheckRow;
 

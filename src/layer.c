@@ -17,19 +17,20 @@ extern const SlLayerType sl_repeat_vector_type;
 extern const SlLayerType sl_simple_rnn_type;
 extern const SlLayerType sl_lstm_type;
 extern const SlLayerType sl_gru_type;
+extern const SlLayerType sl_time_distributed_type;
+extern const SlLayerType sl_bidirectional_type;
 
 static const SlLayerType *const types[] = {
-    &sl_input_type,      &sl_dense_type,   &sl_activation_type, &sl_dropout_type,
-    &sl_flatten_type,    &sl_reshape_type, &sl_permute_type,    &sl_repeat_vector_type,
-    &sl_simple_rnn_type, &sl_lstm_type,    &sl_gru_type,
+    &sl_input_type,         &sl_dense_type,   &sl_activation_type, &sl_dropout_type,
+    &sl_flatten_type,       &sl_reshape_type, &sl_permute_type,    &sl_repeat_vector_type,
+    &sl_simple_rnn_type,    &sl_lstm_type,    &sl_gru_type,        &sl_time_distributed_type,
+    &sl_bidirectional_type,
 };
 enum { N_TYPES = sizeof types / sizeof types[0] };
 
 /* Keras layers that shapelab knows by name but has not built yet: creating one says so plainly
  * instead of "unknown layer". Each layer issue removes its names from here. */
 static const char *const not_yet[] = {
-    "TimeDistributed",
-    "Bidirectional",
     "Embedding",
     "Masking",
     "Conv1D",
@@ -250,7 +251,8 @@ SlLayer *sl_layer_create(const char *type_name, const SlArgs *args, SlError *e)
     return sl_layer_of_type(t, args, e);
 }
 
-SlLayer *sl_layer_of_type(const SlLayerType *t, const SlArgs *args, SlError *e)
+/* Bind the arguments, then create; a wrapper's inner layer is in place before its create runs. */
+static SlLayer *make_layer(const SlLayerType *t, const SlArgs *args, SlLayer *inner, SlError *e)
 {
     SlArgSpec spec[SL_ARGS_MAX];
     if (t->n_args + N_BASE > SL_ARGS_MAX) {
@@ -263,19 +265,85 @@ SlLayer *sl_layer_of_type(const SlLayerType *t, const SlArgs *args, SlError *e)
     if (sl_args_bind(&b, spec, t->n_args + N_BASE, args, t->name, e) < 0)
         return NULL;
     SlLayer *l = sl_alloc_zero(1, sizeof *l);
-    if (!l) {
+    SlArgs *copy = sl_alloc_zero(1, sizeof *copy);
+    if (!l || !copy) {
+        sl_free(l), sl_free(copy);
         sl_errorf(e, "out of memory creating a %s layer", t->name);
         return NULL;
     }
+    *copy = *args;
     l->type = t;
+    l->args = copy;
+    if (inner) {
+        l->child[l->n_child++] = inner;
+        inner->parent = l;
+    }
     if (read_base_args(l, &b, e) < 0 || t->create(l, &b, e) < 0) {
         sl_error_prefix(e, "%s: ", t->name);
+        if (inner) /* still the caller's */
+            l->n_child = 0, inner->parent = NULL;
         sl_layer_free(l);
         return NULL;
     }
     if (!l->name[0])
         sl_unique_name(t->snake, l->name, sizeof l->name);
     return l;
+}
+
+SlLayer *sl_layer_of_type(const SlLayerType *t, const SlArgs *args, SlError *e)
+{
+    return make_layer(t, args, NULL, e);
+}
+
+SlLayer *sl_layer_wrap(const char *type, SlLayer *inner, const SlArgs *args, SlError *e)
+{
+    const SlLayerType *t = sl_layer_type_find(type);
+    if (!t || !t->wraps) {
+        sl_errorf(e, "%s does not wrap a layer", type);
+        return NULL;
+    }
+    if (!inner) {
+        sl_errorf(e, "%s needs a layer to wrap, e.g. %s(Dense(5))", type, type);
+        return NULL;
+    }
+    if (inner->parent) {
+        sl_errorf(e, "layer '%s' is already inside '%s'; make a new layer to wrap", inner->name,
+                  inner->parent->name);
+        return NULL;
+    }
+    return make_layer(t, args, inner, e);
+}
+
+/* Set (or add) the argument `key` of a to v. */
+static int set_arg(SlArgs *a, const char *key, SlValue v, SlError *e)
+{
+    for (int i = 0; i < a->n; i++) {
+        const char *k = sl_args_key(a, i);
+        if (k && !strcmp(k, key)) {
+            a->val[i] = v;
+            return 0;
+        }
+    }
+    return sl_args_add(a, key, v, e);
+}
+
+SlLayer *sl_layer_twin(const SlLayer *l, const char *name, const char *key, int value, SlError *e)
+{
+    SlArgs *a = sl_alloc_zero(1, sizeof *a);
+    if (!a) {
+        sl_errorf(e, "out of memory");
+        return NULL;
+    }
+    *a = *l->args;
+    SlValue nv = sl_value_str(a, name);
+    SlLayer *twin = NULL;
+    if (nv.kind == SL_V_STR && set_arg(a, "name", nv, e) == 0 &&
+        (!key || set_arg(a, key, sl_value_bool(value), e) == 0))
+        twin = make_layer(l->type, a, NULL, e);
+    else if (nv.kind != SL_V_STR)
+        sl_errorf(e, "layer '%s': too many arguments to copy", l->name);
+    sl_free(a);
+    return twin;
 }
 
 SlLayer *sl_layer(const char *type, const char *args, SlError *e)
@@ -297,6 +365,7 @@ void sl_layer_free(SlLayer *l)
         sl_layer_free(l->child[i]);
     if (l->type)
         l->type->destroy(l);
+    sl_free(l->args);
     sl_free(l);
 }
 

@@ -28,8 +28,8 @@
 #include "tensor.h"
 
 enum {
-    SL_MAX_IO = 4,      /* inputs or outputs of one layer call */
-    SL_MAX_PARAMS = 8,  /* parameter tensors of one layer */
+    SL_MAX_IO = 6,     /* inputs or outputs of one layer call (Bidirectional LSTM with states: 5) */
+    SL_MAX_PARAMS = 8, /* parameter tensors of one layer */
     SL_MAX_SCRATCH = 8, /* scratch buffers of one layer call */
     SL_NAME_MAX = 64,   /* layer names */
     SL_PARAM_NAME_MAX = 160
@@ -103,6 +103,7 @@ typedef struct SlLayerType {
     void (*explain)(const SlLayer *l, const SlInfer *io, char *buf, size_t n);
     void (*formula)(const SlLayer *l, char *buf, size_t n);
     void (*destroy)(SlLayer *l);
+    int wraps; /* 1 for wrappers: made with sl_layer_wrap around another layer */
 } SlLayerType;
 
 struct SlLayer {
@@ -115,6 +116,8 @@ struct SlLayer {
     SlParam params[SL_MAX_PARAMS];
     int n_child; /* wrappers: the layers they hold */
     SlLayer *child[2];
+    SlLayer *parent; /* the wrapper holding this layer, or NULL */
+    SlArgs *args;    /* the arguments it was made with (to make a twin: Bidirectional) */
     /* From input_shape= / batch_input_shape= / input_dim= / batch_size=: the shape of the data
      * this layer expects, batch axis included. */
     int has_input_shape;
@@ -135,6 +138,12 @@ const SlLayerType *sl_layer_type_at(int i);
 SlLayer *sl_layer_create(const char *type, const SlArgs *args, SlError *e);
 /* Create a layer of a type that is not in the registry (a lesson's or a test's own layer). */
 SlLayer *sl_layer_of_type(const SlLayerType *t, const SlArgs *args, SlError *e);
+/* A wrapper (TimeDistributed, Bidirectional) around `inner`: the wrapper owns inner from then on.
+ * On error inner stays the caller's. */
+SlLayer *sl_layer_wrap(const char *type, SlLayer *inner, const SlArgs *args, SlError *e);
+/* A new layer made with l's arguments, named `name`, with the boolean argument `key` (if not
+ * NULL) set to `value`: Bidirectional's backward twin of its layer. */
+SlLayer *sl_layer_twin(const SlLayer *l, const char *name, const char *key, int value, SlError *e);
 /* The same from a Python-style argument string: sl_layer("Dense", "3, activation='tanh'", &e). */
 SlLayer *sl_layer(const char *type, const char *args, SlError *e);
 void sl_layer_free(SlLayer *l);

@@ -51,6 +51,11 @@ void sl_model_free(SlModel *m)
 
 static int adopt(SlModel *m, SlLayer *l, SlError *e)
 {
+    if (l->parent)
+        return sl_errorf(e,
+                         "layer '%s' is inside the wrapper '%s'; use the wrapper in the model, "
+                         "not the layer it wraps",
+                         l->name, l->parent->name);
     for (int i = 0; i < m->n_layers; i++)
         if (m->layers[i] == l)
             return 0;
@@ -237,6 +242,8 @@ int sl_model_add(SlModel *m, SlLayer *l, SlError *e)
 {
     if (!l)
         return -1; /* its creation failed and already said why in e */
+    if (l->parent) /* not ours to free: it belongs to its wrapper */
+        return adopt(m, l, e);
     if (!m->sequential) {
         sl_layer_free(l);
         return sl_errorf(e, "model '%s' is functional; add() is for Sequential models", m->name);

@@ -32,17 +32,56 @@ static Val model_val(SlModel *m)
 
 /* ---- layers ---- */
 
+/* TimeDistributed(Dense(5)), Bidirectional(LSTM(8), merge_mode='sum'): the layer to wrap comes
+ * first (or as layer=); the wrapper owns it from then on, so the script forgets it. */
+static int make_wrapper(S *s, int node, const char *cls, const Args *a, SlLayer **out)
+{
+    Args rest = {0};
+    const Val *inner = NULL;
+    int at = node;
+    for (int i = 0; i < a->n; i++) {
+        int is_layer = a->kw[i] ? !strcmp(a->kw[i], "layer") : i == 0;
+        if (!is_layer) {
+            rest.v[rest.n] = a->v[i], rest.kw[rest.n] = a->kw[i], rest.node[rest.n++] = a->node[i];
+            continue;
+        }
+        inner = &a->v[i], at = a->node[i];
+        if (inner->kind != V_LAYER)
+            return sc_err(s, at, "%s wraps a layer, like %s(Dense(5)), not %s", cls, cls,
+                          sc_kind_name(inner->kind));
+    }
+    if (!inner)
+        return sc_err(s, node, "%s needs the layer it wraps: %s(Dense(5))", cls, cls);
+    SlArgs sa;
+    SlError e2;
+    if (sc_to_slargs(s, &rest, &sa, NULL, 0) < 0)
+        return -1;
+    *out = sl_layer_wrap(cls, inner->layer, &sa, &e2);
+    if (!*out)
+        return sc_engine_err(s, node, &e2);
+    for (int i = 0; i < s->n_layers; i++)
+        if (s->layers[i] == inner->layer)
+            s->layers[i] = NULL; /* freed with its wrapper */
+    return 0;
+}
+
 static int make_layer(S *s, int node, const char *cls, const Args *a, SlLayer **out)
 {
     SlArgs sa;
     SlError e2;
-    if (sc_to_slargs(s, a, &sa, NULL, 0) < 0)
-        return -1;
     if (s->n_layers >= (int)(sizeof s->layers / sizeof s->layers[0]))
         return sc_err(s, node, "the script makes too many layers");
-    *out = sl_layer_create(cls, &sa, &e2);
-    if (!*out)
-        return sc_engine_err(s, node, &e2);
+    const SlLayerType *t = sl_layer_type_find(cls);
+    if (t && t->wraps) {
+        if (make_wrapper(s, node, cls, a, out) < 0)
+            return -1;
+    } else {
+        if (sc_to_slargs(s, a, &sa, NULL, 0) < 0)
+            return -1;
+        *out = sl_layer_create(cls, &sa, &e2);
+        if (!*out)
+            return sc_engine_err(s, node, &e2);
+    }
     s->layers[s->n_layers++] = *out;
     if ((*out)->notice[0])
         sc_layer_notices(s, N(s, node)->line, (*out)->notice);
@@ -83,10 +122,22 @@ static int call_layer(S *s, int node, SlLayer *l, const Args *a, Val *out)
     if (a->n < 1 || a->kw[0])
         return sc_err(s, node, "a layer is called on its input tensor: layer(x)");
     for (int i = 1; i < a->n; i++)
-        return sc_err(s, a->node[i], "the argument '%s' of a layer call is not understood yet",
-                      a->kw[i] ? a->kw[i] : "(positional)");
+        if (!a->kw[i] || (strcmp(a->kw[i], "initial_state") && strcmp(a->kw[i], "training")))
+            return sc_err(s, a->node[i], "the argument '%s' of a layer call is not understood yet",
+                          a->kw[i] ? a->kw[i] : "(positional)");
     if (tensors_of(s, a->node[0], &a->v[0], ids, &n, &g) < 0)
         return -1;
+    const Val *init = sc_kwarg(a, "initial_state", -1);
+    if (init) { /* LSTM(...)(x, initial_state=[h, c]): the states become more inputs */
+        int more[SL_MAX_IO], n_more;
+        SlModel *g2;
+        if (tensors_of(s, node, init, more, &n_more, &g2) < 0)
+            return -1;
+        if (g2 != g || n + n_more > SL_MAX_IO)
+            return sc_err(s, node, "initial_state must be tensors of the same model as the input");
+        for (int k = 0; k < n_more; k++)
+            ids[n++] = more[k];
+    }
     if (owned_elsewhere(s, l, g))
         return sc_err(s, node,
                       "layer '%s' already belongs to another model; shapelab cannot "

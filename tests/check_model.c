@@ -350,21 +350,19 @@ static void mk_explain(const SlLayer *l, const SlInfer *io, char *buf, size_t n)
     snprintf(buf, n, "test masker");
 }
 static const SlLayerType masker = {
-    "TestMasker",
-    "test_masker",
-    "",
-    NULL,
-    0,
-    mk_create,
-    mk_infer,
-    sl_layer_no_params,
-    sl_layer_no_scratch,
-    mk_forward,
-    mk_backward,
-    sl_layer_reset_nothing,
-    mk_explain,
-    sl_layer_formula_none,
-    sl_layer_destroy_cfg,
+    .name = "TestMasker",
+    .snake = "test_masker",
+    .summary = "",
+    .create = mk_create,
+    .infer = mk_infer,
+    .params = sl_layer_no_params,
+    .scratch = sl_layer_no_scratch,
+    .forward = mk_forward,
+    .backward = mk_backward,
+    .reset = sl_layer_reset_nothing,
+    .explain = mk_explain,
+    .formula = sl_layer_formula_none,
+    .destroy = sl_layer_destroy_cfg,
 };
 
 START_TEST(test_mask_travels_and_is_dropped)

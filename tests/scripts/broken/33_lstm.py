@@ -1,6 +1,6 @@
-# expect: 5:11: LSTM is not implemented yet
+# expect: 5:11: expects (batch, timesteps, features), got (None, 31)
 from keras.models import Sequential
 from keras.layers import LSTM, Dense
 model = Sequential()
-model.add(LSTM(32, input_shape=(10, 4)))
+model.add(LSTM(32, input_shape=(31,)))
 model.add(Dense(1))

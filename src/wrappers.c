@@ -1,0 +1,523 @@
+/* wrappers.c: TimeDistributed and Bidirectional, the layers that run another layer.
+ *
+ * TimeDistributed(layer): x (batch, T, ...) -> y (batch, T, ...out). The inner layer sees
+ *   (batch*T, ...): every timestep (every row of a 4-D input) is one more sample, and one set of
+ *   weights serves them all. In row-major memory that is a change of shape, not a copy, so forward
+ *   and backward are the inner layer's own, on views. The inner layer's weights are named under
+ *   the wrapper's: time_distributed/dense/kernel.
+ *
+ * Bidirectional(rnn, merge_mode='concat'): two copies of a recurrent layer read the same input,
+ *   forward_<name> from the first step and backward_<name> (go_backwards=True) from the last.
+ *   With return_sequences the backward copy's outputs come out last step first, so they are put
+ *   back in time order before merging; step t then holds what the forward copy saw up to t and
+ *   what the backward copy saw from t on. Merges: concat (units doubled), sum, mul, ave, or None
+ *   (two outputs). With return_state the states follow: forward h (c), then backward h (c).
+ *   Backward: the merge's gradient (concat splits, sum copies, ave halves, mul multiplies by the
+ *   other direction), the backward copy's put back in its step order, then each copy's backward,
+ *   both adding into the input's gradient.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "layer.h"
+
+/* ---- running an inner layer inside a wrapper's call ---- */
+
+/* Shapes of the inner layer's run, and its scratch, carved from the wrapper's own scratch. */
+typedef struct Inner {
+    SlLayer *l;
+    SlInfer io;
+    SlScratchDecl d;
+} Inner;
+
+static int inner_infer(Inner *in, SlLayer *l, const SlShape *x, SlError *e)
+{
+    memset(&in->io, 0, sizeof in->io);
+    in->l = l;
+    in->io.n_in = 1;
+    in->io.in[0] = *x;
+    return l->type->infer(l, &in->io, e);
+}
+
+static size_t inner_scratch_count(Inner *in)
+{
+    memset(&in->d, 0, sizeof in->d);
+    in->l->type->scratch(in->l, &in->io, &in->d);
+    size_t n = 0;
+    for (int i = 0; i < in->d.n; i++)
+        n += in->d.count[i];
+    return n;
+}
+
+/* A pass of the inner layer over views of the wrapper's buffers; returns the scratch used. */
+static size_t inner_pass(Inner *in, const SlPass *outer, SlPass *p, sl_real *scratch)
+{
+    memset(p, 0, sizeof *p);
+    p->node = outer->node;
+    p->n_in = 1;
+    p->n_out = in->io.n_out;
+    p->training = outer->training;
+    p->rng = outer->rng;
+    p->layer = in->l;
+    size_t used = inner_scratch_count(in);
+    for (int i = 0; i < in->d.n; i++) {
+        p->scratch[i] = scratch;
+        scratch += in->d.count[i];
+    }
+    return used;
+}
+
+static int mul_none(int a, int b)
+{
+    return a == SL_NONE || b == SL_NONE ? SL_NONE : a * b;
+}
+
+/* ---- TimeDistributed ---- */
+
+static const SlArgSpec td_args[] = {{"layer", SL_ARG_ANY | SL_ARG_OR_NONE, "None",
+                                     "the layer to apply at every timestep (given first)"}};
+
+/* The layer itself arrives through sl_layer_wrap; anything bound to `layer` is not a layer. */
+static int wrapped_one(const SlLayer *l, const SlBound *b, SlError *e)
+{
+    if (l->n_child != 1 || sl_bound_given(b, "layer"))
+        return sl_errorf(e, "%s wraps a layer: %s(%s(...))", l->type->name, l->type->name,
+                         strcmp(l->type->name, "TimeDistributed") ? "LSTM" : "Dense");
+    return 0;
+}
+
+static int td_create(SlLayer *l, const SlBound *b, SlError *e)
+{
+    if (wrapped_one(l, b, e) < 0)
+        return -1;
+    if (l->n_child != 1)
+        return sl_errorf(e, "TimeDistributed wraps a layer: TimeDistributed(Dense(5))");
+    if (!strcmp(l->child[0]->type->name, "InputLayer"))
+        return sl_errorf(e, "TimeDistributed wraps a layer that computes, not an Input");
+    return 0;
+}
+
+/* The inner layer's input: batch and time folded into one axis. */
+static SlShape td_fold(const SlShape *x)
+{
+    SlShape s;
+    s.rank = x->rank - 1;
+    s.dim[0] = mul_none(x->dim[0], x->dim[1]);
+    for (int i = 2; i < x->rank; i++)
+        s.dim[i - 1] = x->dim[i];
+    return s;
+}
+
+static int td_infer(SlLayer *l, SlInfer *io, SlError *e)
+{
+    if (sl_layer_expect_inputs(l, io, 1, e) < 0)
+        return -1;
+    const SlShape *x = &io->in[0];
+    if (x->rank < 3)
+        return sl_layer_shape_error(e, l, "(batch, timesteps, ...): at least 3 axes", x,
+                                    "TimeDistributed applies its layer at each step of axis 1; "
+                                    "a 2-D input has no steps (use the layer without the "
+                                    "wrapper)");
+    Inner in;
+    SlShape folded = td_fold(x);
+    if (inner_infer(&in, l->child[0], &folded, e) < 0) {
+        sl_error_prefix(e, "inside '%s', at each timestep: ", l->name);
+        return -1;
+    }
+    if (in.io.n_out != 1)
+        return sl_errorf(e, "layer '%s': TimeDistributed needs a layer with one output", l->name);
+    const SlShape *o = &in.io.out[0];
+    io->n_out = 1;
+    io->out[0].rank = o->rank + 1;
+    io->out[0].dim[0] = x->dim[0];
+    io->out[0].dim[1] = x->dim[1];
+    for (int i = 1; i < o->rank; i++)
+        io->out[0].dim[i + 1] = o->dim[i];
+    sl_infer_pass_mask(io);
+    return 0;
+}
+
+static int td_params(SlLayer *l, const SlInfer *io, SlError *e)
+{
+    Inner in;
+    SlShape folded = td_fold(&io->in[0]);
+    SlLayer *c = l->child[0];
+    if (inner_infer(&in, c, &folded, e) < 0 || c->type->params(c, &in.io, e) < 0)
+        return -1;
+    c->built = 1;
+    return 0;
+}
+
+static void td_scratch(const SlLayer *l, const SlInfer *io, SlScratchDecl *d)
+{
+    Inner in;
+    SlError e;
+    SlShape folded = td_fold(&io->in[0]);
+    size_t n = inner_infer(&in, l->child[0], &folded, &e) < 0 ? 0 : inner_scratch_count(&in);
+    d->n = 1;
+    d->name[0] = "the inner layer's scratch";
+    d->count[0] = n ? n : 1;
+}
+
+/* The inner layer's pass: the wrapper's tensors seen with batch and time folded together. */
+static void td_inner(SlLayer *l, const SlPass *p, SlPass *ip)
+{
+    Inner in;
+    SlError e;
+    SlShape folded = td_fold(&p->x[0].shape);
+    inner_infer(&in, l->child[0], &folded, &e); /* succeeded when this call was planned */
+    inner_pass(&in, p, ip, p->scratch[0]);
+    ip->x[0] = sl_tensor(folded, p->x[0].data);
+    ip->y[0] = sl_tensor(in.io.out[0], p->y[0].data);
+    ip->dx[0] = sl_tensor(folded, p->dx[0].data);
+    ip->dy[0] = sl_tensor(in.io.out[0], p->dy[0].data);
+}
+
+static void td_forward(SlLayer *l, SlPass *p)
+{
+    SlPass ip;
+    td_inner(l, p, &ip);
+    l->child[0]->type->forward(l->child[0], &ip);
+}
+
+static void td_backward(SlLayer *l, SlPass *p)
+{
+    SlPass ip;
+    td_inner(l, p, &ip);
+    l->child[0]->type->backward(l->child[0], &ip);
+}
+
+static void wrapper_reset(SlLayer *l)
+{
+    for (int i = 0; i < l->n_child; i++)
+        l->child[i]->type->reset(l->child[i]);
+}
+
+static void td_explain(const SlLayer *l, const SlInfer *io, char *buf, size_t n)
+{
+    char a[96], b[96], T[16];
+    sl_shape_str(&io->in[0], a, sizeof a);
+    sl_shape_str(&io->out[0], b, sizeof b);
+    if (io->in[0].dim[1] == SL_NONE)
+        snprintf(T, sizeof T, "every");
+    else
+        snprintf(T, sizeof T, "each of the %d", io->in[0].dim[1]);
+    snprintf(buf, n,
+             "TimeDistributed applies %s (%s) to %s steps of axis 1 with one set of "
+             "weights: %s -> %s",
+             l->child[0]->name, l->child[0]->type->name, T, a, b);
+}
+
+static void td_formula(const SlLayer *l, char *buf, size_t n)
+{
+    char f[192];
+    l->child[0]->type->formula(l->child[0], f, sizeof f);
+    snprintf(buf, n, "%s (one %s shared by every step)", f, l->child[0]->type->name);
+}
+
+const SlLayerType sl_time_distributed_type = {
+    .name = "TimeDistributed",
+    .snake = "time_distributed",
+    .summary = "applies a layer at every timestep (axis 1) with one set of weights",
+    .wraps = 1,
+    .args = td_args,
+    .n_args = sizeof td_args / sizeof td_args[0],
+    .create = td_create,
+    .infer = td_infer,
+    .params = td_params,
+    .scratch = td_scratch,
+    .forward = td_forward,
+    .backward = td_backward,
+    .reset = wrapper_reset,
+    .explain = td_explain,
+    .formula = td_formula,
+    .destroy = sl_layer_destroy_cfg,
+};
+
+/* ---- Bidirectional ---- */
+
+typedef enum Merge { MERGE_CONCAT, MERGE_SUM, MERGE_MUL, MERGE_AVE, MERGE_NONE } Merge;
+static const char *const merge_names[] = {"concat", "sum", "mul", "ave", "None"};
+
+typedef struct BiCfg {
+    Merge merge;
+} BiCfg;
+
+static const SlArgSpec bi_args[] = {
+    {"layer", SL_ARG_ANY | SL_ARG_OR_NONE, "None", "the recurrent layer (given first)"},
+    {"merge_mode", SL_ARG_STR | SL_ARG_OR_NONE, "'concat'",
+     "how the two directions combine: concat, sum, mul, ave or None (two outputs)"},
+};
+
+static int bi_create(SlLayer *l, const SlBound *b, SlError *e)
+{
+    if (wrapped_one(l, b, e) < 0)
+        return -1;
+    SlLayer *f = l->child[0];
+    if (strcmp(f->type->name, "LSTM") && strcmp(f->type->name, "GRU") &&
+        strcmp(f->type->name, "SimpleRNN"))
+        return sl_errorf(e, "Bidirectional wraps a recurrent layer (LSTM, GRU, SimpleRNN), not %s",
+                         f->type->name);
+    BiCfg *c = sl_alloc_zero(1, sizeof *c);
+    if (!c)
+        return sl_errorf(e, "out of memory");
+    l->cfg = c;
+    const char *m = sl_bound_str(b, "merge_mode");
+    c->merge = MERGE_NONE;
+    for (int i = 0; m && i < MERGE_NONE; i++)
+        if (!strcmp(m, merge_names[i]))
+            c->merge = (Merge)i;
+    if (m && c->merge == MERGE_NONE)
+        return sl_errorf(e, "merge_mode='%s'; Keras knows 'concat', 'sum', 'mul', 'ave' and None",
+                         m);
+    /* Keras's two copies: forward_<name>, and backward_<name> reading from the end */
+    char name[SL_NAME_MAX];
+    snprintf(name, sizeof name, "backward_%s", f->name);
+    const char *gb = "go_backwards";
+    int was_backwards = 0;
+    for (int i = 0; i < f->args->n; i++) {
+        const char *k = sl_args_key(f->args, i);
+        if (k && !strcmp(k, gb))
+            was_backwards = (int)f->args->val[i].i;
+    }
+    SlLayer *back = sl_layer_twin(f, name, gb, !was_backwards, e);
+    if (!back)
+        return -1;
+    back->parent = l;
+    back->notice[0] = '\0'; /* its notices are the original's, already shown */
+    l->child[l->n_child++] = back;
+    char fname[SL_NAME_MAX];
+    snprintf(fname, sizeof fname, "forward_%s", f->name);
+    snprintf(f->name, sizeof f->name, "%s", fname);
+    if (!l->has_input_shape && f->has_input_shape)
+        l->has_input_shape = 1, l->input_shape = f->input_shape;
+    return 0;
+}
+
+static int bi_inner(const SlLayer *l, const SlShape *x, Inner in[2], SlError *e)
+{
+    for (int k = 0; k < 2; k++)
+        if (inner_infer(&in[k], l->child[k], x, e) < 0) {
+            sl_error_prefix(e, "inside '%s': ", l->name);
+            return -1;
+        }
+    return 0;
+}
+
+static int bi_infer(SlLayer *l, SlInfer *io, SlError *e)
+{
+    const BiCfg *c = l->cfg;
+    Inner in[2];
+    if (io->n_in != 1)
+        return sl_errorf(e, "layer '%s': initial_state for Bidirectional is not supported yet",
+                         l->name);
+    if (bi_inner(l, &io->in[0], in, e) < 0)
+        return -1;
+    int n_states = in[0].io.n_out - 1, seq = in[0].io.out[0].rank == 3;
+    SlShape y = in[0].io.out[0];
+    io->n_out = 0;
+    if (c->merge == MERGE_NONE) {
+        io->out[io->n_out++] = y;
+        io->out[io->n_out++] = y;
+    } else {
+        if (c->merge == MERGE_CONCAT)
+            y.dim[y.rank - 1] *= 2;
+        io->out[io->n_out++] = y;
+    }
+    int merged = io->n_out;
+    for (int k = 0; k < 2; k++)
+        for (int s = 0; s < n_states; s++)
+            io->out[io->n_out++] = in[k].io.out[1 + s];
+    for (int k = 0; k < io->n_out; k++) {
+        int pass = seq && k < merged && io->in_mask[0];
+        io->out_mask[k] = pass ? SL_MASK_PASS : SL_MASK_NONE;
+        io->mask_from[k] = 0;
+    }
+    return 0;
+}
+
+static int bi_params(SlLayer *l, const SlInfer *io, SlError *e)
+{
+    Inner in[2];
+    if (bi_inner(l, &io->in[0], in, e) < 0)
+        return -1;
+    for (int k = 0; k < 2; k++) {
+        if (l->child[k]->type->params(l->child[k], &in[k].io, e) < 0)
+            return -1;
+        l->child[k]->built = 1;
+    }
+    return 0;
+}
+
+/* Scratch: each copy's own, then each copy's outputs, then their gradients. */
+static size_t bi_outputs_count(const Inner *in)
+{
+    size_t n = 0;
+    for (int k = 0; k < in->io.n_out; k++)
+        n += sl_shape_count(&in->io.out[k]);
+    return n;
+}
+
+static void bi_scratch(const SlLayer *l, const SlInfer *io, SlScratchDecl *d)
+{
+    Inner in[2];
+    SlError e;
+    size_t n = 0;
+    if (bi_inner(l, &io->in[0], in, &e) == 0)
+        for (int k = 0; k < 2; k++)
+            n += inner_scratch_count(&in[k]) + 2 * bi_outputs_count(&in[k]);
+    d->n = 1;
+    d->name[0] = "both directions' scratch, outputs and output gradients";
+    d->count[0] = n ? n : 1;
+}
+
+/* The passes of the two copies, on views of the wrapper's input and of its scratch. */
+static void bi_passes(SlLayer *l, const SlPass *p, SlPass ip[2])
+{
+    Inner in[2];
+    SlError e;
+    bi_inner(l, &p->x[0].shape, in, &e); /* succeeded when this call was planned */
+    sl_real *buf = p->scratch[0];
+    for (int k = 0; k < 2; k++)
+        buf += inner_pass(&in[k], p, &ip[k], buf);
+    for (int k = 0; k < 2; k++) {
+        ip[k].x[0] = p->x[0];
+        ip[k].dx[0] = p->dx[0];
+        for (int o = 0; o < in[k].io.n_out; o++) {
+            size_t n = sl_shape_count(&in[k].io.out[o]);
+            ip[k].y[o] = sl_tensor(in[k].io.out[o], buf);
+            ip[k].dy[o] = sl_tensor(in[k].io.out[o], buf + n);
+            buf += 2 * n;
+        }
+    }
+}
+
+/* Element (b, t, j) of the backward copy's sequence, put back in time order: its step T-1-t. */
+static size_t aligned(const SlTensor *y, size_t b, size_t t, size_t j)
+{
+    if (y->shape.rank == 2)
+        return b * (size_t)y->shape.dim[1] + j;
+    size_t T = (size_t)y->shape.dim[1], u = (size_t)y->shape.dim[2];
+    return (b * T + (T - 1 - t)) * u + j;
+}
+
+static void bi_forward(SlLayer *l, SlPass *p)
+{
+    const BiCfg *c = l->cfg;
+    SlPass ip[2];
+    bi_passes(l, p, ip);
+    for (int k = 0; k < 2; k++)
+        l->child[k]->type->forward(l->child[k], &ip[k]);
+    const SlTensor *f = &ip[0].y[0], *b = &ip[1].y[0];
+    size_t B = (size_t)f->shape.dim[0], u = (size_t)f->shape.dim[f->shape.rank - 1];
+    size_t T = f->shape.rank == 3 ? (size_t)f->shape.dim[1] : 1;
+    sl_real *y = p->y[0].data;
+    for (size_t s = 0; s < B * T; s++)
+        for (size_t j = 0; j < u; j++) {
+            sl_real vf = f->data[s * u + j], vb = b->data[aligned(b, s / T, s % T, j)];
+            switch (c->merge) {
+            case MERGE_CONCAT:
+                y[s * 2 * u + j] = vf, y[s * 2 * u + u + j] = vb;
+                break;
+            case MERGE_SUM:
+                y[s * u + j] = vf + vb;
+                break;
+            case MERGE_MUL:
+                y[s * u + j] = vf * vb;
+                break;
+            case MERGE_AVE:
+                y[s * u + j] = (vf + vb) / 2;
+                break;
+            case MERGE_NONE:
+                y[s * u + j] = vf, p->y[1].data[s * u + j] = vb;
+                break;
+            }
+        }
+    int first = c->merge == MERGE_NONE ? 2 : 1, n_states = ip[0].n_out - 1;
+    for (int k = 0; k < 2; k++)
+        for (int s = 0; s < n_states; s++)
+            memcpy(p->y[first + k * n_states + s].data, ip[k].y[1 + s].data,
+                   sl_tensor_count(&ip[k].y[1 + s]) * sizeof(sl_real));
+}
+
+static void bi_backward(SlLayer *l, SlPass *p)
+{
+    const BiCfg *c = l->cfg;
+    SlPass ip[2];
+    bi_passes(l, p, ip);
+    const SlTensor *f = &ip[0].y[0], *b = &ip[1].y[0];
+    sl_real *df = ip[0].dy[0].data, *db = ip[1].dy[0].data, *dy = p->dy[0].data;
+    size_t B = (size_t)f->shape.dim[0], u = (size_t)f->shape.dim[f->shape.rank - 1];
+    size_t T = f->shape.rank == 3 ? (size_t)f->shape.dim[1] : 1;
+    for (size_t s = 0; s < B * T; s++)
+        for (size_t j = 0; j < u; j++) {
+            size_t ib = aligned(b, s / T, s % T, j), i = s * u + j;
+            switch (c->merge) {
+            case MERGE_CONCAT:
+                df[i] = dy[s * 2 * u + j], db[ib] = dy[s * 2 * u + u + j];
+                break;
+            case MERGE_SUM:
+                df[i] = dy[i], db[ib] = dy[i];
+                break;
+            case MERGE_MUL:
+                df[i] = dy[i] * b->data[ib], db[ib] = dy[i] * f->data[i];
+                break;
+            case MERGE_AVE:
+                df[i] = dy[i] / 2, db[ib] = dy[i] / 2;
+                break;
+            case MERGE_NONE:
+                df[i] = dy[i], db[ib] = p->dy[1].data[i];
+                break;
+            }
+        }
+    int first = c->merge == MERGE_NONE ? 2 : 1, n_states = ip[0].n_out - 1;
+    for (int k = 0; k < 2; k++)
+        for (int s = 0; s < n_states; s++)
+            memcpy(ip[k].dy[1 + s].data, p->dy[first + k * n_states + s].data,
+                   sl_tensor_count(&ip[k].dy[1 + s]) * sizeof(sl_real));
+    for (int k = 0; k < 2; k++)
+        l->child[k]->type->backward(l->child[k], &ip[k]);
+}
+
+static void bi_explain(const SlLayer *l, const SlInfer *io, char *buf, size_t n)
+{
+    const BiCfg *c = l->cfg;
+    char a[96], b[96];
+    sl_shape_str(&io->in[0], a, sizeof a);
+    sl_shape_str(&io->out[0], b, sizeof b);
+    snprintf(buf, n,
+             "Bidirectional runs %s from the first step and %s from the last, then %s: "
+             "%s -> %s",
+             l->child[0]->name, l->child[1]->name,
+             c->merge == MERGE_CONCAT ? "puts their outputs side by side (units doubled)"
+             : c->merge == MERGE_NONE ? "returns both"
+                                      : "merges them elementwise",
+             a, b);
+}
+
+static void bi_formula(const SlLayer *l, char *buf, size_t n)
+{
+    char f[192];
+    l->child[0]->type->formula(l->child[0], f, sizeof f);
+    snprintf(buf, n, "2 directions x (%s) = %zu", f, sl_layer_count_params(l));
+}
+
+const SlLayerType sl_bidirectional_type = {
+    .name = "Bidirectional",
+    .snake = "bidirectional",
+    .summary = "runs a recurrent layer forwards and backwards in time and merges the two",
+    .wraps = 1,
+    .args = bi_args,
+    .n_args = sizeof bi_args / sizeof bi_args[0],
+    .create = bi_create,
+    .infer = bi_infer,
+    .params = bi_params,
+    .scratch = bi_scratch,
+    .forward = bi_forward,
+    .backward = bi_backward,
+    .reset = wrapper_reset,
+    .explain = bi_explain,
+    .formula = bi_formula,
+    .destroy = sl_layer_destroy_cfg,
+};

@@ -36,6 +36,8 @@ static int make_layer(S *s, int node, const char *cls, const Args *a, SlLayer **
 {
     SlArgs sa;
     SlError e2;
+    if (!sl_layer_type_find(cls) && sl_layer_name_known(cls)) /* before its arguments are read */
+        return sc_err(s, node, "%s is not implemented yet", cls);
     if (sc_to_slargs(s, a, &sa, NULL, 0) < 0)
         return -1;
     if (s->n_layers >= (int)(sizeof s->layers / sizeof s->layers[0]))

@@ -11,6 +11,7 @@
 #include "alloc.h"
 #include "args.h"
 #include "arena.h"
+#include "conv.h"
 #include "error.h"
 #include "gradcheck.h"
 #include "init.h"

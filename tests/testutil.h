@@ -27,6 +27,25 @@ SlModel *tu_one_layer(const char *type, const char *args, SlShape in, SlError *e
 /* Path of a fixture file: tests/fixtures/<name>.safetensors. */
 const char *tu_fixture(const char *name);
 
+/* Check one layer against its PyTorch fixture (check_layers.c's header says what a fixture
+ * holds): the output, the input gradient and every weight's gradient. */
+void tu_check_layer_fixture(const char *name);
+/* Gradient check in double of one layer on a seeded input of shape s: max error below 1e-6. */
+void tu_gradcheck_layer(const char *type, const char *args, SlShape s, int training, uint64_t seed);
+
+/* A layer on an input shape it must refuse: the message must hold each non-empty `must`. */
+typedef struct TuShapeError {
+    const char *type, *args;
+    int rank, dims[SL_MAX_RANK];
+    const char *const must[4];
+} TuShapeError;
+void tu_check_shape_error(const TuShapeError *c);
+/* A layer's arguments it must refuse, with `must` in the message. */
+typedef struct TuArgError {
+    const char *type, *args, *must;
+} TuArgError;
+void tu_check_arg_error(const TuArgError *c);
+
 /* An allocator that counts calls in tu_n_allocs (install it with sl_set_allocator). */
 extern long tu_n_allocs;
 extern const SlAllocator tu_counting_allocator;

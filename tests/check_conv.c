@@ -1,0 +1,256 @@
+/* check_conv.c: the convolution family (Conv1D, Conv2D, pooling, ZeroPadding, Cropping) against
+ * PyTorch's numbers, its gradient checks, its shape errors, and the kernels conv.h names.
+ *
+ * Fixtures are tests/fixtures/conv_*.safetensors, written by tools/make_conv_fixtures.py in the
+ * format check_layers.c describes. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "script.h"
+#include "testutil.h"
+
+static const char *const fixtures[] = {
+    "conv_conv1d_valid",
+    "conv_conv1d_same_even_kernel",
+    "conv_conv1d_causal",
+    "conv_conv1d_causal_dilated_relu",
+    "conv_conv1d_causal_dilated4_elu",
+    "conv_conv1d_valid_dilated_tanh",
+    "conv_conv1d_same_dilated",
+    "conv_conv1d_valid_stride2",
+    "conv_conv1d_same_stride2",
+    "conv_conv1d_same_stride3",
+    "conv_conv1d_causal_stride2",
+    "conv_conv1d_kernel1",
+    "conv_conv2d_valid",
+    "conv_conv2d_same",
+    "conv_conv2d_same_even",
+    "conv_conv2d_same_stride2",
+    "conv_conv2d_valid_stride21",
+    "conv_conv2d_same_dilated_relu",
+    "conv_conv2d_valid_dilated",
+};
+enum { N_FIXTURES = sizeof fixtures / sizeof fixtures[0] };
+
+START_TEST(test_fixture)
+{
+    tu_check_layer_fixture(fixtures[_i]);
+}
+END_TEST
+
+#ifdef SL_DOUBLE
+/* Every padding with strides and with dilations, as Keras allows them (not both above 1). */
+static const struct {
+    const char *type, *args;
+    int rank, dims[SL_MAX_RANK];
+} gc_cases[] = {
+    {"Conv1D", "3, 3", 3, {2, 7, 2}},
+    {"Conv1D", "2, 4, padding='same'", 3, {2, 7, 3}},
+    {"Conv1D", "2, 3, padding='causal'", 3, {2, 6, 2}},
+    {"Conv1D", "3, 3, padding='causal', dilation_rate=2, activation='tanh'", 3, {2, 9, 2}},
+    {"Conv1D", "2, 5, padding='causal', dilation_rate=4, activation='elu'", 3, {2, 10, 3}},
+    {"Conv1D", "2, 2, dilation_rate=3, use_bias=False", 3, {2, 8, 3}},
+    {"Conv1D", "2, 3, padding='same', dilation_rate=3", 3, {2, 10, 2}},
+    {"Conv1D", "3, 3, strides=2", 3, {2, 8, 2}},
+    {"Conv1D", "2, 3, strides=2, padding='same'", 3, {2, 8, 2}},
+    {"Conv1D", "2, 4, strides=3, padding='same'", 3, {2, 7, 2}},
+    {"Conv1D", "2, 2, strides=2, padding='causal'", 3, {2, 7, 2}},
+    {"Conv1D", "2, 3, strides=3, padding='causal', activation='sigmoid'", 3, {2, 8, 2}},
+    {"Conv2D", "3, (2, 3)", 4, {2, 5, 6, 2}},
+    {"Conv2D", "2, 3, padding='same'", 4, {2, 5, 5, 3}},
+    {"Conv2D", "2, (2, 4), padding='same'", 4, {2, 4, 5, 2}},
+    {"Conv2D", "2, (3, 2), strides=(2, 2), padding='same'", 4, {2, 6, 7, 2}},
+    {"Conv2D", "2, 3, strides=(2, 1), activation='tanh'", 4, {2, 7, 6, 1}},
+    {"Conv2D", "2, (2, 3), dilation_rate=(2, 1), padding='same'", 4, {2, 6, 6, 2}},
+    {"Conv2D", "3, 2, dilation_rate=2, use_bias=False", 4, {1, 6, 7, 2}},
+};
+enum { N_GC = sizeof gc_cases / sizeof gc_cases[0] };
+
+START_TEST(test_gradcheck)
+{
+    SlShape s = sl_shape_of(gc_cases[_i].rank, gc_cases[_i].dims);
+    tu_gradcheck_layer(gc_cases[_i].type, gc_cases[_i].args, s, 0, 101 + (uint64_t)_i);
+}
+END_TEST
+#endif
+
+/* Shape errors: each names the layer, what it expected, what it got, and a fix. */
+static const TuShapeError shape_errors[] = {
+    {"Conv1D",
+     "4, 3",
+     2,
+     {SL_NONE, 31},
+     {"layer 'conv1d' (Conv1D)", "(batch, steps, channels)", "(None, 31)", "(N, 31, 1)"}},
+    {"Conv1D", "4, 3", 4, {SL_NONE, 5, 10, 1}, {"(None, 5, 10, 1)", "TimeDistributed", "Fix:", ""}},
+    {"Conv1D",
+     "4, 3, dilation_rate=3",
+     3,
+     {SL_NONE, 6, 2},
+     {"at least 7 steps", "span 1 + (3 - 1) * 3 = 7", "padding='same'", "(None, 6, 2)"}},
+    {"Conv1D", "4, 3", 3, {SL_NONE, 10, SL_NONE}, {"channels", "(None, 10, None)", "Fix:", ""}},
+    {"Conv2D",
+     "8, 5",
+     3,
+     {SL_NONE, 28, 28},
+     {"layer 'conv2d' (Conv2D)", "(batch, rows, cols, channels)", "(28, 28, 1)", "Fix:"}},
+};
+enum { N_SHAPE_ERRORS = sizeof shape_errors / sizeof shape_errors[0] };
+
+START_TEST(test_shape_error)
+{
+    tu_check_shape_error(&shape_errors[_i]);
+}
+END_TEST
+
+static const TuArgError arg_errors[] = {
+    {"Conv1D", "16, 3, strides=2, dilation_rate=2",
+     "`strides > 1` not supported in conjunction with `dilation_rate > 1`. Received: "
+     "strides=(2,) and dilation_rate=(2,)"},
+    {"Conv2D", "16, 3, strides=(1, 2), dilation_rate=(2, 1)", "strides=(1, 2) and dilation"},
+    {"Conv1D", "16, 3, padding='full'", "padding='full' is not one of 'valid', 'same', 'causal'"},
+    {"Conv2D", "16, 3, padding='causal'", "'causal' is for Conv1D only"},
+    {"Conv1D", "0, 3", "filters must be a positive integer"},
+    {"Conv1D", "4, (3, 3)", "kernel_size takes one int"},
+    {"Conv2D", "4, (3, 3, 3)", "kernel_size takes one int or a tuple of two ints"},
+    {"Conv1D", "4, 0", "kernel_size must hold positive integers"},
+    {"Conv1D", "4, 3, data_format='channels_first'", "channels_last"},
+    {"Conv1D", "4", "missing the required argument 'kernel_size'"},
+};
+enum { N_ARG_ERRORS = sizeof arg_errors / sizeof arg_errors[0] };
+
+START_TEST(test_arg_error)
+{
+    tu_check_arg_error(&arg_errors[_i]);
+}
+END_TEST
+
+/* Output lengths: TensorFlow's rule, and None kept. */
+START_TEST(test_out_len)
+{
+    int before;
+    ck_assert_int_eq(sl_conv_out_len(10, 3, 1, 1, SL_PAD_VALID, &before), 8);
+    ck_assert_int_eq(before, 0);
+    ck_assert_int_eq(sl_conv_out_len(10, 3, 1, 4, SL_PAD_CAUSAL, &before), 10);
+    ck_assert_int_eq(before, 8);
+    /* 'same', stride 2 on 8: out 4, pad_total = 3*2 + 3 - 8 = 1, all of it after */
+    ck_assert_int_eq(sl_conv_out_len(8, 3, 2, 1, SL_PAD_SAME, &before), 4);
+    ck_assert_int_eq(before, 0);
+    /* 'same', kernel 4 on 7: pad_total 3, 1 before and 2 after */
+    ck_assert_int_eq(sl_conv_out_len(7, 4, 1, 1, SL_PAD_SAME, &before), 7);
+    ck_assert_int_eq(before, 1);
+    ck_assert_int_eq(sl_conv_out_len(SL_NONE, 3, 1, 2, SL_PAD_CAUSAL, &before), SL_NONE);
+    ck_assert_int_eq(sl_conv_out_len(4, 3, 1, 2, SL_PAD_VALID, NULL), 0);
+    ck_assert_int_eq(sl_conv_span(3, 8), 17);
+}
+END_TEST
+
+/* rotate180 turns the taps around and swaps the channel axes. */
+START_TEST(test_rotate180)
+{
+    /* k (KH=1, KW=3, CI=2, CO=1): taps (a0, a1), (b0, b1), (c0, c1) */
+    sl_real k[6] = {1, 2, 3, 4, 5, 6}, kr[6];
+    sl_rotate180(kr, k, 1, 3, 2, 1);
+    sl_real want[6] = {5, 6, 3, 4, 1, 2};
+    tu_assert_close("kr", kr, want, 6);
+    /* (CI=1, CO=2): kr is (KW, CO, CI), the same numbers in another order */
+    sl_real k2[6] = {1, 2, 3, 4, 5, 6}, kr2[6];
+    sl_rotate180(kr2, k2, 1, 3, 1, 2);
+    tu_assert_close("kr2", kr2, want, 6);
+    sl_real sp[5], dy[3] = {7, 8, 9}, ws[5] = {7, 0, 8, 0, 9};
+    sl_spread(sp, dy, 1, 1, 3, 1, 1, 2);
+    tu_assert_close("spread", sp, ws, 5);
+}
+END_TEST
+
+/* The summary of a ../shared/models script, as `shapelab summary` prints it. */
+static char *script_summary(const char *file)
+{
+    static const SlScriptOptions quiet;
+    char path[512], *buf = NULL;
+    size_t len = 0;
+    snprintf(path, sizeof path, "%s/%s", SL_SHARED_MODELS, file);
+    SlError e;
+    SlScript *s = sl_script_run(path, &quiet, &e);
+    ck_assert_msg(s != NULL, "%s", e.msg);
+    SlModel *m = sl_script_model(s, &e);
+    ck_assert_msg(m != NULL, "%s", e.msg);
+    FILE *f = open_memstream(&buf, &len);
+    ck_assert_msg(sl_model_summary(m, sl_script_summary_width(s), f, &e) == 0, "%s", e.msg);
+    fclose(f);
+    sl_script_free(s);
+    return buf;
+}
+
+/* Golden summaries of the convolution scripts: the figures of their headers. */
+static const struct {
+    const char *file, *want;
+} goldens[] = {
+    {"10_causal_dilated.py", "Model: \"sequential\"\n"
+                             "_________________________________________________________________\n"
+                             "Layer (type)                 Output Shape              Param #   \n"
+                             "=================================================================\n"
+                             "conv1d (Conv1D)              (None, None, 16)          112       \n"
+                             "_________________________________________________________________\n"
+                             "conv1d_1 (Conv1D)            (None, None, 16)          784       \n"
+                             "_________________________________________________________________\n"
+                             "conv1d_2 (Conv1D)            (None, None, 16)          784       \n"
+                             "_________________________________________________________________\n"
+                             "conv1d_3 (Conv1D)            (None, None, 16)          784       \n"
+                             "_________________________________________________________________\n"
+                             "dense (Dense)                (None, None, 1)           17        \n"
+                             "=================================================================\n"
+                             "Total params: 2,481\n"
+                             "Trainable params: 2,481\n"
+                             "Non-trainable params: 0\n"
+                             "_________________________________________________________________\n"},
+    {"13_conv_backprop.py", "Model: \"sequential\"\n"
+                            "_________________________________________________________________\n"
+                            "Layer (type)                 Output Shape              Param #   \n"
+                            "=================================================================\n"
+                            "conv1d (Conv1D)              (None, 4, 1)              4         \n"
+                            "=================================================================\n"
+                            "Total params: 4\n"
+                            "Trainable params: 4\n"
+                            "Non-trainable params: 0\n"
+                            "_________________________________________________________________\n"},
+};
+enum { N_GOLDENS = sizeof goldens / sizeof goldens[0] };
+
+START_TEST(test_summary_golden)
+{
+    char *s = script_summary(goldens[_i].file);
+    ck_assert_str_eq(s, goldens[_i].want);
+    free(s);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+    Suite *s = suite_create("conv");
+    TCase *tc = tcase_create("pytorch fixtures");
+    tcase_set_timeout(tc, 30);
+    tcase_add_loop_test(tc, test_fixture, 0, N_FIXTURES);
+    suite_add_tcase(s, tc);
+#ifdef SL_DOUBLE
+    tc = tcase_create("gradient checks");
+    tcase_set_timeout(tc, 120);
+    tcase_add_loop_test(tc, test_gradcheck, 0, N_GC);
+    suite_add_tcase(s, tc);
+#endif
+    tc = tcase_create("errors and kernels");
+    tcase_set_timeout(tc, 10);
+    tcase_add_loop_test(tc, test_shape_error, 0, N_SHAPE_ERRORS);
+    tcase_add_loop_test(tc, test_arg_error, 0, N_ARG_ERRORS);
+    tcase_add_test(tc, test_out_len);
+    tcase_add_test(tc, test_rotate180);
+    tcase_add_loop_test(tc, test_summary_golden, 0, N_GOLDENS);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    return tu_run(suite()) ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -15,38 +15,41 @@ extern const SlLayerType sl_reshape_type;
 extern const SlLayerType sl_permute_type;
 extern const SlLayerType sl_repeat_vector_type;
 extern const SlLayerType sl_conv1d_type, sl_conv2d_type; /* conv.c */
+extern const SlLayerType sl_max_pooling1d_type, sl_max_pooling2d_type, sl_average_pooling1d_type,
+    sl_average_pooling2d_type, sl_global_max_pooling1d_type, sl_global_average_pooling1d_type,
+    sl_global_max_pooling2d_type, sl_global_average_pooling2d_type, sl_zero_padding1d_type,
+    sl_zero_padding2d_type, sl_cropping1d_type; /* pool.c */
 
 static const SlLayerType *const types[] = {
-    &sl_input_type,   &sl_dense_type,   &sl_activation_type,    &sl_dropout_type, &sl_flatten_type,
-    &sl_reshape_type, &sl_permute_type, &sl_repeat_vector_type, &sl_conv1d_type,  &sl_conv2d_type,
+    &sl_input_type,
+    &sl_dense_type,
+    &sl_activation_type,
+    &sl_dropout_type,
+    &sl_flatten_type,
+    &sl_reshape_type,
+    &sl_permute_type,
+    &sl_repeat_vector_type,
+    /* conv.c, pool.c */
+    &sl_conv1d_type,
+    &sl_conv2d_type,
+    &sl_max_pooling1d_type,
+    &sl_max_pooling2d_type,
+    &sl_average_pooling1d_type,
+    &sl_average_pooling2d_type,
+    &sl_global_max_pooling1d_type,
+    &sl_global_average_pooling1d_type,
+    &sl_global_max_pooling2d_type,
+    &sl_global_average_pooling2d_type,
+    &sl_zero_padding1d_type,
+    &sl_zero_padding2d_type,
+    &sl_cropping1d_type,
 };
 enum { N_TYPES = sizeof types / sizeof types[0] };
 
 /* Keras layers that shapelab knows by name but has not built yet: creating one says so plainly
  * instead of "unknown layer". Each layer issue removes its names from here. */
 static const char *const not_yet[] = {
-    "LSTM",
-    "GRU",
-    "SimpleRNN",
-    "TimeDistributed",
-    "Bidirectional",
-    "Embedding",
-    "Masking",
-    "MaxPooling1D",
-    "MaxPool1D",
-    "MaxPooling2D",
-    "MaxPool2D",
-    "AveragePooling1D",
-    "AvgPool1D",
-    "AveragePooling2D",
-    "AvgPool2D",
-    "GlobalMaxPooling1D",
-    "GlobalAveragePooling1D",
-    "GlobalMaxPooling2D",
-    "GlobalAveragePooling2D",
-    "ZeroPadding1D",
-    "ZeroPadding2D",
-    "Cropping1D",
+    "LSTM", "GRU", "SimpleRNN", "TimeDistributed", "Bidirectional", "Embedding", "Masking",
 };
 
 int sl_layer_name_known(const char *name)

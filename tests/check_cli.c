@@ -238,7 +238,7 @@ static const struct {
     {"10_causal_dilated.py", NULL, 0, 0},
     {"11_causal_cnn_fixed.py", "TimeDistributed", 16, 15},
     {"11_causal_cnn_reshape_bug.py", "TimeDistributed", 16, 15},
-    {"12_conv2d_channels.py", "MaxPooling2D", 9, 11},
+    {"12_conv2d_channels.py", NULL, 0, 0},
     {"13_conv_backprop.py", NULL, 0, 0},
     {"14_multi_output.py", NULL, 0, 0},
     {"15_regression.py", NULL, 0, 0},

@@ -31,6 +31,27 @@ static const char *const fixtures[] = {
     "conv_conv2d_valid_stride21",
     "conv_conv2d_same_dilated_relu",
     "conv_conv2d_valid_dilated",
+    "conv_max_pooling1d",
+    "conv_max_pool1d_alias",
+    "conv_max_pooling1d_same_stride2",
+    "conv_average_pooling1d_valid",
+    "conv_average_pooling1d_same_stride2",
+    "conv_average_pooling1d_same",
+    "conv_max_pooling2d",
+    "conv_max_pooling2d_same",
+    "conv_average_pooling2d",
+    "conv_average_pooling2d_same",
+    "conv_global_max_pooling1d",
+    "conv_global_average_pooling1d",
+    "conv_global_average_pooling1d_keepdims",
+    "conv_global_max_pooling2d",
+    "conv_global_average_pooling2d",
+    "conv_zero_padding1d",
+    "conv_zero_padding1d_asym",
+    "conv_zero_padding2d",
+    "conv_zero_padding2d_asym",
+    "conv_cropping1d",
+    "conv_cropping1d_int",
 };
 enum { N_FIXTURES = sizeof fixtures / sizeof fixtures[0] };
 
@@ -65,6 +86,19 @@ static const struct {
     {"Conv2D", "2, 3, strides=(2, 1), activation='tanh'", 4, {2, 7, 6, 1}},
     {"Conv2D", "2, (2, 3), dilation_rate=(2, 1), padding='same'", 4, {2, 6, 6, 2}},
     {"Conv2D", "3, 2, dilation_rate=2, use_bias=False", 4, {1, 6, 7, 2}},
+    {"MaxPooling1D", "", 3, {2, 6, 3}},
+    {"MaxPooling1D", "pool_size=3, strides=2, padding='same'", 3, {2, 8, 2}},
+    {"AveragePooling1D", "pool_size=3, strides=2, padding='same'", 3, {2, 7, 2}},
+    {"AveragePooling1D", "3", 3, {2, 7, 2}},
+    {"MaxPooling2D", "pool_size=(3, 3), strides=(2, 2), padding='same'", 4, {2, 5, 6, 1}},
+    {"AveragePooling2D", "pool_size=(2, 3), padding='same'", 4, {2, 5, 7, 2}},
+    {"GlobalMaxPooling1D", "", 3, {2, 5, 3}},
+    {"GlobalAveragePooling1D", "", 3, {2, 5, 3}},
+    {"GlobalMaxPooling2D", "keepdims=True", 4, {2, 3, 4, 2}},
+    {"GlobalAveragePooling2D", "", 4, {2, 3, 4, 2}},
+    {"ZeroPadding1D", "(1, 3)", 3, {2, 4, 2}},
+    {"ZeroPadding2D", "((1, 0), (2, 1))", 4, {2, 3, 3, 2}},
+    {"Cropping1D", "(1, 2)", 3, {2, 6, 2}},
 };
 enum { N_GC = sizeof gc_cases / sizeof gc_cases[0] };
 
@@ -95,6 +129,19 @@ static const TuShapeError shape_errors[] = {
      3,
      {SL_NONE, 28, 28},
      {"layer 'conv2d' (Conv2D)", "(batch, rows, cols, channels)", "(28, 28, 1)", "Fix:"}},
+    {"MaxPooling1D",
+     "",
+     2,
+     {SL_NONE, 10},
+     {"layer 'max_pooling1d' (MaxPooling1D)", "(batch, steps, channels)", "(N, 10, 1)", ""}},
+    {"MaxPooling2D", "", 3, {SL_NONE, 10, 3}, {"(None, 10, 3)", "use the 1D layer", "", ""}},
+    {"MaxPooling1D", "pool_size=4", 3, {SL_NONE, 3, 2}, {"at least 4", "padding='same'", "", ""}},
+    {"Cropping1D", "(2, 2)", 3, {SL_NONE, 4, 2}, {"more than 4 steps", "crop fewer", "", ""}},
+    {"GlobalAveragePooling2D",
+     "",
+     3,
+     {SL_NONE, 4, 2},
+     {"(batch, rows, cols, channels)", "", "", ""}},
 };
 enum { N_SHAPE_ERRORS = sizeof shape_errors / sizeof shape_errors[0] };
 
@@ -117,6 +164,11 @@ static const TuArgError arg_errors[] = {
     {"Conv1D", "4, 0", "kernel_size must hold positive integers"},
     {"Conv1D", "4, 3, data_format='channels_first'", "channels_last"},
     {"Conv1D", "4", "missing the required argument 'kernel_size'"},
+    {"MaxPooling1D", "padding='causal'", "is not one of 'valid', 'same'"},
+    {"AveragePooling2D", "(2, 2, 2)", "pool_size takes one int or a tuple of two ints"},
+    {"ZeroPadding1D", "-1", "must not be negative"},
+    {"ZeroPadding2D", "'a'", "takes an int, (rows, cols)"},
+    {"Cropping1D", "(1, 2, 3)", "takes an int or a pair"},
 };
 enum { N_ARG_ERRORS = sizeof arg_errors / sizeof arg_errors[0] };
 
@@ -164,6 +216,92 @@ START_TEST(test_rotate180)
 }
 END_TEST
 
+/* A test layer that passes x through and masks the steps whose features are all zero (what
+ * Masking(0.0) does), so GlobalAveragePooling1D has a mask to use. */
+static int zmask_infer(SlLayer *l, SlInfer *io, SlError *e)
+{
+    (void)l, (void)e;
+    io->n_out = 1;
+    io->out[0] = io->in[0];
+    io->out_mask[0] = SL_MASK_NEW;
+    return 0;
+}
+
+static void zmask_forward(SlLayer *l, SlPass *p)
+{
+    (void)l;
+    size_t n = sl_tensor_count(&p->x[0]), F = (size_t)p->x[0].shape.dim[2];
+    memcpy(p->y[0].data, p->x[0].data, n * sizeof *p->y[0].data);
+    for (size_t r = 0; r < n / F; r++) {
+        p->mask_out[0][r] = 0;
+        for (size_t f = 0; f < F; f++)
+            p->mask_out[0][r] |= p->x[0].data[r * F + f] != 0;
+    }
+}
+
+static void zmask_backward(SlLayer *l, SlPass *p)
+{
+    (void)l;
+    for (size_t i = 0; i < sl_tensor_count(&p->x[0]); i++)
+        p->dx[0].data[i] += p->dy[0].data[i];
+}
+
+static void zmask_explain(const SlLayer *l, const SlInfer *io, char *buf, size_t n)
+{
+    (void)l, (void)io;
+    snprintf(buf, n, "masks all-zero steps");
+}
+
+static int zmask_create(SlLayer *l, const SlBound *b, SlError *e)
+{
+    (void)l, (void)b, (void)e;
+    return 0;
+}
+
+static const SlLayerType zmask_type = {
+    .name = "ZeroMask",
+    .snake = "zero_mask",
+    .summary = "test layer",
+    .create = zmask_create,
+    .infer = zmask_infer,
+    .params = sl_layer_no_params,
+    .scratch = sl_layer_no_scratch,
+    .forward = zmask_forward,
+    .backward = zmask_backward,
+    .reset = sl_layer_reset_nothing,
+    .explain = zmask_explain,
+    .formula = sl_layer_formula_none,
+    .destroy = sl_layer_destroy_cfg,
+};
+
+/* Keras's masked mean: GlobalAveragePooling1D averages the unmasked steps only, and the masked
+ * steps get no gradient; the mask stops there. */
+START_TEST(test_global_average_masked)
+{
+    SlError e;
+    SlArgs none;
+    sl_args_init(&none);
+    sl_clear_session();
+    SlModel *m = sl_sequential(NULL);
+    ck_assert(sl_model_add(m, sl_layer("InputLayer", "batch_shape=(2, 4, 2)", &e), &e) == 0);
+    ck_assert(sl_model_add(m, sl_layer_of_type(&zmask_type, &none, &e), &e) == 0);
+    ck_assert(sl_model_add(m, sl_layer("GlobalAveragePooling1D", "", &e), &e) == 0);
+    ck_assert(strstr(m->nodes[2].why, "the unmasked steps only"));
+    /* sample 0: steps 2 and 3 are padding; sample 1: every step is real */
+    sl_real x[16] = {1, 2, 3, 6, 0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 6, 6};
+    SlTensor in = sl_tensor(sl_shape_of(3, (int[]){2, 4, 2}), x);
+    ck_assert_msg(sl_model_forward(m, &in, 0, &e) == 0, "%s", e.msg);
+    sl_real want[4] = {2, 4, 3, 3};
+    tu_assert_close("y", sl_model_output(m, 0).data, want, 4);
+    sl_real dy[4] = {1, 2, 4, 8};
+    SlTensor g = sl_tensor(sl_shape_of(2, (int[]){2, 2}), dy);
+    ck_assert_msg(sl_model_backward(m, &g, 0, &e) == 0, "%s", e.msg);
+    sl_real dx[16] = {0.5, 1, 0.5, 1, 0, 0, 0, 0, 1, 2, 1, 2, 1, 2, 1, 2};
+    tu_assert_close("dx", sl_model_input_grad(m, 0).data, dx, 16);
+    sl_model_free(m);
+}
+END_TEST
+
 /* The summary of a ../shared/models script, as `shapelab summary` prints it. */
 static char *script_summary(const char *file)
 {
@@ -205,6 +343,21 @@ static const struct {
                              "Trainable params: 2,481\n"
                              "Non-trainable params: 0\n"
                              "_________________________________________________________________\n"},
+    {"12_conv2d_channels.py",
+     "Model: \"sequential\"\n"
+     "_________________________________________________________________\n"
+     "Layer (type)                 Output Shape              Param #   \n"
+     "=================================================================\n"
+     "conv2d (Conv2D)              (None, 28, 28, 32)        832       \n"
+     "_________________________________________________________________\n"
+     "max_pooling2d (MaxPooling2D) (None, 14, 14, 32)        0         \n"
+     "_________________________________________________________________\n"
+     "conv2d_1 (Conv2D)            (None, 14, 14, 64)        51264     \n"
+     "=================================================================\n"
+     "Total params: 52,096\n"
+     "Trainable params: 52,096\n"
+     "Non-trainable params: 0\n"
+     "_________________________________________________________________\n"},
     {"13_conv_backprop.py", "Model: \"sequential\"\n"
                             "_________________________________________________________________\n"
                             "Layer (type)                 Output Shape              Param #   \n"
@@ -245,6 +398,7 @@ static Suite *suite(void)
     tcase_add_loop_test(tc, test_arg_error, 0, N_ARG_ERRORS);
     tcase_add_test(tc, test_out_len);
     tcase_add_test(tc, test_rotate180);
+    tcase_add_test(tc, test_global_average_masked);
     tcase_add_loop_test(tc, test_summary_golden, 0, N_GOLDENS);
     suite_add_tcase(s, tc);
     return s;

@@ -296,7 +296,7 @@ static const ModelRow model_rows[] = {
        "dense"},
       56897}},
     {"12_conv2d_channels.py",
-     0,
+     1,
      "MaxPooling2D",
      9,
      11,

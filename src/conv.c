@@ -507,6 +507,26 @@ static void conv_formula(const SlLayer *l, char *buf, size_t n)
         snprintf(buf, n, "%s*%d*%d = %lld", taps, c->in, c->filters, k);
 }
 
+int sl_conv_window(const SlLayer *l, SlWindow *w)
+{
+    if (l->type->formula != conv_formula)
+        return 0;
+    const ConvCfg *c = l->cfg;
+    int a = c->rank == 1 ? 1 : 0; /* the first spatial axis: Conv1D's steps, Conv2D's rows */
+    *w = (SlWindow){.k = c->k[a], .s = c->s[a], .d = c->d[a], .pad = c->padding};
+    return 1;
+}
+
+int sl_window_out_len(const SlWindow *w, int n, int *pad_before)
+{
+    if (w->shift) {
+        if (pad_before)
+            *pad_before = w->before;
+        return n == SL_NONE ? SL_NONE : n + w->before + w->after;
+    }
+    return sl_conv_out_len(n, w->k, w->s, w->d, w->pad, pad_before);
+}
+
 const SlLayerType sl_conv1d_type = {
     .name = "Conv1D",
     .snake = "conv1d",

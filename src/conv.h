@@ -19,6 +19,7 @@
 
 #include <stddef.h>
 
+#include "layer.h"
 #include "tensor.h"
 
 typedef enum SlPadding {
@@ -73,5 +74,21 @@ void sl_conv_input_grad(sl_real *din, sl_real *kr, sl_real *sp, const sl_real *d
                         const sl_real *k, const SlConvGeom *g);
 /* Elements of the spread gradient for g. */
 size_t sl_spread_count(const SlConvGeom *g);
+
+/* ---- how a layer moves along its first axis after the batch (steps; rows for 2-D) ---- */
+
+/* Output cell o of a window layer reads input cells o*s - pad_before + t*d, t = 0 .. k-1. */
+typedef struct SlWindow {
+    int k, s, d;   /* taps, stride, dilation */
+    SlPadding pad; /* how the length changes (with shift 0) */
+    int shift;     /* ZeroPadding / Cropping: 1, with `before` / `after` cells added (< 0: cut) */
+    int before, after;
+} SlWindow;
+
+/* 1 and *w for Conv1D/Conv2D and pooling, ZeroPadding and Cropping; 0 for other layers. */
+int sl_conv_window(const SlLayer *l, SlWindow *w);
+int sl_pool_window(const SlLayer *l, SlWindow *w);
+/* Output length for n input cells, and the cells of padding before (for a concrete n). */
+int sl_window_out_len(const SlWindow *w, int n, int *pad_before);
 
 #endif

@@ -635,6 +635,20 @@ static void pad_explain(const SlLayer *l, const SlInfer *io, char *buf, size_t n
                  c->pad[0][0], c->pad[0][1], c->pad[1][0], c->pad[1][1], a, b);
 }
 
+int sl_pool_window(const SlLayer *l, SlWindow *w)
+{
+    if (l->type->infer != pool_infer && l->type->infer != pad_infer)
+        return 0;
+    const PoolCfg *c = l->cfg;
+    int a = c->rank == 1 ? 1 : 0;
+    if (l->type->infer == pad_infer)
+        *w = (SlWindow){
+            .k = 1, .s = 1, .d = 1, .shift = 1, .before = c->pad[a][0], .after = c->pad[a][1]};
+    else
+        *w = (SlWindow){.k = c->k[a], .s = c->s[a], .d = 1, .pad = c->padding};
+    return 1;
+}
+
 /* ---- the type tables ---- */
 
 const SlLayerType sl_max_pooling1d_type = {

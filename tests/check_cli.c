@@ -302,6 +302,9 @@ START_TEST(test_trace_and_init)
     expect("init " REG " --seed 3 -o @/w.safetensors", 0, "(961 values)", NULL);
     ck_assert_msg(exists("@/w.safetensors"), "init: no @/w.safetensors");
     expect("init " REG, 2, NULL, SE "init needs -o");
+    /* a convolution stack: its receptive field, and the input steps of the last output step */
+    expect("trace " SL_SHARED_MODELS "/10_causal_dilated.py --timesteps 40", 0,
+           "  step 39 of conv1d_3's output is fed by 31 input steps: 9..39\n", NULL);
 }
 END_TEST
 

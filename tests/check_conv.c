@@ -302,6 +302,103 @@ START_TEST(test_global_average_masked)
 }
 END_TEST
 
+/* Receptive fields: the lit input steps of an output step are exactly those whose gradient is
+ * non-zero when only that output step's gradient is 1 (linear layers, random weights). */
+static const struct {
+    int n_layers;
+    const char *layers[6][2];
+    int steps, total;
+} rf_cases[] = {
+    {4,
+     {{"Conv1D", "2, 3, padding='causal', dilation_rate=1"},
+      {"Conv1D", "2, 3, padding='causal', dilation_rate=2"},
+      {"Conv1D", "2, 3, padding='causal', dilation_rate=4"},
+      {"Conv1D", "1, 3, padding='causal', dilation_rate=8"}},
+     40,
+     31},
+    {1, {{"Conv1D", "1, 3, dilation_rate=4"}}, 12, 9},
+    {3,
+     {{"Conv1D", "2, 3, strides=2, padding='same'"},
+      {"AveragePooling1D", "2"}, /* max pooling's gradient picks one cell: its field is wider */
+      {"Conv1D", "1, 2, padding='causal'"}},
+     23,
+     9},
+    {3, {{"ZeroPadding1D", "(2, 1)"}, {"Conv1D", "1, 4"}, {"Cropping1D", "(1, 1)"}}, 9, 4},
+    {2, {{"Conv1D", "2, 3"}, {"Dense", "1"}}, 9, 3},
+};
+enum { N_RF = sizeof rf_cases / sizeof rf_cases[0] };
+
+START_TEST(test_receptive_field)
+{
+    SlError e;
+    sl_clear_session();
+    SlModel *m = sl_sequential(NULL);
+    char in[64];
+    snprintf(in, sizeof in, "batch_shape=(1, %d, 1)", rf_cases[_i].steps);
+    ck_assert(sl_model_add(m, sl_layer("InputLayer", in, &e), &e) == 0);
+    for (int k = 0; k < rf_cases[_i].n_layers; k++)
+        ck_assert_msg(
+            sl_model_add(m, sl_layer(rf_cases[_i].layers[k][0], rf_cases[_i].layers[k][1], &e),
+                         &e) == 0,
+            "%s", e.msg);
+    SlReceptive r;
+    ck_assert_msg(sl_receptive_field(m, &r, &e) == 0, "%s", e.msg);
+    ck_assert_int_eq(r.total, rf_cases[_i].total);
+    int len[SL_RF_MAX + 1], T = rf_cases[_i].steps;
+    ck_assert(sl_receptive_lengths(&r, T, len) == 0);
+    SlShape out = sl_model_output_shape(m, 0);
+    ck_assert_int_eq(len[r.n], out.dim[1]);
+    ck_assert(sl_model_init_params(m, 3, &e) == 0);
+    sl_real *x = calloc((size_t)T, sizeof *x), *dy = calloc((size_t)len[r.n], sizeof *dy);
+    unsigned char lit[1024];
+    SlRng rng = sl_rng(5);
+    SlTensor xt = sl_tensor(sl_shape_of(3, (int[]){1, T, 1}), x);
+    sl_gradcheck_fill_input(&xt, &rng);
+    ck_assert(sl_model_forward(m, &xt, 0, &e) == 0);
+    for (int t = 0; t < len[r.n]; t++) {
+        sl_receptive_light(&r, len, t, lit);
+        memset(dy, 0, (size_t)len[r.n] * sizeof *dy);
+        dy[t] = 1;
+        SlTensor g = sl_tensor(sl_shape_of(3, (int[]){1, len[r.n], 1}), dy);
+        ck_assert_msg(sl_model_backward(m, &g, 0, &e) == 0, "%s", e.msg);
+        const sl_real *dx = sl_model_input_grad(m, 0).data;
+        int count = 0;
+        for (int i = 0; i < T; i++) {
+            ck_assert_msg(lit[i] == (dx[i] != 0), "output step %d, input step %d: lit %d, dx %g", t,
+                          i, lit[i], (double)dx[i]);
+            count += lit[i];
+        }
+        ck_assert_int_le(count, r.total);
+    }
+    free(x), free(dy);
+    sl_model_free(m);
+}
+END_TEST
+
+/* The WaveNet stack of QUESTIONS.md item 10: 3, 5, 9, 17 steps per layer, 31 in all. */
+START_TEST(test_receptive_wavenet)
+{
+    static const SlScriptOptions quiet;
+    SlError e;
+    SlScript *s = sl_script_run(SL_SHARED_MODELS "/10_causal_dilated.py", &quiet, &e);
+    ck_assert_msg(s != NULL, "%s", e.msg);
+    SlModel *m = sl_script_model(s, &e);
+    SlReceptive r;
+    ck_assert(sl_receptive_field(m, &r, &e) == 0);
+    ck_assert_int_eq(r.n, 4);
+    int spans[4] = {3, 5, 9, 17}, reach[4] = {3, 7, 15, 31};
+    for (int i = 0; i < 4; i++) {
+        ck_assert_int_eq(r.span[i], spans[i]);
+        ck_assert_int_eq(r.reach[i], reach[i]);
+    }
+    ck_assert_int_eq(r.total, 31);
+    char buf[2048];
+    sl_receptive_format(m, &r, buf, sizeof buf);
+    ck_assert_msg(strstr(buf, "span 1 + (3 - 1) * 8 = 17, reach 31 steps"), "%s", buf);
+    sl_script_free(s);
+}
+END_TEST
+
 /* The summary of a ../shared/models script, as `shapelab summary` prints it. */
 static char *script_summary(const char *file)
 {
@@ -399,6 +496,8 @@ static Suite *suite(void)
     tcase_add_test(tc, test_out_len);
     tcase_add_test(tc, test_rotate180);
     tcase_add_test(tc, test_global_average_masked);
+    tcase_add_loop_test(tc, test_receptive_field, 0, N_RF);
+    tcase_add_test(tc, test_receptive_wavenet);
     tcase_add_loop_test(tc, test_summary_golden, 0, N_GOLDENS);
     suite_add_tcase(s, tc);
     return s;

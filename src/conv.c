@@ -484,7 +484,7 @@ static void conv_explain(const SlLayer *l, const SlInfer *io, char *buf, size_t 
     } else {
         pair_str(c, c->k, k, sizeof k);
         snprintf(buf, n,
-                 "Conv2D slides %d kernel%s of %dx%dx%d (depth = the %d input channels), one "
+                 "Conv2D slides %d kernel%s of %dx%dx%d (depth %d: every input channel), one "
                  "output channel each, padding='%s': %s -> %s",
                  c->filters, c->filters == 1 ? "" : "s", c->k[0], c->k[1], c->in, c->in,
                  sl_padding_name(c->padding), a, b);

@@ -216,6 +216,58 @@ START_TEST(test_rotate180)
 }
 END_TEST
 
+/* docs/conv-backprop.md works 13_conv_backprop.py's layer by hand; the engine, and the three
+ * named steps called one by one, must give the same numbers. */
+START_TEST(test_backprop_worked_example)
+{
+    SlError e;
+    SlShape xs = sl_shape_of(3, (int[]){1, 6, 1}), ys = sl_shape_of(3, (int[]){1, 4, 1});
+    SlModel *m = tu_one_layer("Conv1D", "1, 3", xs, &e);
+    ck_assert(m && sl_model_ensure_params(m, &e) == 0);
+    sl_real K[3] = {1, 0, -2}, b = (sl_real)0.5, x[6] = {1, 2, 0, -1, 3, 1};
+    sl_real dy[4] = {1, -1, 2, (sl_real)0.5};
+    memcpy(m->params[0]->value.data, K, sizeof K);
+    m->params[1]->value.data[0] = b;
+    SlTensor in = sl_tensor(xs, x), g = sl_tensor(ys, dy);
+    ck_assert(sl_model_forward(m, &in, 0, &e) == 0);
+    sl_real y[4] = {1.5, 4.5, -5.5, -2.5};
+    tu_assert_close("y", sl_model_output(m, 0).data, y, 4);
+    ck_assert(sl_model_backward(m, &g, 0, &e) == 0);
+    sl_real dK[3] = {-1.5, 1.5, 7.5}, db[1] = {2.5}, dx[6] = {1, -1, 0, 2.5, -4, -1};
+    tu_assert_close("dK", m->params[0]->grad.data, dK, 3);
+    tu_assert_close("db", m->params[1]->grad.data, db, 1);
+    tu_assert_close("dx", sl_model_input_grad(m, 0).data, dx, 6);
+    sl_model_free(m);
+
+    /* the steps by name */
+    SlConvGeom geo = {.B = 1,
+                      .H = 1,
+                      .W = 6,
+                      .CI = 1,
+                      .OH = 1,
+                      .OW = 4,
+                      .CO = 1,
+                      .KH = 1,
+                      .KW = 3,
+                      .sh = 1,
+                      .sw = 1,
+                      .dh = 1,
+                      .dw = 1};
+    sl_real kr[3], sp[4], dx2[6] = {0}, Kr[3] = {-2, 0, 1};
+    sl_rotate180(kr, K, 1, 3, 1, 1);
+    tu_assert_close("rotate180", kr, Kr, 3);
+    sl_spread(sp, dy, 1, 1, 4, 1, 1, 1);
+    tu_assert_close("spread", sp, dy, 4);
+    SlConvGeom full = sl_conv_input_grad_geom(&geo);
+    ck_assert_int_eq(full.pw, 2); /* (k - 1) * d zeros before: a full correlation */
+    sl_correlate(dx2, sp, kr, &full);
+    tu_assert_close("full correlation", dx2, dx, 6);
+    sl_real dK2[3] = {0};
+    sl_correlate_kernel_grad(dK2, x, dy, &geo);
+    tu_assert_close("x correlated with dy", dK2, dK, 3);
+}
+END_TEST
+
 /* A test layer that passes x through and masks the steps whose features are all zero (what
  * Masking(0.0) does), so GlobalAveragePooling1D has a mask to use. */
 static int zmask_infer(SlLayer *l, SlInfer *io, SlError *e)
@@ -496,6 +548,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_out_len);
     tcase_add_test(tc, test_rotate180);
     tcase_add_test(tc, test_global_average_masked);
+    tcase_add_test(tc, test_backprop_worked_example);
     tcase_add_loop_test(tc, test_receptive_field, 0, N_RF);
     tcase_add_test(tc, test_receptive_wavenet);
     tcase_add_loop_test(tc, test_summary_golden, 0, N_GOLDENS);

@@ -67,6 +67,39 @@ static void trace_line(const SlNode *nd, const SlInfer *io)
     printf("%-28s %s%s-> %s\n    %s\n", who, in, io->n_in ? " " : "", out, nd->why);
 }
 
+/* For models with window layers (Conv1D, pooling ...): the receptive field table, and with a
+ * concrete input, the input steps that feed the last step at the top of the window stack. */
+static void trace_receptive(const SlModel *m, const SlShape *in)
+{
+    SlReceptive r;
+    SlError e;
+    char buf[4096];
+    if (sl_receptive_field(m, &r, &e) < 0 || r.n == 0)
+        return;
+    sl_receptive_format(m, &r, buf, sizeof buf);
+    printf("%s\n", buf);
+    int len[SL_RF_MAX + 1];
+    if (!in || in->rank < 3 || sl_receptive_lengths(&r, in->dim[1], len) < 0)
+        return;
+    unsigned char lit[4096];
+    size_t cells = 0;
+    for (int i = 0; i <= r.n; i++)
+        cells += (size_t)len[i];
+    if (cells > sizeof lit)
+        return;
+    int t = len[r.n] - 1, first = -1, last = -1, count = 0;
+    sl_receptive_light(&r, len, t, lit);
+    for (int i = 0; i < len[0]; i++)
+        if (lit[i]) {
+            first = first < 0 ? i : first;
+            last = i;
+            count++;
+        }
+    printf("  step %d of %s's output is fed by %d input step%s: %d..%d%s\n", t,
+           m->nodes[r.node[r.n - 1]].layer->name, count, count == 1 ? "" : "s", first, last,
+           count == last - first + 1 ? "" : " (with gaps)");
+}
+
 /* The input shapes for --batch and --timesteps: None axes after the batch become T. */
 static int concrete_inputs(Opts *o, const SlModel *m, SlShape *in)
 {
@@ -112,6 +145,7 @@ int cmd_trace(Opts *o)
                 sl_node_explain(nd, &nd->sym);
             trace_line(nd, concrete ? &nd->run : &nd->sym);
         }
+        trace_receptive(m, concrete ? &in[0] : NULL);
     }
     sl_script_free(s);
     return rc;

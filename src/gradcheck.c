@@ -21,7 +21,7 @@ SlGradcheckOptions sl_gradcheck_defaults(void)
     o.training = 0;
     o.samples = 40;
     o.sweep_max = 64;
-    o.h = 1e-2;
+    o.h = 1e-3;
 #ifdef SL_DOUBLE
     o.tol = 1e-6;
     o.kink = 1e-4;
@@ -108,7 +108,7 @@ static void check_tensor(Ctx *c, SlGradcheckRow *row, sl_real *v, const sl_real 
     row->count = n;
     /* f carries a rounding error of a few eps |f|, so a slope carries about eps |f| / h: compared
      * with the relative tolerance, that error is only small enough for slopes above this */
-    row->resolution = 4 * SL_REAL_EPS * fmax(fabs(c->f0), 1.0) / o->h / o->tol;
+    row->resolution = 16 * SL_REAL_EPS * fmax(fabs(c->f0), 1.0) / o->h / o->tol;
     row->all_zero = 1;
     for (size_t i = 0; i < n; i++)
         if (a[i] != 0)

@@ -43,7 +43,7 @@ typedef struct SlGradcheckRow {
     int zero_agrees;         /* ... and so is every difference taken */
     double max_num;          /* the largest numerical slope taken */
     int unresolved;          /* slopes both ways below what differences resolve: not compared */
-    double resolution;       /* that limit: 4 eps |f| / h / tol */
+    double resolution;       /* that limit: 16 eps |f| / h / tol */
     int ok;
 } SlGradcheckRow;
 

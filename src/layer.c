@@ -14,16 +14,42 @@ extern const SlLayerType sl_flatten_type;
 extern const SlLayerType sl_reshape_type;
 extern const SlLayerType sl_permute_type;
 extern const SlLayerType sl_repeat_vector_type;
-extern const SlLayerType sl_simple_rnn_type;
-extern const SlLayerType sl_lstm_type;
-extern const SlLayerType sl_gru_type;
-extern const SlLayerType sl_time_distributed_type;
-extern const SlLayerType sl_bidirectional_type;
+extern const SlLayerType sl_simple_rnn_type, sl_lstm_type, sl_gru_type;   /* rnn.c */
+extern const SlLayerType sl_time_distributed_type, sl_bidirectional_type; /* wrappers.c */
+extern const SlLayerType sl_conv1d_type, sl_conv2d_type;                  /* conv.c */
+extern const SlLayerType sl_max_pooling1d_type, sl_max_pooling2d_type, sl_average_pooling1d_type,
+    sl_average_pooling2d_type, sl_global_max_pooling1d_type, sl_global_average_pooling1d_type,
+    sl_global_max_pooling2d_type, sl_global_average_pooling2d_type, sl_zero_padding1d_type,
+    sl_zero_padding2d_type, sl_cropping1d_type; /* pool.c */
 
 static const SlLayerType *const types[] = {
-    &sl_input_type,         &sl_dense_type,   &sl_activation_type, &sl_dropout_type,
-    &sl_flatten_type,       &sl_reshape_type, &sl_permute_type,    &sl_repeat_vector_type,
-    &sl_simple_rnn_type,    &sl_lstm_type,    &sl_gru_type,        &sl_time_distributed_type,
+    &sl_input_type,
+    &sl_dense_type,
+    &sl_activation_type,
+    &sl_dropout_type,
+    &sl_flatten_type,
+    &sl_reshape_type,
+    &sl_permute_type,
+    &sl_repeat_vector_type,
+    /* conv.c, pool.c */
+    &sl_conv1d_type,
+    &sl_conv2d_type,
+    &sl_max_pooling1d_type,
+    &sl_max_pooling2d_type,
+    &sl_average_pooling1d_type,
+    &sl_average_pooling2d_type,
+    &sl_global_max_pooling1d_type,
+    &sl_global_average_pooling1d_type,
+    &sl_global_max_pooling2d_type,
+    &sl_global_average_pooling2d_type,
+    &sl_zero_padding1d_type,
+    &sl_zero_padding2d_type,
+    &sl_cropping1d_type,
+    /* rnn.c, wrappers.c */
+    &sl_simple_rnn_type,
+    &sl_lstm_type,
+    &sl_gru_type,
+    &sl_time_distributed_type,
     &sl_bidirectional_type,
 };
 enum { N_TYPES = sizeof types / sizeof types[0] };
@@ -33,25 +59,6 @@ enum { N_TYPES = sizeof types / sizeof types[0] };
 static const char *const not_yet[] = {
     "Embedding",
     "Masking",
-    "Conv1D",
-    "Conv2D",
-    "MaxPooling1D",
-    "MaxPool1D",
-    "MaxPooling2D",
-    "MaxPool2D",
-    "AveragePooling1D",
-    "AvgPool1D",
-    "AveragePooling2D",
-    "AvgPool2D",
-    "GlobalMaxPooling1D",
-    "GlobalAveragePooling1D",
-    "GlobalMaxPooling2D",
-    "GlobalAveragePooling2D",
-    "ZeroPadding1D",
-    "ZeroPadding2D",
-    "Cropping1D",
-    "Convolution1D",
-    "Convolution2D",
 };
 
 int sl_layer_name_known(const char *name)
@@ -74,10 +81,26 @@ const SlLayerType *sl_layer_type_at(int i)
     return i >= 0 && i < N_TYPES ? types[i] : NULL;
 }
 
+/* Other spellings of a class: Keras 2's names and Keras's short aliases. */
+static const char *const aliases[][2] = {
+    {"Convolution1D", "Conv1D"},       {"Convolution2D", "Conv2D"},
+    {"MaxPool1D", "MaxPooling1D"},     {"MaxPool2D", "MaxPooling2D"},
+    {"AvgPool1D", "AveragePooling1D"}, {"AvgPool2D", "AveragePooling2D"},
+};
+
+static const char *alias_of(const char *name)
+{
+    for (size_t i = 0; i < sizeof aliases / sizeof aliases[0]; i++)
+        if (!strcmp(aliases[i][0], name))
+            return aliases[i][1];
+    return name;
+}
+
 const SlLayerType *sl_layer_type_find(const char *name)
 {
     if (!strcmp(name, "Input"))
         name = "InputLayer";
+    name = alias_of(name);
     for (int i = 0; i < N_TYPES; i++)
         if (!strcmp(types[i]->name, name))
             return types[i];
@@ -248,7 +271,14 @@ SlLayer *sl_layer_create(const char *type_name, const SlArgs *args, SlError *e)
         sl_errorf(e, "unknown layer '%s' (shapelab knows: see `shapelab --help`)", type_name);
         return NULL;
     }
-    return sl_layer_of_type(t, args, e);
+    SlLayer *l = sl_layer_of_type(t, args, e);
+    if (l && alias_of(type_name) != type_name) {
+        char msg[200];
+        snprintf(msg, sizeof msg, "notice: %s is another spelling of %s (its layers are named %s)",
+                 type_name, t->name, t->snake);
+        sl_layer_notice(l, msg);
+    }
+    return l;
 }
 
 /* Bind the arguments, then create; a wrapper's inner layer is in place before its create runs. */

@@ -69,6 +69,8 @@ static int make_layer(S *s, int node, const char *cls, const Args *a, SlLayer **
 {
     SlArgs sa;
     SlError e2;
+    if (!sl_layer_type_find(cls) && sl_layer_name_known(cls)) /* before its arguments are read */
+        return sc_err(s, node, "%s is not implemented yet", cls);
     if (s->n_layers >= (int)(sizeof s->layers / sizeof s->layers[0]))
         return sc_err(s, node, "the script makes too many layers");
     const SlLayerType *t = sl_layer_type_find(cls);

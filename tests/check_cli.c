@@ -236,11 +236,11 @@ static const struct {
     {"08_seq2seq_encoder_decoder.py", NULL, 0, 0},
     {"08_seq2seq_reshape.py", NULL, 0, 0},
     {"09_timedistributed.py", NULL, 0, 0},
-    {"10_causal_dilated.py", "Conv1D", 9, 11},
-    {"11_causal_cnn_fixed.py", "Conv1D", 16, 31},
-    {"11_causal_cnn_reshape_bug.py", "Conv1D", 16, 31},
-    {"12_conv2d_channels.py", "Conv2D", 8, 11},
-    {"13_conv_backprop.py", "Conv1D", 7, 11},
+    {"10_causal_dilated.py", NULL, 0, 0},
+    {"11_causal_cnn_fixed.py", NULL, 0, 0},
+    {"11_causal_cnn_reshape_bug.py", NULL, 0, 0},
+    {"12_conv2d_channels.py", NULL, 0, 0},
+    {"13_conv_backprop.py", NULL, 0, 0},
     {"14_multi_output.py", NULL, 0, 0},
     {"15_regression.py", NULL, 0, 0},
 };
@@ -325,6 +325,9 @@ START_TEST(test_trace_and_init)
     expect("init " REG " --seed 3 -o @/w.safetensors", 0, "(961 values)", NULL);
     ck_assert_msg(exists("@/w.safetensors"), "init: no @/w.safetensors");
     expect("init " REG, 2, NULL, SE "init needs -o");
+    /* a convolution stack: its receptive field, and the input steps of the last output step */
+    expect("trace " SL_SHARED_MODELS "/10_causal_dilated.py --timesteps 40", 0,
+           "  step 39 of conv1d_3's output is fed by 31 input steps: 9..39\n", NULL);
 }
 END_TEST
 

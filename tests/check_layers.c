@@ -50,54 +50,7 @@ enum { N_FIXTURES = sizeof fixtures / sizeof fixtures[0] };
 
 START_TEST(test_fixture)
 {
-    const char *name = fixtures[_i];
-    SlSafetensors st;
-    SlError e;
-    ck_assert_msg(sl_st_read(&st, tu_fixture(name), &e) == 0, "%s", e.msg);
-    ck_assert_str_eq(sl_st_meta(&st, "format"), "shapelab-fixture-1");
-    int training = atoi(sl_st_meta(&st, "training"));
-    SlShape xs, ys;
-    sl_real *x = tu_st_load(&st, "x", &xs), *y = tu_st_load(&st, "y", &ys),
-            *dy = tu_st_load(&st, "dy", NULL), *dx = tu_st_load(&st, "dx", NULL);
-    sl_clear_session();
-    SlModel *m = tu_one_layer(sl_st_meta(&st, "layer"), sl_st_meta(&st, "args"), xs, &e);
-    ck_assert_msg(m != NULL, "%s: %s", name, e.msg);
-    ck_assert_msg(sl_model_ensure_params(m, &e) == 0, "%s", e.msg);
-    /* Weights from the fixture, by their Keras names below the layer ("kernel", "bias"). */
-    for (int i = 0; i < m->n_params; i++) {
-        SlParam *p = m->params[i];
-        ck_assert_msg(sl_st_get(&st, p->name, p->value.data, sl_shape_count(&p->shape), NULL, &e) ==
-                          0,
-                      "%s", e.msg);
-    }
-    sl_model_seed_rng(m, strtoull(sl_st_meta(&st, "seed"), NULL, 10));
-    SlTensor in = sl_tensor(xs, x);
-    ck_assert_msg(sl_model_forward(m, &in, training, &e) == 0, "%s: %s", name, e.msg);
-    SlTensor out = sl_model_output(m, 0);
-    ck_assert_msg(sl_shape_equal(&out.shape, &ys), "%s: output shape differs", name);
-    tu_assert_close("y", out.data, y, sl_tensor_count(&out));
-    SlTensor d = sl_tensor(ys, dy);
-    ck_assert_msg(sl_model_backward(m, &d, training, &e) == 0, "%s", e.msg);
-    SlTensor gx = sl_model_input_grad(m, 0);
-    tu_assert_close("dx", gx.data, dx, sl_tensor_count(&gx));
-    for (int i = 0; i < m->n_params; i++) {
-        SlParam *p = m->params[i];
-        char gname[200];
-        snprintf(gname, sizeof gname, "grad/%s", p->name);
-        sl_real *g = tu_st_load(&st, gname, NULL);
-        tu_assert_close(gname, p->grad.data, g, sl_shape_count(&p->shape));
-        free(g);
-    }
-    /* Every weight in the fixture was used. */
-    int weights = 0;
-    for (int i = 0; i < st.n; i++)
-        weights += strcmp(st.tensors[i].name, "x") && strcmp(st.tensors[i].name, "y") &&
-                   strcmp(st.tensors[i].name, "dy") && strcmp(st.tensors[i].name, "dx") &&
-                   strcmp(st.tensors[i].name, "keep") && strncmp(st.tensors[i].name, "grad/", 5);
-    ck_assert_int_eq(weights, m->n_params);
-    free(x), free(y), free(dy), free(dx);
-    sl_model_free(m);
-    sl_st_free(&st);
+    tu_check_layer_fixture(fixtures[_i]);
 }
 END_TEST
 
@@ -140,25 +93,9 @@ enum { N_GC = sizeof gc_cases / sizeof gc_cases[0] };
 
 START_TEST(test_gradcheck)
 {
-    SlError e;
     SlShape s = sl_shape_of(gc_cases[_i].rank, gc_cases[_i].dims);
-    SlModel *m = tu_one_layer(gc_cases[_i].type, gc_cases[_i].args, s, &e);
-    ck_assert_msg(m != NULL, "%s", e.msg);
-    ck_assert(sl_model_init_params(m, 7, &e) == 0);
-    SlRng r = sl_rng(11 + (uint64_t)_i);
-    sl_real *x = malloc(sl_shape_count(&s) * sizeof *x);
-    SlTensor in = sl_tensor(s, x);
-    sl_gradcheck_fill_input(&in, &r);
-    SlGradcheckOptions o = sl_gradcheck_defaults();
-    o.training = gc_cases[_i].training;
-    SlGradcheckReport rep;
-    ck_assert_msg(sl_gradcheck(m, &in, &o, &rep, &e) == 0, "%s", e.msg);
-    char table[4096];
-    sl_gradcheck_format(&rep, table, sizeof table);
-    ck_assert_msg(rep.ok, "%s(%s):\n%s", gc_cases[_i].type, gc_cases[_i].args, table);
-    ck_assert_double_lt(rep.max_err, 1e-6);
-    free(x);
-    sl_model_free(m);
+    tu_gradcheck_layer(gc_cases[_i].type, gc_cases[_i].args, s, gc_cases[_i].training,
+                       11 + (uint64_t)_i);
 }
 END_TEST
 
@@ -216,11 +153,7 @@ END_TEST
 #endif
 
 /* Shape errors: each names the layer, what it expected, what it got, and a fix. */
-static const struct {
-    const char *type, *args;
-    int rank, dims[SL_MAX_RANK];
-    const char *const must[4];
-} shape_errors[] = {
+static const TuShapeError shape_errors[] = {
     {"Reshape",
      "(4, 120)",
      3,
@@ -252,22 +185,12 @@ enum { N_SHAPE_ERRORS = sizeof shape_errors / sizeof shape_errors[0] };
 
 START_TEST(test_shape_error)
 {
-    SlError e = {""};
-    sl_clear_session();
-    SlModel *m = tu_one_layer(shape_errors[_i].type, shape_errors[_i].args,
-                              sl_shape_of(shape_errors[_i].rank, shape_errors[_i].dims), &e);
-    ck_assert_msg(m == NULL, "%s(%s) accepted a bad shape", shape_errors[_i].type,
-                  shape_errors[_i].args);
-    for (int k = 0; k < 4 && shape_errors[_i].must[k][0]; k++)
-        ck_assert_msg(strstr(e.msg, shape_errors[_i].must[k]), "message lacks \"%s\": %s",
-                      shape_errors[_i].must[k], e.msg);
+    tu_check_shape_error(&shape_errors[_i]);
 }
 END_TEST
 
 /* Bad arguments: caught when the layer is made, naming the layer and the argument. */
-static const struct {
-    const char *type, *args, *must;
-} arg_errors[] = {
+static const TuArgError arg_errors[] = {
     {"Dense", "", "missing the required argument 'units'"},
     {"Dense", "0", "units must be a positive integer"},
     {"Dense", "3, activaton='relu'", "unknown keyword argument 'activaton'"},
@@ -296,11 +219,7 @@ enum { N_ARG_ERRORS = sizeof arg_errors / sizeof arg_errors[0] };
 
 START_TEST(test_arg_error)
 {
-    SlError e = {""};
-    SlLayer *l = sl_layer(arg_errors[_i].type, arg_errors[_i].args, &e);
-    ck_assert_msg(l == NULL, "%s(%s) was accepted", arg_errors[_i].type, arg_errors[_i].args);
-    ck_assert_msg(strstr(e.msg, arg_errors[_i].must), "message lacks \"%s\": %s",
-                  arg_errors[_i].must, e.msg);
+    tu_check_arg_error(&arg_errors[_i]);
 }
 END_TEST
 

@@ -59,6 +59,97 @@ const char *tu_fixture(const char *name)
     return path;
 }
 
+void tu_check_layer_fixture(const char *name)
+{
+    SlSafetensors st;
+    SlError e;
+    ck_assert_msg(sl_st_read(&st, tu_fixture(name), &e) == 0, "%s", e.msg);
+    ck_assert_str_eq(sl_st_meta(&st, "format"), "shapelab-fixture-1");
+    int training = atoi(sl_st_meta(&st, "training"));
+    SlShape xs, ys;
+    sl_real *x = tu_st_load(&st, "x", &xs), *y = tu_st_load(&st, "y", &ys),
+            *dy = tu_st_load(&st, "dy", NULL), *dx = tu_st_load(&st, "dx", NULL);
+    sl_clear_session();
+    SlModel *m = tu_one_layer(sl_st_meta(&st, "layer"), sl_st_meta(&st, "args"), xs, &e);
+    ck_assert_msg(m != NULL, "%s: %s", name, e.msg);
+    ck_assert_msg(sl_model_ensure_params(m, &e) == 0, "%s", e.msg);
+    /* Weights from the fixture, by their Keras names below the layer ("kernel", "bias"). */
+    for (int i = 0; i < m->n_params; i++) {
+        SlParam *p = m->params[i];
+        ck_assert_msg(sl_st_get(&st, p->name, p->value.data, sl_shape_count(&p->shape), NULL, &e) ==
+                          0,
+                      "%s", e.msg);
+    }
+    sl_model_seed_rng(m, strtoull(sl_st_meta(&st, "seed"), NULL, 10));
+    SlTensor in = sl_tensor(xs, x);
+    ck_assert_msg(sl_model_forward(m, &in, training, &e) == 0, "%s: %s", name, e.msg);
+    SlTensor out = sl_model_output(m, 0);
+    ck_assert_msg(sl_shape_equal(&out.shape, &ys), "%s: output shape differs", name);
+    tu_assert_close("y", out.data, y, sl_tensor_count(&out));
+    SlTensor d = sl_tensor(ys, dy);
+    ck_assert_msg(sl_model_backward(m, &d, training, &e) == 0, "%s", e.msg);
+    SlTensor gx = sl_model_input_grad(m, 0);
+    tu_assert_close("dx", gx.data, dx, sl_tensor_count(&gx));
+    for (int i = 0; i < m->n_params; i++) {
+        SlParam *p = m->params[i];
+        char gname[200];
+        snprintf(gname, sizeof gname, "grad/%s", p->name);
+        sl_real *g = tu_st_load(&st, gname, NULL);
+        tu_assert_close(gname, p->grad.data, g, sl_shape_count(&p->shape));
+        free(g);
+    }
+    /* Every weight in the fixture was used. */
+    int weights = 0;
+    for (int i = 0; i < st.n; i++)
+        weights += strcmp(st.tensors[i].name, "x") && strcmp(st.tensors[i].name, "y") &&
+                   strcmp(st.tensors[i].name, "dy") && strcmp(st.tensors[i].name, "dx") &&
+                   strcmp(st.tensors[i].name, "keep") && strncmp(st.tensors[i].name, "grad/", 5);
+    ck_assert_int_eq(weights, m->n_params);
+    free(x), free(y), free(dy), free(dx);
+    sl_model_free(m);
+    sl_st_free(&st);
+}
+
+void tu_check_shape_error(const TuShapeError *c)
+{
+    SlError e = {""};
+    sl_clear_session();
+    SlModel *m = tu_one_layer(c->type, c->args, sl_shape_of(c->rank, c->dims), &e);
+    ck_assert_msg(m == NULL, "%s(%s) accepted a bad shape", c->type, c->args);
+    for (int k = 0; k < 4 && c->must[k] && c->must[k][0]; k++)
+        ck_assert_msg(strstr(e.msg, c->must[k]), "message lacks \"%s\": %s", c->must[k], e.msg);
+}
+
+void tu_check_arg_error(const TuArgError *c)
+{
+    SlError e = {""};
+    SlLayer *l = sl_layer(c->type, c->args, &e);
+    ck_assert_msg(l == NULL, "%s(%s) was accepted", c->type, c->args);
+    ck_assert_msg(strstr(e.msg, c->must), "message lacks \"%s\": %s", c->must, e.msg);
+}
+
+void tu_gradcheck_layer(const char *type, const char *args, SlShape s, int training, uint64_t seed)
+{
+    SlError e;
+    SlModel *m = tu_one_layer(type, args, s, &e);
+    ck_assert_msg(m != NULL, "%s", e.msg);
+    ck_assert(sl_model_init_params(m, 7, &e) == 0);
+    SlRng r = sl_rng(seed);
+    sl_real *x = malloc(sl_shape_count(&s) * sizeof *x);
+    SlTensor in = sl_tensor(s, x);
+    sl_gradcheck_fill_input(&in, &r);
+    SlGradcheckOptions o = sl_gradcheck_defaults();
+    o.training = training;
+    SlGradcheckReport rep;
+    ck_assert_msg(sl_gradcheck(m, &in, &o, &rep, &e) == 0, "%s", e.msg);
+    char table[4096];
+    sl_gradcheck_format(&rep, table, sizeof table);
+    ck_assert_msg(rep.ok, "%s(%s):\n%s", type, args, table);
+    ck_assert_double_lt(rep.max_err, 1e-6);
+    free(x);
+    sl_model_free(m);
+}
+
 long tu_n_allocs;
 
 static void *count_alloc(void *ctx, size_t n)

@@ -30,6 +30,24 @@ const char *tu_fixture(const char *name);
 /* A tensor of a fixture in a fresh buffer (free it), its shape into shape (may be NULL); fails
  * the test when the tensor is missing. */
 sl_real *tu_st_load(const SlSafetensors *st, const char *name, SlShape *shape);
+/* Check one layer against its PyTorch fixture (check_layers.c's header says what a fixture
+ * holds): the output, the input gradient and every weight's gradient. */
+void tu_check_layer_fixture(const char *name);
+/* Gradient check in double of one layer on a seeded input of shape s: max error below 1e-6. */
+void tu_gradcheck_layer(const char *type, const char *args, SlShape s, int training, uint64_t seed);
+
+/* A layer on an input shape it must refuse: the message must hold each non-empty `must`. */
+typedef struct TuShapeError {
+    const char *type, *args;
+    int rank, dims[SL_MAX_RANK];
+    const char *const must[4];
+} TuShapeError;
+void tu_check_shape_error(const TuShapeError *c);
+/* A layer's arguments it must refuse, with `must` in the message. */
+typedef struct TuArgError {
+    const char *type, *args, *must;
+} TuArgError;
+void tu_check_arg_error(const TuArgError *c);
 
 /* An allocator that counts calls in tu_n_allocs (install it with sl_set_allocator). */
 extern long tu_n_allocs;

@@ -1,0 +1,564 @@
+/* conv.c: Conv1D and Conv2D, and the correlation kernels they are made of (conv.h).
+ *
+ * Shapes (channels_last):
+ *   Conv1D  x (batch, steps, in)         kernel (k, in, filters)        y (batch, steps', filters)
+ *   Conv2D  x (batch, rows, cols, in)    kernel (kh, kw, in, filters)   y (batch, rows', cols', filters)
+ *   bias (filters). Each filter spans all `in` channels: one output channel per filter.
+ * Along each spatial axis a kernel of k taps with dilation d spans 1 + (k - 1) * d cells; with
+ * stride s and padding 'valid' the output has floor((n - span) / s) + 1 cells, with 'same' and
+ * 'causal' ceil(n / s).
+ *
+ * Forward:   z[o, co] = b[co] + sum_{taps t, ci} x[o*s - p + t*d, ci] K[t, ci, co]    y = act(z)
+ * Backward:  dz = act'(z) * dy
+ *            db[co]        += sum_o dz[o, co]
+ *            dK[t, ci, co] += sum_o x[o*s - p + t*d, ci] dz[o, co]     (x correlated with dz)
+ *            dx            += full correlation(spread(dz), rotate180(K))
+ * The derivation of the last line, with a worked example, is docs/conv-backprop.md.
+ * A mask coming in is dropped, as Keras's Conv1D does (trace says so).
+ */
+#include "conv.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "activation.h"
+#include "alloc.h"
+#include "init.h"
+#include "layer.h"
+
+/* ---- geometry ---- */
+
+int sl_padding_parse(const char *name, SlPadding *out)
+{
+    static const char *const names[] = {"valid", "same", "causal"};
+    for (int i = 0; i < 3; i++)
+        if (!strcmp(name, names[i])) {
+            *out = (SlPadding)i;
+            return 0;
+        }
+    return -1;
+}
+
+const char *sl_padding_name(SlPadding p)
+{
+    return p == SL_PAD_SAME ? "same" : p == SL_PAD_CAUSAL ? "causal" : "valid";
+}
+
+int sl_conv_span(int k, int d)
+{
+    return 1 + (k - 1) * d;
+}
+
+int sl_conv_out_len(int n, int k, int s, int d, SlPadding pad, int *pad_before)
+{
+    int span = sl_conv_span(k, d), before = 0, out;
+    if (pad == SL_PAD_CAUSAL)
+        before = span - 1;
+    if (n == SL_NONE) {
+        out = SL_NONE;
+    } else if (pad == SL_PAD_VALID) {
+        out = n >= span ? (n - span) / s + 1 : 0;
+    } else {
+        out = (n + s - 1) / s;
+        if (pad == SL_PAD_SAME) {
+            int total = (out - 1) * s + span - n;
+            before = total > 0 ? total / 2 : 0;
+        }
+    }
+    if (pad_before)
+        *pad_before = before;
+    return out;
+}
+
+/* ---- kernels: plain pointers, outputs first, sizes last ---- */
+
+void sl_correlate(sl_real *out, const sl_real *in, const sl_real *k, const SlConvGeom *g)
+{
+    size_t CI = (size_t)g->CI, CO = (size_t)g->CO;
+    for (int b = 0; b < g->B; b++)
+        for (int oh = 0; oh < g->OH; oh++)
+            for (int ow = 0; ow < g->OW; ow++) {
+                sl_real *yo = out + (((size_t)b * g->OH + oh) * g->OW + ow) * CO;
+                for (int kh = 0; kh < g->KH; kh++) {
+                    int ih = oh * g->sh - g->ph + kh * g->dh;
+                    if (ih < 0 || ih >= g->H)
+                        continue; /* a row of padding: zeros add nothing */
+                    for (int kw = 0; kw < g->KW; kw++) {
+                        int iw = ow * g->sw - g->pw + kw * g->dw;
+                        if (iw < 0 || iw >= g->W)
+                            continue;
+                        const sl_real *xi = in + (((size_t)b * g->H + ih) * g->W + iw) * CI;
+                        const sl_real *kt = k + ((size_t)kh * g->KW + kw) * CI * CO;
+                        for (size_t ci = 0; ci < CI; ci++) {
+                            sl_real xv = xi[ci];
+                            const sl_real *kc = kt + ci * CO;
+                            for (size_t co = 0; co < CO; co++)
+                                yo[co] += xv * kc[co];
+                        }
+                    }
+                }
+            }
+}
+
+void sl_correlate_kernel_grad(sl_real *dk, const sl_real *in, const sl_real *dout,
+                              const SlConvGeom *g)
+{
+    size_t CI = (size_t)g->CI, CO = (size_t)g->CO;
+    for (int b = 0; b < g->B; b++)
+        for (int oh = 0; oh < g->OH; oh++)
+            for (int ow = 0; ow < g->OW; ow++) {
+                const sl_real *go = dout + (((size_t)b * g->OH + oh) * g->OW + ow) * CO;
+                for (int kh = 0; kh < g->KH; kh++) {
+                    int ih = oh * g->sh - g->ph + kh * g->dh;
+                    if (ih < 0 || ih >= g->H)
+                        continue;
+                    for (int kw = 0; kw < g->KW; kw++) {
+                        int iw = ow * g->sw - g->pw + kw * g->dw;
+                        if (iw < 0 || iw >= g->W)
+                            continue;
+                        const sl_real *xi = in + (((size_t)b * g->H + ih) * g->W + iw) * CI;
+                        sl_real *dkt = dk + ((size_t)kh * g->KW + kw) * CI * CO;
+                        for (size_t ci = 0; ci < CI; ci++) {
+                            sl_real xv = xi[ci];
+                            sl_real *dkc = dkt + ci * CO;
+                            for (size_t co = 0; co < CO; co++)
+                                dkc[co] += xv * go[co];
+                        }
+                    }
+                }
+            }
+}
+
+void sl_rotate180(sl_real *kr, const sl_real *k, int KH, int KW, int CI, int CO)
+{
+    for (int kh = 0; kh < KH; kh++)
+        for (int kw = 0; kw < KW; kw++)
+            for (int co = 0; co < CO; co++)
+                for (int ci = 0; ci < CI; ci++)
+                    kr[(((size_t)kh * KW + kw) * CO + co) * CI + ci] =
+                        k[(((size_t)(KH - 1 - kh) * KW + (KW - 1 - kw)) * CI + ci) * CO + co];
+}
+
+void sl_spread(sl_real *sp, const sl_real *dout, int B, int OH, int OW, int CO, int sh, int sw)
+{
+    size_t SH = (size_t)(OH - 1) * sh + 1, SW = (size_t)(OW - 1) * sw + 1;
+    memset(sp, 0, (size_t)B * SH * SW * CO * sizeof *sp);
+    for (int b = 0; b < B; b++)
+        for (int oh = 0; oh < OH; oh++)
+            for (int ow = 0; ow < OW; ow++)
+                memcpy(sp + (((size_t)b * SH + (size_t)oh * sh) * SW + (size_t)ow * sw) * CO,
+                       dout + (((size_t)b * OH + oh) * OW + ow) * CO, (size_t)CO * sizeof *sp);
+}
+
+size_t sl_spread_count(const SlConvGeom *g)
+{
+    return (size_t)g->B * ((size_t)(g->OH - 1) * g->sh + 1) * ((size_t)(g->OW - 1) * g->sw + 1) *
+           (size_t)g->CO;
+}
+
+/* The forward's tap t at output o read input i = o*s - p + t*d. Turned around: the spread
+ * gradient's cell u = o*s feeds input i through tap t when u = i + p - t*d; with t' = K-1-t this
+ * is u = i - ((K-1)*d - p) + t'*d, a stride-1 correlation with the rotated kernel and
+ * (K-1)*d - p cells of padding before: with p = 0 that is a full correlation. */
+SlConvGeom sl_conv_input_grad_geom(const SlConvGeom *g)
+{
+    SlConvGeom r = {
+        .B = g->B,
+        .H = (g->OH - 1) * g->sh + 1,
+        .W = (g->OW - 1) * g->sw + 1,
+        .CI = g->CO,
+        .OH = g->H,
+        .OW = g->W,
+        .CO = g->CI,
+        .KH = g->KH,
+        .KW = g->KW,
+        .sh = 1,
+        .sw = 1,
+        .dh = g->dh,
+        .dw = g->dw,
+        .ph = (g->KH - 1) * g->dh - g->ph,
+        .pw = (g->KW - 1) * g->dw - g->pw,
+    };
+    return r;
+}
+
+void sl_conv_input_grad(sl_real *din, sl_real *kr, sl_real *sp, const sl_real *dout,
+                        const sl_real *k, const SlConvGeom *g)
+{
+    sl_rotate180(kr, k, g->KH, g->KW, g->CI, g->CO);              /* step 1: rotate the kernel */
+    sl_spread(sp, dout, g->B, g->OH, g->OW, g->CO, g->sh, g->sw); /* step 2: undo the stride */
+    SlConvGeom full = sl_conv_input_grad_geom(g);
+    sl_correlate(din, sp, kr, &full); /* step 3: the full correlation, the forward's loop */
+}
+
+/* ---- the layers ---- */
+
+typedef struct ConvCfg {
+    int rank; /* spatial axes: 1 (Conv1D) or 2 (Conv2D) */
+    int filters;
+    int k[2], s[2], d[2]; /* (height, width); Conv1D has height 1 */
+    SlPadding padding;
+    int in; /* input channels, known once built */
+    SlAct act;
+    int use_bias;
+    char kernel_init[32], bias_init[32];
+} ConvCfg;
+
+/* One table for both: an int stands for (int, int) in Conv2D. */
+static const SlArgSpec conv_args[] = {
+    {"filters", SL_ARG_INT, NULL, "output channels: one filter each, like Dense's units"},
+    {"kernel_size", SL_ARG_INTS, NULL, "taps of one filter along each axis (before dilation)"},
+    {"strides", SL_ARG_INTS, "1", "step between windows along each axis"},
+    {"dilation_rate", SL_ARG_INTS, "1", "spacing of the taps: span 1 + (k - 1) * d"},
+    {"padding", SL_ARG_STR, "'valid'",
+     "'valid' (none), 'same' (length ceil(n / strides)), 'causal' (Conv1D: zeros on the left "
+     "only)"},
+    {"data_format", SL_ARG_STR | SL_ARG_OR_NONE, "None", "only 'channels_last' (the default)"},
+    {"activation", SL_ARG_STR | SL_ARG_OR_NONE, "None", "applied to the output; None is linear"},
+    {"use_bias", SL_ARG_BOOL, "True", "add one bias per filter"},
+    {"kernel_initializer", SL_ARG_STR, "'glorot_uniform'", "how the kernel starts"},
+    {"bias_initializer", SL_ARG_STR, "'zeros'", "how the bias starts"},
+    {"groups", SL_ARG_INT, "1", "only 1: every filter sees every input channel"},
+};
+
+/* An int or a tuple of `rank` ints, all positive, into out[2] as (height, width). */
+static int read_pair(const SlBound *b, const char *key, int rank, int out[2], SlError *e)
+{
+    int v[SL_TUPLE_MAX], n = sl_bound_ints(b, key, v, SL_TUPLE_MAX);
+    if (n == 1 && rank == 2)
+        v[1] = v[0], n = 2;
+    if (n != rank)
+        return sl_errorf(e, "%s takes %s, got %d values", key,
+                         rank == 1 ? "one int" : "one int or a tuple of two ints", n);
+    for (int i = 0; i < rank; i++)
+        if (v[i] <= 0 || v[i] == SL_NONE)
+            return sl_errorf(e, "%s must hold positive integers, got %d", key, v[i]);
+    out[0] = rank == 1 ? 1 : v[0];
+    out[1] = v[rank - 1];
+    return 0;
+}
+
+static void pair_str(const ConvCfg *c, const int v[2], char *buf, size_t n)
+{
+    if (c->rank == 1)
+        snprintf(buf, n, "(%d,)", v[1]);
+    else
+        snprintf(buf, n, "(%d, %d)", v[0], v[1]);
+}
+
+static int conv_create(SlLayer *l, const SlBound *b, SlError *e, int rank)
+{
+    ConvCfg *c = sl_alloc_zero(1, sizeof *c);
+    if (!c)
+        return sl_errorf(e, "out of memory");
+    l->cfg = c;
+    c->rank = rank;
+    c->filters = (int)sl_bound_int(b, "filters");
+    c->use_bias = sl_bound_bool(b, "use_bias");
+    snprintf(c->kernel_init, sizeof c->kernel_init, "%s", sl_bound_str(b, "kernel_initializer"));
+    snprintf(c->bias_init, sizeof c->bias_init, "%s", sl_bound_str(b, "bias_initializer"));
+    if (c->filters <= 0)
+        return sl_errorf(e, "filters must be a positive integer (the output channels), got %d",
+                         c->filters);
+    if (read_pair(b, "kernel_size", rank, c->k, e) < 0 ||
+        read_pair(b, "strides", rank, c->s, e) < 0 ||
+        read_pair(b, "dilation_rate", rank, c->d, e) < 0)
+        return -1;
+    const char *pad = sl_bound_str(b, "padding");
+    if (sl_padding_parse(pad, &c->padding) < 0 || (rank == 2 && c->padding == SL_PAD_CAUSAL))
+        return sl_errorf(e, "padding='%s' is not one of %s", pad,
+                         rank == 1 ? "'valid', 'same', 'causal'"
+                                   : "'valid', 'same' ('causal' is for Conv1D only)");
+    const char *f = sl_bound_str(b, "data_format");
+    if (f && strcmp(f, "channels_last"))
+        return sl_errorf(e, "data_format='%s' is not supported; shapelab is channels_last", f);
+    if (sl_bound_int(b, "groups") != 1)
+        return sl_errorf(e, "groups=%lld is not supported; only groups=1",
+                         sl_bound_int(b, "groups"));
+    if ((c->s[0] > 1 || c->s[1] > 1) && (c->d[0] > 1 || c->d[1] > 1)) {
+        char s[32], d[32];
+        pair_str(c, c->s, s, sizeof s);
+        pair_str(c, c->d, d, sizeof d);
+        return sl_errorf(e,
+                         "`strides > 1` not supported in conjunction with `dilation_rate > 1`. "
+                         "Received: strides=%s and dilation_rate=%s (Keras refuses it too: use "
+                         "one or the other)",
+                         s, d);
+    }
+    if (!sl_init_known(c->kernel_init) || !sl_init_known(c->bias_init))
+        return sl_errorf(e, "unknown initializer '%s'; shapelab knows %s",
+                         sl_init_known(c->kernel_init) ? c->bias_init : c->kernel_init,
+                         sl_init_names());
+    const char *act = sl_bound_str(b, "activation");
+    if (sl_act_parse(act, &c->act) < 0)
+        return sl_errorf(e, "unknown activation '%s'; shapelab knows %s", act, sl_act_names());
+    return 0;
+}
+
+static int conv1d_create(SlLayer *l, const SlBound *b, SlError *e)
+{
+    return conv_create(l, b, e, 1);
+}
+
+static int conv2d_create(SlLayer *l, const SlBound *b, SlError *e)
+{
+    return conv_create(l, b, e, 2);
+}
+
+static int conv_infer(SlLayer *l, SlInfer *io, SlError *e)
+{
+    ConvCfg *c = l->cfg;
+    if (sl_layer_expect_inputs(l, io, 1, e) < 0)
+        return -1;
+    const SlShape *in = &io->in[0];
+    char fix[320], exp[200];
+    if (in->rank != c->rank + 2) {
+        if (c->rank == 1 && in->rank == 2)
+            snprintf(fix, sizeof fix,
+                     "Conv1D needs a channels axis after the steps: reshape (N, %d) to (N, %d, 1), "
+                     "e.g. input_shape=(%d, 1)",
+                     in->dim[1], in->dim[1], in->dim[1]);
+        else if (c->rank == 1 && in->rank == 4)
+            snprintf(fix, sizeof fix,
+                     "Conv1D slides along one axis; to run it along each row of a (rows, steps, "
+                     "channels) sample wrap it in TimeDistributed, or Reshape to (steps, "
+                     "channels)");
+        else if (c->rank == 2 && in->rank == 3)
+            snprintf(fix, sizeof fix,
+                     "Conv2D needs a channels axis: a grey image (rows, cols) becomes (rows, cols, "
+                     "1), e.g. input_shape=(%d, %d, 1)",
+                     in->dim[1], in->dim[2]);
+        else
+            snprintf(fix, sizeof fix, "give each sample %s",
+                     c->rank == 1 ? "(steps, channels)" : "(rows, cols, channels)");
+        return sl_layer_shape_error(
+            e, l, c->rank == 1 ? "(batch, steps, channels)" : "(batch, rows, cols, channels)", in,
+            fix);
+    }
+    int ch = in->dim[in->rank - 1];
+    if (ch == SL_NONE)
+        return sl_layer_shape_error(e, l, "a known number of channels on the last axis", in,
+                                    "the kernel's shape needs the channels; give them in the "
+                                    "input shape, e.g. (None, 2)");
+    if (l->built && ch != c->in) {
+        snprintf(exp, sizeof exp, "%d channels: the kernel was built for %d", c->in, c->in);
+        return sl_layer_shape_error(e, l, exp, in,
+                                    "a layer keeps its weights' shape; feed it the same number "
+                                    "of channels, or use a new layer");
+    }
+    SlShape out = *in;
+    for (int a = 0; a < c->rank; a++) {
+        int ax = 2 - c->rank + a; /* into c->k[]: Conv1D uses the width slot */
+        int n = in->dim[1 + a];
+        int o = sl_conv_out_len(n, c->k[ax], c->s[ax], c->d[ax], c->padding, NULL);
+        if (n != SL_NONE && o <= 0) {
+            int span = sl_conv_span(c->k[ax], c->d[ax]);
+            snprintf(exp, sizeof exp,
+                     "at least %d %s along axis %d with padding='valid' (kernel %d, dilation %d: "
+                     "span 1 + (%d - 1) * %d = %d)",
+                     span, c->rank == 1 ? "steps" : "cells", a + 1, c->k[ax], c->d[ax], c->k[ax],
+                     c->d[ax], span);
+            return sl_layer_shape_error(e, l, exp, in,
+                                        "give longer inputs, a smaller kernel_size or "
+                                        "dilation_rate, or padding='same' (or 'causal') to keep "
+                                        "the length");
+        }
+        out.dim[1 + a] = o;
+    }
+    out.dim[in->rank - 1] = c->filters;
+    io->out[0] = out;
+    io->n_out = 1;
+    io->out_mask[0] = SL_MASK_NONE;
+    return 0;
+}
+
+static int conv_params(SlLayer *l, const SlInfer *io, SlError *e)
+{
+    ConvCfg *c = l->cfg;
+    c->in = io->in[0].dim[io->in[0].rank - 1];
+    int kd[4] = {c->k[0], c->k[1], c->in, c->filters};
+    SlShape ks = c->rank == 1 ? sl_shape_of(3, kd + 1) : sl_shape_of(4, kd);
+    if (sl_layer_add_param(l, "kernel", ks, c->kernel_init, e) < 0)
+        return -1;
+    if (c->use_bias &&
+        sl_layer_add_param(l, "bias", sl_shape_of(1, &c->filters), c->bias_init, e) < 0)
+        return -1;
+    return 0;
+}
+
+/* The concrete geometry of a call. */
+static SlConvGeom conv_geom(const ConvCfg *c, const SlShape *in, const SlShape *out)
+{
+    SlConvGeom g = {.B = in->dim[0], .H = 1, .CI = c->in, .OH = 1, .CO = c->filters};
+    g.W = in->dim[c->rank];
+    g.OW = out->dim[c->rank];
+    if (c->rank == 2) {
+        g.H = in->dim[1];
+        g.OH = out->dim[1];
+    }
+    g.KH = c->k[0], g.KW = c->k[1], g.sh = c->s[0], g.sw = c->s[1], g.dh = c->d[0], g.dw = c->d[1];
+    sl_conv_out_len(g.H, g.KH, g.sh, g.dh, c->padding, &g.ph);
+    sl_conv_out_len(g.W, g.KW, g.sw, g.dw, c->padding, &g.pw);
+    return g;
+}
+
+/* Scratch: the rotated kernel and the spread gradient (backward); with an activation, z and dz. */
+static void conv_scratch(const SlLayer *l, const SlInfer *io, SlScratchDecl *d)
+{
+    const ConvCfg *c = l->cfg;
+    SlConvGeom g = conv_geom(c, &io->in[0], &io->out[0]);
+    size_t n = sl_shape_count(&io->out[0]);
+    d->name[0] = "kernel rotated by 180 degrees (kh, kw, filters, in)";
+    d->count[0] = (size_t)g.KH * g.KW * g.CI * g.CO;
+    d->name[1] = "output gradient spread to the stride";
+    d->count[1] = sl_spread_count(&g);
+    d->n = 2;
+    if (c->act == SL_ACT_LINEAR)
+        return;
+    d->name[2] = "z (before the activation)";
+    d->count[2] = n;
+    d->name[3] = "dz";
+    d->count[3] = n;
+    d->n = 4;
+}
+
+static void conv_forward(SlLayer *l, SlPass *p)
+{
+    const ConvCfg *c = l->cfg;
+    SlConvGeom g = conv_geom(c, &p->x[0].shape, &p->y[0].shape);
+    size_t rows = (size_t)g.B * g.OH * g.OW, CO = (size_t)g.CO;
+    sl_real *z = c->act == SL_ACT_LINEAR ? p->y[0].data : p->scratch[2];
+    const sl_real *bias = c->use_bias ? l->params[1].value.data : NULL;
+    for (size_t r = 0; r < rows; r++)
+        for (size_t co = 0; co < CO; co++)
+            z[r * CO + co] = bias ? bias[co] : 0;
+    sl_correlate(z, p->x[0].data, l->params[0].value.data, &g);
+    if (c->act != SL_ACT_LINEAR)
+        sl_act_forward(c->act, p->y[0].data, z, rows, CO);
+}
+
+static void conv_backward(SlLayer *l, SlPass *p)
+{
+    const ConvCfg *c = l->cfg;
+    SlConvGeom g = conv_geom(c, &p->x[0].shape, &p->y[0].shape);
+    size_t rows = (size_t)g.B * g.OH * g.OW, CO = (size_t)g.CO;
+    const sl_real *dz = p->dy[0].data;
+    if (c->act != SL_ACT_LINEAR) {
+        sl_real *dzb = p->scratch[3];
+        memset(dzb, 0, rows * CO * sizeof *dzb);
+        sl_act_backward(c->act, dzb, p->dy[0].data, p->scratch[2], p->y[0].data, rows, CO);
+        dz = dzb;
+    }
+    if (c->use_bias) {
+        sl_real *db = l->params[1].grad.data;
+        for (size_t r = 0; r < rows; r++)
+            for (size_t co = 0; co < CO; co++)
+                db[co] += dz[r * CO + co];
+    }
+    sl_correlate_kernel_grad(l->params[0].grad.data, p->x[0].data, dz, &g);
+    sl_conv_input_grad(p->dx[0].data, p->scratch[0], p->scratch[1], dz, l->params[0].value.data,
+                       &g);
+}
+
+static void conv_explain(const SlLayer *l, const SlInfer *io, char *buf, size_t n)
+{
+    const ConvCfg *c = l->cfg;
+    char a[96], b[96], k[32], pad[160] = "";
+    sl_shape_str(&io->in[0], a, sizeof a);
+    sl_shape_str(&io->out[0], b, sizeof b);
+    if (c->rank == 1) {
+        int span = sl_conv_span(c->k[1], c->d[1]);
+        if (c->padding == SL_PAD_CAUSAL)
+            snprintf(pad, sizeof pad, "; causal: %d zero%s on the left, no step sees the future",
+                     span - 1, span == 2 ? "" : "s");
+        else if (c->padding == SL_PAD_SAME)
+            snprintf(pad, sizeof pad, "; padding='same' keeps ceil(steps / %d)", c->s[1]);
+        else
+            snprintf(pad, sizeof pad, "; padding='valid' loses %d step%s", span - 1,
+                     span == 2 ? "" : "s");
+        snprintf(buf, n,
+                 "Conv1D slides %d filter%s of %d step%s x %d channels (dilation %d: each output "
+                 "sees %d steps%s)%s: %s -> %s",
+                 c->filters, c->filters == 1 ? "" : "s", c->k[1], c->k[1] == 1 ? "" : "s", c->in,
+                 c->d[1], span, c->s[1] > 1 ? ", strided" : "", pad, a, b);
+    } else {
+        pair_str(c, c->k, k, sizeof k);
+        snprintf(buf, n,
+                 "Conv2D slides %d kernel%s of %dx%dx%d (depth %d: every input channel), one "
+                 "output channel each, padding='%s': %s -> %s",
+                 c->filters, c->filters == 1 ? "" : "s", c->k[0], c->k[1], c->in, c->in,
+                 sl_padding_name(c->padding), a, b);
+    }
+}
+
+static void conv_formula(const SlLayer *l, char *buf, size_t n)
+{
+    const ConvCfg *c = l->cfg;
+    long long k = (long long)c->k[0] * c->k[1] * c->in * c->filters;
+    char taps[32];
+    if (c->rank == 1)
+        snprintf(taps, sizeof taps, "%d", c->k[1]);
+    else
+        snprintf(taps, sizeof taps, "%d*%d", c->k[0], c->k[1]);
+    if (c->use_bias)
+        snprintf(buf, n, "%s*%d*%d + %d = %lld", taps, c->in, c->filters, c->filters,
+                 k + c->filters);
+    else
+        snprintf(buf, n, "%s*%d*%d = %lld", taps, c->in, c->filters, k);
+}
+
+int sl_conv_window(const SlLayer *l, SlWindow *w)
+{
+    if (l->type->formula != conv_formula)
+        return 0;
+    const ConvCfg *c = l->cfg;
+    int a = c->rank == 1 ? 1 : 0; /* the first spatial axis: Conv1D's steps, Conv2D's rows */
+    *w = (SlWindow){.k = c->k[a], .s = c->s[a], .d = c->d[a], .pad = c->padding};
+    return 1;
+}
+
+int sl_window_out_len(const SlWindow *w, int n, int *pad_before)
+{
+    if (w->shift) {
+        if (pad_before)
+            *pad_before = w->before;
+        return n == SL_NONE ? SL_NONE : n + w->before + w->after;
+    }
+    return sl_conv_out_len(n, w->k, w->s, w->d, w->pad, pad_before);
+}
+
+const SlLayerType sl_conv1d_type = {
+    .name = "Conv1D",
+    .snake = "conv1d",
+    .summary = "filters slide along the steps: (batch, steps, in) -> (batch, steps', filters)",
+    .args = conv_args,
+    .n_args = sizeof conv_args / sizeof conv_args[0],
+    .create = conv1d_create,
+    .infer = conv_infer,
+    .params = conv_params,
+    .scratch = conv_scratch,
+    .forward = conv_forward,
+    .backward = conv_backward,
+    .reset = sl_layer_reset_nothing,
+    .explain = conv_explain,
+    .formula = conv_formula,
+    .destroy = sl_layer_destroy_cfg,
+};
+
+const SlLayerType sl_conv2d_type = {
+    .name = "Conv2D",
+    .snake = "conv2d",
+    .summary = "kernels slide over rows and cols: (batch, rows, cols, in) -> (..., filters)",
+    .args = conv_args,
+    .n_args = sizeof conv_args / sizeof conv_args[0],
+    .create = conv2d_create,
+    .infer = conv_infer,
+    .params = conv_params,
+    .scratch = conv_scratch,
+    .forward = conv_forward,
+    .backward = conv_backward,
+    .reset = sl_layer_reset_nothing,
+    .explain = conv_explain,
+    .formula = conv_formula,
+    .destroy = sl_layer_destroy_cfg,
+};

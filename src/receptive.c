@@ -1,0 +1,120 @@
+/* receptive.c: the receptive field of a stack of window layers (receptive.h). */
+#include "receptive.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* Layers that act on each step alone keep the reach. */
+static int pointwise(const SlLayer *l)
+{
+    static const char *const names[] = {"InputLayer", "Dense", "Activation", "Dropout"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (!strcmp(l->type->name, names[i]))
+            return 1;
+    return 0;
+}
+
+int sl_receptive_field(const SlModel *m, SlReceptive *r, SlError *e)
+{
+    memset(r, 0, sizeof *r);
+    r->ended_at = -1;
+    r->total = 1;
+    int reach = 1, jump = 1;
+    for (int i = 0; i < m->n_nodes; i++) {
+        const SlNode *nd = &m->nodes[i];
+        if (i > 0 && (nd->sym.n_in != 1 || m->t[nd->in[0]].node != i - 1))
+            return sl_errorf(e,
+                             "the receptive field is worked out for a chain of layers; '%s' "
+                             "does not take the previous layer's output alone",
+                             nd->layer->name);
+        SlWindow w;
+        if (sl_conv_window(nd->layer, &w) || sl_pool_window(nd->layer, &w)) {
+            if (r->n >= SL_RF_MAX)
+                return sl_errorf(e, "more than %d window layers", SL_RF_MAX);
+            int k = r->n++;
+            r->node[k] = i;
+            r->win[k] = w;
+            r->span[k] = sl_conv_span(w.k, w.d);
+            r->jump[k] = jump;
+            reach += (w.k - 1) * w.d * jump;
+            jump *= w.s;
+            r->reach[k] = reach;
+        } else if (!pointwise(nd->layer) && r->ended_at < 0) {
+            r->ended_at = i;
+            break;
+        }
+    }
+    r->total = reach;
+    return 0;
+}
+
+int sl_receptive_lengths(const SlReceptive *r, int n, int *len)
+{
+    len[0] = n;
+    for (int i = 0; i < r->n; i++) {
+        len[i + 1] = sl_window_out_len(&r->win[i], len[i], NULL);
+        if (len[i + 1] <= 0)
+            return -1;
+    }
+    return 0;
+}
+
+void sl_receptive_light(const SlReceptive *r, const int *len, int t, unsigned char *lit)
+{
+    size_t off[SL_RF_MAX + 1], total = 0;
+    for (int i = 0; i <= r->n; i++) {
+        off[i] = total;
+        total += (size_t)len[i];
+    }
+    memset(lit, 0, total);
+    if (t >= 0 && t < len[r->n])
+        lit[off[r->n] + (size_t)t] = 1;
+    for (int i = r->n - 1; i >= 0; i--) { /* from the top down, through each layer's taps */
+        const SlWindow *w = &r->win[i];
+        int pad;
+        sl_window_out_len(w, len[i], &pad);
+        for (int o = 0; o < len[i + 1]; o++) {
+            if (!lit[off[i + 1] + (size_t)o])
+                continue;
+            for (int tap = 0; tap < w->k; tap++) {
+                int at = o * w->s - pad + tap * w->d;
+                if (at >= 0 && at < len[i]) /* outside: padding, not input */
+                    lit[off[i] + (size_t)at] = 1;
+            }
+        }
+    }
+}
+
+void sl_receptive_format(const SlModel *m, const SlReceptive *r, char *buf, size_t n)
+{
+    size_t u = (size_t)snprintf(buf, n,
+                                "receptive field along the steps (a layer spans 1 + (k - 1) * d "
+                                "of its input; strides below multiply its reach):\n");
+    for (int i = 0; i < r->n && u < n; i++) {
+        const SlLayer *l = m->nodes[r->node[i]].layer;
+        const SlWindow *w = &r->win[i];
+        char who[160];
+        snprintf(who, sizeof who, "%s (%s)", l->name, l->type->name);
+        if (w->shift)
+            u += (size_t)snprintf(buf + u, n - u, "  %-28s shifts the steps by %d: reach %d\n", who,
+                                  w->before, r->reach[i]);
+        else
+            u += (size_t)snprintf(buf + u, n - u,
+                                  "  %-28s k=%d d=%d s=%d: span 1 + (%d - 1) * %d = %d%s, "
+                                  "reach %d step%s\n",
+                                  who, w->k, w->d, w->s, w->k, w->d, r->span[i],
+                                  r->jump[i] > 1 ? " cells" : "", r->reach[i],
+                                  r->reach[i] == 1 ? "" : "s");
+        if (r->jump[i] > 1 && u < n)
+            u += (size_t)snprintf(buf + u, n - u,
+                                  "  %-28s (its input cells are %d steps apart: the strides "
+                                  "below)\n",
+                                  "", r->jump[i]);
+    }
+    if (u < n)
+        u += (size_t)snprintf(buf + u, n - u, "  one output step sees %d input step%s", r->total,
+                              r->total == 1 ? "" : "s");
+    if (r->ended_at >= 0 && u < n)
+        snprintf(buf + u, n - u, " up to '%s', which rearranges the steps (after it: all of them)",
+                 m->nodes[r->ended_at].layer->name);
+}

@@ -1,0 +1,48 @@
+/* receptive.h: which input steps an output step of a model can see.
+ *
+ * One layer that slides a window of k taps with dilation d spans 1 + (k - 1) * d of its input
+ * cells. In a stack, a layer's input cells are themselves `jump` model-input steps apart, where
+ * jump is the product of the strides of the layers below (pooling counts: it is a stride). So:
+ *     reach_0 = 1, jump_0 = 1
+ *     reach_k = reach_{k-1} + (k - 1) * d * jump_{k-1}      jump_k = jump_{k-1} * s
+ * With strides 1 that is the familiar 1 + sum((k - 1) * d): 1 + 2 * (1 + 2 + 4 + 8) = 31 for the
+ * WaveNet stack of QUESTIONS.md item 10. Layers that act on each step alone (Dense, Activation,
+ * Dropout) leave the reach as it is; layers that rearrange the steps axis (Flatten, Reshape,
+ * Permute, global pooling, RepeatVector) end it: after them an output sees every input step.
+ */
+#ifndef SL_RECEPTIVE_H
+#define SL_RECEPTIVE_H
+
+#include "conv.h"
+#include "model.h"
+
+enum { SL_RF_MAX = 64 };
+
+typedef struct SlReceptive {
+    int n;               /* window layers on the chain, bottom to top */
+    int node[SL_RF_MAX]; /* their model nodes */
+    SlWindow win[SL_RF_MAX];
+    int span[SL_RF_MAX];  /* 1 + (k - 1) * d, in the layer's own input cells */
+    int jump[SL_RF_MAX];  /* model-input steps between neighbouring input cells of the layer */
+    int reach[SL_RF_MAX]; /* model-input steps one output cell of the layer sees */
+    int total;            /* the reach of the whole stack */
+    int ended_at;         /* node where the steps axis is rearranged, or -1 */
+} SlReceptive;
+
+/* The receptive field of a model that is a chain of layers (Sequential, or a functional chain).
+ * Errors name the node that makes it not a chain. */
+int sl_receptive_field(const SlModel *m, SlReceptive *r, SlError *e);
+
+/* The length of the steps axis at every level for n model-input steps: len[0] = n, len[i + 1]
+ * after window layer i. Returns 0, or -1 when a 'valid' layer has nothing left. */
+int sl_receptive_lengths(const SlReceptive *r, int n, int *len);
+
+/* Light up the cells that feed cell t of the top level: lit holds every level one after the
+ * other (level i starts at len[0] + ... + len[i-1]); a cell is 1 when some path of taps leads
+ * from it to t. Padding cells are not in lit (they are not input). */
+void sl_receptive_light(const SlReceptive *r, const int *len, int t, unsigned char *lit);
+
+/* The table `shapelab trace` prints: one line per window layer and the stack's total. */
+void sl_receptive_format(const SlModel *m, const SlReceptive *r, char *buf, size_t n);
+
+#endif

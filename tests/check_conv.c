@@ -1,0 +1,562 @@
+/* check_conv.c: the convolution family (Conv1D, Conv2D, pooling, ZeroPadding, Cropping) against
+ * PyTorch's numbers, its gradient checks, its shape errors, and the kernels conv.h names.
+ *
+ * Fixtures are tests/fixtures/conv_*.safetensors, written by tools/make_conv_fixtures.py in the
+ * format check_layers.c describes. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "script.h"
+#include "testutil.h"
+
+static const char *const fixtures[] = {
+    "conv_conv1d_valid",
+    "conv_conv1d_same_even_kernel",
+    "conv_conv1d_causal",
+    "conv_conv1d_causal_dilated_relu",
+    "conv_conv1d_causal_dilated4_elu",
+    "conv_conv1d_valid_dilated_tanh",
+    "conv_conv1d_same_dilated",
+    "conv_conv1d_valid_stride2",
+    "conv_conv1d_same_stride2",
+    "conv_conv1d_same_stride3",
+    "conv_conv1d_causal_stride2",
+    "conv_conv1d_kernel1",
+    "conv_conv2d_valid",
+    "conv_conv2d_same",
+    "conv_conv2d_same_even",
+    "conv_conv2d_same_stride2",
+    "conv_conv2d_valid_stride21",
+    "conv_conv2d_same_dilated_relu",
+    "conv_conv2d_valid_dilated",
+    "conv_max_pooling1d",
+    "conv_max_pool1d_alias",
+    "conv_max_pooling1d_same_stride2",
+    "conv_average_pooling1d_valid",
+    "conv_average_pooling1d_same_stride2",
+    "conv_average_pooling1d_same",
+    "conv_max_pooling2d",
+    "conv_max_pooling2d_same",
+    "conv_average_pooling2d",
+    "conv_average_pooling2d_same",
+    "conv_global_max_pooling1d",
+    "conv_global_average_pooling1d",
+    "conv_global_average_pooling1d_keepdims",
+    "conv_global_max_pooling2d",
+    "conv_global_average_pooling2d",
+    "conv_zero_padding1d",
+    "conv_zero_padding1d_asym",
+    "conv_zero_padding2d",
+    "conv_zero_padding2d_asym",
+    "conv_cropping1d",
+    "conv_cropping1d_int",
+};
+enum { N_FIXTURES = sizeof fixtures / sizeof fixtures[0] };
+
+START_TEST(test_fixture)
+{
+    tu_check_layer_fixture(fixtures[_i]);
+}
+END_TEST
+
+#ifdef SL_DOUBLE
+/* Every padding with strides and with dilations, as Keras allows them (not both above 1). */
+static const struct {
+    const char *type, *args;
+    int rank, dims[SL_MAX_RANK];
+} gc_cases[] = {
+    {"Conv1D", "3, 3", 3, {2, 7, 2}},
+    {"Conv1D", "2, 4, padding='same'", 3, {2, 7, 3}},
+    {"Conv1D", "2, 3, padding='causal'", 3, {2, 6, 2}},
+    {"Conv1D", "3, 3, padding='causal', dilation_rate=2, activation='tanh'", 3, {2, 9, 2}},
+    {"Conv1D", "2, 5, padding='causal', dilation_rate=4, activation='elu'", 3, {2, 10, 3}},
+    {"Conv1D", "2, 2, dilation_rate=3, use_bias=False", 3, {2, 8, 3}},
+    {"Conv1D", "2, 3, padding='same', dilation_rate=3", 3, {2, 10, 2}},
+    {"Conv1D", "3, 3, strides=2", 3, {2, 8, 2}},
+    {"Conv1D", "2, 3, strides=2, padding='same'", 3, {2, 8, 2}},
+    {"Conv1D", "2, 4, strides=3, padding='same'", 3, {2, 7, 2}},
+    {"Conv1D", "2, 2, strides=2, padding='causal'", 3, {2, 7, 2}},
+    {"Conv1D", "2, 3, strides=3, padding='causal', activation='sigmoid'", 3, {2, 8, 2}},
+    {"Conv2D", "3, (2, 3)", 4, {2, 5, 6, 2}},
+    {"Conv2D", "2, 3, padding='same'", 4, {2, 5, 5, 3}},
+    {"Conv2D", "2, (2, 4), padding='same'", 4, {2, 4, 5, 2}},
+    {"Conv2D", "2, (3, 2), strides=(2, 2), padding='same'", 4, {2, 6, 7, 2}},
+    {"Conv2D", "2, 3, strides=(2, 1), activation='tanh'", 4, {2, 7, 6, 1}},
+    {"Conv2D", "2, (2, 3), dilation_rate=(2, 1), padding='same'", 4, {2, 6, 6, 2}},
+    {"Conv2D", "3, 2, dilation_rate=2, use_bias=False", 4, {1, 6, 7, 2}},
+    {"MaxPooling1D", "", 3, {2, 6, 3}},
+    {"MaxPooling1D", "pool_size=3, strides=2, padding='same'", 3, {2, 8, 2}},
+    {"AveragePooling1D", "pool_size=3, strides=2, padding='same'", 3, {2, 7, 2}},
+    {"AveragePooling1D", "3", 3, {2, 7, 2}},
+    {"MaxPooling2D", "pool_size=(3, 3), strides=(2, 2), padding='same'", 4, {2, 5, 6, 1}},
+    {"AveragePooling2D", "pool_size=(2, 3), padding='same'", 4, {2, 5, 7, 2}},
+    {"GlobalMaxPooling1D", "", 3, {2, 5, 3}},
+    {"GlobalAveragePooling1D", "", 3, {2, 5, 3}},
+    {"GlobalMaxPooling2D", "keepdims=True", 4, {2, 3, 4, 2}},
+    {"GlobalAveragePooling2D", "", 4, {2, 3, 4, 2}},
+    {"ZeroPadding1D", "(1, 3)", 3, {2, 4, 2}},
+    {"ZeroPadding2D", "((1, 0), (2, 1))", 4, {2, 3, 3, 2}},
+    {"Cropping1D", "(1, 2)", 3, {2, 6, 2}},
+};
+enum { N_GC = sizeof gc_cases / sizeof gc_cases[0] };
+
+START_TEST(test_gradcheck)
+{
+    SlShape s = sl_shape_of(gc_cases[_i].rank, gc_cases[_i].dims);
+    tu_gradcheck_layer(gc_cases[_i].type, gc_cases[_i].args, s, 0, 101 + (uint64_t)_i);
+}
+END_TEST
+#endif
+
+/* Shape errors: each names the layer, what it expected, what it got, and a fix. */
+static const TuShapeError shape_errors[] = {
+    {"Conv1D",
+     "4, 3",
+     2,
+     {SL_NONE, 31},
+     {"layer 'conv1d' (Conv1D)", "(batch, steps, channels)", "(None, 31)", "(N, 31, 1)"}},
+    {"Conv1D", "4, 3", 4, {SL_NONE, 5, 10, 1}, {"(None, 5, 10, 1)", "TimeDistributed", "Fix:", ""}},
+    {"Conv1D",
+     "4, 3, dilation_rate=3",
+     3,
+     {SL_NONE, 6, 2},
+     {"at least 7 steps", "span 1 + (3 - 1) * 3 = 7", "padding='same'", "(None, 6, 2)"}},
+    {"Conv1D", "4, 3", 3, {SL_NONE, 10, SL_NONE}, {"channels", "(None, 10, None)", "Fix:", ""}},
+    {"Conv2D",
+     "8, 5",
+     3,
+     {SL_NONE, 28, 28},
+     {"layer 'conv2d' (Conv2D)", "(batch, rows, cols, channels)", "(28, 28, 1)", "Fix:"}},
+    {"MaxPooling1D",
+     "",
+     2,
+     {SL_NONE, 10},
+     {"layer 'max_pooling1d' (MaxPooling1D)", "(batch, steps, channels)", "(N, 10, 1)", ""}},
+    {"MaxPooling2D", "", 3, {SL_NONE, 10, 3}, {"(None, 10, 3)", "use the 1D layer", "", ""}},
+    {"MaxPooling1D", "pool_size=4", 3, {SL_NONE, 3, 2}, {"at least 4", "padding='same'", "", ""}},
+    {"Cropping1D", "(2, 2)", 3, {SL_NONE, 4, 2}, {"more than 4 steps", "crop fewer", "", ""}},
+    {"GlobalAveragePooling2D",
+     "",
+     3,
+     {SL_NONE, 4, 2},
+     {"(batch, rows, cols, channels)", "", "", ""}},
+};
+enum { N_SHAPE_ERRORS = sizeof shape_errors / sizeof shape_errors[0] };
+
+START_TEST(test_shape_error)
+{
+    tu_check_shape_error(&shape_errors[_i]);
+}
+END_TEST
+
+static const TuArgError arg_errors[] = {
+    {"Conv1D", "16, 3, strides=2, dilation_rate=2",
+     "`strides > 1` not supported in conjunction with `dilation_rate > 1`. Received: "
+     "strides=(2,) and dilation_rate=(2,)"},
+    {"Conv2D", "16, 3, strides=(1, 2), dilation_rate=(2, 1)", "strides=(1, 2) and dilation"},
+    {"Conv1D", "16, 3, padding='full'", "padding='full' is not one of 'valid', 'same', 'causal'"},
+    {"Conv2D", "16, 3, padding='causal'", "'causal' is for Conv1D only"},
+    {"Conv1D", "0, 3", "filters must be a positive integer"},
+    {"Conv1D", "4, (3, 3)", "kernel_size takes one int"},
+    {"Conv2D", "4, (3, 3, 3)", "kernel_size takes one int or a tuple of two ints"},
+    {"Conv1D", "4, 0", "kernel_size must hold positive integers"},
+    {"Conv1D", "4, 3, data_format='channels_first'", "channels_last"},
+    {"Conv1D", "4", "missing the required argument 'kernel_size'"},
+    {"MaxPooling1D", "padding='causal'", "is not one of 'valid', 'same'"},
+    {"AveragePooling2D", "(2, 2, 2)", "pool_size takes one int or a tuple of two ints"},
+    {"ZeroPadding1D", "-1", "must not be negative"},
+    {"ZeroPadding2D", "'a'", "takes an int, (rows, cols)"},
+    {"Cropping1D", "(1, 2, 3)", "takes an int or a pair"},
+};
+enum { N_ARG_ERRORS = sizeof arg_errors / sizeof arg_errors[0] };
+
+START_TEST(test_arg_error)
+{
+    tu_check_arg_error(&arg_errors[_i]);
+}
+END_TEST
+
+/* Output lengths: TensorFlow's rule, and None kept. */
+START_TEST(test_out_len)
+{
+    int before;
+    ck_assert_int_eq(sl_conv_out_len(10, 3, 1, 1, SL_PAD_VALID, &before), 8);
+    ck_assert_int_eq(before, 0);
+    ck_assert_int_eq(sl_conv_out_len(10, 3, 1, 4, SL_PAD_CAUSAL, &before), 10);
+    ck_assert_int_eq(before, 8);
+    /* 'same', stride 2 on 8: out 4, pad_total = 3*2 + 3 - 8 = 1, all of it after */
+    ck_assert_int_eq(sl_conv_out_len(8, 3, 2, 1, SL_PAD_SAME, &before), 4);
+    ck_assert_int_eq(before, 0);
+    /* 'same', kernel 4 on 7: pad_total 3, 1 before and 2 after */
+    ck_assert_int_eq(sl_conv_out_len(7, 4, 1, 1, SL_PAD_SAME, &before), 7);
+    ck_assert_int_eq(before, 1);
+    ck_assert_int_eq(sl_conv_out_len(SL_NONE, 3, 1, 2, SL_PAD_CAUSAL, &before), SL_NONE);
+    ck_assert_int_eq(sl_conv_out_len(4, 3, 1, 2, SL_PAD_VALID, NULL), 0);
+    ck_assert_int_eq(sl_conv_span(3, 8), 17);
+}
+END_TEST
+
+/* rotate180 turns the taps around and swaps the channel axes. */
+START_TEST(test_rotate180)
+{
+    /* k (KH=1, KW=3, CI=2, CO=1): taps (a0, a1), (b0, b1), (c0, c1) */
+    sl_real k[6] = {1, 2, 3, 4, 5, 6}, kr[6];
+    sl_rotate180(kr, k, 1, 3, 2, 1);
+    sl_real want[6] = {5, 6, 3, 4, 1, 2};
+    tu_assert_close("kr", kr, want, 6);
+    /* (CI=1, CO=2): kr is (KW, CO, CI), the same numbers in another order */
+    sl_real k2[6] = {1, 2, 3, 4, 5, 6}, kr2[6];
+    sl_rotate180(kr2, k2, 1, 3, 1, 2);
+    tu_assert_close("kr2", kr2, want, 6);
+    sl_real sp[5], dy[3] = {7, 8, 9}, ws[5] = {7, 0, 8, 0, 9};
+    sl_spread(sp, dy, 1, 1, 3, 1, 1, 2);
+    tu_assert_close("spread", sp, ws, 5);
+}
+END_TEST
+
+/* docs/conv-backprop.md works 13_conv_backprop.py's layer by hand; the engine, and the three
+ * named steps called one by one, must give the same numbers. */
+START_TEST(test_backprop_worked_example)
+{
+    SlError e;
+    SlShape xs = sl_shape_of(3, (int[]){1, 6, 1}), ys = sl_shape_of(3, (int[]){1, 4, 1});
+    SlModel *m = tu_one_layer("Conv1D", "1, 3", xs, &e);
+    ck_assert(m && sl_model_ensure_params(m, &e) == 0);
+    sl_real K[3] = {1, 0, -2}, b = (sl_real)0.5, x[6] = {1, 2, 0, -1, 3, 1};
+    sl_real dy[4] = {1, -1, 2, (sl_real)0.5};
+    memcpy(m->params[0]->value.data, K, sizeof K);
+    m->params[1]->value.data[0] = b;
+    SlTensor in = sl_tensor(xs, x), g = sl_tensor(ys, dy);
+    ck_assert(sl_model_forward(m, &in, 0, &e) == 0);
+    sl_real y[4] = {1.5, 4.5, -5.5, -2.5};
+    tu_assert_close("y", sl_model_output(m, 0).data, y, 4);
+    ck_assert(sl_model_backward(m, &g, 0, &e) == 0);
+    sl_real dK[3] = {-1.5, 1.5, 7.5}, db[1] = {2.5}, dx[6] = {1, -1, 0, 2.5, -4, -1};
+    tu_assert_close("dK", m->params[0]->grad.data, dK, 3);
+    tu_assert_close("db", m->params[1]->grad.data, db, 1);
+    tu_assert_close("dx", sl_model_input_grad(m, 0).data, dx, 6);
+    sl_model_free(m);
+
+    /* the steps by name */
+    SlConvGeom geo = {.B = 1,
+                      .H = 1,
+                      .W = 6,
+                      .CI = 1,
+                      .OH = 1,
+                      .OW = 4,
+                      .CO = 1,
+                      .KH = 1,
+                      .KW = 3,
+                      .sh = 1,
+                      .sw = 1,
+                      .dh = 1,
+                      .dw = 1};
+    sl_real kr[3], sp[4], dx2[6] = {0}, Kr[3] = {-2, 0, 1};
+    sl_rotate180(kr, K, 1, 3, 1, 1);
+    tu_assert_close("rotate180", kr, Kr, 3);
+    sl_spread(sp, dy, 1, 1, 4, 1, 1, 1);
+    tu_assert_close("spread", sp, dy, 4);
+    SlConvGeom full = sl_conv_input_grad_geom(&geo);
+    ck_assert_int_eq(full.pw, 2); /* (k - 1) * d zeros before: a full correlation */
+    sl_correlate(dx2, sp, kr, &full);
+    tu_assert_close("full correlation", dx2, dx, 6);
+    sl_real dK2[3] = {0};
+    sl_correlate_kernel_grad(dK2, x, dy, &geo);
+    tu_assert_close("x correlated with dy", dK2, dK, 3);
+}
+END_TEST
+
+/* A test layer that passes x through and masks the steps whose features are all zero (what
+ * Masking(0.0) does), so GlobalAveragePooling1D has a mask to use. */
+static int zmask_infer(SlLayer *l, SlInfer *io, SlError *e)
+{
+    (void)l, (void)e;
+    io->n_out = 1;
+    io->out[0] = io->in[0];
+    io->out_mask[0] = SL_MASK_NEW;
+    return 0;
+}
+
+static void zmask_forward(SlLayer *l, SlPass *p)
+{
+    (void)l;
+    size_t n = sl_tensor_count(&p->x[0]), F = (size_t)p->x[0].shape.dim[2];
+    memcpy(p->y[0].data, p->x[0].data, n * sizeof *p->y[0].data);
+    for (size_t r = 0; r < n / F; r++) {
+        p->mask_out[0][r] = 0;
+        for (size_t f = 0; f < F; f++)
+            p->mask_out[0][r] |= p->x[0].data[r * F + f] != 0;
+    }
+}
+
+static void zmask_backward(SlLayer *l, SlPass *p)
+{
+    (void)l;
+    for (size_t i = 0; i < sl_tensor_count(&p->x[0]); i++)
+        p->dx[0].data[i] += p->dy[0].data[i];
+}
+
+static void zmask_explain(const SlLayer *l, const SlInfer *io, char *buf, size_t n)
+{
+    (void)l, (void)io;
+    snprintf(buf, n, "masks all-zero steps");
+}
+
+static int zmask_create(SlLayer *l, const SlBound *b, SlError *e)
+{
+    (void)l, (void)b, (void)e;
+    return 0;
+}
+
+static const SlLayerType zmask_type = {
+    .name = "ZeroMask",
+    .snake = "zero_mask",
+    .summary = "test layer",
+    .create = zmask_create,
+    .infer = zmask_infer,
+    .params = sl_layer_no_params,
+    .scratch = sl_layer_no_scratch,
+    .forward = zmask_forward,
+    .backward = zmask_backward,
+    .reset = sl_layer_reset_nothing,
+    .explain = zmask_explain,
+    .formula = sl_layer_formula_none,
+    .destroy = sl_layer_destroy_cfg,
+};
+
+/* Keras's masked mean: GlobalAveragePooling1D averages the unmasked steps only, and the masked
+ * steps get no gradient; the mask stops there. */
+START_TEST(test_global_average_masked)
+{
+    SlError e;
+    SlArgs none;
+    sl_args_init(&none);
+    sl_clear_session();
+    SlModel *m = sl_sequential(NULL);
+    ck_assert(sl_model_add(m, sl_layer("InputLayer", "batch_shape=(2, 4, 2)", &e), &e) == 0);
+    ck_assert(sl_model_add(m, sl_layer_of_type(&zmask_type, &none, &e), &e) == 0);
+    ck_assert(sl_model_add(m, sl_layer("GlobalAveragePooling1D", "", &e), &e) == 0);
+    ck_assert(strstr(m->nodes[2].why, "the unmasked steps only"));
+    /* sample 0: steps 2 and 3 are padding; sample 1: every step is real */
+    sl_real x[16] = {1, 2, 3, 6, 0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 6, 6};
+    SlTensor in = sl_tensor(sl_shape_of(3, (int[]){2, 4, 2}), x);
+    ck_assert_msg(sl_model_forward(m, &in, 0, &e) == 0, "%s", e.msg);
+    sl_real want[4] = {2, 4, 3, 3};
+    tu_assert_close("y", sl_model_output(m, 0).data, want, 4);
+    sl_real dy[4] = {1, 2, 4, 8};
+    SlTensor g = sl_tensor(sl_shape_of(2, (int[]){2, 2}), dy);
+    ck_assert_msg(sl_model_backward(m, &g, 0, &e) == 0, "%s", e.msg);
+    sl_real dx[16] = {0.5, 1, 0.5, 1, 0, 0, 0, 0, 1, 2, 1, 2, 1, 2, 1, 2};
+    tu_assert_close("dx", sl_model_input_grad(m, 0).data, dx, 16);
+    sl_model_free(m);
+}
+END_TEST
+
+/* Receptive fields: the lit input steps of an output step are exactly those whose gradient is
+ * non-zero when only that output step's gradient is 1 (linear layers, random weights). */
+static const struct {
+    int n_layers;
+    const char *layers[6][2];
+    int steps, total;
+} rf_cases[] = {
+    {4,
+     {{"Conv1D", "2, 3, padding='causal', dilation_rate=1"},
+      {"Conv1D", "2, 3, padding='causal', dilation_rate=2"},
+      {"Conv1D", "2, 3, padding='causal', dilation_rate=4"},
+      {"Conv1D", "1, 3, padding='causal', dilation_rate=8"}},
+     40,
+     31},
+    {1, {{"Conv1D", "1, 3, dilation_rate=4"}}, 12, 9},
+    {3,
+     {{"Conv1D", "2, 3, strides=2, padding='same'"},
+      {"AveragePooling1D", "2"}, /* max pooling's gradient picks one cell: its field is wider */
+      {"Conv1D", "1, 2, padding='causal'"}},
+     23,
+     9},
+    {3, {{"ZeroPadding1D", "(2, 1)"}, {"Conv1D", "1, 4"}, {"Cropping1D", "(1, 1)"}}, 9, 4},
+    {2, {{"Conv1D", "2, 3"}, {"Dense", "1"}}, 9, 3},
+};
+enum { N_RF = sizeof rf_cases / sizeof rf_cases[0] };
+
+START_TEST(test_receptive_field)
+{
+    SlError e;
+    sl_clear_session();
+    SlModel *m = sl_sequential(NULL);
+    char in[64];
+    snprintf(in, sizeof in, "batch_shape=(1, %d, 1)", rf_cases[_i].steps);
+    ck_assert(sl_model_add(m, sl_layer("InputLayer", in, &e), &e) == 0);
+    for (int k = 0; k < rf_cases[_i].n_layers; k++)
+        ck_assert_msg(
+            sl_model_add(m, sl_layer(rf_cases[_i].layers[k][0], rf_cases[_i].layers[k][1], &e),
+                         &e) == 0,
+            "%s", e.msg);
+    SlReceptive r;
+    ck_assert_msg(sl_receptive_field(m, &r, &e) == 0, "%s", e.msg);
+    ck_assert_int_eq(r.total, rf_cases[_i].total);
+    int len[SL_RF_MAX + 1], T = rf_cases[_i].steps;
+    ck_assert(sl_receptive_lengths(&r, T, len) == 0);
+    SlShape out = sl_model_output_shape(m, 0);
+    ck_assert_int_eq(len[r.n], out.dim[1]);
+    ck_assert(sl_model_init_params(m, 3, &e) == 0);
+    sl_real *x = calloc((size_t)T, sizeof *x), *dy = calloc((size_t)len[r.n], sizeof *dy);
+    unsigned char lit[1024];
+    SlRng rng = sl_rng(5);
+    SlTensor xt = sl_tensor(sl_shape_of(3, (int[]){1, T, 1}), x);
+    sl_gradcheck_fill_input(&xt, &rng);
+    ck_assert(sl_model_forward(m, &xt, 0, &e) == 0);
+    for (int t = 0; t < len[r.n]; t++) {
+        sl_receptive_light(&r, len, t, lit);
+        memset(dy, 0, (size_t)len[r.n] * sizeof *dy);
+        dy[t] = 1;
+        SlTensor g = sl_tensor(sl_shape_of(3, (int[]){1, len[r.n], 1}), dy);
+        ck_assert_msg(sl_model_backward(m, &g, 0, &e) == 0, "%s", e.msg);
+        const sl_real *dx = sl_model_input_grad(m, 0).data;
+        int count = 0;
+        for (int i = 0; i < T; i++) {
+            ck_assert_msg(lit[i] == (dx[i] != 0), "output step %d, input step %d: lit %d, dx %g", t,
+                          i, lit[i], (double)dx[i]);
+            count += lit[i];
+        }
+        ck_assert_int_le(count, r.total);
+    }
+    free(x), free(dy);
+    sl_model_free(m);
+}
+END_TEST
+
+/* The WaveNet stack of QUESTIONS.md item 10: 3, 5, 9, 17 steps per layer, 31 in all. */
+START_TEST(test_receptive_wavenet)
+{
+    static const SlScriptOptions quiet;
+    SlError e;
+    SlScript *s = sl_script_run(SL_SHARED_MODELS "/10_causal_dilated.py", &quiet, &e);
+    ck_assert_msg(s != NULL, "%s", e.msg);
+    SlModel *m = sl_script_model(s, &e);
+    SlReceptive r;
+    ck_assert(sl_receptive_field(m, &r, &e) == 0);
+    ck_assert_int_eq(r.n, 4);
+    int spans[4] = {3, 5, 9, 17}, reach[4] = {3, 7, 15, 31};
+    for (int i = 0; i < 4; i++) {
+        ck_assert_int_eq(r.span[i], spans[i]);
+        ck_assert_int_eq(r.reach[i], reach[i]);
+    }
+    ck_assert_int_eq(r.total, 31);
+    char buf[2048];
+    sl_receptive_format(m, &r, buf, sizeof buf);
+    ck_assert_msg(strstr(buf, "span 1 + (3 - 1) * 8 = 17, reach 31 steps"), "%s", buf);
+    sl_script_free(s);
+}
+END_TEST
+
+/* The summary of a ../shared/models script, as `shapelab summary` prints it. */
+static char *script_summary(const char *file)
+{
+    static const SlScriptOptions quiet;
+    char path[512], *buf = NULL;
+    size_t len = 0;
+    snprintf(path, sizeof path, "%s/%s", SL_SHARED_MODELS, file);
+    SlError e;
+    SlScript *s = sl_script_run(path, &quiet, &e);
+    ck_assert_msg(s != NULL, "%s", e.msg);
+    SlModel *m = sl_script_model(s, &e);
+    ck_assert_msg(m != NULL, "%s", e.msg);
+    FILE *f = open_memstream(&buf, &len);
+    ck_assert_msg(sl_model_summary(m, sl_script_summary_width(s), f, &e) == 0, "%s", e.msg);
+    fclose(f);
+    sl_script_free(s);
+    return buf;
+}
+
+/* Golden summaries of the convolution scripts: the figures of their headers. */
+static const struct {
+    const char *file, *want;
+} goldens[] = {
+    {"10_causal_dilated.py", "Model: \"sequential\"\n"
+                             "_________________________________________________________________\n"
+                             "Layer (type)                 Output Shape              Param #   \n"
+                             "=================================================================\n"
+                             "conv1d (Conv1D)              (None, None, 16)          112       \n"
+                             "_________________________________________________________________\n"
+                             "conv1d_1 (Conv1D)            (None, None, 16)          784       \n"
+                             "_________________________________________________________________\n"
+                             "conv1d_2 (Conv1D)            (None, None, 16)          784       \n"
+                             "_________________________________________________________________\n"
+                             "conv1d_3 (Conv1D)            (None, None, 16)          784       \n"
+                             "_________________________________________________________________\n"
+                             "dense (Dense)                (None, None, 1)           17        \n"
+                             "=================================================================\n"
+                             "Total params: 2,481\n"
+                             "Trainable params: 2,481\n"
+                             "Non-trainable params: 0\n"
+                             "_________________________________________________________________\n"},
+    {"12_conv2d_channels.py",
+     "Model: \"sequential\"\n"
+     "_________________________________________________________________\n"
+     "Layer (type)                 Output Shape              Param #   \n"
+     "=================================================================\n"
+     "conv2d (Conv2D)              (None, 28, 28, 32)        832       \n"
+     "_________________________________________________________________\n"
+     "max_pooling2d (MaxPooling2D) (None, 14, 14, 32)        0         \n"
+     "_________________________________________________________________\n"
+     "conv2d_1 (Conv2D)            (None, 14, 14, 64)        51264     \n"
+     "=================================================================\n"
+     "Total params: 52,096\n"
+     "Trainable params: 52,096\n"
+     "Non-trainable params: 0\n"
+     "_________________________________________________________________\n"},
+    {"13_conv_backprop.py", "Model: \"sequential\"\n"
+                            "_________________________________________________________________\n"
+                            "Layer (type)                 Output Shape              Param #   \n"
+                            "=================================================================\n"
+                            "conv1d (Conv1D)              (None, 4, 1)              4         \n"
+                            "=================================================================\n"
+                            "Total params: 4\n"
+                            "Trainable params: 4\n"
+                            "Non-trainable params: 0\n"
+                            "_________________________________________________________________\n"},
+};
+enum { N_GOLDENS = sizeof goldens / sizeof goldens[0] };
+
+START_TEST(test_summary_golden)
+{
+    char *s = script_summary(goldens[_i].file);
+    ck_assert_str_eq(s, goldens[_i].want);
+    free(s);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+    Suite *s = suite_create("conv");
+    TCase *tc = tcase_create("pytorch fixtures");
+    tcase_set_timeout(tc, 30);
+    tcase_add_loop_test(tc, test_fixture, 0, N_FIXTURES);
+    suite_add_tcase(s, tc);
+#ifdef SL_DOUBLE
+    tc = tcase_create("gradient checks");
+    tcase_set_timeout(tc, 120);
+    tcase_add_loop_test(tc, test_gradcheck, 0, N_GC);
+    suite_add_tcase(s, tc);
+#endif
+    tc = tcase_create("errors and kernels");
+    tcase_set_timeout(tc, 10);
+    tcase_add_loop_test(tc, test_shape_error, 0, N_SHAPE_ERRORS);
+    tcase_add_loop_test(tc, test_arg_error, 0, N_ARG_ERRORS);
+    tcase_add_test(tc, test_out_len);
+    tcase_add_test(tc, test_rotate180);
+    tcase_add_test(tc, test_global_average_masked);
+    tcase_add_test(tc, test_backprop_worked_example);
+    tcase_add_loop_test(tc, test_receptive_field, 0, N_RF);
+    tcase_add_test(tc, test_receptive_wavenet);
+    tcase_add_loop_test(tc, test_summary_golden, 0, N_GOLDENS);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    return tu_run(suite()) ? EXIT_FAILURE : EXIT_SUCCESS;
+}

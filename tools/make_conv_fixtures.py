@@ -1,0 +1,278 @@
+#!/usr/bin/python3
+"""Reference fixtures for the convolution family: Conv1D, Conv2D, pooling, ZeroPadding, Cropping.
+
+The same format and the same case machinery as tools/make_fixtures.py (imported from it): for each
+case a seeded input x, seeded weights in Keras layout, y from PyTorch in float64, an upstream
+gradient dy and the gradients of sum(y * dy), written to tests/fixtures/conv_<case>.safetensors.
+
+Keras layouts are converted to PyTorch's explicitly:
+  Conv1D kernel (k, in, filters)        -> torch (filters, in, k)        permute(2, 1, 0)
+  Conv2D kernel (kh, kw, in, filters)   -> torch (filters, in, kh, kw)   permute(3, 2, 0, 1)
+  data channels_last (batch, ..., ch)   -> torch channels_first (batch, ch, ...)
+What nn.* lacks is written with torch operations and checked against nn.* where nn.* has the
+same case (check_against_torch below):
+  - TensorFlow's 'same' (the odd cell of padding goes after, also with strides): F.pad then a
+    'valid' convolution or pooling;
+  - 'causal': F.pad with (k - 1) * d zeros on the left only;
+  - 'same' average pooling divides by the real cells only: the sum of the padded window over the
+    count of real cells in it.
+
+Run from the repository root:  tools/make_conv_fixtures.py   (deterministic output)
+"""
+
+import ast
+import sys
+import warnings
+from typing import Sequence, Tuple
+
+import torch
+import torch.nn.functional as F
+
+from make_fixtures import ACTIVATIONS, Case, assert_clear_of, build, metadata, parse_args, write_fixture
+
+torch.set_default_dtype(torch.float64)
+
+
+def as_tuple(v, rank: int) -> Tuple[int, ...]:
+    return tuple(v) if isinstance(v, (tuple, list)) else (v,) * rank
+
+
+def tf_pads(n: int, k: int, s: int, d: int, padding: str) -> Tuple[int, int]:
+    """(before, after) cells of padding along one axis, as TensorFlow and Keras place them."""
+    span = 1 + (k - 1) * d
+    if padding == "valid":
+        return 0, 0
+    if padding == "causal":
+        return span - 1, 0
+    out = -(-n // s)  # ceil(n / s)
+    total = max((out - 1) * s + span - n, 0)
+    return total // 2, total - total // 2
+
+
+def pad_channels_first(x: torch.Tensor, pads: Sequence[Tuple[int, int]], value: float = 0.0) -> torch.Tensor:
+    """Pad the spatial axes of a channels_first tensor; pads lists (before, after) per axis, first
+    spatial axis first (F.pad wants the last axis first)."""
+    flat = []
+    for before, after in reversed(pads):
+        flat += [before, after]
+    return F.pad(x, flat, value=value)
+
+
+def to_channels_first(x: torch.Tensor) -> torch.Tensor:
+    return x.movedim(-1, 1)
+
+
+def to_channels_last(x: torch.Tensor) -> torch.Tensor:
+    return x.movedim(1, -1)
+
+
+# --- Conv1D / Conv2D -------------------------------------------------------------
+
+
+def conv_forward(rank: int, a: dict, case_name: str):
+    k = as_tuple(a["kernel_size"], rank)
+    s = as_tuple(a.get("strides", 1), rank)
+    d = as_tuple(a.get("dilation_rate", 1), rank)
+    padding = a.get("padding", "valid")
+    act = a.get("activation") or "linear"
+    use_bias = a.get("use_bias", True)
+
+    def forward(x, p, _extra):
+        xc = to_channels_first(x)
+        pads = [tf_pads(xc.shape[2 + i], k[i], s[i], d[i], padding) for i in range(rank)]
+        xc = pad_channels_first(xc, pads)
+        if rank == 1:  # Keras (k, in, filters) -> torch (filters, in, k)
+            w = p["kernel"].permute(2, 1, 0)
+            z = F.conv1d(xc, w, p["bias"] if use_bias else None, stride=s, dilation=d)
+        else:  # Keras (kh, kw, in, filters) -> torch (filters, in, kh, kw)
+            w = p["kernel"].permute(3, 2, 0, 1)
+            z = F.conv2d(xc, w, p["bias"] if use_bias else None, stride=s, dilation=d)
+        z = to_channels_last(z)
+        if act in ("relu", "elu"):
+            assert_clear_of(z.detach(), [0.0], f"{case_name}: pre-activation", margin=1e-4)
+        return ACTIVATIONS[act](z)
+
+    return forward
+
+
+def call_args(args: str, positional: Sequence[str]) -> dict:
+    """Arguments as a Keras user writes them, positional ones named by `positional`."""
+    call = ast.parse(f"f({args})", mode="eval").body
+    a = {name: ast.literal_eval(v) for name, v in zip(positional, call.args)}
+    a.update({kw.arg: ast.literal_eval(kw.value) for kw in call.keywords})
+    return a
+
+
+def conv_case(name: str, layer: str, args: str, x_shape: Tuple[int, ...]) -> Case:
+    rank = 1 if layer == "Conv1D" else 2
+    a = call_args(args, ("filters", "kernel_size"))
+    filters = a["filters"]
+    k = as_tuple(a["kernel_size"], rank)
+    params = [("kernel", k + (x_shape[-1], filters))]
+    if a.get("use_bias", True):
+        params.append(("bias", (filters,)))
+    return Case(f"conv_{name}", layer, args, x_shape, conv_forward(rank, a, name),
+                what=f"{layer}({args}) on {x_shape}", params=params)
+
+
+# --- pooling ----------------------------------------------------------------------
+
+
+def pool_forward(rank: int, kind: str, a: dict):
+    pool = as_tuple(a.get("pool_size", 2), rank)
+    strides = a.get("strides")
+    s = as_tuple(strides, rank) if strides is not None else pool
+    padding = a.get("padding", "valid")
+
+    def forward(x, _p, _extra):
+        xc = to_channels_first(x)
+        pads = [tf_pads(xc.shape[2 + i], pool[i], s[i], 1, padding) for i in range(rank)]
+        if kind == "max":  # padding never wins a max
+            xp = pad_channels_first(xc, pads, value=float("-inf"))
+            fn = F.max_pool1d if rank == 1 else F.max_pool2d
+            y = fn(xp, pool, s)
+        else:  # the sum of the real cells over their count
+            fn = F.avg_pool1d if rank == 1 else F.avg_pool2d
+            cells = float(torch.tensor(pool).prod())
+            total = fn(pad_channels_first(xc, pads), pool, s) * cells
+            count = fn(pad_channels_first(torch.ones_like(xc), pads), pool, s) * cells
+            y = total / count
+        return to_channels_last(y)
+
+    return forward
+
+
+def pool_case(name: str, layer: str, args: str, x_shape: Tuple[int, ...]) -> Case:
+    rank = 1 if layer.endswith("1D") else 2
+    kind = "max" if layer.startswith("Max") else "avg"
+    a = call_args(args, ("pool_size",))
+    return Case(f"conv_{name}", layer, args, x_shape, pool_forward(rank, kind, a),
+                what=f"{layer}({args}) on {x_shape}", kinks=())
+
+
+def global_case(name: str, layer: str, args: str, x_shape: Tuple[int, ...]) -> Case:
+    keep = "keepdims=True" in args
+    axes = tuple(range(1, len(x_shape) - 1))
+
+    def forward(x, _p, _e):
+        if layer.startswith("GlobalMax"):
+            y = x
+            for ax in reversed(axes):
+                y = y.max(dim=ax, keepdim=keep).values
+            return y
+        return x.mean(dim=axes, keepdim=keep)
+
+    return Case(f"conv_{name}", layer, args, x_shape, forward, what=f"{layer}({args}) on {x_shape}",
+                kinks=())
+
+
+def zero_padding_case(name: str, layer: str, args: str, x_shape, pads) -> Case:
+    def forward(x, _p, _e):
+        return to_channels_last(pad_channels_first(to_channels_first(x), pads))
+
+    return Case(f"conv_{name}", layer, args, x_shape, forward, what=f"{layer}({args}) on {x_shape}")
+
+
+def cropping_case(name: str, args: str, x_shape, crop: Tuple[int, int]) -> Case:
+    def forward(x, _p, _e):
+        return x[:, crop[0]:x.shape[1] - crop[1], :]
+
+    return Case(f"conv_{name}", "Cropping1D", args, x_shape, forward, what=f"Cropping1D({args}) on {x_shape}")
+
+
+CASES = [
+    # Conv1D: every padding, with strides (dilation 1) and with dilations (stride 1)
+    conv_case("conv1d_valid", "Conv1D", "3, 3", (2, 7, 2)),
+    conv_case("conv1d_same_even_kernel", "Conv1D", "2, 4, padding='same'", (2, 7, 3)),
+    conv_case("conv1d_causal", "Conv1D", "2, 3, padding='causal'", (2, 6, 2)),
+    conv_case("conv1d_causal_dilated_relu", "Conv1D", "3, 3, padding='causal', dilation_rate=2, activation='relu'",
+              (2, 9, 2)),
+    conv_case("conv1d_causal_dilated4_elu", "Conv1D", "2, 5, padding='causal', dilation_rate=4, activation='elu'",
+              (2, 10, 3)),
+    conv_case("conv1d_valid_dilated_tanh", "Conv1D", "2, 2, dilation_rate=3, use_bias=False, activation='tanh'",
+              (2, 8, 3)),
+    conv_case("conv1d_same_dilated", "Conv1D", "2, 3, padding='same', dilation_rate=3", (2, 10, 2)),
+    conv_case("conv1d_valid_stride2", "Conv1D", "3, 3, strides=2", (2, 8, 2)),
+    conv_case("conv1d_same_stride2", "Conv1D", "2, 3, strides=2, padding='same'", (2, 8, 2)),
+    conv_case("conv1d_same_stride3", "Conv1D", "2, 4, strides=3, padding='same'", (2, 7, 2)),
+    conv_case("conv1d_causal_stride2", "Conv1D", "2, 2, strides=2, padding='causal'", (2, 7, 2)),
+    conv_case("conv1d_kernel1", "Conv1D", "4, 1", (2, 3, 5)),
+    # Conv2D
+    conv_case("conv2d_valid", "Conv2D", "3, (2, 3)", (2, 5, 6, 2)),
+    conv_case("conv2d_same", "Conv2D", "2, 3, padding='same'", (2, 5, 5, 3)),
+    conv_case("conv2d_same_even", "Conv2D", "2, (2, 4), padding='same'", (2, 4, 5, 2)),
+    conv_case("conv2d_same_stride2", "Conv2D", "2, (3, 2), strides=(2, 2), padding='same'", (2, 6, 7, 2)),
+    conv_case("conv2d_valid_stride21", "Conv2D", "2, 3, strides=(2, 1), activation='tanh'", (2, 7, 6, 1)),
+    conv_case("conv2d_same_dilated_relu", "Conv2D",
+              "2, (2, 3), dilation_rate=(2, 1), padding='same', activation='relu'", (2, 6, 6, 2)),
+    conv_case("conv2d_valid_dilated", "Conv2D", "3, 2, dilation_rate=2, use_bias=False", (1, 6, 7, 2)),
+    # pooling
+    pool_case("max_pooling1d", "MaxPooling1D", "", (2, 6, 3)),
+    pool_case("max_pool1d_alias", "MaxPool1D", "pool_size=3", (2, 7, 2)),
+    pool_case("max_pooling1d_same_stride2", "MaxPooling1D", "pool_size=3, strides=2, padding='same'", (2, 8, 2)),
+    pool_case("average_pooling1d_valid", "AveragePooling1D", "pool_size=3", (2, 7, 2)),
+    pool_case("average_pooling1d_same_stride2", "AveragePooling1D", "pool_size=3, strides=2, padding='same'",
+              (2, 7, 2)),
+    pool_case("average_pooling1d_same", "AveragePooling1D", "pool_size=2, padding='same'", (2, 5, 2)),
+    pool_case("max_pooling2d", "MaxPooling2D", "pool_size=(2, 2), strides=(2, 2)", (2, 4, 6, 2)),
+    pool_case("max_pooling2d_same", "MaxPooling2D", "pool_size=(3, 3), strides=(2, 2), padding='same'",
+              (2, 5, 6, 1)),
+    pool_case("average_pooling2d", "AveragePooling2D", "pool_size=2", (2, 4, 5, 2)),
+    pool_case("average_pooling2d_same", "AveragePooling2D", "pool_size=(2, 3), padding='same'", (2, 5, 7, 2)),
+    global_case("global_max_pooling1d", "GlobalMaxPooling1D", "", (2, 5, 3)),
+    global_case("global_average_pooling1d", "GlobalAveragePooling1D", "", (2, 5, 3)),
+    global_case("global_average_pooling1d_keepdims", "GlobalAveragePooling1D", "keepdims=True", (2, 4, 3)),
+    global_case("global_max_pooling2d", "GlobalMaxPooling2D", "", (2, 3, 4, 2)),
+    global_case("global_average_pooling2d", "GlobalAveragePooling2D", "", (2, 3, 4, 2)),
+    # padding and cropping
+    zero_padding_case("zero_padding1d", "ZeroPadding1D", "2", (2, 4, 3), [(2, 2)]),
+    zero_padding_case("zero_padding1d_asym", "ZeroPadding1D", "padding=(1, 3)", (2, 4, 2), [(1, 3)]),
+    zero_padding_case("zero_padding2d", "ZeroPadding2D", "1", (2, 3, 3, 2), [(1, 1), (1, 1)]),
+    zero_padding_case("zero_padding2d_asym", "ZeroPadding2D", "padding=((1, 0), (2, 1))", (2, 3, 3, 2),
+                      [(1, 0), (2, 1)]),
+    cropping_case("cropping1d", "(1, 2)", (2, 6, 2), (1, 2)),
+    cropping_case("cropping1d_int", "cropping=1", (2, 5, 3), (1, 1)),
+]
+
+
+def check_against_torch() -> None:
+    """The hand-made paddings agree with nn.* where nn.* has the same case."""
+    g = torch.Generator()
+    g.manual_seed(3)
+    x = torch.rand((2, 3, 9), generator=g)
+    w = torch.rand((4, 3, 3), generator=g)
+    # 'same' with stride 1: torch's padding='same' also puts the odd cell after
+    warnings.filterwarnings("ignore", message="Using padding='same' with even kernel")
+    for k, d in ((3, 1), (3, 2), (4, 1), (2, 3)):
+        wk = torch.rand((4, 3, k), generator=g)
+        mine = F.conv1d(pad_channels_first(x, [tf_pads(9, k, 1, d, "same")]), wk, dilation=d)
+        assert torch.allclose(mine, F.conv1d(x, wk, padding="same", dilation=d), rtol=1e-13, atol=1e-14)
+    # 'causal' = nn's symmetric padding of (k-1)*d, cut back to the first n outputs
+    causal = F.conv1d(pad_channels_first(x, [tf_pads(9, 3, 1, 2, "causal")]), w, dilation=2)
+    sym = F.conv1d(x, w, padding=4, dilation=2)[..., :9]
+    assert torch.allclose(causal, sym, rtol=1e-13, atol=1e-14)
+    # 'same' average pooling where every window is whole equals nn's; symmetric padding with
+    # count_include_pad=False matches when TF's padding happens to be symmetric
+    a = parse_args("pool_size=3, strides=1, padding='same'")
+    mine = to_channels_first(pool_forward(1, "avg", a)(to_channels_last(x), {}, {}))
+    ref = F.avg_pool1d(x, 3, 1, padding=1, count_include_pad=False)
+    assert torch.allclose(mine, ref, rtol=1e-13, atol=1e-14)
+    mine = to_channels_first(pool_forward(1, "max", a)(to_channels_last(x), {}, {}))
+    assert torch.allclose(mine, F.max_pool1d(x, 3, 1, padding=1), rtol=1e-13, atol=1e-14)
+    x2 = torch.rand((2, 3, 6, 6), generator=g)
+    w2 = torch.rand((2, 3, 3, 3), generator=g)
+    mine = F.conv2d(pad_channels_first(x2, [tf_pads(6, 3, 1, 1, "same")] * 2), w2)
+    assert torch.allclose(mine, F.conv2d(x2, w2, padding="same"), rtol=1e-13, atol=1e-14)
+
+
+def main() -> int:
+    check_against_torch()
+    names = [c.name for c in CASES]
+    assert len(names) == len(set(names)), "duplicate case names"
+    for case in CASES:
+        write_fixture(case.name, build(case), metadata(case))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -186,7 +186,7 @@ static int check_x(const SlModel *m, const char *const *paths, const SlTensor *x
         int fixed = m->t[m->inputs[k]].shape.dim[0];
         if (fixed != SL_NONE)
             data.dim[0] = fixed;
-        if (sl_model_check_input(m, k, &data, &e) < 0)
+        if (sl_model_check_input(m, k, &data, &e) < 0 || sl_model_check_codes(m, k, &x[k], &e) < 0)
             return cli_fail("%s: %s", paths[k], e.msg);
     }
     return 0;
@@ -469,7 +469,7 @@ int cmd_gradcheck(Opts *o)
             if (!buf[k])
                 rc = cli_fail("out of memory");
             else
-                sl_gradcheck_fill_input(&x[k], &r);
+                sl_gradcheck_fill_model_input(m, k, &x[k], &r);
         }
         SlGradcheckOptions go = sl_gradcheck_defaults();
         SlGradcheckReport rep;

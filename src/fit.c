@@ -124,7 +124,8 @@ static int check_data(SlModel *m, const Data *d, SlShape *out, const char *who, 
         SlShape data = in[k]; /* its own shape, but a fixed batch size is not checked here */
         if (fixed != SL_NONE && data.rank > 0)
             data.dim[0] = fixed;
-        if (sl_model_check_input(m, k, &data, e) < 0 || check_finite(&d->x[k], "x", k, e) < 0)
+        if (sl_model_check_input(m, k, &data, e) < 0 || check_finite(&d->x[k], "x", k, e) < 0 ||
+            sl_model_check_codes(m, k, &d->x[k], e) < 0)
             return sl_error_prefix(e, "%s: ", who);
         one[k] = in[k];
         one[k].dim[0] = fixed == SL_NONE ? 1 : fixed; /* shapes of one batch, then scaled */
@@ -459,7 +460,8 @@ int sl_model_predict(SlModel *m, const SlTensor *x, int batch_size, SlTensor *ou
         SlShape data = x[k].shape; /* its own shape; a fixed batch size is not checked here */
         if (fixed != SL_NONE && data.rank > 0)
             data.dim[0] = fixed;
-        if (sl_model_check_input(m, k, &data, e) < 0 || check_finite(&x[k], "x", k, e) < 0)
+        if (sl_model_check_input(m, k, &data, e) < 0 || check_finite(&x[k], "x", k, e) < 0 ||
+            sl_model_check_codes(m, k, &x[k], e) < 0)
             return sl_error_prefix(e, "predict: ");
         one[k] = x[k].shape;
         one[k].dim[0] = fixed == SL_NONE ? 1 : fixed;

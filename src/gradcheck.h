@@ -57,6 +57,8 @@ typedef struct SlGradcheckReport {
 SlGradcheckOptions sl_gradcheck_defaults(void);
 /* Fill x with values in [-1.5, -0.1] U [0.1, 1.5]: away from relu's kink at 0 and from ties. */
 void sl_gradcheck_fill_input(SlTensor *x, SlRng *r);
+/* The same for input k of m, but whole codes in [0, input_dim) where it feeds an Embedding. */
+void sl_gradcheck_fill_model_input(const SlModel *m, int k, SlTensor *x, SlRng *r);
 /* Check every weight tensor (and the inputs) of m on this batch. Parameters must be set (or are
  * initialized with seed 0). Returns 0 when it ran (see report->ok), -1 on error. */
 int sl_gradcheck(SlModel *m, const SlTensor *inputs, const SlGradcheckOptions *o,

@@ -16,6 +16,7 @@ extern const SlLayerType sl_permute_type;
 extern const SlLayerType sl_repeat_vector_type;
 extern const SlLayerType sl_simple_rnn_type, sl_lstm_type, sl_gru_type;   /* rnn.c */
 extern const SlLayerType sl_time_distributed_type, sl_bidirectional_type; /* wrappers.c */
+extern const SlLayerType sl_embedding_type;                               /* embedding.c */
 extern const SlLayerType sl_conv1d_type, sl_conv2d_type;                  /* conv.c */
 extern const SlLayerType sl_max_pooling1d_type, sl_max_pooling2d_type, sl_average_pooling1d_type,
     sl_average_pooling2d_type, sl_global_max_pooling1d_type, sl_global_average_pooling1d_type,
@@ -51,6 +52,7 @@ static const SlLayerType *const types[] = {
     &sl_gru_type,
     &sl_time_distributed_type,
     &sl_bidirectional_type,
+    &sl_embedding_type,
 };
 enum { N_TYPES = sizeof types / sizeof types[0] };
 
@@ -187,6 +189,15 @@ int sl_read_batch_shape(const SlBound *b, const char *key, SlShape *out, SlError
 }
 
 /* input_shape= and friends: the shape of the data the layer expects, batch axis included. */
+/* Does the type take this argument itself (Embedding's input_dim is not Keras 2's input shape)? */
+static int declares(const SlLayerType *t, const char *name)
+{
+    for (int i = 0; i < t->n_args; i++)
+        if (!strcmp(t->args[i].name, name))
+            return 1;
+    return 0;
+}
+
 static int read_input_shape(SlLayer *l, const SlBound *b, SlError *e)
 {
     char s[96], t[96], msg[240];
@@ -207,7 +218,7 @@ static int read_input_shape(SlLayer *l, const SlBound *b, SlError *e)
                  "notice: input_shape=%s is the Keras 2 spelling; Keras 3 starts the model with "
                  "keras.Input(shape=%s)",
                  s, s);
-    } else if (!sl_bound_is_none(b, "input_dim")) {
+    } else if (!declares(l->type, "input_dim") && !sl_bound_is_none(b, "input_dim")) {
         int len = sl_bound_is_none(b, "input_length") ? 0 : (int)sl_bound_int(b, "input_length");
         int dims[3] = {SL_NONE, len, (int)sl_bound_int(b, "input_dim")};
         if (len)

@@ -45,6 +45,8 @@ static const char *const fixtures[] = {
     "permute_312",
     "permute_213",
     "repeat_vector",
+    "embedding_2d",
+    "embedding_3d_repeats",
 };
 enum { N_FIXTURES = sizeof fixtures / sizeof fixtures[0] };
 

@@ -26,12 +26,35 @@ static const char *const fixtures[] = {
     "rnn_gru_hard_sigmoid",
     "rnn_simple_rnn_seq",
     "rnn_simple_rnn_relu_state",
+    "rnn_bi_lstm_concat_seq",
+    "rnn_bi_gru_sum_last",
+    "rnn_bi_lstm_mul_states",
+    "rnn_bi_simple_rnn_ave",
+    "rnn_bi_gru_none",
+    "rnn_td_dense_3d",
+    "rnn_td_lstm_4d",
 };
 enum { N_FIXTURES = sizeof fixtures / sizeof fixtures[0] };
 
+/* The layer of a case: "LSTM", "3" or a wrapper "Bidirectional", "merge_mode='sum'" around
+ * inner "LSTM", "3". */
+static SlLayer *case_layer(const char *layer, const char *args, const char *inner,
+                           const char *inner_args, SlError *e)
+{
+    if (!inner)
+        return sl_layer(layer, args, e);
+    SlArgs a;
+    sl_args_init(&a);
+    SlLayer *in = sl_layer(inner, inner_args, e);
+    ck_assert_msg(in && sl_args_parse(&a, args, e) == 0, "%s", e->msg);
+    SlLayer *w = sl_layer_wrap(layer, in, &a, e);
+    if (!w)
+        sl_layer_free(in);
+    return w;
+}
+
 /* A functional model: Input(batch_shape=...) for x and each initial state, the layer on all. */
-static SlModel *rnn_model(const char *layer, const char *args, int n_in, const SlShape *shapes,
-                          SlError *e)
+static SlModel *rnn_model_of(SlLayer *l, int n_in, const SlShape *shapes, SlError *e)
 {
     SlModel *m = sl_model_new(NULL);
     int ids[3], outs[SL_MAX_IO];
@@ -42,12 +65,24 @@ static SlModel *rnn_model(const char *layer, const char *args, int n_in, const S
         ids[k] = sl_model_input(m, sl_layer("Input", a, e), e);
         ck_assert_msg(ids[k] >= 0, "%s", e->msg);
     }
-    SlLayer *l = sl_layer(layer, args, e);
     ck_assert_msg(l != NULL, "%s", e->msg);
     ck_assert_msg(sl_model_call(m, l, n_in, ids, outs, e) >= 0, "%s", e->msg);
     int n_out = m->nodes[m->n_nodes - 1].sym.n_out;
     ck_assert_msg(sl_model_set_io(m, n_in, ids, n_out, outs, e) == 0, "%s", e->msg);
     return m;
+}
+
+static SlModel *rnn_model(const char *layer, const char *args, int n_in, const SlShape *shapes,
+                          SlError *e)
+{
+    return rnn_model_of(sl_layer(layer, args, e), n_in, shapes, e);
+}
+
+/* A weight's name below its layer: "lstm_cell/kernel", "forward_lstm/lstm_cell/kernel". */
+static const char *below_layer(const SlModel *m, int i)
+{
+    const char *slash = strchr(m->param_names[i], '/');
+    return slash ? slash + 1 : m->param_names[i];
 }
 
 START_TEST(test_fixture)
@@ -64,12 +99,14 @@ START_TEST(test_fixture)
     for (int k = 0; k < n_in; k++)
         in[k].data = tu_st_load(&st, state_names[k], &shapes[k]), in[k].shape = shapes[k];
     sl_clear_session();
-    SlModel *m = rnn_model(sl_st_meta(&st, "layer"), sl_st_meta(&st, "args"), n_in, shapes, &e);
+    SlLayer *l = case_layer(sl_st_meta(&st, "layer"), sl_st_meta(&st, "args"),
+                            sl_st_meta(&st, "inner"), sl_st_meta(&st, "inner_args"), &e);
+    SlModel *m = rnn_model_of(l, n_in, shapes, &e);
     ck_assert_msg(sl_model_ensure_params(m, &e) == 0, "%s", e.msg);
     for (int i = 0; i < m->n_params; i++) {
         SlParam *p = m->params[i];
-        ck_assert_msg(sl_st_get(&st, p->name, p->value.data, sl_shape_count(&p->shape), NULL, &e) ==
-                          0,
+        ck_assert_msg(sl_st_get(&st, below_layer(m, i), p->value.data, sl_shape_count(&p->shape),
+                                NULL, &e) == 0,
                       "%s: %s", name, e.msg);
     }
     ck_assert_msg(sl_model_forward(m, in, 0, &e) == 0, "%s: %s", name, e.msg);
@@ -86,8 +123,9 @@ START_TEST(test_fixture)
         dy[k] = sl_tensor(ys, tu_st_load(&st, dn, NULL));
         free(y);
     }
-    ck_assert_int_eq(sl_st_find(&st, "y3") != NULL, 0);
-    ck_assert_int_eq(sl_st_find(&st, m->n_outputs == 1 ? "y1" : "y0") != NULL, m->n_outputs > 1);
+    char extra[8]; /* the model has as many outputs as the fixture */
+    snprintf(extra, sizeof extra, "y%d", m->n_outputs);
+    ck_assert_msg(sl_st_find(&st, extra) == NULL, "%s: the fixture has more outputs", name);
     ck_assert_msg(sl_model_backward(m, dy, 0, &e) == 0, "%s", e.msg);
     for (int k = 0; k < n_in; k++) {
         char dn[8];
@@ -100,7 +138,7 @@ START_TEST(test_fixture)
     for (int i = 0; i < m->n_params; i++) {
         SlParam *p = m->params[i];
         char gname[200];
-        snprintf(gname, sizeof gname, "grad/%s", p->name);
+        snprintf(gname, sizeof gname, "grad/%s", below_layer(m, i));
         sl_real *g = tu_st_load(&st, gname, NULL);
         tu_assert_close(gname, p->grad.data, g, sl_shape_count(&p->shape));
         free(g);
@@ -170,6 +208,46 @@ START_TEST(test_gradcheck)
                       rep.rows[i].name);
     for (int k = 0; k < n_in; k++)
         free(in[k].data);
+    sl_model_free(m);
+}
+END_TEST
+
+static const struct {
+    const char *wrapper, *args, *inner, *inner_args;
+    int rank, dims[4];
+} gc_wrapped[] = {
+    {"Bidirectional", "", "LSTM", "2, return_sequences=True", 3, {2, 3, 2}},
+    {"Bidirectional", "merge_mode='mul'", "GRU", "2, return_state=True", 3, {2, 3, 2}},
+    {"Bidirectional", "merge_mode=None", "SimpleRNN", "3, return_sequences=True", 3, {2, 4, 2}},
+    {"Bidirectional", "merge_mode='ave'", "LSTM", "2, go_backwards=True", 3, {2, 3, 3}},
+    {"TimeDistributed", "", "Dense", "2, activation='tanh'", 3, {2, 3, 4}},
+    {"TimeDistributed", "", "GRU", "2, return_sequences=True", 4, {2, 2, 3, 2}},
+};
+enum { N_GC_WRAPPED = sizeof gc_wrapped / sizeof gc_wrapped[0] };
+
+START_TEST(test_gradcheck_wrapped)
+{
+    SlError e;
+    sl_clear_session();
+    SlShape s = sl_shape_of(gc_wrapped[_i].rank, gc_wrapped[_i].dims);
+    SlLayer *l = case_layer(gc_wrapped[_i].wrapper, gc_wrapped[_i].args, gc_wrapped[_i].inner,
+                            gc_wrapped[_i].inner_args, &e);
+    SlModel *m = rnn_model_of(l, 1, &s, &e);
+    ck_assert(sl_model_init_params(m, 5, &e) == 0);
+    SlRng r = sl_rng(31 + (uint64_t)_i);
+    for (int i = 0; i < m->n_params; i++)
+        for (size_t j = 0; j < sl_shape_count(&m->params[i]->shape); j++)
+            m->params[i]->value.data[j] += (sl_real)sl_rng_range(&r, -0.3, 0.3);
+    SlTensor in = sl_tensor(s, malloc(sl_shape_count(&s) * sizeof(sl_real)));
+    sl_gradcheck_fill_input(&in, &r);
+    SlGradcheckOptions o = sl_gradcheck_defaults();
+    SlGradcheckReport rep;
+    ck_assert_msg(sl_gradcheck(m, &in, &o, &rep, &e) == 0, "%s", e.msg);
+    char table[4096];
+    sl_gradcheck_format(&rep, table, sizeof table);
+    ck_assert_msg(rep.ok, "%s(%s(%s)):\n%s", gc_wrapped[_i].wrapper, gc_wrapped[_i].inner,
+                  gc_wrapped[_i].inner_args, table);
+    free(in.data);
     sl_model_free(m);
 }
 END_TEST
@@ -334,6 +412,67 @@ START_TEST(test_explain)
 }
 END_TEST
 
+/* Embedding(mask_zero=True) into an LSTM: codes padded in front with 0 give the same output as
+ * the unpadded codes, because masked steps carry the state over; without the mask they differ. */
+START_TEST(test_mask_zero_padding)
+{
+    SlError e;
+    static const char *const cells[] = {"LSTM", "GRU", "SimpleRNN"};
+    for (int masked = 0; masked < 2; masked++) {
+        sl_clear_session();
+        SlModel *m = sl_sequential(NULL);
+        char emb[64], rnn[64];
+        snprintf(emb, sizeof emb, "10, 3, mask_zero=%s", masked ? "True" : "False");
+        snprintf(rnn, sizeof rnn, "4");
+        ck_assert(sl_model_add(m, sl_layer("InputLayer", "shape=(None,)", &e), &e) == 0);
+        ck_assert(sl_model_add(m, sl_layer("Embedding", emb, &e), &e) == 0);
+        ck_assert_msg(sl_model_add(m, sl_layer(cells[_i], rnn, &e), &e) == 0, "%s", e.msg);
+        ck_assert(sl_model_init_params(m, 4, &e) == 0);
+        sl_real padded[2 * 6] = {0, 0, 0, 5, 2, 7, 0, 1, 9, 9, 3, 8};
+        sl_real plain[2 * 3] = {5, 2, 7, 0, 0, 0}, out_p[8], out_u[8];
+        run(m, sl_shape_of(2, (int[]){2, 6}), padded, out_p, 8);
+        run(m, sl_shape_of(2, (int[]){1, 3}), plain, out_u, 4);
+        long bad = tu_mismatch(out_p, out_u, 4, TU_RTOL, TU_ATOL);
+        if (masked)
+            ck_assert_msg(bad < 0, "%s with mask_zero: padding changed the output", cells[_i]);
+        else
+            ck_assert_msg(bad >= 0, "%s without a mask: padding should disturb the state",
+                          cells[_i]);
+        sl_model_free(m);
+    }
+}
+END_TEST
+
+#ifdef SL_DOUBLE
+/* Embedding's table through an LSTM: the rows that were looked up, checked on whole codes. */
+START_TEST(test_embedding_gradcheck)
+{
+    SlError e;
+    sl_clear_session();
+    SlModel *m = sl_sequential(NULL);
+    ck_assert(sl_model_add(m, sl_layer("InputLayer", "batch_shape=(2, 5)", &e), &e) == 0);
+    ck_assert(sl_model_add(m, sl_layer("Embedding", "7, 3", &e), &e) == 0);
+    ck_assert(sl_model_add(m, sl_layer("LSTM", "2", &e), &e) == 0);
+    ck_assert(sl_model_init_params(m, 2, &e) == 0);
+    sl_real x[10];
+    SlTensor in = sl_tensor(sl_shape_of(2, (int[]){2, 5}), x);
+    SlRng r = sl_rng(3);
+    sl_gradcheck_fill_model_input(m, 0, &in, &r);
+    for (int i = 0; i < 10; i++)
+        ck_assert(x[i] >= 0 && x[i] < 7 && x[i] == (int)x[i]);
+    SlGradcheckOptions o = sl_gradcheck_defaults();
+    SlGradcheckReport rep;
+    ck_assert_msg(sl_gradcheck(m, &in, &o, &rep, &e) == 0, "%s", e.msg);
+    char table[4096];
+    sl_gradcheck_format(&rep, table, sizeof table);
+    ck_assert_msg(rep.ok && !rep.rows[0].all_zero, "%s", table);
+    ck_assert_str_eq(rep.rows[0].name, "embedding/embeddings");
+    ck_assert_int_eq(rep.n_rows, 4); /* the codes themselves have no gradient to check */
+    sl_model_free(m);
+}
+END_TEST
+#endif
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("rnn");
@@ -345,6 +484,7 @@ static Suite *suite(void)
     t = tcase_create("gradcheck");
     tcase_set_timeout(t, 60);
     tcase_add_loop_test(t, test_gradcheck, 0, N_GC);
+    tcase_add_loop_test(t, test_gradcheck_wrapped, 0, N_GC_WRAPPED);
     suite_add_tcase(s, t);
 #endif
     t = tcase_create("behaviour");
@@ -354,6 +494,10 @@ static Suite *suite(void)
     tcase_add_loop_test(t, test_param_counts, 0, N_COUNTS);
     tcase_add_loop_test(t, test_shape_error, 0, N_SHAPE_ERRORS);
     tcase_add_test(t, test_explain);
+    tcase_add_loop_test(t, test_mask_zero_padding, 0, 3);
+#ifdef SL_DOUBLE
+    tcase_add_test(t, test_embedding_gradcheck);
+#endif
     suite_add_tcase(s, t);
     return s;
 }

@@ -235,11 +235,144 @@ def metadata(c: RnnCase) -> Dict[str, str]:
     return {"format": FORMAT, "layer": c.layer, "args": c.args, "what": what}
 
 
+# ---------------------------------------------------------------------------
+# Wrappers: Bidirectional and TimeDistributed, on the cells above
+# ---------------------------------------------------------------------------
+
+@dataclass
+class WrapCase:
+    name: str
+    wrapper: str               # Bidirectional or TimeDistributed
+    wrapper_args: str          # merge_mode=...
+    inner: RnnCase             # the wrapped layer (layer="Dense" for TimeDistributed(Dense))
+    merge: Optional[str] = "concat"
+
+
+def merge(mode, f, b):
+    if mode == "concat":
+        return [torch.cat([f, b], dim=-1)]
+    if mode == "sum":
+        return [f + b]
+    if mode == "mul":
+        return [f * b]
+    if mode == "ave":
+        return [(f + b) / 2]
+    return [f, b]
+
+
+def run_bidirectional(w: WrapCase, x, p):
+    """Keras: forward copy, backward copy with go_backwards=True (its sequence put back in time
+    order), merged; then the forward states and the backward states."""
+    c = w.inner
+    name = {"LSTM": "lstm", "GRU": "gru", "SimpleRNN": "simple_rnn"}[c.layer]
+    cell, _ = CELLS[c.layer]
+    outs = []
+    for direction in ("forward", "backward"):
+        cc = RnnCase(**{**c.__dict__, "go_backwards": direction == "backward"})
+        sub = {k.split("/", 1)[1]: v for k, v in p.items() if k.startswith(f"{direction}_{name}/")}
+        outs.append(run_layer(cc, x, sub, []))
+    f, b = outs
+    yb = b[0].flip(1) if c.return_sequences else b[0]
+    return merge(w.merge, f[0], yb) + f[1:] + b[1:]
+
+
+def run_time_distributed(w: WrapCase, x, p):
+    """Keras: the inner layer on (batch * steps, ...), reshaped back to (batch, steps, ...)."""
+    B, T = x.shape[0], x.shape[1]
+    folded = x.reshape((B * T,) + tuple(x.shape[2:]))
+    c = w.inner
+    if c.layer == "Dense":
+        y = ACTIVATIONS[c.activation](folded @ p["dense/kernel"] + p["dense/bias"])
+    else:
+        cell, _ = CELLS[c.layer]
+        sub = {k.split("/", 1)[1]: v for k, v in p.items()}
+        y = run_layer(c, folded, sub, [])[0]
+    return [y.reshape((B, T) + tuple(y.shape[1:]))]
+
+
+def wrap_params(w: WrapCase, features: int):
+    c = w.inner
+    if c.layer == "Dense":
+        return [("dense/kernel", (features, c.units)), ("dense/bias", (c.units,))]
+    name = {"LSTM": "lstm", "GRU": "gru", "SimpleRNN": "simple_rnn"}[c.layer]
+    prefixes = [f"forward_{name}", f"backward_{name}"] if w.wrapper == "Bidirectional" else [name]
+    return [(f"{pre}/{n}", s) for pre in prefixes for n, s in param_shapes(c, features)]
+
+
+WRAP_CASES: List[WrapCase] = [
+    WrapCase("bi_lstm_concat_seq", "Bidirectional", "",
+             case("", "LSTM", "3, return_sequences=True", 3, (2, 4, 3), return_sequences=True)),
+    WrapCase("bi_gru_sum_last", "Bidirectional", "merge_mode='sum'",
+             case("", "GRU", "2", 2, (2, 3, 2)), merge="sum"),
+    WrapCase("bi_lstm_mul_states", "Bidirectional", "merge_mode='mul'",
+             case("", "LSTM", "2, return_sequences=True, return_state=True", 2, (2, 4, 2),
+                  return_sequences=True, return_state=True), merge="mul"),
+    WrapCase("bi_simple_rnn_ave", "Bidirectional", "merge_mode='ave'",
+             case("", "SimpleRNN", "3, return_sequences=True", 3, (2, 4, 2), return_sequences=True),
+             merge="ave"),
+    WrapCase("bi_gru_none", "Bidirectional", "merge_mode=None",
+             case("", "GRU", "2, return_sequences=True", 2, (2, 3, 3), return_sequences=True),
+             merge=None),
+    WrapCase("td_dense_3d", "TimeDistributed", "",
+             case("", "Dense", "3, activation='tanh'", 3, (2, 4, 5), activation="tanh")),
+    WrapCase("td_lstm_4d", "TimeDistributed", "", case("", "LSTM", "2", 2, (2, 3, 4, 2))),
+]
+
+
+def build_wrap(w: WrapCase) -> List[Tuple[str, torch.Tensor]]:
+    g = case_generator(w.name)
+    x = seeded_uniform(g, w.inner.x_shape, -1.5, 1.5).requires_grad_(True)
+    shapes = wrap_params(w, w.inner.x_shape[-1])
+    params = {n: seeded_uniform(g, s, -0.6, 0.6).requires_grad_(True) for n, s in shapes}
+    run = run_bidirectional if w.wrapper == "Bidirectional" else run_time_distributed
+    ys = run(w, x, params)
+    dys = [seeded_uniform(g, y.shape, -1.0, 1.0) for y in ys]
+    sum((y * d).sum() for y, d in zip(ys, dys)).backward()
+    out = [("x", x)] + [(f"y{k}", y) for k, y in enumerate(ys)] + [(f"dy{k}", d) for k, d in enumerate(dys)]
+    out += [("dx", x.grad)] + [(n, params[n]) for n, _ in shapes] + [("grad/" + n, params[n].grad) for n, _ in shapes]
+    return out
+
+
+def wrap_metadata(w: WrapCase) -> Dict[str, str]:
+    what = f"{w.wrapper}({w.inner.layer}({w.inner.args}){', ' + w.wrapper_args if w.wrapper_args else ''}) on x {w.inner.x_shape}"
+    return {"format": FORMAT, "layer": w.wrapper, "args": w.wrapper_args, "inner": w.inner.layer,
+            "inner_args": w.inner.args, "what": what}
+
+
+# ---------------------------------------------------------------------------
+# Embedding: in the layer fixtures' format (x, y, dy, dx, weights, grad/...)
+# ---------------------------------------------------------------------------
+
+EMBEDDING_CASES = [
+    # name, args, input_dim, output_dim, x shape
+    ("embedding_2d", "10, 4", 10, 4, (3, 5)),
+    ("embedding_3d_repeats", "input_dim=6, output_dim=3", 6, 3, (2, 3, 4)),
+]
+
+
+def build_embedding(name, input_dim, output_dim, x_shape) -> List[Tuple[str, torch.Tensor]]:
+    g = case_generator(name)
+    codes = torch.randint(0, input_dim, x_shape, generator=g)
+    table = seeded_uniform(g, (input_dim, output_dim), -0.5, 0.5).requires_grad_(True)
+    y = F.embedding(codes, table)  # Keras's Embedding is the same lookup
+    dy = seeded_uniform(g, y.shape, -1.0, 1.0)
+    (y * dy).sum().backward()
+    x = codes.to(torch.float64)  # codes travel as numbers; they get no gradient
+    return [("x", x), ("y", y), ("dy", dy), ("dx", torch.zeros_like(x)),
+            ("embeddings", table), ("grad/embeddings", table.grad)]
+
+
 def main() -> int:
     check_against_torch_nn()
     OUT_DIR.mkdir(parents=True, exist_ok=True)
     for c in CASES:
         write_fixture("rnn_" + c.name, build(c), metadata(c))
+    for w in WRAP_CASES:
+        write_fixture("rnn_" + w.name, build_wrap(w), wrap_metadata(w))
+    for name, args, input_dim, output_dim, x_shape in EMBEDDING_CASES:
+        meta = {"format": "shapelab-fixture-1", "layer": "Embedding", "args": args, "training": "0",
+                "seed": "0", "what": f"Embedding({args}) looking up codes of shape {x_shape}"}
+        write_fixture(name, build_embedding(name, input_dim, output_dim, x_shape), meta)
     return 0
 
 

@@ -124,7 +124,7 @@ int sl_scene_record_forward(SlSceneRun *run, SlError *e)
             rc = sl_errorf(e, "out of memory");
         x[k] = sl_tensor(in[k], buf[k]);
         if (buf[k])
-            sl_gradcheck_fill_input(&x[k], &r); /* a seeded sample batch in [-1.5, 1.5] */
+            sl_gradcheck_fill_model_input(m, k, &x[k], &r); /* a seeded sample batch in [-1.5, 1.5] */
     }
     const SlObserver *old = m->obs;
     SlObserver obs = {on_event, run};

@@ -35,7 +35,7 @@ static int gc_prepare(SlSceneRun *run, SlError *e)
             break;
         }
         x[k] = sl_tensor(s, buf[k]);
-        sl_gradcheck_fill_input(&x[k], &r);
+        sl_gradcheck_fill_model_input(m, k, &x[k], &r);
     }
     SlGradcheckOptions o = sl_gradcheck_defaults();
     if (rc == 0)

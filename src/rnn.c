@@ -34,6 +34,7 @@
 #include "alloc.h"
 #include "init.h"
 #include "layer.h"
+#include "rnn.h"
 
 typedef enum CellKind { CELL_SIMPLE, CELL_LSTM, CELL_GRU } CellKind;
 
@@ -731,3 +732,61 @@ const SlLayerType sl_lstm_type =
 const SlLayerType sl_gru_type =
     RNN_TYPE("GRU", "gru", gru_args, gru_create,
              "gated recurrent unit: gates z and r blend the previous h with a candidate");
+
+/* ---- one sample, step by step (rnn.h) ---- */
+
+extern const SlLayerType sl_simple_rnn_type, sl_lstm_type, sl_gru_type;
+
+int sl_rnn_is_recurrent(const SlLayer *l)
+{
+    return l->type == &sl_simple_rnn_type || l->type == &sl_lstm_type || l->type == &sl_gru_type;
+}
+
+void sl_rnn_steps_free(SlRnnSteps *s)
+{
+    sl_free(s->a), sl_free(s->h), sl_free(s->c);
+    memset(s, 0, sizeof *s);
+}
+
+int sl_rnn_steps(const SlLayer *l, const sl_real *x, int T, const sl_real *h0, const sl_real *c0,
+                 SlRnnSteps *s, SlError *e)
+{
+    memset(s, 0, sizeof *s);
+    if (!sl_rnn_is_recurrent(l) || !l->built || T < 1)
+        return sl_errorf(e, "layer '%s' is not a built recurrent layer", l->name);
+    const RnnCfg *c = l->cfg;
+    int u = c->units, Gu = c->G * u;
+    s->T = T, s->units = u, s->G = c->G, s->go_backwards = c->go_backwards;
+    s->gates = c->kind == CELL_LSTM ? "ifco" : c->kind == CELL_GRU ? "zrh" : "h";
+    s->a = sl_alloc_zero((size_t)T * Gu, sizeof(sl_real));
+    s->h = sl_alloc_zero((size_t)(T + 1) * u, sizeof(sl_real));
+    s->c = sl_alloc_zero((size_t)(T + 1) * u, sizeof(sl_real)); /* also GRU's rh, then dropped */
+    sl_real *z = sl_alloc_zero((size_t)Gu + u, sizeof(sl_real));
+    if (!s->a || !s->h || !s->c || !z) {
+        sl_free(z);
+        sl_rnn_steps_free(s);
+        return sl_errorf(e, "out of memory");
+    }
+    if (h0)
+        memcpy(s->h, h0, (size_t)u * sizeof *s->h);
+    if (c0)
+        memcpy(s->c, c0, (size_t)u * sizeof *s->c);
+    const sl_real *W = l->params[0].value.data, *U = l->params[1].value.data;
+    const sl_real *bias = c->use_bias ? l->params[2].value.data : NULL;
+    const sl_real *bh = bias && c->reset_after ? bias + Gu : NULL;
+    for (int step = 0; step < T; step++) {
+        int t = c->go_backwards ? T - 1 - step : step;
+        for (int g = 0; g < Gu; g++)
+            z[g] = bias ? bias[g] : 0;
+        row_times(z, x + (size_t)t * c->in, W, c->in, Gu, 0, Gu);
+        sl_real *hp = s->h + (size_t)step * u, *cp = s->c + (size_t)step * u;
+        cell_forward(c, z, s->a + (size_t)step * Gu, hp + u, c->kind == CELL_LSTM ? cp + u : z + Gu,
+                     z + Gu, c->kind == CELL_GRU ? z + Gu : NULL, hp, cp, U, bh);
+    }
+    sl_free(z);
+    if (c->kind != CELL_LSTM) {
+        sl_free(s->c);
+        s->c = NULL;
+    }
+    return 0;
+}

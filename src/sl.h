@@ -23,6 +23,7 @@
 #include "optim.h"
 #include "receptive.h"
 #include "rng.h"
+#include "rnn.h"
 #include "safetensors.h"
 #include "tensor.h"
 #include "trace.h"

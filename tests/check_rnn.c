@@ -443,6 +443,33 @@ START_TEST(test_mask_zero_padding)
 }
 END_TEST
 
+/* sl_rnn_steps (the scenes' window into the time loop) gives the layer's own h at every step. */
+START_TEST(test_steps_match_layer)
+{
+    static const char *const args[] = {"LSTM",      "3, return_sequences=True, go_backwards=True",
+                                       "GRU",       "3, return_sequences=True",
+                                       "GRU",       "3, return_sequences=True, reset_after=False",
+                                       "SimpleRNN", "3, return_sequences=True"};
+    SlError e;
+    sl_clear_session();
+    SlModel *m = tu_one_layer(args[2 * _i], args[2 * _i + 1], sl_shape_of(3, (int[]){1, 5, 2}), &e);
+    ck_assert_msg(m != NULL, "%s", e.msg);
+    ck_assert(sl_model_init_params(m, 8, &e) == 0);
+    sl_real x[10], y[15];
+    SlRng r = sl_rng(2);
+    for (int i = 0; i < 10; i++)
+        x[i] = (sl_real)sl_rng_range(&r, -1, 1);
+    run(m, sl_shape_of(3, (int[]){1, 5, 2}), x, y, 15);
+    SlRnnSteps st;
+    const SlLayer *l = m->nodes[m->n_nodes - 1].layer;
+    ck_assert_msg(sl_rnn_steps(l, x, 5, NULL, NULL, &st, &e) == 0, "%s", e.msg);
+    tu_assert_close("h by steps", st.h + 3, y, 15); /* h after each step: the layer's outputs */
+    ck_assert_int_eq(st.G, _i == 0 ? 4 : _i == 3 ? 1 : 3);
+    sl_rnn_steps_free(&st);
+    sl_model_free(m);
+}
+END_TEST
+
 #ifdef SL_DOUBLE
 /* Embedding's table through an LSTM: the rows that were looked up, checked on whole codes. */
 START_TEST(test_embedding_gradcheck)
@@ -495,6 +522,7 @@ static Suite *suite(void)
     tcase_add_loop_test(t, test_shape_error, 0, N_SHAPE_ERRORS);
     tcase_add_test(t, test_explain);
     tcase_add_loop_test(t, test_mask_zero_padding, 0, 3);
+    tcase_add_loop_test(t, test_steps_match_layer, 0, 4);
 #ifdef SL_DOUBLE
     tcase_add_test(t, test_embedding_gradcheck);
 #endif

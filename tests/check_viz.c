@@ -47,7 +47,10 @@ enum { WIN_W = 1280, WIN_H = 720 }; /* the window's default size, and the PNG wr
 
 /* The models every scene is laid out on: two scripts from the shared collection and a functional
  * model with two outputs built here. */
-static const char *const model_names[] = {"14_multi_output", "15_regression", "two_heads"};
+static const char *const model_names[] = {
+    "two_heads",       "14_multi_output", "15_regression",      "01_lstm_input_shape",
+    "03_return_state", "04_stateful",     "09_timedistributed", "08_seq2seq_encoder_decoder",
+    "bidirectional"};
 enum { N_MODELS = sizeof model_names / sizeof model_names[0] };
 
 typedef struct Loaded {
@@ -83,11 +86,14 @@ static Loaded load_model(int k)
 {
     SlError e = {{0}};
     Loaded L = {NULL, NULL};
-    if (k < 2) {
+    if (k > 0) {
         char path[512];
         SlScriptOptions quiet;
         memset(&quiet, 0, sizeof quiet);
-        snprintf(path, sizeof path, "%s/%s.py", SL_SHARED_MODELS, model_names[k]);
+        /* ours first (tests/scripts/models/), then the shared collection */
+        snprintf(path, sizeof path, "tests/scripts/models/%s.py", model_names[k]);
+        if (access(path, R_OK) != 0)
+            snprintf(path, sizeof path, "%s/%s.py", SL_SHARED_MODELS, model_names[k]);
         L.script = sl_script_run(path, &quiet, &e);
         ck_assert_msg(L.script != NULL, "%s", e.msg);
         L.m = sl_script_model(L.script, &e);

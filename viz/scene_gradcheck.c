@@ -67,17 +67,27 @@ static void gc_draw(const SlSceneRun *run, int step, SlCanvas *c)
     int top = sl_scene_title(c, title, sl_legend_width(roles, 1) + 16) + 16;
     sl_draw_legend(c, c->w - sl_legend_width(roles, 1) - 8, 8, roles, 1);
     sl_canvas_text_size("M", SL_TEXT_SCALE, &cw, &ch);
-    int name_w = 0;
+    /* names cut to 40% of the width (keeping their ends: ".../gru_cell/bias"), rows to the room */
+    int max_chars = (int)(0.4 * c->w) / cw, name_w = 0;
     for (int i = 0; i < rep->n_rows; i++) {
-        int w = (int)strlen(rep->rows[i].name) * cw;
-        name_w = w > name_w ? w : name_w;
+        int n = (int)strlen(rep->rows[i].name);
+        name_w = (n < max_chars ? n : max_chars) * cw > name_w ? (n < max_chars ? n : max_chars) * cw
+                                                               : name_w;
     }
-    int x0 = 24 + name_w + 16, w = c->w - x0 - 200, row = 2 * ch + 8;
-    int bottom = top + rep->n_rows * row;
-    for (int i = 0; i < rep->n_rows; i++) {
+    int room = c->h - top - sl_scene_caption_height() - 3 * ch - 40;
+    int row = room / (rep->n_rows ? rep->n_rows : 1);
+    row = row > 2 * ch + 8 ? 2 * ch + 8 : row;
+    int shown = row >= ch + 8 ? rep->n_rows : room / (ch + 8) - 1;
+    row = row >= ch + 8 ? row : ch + 8;
+    int x0 = 24 + name_w + 16, w = c->w - x0 - 200;
+    int bottom = top + (shown < rep->n_rows ? shown + 1 : shown) * row;
+    for (int i = 0; i < shown; i++) {
         const SlGradcheckRow *r = &rep->rows[i];
-        int y = top + i * row;
-        sl_canvas_text(c, 16, y + 4, r->name, SL_TEXT_SCALE, SL_INK);
+        int y = top + i * row, n = (int)strlen(r->name);
+        char name[SL_PARAM_NAME_MAX + 4];
+        snprintf(name, sizeof name, "%s%s", n > max_chars ? "..." : "",
+                 r->name + (n > max_chars ? n - max_chars + 3 : 0));
+        sl_canvas_text(c, 16, y + 4, name, SL_TEXT_SCALE, SL_INK);
         int bx = bar_x(x0, w, r->max_err);
         sl_canvas_fill_rect(c, x0, y + 2, bx - x0 > 1 ? bx - x0 : 1, ch + 4,
                             sl_role_color(SL_ROLE_GRADIENT));
@@ -85,6 +95,13 @@ static void gc_draw(const SlSceneRun *run, int step, SlCanvas *c)
                          SL_ROLE_GRADIENT, 0, r->name);
         snprintf(v, sizeof v, "%.1e %s", r->max_err, r->ok ? "ok" : "FAIL");
         sl_canvas_text(c, x0 + w + 16, y + 4, v, SL_TEXT_SCALE, SL_INK);
+    }
+    if (shown < rep->n_rows) {
+        int failing = 0;
+        for (int i = shown; i < rep->n_rows; i++)
+            failing += !rep->rows[i].ok;
+        snprintf(v, sizeof v, "... %d more, %d failing", rep->n_rows - shown, failing);
+        sl_canvas_text(c, 16, top + shown * row + 4, v, SL_TEXT_SCALE, SL_INK);
     }
     /* the scale and the tolerance */
     for (int p = -16; p <= 0; p += 4) {

@@ -207,9 +207,15 @@ int sl_legend_width(const SlRole *roles, int n)
 void sl_draw_heatmap(SlCanvas *c, int x, int y, const sl_real *m, int rows, int cols, int cell,
                      SlRole role, const char *title)
 {
-    double mx = 1e-12;
+    sl_draw_heatmap_scaled(c, x, y, m, rows, cols, cell, role, title, 0);
+}
+
+void sl_draw_heatmap_scaled(SlCanvas *c, int x, int y, const sl_real *m, int rows, int cols,
+                            int cell, SlRole role, const char *title, double scale)
+{
+    double mx = scale > 0 ? scale : 1e-12;
     int lw = 0, lh = 0;
-    for (int i = 0; i < rows * cols; i++)
+    for (int i = 0; scale <= 0 && i < rows * cols; i++)
         mx = fabs((double)m[i]) > mx ? fabs((double)m[i]) : mx;
     if (title) {
         sl_canvas_text_size(title, SL_TEXT_SCALE, &lw, &lh);
@@ -218,7 +224,7 @@ void sl_draw_heatmap(SlCanvas *c, int x, int y, const sl_real *m, int rows, int 
     }
     for (int r = 0; r < rows; r++)
         for (int k = 0; k < cols; k++) {
-            double v = m[r * cols + k] / mx;
+            double v = fmax(-1.0, fmin(1.0, m[r * cols + k] / mx));
             SlColor col =
                 v >= 0 ? mix(SL_WHITE, sl_role_color(role), v) : mix(SL_WHITE, SL_INK, -v * 0.8);
             sl_canvas_fill_rect(c, x + k * cell, y + r * cell, cell, cell, col);

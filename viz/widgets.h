@@ -37,6 +37,9 @@ int sl_legend_width(const SlRole *roles, int n);
  * ones towards grey, scaled by the largest magnitude. Cell size in pixels. */
 void sl_draw_heatmap(SlCanvas *c, int x, int y, const sl_real *m, int rows, int cols, int cell,
                      SlRole role, const char *title);
+/* The same on a fixed scale: scale maps to full colour (gates in [0, 1] compared step to step). */
+void sl_draw_heatmap_scaled(SlCanvas *c, int x, int y, const sl_real *m, int rows, int cols,
+                            int cell, SlRole role, const char *title, double scale);
 /* A plot of up to 4 series against their index, in a framed box, with the y range marked; on a
  * log scale when every value is positive and the largest is over 30 times the smallest (accuracy
  * from 0.05 up stays linear). Non-finite values

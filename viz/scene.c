@@ -14,6 +14,7 @@ extern const SlScene sl_scene_dense;
 extern const SlScene sl_scene_training;
 extern const SlScene sl_scene_gradcheck;
 extern const SlScene sl_scene_lstm;
+extern const SlScene sl_scene_stateful;
 
 static const SlScene *const scenes[] = {
     &sl_scene_shapes,
@@ -21,6 +22,7 @@ static const SlScene *const scenes[] = {
     &sl_scene_training,
     &sl_scene_gradcheck,
     &sl_scene_lstm,
+    &sl_scene_stateful,
 };
 enum { N_SCENES = sizeof scenes / sizeof scenes[0] };
 

@@ -132,38 +132,6 @@ static Geo layout(const LstmRun *d, const SlCanvas *c, int top, int step)
     return g;
 }
 
-/* Values as bars in a w x h strip: from the bottom on a 0..scale axis, or up and down from the
- * middle when signed (negative bars in grey). A widget of the role's colour. */
-static void bars(SlCanvas *c, int x, int y, int w, int h, const sl_real *v, int n, int is_signed,
-                 double scale, SlRole role, const char *what)
-{
-    int bw = w / (n ? n : 1), base = is_signed ? y + h / 2 : y + h;
-    double half = is_signed ? h / 2.0 : h;
-    sl_canvas_fill_rect(c, x, y, bw * n, h, SL_WHITE);
-    sl_canvas_fill_rect(c, x, base, bw * n, 1, SL_GRID);
-    for (int k = 0; k < n; k++) {
-        double f = fmax(-1.0, fmin(1.0, (double)v[k] / scale));
-        int len = (int)(fabs(f) * half + 0.5);
-        SlColor col = f >= 0 ? sl_role_color(role) : SL_INK;
-        if (f >= 0)
-            sl_canvas_fill_rect(c, x + k * bw, base - len, bw > 2 ? bw - 1 : bw, len, col);
-        else
-            sl_canvas_fill_rect(c, x + k * bw, base, bw > 2 ? bw - 1 : bw, len, col);
-    }
-    sl_canvas_rect(c, x - 1, y - 1, bw * n + 2, h + 2, 1, SL_GRID);
-    sl_canvas_record(c, SL_ITEM_WIDGET, x, y, bw * n, h, role, 0, what);
-    int tw, th;
-    sl_canvas_text_size("-0.00", SL_TEXT_SCALE, &tw, &th);
-    for (int k = 0; bw >= tw + 6 && h >= th + 4 && k < n; k++) { /* room for the numbers */
-        char num[16];
-        snprintf(num, sizeof num, "%.2f", (double)v[k]);
-        int ty = is_signed && v[k] < 0 ? y + 2 : y + h - th - 2, nw, nh;
-        sl_canvas_text_size(num, SL_TEXT_SCALE, &nw, &nh);
-        sl_canvas_fill_rect(c, x + k * bw + 2, ty - 1, nw + 2, nh + 2, SL_WHITE);
-        sl_canvas_text(c, x + k * bw + 3, ty, num, SL_TEXT_SCALE, SL_INK);
-    }
-}
-
 static const char *gate_name(const LstmRun *d, int k)
 {
     static const char *const lstm[] = {"i", "f", "c~", "o"}, *const gru[] = {"z", "r", "h~"};
@@ -190,7 +158,7 @@ static void draw_cell(SlCanvas *c, const LstmRun *d, const Geo *g, int t, int x,
         sl_canvas_text(c, x + 6, y + g->bar_h / 2 - g->lh / 2, gate_name(d, k), SL_TEXT_SCALE,
                        SL_INK);
         const sl_real *a = d->st.a + ((size_t)t * d->st.G + k) * u;
-        bars(c, x + 38, y, bw, g->bar_h, a, g->shown_u, k == 2 && d->st.G == 4, 1.0,
+        sl_draw_bars(c, x + 38, y, bw, g->bar_h, a, g->shown_u, k == 2 && d->st.G == 4, 1.0,
              SL_ROLE_OUTPUT, "gate");
     }
     if (d->st.c) {
@@ -199,7 +167,7 @@ static void draw_cell(SlCanvas *c, const LstmRun *d, const Geo *g, int t, int x,
         for (int j = 0; j < u; j++)
             mx = fabs((double)cv[j]) > mx ? fabs((double)cv[j]) : mx;
         sl_canvas_text(c, x + 6, y + g->bar_h / 2 - g->lh / 2, "c", SL_TEXT_SCALE, SL_INK);
-        bars(c, x + 38, y, bw, g->bar_h, cv, g->shown_u, 1, mx, SL_ROLE_STATE, "c");
+        sl_draw_bars(c, x + 38, y, bw, g->bar_h, cv, g->shown_u, 1, mx, SL_ROLE_STATE, "c");
     }
     if (!n && !d->st.c)
         sl_canvas_text(c, x + 6, y, "tanh(xW\n +hU+b)", SL_TEXT_SCALE, SL_INK);
@@ -212,13 +180,13 @@ static void draw_io(SlCanvas *c, const LstmRun *d, const Geo *g, int t, int x, i
     int u = d->st.units, mid = x + g->cell_w / 2, w = g->cell_w - 8;
     snprintf(s, sizeof s, "h[%d]", t + 1);
     sl_canvas_text(c, x + 4, g->y_h, s, SL_TEXT_SCALE, SL_INK);
-    bars(c, x + 4, g->y_h + g->lh + 4, w, g->bar_h, d->st.h + (size_t)(t + 1) * u, g->shown_u, 1,
+    sl_draw_bars(c, x + 4, g->y_h + g->lh + 4, w, g->bar_h, d->st.h + (size_t)(t + 1) * u, g->shown_u, 1,
          g->h_scale, returned ? SL_ROLE_OUTPUT : SL_ROLE_STATE, "h");
     sl_canvas_arrow(c, mid, g->y_cell - 2, mid, g->y_h + g->lh + 4 + g->bar_h + 6, 2, 7, SL_INK);
     int t_in = d->st.go_backwards ? d->T - 1 - t : t;
     snprintf(s, sizeof s, "x[%d]", t_in + 1);
     sl_canvas_text(c, x + 4, g->y_x, s, SL_TEXT_SCALE, SL_INK);
-    bars(c, x + 4, g->y_x + g->lh + 4, w, g->bar_h, d->x + (size_t)t_in * d->F, g->shown_f, 1,
+    sl_draw_bars(c, x + 4, g->y_x + g->lh + 4, w, g->bar_h, d->x + (size_t)t_in * d->F, g->shown_f, 1,
          g->x_scale, SL_ROLE_INPUT, "x");
     sl_canvas_arrow(c, mid, g->y_x - 4, mid, g->y_cell + g->cell_h + 4, 2, 7, SL_INK);
 }
@@ -247,7 +215,7 @@ static void draw_finals(SlCanvas *c, const LstmRun *d, const Geo *g, int done)
         return;
     }
     sl_canvas_text(c, x, y, "final h", SL_TEXT_SCALE, SL_INK);
-    bars(c, x, y + g->lh + 4, 180, g->bar_h, d->st.h + (size_t)d->T * u, g->shown_u, 1,
+    sl_draw_bars(c, x, y + g->lh + 4, 180, g->bar_h, d->st.h + (size_t)d->T * u, g->shown_u, 1,
          g->h_scale, SL_ROLE_OUTPUT, "final h");
     if (d->st.c) {
         const sl_real *cv = d->st.c + (size_t)d->T * u;
@@ -256,17 +224,9 @@ static void draw_finals(SlCanvas *c, const LstmRun *d, const Geo *g, int done)
             mx = fabs((double)cv[j]) > mx ? fabs((double)cv[j]) : mx;
         int y2 = y + g->lh + g->bar_h + 20;
         sl_canvas_text(c, x, y2, "final c", SL_TEXT_SCALE, SL_INK);
-        bars(c, x, y2 + g->lh + 4, 180, g->bar_h, cv, g->shown_u, 1, mx, SL_ROLE_OUTPUT,
+        sl_draw_bars(c, x, y2 + g->lh + 4, 180, g->bar_h, cv, g->shown_u, 1, mx, SL_ROLE_OUTPUT,
              "final c");
     }
-}
-
-/* The long text if it fits the canvas, else the short one. */
-static void fit_text(SlCanvas *c, int x, int y, const char *longer, const char *shorter)
-{
-    int w, h;
-    sl_canvas_text_size(longer, SL_TEXT_SCALE, &w, &h);
-    sl_canvas_text(c, x, y, x + w <= c->w - 8 ? longer : shorter, SL_TEXT_SCALE, SL_INK);
 }
 
 static void draw_texts(SlCanvas *c, const LstmRun *d, const Geo *g, int step)
@@ -283,12 +243,12 @@ static void draw_texts(SlCanvas *c, const LstmRun *d, const Geo *g, int step)
                  u);
         snprintf(sh, sizeof sh, "only the last h is an output: (batch, %d)", u);
     }
-    fit_text(c, 16, g->y_info, s, sh);
+    sl_draw_text_fit(c, 16, g->y_info, s, sh);
     snprintf(s, sizeof s, "units = %d: h%s %s %d number%s at every step%s", u,
              d->st.c ? " and c" : "", d->st.c ? "have" : "has", u, u == 1 ? "" : "s",
              u > MAX_SHOWN ? " (the first 16 drawn)" : "");
     snprintf(sh, sizeof sh, "units = %d: the length of h%s", u, d->st.c ? " and c" : "");
-    fit_text(c, 16, g->y_info + g->lh + 8, s, sh);
+    sl_draw_text_fit(c, 16, g->y_info + g->lh + 8, s, sh);
     snprintf(s, sizeof s, "timesteps: step %d of %d%s, %d feature%s each", step + 1, d->T,
              d->st.go_backwards ? " (go_backwards: read from the end)" : "", d->F,
              d->F == 1 ? "" : "s");

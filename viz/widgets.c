@@ -298,3 +298,43 @@ void sl_draw_plot(SlCanvas *c, int x, int y, int w, int h, const double *const *
     sl_canvas_text_size(range, SL_TEXT_SCALE, &tw, &th);
     sl_canvas_text(c, x + w - tw - 10, y + h - th - 6, range, SL_TEXT_SCALE, SL_INK);
 }
+
+/* Values as bars in a w x h strip: from the bottom on a 0..scale axis, or up and down from the
+ * middle when signed (negative bars in grey). A widget of the role's colour. */
+void sl_draw_bars(SlCanvas *c, int x, int y, int w, int h, const sl_real *v, int n, int is_signed,
+                 double scale, SlRole role, const char *what)
+{
+    int bw = w / (n ? n : 1), base = is_signed ? y + h / 2 : y + h;
+    double half = is_signed ? h / 2.0 : h;
+    sl_canvas_fill_rect(c, x, y, bw * n, h, SL_WHITE);
+    sl_canvas_fill_rect(c, x, base, bw * n, 1, SL_GRID);
+    for (int k = 0; k < n; k++) {
+        double f = fmax(-1.0, fmin(1.0, (double)v[k] / scale));
+        int len = (int)(fabs(f) * half + 0.5);
+        SlColor col = f >= 0 ? sl_role_color(role) : SL_INK;
+        if (f >= 0)
+            sl_canvas_fill_rect(c, x + k * bw, base - len, bw > 2 ? bw - 1 : bw, len, col);
+        else
+            sl_canvas_fill_rect(c, x + k * bw, base, bw > 2 ? bw - 1 : bw, len, col);
+    }
+    sl_canvas_rect(c, x - 1, y - 1, bw * n + 2, h + 2, 1, SL_GRID);
+    sl_canvas_record(c, SL_ITEM_WIDGET, x, y, bw * n, h, role, 0, what);
+    int tw, th;
+    sl_canvas_text_size("-0.00", SL_TEXT_SCALE, &tw, &th);
+    for (int k = 0; bw >= tw + 6 && h >= th + 4 && k < n; k++) { /* room for the numbers */
+        char num[16];
+        snprintf(num, sizeof num, "%.2f", (double)v[k]);
+        int ty = is_signed && v[k] < 0 ? y + 2 : y + h - th - 2, nw, nh;
+        sl_canvas_text_size(num, SL_TEXT_SCALE, &nw, &nh);
+        sl_canvas_fill_rect(c, x + k * bw + 2, ty - 1, nw + 2, nh + 2, SL_WHITE);
+        sl_canvas_text(c, x + k * bw + 3, ty, num, SL_TEXT_SCALE, SL_INK);
+    }
+}
+
+
+void sl_draw_text_fit(SlCanvas *c, int x, int y, const char *longer, const char *shorter)
+{
+    int w, h;
+    sl_canvas_text_size(longer, SL_TEXT_SCALE, &w, &h);
+    sl_canvas_text(c, x, y, x + w <= c->w - 8 ? longer : shorter, SL_TEXT_SCALE, SL_INK);
+}

@@ -40,6 +40,13 @@ void sl_draw_heatmap(SlCanvas *c, int x, int y, const sl_real *m, int rows, int 
 /* The same on a fixed scale: scale maps to full colour (gates in [0, 1] compared step to step). */
 void sl_draw_heatmap_scaled(SlCanvas *c, int x, int y, const sl_real *m, int rows, int cols,
                             int cell, SlRole role, const char *title, double scale);
+/* Values as bars in a w x h strip (n bars): from the bottom on a 0..scale axis, or up and down
+ * from the middle when is_signed (negative bars in grey); the numbers are written in when there is
+ * room. One widget of the role's colour. */
+void sl_draw_bars(SlCanvas *c, int x, int y, int w, int h, const sl_real *v, int n, int is_signed,
+                  double scale, SlRole role, const char *what);
+/* A line of text: the longer wording when it fits the canvas, else the shorter one. */
+void sl_draw_text_fit(SlCanvas *c, int x, int y, const char *longer, const char *shorter);
 /* A plot of up to 4 series against their index, in a framed box, with the y range marked; on a
  * log scale when every value is positive and the largest is over 30 times the smallest (accuracy
  * from 0.05 up stays linear). Non-finite values

@@ -15,6 +15,8 @@ extern const SlScene sl_scene_training;
 extern const SlScene sl_scene_gradcheck;
 extern const SlScene sl_scene_lstm;
 extern const SlScene sl_scene_stateful;
+extern const SlScene sl_scene_timedistributed;
+extern const SlScene sl_scene_bidirectional;
 
 static const SlScene *const scenes[] = {
     &sl_scene_shapes,
@@ -23,6 +25,8 @@ static const SlScene *const scenes[] = {
     &sl_scene_gradcheck,
     &sl_scene_lstm,
     &sl_scene_stateful,
+    &sl_scene_timedistributed,
+    &sl_scene_bidirectional,
 };
 enum { N_SCENES = sizeof scenes / sizeof scenes[0] };
 

@@ -13,7 +13,7 @@
 #include "model.h"
 #include "train.h"
 
-enum { SL_VIZ_VALUES = 512 }; /* values of one sample kept per recorded tensor */
+enum { SL_VIZ_VALUES = 4096 }; /* values of one sample kept per recorded tensor */
 
 /* One layer call as the trace reported it, copied (events only lend their tensors). */
 typedef struct SlVizCall {

@@ -152,8 +152,9 @@ int main(int argc, char **argv)
     SlModel *plain = build(0, &e);
     SlTensor w[16];
     int n = sl_model_get_weights(m, w, 16, &e);
+    /* both on the same batch (a scene shown above ran its own batch through m) */
     if (!plain || n < 0 || sl_model_set_weights(plain, w, n, &e) < 0 ||
-        sl_model_forward(plain, &in, 0, &e) < 0)
+        sl_model_forward(plain, &in, 0, &e) < 0 || sl_model_forward(m, &in, 0, &e) < 0)
         lesson_die(&e);
     SlTensor y1 = sl_model_output(m, 0), y2 = sl_model_output(plain, 0);
     double diff = 0;

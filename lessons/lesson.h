@@ -25,7 +25,8 @@ void lesson_show_error(const char *what, const SlError *e);
 /* Stop the lesson on an error the lesson did not expect. */
 void lesson_die(const SlError *e);
 /* Show a scene of a model: in the window (--viz), as numbered PNGs (--png DIR), or not at all.
- * history is for the training scene (else NULL). */
+ * history is for the training scene (else NULL). A scene pushes its own sample batch through m,
+ * so the model's outputs (and a stateful layer's states) are the scene's afterwards. */
 void lesson_visualize(Lesson *ls, SlModel *m, const char *scene, const SlHistory *h);
 /* Print a tensor's first rows (a (rows, cols) view of its last axis), with its shape. */
 void lesson_print_tensor(const char *name, const SlTensor *t, int max_rows);

@@ -688,13 +688,15 @@ static void rnn_explain(const SlLayer *l, const SlInfer *io, char *buf, size_t n
         snprintf(T, sizeof T, "any number of");
     else
         snprintf(T, sizeof T, "%d", in->dim[1]);
+    const char *states = !c->return_state  ? ""
+                         : c->n_state == 2 ? ", plus the final h and c"
+                                           : ", plus the final h";
     snprintf(buf, n,
-             "%s reads %s timesteps of %d features%s and returns %s of %d units%s: %s -> %s",
-             l->type->name, T, in->dim[2], c->go_backwards ? " from the end" : "",
+             "%s reads %s timesteps of %d feature%s%s and returns %s of %d unit%s%s: %s -> %s",
+             l->type->name, T, in->dim[2], in->dim[2] == 1 ? "" : "s",
+             c->go_backwards ? " from the end" : "",
              c->return_sequences ? "h at every step" : "the last h", c->units,
-             c->return_state ? (c->n_state == 2 ? ", plus the final h and c" : ", plus the final h")
-                             : "",
-             a, b);
+             c->units == 1 ? "" : "s", states, a, b);
 }
 
 /* Keras's count: G blocks, each a kernel (in, u), a recurrent kernel (u, u) and a bias (u), plus

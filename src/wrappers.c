@@ -82,7 +82,7 @@ static const SlArgSpec td_args[] = {{"layer", SL_ARG_ANY | SL_ARG_OR_NONE, "None
 static int wrapped_one(const SlLayer *l, const SlBound *b, SlError *e)
 {
     if (l->n_child != 1 || sl_bound_given(b, "layer"))
-        return sl_errorf(e, "%s wraps a layer: %s(%s(...))", l->type->name, l->type->name,
+        return sl_errorf(e, "it wraps a layer: %s(%s(...))", l->type->name,
                          strcmp(l->type->name, "TimeDistributed") ? "LSTM" : "Dense");
     return 0;
 }
@@ -91,10 +91,8 @@ static int td_create(SlLayer *l, const SlBound *b, SlError *e)
 {
     if (wrapped_one(l, b, e) < 0)
         return -1;
-    if (l->n_child != 1)
-        return sl_errorf(e, "TimeDistributed wraps a layer: TimeDistributed(Dense(5))");
     if (!strcmp(l->child[0]->type->name, "InputLayer"))
-        return sl_errorf(e, "TimeDistributed wraps a layer that computes, not an Input");
+        return sl_errorf(e, "it wraps a layer that computes, not an Input");
     return 0;
 }
 
@@ -257,7 +255,7 @@ static int bi_create(SlLayer *l, const SlBound *b, SlError *e)
     SlLayer *f = l->child[0];
     if (strcmp(f->type->name, "LSTM") && strcmp(f->type->name, "GRU") &&
         strcmp(f->type->name, "SimpleRNN"))
-        return sl_errorf(e, "Bidirectional wraps a recurrent layer (LSTM, GRU, SimpleRNN), not %s",
+        return sl_errorf(e, "it wraps a recurrent layer (LSTM, GRU, SimpleRNN), not %s",
                          f->type->name);
     BiCfg *c = sl_alloc_zero(1, sizeof *c);
     if (!c)
@@ -384,6 +382,7 @@ static void bi_passes(SlLayer *l, const SlPass *p, SlPass ip[2])
     for (int k = 0; k < 2; k++) {
         ip[k].x[0] = p->x[0];
         ip[k].dx[0] = p->dx[0];
+        ip[k].mask_in[0] = p->mask_in[0]; /* both copies carry their state over masked steps */
         for (int o = 0; o < in[k].io.n_out; o++) {
             size_t n = sl_shape_count(&in[k].io.out[o]);
             ip[k].y[o] = sl_tensor(in[k].io.out[o], buf);
@@ -402,6 +401,12 @@ static size_t aligned(const SlTensor *y, size_t b, size_t t, size_t j)
     return (b * T + (T - 1 - t)) * u + j;
 }
 
+/* Is row s = (b, t) of a returned sequence masked? (Only sequences are zeroed at masked steps.) */
+static int masked(const SlPass *p, const SlTensor *f, size_t s)
+{
+    return f->shape.rank == 3 && p->mask_in[0] && !p->mask_in[0][s];
+}
+
 static void bi_forward(SlLayer *l, SlPass *p)
 {
     const BiCfg *c = l->cfg;
@@ -416,6 +421,8 @@ static void bi_forward(SlLayer *l, SlPass *p)
     for (size_t s = 0; s < B * T; s++)
         for (size_t j = 0; j < u; j++) {
             sl_real vf = f->data[s * u + j], vb = b->data[aligned(b, s / T, s % T, j)];
+            if (masked(p, f, s))
+                vf = vb = 0; /* Keras: a masked step's merged output is zeros */
             switch (c->merge) {
             case MERGE_CONCAT:
                 y[s * 2 * u + j] = vf, y[s * 2 * u + u + j] = vb;
@@ -453,6 +460,10 @@ static void bi_backward(SlLayer *l, SlPass *p)
     for (size_t s = 0; s < B * T; s++)
         for (size_t j = 0; j < u; j++) {
             size_t ib = aligned(b, s / T, s % T, j), i = s * u + j;
+            if (masked(p, f, s)) { /* a constant zero: no gradient flows back from it */
+                df[i] = 0, db[ib] = 0;
+                continue;
+            }
             switch (c->merge) {
             case MERGE_CONCAT:
                 df[i] = dy[s * 2 * u + j], db[ib] = dy[s * 2 * u + u + j];

@@ -405,7 +405,7 @@ START_TEST(test_explain)
     SlShape in = sl_shape_of(3, (int[]){SL_NONE, 31, 1});
     SlModel *m = rnn_model("LSTM", "64, return_state=True", 1, &in, &e);
     const char *why = m->nodes[m->n_nodes - 1].why;
-    ck_assert_msg(strstr(why, "LSTM reads 31 timesteps of 1 features and returns the last h of 64 "
+    ck_assert_msg(strstr(why, "LSTM reads 31 timesteps of 1 feature and returns the last h of 64 "
                               "units, plus the final h and c: (None, 31, 1) -> (None, 64)"),
                   "%s", why);
     sl_model_free(m);
@@ -470,7 +470,75 @@ START_TEST(test_steps_match_layer)
 }
 END_TEST
 
+/* Embedding(mask_zero) into Bidirectional(return_sequences): masked steps give zeros, and the
+ * other steps the same outputs as the sequence without its masked steps (the state carries). */
+static SlModel *masked_bi(int T, int mask, SlError *e)
+{
+    sl_clear_session();
+    SlModel *m = sl_sequential(NULL);
+    char shape[64], emb[64];
+    snprintf(shape, sizeof shape, "batch_shape=(1, %d)", T);
+    snprintf(emb, sizeof emb, "4, 2, mask_zero=%s", mask ? "True" : "False");
+    SlArgs a;
+    sl_args_init(&a);
+    ck_assert(sl_model_add(m, sl_layer("InputLayer", shape, e), e) == 0);
+    ck_assert(sl_model_add(m, sl_layer("Embedding", emb, e), e) == 0);
+    SlLayer *w =
+        sl_layer_wrap("Bidirectional", sl_layer("GRU", "3, return_sequences=True", e), &a, e);
+    ck_assert_msg(sl_model_add(m, w, e) == 0, "%s", e->msg);
+    ck_assert(sl_model_init_params(m, 6, e) == 0);
+    return m;
+}
+
+START_TEST(test_bidirectional_mask)
+{
+    SlError e;
+    SlModel *m = masked_bi(5, 1, &e), *plain = masked_bi(3, 0, &e);
+    sl_real codes[5] = {1, 0, 2, 0, 3}, kept[3] = {1, 2, 3}, y[30], yk[18];
+    run(m, sl_shape_of(2, (int[]){1, 5}), codes, y, 30);
+    run(plain, sl_shape_of(2, (int[]){1, 3}), kept, yk, 18);
+    static const sl_real zeros[6] = {0};
+    for (int t = 0, k = 0; t < 5; t++) {
+        if (codes[t] == 0) {
+            tu_assert_close("masked step", y + t * 6, zeros, 6);
+            continue;
+        }
+        tu_assert_close("unmasked step", y + t * 6, yk + k * 6, 6);
+        k++;
+    }
+    sl_model_free(m), sl_model_free(plain);
+}
+END_TEST
+
 #ifdef SL_DOUBLE
+/* Masks through time, in both directions: weights checked on codes with zeros (padding) in them. */
+START_TEST(test_masked_gradcheck)
+{
+    SlError e;
+    sl_real codes[12] = {1, 2, 0, 3, 0, 0,
+                         0, 0, 2, 1, 3, 3}; /* padded inside, at the end, in front */
+    sl_clear_session();
+    SlModel *m = sl_sequential(NULL);
+    SlArgs a;
+    sl_args_init(&a);
+    ck_assert(sl_model_add(m, sl_layer("InputLayer", "batch_shape=(2, 6)", &e), &e) == 0);
+    ck_assert(sl_model_add(m, sl_layer("Embedding", "4, 2, mask_zero=True", &e), &e) == 0);
+    SlLayer *w =
+        sl_layer_wrap("Bidirectional", sl_layer("LSTM", "2, return_sequences=True", &e), &a, &e);
+    ck_assert(sl_model_add(m, w, &e) == 0);
+    ck_assert(sl_model_add(m, sl_layer("LSTM", "2", &e), &e) == 0);
+    ck_assert(sl_model_init_params(m, 3, &e) == 0);
+    SlTensor in = sl_tensor(sl_shape_of(2, (int[]){2, 6}), codes);
+    SlGradcheckOptions o = sl_gradcheck_defaults();
+    SlGradcheckReport rep;
+    ck_assert_msg(sl_gradcheck(m, &in, &o, &rep, &e) == 0, "%s", e.msg);
+    char table[4096];
+    sl_gradcheck_format(&rep, table, sizeof table);
+    ck_assert_msg(rep.ok, "%s", table);
+    sl_model_free(m);
+}
+END_TEST
+
 /* Embedding's table through an LSTM: the rows that were looked up, checked on whole codes. */
 START_TEST(test_embedding_gradcheck)
 {
@@ -523,8 +591,10 @@ static Suite *suite(void)
     tcase_add_test(t, test_explain);
     tcase_add_loop_test(t, test_mask_zero_padding, 0, 3);
     tcase_add_loop_test(t, test_steps_match_layer, 0, 4);
+    tcase_add_test(t, test_bidirectional_mask);
 #ifdef SL_DOUBLE
     tcase_add_test(t, test_embedding_gradcheck);
+    tcase_add_test(t, test_masked_gradcheck);
 #endif
     suite_add_tcase(s, t);
     return s;

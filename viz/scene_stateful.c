@@ -175,9 +175,10 @@ static void st_draw(const SlSceneRun *run, int step, SlCanvas *c)
             snprintf(s, sizeof s, "batch %d: step %d", k + 1, k + 1);
         else
             snprintf(s, sizeof s, "batch %d: steps %d-%d", k + 1, k * d->T + 1, (k + 1) * d->T);
-        sl_canvas_text(c, x, top, s, SL_TEXT_SCALE, k < done && !reset ? SL_INK : SL_INK);
+        int tw = sl_canvas_text(c, x, top, s, SL_TEXT_SCALE, SL_INK);
         if (k == done - 1 && !reset)
-            sl_canvas_rect(c, x - 6, top - 4, cw + 12, d->rows * row_h + lh + 16, 3, SL_HIGHLIGHT);
+            sl_canvas_rect(c, x - 6, top - 4, (tw > cw ? tw : cw) + 12, d->rows * row_h + lh + 16,
+                           3, SL_HIGHLIGHT);
         for (int i = 0; i < d->rows; i++) {
             int y = top + lh + 12 + i * row_h;
             if (k == 0) {

@@ -30,6 +30,8 @@ static void explain(const SlModel *m)
         l->type->formula(l, f, sizeof f);
         snprintf(who, sizeof who, "%s (%s)", l->name, l->type->name);
         printf("  %-30s %s\n", who, f);
+        if (sl_rnn_keras2_note(l, f, sizeof f))
+            printf("  %-30s (%s)\n", "", f);
     }
 }
 

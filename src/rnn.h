@@ -24,5 +24,9 @@ int sl_rnn_is_recurrent(const SlLayer *l);
 int sl_rnn_steps(const SlLayer *l, const sl_real *x, int T, const sl_real *h0, const sl_real *c0,
                  SlRnnSteps *s, SlError *e);
 void sl_rnn_steps_free(SlRnnSteps *s);
+/* For `summary --explain`: where Keras 2.2 had another default that changes this layer (LSTM and
+ * GRU's recurrent_activation, GRU's reset_after) and the user did not choose, a note saying so;
+ * also for a wrapper's inner layer. Returns 1 when buf holds a note. */
+int sl_rnn_keras2_note(const SlLayer *l, char *buf, size_t n);
 
 #endif

@@ -434,6 +434,35 @@ START_TEST(test_predict)
 }
 END_TEST
 
+/* --explain: the LSTM formula with its numbers, and what Keras 2.2's defaults would change. */
+START_TEST(test_explain_recurrent)
+{
+    expect("summary --explain " SL_SHARED_MODELS "/02_units.py", 0,
+           "lstm (LSTM)                    4*(4*(3+4) + 4) = 128\n", NULL);
+    expect("summary --explain " SL_SHARED_MODELS "/02_units.py", 0,
+           "Keras 2.2 defaults: recurrent_activation='hard_sigmoid' (same count)", NULL);
+}
+END_TEST
+
+/* One recurrent model, one set of weights, sequences of 10 and of 37 steps (item 5), each
+ * against PyTorch. */
+START_TEST(test_predict_any_length)
+{
+    const char *var =
+        SL_SHARED_MODELS "/05_variable_length.py -w " FX "variable_weights.safetensors";
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "predict %s -x " FX "variable_x10.npy -o @/v10.npy", var);
+    expect(cmd, 0, NULL, NULL);
+    assert_npy_matches("@/v10.npy", FX "variable_expected10.npy");
+    snprintf(cmd, sizeof cmd, "predict %s -x " FX "variable_x37.npy -o @/v37.npy", var);
+    expect(cmd, 0, NULL, NULL);
+    assert_npy_matches("@/v37.npy", FX "variable_expected37.npy");
+    /* 2-D data into the LSTM: the error names the file, the shapes and the fix */
+    snprintf(cmd, sizeof cmd, "predict %s -x " FX "regression_x.npy -o @/bad.npy", var);
+    expect(cmd, 2, NULL, "expects (None, None, 5), got (10, 13)");
+}
+END_TEST
+
 START_TEST(test_train)
 {
     char *out, *err, p[512];
@@ -586,6 +615,8 @@ Suite *cli_suite(void)
     tcase_add_unchecked_fixture(tc, make_root, remove_root);
     tcase_add_checked_fixture(tc, make_dir, NULL);
     tcase_add_test(tc, test_predict);
+    tcase_add_test(tc, test_predict_any_length);
+    tcase_add_test(tc, test_explain_recurrent);
     tcase_add_test(tc, test_train);
     tcase_add_test(tc, test_gradcheck);
     tcase_add_loop_test(tc, test_bad_input, 0, sizeof bad / sizeof bad[0]);

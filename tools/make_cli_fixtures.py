@@ -23,6 +23,10 @@ Output, in tests/fixtures/cli/:
                                                            reshape(x @ k + b, (-1, 16, 7))
     regression_train_x.npy             <f4    (64, 13)     seeded normal inputs
     regression_train_y.npy             <f8    (64, 1)      x @ w + 0.5 with seeded w (exact rule)
+    variable_weights.safetensors       F32    -            05_variable_length.py: init --seed 5, edited
+    variable_x10.npy, variable_x37.npy <f4    (3, 10, 5), (2, 37, 5): seeded normal inputs
+    variable_expected10.npy, ...37.npy <f8    LSTM -> LSTM -> TimeDistributed(Dense(2, sigmoid)),
+                                                           the same weights at both lengths
 
 The predictions are computed with PyTorch in float64 from the float32 values actually stored, with
 Keras layouts converted explicitly (F.linear(x, kernel.T, bias)). The edited weights are rounded to
@@ -75,6 +79,19 @@ def multi_forward(w: Dict[str, np.ndarray], x: np.ndarray) -> np.ndarray:
 # ---------------------------------------------------------------------------
 
 
+def variable_forward(w: Dict[str, np.ndarray], x: np.ndarray) -> np.ndarray:
+    """05_variable_length.py: LSTM(32, rs) -> LSTM(8, rs) -> TimeDistributed(Dense(2, sigmoid)), with
+    tools/make_rnn_fixtures.py's LSTM (Keras layout, checked there against nn.LSTM)."""
+    from make_rnn_fixtures import RnnCase, run_layer
+    h = t64(x)
+    for name, units in (("lstm", 32), ("lstm_1", 8)):
+        p = {k.split("/", 1)[1]: t64(v) for k, v in w.items() if k.startswith(name + "/")}
+        case = RnnCase("", "LSTM", "", units, tuple(h.shape), return_sequences=True)
+        h = run_layer(case, h, p, [])[0]
+    z = h @ t64(w["time_distributed/dense/kernel"]) + t64(w["time_distributed/dense/bias"])
+    return torch.sigmoid(z).numpy()
+
+
 def shapelab_init(script: str, seed: int, tmp: Path) -> Dict[str, np.ndarray]:
     """Run `build/shapelab init SCRIPT --seed S -o TMP/w.safetensors` and read what it wrote."""
     out = tmp / f"init_{seed}.safetensors"
@@ -115,6 +132,25 @@ def save_weights(name: str, w: Dict[str, np.ndarray], names: List[str], what: st
     assert list(back) == names, name
     for k in names:
         assert back[k].dtype == np.float32 and np.array_equal(back[k], w[k]), f"{name}: {k} did not read back"
+
+
+VARIABLE_NAMES = [f"{l}/lstm_cell/{k}" for l in ("lstm", "lstm_1") for k in ("kernel", "recurrent_kernel", "bias")] \
+    + ["time_distributed/dense/kernel", "time_distributed/dense/bias"]
+
+
+def make_variable(tmp: Path) -> None:
+    """05_variable_length.py's weights, and inputs of 10 and 37 steps predicted with the same weights."""
+    init = shapelab_init("05_variable_length.py", 5, tmp)
+    w = edit_weights(init, 5)
+    save_weights("variable_weights.safetensors", w, VARIABLE_NAMES,
+                 "05_variable_length.py: shapelab init --seed 5, kernels * 1.5, other weights seeded, 5 decimals")
+    rng = np.random.default_rng(105)
+    for n, steps in ((3, 10), (2, 37)):
+        x = rng.standard_normal((n, steps, 5)).astype(np.float32)
+        save_npy(f"variable_x{steps}.npy", x)
+        y = variable_forward(w, x)
+        assert y.shape == (n, steps, 2) and np.all(np.isfinite(y))
+        save_npy(f"variable_expected{steps}.npy", y)
 
 
 def make_model(prefix: str, script: str, seed: int, n_samples: int, n_features: int, forward, tmp: Path) -> None:
@@ -169,6 +205,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         make_model("regression", "15_regression.py", 3, 10, 13, regression_forward, Path(tmp))
         make_model("multi", "14_multi_output.py", 4, 4, 32, multi_forward, Path(tmp))
+        make_variable(Path(tmp))
     make_train_data()
     for p in sorted(OUT_DIR.iterdir()):
         print(f"{p.relative_to(ROOT)}  {p.stat().st_size} bytes")

@@ -444,6 +444,19 @@ START_TEST(test_explain_recurrent)
 }
 END_TEST
 
+/* initial_state=[h, c] in a layer call: the states become inputs of the decoder LSTM, its
+ * gradient reaches the encoder, and the check passes in double. */
+START_TEST(test_initial_state)
+{
+    expect("summary tests/scripts/models/encoder_decoder_states.py", 0, "Total params: 827\n",
+           NULL);
+    expect("summary tests/scripts/models/encoder_decoder_states.py", 0,
+           "                                                                 lstm[0][2]", NULL);
+    expect("gradcheck tests/scripts/models/encoder_decoder_states.py", 0,
+           "lstm/lstm_cell/recurrent_kernel", NULL);
+}
+END_TEST
+
 /* One recurrent model, one set of weights, sequences of 10 and of 37 steps (item 5), each
  * against PyTorch. */
 START_TEST(test_predict_any_length)
@@ -617,6 +630,7 @@ Suite *cli_suite(void)
     tcase_add_test(tc, test_predict);
     tcase_add_test(tc, test_predict_any_length);
     tcase_add_test(tc, test_explain_recurrent);
+    tcase_add_test(tc, test_initial_state);
     tcase_add_test(tc, test_train);
     tcase_add_test(tc, test_gradcheck);
     tcase_add_loop_test(tc, test_bad_input, 0, sizeof bad / sizeof bad[0]);

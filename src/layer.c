@@ -17,6 +17,7 @@ extern const SlLayerType sl_repeat_vector_type;
 extern const SlLayerType sl_simple_rnn_type, sl_lstm_type, sl_gru_type;   /* rnn.c */
 extern const SlLayerType sl_time_distributed_type, sl_bidirectional_type; /* wrappers.c */
 extern const SlLayerType sl_embedding_type;                               /* embedding.c */
+extern const SlLayerType sl_masking_type;                                 /* masking.c */
 extern const SlLayerType sl_conv1d_type, sl_conv2d_type;                  /* conv.c */
 extern const SlLayerType sl_max_pooling1d_type, sl_max_pooling2d_type, sl_average_pooling1d_type,
     sl_average_pooling2d_type, sl_global_max_pooling1d_type, sl_global_average_pooling1d_type,
@@ -53,14 +54,16 @@ static const SlLayerType *const types[] = {
     &sl_time_distributed_type,
     &sl_bidirectional_type,
     &sl_embedding_type,
+    &sl_masking_type,
 };
 enum { N_TYPES = sizeof types / sizeof types[0] };
 
-/* Keras layers that shapelab knows by name but has not built yet: creating one says so plainly
- * instead of "unknown layer". Each layer issue removes its names from here. */
+/* Keras layers that shapelab knows by name but has not built: creating one says so plainly
+ * instead of "unknown layer". A layer that lands removes its name from here. */
 static const char *const not_yet[] = {
-    "Embedding",
-    "Masking",
+    "BatchNormalization", "LayerNormalization", "Concatenate", "Add",
+    "Attention",          "MultiHeadAttention", "ConvLSTM2D",  "Conv1DTranspose",
+    "Conv2DTranspose",    "UpSampling1D",
 };
 
 int sl_layer_name_known(const char *name)

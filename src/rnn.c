@@ -692,7 +692,7 @@ static void rnn_explain(const SlLayer *l, const SlInfer *io, char *buf, size_t n
                          : c->n_state == 2 ? ", plus the final h and c"
                                            : ", plus the final h";
     snprintf(buf, n,
-             "%s reads %s timesteps of %d feature%s%s and returns %s of %d unit%s%s: %s -> %s",
+             "%s reads %s timesteps of %d feature%s%s and returns %s (%d unit%s)%s: %s -> %s",
              l->type->name, T, in->dim[2], in->dim[2] == 1 ? "" : "s",
              c->go_backwards ? " from the end" : "",
              c->return_sequences ? "h at every step" : "the last h", c->units,

@@ -203,7 +203,7 @@ static const TuArgError arg_errors[] = {
     {"Permute", "(1, 3)", "each of 1..2 once"},
     {"Dropout", "1.5", "must be in [0, 1)"},
     {"Activation", "'gelu'", "unknown activation 'gelu'"},
-    {"Masking", "0.0", "Masking is not implemented yet"},
+    {"BatchNormalization", "", "BatchNormalization is not implemented yet"},
     {"LSTM", "", "missing the required argument 'units'"},
     {"LSTM", "32, recurrent_activation='rleu'", "unknown recurrent_activation 'rleu'"},
     {"GRU", "4, dropout=0.2", "put a Dropout layer before or after it instead"},

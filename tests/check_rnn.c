@@ -405,8 +405,8 @@ START_TEST(test_explain)
     SlShape in = sl_shape_of(3, (int[]){SL_NONE, 31, 1});
     SlModel *m = rnn_model("LSTM", "64, return_state=True", 1, &in, &e);
     const char *why = m->nodes[m->n_nodes - 1].why;
-    ck_assert_msg(strstr(why, "LSTM reads 31 timesteps of 1 feature and returns the last h of 64 "
-                              "units, plus the final h and c: (None, 31, 1) -> (None, 64)"),
+    ck_assert_msg(strstr(why, "LSTM reads 31 timesteps of 1 feature and returns the last h (64 "
+                              "units), plus the final h and c: (None, 31, 1) -> (None, 64)"),
                   "%s", why);
     sl_model_free(m);
 }

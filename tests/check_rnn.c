@@ -26,6 +26,11 @@ static const char *const fixtures[] = {
     "rnn_gru_hard_sigmoid",
     "rnn_simple_rnn_seq",
     "rnn_simple_rnn_relu_state",
+    "rnn_lstm_masked_seq",
+    "rnn_lstm_masked_last_backwards",
+    "rnn_gru_masked_seq",
+    "rnn_gru_masked_reset_before_state",
+    "rnn_simple_rnn_masked_seq",
     "rnn_bi_lstm_concat_seq",
     "rnn_bi_gru_sum_last",
     "rnn_bi_lstm_mul_states",
@@ -54,22 +59,32 @@ static SlLayer *case_layer(const char *layer, const char *args, const char *inne
 }
 
 /* A functional model: Input(batch_shape=...) for x and each initial state, the layer on all. */
-static SlModel *rnn_model_of(SlLayer *l, int n_in, const SlShape *shapes, SlError *e)
+static SlModel *rnn_model_masked(SlLayer *l, int n_in, const SlShape *shapes, const char *masking,
+                                 SlError *e)
 {
     SlModel *m = sl_model_new(NULL);
-    int ids[3], outs[SL_MAX_IO];
+    int ids[3], outs[SL_MAX_IO], feed[3];
     for (int k = 0; k < n_in; k++) {
         char a[128], d[96];
         sl_shape_str(&shapes[k], d, sizeof d);
         snprintf(a, sizeof a, "batch_shape=%s", d);
-        ids[k] = sl_model_input(m, sl_layer("Input", a, e), e);
+        ids[k] = feed[k] = sl_model_input(m, sl_layer("Input", a, e), e);
         ck_assert_msg(ids[k] >= 0, "%s", e->msg);
     }
+    if (masking) { /* Masking(mask_value) between the sequence input and the layer */
+        feed[0] = sl_model_call(m, sl_layer("Masking", masking, e), 1, ids, NULL, e);
+        ck_assert_msg(feed[0] >= 0, "%s", e->msg);
+    }
     ck_assert_msg(l != NULL, "%s", e->msg);
-    ck_assert_msg(sl_model_call(m, l, n_in, ids, outs, e) >= 0, "%s", e->msg);
+    ck_assert_msg(sl_model_call(m, l, n_in, feed, outs, e) >= 0, "%s", e->msg);
     int n_out = m->nodes[m->n_nodes - 1].sym.n_out;
     ck_assert_msg(sl_model_set_io(m, n_in, ids, n_out, outs, e) == 0, "%s", e->msg);
     return m;
+}
+
+static SlModel *rnn_model_of(SlLayer *l, int n_in, const SlShape *shapes, SlError *e)
+{
+    return rnn_model_masked(l, n_in, shapes, NULL, e);
 }
 
 static SlModel *rnn_model(const char *layer, const char *args, int n_in, const SlShape *shapes,
@@ -101,7 +116,7 @@ START_TEST(test_fixture)
     sl_clear_session();
     SlLayer *l = case_layer(sl_st_meta(&st, "layer"), sl_st_meta(&st, "args"),
                             sl_st_meta(&st, "inner"), sl_st_meta(&st, "inner_args"), &e);
-    SlModel *m = rnn_model_of(l, n_in, shapes, &e);
+    SlModel *m = rnn_model_masked(l, n_in, shapes, sl_st_meta(&st, "masking"), &e);
     ck_assert_msg(sl_model_ensure_params(m, &e) == 0, "%s", e.msg);
     for (int i = 0; i < m->n_params; i++) {
         SlParam *p = m->params[i];

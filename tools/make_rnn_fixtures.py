@@ -54,6 +54,7 @@ class RnnCase:
     go_backwards: bool = False
     reset_after: bool = True   # GRU only
     initial_state: bool = False
+    masked: Tuple[Tuple[int, int], ...] = ()  # (sample, step) pairs set to 0 and masked by Masking()
 
     def n_state(self) -> int:
         return 2 if self.layer == "LSTM" else 1
@@ -63,8 +64,9 @@ class RnnCase:
 # The cells, in Keras's layout
 # ---------------------------------------------------------------------------
 
-def run_layer(c: RnnCase, x, p: Dict[str, torch.Tensor], states: List[torch.Tensor]):
-    """Keras's RNN loop: returns [output, *final states] as Keras's layer would."""
+def run_layer(c: RnnCase, x, p: Dict[str, torch.Tensor], states: List[torch.Tensor], mask=None):
+    """Keras's RNN loop: returns [output, *final states] as Keras's layer would. mask (B, T) of
+    0/1: a masked step keeps h and c and repeats the previous output (zeros before the first)."""
     cell, G = CELLS[c.layer]
     act, rec = ACTIVATIONS[c.activation], ACTIVATIONS[c.recurrent_activation]
     W, U = p[f"{cell}/kernel"], p[f"{cell}/recurrent_kernel"]
@@ -75,8 +77,10 @@ def run_layer(c: RnnCase, x, p: Dict[str, torch.Tensor], states: List[torch.Tens
     cs = states[1] if len(states) > 1 else torch.zeros(B, u)
     steps = range(T - 1, -1, -1) if c.go_backwards else range(T)
     outs = []
+    out = torch.zeros(B, u)
     for t in steps:
         xt = x[:, t, :]
+        h_prev, c_prev = h, cs
         if c.layer == "SimpleRNN":
             h = act(xt @ W + h @ U + (b if b is not None else 0))
         elif c.layer == "LSTM":
@@ -86,8 +90,16 @@ def run_layer(c: RnnCase, x, p: Dict[str, torch.Tensor], states: List[torch.Tens
             h = rec(o) * act(cs)
         else:
             h = gru_step(c, xt, h, W, U, b, act, rec)
-        outs.append(h)
+        if mask is not None:  # Keras: where(mask, new, old) for the states and the output
+            m = mask[:, t:t + 1]
+            h = m * h + (1 - m) * h_prev
+            cs = m * cs + (1 - m) * c_prev
+            out = m * h + (1 - m) * out
+        else:
+            out = h
+        outs.append(out)
     y = torch.stack(outs, dim=1) if c.return_sequences else outs[-1]
+    # (with go_backwards the sequence comes out last step first, as Keras returns it)
     result = [y]
     if c.return_state:
         result += [h, cs] if c.layer == "LSTM" else [h]
@@ -192,6 +204,16 @@ CASES: List[RnnCase] = [
     case("gru_hard_sigmoid", "GRU", "3, recurrent_activation='hard_sigmoid'", 3, (2, 4, 2),
          recurrent_activation="hard_sigmoid"),
     case("simple_rnn_seq", "SimpleRNN", "3, return_sequences=True", 3, (2, 4, 5), return_sequences=True),
+    case("lstm_masked_seq", "LSTM", "3, return_sequences=True", 3, (2, 6, 2), return_sequences=True,
+         masked=((0, 4), (0, 5), (1, 0), (1, 1), (1, 3))),
+    case("lstm_masked_last_backwards", "LSTM", "3, go_backwards=True", 3, (2, 5, 3), go_backwards=True,
+         masked=((0, 0), (0, 1), (1, 2))),
+    case("gru_masked_seq", "GRU", "3, return_sequences=True", 3, (2, 6, 2), return_sequences=True,
+         masked=((0, 4), (0, 5), (1, 0), (1, 3))),
+    case("gru_masked_reset_before_state", "GRU", "2, reset_after=False, return_state=True", 2, (3, 4, 2),
+         reset_after=False, return_state=True, masked=((0, 3), (1, 0), (2, 1), (2, 2))),
+    case("simple_rnn_masked_seq", "SimpleRNN", "3, return_sequences=True", 3, (2, 5, 2),
+         return_sequences=True, masked=((0, 0), (1, 2), (1, 4))),
     case("simple_rnn_relu_state", "SimpleRNN", "4, activation='relu', go_backwards=True, return_state=True", 4,
          (2, 3, 3), activation="relu", go_backwards=True, return_state=True, initial_state=True),
 ]
@@ -209,12 +231,21 @@ def param_shapes(c: RnnCase, features: int) -> List[Tuple[str, Tuple[int, ...]]]
 def build(c: RnnCase) -> List[Tuple[str, torch.Tensor]]:
     g = case_generator(c.name)
     B, _, features = c.x_shape
-    x = seeded_uniform(g, c.x_shape, -1.5, 1.5).requires_grad_(True)
+    x = seeded_uniform(g, c.x_shape, -1.5, 1.5)
+    mask = None
+    if c.masked:  # the padded steps hold mask_value 0 in every feature; Masking() finds them
+        mask = torch.ones(c.x_shape[0], c.x_shape[1])
+        for bi, ti in c.masked:
+            x[bi, ti, :] = 0.0
+            mask[bi, ti] = 0.0
+    x.requires_grad_(True)
     params = {n: seeded_uniform(g, s, -0.6, 0.6).requires_grad_(True) for n, s in param_shapes(c, features)}
     states = []
     if c.initial_state:
         states = [seeded_uniform(g, (B, c.units), -0.8, 0.8).requires_grad_(True) for _ in range(c.n_state())]
-    ys = run_layer(c, x, params, states)
+    # Masking zeroes the masked steps' features (they are 0 already) and passes no gradient there
+    xm = x * mask.unsqueeze(-1) if mask is not None else x
+    ys = run_layer(c, xm, params, states, mask)
     dys = [seeded_uniform(g, y.shape, -1.0, 1.0) for y in ys]
     sum((y * d).sum() for y, d in zip(ys, dys)).backward()
     out = [("x", x)]
@@ -231,8 +262,12 @@ def build(c: RnnCase) -> List[Tuple[str, torch.Tensor]]:
 def metadata(c: RnnCase) -> Dict[str, str]:
     what = (f"{c.layer}({c.args}) on x {c.x_shape}"
             + (", with initial_state" if c.initial_state else "")
+            + (f", after Masking(0.0) with steps {list(c.masked)} padded" if c.masked else "")
             + "; Keras layout and semantics, float64")
-    return {"format": FORMAT, "layer": c.layer, "args": c.args, "what": what}
+    meta = {"format": FORMAT, "layer": c.layer, "args": c.args, "what": what}
+    if c.masked:
+        meta["masking"] = "0.0"
+    return meta
 
 
 # ---------------------------------------------------------------------------

@@ -46,6 +46,11 @@ int cli_weights(Opts *o, SlModel *m)
                         "layer input_shape=(...) or start it with an Input",
                         o->script, m->name);
     int rc = o->weights ? sl_model_load_weights(m, o->weights, &e) : sl_model_init_params(m, 0, &e);
+    if (rc == 1)
+        fprintf(stderr,
+                "%s: notice: no weight name matches model '%s' (its first is '%s'); loaded by "
+                "position, each weight's shape checked, as Keras's load_weights does\n",
+                o->weights, m->name, m->param_names[0]);
     return rc < 0 ? cli_fail("%s", e.msg) : 0;
 }
 

@@ -42,7 +42,11 @@ int sl_model_check_input(const SlModel *m, int k, const SlShape *got, SlError *e
         for (int i = 0; i < got->rank; i++)
             if (t->shape.dim[i] != SL_NONE && t->shape.dim[i] != got->dim[i]) {
                 snprintf(fix, sizeof fix, " Fix: axis %d must be %d%s", i, t->shape.dim[i],
-                         i == 0 ? " (the model has a fixed batch size)" : "");
+                         i == 0 ? " (the model has a fixed batch size)"
+                         : i == 1 && got->rank == 3
+                             ? " (the model was built for that many timesteps; built with None "
+                               "there, as input_shape=(None, features), it takes any length)"
+                             : "");
                 break;
             }
     }

@@ -74,6 +74,9 @@ int sl_model_get_weights(SlModel *m, SlTensor *views, int max, SlError *e);
 int sl_model_set_weights(SlModel *m, const SlTensor *w, int n, SlError *e);
 /* Save or load every weight under its Keras name ("dense_1/kernel") in a safetensors file. */
 int sl_model_save_weights(SlModel *m, const char *path, SlError *e);
+/* By Keras name; when no name matches but the file holds the same number of tensors, by position
+ * (the same layers under other names: two models of one session), each checked for its shape.
+ * Returns 0 (by name), 1 (by position: tell the user), -1 with an error naming the weight. */
 int sl_model_load_weights(SlModel *m, const char *path, SlError *e);
 
 /* ---- the summary table (tf.keras 2.x's plain text) ---- */

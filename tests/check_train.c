@@ -514,6 +514,21 @@ START_TEST(test_save_load_weights)
                   "%s", e.msg);
     ck_assert(sl_model_load_weights(more, path, &e) < 0);
     ck_assert_msg(strstr(e.msg, "no weight named 'dense_2/kernel'"), "%s", e.msg);
+    /* the same layers under other names (a second model of the session): by position */
+    const char *Named[] = {"Dense", "4, input_shape=(3,), name='enc'", "Dense", "2, name='out'"};
+    const char *NamedWrong[] = {"Dense", "5, input_shape=(3,), name='enc'", "Dense", "2, name='o'"};
+    SlModel *renamed = seq(Named, 4, &e);
+    ck_assert_str_eq(renamed->param_names[0], "enc/kernel");
+    ck_assert_int_eq(sl_model_load_weights(renamed, path, &e), 1);
+    ck_assert_mem_eq(renamed->values.base, a->values.base,
+                     sl_model_count_params(a) * sizeof(sl_real));
+    SlModel *wrong2 = seq(NamedWrong, 4, &e); /* other names, another shape: named in the error */
+    ck_assert(sl_model_load_weights(wrong2, path, &e) < 0);
+    ck_assert_msg(strstr(e.msg, "by position weight 0, 'dense/kernel' (3, 4) in the file, does not "
+                                "fit 'enc/kernel' (3, 5)"),
+                  "%s", e.msg);
+    sl_model_free(renamed);
+    sl_model_free(wrong2);
     sl_model_free(a);
     sl_model_free(b);
     sl_model_free(w);

@@ -148,6 +148,30 @@ int sl_scene_record_forward(SlSceneRun *run, SlError *e)
     return rc;
 }
 
+int sl_scene_first_node(const SlModel *m, const char *type)
+{
+    for (int n = 0; n < m->n_nodes; n++)
+        if (!strcmp(m->nodes[n].layer->type->name, type))
+            return n;
+    return -1;
+}
+
+int sl_scene_record_layer(SlSceneRun *run, int node, size_t priv_size, const char *need,
+                          SlError *e)
+{
+    if (node < 0)
+        return sl_errorf(e, "the %s scene needs a model with %s", run->scene->name, need);
+    if (sl_scene_record_forward(run, e) < 0)
+        return -1;
+    if (!(run->priv = sl_alloc_zero(1, priv_size)))
+        return sl_errorf(e, "out of memory");
+    for (int i = 0; i < run->n_calls; i++)
+        if (run->calls[i].node == node)
+            return i;
+    return sl_errorf(e, "%s layer '%s' is not on the path to the model's outputs", need,
+                     run->m->nodes[node].layer->name);
+}
+
 /* ---- bands every scene uses ---- */
 
 int sl_scene_title(SlCanvas *c, const char *title, int reserve_right)

@@ -62,6 +62,14 @@ int sl_scene_start(SlSceneRun *run, const SlScene *s, SlModel *m, int batch, int
 void sl_draw_history(SlCanvas *c, const SlHistory *h, const char *title);
 void sl_scene_end(SlSceneRun *run);
 
+/* The first call of a layer of this Keras class in m, or -1. */
+int sl_scene_first_node(const SlModel *m, const char *type);
+/* For a scene about one layer call (node, -1 when the model has none): record the sample batch's
+ * forward pass, give the scene a zeroed private struct of priv_size bytes in run->priv (freed by
+ * the scene's release), and return the index of node's recorded call. Errors say what the scene
+ * needs (`need`: "a Dense layer"). */
+int sl_scene_record_layer(SlSceneRun *run, int node, size_t priv_size, const char *need,
+                          SlError *e);
 /* For scenes: push one seeded sample batch through the model, recording every layer call. */
 int sl_scene_record_forward(SlSceneRun *run, SlError *e);
 /* A title band across the top, cut to leave reserve_right pixels for a legend (returns its

@@ -27,17 +27,9 @@ typedef struct BiRun {
     SlRnnSteps f, b; /* forward, backward (its step s read x[T-1-s]) */
 } BiRun;
 
-static int first_bi(const SlModel *m)
-{
-    for (int n = 0; n < m->n_nodes; n++)
-        if (!strcmp(m->nodes[n].layer->type->name, "Bidirectional"))
-            return n;
-    return -1;
-}
-
 static int bi_fits(const SlModel *m)
 {
-    return first_bi(m) >= 0 ? 4 : 0;
+    return sl_scene_first_node(m, "Bidirectional") >= 0 ? 4 : 0;
 }
 
 static void read_merge(const SlLayer *l, char *out, size_t n)
@@ -54,21 +46,12 @@ static void read_merge(const SlLayer *l, char *out, size_t n)
 
 static int bi_prepare(SlSceneRun *run, SlError *e)
 {
-    int node = first_bi(run->m);
-    if (node < 0)
-        return sl_errorf(e, "the bidirectional scene needs a Bidirectional layer");
-    if (sl_scene_record_forward(run, e) < 0)
+    int node = sl_scene_first_node(run->m, "Bidirectional");
+    int i_call = sl_scene_record_layer(run, node, sizeof(BiRun), "a Bidirectional layer", e);
+    if (i_call < 0)
         return -1;
-    BiRun *d = sl_alloc_zero(1, sizeof *d);
-    if (!d)
-        return sl_errorf(e, "out of memory");
-    run->priv = d;
-    const SlVizCall *call = NULL;
-    for (int i = 0; i < run->n_calls; i++)
-        if (run->calls[i].node == node)
-            call = &run->calls[i];
-    if (!call)
-        return sl_errorf(e, "the Bidirectional layer is not on the path to the outputs");
+    BiRun *d = run->priv;
+    const SlVizCall *call = &run->calls[i_call];
     d->l = run->m->nodes[node].layer;
     read_merge(d->l, d->merge, sizeof d->merge);
     d->F = call->io.in[0].dim[2];

@@ -17,36 +17,19 @@ typedef struct DenseRun {
     int positions; /* rows of the first sample */
 } DenseRun;
 
-static int first_dense(const SlModel *m)
-{
-    for (int n = 0; n < m->n_nodes; n++)
-        if (!strcmp(m->nodes[n].layer->type->name, "Dense"))
-            return n;
-    return -1;
-}
-
 static int dense_fits(const SlModel *m)
 {
-    return first_dense(m) >= 0 ? 1 : 0;
+    return sl_scene_first_node(m, "Dense") >= 0 ? 1 : 0;
 }
 
 static int dense_prepare(SlSceneRun *run, SlError *e)
 {
-    int node = first_dense(run->m);
-    if (node < 0)
-        return sl_errorf(e, "the dense scene needs a model with a Dense layer");
-    if (sl_scene_record_forward(run, e) < 0)
+    int node = sl_scene_first_node(run->m, "Dense");
+    int i_call = sl_scene_record_layer(run, node, sizeof(DenseRun), "a Dense layer", e);
+    if (i_call < 0)
         return -1;
-    DenseRun *d = sl_alloc_zero(1, sizeof *d);
-    if (!d)
-        return sl_errorf(e, "out of memory");
-    run->priv = d;
-    d->call = -1;
-    for (int i = 0; i < run->n_calls; i++)
-        if (run->calls[i].node == node)
-            d->call = i;
-    if (d->call < 0)
-        return sl_errorf(e, "the Dense layer is not on the path to the outputs");
+    DenseRun *d = run->priv;
+    d->call = i_call;
     const SlInfer *io = &run->calls[d->call].io;
     d->in = io->in[0].dim[io->in[0].rank - 1];
     d->units = io->out[0].dim[io->out[0].rank - 1];

@@ -44,21 +44,13 @@ static int lstm_fits(const SlModel *m)
 static int lstm_prepare(SlSceneRun *run, SlError *e)
 {
     int node = first_recurrent(run->m);
-    if (node < 0)
-        return sl_errorf(e, "the lstm scene needs a model with an LSTM, GRU or SimpleRNN layer");
-    if (sl_scene_record_forward(run, e) < 0)
+    int i_call = sl_scene_record_layer(run, node, sizeof(LstmRun),
+                                       "an LSTM, GRU or SimpleRNN layer", e);
+    if (i_call < 0)
         return -1;
-    LstmRun *d = sl_alloc_zero(1, sizeof *d);
-    if (!d)
-        return sl_errorf(e, "out of memory");
-    run->priv = d;
-    d->call = -1;
-    for (int i = 0; i < run->n_calls; i++)
-        if (run->calls[i].node == node)
-            d->call = i;
-    if (d->call < 0)
-        return sl_errorf(e, "the recurrent layer is not on the path to the outputs");
-    const SlVizCall *call = &run->calls[d->call];
+    LstmRun *d = run->priv;
+    d->call = i_call;
+    const SlVizCall *call = &run->calls[i_call];
     d->l = run->m->nodes[node].layer;
     d->F = call->io.in[0].dim[2];
     d->T = d->F ? call->n_in_vals / d->F : 0;

@@ -22,36 +22,19 @@ typedef struct TdRun {
     int T, in_n, out_n; /* steps recorded; values per step in and out */
 } TdRun;
 
-static int first_td(const SlModel *m)
-{
-    for (int n = 0; n < m->n_nodes; n++)
-        if (!strcmp(m->nodes[n].layer->type->name, "TimeDistributed"))
-            return n;
-    return -1;
-}
-
 static int td_fits(const SlModel *m)
 {
-    return first_td(m) >= 0 ? 2 : 0;
+    return sl_scene_first_node(m, "TimeDistributed") >= 0 ? 2 : 0;
 }
 
 static int td_prepare(SlSceneRun *run, SlError *e)
 {
-    int node = first_td(run->m);
-    if (node < 0)
-        return sl_errorf(e, "the timedistributed scene needs a TimeDistributed layer");
-    if (sl_scene_record_forward(run, e) < 0)
+    int node = sl_scene_first_node(run->m, "TimeDistributed");
+    int i_call = sl_scene_record_layer(run, node, sizeof(TdRun), "a TimeDistributed layer", e);
+    if (i_call < 0)
         return -1;
-    TdRun *d = sl_alloc_zero(1, sizeof *d);
-    if (!d)
-        return sl_errorf(e, "out of memory");
-    run->priv = d;
-    d->call = -1;
-    for (int i = 0; i < run->n_calls; i++)
-        if (run->calls[i].node == node)
-            d->call = i;
-    if (d->call < 0)
-        return sl_errorf(e, "the TimeDistributed layer is not on the path to the outputs");
+    TdRun *d = run->priv;
+    d->call = i_call;
     const SlVizCall *call = &run->calls[d->call];
     d->l = run->m->nodes[node].layer;
     d->inner = d->l->child[0];

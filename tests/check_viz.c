@@ -50,7 +50,7 @@ enum { WIN_W = 1280, WIN_H = 720 }; /* the window's default size, and the PNG wr
 static const char *const model_names[] = {
     "two_heads",       "14_multi_output", "15_regression",      "01_lstm_input_shape",
     "03_return_state", "04_stateful",     "09_timedistributed", "08_seq2seq_encoder_decoder",
-    "bidirectional"};
+    "bidirectional",   "06_masking"};
 enum { N_MODELS = sizeof model_names / sizeof model_names[0] };
 
 typedef struct Loaded {

@@ -13,12 +13,14 @@ extern const SlScene sl_scene_shapes;
 extern const SlScene sl_scene_dense;
 extern const SlScene sl_scene_training;
 extern const SlScene sl_scene_gradcheck;
+extern const SlScene sl_scene_receptive_field; /* scene_conv_receptive.c */
 
 static const SlScene *const scenes[] = {
     &sl_scene_shapes,
     &sl_scene_dense,
     &sl_scene_training,
     &sl_scene_gradcheck,
+    &sl_scene_receptive_field,
 };
 enum { N_SCENES = sizeof scenes / sizeof scenes[0] };
 

@@ -73,6 +73,10 @@ static void gc_draw(const SlSceneRun *run, int step, SlCanvas *c)
         name_w = w > name_w ? w : name_w;
     }
     int x0 = 24 + name_w + 16, w = c->w - x0 - 200, row = 2 * ch + 8;
+    /* many tensors (a deep model): closer rows, so the scale and the caption still fit */
+    int room = c->h - sl_scene_caption_height() - top - 2 * ch - 30;
+    if (rep->n_rows > 0 && rep->n_rows * row > room)
+        row = room / rep->n_rows > ch + 6 ? room / rep->n_rows : ch + 6;
     int bottom = top + rep->n_rows * row;
     for (int i = 0; i < rep->n_rows; i++) {
         const SlGradcheckRow *r = &rep->rows[i];

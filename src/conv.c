@@ -517,6 +517,15 @@ int sl_conv_window(const SlLayer *l, SlWindow *w)
     return 1;
 }
 
+int sl_conv_window_cols(const SlLayer *l, SlWindow *w)
+{
+    if (l->type->formula != conv_formula)
+        return 0;
+    const ConvCfg *c = l->cfg;
+    *w = (SlWindow){.k = c->k[1], .s = c->s[1], .d = c->d[1], .pad = c->padding};
+    return 1;
+}
+
 int sl_window_out_len(const SlWindow *w, int n, int *pad_before)
 {
     if (w->shift) {

@@ -88,6 +88,8 @@ typedef struct SlWindow {
 /* 1 and *w for Conv1D/Conv2D and pooling, ZeroPadding and Cropping; 0 for other layers. */
 int sl_conv_window(const SlLayer *l, SlWindow *w);
 int sl_pool_window(const SlLayer *l, SlWindow *w);
+/* Conv2D's second spatial axis (columns); Conv1D's steps again. */
+int sl_conv_window_cols(const SlLayer *l, SlWindow *w);
 /* Output length for n input cells, and the cells of padding before (for a concrete n). */
 int sl_window_out_len(const SlWindow *w, int n, int *pad_before);
 

@@ -14,6 +14,8 @@ extern const SlScene sl_scene_dense;
 extern const SlScene sl_scene_training;
 extern const SlScene sl_scene_gradcheck;
 extern const SlScene sl_scene_receptive_field; /* scene_conv_receptive.c */
+extern const SlScene sl_scene_conv_backprop;   /* scene_conv_backprop.c */
+extern const SlScene sl_scene_conv2d;          /* scene_conv2d.c */
 
 static const SlScene *const scenes[] = {
     &sl_scene_shapes,
@@ -21,6 +23,8 @@ static const SlScene *const scenes[] = {
     &sl_scene_training,
     &sl_scene_gradcheck,
     &sl_scene_receptive_field,
+    &sl_scene_conv_backprop,
+    &sl_scene_conv2d,
 };
 enum { N_SCENES = sizeof scenes / sizeof scenes[0] };
 

@@ -43,9 +43,14 @@ static int first_conv1d(const SlModel *m)
     return -1;
 }
 
+/* 2 when the layer is small enough to read its numbers (item 13's), 1 for any Conv1D. */
 static int bp_fits(const SlModel *m)
 {
-    return first_conv1d(m) >= 0 ? 1 : 0;
+    int n = first_conv1d(m);
+    if (n < 0)
+        return 0;
+    const SlShape *in = &m->nodes[n].sym.in[0], *out = &m->nodes[n].sym.out[0];
+    return in->dim[in->rank - 1] <= 2 && out->dim[out->rank - 1] <= 2 ? 2 : 1;
 }
 
 /* (steps, ch) channels-last -> (ch, steps) for drawing */

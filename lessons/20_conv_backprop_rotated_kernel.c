@@ -109,10 +109,9 @@ int main(int argc, char **argv)
     print_row("1. rotate180(K)", kr, 3);
     sl_spread(sp, dy, 1, 1, 4, 1, 1, 1);
     print_row("2. spread(dy) (stride 1: itself)", sp, 4);
-    SlConvGeom full = sl_conv_input_grad_geom(&g);
-    sl_correlate(dx, sp, kr, &full);
+    sl_full_correlation(dx, sp, kr, &g);
     printf("  3. full correlation: pad dy with %d zeros each side, slide rotate180(K) over it\n",
-           full.pw);
+           sl_conv_input_grad_geom(&g).pw);
     print_row("   dx", dx, 6);
     print_row("   the engine's dx", sl_model_input_grad(m, 0).data, 6);
     sl_correlate_kernel_grad(dK, x, dy, &g);
@@ -132,8 +131,7 @@ int main(int argc, char **argv)
     sl_spread(sp2, dy3, 1, 1, 3, 1, 1, 2);
     print_row("dy", dy3, 3);
     print_row("spread(dy): zeros where windows skipped", sp2, 5);
-    SlConvGeom full2 = sl_conv_input_grad_geom(&g2);
-    sl_correlate(dx2, sp2, kr, &full2);
+    sl_full_correlation(dx2, sp2, kr, &g2);
     print_row("full correlation with rotate180(K)", dx2, 7);
     print_row("the engine's dx", sl_model_input_grad(m2, 0).data, 7);
     printf("  Windows start at steps 0, 2, 4: steps 2 and 4 are read by two windows and gather\n"

@@ -187,8 +187,13 @@ void sl_conv_input_grad(sl_real *din, sl_real *kr, sl_real *sp, const sl_real *d
 {
     sl_rotate180(kr, k, g->KH, g->KW, g->CI, g->CO);              /* step 1: rotate the kernel */
     sl_spread(sp, dout, g->B, g->OH, g->OW, g->CO, g->sh, g->sw); /* step 2: undo the stride */
+    sl_full_correlation(din, sp, kr, g); /* step 3: the full correlation, the forward's loop */
+}
+
+void sl_full_correlation(sl_real *din, const sl_real *sp, const sl_real *kr, const SlConvGeom *g)
+{
     SlConvGeom full = sl_conv_input_grad_geom(g);
-    sl_correlate(din, sp, kr, &full); /* step 3: the full correlation, the forward's loop */
+    sl_correlate(din, sp, kr, &full);
 }
 
 /* ---- the layers ---- */

@@ -68,6 +68,9 @@ void sl_spread(sl_real *sp, const sl_real *dout, int B, int OH, int OW, int CO, 
 /* The geometry of the input gradient's full correlation: the spread gradient as input, the
  * rotated kernel, stride 1, the same dilation, and (KH-1)*dh - ph rows of padding before. */
 SlConvGeom sl_conv_input_grad_geom(const SlConvGeom *g);
+/* din (B, H, W, CI) += the full correlation of the spread gradient sp with the rotated kernel kr
+ * (KH, KW, CO, CI): sl_correlate on sl_conv_input_grad_geom(g). */
+void sl_full_correlation(sl_real *din, const sl_real *sp, const sl_real *kr, const SlConvGeom *g);
 /* din (B, H, W, CI) += full correlation(spread(dout), rotate180(k)): the three named steps.
  * kr (KH*KW*CO*CI) and sp (B * spread rows * spread cols * CO) are the caller's scratch. */
 void sl_conv_input_grad(sl_real *din, sl_real *kr, sl_real *sp, const sl_real *dout,

@@ -154,7 +154,7 @@ static int bp_prepare(SlSceneRun *run, SlError *e)
     sl_rotate180(b->Kr, b->K, 1, w.k, CI, CO);
     sl_spread(spl, dy, 1, 1, OT, CO, 1, w.s);
     SlConvGeom full = sl_conv_input_grad_geom(&b->g);
-    sl_correlate(dxl, spl, b->Kr, &full);
+    sl_full_correlation(dxl, spl, b->Kr, &b->g);
     sl_correlate_kernel_grad(b->dK, x, dy, &b->g);
     b->S = full.W;
     b->P = full.pw;

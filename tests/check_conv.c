@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "scene.h"
 #include "script.h"
 #include "testutil.h"
 
@@ -536,6 +537,41 @@ START_TEST(test_mask_dropped)
 }
 END_TEST
 
+/* The receptive-field scene: drawn from 10_causal_dilated.py's layers, the chosen step's field
+ * is 31 steps, and a click on an output cell picks that step. */
+START_TEST(test_receptive_scene_pick)
+{
+    static const SlScriptOptions quiet;
+    SlError e;
+    SlScript *s = sl_script_run(SL_SHARED_MODELS "/10_causal_dilated.py", &quiet, &e);
+    ck_assert_msg(s != NULL, "%s", e.msg);
+    SlModel *m = sl_script_model(s, &e);
+    const SlScene *sc = sl_scene_find("receptive-field");
+    ck_assert_ptr_nonnull(sc);
+    ck_assert_ptr_eq(sl_scene_best(m), sc);
+    SlSceneRun run;
+    ck_assert_msg(sl_scene_start(&run, sc, m, 2, 8, NULL, &e) == 0, "%s", e.msg);
+    SlCanvas c;
+    ck_assert(sl_canvas_init(&c, 1280, 720, &e) == 0);
+    sc->draw(&run, run.n_steps - 1, &c);
+    const SlProbe *p = NULL;
+    for (int k = 0; k < c.n_probes; k++)
+        if (!strncmp(c.probes[k].title, "pick step", 9))
+            p = &c.probes[k];
+    ck_assert_ptr_nonnull(p);
+    ck_assert_int_eq(p->cols, run.n_steps);
+    ck_assert_int_eq(sl_scene_pick(&c, p->x + 10 * p->cell + p->cell / 2, p->y + 2), 10);
+    ck_assert_int_eq(sl_scene_pick(&c, 2, 2), -1);
+    int captions = 0;
+    for (int k = 0; k < c.n_items; k++)
+        captions += c.items[k].kind == SL_ITEM_TEXT && !strcmp(c.items[k].what, "reach 31 steps");
+    ck_assert_int_eq(captions, 1);
+    sl_canvas_free(&c);
+    sl_scene_end(&run);
+    sl_script_free(s);
+}
+END_TEST
+
 /* The summary of a ../shared/models script, as `shapelab summary` prints it. */
 static char *script_summary(const char *file)
 {
@@ -636,6 +672,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_backprop_worked_example);
     tcase_add_loop_test(tc, test_zero_alloc_training_step, 0, 2);
     tcase_add_test(tc, test_mask_dropped);
+    tcase_add_test(tc, test_receptive_scene_pick);
     tcase_add_loop_test(tc, test_receptive_field, 0, N_RF);
     tcase_add_test(tc, test_receptive_wavenet);
     tcase_add_loop_test(tc, test_summary_golden, 0, N_GOLDENS);

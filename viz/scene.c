@@ -143,6 +143,14 @@ int sl_scene_record_forward(SlSceneRun *run, SlError *e)
     return rc;
 }
 
+int sl_scene_pick(const SlCanvas *c, int x, int y)
+{
+    int row, col;
+    float v;
+    const SlProbe *p = sl_canvas_probe_at(c, x, y, &row, &col, &v);
+    return p && !strncmp(p->title, "pick step", 9) ? (int)v : -1;
+}
+
 /* ---- bands every scene uses ---- */
 
 int sl_scene_title(SlCanvas *c, const char *title, int reserve_right)

@@ -62,6 +62,11 @@ int sl_scene_start(SlSceneRun *run, const SlScene *s, SlModel *m, int batch, int
 void sl_draw_history(SlCanvas *c, const SlHistory *h, const char *title);
 void sl_scene_end(SlSceneRun *run);
 
+/* A click at (x, y): a scene makes cells clickable by drawing them as a probe (sl_canvas_probe)
+ * whose title starts with "pick step" and whose values are step numbers. Returns the step under
+ * the click, or -1. */
+int sl_scene_pick(const SlCanvas *c, int x, int y);
+
 /* For scenes: push one seeded sample batch through the model, recording every layer call. */
 int sl_scene_record_forward(SlSceneRun *run, SlError *e);
 /* A title band across the top, cut to leave reserve_right pixels for a legend (returns its

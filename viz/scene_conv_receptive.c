@@ -203,8 +203,14 @@ static void rf_draw(const SlSceneRun *run, int step, SlCanvas *c)
         sl_canvas_record(c, SL_ITEM_WIDGET, cell_x(&g, d, L, 0), y,
                          cell_x(&g, d, L, len - 1) + g.cell - cell_x(&g, d, L, 0), g.cell, role, 0,
                          L == 0 ? "input steps" : "layer output steps");
-        if (L == r->n) /* the chosen step */
+        if (L == r->n) { /* the chosen step; a click on another picks it (sl_scene_pick) */
             sl_canvas_rect(c, cell_x(&g, d, L, t) - 2, y - 3, g.cell + 4, g.cell + 6, 2, SL_INK);
+            sl_real steps[RF_MAX_CELLS / 4];
+            int n = len < RF_MAX_CELLS / 4 ? len : RF_MAX_CELLS / 4, pitch = g.cell * d->jump[L];
+            for (int j = 0; j < n; j++)
+                steps[j] = (sl_real)j;
+            sl_canvas_probe(c, cell_x(&g, d, L, 0), y, pitch, 1, n, steps, "pick step");
+        }
         /* labels at the left: the layer, and its span and reach */
         level_labels(m, d, L, lines);
         for (int k = 0; k < 3; k++)
@@ -239,7 +245,8 @@ static void rf_draw(const SlSceneRun *run, int step, SlCanvas *c)
         caption, sizeof caption,
         "Each layer reads k cells of the level below, d apart: it spans 1 + (k - 1) * d cells, "
         "and strides below multiply its reach. Step %d at the top is fed by input steps "
-        "%d..%d (%d of them; the stack's field is %d).%s Arrow keys pick another step.",
+        "%d..%d (%d of them; the stack's field is %d).%s Arrow keys or a click pick another "
+        "step.",
         t, first, last, last - first + 1, r->total,
         !d->padded                       ? ""
         : r->win[0].pad == SL_PAD_CAUSAL ? " Hatched cells are padding, on the left only, so "

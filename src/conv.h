@@ -78,6 +78,10 @@ void sl_conv_input_grad(sl_real *din, sl_real *kr, sl_real *sp, const sl_real *d
 /* Elements of the spread gradient for g. */
 size_t sl_spread_count(const SlConvGeom *g);
 
+/* A window argument (kernel_size, strides, pool_size ...): an int, or a tuple of `rank` ints, all
+ * positive, into out[2] as (height, width); 1-D layers fill the width and set the height to 1. */
+int sl_read_window_ints(const SlBound *b, const char *key, int rank, int out[2], SlError *e);
+
 /* ---- how a layer moves along its first axis after the batch (steps; rows for 2-D) ---- */
 
 /* Output cell o of a window layer reads input cells o*s - pad_before + t*d, t = 0 .. k-1. */

@@ -160,7 +160,8 @@ static void c2_draw(const SlSceneRun *run, int step, SlCanvas *c)
         y += lh + 16 + PH * cell;
     }
     if (g->CI > n_in) {
-        snprintf(t1, sizeof t1, "... %d more channels", g->CI - n_in);
+        snprintf(t1, sizeof t1, "... %d more channel%s", g->CI - n_in,
+                 g->CI - n_in == 1 ? "" : "s");
         sl_canvas_text(c, x, y, t1, SL_TEXT_SCALE, SL_INK);
     }
     /* the kernels: each a stack of CI tiles of kh x kw */

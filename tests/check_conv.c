@@ -572,6 +572,29 @@ START_TEST(test_receptive_scene_pick)
 }
 END_TEST
 
+/* Keras's other spellings build the same class, named after it, with a notice. */
+START_TEST(test_aliases)
+{
+    static const char *const pairs[][3] = {{"MaxPool1D", "MaxPooling1D", "max_pooling1d"},
+                                           {"MaxPool2D", "MaxPooling2D", "max_pooling2d"},
+                                           {"AvgPool1D", "AveragePooling1D", "average_pooling1d"},
+                                           {"AvgPool2D", "AveragePooling2D", "average_pooling2d"},
+                                           {"Convolution1D", "Conv1D", "conv1d"},
+                                           {"Convolution2D", "Conv2D", "conv2d"}};
+    for (size_t i = 0; i < sizeof pairs / sizeof pairs[0]; i++) {
+        SlError e;
+        sl_clear_session();
+        SlLayer *l = sl_layer(pairs[i][0], i < 4 ? "" : "2, 3", &e);
+        ck_assert_msg(l != NULL, "%s: %s", pairs[i][0], e.msg);
+        ck_assert_str_eq(l->type->name, pairs[i][1]);
+        ck_assert_str_eq(l->name, pairs[i][2]);
+        ck_assert_msg(strstr(l->notice, "another spelling of"), "%s", l->notice);
+        ck_assert(sl_layer_name_known(pairs[i][0]));
+        sl_layer_free(l);
+    }
+}
+END_TEST
+
 /* The summary of a ../shared/models script, as `shapelab summary` prints it. */
 static char *script_summary(const char *file)
 {
@@ -673,6 +696,7 @@ static Suite *suite(void)
     tcase_add_loop_test(tc, test_zero_alloc_training_step, 0, 2);
     tcase_add_test(tc, test_mask_dropped);
     tcase_add_test(tc, test_receptive_scene_pick);
+    tcase_add_test(tc, test_aliases);
     tcase_add_loop_test(tc, test_receptive_field, 0, N_RF);
     tcase_add_test(tc, test_receptive_wavenet);
     tcase_add_loop_test(tc, test_summary_golden, 0, N_GOLDENS);

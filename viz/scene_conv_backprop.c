@@ -25,7 +25,6 @@ typedef struct BpRun {
     int node;
     SlConvGeom g;        /* of one sample */
     int T, k, d, s, pad; /* steps, taps, dilation, stride, padding before */
-    const char *act;     /* the layer's activation, when not linear */
     /* one sample, channels first for drawing: (channels, steps) */
     sl_real x[BP_MAX_CH * BP_MAX_T], y[BP_MAX_CH * BP_MAX_T], dy[BP_MAX_CH * BP_MAX_T];
     sl_real sp[BP_MAX_CH * BP_MAX_T];

@@ -241,17 +241,15 @@ static void rf_draw(const SlSceneRun *run, int step, SlCanvas *c)
     for (int i = 0; i < d->len[0]; i++)
         if (d->lit[i])
             last = i, first = first < 0 ? i : first;
-    snprintf(
-        caption, sizeof caption,
-        "Each layer reads k cells of the level below, d apart: it spans 1 + (k - 1) * d cells, "
-        "and strides below multiply its reach. Step %d at the top is fed by input steps "
-        "%d..%d (%d of them; the stack's field is %d).%s Arrow keys or a click pick another "
-        "step.",
-        t, first, last, last - first + 1, r->total,
-        !d->padded                       ? ""
-        : r->win[0].pad == SL_PAD_CAUSAL ? " Hatched cells are padding, on the left only, so "
-                                           "no step sees the future."
-                                         : " Hatched cells are padding.");
+    snprintf(caption, sizeof caption,
+             "A layer reads k cells, d apart: it spans 1 + (k - 1) * d, and strides below multiply "
+             "its reach. Step %d at the top is fed by input steps %d..%d (%d; the stack's field is "
+             "%d).%s Arrows or a click pick a step.",
+             t, first, last, last - first + 1, r->total,
+             !d->padded                       ? ""
+             : r->win[0].pad == SL_PAD_CAUSAL ? " Hatched cells are padding, on the left only, so "
+                                                "no step sees the future."
+                                              : " Hatched cells are padding.");
     sl_scene_caption(c, caption);
 }
 

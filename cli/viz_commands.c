@@ -39,6 +39,12 @@ static int start_scene(Opts *o, SlScript **s, SlSceneRun *run)
         return 2;
     if (!scene)
         scene = sl_scene_best(m);
+    if (!o->scene && scene->in_double) { /* the best scene is drawn in double: hand over too */
+        char what[64];
+        snprintf(what, sizeof what, "the %s scene", scene->name);
+        if (cli_run_double(o, what) >= 0)
+            return 2;
+    }
     if (sl_scene_start(run, scene, m, o->have_batch ? o->batch : 2,
                        o->have_timesteps ? o->timesteps : 8, NULL, &e) < 0)
         return cli_fail("%s: %s", o->script, e.msg);

@@ -188,6 +188,16 @@ void sl_act_backward(SlAct a, sl_real *dx, const sl_real *dy, const sl_real *x, 
         dx[i] += (sl_real)(dact1(a, x[i], y[i]) * dy[i]);
 }
 
+const sl_real *sl_act_grad(SlAct a, sl_real *dz, const sl_real *dy, const sl_real *z,
+                           const sl_real *y, size_t rows, size_t cols)
+{
+    if (a == SL_ACT_LINEAR)
+        return dy;
+    memset(dz, 0, rows * cols * sizeof *dz);
+    sl_act_backward(a, dz, dy, z, y, rows, cols);
+    return dz;
+}
+
 /* ---- the Activation layer ---- */
 
 typedef struct ActCfg {

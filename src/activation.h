@@ -34,4 +34,10 @@ void sl_act_forward(SlAct a, sl_real *y, const sl_real *x, size_t rows, size_t c
 void sl_act_backward(SlAct a, sl_real *dx, const sl_real *dy, const sl_real *x, const sl_real *y,
                      size_t rows, size_t cols);
 
+/* For a layer with an activation after its linear part z: the gradient of z, act'(z) * dy,
+ * written to the scratch dz (rows, cols) and returned; with a linear activation, dy itself
+ * (dz is not touched). */
+const sl_real *sl_act_grad(SlAct a, sl_real *dz, const sl_real *dy, const sl_real *z,
+                           const sl_real *y, size_t rows, size_t cols);
+
 #endif

@@ -187,8 +187,13 @@ void sl_conv_input_grad(sl_real *din, sl_real *kr, sl_real *sp, const sl_real *d
 {
     sl_rotate180(kr, k, g->KH, g->KW, g->CI, g->CO);              /* step 1: rotate the kernel */
     sl_spread(sp, dout, g->B, g->OH, g->OW, g->CO, g->sh, g->sw); /* step 2: undo the stride */
+    sl_full_correlation(din, sp, kr, g); /* step 3: the full correlation, the forward's loop */
+}
+
+void sl_full_correlation(sl_real *din, const sl_real *sp, const sl_real *kr, const SlConvGeom *g)
+{
     SlConvGeom full = sl_conv_input_grad_geom(g);
-    sl_correlate(din, sp, kr, &full); /* step 3: the full correlation, the forward's loop */
+    sl_correlate(din, sp, kr, &full);
 }
 
 /* ---- the layers ---- */
@@ -221,8 +226,7 @@ static const SlArgSpec conv_args[] = {
     {"groups", SL_ARG_INT, "1", "only 1: every filter sees every input channel"},
 };
 
-/* An int or a tuple of `rank` ints, all positive, into out[2] as (height, width). */
-static int read_pair(const SlBound *b, const char *key, int rank, int out[2], SlError *e)
+int sl_read_window_ints(const SlBound *b, const char *key, int rank, int out[2], SlError *e)
 {
     int v[SL_TUPLE_MAX], n = sl_bound_ints(b, key, v, SL_TUPLE_MAX);
     if (n == 1 && rank == 2)
@@ -260,9 +264,9 @@ static int conv_create(SlLayer *l, const SlBound *b, SlError *e, int rank)
     if (c->filters <= 0)
         return sl_errorf(e, "filters must be a positive integer (the output channels), got %d",
                          c->filters);
-    if (read_pair(b, "kernel_size", rank, c->k, e) < 0 ||
-        read_pair(b, "strides", rank, c->s, e) < 0 ||
-        read_pair(b, "dilation_rate", rank, c->d, e) < 0)
+    if (sl_read_window_ints(b, "kernel_size", rank, c->k, e) < 0 ||
+        sl_read_window_ints(b, "strides", rank, c->s, e) < 0 ||
+        sl_read_window_ints(b, "dilation_rate", rank, c->d, e) < 0)
         return -1;
     const char *pad = sl_bound_str(b, "padding");
     if (sl_padding_parse(pad, &c->padding) < 0 || (rank == 2 && c->padding == SL_PAD_CAUSAL))
@@ -442,13 +446,8 @@ static void conv_backward(SlLayer *l, SlPass *p)
     const ConvCfg *c = l->cfg;
     SlConvGeom g = conv_geom(c, &p->x[0].shape, &p->y[0].shape);
     size_t rows = (size_t)g.B * g.OH * g.OW, CO = (size_t)g.CO;
-    const sl_real *dz = p->dy[0].data;
-    if (c->act != SL_ACT_LINEAR) {
-        sl_real *dzb = p->scratch[3];
-        memset(dzb, 0, rows * CO * sizeof *dzb);
-        sl_act_backward(c->act, dzb, p->dy[0].data, p->scratch[2], p->y[0].data, rows, CO);
-        dz = dzb;
-    }
+    const sl_real *dz =
+        sl_act_grad(c->act, p->scratch[3], p->dy[0].data, p->scratch[2], p->y[0].data, rows, CO);
     if (c->use_bias) {
         sl_real *db = l->params[1].grad.data;
         for (size_t r = 0; r < rows; r++)
@@ -514,6 +513,15 @@ int sl_conv_window(const SlLayer *l, SlWindow *w)
     const ConvCfg *c = l->cfg;
     int a = c->rank == 1 ? 1 : 0; /* the first spatial axis: Conv1D's steps, Conv2D's rows */
     *w = (SlWindow){.k = c->k[a], .s = c->s[a], .d = c->d[a], .pad = c->padding};
+    return 1;
+}
+
+int sl_conv_window_cols(const SlLayer *l, SlWindow *w)
+{
+    if (l->type->formula != conv_formula)
+        return 0;
+    const ConvCfg *c = l->cfg;
+    *w = (SlWindow){.k = c->k[1], .s = c->s[1], .d = c->d[1], .pad = c->padding};
     return 1;
 }
 

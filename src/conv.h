@@ -68,12 +68,19 @@ void sl_spread(sl_real *sp, const sl_real *dout, int B, int OH, int OW, int CO, 
 /* The geometry of the input gradient's full correlation: the spread gradient as input, the
  * rotated kernel, stride 1, the same dilation, and (KH-1)*dh - ph rows of padding before. */
 SlConvGeom sl_conv_input_grad_geom(const SlConvGeom *g);
+/* din (B, H, W, CI) += the full correlation of the spread gradient sp with the rotated kernel kr
+ * (KH, KW, CO, CI): sl_correlate on sl_conv_input_grad_geom(g). */
+void sl_full_correlation(sl_real *din, const sl_real *sp, const sl_real *kr, const SlConvGeom *g);
 /* din (B, H, W, CI) += full correlation(spread(dout), rotate180(k)): the three named steps.
  * kr (KH*KW*CO*CI) and sp (B * spread rows * spread cols * CO) are the caller's scratch. */
 void sl_conv_input_grad(sl_real *din, sl_real *kr, sl_real *sp, const sl_real *dout,
                         const sl_real *k, const SlConvGeom *g);
 /* Elements of the spread gradient for g. */
 size_t sl_spread_count(const SlConvGeom *g);
+
+/* A window argument (kernel_size, strides, pool_size ...): an int, or a tuple of `rank` ints, all
+ * positive, into out[2] as (height, width); 1-D layers fill the width and set the height to 1. */
+int sl_read_window_ints(const SlBound *b, const char *key, int rank, int out[2], SlError *e);
 
 /* ---- how a layer moves along its first axis after the batch (steps; rows for 2-D) ---- */
 
@@ -88,6 +95,8 @@ typedef struct SlWindow {
 /* 1 and *w for Conv1D/Conv2D and pooling, ZeroPadding and Cropping; 0 for other layers. */
 int sl_conv_window(const SlLayer *l, SlWindow *w);
 int sl_pool_window(const SlLayer *l, SlWindow *w);
+/* Conv2D's second spatial axis (columns); Conv1D's steps again. */
+int sl_conv_window_cols(const SlLayer *l, SlWindow *w);
 /* Output length for n input cells, and the cells of padding before (for a concrete n). */
 int sl_window_out_len(const SlWindow *w, int n, int *pad_before);
 

@@ -186,15 +186,9 @@ static void dense_forward(SlLayer *l, SlPass *p)
 static void dense_backward(SlLayer *l, SlPass *p)
 {
     const DenseCfg *c = l->cfg;
-    size_t rows = sl_tensor_count(&p->x[0]) / (size_t)c->in, n = rows * (size_t)c->units;
-    const sl_real *dz = p->dy[0].data;
-    if (c->act != SL_ACT_LINEAR) {
-        sl_real *dzb = p->scratch[2];
-        memset(dzb, 0, n * sizeof *dzb);
-        sl_act_backward(c->act, dzb, p->dy[0].data, p->scratch[1], p->y[0].data, rows,
-                        (size_t)c->units);
-        dz = dzb;
-    }
+    size_t rows = sl_tensor_count(&p->x[0]) / (size_t)c->in;
+    const sl_real *dz = sl_act_grad(c->act, p->scratch[2], p->dy[0].data, p->scratch[1],
+                                    p->y[0].data, rows, (size_t)c->units);
     sl_real *db = c->use_bias ? l->params[1].grad.data : NULL;
     dense_backward_k(p->dx[0].data, l->params[0].grad.data, db, p->scratch[0], dz, p->x[0].data,
                      l->params[0].value.data, rows, (size_t)c->in, (size_t)c->units);

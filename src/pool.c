@@ -227,31 +227,15 @@ static const SlArgSpec pool_args[] = {
     {"data_format", SL_ARG_STR | SL_ARG_OR_NONE, "None", "only 'channels_last' (the default)"},
 };
 
-/* An int or a tuple of `rank` positive ints into out[2] (height, width). */
-static int read_sizes(const SlBound *b, const char *key, int rank, int out[2], SlError *e)
-{
-    int v[SL_TUPLE_MAX], n = sl_bound_ints(b, key, v, SL_TUPLE_MAX);
-    if (n == 1 && rank == 2)
-        v[1] = v[0], n = 2;
-    if (n != rank)
-        return sl_errorf(e, "%s takes %s, got %d values", key,
-                         rank == 1 ? "one int" : "one int or a tuple of two ints", n);
-    for (int i = 0; i < rank; i++)
-        if (v[i] <= 0)
-            return sl_errorf(e, "%s must hold positive integers, got %d", key, v[i]);
-    out[0] = rank == 1 ? 1 : v[0];
-    out[1] = v[rank - 1];
-    return 0;
-}
-
 static int pool_create(SlLayer *l, const SlBound *b, SlError *e, int rank, int kind)
 {
     PoolCfg *c = new_cfg(l, rank, kind, e);
-    if (!c || read_sizes(b, "pool_size", rank, c->k, e) < 0 || channels_last_only(b, e) < 0)
+    if (!c || sl_read_window_ints(b, "pool_size", rank, c->k, e) < 0 ||
+        channels_last_only(b, e) < 0)
         return -1;
     if (sl_bound_is_none(b, "strides"))
         memcpy(c->s, c->k, sizeof c->s);
-    else if (read_sizes(b, "strides", rank, c->s, e) < 0)
+    else if (sl_read_window_ints(b, "strides", rank, c->s, e) < 0)
         return -1;
     const char *pad = sl_bound_str(b, "padding");
     if (sl_padding_parse(pad, &c->padding) < 0 || c->padding == SL_PAD_CAUSAL)

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "scene.h"
 #include "script.h"
 #include "testutil.h"
 
@@ -260,7 +261,7 @@ START_TEST(test_backprop_worked_example)
     tu_assert_close("spread", sp, dy, 4);
     SlConvGeom full = sl_conv_input_grad_geom(&geo);
     ck_assert_int_eq(full.pw, 2); /* (k - 1) * d zeros before: a full correlation */
-    sl_correlate(dx2, sp, kr, &full);
+    sl_full_correlation(dx2, sp, kr, &geo);
     tu_assert_close("full correlation", dx2, dx, 6);
     sl_real dK2[3] = {0};
     sl_correlate_kernel_grad(dK2, x, dy, &geo);
@@ -451,6 +452,149 @@ START_TEST(test_receptive_wavenet)
 }
 END_TEST
 
+/* Training steps through the convolution family allocate nothing after the first, also when a
+ * later batch is shorter (the plan's capacity covers it). */
+static const struct {
+    const char *input;
+    const char *layers[6][2];
+    int rank, dims[2][SL_MAX_RANK]; /* a first batch shape and a smaller one */
+} alloc_cases[] = {
+    {"shape=(None, 3)",
+     {{"Conv1D", "8, 3, padding='causal', dilation_rate=2, activation='relu'"},
+      {"MaxPooling1D", "2, padding='same'"},
+      {"ZeroPadding1D", "1"},
+      {"Conv1D", "4, 2, strides=2"},
+      {"GlobalAveragePooling1D", ""},
+      {"Dense", "1"}},
+     3,
+     {{8, 24, 3}, {4, 15, 3}}},
+    {"shape=(8, 8, 2)",
+     {{"Conv2D", "4, 3, strides=2, padding='same', activation='tanh'"},
+      {"AveragePooling2D", "2, padding='same'"},
+      {"Conv2D", "3, 2, dilation_rate=2, padding='same'"},
+      {"GlobalMaxPooling2D", ""},
+      {"Dense", "1"},
+      {NULL, NULL}},
+     4,
+     {{8, 8, 8, 2}, {3, 8, 8, 2}}},
+};
+
+START_TEST(test_zero_alloc_training_step)
+{
+    SlAllocator old = sl_set_allocator(&tu_counting_allocator);
+    SlError e;
+    sl_clear_session();
+    SlModel *m = sl_sequential(NULL);
+    ck_assert(sl_model_add(m, sl_layer("InputLayer", alloc_cases[_i].input, &e), &e) == 0);
+    for (int k = 0; k < 6 && alloc_cases[_i].layers[k][0]; k++)
+        ck_assert_msg(
+            sl_model_add(m,
+                         sl_layer(alloc_cases[_i].layers[k][0], alloc_cases[_i].layers[k][1], &e),
+                         &e) == 0,
+            "%s", e.msg);
+    ck_assert(sl_model_init_params(m, 1, &e) == 0);
+    static sl_real x[8 * 24 * 3 + 8 * 8 * 8 * 2], dy[64];
+    SlRng r = sl_rng(9);
+    for (size_t i = 0; i < sizeof x / sizeof x[0]; i++)
+        x[i] = (sl_real)sl_rng_range(&r, -1, 1);
+    long per_step[4];
+    for (int step = 0; step < 4; step++) {
+        SlShape s = sl_shape_of(alloc_cases[_i].rank, alloc_cases[_i].dims[step < 2 ? 0 : 1]);
+        long before = tu_n_allocs;
+        SlTensor in = sl_tensor(s, x);
+        ck_assert_msg(sl_model_forward(m, &in, 1, &e) == 0, "%s", e.msg);
+        SlTensor y = sl_model_output(m, 0);
+        for (size_t i = 0; i < sl_tensor_count(&y); i++)
+            dy[i] = y.data[i] - (sl_real)0.5;
+        SlTensor g = sl_tensor(y.shape, dy);
+        ck_assert(sl_model_backward(m, &g, 1, &e) == 0);
+        per_step[step] = tu_n_allocs - before;
+    }
+    sl_set_allocator(&old);
+    ck_assert_int_gt(per_step[0], 0); /* the first step plans */
+    for (int k = 1; k < 4; k++)
+        ck_assert_msg(per_step[k] == 0, "step %d allocated %ld times", k + 1, per_step[k]);
+    sl_model_free(m);
+}
+END_TEST
+
+/* Conv1D and pooling drop a mask that comes in, as Keras does; trace says so. */
+START_TEST(test_mask_dropped)
+{
+    SlError e;
+    SlArgs none;
+    sl_args_init(&none);
+    sl_clear_session();
+    SlModel *m = sl_sequential(NULL);
+    ck_assert(sl_model_add(m, sl_layer("InputLayer", "shape=(6, 2)", &e), &e) == 0);
+    ck_assert(sl_model_add(m, sl_layer_of_type(&zmask_type, &none, &e), &e) == 0);
+    ck_assert(sl_model_add(m, sl_layer("Conv1D", "3, 2, padding='causal'", &e), &e) == 0);
+    ck_assert(sl_model_add(m, sl_layer("MaxPooling1D", "", &e), &e) == 0);
+    ck_assert(m->nodes[2].sym.in_mask[0] && m->nodes[2].sym.out_mask[0] == SL_MASK_NONE);
+    ck_assert_msg(strstr(m->nodes[2].why, "the mask stops here"), "%s", m->nodes[2].why);
+    ck_assert(!m->nodes[3].sym.in_mask[0]);
+    sl_model_free(m);
+}
+END_TEST
+
+/* The receptive-field scene: drawn from 10_causal_dilated.py's layers, the chosen step's field
+ * is 31 steps, and a click on an output cell picks that step. */
+START_TEST(test_receptive_scene_pick)
+{
+    static const SlScriptOptions quiet;
+    SlError e;
+    SlScript *s = sl_script_run(SL_SHARED_MODELS "/10_causal_dilated.py", &quiet, &e);
+    ck_assert_msg(s != NULL, "%s", e.msg);
+    SlModel *m = sl_script_model(s, &e);
+    const SlScene *sc = sl_scene_find("receptive-field");
+    ck_assert_ptr_nonnull(sc);
+    ck_assert_ptr_eq(sl_scene_best(m), sc);
+    SlSceneRun run;
+    ck_assert_msg(sl_scene_start(&run, sc, m, 2, 8, NULL, &e) == 0, "%s", e.msg);
+    SlCanvas c;
+    ck_assert(sl_canvas_init(&c, 1280, 720, &e) == 0);
+    sc->draw(&run, run.n_steps - 1, &c);
+    const SlProbe *p = NULL;
+    for (int k = 0; k < c.n_probes; k++)
+        if (!strncmp(c.probes[k].title, "pick step", 9))
+            p = &c.probes[k];
+    ck_assert_ptr_nonnull(p);
+    ck_assert_int_eq(p->cols, run.n_steps);
+    ck_assert_int_eq(sl_scene_pick(&c, p->x + 10 * p->cell + p->cell / 2, p->y + 2), 10);
+    ck_assert_int_eq(sl_scene_pick(&c, 2, 2), -1);
+    int captions = 0;
+    for (int k = 0; k < c.n_items; k++)
+        captions += c.items[k].kind == SL_ITEM_TEXT && !strcmp(c.items[k].what, "reach 31 steps");
+    ck_assert_int_eq(captions, 1);
+    sl_canvas_free(&c);
+    sl_scene_end(&run);
+    sl_script_free(s);
+}
+END_TEST
+
+/* Keras's other spellings build the same class, named after it, with a notice. */
+START_TEST(test_aliases)
+{
+    static const char *const pairs[][3] = {{"MaxPool1D", "MaxPooling1D", "max_pooling1d"},
+                                           {"MaxPool2D", "MaxPooling2D", "max_pooling2d"},
+                                           {"AvgPool1D", "AveragePooling1D", "average_pooling1d"},
+                                           {"AvgPool2D", "AveragePooling2D", "average_pooling2d"},
+                                           {"Convolution1D", "Conv1D", "conv1d"},
+                                           {"Convolution2D", "Conv2D", "conv2d"}};
+    for (size_t i = 0; i < sizeof pairs / sizeof pairs[0]; i++) {
+        SlError e;
+        sl_clear_session();
+        SlLayer *l = sl_layer(pairs[i][0], i < 4 ? "" : "2, 3", &e);
+        ck_assert_msg(l != NULL, "%s: %s", pairs[i][0], e.msg);
+        ck_assert_str_eq(l->type->name, pairs[i][1]);
+        ck_assert_str_eq(l->name, pairs[i][2]);
+        ck_assert_msg(strstr(l->notice, "another spelling of"), "%s", l->notice);
+        ck_assert(sl_layer_name_known(pairs[i][0]));
+        sl_layer_free(l);
+    }
+}
+END_TEST
+
 /* The summary of a ../shared/models script, as `shapelab summary` prints it. */
 static char *script_summary(const char *file)
 {
@@ -549,6 +693,10 @@ static Suite *suite(void)
     tcase_add_test(tc, test_rotate180);
     tcase_add_test(tc, test_global_average_masked);
     tcase_add_test(tc, test_backprop_worked_example);
+    tcase_add_loop_test(tc, test_zero_alloc_training_step, 0, 2);
+    tcase_add_test(tc, test_mask_dropped);
+    tcase_add_test(tc, test_receptive_scene_pick);
+    tcase_add_test(tc, test_aliases);
     tcase_add_loop_test(tc, test_receptive_field, 0, N_RF);
     tcase_add_test(tc, test_receptive_wavenet);
     tcase_add_loop_test(tc, test_summary_golden, 0, N_GOLDENS);

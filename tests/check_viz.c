@@ -50,7 +50,8 @@ enum { WIN_W = 1280, WIN_H = 720 }; /* the window's default size, and the PNG wr
 static const char *const model_names[] = {
     "two_heads",       "14_multi_output", "15_regression",      "01_lstm_input_shape",
     "03_return_state", "04_stateful",     "09_timedistributed", "08_seq2seq_encoder_decoder",
-    "bidirectional",   "06_masking"};
+    "bidirectional",   "06_masking",      "10_causal_dilated",  "13_conv_backprop",
+    "small_conv2d"};
 enum { N_MODELS = sizeof model_names / sizeof model_names[0] };
 
 typedef struct Loaded {
@@ -82,11 +83,32 @@ static SlModel *two_heads(SlError *e)
     return m;
 }
 
+/* 12_conv2d_channels.py's pattern at a size every scene (gradcheck too) draws quickly, also
+ * under AddressSanitizer; with strides, padding and a dilation for the conv2d scene to show. */
+static SlModel *small_conv2d(SlError *e)
+{
+    sl_clear_session();
+    SlModel *m = sl_sequential(NULL);
+    ck_assert_ptr_nonnull(m);
+    ck_assert_msg(
+        sl_model_add(
+            m, sl_layer("Conv2D", "4, 3, strides=2, padding='same', input_shape=(9, 9, 3)", e),
+            e) == 0 &&
+            sl_model_add(m, sl_layer("MaxPooling2D", "2, padding='same'", e), e) == 0 &&
+            sl_model_add(m,
+                         sl_layer("Conv2D", "6, (3, 2), dilation_rate=(1, 2), padding='same'", e),
+                         e) == 0,
+        "%s", e->msg);
+    return m;
+}
+
 static Loaded load_model(int k)
 {
     SlError e = {{0}};
     Loaded L = {NULL, NULL};
-    if (k > 0) {
+    if (!strcmp(model_names[k], "small_conv2d")) {
+        L.m = small_conv2d(&e);
+    } else if (strcmp(model_names[k], "two_heads")) {
         char path[512];
         SlScriptOptions quiet;
         memset(&quiet, 0, sizeof quiet);

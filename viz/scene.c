@@ -18,6 +18,10 @@ extern const SlScene sl_scene_stateful;
 extern const SlScene sl_scene_timedistributed;
 extern const SlScene sl_scene_bidirectional;
 extern const SlScene sl_scene_mask;
+extern const SlScene sl_scene_receptive_field; /* scene_conv_receptive.c */
+extern const SlScene sl_scene_conv_backprop;   /* scene_conv_backprop.c */
+extern const SlScene sl_scene_conv2d;          /* scene_conv2d.c */
+extern const SlScene sl_scene_reshape_permute; /* scene_reshape.c */
 
 static const SlScene *const scenes[] = {
     &sl_scene_shapes,
@@ -29,6 +33,10 @@ static const SlScene *const scenes[] = {
     &sl_scene_timedistributed,
     &sl_scene_bidirectional,
     &sl_scene_mask,
+    &sl_scene_receptive_field,
+    &sl_scene_conv_backprop,
+    &sl_scene_conv2d,
+    &sl_scene_reshape_permute,
 };
 enum { N_SCENES = sizeof scenes / sizeof scenes[0] };
 
@@ -172,6 +180,14 @@ int sl_scene_record_layer(SlSceneRun *run, int node, size_t priv_size, const cha
             return i;
     return sl_errorf(e, "%s layer '%s' is not on the path to the model's outputs", need,
                      run->m->nodes[node].layer->name);
+}
+
+int sl_scene_pick(const SlCanvas *c, int x, int y)
+{
+    int row, col;
+    float v;
+    const SlProbe *p = sl_canvas_probe_at(c, x, y, &row, &col, &v);
+    return p && !strncmp(p->title, "pick step", 9) ? (int)v : -1;
 }
 
 /* ---- bands every scene uses ---- */

@@ -70,6 +70,11 @@ int sl_scene_first_node(const SlModel *m, const char *type);
  * needs (`need`: "a Dense layer"). */
 int sl_scene_record_layer(SlSceneRun *run, int node, size_t priv_size, const char *need,
                           SlError *e);
+/* A click at (x, y): a scene makes cells clickable by drawing them as a probe (sl_canvas_probe)
+ * whose title starts with "pick step" and whose values are step numbers. Returns the step under
+ * the click, or -1. */
+int sl_scene_pick(const SlCanvas *c, int x, int y);
+
 /* For scenes: push one seeded sample batch through the model, recording every layer call. */
 int sl_scene_record_forward(SlSceneRun *run, SlError *e);
 /* A title band across the top, cut to leave reserve_right pixels for a legend (returns its

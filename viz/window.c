@@ -93,6 +93,7 @@ static void draw_help(SlCanvas *c)
     static const char *const lines = "space    play / pause\n"
                                      "right    next step\n"
                                      "left     previous step\n"
+                                     "click    pick a step, where a scene allows\n"
                                      "+ / -    faster / slower\n"
                                      "r        back to step 1\n"
                                      "s        save this frame as a PNG\n"
@@ -223,6 +224,11 @@ static int poll(Win *w, SlError *e)
             return 1;
         if (ev.type == SDL_KEYDOWN && on_key(w, ev.key.keysym.sym))
             return 1;
+        if (ev.type == SDL_MOUSEBUTTONDOWN && ev.button.button == SDL_BUTTON_LEFT) {
+            int step = sl_scene_pick(&w->canvas, ev.button.x, ev.button.y);
+            if (step >= 0) /* a scene's clickable cells (receptive-field: an output step) */
+                go_to(w, step);
+        }
         if (ev.type == SDL_MOUSEMOTION) {
             w->mouse_x = ev.motion.x;
             w->mouse_y = ev.motion.y;

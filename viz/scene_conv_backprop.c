@@ -1,0 +1,331 @@
+/* scene_conv_backprop.c: backprop through the first Conv1D of a model, step by step, with its
+ * real kernel and a seeded sample (QUESTIONS.md item 13, docs/conv-backprop.md):
+ *   1. forward: y = correlate(x, K) (+ b)
+ *   2. the output gradient dy, spread to the stride (zeros where the strided forward skipped)
+ *   3. rotate180: K turned around, its in/out channel axes swapped
+ *   4. dx = the full correlation of the spread dy with the rotated kernel, beside a gradient check
+ *   5. dK = x correlated with dy, beside a gradient check
+ * Every panel is drawn at every step (the PNG shows the whole story); the current step's panels
+ * are framed. Tensors are drawn channels down, steps across. Drawn in double (the checks' errors
+ * only mean something there). */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "conv.h"
+#include "rng.h"
+#include "scene.h"
+#include "scene_conv.h"
+#include "widgets.h"
+
+enum { BP_STEPS = 5, BP_MAX_T = 64, BP_MAX_CH = 16 };
+
+typedef struct BpRun {
+    int node;
+    SlConvGeom g;        /* of one sample */
+    int T, k, d, s, pad; /* steps, taps, dilation, stride, padding before */
+    /* one sample, channels first for drawing: (channels, steps) */
+    sl_real x[BP_MAX_CH * BP_MAX_T], y[BP_MAX_CH * BP_MAX_T], dy[BP_MAX_CH * BP_MAX_T];
+    sl_real sp[BP_MAX_CH * BP_MAX_T];
+    sl_real dx[BP_MAX_CH * BP_MAX_T];
+    int S, P, n_padded;    /* spread length, full-correlation padding, row */
+    sl_real *K, *Kr, *dK;  /* (k, in, out), (k, out, in), (k, in, out) */
+    double err_dx, err_dK; /* gradient checks */
+} BpRun;
+
+static int first_conv1d(const SlModel *m)
+{
+    for (int n = 0; n < m->n_nodes; n++)
+        if (!strcmp(m->nodes[n].layer->type->name, "Conv1D"))
+            return n;
+    return -1;
+}
+
+/* 2 when the layer is small enough to read its numbers (item 13's), 1 for any Conv1D. */
+static int bp_fits(const SlModel *m)
+{
+    int n = first_conv1d(m);
+    if (n < 0)
+        return 0;
+    const SlShape *in = &m->nodes[n].sym.in[0], *out = &m->nodes[n].sym.out[0];
+    return in->dim[in->rank - 1] <= 2 && out->dim[out->rank - 1] <= 2 ? 2 : 1;
+}
+
+/* (steps, ch) channels-last -> (ch, steps) for drawing */
+static void to_rows(sl_real *out, const sl_real *in, int T, int C)
+{
+    for (int t = 0; t < T; t++)
+        for (int ch = 0; ch < C; ch++)
+            out[ch * T + t] = in[t * C + ch];
+}
+
+/* f = sum(y * dy) for y = correlate(x, K): the objective whose gradients are dx and dK. */
+static double objective(const BpRun *b, const sl_real *x, const sl_real *K, sl_real *y)
+{
+    size_t n = (size_t)b->g.OW * b->g.CO;
+    memset(y, 0, n * sizeof *y);
+    sl_correlate(y, x, K, &b->g);
+    double f = 0;
+    for (size_t i = 0; i < n; i++)
+        f += (double)y[i] * (double)b->dy[i];
+    return f;
+}
+
+/* max |a - n| / max(|a| + |n|, 1e-8) over every value of v (the input or the kernel). */
+static double check(BpRun *b, sl_real *v, size_t count, const sl_real *analytic, sl_real *x,
+                    sl_real *K)
+{
+    sl_real y[BP_MAX_CH * BP_MAX_T];
+    double worst = 0, h = 1e-5;
+    for (size_t i = 0; i < count; i++) {
+        sl_real keep = v[i];
+        v[i] = (sl_real)(keep + h);
+        double fp = objective(b, x, K, y);
+        v[i] = (sl_real)(keep - h);
+        double fm = objective(b, x, K, y);
+        v[i] = keep;
+        double n = (fp - fm) / (2 * h), a = (double)analytic[i];
+        double err = fabs(a - n) / fmax(fabs(a) + fabs(n), 1e-8);
+        worst = err > worst ? err : worst;
+    }
+    return worst;
+}
+
+static int bp_prepare(SlSceneRun *run, SlError *e)
+{
+    SlModel *m = run->m;
+    int node = first_conv1d(m);
+    if (node < 0)
+        return sl_errorf(e, "the conv-backprop scene needs a model with a Conv1D layer");
+    if (sl_scene_record_forward(run, e) < 0)
+        return -1;
+    BpRun *b = sl_alloc_zero(1, sizeof *b);
+    if (!b)
+        return sl_errorf(e, "out of memory");
+    run->priv = b;
+    b->node = node;
+    const SlNode *nd = &m->nodes[node];
+    const SlLayer *l = nd->layer;
+    SlWindow w;
+    sl_conv_window(l, &w);
+    const SlShape *in = &m->t[nd->in[0]].run, *out = &m->t[nd->out[0]].run;
+    int T = in->dim[1], CI = in->dim[2], OT = out->dim[1], CO = out->dim[2];
+    if (T > BP_MAX_T || OT > BP_MAX_T || CI > BP_MAX_CH || CO > BP_MAX_CH)
+        return sl_errorf(e, "the conv-backprop scene draws up to %d steps and %d channels",
+                         BP_MAX_T, BP_MAX_CH);
+    b->T = T, b->k = w.k, b->d = w.d, b->s = w.s;
+    sl_window_out_len(&w, T, &b->pad);
+    b->g = (SlConvGeom){.B = 1,
+                        .H = 1,
+                        .W = T,
+                        .CI = CI,
+                        .OH = 1,
+                        .OW = OT,
+                        .CO = CO,
+                        .KH = 1,
+                        .KW = w.k,
+                        .sh = 1,
+                        .sw = w.s,
+                        .dh = 1,
+                        .dw = w.d,
+                        .pw = b->pad};
+    size_t nk = (size_t)w.k * CI * CO;
+    b->K = sl_alloc_zero(3 * nk, sizeof *b->K);
+    if (!b->K)
+        return sl_errorf(e, "out of memory");
+    b->Kr = b->K + nk, b->dK = b->K + 2 * nk;
+    memcpy(b->K, l->params[0].value.data, nk * sizeof *b->K);
+    /* the first sample of the layer's input, from the recorded forward pass */
+    sl_real x[BP_MAX_CH * BP_MAX_T], y[BP_MAX_CH * BP_MAX_T], dy[BP_MAX_CH * BP_MAX_T];
+    memcpy(x, m->t[nd->in[0]].val, (size_t)T * CI * sizeof *x);
+    SlRng r = sl_rng(13);
+    for (int i = 0; i < OT * CO; i++) /* a seeded output gradient in [-1, 1] */
+        dy[i] = (sl_real)(2 * sl_rng_uniform(&r) - 1);
+    memcpy(b->dy, dy, (size_t)OT * CO * sizeof *dy);
+    objective(b, x, b->K, y);
+    const sl_real *bias = l->n_params > 1 ? l->params[1].value.data : NULL;
+    for (int t = 0; t < OT; t++)
+        for (int co = 0; co < CO && bias; co++)
+            y[t * CO + co] += bias[co];
+    /* the three named steps, and the kernel gradient */
+    sl_real dxl[BP_MAX_CH * BP_MAX_T] = {0}, spl[BP_MAX_CH * BP_MAX_T];
+    sl_rotate180(b->Kr, b->K, 1, w.k, CI, CO);
+    sl_spread(spl, dy, 1, 1, OT, CO, 1, w.s);
+    SlConvGeom full = sl_conv_input_grad_geom(&b->g);
+    sl_full_correlation(dxl, spl, b->Kr, &b->g);
+    sl_correlate_kernel_grad(b->dK, x, dy, &b->g);
+    b->S = full.W;
+    b->P = full.pw;
+    b->n_padded = T + (w.k - 1) * w.d; /* the cells the rotated kernel visits */
+    b->err_dx = check(b, x, (size_t)T * CI, dxl, x, b->K);
+    b->err_dK = check(b, b->K, nk, b->dK, x, b->K);
+    to_rows(b->x, x, T, CI);
+    to_rows(b->y, y, OT, CO);
+    to_rows(b->dy, dy, OT, CO);
+    to_rows(b->sp, spl, b->S, CO);
+    to_rows(b->dx, dxl, T, CI);
+    run->n_steps = BP_STEPS;
+    return 0;
+}
+
+static void bp_release(SlSceneRun *run)
+{
+    BpRun *b = run->priv;
+    if (b)
+        sl_free(b->K);
+    sl_free(b);
+    run->priv = NULL;
+}
+
+/* The kernel as k tiles side by side, each (rows x cols) of one tap; the title over the first.
+ * Returns the width used. */
+static int kernel_tiles(SlCanvas *c, int x, int y, const char *title, const sl_real *k, int taps,
+                        int rows, int cols, int cell, SlRole role)
+{
+    int lw, lh, cx = x;
+    sl_canvas_text_size("M", SL_TEXT_SCALE, &lw, &lh);
+    sl_canvas_text(c, x, y, title, SL_TEXT_SCALE, SL_INK);
+    for (int t = 0; t < taps; t++) {
+        sl_conv_panel(c, cx, y + lh + 4, NULL, k + (size_t)t * rows * cols, rows, cols, cell, role,
+                      1);
+        cx += cols * cell + 8;
+    }
+    int tw, th;
+    sl_canvas_text_size(title, SL_TEXT_SCALE, &tw, &th);
+    return cx - x > tw ? cx - x : tw;
+}
+
+static int title_w(const char *t)
+{
+    int w, h;
+    sl_canvas_text_size(t, SL_TEXT_SCALE, &w, &h);
+    return w;
+}
+
+/* A panel's width, or its title's when that is wider. */
+static int wider(int panel_w, const char *title)
+{
+    int t = title_w(title);
+    return panel_w > t ? panel_w : t;
+}
+
+/* The width of the third band (rotate180, the padded dy, dx) for a cell size. */
+static int band3_width(const BpRun *b, int cell, int narrow)
+{
+    if (narrow)
+        return b->k * (b->g.CI * cell + 8) + 40 + b->n_padded * cell + 40 + b->T * cell + 80;
+    int CI = b->g.CI, CO = b->g.CO, wk = b->k * (CI * cell + 8);
+    wk = wk > title_w("rotate180(K) (16 out x 16 in)") ? wk
+                                                       : title_w("rotate180(K) (16 out x 16 in)");
+    int wp = b->n_padded * cell > title_w("padded spread dy (16 zeros before)")
+                 ? b->n_padded * cell
+                 : title_w("padded spread dy (16 zeros before)");
+    (void)CO;
+    return (wk > 200 ? wk : 200) + 40 + wp + 40 + b->T * cell;
+}
+
+static void frame(SlCanvas *c, int x, int y, int w, int h, int on)
+{
+    if (on)
+        sl_canvas_rect(c, x - 6, y - 6, w + 12, h + 12, 3, SL_HIGHLIGHT);
+}
+
+static void bp_draw(const SlSceneRun *run, int step, SlCanvas *c)
+{
+    BpRun *b = run->priv;
+    const SlLayer *l = run->m->nodes[b->node].layer;
+    int CI = b->g.CI, CO = b->g.CO, OT = b->g.OW, T = b->T, k = b->k, lw, lh;
+    int st = step < 0 ? 0 : step >= BP_STEPS ? BP_STEPS - 1 : step;
+    char title[256], caption[800], t1[128];
+    sl_canvas_clear(c, SL_PAPER);
+    sl_canvas_text_size("M", SL_TEXT_SCALE, &lw, &lh);
+    static const SlRole roles[] = {SL_ROLE_INPUT, SL_ROLE_WEIGHT, SL_ROLE_OUTPUT, SL_ROLE_GRADIENT,
+                                   SL_ROLE_PADDING};
+    int n_roles = b->P > 0 || b->n_padded > b->P + b->S ? 5 : 4;
+    snprintf(title, sizeof title, "%s (Conv1D) backward: the kernel turned around", l->name);
+    int top = sl_scene_title(c, title, sl_legend_width(roles, n_roles) + 16) + 14;
+    sl_draw_legend(c, c->w - sl_legend_width(roles, n_roles) - 8, 8, roles, n_roles);
+    /* cell size: the widest band is rotate180's tiles, the padded dy and dx; four bands */
+    int widest = k * (CI > CO ? CI : CO) + b->n_padded + T;
+    int cell = (c->w - 40 - 80 - 8 * k - 20) / (widest > 0 ? widest : 1);
+    int band_rows = 2 * (CI > CO ? CI : CO) + CO + CI;
+    int hcell = (c->h - top - sl_scene_caption_height() - 4 * (lh + 4) - 4 * 30) / band_rows;
+    cell = cell < hcell ? cell : hcell;
+    cell = cell > 66 ? 66 : cell < 3 ? 3 : cell;
+    while (cell > 3 && band3_width(b, cell, c->w < 1100) > c->w - 40)
+        cell--;
+    int x0 = 20, y = top, gap = 40, h;
+    /* band 1: forward */
+    int x = x0;
+    int narrow = c->w < 1100; /* shorter titles */
+    snprintf(t1, sizeof t1, narrow ? "x" : "x (%d ch x %d steps)", CI, T);
+    h = sl_conv_panel(c, x, y, t1, b->x, CI, T, cell, SL_ROLE_INPUT, 1);
+    int bx = x;
+    x += wider(T * cell, t1) + gap;
+    snprintf(t1, sizeof t1, narrow ? "K" : "K: %d taps (%d in x %d out)", k, CI, CO);
+    x += kernel_tiles(c, x, y, t1, b->K, k, CI, CO, cell, SL_ROLE_WEIGHT) + gap;
+    snprintf(t1, sizeof t1, "y = correlate(x, K)%s", l->n_params > 1 && !narrow ? " + b" : "");
+    int hy = sl_conv_panel(c, x, y, t1, b->y, CO, OT, cell, SL_ROLE_OUTPUT, 1);
+    h = h > hy ? h : hy;
+    frame(c, bx, y, x + OT * cell - bx, h, st == 0);
+    y += h + 30;
+    /* band 2: dy and its spread */
+    x = x0;
+    h = sl_conv_panel(c, x, y, "dy (from the loss)", b->dy, CO, OT, cell, SL_ROLE_GRADIENT, 1);
+    x += wider(OT * cell, "dy (from the loss)") + gap + 60;
+    snprintf(t1, sizeof t1, b->s > 1 ? "spread by stride %d" : "spread (stride %d: = dy)", b->s);
+    sl_conv_panel(c, x, y, t1, b->sp, CO, b->S, cell, SL_ROLE_GRADIENT, 1);
+    frame(c, x0, y, x + b->S * cell - x0, h, st == 1);
+    y += h + 30;
+    /* band 3: rotate180 and the full correlation */
+    x = x0;
+    snprintf(t1, sizeof t1, narrow ? "rotate180(K)" : "rotate180(K) (%d out x %d in)", CO, CI);
+    int wk = kernel_tiles(c, x, y, t1, b->Kr, k, CO, CI, cell, SL_ROLE_WEIGHT);
+    frame(c, x, y, wk, sl_conv_panel_height(CO > CI ? CO : CI, cell), st == 2);
+    x += (wk > 200 ? wk : 200) + gap;
+    int px = x;
+    snprintf(t1, sizeof t1, narrow ? "dy, padded" : "padded spread dy (%d zeros before)", b->P);
+    /* the padding cells, then the spread gradient, then the padding after */
+    int ry = y + lh + 4;
+    sl_canvas_text(c, x, y, t1, SL_TEXT_SCALE, SL_INK);
+    sl_conv_padding_cells(c, x, ry, 0, b->P, CO, cell);
+    sl_conv_panel(c, x + b->P * cell, ry, NULL, b->sp, CO, b->S, cell, SL_ROLE_GRADIENT, 1);
+    sl_conv_padding_cells(c, x, ry, b->P + b->S, b->n_padded - b->P - b->S, CO, cell);
+    h = lh + 4 + CO * cell;
+    x += wider(b->n_padded * cell, t1) + gap;
+    snprintf(t1, sizeof t1, narrow ? "dx %.0e" : "dx: check %.0e", b->err_dx);
+    sl_conv_panel(c, x, y, t1, b->dx, CI, T, cell, SL_ROLE_GRADIENT, 1);
+    frame(c, px, y, x + T * cell - px, h, st == 3);
+    y += h + 30;
+    /* band 4: the kernel gradient */
+    x = x0;
+    snprintf(t1, sizeof t1, narrow ? "dK %.0e" : "dK = correlate(x, dy): check %.0e", b->err_dK);
+    wk = kernel_tiles(c, x, y, t1, b->dK, k, CI, CO, cell, SL_ROLE_GRADIENT);
+    frame(c, x, y, wk > 360 ? wk : 360, sl_conv_panel_height(CI, cell), st == 4);
+    static const char *const what[BP_STEPS] = {
+        "Forward: K slides along x without being flipped (a correlation); each output step is "
+        "the sum of the taps times the cells they cover.",
+        "Backward starts from dy. With a stride, dy is spread: its values go back to the steps "
+        "the windows started at, with zeros between.",
+        "rotate180: the taps in reverse order, and each tap's (in, out) matrix transposed to "
+        "(out, in): the gradient flows from the filters back to the input channels.",
+        "dx is the forward loop again: the rotated kernel slides over dy padded by (k - 1) * d - "
+        "p zeros, a full correlation. The check compares it with central differences.",
+        "dK is x correlated with dy: each tap's gradient sums x at that tap's offset times dy. "
+        "Checked against central differences too.",
+    };
+    snprintf(caption, sizeof caption, "Step %d of %d. %s", st + 1, BP_STEPS, what[st]);
+    sl_scene_caption(c, caption);
+}
+
+const SlScene sl_scene_conv_backprop = {
+    .name = "conv-backprop",
+    .what = "backprop through Conv1D: dy, the kernel rotated by 180 degrees, the full correlation "
+            "that gives dx, and dK as x correlated with dy, with gradient checks",
+    .in_double = 1,
+    .fits = bp_fits,
+    .prepare = bp_prepare,
+    .draw = bp_draw,
+    .release = bp_release,
+};

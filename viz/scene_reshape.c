@@ -1,0 +1,192 @@
+/* scene_reshape.c: Reshape against Permute (QUESTIONS.md item 11). One sample of the model's first
+ * (steps, features) tensor that meets a Reshape or a Permute, its cells coloured by what they
+ * mean: the colour is the feature, the number is the time step. The same tensor is sent through
+ * Reshape((features, steps)) and through Permute((2, 1)), the engine's own layers: Reshape keeps
+ * the memory order, so its rows mix features and times (scrambled); Permute moves the values, so
+ * each row is one feature in time order. Step 1 shows the input, step 2 the Reshape, step 3 both. */
+#include <stdio.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "scene.h"
+#include "widgets.h"
+
+enum { RP_MAX = 400, RP_STEPS = 3 };
+
+typedef struct RpRun {
+    int node; /* the model's Reshape or Permute */
+    int T, F;
+    sl_real code[RP_MAX];     /* input: f * 1000 + t */
+    sl_real reshaped[RP_MAX]; /* through Reshape((F, T)) */
+    sl_real permuted[RP_MAX]; /* through Permute((2, 1)) */
+} RpRun;
+
+static int find_node(const SlModel *m)
+{
+    for (int n = 0; n < m->n_nodes; n++) {
+        const char *t = m->nodes[n].layer->type->name;
+        const SlShape *in = &m->nodes[n].sym.in[0];
+        if ((!strcmp(t, "Reshape") || !strcmp(t, "Permute")) && m->nodes[n].sym.n_in == 1 &&
+            in->rank == 3 && in->dim[1] != SL_NONE && in->dim[2] != SL_NONE &&
+            in->dim[1] * in->dim[2] <= RP_MAX)
+            return n;
+    }
+    return -1;
+}
+
+static int rp_fits(const SlModel *m)
+{
+    return find_node(m) >= 0 ? 2 : 0;
+}
+
+/* x (1, T, F) through one layer of `type`(`args`), with the engine. */
+static int through(const char *type, const char *args, const sl_real *x, int T, int F, sl_real *out,
+                   SlError *e)
+{
+    char shape[64];
+    snprintf(shape, sizeof shape, "batch_shape=(1, %d, %d), name='x'", T, F);
+    SlModel *m = sl_sequential("reshape_vs_permute");
+    if (!m)
+        return sl_errorf(e, "out of memory");
+    int rc = sl_model_add(m, sl_layer("InputLayer", shape, e), e);
+    if (rc == 0)
+        rc = sl_model_add(m, sl_layer(type, args, e), e); /* named: no counter moves */
+    SlTensor in = sl_tensor(sl_shape_of(3, (int[]){1, T, F}), (sl_real *)x);
+    if (rc == 0)
+        rc = sl_model_forward(m, &in, 0, e);
+    if (rc == 0)
+        memcpy(out, sl_model_output(m, 0).data, (size_t)T * F * sizeof *out);
+    sl_model_free(m);
+    return rc;
+}
+
+static int rp_prepare(SlSceneRun *run, SlError *e)
+{
+    int node = find_node(run->m);
+    if (node < 0)
+        return sl_errorf(e, "the reshape-permute scene needs a Reshape or Permute on a (steps, "
+                            "features) tensor of known size");
+    RpRun *d = sl_alloc_zero(1, sizeof *d);
+    if (!d)
+        return sl_errorf(e, "out of memory");
+    run->priv = d;
+    d->node = node;
+    const SlShape *in = &run->m->nodes[node].sym.in[0];
+    d->T = in->dim[1], d->F = in->dim[2];
+    for (int t = 0; t < d->T; t++)
+        for (int f = 0; f < d->F; f++)
+            d->code[t * d->F + f] = (sl_real)(f * 1000 + t);
+    char args[64];
+    snprintf(args, sizeof args, "(%d, %d), name='r'", d->F, d->T);
+    if (through("Reshape", args, d->code, d->T, d->F, d->reshaped, e) < 0 ||
+        through("Permute", "(2, 1), name='p'", d->code, d->T, d->F, d->permuted, e) < 0)
+        return -1;
+    run->n_steps = RP_STEPS;
+    return 0;
+}
+
+static void rp_release(SlSceneRun *run)
+{
+    sl_free(run->priv);
+    run->priv = NULL;
+}
+
+/* A feature's colour: the roles' palette, one hue per feature (cycled). */
+static SlColor feature_color(int f)
+{
+    static const SlRole hues[] = {SL_ROLE_INPUT, SL_ROLE_WEIGHT, SL_ROLE_STATE, SL_ROLE_OUTPUT,
+                                  SL_ROLE_GRADIENT};
+    return sl_role_color(hues[f % 5]);
+}
+
+/* A grid of coded cells (rows, cols): colour = feature, number = time step. */
+static void grid(SlCanvas *c, int x, int y, const sl_real *code, int rows, int cols, int cell,
+                 const char *title, const char *row_name)
+{
+    int lw, lh;
+    sl_canvas_text_size("M", SL_TEXT_SCALE, &lw, &lh);
+    sl_canvas_text(c, x, y, title, SL_TEXT_SCALE, SL_INK);
+    y += lh + 6;
+    for (int r = 0; r < rows; r++)
+        for (int k = 0; k < cols; k++) {
+            int v = (int)code[r * cols + k], f = v / 1000, t = v % 1000;
+            char s[16];
+            sl_canvas_fill_rect(c, x + k * cell, y + r * cell, cell, cell, feature_color(f));
+            sl_canvas_rect(c, x + k * cell, y + r * cell, cell, cell, 1, SL_PAPER);
+            snprintf(s, sizeof s, "%d", t);
+            int tw, th;
+            sl_canvas_text_size(s, SL_TEXT_SCALE, &tw, &th);
+            if (tw + 2 <= cell)
+                sl_canvas_text(c, x + k * cell + (cell - tw) / 2, y + r * cell + (cell - th) / 2, s,
+                               SL_TEXT_SCALE, SL_WHITE);
+        }
+    sl_canvas_record(c, SL_ITEM_WIDGET, x, y, cols * cell, rows * cell, SL_ROLE_NONE, 0, title);
+    char s[64];
+    snprintf(s, sizeof s, "%d %s", rows, row_name);
+    sl_canvas_text(c, x, y + rows * cell + 6, s, SL_TEXT_SCALE, SL_INK);
+}
+
+static void rp_draw(const SlSceneRun *run, int step, SlCanvas *c)
+{
+    const RpRun *d = run->priv;
+    const SlLayer *l = run->m->nodes[d->node].layer;
+    int lw, lh, st = step < 0 ? 0 : step >= RP_STEPS ? RP_STEPS - 1 : step;
+    char title[256], caption[800], t1[128];
+    sl_canvas_clear(c, SL_PAPER);
+    sl_canvas_text_size("M", SL_TEXT_SCALE, &lw, &lh);
+    snprintf(title, sizeof title, "%s (%s): Reshape keeps memory order, Permute swaps axes",
+             l->name, l->type->name);
+    int top = sl_scene_title(c, title, 0) + 16;
+    /* three grids side by side: input (T, F), Reshape (F, T), Permute (F, T) */
+    int cell = (c->w - 40 - 2 * 40) / (d->F + 2 * d->T);
+    int hc = (c->h - top - sl_scene_caption_height() - 5 * lh - 50) / (d->T > d->F ? d->T : d->F);
+    cell = cell < hc ? cell : hc;
+    cell = cell > 40 ? 40 : cell < 6 ? 6 : cell;
+    int x = 20, gap = 40, tw, th;
+    snprintf(t1, sizeof t1, "x: (%d steps, %d features)", d->T, d->F);
+    sl_canvas_text_size(t1, SL_TEXT_SCALE, &tw, &th);
+    grid(c, x, top, d->code, d->T, d->F, cell, t1, "rows = steps");
+    x += (d->F * cell > tw ? d->F * cell : tw) + gap;
+    if (st >= 1) {
+        snprintf(t1, sizeof t1, "Reshape((%d, %d)): scrambled", d->F, d->T);
+        sl_canvas_text_size(t1, SL_TEXT_SCALE, &tw, &th);
+        grid(c, x, top, d->reshaped, d->F, d->T, cell, t1, "rows: mixed");
+        x += (d->T * cell > tw ? d->T * cell : tw) + gap;
+    }
+    if (st >= 2) {
+        snprintf(t1, sizeof t1, "Permute((2, 1)): kept");
+        grid(c, x, top, d->permuted, d->F, d->T, cell, t1, "rows = features");
+    }
+    /* the key: colour = feature, number = time step */
+    int ky = c->h - sl_scene_caption_height() - lh - 12, kx = 20;
+    kx += sl_canvas_text(c, kx, ky, "colour = feature:", SL_TEXT_SCALE, SL_INK) + 10;
+    for (int f = 0; f < d->F && f < 10; f++) {
+        char s[8];
+        snprintf(s, sizeof s, "%d", f);
+        sl_canvas_fill_rect(c, kx, ky - 2, lh + 4, lh + 4, feature_color(f));
+        sl_canvas_text(c, kx + 4, ky, s, SL_TEXT_SCALE, SL_WHITE);
+        sl_canvas_record(c, SL_ITEM_WIDGET, kx, ky - 2, lh + 4, lh + 4, SL_ROLE_NONE, 0, "key");
+        kx += lh + 10;
+    }
+    sl_canvas_text(c, kx + 10, ky, "number = time step", SL_TEXT_SCALE, SL_INK);
+    static const char *const what[RP_STEPS] = {
+        "One sample, each cell coloured by its feature and numbered by its time step. Memory "
+        "holds it row by row: step 0's features, then step 1's, ...",
+        "Reshape reads the same memory in the same order into rows of %d: a row now holds the "
+        "features of two steps or more, mixed. Nothing moved; the meaning did.",
+        "Permute((2, 1)) moves the values: row f is feature f through all %d steps, in order. The "
+        "fixed model permutes first, then reshapes to add the channel axis.",
+    };
+    snprintf(caption, sizeof caption, what[st], st == 1 ? d->T : d->T);
+    sl_scene_caption(c, caption);
+}
+
+const SlScene sl_scene_reshape_permute = {
+    .name = "reshape-permute",
+    .what = "the same (steps, features) sample through Reshape and through Permute, cells "
+            "coloured by their meaning: the scrambling is plain to see",
+    .fits = rp_fits,
+    .prepare = rp_prepare,
+    .draw = rp_draw,
+    .release = rp_release,
+};

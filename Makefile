@@ -108,7 +108,7 @@ bench: $(BENCH_SRC:bench/%.c=$(B)/bench/%) $(BENCH_SRC:bench/%.c=$(B)/f64/bench/
 	@for b in $^; do $$b; done
 
 format:
-	clang-format -i src/*.[ch] tests/*.[ch] lessons/*.[ch] cli/*.c bench/*.c
+	clang-format -i src/*.[ch] viz/*.[ch] tests/*.[ch] lessons/*.[ch] cli/*.[ch] bench/*.c
 
 clean:
 	rm -rf build

@@ -24,18 +24,10 @@ extern const SlScene sl_scene_conv2d;          /* scene_conv2d.c */
 extern const SlScene sl_scene_reshape_permute; /* scene_reshape.c */
 
 static const SlScene *const scenes[] = {
-    &sl_scene_shapes,
-    &sl_scene_dense,
-    &sl_scene_training,
-    &sl_scene_gradcheck,
-    &sl_scene_lstm,
-    &sl_scene_stateful,
-    &sl_scene_timedistributed,
-    &sl_scene_bidirectional,
-    &sl_scene_mask,
-    &sl_scene_receptive_field,
-    &sl_scene_conv_backprop,
-    &sl_scene_conv2d,
+    &sl_scene_shapes,          &sl_scene_dense,         &sl_scene_training,
+    &sl_scene_gradcheck,       &sl_scene_lstm,          &sl_scene_stateful,
+    &sl_scene_timedistributed, &sl_scene_bidirectional, &sl_scene_mask,
+    &sl_scene_receptive_field, &sl_scene_conv_backprop, &sl_scene_conv2d,
     &sl_scene_reshape_permute,
 };
 enum { N_SCENES = sizeof scenes / sizeof scenes[0] };
@@ -142,7 +134,8 @@ int sl_scene_record_forward(SlSceneRun *run, SlError *e)
             rc = sl_errorf(e, "out of memory");
         x[k] = sl_tensor(in[k], buf[k]);
         if (buf[k])
-            sl_gradcheck_fill_model_input(m, k, &x[k], &r); /* a seeded sample batch in [-1.5, 1.5] */
+            sl_gradcheck_fill_model_input(m, k, &x[k],
+                                          &r); /* a seeded sample batch in [-1.5, 1.5] */
     }
     const SlObserver *old = m->obs;
     SlObserver obs = {on_event, run};
@@ -166,8 +159,7 @@ int sl_scene_first_node(const SlModel *m, const char *type)
     return -1;
 }
 
-int sl_scene_record_layer(SlSceneRun *run, int node, size_t priv_size, const char *need,
-                          SlError *e)
+int sl_scene_record_layer(SlSceneRun *run, int node, size_t priv_size, const char *need, SlError *e)
 {
     if (node < 0)
         return sl_errorf(e, "the %s scene needs a model with %s", run->scene->name, need);

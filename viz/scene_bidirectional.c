@@ -155,13 +155,13 @@ static void bi_draw(const SlSceneRun *run, int step, SlCanvas *c)
                      d->F < MAX_SHOWN ? d->F : MAX_SHOWN, 1, xs, SL_ROLE_INPUT, "x");
         if (f_done) {
             sl_canvas_text(c, x, y_f, "h", SL_TEXT_SCALE, SL_INK);
-            sl_draw_bars(c, x, y_f + lh + 4, bw, bh, h_at(d, &d->f, t), shown, 1, hs,
-                         SL_ROLE_STATE, "forward h");
+            sl_draw_bars(c, x, y_f + lh + 4, bw, bh, h_at(d, &d->f, t), shown, 1, hs, SL_ROLE_STATE,
+                         "forward h");
         }
         if (b_done) {
             sl_canvas_text(c, x, y_b, "h", SL_TEXT_SCALE, SL_INK);
-            sl_draw_bars(c, x, y_b + lh + 4, bw, bh, h_at(d, &d->b, t), shown, 1, hs,
-                         SL_ROLE_STATE, "backward h");
+            sl_draw_bars(c, x, y_b + lh + 4, bw, bh, h_at(d, &d->b, t), shown, 1, hs, SL_ROLE_STATE,
+                         "backward h");
         }
         if (t + 1 < d->T) { /* the two directions' carried state */
             int yf = y_f + lh + 4 + bh / 2, yb = y_b + lh + 4 + bh / 2;

@@ -71,8 +71,9 @@ static void gc_draw(const SlSceneRun *run, int step, SlCanvas *c)
     int max_chars = (int)(0.4 * c->w) / cw, name_w = 0;
     for (int i = 0; i < rep->n_rows; i++) {
         int n = (int)strlen(rep->rows[i].name);
-        name_w = (n < max_chars ? n : max_chars) * cw > name_w ? (n < max_chars ? n : max_chars) * cw
-                                                               : name_w;
+        name_w = (n < max_chars ? n : max_chars) * cw > name_w
+                     ? (n < max_chars ? n : max_chars) * cw
+                     : name_w;
     }
     int room = c->h - top - sl_scene_caption_height() - 3 * ch - 40;
     int row = room / (rep->n_rows ? rep->n_rows : 1);

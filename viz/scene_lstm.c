@@ -20,12 +20,12 @@
 enum { MAX_SHOWN = 16, WINDOW = 6 }; /* values shown per vector; cells on screen */
 
 typedef struct LstmRun {
-    int call;        /* the recorded call of the layer */
+    int call; /* the recorded call of the layer */
     const SlLayer *l;
-    int T, F;        /* steps drawn (those of the first sample that were recorded), features */
-    int seq, state;  /* return_sequences, return_state */
+    int T, F;       /* steps drawn (those of the first sample that were recorded), features */
+    int seq, state; /* return_sequences, return_state */
     SlRnnSteps st;
-    sl_real *x;      /* (T, F) the first sample */
+    sl_real *x; /* (T, F) the first sample */
 } LstmRun;
 
 static int first_recurrent(const SlModel *m)
@@ -44,8 +44,8 @@ static int lstm_fits(const SlModel *m)
 static int lstm_prepare(SlSceneRun *run, SlError *e)
 {
     int node = first_recurrent(run->m);
-    int i_call = sl_scene_record_layer(run, node, sizeof(LstmRun),
-                                       "an LSTM, GRU or SimpleRNN layer", e);
+    int i_call =
+        sl_scene_record_layer(run, node, sizeof(LstmRun), "an LSTM, GRU or SimpleRNN layer", e);
     if (i_call < 0)
         return -1;
     LstmRun *d = run->priv;
@@ -151,7 +151,7 @@ static void draw_cell(SlCanvas *c, const LstmRun *d, const Geo *g, int t, int x,
                        SL_INK);
         const sl_real *a = d->st.a + ((size_t)t * d->st.G + k) * u;
         sl_draw_bars(c, x + 38, y, bw, g->bar_h, a, g->shown_u, k == 2 && d->st.G == 4, 1.0,
-             SL_ROLE_OUTPUT, "gate");
+                     SL_ROLE_OUTPUT, "gate");
     }
     if (d->st.c) {
         const sl_real *cv = d->st.c + (size_t)(t + 1) * u;
@@ -172,14 +172,14 @@ static void draw_io(SlCanvas *c, const LstmRun *d, const Geo *g, int t, int x, i
     int u = d->st.units, mid = x + g->cell_w / 2, w = g->cell_w - 8;
     snprintf(s, sizeof s, "h[%d]", t + 1);
     sl_canvas_text(c, x + 4, g->y_h, s, SL_TEXT_SCALE, SL_INK);
-    sl_draw_bars(c, x + 4, g->y_h + g->lh + 4, w, g->bar_h, d->st.h + (size_t)(t + 1) * u, g->shown_u, 1,
-         g->h_scale, returned ? SL_ROLE_OUTPUT : SL_ROLE_STATE, "h");
+    sl_draw_bars(c, x + 4, g->y_h + g->lh + 4, w, g->bar_h, d->st.h + (size_t)(t + 1) * u,
+                 g->shown_u, 1, g->h_scale, returned ? SL_ROLE_OUTPUT : SL_ROLE_STATE, "h");
     sl_canvas_arrow(c, mid, g->y_cell - 2, mid, g->y_h + g->lh + 4 + g->bar_h + 6, 2, 7, SL_INK);
     int t_in = d->st.go_backwards ? d->T - 1 - t : t;
     snprintf(s, sizeof s, "x[%d]", t_in + 1);
     sl_canvas_text(c, x + 4, g->y_x, s, SL_TEXT_SCALE, SL_INK);
-    sl_draw_bars(c, x + 4, g->y_x + g->lh + 4, w, g->bar_h, d->x + (size_t)t_in * d->F, g->shown_f, 1,
-         g->x_scale, SL_ROLE_INPUT, "x");
+    sl_draw_bars(c, x + 4, g->y_x + g->lh + 4, w, g->bar_h, d->x + (size_t)t_in * d->F, g->shown_f,
+                 1, g->x_scale, SL_ROLE_INPUT, "x");
     sl_canvas_arrow(c, mid, g->y_x - 4, mid, g->y_cell + g->cell_h + 4, 2, 7, SL_INK);
 }
 
@@ -202,13 +202,14 @@ static void draw_finals(SlCanvas *c, const LstmRun *d, const Geo *g, int done)
         return;
     }
     if (!done) {
-        sl_canvas_text(c, x, y, "return_state=True:\nthe final states\ncome out after the\nlast step",
+        sl_canvas_text(c, x, y,
+                       "return_state=True:\nthe final states\ncome out after the\nlast step",
                        SL_TEXT_SCALE, SL_INK);
         return;
     }
     sl_canvas_text(c, x, y, "final h", SL_TEXT_SCALE, SL_INK);
     sl_draw_bars(c, x, y + g->lh + 4, 180, g->bar_h, d->st.h + (size_t)d->T * u, g->shown_u, 1,
-         g->h_scale, SL_ROLE_OUTPUT, "final h");
+                 g->h_scale, SL_ROLE_OUTPUT, "final h");
     if (d->st.c) {
         const sl_real *cv = d->st.c + (size_t)d->T * u;
         double mx = 1e-12;
@@ -217,7 +218,7 @@ static void draw_finals(SlCanvas *c, const LstmRun *d, const Geo *g, int done)
         int y2 = y + g->lh + g->bar_h + 20;
         sl_canvas_text(c, x, y2, "final c", SL_TEXT_SCALE, SL_INK);
         sl_draw_bars(c, x, y2 + g->lh + 4, 180, g->bar_h, cv, g->shown_u, 1, mx, SL_ROLE_OUTPUT,
-             "final c");
+                     "final c");
     }
 }
 
@@ -230,8 +231,9 @@ static void draw_texts(SlCanvas *c, const LstmRun *d, const Geo *g, int step)
                  d->T, u);
         snprintf(sh, sizeof sh, "every h[t] is an output: (batch, %d, %d)", d->T, u);
     } else {
-        snprintf(s, sizeof s, "return_sequences=False: only h after the last step is an output "
-                              "-> (batch, %d)",
+        snprintf(s, sizeof s,
+                 "return_sequences=False: only h after the last step is an output "
+                 "-> (batch, %d)",
                  u);
         snprintf(sh, sizeof sh, "only the last h is an output: (batch, %d)", u);
     }

@@ -21,12 +21,12 @@
 enum { T = 10, PAD = 4, MAX_ROWS = 8, SHOWN = 8 };
 
 typedef struct MaskRun {
-    int biased;            /* the layer's biases were all zero: drawn with 0.1 as after training */
-    double h_scale;        /* the largest |h| drawn */
-    int start;             /* the node that starts the mask (Masking, Embedding) */
-    int rnn;               /* the first recurrent layer after it, or -1 */
-    int F, u;              /* the recurrent layer's input features and units */
-    sl_real x[T * 64];     /* its input for the sample, padded steps first */
+    int biased;        /* the layer's biases were all zero: drawn with 0.1 as after training */
+    double h_scale;    /* the largest |h| drawn */
+    int start;         /* the node that starts the mask (Masking, Embedding) */
+    int rnn;           /* the first recurrent layer after it, or -1 */
+    int F, u;          /* the recurrent layer's input features and units */
+    sl_real x[T * 64]; /* its input for the sample, padded steps first */
     sl_real h_mask[T * SHOWN], h_plain[T * SHOWN]; /* h after each step, the first SHOWN units */
 } MaskRun;
 
@@ -111,7 +111,8 @@ static int run_states(SlLayer *l, MaskRun *d, SlError *e)
         memcpy(b->value.data, keep, n * sizeof *keep);
     d->h_scale = 1e-12;
     for (int i = 0; i < T * SHOWN; i++)
-        d->h_scale = fmax(d->h_scale, fmax(fabs((double)d->h_mask[i]), fabs((double)d->h_plain[i])));
+        d->h_scale =
+            fmax(d->h_scale, fmax(fabs((double)d->h_mask[i]), fabs((double)d->h_plain[i])));
     return rc;
 }
 
@@ -174,7 +175,8 @@ static int layer_row(SlCanvas *c, int x, int y, int w, int cell, const SlNode *n
         else if (pad)
             sl_canvas_hatch(c, cx, cy, cell, cell, 6, sl_role_color(SL_ROLE_PADDING));
         else
-            sl_canvas_fill_rect(c, cx + 2, cy + 2, cell - 4, cell - 4, sl_role_color(SL_ROLE_INPUT));
+            sl_canvas_fill_rect(c, cx + 2, cy + 2, cell - 4, cell - 4,
+                                sl_role_color(SL_ROLE_INPUT));
         sl_canvas_rect(c, cx, cy, cell, cell, 1, SL_INK);
     }
     sl_canvas_record(c, SL_ITEM_WIDGET, x, cy, PAD * (cell + 3) - 3, cell,

@@ -52,7 +52,8 @@ static int st_compute(StRun *d, SlError *e)
     size_t len = (size_t)N_BATCHES * d->T;
     d->x = sl_alloc_zero((size_t)d->rows * len * d->F, sizeof *d->x);
     d->h = sl_alloc_zero((size_t)N_BATCHES * d->rows * d->u, sizeof *d->h);
-    sl_real *c = sl_alloc_zero((size_t)d->u, sizeof *c), *h = sl_alloc_zero((size_t)d->u, sizeof *h);
+    sl_real *c = sl_alloc_zero((size_t)d->u, sizeof *c),
+            *h = sl_alloc_zero((size_t)d->u, sizeof *h);
     int rc = 0;
     if (!d->x || !d->h || !c || !h)
         rc = sl_errorf(e, "out of memory");
@@ -190,12 +191,12 @@ static void st_draw(const SlSceneRun *run, int step, SlCanvas *c)
                 continue;
             /* the state this sample leaves for the same sample of the next batch */
             int sy = y + chunk_h + lh + 10;
-            sl_canvas_text(c, x, sy - lh - 4, reset && k == N_BATCHES - 1 ? "h: reset to 0" : "h after",
-                           SL_TEXT_SCALE, SL_INK);
+            sl_canvas_text(c, x, sy - lh - 4,
+                           reset && k == N_BATCHES - 1 ? "h: reset to 0" : "h after", SL_TEXT_SCALE,
+                           SL_INK);
             sl_real zeros[MAX_SHOWN] = {0};
-            const sl_real *hv = reset && k == N_BATCHES - 1
-                                    ? zeros
-                                    : d->h + ((size_t)k * d->rows + i) * d->u;
+            const sl_real *hv =
+                reset && k == N_BATCHES - 1 ? zeros : d->h + ((size_t)k * d->rows + i) * d->u;
             sl_draw_bars(c, x, sy, cw, chunk_h, hv, shown_u, 1, h_scale, SL_ROLE_STATE, "h");
             int ay = sy + chunk_h / 2;
             if (k + 1 < N_BATCHES)
@@ -207,13 +208,15 @@ static void st_draw(const SlSceneRun *run, int step, SlCanvas *c)
     draw_series(c, d, x0, col, ty + lh + 24, series_h - 2 * lh, done, reset);
     char sh[96];
     if (reset) {
-        snprintf(s, sizeof s, "end of the epoch: the loop calls model.reset_states(); every h%s "
-                              "goes back to 0",
+        snprintf(s, sizeof s,
+                 "end of the epoch: the loop calls model.reset_states(); every h%s "
+                 "goes back to 0",
                  strcmp(d->l->type->name, "LSTM") ? "" : " and c");
         snprintf(sh, sizeof sh, "epoch over: model.reset_states()");
     } else {
-        snprintf(s, sizeof s, "row i of each batch continues row i of the one before: "
-                              "fit(..., batch_size=%d, shuffle=False)",
+        snprintf(s, sizeof s,
+                 "row i of each batch continues row i of the one before: "
+                 "fit(..., batch_size=%d, shuffle=False)",
                  d->B);
         snprintf(sh, sizeof sh, "row i continues row i: shuffle=False");
     }
@@ -224,13 +227,14 @@ static void st_draw(const SlSceneRun *run, int step, SlCanvas *c)
                  "the training loop calls model.reset_states() between epochs, so the next epoch "
                  "starts each series from h = 0 again.");
     else
-        snprintf(caption, sizeof caption,
-                 "Batch %d: each sample's chunk of %d step%s starts from the h%s its own sample "
-                 "left in batch %d%s. That is why a stateful layer needs a fixed batch size (%d) and "
-                 "data that is not shuffled. %d unit%s, %d drawn.",
-                 done, d->T, d->T == 1 ? "" : "s", strcmp(d->l->type->name, "LSTM") ? "" : " and c",
-                 done > 1 ? done - 1 : 0, done > 1 ? "" : " (none yet: it starts at 0)", d->B, d->u,
-                 d->u == 1 ? "" : "s", shown_u);
+        snprintf(
+            caption, sizeof caption,
+            "Batch %d: each sample's chunk of %d step%s starts from the h%s its own sample "
+            "left in batch %d%s. That is why a stateful layer needs a fixed batch size (%d) and "
+            "data that is not shuffled. %d unit%s, %d drawn.",
+            done, d->T, d->T == 1 ? "" : "s", strcmp(d->l->type->name, "LSTM") ? "" : " and c",
+            done > 1 ? done - 1 : 0, done > 1 ? "" : " (none yet: it starts at 0)", d->B, d->u,
+            d->u == 1 ? "" : "s", shown_u);
     sl_scene_caption(c, caption);
 }
 

@@ -41,7 +41,8 @@ static int td_prepare(SlSceneRun *run, SlError *e)
     int T = call->io.in[0].dim[1];
     d->in_n = (int)(sl_shape_sample_count(&call->io.in[0]) / (size_t)T);
     d->out_n = (int)(sl_shape_sample_count(&call->io.out[0]) / (size_t)T);
-    int t_in = d->in_n ? call->n_in_vals / d->in_n : 0, t_out = d->out_n ? call->n_out_vals / d->out_n : 0;
+    int t_in = d->in_n ? call->n_in_vals / d->in_n : 0,
+        t_out = d->out_n ? call->n_out_vals / d->out_n : 0;
     d->T = T < t_in ? T : t_in;
     d->T = d->T < t_out ? d->T : t_out;
     if (d->T < 1)
@@ -116,7 +117,8 @@ static void td_draw(const SlSceneRun *run, int step, SlCanvas *c)
     first = first < 0 ? 0 : first > d->T - n_rows ? d->T - n_rows : first;
     int bottom = c->h - sl_scene_caption_height() - lh - 20;
     int row_h = (bottom - top - lh - 10) / n_rows, bar_h = row_h - 12 > 40 ? 40 : row_h - 12;
-    int col_w = c->w / 4, xl = 90, xr = c->w - col_w - 20, bx = col_w + 150, bw = c->w - 2 * col_w - 260;
+    int col_w = c->w / 4, xl = 90, xr = c->w - col_w - 20, bx = col_w + 150,
+        bw = c->w - 2 * col_w - 260;
     const SlNode *nd = &run->m->nodes[call->node]; /* the shapes as the summary prints them */
     sl_shape_str(&nd->sym.in[0], a, sizeof a);
     sl_shape_str(&nd->sym.out[0], b, sizeof b);
@@ -150,12 +152,13 @@ static void td_draw(const SlSceneRun *run, int step, SlCanvas *c)
     }
     if (first + n_rows < call->io.in[0].dim[1])
         sl_canvas_text(c, xl, top + lh + 10 + n_rows * row_h, "...", SL_TEXT_SCALE, SL_INK);
-    snprintf(caption, sizeof caption,
-             "Step %d of %d: x[t] (%d number%s) goes through %s and gives y[t] (%d). Every step goes "
-             "through the same weights: %s, whatever the number of steps. The inner layer sees "
-             "batch x steps samples.",
-             t + 1, call->io.in[0].dim[1], d->in_n, d->in_n == 1 ? "" : "s", d->inner->name,
-             d->out_n, f);
+    snprintf(
+        caption, sizeof caption,
+        "Step %d of %d: x[t] (%d number%s) goes through %s and gives y[t] (%d). Every step goes "
+        "through the same weights: %s, whatever the number of steps. The inner layer sees "
+        "batch x steps samples.",
+        t + 1, call->io.in[0].dim[1], d->in_n, d->in_n == 1 ? "" : "s", d->inner->name, d->out_n,
+        f);
     sl_scene_caption(c, caption);
 }
 

@@ -302,7 +302,7 @@ void sl_draw_plot(SlCanvas *c, int x, int y, int w, int h, const double *const *
 /* Values as bars in a w x h strip: from the bottom on a 0..scale axis, or up and down from the
  * middle when signed (negative bars in grey). A widget of the role's colour. */
 void sl_draw_bars(SlCanvas *c, int x, int y, int w, int h, const sl_real *v, int n, int is_signed,
-                 double scale, SlRole role, const char *what)
+                  double scale, SlRole role, const char *what)
 {
     int bw = w / (n ? n : 1), base = is_signed ? y + h / 2 : y + h;
     double half = is_signed ? h / 2.0 : h;
@@ -330,7 +330,6 @@ void sl_draw_bars(SlCanvas *c, int x, int y, int w, int h, const sl_real *v, int
         sl_canvas_text(c, x + k * bw + 3, ty, num, SL_TEXT_SCALE, SL_INK);
     }
 }
-
 
 void sl_draw_text_fit(SlCanvas *c, int x, int y, const char *longer, const char *shorter)
 {

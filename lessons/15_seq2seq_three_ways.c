@@ -244,7 +244,7 @@ static int design_b(Lesson *ls, SlError *e)
            "  decoder steps: the output length is chosen by RepeatVector, not by the input.\n\n");
     SlTensor X = sl_tensor(sl_shape_of(3, (int[]){n_train, 8, K}), xs);
     SlTensor Y = sl_tensor(sl_shape_of(3, (int[]){n_train, 4, K}), ys);
-    train(m, "categorical_crossentropy", &X, &Y, 15, e);
+    train(m, "categorical_crossentropy", &X, &Y, 25, e);
     SlTensor Xt = sl_tensor(sl_shape_of(3, (int[]){n_test, 8, K}), xs + (size_t)n_train * 8 * K);
     int ok = report("(b)", test_accuracy(m, &Xt, ys + (size_t)n_train * 4 * K, 4, e));
     sl_model_free(m);

@@ -8,7 +8,8 @@
  *   (c) START/END/PAD framing: two inputs, each through Embedding(mask_zero=True); the encoder's
  *       final h and c are the decoder's initial_state; the target's steps after END are masked
  *       in the loss.
- * Each tensor is a tensor box with the shape the engine inferred for it; under each design one
+ * Each tensor is a tensor box with the shape the engine inferred for it (inputs blue, states
+ * green, outputs vermillion, tensors between layers grey, as in every scene); under each design one
  * sample of its data, with the same first symbols in all three, cells of padding hatched and the
  * target steps the masked loss skips hatched in the mask colour. Each step lights one design and
  * its caption explains it. The model the scene is started on only decides which design the title
@@ -106,9 +107,9 @@ static int build_a(Design *d, SlError *e)
     Lane *ln = &d->lane[0];
     d->n_lanes = 1;
     row(ln, x, SL_ROLE_INPUT, "12 steps, one-hot", NULL);
-    row(ln, h, SL_ROLE_OUTPUT, "LSTM(32, return_sequences=True)", "LSTM(32), every step");
-    row(ln, y, SL_ROLE_OUTPUT, "TimeDistributed(Dense(5))", "TD(Dense(5))");
-    row(ln, r, SL_ROLE_OUTPUT, "Reshape((4, 15)): 3 steps side by side", "Reshape((4, 15))");
+    row(ln, h, SL_ROLE_NONE, "LSTM(32, return_sequences=True)", "LSTM(32), every step");
+    row(ln, y, SL_ROLE_NONE, "TimeDistributed(Dense(5))", "TD(Dense(5))");
+    row(ln, r, SL_ROLE_NONE, "Reshape((4, 15)): 3 steps side by side", "Reshape((4, 15))");
     row(ln, o, SL_ROLE_OUTPUT, "TimeDistributed(Dense(5, softmax))", "TD(Dense(5, softmax))");
     return 0;
 }
@@ -131,8 +132,8 @@ static int build_b(Design *d, SlError *e)
     d->n_lanes = 1;
     row(ln, x, SL_ROLE_INPUT, "", NULL);
     row(ln, h, SL_ROLE_STATE, "encoder LSTM(64): the last h", "encoder LSTM(64)");
-    row(ln, r, SL_ROLE_OUTPUT, "RepeatVector(4): 4 copies", "RepeatVector(4)");
-    row(ln, y, SL_ROLE_OUTPUT, "LSTM(64, return_sequences=True)", "decoder LSTM(64)");
+    row(ln, r, SL_ROLE_NONE, "RepeatVector(4): 4 copies", "RepeatVector(4)");
+    row(ln, y, SL_ROLE_NONE, "LSTM(64, return_sequences=True)", "decoder LSTM(64)");
     row(ln, o, SL_ROLE_OUTPUT, "TimeDistributed(Dense(5, softmax))", "TD(Dense(5, softmax))");
     return 0;
 }
@@ -161,15 +162,14 @@ static int build_c(Design *d, SlError *e)
         return -1;
     d->n_lanes = 2;
     row(&d->lane[0], in[0], SL_ROLE_INPUT, "source", NULL);
-    row(&d->lane[0], x, SL_ROLE_OUTPUT, "Embedding(8, 16, mask_zero=True)", "Embedding, mask_zero");
+    row(&d->lane[0], x, SL_ROLE_NONE, "Embedding(8, 16, mask_zero=True)", "Embedding, mask_zero");
     row(&d->lane[0], st[1], SL_ROLE_STATE, "encoder LSTM(64, return_state=True): h",
         "encoder LSTM: h");
     row(&d->lane[0], st[2], SL_ROLE_STATE, "and c", NULL);
     d->lane[0].row[3].no_arrow = 1;
     row(&d->lane[1], in[1], SL_ROLE_INPUT, "decoder in", NULL);
-    row(&d->lane[1], dx, SL_ROLE_OUTPUT, "Embedding(8, 16, mask_zero=True)",
-        "Embedding, mask_zero");
-    row(&d->lane[1], y, SL_ROLE_OUTPUT, "LSTM(64, initial_state=[h, c])", "decoder LSTM(64)");
+    row(&d->lane[1], dx, SL_ROLE_NONE, "Embedding(8, 16, mask_zero=True)", "Embedding, mask_zero");
+    row(&d->lane[1], y, SL_ROLE_NONE, "LSTM(64, initial_state=[h, c])", "decoder LSTM(64)");
     row(&d->lane[1], o, SL_ROLE_OUTPUT, "TimeDistributed(Dense(8, softmax))",
         "TD(Dense(8, softmax))");
     return 0;
@@ -309,7 +309,8 @@ static void draw_lane(SlCanvas *c, const Geo *g, const Design *des, const Lane *
         int y = row_y(g, i), bw, bh;
         const SlShape *s = &des->m->t[r->tensor].shape;
         sl_tensor_box_size_short(s, g->scale, &bw, &bh);
-        sl_draw_tensor_box_upto(c, x, y + (g->row_h - bh) / 2, s, g->scale, r->role, lit, x + w);
+        sl_draw_tensor_box_upto(c, x, y + (g->row_h - bh) / 2, s, g->scale, r->role,
+                                lit && r->role != SL_ROLE_NONE, x + w); /* grey stays light */
         if (i == 0)
             continue;
         int y0 = row_y(g, i - 1) + g->row_h + 2, y1 = y - 2;
@@ -424,7 +425,8 @@ static void s2s_draw(const SlSceneRun *run, int step, SlCanvas *c)
         text_in(c, x, g.head_y + g.lh + 4, w, tasks[k][0], tasks[k][1]);
         int lane_w = w / des->n_lanes;
         for (int l = 0; l < des->n_lanes; l++)
-            draw_lane(c, &g, des, &des->lane[l], x + l * lane_w, lane_w - 8, k == lit);
+            draw_lane(c, &g, des, &des->lane[l], x + l * lane_w,
+                      lane_w - (l + 1 < des->n_lanes ? 8 : 0), k == lit);
         if (des->n_lanes == 2) { /* h and c into the decoder's call: initial_state */
             int y4 = row_y(&g, 4);
             text_in(c, x, y4, lane_w - 8, "[h, c]: initial_state", "initial_state");

@@ -285,6 +285,16 @@ static double greedy(SlModel *m, const SlTensor *S, double *exact, SlError *e)
             right += got[t] == want[t], ok &= got[t] == want[t], all++;
         whole += ok;
     }
+    printf("  Greedy decoding of the first held-out sources (symbols a..e are codes 3..7):\n");
+    for (int i = 0; i < 3 && i < n_test; i++) {
+        printf("    source ");
+        for (int t = 0; t < lens[n_train + i]; t++)
+            printf("%c", 'a' + (int)src[(size_t)(n_train + i) * SRC + t] - 3);
+        printf(" -> decoded ");
+        for (int t = 1; t < DEC && d[i * DEC + t] >= 3; t++)
+            printf("%c", 'a' + (int)d[i * DEC + t] - 3);
+        printf("\n");
+    }
     *exact = (double)whole / n_test;
     return (double)right / all;
 }

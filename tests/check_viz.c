@@ -48,10 +48,10 @@ enum { WIN_W = 1280, WIN_H = 720 }; /* the window's default size, and the PNG wr
 /* The models every scene is laid out on: two scripts from the shared collection and a functional
  * model with two outputs built here. */
 static const char *const model_names[] = {
-    "two_heads",       "14_multi_output", "15_regression",      "01_lstm_input_shape",
-    "03_return_state", "04_stateful",     "09_timedistributed", "08_seq2seq_encoder_decoder",
-    "bidirectional",   "06_masking",      "10_causal_dilated",  "13_conv_backprop",
-    "small_conv2d"};
+    "two_heads",       "14_multi_output",   "15_regression",      "01_lstm_input_shape",
+    "03_return_state", "04_stateful",       "09_timedistributed", "08_seq2seq_encoder_decoder",
+    "bidirectional",   "06_masking",        "10_causal_dilated",  "13_conv_backprop",
+    "small_conv2d",    "08_seq2seq_reshape"};
 enum { N_MODELS = sizeof model_names / sizeof model_names[0] };
 
 typedef struct Loaded {
@@ -125,6 +125,15 @@ static Loaded load_model(int k)
     }
     ck_assert_msg(sl_model_init_params(L.m, 0, &e) == 0, "%s", e.msg);
     return L;
+}
+
+static int model_index(const char *name)
+{
+    for (int k = 0; k < N_MODELS; k++)
+        if (!strcmp(model_names[k], name))
+            return k;
+    ck_abort_msg("no model %s in the list", name);
+    return -1;
 }
 
 static void unload(Loaded *L)
@@ -590,11 +599,54 @@ START_TEST(test_shapes_captions)
 }
 END_TEST
 
+/* The seq2seq scene: the shapes the engine inferred for its three designs on their boxes, padding
+ * and masked target steps drawn as hatched cells, and the design of the run's model lit last. */
+START_TEST(test_seq2seq_scene)
+{
+    static const struct {
+        const char *model, *yours;
+    } cases[] = {{"08_seq2seq_encoder_decoder", "yours: (b)"},
+                 {"08_seq2seq_reshape", "yours: (a)"},
+                 {"14_multi_output", NULL}};
+    const SlScene *s = sl_scene_find("seq2seq");
+    ck_assert_ptr_nonnull(s);
+    Loaded L = load_model(model_index(cases[_i].model));
+    SlSceneRun run;
+    SlError e = {{0}};
+    ck_assert_msg(sl_scene_start(&run, s, L.m, 2, 8, NULL, &e) == 0, "%s", e.msg);
+    ck_assert_int_eq(run.n_steps, 3);
+    SlCanvas c;
+    make_canvas(&c, WIN_W, WIN_H);
+    s->draw(&run, run.n_steps - 1, &c);
+    static const char *const shapes[] = {"(None, 12, 32)", "(None, 4, 15)", "(None, 4, 5)",
+                                         "(None, 64)",     "(None, 4, 64)", "(None, 6, 16)",
+                                         "(None, 7, 64)",  "(None, 7, 8)"};
+    for (size_t k = 0; k < sizeof shapes / sizeof shapes[0]; k++)
+        ck_assert_msg(texts_with(&c, shapes[k]) >= 1, "no tensor box labelled %s", shapes[k]);
+    int pad = 0, mask = 0;
+    for (int i = 0; i < c.n_items; i++)
+        if (c.items[i].kind == SL_ITEM_WIDGET) {
+            pad += c.items[i].role == SL_ROLE_PADDING;
+            mask += c.items[i].role == SL_ROLE_MASK;
+        }
+    ck_assert_int_eq(pad, 3 + 3); /* the source's and the decoder input's padded steps */
+    ck_assert_int_eq(mask, 3);    /* the target's steps after END */
+    if (cases[_i].yours)
+        ck_assert_int_eq(texts_with(&c, cases[_i].yours), 1);
+    else
+        ck_assert_int_eq(texts_with(&c, "yours"), 0);
+    ck_assert_int_eq(s->fits(L.m), 0); /* drawn when asked for */
+    sl_canvas_free(&c);
+    sl_scene_end(&run);
+    unload(&L);
+}
+END_TEST
+
 /* ---- 4. the window shows the same pixels as an offscreen canvas ---- */
 
 START_TEST(test_window_matches_canvas)
 {
-    Loaded L = load_model(1); /* 15_regression */
+    Loaded L = load_model(model_index("15_regression"));
     const SlScene *s = sl_scene_find("shapes");
     ck_assert_ptr_nonnull(s);
     SlSceneRun run;
@@ -658,7 +710,7 @@ START_TEST(test_window_without_display_fails)
         saved[i] = v ? strdup(v) : NULL;
         unsetenv(vars[i]);
     }
-    Loaded L = load_model(1);
+    Loaded L = load_model(model_index("14_multi_output"));
     SlSceneRun run;
     SlError e = {{0}};
     ck_assert_msg(sl_scene_start(&run, sl_scene_find("shapes"), L.m, 2, 8, NULL, &e) == 0, "%s",
@@ -722,6 +774,7 @@ static Suite *suite(void)
     tc = tcase_create("caption");
     tcase_set_timeout(tc, 20);
     tcase_add_loop_test(tc, test_shapes_captions, 0, N_MODELS);
+    tcase_add_loop_test(tc, test_seq2seq_scene, 0, 3);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("window");

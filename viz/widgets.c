@@ -86,6 +86,22 @@ static void dashed_rect(SlCanvas *c, int x, int y, int w, int h, SlColor col)
 int sl_draw_tensor_box(SlCanvas *c, int x, int y, const SlShape *s, double scale, SlRole role,
                        int highlight)
 {
+    return sl_draw_tensor_box_upto(c, x, y, s, scale, role, highlight, c->w - 8);
+}
+
+void sl_tensor_box_size_short(const SlShape *s, double scale, int *w, int *h)
+{
+    int bw, bh, depth, lw, lh;
+    char shape[96];
+    box_dims(s, scale, &bw, &bh, &depth);
+    sl_canvas_text_size(sl_shape_str(s, shape, sizeof shape), SL_TEXT_SCALE, &lw, &lh);
+    *w = bw + depth + STACK + 10 + lw;
+    *h = bh + depth + STACK > lh ? bh + depth + STACK : lh;
+}
+
+int sl_draw_tensor_box_upto(SlCanvas *c, int x, int y, const SlShape *s, double scale, SlRole role,
+                            int highlight, int right)
+{
     int bw, bh, depth, tw, th, lw, lh;
     char label[96];
     box_dims(s, scale, &bw, &bh, &depth);
@@ -112,7 +128,7 @@ int sl_draw_tensor_box(SlCanvas *c, int x, int y, const SlShape *s, double scale
                      bh + depth + STACK, role, 0, shape);
     box_label(s, label, sizeof label); /* with the axes' meaning, when it fits the canvas */
     sl_canvas_text_size(label, SL_TEXT_SCALE, &lw, &lh);
-    if (x + bw + depth + STACK + 10 + lw > c->w - 8)
+    if (x + bw + depth + STACK + 10 + lw > right)
         snprintf(label, sizeof label, "%s", shape);
     sl_canvas_text(c, x + bw + depth + STACK + 10, y + (th - lh) / 2, label, SL_TEXT_SCALE, SL_INK);
     return th;

@@ -20,6 +20,11 @@ void sl_tensor_box_size(const SlShape *s, double scale, int *w, int *h);
  * behind it (dashed edges when its size is None). Returns the height used. */
 int sl_draw_tensor_box(SlCanvas *c, int x, int y, const SlShape *s, double scale, SlRole role,
                        int highlight);
+/* The same in a column that ends at x = right: the axes' meaning is left out of the label when it
+ * would pass `right` (so it takes at most sl_tensor_box_size_short's size, the shape alone). */
+int sl_draw_tensor_box_upto(SlCanvas *c, int x, int y, const SlShape *s, double scale, SlRole role,
+                            int highlight, int right);
+void sl_tensor_box_size_short(const SlShape *s, double scale, int *w, int *h);
 
 /* A layer block: "name (Type)" and "N params" in a framed box of the given size. */
 void sl_draw_layer_block(SlCanvas *c, int x, int y, int w, int h, const char *name,

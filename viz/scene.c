@@ -17,6 +17,7 @@ extern const SlScene sl_scene_lstm;
 extern const SlScene sl_scene_stateful;
 extern const SlScene sl_scene_timedistributed;
 extern const SlScene sl_scene_bidirectional;
+extern const SlScene sl_scene_generator;
 
 static const SlScene *const scenes[] = {
     &sl_scene_shapes,
@@ -27,6 +28,7 @@ static const SlScene *const scenes[] = {
     &sl_scene_stateful,
     &sl_scene_timedistributed,
     &sl_scene_bidirectional,
+    &sl_scene_generator,
 };
 enum { N_SCENES = sizeof scenes / sizeof scenes[0] };
 

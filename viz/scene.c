@@ -18,6 +18,7 @@ extern const SlScene sl_scene_stateful;
 extern const SlScene sl_scene_timedistributed;
 extern const SlScene sl_scene_bidirectional;
 extern const SlScene sl_scene_generator;
+extern const SlScene sl_scene_mask;
 
 static const SlScene *const scenes[] = {
     &sl_scene_shapes,
@@ -29,6 +30,7 @@ static const SlScene *const scenes[] = {
     &sl_scene_timedistributed,
     &sl_scene_bidirectional,
     &sl_scene_generator,
+    &sl_scene_mask,
 };
 enum { N_SCENES = sizeof scenes / sizeof scenes[0] };
 

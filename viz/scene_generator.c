@@ -153,7 +153,7 @@ static void draw_losses(const SlHistory *h, SlCanvas *c, int x, int y)
 {
     char line[512], shorter[128];
     int n = h->n_epochs;
-    size_t u = (size_t)snprintf(line, sizeof line, "loss per epoch, all through the same weights:");
+    size_t u = (size_t)snprintf(line, sizeof line, "loss per epoch:");
     for (int i = 0; i < n && u + 16 < sizeof line; i++)
         u += (size_t)snprintf(line + u, sizeof line - u, " %.4f", sl_logs_get(&h->epochs[i], "loss"));
     snprintf(shorter, sizeof shorter, "loss: %.4f after epoch 1, %.4f after epoch %d",

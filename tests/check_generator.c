@@ -42,20 +42,21 @@ static Built keras(const char *code)
 
 /* ---- fit_generator ---- */
 
-/* Fixed data cut into batches of 8: the generator hands out views of batch step % 3. */
+/* Fixed data (with per-sample weights in the second case) cut into batches of 8: the generator hands out views of batch step % 3. */
 enum { N = 24, BS = 8, NB = N / BS };
-static sl_real fx[N * 5], fy[N];
+static sl_real fx[N * 5], fy[N], fw[N];
 
 typedef struct Fixed {
-    int calls;
+    int calls, weighted;
 } Fixed;
 
 static int fixed_batches(void *ctx, int step, SlTensor *x, SlTensor *y, SlTensor *sw, SlError *e)
 {
-    (void)sw;
     (void)e;
     int b = step % NB;
     ((Fixed *)ctx)->calls++;
+    if (((Fixed *)ctx)->weighted)
+        sw[0] = sl_tensor(sl_shape_of(1, (int[]){BS}), fw + b * BS);
     x[0] = sl_tensor(sl_shape_of(2, (int[]){BS, 5}), fx + b * BS * 5);
     y[0] = sl_tensor(sl_shape_of(2, (int[]){BS, 1}), fy + b * BS);
     return 0;
@@ -65,8 +66,10 @@ static void fill_fixed(void)
 {
     for (int i = 0; i < N * 5; i++)
         fx[i] = (sl_real)sin(0.7 * i);
-    for (int i = 0; i < N; i++)
+    for (int i = 0; i < N; i++) {
         fy[i] = fx[i * 5] - 0.5f * fx[i * 5 + 3];
+        fw[i] = (sl_real)(i % 4); /* per-sample weights, some 0 */
+    }
 }
 
 START_TEST(test_generator_matches_fit)
@@ -90,11 +93,13 @@ START_TEST(test_generator_matches_fit)
     o.epochs = 4;
     o.batch_size = BS;
     o.shuffle = 0;
+    SlTensor SW = sl_tensor(sl_shape_of(1, (int[]){N}), fw);
+    o.sample_weight = _i ? &SW : NULL;
     SlFitGeneratorOptions g = sl_fit_generator_defaults();
     g.verbose = 0;
     g.epochs = 4;
     g.steps_per_epoch = NB;
-    Fixed ctx = {0};
+    Fixed ctx = {0, _i};
     SlHistory ha, hb;
     ck_assert_msg(sl_model_fit(a, &X, &Y, &o, &ha, &e) == 0, "%s", e.msg);
     ck_assert_msg(sl_model_fit_generator(b, fixed_batches, &ctx, &g, &hb, &e) == 0, "%s", e.msg);
@@ -518,7 +523,7 @@ static Suite *generator_suite(void)
     Suite *s = suite_create("generator");
     TCase *tc = tcase_create("fit_generator");
     tcase_set_timeout(tc, 60);
-    tcase_add_test(tc, test_generator_matches_fit);
+    tcase_add_loop_test(tc, test_generator_matches_fit, 0, 2);
     tcase_add_test(tc, test_generator_lengths_vary);
     tcase_add_test(tc, test_generator_errors);
     tcase_add_test(tc, test_generator_progbar_and_validation);

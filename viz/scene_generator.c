@@ -155,7 +155,8 @@ static void draw_losses(const SlHistory *h, SlCanvas *c, int x, int y)
     int n = h->n_epochs;
     size_t u = (size_t)snprintf(line, sizeof line, "loss per epoch:");
     for (int i = 0; i < n && u + 16 < sizeof line; i++)
-        u += (size_t)snprintf(line + u, sizeof line - u, " %.4f", sl_logs_get(&h->epochs[i], "loss"));
+        u += (size_t)snprintf(line + u, sizeof line - u, " %.4f",
+                              sl_logs_get(&h->epochs[i], "loss"));
     snprintf(shorter, sizeof shorter, "loss: %.4f after epoch 1, %.4f after epoch %d",
              sl_logs_get(&h->epochs[0], "loss"), sl_logs_get(&h->epochs[n - 1], "loss"), n);
     sl_draw_text_fit(c, x, y, line, shorter);
@@ -169,8 +170,9 @@ static void generator_draw(const SlSceneRun *run, int step, SlCanvas *c)
     int cw, ch;
     sl_canvas_text_size("M", SL_TEXT_SCALE, &cw, &ch);
     sl_canvas_clear(c, SL_PAPER);
-    snprintf(title, sizeof title, "model \"%s\": batches of %s from a generator, one set of weights",
-             run->m->name, g->open_t ? "other lengths" : "other sizes");
+    snprintf(title, sizeof title,
+             "model \"%s\": batches of %s from a generator, one set of weights", run->m->name,
+             g->open_t ? "other lengths" : "other sizes");
     SlRole roles[3] = {SL_ROLE_INPUT, SL_ROLE_WEIGHT, SL_ROLE_OUTPUT};
     int n_roles = sl_model_count_params(run->m) ? 3 : 2;
     if (n_roles == 2)

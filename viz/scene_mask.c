@@ -28,8 +28,8 @@ typedef struct MaskRun {
     int rnn_node, units, F;              /* the first recurrent layer, or -1 */
     sl_real *rnn_x;                      /* (T, F) its input for sample 0 */
     sl_real h_mask[MAX_T * SHOWN_UNITS], h_free[MAX_T * SHOWN_UNITS]; /* (units shown, T) */
-    double drift;                        /* largest |h change| over padded steps, no mask */
-    int real;                            /* unmasked steps of sample 0 at the output */
+    double drift; /* largest |h change| over padded steps, no mask */
+    int real;     /* unmasked steps of sample 0 at the output */
 } MaskRun;
 
 static int makes_mask(const SlModel *m)
@@ -136,7 +136,7 @@ static int mask_prepare(SlSceneRun *run, SlError *e)
     SlTensor X = sl_tensor(in, x);
     SlRng r = sl_rng(42);
     sl_gradcheck_fill_model_input(m, 0, &X, &r);
-    size_t step = per / (size_t)d->T; /* values per timestep */
+    size_t step = per / (size_t)d->T;                           /* values per timestep */
     memset(x + (d->T - pad) * step, 0, pad * step * sizeof *x); /* sample 0: padded at the end */
     const SlObserver *old = m->obs;
     SlObserver obs = {on_layer, run};
@@ -176,8 +176,8 @@ static void mask_release(SlSceneRun *run)
 
 /* A strip of T cells, the mask's values: real steps (1) white, masked ones (0) hatched in the
  * mask's colour; the cursor's cell framed. */
-static void draw_strip(SlCanvas *c, int x, int y, int cell, int h, const unsigned char *mask,
-                       int T, int cursor)
+static void draw_strip(SlCanvas *c, int x, int y, int cell, int h, const unsigned char *mask, int T,
+                       int cursor)
 {
     int cw, ch;
     sl_canvas_text_size("0", SL_TEXT_SCALE, &cw, &ch);
@@ -188,8 +188,8 @@ static void draw_strip(SlCanvas *c, int x, int y, int cell, int h, const unsigne
             sl_canvas_hatch(c, cx, y, cell - 2, h, 6, sl_role_color(SL_ROLE_MASK));
         sl_canvas_rect(c, cx, y, cell - 2, h, t == cursor ? 3 : 1,
                        t == cursor ? SL_HIGHLIGHT : SL_INK);
-        sl_canvas_record(c, SL_ITEM_WIDGET, cx, y, cell - 2, h,
-                         real ? SL_ROLE_NONE : SL_ROLE_MASK, 0, real ? "mask 1" : "mask 0");
+        sl_canvas_record(c, SL_ITEM_WIDGET, cx, y, cell - 2, h, real ? SL_ROLE_NONE : SL_ROLE_MASK,
+                         0, real ? "mask 1" : "mask 0");
         if (cell - 2 >= cw + 6 && h >= ch + 2)
             sl_canvas_text(c, cx + (cell - 2 - cw) / 2, y + (h - ch) / 2, real ? "1" : "0",
                            SL_TEXT_SCALE, SL_INK);

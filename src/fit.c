@@ -252,6 +252,26 @@ static void emit(const SlModel *m, SlEventKind kind, int batch, int epoch, const
     sl_emit(m->obs, &ev);
 }
 
+/* Forward, loss, backward and update (when training) on the batch in b, then the bar and the
+ * observer see the running logs of step s of steps. */
+static int run_batch(SlModel *m, Batch *b, const Data *d, size_t n, int train, SlProgbar *bar,
+                     int s, int steps, int epoch, Acc *a, SlError *e)
+{
+    if (sl_model_forward(m, b->x, train, e) < 0)
+        return -1;
+    batch_losses(m, b, d, n, train, a);
+    if (train && train_step(m, e, b) < 0)
+        return -1;
+    if (bar || m->obs) {
+        SlLogs l = {0};
+        acc_logs(m, a, "", &l);
+        if (bar && s + 1 < steps)
+            sl_progbar_update(bar, s + 1, &l, 0);
+        emit(m, SL_EV_BATCH_END, s, epoch, &l);
+    }
+    return 0;
+}
+
 /* One pass over d in batches: training (with a progress bar) or evaluation. */
 static int pass(SlModel *m, const Data *d, const SlShape *out, size_t bs, int train, Batch *b,
                 SlProgbar *bar, int epoch, Acc *a, SlError *e)
@@ -268,18 +288,8 @@ static int pass(SlModel *m, const Data *d, const SlShape *out, size_t bs, int tr
             if (sw_of(d, k))
                 gather(&b->sw[k], sw_of(d, k), d->total, idx, n);
         }
-        if (sl_model_forward(m, b->x, train, e) < 0)
+        if (run_batch(m, b, d, n, train, bar, (int)s, (int)steps, epoch, a, e) < 0)
             return -1;
-        batch_losses(m, b, d, n, train, a);
-        if (train && train_step(m, e, b) < 0)
-            return -1;
-        if (bar || m->obs) {
-            SlLogs l = {0};
-            acc_logs(m, a, "", &l);
-            if (bar && s + 1 < steps)
-                sl_progbar_update(bar, (int)s + 1, &l, 0);
-            emit(m, SL_EV_BATCH_END, (int)s, epoch, &l);
-        }
     }
     return 0;
 }
@@ -498,4 +508,135 @@ int sl_model_predict(SlModel *m, const SlTensor *x, int batch_size, SlTensor *ou
         }
     }
     return 0;
+}
+
+/* ---- fit from a generator ---- */
+
+/* The generator's batch of this step, checked, in b (views of the generator's buffers); b->dpred
+ * grows to the largest output seen (cap holds its sizes). d describes the batch for the shared
+ * loss code. */
+static int gen_batch(SlModel *m, SlBatchFn next, void *ctx, int step, const char *who, Batch *b,
+                     size_t *cap, Data *d, SlShape *out, SlError *e)
+{
+    char where[96];
+    for (int k = 0; k < SL_MAX_MODEL_IO; k++)
+        b->x[k].data = b->y[k].data = b->sw[k].data = NULL;
+    snprintf(where, sizeof where, "%s: step %d", who, step);
+    if (next(ctx, step, b->x, b->y, b->sw, e) < 0)
+        return sl_error_prefix(e, "%s: the generator failed: ", where);
+    for (int k = 0; k < m->n_inputs + m->n_outputs; k++)
+        if (!(k < m->n_inputs ? b->x[k].data : b->y[k - m->n_inputs].data))
+            return sl_errorf(e, "%s: the generator gave no data for %s[%d]", where,
+                             k < m->n_inputs ? "x" : "y", k < m->n_inputs ? k : k - m->n_inputs);
+    size_t n = b->x[0].shape.rank ? (size_t)b->x[0].shape.dim[0] : 0;
+    *d = (Data){b->x, b->y, b->sw, 0, n, n};
+    if (n == 0)
+        return sl_errorf(e, "%s: the generator gave an empty batch", where);
+    if (check_data(m, d, out, where, e) < 0)
+        return -1;
+    for (int k = 0; k < m->n_outputs; k++) {
+        size_t need = sl_shape_count(&out[k]);
+        if (need > cap[k]) { /* only while batches keep getting bigger */
+            sl_free(b->dpred[k].data);
+            if (!(b->dpred[k].data = sl_alloc_zero(need, sizeof(sl_real))))
+                return sl_errorf(e, "%s: out of memory", where);
+            cap[k] = need;
+        }
+    }
+    return 0;
+}
+
+/* steps batches from next: training (with a progress bar) or validation. *step counts on. */
+static int gen_pass(SlModel *m, SlBatchFn next, void *ctx, int steps, int *step, int train,
+                    Batch *b, size_t *cap, SlProgbar *bar, int epoch, Acc *a, SlError *e)
+{
+    SlShape out[SL_MAX_MODEL_IO];
+    Data d;
+    const char *who = train ? "fit_generator" : "fit_generator (validation)";
+    for (int s = 0; s < steps; s++) {
+        if (gen_batch(m, next, ctx, (*step)++, who, b, cap, &d, out, e) < 0)
+            return -1;
+        if (s == 0)
+            acc_start(m, out, &d, a);
+        if (run_batch(m, b, &d, d.n, train, bar, s, steps, epoch, a, e) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+SlFitGeneratorOptions sl_fit_generator_defaults(void)
+{
+    SlFitGeneratorOptions o;
+    memset(&o, 0, sizeof o);
+    o.epochs = 1;
+    o.verbose = -1;
+    return o;
+}
+
+static int gen_epochs(SlModel *m, SlBatchFn next, void *ctx, const SlFitGeneratorOptions *o,
+                      Batch *b, size_t *cap, SlHistory *h, SlError *e)
+{
+    FILE *fout = o->out ? o->out : stdout;
+    SlFitOptions fo = sl_fit_defaults();
+    fo.verbose = o->verbose;
+    int dynamic, verbose = verbosity(&fo, fout, &dynamic), step = 0, vstep = 0;
+    for (int ep = o->initial_epoch; ep < o->epochs; ep++) {
+        if (verbose && o->epochs > 1)
+            fprintf(fout, "Epoch %d/%d\n", ep + 1, o->epochs);
+        SlProgbar bar;
+        sl_progbar_init(&bar, o->steps_per_epoch, verbose, dynamic, fout, o->clock);
+        Acc a, va;
+        SlLogs logs = {0};
+        if (gen_pass(m, next, ctx, o->steps_per_epoch, &step, 1, b, cap, verbose ? &bar : NULL, ep,
+                     &a, e) < 0)
+            return -1;
+        acc_logs(m, &a, "", &logs);
+        if (o->validation_data) {
+            if (gen_pass(m, o->validation_data, o->validation_ctx, o->validation_steps, &vstep, 0,
+                         b, cap, NULL, ep, &va, e) < 0)
+                return -1;
+            acc_logs(m, &va, "val_", &logs);
+        }
+        if (verbose)
+            sl_progbar_update(&bar, o->steps_per_epoch, &logs, 1);
+        emit(m, SL_EV_EPOCH_END, o->steps_per_epoch, ep, &logs);
+        if (h)
+            h->epochs[h->n_epochs++] = logs;
+    }
+    return 0;
+}
+
+int sl_model_fit_generator(SlModel *m, SlBatchFn next, void *ctx, const SlFitGeneratorOptions *o,
+                           SlHistory *h, SlError *e)
+{
+    Batch b;
+    size_t cap[SL_MAX_MODEL_IO] = {0};
+    if (h)
+        memset(h, 0, sizeof *h);
+    if (!next)
+        return sl_errorf(e, "fit_generator: no generator given");
+    if (o->steps_per_epoch < 1)
+        return sl_errorf(e,
+                         "fit_generator: steps_per_epoch must be at least 1 (a generator has "
+                         "no length: say how many batches make an epoch), got %d",
+                         o->steps_per_epoch);
+    if (o->epochs < 0 || o->initial_epoch < 0)
+        return sl_errorf(e, "fit_generator: epochs and initial_epoch must not be negative");
+    if (o->validation_data && o->validation_steps < 1)
+        return sl_errorf(e,
+                         "fit_generator: a validation generator needs validation_steps of at "
+                         "least 1, got %d",
+                         o->validation_steps);
+    if (ready(m, "fit_generator", e) < 0)
+        return -1;
+    if (m->opt.n != m->values.used && sl_optimizer_prepare(&m->opt, m->values.used, e) < 0)
+        return -1;
+    if (h && !(h->epochs = sl_alloc_zero((size_t)(o->epochs + 1), sizeof *h->epochs)))
+        return sl_errorf(e, "fit_generator: out of memory for the history");
+    sl_model_seed_rng(m, o->seed);
+    memset(&b, 0, sizeof b);
+    int rc = gen_epochs(m, next, ctx, o, &b, cap, h, e);
+    for (int k = 0; k < SL_MAX_MODEL_IO; k++)
+        sl_free(b.dpred[k].data);
+    return rc;
 }

@@ -21,6 +21,7 @@
 #include "model.h"
 #include "npy.h"
 #include "optim.h"
+#include "pad.h"
 #include "receptive.h"
 #include "rng.h"
 #include "rnn.h"

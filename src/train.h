@@ -59,6 +59,35 @@ SlFitOptions sl_fit_defaults(void);
  * and the fix. h may be NULL. */
 int sl_model_fit(SlModel *m, const SlTensor *x, const SlTensor *y, const SlFitOptions *o,
                  SlHistory *h, SlError *e);
+/* ---- fit from a batch generator: fit(generator, steps_per_epoch=..., epochs=...) ---- */
+/* Called once per batch. Point x[k] (one per model input) and y[k] (one per output) at a batch the
+ * generator owns, valid until its next call; sw[k] is a sample weight per output (leave .data NULL
+ * for none). step counts the batches asked for, from 0, across epochs. Batches may differ in batch
+ * size and in the length of None axes. Return 0, or -1 with e set to stop. */
+typedef int (*SlBatchFn)(void *ctx, int step, SlTensor *x, SlTensor *y, SlTensor *sw, SlError *e);
+
+typedef struct SlFitGeneratorOptions {
+    int steps_per_epoch;       /* required: batches per epoch */
+    int epochs;                /* 1 */
+    int initial_epoch;         /* 0 */
+    int verbose;               /* -1 'auto' (1 on a terminal, else 2), 0, 1, 2 */
+    SlBatchFn validation_data; /* a second generator, or NULL */
+    void *validation_ctx;
+    int validation_steps; /* batches of it per epoch */
+    uint64_t seed;        /* Dropout */
+    FILE *out;            /* where the progress bar goes (stdout) */
+    double (*clock)(void);
+} SlFitGeneratorOptions;
+
+SlFitGeneratorOptions sl_fit_generator_defaults(void);
+/* Train on steps_per_epoch batches from next(ctx, ...) per epoch. Each batch is checked against the
+ * model before it runs; an error names the step and the shapes expected and given. Buffers grow
+ * to the largest batch seen and are then reused, so steps allocate nothing once every shape has
+ * come by. The epoch's loss is the mean of the batch losses weighted by batch size, as in fit.
+ * h may be NULL. */
+int sl_model_fit_generator(SlModel *m, SlBatchFn next, void *ctx, const SlFitGeneratorOptions *o,
+                           SlHistory *h, SlError *e);
+
 /* Loss and metrics over the data (batch_size 0 means 32). sample_weight may be NULL. */
 int sl_model_evaluate(SlModel *m, const SlTensor *x, const SlTensor *y,
                       const SlTensor *sample_weight, int batch_size, SlLogs *logs, SlError *e);

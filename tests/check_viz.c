@@ -48,10 +48,10 @@ enum { WIN_W = 1280, WIN_H = 720 }; /* the window's default size, and the PNG wr
 /* The models every scene is laid out on: two scripts from the shared collection and a functional
  * model with two outputs built here. */
 static const char *const model_names[] = {
-    "two_heads",       "14_multi_output",   "15_regression",      "01_lstm_input_shape",
-    "03_return_state", "04_stateful",       "09_timedistributed", "08_seq2seq_encoder_decoder",
-    "bidirectional",   "06_masking",        "10_causal_dilated",  "13_conv_backprop",
-    "small_conv2d",    "08_seq2seq_reshape"};
+    "two_heads",       "14_multi_output",    "15_regression",      "01_lstm_input_shape",
+    "03_return_state", "04_stateful",        "09_timedistributed", "08_seq2seq_encoder_decoder",
+    "bidirectional",   "06_masking",         "10_causal_dilated",  "13_conv_backprop",
+    "small_conv2d",    "08_seq2seq_reshape", "05_variable_length"};
 enum { N_MODELS = sizeof model_names / sizeof model_names[0] };
 
 typedef struct Loaded {

@@ -17,6 +17,7 @@ extern const SlScene sl_scene_lstm;
 extern const SlScene sl_scene_stateful;
 extern const SlScene sl_scene_timedistributed;
 extern const SlScene sl_scene_bidirectional;
+extern const SlScene sl_scene_generator;
 extern const SlScene sl_scene_mask;
 extern const SlScene sl_scene_seq2seq;
 extern const SlScene sl_scene_receptive_field; /* scene_conv_receptive.c */
@@ -25,10 +26,21 @@ extern const SlScene sl_scene_conv2d;          /* scene_conv2d.c */
 extern const SlScene sl_scene_reshape_permute; /* scene_reshape.c */
 
 static const SlScene *const scenes[] = {
-    &sl_scene_shapes, &sl_scene_dense,           &sl_scene_training,        &sl_scene_gradcheck,
-    &sl_scene_lstm,   &sl_scene_stateful,        &sl_scene_timedistributed, &sl_scene_bidirectional,
-    &sl_scene_mask,   &sl_scene_seq2seq,         &sl_scene_receptive_field, &sl_scene_conv_backprop,
-    &sl_scene_conv2d, &sl_scene_reshape_permute,
+    &sl_scene_shapes,
+    &sl_scene_dense,
+    &sl_scene_training,
+    &sl_scene_gradcheck,
+    &sl_scene_lstm,
+    &sl_scene_stateful,
+    &sl_scene_timedistributed,
+    &sl_scene_bidirectional,
+    &sl_scene_generator,
+    &sl_scene_mask,
+    &sl_scene_seq2seq,
+    &sl_scene_receptive_field,
+    &sl_scene_conv_backprop,
+    &sl_scene_conv2d,
+    &sl_scene_reshape_permute,
 };
 enum { N_SCENES = sizeof scenes / sizeof scenes[0] };
 

@@ -477,12 +477,21 @@ int cmd_gradcheck(Opts *o)
         SlGradcheckReport rep;
         go.seed = o->seed;
         char table[16384];
+        int unzeroed = 0;
         if (rc == 0 && sl_model_init_params(m, o->seed, &e) == 0 &&
+            (unzeroed = sl_gradcheck_unzero_params(m, &r)) >= 0 &&
             sl_gradcheck(m, x, &go, &rep, &e) == 0) {
             sl_gradcheck_format(&rep, table, sizeof table);
             printf("gradient check of model '%s' in double: objective sum(output * R), central "
-                   "differences\n\n%s\nmax error %.2e (tolerance %.0e): %s\n",
-                   m->name, table, rep.max_err, go.tol, rep.ok ? "ok" : "FAILED");
+                   "differences\n",
+                   m->name);
+            if (unzeroed)
+                printf("(%d weight tensor%s that start%s at zero, the biases, drawn from "
+                       "U(-0.1, 0.1): at zero a relu unit on zero padding sits exactly on its "
+                       "kink)\n",
+                       unzeroed, unzeroed == 1 ? "" : "s", unzeroed == 1 ? "s" : "");
+            printf("\n%s\nmax error %.2e (tolerance %.0e): %s\n", table, rep.max_err, go.tol,
+                   rep.ok ? "ok" : "FAILED");
             rc = rep.ok ? 0 : 1;
         } else if (rc == 0) {
             rc = cli_fail("%s", e.msg);

@@ -457,6 +457,16 @@ START_TEST(test_initial_state)
 }
 END_TEST
 
+/* Models full of kinks (relu on zero padding, max pooling over an image) pass the check: zero
+ * biases get values, and where a nudge crosses kinks the slope is measured with a finer step. */
+START_TEST(test_gradcheck_kinks)
+{
+    expect("gradcheck " SL_SHARED_MODELS "/10_causal_dilated.py", 0, "drawn from U(-0.1, 0.1)",
+           NULL);
+    expect("gradcheck " SL_SHARED_MODELS "/12_conv2d_channels.py", 0, "): ok\n", NULL);
+}
+END_TEST
+
 /* One recurrent model, one set of weights, sequences of 10 and of 37 steps (item 5), each
  * against PyTorch. */
 START_TEST(test_predict_any_length)
@@ -631,6 +641,7 @@ Suite *cli_suite(void)
     tcase_add_test(tc, test_predict_any_length);
     tcase_add_test(tc, test_explain_recurrent);
     tcase_add_test(tc, test_initial_state);
+    tcase_add_test(tc, test_gradcheck_kinks);
     tcase_add_test(tc, test_train);
     tcase_add_test(tc, test_gradcheck);
     tcase_add_loop_test(tc, test_bad_input, 0, sizeof bad / sizeof bad[0]);

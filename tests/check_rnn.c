@@ -38,6 +38,7 @@ static const char *const fixtures[] = {
     "rnn_bi_gru_none",
     "rnn_td_dense_3d",
     "rnn_td_lstm_4d",
+    "rnn_td_conv1d_causal_4d",
 };
 enum { N_FIXTURES = sizeof fixtures / sizeof fixtures[0] };
 
@@ -237,6 +238,12 @@ static const struct {
     {"Bidirectional", "merge_mode='ave'", "LSTM", "2, go_backwards=True", 3, {2, 3, 3}},
     {"TimeDistributed", "", "Dense", "2, activation='tanh'", 3, {2, 3, 4}},
     {"TimeDistributed", "", "GRU", "2, return_sequences=True", 4, {2, 2, 3, 2}},
+    {"TimeDistributed",
+     "",
+     "Conv1D",
+     "3, 3, padding='causal', dilation_rate=2, activation='elu'",
+     4,
+     {2, 3, 6, 2}},
 };
 enum { N_GC_WRAPPED = sizeof gc_wrapped / sizeof gc_wrapped[0] };
 

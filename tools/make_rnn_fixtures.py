@@ -318,6 +318,11 @@ def run_time_distributed(w: WrapCase, x, p):
     c = w.inner
     if c.layer == "Dense":
         y = ACTIVATIONS[c.activation](folded @ p["dense/kernel"] + p["dense/bias"])
+    elif c.layer == "Conv1D":  # causal, dilation 2: Keras kernel (k, in, filters) -> torch (filters, in, k)
+        k, d = p["conv1d/kernel"].shape[0], 2
+        xc = F.pad(folded.permute(0, 2, 1), ((k - 1) * d, 0))
+        z = F.conv1d(xc, p["conv1d/kernel"].permute(2, 1, 0), p["conv1d/bias"], dilation=d)
+        y = ACTIVATIONS[c.activation](z.permute(0, 2, 1))
     else:
         cell, _ = CELLS[c.layer]
         sub = {k.split("/", 1)[1]: v for k, v in p.items()}
@@ -329,6 +334,8 @@ def wrap_params(w: WrapCase, features: int):
     c = w.inner
     if c.layer == "Dense":
         return [("dense/kernel", (features, c.units)), ("dense/bias", (c.units,))]
+    if c.layer == "Conv1D":
+        return [("conv1d/kernel", (3, features, c.units)), ("conv1d/bias", (c.units,))]
     name = {"LSTM": "lstm", "GRU": "gru", "SimpleRNN": "simple_rnn"}[c.layer]
     prefixes = [f"forward_{name}", f"backward_{name}"] if w.wrapper == "Bidirectional" else [name]
     return [(f"{pre}/{n}", s) for pre in prefixes for n, s in param_shapes(c, features)]
@@ -351,6 +358,9 @@ WRAP_CASES: List[WrapCase] = [
     WrapCase("td_dense_3d", "TimeDistributed", "",
              case("", "Dense", "3, activation='tanh'", 3, (2, 4, 5), activation="tanh")),
     WrapCase("td_lstm_4d", "TimeDistributed", "", case("", "LSTM", "2", 2, (2, 3, 4, 2))),
+    WrapCase("td_conv1d_causal_4d", "TimeDistributed", "",
+             case("", "Conv1D", "3, 3, padding='causal', dilation_rate=2, activation='tanh'", 3, (2, 3, 6, 2),
+                  activation="tanh")),
 ]
 
 

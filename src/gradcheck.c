@@ -165,8 +165,10 @@ static void check_tensor(Ctx *c, SlGradcheckRow *row, sl_real *v, const sl_real 
             /* apart by more than the fine slope's rounding and a quarter of the tolerance */
             double apart =
                 fmax(0.25 * o->tol * fabs(num), 16 * SL_REAL_EPS * fmax(fabs(c->f0), 1) / hf);
+            /* the finer slope is compared only where its rounding is a hundredth of the
+             * tolerance: its rounding is larger than the estimate above assumes */
             if (kinked || fabs(fine - num) > apart)
-                num = fine, kinked = fine_kinked, res *= 1e3;
+                num = fine, kinked = fine_kinked, res *= 1e5;
         }
         row->max_num = fmax(row->max_num, fabs(num));
         if (kinked) {

@@ -38,11 +38,16 @@ static int has_window(const SlModel *m, int *dilated)
     return n;
 }
 
-/* 3 for a causal or dilated stack (this is its picture), 1 for any other window layer. */
+/* 3 for a causal or dilated stack (this is its picture), 1 for any other window layer; 0 when
+ * the steps axis does not reach them (the causal CNN of item 11 permutes it away first). */
 static int rf_fits(const SlModel *m)
 {
     int dilated, n = has_window(m, &dilated);
-    return n == 0 ? 0 : dilated ? 3 : 1;
+    SlReceptive r;
+    SlError e;
+    if (n == 0 || sl_receptive_field(m, &r, &e) < 0 || r.n == 0)
+        return 0;
+    return dilated ? 3 : 1;
 }
 
 static int rf_prepare(SlSceneRun *run, SlError *e)
@@ -54,8 +59,8 @@ static int rf_prepare(SlSceneRun *run, SlError *e)
     if (sl_receptive_field(run->m, &d->r, e) < 0)
         return -1;
     if (d->r.n == 0)
-        return sl_errorf(e, "the receptive-field scene needs a model with Conv1D, Conv2D or "
-                            "pooling layers");
+        return sl_errorf(e, "the receptive-field scene needs Conv1D, Conv2D or pooling layers on "
+                            "the model's steps axis (a Permute or Reshape before them ends it)");
     SlShape in = run->m->t[run->m->inputs[0]].shape;
     int n = in.rank >= 3 ? in.dim[1] : SL_NONE;
     if (n == SL_NONE) /* a None length: enough steps to show the whole field twice over */

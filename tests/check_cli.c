@@ -470,7 +470,7 @@ END_TEST
 /* Without --scene, png draws the scene that fits the model best, and that scene can draw it: the
  * causal CNN has window layers, but its Permute ends the steps axis before them, so the
  * receptive-field scene does not claim it. */
-START_TEST(test_png_best_scene_falls_back)
+START_TEST(test_png_best_scene_draws)
 {
     char *out, *err;
     int rc = run("png " SL_SHARED_MODELS "/11_causal_cnn_fixed.py -o @/c.png", &out, &err);
@@ -655,7 +655,7 @@ Suite *cli_suite(void)
     tcase_add_test(tc, test_explain_recurrent);
     tcase_add_test(tc, test_initial_state);
     tcase_add_test(tc, test_gradcheck_kinks);
-    tcase_add_test(tc, test_png_best_scene_falls_back);
+    tcase_add_test(tc, test_png_best_scene_draws);
     tcase_add_test(tc, test_train);
     tcase_add_test(tc, test_gradcheck);
     tcase_add_loop_test(tc, test_bad_input, 0, sizeof bad / sizeof bad[0]);

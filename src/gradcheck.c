@@ -168,7 +168,7 @@ static void check_tensor(Ctx *c, SlGradcheckRow *row, sl_real *v, const sl_real 
             /* the finer slope is compared only where its rounding is a hundredth of the
              * tolerance: its rounding is larger than the estimate above assumes */
             if (kinked || fabs(fine - num) > apart)
-                num = fine, kinked = fine_kinked, res *= 1e5;
+                num = fine, kinked = fine_kinked, res *= 1e5, row->fine++;
         }
         row->max_num = fmax(row->max_num, fabs(num));
         if (kinked) {
@@ -340,9 +340,15 @@ void sl_gradcheck_format(const SlGradcheckReport *r, char *buf, size_t n)
                               w->count, w->checked, w->skipped, w->max_err, verdict);
         if (w->unresolved && u < n)
             u += (size_t)snprintf(buf + u, n - u,
-                                  "    %d slope%s below %.1e, too small for differences to "
+                                  "    %d slope%s below %.1e%s, too small for differences to "
                                   "resolve, not compared\n",
-                                  w->unresolved, w->unresolved == 1 ? "" : "s", w->resolution);
+                                  w->unresolved, w->unresolved == 1 ? "" : "s", w->resolution,
+                                  w->fine ? " (1e5 times that with the finer step)" : "");
+        if (w->fine && u < n)
+            u += (size_t)snprintf(buf + u, n - u,
+                                  "    %d slope%s measured again with a 1000 times finer step "
+                                  "(the nudge crossed kinks)\n",
+                                  w->fine, w->fine == 1 ? "" : "s");
         if (!w->ok && !w->all_zero && u < n)
             u += (size_t)snprintf(buf + u, n - u,
                                   "    worst at index %zu: analytic %.10g, numerical %.10g\n",

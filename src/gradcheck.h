@@ -44,6 +44,7 @@ typedef struct SlGradcheckRow {
     double max_num;          /* the largest numerical slope taken */
     int unresolved;          /* slopes both ways below what differences resolve: not compared */
     double resolution;       /* that limit: 16 eps |f| / h / tol */
+    int fine;                /* slopes measured again with the finer step (across kinks) */
     int ok;
 } SlGradcheckRow;
 

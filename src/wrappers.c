@@ -31,12 +31,14 @@ typedef struct Inner {
     SlScratchDecl d;
 } Inner;
 
-static int inner_infer(Inner *in, SlLayer *l, const SlShape *x, SlError *e)
+/* The inner layer's shapes for its inputs x[0 .. n) (a sequence, then any initial states). */
+static int inner_infer(Inner *in, SlLayer *l, const SlShape *x, int n, SlError *e)
 {
     memset(&in->io, 0, sizeof in->io);
     in->l = l;
-    in->io.n_in = 1;
-    in->io.in[0] = *x;
+    in->io.n_in = n;
+    for (int k = 0; k < n; k++)
+        in->io.in[k] = x[k];
     return l->type->infer(l, &in->io, e);
 }
 
@@ -119,7 +121,7 @@ static int td_infer(SlLayer *l, SlInfer *io, SlError *e)
                                     "wrapper)");
     Inner in;
     SlShape folded = td_fold(x);
-    if (inner_infer(&in, l->child[0], &folded, e) < 0) {
+    if (inner_infer(&in, l->child[0], &folded, 1, e) < 0) {
         sl_error_prefix(e, "inside '%s', at each timestep: ", l->name);
         return -1;
     }
@@ -141,7 +143,7 @@ static int td_params(SlLayer *l, const SlInfer *io, SlError *e)
     Inner in;
     SlShape folded = td_fold(&io->in[0]);
     SlLayer *c = l->child[0];
-    if (inner_infer(&in, c, &folded, e) < 0 || c->type->params(c, &in.io, e) < 0)
+    if (inner_infer(&in, c, &folded, 1, e) < 0 || c->type->params(c, &in.io, e) < 0)
         return -1;
     c->built = 1;
     return 0;
@@ -152,7 +154,7 @@ static void td_scratch(const SlLayer *l, const SlInfer *io, SlScratchDecl *d)
     Inner in;
     SlError e;
     SlShape folded = td_fold(&io->in[0]);
-    size_t n = inner_infer(&in, l->child[0], &folded, &e) < 0 ? 0 : inner_scratch_count(&in);
+    size_t n = inner_infer(&in, l->child[0], &folded, 1, &e) < 0 ? 0 : inner_scratch_count(&in);
     d->n = 1;
     d->name[0] = "the inner layer's scratch";
     d->count[0] = n ? n : 1;
@@ -164,7 +166,7 @@ static void td_inner(SlLayer *l, const SlPass *p, SlPass *ip)
     Inner in;
     SlError e;
     SlShape folded = td_fold(&p->x[0].shape);
-    inner_infer(&in, l->child[0], &folded, &e); /* succeeded when this call was planned */
+    inner_infer(&in, l->child[0], &folded, 1, &e); /* succeeded when this call was planned */
     inner_pass(&in, p, ip, p->scratch[0]);
     ip->x[0] = sl_tensor(folded, p->x[0].data);
     ip->y[0] = sl_tensor(in.io.out[0], p->y[0].data);
@@ -293,13 +295,27 @@ static int bi_create(SlLayer *l, const SlBound *b, SlError *e)
     return 0;
 }
 
-static int bi_inner(const SlLayer *l, const SlShape *x, Inner in[2], SlError *e)
+/* States per direction: LSTM's h and c, the others' h. */
+static int bi_states(const SlLayer *l)
 {
-    for (int k = 0; k < 2; k++)
-        if (inner_infer(&in[k], l->child[k], x, e) < 0) {
+    return strcmp(l->child[0]->type->name, "LSTM") ? 1 : 2;
+}
+
+/* Both copies' shapes for the wrapper's inputs: the sequence, then (with initial_state) the
+ * forward copy's states and the backward copy's, as Keras takes them. */
+static int bi_inner(const SlLayer *l, const SlShape *x, int n_in, Inner in[2], SlError *e)
+{
+    int ns = bi_states(l);
+    for (int k = 0; k < 2; k++) {
+        SlShape mine[1 + 2];
+        mine[0] = x[0];
+        for (int j = 0; n_in > 1 && j < ns; j++)
+            mine[1 + j] = x[1 + k * ns + j];
+        if (inner_infer(&in[k], l->child[k], mine, n_in > 1 ? 1 + ns : 1, e) < 0) {
             sl_error_prefix(e, "inside '%s': ", l->name);
             return -1;
         }
+    }
     return 0;
 }
 
@@ -307,10 +323,13 @@ static int bi_infer(SlLayer *l, SlInfer *io, SlError *e)
 {
     const BiCfg *c = l->cfg;
     Inner in[2];
-    if (io->n_in != 1)
-        return sl_errorf(e, "layer '%s': initial_state for Bidirectional is not supported yet",
-                         l->name);
-    if (bi_inner(l, &io->in[0], in, e) < 0)
+    int ns = bi_states(l);
+    if (io->n_in != 1 && io->n_in != 1 + 2 * ns)
+        return sl_errorf(e,
+                         "layer '%s' (Bidirectional): initial_state takes %d tensors, the forward "
+                         "layer's %s then the backward layer's; got %d",
+                         l->name, 2 * ns, ns == 2 ? "h and c" : "h", io->n_in - 1);
+    if (bi_inner(l, io->in, io->n_in, in, e) < 0)
         return -1;
     int n_states = in[0].io.n_out - 1, seq = in[0].io.out[0].rank == 3;
     SlShape y = in[0].io.out[0];
@@ -338,7 +357,7 @@ static int bi_infer(SlLayer *l, SlInfer *io, SlError *e)
 static int bi_params(SlLayer *l, const SlInfer *io, SlError *e)
 {
     Inner in[2];
-    if (bi_inner(l, &io->in[0], in, e) < 0)
+    if (bi_inner(l, io->in, io->n_in, in, e) < 0)
         return -1;
     for (int k = 0; k < 2; k++) {
         if (l->child[k]->type->params(l->child[k], &in[k].io, e) < 0)
@@ -362,7 +381,7 @@ static void bi_scratch(const SlLayer *l, const SlInfer *io, SlScratchDecl *d)
     Inner in[2];
     SlError e;
     size_t n = 0;
-    if (bi_inner(l, &io->in[0], in, &e) == 0)
+    if (bi_inner(l, io->in, io->n_in, in, &e) == 0)
         for (int k = 0; k < 2; k++)
             n += inner_scratch_count(&in[k]) + 2 * bi_outputs_count(&in[k]);
     d->n = 1;
@@ -375,13 +394,22 @@ static void bi_passes(SlLayer *l, const SlPass *p, SlPass ip[2])
 {
     Inner in[2];
     SlError e;
-    bi_inner(l, &p->x[0].shape, in, &e); /* succeeded when this call was planned */
+    SlShape shapes[SL_MAX_IO];
+    int ns = bi_states(l);
+    for (int k = 0; k < p->n_in; k++)
+        shapes[k] = p->x[k].shape;
+    bi_inner(l, shapes, p->n_in, in, &e); /* succeeded when this call was planned */
     sl_real *buf = p->scratch[0];
     for (int k = 0; k < 2; k++)
         buf += inner_pass(&in[k], p, &ip[k], buf);
     for (int k = 0; k < 2; k++) {
         ip[k].x[0] = p->x[0];
         ip[k].dx[0] = p->dx[0];
+        ip[k].n_in = p->n_in > 1 ? 1 + ns : 1;
+        for (int j = 0; p->n_in > 1 && j < ns; j++) { /* this copy's initial states */
+            ip[k].x[1 + j] = p->x[1 + k * ns + j];
+            ip[k].dx[1 + j] = p->dx[1 + k * ns + j];
+        }
         ip[k].mask_in[0] = p->mask_in[0]; /* both copies carry their state over masked steps */
         for (int o = 0; o < in[k].io.n_out; o++) {
             size_t n = sl_shape_count(&in[k].io.out[o]);

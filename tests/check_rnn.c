@@ -36,6 +36,8 @@ static const char *const fixtures[] = {
     "rnn_bi_lstm_mul_states",
     "rnn_bi_simple_rnn_ave",
     "rnn_bi_gru_none",
+    "rnn_bi_lstm_initial_state",
+    "rnn_bi_gru_initial_state_sum",
     "rnn_td_dense_3d",
     "rnn_td_lstm_4d",
     "rnn_td_conv1d_causal_4d",
@@ -64,7 +66,7 @@ static SlModel *rnn_model_masked(SlLayer *l, int n_in, const SlShape *shapes, co
                                  SlError *e)
 {
     SlModel *m = sl_model_new(NULL);
-    int ids[3], outs[SL_MAX_IO], feed[3];
+    int ids[5], outs[SL_MAX_IO], feed[5];
     for (int k = 0; k < n_in; k++) {
         char a[128], d[96];
         sl_shape_str(&shapes[k], d, sizeof d);
@@ -104,14 +106,19 @@ static const char *below_layer(const SlModel *m, int i)
 START_TEST(test_fixture)
 {
     const char *name = fixtures[_i];
-    static const char *const state_names[] = {"x", "h0", "c0"};
+    /* inputs: x, then a layer's initial h0 (c0), or a Bidirectional's s0.. (forward's, backward's) */
+    static const char *const h_names[] = {"x", "h0", "c0"}, *const s_names[] = {"x", "s0", "s1",
+                                                                                "s2", "s3"};
     SlSafetensors st;
     SlError e;
     ck_assert_msg(sl_st_read(&st, tu_fixture(name), &e) == 0, "%s", e.msg);
     ck_assert_str_eq(sl_st_meta(&st, "format"), "shapelab-rnn-fixture-1");
-    int n_in = 1 + (sl_st_find(&st, "h0") != NULL) + (sl_st_find(&st, "c0") != NULL);
-    SlShape shapes[3];
-    SlTensor in[3];
+    const char *const *state_names = sl_st_find(&st, "s0") ? s_names : h_names;
+    int n_in = 1;
+    while (n_in < (state_names == s_names ? 5 : 3) && sl_st_find(&st, state_names[n_in]))
+        n_in++;
+    SlShape shapes[5];
+    SlTensor in[5];
     for (int k = 0; k < n_in; k++)
         in[k].data = tu_st_load(&st, state_names[k], &shapes[k]), in[k].shape = shapes[k];
     sl_clear_session();
@@ -225,6 +232,53 @@ START_TEST(test_gradcheck)
     for (int k = 0; k < n_in; k++)
         free(in[k].data);
     sl_model_free(m);
+}
+END_TEST
+
+/* Bidirectional with initial_state: the forward copy's h and c, then the backward copy's, each
+ * getting its gradient; a wrong count of states is refused, saying what it takes. */
+START_TEST(test_bidirectional_initial_state)
+{
+    SlError e;
+    SlArgs none;
+    sl_args_init(&none);
+    SlShape s[5] = {sl_shape_of(3, (int[]){2, 3, 2})};
+    for (int k = 1; k < 5; k++)
+        s[k] = sl_shape_of(2, (int[]){2, 2});
+    sl_clear_session();
+    SlLayer *l =
+        sl_layer_wrap("Bidirectional", sl_layer("LSTM", "2, return_state=True", &e), &none, &e);
+    SlModel *m = rnn_model_of(l, 5, s, &e);
+    ck_assert(sl_model_init_params(m, 4, &e) == 0);
+    SlRng r = sl_rng(41);
+    SlTensor in[5];
+    for (int k = 0; k < 5; k++) {
+        in[k] = sl_tensor(s[k], malloc(sl_shape_count(&s[k]) * sizeof(sl_real)));
+        sl_gradcheck_fill_input(&in[k], &r);
+    }
+    SlGradcheckOptions o = sl_gradcheck_defaults();
+    SlGradcheckReport rep;
+    ck_assert_msg(sl_gradcheck(m, in, &o, &rep, &e) == 0, "%s", e.msg);
+    char table[4096];
+    sl_gradcheck_format(&rep, table, sizeof table);
+    ck_assert_msg(rep.ok, "%s", table);
+    for (int i = 0; i < rep.n_rows; i++)
+        ck_assert_msg(!rep.rows[i].all_zero, "%s has no gradient:\n%s", rep.rows[i].name, table);
+    for (int k = 0; k < 5; k++)
+        free(in[k].data);
+    sl_model_free(m);
+    /* two states for a Bidirectional LSTM: it takes four */
+    SlModel *m2 = sl_model_new(NULL);
+    int ids[3];
+    ids[0] = sl_model_input(m2, sl_layer("Input", "shape=(3, 2)", &e), &e);
+    ids[1] = sl_model_input(m2, sl_layer("Input", "shape=(2,)", &e), &e);
+    ids[2] = sl_model_input(m2, sl_layer("Input", "shape=(2,)", &e), &e);
+    l = sl_layer_wrap("Bidirectional", sl_layer("LSTM", "2", &e), &none, &e);
+    ck_assert(sl_model_call(m2, l, 3, ids, NULL, &e) < 0);
+    ck_assert_msg(strstr(e.msg, "initial_state takes 4 tensors, the forward layer's h and c then "
+                                "the backward layer's; got 2"),
+                  "%s", e.msg);
+    sl_model_free(m2);
 }
 END_TEST
 
@@ -602,6 +656,7 @@ static Suite *suite(void)
     tcase_set_timeout(t, 60);
     tcase_add_loop_test(t, test_gradcheck, 0, N_GC);
     tcase_add_loop_test(t, test_gradcheck_wrapped, 0, N_GC_WRAPPED);
+    tcase_add_test(t, test_bidirectional_initial_state);
     suite_add_tcase(s, t);
 #endif
     t = tcase_create("behaviour");

@@ -281,6 +281,7 @@ class WrapCase:
     wrapper_args: str          # merge_mode=...
     inner: RnnCase             # the wrapped layer (layer="Dense" for TimeDistributed(Dense))
     merge: Optional[str] = "concat"
+    initial_state: bool = False  # Bidirectional: the forward copy's states, then the backward's
 
 
 def merge(mode, f, b):
@@ -295,17 +296,19 @@ def merge(mode, f, b):
     return [f, b]
 
 
-def run_bidirectional(w: WrapCase, x, p):
+def run_bidirectional(w: WrapCase, x, p, states=()):
     """Keras: forward copy, backward copy with go_backwards=True (its sequence put back in time
-    order), merged; then the forward states and the backward states."""
+    order), merged; then the forward states and the backward states. initial states: the
+    forward copy's, then the backward copy's."""
     c = w.inner
     name = {"LSTM": "lstm", "GRU": "gru", "SimpleRNN": "simple_rnn"}[c.layer]
     cell, _ = CELLS[c.layer]
+    ns = c.n_state()
     outs = []
-    for direction in ("forward", "backward"):
+    for k, direction in enumerate(("forward", "backward")):
         cc = RnnCase(**{**c.__dict__, "go_backwards": direction == "backward"})
-        sub = {k.split("/", 1)[1]: v for k, v in p.items() if k.startswith(f"{direction}_{name}/")}
-        outs.append(run_layer(cc, x, sub, []))
+        sub = {kk.split("/", 1)[1]: v for kk, v in p.items() if kk.startswith(f"{direction}_{name}/")}
+        outs.append(run_layer(cc, x, sub, list(states[k * ns:(k + 1) * ns])))
     f, b = outs
     yb = b[0].flip(1) if c.return_sequences else b[0]
     return merge(w.merge, f[0], yb) + f[1:] + b[1:]
@@ -355,6 +358,12 @@ WRAP_CASES: List[WrapCase] = [
     WrapCase("bi_gru_none", "Bidirectional", "merge_mode=None",
              case("", "GRU", "2, return_sequences=True", 2, (2, 3, 3), return_sequences=True),
              merge=None),
+    WrapCase("bi_lstm_initial_state", "Bidirectional", "",
+             case("", "LSTM", "2, return_sequences=True", 2, (2, 4, 3), return_sequences=True),
+             initial_state=True),
+    WrapCase("bi_gru_initial_state_sum", "Bidirectional", "merge_mode='sum'",
+             case("", "GRU", "3, return_state=True", 3, (2, 3, 2), return_state=True), merge="sum",
+             initial_state=True),
     WrapCase("td_dense_3d", "TimeDistributed", "",
              case("", "Dense", "3, activation='tanh'", 3, (2, 4, 5), activation="tanh")),
     WrapCase("td_lstm_4d", "TimeDistributed", "", case("", "LSTM", "2", 2, (2, 3, 4, 2))),
@@ -369,12 +378,21 @@ def build_wrap(w: WrapCase) -> List[Tuple[str, torch.Tensor]]:
     x = seeded_uniform(g, w.inner.x_shape, -1.5, 1.5).requires_grad_(True)
     shapes = wrap_params(w, w.inner.x_shape[-1])
     params = {n: seeded_uniform(g, s, -0.6, 0.6).requires_grad_(True) for n, s in shapes}
-    run = run_bidirectional if w.wrapper == "Bidirectional" else run_time_distributed
-    ys = run(w, x, params)
+    states = []
+    if w.initial_state:
+        B = w.inner.x_shape[0]
+        states = [seeded_uniform(g, (B, w.inner.units), -0.8, 0.8).requires_grad_(True)
+                  for _ in range(2 * w.inner.n_state())]
+    if w.wrapper == "Bidirectional":
+        ys = run_bidirectional(w, x, params, states)
+    else:
+        ys = run_time_distributed(w, x, params)
     dys = [seeded_uniform(g, y.shape, -1.0, 1.0) for y in ys]
     sum((y * d).sum() for y, d in zip(ys, dys)).backward()
-    out = [("x", x)] + [(f"y{k}", y) for k, y in enumerate(ys)] + [(f"dy{k}", d) for k, d in enumerate(dys)]
-    out += [("dx", x.grad)] + [(n, params[n]) for n, _ in shapes] + [("grad/" + n, params[n].grad) for n, _ in shapes]
+    out = [("x", x)] + [(f"s{k}", t) for k, t in enumerate(states)]
+    out += [(f"y{k}", y) for k, y in enumerate(ys)] + [(f"dy{k}", d) for k, d in enumerate(dys)]
+    out += [("dx", x.grad)] + [(f"ds{k}", t.grad) for k, t in enumerate(states)]
+    out += [(n, params[n]) for n, _ in shapes] + [("grad/" + n, params[n].grad) for n, _ in shapes]
     return out
 
 

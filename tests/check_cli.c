@@ -463,7 +463,10 @@ START_TEST(test_gradcheck_kinks)
 {
     expect("gradcheck " SL_SHARED_MODELS "/10_causal_dilated.py", 0, "drawn from U(-0.1, 0.1)",
            NULL);
-    expect("gradcheck " SL_SHARED_MODELS "/12_conv2d_channels.py", 0, "): ok\n", NULL);
+    /* a small Conv2D + max pool model: without the finer step it failed (7 of 40 kernel slopes
+     * skipped, an input slope 3e-4 off); 12_conv2d_channels.py passes too, but takes a minute
+     * under the sanitizers */
+    expect("gradcheck tests/scripts/models/maxpool_kinks.py", 0, "): ok\n", NULL);
 }
 END_TEST
 

@@ -1,3 +1,4 @@
+#!/usr/bin/python3
 """safetensors files with json and struct only, for the fixture scripts in tools/.
 
 A file is an 8-byte little-endian header length, a JSON header (names, dtypes, shapes, byte

@@ -282,3 +282,13 @@ const SlLayerType sl_activation_type = {
     .formula = sl_layer_formula_none,
     .destroy = sl_layer_destroy_cfg,
 };
+
+void sl_act_scratch(SlAct a, size_t n, SlScratchDecl *d)
+{
+    if (a == SL_ACT_LINEAR)
+        return;
+    d->name[d->n] = "z (before the activation)";
+    d->count[d->n++] = n;
+    d->name[d->n] = "dz";
+    d->count[d->n++] = n;
+}

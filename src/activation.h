@@ -5,6 +5,7 @@
 
 #include <stddef.h>
 
+#include "layer.h"
 #include "tensor.h"
 
 typedef enum SlAct {
@@ -39,5 +40,9 @@ void sl_act_backward(SlAct a, sl_real *dx, const sl_real *dy, const sl_real *x, 
  * (dz is not touched). */
 const sl_real *sl_act_grad(SlAct a, sl_real *dz, const sl_real *dy, const sl_real *z,
                            const sl_real *y, size_t rows, size_t cols);
+
+/* A layer with an activation= argument keeps z (before the activation) and dz for backward: this
+ * declares the two, n elements each, after d's entries, unless the activation is linear. */
+void sl_act_scratch(SlAct a, size_t n, SlScratchDecl *d);
 
 #endif

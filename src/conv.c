@@ -417,13 +417,7 @@ static void conv_scratch(const SlLayer *l, const SlInfer *io, SlScratchDecl *d)
     d->name[1] = "output gradient spread to the stride";
     d->count[1] = sl_spread_count(&g);
     d->n = 2;
-    if (c->act == SL_ACT_LINEAR)
-        return;
-    d->name[2] = "z (before the activation)";
-    d->count[2] = n;
-    d->name[3] = "dz";
-    d->count[3] = n;
-    d->n = 4;
+    sl_act_scratch(c->act, n, d); /* 2, 3 */
 }
 
 static void conv_forward(SlLayer *l, SlPass *p)

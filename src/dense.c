@@ -162,13 +162,7 @@ static void dense_scratch(const SlLayer *l, const SlInfer *io, SlScratchDecl *d)
     d->name[0] = "kernel transposed (units, in)";
     d->count[0] = (size_t)c->in * (size_t)c->units;
     d->n = 1;
-    if (c->act == SL_ACT_LINEAR)
-        return;
-    d->name[1] = "z (before the activation)";
-    d->count[1] = n;
-    d->name[2] = "dz";
-    d->count[2] = n;
-    d->n = 3;
+    sl_act_scratch(c->act, n, d); /* 1, 2 */
 }
 
 static void dense_forward(SlLayer *l, SlPass *p)

@@ -91,19 +91,7 @@ int main(int argc, char **argv)
     m = layer("1, 3", 6, K, (sl_real)0.5, x, dy, &e);
     print_row("y = correlate(x, K) + 0.5", sl_model_output(m, 0).data, 4);
     print_row("dy (from the loss)", dy, 4);
-    SlConvGeom g = {.B = 1,
-                    .H = 1,
-                    .W = 6,
-                    .CI = 1,
-                    .OH = 1,
-                    .OW = 4,
-                    .CO = 1,
-                    .KH = 1,
-                    .KW = 3,
-                    .sh = 1,
-                    .sw = 1,
-                    .dh = 1,
-                    .dw = 1};
+    SlConvGeom g = sl_conv1d_geom(1, 6, 1, 1, 3, 1, 1, SL_PAD_VALID); /* x (1, 6, 1), K (3, 1, 1) */
     sl_real kr[3], sp[4], dx[6] = {0}, dK[3] = {0};
     sl_rotate180(kr, K, 1, 3, 1, 1);
     print_row("1. rotate180(K)", kr, 3);

@@ -391,6 +391,14 @@ static int conv_params(SlLayer *l, const SlInfer *io, SlError *e)
 }
 
 /* The concrete geometry of a call. */
+SlConvGeom sl_conv1d_geom(int B, int W, int CI, int CO, int K, int s, int d, SlPadding pad)
+{
+    SlConvGeom g = {.B = B, .H = 1, .W = W, .CI = CI, .OH = 1, .CO = CO, .KH = 1, .KW = K};
+    g.sh = 1, g.sw = s, g.dh = 1, g.dw = d;
+    g.OW = sl_conv_out_len(W, K, s, d, pad, &g.pw);
+    return g;
+}
+
 static SlConvGeom conv_geom(const ConvCfg *c, const SlShape *in, const SlShape *out)
 {
     SlConvGeom g = {.B = in->dim[0], .H = 1, .CI = c->in, .OH = 1, .CO = c->filters};

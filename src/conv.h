@@ -53,6 +53,10 @@ typedef struct SlConvGeom {
     int ph, pw; /* padding before: top, left (may be negative: cells skipped) */
 } SlConvGeom;
 
+/* The geometry of a 1-D correlation over W steps: input (B, W, CI), kernel (K, CI, CO), stride s,
+ * dilation d, padding as Conv1D's (output length and padding before from sl_conv_out_len). */
+SlConvGeom sl_conv1d_geom(int B, int W, int CI, int CO, int K, int s, int d, SlPadding pad);
+
 /* out (B, OH, OW, CO) += correlate(in (B, H, W, CI), k (KH, KW, CI, CO)). The innermost loop runs
  * along k's output channels, contiguous in memory (an axpy). */
 void sl_correlate(sl_real *out, const sl_real *in, const sl_real *k, const SlConvGeom *g);

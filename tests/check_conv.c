@@ -187,6 +187,10 @@ START_TEST(test_out_len)
     ck_assert_int_eq(before, 0);
     ck_assert_int_eq(sl_conv_out_len(10, 3, 1, 4, SL_PAD_CAUSAL, &before), 10);
     ck_assert_int_eq(before, 8);
+    SlConvGeom g = sl_conv1d_geom(2, 10, 3, 5, 3, 1, 4, SL_PAD_CAUSAL);
+    ck_assert(g.B == 2 && g.H == 1 && g.W == 10 && g.CI == 3 && g.CO == 5 && g.KH == 1 &&
+              g.KW == 3);
+    ck_assert(g.OH == 1 && g.OW == 10 && g.pw == 8 && g.ph == 0 && g.sw == 1 && g.dw == 4);
     /* 'same', stride 2 on 8: out 4, pad_total = 3*2 + 3 - 8 = 1, all of it after */
     ck_assert_int_eq(sl_conv_out_len(8, 3, 2, 1, SL_PAD_SAME, &before), 4);
     ck_assert_int_eq(before, 0);
@@ -241,19 +245,8 @@ START_TEST(test_backprop_worked_example)
     sl_model_free(m);
 
     /* the steps by name */
-    SlConvGeom geo = {.B = 1,
-                      .H = 1,
-                      .W = 6,
-                      .CI = 1,
-                      .OH = 1,
-                      .OW = 4,
-                      .CO = 1,
-                      .KH = 1,
-                      .KW = 3,
-                      .sh = 1,
-                      .sw = 1,
-                      .dh = 1,
-                      .dw = 1};
+    SlConvGeom geo =
+        sl_conv1d_geom(1, 6, 1, 1, 3, 1, 1, SL_PAD_VALID); /* x (1, 6, 1), K (3, 1, 1) */
     sl_real kr[3], sp[4], dx2[6] = {0}, Kr[3] = {-2, 0, 1};
     sl_rotate180(kr, K, 1, 3, 1, 1);
     tu_assert_close("rotate180", kr, Kr, 3);

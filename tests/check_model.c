@@ -177,15 +177,24 @@ START_TEST(test_plan_capacity)
 END_TEST
 
 /* A training step (forward, loss gradient, backward, SGD update) allocates nothing after the
- * first, also when a batch is smaller than the first. */
+ * first, also when a batch is smaller or shorter than the first: through a Bidirectional LSTM,
+ * a TimeDistributed Dense and plain Dense layers. */
 START_TEST(test_zero_alloc_training_step)
 {
     SlAllocator old = sl_set_allocator(&tu_counting_allocator);
     SlError e;
+    SlArgs none;
+    sl_args_init(&none);
     sl_clear_session();
     SlModel *m = sl_sequential(NULL);
-    ck_assert(sl_model_add(m, sl_layer("Dense", "16, activation='relu', input_shape=(None, 5)", &e),
-                           &e) == 0);
+    SlLayer *bi =
+        sl_layer_wrap("Bidirectional", sl_layer("LSTM", "4, return_sequences=True", &e), &none, &e);
+    ck_assert(bi != NULL);
+    ck_assert(sl_model_add(m, sl_layer("InputLayer", "shape=(None, 5)", &e), &e) == 0);
+    ck_assert(sl_model_add(m, bi, &e) == 0);
+    SlLayer *td =
+        sl_layer_wrap("TimeDistributed", sl_layer("Dense", "16, activation='relu'", &e), &none, &e);
+    ck_assert(sl_model_add(m, td, &e) == 0);
     ck_assert(sl_model_add(m, sl_layer("Dropout", "0.2", &e), &e) == 0);
     ck_assert(sl_model_add(m, sl_layer("Dense", "1", &e), &e) == 0);
     ck_assert(sl_model_init_params(m, 1, &e) == 0);

@@ -45,15 +45,9 @@ static int start_scene(Opts *o, SlScript **s, SlSceneRun *run)
         if (cli_run_double(o, what) >= 0)
             return 2;
     }
-    int batch = o->have_batch ? o->batch : 2, steps = o->have_timesteps ? o->timesteps : 8;
-    if (sl_scene_start(run, scene, m, batch, steps, NULL, &e) < 0) {
-        if (o->scene) /* asked for by name: say why not */
-            return cli_fail("%s: %s", o->script, e.msg);
-        /* picked for the model but cannot draw it after all: every model has shapes */
-        fprintf(stderr, "%s: notice: %s; drawing the shapes scene instead\n", o->script, e.msg);
-        if (sl_scene_start(run, sl_scene_find("shapes"), m, batch, steps, NULL, &e) < 0)
-            return cli_fail("%s: %s", o->script, e.msg);
-    }
+    if (sl_scene_start(run, scene, m, o->have_batch ? o->batch : 2,
+                       o->have_timesteps ? o->timesteps : 8, NULL, &e) < 0)
+        return cli_fail("%s: %s", o->script, e.msg);
     return 0;
 }
 

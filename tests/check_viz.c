@@ -11,6 +11,7 @@
  */
 #include "testutil.h"
 
+#include <dirent.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -547,6 +548,38 @@ START_TEST(test_layout_small_window)
 }
 END_TEST
 
+/* For every script of the shared collection, the scene png picks without --scene can draw it. */
+START_TEST(test_best_scene_starts_on_every_script)
+{
+    DIR *dir = opendir(SL_SHARED_MODELS);
+    ck_assert_msg(dir != NULL, "cannot list %s", SL_SHARED_MODELS);
+    int n = 0;
+    for (struct dirent *f; (f = readdir(dir)) != NULL;) {
+        size_t len = strlen(f->d_name);
+        if (len < 3 || strcmp(f->d_name + len - 3, ".py"))
+            continue;
+        char path[512];
+        SlScriptOptions quiet;
+        memset(&quiet, 0, sizeof quiet);
+        snprintf(path, sizeof path, "%s/%s", SL_SHARED_MODELS, f->d_name);
+        SlError e = {{0}};
+        SlScript *sc = sl_script_run(path, &quiet, &e);
+        ck_assert_msg(sc != NULL, "%s", e.msg);
+        SlModel *m = sl_script_model(sc, &e);
+        ck_assert_msg(m && sl_model_init_params(m, 0, &e) == 0, "%s: %s", path, e.msg);
+        const SlScene *s = sl_scene_best(m);
+        SlSceneRun run;
+        ck_assert_msg(sl_scene_start(&run, s, m, 2, 8, NULL, &e) == 0,
+                      "%s: the best scene, %s, does not start: %s", path, s->name, e.msg);
+        sl_scene_end(&run);
+        sl_script_free(sc);
+        n++;
+    }
+    closedir(dir);
+    ck_assert_int_ge(n, 19);
+}
+END_TEST
+
 START_TEST(test_every_model_has_a_scene)
 {
     for (int k = 0; k < N_MODELS; k++) {
@@ -767,6 +800,7 @@ static Suite *suite(void)
     tc = tcase_create("layout");
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, test_every_model_has_a_scene);
+    tcase_add_test(tc, test_best_scene_starts_on_every_script);
     tcase_add_loop_test(tc, test_layout, 0, N_MODELS * sl_scene_count());
     tcase_add_loop_test(tc, test_layout_small_window, 0, N_MODELS * sl_scene_count());
     suite_add_tcase(s, tc);

@@ -198,8 +198,10 @@ static int check_states(const SlLayer *l, const RnnCfg *c, SlInfer *io, SlError 
 static int rnn_infer(SlLayer *l, SlInfer *io, SlError *e)
 {
     RnnCfg *c = l->cfg;
-    if (io->n_in < 1 || check_states(l, c, io, e) < 0)
-        return io->n_in < 1 ? sl_layer_expect_inputs(l, io, 1, e) : -1;
+    if (io->n_in < 1)
+        return sl_layer_expect_inputs(l, io, 1, e);
+    if (check_states(l, c, io, e) < 0)
+        return -1;
     const SlShape *in = &io->in[0];
     if (in->rank != 3)
         return rank_error(l, in, e);
@@ -763,7 +765,7 @@ int sl_rnn_steps(const SlLayer *l, const sl_real *x, int T, const sl_real *h0, c
     s->a = sl_alloc_zero((size_t)T * Gu, sizeof(sl_real));
     s->h = sl_alloc_zero((size_t)(T + 1) * u, sizeof(sl_real));
     s->c = sl_alloc_zero((size_t)(T + 1) * u, sizeof(sl_real)); /* also GRU's rh, then dropped */
-    sl_real *z = sl_alloc_zero((size_t)Gu + u, sizeof(sl_real));
+    sl_real *z = sl_alloc_zero((size_t)T * Gu + u, sizeof(sl_real)); /* (T, Gu), then u extra */
     if (!s->a || !s->h || !s->c || !z) {
         sl_free(z);
         sl_rnn_steps_free(s);
@@ -773,17 +775,16 @@ int sl_rnn_steps(const SlLayer *l, const sl_real *x, int T, const sl_real *h0, c
         memcpy(s->h, h0, (size_t)u * sizeof *s->h);
     if (c0)
         memcpy(s->c, c0, (size_t)u * sizeof *s->c);
-    const sl_real *W = l->params[0].value.data, *U = l->params[1].value.data;
+    const sl_real *U = l->params[1].value.data;
     const sl_real *bias = c->use_bias ? l->params[2].value.data : NULL;
     const sl_real *bh = bias && c->reset_after ? bias + Gu : NULL;
+    input_projection(z, x, l->params[0].value.data, bias, 1, T, c->in, Gu, c->go_backwards);
+    sl_real *extra = z + (size_t)T * Gu; /* act(c) or GRU's rh of the step: not kept */
     for (int step = 0; step < T; step++) {
-        int t = c->go_backwards ? T - 1 - step : step;
-        for (int g = 0; g < Gu; g++)
-            z[g] = bias ? bias[g] : 0;
-        row_times(z, x + (size_t)t * c->in, W, c->in, Gu, 0, Gu);
         sl_real *hp = s->h + (size_t)step * u, *cp = s->c + (size_t)step * u;
-        cell_forward(c, z, s->a + (size_t)step * Gu, hp + u, c->kind == CELL_LSTM ? cp + u : z + Gu,
-                     z + Gu, c->kind == CELL_GRU ? z + Gu : NULL, hp, cp, U, bh);
+        cell_forward(c, z + (size_t)step * Gu, s->a + (size_t)step * Gu, hp + u,
+                     c->kind == CELL_LSTM ? cp + u : extra, extra,
+                     c->kind == CELL_GRU ? extra : NULL, hp, cp, U, bh);
     }
     sl_free(z);
     if (c->kind != CELL_LSTM) {

@@ -564,6 +564,10 @@ START_TEST(test_best_scene_starts_on_every_script)
         snprintf(path, sizeof path, "%s/%s", SL_SHARED_MODELS, f->d_name);
         SlError e = {{0}};
         SlScript *sc = sl_script_run(path, &quiet, &e);
+        /* a script that stops at a layer this build lacks has no model to draw yet (check_script
+         * holds where each one stops) */
+        if (!sc && strstr(e.msg, " is not implemented yet"))
+            continue;
         ck_assert_msg(sc != NULL, "%s", e.msg);
         SlModel *m = sl_script_model(sc, &e);
         ck_assert_msg(m && sl_model_init_params(m, 0, &e) == 0, "%s: %s", path, e.msg);

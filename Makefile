@@ -18,7 +18,7 @@ SDL_LIBS     := $(shell pkg-config --libs sdl2 2>/dev/null)
 STB_CFLAGS   := -I/usr/include/stb
 
 B   := build
-SRC := $(wildcard src/*.c)
+SRC := $(wildcard src/*.c src/layers/*.c src/script/*.c)
 VIZ_SRC := $(wildcard viz/*.c)
 LESSON_SRC := $(wildcard lessons/[0-9]*.c)
 TEST_SRC   := $(wildcard tests/check_*.c)
@@ -108,7 +108,7 @@ bench: $(BENCH_SRC:bench/%.c=$(B)/bench/%) $(BENCH_SRC:bench/%.c=$(B)/f64/bench/
 	@for b in $^; do $$b; done
 
 format:
-	clang-format -i src/*.[ch] viz/*.[ch] tests/*.[ch] lessons/*.[ch] cli/*.[ch] bench/*.c
+	clang-format -i src/*.[ch] src/layers/*.[ch] src/script/*.[ch] viz/*.[ch] tests/*.[ch] lessons/*.[ch] cli/*.[ch] bench/*.c
 
 clean:
 	rm -rf build

@@ -21,7 +21,7 @@
 
 #include "canvas.h"
 #include "scene.h"
-#include "script.h"
+#include "script/script.h"
 #include "sl.h"
 
 enum { W = 1280, H = 720, DRAWS = 50, PNGS = 5, MAX_SCRIPTS = 64 };

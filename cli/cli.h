@@ -2,7 +2,7 @@
 #ifndef SL_CLI_H
 #define SL_CLI_H
 
-#include "script.h"
+#include "script/script.h"
 #include "sl.h"
 
 enum { CLI_MAX_FILES = SL_MAX_MODEL_IO };

@@ -20,7 +20,7 @@
 #include <string.h>
 
 #include "lesson.h"
-#include "script.h"
+#include "script/script.h"
 
 enum { BATCH = 500, QUICK_BATCH = 32, PRED_N = 100, MAX_T = 150, F = 5, EPOCHS = 10, STEPS = 30 };
 

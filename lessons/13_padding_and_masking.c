@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include "lesson.h"
-#include "script.h"
+#include "script/script.h"
 
 enum { NSEQ = 4, TMAX = 10, F = 5, C = 2 };
 static const int lens[NSEQ] = {6, 10, 3, 8};

@@ -13,7 +13,7 @@
 #ifndef SL_RECEPTIVE_H
 #define SL_RECEPTIVE_H
 
-#include "conv.h"
+#include "layers/conv.h"
 #include "model.h"
 
 enum { SL_RF_MAX = 64 };

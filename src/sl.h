@@ -7,11 +7,11 @@
 #ifndef SL_H
 #define SL_H
 
-#include "activation.h"
+#include "layers/activation.h"
 #include "alloc.h"
 #include "args.h"
 #include "arena.h"
-#include "conv.h"
+#include "layers/conv.h"
 #include "error.h"
 #include "gradcheck.h"
 #include "init.h"
@@ -24,7 +24,7 @@
 #include "pad.h"
 #include "receptive.h"
 #include "rng.h"
-#include "rnn.h"
+#include "layers/rnn.h"
 #include "safetensors.h"
 #include "tensor.h"
 #include "trace.h"

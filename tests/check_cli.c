@@ -12,7 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "script.h"
+#include "script/script.h"
 #include "testutil.h"
 
 #define BIN   SL_BUILD_DIR "/shapelab"

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "scene.h"
-#include "script.h"
+#include "script/script.h"
 #include "testutil.h"
 
 static const char *const fixtures[] = {

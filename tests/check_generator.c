@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "script.h"
+#include "script/script.h"
 #include "testutil.h"
 #include "train.h"
 

@@ -16,7 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "script.h"
+#include "script/script.h"
 #include "sl.h"
 #include "testutil.h"
 

@@ -22,7 +22,7 @@
 
 #include "canvas.h"
 #include "scene.h"
-#include "script.h"
+#include "script/script.h"
 #include "sl.h"
 #include "widgets.h"
 #include "window.h"

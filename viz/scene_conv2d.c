@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "alloc.h"
-#include "conv.h"
+#include "layers/conv.h"
 #include "scene.h"
 #include "scene_conv.h"
 #include "widgets.h"

@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "alloc.h"
-#include "conv.h"
+#include "layers/conv.h"
 #include "rng.h"
 #include "scene.h"
 #include "scene_conv.h"

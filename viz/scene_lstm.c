@@ -1,5 +1,5 @@
 /* scene_lstm.c: a recurrent layer (LSTM, GRU or SimpleRNN) unrolled over time, drawn from
- * src/rnn.c's own cell (sl_rnn_steps) on the first sample of the recorded batch.
+ * src/layers/rnn.c's own cell (sl_rnn_steps) on the first sample of the recorded batch.
  *
  * One cell per timestep, left to right: x[t] comes in from below, h (and LSTM's c) is carried to
  * the right, the gates light up with their real values (on a fixed 0..1 scale, so steps compare),
@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "alloc.h"
-#include "rnn.h"
+#include "layers/rnn.h"
 #include "scene.h"
 #include "widgets.h"
 

@@ -4,7 +4,7 @@
  * The first sample of a seeded batch gets its last third zeroed (post-padding). Top: every layer
  * call with the mask its output carries (the trace's masks, step by step: real steps filled,
  * padded steps hatched), or "no mask" where a layer dropped it. Middle: the first recurrent layer's
- * h for that sample, stepped with src/rnn.c's own cell (sl_rnn_steps): with the mask a padded step
+ * h for that sample, stepped with src/layers/rnn.c's own cell (sl_rnn_steps): with the mask a padded step
  * keeps h, without it the cell runs over the zeros and h drifts. Bottom: which steps the loss
  * counts (sum(l*m)/sum(m)). Each step of the scene moves a cursor one timestep on.
  */
@@ -14,7 +14,7 @@
 
 #include "alloc.h"
 #include "gradcheck.h"
-#include "rnn.h"
+#include "layers/rnn.h"
 #include "scene.h"
 #include "widgets.h"
 

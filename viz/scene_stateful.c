@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "alloc.h"
-#include "rnn.h"
+#include "layers/rnn.h"
 #include "scene.h"
 #include "widgets.h"
 

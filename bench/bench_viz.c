@@ -138,9 +138,8 @@ static int bench_model(SlModel *m, const char *label)
         SlSceneRun run;
         SlCanvas c;
         SlError e;
-        if (scene->fits(m) <= 0) {
-            printf("  scene %s: skipped (it does not fit this model unless asked for)\n",
-                   scene->name);
+        if (sl_scene_claim(m, scene) <= 0) {
+            printf("  scene %s: skipped (no layer of this model claims it)\n", scene->name);
             continue;
         }
         if (sl_scene_start(&run, scene, m, 2, 8, NULL, &e) < 0) {

@@ -23,14 +23,15 @@ static void explain(const SlModel *m)
         int dup = 0;
         for (int k = 0; k < n_seen; k++)
             dup |= seen[k] == l;
-        if (dup || !strcmp(l->type->name, "InputLayer"))
+        if (dup || sl_layer_is(l, SL_KIND_INPUT))
             continue;
         seen[n_seen++] = l;
         char f[256], who[160];
         l->type->formula(l, f, sizeof f);
         snprintf(who, sizeof who, "%s (%s)", l->name, l->type->name);
         printf("  %-30s %s\n", who, f);
-        if (sl_rnn_keras2_note(l, f, sizeof f))
+        l->type->note(l, f, sizeof f);
+        if (f[0])
             printf("  %-30s (%s)\n", "", f);
     }
 }

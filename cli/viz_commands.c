@@ -20,13 +20,15 @@ int cmd_list_scenes(void)
 
 /* What png and viz share: the scene asked for (or the one that fits the model best), the double
  * build for a scene that needs it, the script, the weights, and the run. 0, or the exit code after
- * the error is printed; *s is the script to free either way (NULL if none). */
-static int start_scene(Opts *o, SlScript **s, SlSceneRun *run)
+ * the error is printed; *s is the script to free either way (NULL if none). A scene not asked for
+ * leaves in why the layer it was chosen for, and what it shows of it ("" otherwise). */
+static int start_scene(Opts *o, SlScript **s, SlSceneRun *run, char *why, size_t n_why)
 {
     SlModel *m;
     SlError e;
     const SlScene *scene = NULL;
     *s = NULL;
+    why[0] = '\0';
     if (o->scene && !(scene = sl_scene_find(o->scene)))
         return cli_fail("no scene named '%s' (shapelab png --list-scenes)", o->scene);
     if (scene && scene->in_double) {
@@ -38,7 +40,7 @@ static int start_scene(Opts *o, SlScript **s, SlSceneRun *run)
     if (!(*s = cli_load(o, &m)) || cli_weights(o, m) != 0)
         return 2;
     if (!scene)
-        scene = sl_scene_best(m);
+        scene = sl_scene_best(m, why, n_why);
     if (!o->scene && scene->in_double) { /* the best scene is drawn in double: hand over too */
         char what[64];
         snprintf(what, sizeof what, "the %s scene", scene->name);
@@ -76,7 +78,8 @@ int cmd_png(Opts *o)
     SlScript *s;
     if (!o->out && !o->frames)
         return cli_fail("png needs -o OUT.png (one picture) or --frames DIR (every step)");
-    int rc = start_scene(o, &s, &run);
+    char why[256];
+    int rc = start_scene(o, &s, &run, why, sizeof why);
     if (rc == 0) {
         if (sl_canvas_init(&c, PNG_W, PNG_H, &e) < 0) {
             rc = cli_fail("%s", e.msg);
@@ -87,6 +90,9 @@ int cmd_png(Opts *o)
                 run.scene->draw(&run, run.n_steps - 1, &c); /* the last step: the whole story */
                 if (sl_canvas_write_png(&c, o->out, &e) < 0)
                     rc = cli_fail("%s", e.msg);
+                else
+                    printf("wrote %s: scene '%s'%s%s\n", o->out, run.scene->name,
+                           why[0] ? ", for " : "", why);
             }
             sl_canvas_free(&c);
         }
@@ -101,7 +107,8 @@ int cmd_viz(Opts *o)
     SlError e;
     SlSceneRun run;
     SlScript *s;
-    int rc = start_scene(o, &s, &run);
+    char why[256];
+    int rc = start_scene(o, &s, &run, why, sizeof why);
     if (rc == 0) {
         char title[256];
         SlWindowOptions wo = {o->quit_after_frames, o->screenshot, o->stats, 1};

@@ -48,7 +48,7 @@ static void check_layers(const SlModel *m, const char *const *shapes, const size
     int k = 0;
     for (int n = 0; n < m->n_nodes; n++) {
         const SlLayer *l = m->nodes[n].layer;
-        if (!strcmp(l->type->name, "InputLayer"))
+        if (sl_layer_is(l, SL_KIND_INPUT))
             continue;
         char s[96];
         sl_shape_str(&m->t[m->nodes[n].out[0]].shape, s, sizeof s);

@@ -54,11 +54,11 @@ fail:
     return NULL;
 }
 
-/* The node of the model whose layer has this type. */
-static const SlNode *node_of(const SlModel *m, const char *type)
+/* The model's first wrapper call (its TimeDistributed). */
+static const SlNode *first_wrapper(const SlModel *m)
 {
     for (int n = 0; n < m->n_nodes; n++)
-        if (!strcmp(m->nodes[n].layer->type->name, type))
+        if (sl_layer_is(m->nodes[n].layer, SL_KIND_WRAPPER))
             return &m->nodes[n];
     return NULL;
 }
@@ -133,7 +133,7 @@ int main(int argc, char **argv)
     SlTensor in = sl_tensor(sl_shape_of(3, (int[]){B, T, F}), x);
     if (sl_model_forward(m, &in, 0, &e) < 0)
         lesson_die(&e);
-    const SlNode *td = node_of(m, "TimeDistributed");
+    const SlNode *td = first_wrapper(m);
     expect(td != NULL, "no TimeDistributed call in the model");
     printf("  y[b, t] = h2[b, t] . kernel + bias, before the softmax:\n\n");
     double worst = 0;

@@ -21,7 +21,7 @@ enum { SL_RF_MAX = 64 };
 typedef struct SlReceptive {
     int n;               /* window layers on the chain, bottom to top */
     int node[SL_RF_MAX]; /* their model nodes */
-    SlWindow win[SL_RF_MAX];
+    SlWindowGeom win[SL_RF_MAX];
     int span[SL_RF_MAX];  /* 1 + (k - 1) * d, in the layer's own input cells */
     int jump[SL_RF_MAX];  /* model-input steps between neighbouring input cells of the layer */
     int reach[SL_RF_MAX]; /* model-input steps one output cell of the layer sees */

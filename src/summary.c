@@ -105,7 +105,7 @@ static void shapes_text(const SlNode *nd, int as_list, char *buf, size_t n)
 static void layer_shape(const SlModel *m, const int *depth, const SlLayer *l, char *buf, size_t n)
 {
     char first[512] = "", other[512] = "";
-    int is_input = !strcmp(l->type->name, "InputLayer");
+    int is_input = sl_layer_is(l, SL_KIND_INPUT);
     for (int i = 0; i < m->n_nodes; i++) {
         if (depth[i] < 0 || m->nodes[i].layer != l)
             continue;

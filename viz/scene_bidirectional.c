@@ -27,11 +27,6 @@ typedef struct BiRun {
     SlRnnSteps f, b; /* forward, backward (its step s read x[T-1-s]) */
 } BiRun;
 
-static int bi_fits(const SlModel *m)
-{
-    return sl_scene_first_node(m, "Bidirectional") >= 0 ? 4 : 0;
-}
-
 static void read_merge(const SlLayer *l, char *out, size_t n)
 {
     snprintf(out, n, "concat");
@@ -46,7 +41,7 @@ static void read_merge(const SlLayer *l, char *out, size_t n)
 
 static int bi_prepare(SlSceneRun *run, SlError *e)
 {
-    int node = sl_scene_first_node(run->m, "Bidirectional");
+    int node = sl_scene_node(run->m, run->scene);
     int i_call = sl_scene_record_layer(run, node, sizeof(BiRun), "a Bidirectional layer", e);
     if (i_call < 0)
         return -1;
@@ -198,7 +193,7 @@ static void bi_draw(const SlSceneRun *run, int step, SlCanvas *c)
 const SlScene sl_scene_bidirectional = {
     .name = "bidirectional",
     .what = "Bidirectional: the two directions running against each other, merged per step",
-    .fits = bi_fits,
+    .can_draw = sl_scene_draws_any,
     .prepare = bi_prepare,
     .draw = bi_draw,
     .release = bi_release,

@@ -24,30 +24,15 @@ typedef struct RfRun {
     unsigned char lit[RF_MAX_CELLS];
 } RfRun;
 
-static int has_window(const SlModel *m, int *dilated)
+/* The picture follows the steps axis through a chain of layers: it draws a model only when the
+ * receptive field reaches a window layer (the causal CNN of item 11 permutes the steps away
+ * first). */
+static int rf_can_draw(const SlModel *m, int node)
 {
-    int n = 0;
-    *dilated = 0;
-    for (int i = 0; i < m->n_nodes; i++) {
-        SlWindow w;
-        if (sl_conv_window(m->nodes[i].layer, &w) || sl_pool_window(m->nodes[i].layer, &w)) {
-            n++;
-            *dilated |= w.d > 1 || w.pad == SL_PAD_CAUSAL;
-        }
-    }
-    return n;
-}
-
-/* 3 for a causal or dilated stack (this is its picture), 1 for any other window layer; 0 when
- * the steps axis does not reach them (the causal CNN of item 11 permutes it away first). */
-static int rf_fits(const SlModel *m)
-{
-    int dilated, n = has_window(m, &dilated);
+    (void)node;
     SlReceptive r;
     SlError e;
-    if (n == 0 || sl_receptive_field(m, &r, &e) < 0 || r.n == 0)
-        return 0;
-    return dilated ? 3 : 1;
+    return sl_receptive_field(m, &r, &e) == 0 && r.n > 0;
 }
 
 static int rf_prepare(SlSceneRun *run, SlError *e)
@@ -72,7 +57,7 @@ static int rf_prepare(SlSceneRun *run, SlError *e)
     d->hi = n;
     size_t cells = 0;
     for (int i = 0; i < d->r.n; i++) {
-        const SlWindow *w = &d->r.win[i];
+        const SlWindowGeom *w = &d->r.win[i];
         sl_window_out_len(w, d->len[i], &d->pad[i]);
         d->jump[i + 1] = d->jump[i] * w->s;
         int first = -d->pad[i], last = (d->len[i + 1] - 1) * w->s - d->pad[i] + (w->k - 1) * w->d;
@@ -119,7 +104,7 @@ static void level_labels(const SlModel *m, const RfRun *d, int L, char lines[3][
         lines[2][0] = '\0';
         return;
     }
-    const SlWindow *w = &r->win[L - 1];
+    const SlWindowGeom *w = &r->win[L - 1];
     snprintf(lines[0], 96, "%s", m->nodes[r->node[L - 1]].layer->name);
     if (w->shift)
         snprintf(lines[1], 96, "shifts by %d", w->before);
@@ -177,7 +162,7 @@ static void rf_draw(const SlSceneRun *run, int step, SlCanvas *c)
         SlColor col = sl_role_color(role);
         /* the padding the layer above reads: before (causal, same) and after (same) */
         if (L < r->n) {
-            const SlWindow *w = &r->win[L];
+            const SlWindowGeom *w = &r->win[L];
             int pad = d->pad[L];
             int last = (d->len[L + 1] - 1) * w->s - pad + (w->k - 1) * w->d;
             int after = last >= len ? last - len + 1 : 0;
@@ -225,7 +210,7 @@ static void rf_draw(const SlSceneRun *run, int step, SlCanvas *c)
     /* the taps that carry the lit cells up, layer by layer */
     off = 0;
     for (int L = 0; L < r->n; L++) {
-        const SlWindow *w = &r->win[L];
+        const SlWindowGeom *w = &r->win[L];
         size_t up = off + (size_t)d->len[L];
         int y0 = cell_y(&g, L), y1 = cell_y(&g, L + 1) + g.cell;
         for (int o = 0; o < d->len[L + 1]; o++) {
@@ -262,7 +247,7 @@ const SlScene sl_scene_receptive_field = {
     .name = "receptive-field",
     .what = "a stack of Conv1D/pooling layers as in the WaveNet figure: the input steps that feed "
             "one output step light up",
-    .fits = rf_fits,
+    .can_draw = rf_can_draw,
     .prepare = rf_prepare,
     .draw = rf_draw,
     .release = rf_release,

@@ -28,22 +28,9 @@ typedef struct LstmRun {
     sl_real *x; /* (T, F) the first sample */
 } LstmRun;
 
-static int first_recurrent(const SlModel *m)
-{
-    for (int n = 0; n < m->n_nodes; n++)
-        if (sl_rnn_is_recurrent(m->nodes[n].layer))
-            return n;
-    return -1;
-}
-
-static int lstm_fits(const SlModel *m)
-{
-    return first_recurrent(m) >= 0 ? 3 : 0;
-}
-
 static int lstm_prepare(SlSceneRun *run, SlError *e)
 {
-    int node = first_recurrent(run->m);
+    int node = sl_scene_first_of_kind(run->m, SL_KIND_RECURRENT);
     int i_call =
         sl_scene_record_layer(run, node, sizeof(LstmRun), "an LSTM, GRU or SimpleRNN layer", e);
     if (i_call < 0)
@@ -299,7 +286,7 @@ const SlScene sl_scene_lstm = {
     .name = "lstm",
     .what = "an LSTM, GRU or SimpleRNN unrolled over time: gates lit by their values, h and c "
             "carried, outputs collected",
-    .fits = lstm_fits,
+    .can_draw = sl_scene_draws_any,
     .prepare = lstm_prepare,
     .draw = lstm_draw,
     .release = lstm_release,

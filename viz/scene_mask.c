@@ -41,12 +41,6 @@ static int makes_mask(const SlModel *m)
     return 0;
 }
 
-static int mask_fits(const SlModel *m)
-{
-    (void)m;
-    return 0; /* only when asked for */
-}
-
 static void on_layer(void *ctx, const SlEvent *ev)
 {
     SlSceneRun *run = ctx;
@@ -118,7 +112,7 @@ static int mask_prepare(SlSceneRun *run, SlError *e)
     run->priv = d;
     d->rnn_node = -1;
     for (int n = 0; n < m->n_nodes && d->rnn_node < 0; n++)
-        if (sl_rnn_is_recurrent(m->nodes[n].layer))
+        if (sl_layer_is(m->nodes[n].layer, SL_KIND_RECURRENT))
             d->rnn_node = n;
     SlShape in = *sym;
     for (int k = 0; k < in.rank; k++)
@@ -294,7 +288,7 @@ static void mask_draw(const SlSceneRun *run, int step, SlCanvas *c)
 const SlScene sl_scene_mask = {
     .name = "mask",
     .what = "padded steps and the mask travelling layer by layer; h carried over masked steps",
-    .fits = mask_fits,
+    .can_draw = sl_scene_draws_any,
     .prepare = mask_prepare,
     .draw = mask_draw,
     .release = mask_release,

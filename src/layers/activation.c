@@ -268,9 +268,14 @@ static void act_explain(const SlLayer *l, const SlInfer *io, char *buf, size_t n
 const SlLayerType sl_activation_type = {
     .name = "Activation",
     .snake = "activation",
+    .aliases = "",
     .summary = "applies an activation function; the shape does not change",
     .args = act_args,
     .n_args = sizeof act_args / sizeof act_args[0],
+    .example_args = "'tanh'",
+    .example_input = "(2, 4, 5)",
+    .kind = 0,
+    .steps = SL_STEPS_EACH,
     .create = act_create,
     .infer = act_infer,
     .params = sl_layer_no_params,
@@ -280,6 +285,10 @@ const SlLayerType sl_activation_type = {
     .reset = sl_layer_reset_nothing,
     .explain = act_explain,
     .formula = sl_layer_formula_none,
+    .note = sl_layer_no_note,
+    .window = sl_layer_no_window,
+    .codes = sl_layer_reals,
+    .scenes = sl_layer_no_scenes,
     .destroy = sl_layer_destroy_cfg,
 };
 

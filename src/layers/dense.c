@@ -203,6 +203,13 @@ static void dense_explain(const SlLayer *l, const SlInfer *io, char *buf, size_t
                  io->in[0].dim[io->in[0].rank - 1], c->units, a, b);
 }
 
+static int dense_scenes(const SlLayer *l, SlSceneClaim *out)
+{
+    (void)l;
+    out[0] = (SlSceneClaim){"dense", SL_SCENE_AMONG, "one kernel applied at every position", 0};
+    return 1;
+}
+
 static void dense_formula(const SlLayer *l, char *buf, size_t n)
 {
     const DenseCfg *c = l->cfg;
@@ -216,9 +223,14 @@ static void dense_formula(const SlLayer *l, char *buf, size_t n)
 const SlLayerType sl_dense_type = {
     .name = "Dense",
     .snake = "dense",
+    .aliases = "",
     .summary = "fully connected: the last axis becomes units, every other axis is kept",
     .args = dense_args,
     .n_args = sizeof dense_args / sizeof dense_args[0],
+    .example_args = "3, activation='tanh'",
+    .example_input = "(2, 4, 5)",
+    .kind = 0,
+    .steps = SL_STEPS_EACH,
     .create = dense_create,
     .infer = dense_infer,
     .params = dense_params,
@@ -228,5 +240,9 @@ const SlLayerType sl_dense_type = {
     .reset = sl_layer_reset_nothing,
     .explain = dense_explain,
     .formula = dense_formula,
+    .note = sl_layer_no_note,
+    .window = sl_layer_no_window,
+    .codes = sl_layer_reals,
+    .scenes = dense_scenes,
     .destroy = sl_layer_destroy_cfg,
 };

@@ -12,7 +12,7 @@
  * mask_zero=True: code 0 means padding, and the layer starts a mask (batch, timesteps) that is 0
  * where x is 0; input_dim must then count 0 as well (vocabulary + 1). A code outside
  * [0, input_dim) has no row: its vector is zeros here, and `shapelab predict`/`train` refuse such
- * data before it reaches the layer (sl_model_check_codes).
+ * data before it reaches the layer (sl_model_check_codes, from the `codes` the layer declares).
  */
 #include <math.h>
 #include <stdio.h>
@@ -154,6 +154,12 @@ static void emb_explain(const SlLayer *l, const SlInfer *io, char *buf, size_t n
              c->input_dim - 1, c->output_dim, c->mask_zero ? "; code 0 starts a mask" : "", a, b);
 }
 
+/* Data fed to an Embedding are row numbers: whole numbers 0 .. input_dim - 1. */
+static int emb_codes(const SlLayer *l)
+{
+    return ((const EmbCfg *)l->cfg)->input_dim;
+}
+
 static void emb_formula(const SlLayer *l, char *buf, size_t n)
 {
     const EmbCfg *c = l->cfg;
@@ -164,9 +170,14 @@ static void emb_formula(const SlLayer *l, char *buf, size_t n)
 const SlLayerType sl_embedding_type = {
     .name = "Embedding",
     .snake = "embedding",
+    .aliases = "",
     .summary = "integer codes to vectors: each code picks a row of a trained table",
     .args = emb_args,
     .n_args = sizeof emb_args / sizeof emb_args[0],
+    .example_args = "10, 4",
+    .example_input = "(2, 5)",
+    .kind = 0,
+    .steps = SL_STEPS_EACH,
     .create = emb_create,
     .infer = emb_infer,
     .params = emb_params,
@@ -176,38 +187,9 @@ const SlLayerType sl_embedding_type = {
     .reset = sl_layer_reset_nothing,
     .explain = emb_explain,
     .formula = emb_formula,
+    .note = sl_layer_no_note,
+    .window = sl_layer_no_window,
+    .codes = emb_codes,
+    .scenes = sl_layer_no_scenes,
     .destroy = sl_layer_destroy_cfg,
 };
-
-/* Codes an Embedding reads straight from input k must each have a row. */
-int sl_model_check_codes(const SlModel *m, int k, const SlTensor *x, SlError *e)
-{
-    for (int n = 0; n < m->n_nodes; n++) {
-        const SlNode *nd = &m->nodes[n];
-        if (nd->layer->type != &sl_embedding_type || nd->in[0] != m->inputs[k])
-            continue;
-        const EmbCfg *c = nd->layer->cfg;
-        for (size_t i = 0; i < sl_tensor_count(x); i++)
-            if (emb_row(c, x->data[i]) < 0)
-                return sl_errorf(e,
-                                 "layer '%s' (Embedding) has rows for the codes 0 to %d, but "
-                                 "the data holds %g at flat index %zu. Fix: give input_dim="
-                                 "(the largest code + 1), or map the data to whole numbers "
-                                 "from 0",
-                                 nd->layer->name, c->input_dim - 1, (double)x->data[i], i);
-    }
-    return 0;
-}
-
-int sl_model_code_range(const SlModel *m, int k)
-{
-    int range = 0;
-    for (int n = 0; n < m->n_nodes; n++) {
-        const SlNode *nd = &m->nodes[n];
-        if (nd->layer->type != &sl_embedding_type || nd->in[0] != m->inputs[k])
-            continue;
-        const EmbCfg *c = nd->layer->cfg;
-        range = range && range < c->input_dim ? range : c->input_dim;
-    }
-    return range;
-}

@@ -718,32 +718,80 @@ static void rnn_formula(const SlLayer *l, char *buf, size_t n)
         snprintf(buf, n, "%lld*(%s) = %lld", G, inner, total);
 }
 
-#define RNN_TYPE(NAME, SNAKE, ARGS, CREATE, SUMMARY)                                               \
+/* Did the user write this argument? */
+static int given(const SlLayer *l, const char *key)
+{
+    for (int i = 0; l->args && i < l->args->n; i++) {
+        const char *k = sl_args_key(l->args, i);
+        if (k && !strcmp(k, key))
+            return 1;
+    }
+    return 0;
+}
+
+/* For `summary --explain`: where Keras 2.2 had another default that changes this layer (LSTM and
+ * GRU's recurrent_activation, GRU's reset_after) and the user did not choose, a note saying so. */
+static void rnn_note(const SlLayer *l, char *buf, size_t n)
+{
+    const RnnCfg *c = l->cfg;
+    buf[0] = '\0';
+    if (c->kind == CELL_SIMPLE)
+        return;
+    int act = !given(l, "recurrent_activation"),
+        reset = c->kind == CELL_GRU && !given(l, "reset_after");
+    if (!act && !reset)
+        return;
+    long long old = 3LL * (c->units * (long long)(c->in + c->units) + (c->use_bias ? c->units : 0));
+    char r[96];
+    snprintf(r, sizeof r, "reset_after=False: %lld params", old);
+    snprintf(buf, n, "Keras 2.2 defaults: %s%s%s",
+             act ? "recurrent_activation='hard_sigmoid' (same count)" : "",
+             act && reset ? "; " : "", reset ? r : "");
+}
+
+/* The lstm scene steps any of the three cells; a stateful layer has a scene of its own. */
+static int rnn_scenes(const SlLayer *l, SlSceneClaim *out)
+{
+    const RnnCfg *c = l->cfg;
+    int n = 0;
+    if (c->stateful)
+        out[n++] = (SlSceneClaim){"stateful", SL_SCENE_ABOUT,
+                                  "the state handed from one batch to the next", 0};
+    out[n++] =
+        (SlSceneClaim){"lstm", SL_SCENE_OWN, "the cell unrolled: gates and states step by step", 0};
+    return n;
+}
+
+#define RNN_TYPE(NAME, SNAKE, ARGS, CREATE, SUMMARY, EXAMPLE)                                      \
     {                                                                                              \
-        .name = NAME, .snake = SNAKE, .summary = SUMMARY, .args = ARGS,                            \
-        .n_args = sizeof ARGS / sizeof ARGS[0], .create = CREATE, .infer = rnn_infer,              \
-        .params = rnn_params, .scratch = rnn_scratch, .forward = rnn_forward,                      \
-        .backward = rnn_backward, .reset = rnn_reset, .explain = rnn_explain,                      \
-        .formula = rnn_formula, .destroy = rnn_destroy,                                            \
+        .name = NAME, .aliases = "", .snake = SNAKE, .summary = SUMMARY, .args = ARGS,             \
+        .n_args = sizeof ARGS / sizeof ARGS[0], .example_args = EXAMPLE,                           \
+        .example_input = "(2, 5, 4)", .kind = SL_KIND_RECURRENT, .steps = SL_STEPS_ALL,            \
+        .create = CREATE, .infer = rnn_infer, .params = rnn_params, .scratch = rnn_scratch,        \
+        .forward = rnn_forward, .backward = rnn_backward, .reset = rnn_reset,                      \
+        .explain = rnn_explain, .formula = rnn_formula, .note = rnn_note,                          \
+        .window = sl_layer_no_window, .codes = sl_layer_reals, .scenes = rnn_scenes,               \
+        .destroy = rnn_destroy,                                                                    \
     }
 
 const SlLayerType sl_simple_rnn_type =
     RNN_TYPE("SimpleRNN", "simple_rnn", simple_args, simple_create,
-             "the plain recurrent layer: h = act(x W + h' U + b) at each timestep");
+             "the plain recurrent layer: h = act(x W + h' U + b) at each timestep",
+             "3, return_sequences=True");
 const SlLayerType sl_lstm_type =
     RNN_TYPE("LSTM", "lstm", lstm_args, lstm_create,
-             "long short-term memory: gates i, f, c, o carry h and a cell state c through time");
+             "long short-term memory: gates i, f, c, o carry h and a cell state c through time",
+             "3, return_sequences=True");
 const SlLayerType sl_gru_type =
     RNN_TYPE("GRU", "gru", gru_args, gru_create,
-             "gated recurrent unit: gates z and r blend the previous h with a candidate");
+             "gated recurrent unit: gates z and r blend the previous h with a candidate",
+             "3, return_sequences=True, reset_after=False");
 
 /* ---- one sample, step by step (rnn.h) ---- */
 
-extern const SlLayerType sl_simple_rnn_type, sl_lstm_type, sl_gru_type;
-
-int sl_rnn_is_recurrent(const SlLayer *l)
+int sl_rnn_n_states(const SlLayer *l)
 {
-    return l->type == &sl_simple_rnn_type || l->type == &sl_lstm_type || l->type == &sl_gru_type;
+    return ((const RnnCfg *)l->cfg)->n_state;
 }
 
 void sl_rnn_steps_free(SlRnnSteps *s)
@@ -756,7 +804,7 @@ int sl_rnn_steps(const SlLayer *l, const sl_real *x, int T, const sl_real *h0, c
                  SlRnnSteps *s, SlError *e)
 {
     memset(s, 0, sizeof *s);
-    if (!sl_rnn_is_recurrent(l) || !l->built || T < 1)
+    if (!sl_layer_is(l, SL_KIND_RECURRENT) || !l->built || T < 1)
         return sl_errorf(e, "layer '%s' is not a built recurrent layer", l->name);
     const RnnCfg *c = l->cfg;
     int u = c->units, Gu = c->G * u;
@@ -792,36 +840,4 @@ int sl_rnn_steps(const SlLayer *l, const sl_real *x, int T, const sl_real *h0, c
         s->c = NULL;
     }
     return 0;
-}
-
-/* Did the user write this argument? */
-static int given(const SlLayer *l, const char *key)
-{
-    for (int i = 0; l->args && i < l->args->n; i++) {
-        const char *k = sl_args_key(l->args, i);
-        if (k && !strcmp(k, key))
-            return 1;
-    }
-    return 0;
-}
-
-int sl_rnn_keras2_note(const SlLayer *l, char *buf, size_t n)
-{
-    buf[0] = '\0';
-    if (l->n_child > 0) /* wrappers: the inner layer's note */
-        return sl_rnn_keras2_note(l->child[0], buf, n);
-    if (!sl_rnn_is_recurrent(l) || l->type == &sl_simple_rnn_type)
-        return 0;
-    const RnnCfg *c = l->cfg;
-    int act = !given(l, "recurrent_activation"),
-        reset = c->kind == CELL_GRU && !given(l, "reset_after");
-    if (!act && !reset)
-        return 0;
-    long long old = 3LL * (c->units * (long long)(c->in + c->units) + (c->use_bias ? c->units : 0));
-    char r[96];
-    snprintf(r, sizeof r, "reset_after=False: %lld params", old);
-    snprintf(buf, n, "Keras 2.2 defaults: %s%s%s",
-             act ? "recurrent_activation='hard_sigmoid' (same count)" : "",
-             act && reset ? "; " : "", reset ? r : "");
-    return 1;
 }

@@ -17,16 +17,13 @@ typedef struct SlRnnSteps {
     sl_real *c;        /* (T+1, units): LSTM's c likewise; NULL for GRU and SimpleRNN */
 } SlRnnSteps;
 
-/* 1 for SimpleRNN, LSTM and GRU layers. */
-int sl_rnn_is_recurrent(const SlLayer *l);
+/* The states a recurrent layer (sl_layer_is(l, SL_KIND_RECURRENT)) carries: 2 for LSTM (h, c),
+ * 1 for GRU and SimpleRNN (h). */
+int sl_rnn_n_states(const SlLayer *l);
 /* Step built layer l through one sample x (T, features) from states h0, c0 (NULL: zeros).
  * Allocates s's arrays; free them with sl_rnn_steps_free. */
 int sl_rnn_steps(const SlLayer *l, const sl_real *x, int T, const sl_real *h0, const sl_real *c0,
                  SlRnnSteps *s, SlError *e);
 void sl_rnn_steps_free(SlRnnSteps *s);
-/* For `summary --explain`: where Keras 2.2 had another default that changes this layer (LSTM and
- * GRU's recurrent_activation, GRU's reset_after) and the user did not choose, a note saying so;
- * also for a wrapper's inner layer. Returns 1 when buf holds a note. */
-int sl_rnn_keras2_note(const SlLayer *l, char *buf, size_t n);
 
 #endif

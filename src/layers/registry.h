@@ -1,0 +1,33 @@
+/* registry.h: every layer type shapelab builds, one line each, in the order `--help` lists them.
+ *
+ * A layer file in src/layers/ defines `const SlLayerType sl_NAME_type` (its whole story: arguments,
+ * facts, shapes, forward, backward); this list is the one line that makes it known by name.
+ * src/layer.c includes it with SL_LAYER defined as it needs (docs/adding-a-layer.md). */
+SL_LAYER(sl_input_type)
+SL_LAYER(sl_dense_type)
+SL_LAYER(sl_activation_type)
+SL_LAYER(sl_dropout_type)
+SL_LAYER(sl_flatten_type)
+SL_LAYER(sl_reshape_type)
+SL_LAYER(sl_permute_type)
+SL_LAYER(sl_repeat_vector_type)
+SL_LAYER(sl_conv1d_type)
+SL_LAYER(sl_conv2d_type)
+SL_LAYER(sl_max_pooling1d_type)
+SL_LAYER(sl_max_pooling2d_type)
+SL_LAYER(sl_average_pooling1d_type)
+SL_LAYER(sl_average_pooling2d_type)
+SL_LAYER(sl_global_max_pooling1d_type)
+SL_LAYER(sl_global_average_pooling1d_type)
+SL_LAYER(sl_global_max_pooling2d_type)
+SL_LAYER(sl_global_average_pooling2d_type)
+SL_LAYER(sl_zero_padding1d_type)
+SL_LAYER(sl_zero_padding2d_type)
+SL_LAYER(sl_cropping1d_type)
+SL_LAYER(sl_simple_rnn_type)
+SL_LAYER(sl_lstm_type)
+SL_LAYER(sl_gru_type)
+SL_LAYER(sl_time_distributed_type)
+SL_LAYER(sl_bidirectional_type)
+SL_LAYER(sl_embedding_type)
+SL_LAYER(sl_masking_type)

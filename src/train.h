@@ -1,5 +1,10 @@
 /* train.h: what a Keras user touches after building a model: compile, fit, evaluate, predict,
  * the weights, the summary, and the progress bar.
+ *
+ * Where the functions live: compile, the logs and History in src/compile.c; fit, fit_generator,
+ * evaluate, predict and the data checks in src/fit.c; the weights in src/weights.c; the summary
+ * in src/summary.c; the progress bar in src/progbar.c. Building, planning and running the graph
+ * are model.h's (src/model.c, src/plan.c).
  */
 #ifndef SL_TRAIN_H
 #define SL_TRAIN_H

@@ -1,5 +1,5 @@
 /* activation.h: Keras's activation functions as kernels, shared by the Activation layer and by
- * every layer with an activation= argument (Dense, later Conv1D, LSTM ...). */
+ * every layer with an activation= argument (Dense, Conv1D, Conv2D, the recurrent layers). */
 #ifndef SL_ACTIVATION_H
 #define SL_ACTIVATION_H
 

@@ -98,38 +98,47 @@ static void gather(SlTensor *dst, const SlTensor *src, size_t total, const size_
 
 /* ---- checks before the first step ---- */
 
-static int check_finite(const SlTensor *t, const char *what, int k, SlError *e)
+int sl_model_check_x(const SlModel *m, int k, const SlTensor *x, SlError *e)
 {
-    size_t n = sl_tensor_count(t);
-    for (size_t i = 0; i < n; i++)
-        if (!isfinite((double)t->data[i]))
-            return sl_errorf(e, "%s[%d] holds %s at flat index %zu; clean the data first", what, k,
-                             isnan((double)t->data[i]) ? "NaN" : "Inf", i);
+    int fixed = m->t[m->inputs[k]].shape.dim[0];
+    SlShape data = x->shape; /* its own shape, but a fixed batch size is not checked here */
+    if (fixed != SL_NONE && data.rank > 0)
+        data.dim[0] = fixed;
+    char name[16];
+    snprintf(name, sizeof name, "x[%d]", k);
+    if (sl_model_check_input(m, k, &data, e) < 0 || sl_tensor_check_finite(x, name, e) < 0)
+        return -1;
+    return sl_model_check_codes(m, k, x, e);
+}
+
+/* Every input array against the model, each with n samples; one[k] is the shape of one batch
+ * (the model's fixed batch size, or 1) for working out the outputs' shapes. */
+static int check_inputs(const SlModel *m, const SlTensor *x, size_t n, SlShape *one,
+                        const char *who, SlError *e)
+{
+    for (int k = 0; k < m->n_inputs; k++) {
+        const SlShape *s = &x[k].shape;
+        if (s->rank < 1 || (size_t)s->dim[0] != n)
+            return sl_errorf(e,
+                             "%s: input %d has %d samples, but input 0 has %zu; every array "
+                             "needs the same number of samples first",
+                             who, k, s->rank ? s->dim[0] : 0, n);
+        if (sl_model_check_x(m, k, &x[k], e) < 0)
+            return sl_error_prefix(e, "%s: ", who);
+        int fixed = m->t[m->inputs[k]].shape.dim[0];
+        one[k] = *s;
+        one[k].dim[0] = fixed == SL_NONE ? 1 : fixed;
+    }
     return 0;
 }
 
 /* The outputs' shapes for these inputs (batch axis = the number of samples). */
 static int check_data(SlModel *m, const Data *d, SlShape *out, const char *who, SlError *e)
 {
-    SlShape in[SL_MAX_MODEL_IO], one[SL_MAX_MODEL_IO];
-    char a[96];
-    for (int k = 0; k < m->n_inputs; k++) {
-        in[k] = d->x[k].shape;
-        if (in[k].rank < 1 || (size_t)in[k].dim[0] != d->total)
-            return sl_errorf(e,
-                             "%s: input %d has %d samples, but input 0 has %zu; every array "
-                             "needs the same number of samples first",
-                             who, k, in[k].rank ? in[k].dim[0] : 0, d->total);
-        int fixed = m->t[m->inputs[k]].shape.dim[0];
-        SlShape data = in[k]; /* its own shape, but a fixed batch size is not checked here */
-        if (fixed != SL_NONE && data.rank > 0)
-            data.dim[0] = fixed;
-        if (sl_model_check_input(m, k, &data, e) < 0 || check_finite(&d->x[k], "x", k, e) < 0 ||
-            sl_model_check_codes(m, k, &d->x[k], e) < 0)
-            return sl_error_prefix(e, "%s: ", who);
-        one[k] = in[k];
-        one[k].dim[0] = fixed == SL_NONE ? 1 : fixed; /* shapes of one batch, then scaled */
-    }
+    SlShape one[SL_MAX_MODEL_IO];
+    char a[96], yname[32], swname[32];
+    if (check_inputs(m, d->x, d->total, one, who, e) < 0)
+        return -1;
     if (sl_model_output_shapes(m, one, out, e) < 0)
         return sl_error_prefix(e, "%s: ", who);
     for (int k = 0; k < m->n_outputs; k++) {
@@ -138,9 +147,12 @@ static int check_data(SlModel *m, const Data *d, SlShape *out, const char *who, 
         if (y->shape.rank < 1 || (size_t)y->shape.dim[0] != d->total)
             return sl_errorf(e, "%s: x has %zu samples but y[%d] has %s; they must match", who,
                              d->total, k, sl_shape_str(&y->shape, a, sizeof a));
+        snprintf(yname, sizeof yname, "y[%d]", k);
+        snprintf(swname, sizeof swname, "sample_weight[%d]", k);
         if (sl_loss_check(&m->loss[k], &out[k], &y->shape, sw ? &sw->shape : NULL, e) < 0 ||
             sl_loss_check_targets(&m->loss[k], y, out[k].dim[out[k].rank - 1], e) < 0 ||
-            check_finite(y, "y", k, e) < 0 || (sw && check_finite(sw, "sample_weight", k, e) < 0))
+            sl_tensor_check_finite(y, yname, e) < 0 ||
+            (sw && sl_tensor_check_finite(sw, swname, e) < 0))
             return sl_error_prefix(e, "%s: output %d ('%s'): ", who, k,
                                    m->nodes[m->t[m->outputs[k]].node].layer->name);
     }
@@ -462,20 +474,8 @@ int sl_model_predict(SlModel *m, const SlTensor *x, int batch_size, SlTensor *ou
     SlShape one[SL_MAX_MODEL_IO], shp[SL_MAX_MODEL_IO];
     size_t N = x[0].shape.rank ? (size_t)x[0].shape.dim[0] : 0,
            bs = batch_size > 0 ? (size_t)batch_size : 32;
-    for (int k = 0; k < m->n_inputs; k++) {
-        if ((size_t)x[k].shape.dim[0] != N)
-            return sl_errorf(e, "predict: input %d has %d samples, input 0 has %zu", k,
-                             x[k].shape.dim[0], N);
-        int fixed = m->t[m->inputs[k]].shape.dim[0];
-        SlShape data = x[k].shape; /* its own shape; a fixed batch size is not checked here */
-        if (fixed != SL_NONE && data.rank > 0)
-            data.dim[0] = fixed;
-        if (sl_model_check_input(m, k, &data, e) < 0 || check_finite(&x[k], "x", k, e) < 0 ||
-            sl_model_check_codes(m, k, &x[k], e) < 0)
-            return sl_error_prefix(e, "predict: ");
-        one[k] = x[k].shape;
-        one[k].dim[0] = fixed == SL_NONE ? 1 : fixed;
-    }
+    if (check_inputs(m, x, N, one, "predict", e) < 0)
+        return -1;
     if (sl_model_ensure_params(m, e) < 0 || sl_model_output_shapes(m, one, shp, e) < 0)
         return sl_error_prefix(e, "predict: ");
     memset(out, 0, (size_t)m->n_outputs * sizeof *out);

@@ -278,6 +278,23 @@ START_TEST(test_notices_accumulate)
 }
 END_TEST
 
+/* What the user wrote as a keyword, not a default nor a positional argument; a twin's set one. */
+START_TEST(test_arg_given)
+{
+    SlError e;
+    SlLayer *l = sl_layer("LSTM", "4, recurrent_activation='sigmoid'", &e);
+    ck_assert_msg(l != NULL, "%s", e.msg);
+    ck_assert(sl_layer_arg_given(l, "recurrent_activation"));
+    ck_assert(!sl_layer_arg_given(l, "units") && !sl_layer_arg_given(l, "activation"));
+    SlLayer *twin = sl_layer_twin(l, "twin", "go_backwards", 1, &e);
+    ck_assert_msg(twin != NULL, "%s", e.msg);
+    ck_assert(sl_layer_arg_given(twin, "go_backwards") && sl_layer_arg_given(twin, "name"));
+    ck_assert(!sl_layer_arg_given(l, "go_backwards"));
+    sl_layer_free(twin);
+    sl_layer_free(l);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("layers");
@@ -298,6 +315,7 @@ static Suite *suite(void)
     tcase_add_loop_test(tc, test_shape_error, 0, N_SHAPE_ERRORS);
     tcase_add_loop_test(tc, test_arg_error, 0, N_ARG_ERRORS);
     tcase_add_test(tc, test_explain_sentences);
+    tcase_add_test(tc, test_arg_given);
     tcase_add_test(tc, test_dense_hand_example);
     tcase_add_test(tc, test_notices_accumulate);
     suite_add_tcase(s, tc);

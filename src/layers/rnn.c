@@ -794,17 +794,6 @@ int sl_rnn_steps(const SlLayer *l, const sl_real *x, int T, const sl_real *h0, c
     return 0;
 }
 
-/* Did the user write this argument? */
-static int given(const SlLayer *l, const char *key)
-{
-    for (int i = 0; l->args && i < l->args->n; i++) {
-        const char *k = sl_args_key(l->args, i);
-        if (k && !strcmp(k, key))
-            return 1;
-    }
-    return 0;
-}
-
 int sl_rnn_keras2_note(const SlLayer *l, char *buf, size_t n)
 {
     buf[0] = '\0';
@@ -813,8 +802,8 @@ int sl_rnn_keras2_note(const SlLayer *l, char *buf, size_t n)
     if (!sl_rnn_is_recurrent(l) || l->type == &sl_simple_rnn_type)
         return 0;
     const RnnCfg *c = l->cfg;
-    int act = !given(l, "recurrent_activation"),
-        reset = c->kind == CELL_GRU && !given(l, "reset_after");
+    int act = !sl_layer_arg_given(l, "recurrent_activation"),
+        reset = c->kind == CELL_GRU && !sl_layer_arg_given(l, "reset_after");
     if (!act && !reset)
         return 0;
     long long old = 3LL * (c->units * (long long)(c->in + c->units) + (c->use_bias ? c->units : 0));

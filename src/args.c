@@ -108,6 +108,16 @@ const char *sl_args_key(const SlArgs *a, int i)
     return a->key[i] < 0 ? NULL : a->text + a->key[i];
 }
 
+int sl_args_find(const SlArgs *a, const char *key)
+{
+    for (int i = 0; i < a->n; i++) {
+        const char *k = sl_args_key(a, i);
+        if (k && !strcmp(k, key))
+            return i;
+    }
+    return -1;
+}
+
 const char *sl_value_strv(const SlArgs *a, const SlValue *v)
 {
     return v->kind == SL_V_STR ? a->text + v->str : NULL;

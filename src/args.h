@@ -98,6 +98,8 @@ int sl_args_add(SlArgs *a, const char *key, SlValue v, SlError *e);
 int sl_args_full(const SlArgs *a);
 
 const char *sl_args_key(const SlArgs *a, int i); /* NULL for positional */
+/* The index of the keyword argument `key` in a, or -1 when a does not name it. */
+int sl_args_find(const SlArgs *a, const char *key);
 const char *sl_value_strv(const SlArgs *a, const SlValue *v);
 const SlValue *sl_value_item(const SlArgs *a, const SlValue *v, int i);
 /* Python spelling of a value: 'tanh', (None, 5), True. */

@@ -373,14 +373,16 @@ SlLayer *sl_layer_wrap(const char *type, SlLayer *inner, const SlArgs *args, SlE
 /* Set (or add) the argument `key` of a to v. */
 static int set_arg(SlArgs *a, const char *key, SlValue v, SlError *e)
 {
-    for (int i = 0; i < a->n; i++) {
-        const char *k = sl_args_key(a, i);
-        if (k && !strcmp(k, key)) {
-            a->val[i] = v;
-            return 0;
-        }
-    }
-    return sl_args_add(a, key, v, e);
+    int i = sl_args_find(a, key);
+    if (i < 0)
+        return sl_args_add(a, key, v, e);
+    a->val[i] = v;
+    return 0;
+}
+
+int sl_layer_arg_given(const SlLayer *l, const char *key)
+{
+    return l->args && sl_args_find(l->args, key) >= 0;
 }
 
 SlLayer *sl_layer_twin(const SlLayer *l, const char *name, const char *key, int value, SlError *e)

@@ -240,6 +240,9 @@ size_t sl_layer_count_params(const SlLayer *l); /* including children */
 int sl_layer_shape_error(SlError *e, const SlLayer *l, const char *expected, const SlShape *got,
                          const char *fix);
 
+/* Did the user write the keyword argument `key` when making l? (For a default that Keras once had
+ * otherwise; a type's create reads its arguments bound, with sl_bound_given.) */
+int sl_layer_arg_given(const SlLayer *l, const char *key);
 /* Append a line to the layer's notices (Keras 2 spellings, arguments accepted but unused). */
 void sl_layer_notice(SlLayer *l, const char *text);
 /* Read a shape argument: one sample's shape (batch_size= or None put in front), or a shape that

@@ -1,5 +1,6 @@
-/* model.c: building the graph of layer calls, its parameters, the plan, forward and backward.
- * See model.h for the stages; DESIGN.md for the data path. */
+/* model.c: building the graph of layer calls (Sequential and functional) and its parameters.
+ * The plan, forward and backward are in plan.c. See model.h for the stages and which file owns
+ * which function; DESIGN.md for the data path. */
 #include "model.h"
 
 #include <math.h>

@@ -10,6 +10,11 @@
  * Sequential is a chain on the same graph as the functional API: one forward, one backward.
  * Tensors of the graph are referred to by small integer ids (the "Keras tensors" of the
  * functional API).
+ *
+ * Where the functions live: building and parameters in src/model.c; the plan, the input check,
+ * forward and backward in src/plan.c; sl_model_check_codes and sl_model_code_range with the
+ * Embedding layer in src/layers/embedding.c. What a Keras user calls after building (compile,
+ * fit, predict, weights, summary) is declared in train.h.
  */
 #ifndef SL_MODEL_H
 #define SL_MODEL_H

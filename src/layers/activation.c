@@ -72,6 +72,15 @@ const char *sl_act_names(void)
            "softsign, swish (silu), softmax";
 }
 
+int sl_act_read(SlAct *out, const SlBound *b, const char *key, SlError *e)
+{
+    const char *v = sl_bound_str(b, key);
+    if (sl_act_parse(v, out) < 0)
+        return sl_errorf(e, "unknown activation '%s' for argument '%s'; shapelab knows %s", v, key,
+                         sl_act_names());
+    return 0;
+}
+
 static double sigmoid(double x)
 {
     return x >= 0 ? 1.0 / (1.0 + exp(-x)) : exp(x) / (1.0 + exp(x));
@@ -214,10 +223,7 @@ static int act_create(SlLayer *l, const SlBound *b, SlError *e)
     if (!c)
         return sl_errorf(e, "out of memory");
     l->cfg = c;
-    const char *name = sl_bound_str(b, "activation");
-    if (sl_act_parse(name, &c->act) < 0)
-        return sl_errorf(e, "unknown activation '%s'; shapelab knows %s", name, sl_act_names());
-    return 0;
+    return sl_act_read(&c->act, b, "activation", e);
 }
 
 static int act_infer(SlLayer *l, SlInfer *io, SlError *e)

@@ -259,8 +259,6 @@ static int conv_create(SlLayer *l, const SlBound *b, SlError *e, int rank)
     c->rank = rank;
     c->filters = (int)sl_bound_int(b, "filters");
     c->use_bias = sl_bound_bool(b, "use_bias");
-    snprintf(c->kernel_init, sizeof c->kernel_init, "%s", sl_bound_str(b, "kernel_initializer"));
-    snprintf(c->bias_init, sizeof c->bias_init, "%s", sl_bound_str(b, "bias_initializer"));
     if (c->filters <= 0)
         return sl_errorf(e, "filters must be a positive integer (the output channels), got %d",
                          c->filters);
@@ -289,14 +287,10 @@ static int conv_create(SlLayer *l, const SlBound *b, SlError *e, int rank)
                          "one or the other)",
                          s, d);
     }
-    if (!sl_init_known(c->kernel_init) || !sl_init_known(c->bias_init))
-        return sl_errorf(e, "unknown initializer '%s'; shapelab knows %s",
-                         sl_init_known(c->kernel_init) ? c->bias_init : c->kernel_init,
-                         sl_init_names());
-    const char *act = sl_bound_str(b, "activation");
-    if (sl_act_parse(act, &c->act) < 0)
-        return sl_errorf(e, "unknown activation '%s'; shapelab knows %s", act, sl_act_names());
-    return 0;
+    if (sl_init_read(c->kernel_init, sizeof c->kernel_init, b, "kernel_initializer", e) < 0 ||
+        sl_init_read(c->bias_init, sizeof c->bias_init, b, "bias_initializer", e) < 0)
+        return -1;
+    return sl_act_read(&c->act, b, "activation", e);
 }
 
 static int conv1d_create(SlLayer *l, const SlBound *b, SlError *e)

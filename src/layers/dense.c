@@ -96,21 +96,15 @@ static int dense_create(SlLayer *l, const SlBound *b, SlError *e)
     l->cfg = c;
     c->units = (int)sl_bound_int(b, "units");
     c->use_bias = sl_bound_bool(b, "use_bias");
-    snprintf(c->kernel_init, sizeof c->kernel_init, "%s", sl_bound_str(b, "kernel_initializer"));
-    snprintf(c->bias_init, sizeof c->bias_init, "%s", sl_bound_str(b, "bias_initializer"));
     if (c->units <= 0)
         return sl_errorf(e,
                          "units must be a positive integer (the size of each output vector), "
                          "got %d",
                          c->units);
-    if (!sl_init_known(c->kernel_init) || !sl_init_known(c->bias_init))
-        return sl_errorf(e, "unknown initializer '%s'; shapelab knows %s",
-                         sl_init_known(c->kernel_init) ? c->bias_init : c->kernel_init,
-                         sl_init_names());
-    const char *act = sl_bound_str(b, "activation");
-    if (sl_act_parse(act, &c->act) < 0)
-        return sl_errorf(e, "unknown activation '%s'; shapelab knows %s", act, sl_act_names());
-    return 0;
+    if (sl_init_read(c->kernel_init, sizeof c->kernel_init, b, "kernel_initializer", e) < 0 ||
+        sl_init_read(c->bias_init, sizeof c->bias_init, b, "bias_initializer", e) < 0)
+        return -1;
+    return sl_act_read(&c->act, b, "activation", e);
 }
 
 static int dense_infer(SlLayer *l, SlInfer *io, SlError *e)

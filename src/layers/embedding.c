@@ -46,14 +46,13 @@ static int emb_create(SlLayer *l, const SlBound *b, SlError *e)
     c->input_dim = (int)sl_bound_int(b, "input_dim");
     c->output_dim = (int)sl_bound_int(b, "output_dim");
     c->mask_zero = sl_bound_bool(b, "mask_zero");
-    const char *init = sl_bound_str(b, "embeddings_initializer");
-    snprintf(c->init, sizeof c->init, "%s", strcmp(init, "uniform") ? init : "random_uniform");
     if (c->input_dim <= 0 || c->output_dim <= 0)
         return sl_errorf(e, "input_dim and output_dim must be positive, got %d and %d",
                          c->input_dim, c->output_dim);
-    if (!sl_init_known(c->init))
-        return sl_errorf(e, "unknown initializer '%s'; shapelab knows uniform, %s", init,
-                         sl_init_names());
+    if (!strcmp(sl_bound_str(b, "embeddings_initializer"), "uniform")) /* Keras's default */
+        snprintf(c->init, sizeof c->init, "random_uniform");
+    else if (sl_init_read(c->init, sizeof c->init, b, "embeddings_initializer", e) < 0)
+        return -1;
     if (!sl_bound_is_none(b, "input_length") && !l->has_input_shape) {
         int len = (int)sl_bound_int(b, "input_length");
         l->has_input_shape = 1;

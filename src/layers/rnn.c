@@ -88,24 +88,6 @@ static const char *const cell_names[] = {"simple_rnn_cell", "lstm_cell", "gru_ce
 
 /* ---- creating ---- */
 
-static int read_init(char *dst, const SlBound *b, const char *key, SlError *e)
-{
-    const char *v = sl_bound_str(b, key);
-    if (!sl_init_known(v))
-        return sl_errorf(e, "unknown initializer %s='%s'; shapelab knows %s", key, v,
-                         sl_init_names());
-    snprintf(dst, 32, "%s", v);
-    return 0;
-}
-
-static int read_act(SlAct *dst, const SlBound *b, const char *key, SlError *e)
-{
-    const char *v = sl_bound_str(b, key);
-    if (sl_act_parse(v, dst) < 0)
-        return sl_errorf(e, "unknown %s '%s'; shapelab knows %s", key, v, sl_act_names());
-    return 0;
-}
-
 static int rnn_create(SlLayer *l, const SlBound *b, SlError *e, CellKind kind)
 {
     RnnCfg *c = sl_alloc_zero(1, sizeof *c);
@@ -124,12 +106,12 @@ static int rnn_create(SlLayer *l, const SlBound *b, SlError *e, CellKind kind)
     c->rec_act = SL_ACT_SIGMOID;
     if (c->units <= 0)
         return sl_errorf(e, "units must be a positive integer (the size of h), got %d", c->units);
-    if (read_act(&c->act, b, "activation", e) < 0 ||
-        read_init(c->kernel_init, b, "kernel_initializer", e) < 0 ||
-        read_init(c->rec_init, b, "recurrent_initializer", e) < 0 ||
-        read_init(c->bias_init, b, "bias_initializer", e) < 0)
+    if (sl_act_read(&c->act, b, "activation", e) < 0 ||
+        sl_init_read(c->kernel_init, sizeof c->kernel_init, b, "kernel_initializer", e) < 0 ||
+        sl_init_read(c->rec_init, sizeof c->rec_init, b, "recurrent_initializer", e) < 0 ||
+        sl_init_read(c->bias_init, sizeof c->bias_init, b, "bias_initializer", e) < 0)
         return -1;
-    if (kind != CELL_SIMPLE && read_act(&c->rec_act, b, "recurrent_activation", e) < 0)
+    if (kind != CELL_SIMPLE && sl_act_read(&c->rec_act, b, "recurrent_activation", e) < 0)
         return -1;
     if (kind == CELL_LSTM)
         c->unit_forget_bias = sl_bound_bool(b, "unit_forget_bias");
@@ -718,17 +700,6 @@ static void rnn_formula(const SlLayer *l, char *buf, size_t n)
         snprintf(buf, n, "%lld*(%s) = %lld", G, inner, total);
 }
 
-/* Did the user write this argument? */
-static int given(const SlLayer *l, const char *key)
-{
-    for (int i = 0; l->args && i < l->args->n; i++) {
-        const char *k = sl_args_key(l->args, i);
-        if (k && !strcmp(k, key))
-            return 1;
-    }
-    return 0;
-}
-
 /* For `summary --explain`: where Keras 2.2 had another default that changes this layer (LSTM and
  * GRU's recurrent_activation, GRU's reset_after) and the user did not choose, a note saying so. */
 static void rnn_note(const SlLayer *l, char *buf, size_t n)
@@ -737,8 +708,8 @@ static void rnn_note(const SlLayer *l, char *buf, size_t n)
     buf[0] = '\0';
     if (c->kind == CELL_SIMPLE)
         return;
-    int act = !given(l, "recurrent_activation"),
-        reset = c->kind == CELL_GRU && !given(l, "reset_after");
+    int act = !sl_layer_arg_given(l, "recurrent_activation"),
+        reset = c->kind == CELL_GRU && !sl_layer_arg_given(l, "reset_after");
     if (!act && !reset)
         return;
     long long old = 3LL * (c->units * (long long)(c->in + c->units) + (c->use_bias ? c->units : 0));

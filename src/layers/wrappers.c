@@ -297,14 +297,9 @@ static int bi_create(SlLayer *l, const SlBound *b, SlError *e)
     /* Keras's two copies: forward_<name>, and backward_<name> reading from the end */
     char name[SL_NAME_MAX];
     snprintf(name, sizeof name, "backward_%s", f->name);
-    const char *gb = "go_backwards";
-    int was_backwards = 0;
-    for (int i = 0; i < f->args->n; i++) {
-        const char *k = sl_args_key(f->args, i);
-        if (k && !strcmp(k, gb))
-            was_backwards = (int)f->args->val[i].i;
-    }
-    SlLayer *back = sl_layer_twin(f, name, gb, !was_backwards, e);
+    int gb = sl_args_find(f->args, "go_backwards");
+    int was_backwards = gb >= 0 && f->args->val[gb].i;
+    SlLayer *back = sl_layer_twin(f, name, "go_backwards", !was_backwards, e);
     if (!back)
         return -1;
     back->parent = l;

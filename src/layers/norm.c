@@ -116,9 +116,8 @@ static int refuse_unsupported(const SlBound *b, const char *const *names, int n,
     for (int k = 0; k < n; k++)
         if (!sl_bound_is_none(b, names[k]))
             return sl_errorf(e,
-                             "%s is not supported yet: shapelab trains without weight "
-                             "penalties and constraints; remove it (the layer then behaves as "
-                             "Keras's without it)",
+                             "%s is not supported yet: shapelab has no weight regularizers or "
+                             "constraints; remove it, and the layer trains without it",
                              names[k]);
     return 0;
 }

@@ -23,6 +23,7 @@ static const char *const not_yet[] = {
     "BatchNormalization", "Concatenate",        "Add",
     "Attention",          "MultiHeadAttention", "ConvLSTM2D",
     "Conv1DTranspose",    "Conv2DTranspose",    "UpSampling1D",
+    "RMSNormalization",
 };
 
 int sl_layer_name_known(const char *name)

@@ -127,6 +127,8 @@ static const TuArgError arg_errors[] = {
     {"LayerNormalization", "-1, 1e-3, True, True, 'zeros', 'ones', None, None, None, None, False",
      "at most 10 positional arguments"},
     {"LayerNormalization", "momentum=0.9", "unknown keyword argument 'momentum'"},
+    /* the rms_scaling notice points to it */
+    {"RMSNormalization", "", "RMSNormalization is not implemented yet"},
 };
 enum { N_ARG_ERRORS = sizeof arg_errors / sizeof arg_errors[0] };
 

@@ -20,9 +20,10 @@ enum { N_TYPES = sizeof types / sizeof types[0] };
 /* Keras layers that shapelab knows by name but has not built: creating one says so plainly
  * instead of "unknown layer". A layer that lands removes its name from here. */
 static const char *const not_yet[] = {
-    "BatchNormalization", "LayerNormalization", "Concatenate", "Add",
-    "Attention",          "MultiHeadAttention", "ConvLSTM2D",  "Conv1DTranspose",
-    "Conv2DTranspose",    "UpSampling1D",
+    "BatchNormalization", "Concatenate",        "Add",
+    "Attention",          "MultiHeadAttention", "ConvLSTM2D",
+    "Conv1DTranspose",    "Conv2DTranspose",    "UpSampling1D",
+    "RMSNormalization",
 };
 
 int sl_layer_name_known(const char *name)
@@ -329,6 +330,7 @@ static SlLayer *make_layer(const SlLayerType *t, const SlArgs *args, SlLayer *in
     }
     *copy = *args;
     l->type = t;
+    l->steps = t->steps;
     l->args = copy;
     if (inner) {
         l->child[l->n_child++] = inner;

@@ -183,6 +183,9 @@ typedef struct SlLayerType {
 
 struct SlLayer {
     const SlLayerType *type;
+    /* How this layer treats the steps: its type's `steps`, which a type whose answer depends on
+     * its arguments sets again when it is built (LayerNormalization over axis 1 mixes them). */
+    SlSteps steps;
     char name[SL_NAME_MAX];
     void *cfg; /* the type's own configuration and state */
     int built; /* parameters declared */

@@ -18,8 +18,7 @@ int sl_receptive_field(const SlModel *m, SlReceptive *r, SlError *e)
                              "does not take the previous layer's output alone",
                              nd->layer->name);
         SlWindowGeom w;
-        if (nd->layer->type->steps == SL_STEPS_WINDOW &&
-            nd->layer->type->window(nd->layer, 0, &w)) {
+        if (nd->layer->steps == SL_STEPS_WINDOW && nd->layer->type->window(nd->layer, 0, &w)) {
             if (r->n >= SL_RF_MAX)
                 return sl_errorf(e, "more than %d window layers", SL_RF_MAX);
             int k = r->n++;
@@ -30,7 +29,7 @@ int sl_receptive_field(const SlModel *m, SlReceptive *r, SlError *e)
             reach += (w.k - 1) * w.d * jump;
             jump *= w.s;
             r->reach[k] = reach;
-        } else if (nd->layer->type->steps != SL_STEPS_EACH && r->ended_at < 0) {
+        } else if (nd->layer->steps != SL_STEPS_EACH && r->ended_at < 0) {
             r->ended_at = i;
             break;
         }

@@ -104,7 +104,7 @@ START_TEST(test_kind_and_names)
     ck_assert_msg(!(t->kind & SL_KIND_WRAPPER) == (l->n_child == 0),
                   "%s: a wrapper holds an inner layer, and only a wrapper does", t->name);
     SlWindowGeom w;
-    ck_assert_msg((t->steps == SL_STEPS_WINDOW) == t->window(l, 0, &w),
+    ck_assert_msg((l->steps == SL_STEPS_WINDOW) == t->window(l, 0, &w),
                   "%s: a window along the steps exactly when steps is SL_STEPS_WINDOW", t->name);
     SlSceneClaim c[SL_MAX_CLAIMS + 1];
     int n = t->scenes(l, c);
@@ -183,7 +183,7 @@ START_TEST(test_steps_fact_holds)
     if (!m)
         return;
     const SlLayer *l = m->layers[1];
-    SlSteps steps = l->type->steps;
+    SlSteps steps = l->steps;
     if (steps == SL_STEPS_ALL || in.rank < 2) {
         sl_model_free(m);
         return;

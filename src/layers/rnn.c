@@ -39,6 +39,10 @@
  * dz of every step is kept, so the kernel's, b_x's and the input's gradients are Dense's two
  * products after the loop (input_backward).
  *
+ * Trace: with an observer attached, forward reports each step of sample 0 (SL_EV_STEP: x, the
+ * gates, c, h) and backward each step's gradients (SL_EV_BACK_STEP: dh, dc, dz); rnn.h lists
+ * the names.
+ *
  * In this file: arguments, creating, shapes and weights; the cells, forward and backward side by
  * side; one call's sizes and scratch (Scratch); the forward time loop; the backward time loop;
  * the type tables; rnn.h's window into the loop (sl_rnn_steps).
@@ -51,6 +55,7 @@
 #include "init.h"
 #include "layer.h"
 #include "rnn.h"
+#include "trace.h"
 
 typedef enum CellKind { CELL_SIMPLE, CELL_LSTM, CELL_GRU } CellKind;
 
@@ -619,6 +624,65 @@ static Call call_of(const SlLayer *l, const SlPass *p)
     return k;
 }
 
+/* Does sample b read input step t? (mask: (B, T), or NULL for no mask) */
+static int step_unmasked(const unsigned char *mask, int b, int t, int T)
+{
+    return !mask || mask[(size_t)b * T + t];
+}
+
+/* ---- the trace: the steps of sample 0, by name (rnn.h) ---- */
+
+static const char *const gate_names[][4] = {
+    [CELL_SIMPLE] = {NULL}, /* its one block is h itself */
+    [CELL_LSTM] = {"i", "f", "g", "o"},
+    [CELL_GRU] = {"z", "r", "n"},
+};
+
+/* The named vectors of one step event. */
+typedef struct Named {
+    int n;
+    const char *name[SL_MAX_NAMED];
+    SlTensor value[SL_MAX_NAMED];
+} Named;
+
+static void named_add(Named *q, const char *name, sl_real *data, int count)
+{
+    q->name[q->n] = name;
+    q->value[q->n++] = sl_tensor(sl_shape_of(1, &count), data);
+}
+
+/* The STEP event of step s: sample 0's x (F), its gates, c and h after the step (u each); a step
+ * masked for sample 0 ran no cell and reports x, c and h only. */
+static void trace_forward(const SlPass *p, const RnnCfg *c, const Call *k, int s)
+{
+    Named q = {0};
+    int t = c->go_backwards ? k->T - 1 - s : s, ran = step_unmasked(p->mask_in[0], 0, t, k->T);
+    size_t next = (size_t)(s + 1) * k->B * k->u, g = (size_t)s * k->B * k->Gu;
+    named_add(&q, "x", p->x[0].data + (size_t)t * k->F, k->F);
+    for (int j = 0; ran && j < c->G && gate_names[c->kind][j]; j++)
+        named_add(&q, gate_names[c->kind][j], k->s.a + g + (size_t)j * k->u, k->u);
+    if (k->s.c)
+        named_add(&q, "c", k->s.c + next, k->u);
+    named_add(&q, "h", k->s.h + next, k->u);
+    sl_trace_step(p, 0, s, q.n, q.name, q.value);
+}
+
+/* The BACK_STEP event of step s: sample 0's dh and dc, the gradients of h and c after the step
+ * (from the outputs and the later steps), and dz (G*u), the gradient of the step's
+ * pre-activations; a step masked for sample 0 reports dh and dc only. */
+static void trace_backward(const SlPass *p, const RnnCfg *c, const Call *k, int s, sl_real *dh,
+                           sl_real *dc)
+{
+    Named q = {0};
+    int t = c->go_backwards ? k->T - 1 - s : s, ran = step_unmasked(p->mask_in[0], 0, t, k->T);
+    named_add(&q, "dh", dh, k->u);
+    if (dc)
+        named_add(&q, "dc", dc, k->u);
+    if (ran)
+        named_add(&q, "dz", k->s.dz + (size_t)s * k->B * k->Gu, k->Gu);
+    sl_trace_step(p, 1, s, q.n, q.name, q.value);
+}
+
 /* ---- forward through time ---- */
 
 /* Z[s,b,:] = x[b,t(s),:] W + b_x for every step at once: the input side of every gate. */
@@ -648,11 +712,6 @@ static void start_states(const RnnCfg *c, const SlPass *p, sl_real *H0, sl_real 
         else
             memset(dst, 0, n * sizeof *dst);
     }
-}
-
-static int step_unmasked(const unsigned char *mask, int b, int t, int T)
-{
-    return !mask || mask[(size_t)b * T + t];
 }
 
 /* Step s of sample b through the layer's cell, on the call's views. */
@@ -705,6 +764,8 @@ static void rnn_forward(SlLayer *l, SlPass *p)
             if (c->return_sequences && s > 0)
                 memcpy(out, out - u, nu);
         }
+        if (p->obs)
+            trace_forward(p, c, &k, s);
     }
     for (int n = 1; n < p->n_out; n++)
         memcpy(p->y[n].data, (n == 1 ? S->h : S->c) + (size_t)T * Bu, Bu * sizeof(sl_real));
@@ -808,6 +869,8 @@ static void rnn_backward(SlLayer *l, SlPass *p)
                 dh[row + j] += dcarry[j], dcarry[j] = 0;
             cell_backward(c, &k, s, b, dhp, dcp, dc, dU, dbh, dh);
         }
+        if (p->obs)
+            trace_backward(p, c, &k, s, dh, dc);
         sl_real *swap = dh;
         dh = dhp, dhp = swap;
         swap = dc, dc = dcp, dcp = swap;

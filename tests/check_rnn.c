@@ -653,6 +653,37 @@ START_TEST(test_step_events)
 }
 END_TEST
 
+/* sl_rnn_info: the activations by their Keras names, as the layer was made. */
+START_TEST(test_rnn_info)
+{
+    SlError e;
+    SlRnnInfo info;
+    sl_clear_session();
+    SlLayer *l = sl_layer("LSTM",
+                          "2, activation='softsign', recurrent_activation='hard_sigmoid', "
+                          "go_backwards=True",
+                          &e);
+    ck_assert_int_eq(sl_rnn_info(l, &info), 0);
+    ck_assert_str_eq(info.activation, "softsign");
+    ck_assert_str_eq(info.recurrent_activation, "hard_sigmoid");
+    ck_assert(info.go_backwards && !info.stateful);
+    sl_layer_free(l);
+    l = sl_layer("SimpleRNN", "2, activation='relu'", &e);
+    ck_assert_int_eq(sl_rnn_info(l, &info), 0);
+    ck_assert_str_eq(info.activation, "relu");
+    ck_assert_ptr_null(info.recurrent_activation); /* SimpleRNN has no gates */
+    sl_layer_free(l);
+    l = sl_layer("GRU", "2", &e);
+    ck_assert_int_eq(sl_rnn_info(l, &info), 0);
+    ck_assert_str_eq(info.activation, "tanh");
+    ck_assert_str_eq(info.recurrent_activation, "sigmoid");
+    sl_layer_free(l);
+    l = sl_layer("Dense", "2", &e);
+    ck_assert_int_eq(sl_rnn_info(l, &info), -1);
+    sl_layer_free(l);
+}
+END_TEST
+
 /* Embedding(mask_zero) into Bidirectional(return_sequences): masked steps give zeros, and the
  * other steps the same outputs as the sequence without its masked steps (the state carries). */
 static SlModel *masked_bi(int T, int mask, SlError *e)
@@ -776,6 +807,7 @@ static Suite *suite(void)
     tcase_add_loop_test(t, test_mask_zero_padding, 0, 3);
     tcase_add_loop_test(t, test_steps_match_layer, 0, 4);
     tcase_add_loop_test(t, test_step_events, 0, N_STEP_CASES);
+    tcase_add_test(t, test_rnn_info);
     tcase_add_test(t, test_bidirectional_mask);
 #ifdef SL_DOUBLE
     tcase_add_test(t, test_embedding_gradcheck);

@@ -1014,6 +1014,19 @@ int sl_rnn_steps(const SlLayer *l, const sl_real *x, int T, const sl_real *h0, c
     return 0;
 }
 
+int sl_rnn_info(const SlLayer *l, SlRnnInfo *info)
+{
+    memset(info, 0, sizeof *info);
+    if (!sl_rnn_is_recurrent(l))
+        return -1;
+    const RnnCfg *c = l->cfg;
+    info->activation = sl_act_name(c->act);
+    info->recurrent_activation = c->kind == CELL_SIMPLE ? NULL : sl_act_name(c->rec_act);
+    info->go_backwards = c->go_backwards;
+    info->stateful = c->stateful;
+    return 0;
+}
+
 /* Did the user write this argument? */
 static int given(const SlLayer *l, const char *key)
 {

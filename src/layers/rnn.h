@@ -44,6 +44,17 @@ int sl_rnn_is_recurrent(const SlLayer *l);
 int sl_rnn_steps(const SlLayer *l, const sl_real *x, int T, const sl_real *h0, const sl_real *c0,
                  SlRnnSteps *s, SlError *e);
 void sl_rnn_steps_free(SlRnnSteps *s);
+
+/* What a picture of a recurrent layer needs besides its step events: the Keras names of its
+ * activations, and where its states start. */
+typedef struct SlRnnInfo {
+    const char *activation;           /* the candidates g and n, LSTM's act(c), SimpleRNN's h */
+    const char *recurrent_activation; /* the gates i f o and z r; NULL for SimpleRNN */
+    int go_backwards;                 /* step s read input step T-1-s */
+    int stateful;                     /* the states before step 0 are the last batch's */
+} SlRnnInfo;
+/* Fill info for recurrent layer l; -1 (and info zeroed) when l is not one. */
+int sl_rnn_info(const SlLayer *l, SlRnnInfo *info);
 /* For `summary --explain`: where Keras 2.2 had another default that changes this layer (LSTM and
  * GRU's recurrent_activation, GRU's reset_after) and the user did not choose, a note saying so;
  * also for a wrapper's inner layer. Returns 1 when buf holds a note. */

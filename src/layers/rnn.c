@@ -34,7 +34,7 @@
  *                                 dU_h += h'^T drh    dbh_h += drh
  *              reset_after=False: drh = dzn U_h^T    dU_h += rh^T dzn    dh' += drh r
  *                                 dr = drh h'
- *              dzz = rec'(zz) dzg    dzr = rec'(zr) dr
+ *              dzz = rec'(zz) dzg    dzr = rec'(zr) dr    dz = [dzz dzr dzn]
  *              dh' += [dzz dzr] [U_z U_r]^T    dU_z,r += h'^T [dzz dzr]    (dbh_z,r += the same)
  * dz of every step is kept, so the kernel's, b_x's and the input's gradients are Dense's two
  * products after the loop (input_backward).
@@ -44,8 +44,8 @@
  * the names.
  *
  * In this file: arguments, creating, shapes and weights; the cells, forward and backward side by
- * side; one call's sizes and scratch (Scratch); the forward time loop; the backward time loop;
- * the type tables; rnn.h's window into the loop (sl_rnn_steps).
+ * side; one call's sizes and scratch (Scratch); the trace; the forward time loop; the backward
+ * time loop; the type tables; rnn.h's windows into the loop (sl_rnn_steps, sl_rnn_info).
  */
 #include <stdio.h>
 #include <string.h>
@@ -305,7 +305,8 @@ static int rnn_params(SlLayer *l, const SlInfer *io, SlError *e)
  * u units, G gate blocks. A cell finds the input side of its pre-activations already in z
  * (x W + b_x, made for every step at once by input_projection) and adds the recurrent side h' U.
  * Backward walks the forward's lines in reverse and accumulates (+=) into dz, dhp, dcp, dU and
- * dbh, which the caller zeroed; UT is U transposed, so that every product is an axpy. */
+ * dbh, which the caller zeroed (and into LSTM's dc, the path through h); UT is U transposed, so
+ * that every product is an axpy. */
 
 /* y[k] += sum_i x[i] M[i*ld + g0 + k] for k < n: the row x (I) times n columns of M (I, ld) from
  * column g0 on, the innermost loop along M's rows (an axpy). */
@@ -986,7 +987,7 @@ int sl_rnn_steps(const SlLayer *l, const sl_real *x, int T, const sl_real *h0, c
     int u = c->units, Gu = c->G * u;
     s->T = T, s->units = u, s->G = c->G, s->go_backwards = c->go_backwards;
     s->gates = c->kind == CELL_LSTM ? "ifco" : c->kind == CELL_GRU ? "zrh" : "h";
-    /* the layer's own time loop on one sample: a call of B = 1 on scratch of its own */
+    /* the layer's own cell, step by step, on the scratch views of a one-sample call */
     Call k = call_sizes(l, 1, T);
     sl_real *buf = sl_alloc_zero(scratch_views(&k.s, NULL, c, 1, (size_t)T), sizeof(sl_real));
     s->a = sl_alloc_zero((size_t)T * Gu, sizeof(sl_real));

@@ -188,6 +188,7 @@ static void copy_first_sample(const SlTensor *t, float *out, int *n)
 static void on_event(void *ctx, const SlEvent *ev)
 {
     SlSceneRun *run = ctx;
+    sl_emit(run->listen, ev);
     if (ev->kind != SL_EV_LAYER_END || run->n_calls >= run->m->n_nodes)
         return;
     SlVizCall *call = &run->calls[run->n_calls++];

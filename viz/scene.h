@@ -40,6 +40,9 @@ typedef struct SlSceneRun {
     int n_steps;
     void *priv;               /* the scene's own */
     const SlHistory *history; /* the training scene: a fit's epochs (set before sl_scene_start) */
+    /* A scene's own listener (or NULL), set by its prepare around the recording: it hears every
+     * event of the recorded forward pass, STEP events included (the lstm scene). */
+    const SlObserver *listen;
 } SlSceneRun;
 
 typedef struct SlScene {

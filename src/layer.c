@@ -307,19 +307,24 @@ static int check_type(const SlLayerType *t, SlError *e)
 }
 
 /* Bind the arguments, then create; a wrapper's inner layer is in place before its create runs. */
+/* Bind args against the type's arguments and the ones every layer takes; spec is the caller's
+ * storage (b points into it). */
+static int bind(const SlLayerType *t, const SlArgs *args, SlArgSpec *spec, SlBound *b, SlError *e)
+{
+    if (t->n_args + N_BASE > SL_ARGS_MAX)
+        return sl_errorf(e, "%s declares too many arguments", t->name);
+    memcpy(spec, t->args, (size_t)t->n_args * sizeof *spec);
+    memcpy(spec + t->n_args, base_args, sizeof base_args);
+    return sl_args_bind(b, spec, t->n_args + N_BASE, args, t->name, e);
+}
+
 static SlLayer *make_layer(const SlLayerType *t, const SlArgs *args, SlLayer *inner, SlError *e)
 {
     if (check_type(t, e) < 0)
         return NULL;
     SlArgSpec spec[SL_ARGS_MAX];
-    if (t->n_args + N_BASE > SL_ARGS_MAX) {
-        sl_errorf(e, "%s declares too many arguments", t->name);
-        return NULL;
-    }
-    memcpy(spec, t->args, (size_t)t->n_args * sizeof *spec);
-    memcpy(spec + t->n_args, base_args, sizeof base_args);
     SlBound b;
-    if (sl_args_bind(&b, spec, t->n_args + N_BASE, args, t->name, e) < 0)
+    if (bind(t, args, spec, &b, e) < 0)
         return NULL;
     SlLayer *l = sl_alloc_zero(1, sizeof *l);
     SlArgs *copy = sl_alloc_zero(1, sizeof *copy);
@@ -385,6 +390,22 @@ static int set_arg(SlArgs *a, const char *key, SlValue v, SlError *e)
 int sl_layer_arg_given(const SlLayer *l, const char *key)
 {
     return l->args && sl_args_find(l->args, key) >= 0;
+}
+
+int sl_layer_arg_str(const SlLayer *l, const char *key, char *buf, size_t n)
+{
+    SlArgSpec spec[SL_ARGS_MAX];
+    SlBound b;
+    SlError e;
+    if (!l->args || bind(l->type, l->args, spec, &b, &e) < 0)
+        return -1;
+    for (int i = 0; i < b.n_spec; i++)
+        if (!strcmp(spec[i].name, key) && (spec[i].type & SL_ARG_TYPE_MASK) == SL_ARG_STR) {
+            const char *v = sl_bound_str(&b, key);
+            snprintf(buf, n, "%s", v ? v : "None");
+            return 0;
+        }
+    return -1;
 }
 
 SlLayer *sl_layer_twin(const SlLayer *l, const char *name, const char *key, int value, SlError *e)

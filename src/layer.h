@@ -246,6 +246,9 @@ int sl_layer_shape_error(SlError *e, const SlLayer *l, const char *expected, con
 /* Did the user write the keyword argument `key` when making l? (For a default that Keras once had
  * otherwise; a type's create reads its arguments bound, with sl_bound_given.) */
 int sl_layer_arg_given(const SlLayer *l, const char *key);
+/* The string argument `key` as the layer was made with it, positional or keyword, its default
+ * filled in ("None" for None), into buf; -1 when the layer has no such string argument. */
+int sl_layer_arg_str(const SlLayer *l, const char *key, char *buf, size_t n);
 /* Append a line to the layer's notices (Keras 2 spellings, arguments accepted but unused). */
 void sl_layer_notice(SlLayer *l, const char *text);
 /* Read a shape argument: one sample's shape (batch_size= or None put in front), or a shape that

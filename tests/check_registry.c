@@ -131,6 +131,28 @@ START_TEST(test_every_entry_required)
 }
 END_TEST
 
+/* A layer's string argument as it was made: positional or keyword, or its default. */
+START_TEST(test_arg_str)
+{
+    SlError e;
+    SlArgs a;
+    char v[32];
+    sl_args_init(&a);
+    ck_assert(sl_args_parse(&a, "'sum'", &e) == 0);
+    SlLayer *bi = sl_layer_wrap("Bidirectional", sl_layer("LSTM", "2", &e), &a, &e);
+    ck_assert_msg(bi != NULL, "%s", e.msg);
+    ck_assert_int_eq(sl_layer_arg_str(bi, "merge_mode", v, sizeof v), 0);
+    ck_assert_str_eq(v, "sum");
+    sl_layer_free(bi);
+    sl_args_init(&a);
+    bi = sl_layer_wrap("Bidirectional", sl_layer("GRU", "2", &e), &a, &e);
+    ck_assert_int_eq(sl_layer_arg_str(bi, "merge_mode", v, sizeof v), 0);
+    ck_assert_str_eq(v, "concat");
+    ck_assert_int_eq(sl_layer_arg_str(bi, "units", v, sizeof v), -1);
+    sl_layer_free(bi);
+}
+END_TEST
+
 /* Run x through m; the output's first sample as a copy, and its shape. */
 static sl_real *run(SlModel *m, SlShape in, const sl_real *x, SlShape *out)
 {
@@ -273,6 +295,7 @@ static Suite *suite(void)
     tcase_add_loop_test(tc, test_kind_and_names, 0, n);
     tcase_add_loop_test(tc, test_steps_fact_holds, 0, n);
     tcase_add_test(tc, test_every_entry_required);
+    tcase_add_test(tc, test_arg_str);
     suite_add_tcase(s, tc);
 #ifdef SL_DOUBLE
     tc = tcase_create("gradcheck");

@@ -27,18 +27,6 @@ typedef struct BiRun {
     SlRnnSteps f, b; /* forward, backward (its step s read x[T-1-s]) */
 } BiRun;
 
-static void read_merge(const SlLayer *l, char *out, size_t n)
-{
-    snprintf(out, n, "concat");
-    for (int i = 0; l->args && i < l->args->n; i++) {
-        const char *k = sl_args_key(l->args, i);
-        if (k && !strcmp(k, "merge_mode")) {
-            const char *v = sl_value_strv(l->args, &l->args->val[i]);
-            snprintf(out, n, "%s", l->args->val[i].kind == SL_V_STR && v ? v : "None");
-        }
-    }
-}
-
 static int bi_prepare(SlSceneRun *run, SlError *e)
 {
     int node = sl_scene_node(run->m, run->scene);
@@ -48,7 +36,8 @@ static int bi_prepare(SlSceneRun *run, SlError *e)
     BiRun *d = run->priv;
     const SlVizCall *call = &run->calls[i_call];
     d->l = run->m->nodes[node].layer;
-    read_merge(d->l, d->merge, sizeof d->merge);
+    if (sl_layer_arg_str(d->l, "merge_mode", d->merge, sizeof d->merge) < 0)
+        snprintf(d->merge, sizeof d->merge, "concat");
     d->F = call->io.in[0].dim[2];
     d->T_model = call->io.in[0].dim[1];
     d->T = d->F ? call->n_in_vals / d->F : 0;

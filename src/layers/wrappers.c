@@ -78,8 +78,9 @@ static int mul_none(int a, int b)
 
 /* ---- TimeDistributed ---- */
 
-static const SlArgSpec td_args[] = {{"layer", SL_ARG_ANY | SL_ARG_OR_NONE, "None",
-                                     "the layer to apply at every timestep (given first)"}};
+static const SlArgSpec td_args[] = {{"layer", SL_ARG_ANY | SL_ARG_OR_NONE | SL_ARG_KEYWORD, "None",
+                                     "the layer to apply at every timestep (given first, and "
+                                     "handed over by sl_layer_wrap: never bound by position)"}};
 
 /* The layer itself arrives through sl_layer_wrap; anything bound to `layer` is not a layer. */
 static int wrapped_one(const SlLayer *l, const SlBound *b, SlError *e)
@@ -269,7 +270,9 @@ typedef struct BiCfg {
 } BiCfg;
 
 static const SlArgSpec bi_args[] = {
-    {"layer", SL_ARG_ANY | SL_ARG_OR_NONE, "None", "the recurrent layer (given first)"},
+    {"layer", SL_ARG_ANY | SL_ARG_OR_NONE | SL_ARG_KEYWORD, "None",
+     "the recurrent layer (given first, and handed over by sl_layer_wrap: never bound by "
+     "position)"},
     {"merge_mode", SL_ARG_STR | SL_ARG_OR_NONE, "'concat'",
      "how the two directions combine: concat, sum, mul, ave or None (two outputs)"},
 };

@@ -12,26 +12,38 @@
 
 /* ---- summary ---- */
 
-static void explain(const SlModel *m)
+/* The layers of m that hold their own weights, each once: a shared layer's first call, no Input. */
+static int formula_layers(const SlModel *m, const SlLayer **out)
 {
-    const SlLayer *seen[SL_MAX_NODES];
-    int n_seen = 0;
-    printf("\nParameter formulas:\n");
+    int n = 0;
     for (int i = 0; i < m->n_nodes; i++) {
         const SlLayer *l = m->nodes[i].layer;
         int dup = 0;
-        for (int k = 0; k < n_seen; k++)
-            dup |= seen[k] == l;
-        if (dup || sl_layer_is(l, SL_KIND_INPUT))
-            continue;
-        seen[n_seen++] = l;
-        char f[256], who[160];
-        l->type->formula(l, f, sizeof f);
-        snprintf(who, sizeof who, "%s (%s)", l->name, l->type->name);
-        printf("  %-30s %s\n", who, f);
-        l->type->note(l, f, sizeof f);
+        for (int k = 0; k < n; k++)
+            dup |= out[k] == l;
+        if (!dup && !sl_layer_is(l, SL_KIND_INPUT))
+            out[n++] = l;
+    }
+    return n;
+}
+
+static void explain(const SlModel *m)
+{
+    const SlLayer *ls[SL_MAX_NODES];
+    int n = formula_layers(m, ls), width = 30;
+    char who[SL_MAX_NODES][160];
+    for (int i = 0; i < n; i++) { /* the names' column fits the longest */
+        snprintf(who[i], sizeof who[i], "%s (%s)", ls[i]->name, ls[i]->type->name);
+        width = (int)strlen(who[i]) > width ? (int)strlen(who[i]) : width;
+    }
+    printf("\nParameter formulas:\n");
+    for (int i = 0; i < n; i++) {
+        char f[256];
+        ls[i]->type->formula(ls[i], f, sizeof f);
+        printf("  %-*s %s\n", width, who[i], f);
+        ls[i]->type->note(ls[i], f, sizeof f);
         if (f[0])
-            printf("  %-30s (%s)\n", "", f);
+            printf("  %-*s (%s)\n", width, "", f);
     }
 }
 

@@ -38,11 +38,17 @@ static int parse_shapes(const char *text, SlShape *out)
     return a.n;
 }
 
-/* Inputs of these shapes (batch axis included), those with masked[k] through Masking(), then
- * before[k] layers if given (a layer's type and arguments: "Dense", "3"), then the merge. NULL
- * with e set when a layer refuses. */
+/* Is input k marked "1" in flags like "1,0" (NULL: none is)? */
+static int flagged(const char *flags, int k)
+{
+    return flags && (int)strlen(flags) > 2 * k && flags[2 * k] == '1';
+}
+
+/* Inputs of these shapes (batch axis included), those flagged in `masked` ("1,0") through
+ * Masking(), then a `before` layer on each if given (its type and arguments: "Dense", "3"), then
+ * the merge. NULL with e set when a layer refuses. */
 static SlModel *merge_model(const char *type, const char *args, int n, const SlShape *in,
-                            const int *masked, const char *before_type, const char *before_args,
+                            const char *masked, const char *before_type, const char *before_args,
                             SlError *e)
 {
     SlModel *m = sl_model_new(NULL);
@@ -61,7 +67,7 @@ static SlModel *merge_model(const char *type, const char *args, int n, const SlS
         snprintf(shape + u, sizeof shape - u, ")");
         ids[k] = tip[k] = sl_model_input(m, sl_layer("InputLayer", shape, e), e);
         ck_assert_msg(ids[k] >= 0, "%s", e->msg);
-        if (masked && masked[k])
+        if (flagged(masked, k))
             tip[k] = sl_model_call(m, sl_layer("Masking", "", e), 1, &tip[k], NULL, e);
         if (before_type)
             tip[k] = sl_model_call(m, sl_layer(before_type, before_args, e), 1, &tip[k], NULL, e);
@@ -118,7 +124,7 @@ START_TEST(test_fixture)
     SlError e;
     ck_assert_msg(sl_st_read(&st, tu_fixture(name), &e) == 0, "%s", e.msg);
     ck_assert_str_eq(sl_st_meta(&st, "format"), "shapelab-merge-fixture-1");
-    int n = atoi(sl_st_meta(&st, "inputs")), masked[SL_MAX_IO] = {0};
+    int n = atoi(sl_st_meta(&st, "inputs"));
     const char *flags = sl_st_meta(&st, "masked");
     ck_assert(n >= 2 && n <= SL_MAX_IO && (int)strlen(flags) == 2 * n - 1);
     SlShape xs[SL_MAX_IO], ys;
@@ -128,10 +134,9 @@ START_TEST(test_fixture)
         snprintf(t, sizeof t, "x%d", k);
         sl_real *x = tu_st_load(&st, t, &xs[k]);
         in[k] = sl_tensor(xs[k], x);
-        masked[k] = flags[2 * k] == '1';
     }
     sl_clear_session();
-    SlModel *m = merge_model(sl_st_meta(&st, "layer"), sl_st_meta(&st, "args"), n, xs, masked, NULL,
+    SlModel *m = merge_model(sl_st_meta(&st, "layer"), sl_st_meta(&st, "args"), n, xs, flags, NULL,
                              NULL, &e);
     ck_assert_msg(m != NULL, "%s: %s", name, e.msg);
     ck_assert_msg(sl_model_forward(m, in, 0, &e) == 0, "%s: %s", name, e.msg);
@@ -217,12 +222,11 @@ START_TEST(test_gradcheck)
 {
     const GcCase *c = &gc_cases[_i];
     SlShape in[SL_MAX_IO];
-    int n = parse_shapes(c->shapes, in), masked[SL_MAX_IO] = {0};
-    for (int k = 0; c->masked && k < n; k++)
-        masked[k] = c->masked[2 * k] == '1';
+    int n = parse_shapes(c->shapes, in);
     SlError e;
     sl_clear_session();
-    SlModel *m = merge_model(c->type, c->args, n, in, masked, c->masked ? "Dense" : NULL, "3", &e);
+    SlModel *m =
+        merge_model(c->type, c->args, n, in, c->masked, c->masked ? "Dense" : NULL, "3", &e);
     ck_assert_msg(m != NULL, "%s(%s): %s", c->type, c->args, e.msg);
     ck_assert(sl_model_init_params(m, 3, &e) == 0);
     SlRng r = sl_rng(40 + (uint64_t)_i);
@@ -231,7 +235,8 @@ START_TEST(test_gradcheck)
     for (int k = 0; k < n; k++) {
         x[k] = sl_tensor(in[k], calloc(sl_shape_count(&in[k]), sizeof(sl_real)));
         sl_gradcheck_fill_input(&x[k], &r);
-        for (int b = 0; masked[k] && b < in[k].dim[0]; b++) /* padding: steps of zeros */
+        for (int b = 0; flagged(c->masked, k) && b < in[k].dim[0];
+             b++) /* padding: steps of zeros */
             for (int t = 0; t < in[k].dim[1]; t++)
                 for (int f = 0; (b + t + k) % 3 == 2 && f < in[k].dim[2]; f++)
                     x[k].data[((size_t)b * in[k].dim[1] + t) * in[k].dim[2] + f] = 0;
@@ -346,12 +351,10 @@ START_TEST(test_shape_error)
 {
     const MergeError *c = &shape_errors[_i];
     SlShape in[SL_MAX_IO];
-    int n = parse_shapes(c->shapes, in), masked[SL_MAX_IO] = {0};
-    for (int k = 0; c->masked && k < n; k++)
-        masked[k] = c->masked[2 * k] == '1';
+    int n = parse_shapes(c->shapes, in);
     SlError e = {""};
     sl_clear_session();
-    SlModel *m = merge_model(c->type, c->args, n, in, masked, NULL, NULL, &e);
+    SlModel *m = merge_model(c->type, c->args, n, in, c->masked, NULL, NULL, &e);
     ck_assert_msg(m == NULL, "%s(%s) on %s was accepted", c->type, c->args, c->shapes);
     for (int k = 0; k < 4 && c->must[k] && c->must[k][0]; k++)
         ck_assert_msg(strstr(e.msg, c->must[k]), "message lacks \"%s\": %s", c->must[k], e.msg);
@@ -383,12 +386,10 @@ static const char *why(const char *type, const char *args, const char *shapes, c
 {
     static char buf[256];
     SlShape in[SL_MAX_IO];
-    int n = parse_shapes(shapes, in), mk[SL_MAX_IO] = {0};
-    for (int k = 0; masked && k < n; k++)
-        mk[k] = masked[2 * k] == '1';
+    int n = parse_shapes(shapes, in);
     SlError e;
     sl_clear_session();
-    SlModel *m = merge_model(type, args, n, in, mk, NULL, NULL, &e);
+    SlModel *m = merge_model(type, args, n, in, masked, NULL, NULL, &e);
     ck_assert_msg(m != NULL, "%s", e.msg);
     snprintf(buf, sizeof buf, "%s", m->nodes[m->n_nodes - 1].why);
     sl_model_free(m);

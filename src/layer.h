@@ -98,6 +98,9 @@ enum {
     SL_KIND_WRAPPER = 2,   /* holds an inner layer: made with sl_layer_wrap (TimeDistributed) */
     SL_KIND_RECURRENT = 4, /* a recurrent layer of src/layers/rnn.c: steps in time with a state,
                               so Bidirectional can wrap it and sl_rnn_* accept it */
+    SL_KIND_MERGE = 8,     /* merges a list of tensors into one (src/layers/merge.c); Keras also
+                              spells it as a function of the list, named like its layers:
+                              layers.add([a, b]) is Add()([a, b]) */
 };
 
 /* How a layer treats the steps axis (axis 1), for receptive fields. */
@@ -226,8 +229,9 @@ SlLayer *sl_layer_twin(const SlLayer *l, const char *name, const char *key, int 
 SlLayer *sl_layer(const char *type, const char *args, SlError *e);
 void sl_layer_free(SlLayer *l);
 /* A layer of type t made from its declared example (a wrapper around its example inner layer), and
- * the example's input shape, batch axis included, into *in. */
-SlLayer *sl_layer_example(const SlLayerType *t, SlShape *in, SlError *e);
+ * the example's input shapes, batch axis included, into in[0 .. *n_in) (room for SL_MAX_IO; a
+ * merge's example lists several: "(2, 3, 4), (2, 3, 4)"). */
+SlLayer *sl_layer_example(const SlLayerType *t, SlShape *in, int *n_in, SlError *e);
 
 /* Keras's per-class name counters (keras.backend.clear_session() resets them). */
 void sl_clear_session(void);

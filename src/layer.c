@@ -21,8 +21,7 @@ enum { N_TYPES = sizeof types / sizeof types[0] };
  * instead of "unknown layer". A layer that lands removes its name from here. */
 static const char *const not_yet[] = {
     "BatchNormalization", "LayerNormalization", "Concatenate", "Add",
-    "Attention",          "MultiHeadAttention", "ConvLSTM2D",  "Conv1DTranspose",
-    "Conv2DTranspose",    "UpSampling1D",
+    "Attention",          "MultiHeadAttention", "ConvLSTM2D",
 };
 
 int sl_layer_name_known(const char *name)

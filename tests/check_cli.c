@@ -245,7 +245,7 @@ static const struct {
     {"15_regression.py", NULL, 0, 0},
     {"16_batchnorm.py", "BatchNormalization", 10, 11},
     {"17_functional_merge.py", "Concatenate", 12, 10},
-    {"18_conv_transpose.py", "Conv2DTranspose", 9, 11},
+    {"18_conv_transpose.py", NULL, 0, 0},
 };
 enum { N_MODELS = sizeof models / sizeof models[0] };
 

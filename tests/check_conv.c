@@ -354,6 +354,14 @@ START_TEST(test_backprop_worked_example)
     sl_real dK2[3] = {0};
     sl_correlate_kernel_grad(dK2, x, dy, &geo);
     tu_assert_close("x correlated with dy", dK2, dK, 3);
+
+    /* and as a layer: Conv1DTranspose with the same kernel stamps dy into the same dx */
+    SlModel *t = tu_one_layer("Conv1DTranspose", "1, 3, use_bias=False", ys, &e);
+    ck_assert(t && sl_model_ensure_params(t, &e) == 0);
+    memcpy(t->params[0]->value.data, K, sizeof K);
+    ck_assert(sl_model_forward(t, &g, 0, &e) == 0);
+    tu_assert_close("Conv1DTranspose(dy)", sl_model_output(t, 0).data, dx, 6);
+    sl_model_free(t);
 }
 END_TEST
 

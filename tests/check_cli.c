@@ -470,6 +470,7 @@ START_TEST(test_gradcheck_kinks)
      * skipped, an input slope 3e-4 off); 12_conv2d_channels.py passes too, but takes a minute
      * under the sanitizers */
     expect("gradcheck tests/scripts/models/maxpool_kinks.py", 0, "): ok\n", NULL);
+    expect("gradcheck tests/scripts/models/decoder_upsampling.py", 0, "): ok\n", NULL);
 }
 END_TEST
 

@@ -851,6 +851,46 @@ START_TEST(test_upsampling_worked_example)
 }
 END_TEST
 
+/* The way back up learns: 18_conv_transpose.py's autoencoder, and the same with UpSampling2D and
+ * a Conv2D instead of the transposed layer, trained with Adam to reproduce smooth 16x16 images,
+ * halve their loss. */
+START_TEST(test_way_back_up_trains)
+{
+    static const char *const up[][2] = {
+        {"Conv2DTranspose", "1, 3, strides=2, padding='same'"},
+        {"UpSampling2D", "2, interpolation='bilinear'"},
+    };
+    enum { N = 64, S = 16 };
+    SlError e;
+    sl_clear_session();
+    SlModel *m = sl_sequential(NULL);
+    ck_assert(sl_model_add(m, sl_layer("InputLayer", "shape=(16, 16, 1)", &e), &e) == 0);
+    ck_assert(sl_model_add(m, sl_layer("Conv2D", "8, 3, strides=2, padding='same'", &e), &e) == 0);
+    ck_assert(sl_model_add(m, sl_layer(up[_i][0], up[_i][1], &e), &e) == 0);
+    if (_i == 1)
+        ck_assert(sl_model_add(m, sl_layer("Conv2D", "1, 3, padding='same'", &e), &e) == 0);
+    ck_assert(sl_model_init_params(m, 3, &e) == 0 &&
+              sl_compile(m, "loss='mse', optimizer='adam'", &e) == 0);
+    static sl_real x[N * S * S];
+    SlRng r = sl_rng(18);
+    for (int n = 0; n < N; n++) { /* a smooth wave of random direction and phase */
+        double a = sl_rng_range(&r, 0.2, 0.8), b = sl_rng_range(&r, 0.2, 0.8),
+               p = sl_rng_range(&r, 0, 6.28);
+        for (int i = 0; i < S * S; i++)
+            x[n * S * S + i] = (sl_real)sin(a * (i / S) + b * (i % S) + p);
+    }
+    SlTensor X = sl_tensor(sl_shape_of(4, (int[]){N, S, S, 1}), x);
+    SlFitOptions o = sl_fit_defaults();
+    o.epochs = 30, o.batch_size = 16, o.verbose = 0, o.seed = 4;
+    SlHistory h;
+    ck_assert_msg(sl_model_fit(m, &X, &X, &o, &h, &e) == 0, "%s", e.msg);
+    double first = sl_history_get(&h, "loss", 0), last = sl_history_get(&h, "loss", o.epochs - 1);
+    ck_assert_msg(last < first / 2, "%s: loss %g -> %g", up[_i][0], first, last);
+    sl_history_free(&h);
+    sl_model_free(m);
+}
+END_TEST
+
 /* The receptive field's table stops at a transposed window and says why. */
 START_TEST(test_receptive_stops_at_transposed)
 {
@@ -900,13 +940,17 @@ START_TEST(test_aliases)
 }
 END_TEST
 
-/* The summary of a ../shared/models script, as `shapelab summary` prints it. */
+/* The summary of a ../shared/models script (or of ours, given with its path), as `shapelab
+ * summary` prints it. */
 static char *script_summary(const char *file)
 {
     static const SlScriptOptions quiet;
     char path[512], *buf = NULL;
     size_t len = 0;
-    snprintf(path, sizeof path, "%s/%s", SL_SHARED_MODELS, file);
+    if (strchr(file, '/')) /* one of ours */
+        snprintf(path, sizeof path, "%s", file);
+    else
+        snprintf(path, sizeof path, "%s/%s", SL_SHARED_MODELS, file);
     SlError e;
     SlScript *s = sl_script_run(path, &quiet, &e);
     ck_assert_msg(s != NULL, "%s", e.msg);
@@ -968,6 +1012,25 @@ static const struct {
                              "Trainable params: 153\n"
                              "Non-trainable params: 0\n"
                              "_________________________________________________________________\n"},
+    {"tests/scripts/models/decoder_upsampling.py",
+     "Model: \"sequential\"\n"
+     "_________________________________________________________________\n"
+     "Layer (type)                 Output Shape              Param #   \n"
+     "=================================================================\n"
+     "conv2d (Conv2D)              (None, 7, 7, 8)           80        \n"
+     "_________________________________________________________________\n"
+     "conv2d_transpose (Conv2DTran (None, 14, 14, 4)         292       \n"
+     "_________________________________________________________________\n"
+     "up_sampling2d (UpSampling2D) (None, 28, 28, 4)         0         \n"
+     "_________________________________________________________________\n"
+     "conv2d_1 (Conv2D)            (None, 28, 28, 1)         37        \n"
+     "_________________________________________________________________\n"
+     "cropping2d (Cropping2D)      (None, 24, 24, 1)         0         \n"
+     "=================================================================\n"
+     "Total params: 409\n"
+     "Trainable params: 409\n"
+     "Non-trainable params: 0\n"
+     "_________________________________________________________________\n"},
     {"13_conv_backprop.py", "Model: \"sequential\"\n"
                             "_________________________________________________________________\n"
                             "Layer (type)                 Output Shape              Param #   \n"
@@ -1022,6 +1085,10 @@ static Suite *suite(void)
     tcase_add_loop_test(tc, test_transpose_is_conv_backward, 0, 2);
     tcase_add_test(tc, test_upsampling_worked_example);
     tcase_add_test(tc, test_receptive_stops_at_transposed);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("training");
+    tcase_set_timeout(tc, 120);
+    tcase_add_loop_test(tc, test_way_back_up_trains, 0, 2);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -777,8 +777,8 @@ static int transpose_infer(SlLayer *l, SlInfer *io, SlError *e)
         char rule[96], exp[200];
         transpose_rule(c, a, n, o, rule, sizeof rule);
         if (o <= 0) {
-            snprintf(exp, sizeof exp, "more than 1 cell along axis %d: its length would be %s",
-                     i + 1, rule);
+            snprintf(exp, sizeof exp, "an output of at least 1 cell along axis %d, not %s", i + 1,
+                     rule);
             return sl_layer_shape_error(e, l, exp, in,
                                         "leave output_padding=None ('same' then gives n * "
                                         "strides), or use padding='valid'");

@@ -111,16 +111,21 @@ typedef enum SlSteps {
 } SlSteps;
 
 /* How a window layer reads its input along one spatial axis: output cell o reads input cells
- * o*s - pad_before + t*d, t = 0 .. k-1. */
+ * o*s - pad_before + t*d, t = 0 .. k-1. A transposed window runs the other way (a transposed
+ * convolution, UpSampling): input cell i feeds output cells i*s - before + t*d, so an output cell
+ * reads about k / s input cells and the length grows about s times. */
 typedef enum SlPadding {
     SL_PAD_VALID,  /* no padding: the kernel stays inside the input */
     SL_PAD_SAME,   /* TensorFlow's rule: out = ceil(n / s), the odd cell of padding goes after */
     SL_PAD_CAUSAL, /* Conv1D only: all the padding on the left, (k - 1) * d cells */
 } SlPadding;
 typedef struct SlWindowGeom {
-    int k, s, d;   /* taps, stride, dilation */
-    SlPadding pad; /* how the length changes (with shift 0) */
-    int shift;     /* ZeroPadding / Cropping: 1, with `before` / `after` cells added (< 0: cut) */
+    int k, s, d;    /* taps, stride, dilation */
+    SlPadding pad;  /* how the length changes (with shift 0) */
+    int shift;      /* ZeroPadding / Cropping: 1, with `before` / `after` cells added (< 0: cut) */
+    int transposed; /* 1: input cell i feeds outputs i*s - before + t*d; the output is the whole
+                       scatter, (n - 1) * s + 1 + (k - 1) * d cells, less `before` cells cut at the
+                       start and `after` at the end (< 0: zeros added) */
     int before, after;
 } SlWindowGeom;
 
@@ -172,7 +177,7 @@ typedef struct SlLayerType {
     void (*explain)(const SlLayer *l, const SlInfer *io, char *buf, size_t n);
     void (*formula)(const SlLayer *l, char *buf, size_t n);
     /* For `summary --explain`, a note under the formula (where Keras 2 had other defaults that
-     * change this layer); writes "" when there is none. */
+     * change this layer, or where its weights' layout surprises); writes "" when there is none. */
     void (*note)(const SlLayer *l, char *buf, size_t n);
     /* Its window along spatial axis `axis` (0: steps or rows, 1: columns): 1 and *w, or 0. */
     int (*window)(const SlLayer *l, int axis, SlWindowGeom *w);

@@ -9,6 +9,8 @@
  * WaveNet stack of QUESTIONS.md item 10. Layers that act on each step alone (Dense, Activation,
  * Dropout) leave the reach as it is; layers that rearrange the steps axis (Flatten, Reshape,
  * Permute, global pooling, RepeatVector) end it: after them an output sees every input step.
+ * A transposed window (Conv1DTranspose, UpSampling1D) ends it too: it divides `jump` by its stride
+ * instead of multiplying, and a fraction of a step is more than this arithmetic follows.
  */
 #ifndef SL_RECEPTIVE_H
 #define SL_RECEPTIVE_H

@@ -230,7 +230,8 @@ static void changed_steps(const sl_real *y0, const sl_real *y1, SlShape out, uns
 }
 
 /* SL_STEPS_EACH: step t reaches output step t only. SL_STEPS_WINDOW: output step o reads only the
- * input steps o*s - pad + k*d of its window. Each nudged step (of input 0) reaches some output. */
+ * input steps o*s - pad + k*d of its window; a transposed window's input step t reaches only the
+ * output steps t*s - pad + k*d. Each nudged step (of input 0) reaches some output. */
 START_TEST(test_steps_fact_holds)
 {
     SlShape out;
@@ -274,7 +275,8 @@ START_TEST(test_steps_fact_holds)
             if (steps == SL_STEPS_WINDOW) {
                 reads = 0;
                 for (int k = 0; k < w.k; k++)
-                    reads |= o * w.s - pad + k * w.d == t;
+                    reads |=
+                        w.transposed ? t * w.s - pad + k * w.d == o : o * w.s - pad + k * w.d == t;
             }
             ck_assert_msg(!chg[o] || reads,
                           "%s(%s): input step %d reaches output step %d, which its declared "

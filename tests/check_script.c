@@ -340,10 +340,10 @@ static const ModelRow model_rows[] = {
       {"series", "meta", "lstm", "dense", "concatenate", "dense_1", "add", "dense_2"},
       2465}},
     {"18_conv_transpose.py",
+     1,
+     NULL,
      0,
-     "Conv2DTranspose",
-     9,
-     11,
+     0,
      {2, {"(None, 8, 8, 8)", "(None, 16, 16, 1)"}, {80, 73}, {"conv2d", "conv2d_transpose"}, 153}},
 };
 enum { N_MODEL_ROWS = sizeof model_rows / sizeof model_rows[0] };

@@ -22,16 +22,15 @@ int sl_conv_panel(SlCanvas *c, int x, int y, const char *title, const sl_real *m
         lh = -4; /* the cells start at y */
     for (int r = 0; numbers && r < rows; r++)
         for (int k = 0; k < cols; k++) {
+            static const char *const fmt[] = {"%.3g", "%.2f", "%.2g"}; /* fewer digits... */
             char v[24];
             double val = (double)m[r * cols + k];
-            int tw, th;
-            snprintf(v, sizeof v, "%.3g", val == 0 ? 0.0 : val); /* no "-0" */
-            sl_canvas_text_size(v, SL_TEXT_SCALE, &tw, &th);
-            if (tw + 4 > cell) { /* fewer digits, then none */
-                snprintf(v, sizeof v, "%.2f", val);
+            int tw = cell, th = cell;
+            for (int f = 0; f < 3 && tw + 4 > cell; f++) {
+                snprintf(v, sizeof v, fmt[f], val == 0 ? 0.0 : val); /* no "-0" */
                 sl_canvas_text_size(v, SL_TEXT_SCALE, &tw, &th);
             }
-            if (tw + 4 > cell || th + 2 > cell)
+            if (tw + 4 > cell || th + 2 > cell) /* ... then none */
                 continue;
             sl_canvas_text(c, x + k * cell + (cell - tw) / 2,
                            y + lh + 4 + r * cell + (cell - th) / 2, v, SL_TEXT_SCALE, SL_INK);

@@ -108,7 +108,8 @@ int sl_model_add(SlModel *m, SlLayer *l, SlError *e);
 int sl_model_build(SlModel *m, SlShape input, SlError *e);
 /* Functional: an input tensor, and a call of a layer on tensors. Returns tensor ids (>= 0), or -1.
  * sl_model_call writes the ids of the call's outputs to outs (may be NULL) and returns the first.
- */
+ * As with sl_model_add, the model owns the layer from then on, also on error (one it cannot take
+ * is freed), except a layer inside a wrapper, which stays its wrapper's. */
 int sl_model_input(SlModel *m, SlLayer *input_layer, SlError *e);
 int sl_model_call(SlModel *m, SlLayer *l, int n_in, const int *in, int *outs, SlError *e);
 /* Functional: choose the model's inputs and outputs. */

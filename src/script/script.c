@@ -262,6 +262,7 @@ static void line_text(const S *s, int line, char *buf, size_t n)
     while (p && p[len] && p[len] != '\n' && p[len] != '\r' && len + 1 < n)
         len++;
     snprintf(buf, n, "%.*s", (int)len, p ? p : "");
+    sl_utf8_trim(buf);
 }
 
 int sc_to_slvalue(S *s, int node, const Val *v, SlArgs *a, SlValue *out)
@@ -482,9 +483,11 @@ static int exec_assign(S *s, Env *env, int node)
         if (t->kind != N_NAME || sc_resolve_name(s, env, n->a, &old) < 0)
             return -1;
         char op[4];
+        Val sum; /* not v itself: sc_binary reads its operands' items while it fills out */
         snprintf(op, sizeof op, "%.*s", (int)strlen(n->op) - 1, n->op);
-        if (sc_binary(s, node, op, &old, &v, &v) < 0)
+        if (sc_binary(s, node, op, &old, &v, &sum) < 0)
             return -1;
+        v = sum;
     }
     if (v.kind == V_DATA && t->kind == N_NAME)
         sc_notice(s, n->line,
@@ -636,6 +639,21 @@ static int apply_sets(S *s)
     return 0;
 }
 
+/* The text as Python reads it: without the UTF-8 byte-order mark some editors put first, and with
+ * every line ending ("\r\n", or "\r" alone as old Mac editors save) made "\n". dst has room for
+ * len + 1 bytes; returns the new length. */
+static size_t python_text(char *dst, const char *src, size_t len)
+{
+    size_t i = len >= 3 && !memcmp(src, "\xEF\xBB\xBF", 3) ? 3 : 0, n = 0;
+    for (; i < len; i++) {
+        dst[n++] = src[i] == '\r' ? '\n' : src[i];
+        if (src[i] == '\r' && i + 1 < len && src[i + 1] == '\n')
+            i++;
+    }
+    dst[n] = '\0';
+    return n;
+}
+
 SlScript *sl_script_run_text(const char *name, const char *text, size_t len,
                              const SlScriptOptions *o, SlError *e)
 {
@@ -653,9 +671,7 @@ SlScript *sl_script_run_text(const char *name, const char *text, size_t len,
         sl_errorf(e, "%s: out of memory", name);
         return NULL;
     }
-    memcpy(s->src, text, len);
-    s->src[len] = '\0';
-    s->len = len;
+    s->len = len = python_text(s->src, text, len);
     sl_clear_session();
     int first;
     if (sc_lex(&s->lx, name, s->src, len, e) < 0 || (first = sc_parse(&s->ps, &s->lx, e)) == -2 ||
@@ -723,26 +739,12 @@ int sl_script_summary_width(const SlScript *s)
     return s->summary_width;
 }
 
-static int adopted(const S *s, const SlLayer *l)
-{
-    for (int m = 0; m < s->n_models; m++)
-        for (int i = 0; i < s->models[m]->n_layers; i++)
-            if (s->models[m]->layers[i] == l)
-                return 1;
-    for (int m = 0; m < s->n_models; m++)
-        for (int i = 0; i < s->models[m]->n_pending; i++)
-            if (s->models[m]->pending[i] == l)
-                return 1;
-    return 0;
-}
-
 void sl_script_free(SlScript *s)
 {
     if (!s)
         return;
     for (int i = 0; i < s->n_layers; i++)
-        if (!adopted(s, s->layers[i]))
-            sl_layer_free(s->layers[i]);
+        sl_layer_free(s->layers[i]); /* the ones no model or wrapper took (the others are NULL) */
     for (int m = 0; m < s->n_models; m++)
         sl_model_free(s->models[m]);
     for (int i = 0; i < s->n_blocks; i++)

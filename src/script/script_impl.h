@@ -242,6 +242,7 @@ int sc_eval_attr(S *s, Env *env, int node, Val *out);
 int sc_eval_subscript(S *s, Env *env, int node, Val *out);
 int sc_eval_binop(S *s, Env *env, int node, Val *out);
 int sc_eval_unary(S *s, Env *env, int node, Val *out);
+/* a op b into out, which must be neither a nor b. */
 int sc_binary(S *s, int node, const char *op, const Val *a, const Val *b, Val *out);
 Val sc_copy_deep(S *s, const Val *v);
 /* script_calls.c: calls: classes, layers, models and their methods, builtins, functions */

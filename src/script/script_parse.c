@@ -7,7 +7,8 @@
  *              | 'return' [exprs] | 'pass' | exprs [('=' | '+=' | ...) exprs]
  *   suite     := NEWLINE INDENT stmt+ DEDENT | simple statement
  *   exprs     := expr (',' expr)* [',']            (a tuple without brackets)
- *   expr      := term (('+' | '-') term)*
+ *   expr      := sum (('<<' | '>>') sum)*
+ *   sum       := term (('+' | '-') term)*
  *   term      := unary (('*' | '/' | '//' | '%') unary)*
  *   unary     := ('-' | '+') unary | power
  *   power     := primary ['**' unary]
@@ -353,14 +354,24 @@ static int term(Parser *p)
     return n;
 }
 
-static int expr(Parser *p)
+static int sum(Parser *p)
 {
-    if (++p->depth > SC_MAX_DEPTH)
-        return fail(p, peek(p), "expression nested too deeply");
     int n = term(p);
     while (n >= 0 && (is_op(p, "+") || is_op(p, "-"))) {
         const Tok *t = next(p);
         n = binop(p, N_BINOP, t, n, term(p));
+    }
+    return n;
+}
+
+static int expr(Parser *p)
+{
+    if (++p->depth > SC_MAX_DEPTH)
+        return fail(p, peek(p), "expression nested too deeply");
+    int n = sum(p);
+    while (n >= 0 && (is_op(p, "<<") || is_op(p, ">>"))) {
+        const Tok *t = next(p);
+        n = binop(p, N_BINOP, t, n, sum(p));
     }
     p->depth--;
     if (n >= 0 && (is_op(p, "==") || is_op(p, "!=") || is_op(p, "<") || is_op(p, ">") ||

@@ -415,8 +415,19 @@ void sl_layer_free(SlLayer *l)
 
 int sl_layer_add_param(SlLayer *l, const char *name, SlShape shape, const char *init, SlError *e)
 {
+    size_t count;
+    char b[96];
     if (l->n_params >= SL_MAX_PARAMS)
         return sl_errorf(e, "layer '%s' declares too many parameters", l->name);
+    if (!sl_shape_is_concrete(&shape))
+        return sl_errorf(e, "layer '%s' (%s): its weight '%s' would have the unknown shape %s",
+                         l->name, l->type->name, name, sl_shape_str(&shape, b, sizeof b));
+    if (sl_shape_count_capped(&shape, SL_MAX_ELEMENTS, &count) < 0)
+        return sl_errorf(e,
+                         "layer '%s' (%s): its weight '%s' of shape %s would hold more than "
+                         "%d values, shapelab's limit for one tensor; use fewer units or filters",
+                         l->name, l->type->name, name, sl_shape_str(&shape, b, sizeof b),
+                         SL_MAX_ELEMENTS);
     SlParam *p = &l->params[l->n_params++];
     memset(p, 0, sizeof *p);
     snprintf(p->name, sizeof p->name, "%s", name);

@@ -158,6 +158,10 @@ SlTensor sl_model_input_grad(const SlModel *m, int k); /* view, valid until the 
 void sl_model_reset_states(SlModel *m);
 void sl_model_set_observer(SlModel *m, const SlObserver *obs);
 void sl_model_seed_rng(SlModel *m, uint64_t seed);
+/* Are the output shapes of a call within the limits (tensor.h)? Every axis a size or None, and
+ * at most SL_MAX_ELEMENTS values per tensor (per sample while the batch axis is None). The error
+ * names the layer and the limit. */
+int sl_check_output_sizes(const SlLayer *l, const SlInfer *io, SlError *e);
 /* The call's "why the shape changed" sentence into nd->why, with a note when a mask is dropped. */
 void sl_node_explain(SlNode *nd, const SlInfer *io);
 

@@ -170,6 +170,10 @@ static const TuArgError arg_errors[] = {
     {"ZeroPadding1D", "-1", "must not be negative"},
     {"ZeroPadding2D", "'a'", "takes an int, (rows, cols)"},
     {"Cropping1D", "(1, 2, 3)", "takes an int or a pair"},
+    {"Conv1D", "4, 3, dilation_rate=2147483647, padding='causal'",
+     "'dilation_rate' holds 2147483647, beyond shapelab's limit of 16777216"},
+    {"Conv1D", "4, 3, dilation_rate=16000000", "spans 1 + (3 - 1) * 16000000 = 32000001 steps"},
+    {"Conv2D", "4, (3, 3000), dilation_rate=(1, 10000)", "spans 1 + (3000 - 1) * 10000"},
 };
 enum { N_ARG_ERRORS = sizeof arg_errors / sizeof arg_errors[0] };
 

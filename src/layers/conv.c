@@ -268,6 +268,13 @@ static int conv_create(SlLayer *l, const SlBound *b, SlError *e, int rank)
         sl_read_window_ints(b, "strides", rank, c->s, e) < 0 ||
         sl_read_window_ints(b, "dilation_rate", rank, c->d, e) < 0)
         return -1;
+    for (int a = 0; a < 2; a++) /* the span in 64 bits: kernel and dilation are each a size */
+        if (1 + (long long)(c->k[a] - 1) * c->d[a] > SL_MAX_DIM)
+            return sl_errorf(e,
+                             "kernel_size %d with dilation_rate %d spans 1 + (%d - 1) * %d = %lld "
+                             "steps, beyond shapelab's limit of %d for a size",
+                             c->k[a], c->d[a], c->k[a], c->d[a],
+                             1 + (long long)(c->k[a] - 1) * c->d[a], SL_MAX_DIM);
     const char *pad = sl_bound_str(b, "padding");
     if (sl_padding_parse(pad, &c->padding) < 0 || (rank == 2 && c->padding == SL_PAD_CAUSAL))
         return sl_errorf(e, "padding='%s' is not one of %s", pad,

@@ -27,10 +27,9 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "alloc.h"
-#include "savefile.h"
+#include "files.h"
 
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
 #error "sl_npy_write stores sl_real values as they are in memory, which must be little-endian"
@@ -373,23 +372,6 @@ static sl_real convert(SlNpyType type, const unsigned char *p)
     return 0;
 }
 
-static FILE *open_regular(const char *path, unsigned long long *size, SlError *e)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        sl_errorf(e, "%s: cannot open: %s", path, strerror(errno));
-        return NULL;
-    }
-    struct stat st;
-    if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
-        sl_errorf(e, "%s: not a regular file", path);
-        fclose(f);
-        return NULL;
-    }
-    *size = (unsigned long long)st.st_size;
-    return f;
-}
-
 /* Magic, version and header length; leaves f at the start of the header. */
 static int read_preamble(FILE *f, const char *path, unsigned long long size, size_t *hstart,
                          size_t *hlen, SlError *e)
@@ -489,7 +471,7 @@ int sl_npy_read(SlNpy *out, const char *path, SlError *e)
 {
     memset(out, 0, sizeof *out);
     unsigned long long size;
-    FILE *f = open_regular(path, &size, e);
+    FILE *f = sl_open_input(path, &size, e);
     if (!f)
         return -1;
     int rc = read_npy(f, out, path, size, e);

@@ -33,6 +33,7 @@ typedef struct SlSafetensors {
     char path[256];
     int n;
     SlStTensor *tensors;
+    const SlStTensor **by_name; /* the tensors in the order of their names */
     int n_meta;
     char **meta_key, **meta_val;
     unsigned char *data; /* the data section */

@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 #include "npy.h"
-#include "savefile.h"
+#include "files.h"
 #include "testutil.h"
 
 #define tmp_path tu_tmp_path

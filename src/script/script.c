@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "files.h"
 #include "script.h"
 #include "script_impl.h"
 #include "train.h"
@@ -684,24 +685,26 @@ SlScript *sl_script_run_text(const char *name, const char *text, size_t len,
 
 SlScript *sl_script_run(const char *path, const SlScriptOptions *o, SlError *e)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        sl_errorf(e, "%s: cannot open the script", path);
+    unsigned long long size;
+    FILE *f = sl_open_input(path, &size, e);
+    if (!f)
+        return NULL;
+    if (size > SC_MAX_FILE) {
+        fclose(f);
+        sl_errorf(e, "%s: the script is larger than %d bytes; shapelab reads scripts up to that",
+                  path, SC_MAX_FILE);
         return NULL;
     }
     char *buf = sl_alloc(SC_MAX_FILE + 1);
-    size_t n = buf ? fread(buf, 1, SC_MAX_FILE + 1, f) : 0;
+    size_t n = buf ? fread(buf, 1, SC_MAX_FILE + 1, f) : 0; /* the file may have grown since */
     int bad = ferror(f);
     fclose(f);
-    if (!buf || bad) {
+    if (!buf || bad || n > SC_MAX_FILE) {
         sl_free(buf);
-        sl_errorf(e, "%s: %s", path, buf ? "read error (is it a directory?)" : "out of memory");
-        return NULL;
-    }
-    if (n > SC_MAX_FILE) {
-        sl_free(buf);
-        sl_errorf(e, "%s: the script is larger than %d bytes; shapelab reads scripts up to that",
-                  path, SC_MAX_FILE);
+        sl_errorf(e, "%s: %s", path,
+                  !buf  ? "out of memory"
+                  : bad ? "read error"
+                        : "the script grew while read");
         return NULL;
     }
     SlScript *s = sl_script_run_text(path, buf, n, o, e);

@@ -190,7 +190,8 @@ static int regrow(SlModel *m, SlError *e)
         t->val = sl_arena_take(&m->act, t->cap);
         t->grad = sl_arena_take(&m->act, t->cap);
         t->mask_buf = t->mask_cap ? mb : NULL;
-        mb += t->mask_cap;
+        if (t->mask_cap) /* mb is NULL when no tensor has a mask: no arithmetic on it then */
+            mb += t->mask_cap;
     }
     for (int n = 0; n < m->n_nodes; n++)
         for (int s = 0; m->active[n] && s < m->nodes[n].scratch.n; s++)

@@ -192,12 +192,20 @@ static int read_header(SlSafetensors *st, const SlJsonDoc *d, SlError *e)
 
 int sl_st_read(SlSafetensors *st, const char *path, SlError *e)
 {
+    size_t len;
+    unsigned char *file = slurp(path, &len, e);
+    if (!file) {
+        memset(st, 0, sizeof *st);
+        return -1;
+    }
+    return sl_st_parse(st, path, file, len, e);
+}
+
+int sl_st_parse(SlSafetensors *st, const char *path, unsigned char *file, size_t len, SlError *e)
+{
     memset(st, 0, sizeof *st);
     snprintf(st->path, sizeof st->path, "%s", path);
-    size_t len;
-    st->file = slurp(path, &len, e);
-    if (!st->file)
-        return -1;
+    st->file = file;
     if (len < 8) {
         st_err(e, path, "too short to be a safetensors file (under 8 bytes)");
         sl_st_free(st);

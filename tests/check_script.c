@@ -975,6 +975,8 @@ static const char *const broken[] = {
     "53_wrap_layer_of_model.py",
     "54_no_break_space.py",
     "55_unicode_name_undefined.py",
+    "56_import_as_not_a_name.py",
+    "57_import_dot_not_a_name.py",
 };
 enum { N_BROKEN = sizeof broken / sizeof broken[0] };
 

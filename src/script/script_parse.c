@@ -576,6 +576,8 @@ static int stmt_import(Parser *p, const Tok *t, int from)
         while (!from && is_op(p, ".")) { /* import a.b.c */
             next(p);
             const Tok *y = next(p);
+            if (y->kind != T_NAME)
+                return fail(p, y, "expected a name after '.'");
             size_t u = strlen(name);
             snprintf(name + u, sizeof name - u, ".%.*s", y->len, y->s);
         }
@@ -588,7 +590,10 @@ static int stmt_import(Parser *p, const Tok *t, int from)
         p->nodes[item].s = name_of(p, &fake);
         if (is_name(p, "as")) {
             next(p);
-            p->nodes[item].kw = name_of(p, next(p));
+            const Tok *alias = next(p);
+            if (alias->kind != T_NAME)
+                return fail(p, alias, "expected a name after 'as'");
+            p->nodes[item].kw = name_of(p, alias);
         }
         first = append(p, first, item);
         if (!is_op(p, ","))

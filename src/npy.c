@@ -454,6 +454,11 @@ static int read_head(FILE *f, SlNpy *out, const char *path, unsigned long long s
         read_header(f, path, hlen, &h, e) < 0 || check_header(&h, path, out, esize, e) < 0 ||
         data_size(&out->shape, *esize, count, &bytes, path, e) < 0)
         return -1;
+    if (*count > SL_MAX_ELEMENTS) {
+        char b[128];
+        return sl_errorf(e, "%s: the array %s holds %zu values, more than shapelab's limit of %d",
+                         path, sl_shape_str(&out->shape, b, sizeof b), *count, SL_MAX_ELEMENTS);
+    }
     unsigned long long have = size - hstart - hlen;
     if (have < bytes)
         return sl_errorf(e, "%s: truncated: header says %zu bytes of data, file has %llu", path,
@@ -463,11 +468,6 @@ static int read_head(FILE *f, SlNpy *out, const char *path, unsigned long long s
                          "%s: %llu trailing bytes after the data: header says %zu bytes of data, "
                          "file has %llu",
                          path, have - bytes, bytes, have);
-    if (*count > SL_MAX_ELEMENTS) {
-        char b[128];
-        return sl_errorf(e, "%s: the array %s holds %zu values, more than shapelab's limit of %d",
-                         path, sl_shape_str(&out->shape, b, sizeof b), *count, SL_MAX_ELEMENTS);
-    }
     return 0;
 }
 

@@ -303,7 +303,8 @@ static SlLayer *make_layer(const SlLayerType *t, const SlArgs *args, SlLayer *in
         sl_errorf(e, "%s declares too many arguments", t->name);
         return NULL;
     }
-    memcpy(spec, t->args, (size_t)t->n_args * sizeof *spec);
+    if (t->n_args > 0) /* a type without arguments may have no table (NULL) */
+        memcpy(spec, t->args, (size_t)t->n_args * sizeof *spec);
     memcpy(spec + t->n_args, base_args, sizeof base_args);
     SlBound b;
     if (sl_args_bind(&b, spec, t->n_args + N_BASE, args, t->name, e) < 0)

@@ -43,9 +43,8 @@ int sl_npy_peek(const char *path, SlShape *shape, SlError *e);
 void sl_npy_free(SlNpy *a);
 
 /* Write t as little-endian float32 ('<f4') in the float build, float64 ('<f8') in the double
- * build (sizeof(sl_real)), version 1.0, C order. Atomic: write PATH.tmp beside it, then rename; on
- * any failure remove the temp file and leave no file at PATH (an older file there stays as it
- * was). */
+ * build (sizeof(sl_real)), version 1.0, C order. Atomic (files.h): a temporary file beside it,
+ * then a rename; on any failure no file at PATH (an older file there stays as it was). */
 int sl_npy_write(const char *path, const SlTensor *t, SlError *e);
 
 #endif

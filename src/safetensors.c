@@ -212,7 +212,15 @@ int sl_st_parse(SlSafetensors *st, const char *path, unsigned char *file, size_t
         return -1;
     }
     uint64_t hl = le64(st->file);
-    if (hl > len - 8 || hl > MAX_HEADER || hl < 2) {
+    if (hl > MAX_HEADER && hl <= len - 8) {
+        char msg[200];
+        snprintf(msg, sizeof msg, "header length %llu is over shapelab's limit of %d bytes",
+                 (unsigned long long)hl, MAX_HEADER);
+        st_err(e, path, msg);
+        sl_st_free(st);
+        return -1;
+    }
+    if (hl > len - 8 || hl < 2) {
         char msg[200];
         snprintf(msg, sizeof msg,
                  "header length %llu does not fit the file's %zu bytes "

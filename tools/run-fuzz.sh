@@ -30,8 +30,9 @@ log=build/fuzz/$name.log
 rc=$?
 runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
 speed=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log")
+took=$(sed -n 's/^Done [0-9]* runs in \([0-9]*\) second.*/\1/p' "$log")
 if [ "$rc" -eq 0 ]; then
-    echo "fuzz $name: ${runs:-?} executions in ${secs} s (${speed:-?} exec/s), nothing found"
+    echo "fuzz $name: ${runs:-?} executions in ${took:-$secs} s (${speed:-?} exec/s), nothing found"
     exit 0
 fi
 echo "fuzz $name: FOUND a problem after ${runs:-?} executions (exit $rc); log: $log"

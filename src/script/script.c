@@ -24,6 +24,10 @@ typedef SlScript S;
 
 void *sc_heap(S *s, size_t size)
 {
+    if (size > SC_MAX_HEAP - s->heap) {
+        s->heap_full = 1;
+        return NULL;
+    }
     if (s->n_blocks == s->cap_blocks) {
         int cap = s->cap_blocks ? 2 * s->cap_blocks : 256;
         void **nb = sl_alloc((size_t)cap * sizeof *nb);
@@ -36,9 +40,31 @@ void *sc_heap(S *s, size_t size)
         s->cap_blocks = cap;
     }
     void *p = sl_alloc_zero(1, size ? size : 1);
-    if (p)
+    if (p) {
         s->blocks[s->n_blocks++] = p;
+        s->heap += size;
+    }
     return p;
+}
+
+int sc_oom(S *s, int node)
+{
+    if (s->heap_full)
+        return sc_err(s, node,
+                      "the script's values take more than %d MiB, shapelab's limit; shapelab "
+                      "stops here",
+                      SC_MAX_HEAP >> 20);
+    return sc_err(s, node, "out of memory");
+}
+
+int sc_steps(S *s, int node, long long n)
+{
+    s->steps += n;
+    if (s->steps > SC_MAX_STEPS)
+        return sc_err(s, node,
+                      "the script takes more than %d evaluation steps; shapelab stops here",
+                      SC_MAX_STEPS);
+    return 0;
 }
 
 int sc_err(S *s, int node, const char *fmt, ...)
@@ -128,41 +154,71 @@ Val sc_seq(S *s, VKind kind, int n)
 {
     Val v = sc_none();
     v.kind = kind;
-    v.n = n;
     v.items = sc_heap(s, (size_t)(n ? n : 1) * sizeof(Val));
+    v.n = v.items ? n : 0; /* never items that are not there; the caller reports the NULL */
     return v;
 }
 
 /* ---- the environment ---- */
 
+static unsigned name_hash(const char *name) /* FNV-1a */
+{
+    unsigned h = 2166136261u;
+    for (const unsigned char *p = (const unsigned char *)name; *p; p++)
+        h = (h ^ *p) * 16777619u;
+    return h;
+}
+
+/* The slot of env's index that holds name, or the empty one where it would go. */
+static unsigned slot_of(const Env *env, const char *name)
+{
+    unsigned mask = 2u * (unsigned)env->cap - 1;
+    unsigned i = name_hash(name) & mask;
+    while (env->index[i] && strcmp(env->vars[env->index[i] - 1].name, name))
+        i = (i + 1) & mask;
+    return i;
+}
+
 Var *sc_find_var(Env *env, const char *name)
 {
-    for (Env *e = env; e; e = e->parent)
-        for (int i = e->n - 1; i >= 0; i--)
-            if (!strcmp(e->vars[i].name, name))
-                return &e->vars[i];
+    for (Env *e = env; e; e = e->parent) {
+        int k = e->n ? e->index[slot_of(e, name)] : 0;
+        if (k)
+            return &e->vars[k - 1];
+    }
     return NULL;
+}
+
+/* Room for one more name: vars and the index double (the index stays at most half full). */
+static int grow_env(S *s, Env *env, int node)
+{
+    int cap = env->cap ? 2 * env->cap : 64;
+    Var *nv = sc_heap(s, (size_t)cap * sizeof *nv);
+    int *index = sc_heap(s, 2 * (size_t)cap * sizeof *index);
+    if (!nv || !index)
+        return sc_oom(s, node);
+    if (env->n)
+        memcpy(nv, env->vars, (size_t)env->n * sizeof *nv);
+    env->vars = nv;
+    env->index = index;
+    env->cap = cap;
+    for (int k = 0; k < env->n; k++)
+        index[slot_of(env, nv[k].name)] = k + 1;
+    return 0;
 }
 
 int sc_bind(S *s, Env *env, const char *name, Val v, int node)
 {
-    for (int i = 0; i < env->n; i++)
-        if (!strcmp(env->vars[i].name, name)) {
-            env->vars[i].v = v;
-            return 0;
-        }
-    if (env->n == env->cap) {
-        int cap = env->cap ? 2 * env->cap : 64;
-        Var *nv = sc_heap(s, (size_t)cap * sizeof *nv);
-        if (!nv)
-            return sc_err(s, node, "out of memory");
-        if (env->n)
-            memcpy(nv, env->vars, (size_t)env->n * sizeof *nv);
-        env->vars = nv;
-        env->cap = cap;
+    int k = env->n ? env->index[slot_of(env, name)] : 0;
+    if (k) {
+        env->vars[k - 1].v = v;
+        return 0;
     }
+    if (env->n == env->cap && grow_env(s, env, node) < 0)
+        return -1;
     env->vars[env->n].name = name;
-    env->vars[env->n++].v = v;
+    env->vars[env->n].v = v;
+    env->index[slot_of(env, name)] = ++env->n;
     return 0;
 }
 
@@ -374,6 +430,8 @@ static int eval_node(S *s, Env *env, int node, Val *out);
 
 int sc_eval(S *s, Env *env, int node, Val *out)
 {
+    if (sc_steps(s, node, 1) < 0)
+        return -1;
     if (++s->eval_depth > SC_MAX_EVAL_DEPTH) {
         s->eval_depth--;
         return sc_err(s, node,
@@ -540,7 +598,7 @@ static int exec_import(S *s, Env *env, int node)
             continue;
         char *root_copy = sc_heap(s, strlen(root) + 1); /* root is on the stack */
         if (!root_copy)
-            return sc_err(s, i, "out of memory");
+            return sc_oom(s, i);
         strcpy(root_copy, root);
         if (sc_bind(s, env, as ? as : (n->s[0] ? name : root_copy),
                     n->s[0] || as ? v : sc_module(s, root_copy, data_lib), i) < 0)

@@ -14,7 +14,7 @@
 static int keep_model(S *s, SlModel *m, int node)
 {
     if (!m)
-        return sc_err(s, node, "out of memory");
+        return sc_oom(s, node);
     if (s->n_models >= (int)(sizeof s->models / sizeof s->models[0])) {
         sl_model_free(m);
         return sc_err(s, node, "the script builds too many models");
@@ -170,7 +170,9 @@ static int call_layer(S *s, int node, SlLayer *l, const Args *a, Val *out)
     if (n_out > 1) { /* return_state: a tuple, unpacked by a, h, c = ... */
         Val t = *out;
         *out = sc_seq(s, V_TUPLE, n_out);
-        for (int k = 0; out->items && k < n_out; k++)
+        if (!out->items)
+            return sc_oom(s, node);
+        for (int k = 0; k < n_out; k++)
             out->items[k] = t, out->items[k].tensor = outs[k];
     }
     return 0;
@@ -305,7 +307,7 @@ static int make_optimizer(S *s, int node, const char *cls, const Args *a, Val *o
     SlError e2;
     SlOptimizer *o = sc_heap(s, sizeof *o);
     if (!o)
-        return sc_err(s, node, "out of memory");
+        return sc_oom(s, node);
     if (sc_to_slargs(s, a, &sa, NULL, 0) < 0)
         return -1;
     if (sl_optimizer_create(o, cls, &sa, &e2) < 0)
@@ -324,7 +326,7 @@ static int make_loss(S *s, int node, const char *cls, const Args *a, Val *out)
     SlError e2;
     SlLoss *L = sc_heap(s, sizeof *L);
     if (!L)
-        return sc_err(s, node, "out of memory");
+        return sc_oom(s, node);
     if (sc_to_slargs(s, a, &sa, NULL, 0) < 0)
         return -1;
     if (sl_loss_create(L, cls, &sa, &e2) < 0)
@@ -467,14 +469,15 @@ static int builtin(S *s, int node, const char *name, const Args *a, Val *out)
         *out = sc_seq(s, V_LIST, (int)n);
         for (long long k = 0; out->items && k < n; k++)
             out->items[k] = sc_ival(v[0] + k * v[2]);
-        return out->items ? 0 : sc_err(s, node, "out of memory");
+        return out->items ? 0 : sc_oom(s, node);
     }
     if (a->n != 1 && strcmp(name, "min") && strcmp(name, "max"))
         return sc_err(s, node, "%s() takes one argument here", name);
     const Val *x = &a->v[0];
     if (!strcmp(name, "len") && (x->kind == V_LIST || x->kind == V_TUPLE || x->kind == V_STR)) {
-        *out = sc_ival(x->kind == V_STR ? (long long)strlen(x->s) : x->n);
-        return 0;
+        long long n = x->kind == V_STR ? (long long)strlen(x->s) : x->n;
+        *out = sc_ival(n);
+        return x->kind == V_STR ? sc_steps(s, node, n / 64) : 0;
     }
     if (!strcmp(name, "int") && (x->kind == V_INT || x->kind == V_FLOAT || x->kind == V_BOOL)) {
         if (x->kind == V_FLOAT && !(x->f > -0x1p63 && x->f < 0x1p63))
@@ -502,6 +505,8 @@ static int builtin(S *s, int node, const char *name, const Args *a, Val *out)
     if (!strcmp(name, "min") || !strcmp(name, "max")) {
         const Val *items = a->n == 1 && (x->kind == V_LIST || x->kind == V_TUPLE) ? x->items : a->v;
         int n = a->n == 1 && (x->kind == V_LIST || x->kind == V_TUPLE) ? x->n : a->n;
+        if (sc_steps(s, node, n) < 0)
+            return -1;
         for (int i = 0; i < n; i++) {
             if (items[i].kind != V_INT && items[i].kind != V_FLOAT)
                 return sc_err(s, node, "%s() takes numbers here", name);
@@ -549,7 +554,7 @@ static int class_call(S *s, int node, const char *cls, const Args *a, Val *out)
 static int call_function(S *s, int node, int def, const Args *a, Val *out)
 {
     const Node *d = N(s, def);
-    Env local = {NULL, 0, 0, &s->globals};
+    Env local = {.parent = &s->globals};
     int k = 0;
     for (int p = d->a; p >= 0; p = N(s, p)->next, k++) {
         if (k >= a->n)

@@ -15,7 +15,7 @@ int sc_eval_sequence(S *s, Env *env, int node, Val *out)
         n++;
     *out = sc_seq(s, N(s, node)->kind == N_LIST ? V_LIST : V_TUPLE, n);
     if (!out->items)
-        return sc_err(s, node, "out of memory");
+        return sc_oom(s, node);
     int k = 0;
     for (int i = N(s, node)->a; i >= 0; i = N(s, i)->next)
         if (sc_eval(s, env, i, &out->items[k++]) < 0)
@@ -42,7 +42,7 @@ int sc_eval_listcomp(S *s, Env *env, int node, Val *out)
     int had = old != NULL;
     *out = sc_seq(s, V_LIST, it.n);
     if (!out->items)
-        return sc_err(s, node, "out of memory");
+        return sc_oom(s, node);
     for (int k = 0; k < it.n; k++)
         if (sc_count_iteration(s, node) < 0 || sc_bind(s, env, name, it.items[k], n->b) < 0 ||
             sc_eval(s, env, n->a, &out->items[k]) < 0)
@@ -71,7 +71,7 @@ int sc_eval_attr(S *s, Env *env, int node, Val *out)
         }
         char *name = sc_heap(s, strlen(obj.s) + strlen(n->s) + 2);
         if (!name)
-            return sc_err(s, node, "out of memory");
+            return sc_oom(s, node);
         sprintf(name, "%s.%s", obj.s, n->s);
         *out = sc_module(s, name, obj.data_lib);
         return 0;
@@ -218,7 +218,7 @@ static int seq_op(S *s, int node, const char *op, const Val *a, const Val *b, Va
             return sc_err(s, node, "a list of more than %d items", SC_MAX_LIST);
         *out = sc_seq(s, a->kind, a->n + b->n);
         if (!out->items)
-            return sc_err(s, node, "out of memory");
+            return sc_oom(s, node);
         memcpy(out->items, a->items, (size_t)a->n * sizeof(Val));
         memcpy(out->items + a->n, b->items, (size_t)b->n * sizeof(Val));
         return 0;
@@ -229,7 +229,7 @@ static int seq_op(S *s, int node, const char *op, const Val *a, const Val *b, Va
             return sc_err(s, node, "a list of more than %d items", SC_MAX_LIST);
         *out = sc_seq(s, a->kind, (int)(a->n * times));
         if (!out->items)
-            return sc_err(s, node, "out of memory");
+            return sc_oom(s, node);
         for (long long t = 0; t < times; t++)
             memcpy(out->items + t * a->n, a->items, (size_t)a->n * sizeof(Val));
         return 0;
@@ -237,7 +237,7 @@ static int seq_op(S *s, int node, const char *op, const Val *a, const Val *b, Va
     if (a->kind == V_STR && b->kind == V_STR && !strcmp(op, "+")) {
         char *t = sc_heap(s, strlen(a->s) + strlen(b->s) + 1);
         if (!t)
-            return sc_err(s, node, "out of memory");
+            return sc_oom(s, node);
         sprintf(t, "%s%s", a->s, b->s);
         *out = sc_none();
         out->kind = V_STR;

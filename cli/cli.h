@@ -7,8 +7,13 @@
 
 enum { CLI_MAX_FILES = SL_MAX_MODEL_IO };
 
+typedef struct Opts Opts;
+/* A subcommand: returns the exit code (0 done, 1 a check failed, 2 bad usage or input). */
+typedef int (*Command)(Opts *o);
+
 /* Everything any subcommand may be given; each subcommand says which options it takes. */
-typedef struct Opts {
+struct Opts {
+    Command run; /* the subcommand */
     const char *argv0;
     char **argv;
     const char *cmd;    /* the subcommand */
@@ -21,10 +26,13 @@ typedef struct Opts {
     const char *out, *weights, *history, *plot, *sample_weight, *scene, *frames, *screenshot;
     int n_x, n_y;
     const char *x[CLI_MAX_FILES], *y[CLI_MAX_FILES];
-} Opts;
+};
 
-/* A subcommand: returns the exit code (0 done, 1 a check failed, 2 bad usage or input). */
-typedef int (*Command)(Opts *o);
+/* Read the command line into o (cli/parse.c). Returns -1 when there is a command to run (o->run),
+ * else the exit code: 0 after --help or --version, 2 after a usage error (said on stderr). Reads
+ * no file. Either way, cli_opts_free(o) afterwards. */
+int cli_parse(int argc, char **argv, Opts *o);
+void cli_opts_free(Opts *o);
 
 int cmd_summary(Opts *o);
 int cmd_trace(Opts *o);
@@ -38,6 +46,9 @@ int cmd_list_scenes(void);
 
 /* Shared by the subcommands (cli/common.c). */
 int cli_fail(const char *fmt, ...) SL_PRINTF(1, 2); /* "shapelab: error: ..." and 2 */
+/* Before any work: every output (-o, --history, --plot, --screenshot) can be written, and none is
+ * one of the command's inputs or another output, so that a run never damages a file. */
+int cli_check_files(const Opts *o);
 /* Run the script and pick its model; prints the script's error and returns NULL on failure. */
 SlScript *cli_load(Opts *o, SlModel **model);
 /* Weights from -w, or the initial weights of seed 0 (CONTRACT.md). */

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "cli.h"
-#include "savefile.h"
+#include "files.h"
 #include "scene.h"
 #include "window.h"
 

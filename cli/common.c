@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "files.h"
 
 int cli_fail(const char *fmt, ...)
 {
@@ -15,6 +16,50 @@ int cli_fail(const char *fmt, ...)
     fputc('\n', stderr);
     va_end(ap);
     return 2;
+}
+
+/* A file a command is given: the option that names it, and its path. */
+typedef struct Named {
+    const char *flag, *path;
+} Named;
+
+static int add_named(Named *list, int n, const char *flag, const char *path)
+{
+    if (path)
+        list[n++] = (Named){flag, path};
+    return n;
+}
+
+int cli_check_files(const Opts *o)
+{
+    Named in[3 + 2 * CLI_MAX_FILES], out[4];
+    int n_in = 0, n_out = 0;
+    SlError e;
+    n_in = add_named(in, n_in, "MODEL.py", o->script);
+    n_in = add_named(in, n_in, "-w", o->weights);
+    n_in = add_named(in, n_in, "--sample-weight", o->sample_weight);
+    for (int k = 0; k < o->n_x; k++)
+        n_in = add_named(in, n_in, "-x", o->x[k]);
+    for (int k = 0; k < o->n_y; k++)
+        n_in = add_named(in, n_in, "-y", o->y[k]);
+    n_out = add_named(out, n_out, "-o", o->out);
+    n_out = add_named(out, n_out, "--history", o->history);
+    n_out = add_named(out, n_out, "--plot", o->plot);
+    n_out = add_named(out, n_out, "--screenshot", o->screenshot);
+    for (int i = 0; i < n_out; i++) {
+        if (sl_check_output(out[i].path, &e) < 0)
+            return cli_fail("%s", e.msg);
+        for (int k = 0; k < n_in; k++)
+            if (sl_same_file(out[i].path, in[k].path))
+                return cli_fail("%s %s is the same file as %s %s: the output would overwrite the "
+                                "input; write it to another file",
+                                out[i].flag, out[i].path, in[k].flag, in[k].path);
+        for (int k = 0; k < i; k++)
+            if (sl_same_file(out[i].path, out[k].path))
+                return cli_fail("%s %s and %s %s are the same file; give each output its own",
+                                out[k].flag, out[k].path, out[i].flag, out[i].path);
+    }
+    return 0;
 }
 
 SlScript *cli_load(Opts *o, SlModel **model)

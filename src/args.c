@@ -357,6 +357,8 @@ static const char *type_name(int type)
         return "a tuple of integers or None, like (None, 5)";
     case SL_ARG_INTS:
         return "an integer or a tuple of integers";
+    case SL_ARG_SEED:
+        return "an integer";
     default:
         return "a value";
     }
@@ -393,9 +395,27 @@ static int type_ok(const SlArgs *a, const SlValue *v, int type)
     case SL_ARG_INTS:
         return (v->kind == SL_V_INT && v->i >= INT_MIN && v->i <= INT_MAX) ||
                is_int_or_none_tuple(a, v, 0);
+    case SL_ARG_SEED:
+        return v->kind == SL_V_INT;
     default:
         return 1;
     }
+}
+
+/* The first integer of a size argument (INT, INTS, SHAPE) beyond SL_MAX_DIM either way, or NULL. */
+static const SlValue *oversize(const SlArgs *a, const SlValue *v, int type)
+{
+    int t = type & SL_ARG_TYPE_MASK;
+    if (t != SL_ARG_INT && t != SL_ARG_INTS && t != SL_ARG_SHAPE)
+        return NULL;
+    if (v->kind == SL_V_INT)
+        return v->i > SL_MAX_DIM || v->i < -SL_MAX_DIM ? v : NULL;
+    for (int i = 0; v->kind == SL_V_TUPLE && i < v->n; i++) {
+        const SlValue *it = sl_value_item(a, v, i);
+        if (it->kind == SL_V_INT && (it->i > SL_MAX_DIM || it->i < -SL_MAX_DIM))
+            return it;
+    }
+    return NULL;
 }
 
 /* Deep-copy v (living in src) into dst. */
@@ -488,6 +508,12 @@ int sl_args_bind(SlBound *b, const SlArgSpec *spec, int n_spec, const SlArgs *ar
                              type_name(spec[k].type),
                              (spec[k].type & SL_ARG_OR_NONE) ? " or None" : "", got);
         }
+        const SlValue *big = found ? oversize(&b->store, &v, spec[k].type) : NULL;
+        if (big)
+            return sl_errorf(e,
+                             "%s: argument '%s' holds %lld, beyond shapelab's limit of %d for a "
+                             "size",
+                             who, spec[k].name, big->i, SL_MAX_DIM);
     }
     b->store.n = n_spec;
     if (sl_args_full(&b->store))

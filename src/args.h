@@ -58,6 +58,7 @@ enum {
     SL_ARG_SHAPE = 5, /* (None, 5): a tuple or list of ints and None */
     SL_ARG_INTS = 6,  /* 3 or (3, 3): an int or a tuple of ints */
     SL_ARG_ANY = 7,   /* anything, checked by the layer */
+    SL_ARG_SEED = 8,  /* an integer of any size: a random seed, not a size */
     SL_ARG_TYPE_MASK = 15,
     SL_ARG_OR_NONE = 16,
     SL_ARG_KEYWORD = 32 /* keyword-only: Keras takes it through **kwargs, never by position */
@@ -107,7 +108,8 @@ void sl_value_repr(const SlArgs *a, const SlValue *v, char *buf, int n);
 
 /* Match args against spec for the layer type `who`: the k-th positional argument binds to the k-th
  * entry that is not SL_ARG_KEYWORD (specs list arguments in Keras's positional order). Errors name
- * the layer type, the keyword and the accepted type. */
+ * the layer type, the keyword and the accepted type. Integers of INT, INTS and SHAPE arguments are
+ * sizes: at most SL_MAX_DIM. */
 int sl_args_bind(SlBound *b, const SlArgSpec *spec, int n_spec, const SlArgs *args, const char *who,
                  SlError *e);
 

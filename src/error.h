@@ -27,5 +27,8 @@ int sl_errorf(SlError *e, const char *fmt, ...) SL_PRINTF(2, 3);
 /* Prefix the existing message: "layer 'dense_1' (Dense): " + old message. Returns -1. */
 int sl_error_prefix(SlError *e, const char *fmt, ...) SL_PRINTF(2, 3);
 void sl_error_clear(SlError *e);
+/* Cut s back so that it does not end inside a UTF-8 character (after a copy into a fixed buffer
+ * that may have cut one in two, as snprintf does). */
+void sl_utf8_trim(char *s);
 
 #endif

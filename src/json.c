@@ -6,7 +6,9 @@
 
 #include "alloc.h"
 
-enum { MAX_DEPTH = 64 };
+/* Limits: nesting, and values in one document (the node table grows with the values that are
+ * there, by doubling, up to this: 96 MB of nodes, however long the text). */
+enum { MAX_DEPTH = 64, MAX_VALUES = 1 << 21, FIRST_NODES = 256 };
 
 typedef struct P {
     const char *s;
@@ -28,10 +30,30 @@ static void ws(P *p)
         p->pos++;
 }
 
+/* Room for one more node: the table doubles when full, up to MAX_VALUES. */
+static int grow(P *p)
+{
+    if (p->d->n_nodes < p->cap)
+        return 0;
+    if (p->cap >= MAX_VALUES)
+        return sl_errorf(p->e, "bad JSON at byte %zu: more than %d values, shapelab's limit",
+                         p->pos, MAX_VALUES);
+    int cap = p->cap ? 2 * p->cap : FIRST_NODES;
+    SlJsonNode *nodes = sl_alloc((size_t)cap * sizeof *nodes);
+    if (!nodes)
+        return sl_errorf(p->e, "out of memory reading JSON (%d values)", cap);
+    if (p->d->n_nodes)
+        memcpy(nodes, p->d->nodes, (size_t)p->d->n_nodes * sizeof *nodes);
+    sl_free(p->d->nodes);
+    p->d->nodes = nodes;
+    p->cap = cap;
+    return 0;
+}
+
 static int new_node(P *p, SlJsonKind k)
 {
-    if (p->d->n_nodes >= p->cap)
-        return fail(p, "too many values");
+    if (grow(p) < 0)
+        return -1;
     int i = p->d->n_nodes++;
     SlJsonNode *n = &p->d->nodes[i];
     memset(n, 0, sizeof *n);
@@ -251,11 +273,9 @@ int sl_json_parse(SlJsonDoc *d, const char *text, size_t len, SlError *e)
     memset(d, 0, sizeof *d);
     if (len > (size_t)1 << 28)
         return sl_errorf(e, "JSON text too large (%zu bytes)", len);
-    /* Every value takes at least one byte of text, so len + 1 nodes always suffice. */
-    P p = {text, len, 0, d, (int)len + 1, 0, e};
-    d->nodes = sl_alloc_zero(len + 1, sizeof *d->nodes);
-    d->strings = sl_alloc_zero(len + 1, 1);
-    if (!d->nodes || !d->strings) {
+    P p = {text, len, 0, d, 0, 0, e};
+    d->strings = sl_alloc_zero(len + 1, 1); /* decoded strings are never longer than the text */
+    if (!d->strings) {
         sl_json_free(d);
         return sl_errorf(e, "out of memory reading JSON");
     }

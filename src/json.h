@@ -1,8 +1,9 @@
 /* json.h: a small strict JSON reader, enough for safetensors headers.
  *
- * The whole document is parsed into one array of nodes and one buffer of decoded strings (two
- * allocations). Children of an array or object are linked through `next`. Limits (depth, size)
- * keep hostile input from exhausting memory or the stack.
+ * The whole document is parsed into one array of nodes, grown as values come, and one buffer of
+ * decoded strings, no longer than the text. Children of an array or object are linked through
+ * `next`. Limits (depth, the number of values, the text's size) keep hostile input from exhausting
+ * memory or the stack: memory stays proportional to the text and capped.
  */
 #ifndef SL_JSON_H
 #define SL_JSON_H

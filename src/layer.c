@@ -303,18 +303,19 @@ static int check_type(const SlLayerType *t, SlError *e)
     return 0;
 }
 
-/* Bind the arguments, then create; a wrapper's inner layer is in place before its create runs. */
 /* Bind args against the type's arguments and the ones every layer takes; spec is the caller's
  * storage (b points into it). */
 static int bind(const SlLayerType *t, const SlArgs *args, SlArgSpec *spec, SlBound *b, SlError *e)
 {
     if (t->n_args + N_BASE > SL_ARGS_MAX)
         return sl_errorf(e, "%s declares too many arguments", t->name);
-    memcpy(spec, t->args, (size_t)t->n_args * sizeof *spec);
+    if (t->n_args > 0) /* a type without arguments may have no table (NULL) */
+        memcpy(spec, t->args, (size_t)t->n_args * sizeof *spec);
     memcpy(spec + t->n_args, base_args, sizeof base_args);
     return sl_args_bind(b, spec, t->n_args + N_BASE, args, t->name, e);
 }
 
+/* Bind the arguments, then create; a wrapper's inner layer is in place before its create runs. */
 static SlLayer *make_layer(const SlLayerType *t, const SlArgs *args, SlLayer *inner, SlError *e)
 {
     if (check_type(t, e) < 0)
@@ -487,8 +488,19 @@ void sl_layer_free(SlLayer *l)
 
 int sl_layer_add_param(SlLayer *l, const char *name, SlShape shape, const char *init, SlError *e)
 {
+    size_t count;
+    char b[96];
     if (l->n_params >= SL_MAX_PARAMS)
         return sl_errorf(e, "layer '%s' declares too many parameters", l->name);
+    if (!sl_shape_is_concrete(&shape))
+        return sl_errorf(e, "layer '%s' (%s): its weight '%s' would have the unknown shape %s",
+                         l->name, l->type->name, name, sl_shape_str(&shape, b, sizeof b));
+    if (sl_shape_count_capped(&shape, SL_MAX_ELEMENTS, &count) < 0)
+        return sl_errorf(e,
+                         "layer '%s' (%s): its weight '%s' of shape %s would hold more than "
+                         "%d values, shapelab's limit for one tensor; use fewer units or filters",
+                         l->name, l->type->name, name, sl_shape_str(&shape, b, sizeof b),
+                         SL_MAX_ELEMENTS);
     SlParam *p = &l->params[l->n_params++];
     memset(p, 0, sizeof *p);
     snprintf(p->name, sizeof p->name, "%s", name);

@@ -96,6 +96,37 @@ static int register_params(SlModel *m, SlLayer *l, const char *prefix, SlError *
     return 0;
 }
 
+int sl_check_output_sizes(const SlLayer *l, const SlInfer *io, SlError *e)
+{
+    char b[96];
+    for (int k = 0; k < io->n_out; k++) {
+        const SlShape *s = &io->out[k];
+        size_t count;
+        for (int i = 0; i < s->rank; i++)
+            if (s->dim[i] < 0 && s->dim[i] != SL_NONE)
+                return sl_errorf(e, "layer '%s' (%s): its output %s has an axis of size %d",
+                                 l->name, l->type->name, sl_shape_str(s, b, sizeof b), s->dim[i]);
+        if (sl_shape_count_capped(s, SL_MAX_ELEMENTS, &count) < 0)
+            return sl_errorf(e,
+                             "layer '%s' (%s): its output %s would hold more than %d values%s, "
+                             "shapelab's limit for one tensor%s",
+                             l->name, l->type->name, sl_shape_str(s, b, sizeof b), SL_MAX_ELEMENTS,
+                             s->dim[0] == SL_NONE ? " per sample" : "",
+                             s->dim[0] == SL_NONE ? "" : "; use smaller batches");
+    }
+    return 0;
+}
+
+/* The weights of a model fit its arenas' limit (each tensor's own was checked as declared). */
+static int check_model_size(const SlModel *m, SlError *e)
+{
+    size_t total = sl_model_count_params(m);
+    if (total > SL_MAX_ELEMENTS)
+        return sl_errorf(e, "model '%s' would hold %zu weights, more than shapelab's limit of %d",
+                         m->name, total, SL_MAX_ELEMENTS);
+    return 0;
+}
+
 void sl_node_explain(SlNode *nd, const SlInfer *io)
 {
     nd->layer->type->explain(nd->layer, io, nd->why, sizeof nd->why);
@@ -132,12 +163,13 @@ int sl_model_call(SlModel *m, SlLayer *l, int n_in, const int *in, int *outs, Sl
         nd->sym.in[k] = m->t[in[k]].shape;
         nd->sym.in_mask[k] = (unsigned char)m->t[in[k]].has_mask;
     }
-    if (l->type->infer(l, &nd->sym, e) < 0)
+    if (l->type->infer(l, &nd->sym, e) < 0 || sl_check_output_sizes(l, &nd->sym, e) < 0)
         return -1;
     if (m->n_tensors + nd->sym.n_out > SL_MAX_TENSORS)
         return sl_errorf(e, "model '%s' has too many tensors", m->name);
     if (!l->built) {
-        if (l->type->params(l, &nd->sym, e) < 0 || register_params(m, l, "", e) < 0)
+        if (l->type->params(l, &nd->sym, e) < 0 || register_params(m, l, "", e) < 0 ||
+            check_model_size(m, e) < 0)
             return -1;
         l->built = 1;
     }

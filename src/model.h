@@ -113,7 +113,8 @@ int sl_model_add(SlModel *m, SlLayer *l, SlError *e);
 int sl_model_build(SlModel *m, SlShape input, SlError *e);
 /* Functional: an input tensor, and a call of a layer on tensors. Returns tensor ids (>= 0), or -1.
  * sl_model_call writes the ids of the call's outputs to outs (may be NULL) and returns the first.
- */
+ * As with sl_model_add, the model owns the layer from then on, also on error (one it cannot take
+ * is freed), except a layer inside a wrapper, which stays its wrapper's. */
 int sl_model_input(SlModel *m, SlLayer *input_layer, SlError *e);
 int sl_model_call(SlModel *m, SlLayer *l, int n_in, const int *in, int *outs, SlError *e);
 /* Functional: choose the model's inputs and outputs. */
@@ -162,6 +163,10 @@ SlTensor sl_model_input_grad(const SlModel *m, int k); /* view, valid until the 
 void sl_model_reset_states(SlModel *m);
 void sl_model_set_observer(SlModel *m, const SlObserver *obs);
 void sl_model_seed_rng(SlModel *m, uint64_t seed);
+/* Are the output shapes of a call within the limits (tensor.h)? Every axis a size or None, and
+ * at most SL_MAX_ELEMENTS values per tensor (per sample while the batch axis is None). The error
+ * names the layer and the limit. */
+int sl_check_output_sizes(const SlLayer *l, const SlInfer *io, SlError *e);
 /* The call's "why the shape changed" sentence into nd->why, with a note when a mask is dropped. */
 void sl_node_explain(SlNode *nd, const SlInfer *io);
 

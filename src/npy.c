@@ -27,10 +27,9 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "alloc.h"
-#include "savefile.h"
+#include "files.h"
 
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
 #error "sl_npy_write stores sl_real values as they are in memory, which must be little-endian"
@@ -373,23 +372,6 @@ static sl_real convert(SlNpyType type, const unsigned char *p)
     return 0;
 }
 
-static FILE *open_regular(const char *path, unsigned long long *size, SlError *e)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        sl_errorf(e, "%s: cannot open: %s", path, strerror(errno));
-        return NULL;
-    }
-    struct stat st;
-    if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
-        sl_errorf(e, "%s: not a regular file", path);
-        fclose(f);
-        return NULL;
-    }
-    *size = (unsigned long long)st.st_size;
-    return f;
-}
-
 /* Magic, version and header length; leaves f at the start of the header. */
 static int read_preamble(FILE *f, const char *path, unsigned long long size, size_t *hstart,
                          size_t *hlen, SlError *e)
@@ -461,15 +443,22 @@ static int read_values(FILE *f, SlNpy *out, size_t count, int size, const char *
     return 0;
 }
 
-static int read_npy(FILE *f, SlNpy *out, const char *path, unsigned long long size, SlError *e)
+/* Everything before the data: the header parsed and checked, and that the data is exactly as
+ * long as the shape says and within the size limit; f is left at the first value. */
+static int read_head(FILE *f, SlNpy *out, const char *path, unsigned long long size, size_t *count,
+                     int *esize, SlError *e)
 {
-    size_t hstart = 0, hlen = 0, count = 0, bytes = 0;
-    int esize = 1;
+    size_t hstart = 0, hlen = 0, bytes = 0;
     Header h;
     if (read_preamble(f, path, size, &hstart, &hlen, e) < 0 ||
-        read_header(f, path, hlen, &h, e) < 0 || check_header(&h, path, out, &esize, e) < 0 ||
-        data_size(&out->shape, esize, &count, &bytes, path, e) < 0)
+        read_header(f, path, hlen, &h, e) < 0 || check_header(&h, path, out, esize, e) < 0 ||
+        data_size(&out->shape, *esize, count, &bytes, path, e) < 0)
         return -1;
+    if (*count > SL_MAX_ELEMENTS) {
+        char b[128];
+        return sl_errorf(e, "%s: the array %s holds %zu values, more than shapelab's limit of %d",
+                         path, sl_shape_str(&out->shape, b, sizeof b), *count, SL_MAX_ELEMENTS);
+    }
     unsigned long long have = size - hstart - hlen;
     if (have < bytes)
         return sl_errorf(e, "%s: truncated: header says %zu bytes of data, file has %llu", path,
@@ -479,23 +468,50 @@ static int read_npy(FILE *f, SlNpy *out, const char *path, unsigned long long si
                          "%s: %llu trailing bytes after the data: header says %zu bytes of data, "
                          "file has %llu",
                          path, have - bytes, bytes, have);
-    out->data = sl_alloc_zero(count ? count : 1, sizeof(sl_real)); /* never NULL, even if empty */
-    if (!out->data)
-        return sl_errorf(e, "%s: out of memory for %zu values", path, count);
-    return read_values(f, out, count, esize, path, e);
+    return 0;
+}
+
+int sl_npy_read_stream(SlNpy *out, FILE *f, unsigned long long size, const char *path, SlError *e)
+{
+    size_t count = 0;
+    int esize = 1;
+    memset(out, 0, sizeof *out);
+    int rc = read_head(f, out, path, size, &count, &esize, e);
+    if (rc == 0) {
+        out->data = sl_alloc_zero(count ? count : 1, sizeof(sl_real)); /* never NULL */
+        rc = out->data ? read_values(f, out, count, esize, path, e)
+                       : sl_errorf(e, "%s: out of memory for %zu values", path, count);
+    }
+    if (rc < 0)
+        sl_npy_free(out);
+    return rc;
 }
 
 int sl_npy_read(SlNpy *out, const char *path, SlError *e)
 {
     memset(out, 0, sizeof *out);
     unsigned long long size;
-    FILE *f = open_regular(path, &size, e);
+    FILE *f = sl_open_input(path, &size, e);
     if (!f)
         return -1;
-    int rc = read_npy(f, out, path, size, e);
+    int rc = sl_npy_read_stream(out, f, size, path, e);
     fclose(f);
-    if (rc < 0)
-        sl_npy_free(out);
+    return rc;
+}
+
+int sl_npy_peek(const char *path, SlShape *shape, SlError *e)
+{
+    unsigned long long size;
+    size_t count;
+    int esize;
+    SlNpy head;
+    memset(&head, 0, sizeof head);
+    FILE *f = sl_open_input(path, &size, e);
+    if (!f)
+        return -1;
+    int rc = read_head(f, &head, path, size, &count, &esize, e);
+    fclose(f);
+    *shape = head.shape;
     return rc;
 }
 

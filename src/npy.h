@@ -9,6 +9,8 @@
 #ifndef SL_NPY_H
 #define SL_NPY_H
 
+#include <stdio.h>
+
 #include "error.h"
 #include "tensor.h"
 
@@ -30,14 +32,19 @@ typedef struct SlNpy {
 } SlNpy;
 
 /* Read and validate a .npy file (versions 1.0, 2.0, 3.0). Every error names the file and the
- * problem. On success out->data is never NULL (even for 0 elements); on failure *out is zeroed. */
+ * problem. On success out->data is never NULL (even for 0 elements); on failure *out is zeroed.
+ * An array may hold at most SL_MAX_ELEMENTS values. */
 int sl_npy_read(SlNpy *out, const char *path, SlError *e);
+/* The same from an open stream of `size` bytes (errors call it `path`). */
+int sl_npy_read_stream(SlNpy *out, FILE *f, unsigned long long size, const char *path, SlError *e);
+/* Only the header, validated as sl_npy_read does (the data's length included): the shape, so that
+ * a caller can refuse an array of the wrong shape before reading a value of it. */
+int sl_npy_peek(const char *path, SlShape *shape, SlError *e);
 void sl_npy_free(SlNpy *a);
 
 /* Write t as little-endian float32 ('<f4') in the float build, float64 ('<f8') in the double
- * build (sizeof(sl_real)), version 1.0, C order. Atomic: write PATH.tmp beside it, then rename; on
- * any failure remove the temp file and leave no file at PATH (an older file there stays as it
- * was). */
+ * build (sizeof(sl_real)), version 1.0, C order. Atomic (files.h): a temporary file beside it,
+ * then a rename; on any failure no file at PATH (an older file there stays as it was). */
 int sl_npy_write(const char *path, const SlTensor *t, SlError *e);
 
 #endif

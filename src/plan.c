@@ -12,6 +12,9 @@
 #include "alloc.h"
 #include "model.h"
 
+/* All activations, gradients and scratch of one plan, in values: 4 GiB of float32. */
+enum { SL_MAX_PLAN = 1 << 30 };
+
 /* The shape check a learner meets first: data against the model's input. */
 int sl_model_check_input(const SlModel *m, int k, const SlShape *got, SlError *e)
 {
@@ -98,7 +101,7 @@ static int infer_run(SlModel *m, SlError *e)
                 nd->run.in[k] = m->t[nd->in[k]].run;
                 nd->run.in_mask[k] = nd->sym.in_mask[k];
             }
-            if (l->type->infer(l, &nd->run, e) < 0)
+            if (l->type->infer(l, &nd->run, e) < 0 || sl_check_output_sizes(l, &nd->run, e) < 0)
                 return -1;
         }
         for (int k = 0; k < nd->run.n_out; k++) {
@@ -112,6 +115,13 @@ static int infer_run(SlModel *m, SlError *e)
             m->t[nd->out[k]].run = nd->run.out[k];
         }
         l->type->scratch(l, &nd->run, &nd->scratch);
+        for (int k = 0; k < nd->scratch.n; k++)
+            if (nd->scratch.count[k] > SL_MAX_ELEMENTS)
+                return sl_errorf(e,
+                                 "layer '%s' (%s): its buffer '%s' for this batch would hold %zu "
+                                 "values, more than shapelab's limit of %d; use smaller batches",
+                                 l->name, l->type->name, nd->scratch.name[k], nd->scratch.count[k],
+                                 SL_MAX_ELEMENTS);
         sl_node_explain(nd, &nd->run);
     }
     return 0;
@@ -165,6 +175,11 @@ static int regrow(SlModel *m, SlError *e)
     sl_free(m->mask_block);
     m->mask_block = NULL;
     m->planned = 0;
+    if (total > SL_MAX_PLAN)
+        return sl_errorf(e,
+                         "model '%s': this batch needs %zu activation values, more than "
+                         "shapelab's limit of %d; use smaller batches",
+                         m->name, total, SL_MAX_PLAN);
     if (sl_arena_reserve(&m->act, total) < 0)
         return sl_errorf(e, "out of memory planning %zu activation values", total);
     if (masks && !(m->mask_block = sl_alloc_zero(masks, 1)))
@@ -175,7 +190,8 @@ static int regrow(SlModel *m, SlError *e)
         t->val = sl_arena_take(&m->act, t->cap);
         t->grad = sl_arena_take(&m->act, t->cap);
         t->mask_buf = t->mask_cap ? mb : NULL;
-        mb += t->mask_cap;
+        if (t->mask_cap) /* mb is NULL when no tensor has a mask: no arithmetic on it then */
+            mb += t->mask_cap;
     }
     for (int n = 0; n < m->n_nodes; n++)
         for (int s = 0; m->active[n] && s < m->nodes[n].scratch.n; s++)

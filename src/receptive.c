@@ -4,6 +4,16 @@
 #include <stdio.h>
 #include <string.h>
 
+/* a + b * c for reaches and jumps, in 64 bits and held at SL_MAX_ELEMENTS: a reach that large
+ * is already more steps than any input can have (tensor.h), and the sum cannot overflow. */
+static int reach_add(long long a, long long b, long long c)
+{
+    long long cap = SL_MAX_ELEMENTS;
+    if (b > 0 && c > (cap - a) / b)
+        return SL_MAX_ELEMENTS;
+    return (int)(a + b * c);
+}
+
 int sl_receptive_field(const SlModel *m, SlReceptive *r, SlError *e)
 {
     memset(r, 0, sizeof *r);
@@ -27,8 +37,8 @@ int sl_receptive_field(const SlModel *m, SlReceptive *r, SlError *e)
             r->win[k] = w;
             r->span[k] = sl_conv_span(w.k, w.d);
             r->jump[k] = jump;
-            reach += (w.k - 1) * w.d * jump;
-            jump *= w.s;
+            reach = reach_add(reach, (long long)(w.k - 1) * w.d, jump);
+            jump = reach_add(0, jump, w.s);
             r->reach[k] = reach;
         } else if (nd->layer->steps != SL_STEPS_EACH && r->ended_at < 0) {
             r->ended_at = i;

@@ -9,7 +9,7 @@
 
 #include "alloc.h"
 #include "json.h"
-#include "savefile.h"
+#include "files.h"
 
 enum { MAX_FILE = 1 << 30, MAX_HEADER = 100 << 20, MAX_TENSORS = 100000 };
 
@@ -18,25 +18,19 @@ static int st_err(SlError *e, const char *path, const char *what)
     return sl_errorf(e, "%s: %s", path, what);
 }
 
-/* Read a whole file into memory, refusing directories, missing files and huge files. */
+/* Read a whole file into memory, refusing what is not a regular file and huge files. */
 static unsigned char *slurp(const char *path, size_t *len, SlError *e)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        sl_errorf(e, "%s: cannot open: %s", path, strerror(errno));
+    unsigned long long size;
+    FILE *f = sl_open_input(path, &size, e);
+    if (!f)
         return NULL;
-    }
     unsigned char *buf = NULL;
-    long size = -1;
-    if (fseek(f, 0, SEEK_END) == 0)
-        size = ftell(f);
-    if (size < 0 || fseek(f, 0, SEEK_SET) != 0) {
-        sl_errorf(e, "%s: cannot read (not a regular file?)", path);
-    } else if (size > MAX_FILE) {
-        sl_errorf(e, "%s: file too large (%ld bytes; shapelab reads up to %d)", path, size,
+    if (size > MAX_FILE) {
+        sl_errorf(e, "%s: file too large (%llu bytes; shapelab reads up to %d)", path, size,
                   MAX_FILE);
     } else if (!(buf = sl_alloc((size_t)size + 1))) {
-        sl_errorf(e, "%s: out of memory reading %ld bytes", path, size);
+        sl_errorf(e, "%s: out of memory reading %llu bytes", path, size);
     } else if (fread(buf, 1, (size_t)size, f) != (size_t)size) {
         sl_errorf(e, "%s: read error", path);
         sl_free(buf);
@@ -123,25 +117,39 @@ static int cmp_begin(const void *a, const void *b)
     return x->begin < y->begin ? -1 : x->begin > y->begin;
 }
 
-/* Tensors must not share bytes, nor share a name. */
+static int cmp_name(const void *a, const void *b)
+{
+    return strcmp((*(const SlStTensor *const *)a)->name, (*(const SlStTensor *const *)b)->name);
+}
+
+/* Tensors must not share bytes, nor a name. Both checks sort, so 100,000 tensors take a moment,
+ * not the square of their count. The order by name stays in st->by_name for sl_st_find. */
 static int check_layout(SlSafetensors *st, SlError *e)
 {
     SlStTensor *sorted = sl_alloc_zero((size_t)st->n + 1, sizeof *sorted);
-    if (!sorted)
+    st->by_name = sl_alloc_zero((size_t)st->n + 1, sizeof *st->by_name);
+    if (!sorted || !st->by_name) {
+        sl_free(sorted);
         return st_err(e, st->path, "out of memory");
+    }
     memcpy(sorted, st->tensors, (size_t)st->n * sizeof *sorted);
     qsort(sorted, (size_t)st->n, sizeof *sorted, cmp_begin);
     int rc = 0;
-    for (int i = 1; i < st->n && !rc; i++)
-        if (sorted[i].begin < sorted[i - 1].end && sorted[i].end > sorted[i].begin)
+    size_t end = 0; /* the furthest end of the tensors so far; empty ones hold no bytes */
+    for (int i = 0; i < st->n && !rc; i++) {
+        if (sorted[i].begin == sorted[i].end)
+            continue;
+        if (sorted[i].begin < end)
             rc = st_err(e, st->path, "two tensors overlap in the data section");
-    for (int i = 0; i < st->n && !rc; i++)
-        for (int j = i + 1; j < st->n; j++)
-            if (!strcmp(st->tensors[i].name, st->tensors[j].name)) {
-                rc = st_err(e, st->path, "a tensor name appears twice");
-                break;
-            }
+        end = sorted[i].end > end ? sorted[i].end : end;
+    }
     sl_free(sorted);
+    for (int i = 0; i < st->n; i++)
+        st->by_name[i] = &st->tensors[i];
+    qsort(st->by_name, (size_t)st->n, sizeof *st->by_name, cmp_name);
+    for (int i = 1; i < st->n && !rc; i++)
+        if (!strcmp(st->by_name[i]->name, st->by_name[i - 1]->name))
+            rc = st_err(e, st->path, "a tensor name appears twice");
     return rc;
 }
 
@@ -184,19 +192,35 @@ static int read_header(SlSafetensors *st, const SlJsonDoc *d, SlError *e)
 
 int sl_st_read(SlSafetensors *st, const char *path, SlError *e)
 {
+    size_t len;
+    unsigned char *file = slurp(path, &len, e);
+    if (!file) {
+        memset(st, 0, sizeof *st);
+        return -1;
+    }
+    return sl_st_parse(st, path, file, len, e);
+}
+
+int sl_st_parse(SlSafetensors *st, const char *path, unsigned char *file, size_t len, SlError *e)
+{
     memset(st, 0, sizeof *st);
     snprintf(st->path, sizeof st->path, "%s", path);
-    size_t len;
-    st->file = slurp(path, &len, e);
-    if (!st->file)
-        return -1;
+    st->file = file;
     if (len < 8) {
         st_err(e, path, "too short to be a safetensors file (under 8 bytes)");
         sl_st_free(st);
         return -1;
     }
     uint64_t hl = le64(st->file);
-    if (hl > len - 8 || hl > MAX_HEADER || hl < 2) {
+    if (hl > MAX_HEADER && hl <= len - 8) {
+        char msg[200];
+        snprintf(msg, sizeof msg, "header length %llu is over shapelab's limit of %d bytes",
+                 (unsigned long long)hl, MAX_HEADER);
+        st_err(e, path, msg);
+        sl_st_free(st);
+        return -1;
+    }
+    if (hl > len - 8 || hl < 2) {
         char msg[200];
         snprintf(msg, sizeof msg,
                  "header length %llu does not fit the file's %zu bytes "
@@ -233,15 +257,23 @@ void sl_st_free(SlSafetensors *st)
     sl_free(st->meta_key);
     sl_free(st->meta_val);
     sl_free(st->tensors);
+    sl_free(st->by_name);
     sl_free(st->file);
     memset(st, 0, sizeof *st);
 }
 
 const SlStTensor *sl_st_find(const SlSafetensors *st, const char *name)
 {
-    for (int i = 0; i < st->n; i++)
-        if (!strcmp(st->tensors[i].name, name))
-            return &st->tensors[i];
+    int lo = 0, hi = st->n; /* binary search of the names in order */
+    while (lo < hi) {
+        int mid = lo + (hi - lo) / 2, c = strcmp(st->by_name[mid]->name, name);
+        if (c == 0)
+            return st->by_name[mid];
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
     return NULL;
 }
 

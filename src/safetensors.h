@@ -33,6 +33,7 @@ typedef struct SlSafetensors {
     char path[256];
     int n;
     SlStTensor *tensors;
+    const SlStTensor **by_name; /* the tensors in the order of their names */
     int n_meta;
     char **meta_key, **meta_val;
     unsigned char *data; /* the data section */
@@ -41,6 +42,9 @@ typedef struct SlSafetensors {
 } SlSafetensors;
 
 int sl_st_read(SlSafetensors *st, const char *path, SlError *e);
+/* The same on the len bytes of a file already in memory, which st owns from then on (they are
+ * freed by sl_st_free, or here on error; allocated with sl_alloc). Errors call the file `path`. */
+int sl_st_parse(SlSafetensors *st, const char *path, unsigned char *file, size_t len, SlError *e);
 void sl_st_free(SlSafetensors *st);
 const SlStTensor *sl_st_find(const SlSafetensors *st, const char *name);
 const char *sl_st_meta(const SlSafetensors *st, const char *key); /* NULL if absent */

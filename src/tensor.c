@@ -26,6 +26,19 @@ size_t sl_shape_count(const SlShape *s)
     return n;
 }
 
+int sl_shape_count_capped(const SlShape *s, size_t cap, size_t *n)
+{
+    *n = 1;
+    for (int i = 0; i < s->rank; i++) {
+        if (s->dim[i] == SL_NONE)
+            continue;
+        if (s->dim[i] < 0 || (s->dim[i] > 0 && *n > cap / (size_t)s->dim[i]))
+            return -1;
+        *n *= (size_t)s->dim[i];
+    }
+    return 0;
+}
+
 size_t sl_shape_sample_count(const SlShape *s)
 {
     size_t n = 1;

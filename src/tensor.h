@@ -27,6 +27,13 @@ typedef float sl_real;
 #endif
 
 enum { SL_MAX_RANK = 5 };
+
+/* Limits on sizes, so that no product of sizes can overflow and no hostile script or file can ask
+ * for an absurd allocation (docs/cli.md lists every limit and its error):
+ *   SL_MAX_DIM       one size a layer is given: units, filters, a kernel's span, an axis of a shape
+ *   SL_MAX_ELEMENTS  the values one tensor holds: a weight, an activation for a batch, a data file
+ * Products of sizes are formed in 64 bits, step by step against the cap (sl_shape_count_capped). */
+enum { SL_MAX_DIM = 1 << 24, SL_MAX_ELEMENTS = 1 << 28 };
 /* An unknown dimension, printed "None". Not -1, which Reshape uses for "work this size out". */
 #define SL_NONE INT_MIN
 
@@ -44,6 +51,10 @@ typedef struct SlTensor {
 SlShape sl_shape_of(int rank, const int *dims);
 /* Number of elements; requires every dimension to be concrete (returns 0 otherwise). */
 size_t sl_shape_count(const SlShape *s);
+/* The product of the known dimensions (None counts as 1) into *n, or -1 when it is over cap: the
+ * product is checked at each step, so it never overflows. A negative dimension other than None
+ * is -1 too. */
+int sl_shape_count_capped(const SlShape *s, size_t cap, size_t *n);
 /* Number of elements per sample: the product of dims 1..rank-1, or 0 if one is unknown. */
 size_t sl_shape_sample_count(const SlShape *s);
 int sl_shape_is_concrete(const SlShape *s);

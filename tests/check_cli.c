@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -653,6 +654,101 @@ START_TEST(test_bad_input)
 }
 END_TEST
 
+/* ---- hostile input: what an attacker, or an unlucky learner, feeds the program ---- */
+
+/* A Sequential of these layers on an input of 3 features, as a script. */
+#define SEQ(layers) "from keras.layers import *\nfrom keras.models import Sequential\n" layers
+#define KEEP        "printf precious > @/victim && cp @/victim @/victim.orig"
+
+static const struct {
+    const char *script; /* written to @/m.py first (NULL: none) */
+    const char *setup;  /* then this shell command ('@': the temporary directory) */
+    const char *args;
+    int rc;
+    const char *err;    /* on stderr (NULL: anything) */
+    const char *intact; /* this file must still equal FILE.orig afterwards (NULL: none) */
+} hostile[] = {
+    /* outputs that could damage other files */
+    {NULL, KEEP " && ln -s @/victim @/out.npy.tmp", PRED " -x " REG_X " -o @/out.npy", 0, NULL,
+     "@/victim"},
+    {NULL, "cp " REG " @/m.py && cp @/m.py @/m.py.orig", "train @/m.py" TR_XY " -o @/m.py", 2,
+     SE "-o @/m.py is the same file as MODEL.py @/m.py", "@/m.py"},
+    {NULL, "cp " REG_X " @/x.npy && cp @/x.npy @/x.npy.orig", PRED " -x @/x.npy -o @/x.npy", 2,
+     SE "-o @/x.npy is the same file as -x @/x.npy", "@/x.npy"},
+    {NULL, "cp " REG_X " @/x.npy && cp @/x.npy @/x.npy.orig && ln @/x.npy @/hard.npy",
+     PRED " -x @/x.npy -o @/hard.npy", 2, "is the same file as -x @/x.npy", "@/x.npy"},
+    {NULL, "printf old > @/W.safetensors && cp @/W.safetensors @/W.safetensors.orig",
+     "train " REG TR_XY " -o @/W.safetensors --history @/nodir/H.csv", 2,
+     SE "@/nodir/H.csv: cannot write there", "@/W.safetensors"},
+    {NULL, NULL, PRED " -x " REG_X " -o @", 2, "it is a directory", NULL},
+    {NULL, NULL, "train " REG TR_XY " -o @/W.safetensors --plot @/W.safetensors", 2,
+     "are the same file", NULL},
+    /* files that are not files */
+    {NULL, "mkfifo @/fifo", "summary @/fifo", 2, SE "@/fifo: not a regular file (a FIFO)", NULL},
+    {NULL, "mkfifo @/fifo", PRED " -x @/fifo -o @/out.npy", 2, "not a regular file (a FIFO)", NULL},
+    {NULL, "mkfifo @/fifo", "predict " REG " -w @/fifo -x " REG_X " -o @/out.npy", 2,
+     "not a regular file (a FIFO)", NULL},
+    {NULL, NULL, "predict " REG " -w @ -x " REG_X " -o @/out.npy", 2,
+     "not a regular file (a directory)", NULL},
+    /* scripts that broke the reader, end to end */
+    {SEQ("sizes = [8]\nsizes += [16]\nmodel = Sequential([Dense(sizes[1], input_shape=(3,))])\n"),
+     NULL, "summary @/m.py", 0, NULL, NULL},
+    {SEQ("x = [0, 0, 0, 0] * 4611686018427387905\n"), NULL, "summary @/m.py", 2,
+     "a list of more than 100000 items", NULL},
+    {SEQ("a = [] * 5555555555555\nb = 1 ** 10**18\n"
+         "model = Sequential([Dense(b + len(a), input_shape=(3,))])\n"),
+     NULL, "summary @/m.py", 0, NULL, NULL},
+    {SEQ("model = Sequential([Dense(4, input_shape=(3,))])\nfor i in range(256):\n"
+         "    model.add(Dense(4))\n"),
+     NULL, "summary @/m.py", 2, "too many layers (at most 256)", NULL},
+    {SEQ("model = Sequential([Conv1D(4, 3, dilation_rate=2147483647, padding='causal', "
+         "input_shape=(8, 2))])\n"),
+     NULL, "trace @/m.py --timesteps 8", 2, "'dilation_rate' holds 2147483647", NULL},
+    {SEQ("model = Sequential([LSTM(10**9, input_shape=(8, 2))])\n"), NULL, "summary @/m.py", 2,
+     "'units' holds 1000000000, beyond shapelab's limit of 16777216", NULL},
+    {SEQ("units = 1 << 100\n"), NULL, "summary @/m.py", 2,
+     "the integer result of '<<' does not fit in 64 bits", NULL},
+    {"\xef\xbb\xbf" SEQ(
+         "gr\xc3\xb6\xc3\x9f\x65 = 3\rmodel = Sequential([Dense(gr\xc3\xb6\xc3\x9f\x65, "
+         "input_shape=(3,))])\r"),
+     NULL, "summary @/m.py", 0, NULL, NULL},
+};
+
+/* Exit with the code and the message, quickly (a hang is exit 124 after `timeout 60`), no file
+ * damaged, and no temporary file left. */
+START_TEST(test_hostile)
+{
+    char *out, *err, cmd[2048], p[1024];
+    if (hostile[_i].script)
+        write_bytes("@/m.py", hostile[_i].script, strlen(hostile[_i].script));
+    if (hostile[_i].setup) {
+        snprintf(cmd, sizeof cmd, "%s", expand(hostile[_i].setup, p, sizeof p));
+        ck_assert_msg(system(cmd) == 0, "setup failed: %s", cmd);
+    }
+    int rc = run(hostile[_i].args, &out, &err);
+    check(hostile[_i].args, rc, hostile[_i].rc, err, hostile[_i].err);
+    if (hostile[_i].intact) {
+        char orig[1024];
+        snprintf(orig, sizeof orig, "%s.orig", expand(hostile[_i].intact, p, sizeof p));
+        char *now = slurp(p), *was = slurp(orig);
+        ck_assert_msg(!strcmp(now, was), "%s: %s was changed", hostile[_i].args, p);
+        free(now), free(was);
+    }
+    DIR *d = opendir(dir);
+    for (struct dirent *f; d && (f = readdir(d)) != NULL;) {
+        size_t n = strlen(f->d_name);
+        struct stat st;
+        snprintf(p, sizeof p, "%s/%s", dir, f->d_name);
+        ck_assert_msg(n < 4 || strcmp(f->d_name + n - 4, ".tmp") ||
+                          (lstat(p, &st) == 0 && S_ISLNK(st.st_mode)), /* the setup's own */
+                      "%s: left %s behind", hostile[_i].args, p);
+    }
+    if (d)
+        closedir(d);
+    free(out), free(err);
+}
+END_TEST
+
 /* Each command is bounded by `timeout 60` (a hang reads as exit 124); the TCase timeouts leave
  * room for that. */
 Suite *cli_suite(void);
@@ -692,6 +788,12 @@ Suite *cli_suite(void)
     tcase_add_test(tc, test_train);
     tcase_add_test(tc, test_gradcheck);
     tcase_add_loop_test(tc, test_bad_input, 0, sizeof bad / sizeof bad[0]);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("hostile");
+    tcase_set_timeout(tc, 90);
+    tcase_add_unchecked_fixture(tc, make_root, remove_root);
+    tcase_add_checked_fixture(tc, make_dir, NULL);
+    tcase_add_loop_test(tc, test_hostile, 0, sizeof hostile / sizeof hostile[0]);
     suite_add_tcase(s, tc);
     return s;
 }

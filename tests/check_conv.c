@@ -258,7 +258,7 @@ static const TuArgError arg_errors[] = {
      "`strides > 1` not supported in conjunction with `dilation_rate > 1`"},
     {"Conv1DTranspose", "2, 3, padding='causal'", "'causal' is for Conv1D only"},
     {"Conv2DTranspose", "2, 3, groups=2", "unknown keyword"},
-    {"Conv2DTranspose", "2, 3000, dilation_rate=9000", "spans more than 16777216 cells"},
+    {"Conv2DTranspose", "2, 3000, dilation_rate=9000", "beyond shapelab's limit of 16777216"},
     {"Conv2DTranspose", "0, 3", "filters must be a positive integer"},
     {"UpSampling1D", "0", "Argument `size` should be a positive integer. Received: size=0"},
     {"UpSampling1D", "(2, 2)", "size"},
@@ -266,6 +266,10 @@ static const TuArgError arg_errors[] = {
     {"UpSampling2D", "2, interpolation='bicubic'",
      "interpolation='bicubic' is not one of 'nearest', 'bilinear'"},
     {"UpSampling2D", "2, data_format='channels_first'", "channels_last"},
+    {"Conv1D", "4, 3, dilation_rate=2147483647, padding='causal'",
+     "'dilation_rate' holds 2147483647, beyond shapelab's limit of 16777216"},
+    {"Conv1D", "4, 3, dilation_rate=16000000", "spans 1 + (3 - 1) * 16000000 = 32000001 steps"},
+    {"Conv2D", "4, (3, 3000), dilation_rate=(1, 10000)", "spans 1 + (3000 - 1) * 10000"},
 };
 enum { N_ARG_ERRORS = sizeof arg_errors / sizeof arg_errors[0] };
 

@@ -1,4 +1,5 @@
 /* check_core.c: shapes, Keras arguments, the RNG, initializers, JSON and safetensors. */
+#include <glob.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -197,8 +198,9 @@ START_TEST(test_safetensors_round_trip)
     const char *path = tmp_path("w.safetensors");
     ck_assert_msg(sl_st_write(path, 2, names, t, 1, mk, mv, &e) == 0, "%s", e.msg);
     char tmp[600];
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    ck_assert(access(tmp, F_OK) != 0); /* renamed into place */
+    glob_t g;
+    snprintf(tmp, sizeof tmp, "%s*.tmp", path);
+    ck_assert_msg(glob(tmp, 0, NULL, &g) == GLOB_NOMATCH, "%s is left", g.gl_pathv[0]);
     SlSafetensors st;
     ck_assert_msg(sl_st_read(&st, path, &e) == 0, "%s", e.msg);
     ck_assert_int_eq(st.n, 2);
@@ -238,6 +240,15 @@ static const struct {
      "not a non-negative integer"},
     {"not an object", "[1, 2]", 0, "not a JSON object"},
     {"metadata not strings", "{\"__metadata__\":{\"a\":1}}", 0, "must be strings"},
+    {"overlap behind an empty tensor",
+     "{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},"
+     "\"e\":{\"dtype\":\"F32\",\"shape\":[0],\"data_offsets\":[4,4]},"
+     "\"b\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[4,12]}}",
+     12, "overlap"},
+    {"a name twice",
+     "{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]},"
+     "\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,8]}}",
+     8, "appears twice"},
 };
 
 START_TEST(test_safetensors_malformed)
@@ -279,6 +290,109 @@ START_TEST(test_safetensors_truncated)
     ck_assert(sl_st_read(&st, "/nonexistent.safetensors", &e) < 0);
     ck_assert_msg(strstr(e.msg, "/nonexistent.safetensors: cannot open"), "%s", e.msg);
     ck_assert(sl_st_read(&st, "/tmp", &e) < 0); /* a directory */
+    ck_assert_msg(strstr(e.msg, "/tmp: not a regular file (a directory)"), "%s", e.msg);
+}
+END_TEST
+
+/* A file of n tensors t000000, t000001, ... of one F32 value each (the last one named as the
+ * first when dup is set). */
+static void write_many(const char *path, int n, int dup)
+{
+    size_t cap = 64 + (size_t)n * 80, u = 0;
+    char *h = malloc(cap);
+    ck_assert(h != NULL);
+    u += (size_t)snprintf(h, cap, "{");
+    for (int i = 0; i < n; i++)
+        u += (size_t)snprintf(h + u, cap - u,
+                              "%s\"t%06d\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":"
+                              "[%d,%d]}",
+                              i ? "," : "", dup && i == n - 1 ? 0 : i, 4 * i, 4 * i + 4);
+    u += (size_t)snprintf(h + u, cap - u, "}");
+    FILE *f = fopen(path, "wb");
+    ck_assert(f != NULL);
+    for (int i = 0; i < 8; i++)
+        fputc((int)((uint64_t)u >> (8 * i) & 0xff), f);
+    fwrite(h, 1, u, f);
+    float v = 0.5f;
+    for (int i = 0; i < n; i++)
+        fwrite(&v, 4, 1, f);
+    fclose(f);
+    free(h);
+}
+
+/* 100,000 tensors (the limit): read, searched and checked for repeated names in well under the
+ * TCase's 10 s (comparing every name with every other took 29 s). */
+START_TEST(test_safetensors_many_tensors)
+{
+    const char *path = tmp_path("many.safetensors");
+    SlSafetensors st;
+    SlError e;
+    write_many(path, 100000, 0);
+    ck_assert_msg(sl_st_read(&st, path, &e) == 0, "%s", e.msg);
+    ck_assert_int_eq(st.n, 100000);
+    const SlStTensor *t = sl_st_find(&st, "t099999");
+    ck_assert(t != NULL && t->begin == 4 * 99999);
+    ck_assert(sl_st_find(&st, "t100000") == NULL && sl_st_find(&st, "t0") == NULL);
+    sl_st_free(&st);
+    write_many(path, 100000, 1);
+    ck_assert(sl_st_read(&st, path, &e) < 0);
+    ck_assert_msg(strstr(e.msg, "appears twice"), "%s", e.msg);
+}
+END_TEST
+
+/* An allocator that keeps count of the bytes it has out, and of the most at any time. */
+static size_t live_bytes, peak_bytes;
+
+static void *tracking_alloc(void *ctx, size_t n)
+{
+    (void)ctx;
+    size_t *p = malloc(n + 16); /* the size in front, 16 bytes keep the alignment */
+    if (!p)
+        return NULL;
+    p[0] = n;
+    live_bytes += n;
+    peak_bytes = live_bytes > peak_bytes ? live_bytes : peak_bytes;
+    return (char *)p + 16;
+}
+
+static void tracking_release(void *ctx, void *q)
+{
+    (void)ctx;
+    if (!q)
+        return;
+    size_t *p = (size_t *)(void *)((char *)q - 16);
+    live_bytes -= p[0];
+    free(p);
+}
+
+/* A 20 MB header of ten million values, "[0,0,...]": refused at the values limit, with memory
+ * that stays a small multiple of the file (the nodes for every byte of text took 48 times it). */
+START_TEST(test_safetensors_huge_header)
+{
+    const char *path = tmp_path("huge.safetensors");
+    size_t values = 10000000, hl = 2 * values + 1;
+    char *h = malloc(hl);
+    ck_assert(h != NULL);
+    for (size_t i = 0; i < values; i++)
+        h[2 * i] = i ? ',' : '[', h[2 * i + 1] = '0';
+    h[hl - 1] = ']';
+    FILE *f = fopen(path, "wb");
+    ck_assert(f != NULL);
+    for (int i = 0; i < 8; i++)
+        fputc((int)((uint64_t)hl >> (8 * i) & 0xff), f);
+    ck_assert(fwrite(h, 1, hl, f) == hl && fclose(f) == 0);
+    free(h);
+    SlAllocator tracking = {tracking_alloc, tracking_release, NULL};
+    SlAllocator old = sl_set_allocator(&tracking);
+    SlSafetensors st;
+    SlError e;
+    int rc = sl_st_read(&st, path, &e);
+    sl_set_allocator(&old);
+    ck_assert_msg(rc < 0 && strstr(e.msg, "not valid JSON") && strstr(e.msg, "values"), "%s",
+                  e.msg);
+    ck_assert_msg(peak_bytes < 10 * hl, "reading a %zu-byte header took %zu bytes at its peak", hl,
+                  peak_bytes);
+    ck_assert_int_eq(live_bytes, 0);
 }
 END_TEST
 
@@ -327,6 +441,8 @@ static Suite *suite(void)
     tcase_add_test(tc, test_safetensors_round_trip);
     tcase_add_loop_test(tc, test_safetensors_malformed, 0, sizeof bad_st / sizeof bad_st[0]);
     tcase_add_test(tc, test_safetensors_truncated);
+    tcase_add_test(tc, test_safetensors_many_tensors);
+    tcase_add_test(tc, test_safetensors_huge_header);
     suite_add_tcase(s, tc);
     return s;
 }

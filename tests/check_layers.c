@@ -182,6 +182,25 @@ static const TuShapeError shape_errors[] = {
      3,
      {SL_NONE, 4, 5},
      {"layer 'dropout' (Dropout)", "noise_shape", "(None, 4, 5)", "Fix:"}},
+    /* sizes past the limits (tensor.h): an error naming the layer and the limit, never a wrapped
+     * count, a "Total params: 0" or an absurd allocation */
+    {"Dense",
+     "16000000",
+     2,
+     {SL_NONE, 16000000},
+     {"layer 'dense' (Dense)", "'kernel' of shape (16000000, 16000000)", "268435456"}},
+    {"LSTM",
+     "10000000",
+     3,
+     {SL_NONE, 8, 2},
+     {"layer 'lstm' (LSTM)", "(10000000, 40000000)", "268435456"}},
+    {"RepeatVector",
+     "16000000",
+     2,
+     {SL_NONE, 16000000},
+     {"layer 'repeat_vector' (RepeatVector)", "(None, 16000000, 16000000)", "per sample",
+      "268435456"}},
+    {"Flatten", "", 3, {64, 16384, 16384}, {"(64, 16384, 16384)", "use smaller batches"}},
 };
 enum { N_SHAPE_ERRORS = sizeof shape_errors / sizeof shape_errors[0] };
 
@@ -227,6 +246,9 @@ static const TuArgError arg_errors[] = {
     {"Reshape", "(None, 5)", "uses -1, not None"},
     {"InputLayer", "shape=(3,), input_shape=(3,)", "not several"},
     {"Dropout", "0.5, noise_shape=(None, 0)", "noise_shape (None, 0) has an axis of size 0"},
+    {"LSTM", "1000000000", "'units' holds 1000000000, beyond shapelab's limit of 16777216"},
+    {"Dense", "3, input_shape=(4, 16777217)", "holds 16777217"},
+    {"Reshape", "(100000, 100000)", "more than 268435456 values per sample"},
 };
 enum { N_ARG_ERRORS = sizeof arg_errors / sizeof arg_errors[0] };
 
@@ -280,7 +302,8 @@ END_TEST
 START_TEST(test_notices_accumulate)
 {
     SlError e;
-    SlLayer *l = sl_layer("Dropout", "0.5, seed=1, input_shape=(4,)", &e);
+    SlLayer *l = sl_layer("Dropout", "0.5, seed=12345678901234, input_shape=(4,)",
+                          &e); /* a seed, not a size */
     ck_assert(l != NULL);
     ck_assert_msg(strstr(l->notice, "input_shape=(4,) is the Keras 2 spelling") &&
                       strstr(l->notice, "seed=...) is accepted but not used"),

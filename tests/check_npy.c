@@ -1,6 +1,7 @@
 /* check_npy.c: .npy files: NumPy's own files, hand-made and malformed ones, and saving. */
 #include <dirent.h>
 #include <errno.h>
+#include <glob.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,7 +9,7 @@
 #include <unistd.h>
 
 #include "npy.h"
-#include "savefile.h"
+#include "files.h"
 #include "testutil.h"
 
 #define tmp_path tu_tmp_path
@@ -252,11 +253,17 @@ static const FileCase bad_files[] = {
     {"huge shape that overflows", .header = F4("(2147483647, 2147483647, 2147483647)"),
      .must = "the shape (2147483647, 2147483647, 2147483647) is impossibly large"},
     {"huge shape, no data", .header = F4("(100000, 100000)"), .data_len = 4,
-     .must = "truncated: header says 40000000000 bytes of data, file has 4"},
+     .must = "the array (100000, 100000) holds 10000000000 values, more than shapelab's limit"},
+    {"big shape, data cut short", .header = F4("(1000, 1000)"), .data_len = 4,
+     .must = "truncated: header says 4000000 bytes of data, file has 4"},
     {"rank 6", .header = F4("(1, 1, 1, 1, 1, 2)"), .data_len = 8,
      .must = "the array has 6 axes; shapelab handles at most 5"},
     {"bool that is not 0 or 1", .header = "{'descr': '|b1', 'fortran_order': False, 'shape': (2,)}",
      .data_len = 2, .fill = 2, .must = "element 0 of the bool array is 2; bools are 0 or 1"},
+    {"more values than the limit",
+     .header = "{'descr': '|u1', 'fortran_order': False, "
+               "'shape': (16385, 16384), }",
+     .must = "holds 268451840 values, more than shapelab's limit of 268435456"},
 };
 
 START_TEST(test_bad_files)
@@ -274,6 +281,25 @@ START_TEST(test_bad_files)
 }
 END_TEST
 
+/* The header alone: the shape of a good file, the error of a bad one, without reading data. */
+START_TEST(test_peek)
+{
+    const char *path = tmp_path("peek.npy");
+    SlShape s;
+    SlError e = {""};
+    make_file(path, &good_files[1]);
+    ck_assert_msg(sl_npy_peek(path, &s, &e) == 0, "%s", e.msg);
+    ck_assert(s.rank == 2 && s.dim[0] == 2 && s.dim[1] == 3);
+    for (size_t i = 0; i < sizeof bad_files / sizeof bad_files[0]; i++) {
+        if (strstr(bad_files[i].what, "bool")) /* a value, not the header: seen only by reading */
+            continue;
+        make_file(path, &bad_files[i]);
+        ck_assert_msg(sl_npy_peek(path, &s, &e) < 0, "%s: accepted", bad_files[i].what);
+        ck_assert_msg(strstr(e.msg, bad_files[i].must), "%s: %s", bad_files[i].what, e.msg);
+    }
+}
+END_TEST
+
 START_TEST(test_not_a_file)
 {
     SlNpy a;
@@ -281,11 +307,27 @@ START_TEST(test_not_a_file)
     ck_assert(sl_npy_read(&a, "/nonexistent/x.npy", &e) < 0);
     ck_assert_msg(strstr(e.msg, "/nonexistent/x.npy: cannot open"), "%s", e.msg);
     ck_assert(sl_npy_read(&a, "/tmp", &e) < 0); /* a directory */
-    ck_assert_msg(strstr(e.msg, "not a regular file"), "%s", e.msg);
+    ck_assert_msg(strstr(e.msg, "not a regular file (a directory)"), "%s", e.msg);
+    /* a FIFO: refused at once, not read (which would wait for a writer for ever) */
+    const char *fifo = tmp_path("fifo.npy");
+    ck_assert_int_eq(mkfifo(fifo, 0600), 0);
+    ck_assert(sl_npy_read(&a, fifo, &e) < 0);
+    ck_assert_msg(strstr(e.msg, "not a regular file (a FIFO)"), "%s", e.msg);
+    unlink(fifo);
 }
 END_TEST
 
 /* ---- saving ---- */
+
+/* No temporary file of a save to PATH is left beside it (PATH.XXXXXX.tmp, files.h). */
+static void assert_no_temporary(const char *path)
+{
+    char pattern[600];
+    glob_t g;
+    snprintf(pattern, sizeof pattern, "%s*.tmp", path);
+    int rc = glob(pattern, 0, NULL, &g);
+    ck_assert_msg(rc == GLOB_NOMATCH, "%s is left behind", rc == 0 ? g.gl_pathv[0] : pattern);
+}
 
 /* Write t, check the bytes NumPy expects, read it back and compare exactly. */
 static void round_trip(const SlTensor *t, const char *shape_text)
@@ -293,9 +335,8 @@ static void round_trip(const SlTensor *t, const char *shape_text)
     const char *path = tmp_path("rt.npy");
     SlError e = {""};
     ck_assert_msg(sl_npy_write(path, t, &e) == 0, "%s", e.msg);
-    char tmp[600], text[256] = "";
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    ck_assert(access(tmp, F_OK) != 0); /* renamed into place */
+    char text[256] = "";
+    assert_no_temporary(path); /* renamed into place */
 
     FILE *f = fopen(path, "rb");
     unsigned char pre[10];
@@ -347,19 +388,17 @@ START_TEST(test_write_fails_cleanly)
     SlTensor t = sl_tensor(sl_shape_of(1, (int[]){2}), x);
     SlError e = {""};
     /* No such directory: nothing is created. */
-    char path[600], tmp[600];
+    char path[600];
     snprintf(path, sizeof path, "%s", tmp_path("no-such-dir/x.npy"));
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
     ck_assert(sl_npy_write(path, &t, &e) < 0);
     ck_assert_msg(strstr(e.msg, path) == e.msg && strstr(e.msg, "cannot save"), "%s", e.msg);
-    ck_assert(access(path, F_OK) != 0 && access(tmp, F_OK) != 0);
+    ck_assert(access(path, F_OK) != 0);
     /* The rename fails (a directory is in the way): the temp file is removed. */
     snprintf(path, sizeof path, "%s", tmp_path("adir.npy"));
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
     ck_assert_int_eq(mkdir(path, 0700), 0);
     ck_assert(sl_npy_write(path, &t, &e) < 0);
     ck_assert_msg(strstr(e.msg, "cannot save"), "%s", e.msg);
-    ck_assert(access(tmp, F_OK) != 0);
+    assert_no_temporary(path);
     rmdir(path);
     /* Shapes that cannot be saved. */
     t.shape.dim[0] = SL_NONE;
@@ -416,9 +455,8 @@ static void assert_file_holds(const char *path, const char *want)
 
 START_TEST(test_save_file_whole_or_nothing)
 {
-    char path[300], tmp[310];
+    char path[300];
     snprintf(path, sizeof path, "%s", tmp_path("whole.txt"));
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
     SlError e = {""};
     ck_assert_msg(sl_save_file(path, fill_ok, "old", &e) == 0, "%s", e.msg);
     ck_assert_int_eq(sl_save_file(path, fill_then_fail, "half of the new", &e), -1);
@@ -426,10 +464,33 @@ START_TEST(test_save_file_whole_or_nothing)
                       strstr(e.msg, ": cannot save: Input/output error"),
                   "%s", e.msg);
     assert_file_holds(path, "old");
-    ck_assert_int_ne(access(tmp, F_OK), 0);
+    assert_no_temporary(path);
     ck_assert_msg(sl_save_file(path, fill_ok, "new", &e) == 0, "%s", e.msg);
     assert_file_holds(path, "new");
-    ck_assert_int_ne(access(tmp, F_OK), 0);
+    assert_no_temporary(path);
+}
+END_TEST
+
+/* The temporary file is never a file that was there: a symlink at the old fixed name PATH.tmp
+ * is not written through, and the file it points to is left as it was. A replaced file keeps its
+ * permissions. */
+START_TEST(test_save_file_exclusive)
+{
+    char path[300], link[310], victim[300];
+    SlError e = {""};
+    snprintf(path, sizeof path, "%s", tmp_path("out.txt"));
+    snprintf(link, sizeof link, "%s.tmp", path);
+    snprintf(victim, sizeof victim, "%s", tmp_path("victim.txt"));
+    ck_assert_msg(sl_save_file(victim, fill_ok, "precious", &e) == 0, "%s", e.msg);
+    ck_assert_int_eq(symlink(victim, link), 0);
+    ck_assert_msg(sl_save_file(path, fill_ok, "new", &e) == 0, "%s", e.msg);
+    assert_file_holds(victim, "precious");
+    assert_file_holds(path, "new");
+    unlink(link);
+    struct stat st;
+    ck_assert_int_eq(chmod(path, 0640), 0);
+    ck_assert_msg(sl_save_file(path, fill_ok, "newer", &e) == 0, "%s", e.msg);
+    ck_assert(stat(path, &st) == 0 && (st.st_mode & 0777) == 0640);
 }
 END_TEST
 
@@ -446,6 +507,7 @@ static Suite *suite(void)
     tcase_add_loop_test(tc, test_good_headers, 0, sizeof good_files / sizeof good_files[0]);
     tcase_add_loop_test(tc, test_bad_files, 0, sizeof bad_files / sizeof bad_files[0]);
     tcase_add_test(tc, test_not_a_file);
+    tcase_add_test(tc, test_peek);
     suite_add_tcase(s, tc);
     tc = tcase_create("write");
     tcase_set_timeout(tc, 10);
@@ -453,6 +515,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_write_fails_cleanly);
     tcase_add_test(tc, test_write_replaces);
     tcase_add_test(tc, test_save_file_whole_or_nothing);
+    tcase_add_test(tc, test_save_file_exclusive);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -609,6 +609,37 @@ static const FeatureRow feature_rows[] = {
       {9, 16, 25},
       {"dense", "dense_1", "dense_2"},
       50}},
+    {"x += [...] keeps both lists whole (the sum must not overwrite its right operand)",
+     "sizes = [8]\n"
+     "sizes += [16]\n"
+     "sizes += sizes\n"
+     "model = Sequential([Dense(sizes[3], input_shape=(sizes[0] - 5,)), Dense(len(sizes))])\n",
+     {2, {"(None, 16)", "(None, 4)"}, {64, 68}, {NULL}, 132}},
+    {"powers, shifts and repeats of any size end at once, as Python's do",
+     "a = 1 ** 10**18\n"
+     "b = (-1) ** (10**18 + 1)\n"
+     "c = [] * 5555555555555\n"
+     "d = [2] * -5\n"
+     "e = (1 << 3) + (-7 >> 1) + (7 >> 70) + (-7 >> 70)\n"
+     "model = Sequential([Dense(a + len(c) + len(d) + e - b, input_shape=(2,))])\n",
+     {1, {"(None, 5)"}, {15}, {NULL}, 15}},
+    {"names with letters outside ASCII, as Python 3 allows",
+     "gr\xc3\xb6\xc3\x9f\x65 = 3\n"
+     "\xe5\xb1\xa4 = 2\n"
+     "model = Sequential([Dense(gr\xc3\xb6\xc3\x9f\x65 * \xe5\xb1\xa4, input_shape=(2,), "
+     "name='schicht_\xc3\xb6')])\n",
+     {1, {"(None, 6)"}, {18}, {"schicht_\xc3\xb6"}, 18}},
+    {"a UTF-8 byte-order mark first, and lines ending in CR alone (old Mac editors)",
+     "\xef\xbb\xbfunits = 3\r"
+     "model = Sequential()\r"
+     "model.add(Dense(units,\r"
+     "                input_shape=(2,)))\r",
+     {1, {"(None, 3)"}, {9}, {NULL}, 9}},
+    {"lines ending in CR LF (Windows), one of them continued by a backslash",
+     "units = 3 + \\\r\n"
+     "    1\r\n"
+     "model = Sequential([Dense(units, input_shape=(2,))])\r\n",
+     {1, {"(None, 4)"}, {12}, {NULL}, 12}},
 };
 enum { N_FEATURE_ROWS = sizeof feature_rows / sizeof feature_rows[0] };
 
@@ -972,10 +1003,24 @@ static const char *const broken[] = {
     "43_unknown_loss.py",
     "44_index_out_of_range.py",
     "45_model_disconnected.py",
-    "46_concatenate_mismatch.py",
-    "47_add_mismatch.py",
-    "48_merge_in_sequential.py",
-    "49_subtract_three.py",
+    "46_list_repeat_overflow.py",
+    "47_shift_overflow.py",
+    "48_power_overflow.py",
+    "49_too_many_layers.py",
+    "50_too_many_layers_functional.py",
+    "51_curly_quote.py",
+    "52_not_utf8.py",
+    "53_wrap_layer_of_model.py",
+    "54_no_break_space.py",
+    "55_unicode_name_undefined.py",
+    "56_import_as_not_a_name.py",
+    "57_import_dot_not_a_name.py",
+    "58_step_limit.py",
+    "59_memory_limit.py",
+    "60_concatenate_mismatch.py",
+    "61_add_mismatch.py",
+    "62_merge_in_sequential.py",
+    "63_subtract_three.py",
 };
 enum { N_BROKEN = sizeof broken / sizeof broken[0] };
 
@@ -1105,6 +1150,37 @@ START_TEST(test_file_missing)
     ck_assert_msg(!strncmp(e.msg, path, strlen(path)) && strstr(e.msg, "cannot open"), "%s", e.msg);
     ck_assert_msg(sl_script_run("tests/scripts", &quiet, &e) == NULL, "a directory is an error");
     ck_assert_msg(!strncmp(e.msg, "tests/scripts: ", 15), "%s", e.msg);
+}
+END_TEST
+
+/* Is s UTF-8 throughout: no character cut in two, no stray byte? */
+static int whole_utf8(const char *s)
+{
+    for (const unsigned char *p = (const unsigned char *)s; *p;) {
+        int n = *p < 0x80 ? 1 : *p >= 0xF0 ? 4 : *p >= 0xE0 ? 3 : *p >= 0xC2 ? 2 : 0;
+        for (int k = 1; k < n; k++)
+            if ((p[k] & 0xC0) != 0x80)
+                return 0;
+        if (n == 0)
+            return 0;
+        p += n;
+    }
+    return 1;
+}
+
+/* A name of 300 letters outside ASCII (600 bytes, longer than the message has room for): the
+ * error quotes it cut at a character, never inside one. */
+START_TEST(test_message_whole_characters)
+{
+    char text[1024];
+    size_t u = 0;
+    for (int i = 0; i < 300; i++)
+        u += (size_t)snprintf(text + u, sizeof text - u, "\xc3\xb6");
+    snprintf(text + u, sizeof text - u, " + 1\n");
+    char msg[SL_ERROR_MAX];
+    run_fail("a long name with non-ASCII letters", text, &quiet, msg, sizeof msg);
+    ck_assert_msg(strstr(msg, "t.py:1:1: error: name '\xc3\xb6\xc3\xb6"), "%s", msg);
+    ck_assert_msg(whole_utf8(msg), "the message cuts a character in two: %s", msg);
 }
 END_TEST
 
@@ -1246,6 +1322,27 @@ START_TEST(test_growth_keeps_meaning)
 }
 END_TEST
 
+/* 80,000 names, each bound once, in a script just under 1 MiB: names are found by hash, so this
+ * reads in well under the TCase's timeout (searching every name before took 14 s). */
+START_TEST(test_many_names)
+{
+    enum { N = 80000 };
+    size_t cap = (size_t)N * 16 + 256, u = 0;
+    char *t = malloc(cap);
+    ck_assert(t != NULL);
+    for (int i = 0; i < N; i++)
+        u += (size_t)snprintf(t + u, cap - u, "a%d=%d\n", i, i);
+    snprintf(t + u, cap - u, "model = Sequential([Dense(a%d - a%d, input_shape=(2,))])\n", N - 1,
+             N - 4);
+    SlModel *m;
+    SlScript *s = run_ok("80000 names", t, &quiet, &m);
+    const Expect want = {1, {"(None, 3)"}, {9}, {NULL}, 9};
+    check_model("80000 names", m, &want);
+    sl_script_free(s);
+    free(t);
+}
+END_TEST
+
 /* 5000 iterations, each making a small tuple: well inside every documented limit. (Today:
  * "out of memory" after 4096 values, the size of the script's block table.) */
 START_TEST(test_many_small_values)
@@ -1294,6 +1391,7 @@ Suite *script_suite(void)
     tcase_add_test(tc, test_file_too_large);
     tcase_add_test(tc, test_file_nul_byte);
     tcase_add_test(tc, test_file_missing);
+    tcase_add_test(tc, test_message_whole_characters);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("limits");
@@ -1304,6 +1402,7 @@ Suite *script_suite(void)
     tcase_add_test(tc, test_long_list_literal);
     tcase_add_loop_test(tc, test_growth_keeps_meaning, 0, 200);
     tcase_add_test(tc, test_many_small_values);
+    tcase_add_test(tc, test_many_names);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -28,11 +28,8 @@ void tu_assert_close(const char *what, const sl_real *a, const sl_real *b, size_
 SlModel *tu_one_layer(const char *type, const char *args, SlShape in, SlError *e)
 {
     SlModel *m = sl_sequential(NULL);
-    char shape[128] = "batch_shape=(";
-    size_t u = strlen(shape);
-    for (int i = 0; i < in.rank; i++)
-        u += (size_t)snprintf(shape + u, sizeof shape - u, "%s%d", i ? ", " : "", in.dim[i]);
-    snprintf(shape + u, sizeof shape - u, "%s)", in.rank == 1 ? "," : "");
+    char shape[128], dims[96];
+    snprintf(shape, sizeof shape, "batch_shape=%s", sl_shape_str(&in, dims, sizeof dims));
     if (!m || sl_model_add(m, sl_layer("InputLayer", shape, e), e) < 0 ||
         sl_model_add(m, sl_layer(type, args, e), e) < 0) {
         sl_model_free(m);

@@ -1,6 +1,7 @@
 #!/bin/sh
-# Run the float32 suites, the float64 suites and every lesson with --quick; print the totals.
-# Usage: run-tests.sh F32_TESTS... -- F64_TESTS... -- LESSONS...
+# Run the float32 suites, the float64 suites, every lesson with --quick and, when given, each
+# fuzz target for FUZZ_SECONDS (default 30); print the totals.
+# Usage: run-tests.sh F32_TESTS... -- F64_TESTS... -- LESSONS... [-- FUZZ_TARGETS...]
 # Check prints "NN%: Checks: C, Failures: F, Errors: E" for each suite; we add them up.
 # The suites run under `xvfb-run -a` when it exists, so the window test has a display; without it
 # they run plainly (and the window test fails, as it should where no window can be opened).
@@ -13,7 +14,19 @@ log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 for t in "$@"; do
     if [ "$t" = "--" ]; then
-        [ "$section" = "float32" ] && section="float64" || section="lessons"
+        case $section in
+        float32) section="float64" ;;
+        float64) section="lessons" ;;
+        *) section="fuzz" ;;
+        esac
+        continue
+    fi
+    if [ "$section" = "fuzz" ]; then
+        if sh tools/run-fuzz.sh "${FUZZ_SECONDS:-30}" "$t"; then
+            passed=$((passed + 1))
+        else
+            failed=$((failed + 1))
+        fi
         continue
     fi
     if [ "$section" = "lessons" ]; then

@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "alloc.h"
-#include "savefile.h"
+#include "files.h"
 
 /* stb_image_write grows its buffers with realloc; the engine's allocator has none, so move. */
 static void *png_realloc(void *p, size_t old_size, size_t new_size)

@@ -305,10 +305,13 @@ static int conv_create(SlLayer *l, const SlBound *b, SlError *e, int rank, int t
         sl_read_window_ints(b, "strides", rank, c->s, e) < 0 ||
         sl_read_window_ints(b, "dilation_rate", rank, c->d, e) < 0)
         return -1;
-    for (int a = 0; a < 2; a++)
-        if ((long long)(c->k[a] - 1) * c->d[a] + 1 > SL_CONV_CELLS_MAX)
-            return sl_errorf(e, "kernel_size %d with dilation_rate %d spans more than %d cells",
-                             c->k[a], c->d[a], SL_CONV_CELLS_MAX);
+    for (int a = 0; a < 2; a++) /* the span in 64 bits: kernel and dilation are each a size */
+        if (1 + (long long)(c->k[a] - 1) * c->d[a] > SL_MAX_DIM)
+            return sl_errorf(e,
+                             "kernel_size %d with dilation_rate %d spans 1 + (%d - 1) * %d = %lld "
+                             "steps, beyond shapelab's limit of %d for a size",
+                             c->k[a], c->d[a], c->k[a], c->d[a],
+                             1 + (long long)(c->k[a] - 1) * c->d[a], SL_MAX_DIM);
     const char *pad = sl_bound_str(b, "padding");
     int causal_ok = rank == 1 && !transposed;
     if (sl_padding_parse(pad, &c->padding) < 0 || (!causal_ok && c->padding == SL_PAD_CAUSAL))
@@ -777,9 +780,9 @@ static int transpose_infer(SlLayer *l, SlInfer *io, SlError *e)
                                         "leave output_padding=None ('same' then gives n * "
                                         "strides), or use padding='valid'");
         }
-        if (o > SL_CONV_CELLS_MAX) {
+        if (o > SL_MAX_DIM) {
             snprintf(exp, sizeof exp, "an output of at most %d cells along axis %d, not %s",
-                     SL_CONV_CELLS_MAX, i + 1, rule);
+                     SL_MAX_DIM, i + 1, rule);
             return sl_layer_shape_error(e, l, exp, in, "use smaller strides or a smaller input");
         }
         out.dim[1 + i] = (int)o;

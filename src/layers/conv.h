@@ -24,9 +24,6 @@
 
 /* SlPadding and SlWindowGeom are in layer.h: every layer type may declare a window. */
 
-/* The most cells a kernel may span, or a transposed layer make, along one axis. */
-enum { SL_CONV_CELLS_MAX = 1 << 24 };
-
 /* "valid", "same", "causal" -> the enum; -1 if unknown. */
 int sl_padding_parse(const char *name, SlPadding *out);
 const char *sl_padding_name(SlPadding p);

@@ -25,7 +25,7 @@ static const SlArgSpec dropout_args[] = {
     {"rate", SL_ARG_FLOAT, NULL, "fraction of the inputs to drop, in [0, 1)"},
     {"noise_shape", SL_ARG_SHAPE | SL_ARG_OR_NONE, "None",
      "shape of the keep-mask, batch axis included; 1 shares a draw along that axis"},
-    {"seed", SL_ARG_INT | SL_ARG_OR_NONE, "None",
+    {"seed", SL_ARG_SEED | SL_ARG_OR_NONE, "None",
      "accepted for compatibility; masks come from the model's seeded generator"},
 };
 

@@ -174,6 +174,15 @@ static int reshape_create(SlLayer *l, const SlBound *b, SlError *e)
         return sl_errorf(e, "target_shape may hold only one -1 (the one size worked out from the "
                             "others)");
     c->target = sl_shape_of(n, dims);
+    size_t known = 1;
+    for (int i = 0; i < n; i++)
+        if (dims[i] > 0 && known > (size_t)SL_MAX_ELEMENTS / (size_t)dims[i])
+            return sl_errorf(e,
+                             "target_shape asks for more than %d values per sample, shapelab's "
+                             "limit for one tensor",
+                             SL_MAX_ELEMENTS);
+        else if (dims[i] > 0)
+            known *= (size_t)dims[i];
     return 0;
 }
 

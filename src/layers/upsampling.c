@@ -147,10 +147,10 @@ static int up_infer(SlLayer *l, SlInfer *io, SlError *e)
         int s = c->size[2 - c->rank + a], n = out.dim[1 + a];
         if (n == SL_NONE)
             continue;
-        if ((long long)n * s > SL_CONV_CELLS_MAX) {
+        if ((long long)n * s > SL_MAX_DIM) {
             char exp[160];
             snprintf(exp, sizeof exp, "an output of at most %d cells along axis %d, not %d * %d",
-                     SL_CONV_CELLS_MAX, a + 1, n, s);
+                     SL_MAX_DIM, a + 1, n, s);
             return sl_layer_shape_error(e, l, exp, &io->in[0], "use a smaller size or input");
         }
         out.dim[1 + a] = n * s;

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "files.h"
 #include "script.h"
 #include "script_impl.h"
 #include "train.h"
@@ -23,14 +24,40 @@ typedef SlScript S;
 
 void *sc_heap(S *s, size_t size)
 {
+    if (size > SC_MAX_HEAP - s->heap) {
+        s->heap_full = 1;
+        return NULL;
+    }
     void **blocks = sl_grow(s->blocks, &s->cap_blocks, (size_t)s->n_blocks + 1, sizeof *blocks);
     if (!blocks)
         return NULL;
     s->blocks = blocks;
     void *p = sl_alloc_zero(1, size ? size : 1);
-    if (p)
+    if (p) {
         s->blocks[s->n_blocks++] = p;
+        s->heap += size;
+    }
     return p;
+}
+
+int sc_oom(S *s, int node)
+{
+    if (s->heap_full)
+        return sc_err(s, node,
+                      "the script's values take more than %d MiB, shapelab's limit; shapelab "
+                      "stops here",
+                      SC_MAX_HEAP >> 20);
+    return sc_err(s, node, "out of memory");
+}
+
+int sc_steps(S *s, int node, long long n)
+{
+    s->steps += n;
+    if (s->steps > SC_MAX_STEPS)
+        return sc_err(s, node,
+                      "the script takes more than %d evaluation steps; shapelab stops here",
+                      SC_MAX_STEPS);
+    return 0;
 }
 
 int sc_err(S *s, int node, const char *fmt, ...)
@@ -120,41 +147,71 @@ Val sc_seq(S *s, VKind kind, int n)
 {
     Val v = sc_none();
     v.kind = kind;
-    v.n = n;
     v.items = sc_heap(s, (size_t)(n ? n : 1) * sizeof(Val));
+    v.n = v.items ? n : 0; /* never items that are not there; the caller reports the NULL */
     return v;
 }
 
 /* ---- the environment ---- */
 
+static unsigned name_hash(const char *name) /* FNV-1a */
+{
+    unsigned h = 2166136261u;
+    for (const unsigned char *p = (const unsigned char *)name; *p; p++)
+        h = (h ^ *p) * 16777619u;
+    return h;
+}
+
+/* The slot of env's index that holds name, or the empty one where it would go. */
+static unsigned slot_of(const Env *env, const char *name)
+{
+    unsigned mask = 2u * (unsigned)env->cap - 1;
+    unsigned i = name_hash(name) & mask;
+    while (env->index[i] && strcmp(env->vars[env->index[i] - 1].name, name))
+        i = (i + 1) & mask;
+    return i;
+}
+
 Var *sc_find_var(Env *env, const char *name)
 {
-    for (Env *e = env; e; e = e->parent)
-        for (int i = e->n - 1; i >= 0; i--)
-            if (!strcmp(e->vars[i].name, name))
-                return &e->vars[i];
+    for (Env *e = env; e; e = e->parent) {
+        int k = e->n ? e->index[slot_of(e, name)] : 0;
+        if (k)
+            return &e->vars[k - 1];
+    }
     return NULL;
+}
+
+/* Room for one more name: vars and the index double (the index stays at most half full). */
+static int grow_env(S *s, Env *env, int node)
+{
+    int cap = env->cap ? 2 * env->cap : 64;
+    Var *nv = sc_heap(s, (size_t)cap * sizeof *nv);
+    int *index = sc_heap(s, 2 * (size_t)cap * sizeof *index);
+    if (!nv || !index)
+        return sc_oom(s, node);
+    if (env->n)
+        memcpy(nv, env->vars, (size_t)env->n * sizeof *nv);
+    env->vars = nv;
+    env->index = index;
+    env->cap = cap;
+    for (int k = 0; k < env->n; k++)
+        index[slot_of(env, nv[k].name)] = k + 1;
+    return 0;
 }
 
 int sc_bind(S *s, Env *env, const char *name, Val v, int node)
 {
-    for (int i = 0; i < env->n; i++)
-        if (!strcmp(env->vars[i].name, name)) {
-            env->vars[i].v = v;
-            return 0;
-        }
-    if (env->n == env->cap) {
-        int cap = env->cap ? 2 * env->cap : 64;
-        Var *nv = sc_heap(s, (size_t)cap * sizeof *nv);
-        if (!nv)
-            return sc_err(s, node, "out of memory");
-        if (env->n)
-            memcpy(nv, env->vars, (size_t)env->n * sizeof *nv);
-        env->vars = nv;
-        env->cap = cap;
+    int k = env->n ? env->index[slot_of(env, name)] : 0;
+    if (k) {
+        env->vars[k - 1].v = v;
+        return 0;
     }
+    if (env->n == env->cap && grow_env(s, env, node) < 0)
+        return -1;
     env->vars[env->n].name = name;
-    env->vars[env->n++].v = v;
+    env->vars[env->n].v = v;
+    env->index[slot_of(env, name)] = ++env->n;
     return 0;
 }
 
@@ -255,6 +312,7 @@ static void line_text(const S *s, int line, char *buf, size_t n)
     while (p && p[len] && p[len] != '\n' && p[len] != '\r' && len + 1 < n)
         len++;
     snprintf(buf, n, "%.*s", (int)len, p ? p : "");
+    sl_utf8_trim(buf);
 }
 
 int sc_to_slvalue(S *s, int node, const Val *v, SlArgs *a, SlValue *out)
@@ -365,6 +423,8 @@ static int eval_node(S *s, Env *env, int node, Val *out);
 
 int sc_eval(S *s, Env *env, int node, Val *out)
 {
+    if (sc_steps(s, node, 1) < 0)
+        return -1;
     if (++s->eval_depth > SC_MAX_EVAL_DEPTH) {
         s->eval_depth--;
         return sc_err(s, node,
@@ -475,9 +535,11 @@ static int exec_assign(S *s, Env *env, int node)
         if (t->kind != N_NAME || sc_resolve_name(s, env, n->a, &old) < 0)
             return -1;
         char op[4];
+        Val sum; /* not v itself: sc_binary reads its operands' items while it fills out */
         snprintf(op, sizeof op, "%.*s", (int)strlen(n->op) - 1, n->op);
-        if (sc_binary(s, node, op, &old, &v, &v) < 0)
+        if (sc_binary(s, node, op, &old, &v, &sum) < 0)
             return -1;
+        v = sum;
     }
     if (v.kind == V_DATA && t->kind == N_NAME)
         sc_notice(s, n->line,
@@ -529,7 +591,7 @@ static int exec_import(S *s, Env *env, int node)
             continue;
         char *root_copy = sc_heap(s, strlen(root) + 1); /* root is on the stack */
         if (!root_copy)
-            return sc_err(s, i, "out of memory");
+            return sc_oom(s, i);
         strcpy(root_copy, root);
         if (sc_bind(s, env, as ? as : (n->s[0] ? name : root_copy),
                     n->s[0] || as ? v : sc_module(s, root_copy, data_lib), i) < 0)
@@ -629,6 +691,21 @@ static int apply_sets(S *s)
     return 0;
 }
 
+/* The text as Python reads it: without the UTF-8 byte-order mark some editors put first, and with
+ * every line ending ("\r\n", or "\r" alone as old Mac editors save) made "\n". dst has room for
+ * len + 1 bytes; returns the new length. */
+static size_t python_text(char *dst, const char *src, size_t len)
+{
+    size_t i = len >= 3 && !memcmp(src, "\xEF\xBB\xBF", 3) ? 3 : 0, n = 0;
+    for (; i < len; i++) {
+        dst[n++] = src[i] == '\r' ? '\n' : src[i];
+        if (src[i] == '\r' && i + 1 < len && src[i + 1] == '\n')
+            i++;
+    }
+    dst[n] = '\0';
+    return n;
+}
+
 SlScript *sl_script_run_text(const char *name, const char *text, size_t len,
                              const SlScriptOptions *o, SlError *e)
 {
@@ -646,9 +723,7 @@ SlScript *sl_script_run_text(const char *name, const char *text, size_t len,
         sl_errorf(e, "%s: out of memory", name);
         return NULL;
     }
-    memcpy(s->src, text, len);
-    s->src[len] = '\0';
-    s->len = len;
+    s->len = len = python_text(s->src, text, len);
     sl_clear_session();
     int first;
     if (sc_lex(&s->lx, name, s->src, len, e) < 0 || (first = sc_parse(&s->ps, &s->lx, e)) == -2 ||
@@ -661,24 +736,26 @@ SlScript *sl_script_run_text(const char *name, const char *text, size_t len,
 
 SlScript *sl_script_run(const char *path, const SlScriptOptions *o, SlError *e)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        sl_errorf(e, "%s: cannot open the script", path);
+    unsigned long long size;
+    FILE *f = sl_open_input(path, &size, e);
+    if (!f)
+        return NULL;
+    if (size > SC_MAX_FILE) {
+        fclose(f);
+        sl_errorf(e, "%s: the script is larger than %d bytes; shapelab reads scripts up to that",
+                  path, SC_MAX_FILE);
         return NULL;
     }
     char *buf = sl_alloc(SC_MAX_FILE + 1);
-    size_t n = buf ? fread(buf, 1, SC_MAX_FILE + 1, f) : 0;
+    size_t n = buf ? fread(buf, 1, SC_MAX_FILE + 1, f) : 0; /* the file may have grown since */
     int bad = ferror(f);
     fclose(f);
-    if (!buf || bad) {
+    if (!buf || bad || n > SC_MAX_FILE) {
         sl_free(buf);
-        sl_errorf(e, "%s: %s", path, buf ? "read error (is it a directory?)" : "out of memory");
-        return NULL;
-    }
-    if (n > SC_MAX_FILE) {
-        sl_free(buf);
-        sl_errorf(e, "%s: the script is larger than %d bytes; shapelab reads scripts up to that",
-                  path, SC_MAX_FILE);
+        sl_errorf(e, "%s: %s", path,
+                  !buf  ? "out of memory"
+                  : bad ? "read error"
+                        : "the script grew while read");
         return NULL;
     }
     SlScript *s = sl_script_run_text(path, buf, n, o, e);
@@ -716,26 +793,12 @@ int sl_script_summary_width(const SlScript *s)
     return s->summary_width;
 }
 
-static int adopted(const S *s, const SlLayer *l)
-{
-    for (int m = 0; m < s->n_models; m++)
-        for (int i = 0; i < s->models[m]->n_layers; i++)
-            if (s->models[m]->layers[i] == l)
-                return 1;
-    for (int m = 0; m < s->n_models; m++)
-        for (int i = 0; i < s->models[m]->n_pending; i++)
-            if (s->models[m]->pending[i] == l)
-                return 1;
-    return 0;
-}
-
 void sl_script_free(SlScript *s)
 {
     if (!s)
         return;
     for (int i = 0; i < s->n_layers; i++)
-        if (!adopted(s, s->layers[i]))
-            sl_layer_free(s->layers[i]);
+        sl_layer_free(s->layers[i]); /* the ones no model or wrapper took (the others are NULL) */
     for (int m = 0; m < s->n_models; m++)
         sl_model_free(s->models[m]);
     for (int i = 0; i < s->n_blocks; i++)

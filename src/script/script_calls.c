@@ -2,6 +2,7 @@
  * (Dense(3)(x)), Sequential, Input, Model, optimizer and loss classes, a model's methods (add,
  * compile, summary, build; fit and friends are skipped), Python's builtins (range, len, print ...)
  * and the script's own functions. Every model and layer goes through the engine's public API. */
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -13,7 +14,7 @@
 static int keep_model(S *s, SlModel *m, int node)
 {
     if (!m)
-        return sc_err(s, node, "out of memory");
+        return sc_oom(s, node);
     if (s->n_models >= (int)(sizeof s->models / sizeof s->models[0])) {
         sl_model_free(m);
         return sc_err(s, node, "the script builds too many models");
@@ -32,6 +33,18 @@ static Val model_val(SlModel *m)
 
 /* ---- layers ---- */
 
+/* The script frees the layers it made (s->layers) unless something else took them: a wrapper
+ * (sl_layer_wrap), or a model (sl_model_add and sl_model_call take a layer for good, also when
+ * they fail). From then on the script forgets it. */
+static void hand_over(S *s, const SlLayer *l)
+{
+    for (int i = 0; i < s->n_layers; i++)
+        if (s->layers[i] == l)
+            s->layers[i] = NULL;
+}
+
+static int owned_elsewhere(const S *s, const SlLayer *l, const SlModel *m);
+
 /* TimeDistributed(Dense(5)), Bidirectional(LSTM(8), merge_mode='sum'): the layer to wrap comes
  * first (or as layer=); the wrapper owns it from then on, so the script forgets it. */
 static int make_wrapper(S *s, int node, const char *cls, const Args *a, SlLayer **out)
@@ -49,6 +62,11 @@ static int make_wrapper(S *s, int node, const char *cls, const Args *a, SlLayer 
         if (inner->kind != V_LAYER)
             return sc_err(s, at, "%s wraps a layer, like %s(Dense(5)), not %s", cls, cls,
                           sc_kind_name(inner->kind));
+        if (owned_elsewhere(s, inner->layer, NULL))
+            return sc_err(s, at,
+                          "layer '%s' already belongs to a model; %s wraps a new layer, like "
+                          "%s(Dense(5))",
+                          inner->layer->name, cls, cls);
     }
     if (!inner)
         return sc_err(s, node, "%s needs the layer it wraps: %s(Dense(5))", cls, cls);
@@ -59,9 +77,7 @@ static int make_wrapper(S *s, int node, const char *cls, const Args *a, SlLayer 
     *out = sl_layer_wrap(cls, inner->layer, &sa, &e2);
     if (!*out)
         return sc_engine_err(s, node, &e2);
-    for (int i = 0; i < s->n_layers; i++)
-        if (s->layers[i] == inner->layer)
-            s->layers[i] = NULL; /* freed with its wrapper */
+    hand_over(s, inner->layer); /* freed with its wrapper */
     return 0;
 }
 
@@ -114,8 +130,6 @@ static int tensors_of(S *s, int node, const Val *v, int *ids, int *n, SlModel **
     return 0;
 }
 
-static int owned_elsewhere(const S *s, const SlLayer *l, const SlModel *m);
-
 static int call_layer(S *s, int node, SlLayer *l, const Args *a, Val *out)
 {
     int ids[SL_MAX_IO], n, outs[SL_MAX_IO];
@@ -145,6 +159,7 @@ static int call_layer(S *s, int node, SlLayer *l, const Args *a, Val *out)
                       "layer '%s' already belongs to another model; shapelab cannot "
                       "share a layer between models",
                       l->name);
+    hand_over(s, l);
     if (sl_model_call(g, l, n, ids, outs, &e2) < 0)
         return sc_engine_err(s, node, &e2);
     int n_out = g->nodes[g->n_nodes - 1].sym.n_out;
@@ -155,7 +170,9 @@ static int call_layer(S *s, int node, SlLayer *l, const Args *a, Val *out)
     if (n_out > 1) { /* return_state: a tuple, unpacked by a, h, c = ... */
         Val t = *out;
         *out = sc_seq(s, V_TUPLE, n_out);
-        for (int k = 0; out->items && k < n_out; k++)
+        if (!out->items)
+            return sc_oom(s, node);
+        for (int k = 0; k < n_out; k++)
             out->items[k] = t, out->items[k].tensor = outs[k];
     }
     return 0;
@@ -202,7 +219,7 @@ static int merge_function(S *s, int node, const SlLayerType *t, const Args *a, V
 
 /* ---- Sequential, Input, Model ---- */
 
-/* Is this layer already part of a model other than m? */
+/* Is this layer already part of a model other than m (any model, for m NULL)? */
 static int owned_elsewhere(const S *s, const SlLayer *l, const SlModel *m)
 {
     for (int k = 0; k < s->n_models; k++) {
@@ -227,6 +244,7 @@ static int add_layer(S *s, int node, SlModel *m, const Val *v)
                       "layer '%s' already belongs to another model; shapelab cannot "
                       "share a layer between models (make a new one)",
                       v->layer->name);
+    hand_over(s, v->layer);
     if (sl_model_add(m, v->layer, &e2) < 0)
         return sc_engine_err(s, node, &e2);
     s->last_model = m;
@@ -265,6 +283,7 @@ static int make_input(S *s, int node, const Args *a, Val *out)
         if (keep_model(s, s->graph, node) < 0)
             return -1;
     }
+    hand_over(s, l);
     int t = sl_model_input(s->graph, l, &e2);
     if (t < 0)
         return sc_engine_err(s, node, &e2);
@@ -327,7 +346,7 @@ static int make_optimizer(S *s, int node, const char *cls, const Args *a, Val *o
     SlError e2;
     SlOptimizer *o = sc_heap(s, sizeof *o);
     if (!o)
-        return sc_err(s, node, "out of memory");
+        return sc_oom(s, node);
     if (sc_to_slargs(s, a, &sa, NULL, 0) < 0)
         return -1;
     if (sl_optimizer_create(o, cls, &sa, &e2) < 0)
@@ -346,7 +365,7 @@ static int make_loss(S *s, int node, const char *cls, const Args *a, Val *out)
     SlError e2;
     SlLoss *L = sc_heap(s, sizeof *L);
     if (!L)
-        return sc_err(s, node, "out of memory");
+        return sc_oom(s, node);
     if (sc_to_slargs(s, a, &sa, NULL, 0) < 0)
         return -1;
     if (sl_loss_create(L, cls, &sa, &e2) < 0)
@@ -476,23 +495,32 @@ static int builtin(S *s, int node, const char *name, const Args *a, Val *out)
         }
         if (v[2] == 0)
             return sc_err(s, node, "range() step must not be zero");
-        long long n = v[2] > 0 ? (v[1] - v[0] + v[2] - 1) / v[2] : (v[0] - v[1] - v[2] - 1) / -v[2];
-        n = n < 0 ? 0 : n;
-        if (n > SC_MAX_LIST)
+        /* the count, ceil((stop - start) / step), in unsigned 64 bits: no step of it overflows */
+        unsigned long long span = v[2] > 0 ? (unsigned long long)v[1] - (unsigned long long)v[0]
+                                           : (unsigned long long)v[0] - (unsigned long long)v[1];
+        unsigned long long step =
+            v[2] > 0 ? (unsigned long long)v[2] : 0ull - (unsigned long long)v[2];
+        int empty = v[2] > 0 ? v[1] <= v[0] : v[1] >= v[0];
+        unsigned long long count = empty ? 0 : (span - 1) / step + 1;
+        if (count > SC_MAX_LIST)
             return sc_err(s, node, "range() of more than %d numbers", SC_MAX_LIST);
+        long long n = (long long)count;
         *out = sc_seq(s, V_LIST, (int)n);
         for (long long k = 0; out->items && k < n; k++)
             out->items[k] = sc_ival(v[0] + k * v[2]);
-        return out->items ? 0 : sc_err(s, node, "out of memory");
+        return out->items ? 0 : sc_oom(s, node);
     }
     if (a->n != 1 && strcmp(name, "min") && strcmp(name, "max"))
         return sc_err(s, node, "%s() takes one argument here", name);
     const Val *x = &a->v[0];
     if (!strcmp(name, "len") && (x->kind == V_LIST || x->kind == V_TUPLE || x->kind == V_STR)) {
-        *out = sc_ival(x->kind == V_STR ? (long long)strlen(x->s) : x->n);
-        return 0;
+        long long n = x->kind == V_STR ? (long long)strlen(x->s) : x->n;
+        *out = sc_ival(n);
+        return x->kind == V_STR ? sc_steps(s, node, n / 64) : 0;
     }
     if (!strcmp(name, "int") && (x->kind == V_INT || x->kind == V_FLOAT || x->kind == V_BOOL)) {
+        if (x->kind == V_FLOAT && !(x->f > -0x1p63 && x->f < 0x1p63))
+            return sc_err(s, node, "int() of %g does not fit in 64 bits", x->f);
         *out = sc_ival(x->kind == V_FLOAT ? (long long)x->f : x->i);
         return 0;
     }
@@ -500,6 +528,8 @@ static int builtin(S *s, int node, const char *name, const Args *a, Val *out)
         *out = sc_fval(x->kind == V_FLOAT ? x->f : (double)x->i);
         return 0;
     }
+    if (!strcmp(name, "abs") && x->kind == V_INT && x->i == LLONG_MIN)
+        return sc_err(s, node, "the integer result of abs() does not fit in 64 bits");
     if (!strcmp(name, "abs") && (x->kind == V_INT || x->kind == V_FLOAT)) {
         *out =
             x->kind == V_INT ? sc_ival(x->i < 0 ? -x->i : x->i) : sc_fval(x->f < 0 ? -x->f : x->f);
@@ -514,6 +544,8 @@ static int builtin(S *s, int node, const char *name, const Args *a, Val *out)
     if (!strcmp(name, "min") || !strcmp(name, "max")) {
         const Val *items = a->n == 1 && (x->kind == V_LIST || x->kind == V_TUPLE) ? x->items : a->v;
         int n = a->n == 1 && (x->kind == V_LIST || x->kind == V_TUPLE) ? x->n : a->n;
+        if (sc_steps(s, node, n) < 0)
+            return -1;
         for (int i = 0; i < n; i++) {
             if (items[i].kind != V_INT && items[i].kind != V_FLOAT)
                 return sc_err(s, node, "%s() takes numbers here", name);
@@ -564,7 +596,7 @@ static int class_call(S *s, int node, const char *cls, const Args *a, Val *out)
 static int call_function(S *s, int node, int def, const Args *a, Val *out)
 {
     const Node *d = N(s, def);
-    Env local = {NULL, 0, 0, &s->globals};
+    Env local = {.parent = &s->globals};
     int k = 0;
     for (int p = d->a; p >= 0; p = N(s, p)->next, k++) {
         if (k >= a->n)

@@ -15,8 +15,11 @@ enum {
     SC_MAX_ITERATIONS = 100000, /* loop iterations in one run */
     SC_MAX_CALL_DEPTH = 32,     /* nested calls of the script's own functions */
     SC_MAX_LIST = 100000,       /* items in one list */
-    SC_MAX_EVAL_DEPTH = 100     /* operators or calls nested in one expression (a call frame
+    SC_MAX_EVAL_DEPTH = 100,    /* operators or calls nested in one expression (a call frame
                                    holds its arguments: about 46 KB each under ASan) */
+    SC_MAX_STEPS = 10000000,    /* evaluation steps in one run: every expression evaluated, every
+                                   item compared by min() or max(), every 64 bytes len() counts */
+    SC_MAX_HEAP = 64 << 20      /* bytes of the script's values (lists, strings, names) */
 };
 
 /* ---- tokens ---- */
@@ -167,9 +170,13 @@ typedef struct Var {
     Val v;
 } Var;
 
+/* A scope's names. index finds them by hash (open addressing over 2 * cap slots, each 0 when
+ * empty, else 1 + the name's place in vars), so a script of many names is not read in time that
+ * grows with their square. */
 typedef struct Env {
     Var *vars;
     int n, cap;
+    int *index;
     struct Env *parent;
 } Env;
 
@@ -185,7 +192,10 @@ struct SlScript {
     void **blocks; /* everything allocated while running, freed at the end */
     int n_blocks;
     size_t cap_blocks;
-    int eval_depth; /* nested evaluations: long chains of operators and calls */
+    int eval_depth;  /* nested evaluations: long chains of operators and calls */
+    long long steps; /* evaluation steps so far (SC_MAX_STEPS) */
+    size_t heap;     /* bytes handed out by sc_heap (SC_MAX_HEAP) */
+    int heap_full;   /* sc_heap refused a block for the limit */
     SlModel *models[MAX_MODELS];
     int n_models;
     SlLayer *layers[MAX_LAYERS];
@@ -213,7 +223,9 @@ typedef struct Args { /* a call's evaluated arguments */
     int node[SL_ARGS_MAX];
 } Args;
 
-void *sc_heap(S *s, size_t size); /* freed with the script */
+void *sc_heap(S *s, size_t size); /* freed with the script; NULL past SC_MAX_HEAP */
+int sc_oom(S *s, int node);       /* the error for sc_heap's NULL: over the limit, or no memory */
+int sc_steps(S *s, int node, long long n); /* count n evaluation steps; -1 past SC_MAX_STEPS */
 int sc_err(S *s, int node, const char *fmt, ...) SL_PRINTF(3, 4);
 int sc_engine_err(S *s, int node, const SlError *e);
 void sc_notice(S *s, int line, const char *fmt, ...) SL_PRINTF(3, 4);
@@ -245,6 +257,7 @@ int sc_eval_attr(S *s, Env *env, int node, Val *out);
 int sc_eval_subscript(S *s, Env *env, int node, Val *out);
 int sc_eval_binop(S *s, Env *env, int node, Val *out);
 int sc_eval_unary(S *s, Env *env, int node, Val *out);
+/* a op b into out, which must be neither a nor b. */
 int sc_binary(S *s, int node, const char *op, const Val *a, const Val *b, Val *out);
 Val sc_copy_deep(S *s, const Val *v);
 /* script_calls.c: calls: classes, layers, models and their methods, builtins, functions */

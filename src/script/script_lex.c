@@ -1,6 +1,7 @@
 /* script_lex.c: Python source to tokens, with Python's rules for lines: a logical line ends at a
  * newline outside brackets; a backslash joins lines; indentation opens (INDENT) and closes
- * (DEDENT) blocks; comments and blank lines vanish. */
+ * (DEDENT) blocks; comments and blank lines vanish. The text is UTF-8, as Python 3 reads it: names
+ * may hold letters outside ASCII, and columns count characters, not bytes. */
 #include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
@@ -10,6 +11,33 @@
 
 #include "alloc.h"
 #include "script_impl.h"
+
+/* The code point of the UTF-8 character at s[0..n) into *cp, and its length in bytes; 0 when the
+ * bytes there are not UTF-8 (a stray continuation byte, a cut, overlong or surrogate sequence). */
+static int utf8_at(const char *s, size_t n, unsigned *cp)
+{
+    static const unsigned least[5] = {0, 0, 0x80, 0x800, 0x10000};
+    unsigned char c = n ? (unsigned char)s[0] : 0;
+    int len = c < 0x80 ? 1 : c < 0xC2 ? 0 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : c < 0xF5 ? 4 : 0;
+    if (len == 0 || (size_t)len > n)
+        return 0;
+    unsigned v = len == 1 ? c : c & (0x7Fu >> len);
+    for (int k = 1; k < len; k++) {
+        unsigned char b = (unsigned char)s[k];
+        if ((b & 0xC0) != 0x80)
+            return 0;
+        v = v << 6 | (b & 0x3Fu);
+    }
+    if (v < least[len] || v > 0x10FFFF || (v >= 0xD800 && v < 0xE000))
+        return 0;
+    *cp = v;
+    return len;
+}
+
+static int continuation(char c)
+{
+    return ((unsigned char)c & 0xC0) == 0x80;
+}
 
 int sc_error_at(SlError *e, const char *file, const char *src, int line, int col, const char *fmt,
                 ...)
@@ -21,6 +49,7 @@ int sc_error_at(SlError *e, const char *file, const char *src, int line, int col
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
+    sl_utf8_trim(msg);
     /* find the line's text */
     const char *p = src;
     for (int l = 1; p && *p && l < line; l++) {
@@ -30,14 +59,21 @@ int sc_error_at(SlError *e, const char *file, const char *src, int line, int col
     int len = 0;
     while (p && p[len] && p[len] != '\n' && p[len] != '\r' && len < 200)
         len++;
+    while (len > 0 && continuation(p[len])) /* never cut a character in two */
+        len--;
+    /* the caret under character col: a tab where the line has one, else a space per character */
     char caret[220];
     int c = col - 1 < 0 ? 0 : (col - 1 > 200 ? 200 : col - 1);
-    for (int i = 0; i < c; i++)
-        caret[i] = (p && i < len && p[i] == '\t') ? '\t' : ' ';
+    for (int i = 0, b = 0; i < c; i++) {
+        caret[i] = (p && b < len && p[b] == '\t') ? '\t' : ' ';
+        for (b++; p && b < len && continuation(p[b]);)
+            b++;
+    }
     caret[c] = '^';
     caret[c + 1] = '\0';
     snprintf(e->msg, sizeof e->msg, "%s:%d:%d: error: %s\n    %.*s\n    %s", file, line, col, msg,
              len, p ? p : "", caret);
+    sl_utf8_trim(e->msg);
     return -1;
 }
 
@@ -71,15 +107,29 @@ static char at(const Lexer *lx, size_t i)
     return i < lx->len ? lx->src[i] : '\0';
 }
 
+/* One byte on; the column counts characters (the bytes that start one). */
 static void advance(const Lexer *lx, Pos *p)
 {
     if (at(lx, p->i) == '\n') {
         p->line++;
         p->col = 1;
-    } else {
+    } else if (!continuation(at(lx, p->i))) {
         p->col++;
     }
     p->i++;
+}
+
+/* Can the character at i be part of a name? ASCII letters, digits and '_', and letters outside
+ * ASCII as Python takes them (größe, 層): from U+00C0 on, except the blocks of punctuation and
+ * symbols, where curly quotes, arrows and odd spaces live. */
+static int name_char_at(const Lexer *lx, size_t i)
+{
+    unsigned cp = 0;
+    if (!utf8_at(lx->src + i, lx->len - i, &cp) || cp < 0x80)
+        return isalnum((unsigned char)at(lx, i)) || at(lx, i) == '_';
+    return cp >= 0xC0 && cp != 0xD7 && cp != 0xF7 && !(cp >= 0x2000 && cp < 0x2C00) &&
+           !(cp >= 0x3000 && cp < 0x3040) && !(cp >= 0xFE00 && cp < 0xFE10) && cp != 0xFEFF &&
+           !(cp >= 0xFF00 && cp < 0xFF66);
 }
 
 /* A string literal (prefixes r, b, u, f; single or triple quotes), decoded into lx->strings. */
@@ -150,10 +200,28 @@ static int lex_number(Lexer *lx, Pos *p, Tok *t, SlError *e)
     return 0;
 }
 
-static const char *const ops[] = {"**=", "//=", "**", "//", "==", "!=", "<=", ">=", "+=",
-                                  "-=",  "*=",  "/=", "->", "(",  ")",  "[",  "]",  "{",
-                                  "}",   ",",   ":",  ".",  "=",  "+",  "-",  "*",  "/",
-                                  "%",   "<",   ">",  "@",  "&",  "|",  "^",  "~",  ";"};
+/* Longest first, so that "<<=" is not read as "<" "<=". */
+static const char *const ops[] = {"**=", "//=", "<<=", ">>=", "**", "//", "<<", ">>", "==", "!=",
+                                  "<=",  ">=",  "+=",  "-=",  "*=", "/=", "->", "(",  ")",  "[",
+                                  "]",   "{",   "}",   ",",   ":",  ".",  "=",  "+",  "-",  "*",
+                                  "/",   "%",   "<",   ">",   "@",  "&",  "|",  "^",  "~",  ";"};
+
+/* A character that starts no token, named so that a pasted one can be found and retyped. */
+static int unexpected(const Lexer *lx, const Pos *p, const Tok *t, SlError *e)
+{
+    unsigned cp = 0;
+    int n = utf8_at(lx->src + p->i, lx->len - p->i, &cp);
+    const char *what = "";
+    if (cp == 0x2018 || cp == 0x2019 || cp == 0x201C || cp == 0x201D)
+        what = ": a curly quote; Python's quotes are straight, ' or \"";
+    else if (cp == 0xA0 || cp == 0x2007 || cp == 0x202F || cp == 0x3000)
+        what = ": a no-break space; type a plain space";
+    if (cp < 0x20 || cp == 0x7F)
+        return sc_error_at(e, lx->file, lx->src, t->line, t->col,
+                           "unexpected control character U+%04X", cp);
+    return sc_error_at(e, lx->file, lx->src, t->line, t->col,
+                       "unexpected character '%.*s' (U+%04X)%s", n, lx->src + p->i, cp, what);
+}
 
 static int lex_op(Lexer *lx, Pos *p, Tok *t, int *depth, SlError *e)
 {
@@ -172,8 +240,7 @@ static int lex_op(Lexer *lx, Pos *p, Tok *t, int *depth, SlError *e)
             return 0;
         }
     }
-    return sc_error_at(e, lx->file, lx->src, t->line, t->col, "unexpected character '%c'",
-                       at(lx, p->i));
+    return unexpected(lx, p, t, e);
 }
 
 /* Indentation at the start of a logical line: emit INDENT or DEDENTs. */
@@ -250,10 +317,10 @@ static int lex_all(Lexer *lx, SlError *e)
             } else if (isdigit((unsigned char)c) ||
                        (c == '.' && isdigit((unsigned char)at(lx, p.i + 1)))) {
                 rc = lex_number(lx, &p, &t, e);
-            } else if (isalpha((unsigned char)c) || c == '_') {
+            } else if (name_char_at(lx, p.i)) {
                 t.kind = T_NAME;
                 t.s = lx->src + p.i;
-                while (isalnum((unsigned char)at(lx, p.i)) || at(lx, p.i) == '_')
+                while (p.i < lx->len && (continuation(at(lx, p.i)) || name_char_at(lx, p.i)))
                     advance(lx, &p), t.len++;
                 rc = 0;
             } else {
@@ -275,6 +342,24 @@ static int lex_all(Lexer *lx, SlError *e)
     return push(lx, tok(T_EOF, p.line, p.col), e);
 }
 
+/* Python 3 reads source as UTF-8; other bytes (a file saved as Latin-1) are an error at their
+ * place, before anything else reads the text. */
+static int check_utf8(const Lexer *lx, SlError *e)
+{
+    Pos p = {0, 1, 1};
+    unsigned cp;
+    while (p.i < lx->len) {
+        int n = utf8_at(lx->src + p.i, lx->len - p.i, &cp);
+        if (n == 0)
+            return sc_error_at(e, lx->file, lx->src, p.line, p.col,
+                               "byte 0x%02X is not UTF-8 text; save the script as UTF-8",
+                               (unsigned char)lx->src[p.i]);
+        for (int k = 0; k < n; k++)
+            advance(lx, &p);
+    }
+    return 0;
+}
+
 int sc_lex(Lexer *lx, const char *file, const char *src, size_t len, SlError *e)
 {
     memset(lx, 0, sizeof *lx);
@@ -286,6 +371,8 @@ int sc_lex(Lexer *lx, const char *file, const char *src, size_t len, SlError *e)
                          len, SC_MAX_FILE);
     if (memchr(src, '\0', len))
         return sl_errorf(e, "%s: the script holds a NUL byte; is it a text file?", file);
+    if (check_utf8(lx, e) < 0)
+        return -1;
     /* decoded strings are never longer than their source */
     lx->str_cap = len + 1;
     lx->strings = sl_alloc(lx->str_cap);

@@ -15,7 +15,7 @@ int sc_eval_sequence(S *s, Env *env, int node, Val *out)
         n++;
     *out = sc_seq(s, N(s, node)->kind == N_LIST ? V_LIST : V_TUPLE, n);
     if (!out->items)
-        return sc_err(s, node, "out of memory");
+        return sc_oom(s, node);
     int k = 0;
     for (int i = N(s, node)->a; i >= 0; i = N(s, i)->next)
         if (sc_eval(s, env, i, &out->items[k++]) < 0)
@@ -42,7 +42,7 @@ int sc_eval_listcomp(S *s, Env *env, int node, Val *out)
     int had = old != NULL;
     *out = sc_seq(s, V_LIST, it.n);
     if (!out->items)
-        return sc_err(s, node, "out of memory");
+        return sc_oom(s, node);
     for (int k = 0; k < it.n; k++)
         if (sc_count_iteration(s, node) < 0 || sc_bind(s, env, name, it.items[k], n->b) < 0 ||
             sc_eval(s, env, n->a, &out->items[k]) < 0)
@@ -71,7 +71,7 @@ int sc_eval_attr(S *s, Env *env, int node, Val *out)
         }
         char *name = sc_heap(s, strlen(obj.s) + strlen(n->s) + 2);
         if (!name)
-            return sc_err(s, node, "out of memory");
+            return sc_oom(s, node);
         sprintf(name, "%s.%s", obj.s, n->s);
         *out = sc_module(s, name, obj.data_lib);
         return 0;
@@ -117,6 +117,41 @@ static long long floor_div(long long a, long long b)
     return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
 }
 
+/* x ** y for 0 <= y by repeated squaring (at most 63 squarings, whatever y is); 1 on overflow. */
+static int int_pow(long long x, long long y, long long *r)
+{
+    long long base = x;
+    *r = 1;
+    while (y > 0) {
+        if ((y & 1) && __builtin_mul_overflow(*r, base, r))
+            return 1;
+        y >>= 1;
+        if (y > 0 && __builtin_mul_overflow(base, base, &base))
+            return 1; /* |base| >= 2 here, and the result has base * base as a factor */
+    }
+    return 0;
+}
+
+/* x << y and x >> y as Python computes them on its unbounded ints (>> rounds toward minus
+ * infinity); 1 when x << y does not fit in 64 bits. */
+static int int_shift(const char *op, long long x, long long y, long long *r)
+{
+    if (op[0] == '>') {
+        *r = y >= 63 ? (x < 0 ? -1 : 0) : (x < 0 ? ~(~x >> y) : x >> y);
+        return 0;
+    }
+    *r = 0;
+    if (x == 0)
+        return 0;
+    if (y >= 63)
+        return 1;
+    long long limit = LLONG_MAX >> y; /* |x| up to this shifts without overflow */
+    if (x > limit || x < -limit - 1)
+        return 1;
+    *r = (long long)((unsigned long long)x << y);
+    return 0;
+}
+
 /* Integer arithmetic that says so when a result does not fit in 64 bits. */
 static int int_op(S *s, int node, const char *op, long long x, long long y, Val *out)
 {
@@ -131,10 +166,12 @@ static int int_op(S *s, int node, const char *op, long long x, long long y, Val 
     else if (!strcmp(op, "//") || !strcmp(op, "%")) {
         bad = x == LLONG_MIN && y == -1;
         r = bad ? 0 : (op[0] == '/' ? floor_div(x, y) : x - floor_div(x, y) * y);
+    } else if (!strcmp(op, "<<") || !strcmp(op, ">>")) {
+        if (y < 0)
+            return sc_err(s, node, "negative shift count %lld", y);
+        bad = int_shift(op, x, y, &r);
     } else { /* ** with 0 <= y */
-        r = 1;
-        for (long long k = 0; k < y && !bad; k++)
-            bad = __builtin_mul_overflow(r, x, &r);
+        bad = int_pow(x, y, &r);
     }
     if (bad)
         return sc_err(s, node, "the integer result of '%s' does not fit in 64 bits", op);
@@ -142,38 +179,34 @@ static int int_op(S *s, int node, const char *op, long long x, long long y, Val 
     return 0;
 }
 
+/* Numbers: ints stay ints (except for '/' and negative powers), anything with a float is a float.
+ */
 static int arith(S *s, int node, const char *op, const Val *a, const Val *b, Val *out)
 {
     int ints = a->kind != V_FLOAT && b->kind != V_FLOAT;
     double x = num(a), y = num(b);
     if ((!strcmp(op, "/") || !strcmp(op, "//") || !strcmp(op, "%")) && y == 0)
         return sc_err(s, node, "division by zero");
+    if ((!strcmp(op, "<<") || !strcmp(op, ">>")) && !ints)
+        return sc_err(s, node, "'%s' shifts integers, not floats", op);
     if (ints && strcmp(op, "/") && (strcmp(op, "**") || b->i >= 0))
         return int_op(s, node, op, a->i, b->i, out);
     if (!strcmp(op, "+"))
-        *out = ints ? sc_ival(a->i + b->i) : sc_fval(x + y);
+        *out = sc_fval(x + y);
     else if (!strcmp(op, "-"))
-        *out = ints ? sc_ival(a->i - b->i) : sc_fval(x - y);
+        *out = sc_fval(x - y);
     else if (!strcmp(op, "*"))
-        *out = ints ? sc_ival(a->i * b->i) : sc_fval(x * y);
+        *out = sc_fval(x * y);
     else if (!strcmp(op, "/"))
         *out = sc_fval(x / y);
     else if (!strcmp(op, "//"))
-        *out = ints ? sc_ival(floor_div(a->i, b->i)) : sc_fval(floor(x / y));
+        *out = sc_fval(floor(x / y));
     else if (!strcmp(op, "%"))
-        *out = ints ? sc_ival(a->i - floor_div(a->i, b->i) * b->i) : sc_fval(x - floor(x / y) * y);
-    else if (!strcmp(op, "**")) {
-        if (ints && b->i >= 0 && b->i < 64) {
-            long long r = 1;
-            for (long long k = 0; k < b->i; k++)
-                r *= a->i;
-            *out = sc_ival(r);
-        } else {
-            *out = sc_fval(pow(x, y));
-        }
-    } else {
+        *out = sc_fval(x - floor(x / y) * y);
+    else if (!strcmp(op, "**"))
+        *out = sc_fval(pow(x, y));
+    else
         return sc_err(s, node, "operator '%s' is not understood here", op);
-    }
     return 0;
 }
 
@@ -185,18 +218,18 @@ static int seq_op(S *s, int node, const char *op, const Val *a, const Val *b, Va
             return sc_err(s, node, "a list of more than %d items", SC_MAX_LIST);
         *out = sc_seq(s, a->kind, a->n + b->n);
         if (!out->items)
-            return sc_err(s, node, "out of memory");
+            return sc_oom(s, node);
         memcpy(out->items, a->items, (size_t)a->n * sizeof(Val));
         memcpy(out->items + a->n, b->items, (size_t)b->n * sizeof(Val));
         return 0;
     }
     if (!strcmp(op, "*") && b->kind == V_INT && a->kind != V_STR) {
-        long long times = b->i < 0 ? 0 : b->i;
-        if ((long long)a->n * times > SC_MAX_LIST)
+        long long times = b->i < 0 || a->n == 0 ? 0 : b->i; /* [] * n is [] for any n */
+        if (times > SC_MAX_LIST / (a->n ? a->n : 1))
             return sc_err(s, node, "a list of more than %d items", SC_MAX_LIST);
         *out = sc_seq(s, a->kind, (int)(a->n * times));
         if (!out->items)
-            return sc_err(s, node, "out of memory");
+            return sc_oom(s, node);
         for (long long t = 0; t < times; t++)
             memcpy(out->items + t * a->n, a->items, (size_t)a->n * sizeof(Val));
         return 0;
@@ -204,7 +237,7 @@ static int seq_op(S *s, int node, const char *op, const Val *a, const Val *b, Va
     if (a->kind == V_STR && b->kind == V_STR && !strcmp(op, "+")) {
         char *t = sc_heap(s, strlen(a->s) + strlen(b->s) + 1);
         if (!t)
-            return sc_err(s, node, "out of memory");
+            return sc_oom(s, node);
         sprintf(t, "%s%s", a->s, b->s);
         *out = sc_none();
         out->kind = V_STR;

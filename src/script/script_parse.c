@@ -7,7 +7,8 @@
  *              | 'return' [exprs] | 'pass' | exprs [('=' | '+=' | ...) exprs]
  *   suite     := NEWLINE INDENT stmt+ DEDENT | simple statement
  *   exprs     := expr (',' expr)* [',']            (a tuple without brackets)
- *   expr      := term (('+' | '-') term)*
+ *   expr      := sum (('<<' | '>>') sum)*
+ *   sum       := term (('+' | '-') term)*
  *   term      := unary (('*' | '/' | '//' | '%') unary)*
  *   unary     := ('-' | '+') unary | power
  *   power     := primary ['**' unary]
@@ -346,14 +347,24 @@ static int term(Parser *p)
     return n;
 }
 
-static int expr(Parser *p)
+static int sum(Parser *p)
 {
-    if (++p->depth > SC_MAX_DEPTH)
-        return fail(p, peek(p), "expression nested too deeply");
     int n = term(p);
     while (n >= 0 && (is_op(p, "+") || is_op(p, "-"))) {
         const Tok *t = next(p);
         n = binop(p, N_BINOP, t, n, term(p));
+    }
+    return n;
+}
+
+static int expr(Parser *p)
+{
+    if (++p->depth > SC_MAX_DEPTH)
+        return fail(p, peek(p), "expression nested too deeply");
+    int n = sum(p);
+    while (n >= 0 && (is_op(p, "<<") || is_op(p, ">>"))) {
+        const Tok *t = next(p);
+        n = binop(p, N_BINOP, t, n, sum(p));
     }
     p->depth--;
     if (n >= 0 && (is_op(p, "==") || is_op(p, "!=") || is_op(p, "<") || is_op(p, ">") ||
@@ -558,6 +569,8 @@ static int stmt_import(Parser *p, const Tok *t, int from)
         while (!from && is_op(p, ".")) { /* import a.b.c */
             next(p);
             const Tok *y = next(p);
+            if (y->kind != T_NAME)
+                return fail(p, y, "expected a name after '.'");
             size_t u = strlen(name);
             snprintf(name + u, sizeof name - u, ".%.*s", y->len, y->s);
         }
@@ -570,7 +583,10 @@ static int stmt_import(Parser *p, const Tok *t, int from)
         p->nodes[item].s = name_of(p, &fake);
         if (is_name(p, "as")) {
             next(p);
-            p->nodes[item].kw = name_of(p, next(p));
+            const Tok *alias = next(p);
+            if (alias->kind != T_NAME)
+                return fail(p, alias, "expected a name after 'as'");
+            p->nodes[item].kw = name_of(p, alias);
         }
         first = append(p, first, item);
         if (!is_op(p, ","))

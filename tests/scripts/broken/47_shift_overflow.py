@@ -1,0 +1,5 @@
+# expect: 4:11: the integer result of '<<' does not fit in 64 bits
+from keras.models import Sequential
+from keras.layers import Dense
+units = 1 << 100
+model = Sequential([Dense(units, input_shape=(4,))])

@@ -1,0 +1,3 @@
+# expect: 2:14: expected a name after '.'
+import keras.(layers)
+from keras.models import Sequential

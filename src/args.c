@@ -88,6 +88,34 @@ SlValue sl_value_tuple(SlArgs *a, int n, const SlValue *items, int is_list)
     return v;
 }
 
+SlValue sl_value_object(SlArgs *a, const char *name, int n, const SlValue *items,
+                        const char *const *keys)
+{
+    SlValue v = sl_value_none();
+    const char *dot = strrchr(name, '.');
+    int off = add_text(a, dot ? dot + 1 : name, strlen(dot ? dot + 1 : name));
+    if (off < 0 || n < 0 || a->n_pool + n > SL_ARGS_POOL)
+        return v;
+    v.kind = SL_V_OBJECT;
+    v.str = off;
+    v.n = n;
+    v.first = a->n_pool;
+    for (int i = 0; i < n; i++) {
+        SlValue it = items[i];
+        it.kw = 0;
+        if (keys && keys[i]) {
+            int k = add_text(a, keys[i], strlen(keys[i]));
+            if (k < 0) {
+                a->n_pool = v.first;
+                return sl_value_none();
+            }
+            it.kw = k + 1;
+        }
+        a->pool[a->n_pool++] = it;
+    }
+    return v;
+}
+
 int sl_args_add(SlArgs *a, const char *key, SlValue v, SlError *e)
 {
     if (a->n >= SL_ARGS_MAX)
@@ -128,6 +156,30 @@ const SlValue *sl_value_item(const SlArgs *a, const SlValue *v, int i)
     return &a->pool[v->first + i];
 }
 
+const char *sl_value_name(const SlArgs *a, const SlValue *v)
+{
+    return v->kind == SL_V_STR || v->kind == SL_V_OBJECT ? a->text + v->str : NULL;
+}
+
+const char *sl_value_item_key(const SlArgs *a, const SlValue *item)
+{
+    return item->kw ? a->text + item->kw - 1 : NULL;
+}
+
+const SlValue *sl_value_arg(const SlArgs *a, const SlValue *v, const char *key, int pos)
+{
+    if (v->kind != SL_V_OBJECT)
+        return NULL;
+    int k = 0;
+    for (int i = 0; i < v->n; i++) {
+        const SlValue *it = sl_value_item(a, v, i);
+        const char *kw = sl_value_item_key(a, it);
+        if (kw ? !strcmp(kw, key) : k++ == pos)
+            return it;
+    }
+    return NULL;
+}
+
 void sl_value_repr(const SlArgs *a, const SlValue *v, char *buf, int n)
 {
     int used = 0;
@@ -149,6 +201,20 @@ void sl_value_repr(const SlArgs *a, const SlValue *v, char *buf, int n)
         return;
     case SL_V_STR:
         snprintf(buf, (size_t)n, "'%s'", sl_value_strv(a, v));
+        return;
+    case SL_V_OBJECT:
+        used = snprintf(buf, (size_t)n, "%s(", sl_value_name(a, v));
+        for (int i = 0; i < v->n && used < n; i++) {
+            const SlValue *it = sl_value_item(a, v, i);
+            const char *kw = sl_value_item_key(a, it);
+            used += snprintf(buf + used, (size_t)(n - used), "%s%s%s", i ? ", " : "", kw ? kw : "",
+                             kw ? "=" : "");
+            if (used < n)
+                sl_value_repr(a, it, buf + used, n - used);
+            used += (int)strlen(buf + used);
+        }
+        if (used < n)
+            snprintf(buf + used, (size_t)(n - used), ")");
         return;
     case SL_V_TUPLE:
         used = snprintf(buf, (size_t)n, "%c", v->is_list ? '[' : '(');
@@ -278,6 +344,57 @@ static int parse_number(Parser *ps, SlValue *out)
     return 0;
 }
 
+/* Name(1, stddev=0.05): an object's call, the name (dotted: keras.initializers.HeNormal) read. */
+static int parse_object(Parser *ps, const char *name, int len, SlValue *out)
+{
+    SlValue items[SL_TUPLE_MAX];
+    char keys[SL_TUPLE_MAX][64], full[128];
+    const char *kp[SL_TUPLE_MAX];
+    int n = 0;
+    if (len >= (int)sizeof full)
+        return perr(ps, "name too long");
+    memcpy(full, name, (size_t)len);
+    full[len] = '\0';
+    if (++ps->depth > 8)
+        return perr(ps, "calls nested too deeply");
+    ps->p++; /* ( */
+    skip_space(ps);
+    while (*ps->p != ')') {
+        if (n == SL_TUPLE_MAX)
+            return perr(ps, "too many arguments in one call");
+        int k = ident_len(ps->p);
+        const char *after = ps->p + k;
+        while (isspace((unsigned char)*after))
+            after++;
+        kp[n] = NULL;
+        if (k && *after == '=' && after[1] != '=') {
+            if (k >= (int)sizeof keys[n])
+                return perr(ps, "keyword too long");
+            memcpy(keys[n], ps->p, (size_t)k);
+            keys[n][k] = '\0';
+            kp[n] = keys[n];
+            ps->p = after + 1;
+        } else if (n > 0 && kp[n - 1]) {
+            return perr(ps, "positional argument follows keyword argument");
+        }
+        if (parse_value(ps, &items[n++]) < 0)
+            return -1;
+        skip_space(ps);
+        if (*ps->p == ',') {
+            ps->p++;
+            skip_space(ps);
+        } else if (*ps->p != ')') {
+            return perr(ps, "expected ',' or ')'");
+        }
+    }
+    ps->p++;
+    ps->depth--;
+    *out = sl_value_object(ps->a, full, n, items, kp);
+    if (out->kind != SL_V_OBJECT)
+        return perr(ps, "arguments too long");
+    return 0;
+}
+
 static int parse_value(Parser *ps, SlValue *out)
 {
     skip_space(ps);
@@ -294,9 +411,20 @@ static int parse_value(Parser *ps, SlValue *out)
             *out = sl_value_bool(1);
         else if (n == 5 && !strncmp(ps->p, "False", 5))
             *out = sl_value_bool(0);
-        else
-            return perr(ps, "only literal values are understood here (numbers, strings, None, "
-                            "True, False, tuples)");
+        else {
+            const char *name = ps->p, *q = ps->p + n; /* a dotted name, then ( */
+            while (*q == '.' && ident_len(q + 1))
+                q += 1 + ident_len(q + 1);
+            const char *paren = q;
+            while (isspace((unsigned char)*paren))
+                paren++;
+            if (*paren != '(')
+                return perr(ps, "only literal values are understood here (numbers, strings, "
+                                "None, True, False, tuples, and objects such as "
+                                "RandomNormal(stddev=0.05))");
+            ps->p = paren;
+            return parse_object(ps, name, (int)(q - name), out);
+        }
         ps->p += n;
         return 0;
     }
@@ -359,6 +487,8 @@ static const char *type_name(int type)
         return "an integer or a tuple of integers";
     case SL_ARG_SEED:
         return "an integer";
+    case SL_ARG_OBJECT:
+        return "a name like 'glorot_uniform' or an object like RandomNormal(stddev=0.05)";
     default:
         return "a value";
     }
@@ -397,6 +527,8 @@ static int type_ok(const SlArgs *a, const SlValue *v, int type)
                is_int_or_none_tuple(a, v, 0);
     case SL_ARG_SEED:
         return v->kind == SL_V_INT;
+    case SL_ARG_OBJECT:
+        return v->kind == SL_V_STR || v->kind == SL_V_OBJECT;
     default:
         return 1;
     }
@@ -423,12 +555,17 @@ static SlValue copy_value(SlArgs *dst, const SlArgs *src, const SlValue *v)
 {
     if (v->kind == SL_V_STR)
         return sl_value_str(dst, sl_value_strv(src, v));
-    if (v->kind != SL_V_TUPLE)
+    if (v->kind != SL_V_TUPLE && v->kind != SL_V_OBJECT)
         return *v;
     SlValue items[SL_TUPLE_MAX];
+    const char *keys[SL_TUPLE_MAX];
     int n = v->n < SL_TUPLE_MAX ? v->n : SL_TUPLE_MAX;
-    for (int i = 0; i < n; i++)
+    for (int i = 0; i < n; i++) {
         items[i] = copy_value(dst, src, sl_value_item(src, v, i));
+        keys[i] = sl_value_item_key(src, sl_value_item(src, v, i));
+    }
+    if (v->kind == SL_V_OBJECT)
+        return sl_value_object(dst, sl_value_name(src, v), n, items, keys);
     return sl_value_tuple(dst, n, items, v->is_list);
 }
 

@@ -26,17 +26,19 @@ typedef enum SlValueKind {
     SL_V_INT,
     SL_V_FLOAT,
     SL_V_STR,
-    SL_V_TUPLE /* also lists; is_list tells which was written */
+    SL_V_TUPLE, /* also lists; is_list tells which was written */
+    SL_V_OBJECT /* a call that makes an object: RandomNormal(stddev=0.05), l2(0.01), relu */
 } SlValueKind;
 
 typedef struct SlValue {
     SlValueKind kind;
     long long i; /* BOOL, INT */
     double f;    /* FLOAT; also holds an INT's value */
-    int str;     /* STR: offset into the owning SlArgs' text */
-    int n;       /* TUPLE: item count ... */
+    int str;     /* STR: offset into the owning SlArgs' text; OBJECT: its class or function name */
+    int n;       /* TUPLE, OBJECT: item count (an OBJECT's arguments) ... */
     int first;   /* ... items at pool[first .. first + n) of the owning SlArgs */
     int is_list;
+    int kw; /* an OBJECT's argument: 1 + the offset of its keyword in the text, 0 if positional */
 } SlValue;
 
 typedef struct SlArgs {
@@ -51,14 +53,15 @@ typedef struct SlArgs {
 
 /* Accepted types; SL_ARG_OR_NONE may be or'ed in. */
 enum {
-    SL_ARG_INT = 1,   /* 3 */
-    SL_ARG_FLOAT = 2, /* 0.5 or 1 */
-    SL_ARG_STR = 3,   /* 'relu' */
-    SL_ARG_BOOL = 4,  /* True */
-    SL_ARG_SHAPE = 5, /* (None, 5): a tuple or list of ints and None */
-    SL_ARG_INTS = 6,  /* 3 or (3, 3): an int or a tuple of ints */
-    SL_ARG_ANY = 7,   /* anything, checked by the layer */
-    SL_ARG_SEED = 8,  /* an integer of any size: a random seed, not a size */
+    SL_ARG_INT = 1,    /* 3 */
+    SL_ARG_FLOAT = 2,  /* 0.5 or 1 */
+    SL_ARG_STR = 3,    /* 'relu' */
+    SL_ARG_BOOL = 4,   /* True */
+    SL_ARG_SHAPE = 5,  /* (None, 5): a tuple or list of ints and None */
+    SL_ARG_INTS = 6,   /* 3 or (3, 3): an int or a tuple of ints */
+    SL_ARG_ANY = 7,    /* anything, checked by the layer */
+    SL_ARG_SEED = 8,   /* an integer of any size: a random seed, not a size */
+    SL_ARG_OBJECT = 9, /* a name or an object: 'glorot_uniform' or RandomNormal(stddev=0.05) */
     SL_ARG_TYPE_MASK = 15,
     SL_ARG_OR_NONE = 16,
     SL_ARG_KEYWORD = 32 /* keyword-only: Keras takes it through **kwargs, never by position */
@@ -93,6 +96,12 @@ SlValue sl_value_bool(int v);
 SlValue sl_value_str(SlArgs *a, const char *s); /* kind NONE if out of room: check sl_args_full */
 /* Copy n items (their own sub-tuples and strings must already live in a) into a tuple value. */
 SlValue sl_value_tuple(SlArgs *a, int n, const SlValue *items, int is_list);
+/* An object made by calling `name` with n arguments (items living in a, as for tuples); keys[i] is
+ * argument i's keyword or NULL for a positional one (keys may be NULL: all positional). The name
+ * is the last part of a dotted one: keras.initializers.RandomNormal -> RandomNormal. Kind NONE if
+ * out of room. */
+SlValue sl_value_object(SlArgs *a, const char *name, int n, const SlValue *items,
+                        const char *const *keys);
 /* Append an argument; key NULL for positional. -1 with an error when out of room or when a
  * positional argument follows a keyword. */
 int sl_args_add(SlArgs *a, const char *key, SlValue v, SlError *e);
@@ -103,6 +112,13 @@ const char *sl_args_key(const SlArgs *a, int i); /* NULL for positional */
 int sl_args_find(const SlArgs *a, const char *key);
 const char *sl_value_strv(const SlArgs *a, const SlValue *v);
 const SlValue *sl_value_item(const SlArgs *a, const SlValue *v, int i);
+/* The name a STR value holds, or an OBJECT's class or function name; NULL for other kinds. */
+const char *sl_value_name(const SlArgs *a, const SlValue *v);
+/* An OBJECT's argument: by keyword `key`, else its positional argument number `pos` (pos < 0:
+ * keyword only); NULL when the call did not give it. */
+const SlValue *sl_value_arg(const SlArgs *a, const SlValue *v, const char *key, int pos);
+/* The keyword of an OBJECT's argument item, or NULL for a positional one. */
+const char *sl_value_item_key(const SlArgs *a, const SlValue *item);
 /* Python spelling of a value: 'tanh', (None, 5), True. */
 void sl_value_repr(const SlArgs *a, const SlValue *v, char *buf, int n);
 

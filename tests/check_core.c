@@ -57,6 +57,53 @@ START_TEST(test_args_parse)
 }
 END_TEST
 
+/* Objects: initializers, regularizers, constraints written as calls. */
+START_TEST(test_args_objects)
+{
+    SlArgs a, b;
+    SlError e;
+    char r[160];
+    sl_args_init(&a);
+    ck_assert_msg(sl_args_parse(&a,
+                                "k=keras.initializers.RandomNormal(stddev=0.02, seed=1), "
+                                "r=l1_l2(0.01, l2=0.1), c=max_norm(3), i=HeNormal(), "
+                                "n=Outer(Inner(2), key=(1, 2))",
+                                &e) == 0,
+                  "%s", e.msg);
+    ck_assert_int_eq(a.n, 5);
+    const SlValue *k = &a.val[0];
+    ck_assert(k->kind == SL_V_OBJECT);
+    ck_assert_str_eq(sl_value_name(&a, k), "RandomNormal");
+    ck_assert(sl_value_arg(&a, k, "stddev", 0)->f == 0.02);
+    ck_assert_int_eq(sl_value_arg(&a, k, "seed", -1)->i, 1);
+    ck_assert_ptr_null(sl_value_arg(&a, k, "mean", 1));
+    const SlValue *reg = &a.val[1];
+    ck_assert(sl_value_arg(&a, reg, "l1", 0)->f == 0.01); /* by position */
+    ck_assert(sl_value_arg(&a, reg, "l2", 1)->f == 0.1);  /* by keyword */
+    sl_value_repr(&a, &a.val[0], r, sizeof r);
+    ck_assert_str_eq(r, "RandomNormal(stddev=0.02, seed=1)");
+    sl_value_repr(&a, &a.val[3], r, sizeof r);
+    ck_assert_str_eq(r, "HeNormal()");
+    sl_value_repr(&a, &a.val[4], r, sizeof r);
+    ck_assert_str_eq(r, "Outer(Inner(2), key=(1, 2))");
+    /* binding copies objects whole */
+    static const SlArgSpec spec[] = {
+        {"k", SL_ARG_OBJECT, "'zeros'", ""}, {"r", SL_ARG_OBJECT | SL_ARG_OR_NONE, "None", ""},
+        {"c", SL_ARG_OBJECT, "'none'", ""},  {"i", SL_ARG_OBJECT, "'ones'", ""},
+        {"n", SL_ARG_ANY, "None", ""},       {"s", SL_ARG_OBJECT, "'glorot_uniform'", ""}};
+    SlBound bd;
+    ck_assert_msg(sl_args_bind(&bd, spec, 6, &a, "Test", &e) == 0, "%s", e.msg);
+    sl_value_repr(&bd.store, sl_bound(&bd, "n"), r, sizeof r);
+    ck_assert_str_eq(r, "Outer(Inner(2), key=(1, 2))");
+    ck_assert_str_eq(sl_value_name(&bd.store, sl_bound(&bd, "s")), "glorot_uniform");
+    ck_assert_str_eq(sl_value_name(&bd.store, sl_bound(&bd, "c")), "max_norm");
+    sl_args_init(&b);
+    ck_assert(sl_args_parse(&b, "k=3", &e) == 0);
+    ck_assert(sl_args_bind(&bd, spec, 6, &b, "Test", &e) < 0);
+    ck_assert_msg(strstr(e.msg, "a name like 'glorot_uniform' or an object"), "%s", e.msg);
+}
+END_TEST
+
 static const struct {
     const char *src, *must;
 } bad_args[] = {
@@ -66,6 +113,8 @@ static const struct {
     {"units=3 4", "expected ',' between arguments"},
     {"x=3, 4", "positional argument follows keyword argument"},
     {"activation=relu", "only literal values"},
+    {"k=RandomNormal(stddev=1, 2)", "positional argument follows keyword argument"},
+    {"k=RandomNormal(1 2)", "expected ',' or ')'"},
     {"((((((((((1))))))))))", "nested too deeply"},
     {"16*7", "not arithmetic"},
 };
@@ -429,6 +478,7 @@ static Suite *suite(void)
     tcase_set_timeout(tc, 10);
     tcase_add_test(tc, test_shape_str);
     tcase_add_test(tc, test_args_parse);
+    tcase_add_test(tc, test_args_objects);
     tcase_add_loop_test(tc, test_args_parse_errors, 0, sizeof bad_args / sizeof bad_args[0]);
     tcase_add_test(tc, test_args_bind);
     tcase_add_test(tc, test_rng);

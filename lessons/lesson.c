@@ -127,7 +127,7 @@ void lesson_visualize(Lesson *ls, SlModel *m, const char *scene, const SlHistory
         write_frames(ls, &run, scene);
     if (ls->viz) {
         char title[160];
-        SlWindowOptions wo = {0, NULL, 0, 1};
+        SlWindowOptions wo = {.playing = 1};
         snprintf(title, sizeof title, "%s: the %s scene (h for help, q to go on)", ls->name, scene);
         printf("  (the window shows the %s scene; press q there to go on)\n", scene);
         if (sl_window_run(&run, title, &wo, &e) < 0)

@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "alloc.h"
+
 /* Layers that act on each step alone keep the reach. */
 static int pointwise(const SlLayer *l)
 {
@@ -11,6 +13,49 @@ static int pointwise(const SlLayer *l)
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         if (!strcmp(l->type->name, names[i]))
             return 1;
+    return 0;
+}
+
+/* The offsets (in input steps, from the first of the span) that feed one output step: {0} for an
+ * input step, then through each layer every tap's offset t * d * jump added to what the layers
+ * below see. Counted in a bitmap as long as the span; r->fed and r->every from it. */
+static int count_fed(SlReceptive *r, SlError *e)
+{
+    r->gap_layer = -1;
+    for (int i = 0, below = 1; i < r->n; i++) { /* the first layer that skips steps */
+        if (r->win[i].k > 1 && r->win[i].d * r->jump[i] > below && r->gap_layer < 0)
+            r->gap_layer = i;
+        below = r->reach[i];
+    }
+    unsigned char *on = sl_alloc_zero((size_t)r->total, 1);
+    if (!on)
+        return sl_errorf(e, "out of memory counting the %d steps of a receptive field", r->total);
+    on[0] = 1;
+    int hi = 0; /* the highest offset so far */
+    for (int i = 0; i < r->n; i++) {
+        int step = r->win[i].d * r->jump[i], top = hi;
+        for (int o = top; o >= 0; o--) /* from the top down, so new offsets are not reused */
+            for (int t = 1; on[o] && t < r->win[i].k; t++)
+                on[o + t * step] = 1;
+        hi += (r->win[i].k - 1) * step;
+        r->fed_upto[i] = 0;
+        for (int o = 0; o <= hi; o++)
+            r->fed_upto[i] += on[o];
+    }
+    int last = -1, gap = 0;
+    r->fed = 0;
+    r->every = 1;
+    for (int o = 0; o < r->total; o++)
+        if (on[o]) {
+            r->fed++;
+            if (last >= 0 && gap && o - last != gap)
+                r->every = 0;
+            gap = last >= 0 ? o - last : 0;
+            last = o;
+        }
+    if (r->every && gap > 1)
+        r->every = gap;
+    sl_free(on);
     return 0;
 }
 
@@ -45,7 +90,7 @@ int sl_receptive_field(const SlModel *m, SlReceptive *r, SlError *e)
         }
     }
     r->total = reach;
-    return 0;
+    return count_fed(r, e);
 }
 
 int sl_receptive_lengths(const SlReceptive *r, int n, int *len)
@@ -85,6 +130,38 @@ void sl_receptive_light(const SlReceptive *r, const int *len, int t, unsigned ch
     }
 }
 
+/* 2nd, 3rd, 4th, 11th, 21st ... */
+static const char *ordinal(int k)
+{
+    int t = k % 100;
+    return t >= 11 && t <= 13 ? "th"
+           : k % 10 == 1      ? "st"
+           : k % 10 == 2      ? "nd"
+           : k % 10 == 3      ? "rd"
+                              : "th";
+}
+
+void sl_receptive_gaps(const SlModel *m, const SlReceptive *r, char *buf, size_t n)
+{
+    if (r->fed >= r->total) {
+        snprintf(buf, n, "every one of them feeds it");
+        return;
+    }
+    char every[48] = "";
+    if (r->every > 1)
+        snprintf(every, sizeof every, " (every %d%s step)", r->every, ordinal(r->every));
+    size_t u = (size_t)snprintf(buf, n, "%d of them feed it%s", r->fed, every);
+    if (r->gap_layer < 0 || u >= n)
+        return;
+    int i = r->gap_layer, apart = r->win[i].d * r->jump[i];
+    int below = i > 0 ? r->reach[i - 1] : 1;
+    snprintf(buf + u, n - u,
+             ": %s's taps are %d steps apart and the layers below it reach %d step%s, so %d "
+             "step%s between two taps feed%s nothing",
+             m->nodes[r->node[i]].layer->name, apart, below, below == 1 ? "" : "s", apart - below,
+             apart - below == 1 ? "" : "s", apart - below == 1 ? "s" : "");
+}
+
 void sl_receptive_format(const SlModel *m, const SlReceptive *r, char *buf, size_t n)
 {
     size_t u = (size_t)snprintf(buf, n,
@@ -111,9 +188,12 @@ void sl_receptive_format(const SlModel *m, const SlReceptive *r, char *buf, size
                                   "below)\n",
                                   "", r->jump[i]);
     }
-    if (u < n)
-        u += (size_t)snprintf(buf + u, n - u, "  one output step sees %d input step%s", r->total,
-                              r->total == 1 ? "" : "s");
+    if (u < n) {
+        char gaps[512];
+        sl_receptive_gaps(m, r, gaps, sizeof gaps);
+        u += (size_t)snprintf(buf + u, n - u, "  one output step spans %d input step%s; %s",
+                              r->total, r->total == 1 ? "" : "s", gaps);
+    }
     if (r->ended_at >= 0 && u < n)
         snprintf(buf + u, n - u, " up to '%s', which rearranges the steps (after it: all of them)",
                  m->nodes[r->ended_at].layer->name);

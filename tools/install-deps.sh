@@ -1,6 +1,6 @@
 #!/bin/sh
 # Install what shapelab needs to build and test, on Debian or Ubuntu, only when something is
-# missing: a C compiler, make, pkg-config, Check, SDL2, stb and Xvfb. Uses sudo when not root.
+# missing: a C compiler, make, pkg-config, Check, SDL2, stb, the DejaVu fonts and Xvfb. Uses sudo when not root.
 set -e
 missing=""
 command -v cc >/dev/null 2>&1 || missing="$missing build-essential"
@@ -9,6 +9,7 @@ command -v pkg-config >/dev/null 2>&1 || missing="$missing pkg-config"
 pkg-config --exists check 2>/dev/null || missing="$missing check"
 pkg-config --exists sdl2 2>/dev/null || missing="$missing libsdl2-dev"
 [ -f /usr/include/stb/stb_image_write.h ] || missing="$missing libstb-dev"
+[ -f /usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf ] || missing="$missing fonts-dejavu-core"
 command -v xvfb-run >/dev/null 2>&1 || missing="$missing xvfb xauth"
 [ -z "$missing" ] && exit 0
 echo "shapelab: installing:$missing"

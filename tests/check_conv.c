@@ -553,11 +553,12 @@ START_TEST(test_receptive_scene_pick)
             p = &c.probes[k];
     ck_assert_ptr_nonnull(p);
     ck_assert_int_eq(p->cols, run.n_steps);
-    ck_assert_int_eq(sl_scene_pick(&c, p->x + 10 * p->cell + p->cell / 2, p->y + 2), 10);
+    ck_assert_int_eq(sl_scene_pick(&c, p->x + 10 * p->cw + p->cw / 2, p->y + 2), 10);
     ck_assert_int_eq(sl_scene_pick(&c, 2, 2), -1);
     int captions = 0;
     for (int k = 0; k < c.n_items; k++)
-        captions += c.items[k].kind == SL_ITEM_TEXT && !strcmp(c.items[k].what, "reach 31 steps");
+        captions += c.items[k].kind == SL_ITEM_TEXT &&
+                    !strcmp(c.items[k].what, "spans 31 steps, all feed it");
     ck_assert_int_eq(captions, 1);
     sl_canvas_free(&c);
     sl_scene_end(&run);

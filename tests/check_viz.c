@@ -370,9 +370,9 @@ static void check_record(const SlCanvas *c, int full, Problems *p)
         if (it->x < 0 || it->y < 0 || it->x + it->w > c->w || it->y + it->h > c->h)
             problem(p, "%s '%s' (%d,%d %dx%d) is not inside the %dx%d canvas", kind_name(it->kind),
                     it->what, it->x, it->y, it->w, it->h, c->w, c->h);
-        if (full && it->kind == SL_ITEM_TEXT && it->scale < SL_TEXT_SCALE)
-            problem(p, "text '%s' is drawn at scale %d (below %d: too small to read)", it->what,
-                    it->scale, SL_TEXT_SCALE);
+        if (full && it->kind == SL_ITEM_TEXT && it->px < SL_TEXT_MIN_PX)
+            problem(p, "text '%s' is drawn at %d px (below %d: too small to read)", it->what,
+                    it->px, SL_TEXT_MIN_PX);
     }
     if (!c->recording)
         problem(p, "the canvas stopped recording (the record ran out): %d items kept", c->n_items);
@@ -613,8 +613,9 @@ START_TEST(test_shapes_captions)
     for (int k = 1; k <= run.n_steps; k++) {
         char prefix[32], want[256];
         const SlLayer *l = run.m->nodes[run.calls[k - 1].node].layer;
-        snprintf(prefix, sizeof prefix, "Step %d/", k);
-        snprintf(want, sizeof want, "Step %d/%d, %s (%s)", k, run.n_steps, l->name, l->type->name);
+        snprintf(prefix, sizeof prefix, "Layer %d of ", k);
+        snprintf(want, sizeof want, "Layer %d of %d, %s (%s)", k, run.n_steps, l->name,
+                 l->type->name);
         s->draw(&run, k - 1, &c);
         const SlItem *found = NULL;
         int n = 0;

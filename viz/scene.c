@@ -78,7 +78,7 @@ const SlScene *sl_scene_best(const SlModel *m)
 int sl_scene_start(SlSceneRun *run, const SlScene *s, SlModel *m, int batch, int timesteps,
                    const SlHistory *history, SlError *e)
 {
-    SlSceneOptions o = {.batch = batch, .timesteps = timesteps, .history = history};
+    SlSceneOptions o = {.batch = batch, .usual_timesteps = timesteps, .history = history};
     return sl_scene_start_with(run, s, m, &o, e);
 }
 
@@ -130,7 +130,9 @@ int sl_scene_start_with(SlSceneRun *run, const SlScene *s, SlModel *m, const SlS
     run->scene = s;
     run->m = m;
     run->batch = o->batch > 0 ? o->batch : 2;
-    run->timesteps = o->timesteps > 0 ? o->timesteps : 8;
+    run->timesteps = o->timesteps > 0         ? o->timesteps
+                     : o->usual_timesteps > 0 ? o->usual_timesteps
+                                              : 8;
     run->timesteps_asked = o->timesteps > 0;
     if (m->n_outputs == 0)
         return sl_errorf(e, "model '%s' has no input shape yet, so there is nothing to draw",

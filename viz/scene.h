@@ -28,9 +28,11 @@ typedef struct SlVizCall {
 
 /* What a run is drawn from: the options png and viz take (CONTRACT.md). */
 typedef struct SlSceneOptions {
-    int batch;         /* samples pushed through; 0: 2 */
-    int timesteps;     /* the length of None time axes; 0: 8, or the learner's data's */
-    const SlTensor *x; /* the learner's inputs, one per model input (-x); NULL: a seeded sample */
+    int batch;           /* samples pushed through; 0: 2 */
+    int timesteps;       /* the length of None time axes asked for (--timesteps); 0: not asked */
+    int usual_timesteps; /* when not asked and there is no data: this length (0: 8), unless a
+                          * scene sizes the axis itself (receptive-field: the whole field) */
+    const SlTensor *x;   /* the learner's inputs, one per model input (-x); NULL: a seeded sample */
     int n_x;
     int sample;               /* the sample of x drawn (--sample), first in the batch pushed */
     const SlHistory *history; /* the training scene: a fit's epochs */
@@ -72,7 +74,8 @@ const SlScene *sl_scene_find(const char *name);
 const SlScene *sl_scene_best(const SlModel *m);
 
 /* Prepare a run of scene s on model m (weights as they are) with a sample batch of `batch`
- * samples and `timesteps` for None time axes. history (may be NULL) is for the training scene. */
+ * samples and the usual `timesteps` for None time axes. history (may be NULL) is for the training
+ * scene. */
 int sl_scene_start(SlSceneRun *run, const SlScene *s, SlModel *m, int batch, int timesteps,
                    const SlHistory *history, SlError *e);
 /* The same with every option. Errors name what does not fit (the data's shape against the

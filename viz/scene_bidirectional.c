@@ -190,6 +190,10 @@ static void bi_draw(const SlSceneRun *run, double at, SlCanvas *c)
     snprintf(s, sizeof s, "merged (%s)", how);
     sl_draw_text_fit(c, g.x0, y_m, s, "merged");
     SlColor state = sl_role_color(SL_ROLE_STATE);
+    /* where each copy starts, said where there is room for it */
+    const char *start = sl_text_width("h (starts here)", SL_TEXT_LABEL) <= g.col - 4
+                            ? "h (starts here)"
+                            : "h, first";
     for (int t = 0; t < T; t++) {
         int ct = col_of(&g, T, t);
         if (ct < 0)
@@ -200,12 +204,12 @@ static void bi_draw(const SlSceneRun *run, double at, SlCanvas *c)
         sl_draw_bars(c, x, y_x + lh + 4, g.bw, bh, d->x + (size_t)t * d->F,
                      d->F < MAX_SHOWN ? d->F : MAX_SHOWN, 1, xs, SL_ROLE_INPUT, "x");
         if (f_done) {
-            sl_canvas_text(c, x, y_f, t == 0 ? "h (starts here)" : "h", SL_TEXT_LABEL, SL_INK);
+            sl_canvas_text(c, x, y_f, t == 0 ? start : "h", SL_TEXT_LABEL, SL_INK);
             sl_draw_bars(c, x, y_f + lh + 4, g.bw, bh, h_at(d, &d->f, t), shown, 1, hs,
                          SL_ROLE_STATE, "forward h");
         }
         if (b_done) {
-            sl_canvas_text(c, x, y_b, t == T - 1 ? "h (starts here)" : "h", SL_TEXT_LABEL, SL_INK);
+            sl_canvas_text(c, x, y_b, t == T - 1 ? start : "h", SL_TEXT_LABEL, SL_INK);
             sl_draw_bars(c, x, y_b + lh + 4, g.bw, bh, h_at(d, &d->b, t), shown, 1, hs,
                          SL_ROLE_STATE, "backward h");
         }
@@ -229,6 +233,14 @@ static void bi_draw(const SlSceneRun *run, double at, SlCanvas *c)
         sl_canvas_text_aligned(c, gx + gw / 2, y_x + lh + 4 + bh / 2 - lh / 2, SL_ALIGN_CENTER, s,
                                SL_TEXT_SMALL, SL_INK);
         int fk = said, bk = T - 1 - said;
+        double yf = y_f + lh + 4 + bh / 2.0, yb = y_b + lh + 4 + bh / 2.0;
+        double left = col_x(&g, END_COLS - 1) + g.bw + 3, right = col_x(&g, END_COLS) - 3;
+        if (fk >= END_COLS) /* the states carried through the elided steps */
+            sl_canvas_smooth_arrow(c, left, yf, fk >= T - END_COLS ? right : gx + 6, yf, 2, 7,
+                                   state);
+        if (bk < T - END_COLS)
+            sl_canvas_smooth_arrow(c, right, yb, bk < END_COLS ? left : gx + gw - 6, yb, 2, 7,
+                                   state);
         if (fk >= END_COLS && fk < T - END_COLS) {
             snprintf(s, sizeof s, "\xE2\x80\xA6 at t=%d", fk);
             sl_canvas_text_aligned(c, gx + gw / 2, y_f + lh + 4 + bh / 2 - lh / 2, SL_ALIGN_CENTER,

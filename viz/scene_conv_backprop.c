@@ -206,7 +206,7 @@ static int title_w(const char *t)
 /* A panel's width, or its title's (or its scale's) when that is wider. */
 static int wider(int panel_w, const char *title)
 {
-    int t = title_w(title), s = sl_scale_min_width(1, 1);
+    int t = title_w(title), s = sl_scale_min_width(0.999, 1);
     t = t > s ? t : s;
     return panel_w > t ? panel_w : t;
 }
@@ -290,8 +290,9 @@ static void bp_draw(const SlSceneRun *run, double at, SlCanvas *c)
     sl_conv_cells(c, x + b->P * cell, ry, b->sp, CO, b->S, cell, SL_ROLE_GRADIENT, range, 1,
                   "padded spread dy");
     sl_conv_padding_cells(c, x, ry, b->P + b->S, b->n_padded - b->P - b->S, CO, cell);
-    sl_draw_scale(c, x, ry + CO * cell + 6, wider(b->n_padded * cell, ""), range, neg,
-                  SL_ROLE_GRADIENT);
+    int sw = sl_scale_min_width(range, neg);
+    sl_draw_scale(c, x, ry + CO * cell + 6, b->n_padded * cell > sw ? b->n_padded * cell : sw,
+                  range, neg, SL_ROLE_GRADIENT);
     h = lh + 4 + CO * cell + sh;
     x += wider(b->n_padded * cell, t1) + gap;
     snprintf(t1, sizeof t1, narrow ? "dx %.0e" : "dx: check %.0e", b->err_dx);

@@ -32,7 +32,7 @@ int sl_conv_panel(SlCanvas *c, int x, int y, const char *title, const sl_real *m
         y += sl_text_height(SL_TEXT_LABEL) + 4;
     }
     sl_conv_cells(c, x, y, m, rows, cols, cell, role, range, numbers, title);
-    int w = cols * cell, sw = sl_scale_min_width(range, neg);
+    int w = cols * cell < 260 ? cols * cell : 260, sw = sl_scale_min_width(range, neg);
     sl_draw_scale(c, x, y + rows * cell + SCALE_GAP, w > sw ? w : sw, range, neg, role);
     return y + rows * cell + SCALE_GAP + sl_scale_height() - y0;
 }

@@ -114,9 +114,11 @@ static void dense_draw(const SlSceneRun *run, double at, SlCanvas *c)
     int panels = d->positions > 1 && c->w >= 1100; /* the whole sample, when there is room */
     int bottom = c->h - sl_scene_caption_height() - 12;
     int rows_under = (l->n_params > 1) + activated + 1;
-    int room_h = bottom - top - heat_h(0, 0, "W") - rows_under * (heat_h(1, 0, "y") + 14) - lh;
+    /* the heights without the cells: titles, scales and gaps; the cells share what is left */
+    int room_h = bottom - top - heat_h(0, 0, "W") - rows_under * (heat_h(0, 0, "y") + 14) - 14;
     int xcol = 96, wx = 24 + xcol + 60;
-    int cell = fit_cell(d->in, d->units, (panels ? c->w - 380 : c->w - 40) - wx, room_h);
+    int cell =
+        fit_cell(d->in + rows_under, d->units, (panels ? c->w - 380 : c->w - 40) - wx, room_h);
     char at_s[24] = ""; /* which position of the sample, when it has several */
     if (d->positions > 1)
         snprintf(at_s, sizeof at_s, "[%d]", said);

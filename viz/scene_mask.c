@@ -327,10 +327,21 @@ static void mask_draw(const SlSceneRun *run, double at, SlCanvas *c)
     sl_canvas_clear(c, SL_PAPER);
     snprintf(title, sizeof title, "model \"%s\": padding, and the mask that travels with it%s",
              m->name, d->data ? " (your sample)" : "");
+    /* the legend: the mask's hatching once a strip with a masked step is on screen, and h */
+    const unsigned char *last = NULL;
+    for (int i = d->n_rows - 1; i >= 0 && !last; i--)
+        last = d->has_mask[i] ? d->mask + (size_t)i * d->T : NULL;
+    int hatched = 0, upto = step < d->n_rows ? step + 1 + (tw > 0) : d->n_rows;
+    for (int i = 0; i < d->n_rows && i < upto; i++)
+        for (int t = 0; d->has_mask[i] && t < d->T; t++)
+            hatched |= !d->mask[(size_t)i * d->T + t];
+    for (int t = 0; last && step >= d->n_rows - 1 && t < d->T; t++)
+        hatched |= !last[t];
     SlRole roles[2] = {SL_ROLE_MASK, SL_ROLE_STATE};
-    int n_roles = d->units ? 2 : 1;
-    int top = sl_scene_title(c, title, sl_legend_width(roles, n_roles) + 16) + 8;
-    sl_draw_legend(c, c->w - sl_legend_width(roles, n_roles) - 12, 10, roles, n_roles);
+    SlRole *shown_roles = hatched ? roles : roles + 1;
+    int n_roles = (hatched ? 1 : 0) + (d->units ? 1 : 0);
+    int top = sl_scene_title(c, title, sl_legend_width(shown_roles, n_roles) + 16) + 8;
+    sl_draw_legend(c, c->w - sl_legend_width(shown_roles, n_roles) - 12, 10, shown_roles, n_roles);
     int bottom = c->h - sl_scene_caption_height() - 8;
     int label_w = 0;
     for (int i = 0; i < d->n_rows; i++) {
@@ -384,9 +395,6 @@ static void mask_draw(const SlSceneRun *run, double at, SlCanvas *c)
                    arriving ? (int)lround(tw * 12) : 0);
     }
     /* the loss: which steps of sample 0 it counts */
-    const unsigned char *last = NULL;
-    for (int i = d->n_rows - 1; i >= 0 && !last; i--)
-        last = d->has_mask[i] ? d->mask + (size_t)i * d->T : NULL;
     if (step >= d->n_rows - 1)
         draw_strip(c, &w, y + 2, row_h - 6, last, d->T, 0);
     y += row_h + 10;

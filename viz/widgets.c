@@ -37,7 +37,7 @@ double sl_lerp(double a, double b, double t)
 
 double sl_range_of(const sl_real *m, size_t n, int *any_negative)
 {
-    double mx = 1e-12;
+    double mx = 1e-300; /* all zeros: a range that divides, and that scales show as "all 0" */
     int neg = 0;
     for (size_t i = 0; i < n; i++) {
         double v = (double)m[i];
@@ -332,7 +332,7 @@ void sl_draw_text_fit(SlCanvas *c, int x, int y, const char *longer, const char 
 
 /* ---- heatmaps and their scales ---- */
 
-enum { SCALE_STRIP = 8, SCALE_GAP = 6 };
+enum { SCALE_STRIP = 8, SCALE_GAP = 6, SCALE_MAX_W = 260 };
 
 int sl_scale_height(void)
 {
@@ -359,6 +359,10 @@ int sl_draw_scale(SlCanvas *c, int x, int y, int w, double range, int signed_val
     int h = sl_scale_height(), lw = sl_text_width(lo, SL_TEXT_SMALL);
     int hw = sl_text_width(hi, SL_TEXT_SMALL);
     int sx = x + lw + 4, sw = w - lw - hw - 8, sy = y + (h - SCALE_STRIP) / 2;
+    if (!(range > 1e-200)) { /* nothing but zeros: no scale to show */
+        sl_canvas_text(c, x, y, "all 0", SL_TEXT_SMALL, SL_INK);
+        return h;
+    }
     sl_canvas_text(c, x, y, lo, SL_TEXT_SMALL, SL_INK);
     sl_canvas_text(c, x + w - hw, y, hi, SL_TEXT_SMALL, SL_INK);
     for (int i = 0; i < sw; i++) {
@@ -450,7 +454,8 @@ void sl_draw_heatmap_scaled(SlCanvas *c, int x, int y, const sl_real *m, int row
         y += sl_text_height(SL_TEXT_LABEL) + 4;
     }
     sl_draw_cells(c, x, y, m, rows, cols, cell, cell, role, mx, title);
-    int w = cols * cell, sw = sl_scale_min_width(mx, neg);
+    int w = cols * cell < SCALE_MAX_W ? cols * cell : SCALE_MAX_W;
+    int sw = sl_scale_min_width(mx, neg);
     sl_draw_scale(c, x, y + rows * cell + SCALE_GAP, w > sw ? w : sw, mx, neg, role);
 }
 

@@ -34,6 +34,7 @@
 #include <stb/stb_truetype.h>
 #pragma GCC diagnostic pop
 
+#include "apng_read.h"
 #include "fonts.h"
 
 #define tmp_path tu_tmp_path
@@ -905,7 +906,12 @@ START_TEST(test_text_long)
     sl_canvas_clear(&c, SL_WHITE);
     sl_canvas_text(&c, 0, 0, arrows, SL_TEXT_LABEL, SL_INK);
     ck_assert_uint_eq(strlen(c.items[0].what) % 3, 0);
-    ck_assert_uint_eq(strlen(c.items[0].what), 45);
+    ck_assert_uint_eq(strlen(c.items[0].what), 90); /* all of it: 30 arrows */
+    char more[3 * 60 + 1] = "";
+    for (int i = 0; i < 60; i++)
+        strcat(more, "\xE2\x86\x92");
+    sl_canvas_text(&c, 0, 0, more, SL_TEXT_LABEL, SL_INK);
+    ck_assert_uint_eq(strlen(c.items[1].what), 3 * ((sizeof c.items[1].what - 1) / 3));
     sl_canvas_free(&c);
 }
 END_TEST
@@ -954,7 +960,10 @@ START_TEST(test_record)
     make(&c, 8, 8);
     for (int i = 0; i < 1000; i++)
         sl_canvas_record(&c, SL_ITEM_WIDGET, i, 2 * i, 3, 4, (SlRole)(i % SL_ROLE_COUNT), 0,
-                         i % 2 ? "odd" : "a very long description that does not fit in 48 chars");
+                         i % 2 ? "odd"
+                               : "a very long description that does not fit in the record's 160 "
+                                 "bytes, because it goes on and on about what was drawn where and "
+                                 "why, far longer than any widget's name would be");
     ck_assert_int_eq(c.n_items, 1000);
     ck_assert_int_ge(c.cap_items, 1000);
     for (int i = 0; i < 1000; i++) {
@@ -963,7 +972,10 @@ START_TEST(test_record)
                   it->h == 4 && (int)it->role == i % SL_ROLE_COUNT && it->allow_overlap == 0);
     }
     ck_assert_str_eq(c.items[1].what, "odd");
-    ck_assert_str_eq(c.items[0].what, "a very long description that does not fit in 48");
+    ck_assert_str_eq(c.items[0].what,
+                     "a very long description that does not fit in the record's 160 bytes, "
+                     "because it goes on and on about what was drawn where and why, far longer "
+                     "than any widget's");
     sl_canvas_record(&c, SL_ITEM_LEGEND_ENTRY, 0, 0, 1, 1, SL_ROLE_MASK, 0, NULL);
     ck_assert_str_eq(c.items[1000].what, "");
     /* Clearing forgets; not recording records nothing. */
@@ -1047,6 +1059,143 @@ START_TEST(test_png_fails_cleanly)
     ck_assert_msg(strstr(e.msg, ": cannot save: "), "%s", e.msg);
     ck_assert_int_ne(access(tmp, F_OK), 0);
     rmdir(path);
+    sl_canvas_free(&c);
+}
+END_TEST
+
+/* ---- APNG ---- */
+
+typedef struct Expected {
+    int n;
+    const uint8_t *pictures[4];
+    int delays[4];
+    ApngFrame rects[4];
+} Expected;
+
+static int check_frame(void *ctx, int k, const unsigned char *rgba, int w, int h,
+                       const ApngFrame *f)
+{
+    const Expected *x = ctx;
+    ck_assert_int_lt(k, x->n);
+    ck_assert_msg(!memcmp(rgba, x->pictures[k], (size_t)w * h * 4),
+                  "frame %d is not the picture "
+                  "it was made from",
+                  k);
+    ck_assert_int_eq(f->delay_num * 1000 / f->delay_den, x->delays[k]);
+    ck_assert_msg(f->x == x->rects[k].x && f->y == x->rects[k].y && f->w == x->rects[k].w &&
+                      f->h == x->rects[k].h,
+                  "frame %d: rectangle %d,%d %dx%d", k, f->x, f->y, f->w, f->h);
+    ck_assert_int_eq(f->dispose, 0);
+    return 0;
+}
+
+/* Four frames in, three out (the second repeats the first: it lengthens it); each after the first
+ * is the rectangle that changed. Read back by an independent reader, composed frame by frame, and
+ * by stb_image as a plain PNG: the first frame. */
+START_TEST(test_apng)
+{
+    SlCanvas c;
+    SlError e = {{0}};
+    make(&c, 40, 30);
+    size_t bytes = (size_t)c.w * c.h * 4;
+    uint8_t *a = malloc(bytes), *b = malloc(bytes);
+    ck_assert(a && b);
+    SlApng *an = sl_apng_begin(&e);
+    ck_assert_ptr_nonnull(an);
+    sl_canvas_fill_rect(&c, 2, 2, 20, 10, RED);
+    memcpy(a, c.rgba, bytes);
+    ck_assert_int_eq(sl_apng_frame(an, &c, 100, &e), 0);
+    ck_assert_int_eq(sl_apng_frame(an, &c, 50, &e), 0); /* the same picture: 150 ms in all */
+    ck_assert_int_eq(sl_apng_frames(an), 1);
+    sl_canvas_fill_rect(&c, 10, 11, 5, 6, sl_role_color(SL_ROLE_INPUT)); /* over red and white */
+    memcpy(b, c.rgba, bytes);
+    ck_assert_int_eq(sl_apng_frame(an, &c, 70, &e), 0);
+    memcpy(c.rgba, a, bytes);
+    ck_assert_int_eq(sl_apng_frame(an, &c, 30, &e), 0);
+    ck_assert_int_eq(sl_apng_frames(an), 3);
+    /* a frame of another size is refused, and the animation goes on */
+    SlCanvas other;
+    make(&other, 41, 30);
+    ck_assert_int_eq(sl_apng_frame(an, &other, 10, &e), -1);
+    ck_assert_msg(strstr(e.msg, "40 x 30"), "%s", e.msg);
+    sl_canvas_free(&other);
+    const char *path = tmp_path("anim.png");
+    ck_assert_msg(sl_apng_finish(an, path, &e) == 0, "%s", e.msg);
+    Expected x = {3,
+                  {a, b, a},
+                  {150, 70, 30},
+                  {{.w = 40, .h = 30}, {10, 11, 5, 6, 0, 0, 0, 0}, {10, 11, 5, 6, 0, 0, 0, 0}}};
+    ApngInfo info;
+    ck_assert_msg(apng_read(path, &info, check_frame, &x) == 0, "%s", info.err);
+    ck_assert(info.w == 40 && info.h == 30 && info.frames == 3 && info.plays == 0 &&
+              info.seen == 3);
+    /* a viewer without APNG shows the first frame */
+    int w, h, n;
+    unsigned char *px = stbi_load(path, &w, &h, &n, 4);
+    ck_assert_ptr_nonnull(px);
+    ck_assert(w == 40 && h == 30 && !memcmp(px, a, bytes));
+    stbi_image_free(px);
+    /* no frame: nothing written; a missing directory: an error, no file left */
+    an = sl_apng_begin(&e);
+    ck_assert_int_eq(sl_apng_finish(an, tmp_path("none.png"), &e), -1);
+    ck_assert_int_ne(access(tmp_path("none.png"), F_OK), 0);
+    an = sl_apng_begin(&e);
+    ck_assert_int_eq(sl_apng_frame(an, &c, 10, &e), 0);
+    ck_assert_int_eq(sl_apng_finish(an, tmp_path("missing/dir/a.png"), &e), -1);
+    ck_assert_msg(strstr(e.msg, "cannot save"), "%s", e.msg);
+    free(a), free(b);
+    sl_canvas_free(&c);
+}
+END_TEST
+
+typedef struct Pictures {
+    const uint8_t *data;
+    size_t bytes;
+} Pictures;
+
+static int same_picture(void *ctx, int k, const unsigned char *rgba, int w, int h,
+                        const ApngFrame *f)
+{
+    const Pictures *p = ctx;
+    (void)f;
+    ck_assert_uint_eq((size_t)w * h * 4, p->bytes);
+    ck_assert_msg(!memcmp(rgba, p->data + p->bytes * (size_t)k, p->bytes),
+                  "frame %d read back is not the picture drawn", k);
+    return 0;
+}
+
+/* Bigger pictures than one deflate window, a dozen frames, noise that does not compress, a scale-2
+ * canvas: every frame read back is the picture drawn. */
+START_TEST(test_apng_many_frames)
+{
+    SlCanvas c;
+    SlError e = {{0}};
+    ck_assert(sl_canvas_init_scaled(&c, 150, 90, 2, &e) == 0);
+    enum { FRAMES = 12 };
+    size_t bytes = (size_t)c.pw * c.ph * 4;
+    uint8_t *pictures = malloc(bytes * FRAMES);
+    ck_assert_ptr_nonnull(pictures);
+    SlApng *an = sl_apng_begin(&e);
+    uint64_t st = 7;
+    for (int k = 0; k < FRAMES; k++) {
+        sl_canvas_clear(&c, SL_PAPER);
+        sl_canvas_smooth_arrow(&c, 5, 80, 5 + 11 * k, 10 + 5 * k, 2, 9, SL_INK);
+        sl_canvas_text(&c, 20, 20 + k, "frame by frame", SL_TEXT_TITLE, SL_INK);
+        for (int i = 0; i < 400 * k; i++) { /* noise in the first rows */
+            st = st * 6364136223846793005ULL + 1442695040888963407ULL;
+            c.rgba[((size_t)(st >> 40) % 2000) * 4 + (st >> 20) % 3] = (uint8_t)(st >> 33);
+        }
+        memcpy(pictures + bytes * k, c.rgba, bytes);
+        ck_assert_int_eq(sl_apng_frame(an, &c, 40 + k, &e), 0);
+    }
+    ck_assert_msg(sl_apng_finish(an, tmp_path("many.png"), &e) == 0, "%s", e.msg);
+    Pictures p = {pictures, bytes};
+    ApngInfo info;
+    ck_assert_msg(apng_read(tmp_path("many.png"), &info, same_picture, &p) == 0, "%s", info.err);
+    ck_assert_int_eq(info.frames, FRAMES);
+    ck_assert_int_eq(info.seen, FRAMES);
+    ck_assert(info.w == 300 && info.h == 180);
+    free(pictures);
     sl_canvas_free(&c);
 }
 END_TEST
@@ -1184,6 +1333,8 @@ static Suite *suite(void)
     tcase_set_timeout(tc, 10);
     tcase_add_test(tc, test_png_round_trip);
     tcase_add_test(tc, test_png_fails_cleanly);
+    tcase_add_test(tc, test_apng);
+    tcase_add_test(tc, test_apng_many_frames);
     tcase_add_test(tc, test_demo);
     suite_add_tcase(s, tc);
     return s;

@@ -180,8 +180,11 @@ void sl_canvas_clear(SlCanvas *c, SlColor color)
     size_t n = (size_t)c->pw * (size_t)c->ph;
     if (!c->rgba)
         return;
-    for (size_t i = 0; i < n; i++)
+    size_t row = (size_t)c->pw;
+    for (size_t i = 0; i < row && i < n; i++) /* one row, then copies of it */
         memcpy(c->rgba + 4 * i, &color, 4);
+    for (size_t y = 1; y < (size_t)c->ph; y++)
+        memcpy(c->rgba + 4 * y * row, c->rgba, 4 * row);
     c->n_items = 0;
     c->n_probes = 0;
     c->n_values = 0;

@@ -58,7 +58,7 @@ typedef struct SlItem {
     SlRole role;    /* widgets: the role colour they use; legend entries: the role they explain */
     int px;         /* texts: the font's size in pixels (at scale 1) */
     int allow_overlap; /* drawn on purpose over another item (a label inside a box) */
-    char what[48];     /* a short description: "tensor box (None, 100, 32)", the text itself */
+    char what[160];    /* a short description: "tensor box (None, 100, 32)", the text itself */
 } SlItem;
 
 /* A grid of values drawn somewhere on the canvas (a heatmap), so the window can show the value

@@ -32,11 +32,30 @@ typedef struct Part {
     double stroke; /* > 0: only the outline, this wide, inside the shape */
 } Part;
 
+/* A rectangle [x0, x1) x [y0, y1) in pixels. */
+typedef struct Rect {
+    double x0, y0, x1, y1;
+} Rect;
+
 typedef struct Shape {
-    int n_parts, n_hull;
+    int n_parts, n_hull, n_solid, has_hole;
     Part part[MAX_PARTS];
     Pt hull[MAX_HULL]; /* convex, around every part, a pixel wider */
+    Rect solid[2];     /* pixels wholly inside these are covered: no distance to work out */
+    Rect hole;         /* pixels wholly inside this are not (a frame's inside) */
 } Shape;
+
+/* fmin and fmax are calls into libm (they must treat NaN specially); these are not, and NaN never
+ * reaches them. */
+static double lo2(double a, double b)
+{
+    return a < b ? a : b;
+}
+
+static double hi2(double a, double b)
+{
+    return a > b ? a : b;
+}
 
 static double dot(Pt a, Pt b)
 {
@@ -71,8 +90,8 @@ static double tri_dist(Pt p, Pt a, Pt b, Pt c)
     for (int k = 0; k < 3; k++) {
         double l = dot(e[k], e[k]), t = l > 0 ? clamp01(dot(v[k], e[k]) / l) : 0;
         Pt q = {v[k].x - e[k].x * t, v[k].y - e[k].y * t};
-        d2 = fmin(d2, dot(q, q));
-        side = fmin(side, s * (v[k].x * e[k].y - v[k].y * e[k].x));
+        d2 = lo2(d2, dot(q, q));
+        side = lo2(side, s * (v[k].x * e[k].y - v[k].y * e[k].x));
     }
     return side > 0 ? -sqrt(d2) : sqrt(d2);
 }
@@ -89,8 +108,8 @@ static double part_dist(const Part *s, Pt p)
         break;
     case ROUND_BOX: {
         double qx = fabs(p.x - s->a.x) - s->hw + s->r, qy = fabs(p.y - s->a.y) - s->hh + s->r;
-        double ox = fmax(qx, 0), oy = fmax(qy, 0);
-        d = sqrt(ox * ox + oy * oy) + fmin(fmax(qx, qy), 0) - s->r;
+        double ox = hi2(qx, 0), oy = hi2(qy, 0);
+        d = sqrt(ox * ox + oy * oy) + lo2(hi2(qx, qy), 0) - s->r;
         break;
     }
     case CIRCLE:
@@ -126,25 +145,46 @@ static void paint(SlCanvas *c, const Shape *sh, SlColor color)
     for (int i = 0; i < sh->n_hull; i++) {
         if (isnan(sh->hull[i].x) || isnan(sh->hull[i].y))
             return;
-        ymin = fmin(ymin, sh->hull[i].y), ymax = fmax(ymax, sh->hull[i].y);
+        ymin = lo2(ymin, sh->hull[i].y), ymax = hi2(ymax, sh->hull[i].y);
     }
-    long long y0 = (long long)fmax(floor(ymin), (double)b.y0);
-    long long y1 = (long long)fmin(ceil(ymax), (double)b.y1 - 1);
+    long long y0 = (long long)hi2(floor(ymin), (double)b.y0);
+    long long y1 = (long long)lo2(ceil(ymax), (double)b.y1 - 1);
     for (long long y = y0; y <= y1; y++) {
         double xa, xb, yc = (double)y + 0.5;
         if (!row_span(sh, yc, &xa, &xb))
             continue;
-        long long x0 = (long long)fmax(floor(xa), (double)b.x0);
-        long long x1 = (long long)fmin(ceil(xb), (double)b.x1 - 1);
-        uint8_t *p = x0 <= x1 ? sl_px_at(c, x0, y) : NULL;
-        for (long long x = x0; x <= x1; x++, p += 4) {
+        long long x0 = (long long)hi2(floor(xa), (double)b.x0);
+        long long x1 = (long long)lo2(ceil(xb), (double)b.x1 - 1);
+        /* along the row: pixels wholly in a solid part are covered, those wholly in the hole
+         * skipped, and only the rest need their distance */
+        long long skip0 = 1, skip1 = 0, fill0[2] = {1, 1}, fill1[2] = {0, 0};
+        double fy = (double)y;
+        if (sh->has_hole && fy >= sh->hole.y0 && fy + 1 <= sh->hole.y1)
+            skip0 = (long long)ceil(sh->hole.x0), skip1 = (long long)floor(sh->hole.x1) - 1;
+        for (int k = 0; k < sh->n_solid; k++)
+            if (fy >= sh->solid[k].y0 && fy + 1 <= sh->solid[k].y1)
+                fill0[k] = (long long)ceil(sh->solid[k].x0),
+                fill1[k] = (long long)floor(sh->solid[k].x1) - 1;
+        for (long long x = x0; x <= x1; x++) {
+            if (x >= skip0 && x <= skip1) {
+                x = skip1;
+                continue;
+            }
+            int k = x >= fill0[0] && x <= fill1[0] ? 0 : x >= fill0[1] && x <= fill1[1] ? 1 : -1;
+            if (k >= 0) {
+                long long end = fill1[k] < x1 ? fill1[k] : x1;
+                for (uint8_t *p = sl_px_at(c, x, y); x <= end; x++, p += 4)
+                    sl_px_blend(p, color);
+                x--;
+                continue;
+            }
             Pt q = {(double)x + 0.5, yc};
             double d = INFINITY;
-            for (int k = 0; k < sh->n_parts; k++)
-                d = fmin(d, part_dist(&sh->part[k], q));
+            for (int n = 0; n < sh->n_parts; n++)
+                d = lo2(d, part_dist(&sh->part[n], q));
             double cover = clamp01(0.5 - d);
             if (cover > 0)
-                sl_px_cover(p, color, (unsigned)(cover * 255 + 0.5));
+                sl_px_cover(sl_px_at(c, x, y), color, (unsigned)(cover * 255 + 0.5));
         }
     }
 }
@@ -248,6 +288,15 @@ static void round_box(SlCanvas *c, double x, double y, double w, double h, doubl
                                    .hh = hh,
                                    .stroke = stroke * c->scale};
     add_box_hull(&sh, x0, y0, x1, y1);
+    if (stroke > 0) { /* inside the frame, a pixel in from its inner edge, nothing */
+        double in = stroke * c->scale + r + 1;
+        sh.hole = (Rect){x0 + in, y0 + in, x1 - in, y1 - in};
+        sh.has_hole = 1;
+    } else { /* the box less its rounded corners, a pixel in from the edge, is covered */
+        sh.solid[0] = (Rect){x0 + r + 1, y0 + 1, x1 - r - 1, y1 - 1};
+        sh.solid[1] = (Rect){x0 + 1, y0 + r + 1, x1 - 1, y1 - r - 1};
+        sh.n_solid = 2;
+    }
     paint(c, &sh, color);
 }
 
@@ -272,6 +321,12 @@ static void disc(SlCanvas *c, double cx, double cy, double r, double stroke, SlC
     sh.part[sh.n_parts++] =
         (Part){.kind = CIRCLE, .a = {x, y}, .r = rr, .stroke = stroke * c->scale};
     add_box_hull(&sh, x - rr, y - rr, x + rr, y + rr);
+    double in = (rr - (stroke > 0 ? stroke * c->scale : 0)) * 0.7071 - 1; /* an inner square */
+    if (in > 0 && stroke > 0)
+        sh.hole = (Rect){x - in, y - in, x + in, y + in}, sh.has_hole = 1;
+    in = rr * 0.7071 - 1;
+    if (in > 0 && !(stroke > 0))
+        sh.solid[0] = (Rect){x - in, y - in, x + in, y + in}, sh.n_solid = 1;
     paint(c, &sh, color);
 }
 

@@ -6,17 +6,19 @@
  * compiles stb_image_write; its functions stay private to it (STB_IMAGE_WRITE_STATIC) and its
  * memory comes from the engine's allocator like everything else.
  *
- * Speed: stb tries the five PNG row filters on every row and compresses at level 8 unless told
- * otherwise; pictures of flat colour and text compress nearly as well with the Paeth filter alone
- * at level 2, at about half the time (make bench).
+ * Speed: stb tries the five PNG row filters on every row unless told otherwise, and its deflate
+ * searches deep; pictures of flat colour and text compress nearly as well with one filter and the
+ * quick deflate of deflate.c, in a fraction of the time (make bench).
  *
  * APNG (the PNG extension browsers and GitHub play): the file is an ordinary PNG whose IDAT is the
  * first frame, plus an acTL chunk (the number of frames, looping forever) and, per frame, an fcTL
  * chunk (its rectangle and delay) and fdAT chunks (its compressed rows, as in an IDAT, after a
  * sequence number). Each frame is compressed by stb as a PNG of its own rectangle; its IDAT payload
  * is moved into fdAT chunks with our own CRC (stb's is private to it). A frame after the first is
- * the smallest rectangle that holds every pixel that changed, blended by replacing (blend_op
- * SOURCE) over the frame before (dispose_op NONE). No zlib: a browser build has none to link.
+ * the smallest rectangle that holds every pixel that changed, with the pixels in it that did not
+ * change made transparent and drawn over the frame before (blend_op OVER, dispose_op NONE): long
+ * runs of transparent pixels compress fast and small. No zlib: a browser build has none to
+ * link.
  */
 #include "canvas.h"
 
@@ -25,8 +27,19 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "deflate.h"
 #include "savefile.h"
 
+#define STBIW_ZLIB_COMPRESS(data, len, out_len, level) sl_deflate_zlib(data, len, out_len)
+#define STBIW_MALLOC(size)                             sl_alloc(size)
+#define STBIW_FREE(p)                                  sl_free(p)
+#define STBIW_REALLOC_SIZED(p, old, size)              png_realloc(p, old, size)
+#define STB_IMAGE_WRITE_STATIC
+#define STB_IMAGE_WRITE_IMPLEMENTATION
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wunused-function"
+#pragma GCC diagnostic ignored "-Wunused-variable"
+#pragma GCC diagnostic ignored "-Wunused-parameter"
 /* stb_image_write grows its buffers with realloc; the engine's allocator has none, so move. */
 static void *png_realloc(void *p, size_t old_size, size_t new_size)
 {
@@ -38,24 +51,15 @@ static void *png_realloc(void *p, size_t old_size, size_t new_size)
     return q;
 }
 
-#define STBIW_MALLOC(size)                sl_alloc(size)
-#define STBIW_FREE(p)                     sl_free(p)
-#define STBIW_REALLOC_SIZED(p, old, size) png_realloc(p, old, size)
-#define STB_IMAGE_WRITE_STATIC
-#define STB_IMAGE_WRITE_IMPLEMENTATION
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wunused-function"
-#pragma GCC diagnostic ignored "-Wunused-variable"
 #include "stb_image_write.h"
 #pragma GCC diagnostic pop
 
-enum { PNG_LEVEL = 2, PNG_FILTER = 4 /* Paeth */ };
+enum { PNG_FILTER = 4 /* Paeth */ };
 
 /* A PNG of w x h RGBA pixels at `pixels` (rows `stride` bytes apart) in memory from sl_alloc, or
  * NULL when memory runs out. */
 static unsigned char *encode(const uint8_t *pixels, int stride, int w, int h, int *len)
 {
-    stbi_write_png_compression_level = PNG_LEVEL;
     stbi_write_force_png_filter = PNG_FILTER;
     return stbi_write_png_to_mem(pixels, stride, w, h, 4, len);
 }
@@ -130,6 +134,7 @@ static uint32_t get32(const unsigned char *p)
 
 typedef struct Frame {
     int x, y, w, h, delay_ms;
+    int over;           /* 1: blend_op OVER (unchanged pixels are transparent), 0: SOURCE */
     unsigned char *png; /* the rectangle as a PNG of its own, from stb */
     int len;
 } Frame;
@@ -137,6 +142,8 @@ typedef struct Frame {
 struct SlApng {
     int pw, ph;
     uint8_t *prev; /* the last frame's pixels, pw * ph * 4 */
+    uint8_t *rect; /* the changed rectangle, unchanged pixels transparent */
+    size_t rect_cap;
     Frame *frames;
     int n, cap;
 };
@@ -157,6 +164,7 @@ void sl_apng_free(SlApng *a)
         sl_free(a->frames[i].png);
     sl_free(a->frames);
     sl_free(a->prev);
+    sl_free(a->rect);
     sl_free(a);
 }
 
@@ -194,6 +202,38 @@ static int changed(const uint8_t *prev, const uint8_t *cur, int pw, int ph, int 
     return 1;
 }
 
+/* The changed rectangle of c into a->rect with the pixels that did not change made transparent:
+ * over the frame before (blend_op OVER) it gives the same picture, and runs of transparent pixels
+ * compress to almost nothing, fast. 0 when it cannot be done (no memory, or a changed pixel that is
+ * itself not opaque): then the rectangle goes as it is. */
+static int changed_only(SlApng *a, const SlCanvas *c, Frame *f)
+{
+    size_t need = (size_t)f->w * (size_t)f->h * 4;
+    if (need > a->rect_cap) {
+        uint8_t *r = sl_alloc(need);
+        if (!r)
+            return 0;
+        sl_free(a->rect);
+        a->rect = r, a->rect_cap = need;
+    }
+    for (int y = 0; y < f->h; y++) {
+        const uint8_t *now = c->rgba + ((size_t)(f->y + y) * c->pw + (size_t)f->x) * 4;
+        const uint8_t *was = a->prev + ((size_t)(f->y + y) * c->pw + (size_t)f->x) * 4;
+        uint8_t *out = a->rect + (size_t)y * f->w * 4;
+        for (int x = 0; x < 4 * f->w; x += 4) {
+            if (!memcmp(now + x, was + x, 4)) {
+                memset(out + x, 0, 4);
+                continue;
+            }
+            if (now[x + 3] != 255)
+                return 0;
+            memcpy(out + x, now + x, 4);
+        }
+    }
+    f->over = 1;
+    return 1;
+}
+
 int sl_apng_frame(SlApng *a, const SlCanvas *c, int delay_ms, SlError *e)
 {
     if (check_canvas(c, "animated PNG", e) < 0)
@@ -208,7 +248,7 @@ int sl_apng_frame(SlApng *a, const SlCanvas *c, int delay_ms, SlError *e)
         return sl_errorf(e, "an animated PNG's frames are all %d x %d pixels; this one is %d x %d",
                          a->pw, a->ph, c->pw, c->ph);
     }
-    Frame f = {0, 0, c->pw, c->ph, delay_ms, NULL, 0};
+    Frame f = {0, 0, c->pw, c->ph, delay_ms, 0, NULL, 0};
     if (a->n > 0 && !changed(a->prev, c->rgba, c->pw, c->ph, &f.x, &f.y, &f.w, &f.h)) {
         a->frames[a->n - 1].delay_ms += delay_ms; /* the same picture: show the last one longer */
         return 0;
@@ -223,7 +263,11 @@ int sl_apng_frame(SlApng *a, const SlCanvas *c, int delay_ms, SlError *e)
         sl_free(a->frames);
         a->frames = fr, a->cap = cap;
     }
-    f.png = encode(c->rgba + ((size_t)f.y * c->pw + (size_t)f.x) * 4, c->pw * 4, f.w, f.h, &f.len);
+    if (a->n == 0 || !changed_only(a, c, &f))
+        f.png =
+            encode(c->rgba + ((size_t)f.y * c->pw + (size_t)f.x) * 4, c->pw * 4, f.w, f.h, &f.len);
+    else
+        f.png = encode(a->rect, f.w * 4, f.w, f.h, &f.len);
     if (!f.png)
         return sl_errorf(e, "out of memory for an animated PNG's frame %d", a->n + 1);
     a->frames[a->n++] = f;
@@ -267,8 +311,9 @@ static int fctl(Out *o, const Frame *fr)
     put32(b + 12, (uint32_t)fr->x), put32(b + 16, (uint32_t)fr->y);
     b[20] = (unsigned char)(num >> 8), b[21] = (unsigned char)num;
     b[22] = (unsigned char)(den >> 8), b[23] = (unsigned char)den;
-    b[24] = 0; /* dispose_op NONE: the next frame draws over this one */
-    b[25] = 0; /* blend_op SOURCE: the rectangle replaces what was there */
+    b[24] = 0;                       /* dispose_op NONE: the next frame draws over this one */
+    b[25] = (unsigned char)fr->over; /* SOURCE (0): the rectangle replaces what was there; OVER
+                                      * (1): its transparent pixels leave it */
     return chunk(o, "fcTL", b, sizeof b, NULL, 0);
 }
 

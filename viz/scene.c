@@ -183,10 +183,10 @@ int sl_scene_caption_step(const SlSceneRun *run, double at)
 enum {
     STILL_MS = 2500, /* the first frame, the still picture */
     HOLD_MS = 1100,  /* each step */
-    BETWEEN = 10,    /* frames from one step to the next ... */
-    FRAME_MS = 33,   /* ... at 30 a second */
-    ALL_UP_TO = 20,  /* longer scenes: the first LONG_HEAD steps, then the last two */
-    LONG_HEAD = 12
+    BETWEEN = 7,     /* frames from one step to the next ... */
+    FRAME_MS = 40,   /* ... at 25 a second: a quarter of a second */
+    ALL_UP_TO = 16,  /* longer scenes: the first LONG_HEAD steps, then the last two */
+    LONG_HEAD = 10
 };
 
 int sl_scene_animate(const SlSceneRun *run, SlCanvas *c, SlFrameFn fn, void *ctx, SlError *e)

@@ -119,10 +119,11 @@ typedef struct Glyph {
 } Glyph;
 
 enum {
-    SLOTS = 4096,         /* a power of two */
-    POOL = 1 << 20,       /* bytes of glyph bitmaps; when full, the cache starts again */
-    SCRATCH = 1 << 18,    /* stb_truetype's arena for one glyph */
-    MAX_GLYPH_PX = 1 << 9 /* a bigger glyph is drawn as nothing */
+    SLOTS = 4096,          /* a power of two */
+    POOL = 1 << 20,        /* bytes of glyph bitmaps; when full, the cache starts again */
+    SCRATCH = 1 << 18,     /* stb_truetype's arena for one glyph */
+    MAX_GLYPH_PX = 1 << 9, /* a bigger glyph is drawn as nothing */
+    KERN_SLOTS = 4096      /* pairs' kerning remembered (a direct-mapped table) */
 };
 
 /* Static memory: the cache is shared by every canvas of the program (which draws from one
@@ -262,12 +263,25 @@ static uint32_t next_cp(const char **p)
 
 /* ---- measuring and drawing ---- */
 
-/* The pair's kerning in whole units at px. */
+/* The pair's kerning in whole units at px, remembered: looking a pair up in the font's GPOS table
+ * costs more than drawing the glyph. */
 static int kern(Face f, int px, int left, int right)
 {
+    static struct {
+        uint64_t key; /* 0: empty */
+        int value;
+    } seen[KERN_SLOTS];
     if (!left || !right)
         return 0;
-    return (int)lround(stbtt_GetGlyphKernAdvance(&font(f)->info, left, right) * em_scale(f, px));
+    uint64_t key =
+        ((uint64_t)(f + 1) << 56) | ((uint64_t)px << 40) | ((uint64_t)left << 20) | (uint64_t)right;
+    unsigned h = (unsigned)((key * 0x9E3779B97F4A7C15ULL) >> 52) & (KERN_SLOTS - 1);
+    if (seen[h].key != key) {
+        seen[h].key = key;
+        seen[h].value =
+            (int)lround(stbtt_GetGlyphKernAdvance(&font(f)->info, left, right) * em_scale(f, px));
+    }
+    return seen[h].value;
 }
 
 /* The width of the line that starts at s (up to '\n' or the end), in units. */

@@ -113,9 +113,8 @@ static int write_frames(const Opts *o, const SlSceneRun *run, SlCanvas *c)
                 return cli_fail("%s", e.msg);
         }
     }
-    printf("wrote %d %s of scene '%s' to %s/\n", f.n,
-           o->animate ? (f.n == 1 ? "frame" : "frames") : (f.n == 1 ? "step" : "steps"),
-           run->scene->name, o->frames);
+    printf("wrote %d frame%s of scene '%s' to %s/%s\n", f.n, f.n == 1 ? "" : "s", run->scene->name,
+           o->frames, o->animate ? " (every frame of the animation)" : "");
     return 0;
 }
 

@@ -107,6 +107,13 @@ static void write_frames(Lesson *ls, SlSceneRun *run, const char *scene)
     }
     printf("  (wrote %d picture%s of the %s scene to %s/%s-%d-%s-*.png)\n", run->n_steps - first,
            run->n_steps - first == 1 ? "" : "s", scene, ls->png_dir, ls->name, ls->shown, scene);
+    char path[1024]; /* and the whole scene, moving, as an animated PNG */
+    snprintf(path, sizeof path, "%s/%s-%d-%s-animated.png", ls->png_dir, ls->name, ls->shown,
+             scene);
+    if (sl_scene_write_apng(run, &c, path, &e) < 0)
+        fprintf(stderr, "lesson: %s\n", e.msg);
+    else
+        printf("  (and all of it, animated: %s)\n", path);
     sl_canvas_free(&c);
 }
 

@@ -155,6 +155,60 @@ END_TEST
 
 /* ---- primitives, pixel by pixel ---- */
 
+/* CIELAB distance between two sRGB colours (D65). */
+static double lab_distance(SlColor a, SlColor b)
+{
+    double lab[2][3];
+    SlColor c[2] = {a, b};
+    for (int k = 0; k < 2; k++) {
+        double l[3], v[3] = {c[k].r / 255.0, c[k].g / 255.0, c[k].b / 255.0};
+        for (int i = 0; i < 3; i++)
+            l[i] = v[i] <= 0.04045 ? v[i] / 12.92 : pow((v[i] + 0.055) / 1.055, 2.4);
+        double X = (0.4124 * l[0] + 0.3576 * l[1] + 0.1805 * l[2]) / 0.95047;
+        double Y = 0.2126 * l[0] + 0.7152 * l[1] + 0.0722 * l[2];
+        double Z = (0.0193 * l[0] + 0.1192 * l[1] + 0.9505 * l[2]) / 1.08883;
+        double f[3] = {X, Y, Z};
+        for (int i = 0; i < 3; i++)
+            f[i] = f[i] > 0.008856 ? cbrt(f[i]) : 7.787 * f[i] + 16.0 / 116;
+        lab[k][0] = 116 * f[1] - 16, lab[k][1] = 500 * (f[0] - f[1]),
+        lab[k][2] = 200 * (f[1] - f[2]);
+    }
+    double d0 = lab[0][0] - lab[1][0], d1 = lab[0][1] - lab[1][1], d2 = lab[0][2] - lab[1][2];
+    return sqrt(d0 * d0 + d1 * d1 + d2 * d2);
+}
+
+/* The role colours stay apart for viewers with the common colour-vision deficiencies: any two
+ * roles drawn as fills differ by at least 15 in CIELAB after the simulation (clearly different; 2
+ * is barely visible). Greys stay grey under every simulation. */
+START_TEST(test_palette_colour_blind)
+{
+    static const SlRole fills[] = {SL_ROLE_INPUT,    SL_ROLE_WEIGHT,  SL_ROLE_STATE, SL_ROLE_OUTPUT,
+                                   SL_ROLE_GRADIENT, SL_ROLE_PADDING, SL_ROLE_MASK};
+    enum { N = sizeof fills / sizeof fills[0] };
+    for (int v = SL_VISION_DEUTERANOPIA; v <= SL_VISION_TRITANOPIA; v++) {
+        double nearest = 1e9;
+        for (int i = 0; i < N; i++)
+            for (int j = i + 1; j < N; j++) {
+                SlColor a = sl_color_as_seen(sl_role_color(fills[i]), (SlVision)v);
+                SlColor b = sl_color_as_seen(sl_role_color(fills[j]), (SlVision)v);
+                double d = lab_distance(a, b);
+                ck_assert_msg(d >= 15, "vision %d: %s and %s are %.1f apart", v,
+                              sl_role_name(fills[i]), sl_role_name(fills[j]), d);
+                nearest = d < nearest ? d : nearest;
+            }
+        ck_assert(nearest < 40); /* the simulation changes something */
+        SlColor g = sl_color_as_seen((SlColor){0x80, 0x80, 0x80, 200}, (SlVision)v);
+        ck_assert(abs(g.r - 0x80) <= 2 && abs(g.g - 0x80) <= 2 && abs(g.b - 0x80) <= 2 &&
+                  g.a == 200);
+    }
+    /* without the simulation the roles are further apart still */
+    ck_assert(
+        lab_distance(sl_role_color(SL_ROLE_WEIGHT), sl_role_color(SL_ROLE_OUTPUT)) >
+        lab_distance(sl_color_as_seen(sl_role_color(SL_ROLE_WEIGHT), SL_VISION_DEUTERANOPIA),
+                     sl_color_as_seen(sl_role_color(SL_ROLE_OUTPUT), SL_VISION_DEUTERANOPIA)));
+}
+END_TEST
+
 START_TEST(test_fill_rect)
 {
     SlCanvas c;
@@ -1308,6 +1362,7 @@ static Suite *suite(void)
     TCase *tc = tcase_create("canvas");
     tcase_add_test(tc, test_init_and_resize);
     tcase_add_test(tc, test_roles);
+    tcase_add_test(tc, test_palette_colour_blind);
     suite_add_tcase(s, tc);
     tc = tcase_create("primitives");
     tcase_add_test(tc, test_fill_rect);

@@ -50,7 +50,7 @@ static int fit_cell(int rows, int cols, int w, int h)
     int c = w / (cols ? cols : 1);
     int r = h / (rows ? rows : 1);
     c = c < r ? c : r;
-    return c > 26 ? 26 : (c < 2 ? 2 : c);
+    return c > 56 ? 56 : (c < 2 ? 2 : c);
 }
 
 static int heat_h(int rows, int cell, const char *title)
@@ -74,6 +74,15 @@ static void sample_panel(SlCanvas *c, int x, int y, int w, int h, const float *v
     sl_draw_heatmap(c, x, y, m, rows, cols, cell, role, title);
     int ty = y + sl_text_height(SL_TEXT_LABEL) + 4;
     sl_canvas_round_frame(c, x - 4, ty + row * cell - 4, cols * cell + 8, cell + 8, 3, 2.5, SL_INK);
+}
+
+/* The largest |v| of n values (the scale of a whole sample). */
+static double range_of(const float *v, int n)
+{
+    double mx = 0;
+    for (int i = 0; i < n && i < SL_VIZ_VALUES; i++)
+        mx = fabs((double)v[i]) > mx ? fabs((double)v[i]) : mx;
+    return mx > 0 ? mx : 1e-300;
 }
 
 /* x at a position between t and t + 1: each value on its way from one to the other. */
@@ -123,7 +132,10 @@ static void dense_draw(const SlSceneRun *run, double at, SlCanvas *c)
     if (d->positions > 1)
         snprintf(at_s, sizeof at_s, "[%d]", said);
     snprintf(s1, sizeof s1, "x%s", at_s);
-    sl_draw_heatmap(c, 24, top, col, d->in, 1, cell, SL_ROLE_INPUT, s1);
+    /* x and y on the whole sample's scales: a colour means the same value at every position */
+    double x_range = range_of(call->in_vals, d->positions * d->in);
+    double y_range = range_of(call->out_vals, d->positions * d->units);
+    sl_draw_heatmap_scaled(c, 24, top, col, d->in, 1, cell, SL_ROLE_INPUT, s1, x_range);
     int my = top + lh + 4 + d->in * cell / 2;
     sl_canvas_text_aligned(c, wx - 22, my - lh / 2, SL_ALIGN_CENTER, "\xC3\x97", SL_TEXT_TITLE,
                            SL_INK); /* a times sign */
@@ -142,7 +154,7 @@ static void dense_draw(const SlSceneRun *run, double at, SlCanvas *c)
     } else {
         snprintf(s1, sizeof s1, "= y%s (units %d)", at_s, d->units);
     }
-    sl_draw_heatmap(c, wx, by, row, 1, d->units, cell, SL_ROLE_OUTPUT, s1);
+    sl_draw_heatmap_scaled(c, wx, by, row, 1, d->units, cell, SL_ROLE_OUTPUT, s1, y_range);
     if (panels) { /* the whole sample, position by position */
         int px = c->w - 330, ph = (bottom - top - 20) / 2;
         double r = sl_lerp(t, next, tw);

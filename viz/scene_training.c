@@ -106,10 +106,8 @@ static void training_draw(const SlSceneRun *run, double at, SlCanvas *c)
 {
     char title[160];
     int shown = sl_scene_caption_step(run, at) + 1; /* the curves up to this epoch */
-    snprintf(title, sizeof title,
-             "model \"%s\": training, epoch %d of %d (counted from 1, as fit "
-             "prints them)",
-             run->m->name, shown, run->history->n_epochs);
+    snprintf(title, sizeof title, "model \"%s\": training, epoch %d of %d", run->m->name, shown,
+             run->history->n_epochs);
     draw_history(c, run->history, shown, title);
 }
 

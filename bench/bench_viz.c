@@ -140,8 +140,8 @@ static SlScript *largest_script(SlModel **model, char *name, size_t name_size, i
     return best;
 }
 
-/* Every scene that fits m: frame times (record off and on) and PNG write time. */
-/* Every scene that fits m, or only `only` (asked for by name). */
+/* Every scene a layer of m claims, or only `only` (asked for by name): frame times (record off and
+ * on), PNG write time, APNG time. */
 static int bench_model(SlModel *m, const char *label, const char *only)
 {
     char png[128];
@@ -152,10 +152,9 @@ static int bench_model(SlModel *m, const char *label, const char *only)
         SlSceneRun run;
         SlCanvas c;
         SlError e;
-        if (only ? strcmp(scene->name, only) != 0 : scene->fits(m) <= 0) {
+        if (only ? strcmp(scene->name, only) != 0 : sl_scene_claim(m, scene) <= 0) {
             if (!only)
-                printf("  scene %s: skipped (it does not fit this model unless asked for)\n",
-                       scene->name);
+                printf("  scene %s: skipped (no layer of this model claims it)\n", scene->name);
             continue;
         }
         if (sl_scene_start(&run, scene, m, 2, 8, NULL, &e) < 0) {

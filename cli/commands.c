@@ -1,7 +1,6 @@
 /* commands.c: shapelab's subcommands. Each builds the model from the script, then does one job
  * with the engine's public API, and reports bad input as "shapelab: error: ..." with exit 2. */
 #include <errno.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,25 +12,38 @@
 
 /* ---- summary ---- */
 
-static void explain(const SlModel *m)
+/* The layers of m that hold their own weights, each once: a shared layer's first call, no Input. */
+static int formula_layers(const SlModel *m, const SlLayer **out)
 {
-    const SlLayer *seen[SL_MAX_NODES];
-    int n_seen = 0;
-    printf("\nParameter formulas:\n");
+    int n = 0;
     for (int i = 0; i < m->n_nodes; i++) {
         const SlLayer *l = m->nodes[i].layer;
         int dup = 0;
-        for (int k = 0; k < n_seen; k++)
-            dup |= seen[k] == l;
-        if (dup || !strcmp(l->type->name, "InputLayer"))
-            continue;
-        seen[n_seen++] = l;
-        char f[256], who[160];
-        l->type->formula(l, f, sizeof f);
-        snprintf(who, sizeof who, "%s (%s)", l->name, l->type->name);
-        printf("  %-30s %s\n", who, f);
-        if (sl_rnn_keras2_note(l, f, sizeof f))
-            printf("  %-30s (%s)\n", "", f);
+        for (int k = 0; k < n; k++)
+            dup |= out[k] == l;
+        if (!dup && !sl_layer_is(l, SL_KIND_INPUT))
+            out[n++] = l;
+    }
+    return n;
+}
+
+static void explain(const SlModel *m)
+{
+    const SlLayer *ls[SL_MAX_NODES];
+    int n = formula_layers(m, ls), width = 30;
+    char who[SL_MAX_NODES][160];
+    for (int i = 0; i < n; i++) { /* the names' column fits the longest */
+        snprintf(who[i], sizeof who[i], "%s (%s)", ls[i]->name, ls[i]->type->name);
+        width = (int)strlen(who[i]) > width ? (int)strlen(who[i]) : width;
+    }
+    printf("\nParameter formulas:\n");
+    for (int i = 0; i < n; i++) {
+        char f[256];
+        ls[i]->type->formula(ls[i], f, sizeof f);
+        printf("  %-*s %s\n", width, who[i], f);
+        ls[i]->type->note(ls[i], f, sizeof f);
+        if (f[0])
+            printf("  %-*s (%s)\n", width, "", f);
     }
 }
 
@@ -279,27 +291,22 @@ int cmd_init(Opts *o)
 
 /* ---- data files against the model, naming each file ---- */
 
-static int check_x(const SlModel *m, const char *const *paths, const SlTensor *x)
+static int check_finite(const char *const *paths, const SlTensor *t, int n)
 {
     SlError e;
-    for (int k = 0; k < m->n_inputs; k++) {
-        SlShape data = x[k].shape; /* a fixed batch size is checked batch by batch */
-        int fixed = m->t[m->inputs[k]].shape.dim[0];
-        if (fixed != SL_NONE)
-            data.dim[0] = fixed;
-        if (sl_model_check_input(m, k, &data, &e) < 0 || sl_model_check_codes(m, k, &x[k], &e) < 0)
-            return cli_fail("%s: %s", paths[k], e.msg);
-    }
+    for (int k = 0; k < n; k++)
+        if (sl_tensor_check_finite(&t[k], paths[k], &e) < 0)
+            return cli_fail("%s", e.msg);
     return 0;
 }
 
-static int check_finite(const char *const *paths, const SlTensor *t, int n)
+/* After check_finite, so a NaN is named by its file. */
+static int check_x(const SlModel *m, const char *const *paths, const SlTensor *x)
 {
-    for (int k = 0; k < n; k++)
-        for (size_t i = 0; i < sl_tensor_count(&t[k]); i++)
-            if (!isfinite((double)t[k].data[i]))
-                return cli_fail("%s holds %s at flat index %zu; clean the data first", paths[k],
-                                isnan((double)t[k].data[i]) ? "NaN" : "Inf", i);
+    SlError e;
+    for (int k = 0; k < m->n_inputs; k++)
+        if (sl_model_check_x(m, k, &x[k], &e) < 0)
+            return cli_fail("%s: %s", paths[k], e.msg);
     return 0;
 }
 
@@ -362,7 +369,7 @@ int cmd_predict(Opts *o)
         rc = cli_fail("model '%s' has %d inputs; give one -x file for each (got %d)", m->name,
                       m->n_inputs, o->n_x);
     if (rc == 0 && (rc = cli_read_arrays(o->x, o->n_x, arrays, x)) == 0) {
-        if ((rc = check_x(m, o->x, x)) != 0 || (rc = check_finite(o->x, x, o->n_x)) != 0 ||
+        if ((rc = check_finite(o->x, x, o->n_x)) != 0 || (rc = check_x(m, o->x, x)) != 0 ||
             (rc = check_counts(o->x[0], x[0].shape.dim[0], o->x, x, o->n_x)) != 0) {
             /* reported */
         } else if (sl_model_predict(m, x, o->batch_size ? o->batch_size : 32, out, &e) < 0) {
@@ -523,7 +530,7 @@ int cmd_train(Opts *o)
             memset(sw, 0, sizeof sw);
             if (!o->sample_weight || (rc = cli_read_arrays(&o->sample_weight, 1, wa, sw)) == 0) {
                 int n0 = x[0].shape.dim[0];
-                if ((rc = check_x(m, o->x, x)) == 0 && (rc = check_finite(o->x, x, o->n_x)) == 0 &&
+                if ((rc = check_finite(o->x, x, o->n_x)) == 0 && (rc = check_x(m, o->x, x)) == 0 &&
                     (rc = check_finite(o->y, y, o->n_y)) == 0 &&
                     (rc = check_counts(o->x[0], n0, o->x, x, o->n_x)) == 0 &&
                     (rc = check_counts(o->x[0], n0, o->y, y, o->n_y)) == 0 &&

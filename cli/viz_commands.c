@@ -28,14 +28,17 @@ typedef struct Data {
 /* What png and viz share: the scene asked for (or the one that fits the model best), the double
  * build for a scene that needs it, the script, the weights, the data and the run. 0, or the exit
  * code after the error is printed; *s is the script to free either way (NULL if none), and the
- * data's arrays to free with data_free. */
-static int start_scene(Opts *o, SlScript **s, Data *data, SlSceneRun *run)
+ * data's arrays to free with data_free. A scene not asked for leaves in why the layer it was chosen
+ * for, and what it shows of it ("" otherwise). */
+static int start_scene(Opts *o, SlScript **s, Data *data, SlSceneRun *run, char *why,
+                       size_t n_why)
 {
     SlModel *m;
     SlError e;
     const SlScene *scene = NULL;
     *s = NULL;
     data->n = 0;
+    why[0] = '\0';
     if (o->have_sample && !o->n_x)
         return cli_fail("--sample picks a sample of the data given with -x X.npy");
     if (o->scene && !(scene = sl_scene_find(o->scene)))
@@ -49,7 +52,7 @@ static int start_scene(Opts *o, SlScript **s, Data *data, SlSceneRun *run)
     if (!(*s = cli_load(o, &m)) || cli_weights(o, m) != 0)
         return 2;
     if (!scene)
-        scene = sl_scene_best(m);
+        scene = sl_scene_best(m, why, n_why);
     if (!o->scene && scene->in_double) { /* the best scene is drawn in double: hand over too */
         char what[64];
         snprintf(what, sizeof what, "the %s scene", scene->name);
@@ -125,9 +128,10 @@ int cmd_png(Opts *o)
     SlSceneRun run;
     SlScript *s;
     Data data;
+    char why[256];
     if (!o->out && !o->frames)
         return cli_fail("png needs -o OUT.png (one picture) or --frames DIR (every step)");
-    int rc = start_scene(o, &s, &data, &run);
+    int rc = start_scene(o, &s, &data, &run, why, sizeof why);
     if (rc == 0) {
         if (sl_canvas_init_scaled(&c, PNG_W, PNG_H, o->scale ? o->scale : 1, &e) < 0) {
             rc = cli_fail("%s", e.msg);
@@ -135,13 +139,18 @@ int cmd_png(Opts *o)
             c.values = o->values;
             if (!o->out) {
                 rc = write_frames(o, &run, &c);
-            } else if (o->animate) { /* the still first, then the scene from its first step */
-                if (sl_scene_write_apng(&run, &c, o->out, &e) < 0)
-                    rc = cli_fail("%s", e.msg);
             } else {
-                run.scene->draw(&run, run.n_steps - 1, &c); /* the last step: the whole story */
-                if (sl_canvas_write_png(&c, o->out, &e) < 0)
+                if (o->animate) { /* the still first, then the scene from its first step */
+                    rc = sl_scene_write_apng(&run, &c, o->out, &e);
+                } else { /* the last step: the whole story */
+                    run.scene->draw(&run, run.n_steps - 1, &c);
+                    rc = sl_canvas_write_png(&c, o->out, &e);
+                }
+                if (rc < 0)
                     rc = cli_fail("%s", e.msg);
+                else
+                    printf("wrote %s: scene '%s'%s%s%s\n", o->out, run.scene->name,
+                           o->animate ? ", animated" : "", why[0] ? ", for " : "", why);
             }
             sl_canvas_free(&c);
         }
@@ -158,7 +167,8 @@ int cmd_viz(Opts *o)
     SlSceneRun run;
     SlScript *s;
     Data data;
-    int rc = start_scene(o, &s, &data, &run);
+    char why[256];
+    int rc = start_scene(o, &s, &data, &run, why, sizeof why);
     if (rc == 0) {
         char title[256];
         SlWindowOptions wo = {.quit_after_frames = o->quit_after_frames,

@@ -7,7 +7,6 @@
  * formula for several sizes.
  */
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "lesson.h"
@@ -93,10 +92,7 @@ static void step_3d(Lesson *ls, SlError *e)
            "  axis and keeps every other axis, (None, 5, 3) -> (None, 5, 4).\n",
            worst, sl_model_count_params(m));
     lesson_visualize(ls, m, "dense", NULL);
-    if (worst > 1e-5) {
-        fprintf(stderr, "lesson: the sequence case disagrees with the hand computation\n");
-        exit(1);
-    }
+    lesson_expect(worst <= 1e-5, "the sequence case disagrees with the hand computation");
     sl_model_free(m);
 }
 

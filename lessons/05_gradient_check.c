@@ -60,10 +60,15 @@ static void square_explain(const SlLayer *l, const SlInfer *io, char *buf, size_
 
 static SlLayerType square_type = {
     .name = "Square",
+    .aliases = "",
     .snake = "square",
     .summary = "y = x^2 (a lesson's own layer)",
     .args = NULL,
     .n_args = 0,
+    .example_args = "",
+    .example_input = "(4, 5)",
+    .kind = 0,
+    .steps = SL_STEPS_EACH, /* each number alone, so each step alone */
     .create = square_create,
     .infer = square_infer,
     .params = sl_layer_no_params,
@@ -73,6 +78,10 @@ static SlLayerType square_type = {
     .reset = sl_layer_reset_nothing,
     .explain = square_explain,
     .formula = sl_layer_formula_none,
+    .note = sl_layer_no_note,
+    .window = sl_layer_no_window,
+    .codes = sl_layer_reals,
+    .scenes = sl_layer_no_scenes,
     .destroy = sl_layer_destroy_cfg,
 };
 

@@ -9,21 +9,12 @@
  * against the formula.
  */
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "lesson.h"
 
 enum { N = 6, T = 31, CHARS = 30 };
 static sl_real codes[N * T];
-
-static void expect(int ok, const char *what)
-{
-    if (!ok) {
-        fprintf(stderr, "lesson: %s\n", what);
-        exit(1);
-    }
-}
 
 /* A Sequential model from (type, args) pairs; NULL-terminated. */
 static SlModel *chain(const char *const *layers, SlError *e)
@@ -48,14 +39,14 @@ static void check_layers(const SlModel *m, const char *const *shapes, const size
     int k = 0;
     for (int n = 0; n < m->n_nodes; n++) {
         const SlLayer *l = m->nodes[n].layer;
-        if (!strcmp(l->type->name, "InputLayer"))
+        if (sl_layer_is(l, SL_KIND_INPUT))
             continue;
         char s[96];
         sl_shape_str(&m->t[m->nodes[n].out[0]].shape, s, sizeof s);
         size_t p = sl_layer_count_params(l);
         printf("    %-10s %-14s %6zu params   (expected %s, %zu)\n", l->name, s, p, shapes[k],
                params[k]);
-        expect(!strcmp(s, shapes[k]) && p == params[k], "a layer's shape or count differs");
+        lesson_expect(!strcmp(s, shapes[k]) && p == params[k], "a layer's shape or count differs");
         k++;
     }
 }
@@ -92,14 +83,16 @@ int main(int argc, char **argv)
     SlModel *m = chain(model01, &e);
     if (!m)
         lesson_die(&e);
-    expect(sl_model_forward(m, &flat, 0, &e) < 0, "the model accepted (6, 31); it should not");
+    lesson_expect(sl_model_forward(m, &flat, 0, &e) < 0,
+                  "the model accepted (6, 31); it should not");
     lesson_show_error("model.predict(x) with x of shape (6, 31):", &e);
-    expect(strstr(e.msg, "(6, 31)") != NULL, "the error does not name the shape that arrived");
+    lesson_expect(strstr(e.msg, "(6, 31)") != NULL,
+                  "the error does not name the shape that arrived");
     static const char *const wrong[] = {"LSTM", "64, input_shape=(31,)", NULL};
-    expect(chain(wrong, &e) == NULL, "LSTM(64, input_shape=(31,)) was accepted");
+    lesson_expect(chain(wrong, &e) == NULL, "LSTM(64, input_shape=(31,)) was accepted");
     printf("\n");
     lesson_show_error("And the other way round, LSTM(64, input_shape=(31,)):", &e);
-    expect(strstr(e.msg, "(N, 31, 1)") != NULL, "the LSTM's error does not give the fix");
+    lesson_expect(strstr(e.msg, "(N, 31, 1)") != NULL, "the LSTM's error does not give the fix");
 
     lesson_step(&ls, "Reshaped to (N, 31, 1), it runs");
     SlTensor seq = sl_tensor(sl_shape_of(3, (int[]){N, T, 1}), codes);
@@ -114,8 +107,8 @@ int main(int argc, char **argv)
            "  Dense: 64*30+30         = %zu\n"
            "  Total: %zu; the engine counts %zu.\n",
            p_lstm, p_dense, p_lstm + p_dense, sl_model_count_params(m));
-    expect(p_lstm == 16896 && p_dense == 1950 && sl_model_count_params(m) == 18846,
-           "the summary's total is not 18,846");
+    lesson_expect(p_lstm == 16896 && p_dense == 1950 && sl_model_count_params(m) == 18846,
+                  "the summary's total is not 18,846");
     if (sl_model_forward(m, &seq, 0, &e) < 0)
         lesson_die(&e);
     SlTensor y = sl_model_output(m, 0);
@@ -125,7 +118,7 @@ int main(int argc, char **argv)
         double sum = 0;
         for (int k = 0; k < CHARS; k++)
             sum += y.data[b * CHARS + k];
-        expect(sum > 0.999 && sum < 1.001, "a softmax row does not sum to 1");
+        lesson_expect(sum > 0.999 && sum < 1.001, "a softmax row does not sum to 1");
     }
     printf("  (each row sums to 1: a guess at the next character)\n");
     lesson_visualize(&ls, m, "lstm", NULL);
@@ -144,7 +137,7 @@ int main(int argc, char **argv)
            "  input_shape=(31, 1) describes ONE sample; N is whatever you feed, here 6, in the\n"
            "  question 1,085,420.\n",
            sl_shape_str(&y2.shape, s, sizeof s));
-    expect(y2.shape.dim[0] == 2, "the batch axis changed");
+    lesson_expect(y2.shape.dim[0] == 2, "the batch axis changed");
     sl_model_free(m);
 
     lesson_step(&ls, "The other way in: Embedding(30, 8) reads the codes as they are");
@@ -185,7 +178,8 @@ int main(int argc, char **argv)
            "  the 8 steps, (None, 8, 32), so the next LSTM gets a sequence of 32 features; the\n"
            "  third returns only its last h, (None, 32), for Dense.\n",
            sl_model_count_params(m));
-    expect(sl_model_count_params(m) == 23242, "the stacked model does not have 23,242 params");
+    lesson_expect(sl_model_count_params(m) == 23242,
+                  "the stacked model does not have 23,242 params");
     sl_model_free(m);
 
     lesson_step(&ls, "What to remember");

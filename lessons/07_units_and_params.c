@@ -9,18 +9,9 @@
  */
 #include <math.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "lesson.h"
-
-static void expect(int ok, const char *what)
-{
-    if (!ok) {
-        fprintf(stderr, "lesson: %s\n", what);
-        exit(1);
-    }
-}
 
 static SlModel *one_lstm(const char *args, SlError *e)
 {
@@ -54,8 +45,8 @@ static void step_timesteps(Lesson *ls, SlError *e)
         SlShape out = sl_model_output_shape(m, 0);
         printf("  %-34s %-12s %zu\n", call, sl_shape_str(&out, s, sizeof s),
                sl_model_count_params(m));
-        expect(sl_model_count_params(m) == lstm_formula(4, 3) && !strcmp(s, "(None, 4)"),
-               "the count or the shape depends on the timesteps");
+        lesson_expect(sl_model_count_params(m) == lstm_formula(4, 3) && !strcmp(s, "(None, 4)"),
+                      "the count or the shape depends on the timesteps");
         if (k == 0) {
             printf("    weights:");
             for (int i = 0; i < m->n_params; i++)
@@ -90,8 +81,9 @@ static void step_formula(Lesson *ls, SlError *e)
         snprintf(name, sizeof name, "LSTM(%d) on %d feature%s", u, in, in == 1 ? "" : "s");
         size_t want = lstm_formula((size_t)u, (size_t)in);
         printf("  %-26s %-38s %-8zu %zu\n", name, f, want, sl_model_count_params(m));
-        expect(sl_model_count_params(m) == want, "the engine's count differs from the formula");
-        expect(u != 32 || in != 5 || want == 4864, "LSTM(32) on 5 features is not 4,864");
+        lesson_expect(sl_model_count_params(m) == want,
+                      "the engine's count differs from the formula");
+        lesson_expect(u != 32 || in != 5 || want == 4864, "LSTM(32) on 5 features is not 4,864");
         sl_model_free(m);
     }
     printf("\n  Read it as 4 gates (i, f, c, o), each a small Dense on [x, h']: in + units\n"
@@ -130,7 +122,7 @@ static void step_h_over_time(Lesson *ls, SlError *e)
            "  sample has 10 timesteps. The plain LSTM(4) returns only the last row (largest\n"
            "  difference from row 10: %.1e).\n",
            worst);
-    expect(worst < 1e-6, "the last h differs from the last row of the sequence");
+    lesson_expect(worst < 1e-6, "the last h differs from the last row of the sequence");
     lesson_visualize(ls, last, "lstm", NULL);
     sl_model_free(all);
     sl_model_free(last);

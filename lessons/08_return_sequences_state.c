@@ -11,20 +11,11 @@
  */
 #include <math.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "lesson.h"
 
 static sl_real x[2 * 3] = {0.1f, 0.2f, 0.3f, 0.4f, 0.5f, 0.6f};
-
-static void expect(int ok, const char *what)
-{
-    if (!ok) {
-        fprintf(stderr, "lesson: %s\n", what);
-        exit(1);
-    }
-}
 
 /* Input(shape=(2, 3)) -> the recurrent layer, every output of the call an output of the model. */
 static SlModel *functional(const char *type, const char *args, SlError *e)
@@ -48,8 +39,8 @@ static void step_three_outputs(Lesson *ls, SlError *e)
     SlModel *m = functional("LSTM", "1, return_sequences=True, return_state=True", e);
     if (!m || sl_model_summary(m, 110, stdout, e) < 0)
         lesson_die(e);
-    expect(m->n_outputs == 3 && sl_model_count_params(m) == 20,
-           "the model should have 3 outputs and 4*(1*(3+1)+1) = 20 params");
+    lesson_expect(m->n_outputs == 3 && sl_model_count_params(m) == 20,
+                  "the model should have 3 outputs and 4*(1*(3+1)+1) = 20 params");
     printf("\n  One call, three tensors: all_h, last_h, last_c. Params 4*(1*(3+1)+1) = %zu.\n",
            sl_model_count_params(m));
 
@@ -69,8 +60,8 @@ static void step_three_outputs(Lesson *ls, SlError *e)
            "  what it shows, h = o * tanh(c) with the output gate o between 0 and 1, so\n"
            "  |h| = %.4f < |tanh(c)| = %.4f.\n",
            last, hv, cv, fabs(hv), fabs(tanh(cv)));
-    expect(last == hv, "the last step of all_h is not last_h");
-    expect(cv != hv && fabs(hv) < fabs(tanh(cv)) && hv * cv > 0, "c does not relate to h");
+    lesson_expect(last == hv, "the last step of all_h is not last_h");
+    lesson_expect(cv != hv && fabs(hv) < fabs(tanh(cv)) && hv * cv > 0, "c does not relate to h");
     lesson_visualize(ls, m, "lstm", NULL);
     sl_model_free(m);
 }
@@ -100,13 +91,13 @@ static void step_flags(Lesson *ls, SlError *e)
         }
         snprintf(call, sizeof call, "%s(%s)", cases[k].type, cases[k].args);
         printf("  %-50s %s\n", call, got);
-        expect(!strcmp(got, cases[k].want), "an output shape differs from Keras's");
+        lesson_expect(!strcmp(got, cases[k].want), "an output shape differs from Keras's");
         if (m->n_outputs == 3 && m->t[m->outputs[0]].shape.rank == 2) { /* y and h: the same */
             SlTensor in = sl_tensor(sl_shape_of(3, (int[]){1, 2, 3}), x);
             if (sl_model_forward(m, &in, 0, e) < 0)
                 lesson_die(e);
-            expect(sl_model_output(m, 0).data[0] == sl_model_output(m, 1).data[0],
-                   "with return_state alone, output 0 is not the last h");
+            lesson_expect(sl_model_output(m, 0).data[0] == sl_model_output(m, 1).data[0],
+                          "with return_state alone, output 0 is not the last h");
         }
         sl_model_free(m);
     }

@@ -10,21 +10,12 @@
  */
 #include <math.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "lesson.h"
 
 enum { B = 2, T = 100, F = 5, U = 32 };
 static sl_real x[B * T * F];
-
-static void expect(int ok, const char *what)
-{
-    if (!ok) {
-        fprintf(stderr, "lesson: %s\n", what);
-        exit(1);
-    }
-}
 
 /* The model of item 9; with td = 0 the Dense is added without the wrapper. */
 static SlModel *build(int td, SlError *e)
@@ -54,11 +45,11 @@ fail:
     return NULL;
 }
 
-/* The node of the model whose layer has this type. */
-static const SlNode *node_of(const SlModel *m, const char *type)
+/* The model's first wrapper call (its TimeDistributed). */
+static const SlNode *first_wrapper(const SlModel *m)
 {
     for (int n = 0; n < m->n_nodes; n++)
-        if (!strcmp(m->nodes[n].layer->type->name, type))
+        if (sl_layer_is(m->nodes[n].layer, SL_KIND_WRAPPER))
             return &m->nodes[n];
     return NULL;
 }
@@ -112,8 +103,8 @@ int main(int argc, char **argv)
     size_t l1 = 4 * (U * (F + U) + U), l2 = 4 * (U * (U + U) + U), d = U * F + F;
     printf("\n  4*(32*(5+32)+32) + 4*(32*(32+32)+32) + (32*5+5) + 0 = %zu + %zu + %zu = %zu\n", l1,
            l2, d, l1 + l2 + d);
-    expect(l1 + l2 + d == 13349 && sl_model_count_params(m) == 13349,
-           "the model does not have 13,349 params");
+    lesson_expect(l1 + l2 + d == 13349 && sl_model_count_params(m) == 13349,
+                  "the model does not have 13,349 params");
     printf("  The second LSTM hands on h at all 100 steps, (None, 100, 32); TimeDistributed\n"
            "  runs its Dense on each of those 100 vectors of 32: (None, 100, 5).\n");
 
@@ -124,7 +115,8 @@ int main(int argc, char **argv)
     }
     int k = sl_model_find_param(m, "time_distributed/dense/kernel");
     int bk = sl_model_find_param(m, "time_distributed/dense/bias");
-    expect(k >= 0 && bk >= 0, "TimeDistributed's Dense weights are not named as Keras names them");
+    lesson_expect(k >= 0 && bk >= 0,
+                  "TimeDistributed's Dense weights are not named as Keras names them");
     const sl_real *W = m->params[k]->value.data, *bias = m->params[bk]->value.data;
     printf("\n  One kernel (32, 5) and one bias (5,): 32*5 + 5 = 165. No axis of 100 anywhere:\n"
            "  the wrapper does not make 100 Dense layers, it reuses one.\n");
@@ -133,8 +125,8 @@ int main(int argc, char **argv)
     SlTensor in = sl_tensor(sl_shape_of(3, (int[]){B, T, F}), x);
     if (sl_model_forward(m, &in, 0, &e) < 0)
         lesson_die(&e);
-    const SlNode *td = node_of(m, "TimeDistributed");
-    expect(td != NULL, "no TimeDistributed call in the model");
+    const SlNode *td = first_wrapper(m);
+    lesson_expect(td != NULL, "no TimeDistributed call in the model");
     printf("  y[b, t] = h2[b, t] . kernel + bias, before the softmax:\n\n");
     double worst = 0;
     worst = fmax(worst, by_hand(m, td, W, bias, 0, 0, 1));
@@ -145,7 +137,7 @@ int main(int argc, char **argv)
     printf("\n  The same two lines of arithmetic at every one of the %d x %d steps: the largest\n"
            "  difference from the engine is %.1e.\n",
            B, T, worst);
-    expect(worst < 1e-4, "TimeDistributed(Dense) differs from the kernel applied by hand");
+    lesson_expect(worst < 1e-4, "TimeDistributed(Dense) differs from the kernel applied by hand");
     lesson_visualize(&ls, m, "timedistributed", NULL);
 
     lesson_step(&ls, "A plain Dense(5) on 3-D input does the same");
@@ -167,8 +159,8 @@ int main(int argc, char **argv)
            "  already applied at every step. TimeDistributed matters for layers that would\n"
            "  otherwise see the time axis (Conv1D on 4-D input, Flatten, a whole model).\n",
            sl_shape_str(&y2.shape, s, sizeof s), sl_model_count_params(plain), diff);
-    expect(sl_model_count_params(plain) == 13349 && diff < 1e-6,
-           "plain Dense and TimeDistributed(Dense) disagree");
+    lesson_expect(sl_model_count_params(plain) == 13349 && diff < 1e-6,
+                  "plain Dense and TimeDistributed(Dense) disagree");
     sl_model_free(plain);
     sl_model_free(m);
 

@@ -10,7 +10,6 @@
  */
 #include <math.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "lesson.h"
@@ -18,14 +17,6 @@
 enum { B = 4, K = 6, T = 10, L = B * K * T, U = 8, EPOCHS = 40 };
 static sl_real series[L + 1];
 static sl_real xb[K][B * T], yb[K][B * T]; /* batch k: inputs and next-step targets */
-
-static void expect(int ok, const char *what)
-{
-    if (!ok) {
-        fprintf(stderr, "lesson: %s\n", what);
-        exit(1);
-    }
-}
 
 /* Chunk i is series[i*K*T .. (i+1)*K*T); batch k, row i is window k of chunk i. */
 static void cut(void)
@@ -120,7 +111,8 @@ static void step_same_as_whole(Lesson *ls, SlError *e)
            "  A stateless LSTM starts every batch from zeros: right for batch 0, off by up to\n"
            "  %.2f afterwards.\n",
            worst, later);
-    expect(worst < 1e-5 && first < 1e-5 && later > 1e-3, "stateful did not continue the chunks");
+    lesson_expect(worst < 1e-5 && first < 1e-5 && later > 1e-3,
+                  "stateful did not continue the chunks");
     lesson_visualize(ls, st, "stateful", NULL);
 
     sl_model_reset_states(st);
@@ -128,14 +120,14 @@ static void step_same_as_whole(Lesson *ls, SlError *e)
     printf("\n  model.reset_states(), then batch 0 again: difference %.1e from the start of\n"
            "  the chunks. Without the reset, the state would still be that of step 60.\n",
            again);
-    expect(again < 1e-5, "reset_states() did not start over");
+    lesson_expect(again < 1e-5, "reset_states() did not start over");
 
     SlTensor three = sl_tensor(sl_shape_of(3, (int[]){3, T, 1}), xb[0]);
-    expect(sl_model_forward(st, &three, 0, e) < 0, "the stateful model took a batch of 3");
+    lesson_expect(sl_model_forward(st, &three, 0, e) < 0, "the stateful model took a batch of 3");
     printf("\n");
     lesson_show_error("Why the batch size is fixed: a batch of 3 for the 4 carried states:", e);
     SlModel *none = model("8, stateful=True, input_shape=(10, 1)", 0, e);
-    expect(none == NULL, "a stateful LSTM without a batch size was accepted");
+    lesson_expect(none == NULL, "a stateful LSTM without a batch size was accepted");
     lesson_show_error("And LSTM(8, stateful=True, input_shape=(10, 1)):", e);
     sl_model_free(forget);
     sl_model_free(plain);
@@ -187,14 +179,14 @@ static void step_training(Lesson *ls, SlError *e)
                 "\n  After the last fit, batch 0's first output is %.4f with the state fit left\n"
                 "  behind and %.4f after reset_states(): fit did not reset.\n",
                 carried, (double)out.data[0]);
-            expect(fabs(carried - out.data[0]) > 1e-6, "fit seems to have reset the states");
+            lesson_expect(fabs(carried - out.data[0]) > 1e-6, "fit seems to have reset the states");
             sl_free(out.data);
         }
         sl_model_reset_states(m);
     }
     printf("\n  The bar: the loss falls below a quarter of the first epoch's. %.4f -> %.4f: %s\n",
            loss0, loss, loss < loss0 / 4 ? "yes" : "NO");
-    expect(loss < loss0 / 4, "the stateful model did not learn the series");
+    lesson_expect(loss < loss0 / 4, "the stateful model did not learn the series");
     sl_model_free(m);
 }
 

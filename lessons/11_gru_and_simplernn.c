@@ -10,18 +10,9 @@
  */
 #include <math.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "lesson.h"
-
-static void expect(int ok, const char *what)
-{
-    if (!ok) {
-        fprintf(stderr, "lesson: %s\n", what);
-        exit(1);
-    }
-}
 
 static SlModel *one(const char *type, const char *args, SlError *e)
 {
@@ -64,9 +55,9 @@ static void step_counts(Lesson *ls, SlError *e)
         snprintf(call, sizeof call, "%s(%s)", c[k].type, c[k].args);
         printf("  %-48s %-11s %-22s %-7zu %zu\n", call, sl_shape_str(&out, s, sizeof s), c[k].hand,
                c[k].want, sl_model_count_params(m));
-        expect(c[k].want == keras[k] && sl_model_count_params(m) == keras[k],
-               "a count differs from Keras's");
-        expect(!strcmp(s, "(None, 32)"), "the output is not (None, 32)");
+        lesson_expect(c[k].want == keras[k] && sl_model_count_params(m) == keras[k],
+                      "a count differs from Keras's");
+        lesson_expect(!strcmp(s, "(None, 32)"), "the output is not (None, 32)");
         for (int i = 0; i < m->n_params; i++)
             printf("      %-46s %s\n", m->param_names[i],
                    sl_shape_str(&m->params[i]->shape, s, sizeof s));
@@ -110,7 +101,7 @@ static void step_simple_by_hand(Lesson *ls, SlError *e)
         h[0] = hn[0], h[1] = hn[1];
     }
     printf("  Largest difference %.1e. h is the only state: return_state adds just [h].\n", worst);
-    expect(worst < 1e-5, "SimpleRNN differs from the hand computation");
+    lesson_expect(worst < 1e-5, "SimpleRNN differs from the hand computation");
     sl_model_free(m);
 }
 
@@ -172,7 +163,7 @@ static void step_gru_by_hand(Lesson *ls, SlError *e)
                 "    unit %d: z %.4f  r %.4f  n %.4f  h = z h' + (1-z) n = %8.5f  engine %8.5f\n",
                 j, z[j], r[j], n, h, (double)y.data[j]);
         }
-        expect(worst < 1e-5, "GRU differs from the hand computation");
+        lesson_expect(worst < 1e-5, "GRU differs from the hand computation");
         sl_model_free(m);
     }
     printf("\n  z (update) blends the old h with the candidate n; r (reset) decides how much of\n"

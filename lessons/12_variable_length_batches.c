@@ -16,7 +16,6 @@
  */
 #include <math.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "lesson.h"
@@ -30,14 +29,6 @@ static const char model_py[] =
     "model.add(LSTM(8, return_sequences=True))\n"
     "model.add(TimeDistributed(Dense(2, activation='sigmoid')))\n"
     "model.compile(loss='binary_crossentropy', optimizer='adam', metrics=['accuracy'])\n";
-
-static void expect(int ok, const char *what)
-{
-    if (!ok) {
-        fprintf(stderr, "lesson: %s\n", what);
-        exit(1);
-    }
-}
 
 /* The question's generator, one batch per call, into buffers sized for the longest batch. */
 typedef struct Gen {
@@ -95,7 +86,7 @@ static SlModel *step_model(Lesson *ls, SlScript **script, SlError *e)
     SlModel *m = *script ? sl_script_model(*script, e) : NULL;
     if (!m || sl_model_init_params(m, 0, e) < 0 || sl_model_summary(m, 0, stdout, e) < 0)
         lesson_die(e);
-    expect(sl_model_count_params(m) == 6194, "the model should have 6,194 params");
+    lesson_expect(sl_model_count_params(m) == 6194, "the model should have 6,194 params");
     printf("\n  Two Nones: the batch size, and the number of timesteps. 4,864 + 1,312 + 18 =\n"
            "  6,194 weights, none of which depends on how many steps a sequence has.\n");
     return m;
@@ -156,9 +147,9 @@ static SlHistory step_fit(Lesson *ls, SlModel *m, Gen *g, SlError *e)
     if (!ls->quick) {
         printf("  The bar: a final loss at or below 0.2. %.4f: %s\n", last,
                last <= 0.2 ? "yes" : "NO");
-        expect(last <= 0.2, "the loss did not fall to 0.2");
+        lesson_expect(last <= 0.2, "the loss did not fall to 0.2");
     }
-    expect(isfinite(last) && hi > lo, "training did not run on batches of several lengths");
+    lesson_expect(isfinite(last) && hi > lo, "training did not run on batches of several lengths");
     return h;
 }
 
@@ -191,7 +182,7 @@ static void step_predict(Lesson *ls, SlModel *m, Gen *g, SlError *e)
            "  weights run the cell 7 or 150 times. Only the batch's own shape must agree within\n"
            "  it: sequences of different lengths in ONE batch need padding (lesson 13).\n");
     if (!ls->quick)
-        expect(a7 > 0.85 && a150 > 0.85, "the trained model should label new lengths well");
+        lesson_expect(a7 > 0.85 && a150 > 0.85, "the trained model should label new lengths well");
 }
 
 int main(int argc, char **argv)
@@ -211,7 +202,7 @@ int main(int argc, char **argv)
     size_t rows = (size_t)(g.batch > PRED_N ? g.batch : PRED_N) * MAX_T;
     g.x = sl_alloc_zero(rows * F, sizeof(sl_real));
     g.y = sl_alloc_zero(rows * 2, sizeof(sl_real));
-    expect(g.x && g.y, "out of memory");
+    lesson_expect(g.x && g.y, "out of memory");
     SlModel *m = step_model(&ls, &script, &e);
     step_generator(&ls, &g);
     SlHistory h = step_fit(&ls, m, &g, &e);

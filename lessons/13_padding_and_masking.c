@@ -10,7 +10,6 @@
  */
 #include <math.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "lesson.h"
@@ -31,14 +30,6 @@ static const char masked_py[] = "model = Sequential()\n"
                                 "model.add(LSTM(8, return_sequences=True))\n"
                                 "model.add(TimeDistributed(Dense(2, activation='sigmoid')))\n"
                                 "model.compile(loss='binary_crossentropy', optimizer='adam')\n";
-
-static void expect(int ok, const char *what)
-{
-    if (!ok) {
-        fprintf(stderr, "lesson: %s\n", what);
-        exit(1);
-    }
-}
 
 /* One sequence of lesson 12's task: feature 0 holds the sum of the last 5 lagged features (the
  * question's NumPy view wrote it there), the label is whether it exceeds 2.5, one-hot. */
@@ -119,7 +110,7 @@ static void step_pad(Lesson *ls, SlError *e)
     }
     printf("\n  Features 1-4 are in [0, 1): all became 0. Only feature 0 (a sum, up to 5)\n"
            "  keeps its whole part. A model trained on that learns nothing, with no error.\n");
-    expect(whole && I.data[(2 * TMAX + 7) * F + 1] == 0, "int32 padding should truncate");
+    lesson_expect(whole && I.data[(2 * TMAX + 7) * F + 1] == 0, "int32 padding should truncate");
     sl_free(X.data);
     sl_free(I.data);
 }
@@ -170,10 +161,11 @@ static void step_mask(Lesson *ls, SlModel *plain, SlModel *masked, SlError *e)
             printf("  %-6s %-18s %-22.2e %-14.6f %.6f\n", sides[s],
                    k ? "Masking + LSTMs" : "LSTMs, no mask", d, lp, lu);
             if (k)
-                expect(d < 1e-5 && fabs(lp - lu) < 1e-5, "with a mask, padding changed something");
+                lesson_expect(d < 1e-5 && fabs(lp - lu) < 1e-5,
+                              "with a mask, padding changed something");
             else
-                expect((s == 1 || d > 1e-3) && (ls->quick || fabs(lp - lu) > 1e-3),
-                       "without a mask, padding should show");
+                lesson_expect((s == 1 || d > 1e-3) && (ls->quick || fabs(lp - lu) > 1e-3),
+                              "without a mask, padding should show");
         }
     printf("\n  No mask, pre-padding: the LSTM runs over 7 steps of zeros before sequence 2\n"
            "  starts, so h and c are not zero when its first real step comes: every output\n"
@@ -225,8 +217,8 @@ static void step_weights(Lesson *ls, SlModel *plain, SlModel *masked, SlError *e
            "  the more padding a batch holds. A mask divides by the real steps only.\n",
            real, S, real, S / real, mask_loss, NSEQ * TMAX, S / (NSEQ * TMAX), weight_loss,
            NSEQ * TMAX, 100.0 * real / (NSEQ * TMAX));
-    expect(fabs(mask_loss - S / real) < 1e-5 && fabs(weight_loss - S / (NSEQ * TMAX)) < 1e-5,
-           "the losses do not follow CONTRACT.md's formulas");
+    lesson_expect(fabs(mask_loss - S / real) < 1e-5 && fabs(weight_loss - S / (NSEQ * TMAX)) < 1e-5,
+                  "the losses do not follow CONTRACT.md's formulas");
     sl_free(P.data);
     sl_free(X.data);
     sl_free(Y.data);

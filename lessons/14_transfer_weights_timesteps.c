@@ -17,14 +17,6 @@
 
 enum { N = 64, STEPS = 50, F = 5, LONG = 120 };
 
-static void expect(int ok, const char *what)
-{
-    if (!ok) {
-        fprintf(stderr, "lesson: %s\n", what);
-        exit(1);
-    }
-}
-
 /* LSTM(units, rs) -> LSTM(8, rs) -> TimeDistributed(Dense(2, sigmoid)) on (steps, 5). */
 static SlModel *build(const char *steps, int units, SlError *e)
 {
@@ -85,8 +77,8 @@ int main(int argc, char **argv)
     if (!old_model || !model || sl_model_summary(old_model, 0, stdout, &e) < 0 ||
         sl_model_summary(model, 0, stdout, &e) < 0)
         lesson_die(&e);
-    expect(sl_model_count_params(old_model) == 6194 && sl_model_count_params(model) == 6194,
-           "both models should have 6,194 parameters");
+    lesson_expect(sl_model_count_params(old_model) == 6194 && sl_model_count_params(model) == 6194,
+                  "both models should have 6,194 parameters");
 
     lesson_step(&ls, "Train the old model on windows of 50 steps");
     if (sl_compile(old_model, "loss='binary_crossentropy', optimizer='adam', metrics=['accuracy']",
@@ -112,7 +104,7 @@ int main(int argc, char **argv)
         char s[64];
         printf("  %-40s %s\n", old_model->param_names[i], sl_shape_str(&w[i].shape, s, sizeof s));
         for (int d = 0; d < w[i].shape.rank; d++)
-            expect(w[i].shape.dim[d] != STEPS, "a weight should not have a timesteps axis");
+            lesson_expect(w[i].shape.dim[d] != STEPS, "a weight should not have a timesteps axis");
     }
     printf("\n  Kernels are (features, 4*units), recurrent kernels (units, 4*units), biases\n"
            "  (4*units): the cell is the same at every step, so the number of steps is not in\n"
@@ -130,7 +122,7 @@ int main(int argc, char **argv)
         lesson_die(&e);
     double d = max_diff(&a0, &b0);
     printf("  the same 50-step window through both: largest difference %.1e\n", d);
-    expect(d == 0, "the two models should agree on a 50-step window");
+    lesson_expect(d == 0, "the two models should agree on a 50-step window");
     sl_free(a0.data), sl_free(b0.data);
     SlRng r = sl_rng(3);
     for (int i = 0; i < LONG * F; i++)
@@ -140,10 +132,11 @@ int main(int argc, char **argv)
         lesson_die(&e);
     char s[64];
     printf("  120 steps through the new model: %s\n", sl_shape_str(&out.shape, s, sizeof s));
-    expect(out.shape.dim[1] == LONG, "the new model should return 120 steps");
+    lesson_expect(out.shape.dim[1] == LONG, "the new model should return 120 steps");
     sl_free(out.data);
     printf("  and through the old one:\n");
-    expect(sl_model_predict(old_model, &lng, 1, &out, &e) < 0, "the old model should refuse");
+    lesson_expect(sl_model_predict(old_model, &lng, 1, &out, &e) < 0,
+                  "the old model should refuse");
     lesson_show_error("predict(120 steps) on old_model", &e);
     lesson_visualize(&ls, model, "lstm", NULL);
 
@@ -151,13 +144,14 @@ int main(int argc, char **argv)
     SlModel *wide = build("None", 64, &e);
     if (!wide)
         lesson_die(&e);
-    expect(sl_model_set_weights(wide, w, n, &e) < 0, "LSTM(64) should refuse LSTM(32)'s weights");
+    lesson_expect(sl_model_set_weights(wide, w, n, &e) < 0,
+                  "LSTM(64) should refuse LSTM(32)'s weights");
     lesson_show_error("wide.set_weights(old_model.get_weights())", &e);
 
     lesson_step(&ls, "Through a file: save_weights, then load_weights by position");
     char path[] = "/tmp/shapelab-lesson14-XXXXXX";
     int fd = mkstemp(path);
-    expect(fd >= 0, "cannot make a temporary file");
+    lesson_expect(fd >= 0, "cannot make a temporary file");
     fclose(fdopen(fd, "w"));
     SlModel *fresh = build("None", 32, &e);
     int how = fresh && sl_model_save_weights(old_model, path, &e) == 0
@@ -169,13 +163,13 @@ int main(int argc, char **argv)
     printf("  the file's names are old_model's (%s),\n  the fresh model's are %s: none match,\n"
            "  so the weights went by position (load_weights returned %d), each shape checked.\n",
            old_model->param_names[0], fresh->param_names[0], how);
-    expect(how == 1, "loading should have gone by position");
+    lesson_expect(how == 1, "loading should have gone by position");
     if (sl_model_predict(fresh, &lng, 1, &out, &e) < 0 ||
         sl_model_predict(model, &lng, 1, &a0, &e) < 0)
         lesson_die(&e);
     d = max_diff(&out, &a0);
     printf("  fresh and model on the 120 steps: largest difference %.1e\n", d);
-    expect(d == 0, "the loaded model should equal the one set by set_weights");
+    lesson_expect(d == 0, "the loaded model should equal the one set by set_weights");
     sl_free(out.data), sl_free(a0.data);
     sl_model_free(old_model), sl_model_free(model), sl_model_free(wide), sl_model_free(fresh);
     printf("\n  The number of timesteps is a property of the data, not of the weights: build\n"

@@ -10,7 +10,6 @@
  */
 #include <math.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "lesson.h"
@@ -67,8 +66,7 @@ static void step_filters(Lesson *ls, SlError *e)
     printf("  = %.5f (bias 0); the engine says %.5f. The kernel is not flipped: Keras's\n"
            "  'convolution' is a correlation (lesson 20).\n",
            s, (double)y[5 * 16]);
-    if (fabs(s - (double)y[5 * 16]) > 1e-5)
-        exit(1);
+    lesson_expect(fabs(s - (double)y[5 * 16]) <= 1e-5, "the engine differs from the sum by hand");
     sl_model_free(m);
 }
 
@@ -94,8 +92,7 @@ static void step_table(Lesson *ls, SlError *e)
     printf("%s\n", buf);
     static const int want[4] = {3, 5, 9, 17};
     for (int i = 0; i < 4; i++)
-        if (r.span[i] != want[i] || r.total != 31)
-            exit(1);
+        lesson_expect(r.span[i] == want[i] && r.total == 31, "the receptive fields differ");
     printf("\n  Per layer 3, 5, 9, 17 steps; the stack 1 + 2 * (1 + 2 + 4 + 8) = 31. Doubling the\n"
            "  dilation doubles the reach for the same 784 weights a layer: that is why WaveNet\n"
            "  stacks them. A stride or a pooling layer below would multiply the reach above it.\n");
@@ -122,8 +119,7 @@ static void step_causal(Lesson *ls, SlError *e)
     printf("\n  %d steps, %d..%d: the stack looks back %d steps. Causal padding put (k - 1) * d\n"
            "  zeros on the LEFT of each layer, so the field ends at step %d itself.\n",
            n, first, t, n - 1, t);
-    if (n != 31)
-        exit(1);
+    lesson_expect(n == 31, "the causal stack does not see 31 steps");
     sl_real x[T * 2], y0[T * 16];
     for (int i = 0; i < T * 2; i++)
         x[i] = (sl_real)cos(0.3 * i);
@@ -143,8 +139,7 @@ static void step_causal(Lesson *ls, SlError *e)
            same ? "did not change at all" : "CHANGED");
     lesson_visualize(ls, m, "receptive-field", NULL);
     sl_model_free(m);
-    if (!same)
-        exit(1);
+    lesson_expect(same, "a change after step t reached an output up to t");
 }
 
 int main(int argc, char **argv)

@@ -71,6 +71,14 @@ void lesson_die(const SlError *e)
     exit(1);
 }
 
+void lesson_expect(int ok, const char *what)
+{
+    if (!ok) {
+        fprintf(stderr, "lesson: %s\n", what);
+        exit(1);
+    }
+}
+
 void lesson_print_tensor(const char *name, const SlTensor *t, int max_rows)
 {
     char s[96];

@@ -24,6 +24,8 @@ void lesson_step(Lesson *ls, const char *heading);
 void lesson_show_error(const char *what, const SlError *e);
 /* Stop the lesson on an error the lesson did not expect. */
 void lesson_die(const SlError *e);
+/* Stop the lesson (exit 1) when what it shows did not happen; `what` says what went wrong. */
+void lesson_expect(int ok, const char *what);
 /* Show a scene of a model: in the window (--viz), as numbered PNGs (--png DIR), or not at all.
  * history is for the training scene (else NULL). A scene pushes its own sample batch through m,
  * so the model's outputs (and a stateful layer's states) are the scene's afterwards. */

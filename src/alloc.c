@@ -52,6 +52,26 @@ void sl_free(void *ptr)
         current.release(current.ctx, ptr);
 }
 
+void *sl_grow(void *p, size_t *cap, size_t need, size_t size)
+{
+    if (need <= *cap)
+        return p;
+    size_t n = *cap ? *cap : 16;
+    while (n < need) {
+        if (n > SIZE_MAX / 2)
+            return NULL;
+        n *= 2;
+    }
+    void *q = sl_alloc_zero(n, size);
+    if (!q)
+        return NULL;
+    if (*cap)
+        memcpy(q, p, *cap * size);
+    sl_free(p);
+    *cap = n;
+    return q;
+}
+
 char *sl_strdup(const char *s)
 {
     size_t n = strlen(s) + 1;

@@ -22,5 +22,10 @@ void *sl_alloc(size_t size);                    /* NULL on failure or size 0 */
 void *sl_alloc_zero(size_t count, size_t size); /* zeroed; NULL on failure or overflow */
 void sl_free(void *ptr);
 char *sl_strdup(const char *s);
+/* A growable array: room for at least `need` elements of `size` bytes in p, whose room is *cap
+ * elements. When it is too small the room doubles (from 16) until it fits, the elements move to
+ * the new block (the rest zeroed) and p is freed. Returns the array to use from then on, with
+ * *cap updated; NULL when memory runs out or the size overflows (p and *cap stay as they were). */
+void *sl_grow(void *p, size_t *cap, size_t need, size_t size);
 
 #endif

@@ -108,6 +108,16 @@ const char *sl_args_key(const SlArgs *a, int i)
     return a->key[i] < 0 ? NULL : a->text + a->key[i];
 }
 
+int sl_args_find(const SlArgs *a, const char *key)
+{
+    for (int i = 0; i < a->n; i++) {
+        const char *k = sl_args_key(a, i);
+        if (k && !strcmp(k, key))
+            return i;
+    }
+    return -1;
+}
+
 const char *sl_value_strv(const SlArgs *a, const SlValue *v)
 {
     return v->kind == SL_V_STR ? a->text + v->str : NULL;
@@ -429,16 +439,19 @@ int sl_args_bind(SlBound *b, const SlArgSpec *spec, int n_spec, const SlArgs *ar
     b->n_spec = n_spec;
     if (n_spec > SL_ARGS_MAX)
         return sl_errorf(e, "%s declares too many arguments", who);
-    int slot_of_arg[SL_ARGS_MAX];
+    int slot_of_arg[SL_ARGS_MAX], positional[SL_ARGS_MAX], n_positional = 0;
+    for (int k = 0; k < n_spec; k++)
+        if (!(spec[k].type & SL_ARG_KEYWORD))
+            positional[n_positional++] = k;
     int n_pos = 0;
     for (int i = 0; i < args->n; i++) {
         const char *key = sl_args_key(args, i);
         int k;
         if (!key) {
-            k = n_pos++;
-            if (k >= n_spec)
-                return sl_errorf(e, "%s takes at most %d positional arguments, got %d more", who,
-                                 n_spec, args->n - i);
+            if (n_pos >= n_positional)
+                return sl_errorf(e, "%s takes at most %d positional argument%s, got %d more", who,
+                                 n_positional, n_positional == 1 ? "" : "s", args->n - i);
+            k = positional[n_pos++];
         } else if ((k = spec_index(spec, n_spec, key)) < 0) {
             return unknown_keyword(spec, n_spec, key, who, e);
         }

@@ -59,7 +59,8 @@ enum {
     SL_ARG_INTS = 6,  /* 3 or (3, 3): an int or a tuple of ints */
     SL_ARG_ANY = 7,   /* anything, checked by the layer */
     SL_ARG_TYPE_MASK = 15,
-    SL_ARG_OR_NONE = 16
+    SL_ARG_OR_NONE = 16,
+    SL_ARG_KEYWORD = 32 /* keyword-only: Keras takes it through **kwargs, never by position */
 };
 
 typedef struct SlArgSpec {
@@ -97,13 +98,16 @@ int sl_args_add(SlArgs *a, const char *key, SlValue v, SlError *e);
 int sl_args_full(const SlArgs *a);
 
 const char *sl_args_key(const SlArgs *a, int i); /* NULL for positional */
+/* The index of the keyword argument `key` in a, or -1 when a does not name it. */
+int sl_args_find(const SlArgs *a, const char *key);
 const char *sl_value_strv(const SlArgs *a, const SlValue *v);
 const SlValue *sl_value_item(const SlArgs *a, const SlValue *v, int i);
 /* Python spelling of a value: 'tanh', (None, 5), True. */
 void sl_value_repr(const SlArgs *a, const SlValue *v, char *buf, int n);
 
-/* Match args against spec for the layer type `who`. Errors name the layer type, the keyword and
- * the accepted type. */
+/* Match args against spec for the layer type `who`: the k-th positional argument binds to the k-th
+ * entry that is not SL_ARG_KEYWORD (specs list arguments in Keras's positional order). Errors name
+ * the layer type, the keyword and the accepted type. */
 int sl_args_bind(SlBound *b, const SlArgSpec *spec, int n_spec, const SlArgs *args, const char *who,
                  SlError *e);
 

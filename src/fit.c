@@ -8,6 +8,9 @@
  * first allocates. The epoch's loss is the mean
  * of the batch losses weighted by batch size, as Keras logs it; metrics are one mean over every
  * position seen (see loss.h).
+ *
+ * fit_generator runs the same epochs (run_epochs) and the same pass over batches: a Feed hands
+ * the pass either rows of the arrays or a generator's batches (each checked as it arrives).
  */
 #include <math.h>
 #include <stdio.h>
@@ -98,38 +101,47 @@ static void gather(SlTensor *dst, const SlTensor *src, size_t total, const size_
 
 /* ---- checks before the first step ---- */
 
-static int check_finite(const SlTensor *t, const char *what, int k, SlError *e)
+int sl_model_check_x(const SlModel *m, int k, const SlTensor *x, SlError *e)
 {
-    size_t n = sl_tensor_count(t);
-    for (size_t i = 0; i < n; i++)
-        if (!isfinite((double)t->data[i]))
-            return sl_errorf(e, "%s[%d] holds %s at flat index %zu; clean the data first", what, k,
-                             isnan((double)t->data[i]) ? "NaN" : "Inf", i);
+    int fixed = m->t[m->inputs[k]].shape.dim[0];
+    SlShape data = x->shape; /* its own shape, but a fixed batch size is not checked here */
+    if (fixed != SL_NONE && data.rank > 0)
+        data.dim[0] = fixed;
+    char name[16];
+    snprintf(name, sizeof name, "x[%d]", k);
+    if (sl_model_check_input(m, k, &data, e) < 0 || sl_tensor_check_finite(x, name, e) < 0)
+        return -1;
+    return sl_model_check_codes(m, k, x, e);
+}
+
+/* Every input array against the model, each with n samples; one[k] is the shape of one batch
+ * (the model's fixed batch size, or 1) for working out the outputs' shapes. */
+static int check_inputs(const SlModel *m, const SlTensor *x, size_t n, SlShape *one,
+                        const char *who, SlError *e)
+{
+    for (int k = 0; k < m->n_inputs; k++) {
+        const SlShape *s = &x[k].shape;
+        if (s->rank < 1 || (size_t)s->dim[0] != n)
+            return sl_errorf(e,
+                             "%s: input %d has %d samples, but input 0 has %zu; every array "
+                             "needs the same number of samples first",
+                             who, k, s->rank ? s->dim[0] : 0, n);
+        if (sl_model_check_x(m, k, &x[k], e) < 0)
+            return sl_error_prefix(e, "%s: ", who);
+        int fixed = m->t[m->inputs[k]].shape.dim[0];
+        one[k] = *s;
+        one[k].dim[0] = fixed == SL_NONE ? 1 : fixed;
+    }
     return 0;
 }
 
 /* The outputs' shapes for these inputs (batch axis = the number of samples). */
 static int check_data(SlModel *m, const Data *d, SlShape *out, const char *who, SlError *e)
 {
-    SlShape in[SL_MAX_MODEL_IO], one[SL_MAX_MODEL_IO];
-    char a[96];
-    for (int k = 0; k < m->n_inputs; k++) {
-        in[k] = d->x[k].shape;
-        if (in[k].rank < 1 || (size_t)in[k].dim[0] != d->total)
-            return sl_errorf(e,
-                             "%s: input %d has %d samples, but input 0 has %zu; every array "
-                             "needs the same number of samples first",
-                             who, k, in[k].rank ? in[k].dim[0] : 0, d->total);
-        int fixed = m->t[m->inputs[k]].shape.dim[0];
-        SlShape data = in[k]; /* its own shape, but a fixed batch size is not checked here */
-        if (fixed != SL_NONE && data.rank > 0)
-            data.dim[0] = fixed;
-        if (sl_model_check_input(m, k, &data, e) < 0 || check_finite(&d->x[k], "x", k, e) < 0 ||
-            sl_model_check_codes(m, k, &d->x[k], e) < 0)
-            return sl_error_prefix(e, "%s: ", who);
-        one[k] = in[k];
-        one[k].dim[0] = fixed == SL_NONE ? 1 : fixed; /* shapes of one batch, then scaled */
-    }
+    SlShape one[SL_MAX_MODEL_IO];
+    char a[96], yname[32], swname[32];
+    if (check_inputs(m, d->x, d->total, one, who, e) < 0)
+        return -1;
     if (sl_model_output_shapes(m, one, out, e) < 0)
         return sl_error_prefix(e, "%s: ", who);
     for (int k = 0; k < m->n_outputs; k++) {
@@ -138,9 +150,12 @@ static int check_data(SlModel *m, const Data *d, SlShape *out, const char *who, 
         if (y->shape.rank < 1 || (size_t)y->shape.dim[0] != d->total)
             return sl_errorf(e, "%s: x has %zu samples but y[%d] has %s; they must match", who,
                              d->total, k, sl_shape_str(&y->shape, a, sizeof a));
+        snprintf(yname, sizeof yname, "y[%d]", k);
+        snprintf(swname, sizeof swname, "sample_weight[%d]", k);
         if (sl_loss_check(&m->loss[k], &out[k], &y->shape, sw ? &sw->shape : NULL, e) < 0 ||
             sl_loss_check_targets(&m->loss[k], y, out[k].dim[out[k].rank - 1], e) < 0 ||
-            check_finite(y, "y", k, e) < 0 || (sw && check_finite(sw, "sample_weight", k, e) < 0))
+            sl_tensor_check_finite(y, yname, e) < 0 ||
+            (sw && sl_tensor_check_finite(sw, swname, e) < 0))
             return sl_error_prefix(e, "%s: output %d ('%s'): ", who, k,
                                    m->nodes[m->t[m->outputs[k]].node].layer->name);
     }
@@ -272,29 +287,51 @@ static int run_batch(SlModel *m, Batch *b, const Data *d, size_t n, int train, S
     return 0;
 }
 
-/* One pass over d in batches: training (with a progress bar) or evaluation. */
-static int pass(SlModel *m, const Data *d, const SlShape *out, size_t bs, int train, Batch *b,
-                SlProgbar *bar, int epoch, Acc *a, SlError *e)
+/* ---- one pass: batches from arrays or from a generator ---- */
+
+/* Where a pass's batches come from: rows of arrays (fit, evaluate), or a generator
+ * (fit_generator). */
+typedef struct Feed {
+    Batch *b;
+    int steps; /* batches per pass */
+    /* arrays */
+    const Data *d;      /* the rows in use; NULL for a generator */
+    const SlShape *out; /* the outputs' shapes for all the arrays' samples */
+    size_t bs;
+    SlRng *shuffle; /* a new order every pass from it, or NULL */
+    /* a generator */
+    SlBatchFn next;
+    void *ctx;
+    int step;    /* batches asked for so far, across passes */
+    size_t *cap; /* the room of b->dpred, grown to the largest batch */
+    const char *who;
+} Feed;
+
+static Feed array_feed(Batch *b, const Data *d, const SlShape *out, size_t bs, SlRng *shuffle)
 {
-    size_t steps = (d->n + bs - 1) / bs;
-    acc_start(m, out, d, a);
-    for (size_t s = 0; s < steps; s++) {
-        size_t n = s + 1 < steps ? bs : d->n - s * bs;
-        const size_t *idx = b->order + d->begin + s * bs;
-        for (int k = 0; k < m->n_inputs; k++)
-            gather(&b->x[k], &d->x[k], d->total, idx, n);
-        for (int k = 0; k < m->n_outputs; k++) {
-            gather(&b->y[k], &d->y[k], d->total, idx, n);
-            if (sw_of(d, k))
-                gather(&b->sw[k], sw_of(d, k), d->total, idx, n);
-        }
-        if (run_batch(m, b, d, n, train, bar, (int)s, (int)steps, epoch, a, e) < 0)
-            return -1;
-    }
-    return 0;
+    Feed f;
+    memset(&f, 0, sizeof f);
+    f.b = b;
+    f.steps = (int)((d->n + bs - 1) / bs);
+    f.d = d;
+    f.out = out;
+    f.bs = bs;
+    f.shuffle = shuffle;
+    return f;
 }
 
-/* ---- fit ---- */
+static Feed gen_feed(Batch *b, SlBatchFn next, void *ctx, int steps, size_t *cap, const char *who)
+{
+    Feed f;
+    memset(&f, 0, sizeof f);
+    f.b = b;
+    f.steps = steps;
+    f.next = next;
+    f.ctx = ctx;
+    f.cap = cap;
+    f.who = who;
+    return f;
+}
 
 static void shuffle(size_t *order, size_t n, SlRng *r)
 {
@@ -306,10 +343,134 @@ static void shuffle(size_t *order, size_t n, SlRng *r)
     }
 }
 
-static int verbosity(const SlFitOptions *o, FILE *out, int *dynamic)
+/* The rows of step s of the arrays into the batch; returns how many. */
+static size_t gather_step(const SlModel *m, const Feed *f, int s)
 {
-    *dynamic = isatty(fileno(out));
-    return o->verbose >= 0 ? o->verbose : (*dynamic ? 1 : 2);
+    const Data *d = f->d;
+    Batch *b = f->b;
+    size_t n = s + 1 < f->steps ? f->bs : d->n - (size_t)s * f->bs;
+    const size_t *idx = b->order + d->begin + (size_t)s * f->bs;
+    for (int k = 0; k < m->n_inputs; k++)
+        gather(&b->x[k], &d->x[k], d->total, idx, n);
+    for (int k = 0; k < m->n_outputs; k++) {
+        gather(&b->y[k], &d->y[k], d->total, idx, n);
+        if (sw_of(d, k))
+            gather(&b->sw[k], sw_of(d, k), d->total, idx, n);
+    }
+    return n;
+}
+
+/* The generator's next batch, checked, in b (views of the generator's buffers); b->dpred grows
+ * to the largest output seen (f->cap holds its sizes). d describes the batch for the shared loss
+ * code, out its outputs' shapes. */
+static int gen_batch(SlModel *m, Feed *f, Data *d, SlShape *out, SlError *e)
+{
+    char where[96];
+    Batch *b = f->b;
+    size_t *cap = f->cap;
+    int step = f->step++;
+    for (int k = 0; k < SL_MAX_MODEL_IO; k++)
+        b->x[k].data = b->y[k].data = b->sw[k].data = NULL;
+    snprintf(where, sizeof where, "%s: step %d", f->who, step);
+    if (f->next(f->ctx, step, b->x, b->y, b->sw, e) < 0)
+        return sl_error_prefix(e, "%s: the generator failed: ", where);
+    for (int k = 0; k < m->n_inputs + m->n_outputs; k++)
+        if (!(k < m->n_inputs ? b->x[k].data : b->y[k - m->n_inputs].data))
+            return sl_errorf(e, "%s: the generator gave no data for %s[%d]", where,
+                             k < m->n_inputs ? "x" : "y", k < m->n_inputs ? k : k - m->n_inputs);
+    size_t n = b->x[0].shape.rank ? (size_t)b->x[0].shape.dim[0] : 0;
+    *d = (Data){b->x, b->y, b->sw, 0, n, n};
+    if (n == 0)
+        return sl_errorf(e, "%s: the generator gave an empty batch", where);
+    if (check_data(m, d, out, where, e) < 0)
+        return -1;
+    for (int k = 0; k < m->n_outputs; k++) {
+        size_t need = sl_shape_count(&out[k]);
+        if (need > cap[k]) { /* only while batches keep getting bigger */
+            sl_free(b->dpred[k].data);
+            if (!(b->dpred[k].data = sl_alloc_zero(need, sizeof(sl_real))))
+                return sl_errorf(e, "%s: out of memory", where);
+            cap[k] = need;
+        }
+    }
+    return 0;
+}
+
+/* One pass of f->steps batches: training (with a progress bar, when given) or evaluation. */
+static int pass(SlModel *m, Feed *f, int train, SlProgbar *bar, int epoch, Acc *a, SlError *e)
+{
+    if (f->d) {
+        for (size_t i = 0; i < f->d->total; i++)
+            f->b->order[i] = i;
+        if (f->shuffle)
+            shuffle(f->b->order + f->d->begin, f->d->n, f->shuffle);
+    }
+    for (int s = 0; s < f->steps; s++) {
+        Data gd;
+        SlShape gout[SL_MAX_MODEL_IO];
+        const Data *d = f->d;
+        const SlShape *out = f->out;
+        size_t n;
+        if (d) {
+            n = gather_step(m, f, s);
+        } else {
+            if (gen_batch(m, f, &gd, gout, e) < 0)
+                return -1;
+            d = &gd, out = gout, n = gd.n;
+        }
+        if (s == 0)
+            acc_start(m, out, d, a);
+        if (run_batch(m, f->b, d, n, train, bar, s, f->steps, epoch, a, e) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* ---- the epochs of fit and fit_generator ---- */
+
+/* How the epochs run and where their progress goes. */
+typedef struct Loop {
+    int initial_epoch, epochs;
+    int verbose, dynamic; /* dynamic: redrawn in place on a terminal */
+    FILE *out;
+    double (*clock)(void);
+} Loop;
+
+static Loop loop_of(int initial_epoch, int epochs, int verbose, FILE *out, double (*clock)(void))
+{
+    Loop l = {initial_epoch, epochs, verbose, 0, out ? out : stdout, clock};
+    l.dynamic = isatty(fileno(l.out));
+    if (l.verbose < 0) /* 'auto' */
+        l.verbose = l.dynamic ? 1 : 2;
+    return l;
+}
+
+/* Per epoch: the training pass under the progress bar, the validation pass (val may be NULL),
+ * then the epoch's logs to the bar, the observer and the history. */
+static int run_epochs(SlModel *m, const Loop *o, Feed *train, Feed *val, SlHistory *h, SlError *e)
+{
+    for (int ep = o->initial_epoch; ep < o->epochs; ep++) {
+        if (o->verbose && o->epochs > 1)
+            fprintf(o->out, "Epoch %d/%d\n", ep + 1, o->epochs);
+        SlProgbar bar;
+        sl_progbar_init(&bar, train->steps, o->verbose, o->dynamic, o->out, o->clock);
+        Acc a, va;
+        SlLogs logs = {0};
+        if (pass(m, train, 1, o->verbose ? &bar : NULL, ep, &a, e) < 0)
+            return -1;
+        acc_logs(m, &a, "", &logs);
+        if (val) {
+            if (pass(m, val, 0, NULL, ep, &va, e) < 0)
+                return -1;
+            acc_logs(m, &va, "val_", &logs);
+        }
+        if (o->verbose)
+            sl_progbar_update(&bar, train->steps, &logs, 1);
+        emit(m, SL_EV_EPOCH_END, train->steps, ep, &logs);
+        if (h)
+            h->epochs[h->n_epochs++] = logs;
+    }
+    return 0;
 }
 
 static int ready(SlModel *m, const char *who, SlError *e)
@@ -318,6 +479,20 @@ static int ready(SlModel *m, const char *who, SlError *e)
         return sl_errorf(e, "%s: compile the model first (a loss and an optimizer)", who);
     return sl_model_ensure_params(m, e);
 }
+
+/* After the data checks, before the first step: the optimizer's state, room for the history, the
+ * seed of the training randomness. */
+static int prepare(SlModel *m, const char *who, int epochs, uint64_t seed, SlHistory *h, SlError *e)
+{
+    if (m->opt.n != m->values.used && sl_optimizer_prepare(&m->opt, m->values.used, e) < 0)
+        return -1;
+    if (h && !(h->epochs = sl_alloc_zero((size_t)(epochs + 1), sizeof *h->epochs)))
+        return sl_errorf(e, "%s: out of memory for the history", who);
+    sl_model_seed_rng(m, seed);
+    return 0;
+}
+
+/* ---- fit ---- */
 
 /* Validation data: validation_data arrays, or the tail of the training arrays. */
 static int split(const SlModel *m, const SlTensor *x, const SlTensor *y, const SlFitOptions *o,
@@ -344,44 +519,6 @@ static int split(const SlModel *m, const SlTensor *x, const SlTensor *y, const S
     return 0;
 }
 
-static int fit_epochs(SlModel *m, const Data *tr, const Data *val, const SlShape *out,
-                      const SlShape *vout, Batch *b, Batch *vb, const SlFitOptions *o, SlHistory *h,
-                      SlError *e)
-{
-    FILE *fout = o->out ? o->out : stdout;
-    int dynamic, verbose = verbosity(o, fout, &dynamic);
-    SlRng rng = sl_rng(o->seed ^ 0x5F17ull);
-    size_t bs = (size_t)o->batch_size, steps = (tr->n + bs - 1) / bs;
-    for (int ep = o->initial_epoch; ep < o->epochs; ep++) {
-        if (verbose && o->epochs > 1)
-            fprintf(fout, "Epoch %d/%d\n", ep + 1, o->epochs);
-        for (size_t i = 0; i < tr->total; i++)
-            b->order[i] = i;
-        if (o->shuffle)
-            shuffle(b->order, tr->n, &rng);
-        SlProgbar bar;
-        sl_progbar_init(&bar, (int)steps, verbose, dynamic, fout, o->clock);
-        Acc a, va;
-        SlLogs logs = {0};
-        if (pass(m, tr, out, bs, 1, b, verbose ? &bar : NULL, ep, &a, e) < 0)
-            return -1;
-        acc_logs(m, &a, "", &logs);
-        if (val->n) {
-            for (size_t i = 0; i < val->total; i++)
-                vb->order[i] = i;
-            if (pass(m, val, vout, bs, 0, vb, NULL, ep, &va, e) < 0)
-                return -1;
-            acc_logs(m, &va, "val_", &logs);
-        }
-        if (verbose)
-            sl_progbar_update(&bar, (int)steps, &logs, 1);
-        emit(m, SL_EV_EPOCH_END, (int)steps, ep, &logs);
-        if (h)
-            h->epochs[h->n_epochs++] = logs;
-    }
-    return 0;
-}
-
 int sl_model_fit(SlModel *m, const SlTensor *x, const SlTensor *y, const SlFitOptions *o,
                  SlHistory *h, SlError *e)
 {
@@ -405,11 +542,8 @@ int sl_model_fit(SlModel *m, const SlTensor *x, const SlTensor *y, const SlFitOp
         return -1;
     if (val.n && !o->val_x)
         memcpy(vout, out, sizeof out);
-    if (m->opt.n != m->values.used && sl_optimizer_prepare(&m->opt, m->values.used, e) < 0)
+    if (prepare(m, "fit", o->epochs, o->seed, h, e) < 0)
         return -1;
-    if (h && !(h->epochs = sl_alloc_zero((size_t)(o->epochs + 1), sizeof *h->epochs)))
-        return sl_errorf(e, "fit: out of memory for the history");
-    sl_model_seed_rng(m, o->seed);
     size_t bs = (size_t)o->batch_size;
     if (make_batch(m, &tr, out, bs, &b, e) < 0)
         return -1;
@@ -417,7 +551,11 @@ int sl_model_fit(SlModel *m, const SlTensor *x, const SlTensor *y, const SlFitOp
         free_batch(&b);
         return -1;
     }
-    int rc = fit_epochs(m, &tr, &val, out, vout, &b, &vb, o, h, e);
+    SlRng rng = sl_rng(o->seed ^ 0x5F17ull);
+    Feed f = array_feed(&b, &tr, out, bs, o->shuffle ? &rng : NULL);
+    Feed vf = array_feed(&vb, &val, vout, bs, NULL);
+    Loop loop = loop_of(o->initial_epoch, o->epochs, o->verbose, o->out, o->clock);
+    int rc = run_epochs(m, &loop, &f, val.n ? &vf : NULL, h, e);
     free_batch(&b);
     if (val.n)
         free_batch(&vb);
@@ -439,9 +577,8 @@ int sl_model_evaluate(SlModel *m, const SlTensor *x, const SlTensor *y,
     if (ready(m, "evaluate", e) < 0 || check_data(m, &d, out, "evaluate", e) < 0 ||
         make_batch(m, &d, out, bs, &b, e) < 0)
         return -1;
-    for (size_t i = 0; i < N; i++)
-        b.order[i] = i;
-    int rc = pass(m, &d, out, bs, 0, &b, NULL, 0, &a, e);
+    Feed f = array_feed(&b, &d, out, bs, NULL);
+    int rc = pass(m, &f, 0, NULL, 0, &a, e);
     if (rc == 0)
         acc_logs(m, &a, "", logs);
     free_batch(&b);
@@ -462,20 +599,8 @@ int sl_model_predict(SlModel *m, const SlTensor *x, int batch_size, SlTensor *ou
     SlShape one[SL_MAX_MODEL_IO], shp[SL_MAX_MODEL_IO];
     size_t N = x[0].shape.rank ? (size_t)x[0].shape.dim[0] : 0,
            bs = batch_size > 0 ? (size_t)batch_size : 32;
-    for (int k = 0; k < m->n_inputs; k++) {
-        if ((size_t)x[k].shape.dim[0] != N)
-            return sl_errorf(e, "predict: input %d has %d samples, input 0 has %zu", k,
-                             x[k].shape.dim[0], N);
-        int fixed = m->t[m->inputs[k]].shape.dim[0];
-        SlShape data = x[k].shape; /* its own shape; a fixed batch size is not checked here */
-        if (fixed != SL_NONE && data.rank > 0)
-            data.dim[0] = fixed;
-        if (sl_model_check_input(m, k, &data, e) < 0 || check_finite(&x[k], "x", k, e) < 0 ||
-            sl_model_check_codes(m, k, &x[k], e) < 0)
-            return sl_error_prefix(e, "predict: ");
-        one[k] = x[k].shape;
-        one[k].dim[0] = fixed == SL_NONE ? 1 : fixed;
-    }
+    if (check_inputs(m, x, N, one, "predict", e) < 0)
+        return -1;
     if (sl_model_ensure_params(m, e) < 0 || sl_model_output_shapes(m, one, shp, e) < 0)
         return sl_error_prefix(e, "predict: ");
     memset(out, 0, (size_t)m->n_outputs * sizeof *out);
@@ -512,58 +637,6 @@ int sl_model_predict(SlModel *m, const SlTensor *x, int batch_size, SlTensor *ou
 
 /* ---- fit from a generator ---- */
 
-/* The generator's batch of this step, checked, in b (views of the generator's buffers); b->dpred
- * grows to the largest output seen (cap holds its sizes). d describes the batch for the shared
- * loss code. */
-static int gen_batch(SlModel *m, SlBatchFn next, void *ctx, int step, const char *who, Batch *b,
-                     size_t *cap, Data *d, SlShape *out, SlError *e)
-{
-    char where[96];
-    for (int k = 0; k < SL_MAX_MODEL_IO; k++)
-        b->x[k].data = b->y[k].data = b->sw[k].data = NULL;
-    snprintf(where, sizeof where, "%s: step %d", who, step);
-    if (next(ctx, step, b->x, b->y, b->sw, e) < 0)
-        return sl_error_prefix(e, "%s: the generator failed: ", where);
-    for (int k = 0; k < m->n_inputs + m->n_outputs; k++)
-        if (!(k < m->n_inputs ? b->x[k].data : b->y[k - m->n_inputs].data))
-            return sl_errorf(e, "%s: the generator gave no data for %s[%d]", where,
-                             k < m->n_inputs ? "x" : "y", k < m->n_inputs ? k : k - m->n_inputs);
-    size_t n = b->x[0].shape.rank ? (size_t)b->x[0].shape.dim[0] : 0;
-    *d = (Data){b->x, b->y, b->sw, 0, n, n};
-    if (n == 0)
-        return sl_errorf(e, "%s: the generator gave an empty batch", where);
-    if (check_data(m, d, out, where, e) < 0)
-        return -1;
-    for (int k = 0; k < m->n_outputs; k++) {
-        size_t need = sl_shape_count(&out[k]);
-        if (need > cap[k]) { /* only while batches keep getting bigger */
-            sl_free(b->dpred[k].data);
-            if (!(b->dpred[k].data = sl_alloc_zero(need, sizeof(sl_real))))
-                return sl_errorf(e, "%s: out of memory", where);
-            cap[k] = need;
-        }
-    }
-    return 0;
-}
-
-/* steps batches from next: training (with a progress bar) or validation. *step counts on. */
-static int gen_pass(SlModel *m, SlBatchFn next, void *ctx, int steps, int *step, int train,
-                    Batch *b, size_t *cap, SlProgbar *bar, int epoch, Acc *a, SlError *e)
-{
-    SlShape out[SL_MAX_MODEL_IO];
-    Data d;
-    const char *who = train ? "fit_generator" : "fit_generator (validation)";
-    for (int s = 0; s < steps; s++) {
-        if (gen_batch(m, next, ctx, (*step)++, who, b, cap, &d, out, e) < 0)
-            return -1;
-        if (s == 0)
-            acc_start(m, out, &d, a);
-        if (run_batch(m, b, &d, d.n, train, bar, s, steps, epoch, a, e) < 0)
-            return -1;
-    }
-    return 0;
-}
-
 SlFitGeneratorOptions sl_fit_generator_defaults(void)
 {
     SlFitGeneratorOptions o;
@@ -571,39 +644,6 @@ SlFitGeneratorOptions sl_fit_generator_defaults(void)
     o.epochs = 1;
     o.verbose = -1;
     return o;
-}
-
-static int gen_epochs(SlModel *m, SlBatchFn next, void *ctx, const SlFitGeneratorOptions *o,
-                      Batch *b, size_t *cap, SlHistory *h, SlError *e)
-{
-    FILE *fout = o->out ? o->out : stdout;
-    SlFitOptions fo = sl_fit_defaults();
-    fo.verbose = o->verbose;
-    int dynamic, verbose = verbosity(&fo, fout, &dynamic), step = 0, vstep = 0;
-    for (int ep = o->initial_epoch; ep < o->epochs; ep++) {
-        if (verbose && o->epochs > 1)
-            fprintf(fout, "Epoch %d/%d\n", ep + 1, o->epochs);
-        SlProgbar bar;
-        sl_progbar_init(&bar, o->steps_per_epoch, verbose, dynamic, fout, o->clock);
-        Acc a, va;
-        SlLogs logs = {0};
-        if (gen_pass(m, next, ctx, o->steps_per_epoch, &step, 1, b, cap, verbose ? &bar : NULL, ep,
-                     &a, e) < 0)
-            return -1;
-        acc_logs(m, &a, "", &logs);
-        if (o->validation_data) {
-            if (gen_pass(m, o->validation_data, o->validation_ctx, o->validation_steps, &vstep, 0,
-                         b, cap, NULL, ep, &va, e) < 0)
-                return -1;
-            acc_logs(m, &va, "val_", &logs);
-        }
-        if (verbose)
-            sl_progbar_update(&bar, o->steps_per_epoch, &logs, 1);
-        emit(m, SL_EV_EPOCH_END, o->steps_per_epoch, ep, &logs);
-        if (h)
-            h->epochs[h->n_epochs++] = logs;
-    }
-    return 0;
 }
 
 int sl_model_fit_generator(SlModel *m, SlBatchFn next, void *ctx, const SlFitGeneratorOptions *o,
@@ -627,15 +667,15 @@ int sl_model_fit_generator(SlModel *m, SlBatchFn next, void *ctx, const SlFitGen
                          "fit_generator: a validation generator needs validation_steps of at "
                          "least 1, got %d",
                          o->validation_steps);
-    if (ready(m, "fit_generator", e) < 0)
+    if (ready(m, "fit_generator", e) < 0 ||
+        prepare(m, "fit_generator", o->epochs, o->seed, h, e) < 0)
         return -1;
-    if (m->opt.n != m->values.used && sl_optimizer_prepare(&m->opt, m->values.used, e) < 0)
-        return -1;
-    if (h && !(h->epochs = sl_alloc_zero((size_t)(o->epochs + 1), sizeof *h->epochs)))
-        return sl_errorf(e, "fit_generator: out of memory for the history");
-    sl_model_seed_rng(m, o->seed);
     memset(&b, 0, sizeof b);
-    int rc = gen_epochs(m, next, ctx, o, &b, cap, h, e);
+    Feed f = gen_feed(&b, next, ctx, o->steps_per_epoch, cap, "fit_generator");
+    Feed vf = gen_feed(&b, o->validation_data, o->validation_ctx, o->validation_steps, cap,
+                       "fit_generator (validation)");
+    Loop loop = loop_of(o->initial_epoch, o->epochs, o->verbose, o->out, o->clock);
+    int rc = run_epochs(m, &loop, &f, o->validation_data ? &vf : NULL, h, e);
     for (int k = 0; k < SL_MAX_MODEL_IO; k++)
         sl_free(b.dpred[k].data);
     return rc;

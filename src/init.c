@@ -14,6 +14,7 @@
 #include "init.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "alloc.h"
@@ -38,6 +39,16 @@ const char *sl_init_names(void)
 {
     return "glorot_uniform, glorot_normal, he_uniform, he_normal, lecun_uniform, lecun_normal, "
            "orthogonal, zeros, ones, random_normal, random_uniform, truncated_normal";
+}
+
+int sl_init_read(char *dst, size_t n, const SlBound *b, const char *key, SlError *e)
+{
+    const char *v = sl_bound_str(b, key);
+    if (!sl_init_known(v))
+        return sl_errorf(e, "unknown initializer '%s' for argument '%s'; shapelab knows %s", v, key,
+                         sl_init_names());
+    snprintf(dst, n, "%s", v);
+    return 0;
 }
 
 void sl_init_fans(const SlShape *s, double *fan_in, double *fan_out)

@@ -6,64 +6,24 @@
 
 #include "alloc.h"
 
-extern const SlLayerType sl_input_type;
-extern const SlLayerType sl_dense_type;
-extern const SlLayerType sl_activation_type;
-extern const SlLayerType sl_dropout_type;
-extern const SlLayerType sl_flatten_type;
-extern const SlLayerType sl_reshape_type;
-extern const SlLayerType sl_permute_type;
-extern const SlLayerType sl_repeat_vector_type;
-extern const SlLayerType sl_simple_rnn_type, sl_lstm_type, sl_gru_type;   /* rnn.c */
-extern const SlLayerType sl_time_distributed_type, sl_bidirectional_type; /* wrappers.c */
-extern const SlLayerType sl_embedding_type;                               /* embedding.c */
-extern const SlLayerType sl_masking_type;                                 /* masking.c */
-extern const SlLayerType sl_conv1d_type, sl_conv2d_type;                  /* conv.c */
-extern const SlLayerType sl_max_pooling1d_type, sl_max_pooling2d_type, sl_average_pooling1d_type,
-    sl_average_pooling2d_type, sl_global_max_pooling1d_type, sl_global_average_pooling1d_type,
-    sl_global_max_pooling2d_type, sl_global_average_pooling2d_type, sl_zero_padding1d_type,
-    sl_zero_padding2d_type, sl_cropping1d_type; /* pool.c */
+#define SL_LAYER(t) extern const SlLayerType t;
+#include "layers/registry.h"
+#undef SL_LAYER
 
 static const SlLayerType *const types[] = {
-    &sl_input_type,
-    &sl_dense_type,
-    &sl_activation_type,
-    &sl_dropout_type,
-    &sl_flatten_type,
-    &sl_reshape_type,
-    &sl_permute_type,
-    &sl_repeat_vector_type,
-    /* conv.c, pool.c */
-    &sl_conv1d_type,
-    &sl_conv2d_type,
-    &sl_max_pooling1d_type,
-    &sl_max_pooling2d_type,
-    &sl_average_pooling1d_type,
-    &sl_average_pooling2d_type,
-    &sl_global_max_pooling1d_type,
-    &sl_global_average_pooling1d_type,
-    &sl_global_max_pooling2d_type,
-    &sl_global_average_pooling2d_type,
-    &sl_zero_padding1d_type,
-    &sl_zero_padding2d_type,
-    &sl_cropping1d_type,
-    /* rnn.c, wrappers.c */
-    &sl_simple_rnn_type,
-    &sl_lstm_type,
-    &sl_gru_type,
-    &sl_time_distributed_type,
-    &sl_bidirectional_type,
-    &sl_embedding_type,
-    &sl_masking_type,
+#define SL_LAYER(t) &t,
+#include "layers/registry.h"
+#undef SL_LAYER
 };
 enum { N_TYPES = sizeof types / sizeof types[0] };
 
 /* Keras layers that shapelab knows by name but has not built: creating one says so plainly
  * instead of "unknown layer". A layer that lands removes its name from here. */
 static const char *const not_yet[] = {
-    "BatchNormalization", "LayerNormalization", "Concatenate", "Add",
-    "Attention",          "MultiHeadAttention", "ConvLSTM2D",  "Conv1DTranspose",
-    "Conv2DTranspose",    "UpSampling1D",
+    "BatchNormalization", "Concatenate",        "Add",
+    "Attention",          "MultiHeadAttention", "ConvLSTM2D",
+    "Conv1DTranspose",    "Conv2DTranspose",    "UpSampling1D",
+    "RMSNormalization",
 };
 
 int sl_layer_name_known(const char *name)
@@ -86,30 +46,39 @@ const SlLayerType *sl_layer_type_at(int i)
     return i >= 0 && i < N_TYPES ? types[i] : NULL;
 }
 
-/* Other spellings of a class: Keras 2's names and Keras's short aliases. */
-static const char *const aliases[][2] = {
-    {"Convolution1D", "Conv1D"},       {"Convolution2D", "Conv2D"},
-    {"MaxPool1D", "MaxPooling1D"},     {"MaxPool2D", "MaxPooling2D"},
-    {"AvgPool1D", "AveragePooling1D"}, {"AvgPool2D", "AveragePooling2D"},
-};
-
-static const char *alias_of(const char *name)
+/* 1 when `name` is one of the space-separated words of `list`. */
+static int in_list(const char *list, const char *name)
 {
-    for (size_t i = 0; i < sizeof aliases / sizeof aliases[0]; i++)
-        if (!strcmp(aliases[i][0], name))
-            return aliases[i][1];
-    return name;
+    size_t n = strlen(name);
+    for (const char *p = list; *p;) {
+        size_t w = strcspn(p, " ");
+        if (w == n && !strncmp(p, name, n))
+            return 1;
+        p += w;
+        p += strspn(p, " ");
+    }
+    return 0;
+}
+
+/* The type `name` spells (its class name or one of its aliases), and whether it was an alias. */
+static const SlLayerType *find_type(const char *name, int *alias)
+{
+    *alias = 0;
+    if (!strcmp(name, "Input")) /* keras.Input(...) makes an InputLayer: not another spelling */
+        name = "InputLayer";
+    for (int i = 0; i < N_TYPES; i++)
+        if (!strcmp(types[i]->name, name))
+            return types[i];
+    for (int i = 0; i < N_TYPES; i++)
+        if (in_list(types[i]->aliases, name))
+            return *alias = 1, types[i];
+    return NULL;
 }
 
 const SlLayerType *sl_layer_type_find(const char *name)
 {
-    if (!strcmp(name, "Input"))
-        name = "InputLayer";
-    name = alias_of(name);
-    for (int i = 0; i < N_TYPES; i++)
-        if (!strcmp(types[i]->name, name))
-            return types[i];
-    return NULL;
+    int alias;
+    return find_type(name, &alias);
 }
 
 /* ---- names: one counter per class, as Keras keeps them ---- */
@@ -144,21 +113,23 @@ void sl_unique_name(const char *base, char *out, size_t n)
         snprintf(out, n, "%s_%d", base, k);
 }
 
-/* ---- the keyword arguments every Keras layer accepts ---- */
+/* ---- the keyword arguments every Keras layer accepts (through **kwargs: never by position) ---- */
 
 static const SlArgSpec base_args[] = {
-    {"name", SL_ARG_STR | SL_ARG_OR_NONE, "None", "the layer's name; default: from the class"},
-    {"input_shape", SL_ARG_SHAPE | SL_ARG_OR_NONE, "None",
+    {"name", SL_ARG_STR | SL_ARG_OR_NONE | SL_ARG_KEYWORD, "None",
+     "the layer's name; default: from the class"},
+    {"input_shape", SL_ARG_SHAPE | SL_ARG_OR_NONE | SL_ARG_KEYWORD, "None",
      "shape of one sample, batch axis left out: (timesteps, features) (Keras 2 spelling)"},
-    {"batch_input_shape", SL_ARG_SHAPE | SL_ARG_OR_NONE, "None",
+    {"batch_input_shape", SL_ARG_SHAPE | SL_ARG_OR_NONE | SL_ARG_KEYWORD, "None",
      "shape including the batch axis: (batch, timesteps, features) (Keras 2 spelling)"},
-    {"batch_size", SL_ARG_INT | SL_ARG_OR_NONE, "None", "fixed batch size, with input_shape"},
-    {"input_dim", SL_ARG_INT | SL_ARG_OR_NONE, "None",
+    {"batch_size", SL_ARG_INT | SL_ARG_OR_NONE | SL_ARG_KEYWORD, "None",
+     "fixed batch size, with input_shape"},
+    {"input_dim", SL_ARG_INT | SL_ARG_OR_NONE | SL_ARG_KEYWORD, "None",
      "features of a 2-D input; same as input_shape=(input_dim,) (Keras 2 spelling)"},
-    {"input_length", SL_ARG_INT | SL_ARG_OR_NONE, "None",
+    {"input_length", SL_ARG_INT | SL_ARG_OR_NONE | SL_ARG_KEYWORD, "None",
      "timesteps, with input_dim (Keras 2 spelling)"},
-    {"dtype", SL_ARG_STR | SL_ARG_OR_NONE, "None", "'float32' or 'float64'"},
-    {"trainable", SL_ARG_BOOL, "True", "whether training updates the weights"},
+    {"dtype", SL_ARG_STR | SL_ARG_OR_NONE | SL_ARG_KEYWORD, "None", "'float32' or 'float64'"},
+    {"trainable", SL_ARG_BOOL | SL_ARG_KEYWORD, "True", "whether training updates the weights"},
 };
 enum { N_BASE = sizeof base_args / sizeof base_args[0] };
 
@@ -275,7 +246,8 @@ static int read_base_args(SlLayer *l, const SlBound *b, SlError *e)
 
 SlLayer *sl_layer_create(const char *type_name, const SlArgs *args, SlError *e)
 {
-    const SlLayerType *t = sl_layer_type_find(type_name);
+    int alias;
+    const SlLayerType *t = find_type(type_name, &alias);
     if (!t) {
         for (size_t i = 0; i < sizeof not_yet / sizeof not_yet[0]; i++)
             if (!strcmp(not_yet[i], type_name)) {
@@ -286,7 +258,7 @@ SlLayer *sl_layer_create(const char *type_name, const SlArgs *args, SlError *e)
         return NULL;
     }
     SlLayer *l = sl_layer_of_type(t, args, e);
-    if (l && alias_of(type_name) != type_name) {
+    if (l && alias) {
         char msg[200];
         snprintf(msg, sizeof msg, "notice: %s is another spelling of %s (its layers are named %s)",
                  type_name, t->name, t->snake);
@@ -295,18 +267,64 @@ SlLayer *sl_layer_create(const char *type_name, const SlArgs *args, SlError *e)
     return l;
 }
 
-/* Bind the arguments, then create; a wrapper's inner layer is in place before its create runs. */
-static SlLayer *make_layer(const SlLayerType *t, const SlArgs *args, SlLayer *inner, SlError *e)
+/* Every entry of a type table is required: a layer written outside the registry (a lesson's,
+ * a test's) hears which one it left out instead of crashing where it is first used. */
+static int check_type(const SlLayerType *t, SlError *e)
 {
-    SlArgSpec spec[SL_ARGS_MAX];
-    if (t->n_args + N_BASE > SL_ARGS_MAX) {
-        sl_errorf(e, "%s declares too many arguments", t->name);
-        return NULL;
-    }
+    const struct {
+        const char *name;
+        int missing;
+    } entries[] = {
+        {"name", !t->name},
+        {"aliases", !t->aliases},
+        {"snake", !t->snake},
+        {"summary", !t->summary},
+        {"args", !t->args && t->n_args > 0},
+        {"example_args", !t->example_args},
+        {"example_input", !t->example_input},
+        {"create", !t->create},
+        {"infer", !t->infer},
+        {"params", !t->params},
+        {"scratch", !t->scratch},
+        {"forward", !t->forward},
+        {"backward", !t->backward},
+        {"reset", !t->reset},
+        {"explain", !t->explain},
+        {"formula", !t->formula},
+        {"note", !t->note},
+        {"window", !t->window},
+        {"codes", !t->codes},
+        {"scenes", !t->scenes},
+        {"destroy", !t->destroy},
+    };
+    for (size_t i = 0; i < sizeof entries / sizeof entries[0]; i++)
+        if (entries[i].missing)
+            return sl_errorf(e,
+                             "layer type %s leaves its `%s` entry empty; every entry of a "
+                             "SlLayerType is required (docs/adding-a-layer.md)",
+                             t->name ? t->name : "(unnamed)", entries[i].name);
+    return 0;
+}
+
+/* Bind the arguments, then create; a wrapper's inner layer is in place before its create runs. */
+/* Bind args against the type's arguments and the ones every layer takes; spec is the caller's
+ * storage (b points into it). */
+static int bind(const SlLayerType *t, const SlArgs *args, SlArgSpec *spec, SlBound *b, SlError *e)
+{
+    if (t->n_args + N_BASE > SL_ARGS_MAX)
+        return sl_errorf(e, "%s declares too many arguments", t->name);
     memcpy(spec, t->args, (size_t)t->n_args * sizeof *spec);
     memcpy(spec + t->n_args, base_args, sizeof base_args);
+    return sl_args_bind(b, spec, t->n_args + N_BASE, args, t->name, e);
+}
+
+static SlLayer *make_layer(const SlLayerType *t, const SlArgs *args, SlLayer *inner, SlError *e)
+{
+    if (check_type(t, e) < 0)
+        return NULL;
+    SlArgSpec spec[SL_ARGS_MAX];
     SlBound b;
-    if (sl_args_bind(&b, spec, t->n_args + N_BASE, args, t->name, e) < 0)
+    if (bind(t, args, spec, &b, e) < 0)
         return NULL;
     SlLayer *l = sl_alloc_zero(1, sizeof *l);
     SlArgs *copy = sl_alloc_zero(1, sizeof *copy);
@@ -317,6 +335,7 @@ static SlLayer *make_layer(const SlLayerType *t, const SlArgs *args, SlLayer *in
     }
     *copy = *args;
     l->type = t;
+    l->steps = t->steps;
     l->args = copy;
     if (inner) {
         l->child[l->n_child++] = inner;
@@ -342,7 +361,7 @@ SlLayer *sl_layer_of_type(const SlLayerType *t, const SlArgs *args, SlError *e)
 SlLayer *sl_layer_wrap(const char *type, SlLayer *inner, const SlArgs *args, SlError *e)
 {
     const SlLayerType *t = sl_layer_type_find(type);
-    if (!t || !t->wraps) {
+    if (!t || !(t->kind & SL_KIND_WRAPPER)) {
         sl_errorf(e, "%s does not wrap a layer", type);
         return NULL;
     }
@@ -361,14 +380,32 @@ SlLayer *sl_layer_wrap(const char *type, SlLayer *inner, const SlArgs *args, SlE
 /* Set (or add) the argument `key` of a to v. */
 static int set_arg(SlArgs *a, const char *key, SlValue v, SlError *e)
 {
-    for (int i = 0; i < a->n; i++) {
-        const char *k = sl_args_key(a, i);
-        if (k && !strcmp(k, key)) {
-            a->val[i] = v;
+    int i = sl_args_find(a, key);
+    if (i < 0)
+        return sl_args_add(a, key, v, e);
+    a->val[i] = v;
+    return 0;
+}
+
+int sl_layer_arg_given(const SlLayer *l, const char *key)
+{
+    return l->args && sl_args_find(l->args, key) >= 0;
+}
+
+int sl_layer_arg_str(const SlLayer *l, const char *key, char *buf, size_t n)
+{
+    SlArgSpec spec[SL_ARGS_MAX];
+    SlBound b;
+    SlError e;
+    if (!l->args || bind(l->type, l->args, spec, &b, &e) < 0)
+        return -1;
+    for (int i = 0; i < b.n_spec; i++)
+        if (!strcmp(spec[i].name, key) && (spec[i].type & SL_ARG_TYPE_MASK) == SL_ARG_STR) {
+            const char *v = sl_bound_str(&b, key);
+            snprintf(buf, n, "%s", v ? v : "None");
             return 0;
         }
-    }
-    return sl_args_add(a, key, v, e);
+    return -1;
 }
 
 SlLayer *sl_layer_twin(const SlLayer *l, const char *name, const char *key, int value, SlError *e)
@@ -399,6 +436,38 @@ SlLayer *sl_layer(const char *type, const char *args, SlError *e)
         return NULL;
     }
     return sl_layer_create(type, &a, e);
+}
+
+SlLayer *sl_layer_example(const SlLayerType *t, SlShape *in, SlError *e)
+{
+    SlArgs a;
+    sl_args_init(&a);
+    if (sl_args_parse(&a, t->example_input, e) < 0 || a.n != 1 || a.val[0].kind != SL_V_TUPLE) {
+        sl_errorf(e, "%s: its example input '%s' is not a shape like (2, 4, 5)", t->name,
+                  t->example_input);
+        return NULL;
+    }
+    int dims[SL_MAX_RANK], n = a.val[0].n;
+    for (int i = 0; i < n && i < SL_MAX_RANK; i++)
+        dims[i] = (int)sl_value_item(&a, &a.val[0], i)->i;
+    *in = sl_shape_of(n < SL_MAX_RANK ? n : SL_MAX_RANK, dims);
+    if (!(t->kind & SL_KIND_WRAPPER))
+        return sl_layer(t->name, t->example_args, e);
+    /* a wrapper's example is its inner layer: "Dense(3)" */
+    char inner[SL_NAME_MAX], args[256];
+    const char *open = strchr(t->example_args, '('), *end = strrchr(t->example_args, ')');
+    if (!open || !end || end < open || (size_t)(open - t->example_args) >= sizeof inner) {
+        sl_errorf(e, "%s: its example '%s' is not a layer like Dense(3)", t->name, t->example_args);
+        return NULL;
+    }
+    snprintf(inner, sizeof inner, "%.*s", (int)(open - t->example_args), t->example_args);
+    snprintf(args, sizeof args, "%.*s", (int)(end - open - 1), open + 1);
+    SlLayer *l = sl_layer(inner, args, e);
+    sl_args_init(&a);
+    SlLayer *w = l ? sl_layer_wrap(t->name, l, &a, e) : NULL;
+    if (l && !w)
+        sl_layer_free(l);
+    return w;
 }
 
 void sl_layer_free(SlLayer *l)
@@ -482,6 +551,38 @@ int sl_layer_expect_inputs(const SlLayer *l, const SlInfer *io, int n, SlError *
         return 0;
     return sl_errorf(e, "layer '%s' (%s) takes %d input%s, got %d", l->name, l->type->name, n,
                      n == 1 ? "" : "s", io->n_in);
+}
+
+void sl_layer_no_note(const SlLayer *l, char *buf, size_t n)
+{
+    (void)l;
+    if (n)
+        buf[0] = '\0';
+}
+
+int sl_layer_no_window(const SlLayer *l, int axis, SlWindowGeom *w)
+{
+    (void)l, (void)axis, (void)w;
+    return 0;
+}
+
+int sl_layer_reals(const SlLayer *l)
+{
+    (void)l;
+    return 0;
+}
+
+int sl_layer_no_scenes(const SlLayer *l, SlSceneClaim *out)
+{
+    (void)l, (void)out;
+    return 0;
+}
+
+int sl_layer_window(const SlLayer *l, int axis, SlWindowGeom *w)
+{
+    if (l->type->window(l, axis, w))
+        return 1;
+    return l->n_child > 0 && sl_layer_window(l->child[0], axis, w);
 }
 
 void sl_infer_pass_mask(SlInfer *io)

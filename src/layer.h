@@ -87,14 +87,80 @@ typedef struct SlPass {
     SlLayer *layer;
 } SlPass;
 
+/* ---- facts a layer type declares about itself ----
+ * Other code asks these instead of comparing names or pointers: the receptive field asks `steps`
+ * and `window`, the model asks `kind`, the visualizer asks `scenes`. A new layer declares them in
+ * its own table and no list elsewhere learns its name. */
+
+/* What a layer is, as bits of SlLayerType.kind. */
+enum {
+    SL_KIND_INPUT = 1,     /* a model's entry point (InputLayer): makes a tensor, takes none */
+    SL_KIND_WRAPPER = 2,   /* holds an inner layer: made with sl_layer_wrap (TimeDistributed) */
+    SL_KIND_RECURRENT = 4, /* a recurrent layer of src/layers/rnn.c: steps in time with a state,
+                              so Bidirectional can wrap it and sl_rnn_* accept it */
+};
+
+/* How a layer treats the steps axis (axis 1), for receptive fields. */
+typedef enum SlSteps {
+    SL_STEPS_EACH,   /* each step alone: the output at step t reads input step t only */
+    SL_STEPS_WINDOW, /* a window of neighbouring steps, which `window` describes */
+    SL_STEPS_ALL     /* rearranges or mixes the steps (a recurrent state, Flatten, Permute) */
+} SlSteps;
+
+/* How a window layer reads its input along one spatial axis: output cell o reads input cells
+ * o*s - pad_before + t*d, t = 0 .. k-1. */
+typedef enum SlPadding {
+    SL_PAD_VALID,  /* no padding: the kernel stays inside the input */
+    SL_PAD_SAME,   /* TensorFlow's rule: out = ceil(n / s), the odd cell of padding goes after */
+    SL_PAD_CAUSAL, /* Conv1D only: all the padding on the left, (k - 1) * d cells */
+} SlPadding;
+typedef struct SlWindowGeom {
+    int k, s, d;   /* taps, stride, dilation */
+    SlPadding pad; /* how the length changes (with shift 0) */
+    int shift;     /* ZeroPadding / Cropping: 1, with `before` / `after` cells added (< 0: cut) */
+    int before, after;
+} SlWindowGeom;
+
+/* A scene that draws a layer (the scenes live in viz/; the engine knows them by name only). */
+typedef struct SlSceneClaim {
+    const char *scene; /* as `shapelab png --scene` takes it: "lstm" */
+    int weight;        /* SL_SCENE_*: how much of that scene is about this layer */
+    const char *why;   /* what the scene shows of it, for the learner: "its gates, step by step" */
+    int part;          /* which part of that scene shows it, when the scene has parts; else 0 */
+} SlSceneClaim;
+
+/* The model's scene is the one claimed with the greatest weight; among equals, the first layer's
+ * (viz/scene.c, sl_scene_best). */
+enum {
+    SL_SCENE_SHOWN = 0, /* the scene shows this layer when asked for, but is not picked for it */
+    SL_SCENE_AMONG = 1, /* the scene shows this layer among other things */
+    SL_SCENE_OWN = 2,   /* the scene is this layer's own mechanism (an LSTM's gates) */
+    SL_SCENE_ABOUT = 3, /* the scene exists for this configuration (stateful, dilated, two-way) */
+    SL_MAX_CLAIMS = 3
+};
+
+/* The parts of the seq2seq scene (three designs for an output of another length, item 8). */
+enum {
+    SL_SEQ2SEQ_REPEAT = 1,  /* design (b): the encoder's vector repeated once per output step */
+    SL_SEQ2SEQ_REGROUP = 2, /* design (a): steps regrouped to the output's length */
+    SL_SEQ2SEQ_EACH = 3     /* design (a): a layer applied at every step, before and after */
+};
+
 typedef struct SlLayerType {
-    const char *name;    /* Keras class name: "Dense" */
-    const char *snake;   /* base of generated names: "dense", "dense_1", ... */
-    const char *summary; /* one line for --help */
-    const SlArgSpec *args;
+    const char *name;      /* Keras class name: "Dense" */
+    const char *aliases;   /* other spellings, space-separated: "MaxPool1D"; "" for none */
+    const char *snake;     /* base of generated names: "dense", "dense_1", ... */
+    const char *summary;   /* one line for --help */
+    const SlArgSpec *args; /* in Keras 3's positional order (SL_ARG_KEYWORD: keyword-only) */
     int n_args;
+    /* An example call, for --help and for the tests that run every registered type through
+     * shape inference and a gradient check: arguments ("3, activation='tanh'"; a wrapper's is its
+     * inner layer, "Dense(3)") and the input's shape with the batch axis ("(2, 4, 5)"). */
+    const char *example_args, *example_input;
+    unsigned kind; /* SL_KIND_* bits, 0 for an ordinary layer */
+    SlSteps steps;
     int (*create)(SlLayer *l, const SlBound *b, SlError *e);
-    int (*infer)(SlLayer *l, SlInfer *io, SlError *e);
+    int (*infer)(SlLayer *l, SlInfer *io, SlError *e); /* also declares what happens to masks */
     int (*params)(SlLayer *l, const SlInfer *io, SlError *e);
     void (*scratch)(const SlLayer *l, const SlInfer *io, SlScratchDecl *d);
     void (*forward)(SlLayer *l, SlPass *p);
@@ -102,12 +168,24 @@ typedef struct SlLayerType {
     void (*reset)(SlLayer *l);
     void (*explain)(const SlLayer *l, const SlInfer *io, char *buf, size_t n);
     void (*formula)(const SlLayer *l, char *buf, size_t n);
+    /* For `summary --explain`, a note under the formula (where Keras 2 had other defaults that
+     * change this layer); writes "" when there is none. */
+    void (*note)(const SlLayer *l, char *buf, size_t n);
+    /* Its window along spatial axis `axis` (0: steps or rows, 1: columns): 1 and *w, or 0. */
+    int (*window)(const SlLayer *l, int axis, SlWindowGeom *w);
+    /* How many integer codes the layer reads as input (Embedding: input_dim), 0 for real values:
+     * data fed straight to it must hold whole numbers 0 .. codes-1. */
+    int (*codes)(const SlLayer *l);
+    /* The scenes that draw this layer, best first; returns how many (at most SL_MAX_CLAIMS). */
+    int (*scenes)(const SlLayer *l, SlSceneClaim *out);
     void (*destroy)(SlLayer *l);
-    int wraps; /* 1 for wrappers: made with sl_layer_wrap around another layer */
 } SlLayerType;
 
 struct SlLayer {
     const SlLayerType *type;
+    /* How this layer treats the steps: its type's `steps`, which a type whose answer depends on
+     * its arguments sets again when it is built (LayerNormalization over axis 1 mixes them). */
+    SlSteps steps;
     char name[SL_NAME_MAX];
     void *cfg; /* the type's own configuration and state */
     int built; /* parameters declared */
@@ -147,6 +225,9 @@ SlLayer *sl_layer_twin(const SlLayer *l, const char *name, const char *key, int 
 /* The same from a Python-style argument string: sl_layer("Dense", "3, activation='tanh'", &e). */
 SlLayer *sl_layer(const char *type, const char *args, SlError *e);
 void sl_layer_free(SlLayer *l);
+/* A layer of type t made from its declared example (a wrapper around its example inner layer), and
+ * the example's input shape, batch axis included, into *in. */
+SlLayer *sl_layer_example(const SlLayerType *t, SlShape *in, SlError *e);
 
 /* Keras's per-class name counters (keras.backend.clear_session() resets them). */
 void sl_clear_session(void);
@@ -162,6 +243,12 @@ size_t sl_layer_count_params(const SlLayer *l); /* including children */
 int sl_layer_shape_error(SlError *e, const SlLayer *l, const char *expected, const SlShape *got,
                          const char *fix);
 
+/* Did the user write the keyword argument `key` when making l? (For a default that Keras once had
+ * otherwise; a type's create reads its arguments bound, with sl_bound_given.) */
+int sl_layer_arg_given(const SlLayer *l, const char *key);
+/* The string argument `key` as the layer was made with it, positional or keyword, its default
+ * filled in ("None" for None), into buf; -1 when the layer has no such string argument. */
+int sl_layer_arg_str(const SlLayer *l, const char *key, char *buf, size_t n);
 /* Append a line to the layer's notices (Keras 2 spellings, arguments accepted but unused). */
 void sl_layer_notice(SlLayer *l, const char *text);
 /* Read a shape argument: one sample's shape (batch_size= or None put in front), or a shape that
@@ -181,5 +268,20 @@ void sl_layer_formula_none(const SlLayer *l, char *buf, size_t n); /* "no parame
 int sl_layer_expect_inputs(const SlLayer *l, const SlInfer *io, int n, SlError *e);
 /* Outputs = one output carrying input 0's mask through (Dense, Activation, Dropout). */
 void sl_infer_pass_mask(SlInfer *io);
+/* For the facts: no note, no window, real-valued input, no scene of its own (the shapes scene
+ * draws every layer). */
+void sl_layer_no_note(const SlLayer *l, char *buf, size_t n);
+int sl_layer_no_window(const SlLayer *l, int axis, SlWindowGeom *w);
+int sl_layer_reals(const SlLayer *l);
+int sl_layer_no_scenes(const SlLayer *l, SlSceneClaim *out);
+
+/* Asking the facts. */
+static inline int sl_layer_is(const SlLayer *l, unsigned kind)
+{
+    return (l->type->kind & kind) != 0;
+}
+/* The layer's window along `axis`, asking a wrapper's inner layer (TimeDistributed(Conv1D)) when
+ * the wrapper has none of its own. */
+int sl_layer_window(const SlLayer *l, int axis, SlWindowGeom *w);
 
 #endif

@@ -1,7 +1,9 @@
-/* model.c: building the graph of layer calls, its parameters, the plan, forward and backward.
- * See model.h for the stages; DESIGN.md for the data path. */
+/* model.c: building the graph of layer calls (Sequential and functional) and its parameters.
+ * The plan, forward and backward are in plan.c. See model.h for the stages and which file owns
+ * which function; DESIGN.md for the data path. */
 #include "model.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -158,7 +160,7 @@ int sl_model_call(SlModel *m, SlLayer *l, int n_in, const int *in, int *outs, Sl
 
 int sl_model_input(SlModel *m, SlLayer *input_layer, SlError *e)
 {
-    if (strcmp(input_layer->type->name, "InputLayer")) {
+    if (!sl_layer_is(input_layer, SL_KIND_INPUT)) {
         sl_layer_free(input_layer);
         return sl_errorf(e, "sl_model_input needs an InputLayer");
     }
@@ -172,7 +174,7 @@ int sl_model_set_io(SlModel *m, int n_in, const int *in, int n_out, const int *o
                          SL_MAX_MODEL_IO);
     for (int k = 0; k < n_in; k++) {
         if (in[k] < 0 || in[k] >= m->n_tensors ||
-            strcmp(m->nodes[m->t[in[k]].node].layer->type->name, "InputLayer"))
+            !sl_layer_is(m->nodes[m->t[in[k]].node].layer, SL_KIND_INPUT))
             return sl_errorf(e, "model '%s': inputs must be tensors made by Input()", m->name);
         m->inputs[k] = in[k];
     }
@@ -249,7 +251,7 @@ int sl_model_add(SlModel *m, SlLayer *l, SlError *e)
         return sl_errorf(e, "model '%s' is functional; add() is for Sequential models", m->name);
     }
     int started = m->n_inputs > 0;
-    if (!strcmp(l->type->name, "InputLayer")) {
+    if (sl_layer_is(l, SL_KIND_INPUT)) {
         if (started || m->n_pending) {
             sl_layer_free(l);
             return sl_errorf(e, "an InputLayer can only be the first layer of a Sequential "
@@ -366,5 +368,44 @@ int sl_model_init_params(SlModel *m, uint64_t seed, SlError *e)
         return -1;
     for (int i = 0; i < m->n_params; i++)
         init_one(m, i, seed);
+    return 0;
+}
+
+/* ---- integer codes (layers that declare `codes`: Embedding) ---- */
+
+int sl_model_code_range(const SlModel *m, int k)
+{
+    int range = 0;
+    for (int n = 0; n < m->n_nodes; n++) {
+        const SlNode *nd = &m->nodes[n];
+        int codes = nd->sym.n_in ? nd->layer->type->codes(nd->layer) : 0;
+        if (codes > 0 && nd->in[0] == m->inputs[k])
+            range = range && range < codes ? range : codes;
+    }
+    return range;
+}
+
+int sl_model_check_codes(const SlModel *m, int k, const SlTensor *x, SlError *e)
+{
+    int codes = sl_model_code_range(m, k);
+    size_t count = sl_tensor_count(x);
+    size_t per = x->shape.dim[0] > 0 ? count / (size_t)x->shape.dim[0] : count;
+    for (size_t i = 0; codes > 0 && i < count; i++) {
+        sl_real v = x->data[i];
+        if (v >= 0 && v < codes && v == floor(v))
+            continue;
+        const SlLayer *l = NULL; /* the first layer that reads these codes */
+        for (int n = 0; n < m->n_nodes && !l; n++)
+            if (m->nodes[n].sym.n_in && m->nodes[n].in[0] == m->inputs[k] &&
+                m->nodes[n].layer->type->codes(m->nodes[n].layer) > 0)
+                l = m->nodes[n].layer;
+        return sl_errorf(
+            e,
+            "layer '%s' (%s) reads codes, whole numbers 0 to %d (one row each), but "
+            "the data holds %g at sample %zu, position %zu (flat index %zu). Fix: give "
+            "input_dim=(the largest code + 1), or map the data to whole numbers "
+            "from 0",
+            l->name, l->type->name, codes - 1, (double)v, i / per, i % per, i);
+    }
     return 0;
 }

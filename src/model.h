@@ -10,6 +10,11 @@
  * Sequential is a chain on the same graph as the functional API: one forward, one backward.
  * Tensors of the graph are referred to by small integer ids (the "Keras tensors" of the
  * functional API).
+ *
+ * Where the functions live: building and parameters in src/model.c; the plan, the input check,
+ * forward and backward in src/plan.c; sl_model_check_codes and sl_model_code_range with the
+ * Embedding layer in src/layers/embedding.c. What a Keras user calls after building (compile,
+ * fit, predict, weights, summary) is declared in train.h.
  */
 #ifndef SL_MODEL_H
 #define SL_MODEL_H
@@ -138,10 +143,10 @@ int sl_model_plan(SlModel *m, const SlShape *in_shapes, SlError *e);
 int sl_model_mark_active(SlModel *m, SlError *e);
 /* Does data of this shape fit input k? The error says what was expected, what arrived, the fix. */
 int sl_model_check_input(const SlModel *m, int k, const SlShape *got, SlError *e);
-/* Integer codes read by an Embedding straight from input k: each must be a whole number with a
- * row in the table; the error names the layer, the value and the fix. */
+/* Integer codes read straight from input k by a layer that declares `codes` (Embedding): each must
+ * be a whole number below the codes; the error names the layer, the value, where it is, the fix. */
 int sl_model_check_codes(const SlModel *m, int k, const SlTensor *x, SlError *e);
-/* How many codes input k may hold when it feeds an Embedding (its input_dim), else 0. */
+/* How many codes input k may hold when it feeds such layers (the smallest count), else 0. */
 int sl_model_code_range(const SlModel *m, int k);
 /* Only the shapes of a plan: check the inputs and infer every call's concrete shapes (into
  * nodes[].run and t[].run), allocating nothing. */

@@ -6,16 +6,6 @@
 
 #include "alloc.h"
 
-/* Layers that act on each step alone keep the reach. */
-static int pointwise(const SlLayer *l)
-{
-    static const char *const names[] = {"InputLayer", "Dense", "Activation", "Dropout"};
-    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-        if (!strcmp(l->type->name, names[i]))
-            return 1;
-    return 0;
-}
-
 /* The offsets (in input steps, from the first of the span) that feed one output step: {0} for an
  * input step, then through each layer every tap's offset t * d * jump added to what the layers
  * below see. Counted in a bitmap as long as the span; r->fed and r->every from it. */
@@ -72,8 +62,8 @@ int sl_receptive_field(const SlModel *m, SlReceptive *r, SlError *e)
                              "the receptive field is worked out for a chain of layers; '%s' "
                              "does not take the previous layer's output alone",
                              nd->layer->name);
-        SlWindow w;
-        if (sl_conv_window(nd->layer, &w) || sl_pool_window(nd->layer, &w)) {
+        SlWindowGeom w;
+        if (nd->layer->steps == SL_STEPS_WINDOW && nd->layer->type->window(nd->layer, 0, &w)) {
             if (r->n >= SL_RF_MAX)
                 return sl_errorf(e, "more than %d window layers", SL_RF_MAX);
             int k = r->n++;
@@ -84,7 +74,7 @@ int sl_receptive_field(const SlModel *m, SlReceptive *r, SlError *e)
             reach += (w.k - 1) * w.d * jump;
             jump *= w.s;
             r->reach[k] = reach;
-        } else if (!pointwise(nd->layer) && r->ended_at < 0) {
+        } else if (nd->layer->steps != SL_STEPS_EACH && r->ended_at < 0) {
             r->ended_at = i;
             break;
         }
@@ -115,7 +105,7 @@ void sl_receptive_light(const SlReceptive *r, const int *len, int t, unsigned ch
     if (t >= 0 && t < len[r->n])
         lit[off[r->n] + (size_t)t] = 1;
     for (int i = r->n - 1; i >= 0; i--) { /* from the top down, through each layer's taps */
-        const SlWindow *w = &r->win[i];
+        const SlWindowGeom *w = &r->win[i];
         int pad;
         sl_window_out_len(w, len[i], &pad);
         for (int o = 0; o < len[i + 1]; o++) {
@@ -169,7 +159,7 @@ void sl_receptive_format(const SlModel *m, const SlReceptive *r, char *buf, size
                                 "of its input; strides below multiply its reach):\n");
     for (int i = 0; i < r->n && u < n; i++) {
         const SlLayer *l = m->nodes[r->node[i]].layer;
-        const SlWindow *w = &r->win[i];
+        const SlWindowGeom *w = &r->win[i];
         char who[160];
         snprintf(who, sizeof who, "%s (%s)", l->name, l->type->name);
         if (w->shift)

@@ -6,16 +6,16 @@
  *     reach_0 = 1, jump_0 = 1
  *     reach_k = reach_{k-1} + (k - 1) * d * jump_{k-1}      jump_k = jump_{k-1} * s
  * With strides 1 that is the familiar 1 + sum((k - 1) * d): 1 + 2 * (1 + 2 + 4 + 8) = 31 for the
- * WaveNet stack of QUESTIONS.md item 10.
+ * WaveNet stack of QUESTIONS.md item 10. Layers that act on each step alone (Dense, Activation,
+ * Dropout) leave the reach as it is; layers that rearrange the steps axis (Flatten, Reshape,
+ * Permute, global pooling, RepeatVector) end it: after them an output sees every input step.
  *
  * The reach is the span an output step looks over; not every step in it need feed the output. A
  * layer's taps are d * jump input steps apart, and what lies between two taps is seen only when the
  * layers below reach that far: there are no gaps when every layer's taps are at most the reach
  * below it apart (the first layer's dilation 1, then WaveNet's 1, 2, 4, ... with kernel 2 just
  * meets that). Two layers with kernel 4 and dilations 3 and 9 span 37 steps, but only every third
- * one, 13, feeds the output: the first layer's taps skip two steps that nothing below fills. Layers that act on each step alone (Dense, Activation,
- * Dropout) leave the reach as it is; layers that rearrange the steps axis (Flatten, Reshape,
- * Permute, global pooling, RepeatVector) end it: after them an output sees every input step.
+ * one, 13, feeds the output: the first layer's taps skip two steps that nothing below fills.
  */
 #ifndef SL_RECEPTIVE_H
 #define SL_RECEPTIVE_H
@@ -28,17 +28,17 @@ enum { SL_RF_MAX = 64 };
 typedef struct SlReceptive {
     int n;               /* window layers on the chain, bottom to top */
     int node[SL_RF_MAX]; /* their model nodes */
-    SlWindow win[SL_RF_MAX];
+    SlWindowGeom win[SL_RF_MAX];
     int span[SL_RF_MAX];     /* 1 + (k - 1) * d, in the layer's own input cells */
     int jump[SL_RF_MAX];     /* model-input steps between neighbouring input cells of the layer */
     int reach[SL_RF_MAX];    /* model-input steps one output cell of the layer sees */
     int total;               /* the reach of the whole stack */
     int fed;                 /* the steps of that span that feed an output step (padding aside) */
     int fed_upto[SL_RF_MAX]; /* the same for an output step of window layer i */
-    int every;     /* > 1: they are every `every`-th step of the span; 0: unevenly spaced */
-    int gap_layer; /* the first layer whose taps are further apart than the reach below
-                           * it (so it skips steps), or -1 */
-    int ended_at;  /* node where the steps axis is rearranged, or -1 */
+    int every;               /* > 1: every `every`-th step of the span feeds; 0: unevenly spaced */
+    int gap_layer;           /* the first layer whose taps are further apart than the reach below
+                              * it (so it skips steps), or -1 */
+    int ended_at;            /* node where the steps axis is rearranged, or -1 */
 } SlReceptive;
 
 /* The receptive field of a model that is a chain of layers (Sequential, or a functional chain).

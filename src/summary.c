@@ -17,6 +17,13 @@
  * that is not a simple chain (a call with several inputs, a layer used twice, two calls at the
  * same depth) gets a fourth column, "Connected to", at 33/55/67/100% of 98 characters; functional
  * models list their InputLayers, whose output shape prints as a list: [(None, 2, 3)].
+ *
+ * A field longer than its column is never cut: it wraps onto further lines as tf.keras 2.7+'s
+ * print_row wraps it, after the first "),", "},", "]," or "'," that fits, else at the column's
+ * edge:
+ *   lstm (LSTM)                  [(None, 2, 1),            20
+ *                                 (None, 1),
+ *                                 (None, 1)]
  */
 #include <stdio.h>
 #include <string.h>
@@ -28,24 +35,67 @@ typedef struct Cols {
     FILE *out;
 } Cols;
 
-/* Keras's print_row: each field cut to its column; a field that fills its column is separated
- * from the next by turning its last character into a space. */
+/* The characters column i shows on a line: up to the next column less one space between them,
+ * the last column up to the end of the line (at least one, so a wrapped field always moves on). */
+static int col_width(const Cols *c, int i)
+{
+    int w = c->pos[i] - (i ? c->pos[i - 1] : 0) - (i < c->n - 1);
+    return w > 1 ? w : 1;
+}
+
+/* How much of `text` goes on this line of a column w wide: all of it, unless the field wraps;
+ * then at most w characters, ending after the first "),", "},", "]," or "'," among them (tf.keras
+ * 2.7's print_row). */
+static int line_part(const char *text, int w, int wraps)
+{
+    static const char *const ends[] = {"),", "},", "],", "',"};
+    int n = (int)strlen(text);
+    if (!wraps)
+        return n;
+    int cut = n < w ? n : w, best = cut;
+    for (int k = 0; k < 4; k++)
+        for (int i = 0; i + 2 <= cut; i++)
+            if (text[i] == ends[k][0] && text[i + 1] == ends[k][1]) {
+                best = i + 2 < best ? i + 2 : best;
+                break;
+            }
+    return best;
+}
+
+static int spaces(FILE *out, int n)
+{
+    for (int i = 0; i < n; i++)
+        fputc(' ', out);
+    return n > 0 ? n : 0;
+}
+
+/* One row of the table: each field at its column's start; a field longer than its column wraps
+ * onto further lines (the other columns blank there), each line padded to the full width. */
 static void row(const Cols *c, const char *const *fields)
 {
-    char line[1024] = "";
-    int len = 0;
+    const char *left[4];
+    int wraps[4], more;
     for (int i = 0; i < c->n; i++) {
-        if (i > 0 && len > 0)
-            line[len - 1] = ' ';
-        int room = c->pos[i] - len;
-        int w =
-            snprintf(line + len, sizeof line - (size_t)len, "%.*s", room > 0 ? room : 0, fields[i]);
-        len += w < room ? w : (room > 0 ? room : 0);
-        while (len < c->pos[i] && len < (int)sizeof line - 1)
-            line[len++] = ' ';
-        line[len] = '\0';
+        left[i] = fields[i];
+        wraps[i] = (int)strlen(fields[i]) > col_width(c, i);
     }
-    fprintf(c->out, "%s\n", line);
+    do {
+        int len = 0;
+        more = 0;
+        for (int i = 0; i < c->n; i++) {
+            int start = i ? c->pos[i - 1] : 0;
+            len += spaces(c->out, start - len);
+            if (i > 0 && len > start) /* only where a column has no room at all */
+                len += spaces(c->out, 1);
+            int k = line_part(left[i], col_width(c, i), wraps[i]);
+            fprintf(c->out, "%.*s", k, left[i]);
+            len += k;
+            left[i] += k;
+            more |= left[i][0] != '\0';
+        }
+        spaces(c->out, c->pos[c->n - 1] - len);
+        fputc('\n', c->out);
+    } while (more);
 }
 
 static void rule(const Cols *c, char ch, int width)
@@ -105,7 +155,7 @@ static void shapes_text(const SlNode *nd, int as_list, char *buf, size_t n)
 static void layer_shape(const SlModel *m, const int *depth, const SlLayer *l, char *buf, size_t n)
 {
     char first[512] = "", other[512] = "";
-    int is_input = !strcmp(l->type->name, "InputLayer");
+    int is_input = sl_layer_is(l, SL_KIND_INPUT);
     for (int i = 0; i < m->n_nodes; i++) {
         if (depth[i] < 0 || m->nodes[i].layer != l)
             continue;
@@ -119,24 +169,27 @@ static void layer_shape(const SlModel *m, const int *depth, const SlLayer *l, ch
     snprintf(buf, n, "%s", first);
 }
 
-/* "input_1[0][0]": the producing layer, which of its calls, which of that call's outputs. */
-static int connections(const SlModel *m, const int *depth, const SlLayer *l, char (*out)[128],
-                       int max)
+/* Input k of l's calls, all inputs of its first call first, as "input_1[0][0]": the producing
+ * layer, which of its calls, which of that call's outputs. 0 when the calls have fewer inputs. */
+static int connection(const SlModel *m, const int *depth, const SlLayer *l, int k, char *buf,
+                      size_t n)
 {
-    int n = 0;
     for (int i = 0; i < m->n_nodes; i++) {
         if (depth[i] < 0 || m->nodes[i].layer != l)
             continue;
-        for (int k = 0; k < m->nodes[i].sym.n_in && n < max; k++) {
-            const SlEdge *t = &m->t[m->nodes[i].in[k]];
-            const SlLayer *p = m->nodes[t->node].layer;
-            int call = 0;
-            for (int j = 0; j < t->node; j++)
-                call += depth[j] >= 0 && m->nodes[j].layer == p;
-            snprintf(out[n++], 128, "%s[%d][%d]", p->name, call, t->index);
+        if (k >= m->nodes[i].sym.n_in) {
+            k -= m->nodes[i].sym.n_in;
+            continue;
         }
+        const SlEdge *t = &m->t[m->nodes[i].in[k]];
+        const SlLayer *p = m->nodes[t->node].layer;
+        int call = 0;
+        for (int j = 0; j < t->node; j++)
+            call += depth[j] >= 0 && m->nodes[j].layer == p;
+        snprintf(buf, n, "%s[%d][%d]", p->name, call, t->index);
+        return 1;
     }
-    return n;
+    return 0;
 }
 
 static void layer_rows(const SlModel *m, const int *depth, const Cols *c, int chain)
@@ -156,15 +209,16 @@ static void layer_rows(const SlModel *m, const int *depth, const Cols *c, int ch
                 total_rows++;
                 continue;
             }
-            char name[160], shape[512], params[32], conn[16][128];
+            char name[160], shape[512], params[32], conn[160] = "";
             snprintf(name, sizeof name, "%s (%s)", l->name, l->type->name);
             layer_shape(m, depth, l, shape, sizeof shape);
             snprintf(params, sizeof params, "%zu", sl_layer_count_params(l));
-            int nc = chain ? 0 : connections(m, depth, l, conn, 16);
-            const char *f[4] = {name, shape, params, nc ? conn[0] : ""};
+            if (!chain)
+                connection(m, depth, l, 0, conn, sizeof conn);
+            const char *f[4] = {name, shape, params, conn};
             row(c, f);
-            for (int k = 1; k < nc; k++) {
-                const char *more[4] = {"", "", "", conn[k]};
+            for (int k = 1; !chain && connection(m, depth, l, k, conn, sizeof conn); k++) {
+                const char *more[4] = {"", "", "", conn};
                 row(c, more);
             }
             rule(c, ++n_rows == total_rows ? '=' : '_', c->pos[c->n - 1]);

@@ -1,6 +1,7 @@
 /* tensor.c: shape arithmetic and printing. */
 #include "tensor.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -101,4 +102,14 @@ void sl_tensor_zero(SlTensor *t)
     size_t n = sl_tensor_count(t);
     if (t->data && n)
         memset(t->data, 0, n * sizeof *t->data);
+}
+
+int sl_tensor_check_finite(const SlTensor *t, const char *name, SlError *e)
+{
+    size_t n = sl_tensor_count(t);
+    for (size_t i = 0; i < n; i++)
+        if (!isfinite((double)t->data[i]))
+            return sl_errorf(e, "%s holds %s at flat index %zu; clean the data first", name,
+                             isnan((double)t->data[i]) ? "NaN" : "Inf", i);
+    return 0;
 }

@@ -14,6 +14,8 @@
 #include <limits.h>
 #include <stddef.h>
 
+#include "error.h"
+
 /* One scalar type for the whole engine: float32 by default, double when built with -DSL_DOUBLE
  * (build/f64/). Gradient checks run on the double build. */
 #ifdef SL_DOUBLE
@@ -55,5 +57,8 @@ char *sl_shape_str(const SlShape *s, char *buf, size_t n);
 SlTensor sl_tensor(SlShape s, sl_real *data);
 size_t sl_tensor_count(const SlTensor *t);
 void sl_tensor_zero(SlTensor *t);
+/* Data must hold numbers: the first NaN or Inf is an error that names the array (`name`), the
+ * flat index and the fix. */
+int sl_tensor_check_finite(const SlTensor *t, const char *name, SlError *e);
 
 #endif

@@ -1,5 +1,10 @@
 /* train.h: what a Keras user touches after building a model: compile, fit, evaluate, predict,
  * the weights, the summary, and the progress bar.
+ *
+ * Where the functions live: compile, the logs and History in src/compile.c; fit, fit_generator,
+ * evaluate, predict and the data checks in src/fit.c; the weights in src/weights.c; the summary
+ * in src/summary.c; the progress bar in src/progbar.c. Building, planning and running the graph
+ * are model.h's (src/model.c, src/plan.c).
  */
 #ifndef SL_TRAIN_H
 #define SL_TRAIN_H
@@ -93,6 +98,10 @@ int sl_model_evaluate(SlModel *m, const SlTensor *x, const SlTensor *y,
                       const SlTensor *sample_weight, int batch_size, SlLogs *logs, SlError *e);
 /* Outputs for all samples: out[k] gets a buffer from sl_alloc (release with sl_free(out[k].data)). */
 int sl_model_predict(SlModel *m, const SlTensor *x, int batch_size, SlTensor *out, SlError *e);
+/* The array for model input k, as fit, evaluate and predict check it before the first step: its
+ * shape (its sample count aside: a fixed batch size is checked batch by batch), finite values
+ * (the error names it x[k]), and in-range codes where an Embedding reads it. */
+int sl_model_check_x(const SlModel *m, int k, const SlTensor *x, SlError *e);
 /* The output shapes for inputs of these concrete shapes, without running anything. */
 int sl_model_output_shapes(SlModel *m, const SlShape *in, SlShape *out, SlError *e);
 

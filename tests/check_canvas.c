@@ -995,19 +995,6 @@ END_TEST
 
 /* ---- the record ---- */
 
-static void *no_alloc(void *ctx, size_t size)
-{
-    (void)ctx;
-    (void)size;
-    return NULL;
-}
-
-static void no_release(void *ctx, void *ptr)
-{
-    (void)ctx;
-    free(ptr);
-}
-
 START_TEST(test_record)
 {
     SlCanvas c;
@@ -1042,8 +1029,7 @@ START_TEST(test_record)
 
     /* Out of memory while growing: recording stops, drawing goes on. */
     make(&c, 8, 8);
-    SlAllocator failing = {no_alloc, no_release, NULL};
-    SlAllocator old = sl_set_allocator(&failing);
+    SlAllocator old = sl_set_allocator(&tu_failing_allocator);
     sl_canvas_record(&c, SL_ITEM_WIDGET, 0, 0, 1, 1, SL_ROLE_INPUT, 0, "x");
     sl_canvas_text(&c, 0, 0, "hi", SL_TEXT_LABEL, SL_INK);
     sl_canvas_smooth_line(&c, 0, 0, 8, 8, 2, SL_INK);

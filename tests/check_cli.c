@@ -218,6 +218,31 @@ START_TEST(test_summary_regression)
 }
 END_TEST
 
+/* QUESTIONS.md item 3's model: the LSTM's three output shapes do not fit their column, so they
+ * wrap after each "),", one shape a line, as tf.keras 2.7+ prints them (never cut). */
+START_TEST(test_summary_return_state)
+{
+    char *out, *err;
+    int rc = run("summary " SL_SHARED_MODELS "/03_return_state.py", &out, &err);
+    ck_assert_msg(rc == 0, "summary: exit %d: %s", rc, err);
+    ck_assert_str_eq(out, "Model: \"model\"\n"
+                          "_________________________________________________________________\n"
+                          "Layer (type)                 Output Shape              Param #   \n"
+                          "=================================================================\n"
+                          "input_1 (InputLayer)         [(None, 2, 3)]            0         \n"
+                          "_________________________________________________________________\n"
+                          "lstm (LSTM)                  [(None, 2, 1),            20        \n"
+                          "                              (None, 1),                         \n"
+                          "                              (None, 1)]                         \n"
+                          "=================================================================\n"
+                          "Total params: 20\n"
+                          "Trainable params: 20\n"
+                          "Non-trainable params: 0\n"
+                          "_________________________________________________________________\n");
+    free(out), free(err);
+}
+END_TEST
+
 /* Every script in SL_SHARED_MODELS: the first layer this build lacks, where the error points
  * (line and column of the layer's name, checked against the scripts), or NULL: it runs. */
 static const struct {
@@ -697,6 +722,7 @@ Suite *cli_suite(void)
     tcase_add_unchecked_fixture(tc, make_root, remove_root);
     tcase_add_checked_fixture(tc, make_dir, NULL);
     tcase_add_test(tc, test_summary_regression);
+    tcase_add_test(tc, test_summary_return_state);
     tcase_add_loop_test(tc, test_shared_model, 0, N_MODELS);
     tcase_add_test(tc, test_shared_models_listed);
     tcase_add_test(tc, test_trace_and_init);

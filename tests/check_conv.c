@@ -307,7 +307,12 @@ static int zmask_create(SlLayer *l, const SlBound *b, SlError *e)
 static const SlLayerType zmask_type = {
     .name = "ZeroMask",
     .snake = "zero_mask",
+    .aliases = "",
     .summary = "test layer",
+    .example_args = "",
+    .example_input = "(2, 4, 2)",
+    .kind = 0,
+    .steps = SL_STEPS_EACH,
     .create = zmask_create,
     .infer = zmask_infer,
     .params = sl_layer_no_params,
@@ -317,6 +322,10 @@ static const SlLayerType zmask_type = {
     .reset = sl_layer_reset_nothing,
     .explain = zmask_explain,
     .formula = sl_layer_formula_none,
+    .note = sl_layer_no_note,
+    .window = sl_layer_no_window,
+    .codes = sl_layer_reals,
+    .scenes = sl_layer_no_scenes,
     .destroy = sl_layer_destroy_cfg,
 };
 
@@ -611,7 +620,7 @@ START_TEST(test_receptive_scene_pick)
     SlModel *m = sl_script_model(s, &e);
     const SlScene *sc = sl_scene_find("receptive-field");
     ck_assert_ptr_nonnull(sc);
-    ck_assert_ptr_eq(sl_scene_best(m), sc);
+    ck_assert_ptr_eq(sl_scene_best(m, NULL, 0), sc);
     SlSceneRun run;
     ck_assert_msg(sl_scene_start(&run, sc, m, 2, 8, NULL, &e) == 0, "%s", e.msg);
     SlCanvas c;

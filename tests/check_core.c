@@ -1,5 +1,6 @@
 /* check_core.c: shapes, Keras arguments, the RNG, initializers, JSON and safetensors. */
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -281,6 +282,32 @@ START_TEST(test_safetensors_truncated)
 }
 END_TEST
 
+/* A growable array keeps its elements and zeroes its new room; when memory runs out or the size
+ * overflows it gives NULL and the old block stays as it was. */
+START_TEST(test_grow)
+{
+    size_t cap = 0;
+    int *a = NULL;
+    for (int i = 0; i < 100; i++) {
+        int *b = sl_grow(a, &cap, (size_t)i + 1, sizeof *a);
+        ck_assert_msg(b != NULL && cap >= (size_t)i + 1, "growing to %d", i + 1);
+        a = b;
+        a[i] = i * i;
+    }
+    ck_assert_uint_eq(cap, 128); /* 16, 32, 64, 128 */
+    for (int i = 0; i < 100; i++)
+        ck_assert_int_eq(a[i], i * i);
+    ck_assert_int_eq(a[127], 0);
+    ck_assert(sl_grow(a, &cap, 128, sizeof *a) == a); /* room enough: the same block */
+    ck_assert(sl_grow(a, &cap, SIZE_MAX, sizeof *a) == NULL && cap == 128);
+    SlAllocator old = sl_set_allocator(&tu_failing_allocator);
+    int *b = sl_grow(a, &cap, 129, sizeof *a);
+    sl_set_allocator(&old);
+    ck_assert(b == NULL && cap == 128 && a[99] == 99 * 99);
+    sl_free(a);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("core");
@@ -293,6 +320,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_rng);
     tcase_add_test(tc, test_init_orthogonal_and_fans);
     tcase_add_test(tc, test_json);
+    tcase_add_test(tc, test_grow);
     suite_add_tcase(s, tc);
     tc = tcase_create("safetensors");
     tcase_set_timeout(tc, 10);

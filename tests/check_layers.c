@@ -196,16 +196,27 @@ static const TuArgError arg_errors[] = {
     {"Dense", "", "missing the required argument 'units'"},
     {"Dense", "0", "units must be a positive integer"},
     {"Dense", "3, activaton='relu'", "unknown keyword argument 'activaton'"},
-    {"Dense", "3, activation='rleu'", "unknown activation 'rleu'"},
+    {"Dense", "3, activation='rleu'",
+     "unknown activation 'rleu' for argument 'activation'; shapelab knows linear, relu, "},
     {"Dense", "'3'", "argument 'units' must be an integer"},
-    {"Dense", "3, kernel_initializer='glorot'", "unknown initializer 'glorot'"},
+    {"Dense", "3, kernel_initializer='glorot'",
+     "unknown initializer 'glorot' for argument 'kernel_initializer'; shapelab knows "
+     "glorot_uniform, "},
+    {"Conv1D", "4, 3, bias_initializer='zero'",
+     "unknown initializer 'zero' for argument 'bias_initializer'"},
+    {"Conv2D", "4, 3, activation='gelu'", "unknown activation 'gelu' for argument 'activation'"},
+    {"Embedding", "10, 4, embeddings_initializer='normal'",
+     "unknown initializer 'normal' for argument 'embeddings_initializer'"},
     {"Reshape", "(2, -1, -1)", "only one -1"},
     {"Permute", "(1, 3)", "each of 1..2 once"},
     {"Dropout", "1.5", "must be in [0, 1)"},
-    {"Activation", "'gelu'", "unknown activation 'gelu'"},
+    {"Activation", "'gelu'", "unknown activation 'gelu' for argument 'activation'"},
     {"BatchNormalization", "", "BatchNormalization is not implemented yet"},
     {"LSTM", "", "missing the required argument 'units'"},
-    {"LSTM", "32, recurrent_activation='rleu'", "unknown recurrent_activation 'rleu'"},
+    {"LSTM", "32, recurrent_activation='rleu'",
+     "unknown activation 'rleu' for argument 'recurrent_activation'; shapelab knows linear, "},
+    {"GRU", "4, recurrent_initializer='identity'",
+     "unknown initializer 'identity' for argument 'recurrent_initializer'"},
     {"GRU", "4, dropout=0.2", "put a Dropout layer before or after it instead"},
     {"SimpleRNN", "4, reset_after=True", "unknown keyword argument 'reset_after'"},
     {"Dense", "3, input_shape=(0, 4)", "sizes must be positive"},
@@ -278,6 +289,23 @@ START_TEST(test_notices_accumulate)
 }
 END_TEST
 
+/* What the user wrote as a keyword, not a default nor a positional argument; a twin's set one. */
+START_TEST(test_arg_given)
+{
+    SlError e;
+    SlLayer *l = sl_layer("LSTM", "4, recurrent_activation='sigmoid'", &e);
+    ck_assert_msg(l != NULL, "%s", e.msg);
+    ck_assert(sl_layer_arg_given(l, "recurrent_activation"));
+    ck_assert(!sl_layer_arg_given(l, "units") && !sl_layer_arg_given(l, "activation"));
+    SlLayer *twin = sl_layer_twin(l, "twin", "go_backwards", 1, &e);
+    ck_assert_msg(twin != NULL, "%s", e.msg);
+    ck_assert(sl_layer_arg_given(twin, "go_backwards") && sl_layer_arg_given(twin, "name"));
+    ck_assert(!sl_layer_arg_given(l, "go_backwards"));
+    sl_layer_free(twin);
+    sl_layer_free(l);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("layers");
@@ -298,6 +326,7 @@ static Suite *suite(void)
     tcase_add_loop_test(tc, test_shape_error, 0, N_SHAPE_ERRORS);
     tcase_add_loop_test(tc, test_arg_error, 0, N_ARG_ERRORS);
     tcase_add_test(tc, test_explain_sentences);
+    tcase_add_test(tc, test_arg_given);
     tcase_add_test(tc, test_dense_hand_example);
     tcase_add_test(tc, test_notices_accumulate);
     suite_add_tcase(s, tc);

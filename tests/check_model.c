@@ -361,7 +361,12 @@ static void mk_explain(const SlLayer *l, const SlInfer *io, char *buf, size_t n)
 static const SlLayerType masker = {
     .name = "TestMasker",
     .snake = "test_masker",
+    .aliases = "",
     .summary = "",
+    .example_args = "",
+    .example_input = "(2, 4, 2)",
+    .kind = 0,
+    .steps = SL_STEPS_EACH,
     .create = mk_create,
     .infer = mk_infer,
     .params = sl_layer_no_params,
@@ -371,6 +376,10 @@ static const SlLayerType masker = {
     .reset = sl_layer_reset_nothing,
     .explain = mk_explain,
     .formula = sl_layer_formula_none,
+    .note = sl_layer_no_note,
+    .window = sl_layer_no_window,
+    .codes = sl_layer_reals,
+    .scenes = sl_layer_no_scenes,
     .destroy = sl_layer_destroy_cfg,
 };
 

@@ -546,6 +546,144 @@ START_TEST(test_steps_match_layer)
 }
 END_TEST
 
+/* The step events (rnn.h): T of each kind per call, in step order (backward from the last), named
+ * as rnn.h lists them, with sample 0's numbers: x is the row the step read and h the layer's own
+ * output at every step; backward, dh of the last step is that output's gradient, and the steps'
+ * dz add up to the bias gradient (sample 1's outputs get none). Sample 0's step t = 2 is masked:
+ * its events leave out the gates and dz, and its h is the output the layer repeats. */
+static const struct {
+    const char *type, *args;
+    const char *names, *back_names;   /* a step that ran the cell */
+    const char *masked, *back_masked; /* the masked step */
+} step_cases[] = {
+    {"LSTM", "3, return_sequences=True", "x i f g o c h", "dh dc dz", "x c h", "dh dc"},
+    {"GRU", "3, return_sequences=True, go_backwards=True", "x z r n h", "dh dz", "x h", "dh"},
+    {"GRU", "3, return_sequences=True, reset_after=False", "x z r n h", "dh dz", "x h", "dh"},
+    {"SimpleRNN", "3, return_sequences=True", "x h", "dh dz", "x h", "dh"},
+};
+enum { N_STEP_CASES = sizeof step_cases / sizeof step_cases[0] };
+enum { STEP_B = 2, STEP_T = 5, STEP_F = 2, STEP_U = 3, STEP_MASKED = 2 };
+
+typedef struct StepLog {
+    const SlLayer *l;
+    int n[2]; /* STEP, BACK_STEP events */
+    int step[2][STEP_T];
+    char names[2][STEP_T][32]; /* by step: "x i f g o c h" */
+    sl_real x[STEP_T][STEP_F], h[STEP_T][STEP_U], dh[STEP_T][STEP_U], dz_sum[4 * STEP_U];
+} StepLog;
+
+static void log_steps(void *ctx, const SlEvent *ev)
+{
+    StepLog *g = ctx;
+    int back = ev->kind == SL_EV_BACK_STEP;
+    if ((ev->kind != SL_EV_STEP && !back) || ev->layer != g->l)
+        return;
+    ck_assert_int_lt(g->n[back], STEP_T);
+    int s = ev->step;
+    ck_assert(s >= 0 && s < STEP_T);
+    g->step[back][g->n[back]++] = s;
+    char *names = g->names[back][s];
+    for (int k = 0; k < ev->n_named; k++) {
+        const char *name = ev->names[k];
+        const sl_real *v = ev->named[k].data;
+        size_t n = sl_tensor_count(&ev->named[k]), used = strlen(names);
+        snprintf(names + used, sizeof g->names[0][0] - used, "%s%s", k ? " " : "", name);
+        if (!strcmp(name, "x")) {
+            ck_assert_uint_eq(n, STEP_F);
+            memcpy(g->x[s], v, n * sizeof *v);
+        } else if (!strcmp(name, "dz")) {
+            ck_assert_uint_le(n, 4 * STEP_U);
+            for (size_t j = 0; j < n; j++)
+                g->dz_sum[j] += v[j];
+        } else { /* the gates, c, h, dh, dc: units each */
+            ck_assert_uint_eq(n, STEP_U);
+            if (!strcmp(name, "h"))
+                memcpy(g->h[s], v, n * sizeof *v);
+            if (!strcmp(name, "dh"))
+                memcpy(g->dh[s], v, n * sizeof *v);
+        }
+    }
+}
+
+START_TEST(test_step_events)
+{
+    enum { B = STEP_B, T = STEP_T, F = STEP_F, U = STEP_U };
+    SlError e;
+    sl_clear_session();
+    SlShape shape = sl_shape_of(3, (int[]){B, T, F});
+    SlModel *m = rnn_model_masked(sl_layer(step_cases[_i].type, step_cases[_i].args, &e), 1, &shape,
+                                  "0.0", &e);
+    ck_assert(sl_model_init_params(m, 8, &e) == 0);
+    sl_real x[B * T * F], dy[B * T * U] = {0};
+    SlRng r = sl_rng(4);
+    for (int i = 0; i < B * T * F; i++)
+        x[i] = (sl_real)sl_rng_range(&r, -1, 1);
+    for (int i = 0; i < F; i++) /* sample 0 masked at one step */
+        x[STEP_MASKED * F + i] = 0;
+    for (int i = 0; i < T * U; i++) /* sample 0's outputs only */
+        dy[i] = (sl_real)sl_rng_range(&r, -1, 1);
+    StepLog g = {.l = m->nodes[m->n_nodes - 1].layer};
+    SlObserver obs = {log_steps, &g};
+    sl_model_set_observer(m, &obs);
+    SlTensor in = sl_tensor(shape, x), d = sl_tensor(sl_shape_of(3, (int[]){B, T, U}), dy);
+    ck_assert_msg(sl_model_forward(m, &in, 1, &e) == 0, "%s", e.msg);
+    ck_assert_msg(sl_model_backward(m, &d, 1, &e) == 0, "%s", e.msg);
+    sl_model_set_observer(m, NULL);
+    const sl_real *y = sl_model_output(m, 0).data;
+    int backwards = strstr(step_cases[_i].args, "go_backwards") != NULL;
+    ck_assert_int_eq(g.n[0], T);
+    ck_assert_int_eq(g.n[1], T);
+    for (int s = 0; s < T; s++) {
+        int t = backwards ? T - 1 - s : s, masked = t == STEP_MASKED;
+        ck_assert_int_eq(g.step[0][s], s);
+        ck_assert_int_eq(g.step[1][s], T - 1 - s);
+        ck_assert_str_eq(g.names[0][s], masked ? step_cases[_i].masked : step_cases[_i].names);
+        ck_assert_str_eq(g.names[1][s],
+                         masked ? step_cases[_i].back_masked : step_cases[_i].back_names);
+        tu_assert_close("x of the step", g.x[s], x + (size_t)t * F, F);
+        tu_assert_close("h of the step", g.h[s], y + (size_t)s * U, U);
+    }
+    tu_assert_close("dh of the last step", g.dh[T - 1], dy + (size_t)(T - 1) * U, U);
+    const SlParam *bias = m->params[m->n_params - 1];
+    ck_assert_ptr_nonnull(strstr(bias->name, "bias"));
+    int Gu = (int)(sl_shape_count(&bias->shape) / (bias->shape.rank == 2 ? 2 : 1));
+    tu_assert_close("the steps' dz against the bias gradient", g.dz_sum, bias->grad.data,
+                    (size_t)Gu);
+    sl_model_free(m);
+}
+END_TEST
+
+/* sl_rnn_info: the activations by their Keras names, as the layer was made. */
+START_TEST(test_rnn_info)
+{
+    SlError e;
+    SlRnnInfo info;
+    sl_clear_session();
+    SlLayer *l = sl_layer("LSTM",
+                          "2, activation='softsign', recurrent_activation='hard_sigmoid', "
+                          "go_backwards=True",
+                          &e);
+    ck_assert_int_eq(sl_rnn_info(l, &info), 0);
+    ck_assert_str_eq(info.activation, "softsign");
+    ck_assert_str_eq(info.recurrent_activation, "hard_sigmoid");
+    ck_assert(info.go_backwards && !info.stateful);
+    sl_layer_free(l);
+    l = sl_layer("SimpleRNN", "2, activation='relu'", &e);
+    ck_assert_int_eq(sl_rnn_info(l, &info), 0);
+    ck_assert_str_eq(info.activation, "relu");
+    ck_assert_ptr_null(info.recurrent_activation); /* SimpleRNN has no gates */
+    sl_layer_free(l);
+    l = sl_layer("GRU", "2", &e);
+    ck_assert_int_eq(sl_rnn_info(l, &info), 0);
+    ck_assert_str_eq(info.activation, "tanh");
+    ck_assert_str_eq(info.recurrent_activation, "sigmoid");
+    sl_layer_free(l);
+    l = sl_layer("Dense", "2", &e);
+    ck_assert_int_eq(sl_rnn_info(l, &info), -1);
+    sl_layer_free(l);
+}
+END_TEST
+
 /* Embedding(mask_zero) into Bidirectional(return_sequences): masked steps give zeros, and the
  * other steps the same outputs as the sequence without its masked steps (the state carries). */
 static SlModel *masked_bi(int T, int mask, SlError *e)
@@ -668,6 +806,8 @@ static Suite *suite(void)
     tcase_add_test(t, test_explain);
     tcase_add_loop_test(t, test_mask_zero_padding, 0, 3);
     tcase_add_loop_test(t, test_steps_match_layer, 0, 4);
+    tcase_add_loop_test(t, test_step_events, 0, N_STEP_CASES);
+    tcase_add_test(t, test_rnn_info);
     tcase_add_test(t, test_bidirectional_mask);
 #ifdef SL_DOUBLE
     tcase_add_test(t, test_embedding_gradcheck);

@@ -53,8 +53,7 @@ static void node_shape(const SlNode *nd, char *buf, size_t n)
 
 static void check_model(const char *what, const SlModel *m, const Expect *x)
 {
-    int first =
-        m->sequential && m->n_nodes > 0 && !strcmp(m->nodes[0].layer->type->name, "InputLayer");
+    int first = m->sequential && m->n_nodes > 0 && sl_layer_is(m->nodes[0].layer, SL_KIND_INPUT);
     ck_assert_msg(m->n_nodes - first == x->n, "%s: %d layers, expected %d", what,
                   m->n_nodes - first, x->n);
     for (int i = 0; i < x->n; i++) {

@@ -82,9 +82,11 @@ START_TEST(test_summary_multi_output)
                         "Non-trainable params: 0\n"
                         "_________________________________________________________________\n");
     free(s);
-    /* summary(line_length=40) narrows every column, cutting what does not fit */
+    /* summary(line_length=40) narrows every column; what does not fit wraps onto the next line */
     s = capture_summary(m, 40);
-    ck_assert_msg(strstr(s, "activation (Activ (None, 16, 7)   0     \n"), "%s", s);
+    ck_assert_msg(strstr(s, "activation (Activ (None, 16, 7)   0     \n"
+                            "ation)                                  \n"),
+                  "%s", s);
     free(s);
     sl_model_free(m);
 }
@@ -156,6 +158,88 @@ START_TEST(test_summary_functional_graph)
                        "Non-trainable params: 0\n"
                        "___________________________________________________________________________"
                        "_______________________\n";
+    ck_assert_str_eq(s, want);
+    free(s);
+    sl_model_free(m);
+}
+END_TEST
+
+/* A name longer than its column wraps at the column's edge (no "),"-like break in it). */
+START_TEST(test_summary_long_name)
+{
+    SlError e;
+    const char *L[] = {"Dense",
+                       "3, name='a_dense_layer_with_a_rather_long_name', input_shape=(4,)"};
+    SlModel *m = seq(L, 2, &e);
+    ck_assert_msg(m != NULL, "%s", e.msg);
+    char *s = capture_summary(m, 0);
+    ck_assert_str_eq(s, "Model: \"sequential\"\n"
+                        "_________________________________________________________________\n"
+                        "Layer (type)                 Output Shape              Param #   \n"
+                        "=================================================================\n"
+                        "a_dense_layer_with_a_rather_ (None, 3)                 15        \n"
+                        "long_name (Dense)                                                \n"
+                        "=================================================================\n"
+                        "Total params: 15\n"
+                        "Trainable params: 15\n"
+                        "Non-trainable params: 0\n"
+                        "_________________________________________________________________\n");
+    free(s);
+    sl_model_free(m);
+}
+END_TEST
+
+/* One Dense applied 20 times in a row: its Connected to lists all 20 inputs, one a row, and the
+ * long input name wraps in the name column and in the Connected to column. */
+START_TEST(test_summary_long_connections)
+{
+    enum { CALLS = 20 };
+    SlError e;
+    sl_clear_session();
+    SlModel *m = sl_model_new("looped");
+    int x = sl_model_input(
+        m, sl_layer("Input", "shape=(4,), name='an_input_with_a_name_long_enough_to_wrap'", &e),
+        &e);
+    ck_assert_msg(x >= 0, "%s", e.msg);
+    SlLayer *d = sl_layer("Dense", "4", &e);
+    int y = x;
+    for (int i = 0; i < CALLS; i++)
+        ck_assert_msg((y = sl_model_call(m, d, 1, &y, NULL, &e)) >= 0, "%s", e.msg);
+    ck_assert(sl_model_set_io(m, 1, &x, 1, &y, &e) == 0);
+    char *s = capture_summary(m, 0);
+    static const char head[] =
+        "Model: \"looped\"\n"
+        "___________________________________________________________________________"
+        "_______________________\n"
+        "Layer (type)                    Output Shape         Param #     Connected "
+        "to                     \n"
+        "==========================================================================="
+        "=======================\n"
+        "an_input_with_a_name_long_enoug [(None, 4)]          0                     "
+        "                       \n"
+        "h_to_wrap (InputLayer)                                                     "
+        "                       \n"
+        "___________________________________________________________________________"
+        "_______________________\n"
+        "dense (Dense)                   (None, 4)            20          an_input_w"
+        "ith_a_name_long_enough_\n"
+        "                                                                 to_wrap[0]"
+        "[0]                    \n";
+    static const char tail[] =
+        "==========================================================================="
+        "=======================\n"
+        "Total params: 20\n"
+        "Trainable params: 20\n"
+        "Non-trainable params: 0\n"
+        "___________________________________________________________________________"
+        "_______________________\n";
+    char want[8192], conn[32];
+    size_t u = (size_t)snprintf(want, sizeof want, "%s", head);
+    for (int i = 1; i < CALLS; i++) { /* call i reads the output of call i - 1 */
+        snprintf(conn, sizeof conn, "dense[%d][0]", i - 1);
+        u += (size_t)snprintf(want + u, sizeof want - u, "%65s%-33s\n", "", conn);
+    }
+    snprintf(want + u, sizeof want - u, "%s", tail);
     ck_assert_str_eq(s, want);
     free(s);
     sl_model_free(m);
@@ -805,6 +889,8 @@ Suite *train_suite(void)
     tcase_add_test(tc, test_summary_multi_output);
     tcase_add_test(tc, test_summary_functional_chain);
     tcase_add_test(tc, test_summary_functional_graph);
+    tcase_add_test(tc, test_summary_long_name);
+    tcase_add_test(tc, test_summary_long_connections);
     tcase_add_test(tc, test_summary_not_built);
     tcase_add_test(tc, test_progbar_verbose2);
     tcase_add_test(tc, test_progbar_verbose1_terminal);

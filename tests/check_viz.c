@@ -527,7 +527,7 @@ static void layout_case(int i, int w, int h, int full)
     SlHistory hist = make_history(epochs);
     SlSceneRun run;
     SlError e = {{0}};
-    int fits = s->fits(L.m);
+    int fits = sl_scene_claim(L.m, s);
     int rc = sl_scene_start(&run, s, L.m, 2, 8, &hist, &e);
     if (rc < 0 && !fits) { /* it does not draw this model */
         unload(&L);
@@ -586,7 +586,7 @@ START_TEST(test_best_scene_starts_on_every_script)
         ck_assert_msg(sc != NULL, "%s", e.msg);
         SlModel *m = sl_script_model(sc, &e);
         ck_assert_msg(m && sl_model_init_params(m, 0, &e) == 0, "%s: %s", path, e.msg);
-        const SlScene *s = sl_scene_best(m);
+        const SlScene *s = sl_scene_best(m, NULL, 0);
         SlSceneRun run;
         ck_assert_msg(sl_scene_start(&run, s, m, 2, 8, NULL, &e) == 0,
                       "%s: the best scene, %s, does not start: %s", path, s->name, e.msg);
@@ -603,9 +603,11 @@ START_TEST(test_every_model_has_a_scene)
 {
     for (int k = 0; k < N_MODELS; k++) {
         Loaded L = load_model(k);
-        const SlScene *best = sl_scene_best(L.m);
+        const SlScene *best = sl_scene_best(L.m, NULL, 0);
         ck_assert_ptr_nonnull(best);
-        ck_assert_msg(best->fits(L.m) > 0, "no scene fits %s", model_names[k]);
+        ck_assert_msg(best == sl_scene_find("shapes") || sl_scene_claim(L.m, best) > 0,
+                      "%s: the best scene, %s, is claimed by none of its layers", model_names[k],
+                      best->name);
         unload(&L);
     }
 }
@@ -688,7 +690,7 @@ START_TEST(test_seq2seq_scene)
         ck_assert_int_eq(texts_with(&c, cases[_i].yours), 1);
     else
         ck_assert_int_eq(texts_with(&c, "yours"), 0);
-    ck_assert_int_eq(s->fits(L.m), 0); /* drawn when asked for */
+    ck_assert_int_eq(sl_scene_claim(L.m, s), 0); /* drawn when asked for */
     sl_canvas_free(&c);
     sl_scene_end(&run);
     unload(&L);

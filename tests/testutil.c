@@ -167,6 +167,15 @@ static void count_free(void *ctx, void *p)
 
 const SlAllocator tu_counting_allocator = {count_alloc, count_free, NULL};
 
+static void *no_alloc(void *ctx, size_t n)
+{
+    (void)ctx, (void)n;
+    return NULL;
+}
+
+/* Releases what was given before it was installed. */
+const SlAllocator tu_failing_allocator = {no_alloc, count_free, NULL};
+
 static char tmpdir[256];
 
 const char *tu_tmp_path(const char *name)

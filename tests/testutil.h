@@ -52,6 +52,8 @@ void tu_check_arg_error(const TuArgError *c);
 /* An allocator that counts calls in tu_n_allocs (install it with sl_set_allocator). */
 extern long tu_n_allocs;
 extern const SlAllocator tu_counting_allocator;
+/* An allocator whose memory has run out (it still releases). */
+extern const SlAllocator tu_failing_allocator;
 
 /* Files the tests write go in one temporary directory, made before the run and removed (with
  * what is in it) after: tu_run_in_tmpdir instead of tu_run. */

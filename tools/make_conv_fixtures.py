@@ -20,7 +20,6 @@ same case (check_against_torch below):
 Run from the repository root:  tools/make_conv_fixtures.py   (deterministic output)
 """
 
-import ast
 import sys
 import warnings
 from typing import Sequence, Tuple
@@ -28,7 +27,7 @@ from typing import Sequence, Tuple
 import torch
 import torch.nn.functional as F
 
-from make_fixtures import ACTIVATIONS, Case, assert_clear_of, build, metadata, parse_args, write_fixture
+from make_fixtures import ACTIVATIONS, Case, assert_clear_of, call_args, parse_args, write_cases
 
 torch.set_default_dtype(torch.float64)
 
@@ -93,14 +92,6 @@ def conv_forward(rank: int, a: dict, case_name: str):
         return ACTIVATIONS[act](z)
 
     return forward
-
-
-def call_args(args: str, positional: Sequence[str]) -> dict:
-    """Arguments as a Keras user writes them, positional ones named by `positional`."""
-    call = ast.parse(f"f({args})", mode="eval").body
-    a = {name: ast.literal_eval(v) for name, v in zip(positional, call.args)}
-    a.update({kw.arg: ast.literal_eval(kw.value) for kw in call.keywords})
-    return a
 
 
 def conv_case(name: str, layer: str, args: str, x_shape: Tuple[int, ...]) -> Case:
@@ -267,10 +258,7 @@ def check_against_torch() -> None:
 
 def main() -> int:
     check_against_torch()
-    names = [c.name for c in CASES]
-    assert len(names) == len(set(names)), "duplicate case names"
-    for case in CASES:
-        write_fixture(case.name, build(case), metadata(case))
+    write_cases(CASES)
     return 0
 
 

@@ -118,6 +118,14 @@ def parse_args(args: str) -> Dict[str, object]:
     return {kw.arg: ast.literal_eval(kw.value) for kw in call.keywords}
 
 
+def call_args(args: str, positional: Sequence[str]) -> Dict[str, object]:
+    """Arguments as a Keras user writes them, positional ones named by `positional` in order."""
+    call = ast.parse(f"f({args})", mode="eval").body
+    a = {name: ast.literal_eval(v) for name, v in zip(positional, call.args)}
+    a.update({kw.arg: ast.literal_eval(kw.value) for kw in call.keywords})
+    return a
+
+
 def one_hot(classes: torch.Tensor, num_classes: int) -> torch.Tensor:
     """Float64 one-hot vectors along a new last axis for integer-valued float class indices."""
     return F.one_hot(classes.long(), num_classes).to(torch.float64)
@@ -1065,6 +1073,14 @@ def write_fixture(name: str, tensors: List[Tuple[str, torch.Tensor]], meta: Dict
         assert np.array_equal(arrays[n], t.detach().numpy()), f"{name}: {n} round-trip"
     print(f"{path.relative_to(OUT_DIR.parent.parent)}  " + " ".join(f"{n}{tuple(t.shape)}" for n, t in tensors))
     return arrays
+
+
+def write_cases(cases: Sequence[Case]) -> None:
+    """Write the fixture of every case of a layer family's table (tools/make_<family>_fixtures.py)."""
+    names = [c.name for c in cases]
+    assert len(names) == len(set(names)), "duplicate case names"
+    for case in cases:
+        write_fixture(case.name, build(case), metadata(case))
 
 
 def main() -> int:

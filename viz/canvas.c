@@ -190,35 +190,20 @@ void sl_canvas_clear(SlCanvas *c, SlColor color)
     c->n_values = 0;
 }
 
-/* Grow an array of `size`-byte elements to hold at least `need`; 0 on success. */
-static int grow(void **p, size_t *cap, size_t need, size_t size)
-{
-    if (need <= *cap)
-        return 0;
-    size_t n = *cap ? *cap : 64;
-    while (n < need)
-        n *= 2;
-    void *q = sl_alloc(n * size);
-    if (!q)
-        return -1;
-    if (*cap)
-        memcpy(q, *p, *cap * size);
-    sl_free(*p);
-    *p = q;
-    *cap = n;
-    return 0;
-}
-
 void sl_canvas_probe(SlCanvas *c, int x, int y, int cw, int ch, int rows, int cols,
                      const sl_real *values, const char *title)
 {
     size_t n = (size_t)(rows > 0 ? rows : 0) * (size_t)(cols > 0 ? cols : 0);
-    size_t cap = (size_t)c->cap_probes;
-    if (!n || cw < 1 || ch < 1 || n > ((size_t)1 << 20) ||
-        grow((void **)&c->probes, &cap, (size_t)c->n_probes + 1, sizeof *c->probes) ||
-        grow((void **)&c->probe_values, &c->cap_values, c->n_values + n, sizeof(float)))
+    if (!n || cw < 1 || ch < 1 || n > ((size_t)1 << 20))
         return;
-    c->cap_probes = (int)cap;
+    SlProbe *probes = sl_grow(c->probes, &c->cap_probes, (size_t)c->n_probes + 1, sizeof *probes);
+    if (!probes)
+        return;
+    c->probes = probes;
+    float *kept = sl_grow(c->probe_values, &c->cap_values, c->n_values + n, sizeof *kept);
+    if (!kept)
+        return;
+    c->probe_values = kept;
     SlProbe *p = &c->probes[c->n_probes++];
     p->x = x, p->y = y, p->cw = cw, p->ch = ch, p->rows = rows, p->cols = cols;
     p->first = c->n_values;
@@ -538,21 +523,15 @@ void sl_canvas_record(SlCanvas *c, SlItemKind kind, int x, int y, int w, int h, 
 {
     if (!c->recording)
         return;
-    if (c->n_items == c->cap_items) {
-        /* Double; if memory runs out, stop recording rather than fail the drawing. */
-        int cap = c->cap_items ? c->cap_items * 2 : 32;
-        SlItem *items =
-            c->cap_items <= (1 << 28) ? sl_alloc_zero((size_t)cap, sizeof *items) : NULL;
-        if (!items) {
-            c->recording = 0;
-            return;
-        }
-        if (c->n_items)
-            memcpy(items, c->items, (size_t)c->n_items * sizeof *items);
-        sl_free(c->items);
-        c->items = items;
-        c->cap_items = cap;
+    /* If memory runs out, stop recording rather than fail the drawing. */
+    SlItem *items = c->n_items < (1 << 28)
+                        ? sl_grow(c->items, &c->cap_items, (size_t)c->n_items + 1, sizeof *items)
+                        : NULL;
+    if (!items) {
+        c->recording = 0;
+        return;
     }
+    c->items = items;
     SlItem *it = &c->items[c->n_items++];
     memset(it, 0, sizeof *it);
     it->kind = kind;

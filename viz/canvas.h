@@ -80,10 +80,12 @@ typedef struct SlCanvas {
     int clip_x0, clip_y0, clip_x1, clip_y1; /* drawing is limited to [x0, x1) x [y0, y1) pixels */
     int values;    /* 1: heatmaps write their numbers into cells that fit them (png --values) */
     SlItem *items; /* the record; grows as needed */
-    int n_items, cap_items;
+    int n_items;
+    size_t cap_items;
     int recording;   /* 1: keep the record (tests, layout checks); 0: skip it (the window) */
     SlProbe *probes; /* the heatmaps of this frame */
-    int n_probes, cap_probes;
+    int n_probes;
+    size_t cap_probes;
     float *probe_values;
     size_t n_values, cap_values;
 } SlCanvas;

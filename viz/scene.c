@@ -63,16 +63,90 @@ const SlScene *sl_scene_find(const char *name)
     return NULL;
 }
 
-const SlScene *sl_scene_best(const SlModel *m)
+int sl_scene_draws_any(const SlModel *m, int node)
 {
-    const SlScene *best = scenes[0];
-    int score = -1;
-    for (int i = 0; i < N_SCENES; i++) {
-        int f = scenes[i]->fits(m);
-        if (f > score)
-            best = scenes[i], score = f;
+    (void)m, (void)node;
+    return 1;
+}
+
+/* Visit the claims of m's layers on scenes, in layer order; stops when visit returns nonzero. */
+typedef int (*ClaimVisit)(void *ctx, int node, const SlSceneClaim *c, const SlScene *s);
+static int each_claim(const SlModel *m, ClaimVisit visit, void *ctx)
+{
+    for (int n = 0; n < m->n_nodes; n++) {
+        const SlLayer *l = m->nodes[n].layer;
+        SlSceneClaim claims[SL_MAX_CLAIMS];
+        int k = l->type->scenes(l, claims);
+        for (int i = 0; i < k; i++) {
+            const SlScene *s = sl_scene_find(claims[i].scene);
+            if (s && s->can_draw(m, n) && visit(ctx, n, &claims[i], s))
+                return 1;
+        }
     }
-    return best;
+    return 0;
+}
+
+typedef struct Best {
+    const SlModel *m;
+    const SlScene *want; /* NULL: any scene */
+    const SlScene *scene;
+    int node, weight;
+    char why[256];
+} Best;
+
+static int keep_heaviest(void *ctx, int node, const SlSceneClaim *c, const SlScene *s)
+{
+    Best *b = ctx;
+    if ((b->want && s != b->want) || c->weight <= b->weight)
+        return 0;
+    const SlLayer *l = b->m->nodes[node].layer;
+    b->scene = s, b->node = node, b->weight = c->weight;
+    snprintf(b->why, sizeof b->why, "%s (%s): %s", l->name, l->type->name, c->why);
+    return 0;
+}
+
+const SlScene *sl_scene_best(const SlModel *m, char *why, size_t n)
+{
+    Best b = {m, NULL, &sl_scene_shapes, -1, 0, "every layer's tensor and why its shape changed"};
+    each_claim(m, keep_heaviest, &b);
+    if (why)
+        snprintf(why, n, "%s", b.why);
+    return b.scene;
+}
+
+int sl_scene_claim(const SlModel *m, const SlScene *s)
+{
+    Best b = {m, s, NULL, -1, 0, ""};
+    each_claim(m, keep_heaviest, &b);
+    return b.weight;
+}
+
+static int first_for(void *ctx, int node, const SlSceneClaim *c, const SlScene *s)
+{
+    (void)c;
+    Best *b = ctx;
+    if (s != b->want)
+        return 0;
+    b->node = node;
+    return 1;
+}
+
+int sl_scene_part(const SlModel *m, const SlScene *s, int node)
+{
+    const SlLayer *l = m->nodes[node].layer;
+    SlSceneClaim claims[SL_MAX_CLAIMS];
+    int k = l->type->scenes(l, claims);
+    for (int i = 0; i < k; i++)
+        if (!strcmp(claims[i].scene, s->name))
+            return claims[i].part;
+    return -1;
+}
+
+int sl_scene_node(const SlModel *m, const SlScene *s)
+{
+    Best b = {m, s, NULL, -1, 0, ""};
+    each_claim(m, first_for, &b);
+    return b.node;
 }
 
 int sl_scene_start(SlSceneRun *run, const SlScene *s, SlModel *m, int batch, int timesteps,
@@ -241,6 +315,7 @@ static void copy_first_sample(const SlTensor *t, float *out, int *n)
 static void on_event(void *ctx, const SlEvent *ev)
 {
     SlSceneRun *run = ctx;
+    sl_emit(run->listen, ev);
     if (ev->kind != SL_EV_LAYER_END || run->n_calls >= run->m->n_nodes)
         return;
     SlVizCall *call = &run->calls[run->n_calls++];
@@ -326,10 +401,10 @@ const char *sl_scene_axes(const SlModel *m, int t)
     return readers && positional == readers ? "samples x positions" : NULL;
 }
 
-int sl_scene_first_node(const SlModel *m, const char *type)
+int sl_scene_first_of_kind(const SlModel *m, unsigned kind)
 {
     for (int n = 0; n < m->n_nodes; n++)
-        if (!strcmp(m->nodes[n].layer->type->name, type))
+        if (sl_layer_is(m->nodes[n].layer, kind))
             return n;
     return -1;
 }

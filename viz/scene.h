@@ -4,6 +4,11 @@
  * viz/scene.c. A scene prepares a run (usually: push a sample batch through the model and record
  * each layer call), says how many steps it has, and draws any step on a canvas. The window and the
  * PNG writer both call draw; neither knows what a scene shows.
+ *
+ * Which scene draws a model is not guessed here: each layer type declares the scenes that draw it
+ * (SlLayerType.scenes, with a weight and a reason), and a scene says only whether it can draw a
+ * claimed layer call (can_draw). sl_scene_best takes the heaviest claim a scene can draw; among
+ * equals, the first layer's.
  */
 #ifndef SL_SCENE_H
 #define SL_SCENE_H
@@ -50,6 +55,9 @@ typedef struct SlSceneRun {
     int n_steps;
     void *priv;               /* the scene's own */
     const SlHistory *history; /* the training scene: a fit's epochs (set before sl_scene_start) */
+    /* A scene's own listener (or NULL), set by its prepare around the recording: it hears every
+     * event of the recorded forward pass, STEP events included (the lstm scene). */
+    const SlObserver *listen;
 } SlSceneRun;
 
 typedef struct SlScene {
@@ -59,8 +67,9 @@ typedef struct SlScene {
     int in_double;
     /* 1: it draws the learner's own data when given (-x); 0: it draws what it builds itself */
     int draws_data;
-    /* How well the scene fits the model: 0 = not at all; png without --scene picks the highest. */
-    int (*fits)(const SlModel *m);
+    /* Whether it can draw call `node` of m, which a layer's claim named it for: 0 when that
+     * model is beyond the picture (not a chain of layers, too many cells). */
+    int (*can_draw)(const SlModel *m, int node);
     int (*prepare)(SlSceneRun *run, SlError *e);
     /* Draw the scene `at` a position: step k at k (0 <= k < n_steps), and part of the way from
      * step k to step k + 1 in between (the window's and the APNG's motion). */
@@ -71,7 +80,19 @@ typedef struct SlScene {
 int sl_scene_count(void);
 const SlScene *sl_scene_at(int i);
 const SlScene *sl_scene_find(const char *name);
-const SlScene *sl_scene_best(const SlModel *m);
+/* The scene for m when none is asked for: the heaviest claim of its layers that the scene can
+ * draw (among equals the first layer's), else `shapes`. why (may be NULL) gets the reason, as
+ * "lstm (LSTM): the cell unrolled: gates and states step by step". */
+const SlScene *sl_scene_best(const SlModel *m, char *why, size_t n);
+/* The weight of the heaviest claim on scene s by m's layers that s can draw, 0 if none. */
+int sl_scene_claim(const SlModel *m, const SlScene *s);
+/* The first call of m whose layer claims scene s and that s can draw, or -1. */
+int sl_scene_node(const SlModel *m, const SlScene *s);
+/* The part of scene s that shows call `node` (SlSceneClaim.part), or -1 when its layer does not
+ * claim s. */
+int sl_scene_part(const SlModel *m, const SlScene *s, int node);
+/* For scenes that draw any model they are asked for. */
+int sl_scene_draws_any(const SlModel *m, int node);
 
 /* Prepare a run of scene s on model m (weights as they are) with a sample batch of `batch`
  * samples and the usual `timesteps` for None time axes. history (may be NULL) is for the training
@@ -104,8 +125,8 @@ int sl_scene_animate(const SlSceneRun *run, SlCanvas *c, SlFrameFn fn, void *ctx
 /* The animation as an APNG file whose first frame is the still. */
 int sl_scene_write_apng(const SlSceneRun *run, SlCanvas *c, const char *path, SlError *e);
 
-/* The first call of a layer of this Keras class in m, or -1. */
-int sl_scene_first_node(const SlModel *m, const char *type);
+/* The first call of m whose layer is of this kind (SL_KIND_RECURRENT ...), or -1. */
+int sl_scene_first_of_kind(const SlModel *m, unsigned kind);
 /* For a scene about one layer call (node, -1 when the model has none): record the sample batch's
  * forward pass, give the scene a zeroed private struct of priv_size bytes in run->priv (freed by
  * the scene's release), and return the index of node's recorded call. Errors say what the scene

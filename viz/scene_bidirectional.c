@@ -29,33 +29,17 @@ typedef struct BiRun {
     SlRnnSteps f, b; /* forward, backward (its step s read x[T-1-s]) */
 } BiRun;
 
-static int bi_fits(const SlModel *m)
-{
-    return sl_scene_first_node(m, "Bidirectional") >= 0 ? 4 : 0;
-}
-
-static void read_merge(const SlLayer *l, char *out, size_t n)
-{
-    snprintf(out, n, "concat");
-    for (int i = 0; l->args && i < l->args->n; i++) {
-        const char *k = sl_args_key(l->args, i);
-        if (k && !strcmp(k, "merge_mode")) {
-            const char *v = sl_value_strv(l->args, &l->args->val[i]);
-            snprintf(out, n, "%s", l->args->val[i].kind == SL_V_STR && v ? v : "None");
-        }
-    }
-}
-
 static int bi_prepare(SlSceneRun *run, SlError *e)
 {
-    int node = sl_scene_first_node(run->m, "Bidirectional");
+    int node = sl_scene_node(run->m, run->scene);
     int i_call = sl_scene_record_layer(run, node, sizeof(BiRun), "a Bidirectional layer", e);
     if (i_call < 0)
         return -1;
     BiRun *d = run->priv;
     const SlVizCall *call = &run->calls[i_call];
     d->l = run->m->nodes[node].layer;
-    read_merge(d->l, d->merge, sizeof d->merge);
+    if (sl_layer_arg_str(d->l, "merge_mode", d->merge, sizeof d->merge) < 0)
+        snprintf(d->merge, sizeof d->merge, "concat");
     d->F = call->io.in[0].dim[2];
     d->T_model = call->io.in[0].dim[1];
     d->T = d->F ? call->n_in_vals / d->F : 0;
@@ -273,7 +257,7 @@ const SlScene sl_scene_bidirectional = {
     .name = "bidirectional",
     .what = "Bidirectional: the two directions running against each other, merged per step",
     .draws_data = 1,
-    .fits = bi_fits,
+    .can_draw = sl_scene_draws_any,
     .prepare = bi_prepare,
     .draw = bi_draw,
     .release = bi_release,

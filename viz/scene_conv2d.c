@@ -25,26 +25,23 @@ typedef struct C2Run {
 } C2Run;
 
 /* The Conv2D with the deepest input (QUESTIONS.md item 12 is about the second layer's depth). */
-static int deepest_conv2d(const SlModel *m)
+/* The call with the most input channels among those whose layer claims this scene (Conv2D): its
+ * kernels show the channel depth best. */
+static int deepest_conv2d(const SlModel *m, const SlScene *s)
 {
     int best = -1, depth = 0;
     for (int n = 0; n < m->n_nodes; n++) {
         const SlShape *in = &m->nodes[n].sym.in[0];
-        if (!strcmp(m->nodes[n].layer->type->name, "Conv2D") && in->dim[in->rank - 1] > depth)
+        if (sl_scene_part(m, s, n) >= 0 && in->dim[in->rank - 1] > depth)
             best = n, depth = in->dim[in->rank - 1];
     }
     return best;
 }
 
-static int c2_fits(const SlModel *m)
-{
-    return deepest_conv2d(m) >= 0 ? 3 : 0;
-}
-
 static int c2_prepare(SlSceneRun *run, SlError *e)
 {
     SlModel *m = run->m;
-    int node = deepest_conv2d(m);
+    int node = deepest_conv2d(m, run->scene);
     if (node < 0)
         return sl_errorf(e, "the conv2d scene needs a model with a Conv2D layer");
     if (sl_scene_record_forward(run, e) < 0)
@@ -56,9 +53,9 @@ static int c2_prepare(SlSceneRun *run, SlError *e)
     d->node = node;
     const SlNode *nd = &m->nodes[node];
     const SlShape *in = &m->t[nd->in[0]].run, *out = &m->t[nd->out[0]].run;
-    SlWindow w;
+    SlWindowGeom w;
     const SlLayer *l = nd->layer;
-    sl_conv_window(l, &w); /* rows; the kernel's own shape gives the columns */
+    l->type->window(l, 0, &w); /* rows; the kernel's own shape gives the columns */
     const SlShape *ks = &l->params[0].shape;
     d->g = (SlConvGeom){.B = 1,
                         .H = in->dim[1],
@@ -70,8 +67,8 @@ static int c2_prepare(SlSceneRun *run, SlError *e)
                         .KH = ks->dim[0],
                         .KW = ks->dim[1]};
     /* strides, dilations and padding per axis, as the layer worked them out */
-    SlWindow wc;
-    sl_conv_window_cols(l, &wc);
+    SlWindowGeom wc;
+    l->type->window(l, 1, &wc);
     d->g.sh = w.s, d->g.dh = w.d, d->g.sw = wc.s, d->g.dw = wc.d;
     sl_window_out_len(&w, d->g.H, &d->g.ph);
     sl_window_out_len(&wc, d->g.W, &d->g.pw);
@@ -282,7 +279,7 @@ const SlScene sl_scene_conv2d = {
     .what = "Conv2D's kernels (as deep as the input's channels) sliding over the input, one output "
             "channel per kernel",
     .draws_data = 1,
-    .fits = c2_fits,
+    .can_draw = sl_scene_draws_any,
     .prepare = c2_prepare,
     .draw = c2_draw,
     .release = c2_release,

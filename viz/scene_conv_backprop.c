@@ -34,24 +34,6 @@ typedef struct BpRun {
     double err_dx, err_dK; /* gradient checks */
 } BpRun;
 
-static int first_conv1d(const SlModel *m)
-{
-    for (int n = 0; n < m->n_nodes; n++)
-        if (!strcmp(m->nodes[n].layer->type->name, "Conv1D"))
-            return n;
-    return -1;
-}
-
-/* 2 when the layer is small enough to read its numbers (item 13's), 1 for any Conv1D. */
-static int bp_fits(const SlModel *m)
-{
-    int n = first_conv1d(m);
-    if (n < 0)
-        return 0;
-    const SlShape *in = &m->nodes[n].sym.in[0], *out = &m->nodes[n].sym.out[0];
-    return in->dim[in->rank - 1] <= 2 && out->dim[out->rank - 1] <= 2 ? 2 : 1;
-}
-
 /* (steps, ch) channels-last -> (ch, steps) for drawing */
 static void to_rows(sl_real *out, const sl_real *in, int T, int C)
 {
@@ -95,7 +77,7 @@ static double check(BpRun *b, sl_real *v, size_t count, const sl_real *analytic,
 static int bp_prepare(SlSceneRun *run, SlError *e)
 {
     SlModel *m = run->m;
-    int node = first_conv1d(m);
+    int node = sl_scene_node(m, run->scene);
     if (node < 0)
         return sl_errorf(e, "the conv-backprop scene needs a model with a Conv1D layer");
     if (sl_scene_record_forward(run, e) < 0)
@@ -107,8 +89,8 @@ static int bp_prepare(SlSceneRun *run, SlError *e)
     b->node = node;
     const SlNode *nd = &m->nodes[node];
     const SlLayer *l = nd->layer;
-    SlWindow w;
-    sl_conv_window(l, &w);
+    SlWindowGeom w;
+    l->type->window(l, 0, &w);
     const SlShape *in = &m->t[nd->in[0]].run, *out = &m->t[nd->out[0]].run;
     int T = in->dim[1], CI = in->dim[2], OT = out->dim[1], CO = out->dim[2];
     if (T > BP_MAX_T || OT > BP_MAX_T || CI > BP_MAX_CH || CO > BP_MAX_CH)
@@ -330,7 +312,7 @@ const SlScene sl_scene_conv_backprop = {
             "that gives dx, and dK as x correlated with dy, with gradient checks",
     .in_double = 1,
     .draws_data = 1,
-    .fits = bp_fits,
+    .can_draw = sl_scene_draws_any,
     .prepare = bp_prepare,
     .draw = bp_draw,
     .release = bp_release,

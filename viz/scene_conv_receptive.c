@@ -24,30 +24,15 @@ typedef struct RfRun {
     unsigned char lit[RF_MAX_CELLS];
 } RfRun;
 
-static int has_window(const SlModel *m, int *dilated)
+/* The picture follows the steps axis through a chain of layers: it draws a model only when the
+ * receptive field reaches a window layer (the causal CNN of item 11 permutes the steps away
+ * first). */
+static int rf_can_draw(const SlModel *m, int node)
 {
-    int n = 0;
-    *dilated = 0;
-    for (int i = 0; i < m->n_nodes; i++) {
-        SlWindow w;
-        if (sl_conv_window(m->nodes[i].layer, &w) || sl_pool_window(m->nodes[i].layer, &w)) {
-            n++;
-            *dilated |= w.d > 1 || w.pad == SL_PAD_CAUSAL;
-        }
-    }
-    return n;
-}
-
-/* 3 for a causal or dilated stack (this is its picture), 1 for any other window layer; 0 when
- * the steps axis does not reach them (the causal CNN of item 11 permutes it away first). */
-static int rf_fits(const SlModel *m)
-{
-    int dilated, n = has_window(m, &dilated);
+    (void)node;
     SlReceptive r;
     SlError e;
-    if (n == 0 || sl_receptive_field(m, &r, &e) < 0 || r.n == 0)
-        return 0;
-    return dilated ? 3 : 1;
+    return sl_receptive_field(m, &r, &e) == 0 && r.n > 0;
 }
 
 static int rf_prepare(SlSceneRun *run, SlError *e)
@@ -74,7 +59,7 @@ static int rf_prepare(SlSceneRun *run, SlError *e)
     d->hi = n;
     size_t cells = 0;
     for (int i = 0; i < d->r.n; i++) {
-        const SlWindow *w = &d->r.win[i];
+        const SlWindowGeom *w = &d->r.win[i];
         sl_window_out_len(w, d->len[i], &d->pad[i]);
         d->jump[i + 1] = d->jump[i] * w->s;
         int first = -d->pad[i], last = (d->len[i + 1] - 1) * w->s - d->pad[i] + (w->k - 1) * w->d;
@@ -124,7 +109,7 @@ static void level_labels(const SlModel *m, const RfRun *d, int L, char lines[3][
         lines[2][0] = '\0';
         return;
     }
-    const SlWindow *w = &r->win[L - 1];
+    const SlWindowGeom *w = &r->win[L - 1];
     snprintf(lines[0], 96, "%s", m->nodes[r->node[L - 1]].layer->name);
     if (w->shift)
         snprintf(lines[1], 96, "shifts by %d", w->before);
@@ -172,7 +157,7 @@ static void draw_levels(const SlSceneRun *run, const RfRun *d, const Grid *g, Sl
         int y = cell_y(g, L), len = d->len[L];
         SlRole role = L == 0 ? SL_ROLE_INPUT : SL_ROLE_OUTPUT;
         if (L < r->n) { /* the padding the layer above reads: before (causal, same), after */
-            const SlWindow *w = &r->win[L];
+            const SlWindowGeom *w = &r->win[L];
             int last = (d->len[L + 1] - 1) * w->s - d->pad[L] + (w->k - 1) * w->d;
             int after = last >= len ? last - len + 1 : 0, span = d->jump[L] * g->cell;
             for (int side = 0; side < 2; side++) {
@@ -222,7 +207,7 @@ static void draw_field(const RfRun *d, const Grid *g, int t, double dx, unsigned
     sl_receptive_light(r, d->len, t, lit);
     size_t off = 0;
     for (int L = 0; L < r->n; L++) { /* the taps, under the cells */
-        const SlWindow *w = &r->win[L];
+        const SlWindowGeom *w = &r->win[L];
         size_t up = off + (size_t)d->len[L];
         double y0 = cell_y(g, L) + 0.5, y1 = cell_y(g, L + 1) + g->cell - 0.5;
         for (int o = 0; o < d->len[L + 1]; o++) {
@@ -313,7 +298,7 @@ const SlScene sl_scene_receptive_field = {
     .what = "a stack of Conv1D/pooling layers as in the WaveNet figure: the input steps that feed "
             "one output step light up",
     .draws_data = 0,
-    .fits = rf_fits,
+    .can_draw = rf_can_draw,
     .prepare = rf_prepare,
     .draw = rf_draw,
     .release = rf_release,

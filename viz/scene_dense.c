@@ -17,14 +17,9 @@ typedef struct DenseRun {
     int positions; /* rows of the first sample */
 } DenseRun;
 
-static int dense_fits(const SlModel *m)
-{
-    return sl_scene_first_node(m, "Dense") >= 0 ? 1 : 0;
-}
-
 static int dense_prepare(SlSceneRun *run, SlError *e)
 {
-    int node = sl_scene_first_node(run->m, "Dense");
+    int node = sl_scene_node(run->m, run->scene);
     int i_call = sl_scene_record_layer(run, node, sizeof(DenseRun), "a Dense layer", e);
     if (i_call < 0)
         return -1;
@@ -183,7 +178,7 @@ const SlScene sl_scene_dense = {
     .what = "Dense's kernel as a heatmap times each input vector; the same kernel at every "
             "timestep",
     .draws_data = 1,
-    .fits = dense_fits,
+    .can_draw = sl_scene_draws_any,
     .prepare = dense_prepare,
     .draw = dense_draw,
     .release = dense_release,

@@ -20,12 +20,6 @@ typedef struct GenRun {
     SlShape in[N_BATCHES], out[N_BATCHES];
 } GenRun;
 
-static int generator_fits(const SlModel *m)
-{
-    (void)m;
-    return 0; /* a picture about training from a generator: only when asked for */
-}
-
 /* The shapes batch k has: a None axis 1 gets a length, the batch axis a size. */
 static SlShape batch_shape(const SlShape *sym, int k, const SlSceneRun *run)
 {
@@ -198,7 +192,7 @@ const SlScene sl_scene_generator = {
     .name = "generator",
     .what = "fit from a generator: batches of other lengths through the same weights",
     .draws_data = 0,
-    .fits = generator_fits,
+    .can_draw = sl_scene_draws_any,
     .prepare = generator_prepare,
     .draw = generator_draw,
     .release = generator_release,

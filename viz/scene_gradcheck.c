@@ -9,12 +9,6 @@
 #include "scene.h"
 #include "widgets.h"
 
-static int gc_fits(const SlModel *m)
-{
-    (void)m;
-    return 0; /* only when asked for */
-}
-
 static int gc_prepare(SlSceneRun *run, SlError *e)
 {
     SlModel *m = run->m;
@@ -122,7 +116,7 @@ const SlScene sl_scene_gradcheck = {
     .what = "per-tensor gradient-check errors on a log scale against the tolerance",
     .in_double = 1,
     .draws_data = 1,
-    .fits = gc_fits,
+    .can_draw = sl_scene_draws_any,
     .prepare = gc_prepare,
     .draw = gc_draw,
     .release = gc_release,

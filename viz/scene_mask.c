@@ -46,12 +46,6 @@ static int makes_mask(const SlModel *m)
     return 0;
 }
 
-static int mask_fits(const SlModel *m)
-{
-    (void)m;
-    return 0; /* only when asked for */
-}
-
 static void on_layer(void *ctx, const SlEvent *ev)
 {
     SlSceneRun *run = ctx;
@@ -143,7 +137,7 @@ static int mask_prepare(SlSceneRun *run, SlError *e)
     d->rnn_node = -1;
     d->data = run->x != NULL;
     for (int n = 0; n < m->n_nodes && d->rnn_node < 0; n++)
-        if (sl_rnn_is_recurrent(m->nodes[n].layer))
+        if (sl_layer_is(m->nodes[n].layer, SL_KIND_RECURRENT))
             d->rnn_node = n;
     if (d->rnn_node >= 0)
         d->F = m->nodes[d->rnn_node].sym.in[0].dim[2];
@@ -430,7 +424,7 @@ const SlScene sl_scene_mask = {
     .name = "mask",
     .what = "padded steps and the mask travelling layer by layer; h carried over masked steps",
     .draws_data = 1,
-    .fits = mask_fits,
+    .can_draw = sl_scene_draws_any,
     .prepare = mask_prepare,
     .draw = mask_draw,
     .release = mask_release,

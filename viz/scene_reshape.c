@@ -21,22 +21,12 @@ typedef struct RpRun {
     sl_real permuted[RP_MAX]; /* through Permute((2, 1)) */
 } RpRun;
 
-static int find_node(const SlModel *m)
+/* The picture holds one (steps, features) sample of known size, at most RP_MAX cells. */
+static int rp_can_draw(const SlModel *m, int node)
 {
-    for (int n = 0; n < m->n_nodes; n++) {
-        const char *t = m->nodes[n].layer->type->name;
-        const SlShape *in = &m->nodes[n].sym.in[0];
-        if ((!strcmp(t, "Reshape") || !strcmp(t, "Permute")) && m->nodes[n].sym.n_in == 1 &&
-            in->rank == 3 && in->dim[1] != SL_NONE && in->dim[2] != SL_NONE &&
-            in->dim[1] * in->dim[2] <= RP_MAX)
-            return n;
-    }
-    return -1;
-}
-
-static int rp_fits(const SlModel *m)
-{
-    return find_node(m) >= 0 ? 2 : 0;
+    const SlShape *in = &m->nodes[node].sym.in[0];
+    return m->nodes[node].sym.n_in == 1 && in->rank == 3 && in->dim[1] != SL_NONE &&
+           in->dim[2] != SL_NONE && in->dim[1] * in->dim[2] <= RP_MAX;
 }
 
 /* x (1, T, F) through one layer of `type`(`args`), with the engine. */
@@ -62,7 +52,7 @@ static int through(const char *type, const char *args, const sl_real *x, int T, 
 
 static int rp_prepare(SlSceneRun *run, SlError *e)
 {
-    int node = find_node(run->m);
+    int node = sl_scene_node(run->m, run->scene);
     if (node < 0)
         return sl_errorf(e, "the reshape-permute scene needs a Reshape or Permute on a (steps, "
                             "features) tensor of known size");
@@ -214,7 +204,7 @@ const SlScene sl_scene_reshape_permute = {
     .what = "the same (steps, features) sample through Reshape and through Permute, cells "
             "coloured by their meaning: the scrambling is plain to see",
     .draws_data = 0,
-    .fits = rp_fits,
+    .can_draw = rp_can_draw,
     .prepare = rp_prepare,
     .draw = rp_draw,
     .release = rp_release,

@@ -14,8 +14,9 @@
  * target steps the masked loss skips hatched in the mask colour. Each step lights one design and
  * its caption explains it. The model the scene is started on only decides which design the title
  * names ("yours: (b)") and the last step lights (a PNG of the scene shows the last step); the
- * scene does not draw that model's layers, so it fits no model by itself (fits 0)
- * and is drawn when asked for: --scene seq2seq.
+ * scene does not draw that model's layers, so no layer claims it with a weight: it is drawn when
+ * asked for, --scene seq2seq. (RepeatVector, Reshape and TimeDistributed say which design they
+ * belong to in their claims' parts.)
  */
 #include <stdio.h>
 #include <string.h>
@@ -177,25 +178,21 @@ static int build_c(Design *d, SlError *e)
 
 /* Which design a model follows: RepeatVector (b), initial_state or two inputs (c), Reshape
  * between TimeDistributed layers (a). */
+extern const SlScene sl_scene_seq2seq;
+
 static int design_of(const SlModel *m)
 {
     int reshape = 0, td = 0;
     for (int n = 0; n < m->n_nodes; n++) {
-        const char *t = m->nodes[n].layer->type->name;
-        if (!strcmp(t, "RepeatVector"))
+        int part = sl_scene_part(m, &sl_scene_seq2seq, n);
+        if (part == SL_SEQ2SEQ_REPEAT)
             return 1;
-        if (m->nodes[n].sym.n_in > 1 && (!strcmp(t, "LSTM") || !strcmp(t, "GRU")))
+        if (sl_layer_is(m->nodes[n].layer, SL_KIND_RECURRENT) && m->nodes[n].sym.n_in > 1)
             return 2;
-        reshape |= !strcmp(t, "Reshape") && td;
-        td += !strcmp(t, "TimeDistributed");
+        reshape |= part == SL_SEQ2SEQ_REGROUP && td;
+        td += part == SL_SEQ2SEQ_EACH;
     }
     return reshape && td > 1 ? 0 : -1;
-}
-
-static int s2s_fits(const SlModel *m)
-{
-    (void)m;
-    return 0; /* it draws its own models: asked for by name only */
 }
 
 static void s2s_release(SlSceneRun *run)
@@ -450,7 +447,7 @@ const SlScene sl_scene_seq2seq = {
     .what = "sequence to sequence three ways: Reshape + TimeDistributed, RepeatVector, "
             "START/END/PAD with a masked loss",
     .draws_data = 0,
-    .fits = s2s_fits,
+    .can_draw = sl_scene_draws_any,
     .prepare = s2s_prepare,
     .draw = s2s_draw,
     .release = s2s_release,

@@ -9,12 +9,6 @@
 #include "scene.h"
 #include "widgets.h"
 
-static int shapes_fits(const SlModel *m)
-{
-    (void)m;
-    return 1; /* every model has shapes */
-}
-
 static int shapes_prepare(SlSceneRun *run, SlError *e)
 {
     if (sl_scene_record_forward(run, e) < 0)
@@ -154,7 +148,7 @@ const SlScene sl_scene_shapes = {
     .name = "shapes",
     .what = "every layer and the tensor it makes, the shape's change explained step by step",
     .draws_data = 1,
-    .fits = shapes_fits,
+    .can_draw = sl_scene_draws_any,
     .prepare = shapes_prepare,
     .draw = shapes_draw,
     .release = shapes_release,

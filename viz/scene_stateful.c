@@ -28,26 +28,6 @@ typedef struct StRun {
     sl_real *h;           /* (nb, rows, u): h after each batch */
 } StRun;
 
-static int first_stateful(const SlModel *m)
-{
-    for (int n = 0; n < m->n_nodes; n++) {
-        const SlLayer *l = m->nodes[n].layer;
-        if (!sl_rnn_is_recurrent(l) || !l->args)
-            continue;
-        for (int i = 0; i < l->args->n; i++) {
-            const char *k = sl_args_key(l->args, i);
-            if (k && !strcmp(k, "stateful") && l->args->val[i].i)
-                return n;
-        }
-    }
-    return -1;
-}
-
-static int st_fits(const SlModel *m)
-{
-    return first_stateful(m) >= 0 ? 4 : 0;
-}
-
 /* Row i's series: chunk k is sample (k * B + i) of the learner's data, as fit feeds a stateful
  * layer (sample i of one batch continues sample i of the batch before); or a slow wave, its phase
  * and level per row. */
@@ -100,7 +80,7 @@ static int st_compute(StRun *d, const SlSceneRun *run, SlError *e)
 
 static int st_prepare(SlSceneRun *run, SlError *e)
 {
-    int node = first_stateful(run->m);
+    int node = sl_scene_node(run->m, run->scene);
     if (node < 0)
         return sl_errorf(e, "the stateful scene needs a recurrent layer with stateful=True");
     if (sl_model_ensure_params(run->m, e) < 0)
@@ -255,7 +235,7 @@ static void st_draw(const SlSceneRun *run, double at, SlCanvas *c)
         snprintf(s, sizeof s,
                  "end of the epoch: the loop calls model.reset_states(); every h%s "
                  "goes back to 0",
-                 strcmp(d->l->type->name, "LSTM") ? "" : " and c");
+                 sl_rnn_n_states(d->l) == 2 ? " and c" : "");
         snprintf(sh, sizeof sh, "epoch over: model.reset_states()");
     } else {
         snprintf(s, sizeof s,
@@ -277,7 +257,7 @@ static void st_draw(const SlSceneRun *run, double at, SlCanvas *c)
             "left in batch %d%s. That is why a stateful layer needs a fixed batch size (%d) and "
             "data that is not shuffled. %d unit%s, %d drawn%s.",
             done, d->nb, d->T, d->T == 1 ? "" : "s",
-            strcmp(d->l->type->name, "LSTM") ? "" : " and c", done > 1 ? done - 1 : 0,
+            sl_rnn_n_states(d->l) == 2 ? " and c" : "", done > 1 ? done - 1 : 0,
             done > 1 ? "" : " (none yet: it starts at 0)", d->B, d->u, d->u == 1 ? "" : "s",
             shown_u, d->data ? "; your samples" : "; a seeded series");
     sl_scene_caption(c, caption);
@@ -288,7 +268,7 @@ const SlScene sl_scene_stateful = {
     .what = "a stateful RNN: a long series cut into batches, the state handed from batch to "
             "batch, reset_states() between epochs",
     .draws_data = 1,
-    .fits = st_fits,
+    .can_draw = sl_scene_draws_any,
     .prepare = st_prepare,
     .draw = st_draw,
     .release = st_release,

@@ -22,14 +22,9 @@ typedef struct TdRun {
     int T, in_n, out_n; /* steps recorded; values per step in and out */
 } TdRun;
 
-static int td_fits(const SlModel *m)
-{
-    return sl_scene_first_node(m, "TimeDistributed") >= 0 ? 2 : 0;
-}
-
 static int td_prepare(SlSceneRun *run, SlError *e)
 {
-    int node = sl_scene_first_node(run->m, "TimeDistributed");
+    int node = sl_scene_node(run->m, run->scene);
     int i_call = sl_scene_record_layer(run, node, sizeof(TdRun), "a TimeDistributed layer", e);
     if (i_call < 0)
         return -1;
@@ -177,7 +172,7 @@ const SlScene sl_scene_timedistributed = {
     .name = "timedistributed",
     .what = "TimeDistributed: one inner layer, one set of weights, stamped on every timestep",
     .draws_data = 1,
-    .fits = td_fits,
+    .can_draw = sl_scene_draws_any,
     .prepare = td_prepare,
     .draw = td_draw,
     .release = td_release,

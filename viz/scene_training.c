@@ -87,12 +87,6 @@ void sl_draw_history(SlCanvas *c, const SlHistory *h, const char *title)
     draw_history(c, h, h ? h->n_epochs : 0, title);
 }
 
-static int training_fits(const SlModel *m)
-{
-    (void)m;
-    return 0; /* only when asked for, with a history */
-}
-
 static int training_prepare(SlSceneRun *run, SlError *e)
 {
     if (!run->history || run->history->n_epochs == 0)
@@ -119,7 +113,7 @@ static void training_release(SlSceneRun *run)
 const SlScene sl_scene_training = {
     .name = "training",
     .what = "loss and metric curves per epoch (shapelab train --viz / --plot)",
-    .fits = training_fits,
+    .can_draw = sl_scene_draws_any,
     .prepare = training_prepare,
     .draw = training_draw,
     .release = training_release,

@@ -72,6 +72,15 @@ const char *sl_act_names(void)
            "softsign, swish (silu), softmax";
 }
 
+int sl_act_read(SlAct *out, const SlBound *b, const char *key, SlError *e)
+{
+    const char *v = sl_bound_str(b, key);
+    if (sl_act_parse(v, out) < 0)
+        return sl_errorf(e, "unknown activation '%s' for argument '%s'; shapelab knows %s", v, key,
+                         sl_act_names());
+    return 0;
+}
+
 static double sigmoid(double x)
 {
     return x >= 0 ? 1.0 / (1.0 + exp(-x)) : exp(x) / (1.0 + exp(x));
@@ -214,10 +223,7 @@ static int act_create(SlLayer *l, const SlBound *b, SlError *e)
     if (!c)
         return sl_errorf(e, "out of memory");
     l->cfg = c;
-    const char *name = sl_bound_str(b, "activation");
-    if (sl_act_parse(name, &c->act) < 0)
-        return sl_errorf(e, "unknown activation '%s'; shapelab knows %s", name, sl_act_names());
-    return 0;
+    return sl_act_read(&c->act, b, "activation", e);
 }
 
 static int act_infer(SlLayer *l, SlInfer *io, SlError *e)
@@ -268,9 +274,14 @@ static void act_explain(const SlLayer *l, const SlInfer *io, char *buf, size_t n
 const SlLayerType sl_activation_type = {
     .name = "Activation",
     .snake = "activation",
+    .aliases = "",
     .summary = "applies an activation function; the shape does not change",
     .args = act_args,
     .n_args = sizeof act_args / sizeof act_args[0],
+    .example_args = "'tanh'",
+    .example_input = "(2, 4, 5)",
+    .kind = 0,
+    .steps = SL_STEPS_EACH,
     .create = act_create,
     .infer = act_infer,
     .params = sl_layer_no_params,
@@ -280,6 +291,10 @@ const SlLayerType sl_activation_type = {
     .reset = sl_layer_reset_nothing,
     .explain = act_explain,
     .formula = sl_layer_formula_none,
+    .note = sl_layer_no_note,
+    .window = sl_layer_no_window,
+    .codes = sl_layer_reals,
+    .scenes = sl_layer_no_scenes,
     .destroy = sl_layer_destroy_cfg,
 };
 

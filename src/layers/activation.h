@@ -1,5 +1,5 @@
 /* activation.h: Keras's activation functions as kernels, shared by the Activation layer and by
- * every layer with an activation= argument (Dense, later Conv1D, LSTM ...). */
+ * every layer with an activation= argument (Dense, Conv1D, Conv2D, the recurrent layers). */
 #ifndef SL_ACTIVATION_H
 #define SL_ACTIVATION_H
 
@@ -28,6 +28,9 @@ int sl_act_parse(const char *name, SlAct *out);
 const char *sl_act_name(SlAct a);
 /* A comma-separated list of the names, for error messages. */
 const char *sl_act_names(void);
+/* The activation named by the argument `key` of b (None is linear); the error names the argument,
+ * the value and the choices, as every layer words it. */
+int sl_act_read(SlAct *out, const SlBound *b, const char *key, SlError *e);
 
 /* y = f(x) on a (rows, cols) block; softmax normalises each row of cols. y may equal x. */
 void sl_act_forward(SlAct a, sl_real *y, const sl_real *x, size_t rows, size_t cols);

@@ -259,8 +259,6 @@ static int conv_create(SlLayer *l, const SlBound *b, SlError *e, int rank)
     c->rank = rank;
     c->filters = (int)sl_bound_int(b, "filters");
     c->use_bias = sl_bound_bool(b, "use_bias");
-    snprintf(c->kernel_init, sizeof c->kernel_init, "%s", sl_bound_str(b, "kernel_initializer"));
-    snprintf(c->bias_init, sizeof c->bias_init, "%s", sl_bound_str(b, "bias_initializer"));
     if (c->filters <= 0)
         return sl_errorf(e, "filters must be a positive integer (the output channels), got %d",
                          c->filters);
@@ -289,14 +287,10 @@ static int conv_create(SlLayer *l, const SlBound *b, SlError *e, int rank)
                          "one or the other)",
                          s, d);
     }
-    if (!sl_init_known(c->kernel_init) || !sl_init_known(c->bias_init))
-        return sl_errorf(e, "unknown initializer '%s'; shapelab knows %s",
-                         sl_init_known(c->kernel_init) ? c->bias_init : c->kernel_init,
-                         sl_init_names());
-    const char *act = sl_bound_str(b, "activation");
-    if (sl_act_parse(act, &c->act) < 0)
-        return sl_errorf(e, "unknown activation '%s'; shapelab knows %s", act, sl_act_names());
-    return 0;
+    if (sl_init_read(c->kernel_init, sizeof c->kernel_init, b, "kernel_initializer", e) < 0 ||
+        sl_init_read(c->bias_init, sizeof c->bias_init, b, "bias_initializer", e) < 0)
+        return -1;
+    return sl_act_read(&c->act, b, "activation", e);
 }
 
 static int conv1d_create(SlLayer *l, const SlBound *b, SlError *e)
@@ -515,26 +509,47 @@ static void conv_formula(const SlLayer *l, char *buf, size_t n)
         snprintf(buf, n, "%s*%d*%d = %lld", taps, c->in, c->filters, k);
 }
 
-int sl_conv_window(const SlLayer *l, SlWindow *w)
+/* Along the steps (Conv1D) or rows (axis 0) and columns (Conv2D's axis 1). */
+static int conv_window(const SlLayer *l, int axis, SlWindowGeom *w)
 {
-    if (l->type->formula != conv_formula)
-        return 0;
     const ConvCfg *c = l->cfg;
-    int a = c->rank == 1 ? 1 : 0; /* the first spatial axis: Conv1D's steps, Conv2D's rows */
-    *w = (SlWindow){.k = c->k[a], .s = c->s[a], .d = c->d[a], .pad = c->padding};
+    int a = c->rank == 1 ? (axis == 0 ? 1 : -1) : axis; /* Conv1D keeps its steps in the width */
+    if (a < 0 || a > 1)
+        return 0;
+    *w = (SlWindowGeom){.k = c->k[a], .s = c->s[a], .d = c->d[a], .pad = c->padding};
     return 1;
 }
 
-int sl_conv_window_cols(const SlLayer *l, SlWindow *w)
+/* Few channels fit the conv-backprop scene's picture whole; a dilated or causal stack is what the
+ * receptive-field scene is for. */
+static int conv1d_scenes(const SlLayer *l, SlSceneClaim *out)
 {
-    if (l->type->formula != conv_formula)
-        return 0;
     const ConvCfg *c = l->cfg;
-    *w = (SlWindow){.k = c->k[1], .s = c->s[1], .d = c->d[1], .pad = c->padding};
-    return 1;
+    SlSceneClaim rf = {"receptive-field", SL_SCENE_AMONG, "which input steps one output step sees",
+                       0};
+    SlSceneClaim bp = {"conv-backprop", SL_SCENE_AMONG,
+                       "the forward correlation and the backward pass's turned-around kernel", 0};
+    if (c->d[1] > 1 || c->padding == SL_PAD_CAUSAL)
+        rf.weight = SL_SCENE_ABOUT;
+    if (c->in > 0 && c->in <= 2 && c->filters <= 2)
+        bp.weight = SL_SCENE_OWN;
+    int rf_first = rf.weight >= bp.weight;
+    out[0] = rf_first ? rf : bp;
+    out[1] = rf_first ? bp : rf;
+    return 2;
 }
 
-int sl_window_out_len(const SlWindow *w, int n, int *pad_before)
+static int conv2d_scenes(const SlLayer *l, SlSceneClaim *out)
+{
+    (void)l;
+    out[0] = (SlSceneClaim){"conv2d", SL_SCENE_OWN,
+                            "each filter summing over every input channel in its window", 0};
+    out[1] = (SlSceneClaim){"receptive-field", SL_SCENE_AMONG,
+                            "which input rows one output row sees", 0};
+    return 2;
+}
+
+int sl_window_out_len(const SlWindowGeom *w, int n, int *pad_before)
 {
     if (w->shift) {
         if (pad_before)
@@ -547,9 +562,14 @@ int sl_window_out_len(const SlWindow *w, int n, int *pad_before)
 const SlLayerType sl_conv1d_type = {
     .name = "Conv1D",
     .snake = "conv1d",
+    .aliases = "Convolution1D",
     .summary = "filters slide along the steps: (batch, steps, in) -> (batch, steps', filters)",
     .args = conv_args,
     .n_args = sizeof conv_args / sizeof conv_args[0],
+    .example_args = "3, 3, padding='causal', dilation_rate=2",
+    .example_input = "(2, 9, 2)",
+    .kind = 0,
+    .steps = SL_STEPS_WINDOW,
     .create = conv1d_create,
     .infer = conv_infer,
     .params = conv_params,
@@ -559,15 +579,24 @@ const SlLayerType sl_conv1d_type = {
     .reset = sl_layer_reset_nothing,
     .explain = conv_explain,
     .formula = conv_formula,
+    .note = sl_layer_no_note,
+    .window = conv_window,
+    .codes = sl_layer_reals,
+    .scenes = conv1d_scenes,
     .destroy = sl_layer_destroy_cfg,
 };
 
 const SlLayerType sl_conv2d_type = {
     .name = "Conv2D",
     .snake = "conv2d",
+    .aliases = "Convolution2D",
     .summary = "kernels slide over rows and cols: (batch, rows, cols, in) -> (..., filters)",
     .args = conv_args,
     .n_args = sizeof conv_args / sizeof conv_args[0],
+    .example_args = "3, (2, 3)",
+    .example_input = "(2, 5, 6, 2)",
+    .kind = 0,
+    .steps = SL_STEPS_WINDOW,
     .create = conv2d_create,
     .infer = conv_infer,
     .params = conv_params,
@@ -577,5 +606,9 @@ const SlLayerType sl_conv2d_type = {
     .reset = sl_layer_reset_nothing,
     .explain = conv_explain,
     .formula = conv_formula,
+    .note = sl_layer_no_note,
+    .window = conv_window,
+    .codes = sl_layer_reals,
+    .scenes = conv2d_scenes,
     .destroy = sl_layer_destroy_cfg,
 };

@@ -22,11 +22,7 @@
 #include "layer.h"
 #include "tensor.h"
 
-typedef enum SlPadding {
-    SL_PAD_VALID,  /* no padding: the kernel stays inside the input */
-    SL_PAD_SAME,   /* TensorFlow's rule: out = ceil(n / s), the odd cell of padding goes after */
-    SL_PAD_CAUSAL, /* Conv1D only: all the padding on the left, (k - 1) * d cells */
-} SlPadding;
+/* SlPadding and SlWindowGeom are in layer.h: every layer type may declare a window. */
 
 /* "valid", "same", "causal" -> the enum; -1 if unknown. */
 int sl_padding_parse(const char *name, SlPadding *out);
@@ -86,22 +82,9 @@ size_t sl_spread_count(const SlConvGeom *g);
  * positive, into out[2] as (height, width); 1-D layers fill the width and set the height to 1. */
 int sl_read_window_ints(const SlBound *b, const char *key, int rank, int out[2], SlError *e);
 
-/* ---- how a layer moves along its first axis after the batch (steps; rows for 2-D) ---- */
+/* ---- windows (SlLayerType.window) ---- */
 
-/* Output cell o of a window layer reads input cells o*s - pad_before + t*d, t = 0 .. k-1. */
-typedef struct SlWindow {
-    int k, s, d;   /* taps, stride, dilation */
-    SlPadding pad; /* how the length changes (with shift 0) */
-    int shift;     /* ZeroPadding / Cropping: 1, with `before` / `after` cells added (< 0: cut) */
-    int before, after;
-} SlWindow;
-
-/* 1 and *w for Conv1D/Conv2D and pooling, ZeroPadding and Cropping; 0 for other layers. */
-int sl_conv_window(const SlLayer *l, SlWindow *w);
-int sl_pool_window(const SlLayer *l, SlWindow *w);
-/* Conv2D's second spatial axis (columns); Conv1D's steps again. */
-int sl_conv_window_cols(const SlLayer *l, SlWindow *w);
 /* Output length for n input cells, and the cells of padding before (for a concrete n). */
-int sl_window_out_len(const SlWindow *w, int n, int *pad_before);
+int sl_window_out_len(const SlWindowGeom *w, int n, int *pad_before);
 
 #endif

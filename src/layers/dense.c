@@ -96,21 +96,15 @@ static int dense_create(SlLayer *l, const SlBound *b, SlError *e)
     l->cfg = c;
     c->units = (int)sl_bound_int(b, "units");
     c->use_bias = sl_bound_bool(b, "use_bias");
-    snprintf(c->kernel_init, sizeof c->kernel_init, "%s", sl_bound_str(b, "kernel_initializer"));
-    snprintf(c->bias_init, sizeof c->bias_init, "%s", sl_bound_str(b, "bias_initializer"));
     if (c->units <= 0)
         return sl_errorf(e,
                          "units must be a positive integer (the size of each output vector), "
                          "got %d",
                          c->units);
-    if (!sl_init_known(c->kernel_init) || !sl_init_known(c->bias_init))
-        return sl_errorf(e, "unknown initializer '%s'; shapelab knows %s",
-                         sl_init_known(c->kernel_init) ? c->bias_init : c->kernel_init,
-                         sl_init_names());
-    const char *act = sl_bound_str(b, "activation");
-    if (sl_act_parse(act, &c->act) < 0)
-        return sl_errorf(e, "unknown activation '%s'; shapelab knows %s", act, sl_act_names());
-    return 0;
+    if (sl_init_read(c->kernel_init, sizeof c->kernel_init, b, "kernel_initializer", e) < 0 ||
+        sl_init_read(c->bias_init, sizeof c->bias_init, b, "bias_initializer", e) < 0)
+        return -1;
+    return sl_act_read(&c->act, b, "activation", e);
 }
 
 static int dense_infer(SlLayer *l, SlInfer *io, SlError *e)
@@ -203,6 +197,13 @@ static void dense_explain(const SlLayer *l, const SlInfer *io, char *buf, size_t
                  io->in[0].dim[io->in[0].rank - 1], c->units, a, b);
 }
 
+static int dense_scenes(const SlLayer *l, SlSceneClaim *out)
+{
+    (void)l;
+    out[0] = (SlSceneClaim){"dense", SL_SCENE_AMONG, "one kernel applied at every position", 0};
+    return 1;
+}
+
 static void dense_formula(const SlLayer *l, char *buf, size_t n)
 {
     const DenseCfg *c = l->cfg;
@@ -216,9 +217,14 @@ static void dense_formula(const SlLayer *l, char *buf, size_t n)
 const SlLayerType sl_dense_type = {
     .name = "Dense",
     .snake = "dense",
+    .aliases = "",
     .summary = "fully connected: the last axis becomes units, every other axis is kept",
     .args = dense_args,
     .n_args = sizeof dense_args / sizeof dense_args[0],
+    .example_args = "3, activation='tanh'",
+    .example_input = "(2, 4, 5)",
+    .kind = 0,
+    .steps = SL_STEPS_EACH,
     .create = dense_create,
     .infer = dense_infer,
     .params = dense_params,
@@ -228,5 +234,9 @@ const SlLayerType sl_dense_type = {
     .reset = sl_layer_reset_nothing,
     .explain = dense_explain,
     .formula = dense_formula,
+    .note = sl_layer_no_note,
+    .window = sl_layer_no_window,
+    .codes = sl_layer_reals,
+    .scenes = dense_scenes,
     .destroy = sl_layer_destroy_cfg,
 };

@@ -12,7 +12,7 @@
  * mask_zero=True: code 0 means padding, and the layer starts a mask (batch, timesteps) that is 0
  * where x is 0; input_dim must then count 0 as well (vocabulary + 1). A code outside
  * [0, input_dim) has no row: its vector is zeros here, and `shapelab predict`/`train` refuse such
- * data before it reaches the layer (sl_model_check_codes).
+ * data before it reaches the layer (sl_model_check_codes, from the `codes` the layer declares).
  */
 #include <math.h>
 #include <stdio.h>
@@ -46,14 +46,13 @@ static int emb_create(SlLayer *l, const SlBound *b, SlError *e)
     c->input_dim = (int)sl_bound_int(b, "input_dim");
     c->output_dim = (int)sl_bound_int(b, "output_dim");
     c->mask_zero = sl_bound_bool(b, "mask_zero");
-    const char *init = sl_bound_str(b, "embeddings_initializer");
-    snprintf(c->init, sizeof c->init, "%s", strcmp(init, "uniform") ? init : "random_uniform");
     if (c->input_dim <= 0 || c->output_dim <= 0)
         return sl_errorf(e, "input_dim and output_dim must be positive, got %d and %d",
                          c->input_dim, c->output_dim);
-    if (!sl_init_known(c->init))
-        return sl_errorf(e, "unknown initializer '%s'; shapelab knows uniform, %s", init,
-                         sl_init_names());
+    if (!strcmp(sl_bound_str(b, "embeddings_initializer"), "uniform")) /* Keras's default */
+        snprintf(c->init, sizeof c->init, "random_uniform");
+    else if (sl_init_read(c->init, sizeof c->init, b, "embeddings_initializer", e) < 0)
+        return -1;
     if (!sl_bound_is_none(b, "input_length") && !l->has_input_shape) {
         int len = (int)sl_bound_int(b, "input_length");
         l->has_input_shape = 1;
@@ -154,6 +153,12 @@ static void emb_explain(const SlLayer *l, const SlInfer *io, char *buf, size_t n
              c->input_dim - 1, c->output_dim, c->mask_zero ? "; code 0 starts a mask" : "", a, b);
 }
 
+/* Data fed to an Embedding are row numbers: whole numbers 0 .. input_dim - 1. */
+static int emb_codes(const SlLayer *l)
+{
+    return ((const EmbCfg *)l->cfg)->input_dim;
+}
+
 static void emb_formula(const SlLayer *l, char *buf, size_t n)
 {
     const EmbCfg *c = l->cfg;
@@ -164,9 +169,14 @@ static void emb_formula(const SlLayer *l, char *buf, size_t n)
 const SlLayerType sl_embedding_type = {
     .name = "Embedding",
     .snake = "embedding",
+    .aliases = "",
     .summary = "integer codes to vectors: each code picks a row of a trained table",
     .args = emb_args,
     .n_args = sizeof emb_args / sizeof emb_args[0],
+    .example_args = "10, 4",
+    .example_input = "(2, 5)",
+    .kind = 0,
+    .steps = SL_STEPS_EACH,
     .create = emb_create,
     .infer = emb_infer,
     .params = emb_params,
@@ -176,38 +186,9 @@ const SlLayerType sl_embedding_type = {
     .reset = sl_layer_reset_nothing,
     .explain = emb_explain,
     .formula = emb_formula,
+    .note = sl_layer_no_note,
+    .window = sl_layer_no_window,
+    .codes = emb_codes,
+    .scenes = sl_layer_no_scenes,
     .destroy = sl_layer_destroy_cfg,
 };
-
-/* Codes an Embedding reads straight from input k must each have a row. */
-int sl_model_check_codes(const SlModel *m, int k, const SlTensor *x, SlError *e)
-{
-    for (int n = 0; n < m->n_nodes; n++) {
-        const SlNode *nd = &m->nodes[n];
-        if (nd->layer->type != &sl_embedding_type || nd->in[0] != m->inputs[k])
-            continue;
-        const EmbCfg *c = nd->layer->cfg;
-        for (size_t i = 0; i < sl_tensor_count(x); i++)
-            if (emb_row(c, x->data[i]) < 0)
-                return sl_errorf(e,
-                                 "layer '%s' (Embedding) has rows for the codes 0 to %d, but "
-                                 "the data holds %g at flat index %zu. Fix: give input_dim="
-                                 "(the largest code + 1), or map the data to whole numbers "
-                                 "from 0",
-                                 nd->layer->name, c->input_dim - 1, (double)x->data[i], i);
-    }
-    return 0;
-}
-
-int sl_model_code_range(const SlModel *m, int k)
-{
-    int range = 0;
-    for (int n = 0; n < m->n_nodes; n++) {
-        const SlNode *nd = &m->nodes[n];
-        if (nd->layer->type != &sl_embedding_type || nd->in[0] != m->inputs[k])
-            continue;
-        const EmbCfg *c = nd->layer->cfg;
-        range = range && range < c->input_dim ? range : c->input_dim;
-    }
-    return range;
-}

@@ -619,17 +619,34 @@ static void pad_explain(const SlLayer *l, const SlInfer *io, char *buf, size_t n
                  c->pad[0][0], c->pad[0][1], c->pad[1][0], c->pad[1][1], a, b);
 }
 
-int sl_pool_window(const SlLayer *l, SlWindow *w)
+/* The cfg's index of spatial axis `axis` (0: steps or rows, 1: columns): 1-D layers keep their
+ * steps in the width; -1 when the layer has no such axis. */
+static int cfg_axis(const PoolCfg *c, int axis)
 {
-    if (l->type->infer != pool_infer && l->type->infer != pad_infer)
-        return 0;
+    if (c->rank == 1)
+        return axis == 0 ? 1 : -1;
+    return axis == 0 || axis == 1 ? axis : -1;
+}
+
+static int pool_window(const SlLayer *l, int axis, SlWindowGeom *w)
+{
     const PoolCfg *c = l->cfg;
-    int a = c->rank == 1 ? 1 : 0;
-    if (l->type->infer == pad_infer)
-        *w = (SlWindow){
-            .k = 1, .s = 1, .d = 1, .shift = 1, .before = c->pad[a][0], .after = c->pad[a][1]};
-    else
-        *w = (SlWindow){.k = c->k[a], .s = c->s[a], .d = 1, .pad = c->padding};
+    int a = cfg_axis(c, axis);
+    if (a < 0)
+        return 0;
+    *w = (SlWindowGeom){.k = c->k[a], .s = c->s[a], .d = 1, .pad = c->padding};
+    return 1;
+}
+
+/* Padding and cropping move the cells: a window of one tap, shifted. */
+static int pad_window(const SlLayer *l, int axis, SlWindowGeom *w)
+{
+    const PoolCfg *c = l->cfg;
+    int a = cfg_axis(c, axis);
+    if (a < 0)
+        return 0;
+    *w = (SlWindowGeom){
+        .k = 1, .s = 1, .d = 1, .shift = 1, .before = c->pad[a][0], .after = c->pad[a][1]};
     return 1;
 }
 
@@ -638,9 +655,14 @@ int sl_pool_window(const SlLayer *l, SlWindow *w)
 const SlLayerType sl_max_pooling1d_type = {
     .name = "MaxPooling1D",
     .snake = "max_pooling1d",
+    .aliases = "MaxPool1D",
     .summary = "the largest value of each window of steps, per channel",
     .args = pool_args,
     .n_args = sizeof pool_args / sizeof pool_args[0],
+    .example_args = "2",
+    .example_input = "(2, 8, 3)",
+    .kind = 0,
+    .steps = SL_STEPS_WINDOW,
     .create = max1_create,
     .infer = pool_infer,
     .params = sl_layer_no_params,
@@ -650,15 +672,24 @@ const SlLayerType sl_max_pooling1d_type = {
     .reset = sl_layer_reset_nothing,
     .explain = pool_explain,
     .formula = sl_layer_formula_none,
+    .note = sl_layer_no_note,
+    .window = pool_window,
+    .codes = sl_layer_reals,
+    .scenes = sl_layer_no_scenes,
     .destroy = sl_layer_destroy_cfg,
 };
 
 const SlLayerType sl_max_pooling2d_type = {
     .name = "MaxPooling2D",
     .snake = "max_pooling2d",
+    .aliases = "MaxPool2D",
     .summary = "the largest value of each window of cells, per channel",
     .args = pool_args,
     .n_args = sizeof pool_args / sizeof pool_args[0],
+    .example_args = "2",
+    .example_input = "(2, 6, 6, 2)",
+    .kind = 0,
+    .steps = SL_STEPS_WINDOW,
     .create = max2_create,
     .infer = pool_infer,
     .params = sl_layer_no_params,
@@ -668,15 +699,24 @@ const SlLayerType sl_max_pooling2d_type = {
     .reset = sl_layer_reset_nothing,
     .explain = pool_explain,
     .formula = sl_layer_formula_none,
+    .note = sl_layer_no_note,
+    .window = pool_window,
+    .codes = sl_layer_reals,
+    .scenes = sl_layer_no_scenes,
     .destroy = sl_layer_destroy_cfg,
 };
 
 const SlLayerType sl_average_pooling1d_type = {
     .name = "AveragePooling1D",
     .snake = "average_pooling1d",
+    .aliases = "AvgPool1D",
     .summary = "the average of each window of steps, per channel",
     .args = pool_args,
     .n_args = sizeof pool_args / sizeof pool_args[0],
+    .example_args = "2, padding='same'",
+    .example_input = "(2, 7, 3)",
+    .kind = 0,
+    .steps = SL_STEPS_WINDOW,
     .create = avg1_create,
     .infer = pool_infer,
     .params = sl_layer_no_params,
@@ -686,15 +726,24 @@ const SlLayerType sl_average_pooling1d_type = {
     .reset = sl_layer_reset_nothing,
     .explain = pool_explain,
     .formula = sl_layer_formula_none,
+    .note = sl_layer_no_note,
+    .window = pool_window,
+    .codes = sl_layer_reals,
+    .scenes = sl_layer_no_scenes,
     .destroy = sl_layer_destroy_cfg,
 };
 
 const SlLayerType sl_average_pooling2d_type = {
     .name = "AveragePooling2D",
     .snake = "average_pooling2d",
+    .aliases = "AvgPool2D",
     .summary = "the average of each window of cells, per channel",
     .args = pool_args,
     .n_args = sizeof pool_args / sizeof pool_args[0],
+    .example_args = "2",
+    .example_input = "(2, 6, 6, 2)",
+    .kind = 0,
+    .steps = SL_STEPS_WINDOW,
     .create = avg2_create,
     .infer = pool_infer,
     .params = sl_layer_no_params,
@@ -704,15 +753,24 @@ const SlLayerType sl_average_pooling2d_type = {
     .reset = sl_layer_reset_nothing,
     .explain = pool_explain,
     .formula = sl_layer_formula_none,
+    .note = sl_layer_no_note,
+    .window = pool_window,
+    .codes = sl_layer_reals,
+    .scenes = sl_layer_no_scenes,
     .destroy = sl_layer_destroy_cfg,
 };
 
 const SlLayerType sl_global_max_pooling1d_type = {
     .name = "GlobalMaxPooling1D",
     .snake = "global_max_pooling1d",
+    .aliases = "GlobalMaxPool1D",
     .summary = "the largest value over all steps: (batch, steps, ch) -> (batch, ch)",
     .args = global_args,
     .n_args = sizeof global_args / sizeof global_args[0],
+    .example_args = "",
+    .example_input = "(2, 6, 3)",
+    .kind = 0,
+    .steps = SL_STEPS_ALL,
     .create = gmax1_create,
     .infer = global_infer,
     .params = sl_layer_no_params,
@@ -722,15 +780,24 @@ const SlLayerType sl_global_max_pooling1d_type = {
     .reset = sl_layer_reset_nothing,
     .explain = global_explain,
     .formula = sl_layer_formula_none,
+    .note = sl_layer_no_note,
+    .window = sl_layer_no_window,
+    .codes = sl_layer_reals,
+    .scenes = sl_layer_no_scenes,
     .destroy = sl_layer_destroy_cfg,
 };
 
 const SlLayerType sl_global_average_pooling1d_type = {
     .name = "GlobalAveragePooling1D",
     .snake = "global_average_pooling1d",
+    .aliases = "GlobalAvgPool1D",
     .summary = "the average over all (unmasked) steps: (batch, steps, ch) -> (batch, ch)",
     .args = global_args,
     .n_args = sizeof global_args / sizeof global_args[0],
+    .example_args = "",
+    .example_input = "(2, 6, 3)",
+    .kind = 0,
+    .steps = SL_STEPS_ALL,
     .create = gavg1_create,
     .infer = global_infer,
     .params = sl_layer_no_params,
@@ -740,15 +807,24 @@ const SlLayerType sl_global_average_pooling1d_type = {
     .reset = sl_layer_reset_nothing,
     .explain = global_explain,
     .formula = sl_layer_formula_none,
+    .note = sl_layer_no_note,
+    .window = sl_layer_no_window,
+    .codes = sl_layer_reals,
+    .scenes = sl_layer_no_scenes,
     .destroy = sl_layer_destroy_cfg,
 };
 
 const SlLayerType sl_global_max_pooling2d_type = {
     .name = "GlobalMaxPooling2D",
     .snake = "global_max_pooling2d",
+    .aliases = "GlobalMaxPool2D",
     .summary = "the largest value over all cells: (batch, rows, cols, ch) -> (batch, ch)",
     .args = global_args,
     .n_args = sizeof global_args / sizeof global_args[0],
+    .example_args = "",
+    .example_input = "(2, 4, 5, 3)",
+    .kind = 0,
+    .steps = SL_STEPS_ALL,
     .create = gmax2_create,
     .infer = global_infer,
     .params = sl_layer_no_params,
@@ -758,15 +834,24 @@ const SlLayerType sl_global_max_pooling2d_type = {
     .reset = sl_layer_reset_nothing,
     .explain = global_explain,
     .formula = sl_layer_formula_none,
+    .note = sl_layer_no_note,
+    .window = sl_layer_no_window,
+    .codes = sl_layer_reals,
+    .scenes = sl_layer_no_scenes,
     .destroy = sl_layer_destroy_cfg,
 };
 
 const SlLayerType sl_global_average_pooling2d_type = {
     .name = "GlobalAveragePooling2D",
     .snake = "global_average_pooling2d",
+    .aliases = "GlobalAvgPool2D",
     .summary = "the average over all cells: (batch, rows, cols, ch) -> (batch, ch)",
     .args = global_args,
     .n_args = sizeof global_args / sizeof global_args[0],
+    .example_args = "",
+    .example_input = "(2, 4, 5, 3)",
+    .kind = 0,
+    .steps = SL_STEPS_ALL,
     .create = gavg2_create,
     .infer = global_infer,
     .params = sl_layer_no_params,
@@ -776,15 +861,24 @@ const SlLayerType sl_global_average_pooling2d_type = {
     .reset = sl_layer_reset_nothing,
     .explain = global_explain,
     .formula = sl_layer_formula_none,
+    .note = sl_layer_no_note,
+    .window = sl_layer_no_window,
+    .codes = sl_layer_reals,
+    .scenes = sl_layer_no_scenes,
     .destroy = sl_layer_destroy_cfg,
 };
 
 const SlLayerType sl_zero_padding1d_type = {
     .name = "ZeroPadding1D",
     .snake = "zero_padding1d",
+    .aliases = "",
     .summary = "zero steps added before and after",
     .args = zp1_args,
     .n_args = sizeof zp1_args / sizeof zp1_args[0],
+    .example_args = "(1, 2)",
+    .example_input = "(2, 5, 3)",
+    .kind = 0,
+    .steps = SL_STEPS_WINDOW,
     .create = zp1_create,
     .infer = pad_infer,
     .params = sl_layer_no_params,
@@ -794,15 +888,24 @@ const SlLayerType sl_zero_padding1d_type = {
     .reset = sl_layer_reset_nothing,
     .explain = pad_explain,
     .formula = sl_layer_formula_none,
+    .note = sl_layer_no_note,
+    .window = pad_window,
+    .codes = sl_layer_reals,
+    .scenes = sl_layer_no_scenes,
     .destroy = sl_layer_destroy_cfg,
 };
 
 const SlLayerType sl_zero_padding2d_type = {
     .name = "ZeroPadding2D",
     .snake = "zero_padding2d",
+    .aliases = "",
     .summary = "zero rows and columns added around",
     .args = zp2_args,
     .n_args = sizeof zp2_args / sizeof zp2_args[0],
+    .example_args = "(1, 2)",
+    .example_input = "(2, 4, 5, 2)",
+    .kind = 0,
+    .steps = SL_STEPS_WINDOW,
     .create = zp2_create,
     .infer = pad_infer,
     .params = sl_layer_no_params,
@@ -812,15 +915,24 @@ const SlLayerType sl_zero_padding2d_type = {
     .reset = sl_layer_reset_nothing,
     .explain = pad_explain,
     .formula = sl_layer_formula_none,
+    .note = sl_layer_no_note,
+    .window = pad_window,
+    .codes = sl_layer_reals,
+    .scenes = sl_layer_no_scenes,
     .destroy = sl_layer_destroy_cfg,
 };
 
 const SlLayerType sl_cropping1d_type = {
     .name = "Cropping1D",
     .snake = "cropping1d",
+    .aliases = "",
     .summary = "steps cut from the start and the end",
     .args = crop1_args,
     .n_args = sizeof crop1_args / sizeof crop1_args[0],
+    .example_args = "(1, 2)",
+    .example_input = "(2, 7, 3)",
+    .kind = 0,
+    .steps = SL_STEPS_WINDOW,
     .create = crop1_create,
     .infer = pad_infer,
     .params = sl_layer_no_params,
@@ -830,5 +942,9 @@ const SlLayerType sl_cropping1d_type = {
     .reset = sl_layer_reset_nothing,
     .explain = pad_explain,
     .formula = sl_layer_formula_none,
+    .note = sl_layer_no_note,
+    .window = pad_window,
+    .codes = sl_layer_reals,
+    .scenes = sl_layer_no_scenes,
     .destroy = sl_layer_destroy_cfg,
 };

@@ -68,6 +68,36 @@ static int flatten_infer(SlLayer *l, SlInfer *io, SlError *e)
     return 0;
 }
 
+/* Reshape and Permute, side by side: one keeps the memory order, the other moves the axes. */
+static int permute_scenes(const SlLayer *l, SlSceneClaim *out)
+{
+    (void)l;
+    out[0] = (SlSceneClaim){"reshape-permute", SL_SCENE_OWN,
+                            "where each cell goes: Reshape keeps the memory order, Permute moves "
+                            "the axes",
+                            0};
+    return 1;
+}
+
+/* ... and a Reshape between two TimeDistributed layers is item 8's design (a). */
+static int reshape_scenes(const SlLayer *l, SlSceneClaim *out)
+{
+    permute_scenes(l, out);
+    out[1] = (SlSceneClaim){"seq2seq", SL_SCENE_SHOWN, "the steps regrouped to the output's length",
+                            SL_SEQ2SEQ_REGROUP};
+    return 2;
+}
+
+/* Item 8's design (b): the encoder's last h, once per output step. */
+static int repeat_scenes(const SlLayer *l, SlSceneClaim *out)
+{
+    (void)l;
+    out[0] =
+        (SlSceneClaim){"seq2seq", SL_SCENE_SHOWN,
+                       "the encoder's summary repeated once per output step", SL_SEQ2SEQ_REPEAT};
+    return 1;
+}
+
 static void flatten_explain(const SlLayer *l, const SlInfer *io, char *buf, size_t n)
 {
     (void)l;
@@ -80,9 +110,14 @@ static void flatten_explain(const SlLayer *l, const SlInfer *io, char *buf, size
 const SlLayerType sl_flatten_type = {
     .name = "Flatten",
     .snake = "flatten",
+    .aliases = "",
     .summary = "all axes after the batch become one",
     .args = flatten_args,
     .n_args = 1,
+    .example_args = "",
+    .example_input = "(2, 4, 5)",
+    .kind = 0,
+    .steps = SL_STEPS_ALL,
     .create = flatten_create,
     .infer = flatten_infer,
     .params = sl_layer_no_params,
@@ -92,6 +127,10 @@ const SlLayerType sl_flatten_type = {
     .reset = sl_layer_reset_nothing,
     .explain = flatten_explain,
     .formula = sl_layer_formula_none,
+    .note = sl_layer_no_note,
+    .window = sl_layer_no_window,
+    .codes = sl_layer_reals,
+    .scenes = sl_layer_no_scenes,
     .destroy = sl_layer_destroy_cfg,
 };
 
@@ -194,9 +233,14 @@ static void reshape_explain(const SlLayer *l, const SlInfer *io, char *buf, size
 const SlLayerType sl_reshape_type = {
     .name = "Reshape",
     .snake = "reshape",
+    .aliases = "",
     .summary = "regroups the values of each sample into a new shape, keeping their order",
     .args = reshape_args,
     .n_args = 1,
+    .example_args = "(5, 4)",
+    .example_input = "(2, 4, 5)",
+    .kind = 0,
+    .steps = SL_STEPS_ALL,
     .create = reshape_create,
     .infer = reshape_infer,
     .params = sl_layer_no_params,
@@ -206,6 +250,10 @@ const SlLayerType sl_reshape_type = {
     .reset = sl_layer_reset_nothing,
     .explain = reshape_explain,
     .formula = sl_layer_formula_none,
+    .note = sl_layer_no_note,
+    .window = sl_layer_no_window,
+    .codes = sl_layer_reals,
+    .scenes = reshape_scenes,
     .destroy = sl_layer_destroy_cfg,
 };
 
@@ -321,9 +369,14 @@ static void permute_explain(const SlLayer *l, const SlInfer *io, char *buf, size
 const SlLayerType sl_permute_type = {
     .name = "Permute",
     .snake = "permute",
+    .aliases = "",
     .summary = "swaps the axes after the batch axis (1-based dims)",
     .args = permute_args,
     .n_args = 1,
+    .example_args = "(2, 1)",
+    .example_input = "(2, 4, 5)",
+    .kind = 0,
+    .steps = SL_STEPS_ALL,
     .create = permute_create,
     .infer = permute_infer,
     .params = sl_layer_no_params,
@@ -333,6 +386,10 @@ const SlLayerType sl_permute_type = {
     .reset = sl_layer_reset_nothing,
     .explain = permute_explain,
     .formula = sl_layer_formula_none,
+    .note = sl_layer_no_note,
+    .window = sl_layer_no_window,
+    .codes = sl_layer_reals,
+    .scenes = permute_scenes,
     .destroy = sl_layer_destroy_cfg,
 };
 
@@ -409,9 +466,14 @@ static void repeat_explain(const SlLayer *l, const SlInfer *io, char *buf, size_
 const SlLayerType sl_repeat_vector_type = {
     .name = "RepeatVector",
     .snake = "repeat_vector",
+    .aliases = "",
     .summary = "repeats each sample's vector n times: (batch, f) -> (batch, n, f)",
     .args = repeat_args,
     .n_args = 1,
+    .example_args = "3",
+    .example_input = "(2, 5)",
+    .kind = 0,
+    .steps = SL_STEPS_ALL,
     .create = repeat_create,
     .infer = repeat_infer,
     .params = sl_layer_no_params,
@@ -421,5 +483,9 @@ const SlLayerType sl_repeat_vector_type = {
     .reset = sl_layer_reset_nothing,
     .explain = repeat_explain,
     .formula = sl_layer_formula_none,
+    .note = sl_layer_no_note,
+    .window = sl_layer_no_window,
+    .codes = sl_layer_reals,
+    .scenes = repeat_scenes,
     .destroy = sl_layer_destroy_cfg,
 };

@@ -1,31 +1,51 @@
-/* rnn.c: the recurrent layers SimpleRNN, LSTM and GRU: one time loop, three cells.
+/* rnn.c: the recurrent layers SimpleRNN, LSTM and GRU: three cells and one time loop.
  *
- * Shapes: x (batch, timesteps, features) -> y (batch, timesteps, units) with
- * return_sequences=True, else (batch, units): h at the last step. return_state=True adds the
- * final states as more outputs: LSTM [y, h, c], GRU and SimpleRNN [y, h]. initial_state=[h0, c0]
- * in the functional API arrives as more inputs, each (batch, units).
- * Weights (Keras layout, G gate blocks side by side: LSTM i,f,c,o; GRU z,r,h; SimpleRNN one):
- *   kernel (features, G*units), recurrent_kernel (units, G*units),
- *   bias (G*units); GRU with reset_after=True (Keras's default) has bias (2, 3*units): one row
- *   added to x W, one to h U.
+ * Shapes: x (B, T, F) -> y (B, T, u) with return_sequences=True, else (B, u), h after the last
+ * step. return_state=True adds the final states as more outputs: LSTM [y, h, c], GRU and
+ * SimpleRNN [y, h]. initial_state=[h0, c0] (functional API) arrives as more inputs, (B, u) each.
+ * Weights in Keras's layout, G blocks of u columns side by side (SimpleRNN 1; LSTM 4: i, f, c, o;
+ * GRU 3: z, r, h): kernel W (F, G*u), recurrent_kernel U (u, G*u), bias (G*u). GRU with
+ * reset_after=True (Keras 3's default) has bias (2, G*u): b_x added to x W, bh added to h' U.
  *
- * Forward, step s = 0 .. T-1 (the input step t = s, or T-1-s with go_backwards):
- *   SimpleRNN  h = act(x W + h' U + b)                       (h' is the previous step's h)
- *   LSTM       [zi zf zc zo] = x W + h' U + b
- *              i = rec(zi)  f = rec(zf)  g = act(zc)  o = rec(zo)
- *              c = f c' + i g             h = o act(c)
- *   GRU        [xz xr xh] = x W + b_x    [rz rr rh] = h' U + b_h     (reset_after=True)
- *              z = rec(xz + rz)  r = rec(xr + rr)  n = act(xh + r rh)
- *              h = z h' + (1 - z) n
- *              with reset_after=False the reset gate acts before U: n = act(xh + (r h') U_h + b_h)
- *   act is `activation` (tanh), rec is `recurrent_activation` (sigmoid).
- *   A masked step (mask 0) keeps h and c as they were, and its output repeats the previous one
- *   (zeros before the first unmasked step).
+ * Forward, step s = 0 .. T-1 reading input step t = s (go_backwards: t = T-1-s). h' and c' are
+ * the states before the step (zeros, initial_state, or stateful=True's carried states); act is
+ * `activation` (tanh), rec is `recurrent_activation` (sigmoid); rows times matrices:
+ *   SimpleRNN  z = x W + b + h' U                   h = act(z)
+ *   LSTM       [zi zf zg zo] = x W + b + h' U       i, f, o = rec(zi, zf, zo)    g = act(zg)
+ *              c = f c' + i g                       h = o act(c)
+ *   GRU        [xz xr xh] = x W + b_x               [zz zr] = [xz xr] + h' [U_z U_r] (+ bh_z, bh_r)
+ *              zg = rec(zz)  (the update gate z)    r = rec(zr)
+ *              reset_after=True:  rh = h' U_h + bh_h    zn = xh + r rh
+ *              reset_after=False: rh = r h'             zn = xh + rh U_h
+ *              n = act(zn)                          h = zg h' + (1 - zg) n
+ * g and n are the candidates (Keras's c and h blocks). The input side x W + b_x of all steps is
+ * one product before the loop (input_projection); the cell adds h' U. A masked step (mask 0) keeps
+ * h and c, and its output repeats the previous output (zeros before the first unmasked step).
  *
- * Backward through time: the same steps walked from the last to the first, each cell's gradient
- * written out in rnn_cell_backward; the derivation of every gate's gradient is in
- * docs/rnn-backprop.md. The gradient of the gate pre-activations of every step is kept, so the
- * kernel's and the input's gradients are two plain matrix products after the loop, as in Dense.
+ * Backward through time walks the steps from the last to the first; each cell's backward undoes
+ * its forward line by line in reverse (derived in docs/rnn-backprop.md). dh, dc: the gradients
+ * of h and c of the step; dh', dc' of the states before it, handed to the step before:
+ *   SimpleRNN  dz = act'(z) dh                      dh' = dz U^T       dU += h'^T dz
+ *   LSTM       do = dh act(c)    dc += act'(c) dh o    df = dc c'   dc' = dc f   di = dc g
+ *              dg = dc i         dz = [rec'(zi) di, rec'(zf) df, act'(zg) dg, rec'(zo) do]
+ *              dh' = dz U^T      dU += h'^T dz
+ *   GRU        dzg = dh (h' - n)    dh' = dh zg    dn = dh (1 - zg)    dzn = act'(zn) dn
+ *              reset_after=True:  dr = dzn rh    drh = dzn r    dh' += drh U_h^T
+ *                                 dU_h += h'^T drh    dbh_h += drh
+ *              reset_after=False: drh = dzn U_h^T    dU_h += rh^T dzn    dh' += drh r
+ *                                 dr = drh h'
+ *              dzz = rec'(zz) dzg    dzr = rec'(zr) dr    dz = [dzz dzr dzn]
+ *              dh' += [dzz dzr] [U_z U_r]^T    dU_z,r += h'^T [dzz dzr]    (dbh_z,r += the same)
+ * dz of every step is kept, so the kernel's, b_x's and the input's gradients are Dense's two
+ * products after the loop (input_backward).
+ *
+ * Trace: with an observer attached, forward reports each step of sample 0 (SL_EV_STEP: x, the
+ * gates, c, h) and backward each step's gradients (SL_EV_BACK_STEP: dh, dc, dz); rnn.h lists
+ * the names.
+ *
+ * In this file: arguments, creating, shapes and weights; the cells, forward and backward side by
+ * side; one call's sizes and scratch (Scratch); the trace; the forward time loop; the backward
+ * time loop; the type tables; rnn.h's windows into the loop (sl_rnn_steps, sl_rnn_info).
  */
 #include <stdio.h>
 #include <string.h>
@@ -35,6 +55,7 @@
 #include "init.h"
 #include "layer.h"
 #include "rnn.h"
+#include "trace.h"
 
 typedef enum CellKind { CELL_SIMPLE, CELL_LSTM, CELL_GRU } CellKind;
 
@@ -88,24 +109,6 @@ static const char *const cell_names[] = {"simple_rnn_cell", "lstm_cell", "gru_ce
 
 /* ---- creating ---- */
 
-static int read_init(char *dst, const SlBound *b, const char *key, SlError *e)
-{
-    const char *v = sl_bound_str(b, key);
-    if (!sl_init_known(v))
-        return sl_errorf(e, "unknown initializer %s='%s'; shapelab knows %s", key, v,
-                         sl_init_names());
-    snprintf(dst, 32, "%s", v);
-    return 0;
-}
-
-static int read_act(SlAct *dst, const SlBound *b, const char *key, SlError *e)
-{
-    const char *v = sl_bound_str(b, key);
-    if (sl_act_parse(v, dst) < 0)
-        return sl_errorf(e, "unknown %s '%s'; shapelab knows %s", key, v, sl_act_names());
-    return 0;
-}
-
 static int rnn_create(SlLayer *l, const SlBound *b, SlError *e, CellKind kind)
 {
     RnnCfg *c = sl_alloc_zero(1, sizeof *c);
@@ -124,12 +127,12 @@ static int rnn_create(SlLayer *l, const SlBound *b, SlError *e, CellKind kind)
     c->rec_act = SL_ACT_SIGMOID;
     if (c->units <= 0)
         return sl_errorf(e, "units must be a positive integer (the size of h), got %d", c->units);
-    if (read_act(&c->act, b, "activation", e) < 0 ||
-        read_init(c->kernel_init, b, "kernel_initializer", e) < 0 ||
-        read_init(c->rec_init, b, "recurrent_initializer", e) < 0 ||
-        read_init(c->bias_init, b, "bias_initializer", e) < 0)
+    if (sl_act_read(&c->act, b, "activation", e) < 0 ||
+        sl_init_read(c->kernel_init, sizeof c->kernel_init, b, "kernel_initializer", e) < 0 ||
+        sl_init_read(c->rec_init, sizeof c->rec_init, b, "recurrent_initializer", e) < 0 ||
+        sl_init_read(c->bias_init, sizeof c->bias_init, b, "bias_initializer", e) < 0)
         return -1;
-    if (kind != CELL_SIMPLE && read_act(&c->rec_act, b, "recurrent_activation", e) < 0)
+    if (kind != CELL_SIMPLE && sl_act_read(&c->rec_act, b, "recurrent_activation", e) < 0)
         return -1;
     if (kind == CELL_LSTM)
         c->unit_forget_bias = sl_bound_bool(b, "unit_forget_bias");
@@ -279,52 +282,391 @@ static int rnn_params(SlLayer *l, const SlInfer *io, SlError *e)
     return 0;
 }
 
-/* Scratch, for T steps of B samples, u units, Gu = G*u (step-major: [s][b][...]):
- *   0 Z   (T, B, Gu) gate pre-activations         1 A  (T, B, Gu) gates after their activation
- *   2 H   (T+1, B, u) h before and after each step
- *   3 C   (T+1, B, u) LSTM: c; GRU: rh = h'U_h + b_h (reset_after) or r*h' (not); SimpleRNN: -
- *   4 AC  (T, B, u) LSTM: act(c)
- *   5 dZ  (T, B, Gu) gradients of the pre-activations, input side (kernel, bias, x)
- *   6 work: dH, dC, dcarry (B, u each), dzr (Gu), tmp (2*Gu), UT (Gu, u), WT (Gu, in) */
-enum { S_Z, S_A, S_H, S_C, S_AC, S_DZ, S_WORK };
+/* ---- the cells: one sample's step, forward and backward side by side ----
+ *
+ * u units, G gate blocks. A cell finds the input side of its pre-activations already in z
+ * (x W + b_x, made for every step at once by input_projection) and adds the recurrent side h' U.
+ * Backward walks the forward's lines in reverse and accumulates (+=) into dz, dhp, dcp, dU and
+ * dbh, which the caller zeroed (and into LSTM's dc, the path through h); UT is U transposed, so
+ * that every product is an axpy. */
 
-static void rnn_scratch(const SlLayer *l, const SlInfer *io, SlScratchDecl *d)
-{
-    const RnnCfg *c = l->cfg;
-    size_t B = (size_t)io->in[0].dim[0], T = (size_t)io->in[0].dim[1], u = (size_t)c->units;
-    size_t Gu = (size_t)c->G * u, in = (size_t)c->in;
-    static const char *const names[] = {"Z gate pre-activations (T, B, G*units)",
-                                        "A gates (T, B, G*units)",
-                                        "H states (T+1, B, units)",
-                                        "C cell states or reset products (T+1, B, units)",
-                                        "act(c) (T, B, units)",
-                                        "dZ (T, B, G*units)",
-                                        "work"};
-    size_t count[] = {T * B * Gu,
-                      T * B * Gu,
-                      (T + 1) * B * u,
-                      c->kind == CELL_SIMPLE ? 1 : (T + 1) * B * u,
-                      c->kind == CELL_LSTM ? T * B * u : 1,
-                      T * B * Gu,
-                      3 * B * u + 3 * Gu + Gu * u + Gu * in};
-    d->n = S_WORK + 1;
-    for (int i = 0; i < d->n; i++)
-        d->name[i] = names[i], d->count[i] = count[i];
-}
-
-/* ---- forward ---- */
-
-/* y[k] += sum_i x[i] U[i*ld + g0 + k] for k < n: a row times n columns of a matrix (I, ld) from
- * column g0 on, the innermost loop along U's rows (an axpy). */
-static void row_times(sl_real *y, const sl_real *x, const sl_real *U, int I, int ld, int g0, int n)
+/* y[k] += sum_i x[i] M[i*ld + g0 + k] for k < n: the row x (I) times n columns of M (I, ld) from
+ * column g0 on, the innermost loop along M's rows (an axpy). */
+static void row_times(sl_real *y, const sl_real *x, const sl_real *M, int I, int ld, int g0, int n)
 {
     for (int i = 0; i < I; i++) {
         sl_real xi = x[i];
-        const sl_real *Ui = U + (size_t)i * (size_t)ld + g0;
+        const sl_real *Mi = M + (size_t)i * (size_t)ld + g0;
         for (int k = 0; k < n; k++)
-            y[k] += xi * Ui[k];
+            y[k] += xi * Mi[k];
     }
 }
+
+/* dx[j] += sum_k dy[k] MT[(g0 + k)*I + j] for k < n: row_times's gradient for x, through M
+ * transposed (MT is (ld, I)), the innermost loop along MT's rows (an axpy). */
+static void times_transposed(sl_real *dx, const sl_real *dy, const sl_real *MT, int I, int g0,
+                             int n)
+{
+    for (int k = 0; k < n; k++) {
+        sl_real g = dy[k];
+        const sl_real *row = MT + (size_t)(g0 + k) * I;
+        for (int j = 0; j < I; j++)
+            dx[j] += g * row[j];
+    }
+}
+
+/* dM[i*ld + g0 + k] += x[i] dy[k]: row_times's gradient for M, an outer product. */
+static void outer_add(sl_real *dM, const sl_real *x, const sl_real *dy, int I, int ld, int g0,
+                      int n)
+{
+    for (int i = 0; i < I; i++) {
+        sl_real xi = x[i];
+        sl_real *row = dM + (size_t)i * ld + g0;
+        for (int k = 0; k < n; k++)
+            row[k] += xi * dy[k];
+    }
+}
+
+/* MT (cols, rows) = M (rows, cols) transposed. */
+static void transpose(sl_real *MT, const sl_real *M, int rows, int cols)
+{
+    for (int i = 0; i < rows; i++)
+        for (int g = 0; g < cols; g++)
+            MT[(size_t)g * rows + i] = M[(size_t)i * cols + g];
+}
+
+/* SimpleRNN: h = act(x W + b + h' U). */
+static void simple_cell_forward(sl_real *h,        // h: (u) the new state
+                                sl_real *a,        // a: (u) act(z), the one block (h again)
+                                sl_real *z,        // z: (u) in x W + b, out the pre-activation
+                                const sl_real *hp, // hp: (u) h', the previous state
+                                const sl_real *U,  // U: (u, u) recurrent_kernel
+                                SlAct act, int u)
+{
+    row_times(z, hp, U, u, u, 0, u);         /* z += h' U */
+    sl_act_forward(act, a, z, 1, (size_t)u); /* a = act(z) */
+    memcpy(h, a, (size_t)u * sizeof *h);     /* h = a */
+}
+
+static void simple_cell_backward(sl_real *dz,       // dz: (u) += the gradient of z
+                                 sl_real *dhp,      // dhp: (u) += the gradient of h'
+                                 sl_real *dU,       // dU: (u, u) += the gradient of U
+                                 const sl_real *dh, // dh: (u) the gradient of h
+                                 const sl_real *z,  // z: (u) the pre-activation
+                                 const sl_real *a,  // a: (u) act(z)
+                                 const sl_real *hp, // hp: (u) h'
+                                 const sl_real *UT, // UT: (u, u) U transposed
+                                 SlAct act, int u)
+{
+    /* h = a: dh is the gradient of a */
+    sl_act_backward(act, dz, dh, z, a, 1, (size_t)u); /* a = act(z) */
+    times_transposed(dhp, dz, UT, u, 0, u);           /* z += h' U */
+    outer_add(dU, hp, dz, u, u, 0, u);
+}
+
+/* LSTM: [zi zf zg zo] = x W + b + h' U; i, f, o = rec(zi, zf, zo), g = act(zg) (the candidate,
+ * Keras's c block); c = f c' + i g; h = o act(c). */
+static void lstm_cell_forward(sl_real *h,        // h: (u) the new h
+                              sl_real *c,        // c: (u) the new c
+                              sl_real *a,        // a: (4u) the gates i, f, g, o
+                              sl_real *ac,       // ac: (u) act(c)
+                              sl_real *z,        // z: (4u) in x W + b, out the pre-activations
+                              const sl_real *hp, // hp: (u) h'
+                              const sl_real *cp, // cp: (u) c'
+                              const sl_real *U,  // U: (u, 4u) recurrent_kernel
+                              SlAct act, SlAct rec, int u)
+{
+    sl_real *i = a, *f = a + u, *g = a + 2 * u, *o = a + 3 * u;
+    row_times(z, hp, U, u, 4 * u, 0, 4 * u);         /* z += h' U */
+    sl_act_forward(rec, i, z, 1, (size_t)u);         /* i = rec(zi) */
+    sl_act_forward(rec, f, z + u, 1, (size_t)u);     /* f = rec(zf) */
+    sl_act_forward(act, g, z + 2 * u, 1, (size_t)u); /* g = act(zg) */
+    sl_act_forward(rec, o, z + 3 * u, 1, (size_t)u); /* o = rec(zo) */
+    for (int j = 0; j < u; j++)
+        c[j] = f[j] * cp[j] + i[j] * g[j];
+    sl_act_forward(act, ac, c, 1, (size_t)u); /* ac = act(c) */
+    for (int j = 0; j < u; j++)
+        h[j] = o[j] * ac[j];
+}
+
+/* dc arrives with what c gave the next step (through that step's f) and leaves with the path
+ * through h added: the whole gradient of c. */
+static void lstm_cell_backward(sl_real *dz,       // dz: (4u) += the gradient of z
+                               sl_real *dhp,      // dhp: (u) += the gradient of h'
+                               sl_real *dcp,      // dcp: (u) += the gradient of c'
+                               sl_real *dc,       // dc: (u) the gradient of c, += through h
+                               sl_real *dU,       // dU: (u, 4u) += the gradient of U
+                               sl_real *da,       // da: (5u) work: di, df, dg, do, d act(c)
+                               const sl_real *dh, // dh: (u) the gradient of h
+                               const sl_real *c,  // c: (u) c
+                               const sl_real *a,  // a: (4u) the gates i, f, g, o
+                               const sl_real *ac, // ac: (u) act(c)
+                               const sl_real *z,  // z: (4u) the pre-activations
+                               const sl_real *hp, // hp: (u) h'
+                               const sl_real *cp, // cp: (u) c'
+                               const sl_real *UT, // UT: (4u, u) U transposed
+                               SlAct act, SlAct rec, int u)
+{
+    const sl_real *i = a, *f = a + u, *g = a + 2 * u, *o = a + 3 * u;
+    sl_real *di = da, *df = da + u, *dg = da + 2 * u, *do_ = da + 3 * u, *dac = da + 4 * u;
+    for (int j = 0; j < u; j++) { /* h = o ac */
+        do_[j] = dh[j] * ac[j];
+        dac[j] = dh[j] * o[j];
+    }
+    sl_act_backward(act, dc, dac, c, ac, 1, (size_t)u); /* ac = act(c) */
+    for (int j = 0; j < u; j++) {                       /* c = f c' + i g */
+        df[j] = dc[j] * cp[j];
+        dcp[j] += dc[j] * f[j];
+        di[j] = dc[j] * g[j];
+        dg[j] = dc[j] * i[j];
+    }
+    sl_act_backward(rec, dz + 3 * u, do_, z + 3 * u, o, 1, (size_t)u); /* o = rec(zo) */
+    sl_act_backward(act, dz + 2 * u, dg, z + 2 * u, g, 1, (size_t)u);  /* g = act(zg) */
+    sl_act_backward(rec, dz + u, df, z + u, f, 1, (size_t)u);          /* f = rec(zf) */
+    sl_act_backward(rec, dz, di, z, i, 1, (size_t)u);                  /* i = rec(zi) */
+    times_transposed(dhp, dz, UT, u, 0, 4 * u);                        /* z += h' U */
+    outer_add(dU, hp, dz, u, 4 * u, 0, 4 * u);
+}
+
+/* GRU: z holds [xz xr xh] = x W + b_x on entry. zg = rec(xz + h' U_z + bh_z) (the update gate
+ * z), r = rec(xr + h' U_r + bh_r); the candidate n (Keras's hh) = act(xh + r rh) with
+ * rh = h' U_h + bh_h (reset_after=True), or act(xh + rh U_h) with rh = r h' (reset_after=False);
+ * h = zg h' + (1 - zg) n. bh, the second bias row, exists only with reset_after and use_bias. */
+static void gru_cell_forward(sl_real *h,        // h: (u) the new h
+                             sl_real *a,        // a: (3u) the gates z, r and the candidate n
+                             sl_real *rh,       // rh: (u) what the reset gate meets (above)
+                             sl_real *z,        // z: (3u) in x W + b_x, out the pre-activations
+                             const sl_real *hp, // hp: (u) h'
+                             const sl_real *U,  // U: (u, 3u) recurrent_kernel
+                             const sl_real *bh, // bh: (3u) the bias added to h' U, or NULL
+                             int reset_after, SlAct act, SlAct rec, int u)
+{
+    sl_real *zg = a, *r = a + u, *n = a + 2 * u;
+    for (int k = 0; bh && k < 2 * u; k++)
+        z[k] += bh[k];
+    row_times(z, hp, U, u, 3 * u, 0, 2 * u);     /* [zz zr] += h' [U_z U_r] */
+    sl_act_forward(rec, zg, z, 1, (size_t)u);    /* zg = rec(zz) */
+    sl_act_forward(rec, r, z + u, 1, (size_t)u); /* r = rec(zr) */
+    if (reset_after) {                           /* zn = xh + r (h' U_h + bh_h) */
+        for (int j = 0; j < u; j++)
+            rh[j] = bh ? bh[2 * u + j] : 0;
+        row_times(rh, hp, U, u, 3 * u, 2 * u, u);
+        for (int j = 0; j < u; j++)
+            z[2 * u + j] += r[j] * rh[j];
+    } else { /* zn = xh + (r h') U_h */
+        for (int j = 0; j < u; j++)
+            rh[j] = r[j] * hp[j];
+        row_times(z + 2 * u, rh, U, u, 3 * u, 2 * u, u);
+    }
+    sl_act_forward(act, n, z + 2 * u, 1, (size_t)u); /* n = act(zn) */
+    for (int j = 0; j < u; j++)
+        h[j] = zg[j] * hp[j] + (1 - zg[j]) * n[j];
+}
+
+static void gru_cell_backward(sl_real *dz,       // dz: (3u) += the gradient of z
+                              sl_real *dhp,      // dhp: (u) += the gradient of h'
+                              sl_real *dU,       // dU: (u, 3u) += the gradient of U
+                              sl_real *dbh,      // dbh: (3u) += the gradient of bh, or NULL
+                              sl_real *da,       // da: (4u) work: dzg, dr, dn, drh
+                              const sl_real *dh, // dh: (u) the gradient of h
+                              const sl_real *a,  // a: (3u) the gates z, r and the candidate n
+                              const sl_real *rh, // rh: (u) what the reset gate met
+                              const sl_real *z,  // z: (3u) the pre-activations
+                              const sl_real *hp, // hp: (u) h'
+                              const sl_real *UT, // UT: (3u, u) U transposed
+                              int reset_after, SlAct act, SlAct rec, int u)
+{
+    const sl_real *zg = a, *r = a + u, *n = a + 2 * u;
+    sl_real *dzg = da, *dr = da + u, *dn = da + 2 * u, *drh = da + 3 * u;
+    const sl_real *dzn = dz + 2 * u;
+    for (int j = 0; j < u; j++) { /* h = zg h' + (1 - zg) n */
+        dzg[j] = dh[j] * (hp[j] - n[j]);
+        dhp[j] += dh[j] * zg[j];
+        dn[j] = dh[j] * (1 - zg[j]);
+    }
+    sl_act_backward(act, dz + 2 * u, dn, z + 2 * u, n, 1, (size_t)u); /* n = act(zn) */
+    if (reset_after) { /* zn = xh + r (h' U_h + bh_h) */
+        for (int j = 0; j < u; j++) {
+            dr[j] = dzn[j] * rh[j];
+            drh[j] = dzn[j] * r[j];
+        }
+        times_transposed(dhp, drh, UT, u, 2 * u, u);
+        outer_add(dU, hp, drh, u, 3 * u, 2 * u, u);
+        for (int j = 0; dbh && j < u; j++)
+            dbh[2 * u + j] += drh[j];
+    } else { /* zn = xh + (r h') U_h */
+        memset(drh, 0, (size_t)u * sizeof *drh);
+        times_transposed(drh, dzn, UT, u, 2 * u, u);
+        outer_add(dU, rh, dzn, u, 3 * u, 2 * u, u);
+        for (int j = 0; j < u; j++) {
+            dhp[j] += drh[j] * r[j];
+            dr[j] = drh[j] * hp[j];
+        }
+    }
+    sl_act_backward(rec, dz + u, dr, z + u, r, 1, (size_t)u); /* r = rec(zr) */
+    sl_act_backward(rec, dz, dzg, z, zg, 1, (size_t)u);       /* zg = rec(zz) */
+    times_transposed(dhp, dz, UT, u, 0, 2 * u);               /* [zz zr] += h' [U_z U_r] */
+    outer_add(dU, hp, dz, u, 3 * u, 0, 2 * u);
+    for (int k = 0; dbh && k < 2 * u; k++)
+        dbh[k] += dz[k];
+}
+
+/* ---- one call: its sizes, weights and scratch ---- */
+
+enum { KERNEL, RECURRENT_KERNEL, BIAS }; /* l->params, in rnn_params's order */
+
+/* The scratch of one call, for B samples, T steps, u units, Gu = G*u gate columns and F features,
+ * as named views. Step-major ([s][b][...]): one step of the whole batch is one block. A view the
+ * cell does not use is NULL. */
+typedef struct Scratch {
+    /* made by forward, kept for backward */
+    sl_real *z;  /* (T, B, Gu) the gates' pre-activations: x W + b_x, then the cell's h' U */
+    sl_real *a;  /* (T, B, Gu) the gates after their activations (SimpleRNN: h) */
+    sl_real *h;  /* (T+1, B, u) h before the first step, then after each: h[s] is step s's h' */
+    sl_real *c;  /* (T+1, B, u) LSTM: c likewise */
+    sl_real *ac; /* (T, B, u) LSTM: act(c) */
+    sl_real *rh; /* (T, B, u) GRU: what r meets, h' U_h + bh_h or r h' (gru_cell_forward) */
+    /* backward's own */
+    sl_real *dz;     /* (T, B, Gu) the gradients of the pre-activations, for input_backward */
+    sl_real *dh;     /* (2, B, u) the gradient of h of the current step, and of its h' */
+    sl_real *dc;     /* (2, B, u) LSTM: the same for c */
+    sl_real *dcarry; /* (B, u) the gradient of an output not yet handed to its step's h (masks) */
+    sl_real *da;     /* (Gu + u) one sample's gate gradients, and one more vector (the cells') */
+    sl_real *UT;     /* (Gu, u) recurrent_kernel transposed */
+    sl_real *WT;     /* (Gu, F) kernel transposed */
+} Scratch;
+
+/* Point S's views one after another into base and return how many elements they take; with base
+ * NULL only count them (rnn_scratch declares that many). */
+static size_t scratch_views(Scratch *S, sl_real *base, const RnnCfg *c, size_t B, size_t T)
+{
+    size_t u = (size_t)c->units, Gu = (size_t)c->G * u, F = (size_t)c->in;
+    int lstm = c->kind == CELL_LSTM, gru = c->kind == CELL_GRU;
+    struct {
+        sl_real **view;
+        size_t count;
+    } list[] = {
+        {&S->z, T * B * Gu},
+        {&S->a, T * B * Gu},
+        {&S->h, (T + 1) * B * u},
+        {&S->c, lstm ? (T + 1) * B * u : 0},
+        {&S->ac, lstm ? T * B * u : 0},
+        {&S->rh, gru ? T * B * u : 0},
+        {&S->dz, T * B * Gu},
+        {&S->dh, 2 * B * u},
+        {&S->dc, lstm ? 2 * B * u : 0},
+        {&S->dcarry, B * u},
+        {&S->da, Gu + u},
+        {&S->UT, Gu * u},
+        {&S->WT, Gu * F},
+    };
+    size_t used = 0;
+    for (size_t i = 0; i < sizeof list / sizeof list[0]; i++) {
+        *list[i].view = base && list[i].count ? base + used : NULL;
+        used += list[i].count;
+    }
+    return used;
+}
+
+static void rnn_scratch(const SlLayer *l, const SlInfer *io, SlScratchDecl *d)
+{
+    Scratch unused;
+    d->n = 1;
+    d->name[0] = "the named views of Scratch (rnn.c)";
+    d->count[0] =
+        scratch_views(&unused, NULL, l->cfg, (size_t)io->in[0].dim[0], (size_t)io->in[0].dim[1]);
+}
+
+/* One call of the layer on B samples of T steps. */
+typedef struct Call {
+    int B, T, F, u, Gu; /* samples, steps, features, units, G*units */
+    const sl_real *W;   /* (F, Gu) kernel */
+    const sl_real *U;   /* (u, Gu) recurrent_kernel */
+    const sl_real *bx;  /* (Gu) the bias added to x W; NULL without use_bias */
+    const sl_real *bh;  /* (Gu) GRU reset_after: the bias added to h' U; else NULL */
+    Scratch s;
+} Call;
+
+/* The sizes and weights of a call; its scratch views are still to be pointed. */
+static Call call_sizes(const SlLayer *l, int B, int T)
+{
+    const RnnCfg *c = l->cfg;
+    Call k = {.B = B, .T = T, .F = c->in, .u = c->units, .Gu = c->G * c->units};
+    const sl_real *bias = c->use_bias ? l->params[BIAS].value.data : NULL;
+    k.W = l->params[KERNEL].value.data;
+    k.U = l->params[RECURRENT_KERNEL].value.data;
+    k.bx = bias;
+    k.bh = bias && c->reset_after ? bias + k.Gu : NULL;
+    return k;
+}
+
+static Call call_of(const SlLayer *l, const SlPass *p)
+{
+    Call k = call_sizes(l, p->x[0].shape.dim[0], p->x[0].shape.dim[1]);
+    scratch_views(&k.s, p->scratch[0], l->cfg, (size_t)k.B, (size_t)k.T);
+    return k;
+}
+
+/* Does sample b read input step t? (mask: (B, T), or NULL for no mask) */
+static int step_unmasked(const unsigned char *mask, int b, int t, int T)
+{
+    return !mask || mask[(size_t)b * T + t];
+}
+
+/* ---- the trace: the steps of sample 0, by name (rnn.h) ---- */
+
+static const char *const gate_names[][4] = {
+    [CELL_SIMPLE] = {NULL}, /* its one block is h itself */
+    [CELL_LSTM] = {"i", "f", "g", "o"},
+    [CELL_GRU] = {"z", "r", "n"},
+};
+
+/* The named vectors of one step event. */
+typedef struct Named {
+    int n;
+    const char *name[SL_MAX_NAMED];
+    SlTensor value[SL_MAX_NAMED];
+} Named;
+
+static void named_add(Named *q, const char *name, sl_real *data, int count)
+{
+    q->name[q->n] = name;
+    q->value[q->n++] = sl_tensor(sl_shape_of(1, &count), data);
+}
+
+/* The STEP event of step s: sample 0's x (F), its gates, c and h after the step (u each); a step
+ * masked for sample 0 ran no cell and reports x, c and h only. */
+static void trace_forward(const SlPass *p, const RnnCfg *c, const Call *k, int s)
+{
+    Named q = {0};
+    int t = c->go_backwards ? k->T - 1 - s : s, ran = step_unmasked(p->mask_in[0], 0, t, k->T);
+    size_t next = (size_t)(s + 1) * k->B * k->u, g = (size_t)s * k->B * k->Gu;
+    named_add(&q, "x", p->x[0].data + (size_t)t * k->F, k->F);
+    for (int j = 0; ran && j < c->G && gate_names[c->kind][j]; j++)
+        named_add(&q, gate_names[c->kind][j], k->s.a + g + (size_t)j * k->u, k->u);
+    if (k->s.c)
+        named_add(&q, "c", k->s.c + next, k->u);
+    named_add(&q, "h", k->s.h + next, k->u);
+    sl_trace_step(p, 0, s, q.n, q.name, q.value);
+}
+
+/* The BACK_STEP event of step s: sample 0's dh and dc, the gradients of h and c after the step
+ * (from the outputs and the later steps), and dz (G*u), the gradient of the step's
+ * pre-activations; a step masked for sample 0 reports dh and dc only. */
+static void trace_backward(const SlPass *p, const RnnCfg *c, const Call *k, int s, sl_real *dh,
+                           sl_real *dc)
+{
+    Named q = {0};
+    int t = c->go_backwards ? k->T - 1 - s : s, ran = step_unmasked(p->mask_in[0], 0, t, k->T);
+    named_add(&q, "dh", dh, k->u);
+    if (dc)
+        named_add(&q, "dc", dc, k->u);
+    if (ran)
+        named_add(&q, "dz", k->s.dz + (size_t)s * k->B * k->Gu, k->Gu);
+    sl_trace_step(p, 1, s, q.n, q.name, q.value);
+}
+
+/* ---- forward through time ---- */
 
 /* Z[s,b,:] = x[b,t(s),:] W + b_x for every step at once: the input side of every gate. */
 static void input_projection(sl_real *Z, const sl_real *x, const sl_real *W, const sl_real *bx,
@@ -338,58 +680,6 @@ static void input_projection(sl_real *Z, const sl_real *x, const sl_real *W, con
                 z[g] = bx ? bx[g] : 0;
             row_times(z, x + ((size_t)b * T + t) * F, W, F, Gu, 0, Gu);
         }
-}
-
-/* One sample's step of a cell. z holds x W + b_x on entry and the pre-activations on exit; a gets
- * the gates; hp/cp are the previous states, h/cn the new ones; rh is the GRU's extra (see
- * scratch). */
-static void cell_forward(const RnnCfg *c, sl_real *z, sl_real *a, sl_real *h, sl_real *cn,
-                         sl_real *ac, sl_real *rh, const sl_real *hp, const sl_real *cp,
-                         const sl_real *U, const sl_real *bh)
-{
-    int u = c->units, Gu = c->G * u;
-    if (c->kind == CELL_SIMPLE) {
-        row_times(z, hp, U, u, Gu, 0, u);
-        sl_act_forward(c->act, a, z, 1, (size_t)u);
-        memcpy(h, a, (size_t)u * sizeof *h);
-        return;
-    }
-    if (c->kind == CELL_LSTM) {
-        row_times(z, hp, U, u, Gu, 0, Gu);
-        sl_act_forward(c->rec_act, a, z, 1, (size_t)u);                 /* i */
-        sl_act_forward(c->rec_act, a + u, z + u, 1, (size_t)u);         /* f */
-        sl_act_forward(c->act, a + 2 * u, z + 2 * u, 1, (size_t)u);     /* g */
-        sl_act_forward(c->rec_act, a + 3 * u, z + 3 * u, 1, (size_t)u); /* o */
-        for (int j = 0; j < u; j++)
-            cn[j] = a[u + j] * cp[j] + a[j] * a[2 * u + j];
-        sl_act_forward(c->act, ac, cn, 1, (size_t)u);
-        for (int j = 0; j < u; j++)
-            h[j] = a[3 * u + j] * ac[j];
-        return;
-    }
-    /* GRU: z and r from h', then the candidate n through the reset gate */
-    if (c->reset_after) {
-        for (int j = 0; j < u; j++)
-            rh[j] = bh ? bh[2 * u + j] : 0;
-        row_times(rh, hp, U, u, Gu, 2 * u, u);
-        for (int g = 0; g < 2 * u; g++)
-            z[g] += bh ? bh[g] : 0;
-    }
-    row_times(z, hp, U, u, Gu, 0, 2 * u);
-    sl_act_forward(c->rec_act, a, z, 1, (size_t)u);         /* z */
-    sl_act_forward(c->rec_act, a + u, z + u, 1, (size_t)u); /* r */
-    const sl_real *r = a + u;
-    if (c->reset_after) {
-        for (int j = 0; j < u; j++)
-            z[2 * u + j] += r[j] * rh[j];
-    } else {
-        for (int j = 0; j < u; j++)
-            rh[j] = r[j] * hp[j];
-        row_times(z + 2 * u, rh, U, u, Gu, 2 * u, u);
-    }
-    sl_act_forward(c->act, a + 2 * u, z + 2 * u, 1, (size_t)u);
-    for (int j = 0; j < u; j++)
-        h[j] = a[j] * hp[j] + (1 - a[j]) * a[2 * u + j];
 }
 
 /* The states before the first step: initial_state inputs, the carried states of a stateful layer,
@@ -407,257 +697,174 @@ static void start_states(const RnnCfg *c, const SlPass *p, sl_real *H0, sl_real 
     }
 }
 
-typedef struct Steps { /* one call's sizes and buffers */
-    int B, T, F, u, Gu;
-    sl_real *Z, *A, *H, *C, *AC, *dZ, *work;
-    const sl_real *W, *U, *bx, *bh;
-} Steps;
-
-static Steps steps_of(const SlLayer *l, const SlPass *p)
+/* Step s of sample b through the layer's cell, on the call's views. */
+static void cell_forward(const RnnCfg *c, const Call *k, int s, int b)
 {
-    const RnnCfg *c = l->cfg;
-    Steps s = {.B = p->x[0].shape.dim[0], .T = p->x[0].shape.dim[1], .F = c->in, .u = c->units};
-    s.Gu = c->G * c->units;
-    s.Z = p->scratch[S_Z], s.A = p->scratch[S_A], s.H = p->scratch[S_H], s.C = p->scratch[S_C];
-    s.AC = p->scratch[S_AC], s.dZ = p->scratch[S_DZ], s.work = p->scratch[S_WORK];
-    s.W = l->params[0].value.data, s.U = l->params[1].value.data;
-    const sl_real *bias = c->use_bias ? l->params[2].value.data : NULL;
-    s.bx = bias;
-    s.bh = bias && c->reset_after ? bias + s.Gu : NULL;
-    return s;
-}
-
-static int step_unmasked(const SlPass *p, int b, int t, int T)
-{
-    return !p->mask_in[0] || p->mask_in[0][(size_t)b * T + t];
+    const Scratch *S = &k->s;
+    size_t sb = (size_t)s * k->B + b;
+    size_t prev = sb * k->u, next = prev + (size_t)k->B * k->u; /* h[s][b], h[s+1][b] */
+    size_t g = sb * k->Gu;
+    switch (c->kind) {
+    case CELL_SIMPLE:
+        simple_cell_forward(S->h + next, S->a + g, S->z + g, S->h + prev, k->U, c->act, k->u);
+        break;
+    case CELL_LSTM:
+        lstm_cell_forward(S->h + next, S->c + next, S->a + g, S->ac + prev, S->z + g, S->h + prev,
+                          S->c + prev, k->U, c->act, c->rec_act, k->u);
+        break;
+    case CELL_GRU:
+        gru_cell_forward(S->h + next, S->a + g, S->rh + prev, S->z + g, S->h + prev, k->U, k->bh,
+                         c->reset_after, c->act, c->rec_act, k->u);
+        break;
+    }
 }
 
 static void rnn_forward(SlLayer *l, SlPass *p)
 {
     RnnCfg *c = l->cfg;
-    Steps S = steps_of(l, p);
-    int B = S.B, T = S.T, u = S.u, Gu = S.Gu;
+    Call k = call_of(l, p);
+    const Scratch *S = &k.s;
+    int B = k.B, T = k.T, u = k.u;
     size_t Bu = (size_t)B * u, nu = (size_t)u * sizeof(sl_real);
-    start_states(c, p, S.H, S.C, Bu);
-    input_projection(S.Z, p->x[0].data, S.W, S.bx, B, T, S.F, Gu, c->go_backwards);
+    start_states(c, p, S->h, S->c, Bu);
+    input_projection(S->z, p->x[0].data, k.W, k.bx, B, T, k.F, k.Gu, c->go_backwards);
     sl_real *y = p->y[0].data;
     memset(y, 0, sl_tensor_count(&p->y[0]) * sizeof *y);
     for (int s = 0; s < T; s++) {
         int t = c->go_backwards ? T - 1 - s : s;
         for (int b = 0; b < B; b++) {
-            size_t prev = ((size_t)s * B + b) * u, next = prev + Bu, g = ((size_t)s * B + b) * Gu;
+            size_t prev = ((size_t)s * B + b) * u, next = prev + Bu;
             sl_real *out = c->return_sequences ? y + ((size_t)b * T + s) * u : y + (size_t)b * u;
-            if (step_unmasked(p, b, t, T)) {
-                sl_real *cn = c->kind == CELL_SIMPLE ? NULL : S.C + next;
-                sl_real *rh = c->kind == CELL_GRU ? S.C + prev : NULL;
-                cell_forward(c, S.Z + g, S.A + g, S.H + next, cn, S.AC + prev, rh, S.H + prev,
-                             c->kind == CELL_LSTM ? S.C + prev : NULL, S.U, S.bh);
-                memcpy(out, S.H + next, nu);
+            if (step_unmasked(p->mask_in[0], b, t, T)) {
+                cell_forward(c, &k, s, b);
+                memcpy(out, S->h + next, nu);
                 continue;
             }
             /* masked: the states carry over, the output repeats the previous one */
-            memcpy(S.H + next, S.H + prev, nu);
-            if (c->kind == CELL_LSTM)
-                memcpy(S.C + next, S.C + prev, nu);
+            memcpy(S->h + next, S->h + prev, nu);
+            if (S->c)
+                memcpy(S->c + next, S->c + prev, nu);
             if (c->return_sequences && s > 0)
                 memcpy(out, out - u, nu);
         }
+        if (p->obs)
+            trace_forward(p, c, &k, s);
     }
-    for (int k = 1; k < p->n_out; k++)
-        memcpy(p->y[k].data, (k == 1 ? S.H : S.C) + (size_t)T * Bu, Bu * sizeof(sl_real));
-    for (int k = 0; c->stateful && k < c->n_state; k++)
-        memcpy(c->carried[k], (k == 0 ? S.H : S.C) + (size_t)T * Bu, Bu * sizeof(sl_real));
+    for (int n = 1; n < p->n_out; n++)
+        memcpy(p->y[n].data, (n == 1 ? S->h : S->c) + (size_t)T * Bu, Bu * sizeof(sl_real));
+    for (int n = 0; c->stateful && n < c->n_state; n++)
+        memcpy(c->carried[n], (n == 0 ? S->h : S->c) + (size_t)T * Bu, Bu * sizeof(sl_real));
 }
 
 /* ---- backward through time ---- */
 
-/* dh[j] += sum_k dz[k] UT[(g0 + k)*u + j] for k < n: gradient rows times the transposed kernel,
- * innermost loop along UT's rows (an axpy). */
-static void times_transposed(sl_real *dh, const sl_real *dz, const sl_real *UT, int u, int g0,
-                             int n)
+/* Step s of sample b backwards through the layer's cell: from dh (dc) of the step to dz of the
+ * step, dhp (dcp) for the step before, and the recurrent weights' gradients. dh, dhp, dc, dcp are
+ * (B, u) rows of Scratch's dh and dc. */
+static void cell_backward(const RnnCfg *c, const Call *k, int s, int b, sl_real *dhp, sl_real *dcp,
+                          sl_real *dc, sl_real *dU, sl_real *dbh, const sl_real *dh)
 {
-    for (int k = 0; k < n; k++) {
-        sl_real g = dz[k];
-        const sl_real *row = UT + (size_t)(g0 + k) * u;
-        for (int j = 0; j < u; j++)
-            dh[j] += g * row[j];
+    const Scratch *S = &k->s;
+    size_t sb = (size_t)s * k->B + b;
+    size_t prev = sb * k->u, next = prev + (size_t)k->B * k->u; /* h[s][b], h[s+1][b] */
+    size_t g = sb * k->Gu, row = (size_t)b * k->u;
+    switch (c->kind) {
+    case CELL_SIMPLE:
+        simple_cell_backward(S->dz + g, dhp + row, dU, dh + row, S->z + g, S->a + g, S->h + prev,
+                             S->UT, c->act, k->u);
+        break;
+    case CELL_LSTM:
+        lstm_cell_backward(S->dz + g, dhp + row, dcp + row, dc + row, dU, S->da, dh + row,
+                           S->c + next, S->a + g, S->ac + prev, S->z + g, S->h + prev, S->c + prev,
+                           S->UT, c->act, c->rec_act, k->u);
+        break;
+    case CELL_GRU:
+        gru_cell_backward(S->dz + g, dhp + row, dU, dbh, S->da, dh + row, S->a + g, S->rh + prev,
+                          S->z + g, S->h + prev, S->UT, c->reset_after, c->act, c->rec_act, k->u);
+        break;
     }
 }
 
-/* dU[i*ld + g0 + k] += x[i] dz[k]: the outer product that a weight's gradient is made of. */
-static void outer_add(sl_real *dU, const sl_real *x, const sl_real *dz, int I, int ld, int g0,
-                      int n)
-{
-    for (int i = 0; i < I; i++) {
-        sl_real xi = x[i];
-        sl_real *row = dU + (size_t)i * ld + g0;
-        for (int k = 0; k < n; k++)
-            row[k] += xi * dz[k];
-    }
-}
-
-/* What one sample's step needs to go backwards. */
-typedef struct CellGrad {
-    const sl_real *z, *a, *hp, *cp, *h, *cn, *ac, *rh, *UT;
-    sl_real *dz;  /* out: gradient of the pre-activations, input side (zeroed by the caller) */
-    sl_real *dzr; /* scratch (Gu): the same, recurrent side */
-    sl_real *da;  /* scratch (Gu): gradients of the gates after their activations */
-    sl_real *dU, *dbh;
-} CellGrad;
-
-/* LSTM (docs/rnn-backprop.md, "LSTM"): dh and dc arrive for h and c of this step and leave for
- * the previous step's. */
-static void lstm_backward(const RnnCfg *c, const CellGrad *g, sl_real *dh, sl_real *dc)
-{
-    int u = c->units;
-    const sl_real *i = g->a, *f = g->a + u, *gg = g->a + 2 * u, *o = g->a + 3 * u;
-    sl_real *da = g->da;
-    for (int j = 0; j < u; j++)
-        da[j] = dh[j] * o[j]; /* dh/d act(c) */
-    sl_act_backward(c->act, dc, da, g->cn, g->ac, 1, (size_t)u);
-    for (int j = 0; j < u; j++) {
-        da[j] = dc[j] * gg[j];            /* i */
-        da[u + j] = dc[j] * g->cp[j];     /* f */
-        da[2 * u + j] = dc[j] * i[j];     /* g */
-        da[3 * u + j] = dh[j] * g->ac[j]; /* o */
-        dc[j] *= f[j];                    /* c' */
-    }
-    for (int k = 0; k < 4; k++)
-        sl_act_backward(k == 2 ? c->act : c->rec_act, g->dz + k * u, da + k * u, g->z + k * u,
-                        g->a + k * u, 1, (size_t)u);
-    memset(dh, 0, (size_t)u * sizeof *dh);
-    times_transposed(dh, g->dz, g->UT, u, 0, 4 * u);
-    outer_add(g->dU, g->hp, g->dz, u, 4 * u, 0, 4 * u);
-}
-
-/* GRU (docs/rnn-backprop.md, "GRU"), both reset_after variants. */
-static void gru_backward(const RnnCfg *c, const CellGrad *g, sl_real *dh)
-{
-    int u = c->units, Gu = 3 * u;
-    const sl_real *zg = g->a, *r = g->a + u, *n = g->a + 2 * u;
-    sl_real *da = g->da, *dz = g->dz, *dzr = g->dzr;
-    for (int j = 0; j < u; j++) {
-        da[j] = dh[j] * (g->hp[j] - n[j]);   /* z */
-        da[2 * u + j] = dh[j] * (1 - zg[j]); /* n */
-        dh[j] *= zg[j];                      /* h' directly, through z h' */
-    }
-    sl_act_backward(c->act, dz + 2 * u, da + 2 * u, g->z + 2 * u, n, 1, (size_t)u);
-    if (c->reset_after) {
-        for (int j = 0; j < u; j++) {
-            da[u + j] = dz[2 * u + j] * g->rh[j]; /* r multiplies h'U_h + b_h */
-            dzr[2 * u + j] = dz[2 * u + j] * r[j];
-        }
-    } else {
-        sl_real *drh = da + u; /* gradient of r h', then of r */
-        memset(drh, 0, (size_t)u * sizeof *drh);
-        times_transposed(drh, dz + 2 * u, g->UT, u, 2 * u, u);
-        outer_add(g->dU, g->rh, dz + 2 * u, u, Gu, 2 * u, u);
-        for (int j = 0; j < u; j++) {
-            dh[j] += drh[j] * r[j];
-            drh[j] *= g->hp[j];
-        }
-    }
-    sl_act_backward(c->rec_act, dz, da, g->z, zg, 1, (size_t)u);
-    sl_act_backward(c->rec_act, dz + u, da + u, g->z + u, r, 1, (size_t)u);
-    memcpy(dzr, dz, 2 * (size_t)u * sizeof *dzr);
-    int n_rec = c->reset_after ? Gu : 2 * u; /* columns of U that h' went through */
-    times_transposed(dh, dzr, g->UT, u, 0, n_rec);
-    outer_add(g->dU, g->hp, dzr, u, Gu, 0, n_rec);
-    for (int k = 0; g->dbh && k < Gu; k++)
-        g->dbh[k] += dzr[k];
-}
-
-static void simple_backward(const RnnCfg *c, const CellGrad *g, sl_real *dh)
-{
-    int u = c->units;
-    sl_act_backward(c->act, g->dz, dh, g->z, g->a, 1, (size_t)u);
-    memset(dh, 0, (size_t)u * sizeof *dh);
-    times_transposed(dh, g->dz, g->UT, u, 0, u);
-    outer_add(g->dU, g->hp, g->dz, u, u, 0, u);
-}
-
-/* The kernel's, the input bias's and the input's gradients from every step's dZ: the same two
+/* The kernel's, the input bias's and the input's gradients from every step's dz: the same two
  * products as Dense's backward, on the rows x[b, t(s)]. */
-static void input_backward(const RnnCfg *c, const Steps *S, const SlPass *p, sl_real *dW,
-                           sl_real *dbx, sl_real *WT)
+static void input_backward(sl_real *dx, sl_real *dW, sl_real *dbx, const sl_real *x, const Call *k,
+                           int backwards)
 {
-    int B = S->B, T = S->T, F = S->F, Gu = S->Gu;
-    for (int i = 0; i < F; i++)
-        for (int g = 0; g < Gu; g++)
-            WT[(size_t)g * F + i] = S->W[(size_t)i * Gu + g];
+    int B = k->B, T = k->T, F = k->F, Gu = k->Gu;
+    transpose(k->s.WT, k->W, F, Gu);
     for (int s = 0; s < T; s++)
         for (int b = 0; b < B; b++) {
-            int t = c->go_backwards ? T - 1 - s : s;
-            const sl_real *dz = S->dZ + ((size_t)s * B + b) * Gu;
+            int t = backwards ? T - 1 - s : s;
+            const sl_real *dz = k->s.dz + ((size_t)s * B + b) * Gu;
             size_t row = ((size_t)b * T + t) * F;
             for (int g = 0; dbx && g < Gu; g++)
                 dbx[g] += dz[g];
-            outer_add(dW, p->x[0].data + row, dz, F, Gu, 0, Gu);
-            times_transposed(p->dx[0].data + row, dz, WT, F, 0, Gu);
+            outer_add(dW, x + row, dz, F, Gu, 0, Gu);
+            times_transposed(dx + row, dz, k->s.WT, F, 0, Gu);
         }
 }
 
 static void rnn_backward(SlLayer *l, SlPass *p)
 {
     RnnCfg *c = l->cfg;
-    Steps S = steps_of(l, p);
-    int B = S.B, T = S.T, u = S.u, Gu = S.Gu;
-    size_t Bu = (size_t)B * u;
-    sl_real *dH = S.work, *dC = dH + Bu, *dcar = dC + Bu, *dzr = dcar + Bu, *da = dzr + Gu;
-    sl_real *UT = da + 2 * Gu, *WT = UT + (size_t)Gu * u;
-    sl_real *dU = l->params[1].grad.data;
-    sl_real *dbias = c->use_bias ? l->params[2].grad.data : NULL;
-    for (int i = 0; i < u; i++)
-        for (int g = 0; g < Gu; g++)
-            UT[(size_t)g * u + i] = S.U[(size_t)i * Gu + g];
-    memset(S.work, 0, 3 * Bu * sizeof *dH);
-    for (size_t k = 0; k < Bu && c->return_state; k++) {
-        dH[k] += p->dy[1].data[k];
-        if (c->kind == CELL_LSTM)
-            dC[k] += p->dy[2].data[k];
+    Call k = call_of(l, p);
+    const Scratch *S = &k.s;
+    int B = k.B, T = k.T, u = k.u, Gu = k.Gu;
+    size_t Bu = (size_t)B * u, nBu = Bu * sizeof(sl_real);
+    sl_real *dU = l->params[RECURRENT_KERNEL].grad.data;
+    sl_real *dbias = c->use_bias ? l->params[BIAS].grad.data : NULL;
+    sl_real *dbh = dbias && c->reset_after ? dbias + Gu : NULL;
+    /* dh, dc: the gradients of the current step's h and c; dhp, dcp: of its h' and c' */
+    sl_real *dh = S->dh, *dhp = S->dh + Bu, *dc = S->dc, *dcp = S->dc ? S->dc + Bu : NULL;
+    transpose(S->UT, k.U, u, Gu);
+    memset(dh, 0, nBu);
+    if (dc)
+        memset(dc, 0, nBu);
+    for (size_t i = 0; i < Bu && c->return_state; i++) {
+        dh[i] += p->dy[1].data[i];
+        if (dc)
+            dc[i] += p->dy[2].data[i];
     }
-    if (!c->return_sequences) /* the last output: the last unmasked step's h */
-        memcpy(dcar, p->dy[0].data, Bu * sizeof *dcar);
-    memset(S.dZ, 0, (size_t)T * B * Gu * sizeof *S.dZ);
+    if (c->return_sequences) /* step s's output gets its gradient at step s */
+        memset(S->dcarry, 0, nBu);
+    else /* the last output: the last unmasked step's h */
+        memcpy(S->dcarry, p->dy[0].data, nBu);
+    memset(S->dz, 0, (size_t)T * B * Gu * sizeof *S->dz);
     for (int s = T - 1; s >= 0; s--) {
         int t = c->go_backwards ? T - 1 - s : s;
+        memset(dhp, 0, nBu);
+        if (dcp)
+            memset(dcp, 0, nBu);
         for (int b = 0; b < B; b++) {
-            sl_real *dh = dH + (size_t)b * u, *dcr = dcar + (size_t)b * u;
+            size_t row = (size_t)b * u;
+            sl_real *dcarry = S->dcarry + row;
             if (c->return_sequences)
                 for (int j = 0; j < u; j++)
-                    dcr[j] += p->dy[0].data[((size_t)b * T + s) * u + j];
-            if (!step_unmasked(p, b, t, T))
-                continue; /* the gradient carries on to the previous step's output and states */
-            for (int j = 0; j < u; j++)
-                dh[j] += dcr[j], dcr[j] = 0;
-            size_t prev = ((size_t)s * B + b) * u, next = prev + Bu, g = ((size_t)s * B + b) * Gu;
-            CellGrad cg = {.z = S.Z + g,
-                           .a = S.A + g,
-                           .hp = S.H + prev,
-                           .h = S.H + next,
-                           .UT = UT,
-                           .dz = S.dZ + g,
-                           .dzr = dzr,
-                           .da = da,
-                           .dU = dU,
-                           .dbh = dbias && c->reset_after ? dbias + Gu : NULL};
-            if (c->kind == CELL_LSTM) {
-                cg.cp = S.C + prev, cg.cn = S.C + next, cg.ac = S.AC + prev;
-                lstm_backward(c, &cg, dh, dC + (size_t)b * u);
-            } else if (c->kind == CELL_GRU) {
-                cg.rh = S.C + prev;
-                gru_backward(c, &cg, dh);
-            } else {
-                simple_backward(c, &cg, dh);
+                    dcarry[j] += p->dy[0].data[((size_t)b * T + s) * u + j];
+            if (!step_unmasked(p->mask_in[0], b, t, T)) { /* masked: h = h', c = c' */
+                for (int j = 0; j < u; j++)
+                    dhp[row + j] += dh[row + j];
+                for (int j = 0; dc && j < u; j++)
+                    dcp[row + j] += dc[row + j];
+                continue; /* the output's gradient carries on to the previous output */
             }
+            for (int j = 0; j < u; j++) /* the step's output is its h */
+                dh[row + j] += dcarry[j], dcarry[j] = 0;
+            cell_backward(c, &k, s, b, dhp, dcp, dc, dU, dbh, dh);
         }
+        if (p->obs)
+            trace_backward(p, c, &k, s, dh, dc);
+        sl_real *swap = dh;
+        dh = dhp, dhp = swap;
+        swap = dc, dc = dcp, dcp = swap;
     }
-    for (int k = 1; k < p->n_in; k++) { /* initial_state inputs */
-        const sl_real *src = k == 1 ? dH : dC;
+    for (int n = 1; n < p->n_in; n++) { /* initial_state inputs: dh, dc now belong to h0, c0 */
+        const sl_real *src = n == 1 ? dh : dc;
         for (size_t i = 0; i < Bu; i++)
-            p->dx[k].data[i] += src[i];
+            p->dx[n].data[i] += src[i];
     }
-    input_backward(c, &S, p, l->params[0].grad.data, dbias, WT);
+    input_backward(p->dx[0].data, l->params[KERNEL].grad.data, dbias, p->x[0].data, &k,
+                   c->go_backwards);
 }
 
 /* ---- the rest of the interface ---- */
@@ -718,32 +925,69 @@ static void rnn_formula(const SlLayer *l, char *buf, size_t n)
         snprintf(buf, n, "%lld*(%s) = %lld", G, inner, total);
 }
 
-#define RNN_TYPE(NAME, SNAKE, ARGS, CREATE, SUMMARY)                                               \
+/* For `summary --explain`: where Keras 2.2 had another default that changes this layer (LSTM and
+ * GRU's recurrent_activation, GRU's reset_after) and the user did not choose, a note saying so. */
+static void rnn_note(const SlLayer *l, char *buf, size_t n)
+{
+    const RnnCfg *c = l->cfg;
+    buf[0] = '\0';
+    if (c->kind == CELL_SIMPLE)
+        return;
+    int act = !sl_layer_arg_given(l, "recurrent_activation"),
+        reset = c->kind == CELL_GRU && !sl_layer_arg_given(l, "reset_after");
+    if (!act && !reset)
+        return;
+    long long old = 3LL * (c->units * (long long)(c->in + c->units) + (c->use_bias ? c->units : 0));
+    char r[96];
+    snprintf(r, sizeof r, "reset_after=False: %lld params", old);
+    snprintf(buf, n, "Keras 2.2 defaults: %s%s%s",
+             act ? "recurrent_activation='hard_sigmoid' (same count)" : "",
+             act && reset ? "; " : "", reset ? r : "");
+}
+
+/* The lstm scene steps any of the three cells; a stateful layer has a scene of its own. */
+static int rnn_scenes(const SlLayer *l, SlSceneClaim *out)
+{
+    const RnnCfg *c = l->cfg;
+    int n = 0;
+    if (c->stateful)
+        out[n++] = (SlSceneClaim){"stateful", SL_SCENE_ABOUT,
+                                  "the state handed from one batch to the next", 0};
+    out[n++] =
+        (SlSceneClaim){"lstm", SL_SCENE_OWN, "the cell unrolled: gates and states step by step", 0};
+    return n;
+}
+
+#define RNN_TYPE(NAME, SNAKE, ARGS, CREATE, SUMMARY, EXAMPLE)                                      \
     {                                                                                              \
-        .name = NAME, .snake = SNAKE, .summary = SUMMARY, .args = ARGS,                            \
-        .n_args = sizeof ARGS / sizeof ARGS[0], .create = CREATE, .infer = rnn_infer,              \
-        .params = rnn_params, .scratch = rnn_scratch, .forward = rnn_forward,                      \
-        .backward = rnn_backward, .reset = rnn_reset, .explain = rnn_explain,                      \
-        .formula = rnn_formula, .destroy = rnn_destroy,                                            \
+        .name = NAME, .aliases = "", .snake = SNAKE, .summary = SUMMARY, .args = ARGS,             \
+        .n_args = sizeof ARGS / sizeof ARGS[0], .example_args = EXAMPLE,                           \
+        .example_input = "(2, 5, 4)", .kind = SL_KIND_RECURRENT, .steps = SL_STEPS_ALL,            \
+        .create = CREATE, .infer = rnn_infer, .params = rnn_params, .scratch = rnn_scratch,        \
+        .forward = rnn_forward, .backward = rnn_backward, .reset = rnn_reset,                      \
+        .explain = rnn_explain, .formula = rnn_formula, .note = rnn_note,                          \
+        .window = sl_layer_no_window, .codes = sl_layer_reals, .scenes = rnn_scenes,               \
+        .destroy = rnn_destroy,                                                                    \
     }
 
 const SlLayerType sl_simple_rnn_type =
     RNN_TYPE("SimpleRNN", "simple_rnn", simple_args, simple_create,
-             "the plain recurrent layer: h = act(x W + h' U + b) at each timestep");
+             "the plain recurrent layer: h = act(x W + h' U + b) at each timestep",
+             "3, return_sequences=True");
 const SlLayerType sl_lstm_type =
     RNN_TYPE("LSTM", "lstm", lstm_args, lstm_create,
-             "long short-term memory: gates i, f, c, o carry h and a cell state c through time");
+             "long short-term memory: gates i, f, c, o carry h and a cell state c through time",
+             "3, return_sequences=True");
 const SlLayerType sl_gru_type =
     RNN_TYPE("GRU", "gru", gru_args, gru_create,
-             "gated recurrent unit: gates z and r blend the previous h with a candidate");
+             "gated recurrent unit: gates z and r blend the previous h with a candidate",
+             "3, return_sequences=True, reset_after=False");
 
 /* ---- one sample, step by step (rnn.h) ---- */
 
-extern const SlLayerType sl_simple_rnn_type, sl_lstm_type, sl_gru_type;
-
-int sl_rnn_is_recurrent(const SlLayer *l)
+int sl_rnn_n_states(const SlLayer *l)
 {
-    return l->type == &sl_simple_rnn_type || l->type == &sl_lstm_type || l->type == &sl_gru_type;
+    return ((const RnnCfg *)l->cfg)->n_state;
 }
 
 void sl_rnn_steps_free(SlRnnSteps *s)
@@ -756,72 +1000,49 @@ int sl_rnn_steps(const SlLayer *l, const sl_real *x, int T, const sl_real *h0, c
                  SlRnnSteps *s, SlError *e)
 {
     memset(s, 0, sizeof *s);
-    if (!sl_rnn_is_recurrent(l) || !l->built || T < 1)
+    if (!sl_layer_is(l, SL_KIND_RECURRENT) || !l->built || T < 1)
         return sl_errorf(e, "layer '%s' is not a built recurrent layer", l->name);
     const RnnCfg *c = l->cfg;
     int u = c->units, Gu = c->G * u;
     s->T = T, s->units = u, s->G = c->G, s->go_backwards = c->go_backwards;
     s->gates = c->kind == CELL_LSTM ? "ifco" : c->kind == CELL_GRU ? "zrh" : "h";
+    /* the layer's own cell, step by step, on the scratch views of a one-sample call */
+    Call k = call_sizes(l, 1, T);
+    sl_real *buf = sl_alloc_zero(scratch_views(&k.s, NULL, c, 1, (size_t)T), sizeof(sl_real));
     s->a = sl_alloc_zero((size_t)T * Gu, sizeof(sl_real));
     s->h = sl_alloc_zero((size_t)(T + 1) * u, sizeof(sl_real));
-    s->c = sl_alloc_zero((size_t)(T + 1) * u, sizeof(sl_real)); /* also GRU's rh, then dropped */
-    sl_real *z = sl_alloc_zero((size_t)T * Gu + u, sizeof(sl_real)); /* (T, Gu), then u extra */
-    if (!s->a || !s->h || !s->c || !z) {
-        sl_free(z);
+    if (c->kind == CELL_LSTM)
+        s->c = sl_alloc_zero((size_t)(T + 1) * u, sizeof(sl_real));
+    if (!buf || !s->a || !s->h || (c->kind == CELL_LSTM && !s->c)) {
+        sl_free(buf);
         sl_rnn_steps_free(s);
         return sl_errorf(e, "out of memory");
     }
+    scratch_views(&k.s, buf, c, 1, (size_t)T);
     if (h0)
-        memcpy(s->h, h0, (size_t)u * sizeof *s->h);
-    if (c0)
-        memcpy(s->c, c0, (size_t)u * sizeof *s->c);
-    const sl_real *U = l->params[1].value.data;
-    const sl_real *bias = c->use_bias ? l->params[2].value.data : NULL;
-    const sl_real *bh = bias && c->reset_after ? bias + Gu : NULL;
-    input_projection(z, x, l->params[0].value.data, bias, 1, T, c->in, Gu, c->go_backwards);
-    sl_real *extra = z + (size_t)T * Gu; /* act(c) or GRU's rh of the step: not kept */
-    for (int step = 0; step < T; step++) {
-        sl_real *hp = s->h + (size_t)step * u, *cp = s->c + (size_t)step * u;
-        cell_forward(c, z + (size_t)step * Gu, s->a + (size_t)step * Gu, hp + u,
-                     c->kind == CELL_LSTM ? cp + u : extra, extra,
-                     c->kind == CELL_GRU ? extra : NULL, hp, cp, U, bh);
-    }
-    sl_free(z);
-    if (c->kind != CELL_LSTM) {
-        sl_free(s->c);
-        s->c = NULL;
-    }
+        memcpy(k.s.h, h0, (size_t)u * sizeof *k.s.h);
+    if (c0 && k.s.c)
+        memcpy(k.s.c, c0, (size_t)u * sizeof *k.s.c);
+    input_projection(k.s.z, x, k.W, k.bx, 1, T, c->in, Gu, c->go_backwards);
+    for (int step = 0; step < T; step++)
+        cell_forward(c, &k, step, 0);
+    memcpy(s->a, k.s.a, (size_t)T * Gu * sizeof *s->a);
+    memcpy(s->h, k.s.h, (size_t)(T + 1) * u * sizeof *s->h);
+    if (s->c)
+        memcpy(s->c, k.s.c, (size_t)(T + 1) * u * sizeof *s->c);
+    sl_free(buf);
     return 0;
 }
 
-/* Did the user write this argument? */
-static int given(const SlLayer *l, const char *key)
+int sl_rnn_info(const SlLayer *l, SlRnnInfo *info)
 {
-    for (int i = 0; l->args && i < l->args->n; i++) {
-        const char *k = sl_args_key(l->args, i);
-        if (k && !strcmp(k, key))
-            return 1;
-    }
-    return 0;
-}
-
-int sl_rnn_keras2_note(const SlLayer *l, char *buf, size_t n)
-{
-    buf[0] = '\0';
-    if (l->n_child > 0) /* wrappers: the inner layer's note */
-        return sl_rnn_keras2_note(l->child[0], buf, n);
-    if (!sl_rnn_is_recurrent(l) || l->type == &sl_simple_rnn_type)
-        return 0;
+    memset(info, 0, sizeof *info);
+    if (!sl_layer_is(l, SL_KIND_RECURRENT))
+        return -1;
     const RnnCfg *c = l->cfg;
-    int act = !given(l, "recurrent_activation"),
-        reset = c->kind == CELL_GRU && !given(l, "reset_after");
-    if (!act && !reset)
-        return 0;
-    long long old = 3LL * (c->units * (long long)(c->in + c->units) + (c->use_bias ? c->units : 0));
-    char r[96];
-    snprintf(r, sizeof r, "reset_after=False: %lld params", old);
-    snprintf(buf, n, "Keras 2.2 defaults: %s%s%s",
-             act ? "recurrent_activation='hard_sigmoid' (same count)" : "",
-             act && reset ? "; " : "", reset ? r : "");
-    return 1;
+    info->activation = sl_act_name(c->act);
+    info->recurrent_activation = c->kind == CELL_SIMPLE ? NULL : sl_act_name(c->rec_act);
+    info->go_backwards = c->go_backwards;
+    info->stateful = c->stateful;
+    return 0;
 }

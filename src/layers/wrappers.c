@@ -21,6 +21,7 @@
 
 #include "alloc.h"
 #include "layer.h"
+#include "rnn.h"
 
 /* ---- running an inner layer inside a wrapper's call ---- */
 
@@ -77,15 +78,15 @@ static int mul_none(int a, int b)
 
 /* ---- TimeDistributed ---- */
 
-static const SlArgSpec td_args[] = {{"layer", SL_ARG_ANY | SL_ARG_OR_NONE, "None",
-                                     "the layer to apply at every timestep (given first)"}};
+static const SlArgSpec td_args[] = {{"layer", SL_ARG_ANY | SL_ARG_OR_NONE | SL_ARG_KEYWORD, "None",
+                                     "the layer to apply at every timestep (given first, and "
+                                     "handed over by sl_layer_wrap: never bound by position)"}};
 
 /* The layer itself arrives through sl_layer_wrap; anything bound to `layer` is not a layer. */
 static int wrapped_one(const SlLayer *l, const SlBound *b, SlError *e)
 {
     if (l->n_child != 1 || sl_bound_given(b, "layer"))
-        return sl_errorf(e, "it wraps a layer: %s(%s(...))", l->type->name,
-                         strcmp(l->type->name, "TimeDistributed") ? "LSTM" : "Dense");
+        return sl_errorf(e, "it wraps a layer: %s(%s)", l->type->name, l->type->example_args);
     return 0;
 }
 
@@ -93,7 +94,7 @@ static int td_create(SlLayer *l, const SlBound *b, SlError *e)
 {
     if (wrapped_one(l, b, e) < 0)
         return -1;
-    if (!strcmp(l->child[0]->type->name, "InputLayer"))
+    if (sl_layer_is(l->child[0], SL_KIND_INPUT))
         return sl_errorf(e, "it wraps a layer that computes, not an Input");
     return 0;
 }
@@ -209,6 +210,22 @@ static void td_explain(const SlLayer *l, const SlInfer *io, char *buf, size_t n)
              l->child[0]->name, l->child[0]->type->name, T, a, b);
 }
 
+/* A wrapper's note is its inner layer's. */
+static void wrapper_note(const SlLayer *l, char *buf, size_t n)
+{
+    l->child[0]->type->note(l->child[0], buf, n);
+}
+
+static int td_scenes(const SlLayer *l, SlSceneClaim *out)
+{
+    (void)l;
+    out[0] = (SlSceneClaim){"timedistributed", SL_SCENE_OWN,
+                            "the same inner layer, with the same weights, at every step", 0};
+    out[1] = (SlSceneClaim){"seq2seq", SL_SCENE_SHOWN, "a layer applied at every output step",
+                            SL_SEQ2SEQ_EACH};
+    return 2;
+}
+
 static void td_formula(const SlLayer *l, char *buf, size_t n)
 {
     char f[192];
@@ -219,10 +236,14 @@ static void td_formula(const SlLayer *l, char *buf, size_t n)
 const SlLayerType sl_time_distributed_type = {
     .name = "TimeDistributed",
     .snake = "time_distributed",
+    .aliases = "",
     .summary = "applies a layer at every timestep (axis 1) with one set of weights",
-    .wraps = 1,
     .args = td_args,
     .n_args = sizeof td_args / sizeof td_args[0],
+    .example_args = "Dense(3)",
+    .example_input = "(2, 4, 5)",
+    .kind = SL_KIND_WRAPPER,
+    .steps = SL_STEPS_EACH,
     .create = td_create,
     .infer = td_infer,
     .params = td_params,
@@ -232,6 +253,10 @@ const SlLayerType sl_time_distributed_type = {
     .reset = wrapper_reset,
     .explain = td_explain,
     .formula = td_formula,
+    .note = wrapper_note,
+    .window = sl_layer_no_window,
+    .codes = sl_layer_reals,
+    .scenes = td_scenes,
     .destroy = sl_layer_destroy_cfg,
 };
 
@@ -245,7 +270,9 @@ typedef struct BiCfg {
 } BiCfg;
 
 static const SlArgSpec bi_args[] = {
-    {"layer", SL_ARG_ANY | SL_ARG_OR_NONE, "None", "the recurrent layer (given first)"},
+    {"layer", SL_ARG_ANY | SL_ARG_OR_NONE | SL_ARG_KEYWORD, "None",
+     "the recurrent layer (given first, and handed over by sl_layer_wrap: never bound by "
+     "position)"},
     {"merge_mode", SL_ARG_STR | SL_ARG_OR_NONE, "'concat'",
      "how the two directions combine: concat, sum, mul, ave or None (two outputs)"},
 };
@@ -255,8 +282,7 @@ static int bi_create(SlLayer *l, const SlBound *b, SlError *e)
     if (wrapped_one(l, b, e) < 0)
         return -1;
     SlLayer *f = l->child[0];
-    if (strcmp(f->type->name, "LSTM") && strcmp(f->type->name, "GRU") &&
-        strcmp(f->type->name, "SimpleRNN"))
+    if (!sl_layer_is(f, SL_KIND_RECURRENT))
         return sl_errorf(e, "it wraps a recurrent layer (LSTM, GRU, SimpleRNN), not %s",
                          f->type->name);
     BiCfg *c = sl_alloc_zero(1, sizeof *c);
@@ -274,14 +300,9 @@ static int bi_create(SlLayer *l, const SlBound *b, SlError *e)
     /* Keras's two copies: forward_<name>, and backward_<name> reading from the end */
     char name[SL_NAME_MAX];
     snprintf(name, sizeof name, "backward_%s", f->name);
-    const char *gb = "go_backwards";
-    int was_backwards = 0;
-    for (int i = 0; i < f->args->n; i++) {
-        const char *k = sl_args_key(f->args, i);
-        if (k && !strcmp(k, gb))
-            was_backwards = (int)f->args->val[i].i;
-    }
-    SlLayer *back = sl_layer_twin(f, name, gb, !was_backwards, e);
+    int gb = sl_args_find(f->args, "go_backwards");
+    int was_backwards = gb >= 0 && f->args->val[gb].i;
+    SlLayer *back = sl_layer_twin(f, name, "go_backwards", !was_backwards, e);
     if (!back)
         return -1;
     back->parent = l;
@@ -298,7 +319,7 @@ static int bi_create(SlLayer *l, const SlBound *b, SlError *e)
 /* States per direction: LSTM's h and c, the others' h. */
 static int bi_states(const SlLayer *l)
 {
-    return strcmp(l->child[0]->type->name, "LSTM") ? 1 : 2;
+    return sl_rnn_n_states(l->child[0]);
 }
 
 /* Both copies' shapes for the wrapper's inputs: the sequence, then (with initial_state) the
@@ -535,6 +556,15 @@ static void bi_explain(const SlLayer *l, const SlInfer *io, char *buf, size_t n)
              a, b);
 }
 
+static int bi_scenes(const SlLayer *l, SlSceneClaim *out)
+{
+    (void)l;
+    out[0] =
+        (SlSceneClaim){"bidirectional", SL_SCENE_ABOUT,
+                       "two copies reading the steps in opposite directions, merged per step", 0};
+    return 1;
+}
+
 static void bi_formula(const SlLayer *l, char *buf, size_t n)
 {
     char f[192];
@@ -545,10 +575,14 @@ static void bi_formula(const SlLayer *l, char *buf, size_t n)
 const SlLayerType sl_bidirectional_type = {
     .name = "Bidirectional",
     .snake = "bidirectional",
+    .aliases = "",
     .summary = "runs a recurrent layer forwards and backwards in time and merges the two",
-    .wraps = 1,
     .args = bi_args,
     .n_args = sizeof bi_args / sizeof bi_args[0],
+    .example_args = "LSTM(3, return_sequences=True)",
+    .example_input = "(2, 5, 4)",
+    .kind = SL_KIND_WRAPPER,
+    .steps = SL_STEPS_ALL,
     .create = bi_create,
     .infer = bi_infer,
     .params = bi_params,
@@ -558,5 +592,9 @@ const SlLayerType sl_bidirectional_type = {
     .reset = wrapper_reset,
     .explain = bi_explain,
     .formula = bi_formula,
+    .note = wrapper_note,
+    .window = sl_layer_no_window,
+    .codes = sl_layer_reals,
+    .scenes = bi_scenes,
     .destroy = sl_layer_destroy_cfg,
 };

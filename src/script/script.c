@@ -23,17 +23,10 @@ typedef SlScript S;
 
 void *sc_heap(S *s, size_t size)
 {
-    if (s->n_blocks == s->cap_blocks) {
-        int cap = s->cap_blocks ? 2 * s->cap_blocks : 256;
-        void **nb = sl_alloc((size_t)cap * sizeof *nb);
-        if (!nb)
-            return NULL;
-        if (s->n_blocks)
-            memcpy(nb, s->blocks, (size_t)s->n_blocks * sizeof *nb);
-        sl_free(s->blocks);
-        s->blocks = nb;
-        s->cap_blocks = cap;
-    }
+    void **blocks = sl_grow(s->blocks, &s->cap_blocks, (size_t)s->n_blocks + 1, sizeof *blocks);
+    if (!blocks)
+        return NULL;
+    s->blocks = blocks;
     void *p = sl_alloc_zero(1, size ? size : 1);
     if (p)
         s->blocks[s->n_blocks++] = p;

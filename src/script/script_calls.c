@@ -74,7 +74,7 @@ static int make_layer(S *s, int node, const char *cls, const Args *a, SlLayer **
     if (s->n_layers >= (int)(sizeof s->layers / sizeof s->layers[0]))
         return sc_err(s, node, "the script makes too many layers");
     const SlLayerType *t = sl_layer_type_find(cls);
-    if (t && t->wraps) {
+    if (t && (t->kind & SL_KIND_WRAPPER)) {
         if (make_wrapper(s, node, cls, a, out) < 0)
             return -1;
     } else {

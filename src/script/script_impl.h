@@ -47,7 +47,8 @@ typedef struct Lexer {
     const char *file, *src;
     size_t len;
     Tok *toks;
-    int n, cap;
+    int n;
+    size_t cap;
     char *strings; /* decoded string literals, one block */
     size_t str_used, str_cap;
 } Lexer;
@@ -105,7 +106,8 @@ typedef struct Parser {
     const Lexer *lx;
     int pos;
     Node *nodes;
-    int n, cap;
+    int n;
+    size_t cap;
     int depth;
     int in_def;  /* inside a def's body */
     char *names; /* NUL-terminated copies of NAME tokens */
@@ -181,7 +183,8 @@ struct SlScript {
     Parser ps;
     Env globals;
     void **blocks; /* everything allocated while running, freed at the end */
-    int n_blocks, cap_blocks;
+    int n_blocks;
+    size_t cap_blocks;
     int eval_depth; /* nested evaluations: long chains of operators and calls */
     SlModel *models[MAX_MODELS];
     int n_models;

@@ -43,17 +43,10 @@ int sc_error_at(SlError *e, const char *file, const char *src, int line, int col
 
 static int push(Lexer *lx, Tok t, SlError *e)
 {
-    if (lx->n == lx->cap) {
-        int cap = lx->cap ? 2 * lx->cap : 256;
-        Tok *nt = sl_alloc((size_t)cap * sizeof *nt);
-        if (!nt)
-            return sl_errorf(e, "%s: out of memory reading the script", lx->file);
-        if (lx->n)
-            memcpy(nt, lx->toks, (size_t)lx->n * sizeof *nt);
-        sl_free(lx->toks);
-        lx->toks = nt;
-        lx->cap = cap;
-    }
+    Tok *toks = sl_grow(lx->toks, &lx->cap, (size_t)lx->n + 1, sizeof *toks);
+    if (!toks)
+        return sl_errorf(e, "%s: out of memory reading the script", lx->file);
+    lx->toks = toks;
     lx->toks[lx->n++] = t;
     return 0;
 }
@@ -311,5 +304,6 @@ void sc_lex_free(Lexer *lx)
     sl_free(lx->strings);
     lx->toks = NULL;
     lx->strings = NULL;
-    lx->n = lx->cap = 0;
+    lx->n = 0;
+    lx->cap = 0;
 }

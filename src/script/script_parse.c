@@ -65,19 +65,12 @@ static int expect_op(Parser *p, const char *op)
 
 static int new_node(Parser *p, NodeKind k, const Tok *t)
 {
-    if (p->n == p->cap) {
-        int cap = p->cap ? 2 * p->cap : 256;
-        Node *nn = sl_alloc((size_t)cap * sizeof *nn);
-        if (!nn) {
-            sl_errorf(p->e, "%s: out of memory parsing the script", p->lx->file);
-            return -2;
-        }
-        if (p->n)
-            memcpy(nn, p->nodes, (size_t)p->n * sizeof *nn);
-        sl_free(p->nodes);
-        p->nodes = nn;
-        p->cap = cap;
+    Node *nodes = sl_grow(p->nodes, &p->cap, (size_t)p->n + 1, sizeof *nodes);
+    if (!nodes) {
+        sl_errorf(p->e, "%s: out of memory parsing the script", p->lx->file);
+        return -2;
     }
+    p->nodes = nodes;
     Node *n = &p->nodes[p->n];
     memset(n, 0, sizeof *n);
     n->kind = k;

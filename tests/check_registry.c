@@ -1,0 +1,312 @@
+/* check_registry.c: every registered layer type, from the example its table declares.
+ *
+ * A layer type declares facts about itself (layer.h): what kind it is, how it treats the steps
+ * axis, its window, the codes it reads, the scenes that draw it. Other code believes them, so this
+ * suite checks them against what the layer does: a layer that says it acts on each step alone
+ * must not let step t reach another output step, a window layer must not read outside its taps.
+ * And every registered type, built from its example, must plan, run, explain itself, count its
+ * parameters as its formula says, and pass a gradient check in double, so a new layer is tested
+ * here the moment its registry line exists.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "layers/conv.h"
+#include "testutil.h"
+
+/* The example of type i as a one-layer model; NULL for the InputLayer, which takes no tensor. */
+static SlModel *example_model(int i, SlShape *in)
+{
+    const SlLayerType *t = sl_layer_type_at(i);
+    ck_assert_ptr_nonnull(t);
+    if (t->kind & SL_KIND_INPUT)
+        return NULL;
+    SlError e;
+    SlLayer *l = sl_layer_example(t, in, &e);
+    ck_assert_msg(l != NULL, "%s: its example does not build: %s", t->name, e.msg);
+    char shape[128] = "batch_shape=(";
+    size_t u = strlen(shape);
+    for (int k = 0; k < in->rank; k++)
+        u += (size_t)snprintf(shape + u, sizeof shape - u, "%s%d", k ? ", " : "", in->dim[k]);
+    snprintf(shape + u, sizeof shape - u, "%s)", in->rank == 1 ? "," : "");
+    SlModel *m = sl_sequential(NULL);
+    ck_assert_ptr_nonnull(m);
+    ck_assert_msg(sl_model_add(m, sl_layer("InputLayer", shape, &e), &e) == 0, "%s", e.msg);
+    ck_assert_msg(sl_model_add(m, l, &e) == 0, "%s(%s) on %s: %s", t->name, t->example_args,
+                  t->example_input, e.msg);
+    ck_assert_msg(sl_model_init_params(m, 5, &e) == 0, "%s", e.msg);
+    SlRng r = sl_rng(9);
+    sl_gradcheck_unzero_params(m, &r);
+    return m;
+}
+
+/* A seeded input for the example: codes where the layer reads codes, else values away from 0. */
+static sl_real *example_input(const SlModel *m, SlShape in)
+{
+    sl_real *x = calloc(sl_shape_count(&in), sizeof *x);
+    ck_assert_ptr_nonnull(x);
+    SlTensor t = sl_tensor(in, x);
+    SlRng r = sl_rng(17);
+    sl_gradcheck_fill_model_input(m, 0, &t, &r);
+    return x;
+}
+
+/* ---- 1. every example plans, runs, explains itself and counts as its formula says ---- */
+
+START_TEST(test_example_runs)
+{
+    SlShape in;
+    SlModel *m = example_model(_i, &in);
+    if (!m)
+        return;
+    const SlLayer *l = m->layers[1];
+    SlError e;
+    sl_real *x = example_input(m, in);
+    SlTensor t = sl_tensor(in, x);
+    ck_assert_msg(sl_model_forward(m, &t, 0, &e) == 0, "%s: %s", l->type->name, e.msg);
+    ck_assert_msg(strlen(m->nodes[1].why) > 10, "%s: no sentence explains its shape",
+                  l->type->name);
+    char f[256];
+    l->type->formula(l, f, sizeof f);
+    const char *eq = strrchr(f, '=');
+    if (!eq)
+        eq = strrchr(f, ':');
+    ck_assert_msg(eq != NULL, "%s: formula '%s' states no count", l->type->name, f);
+    ck_assert_msg(strtoull(eq + 1, NULL, 10) == sl_layer_count_params(l),
+                  "%s: formula '%s', but the layer holds %zu parameters", l->type->name, f,
+                  sl_layer_count_params(l));
+    free(x);
+    sl_model_free(m);
+}
+END_TEST
+
+/* ---- 2. the declared facts hold ---- */
+
+START_TEST(test_kind_and_names)
+{
+    const SlLayerType *t = sl_layer_type_at(_i);
+    ck_assert_ptr_eq(sl_layer_type_find(t->name), t);
+    for (const char *p = t->aliases; *p;) { /* each alias finds the type */
+        char a[64];
+        size_t w = strcspn(p, " ");
+        snprintf(a, sizeof a, "%.*s", (int)w, p);
+        ck_assert_msg(sl_layer_type_find(a) == t, "%s: alias '%s' finds another type", t->name, a);
+        p += w + strspn(p + w, " ");
+    }
+    ck_assert_msg(t->snake[0] && t->summary[0], "%s: no snake name or summary", t->name);
+    SlShape in;
+    SlModel *m = example_model(_i, &in);
+    if (!m)
+        return;
+    const SlLayer *l = m->layers[1];
+    ck_assert_msg(!(t->kind & SL_KIND_WRAPPER) == (l->n_child == 0),
+                  "%s: a wrapper holds an inner layer, and only a wrapper does", t->name);
+    SlWindowGeom w;
+    ck_assert_msg((l->steps == SL_STEPS_WINDOW) == t->window(l, 0, &w),
+                  "%s: a window along the steps exactly when steps is SL_STEPS_WINDOW", t->name);
+    SlSceneClaim c[SL_MAX_CLAIMS + 1];
+    int n = t->scenes(l, c);
+    ck_assert_msg(n >= 0 && n <= SL_MAX_CLAIMS, "%s: %d scene claims", t->name, n);
+    for (int k = 0; k < n; k++)
+        ck_assert_msg(c[k].scene[0] && c[k].why[0] && c[k].weight >= SL_SCENE_SHOWN &&
+                          c[k].weight <= SL_SCENE_ABOUT,
+                      "%s: claim %d is incomplete", t->name, k);
+    sl_model_free(m);
+}
+END_TEST
+
+/* A type written outside the registry that leaves an entry empty is told which, not crashed. */
+START_TEST(test_every_entry_required)
+{
+    SlLayerType t = *sl_layer_type_find("Dense");
+    t.codes = NULL;
+    SlArgs a;
+    sl_args_init(&a);
+    SlError e;
+    ck_assert(sl_args_parse(&a, "3", &e) == 0);
+    ck_assert_ptr_null(sl_layer_of_type(&t, &a, &e));
+    ck_assert_msg(strstr(e.msg, "leaves its `codes` entry empty"), "%s", e.msg);
+}
+END_TEST
+
+/* A layer's string argument as it was made: positional or keyword, or its default. */
+START_TEST(test_arg_str)
+{
+    SlError e;
+    SlArgs a;
+    char v[32];
+    sl_args_init(&a);
+    ck_assert(sl_args_parse(&a, "'sum'", &e) == 0);
+    SlLayer *bi = sl_layer_wrap("Bidirectional", sl_layer("LSTM", "2", &e), &a, &e);
+    ck_assert_msg(bi != NULL, "%s", e.msg);
+    ck_assert_int_eq(sl_layer_arg_str(bi, "merge_mode", v, sizeof v), 0);
+    ck_assert_str_eq(v, "sum");
+    sl_layer_free(bi);
+    sl_args_init(&a);
+    bi = sl_layer_wrap("Bidirectional", sl_layer("GRU", "2", &e), &a, &e);
+    ck_assert_int_eq(sl_layer_arg_str(bi, "merge_mode", v, sizeof v), 0);
+    ck_assert_str_eq(v, "concat");
+    ck_assert_int_eq(sl_layer_arg_str(bi, "units", v, sizeof v), -1);
+    sl_layer_free(bi);
+}
+END_TEST
+
+/* Run x through m; the output's first sample as a copy, and its shape. */
+static sl_real *run(SlModel *m, SlShape in, const sl_real *x, SlShape *out)
+{
+    SlError e;
+    SlTensor t = sl_tensor(in, (sl_real *)x);
+    ck_assert_msg(sl_model_forward(m, &t, 0, &e) == 0, "%s", e.msg);
+    SlTensor y = sl_model_output(m, 0);
+    *out = y.shape;
+    size_t n = sl_tensor_count(&y);
+    sl_real *copy = malloc(n * sizeof *copy);
+    ck_assert_ptr_nonnull(copy);
+    memcpy(copy, y.data, n * sizeof *copy);
+    return copy;
+}
+
+/* x with every value of step t (axis 1) changed: the next code, or a shift of 0.5. */
+static void nudge_step(sl_real *x, SlShape in, int t, int codes)
+{
+    size_t inner = 1;
+    for (int k = 2; k < in.rank; k++)
+        inner *= (size_t)in.dim[k];
+    for (int b = 0; b < in.dim[0]; b++)
+        for (size_t j = 0; j < inner; j++) {
+            sl_real *v = &x[((size_t)b * in.dim[1] + t) * inner + j];
+            *v = codes ? (sl_real)(((long)*v + 1) % codes) : *v + (sl_real)0.5;
+        }
+}
+
+/* Which output steps (axis 1) differ between y0 and y1. */
+static void changed_steps(const sl_real *y0, const sl_real *y1, SlShape out, unsigned char *chg)
+{
+    size_t inner = 1;
+    for (int k = 2; k < out.rank; k++)
+        inner *= (size_t)out.dim[k];
+    memset(chg, 0, (size_t)out.dim[1]);
+    for (int b = 0; b < out.dim[0]; b++)
+        for (int o = 0; o < out.dim[1]; o++)
+            for (size_t j = 0; j < inner; j++) {
+                size_t i = ((size_t)b * out.dim[1] + o) * inner + j;
+                chg[o] |= y0[i] != y1[i];
+            }
+}
+
+/* SL_STEPS_EACH: step t reaches output step t only. SL_STEPS_WINDOW: output step o reads only the
+ * input steps o*s - pad + k*d of its window. Each nudged step reaches some output. */
+START_TEST(test_steps_fact_holds)
+{
+    SlShape in, out;
+    SlModel *m = example_model(_i, &in);
+    if (!m)
+        return;
+    const SlLayer *l = m->layers[1];
+    SlSteps steps = l->steps;
+    if (steps == SL_STEPS_ALL || in.rank < 2) {
+        sl_model_free(m);
+        return;
+    }
+    int codes = l->type->codes(l);
+    sl_real *x = example_input(m, in), *y0 = run(m, in, x, &out);
+    size_t count = sl_shape_count(&in);
+    sl_real *x1 = malloc(count * sizeof *x1);
+    ck_assert_ptr_nonnull(x1);
+    SlWindowGeom w;
+    int pad = 0;
+    if (steps == SL_STEPS_WINDOW) {
+        ck_assert(l->type->window(l, 0, &w));
+        ck_assert_int_eq(sl_window_out_len(&w, in.dim[1], &pad), out.dim[1]);
+    } else {
+        ck_assert_msg(out.rank >= 2 && out.dim[1] == in.dim[1],
+                      "%s acts on each step, but its output %d steps, not %d", l->type->name,
+                      out.rank >= 2 ? out.dim[1] : 0, in.dim[1]);
+    }
+    unsigned char chg[256];
+    ck_assert_int_le(out.dim[1], (int)sizeof chg);
+    int reached = 0;
+    for (int t = 0; t < in.dim[1]; t++) {
+        memcpy(x1, x, count * sizeof *x1);
+        nudge_step(x1, in, t, codes);
+        SlShape o1;
+        sl_real *y1 = run(m, in, x1, &o1);
+        changed_steps(y0, y1, out, chg);
+        for (int o = 0; o < out.dim[1]; o++) {
+            int reads = o == t;
+            if (steps == SL_STEPS_WINDOW) {
+                reads = 0;
+                for (int k = 0; k < w.k; k++)
+                    reads |= o * w.s - pad + k * w.d == t;
+            }
+            ck_assert_msg(!chg[o] || reads,
+                          "%s(%s): input step %d reaches output step %d, which its declared "
+                          "steps/window say it does not read",
+                          l->type->name, l->type->example_args, t, o);
+            reached |= chg[o];
+        }
+        free(y1);
+    }
+    ck_assert_msg(reached, "%s: no input step reaches any output step", l->type->name);
+    free(x), free(x1), free(y0);
+    sl_model_free(m);
+}
+END_TEST
+
+#ifdef SL_DOUBLE
+/* ---- 3. every example passes a gradient check in double, in both modes ---- */
+
+START_TEST(test_example_gradcheck)
+{
+    SlShape in;
+    int i = _i / 2, training = _i % 2;
+    SlModel *m = example_model(i, &in);
+    if (!m)
+        return;
+    sl_real *x = example_input(m, in);
+    SlTensor t = sl_tensor(in, x);
+    SlGradcheckOptions o = sl_gradcheck_defaults();
+    o.training = training;
+    SlGradcheckReport rep;
+    SlError e;
+    ck_assert_msg(sl_gradcheck(m, &t, &o, &rep, &e) == 0, "%s", e.msg);
+    char table[4096];
+    sl_gradcheck_format(&rep, table, sizeof table);
+    ck_assert_msg(rep.ok && rep.max_err < 1e-6, "%s(%s), training=%d:\n%s",
+                  m->layers[1]->type->name, m->layers[1]->type->example_args, training, table);
+    free(x);
+    sl_model_free(m);
+}
+END_TEST
+#endif
+
+static Suite *suite(void)
+{
+    Suite *s = suite_create("registry");
+    int n = sl_layer_type_count();
+    TCase *tc = tcase_create("examples");
+    tcase_set_timeout(tc, 60);
+    tcase_add_loop_test(tc, test_example_runs, 0, n);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("facts");
+    tcase_set_timeout(tc, 60);
+    tcase_add_loop_test(tc, test_kind_and_names, 0, n);
+    tcase_add_loop_test(tc, test_steps_fact_holds, 0, n);
+    tcase_add_test(tc, test_every_entry_required);
+    tcase_add_test(tc, test_arg_str);
+    suite_add_tcase(s, tc);
+#ifdef SL_DOUBLE
+    tc = tcase_create("gradcheck");
+    tcase_set_timeout(tc, 120);
+    tcase_add_loop_test(tc, test_example_gradcheck, 0, 2 * n);
+    suite_add_tcase(s, tc);
+#endif
+    return s;
+}
+
+int main(void)
+{
+    return tu_run(suite()) ? 1 : 0;
+}

@@ -30,8 +30,7 @@ typedef struct Data {
  * code after the error is printed; *s is the script to free either way (NULL if none), and the
  * data's arrays to free with data_free. A scene not asked for leaves in why the layer it was chosen
  * for, and what it shows of it ("" otherwise). */
-static int start_scene(Opts *o, SlScript **s, Data *data, SlSceneRun *run, char *why,
-                       size_t n_why)
+static int start_scene(Opts *o, SlScript **s, Data *data, SlSceneRun *run, char *why, size_t n_why)
 {
     SlModel *m;
     SlError e;

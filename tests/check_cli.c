@@ -440,7 +440,8 @@ START_TEST(test_png_options)
     expect("png " REG " --animate -o @/anim.png", 0, NULL, NULL);
     png_size("@/anim.png", &w, &h);
     ck_assert(w == 1280 && h == 720);
-    expect("png " REG " --animate --frames @/anim", 0, "(every frame of the animation)", NULL);
+    expect("png " REG " --scene shapes --animate --frames @/anim", 0,
+           "(every frame of the animation)", NULL);
     ck_assert(exists("@/anim/frame_000.png") && exists("@/anim/frame_005.png"));
     /* the receptive field of a None length follows --timesteps */
     expect("png " SL_SHARED_MODELS "/10_causal_dilated.py --timesteps 20 --frames @/rf", 0,

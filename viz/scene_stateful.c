@@ -256,10 +256,9 @@ static void st_draw(const SlSceneRun *run, double at, SlCanvas *c)
             "Batch %d of %d: each sample's chunk of %d step%s starts from the h%s its own sample "
             "left in batch %d%s. That is why a stateful layer needs a fixed batch size (%d) and "
             "data that is not shuffled. %d unit%s, %d drawn%s.",
-            done, d->nb, d->T, d->T == 1 ? "" : "s",
-            sl_rnn_n_states(d->l) == 2 ? " and c" : "", done > 1 ? done - 1 : 0,
-            done > 1 ? "" : " (none yet: it starts at 0)", d->B, d->u, d->u == 1 ? "" : "s",
-            shown_u, d->data ? "; your samples" : "; a seeded series");
+            done, d->nb, d->T, d->T == 1 ? "" : "s", sl_rnn_n_states(d->l) == 2 ? " and c" : "",
+            done > 1 ? done - 1 : 0, done > 1 ? "" : " (none yet: it starts at 0)", d->B, d->u,
+            d->u == 1 ? "" : "s", shown_u, d->data ? "; your samples" : "; a seeded series");
     sl_scene_caption(c, caption);
 }
 

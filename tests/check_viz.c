@@ -1124,7 +1124,8 @@ START_TEST(test_values_in_cells)
     sl_draw_heatmap(&c, 10, 10, m, 2, 3, 48, SL_ROLE_WEIGHT, "W");
     ck_assert_int_eq(texts_with(&c, "-1.25"), 1);
     ck_assert_int_eq(texts_equal(&c, "12.5"), 2);  /* the cell, and the scale's end */
-    ck_assert_int_eq(texts_with(&c, "-0.001"), 0); /* too long for its cell: "-0.0" */
+    ck_assert_int_eq(texts_with(&c, "-0.001"), 0); /* too long for its cell: none, not "-0.0" */
+    ck_assert_int_eq(texts_with(&c, "-0.0"), 0);
     /* every number inside its own cell */
     for (int i = 0; i < c.n_items; i++) {
         const SlItem *it = &c.items[i];

@@ -392,10 +392,19 @@ static void cell_values(SlCanvas *c, int x, int y, const sl_real *m, int rows, i
         for (int k = 0; k < cols; k++) {
             char v[32];
             double val = (double)m[(size_t)r * cols + k];
-            format_number(val, v, sizeof v);
-            if (sl_text_width(v, SL_TEXT_NUMBER) + 4 > cw)
-                snprintf(v, sizeof v, "%.1f", val == 0 ? 0.0 : val);
-            if (sl_text_width(v, SL_TEXT_NUMBER) + 4 > cw)
+            /* 3 significant digits, else 2, else 1; never a rounding that reads as another value
+             * ("0.0" for 0.012): then no number */
+            int fits = 0;
+            for (int digits = 3; digits >= 1 && !fits; digits--) {
+                if (val == 0)
+                    snprintf(v, sizeof v, "0");
+                else if (fabs(val) >= 1e4 || fabs(val) < 1e-3)
+                    snprintf(v, sizeof v, "%.*e", digits - 1, val);
+                else
+                    snprintf(v, sizeof v, "%.*g", digits, val);
+                fits = sl_text_width(v, SL_TEXT_NUMBER) + 4 <= cw;
+            }
+            if (!fits)
                 continue;
             SlColor bg = sl_heat_color(val, range, role);
             sl_canvas_text_aligned(c, x + k * cw + cw / 2, y + r * ch + (ch - th) / 2,

@@ -129,22 +129,12 @@ int main(int argc, char **argv)
     sl_model_free(m2);
 
     lesson_step(&ls, "The gradient checker agrees");
-    sl_real xr[6];
-    SlTensor xin = sl_tensor(sl_shape_of(3, (int[]){1, 6, 1}), xr);
-    SlRng r = sl_rng(20);
-    sl_gradcheck_fill_input(&xin, &r);
-    SlGradcheckOptions o = sl_gradcheck_defaults();
-    SlGradcheckReport rep;
-    if (sl_gradcheck(m, &xin, &o, &rep, &e) < 0)
-        lesson_die(&e);
-    char table[2048];
-    sl_gradcheck_format(&rep, table, sizeof table);
-    printf("%s\n  (In double, build/f64/lessons/20_conv_backprop_rotated_kernel, the errors are\n"
-           "  near 1e-12; in float32 near 1e-4: float32 keeps about 7 digits.)\n",
-           table);
+    int ok = lesson_gradcheck(m, sl_shape_of(3, (int[]){1, 6, 1}), 20);
+    printf("  (In double, build/f64/lessons/20_conv_backprop_rotated_kernel, the errors are\n"
+           "  near 1e-12; in float32 near 1e-4: float32 keeps about 7 digits.)\n");
     lesson_visualize(&ls, m, "conv-backprop", NULL);
     sl_model_free(m);
-    if (!rep.ok)
+    if (!ok)
         return 1;
     lesson_step(&ls, "What to remember");
     printf("  - Forward: y = correlate(x, K); Keras never flips the kernel.\n"

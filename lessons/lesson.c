@@ -79,6 +79,27 @@ void lesson_expect(int ok, const char *what)
     }
 }
 
+int lesson_gradcheck(SlModel *m, SlShape in, uint64_t seed)
+{
+    static sl_real x[256];
+    SlError e;
+    if (sl_shape_count(&in) > sizeof x / sizeof x[0]) {
+        sl_errorf(&e, "lesson_gradcheck takes at most 256 input values");
+        lesson_die(&e);
+    }
+    SlTensor t = sl_tensor(in, x);
+    SlRng r = sl_rng(seed);
+    sl_gradcheck_fill_input(&t, &r);
+    SlGradcheckOptions o = sl_gradcheck_defaults();
+    SlGradcheckReport rep;
+    if (sl_gradcheck(m, &t, &o, &rep, &e) < 0)
+        lesson_die(&e);
+    char table[2048];
+    sl_gradcheck_format(&rep, table, sizeof table);
+    printf("%s\n", table);
+    return rep.ok;
+}
+
 void lesson_print_tensor(const char *name, const SlTensor *t, int max_rows)
 {
     char s[96];

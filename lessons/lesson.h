@@ -30,6 +30,9 @@ void lesson_expect(int ok, const char *what);
  * history is for the training scene (else NULL). A scene pushes its own sample batch through m,
  * so the model's outputs (and a stateful layer's states) are the scene's afterwards. */
 void lesson_visualize(Lesson *ls, SlModel *m, const char *scene, const SlHistory *h);
+/* Run the gradient checker on m with a seeded input of shape `in` (batch axis included, at most
+ * 256 values) and print its table. Returns 1 when every tensor passed. */
+int lesson_gradcheck(SlModel *m, SlShape in, uint64_t seed);
 /* Print a tensor's first rows (a (rows, cols) view of its last axis), with its shape. */
 void lesson_print_tensor(const char *name, const SlTensor *t, int max_rows);
 

@@ -20,10 +20,7 @@ enum { N_TYPES = sizeof types / sizeof types[0] };
 /* Keras layers that shapelab knows by name but has not built: creating one says so plainly
  * instead of "unknown layer". A layer that lands removes its name from here. */
 static const char *const not_yet[] = {
-    "BatchNormalization", "Concatenate",        "Add",
-    "Attention",          "MultiHeadAttention", "ConvLSTM2D",
-    "Conv1DTranspose",    "Conv2DTranspose",    "UpSampling1D",
-    "RMSNormalization",
+    "BatchNormalization", "Attention", "MultiHeadAttention", "ConvLSTM2D", "RMSNormalization",
 };
 
 int sl_layer_name_known(const char *name)
@@ -438,19 +435,25 @@ SlLayer *sl_layer(const char *type, const char *args, SlError *e)
     return sl_layer_create(type, &a, e);
 }
 
-SlLayer *sl_layer_example(const SlLayerType *t, SlShape *in, SlError *e)
+SlLayer *sl_layer_example(const SlLayerType *t, SlShape *in, int *n_in, SlError *e)
 {
     SlArgs a;
     sl_args_init(&a);
-    if (sl_args_parse(&a, t->example_input, e) < 0 || a.n != 1 || a.val[0].kind != SL_V_TUPLE) {
-        sl_errorf(e, "%s: its example input '%s' is not a shape like (2, 4, 5)", t->name,
-                  t->example_input);
+    int ok = sl_args_parse(&a, t->example_input, e) == 0 && a.n >= 1 && a.n <= SL_MAX_IO;
+    for (int k = 0; ok && k < a.n; k++)
+        ok = a.val[k].kind == SL_V_TUPLE;
+    if (!ok) {
+        sl_errorf(e, "%s: its example input '%s' is not a shape like (2, 4, 5), or several",
+                  t->name, t->example_input);
         return NULL;
     }
-    int dims[SL_MAX_RANK], n = a.val[0].n;
-    for (int i = 0; i < n && i < SL_MAX_RANK; i++)
-        dims[i] = (int)sl_value_item(&a, &a.val[0], i)->i;
-    *in = sl_shape_of(n < SL_MAX_RANK ? n : SL_MAX_RANK, dims);
+    for (int k = 0; k < a.n; k++) {
+        int dims[SL_MAX_RANK], n = a.val[k].n;
+        for (int i = 0; i < n && i < SL_MAX_RANK; i++)
+            dims[i] = (int)sl_value_item(&a, &a.val[k], i)->i;
+        in[k] = sl_shape_of(n < SL_MAX_RANK ? n : SL_MAX_RANK, dims);
+    }
+    *n_in = a.n;
     if (!(t->kind & SL_KIND_WRAPPER))
         return sl_layer(t->name, t->example_args, e);
     /* a wrapper's example is its inner layer: "Dense(3)" */

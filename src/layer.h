@@ -98,6 +98,9 @@ enum {
     SL_KIND_WRAPPER = 2,   /* holds an inner layer: made with sl_layer_wrap (TimeDistributed) */
     SL_KIND_RECURRENT = 4, /* a recurrent layer of src/layers/rnn.c: steps in time with a state,
                               so Bidirectional can wrap it and sl_rnn_* accept it */
+    SL_KIND_MERGE = 8,     /* merges a list of tensors into one (src/layers/merge.c); Keras also
+                              spells it as a function of the list, named like its layers:
+                              layers.add([a, b]) is Add()([a, b]) */
 };
 
 /* How a layer treats the steps axis (axis 1), for receptive fields. */
@@ -108,16 +111,21 @@ typedef enum SlSteps {
 } SlSteps;
 
 /* How a window layer reads its input along one spatial axis: output cell o reads input cells
- * o*s - pad_before + t*d, t = 0 .. k-1. */
+ * o*s - pad_before + t*d, t = 0 .. k-1. A transposed window runs the other way (a transposed
+ * convolution, UpSampling): input cell i feeds output cells i*s - before + t*d, so an output cell
+ * reads about k / s input cells and the length grows about s times. */
 typedef enum SlPadding {
     SL_PAD_VALID,  /* no padding: the kernel stays inside the input */
     SL_PAD_SAME,   /* TensorFlow's rule: out = ceil(n / s), the odd cell of padding goes after */
     SL_PAD_CAUSAL, /* Conv1D only: all the padding on the left, (k - 1) * d cells */
 } SlPadding;
 typedef struct SlWindowGeom {
-    int k, s, d;   /* taps, stride, dilation */
-    SlPadding pad; /* how the length changes (with shift 0) */
-    int shift;     /* ZeroPadding / Cropping: 1, with `before` / `after` cells added (< 0: cut) */
+    int k, s, d;    /* taps, stride, dilation */
+    SlPadding pad;  /* how the length changes (with shift 0) */
+    int shift;      /* ZeroPadding / Cropping: 1, with `before` / `after` cells added (< 0: cut) */
+    int transposed; /* 1: input cell i feeds outputs i*s - before + t*d; the output is the whole
+                       scatter, (n - 1) * s + 1 + (k - 1) * d cells, less `before` cells cut at the
+                       start and `after` at the end (< 0: zeros added) */
     int before, after;
 } SlWindowGeom;
 
@@ -169,7 +177,7 @@ typedef struct SlLayerType {
     void (*explain)(const SlLayer *l, const SlInfer *io, char *buf, size_t n);
     void (*formula)(const SlLayer *l, char *buf, size_t n);
     /* For `summary --explain`, a note under the formula (where Keras 2 had other defaults that
-     * change this layer); writes "" when there is none. */
+     * change this layer, or where its weights' layout surprises); writes "" when there is none. */
     void (*note)(const SlLayer *l, char *buf, size_t n);
     /* Its window along spatial axis `axis` (0: steps or rows, 1: columns): 1 and *w, or 0. */
     int (*window)(const SlLayer *l, int axis, SlWindowGeom *w);
@@ -226,8 +234,9 @@ SlLayer *sl_layer_twin(const SlLayer *l, const char *name, const char *key, int 
 SlLayer *sl_layer(const char *type, const char *args, SlError *e);
 void sl_layer_free(SlLayer *l);
 /* A layer of type t made from its declared example (a wrapper around its example inner layer), and
- * the example's input shape, batch axis included, into *in. */
-SlLayer *sl_layer_example(const SlLayerType *t, SlShape *in, SlError *e);
+ * the example's input shapes, batch axis included, into in[0 .. *n_in) (room for SL_MAX_IO; a
+ * merge's example lists several: "(2, 3, 4), (2, 3, 4)"). */
+SlLayer *sl_layer_example(const SlLayerType *t, SlShape *in, int *n_in, SlError *e);
 
 /* Keras's per-class name counters (keras.backend.clear_session() resets them). */
 void sl_clear_session(void);

@@ -63,7 +63,8 @@ int sl_receptive_field(const SlModel *m, SlReceptive *r, SlError *e)
                              "does not take the previous layer's output alone",
                              nd->layer->name);
         SlWindowGeom w;
-        if (nd->layer->steps == SL_STEPS_WINDOW && nd->layer->type->window(nd->layer, 0, &w)) {
+        if (nd->layer->steps == SL_STEPS_WINDOW && nd->layer->type->window(nd->layer, 0, &w) &&
+            !w.transposed) {
             if (r->n >= SL_RF_MAX)
                 return sl_errorf(e, "more than %d window layers", SL_RF_MAX);
             int k = r->n++;
@@ -184,7 +185,15 @@ void sl_receptive_format(const SlModel *m, const SlReceptive *r, char *buf, size
         u += (size_t)snprintf(buf + u, n - u, "  one output step spans %d input step%s; %s",
                               r->total, r->total == 1 ? "" : "s", gaps);
     }
-    if (r->ended_at >= 0 && u < n)
-        snprintf(buf + u, n - u, " up to '%s', which rearranges the steps (after it: all of them)",
-                 m->nodes[r->ended_at].layer->name);
+    SlWindowGeom w;
+    const SlLayer *end = r->ended_at >= 0 ? m->nodes[r->ended_at].layer : NULL;
+    if (end && u < n && end->type->window(end, 0, &w) && w.transposed)
+        snprintf(buf + u, n - u,
+                 "\n  that holds up to '%s', which spreads each step over %d output steps (a "
+                 "transposed window: the table stops there)",
+                 end->name, sl_conv_span(w.k, w.d));
+    else if (end && u < n)
+        snprintf(buf + u, n - u,
+                 "\n  that holds up to '%s', which rearranges the steps (after it: all of them)",
+                 end->name);
 }

@@ -16,6 +16,8 @@
  * below it apart (the first layer's dilation 1, then WaveNet's 1, 2, 4, ... with kernel 2 just
  * meets that). Two layers with kernel 4 and dilations 3 and 9 span 37 steps, but only every third
  * one, 13, feeds the output: the first layer's taps skip two steps that nothing below fills.
+ * A transposed window (Conv1DTranspose, UpSampling1D) ends it too: it divides `jump` by its stride
+ * instead of multiplying, and a fraction of a step is more than this arithmetic follows.
  */
 #ifndef SL_RECEPTIVE_H
 #define SL_RECEPTIVE_H

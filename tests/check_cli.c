@@ -269,8 +269,8 @@ static const struct {
     {"14_multi_output.py", NULL, 0, 0},
     {"15_regression.py", NULL, 0, 0},
     {"16_batchnorm.py", "BatchNormalization", 10, 11},
-    {"17_functional_merge.py", "Concatenate", 12, 10},
-    {"18_conv_transpose.py", "Conv2DTranspose", 9, 11},
+    {"17_functional_merge.py", NULL, 0, 0},
+    {"18_conv_transpose.py", NULL, 0, 0},
 };
 enum { N_MODELS = sizeof models / sizeof models[0] };
 
@@ -547,6 +547,7 @@ START_TEST(test_gradcheck_kinks)
      * skipped, an input slope 3e-4 off); 12_conv2d_channels.py passes too, but takes a minute
      * under the sanitizers */
     expect("gradcheck tests/scripts/models/maxpool_kinks.py", 0, "): ok\n", NULL);
+    expect("gradcheck tests/scripts/models/decoder_upsampling.py", 0, "): ok\n", NULL);
 }
 END_TEST
 

@@ -1,5 +1,6 @@
-/* check_conv.c: the convolution family (Conv1D, Conv2D, pooling, ZeroPadding, Cropping) against
- * PyTorch's numbers, its gradient checks, its shape errors, and the kernels conv.h names.
+/* check_conv.c: the convolution family (Conv1D, Conv2D, their transposed twins, pooling,
+ * ZeroPadding, Cropping, UpSampling) against PyTorch's numbers, its gradient checks, its shape
+ * errors, Keras's output sizes, and the kernels conv.h names.
  *
  * Fixtures are tests/fixtures/conv_*.safetensors, written by tools/make_conv_fixtures.py in the
  * format check_layers.c describes. */
@@ -53,6 +54,26 @@ static const char *const fixtures[] = {
     "conv_zero_padding2d_asym",
     "conv_cropping1d",
     "conv_cropping1d_int",
+    "conv_cropping2d",
+    "conv_cropping2d_int",
+    "conv_cropping2d_pair",
+    "conv_conv1d_transpose_valid",
+    "conv_conv1d_transpose_same_stride2",
+    "conv_conv1d_transpose_valid_stride3_op",
+    "conv_conv1d_transpose_same_op",
+    "conv_conv1d_transpose_stride_gt_kernel",
+    "conv_conv1d_transpose_dilated_tanh",
+    "conv_conv2d_transpose_same_stride2",
+    "conv_conv2d_transpose_valid_relu",
+    "conv_conv2d_transpose_same_op",
+    "conv_conv2d_transpose_valid_op_sigmoid",
+    "conv_conv2d_transpose_same_even",
+    "conv_conv2d_transpose_dilated",
+    "conv_up_sampling1d",
+    "conv_up_sampling1d_default",
+    "conv_up_sampling2d",
+    "conv_up_sampling2d_bilinear",
+    "conv_up_sampling2d_bilinear_odd",
 };
 enum { N_FIXTURES = sizeof fixtures / sizeof fixtures[0] };
 
@@ -100,6 +121,22 @@ static const struct {
     {"ZeroPadding1D", "(1, 3)", 3, {2, 4, 2}},
     {"ZeroPadding2D", "((1, 0), (2, 1))", 4, {2, 3, 3, 2}},
     {"Cropping1D", "(1, 2)", 3, {2, 6, 2}},
+    {"Cropping2D", "((2, 1), (0, 3))", 4, {2, 5, 6, 2}},
+    {"Conv1DTranspose", "3, 3", 3, {2, 5, 2}},
+    {"Conv1DTranspose", "2, 4, strides=3, padding='same', activation='elu'", 3, {2, 4, 3}},
+    {"Conv1DTranspose", "2, 2, strides=3, output_padding=1", 3, {2, 4, 2}},
+    {"Conv1DTranspose", "2, 3, dilation_rate=3, use_bias=False", 3, {2, 5, 2}},
+    {"Conv2DTranspose", "2, 3, strides=2, padding='same'", 4, {2, 3, 4, 3}},
+    {"Conv2DTranspose",
+     "3, (2, 3), strides=(1, 2), padding='same', output_padding=(0, 1)",
+     4,
+     {2, 4, 3, 2}},
+    {"Conv2DTranspose", "2, (3, 2), strides=(3, 2), activation='tanh'", 4, {2, 3, 3, 2}},
+    {"Conv2DTranspose", "2, 2, dilation_rate=(1, 2), padding='same'", 4, {1, 4, 4, 2}},
+    {"UpSampling1D", "2", 3, {2, 4, 3}},
+    {"UpSampling2D", "(3, 2)", 4, {2, 3, 3, 2}},
+    {"UpSampling2D", "(2, 3), interpolation='bilinear'", 4, {2, 4, 3, 2}},
+    {"UpSampling2D", "5, interpolation='bilinear'", 4, {1, 2, 3, 1}},
 };
 enum { N_GC = sizeof gc_cases / sizeof gc_cases[0] };
 
@@ -138,6 +175,42 @@ static const TuShapeError shape_errors[] = {
     {"MaxPooling2D", "", 3, {SL_NONE, 10, 3}, {"(None, 10, 3)", "use the 1D layer", "", ""}},
     {"MaxPooling1D", "pool_size=4", 3, {SL_NONE, 3, 2}, {"at least 4", "padding='same'", "", ""}},
     {"Cropping1D", "(2, 2)", 3, {SL_NONE, 4, 2}, {"more than 4 steps", "crop fewer", "", ""}},
+    {"Cropping2D",
+     "((1, 1), (3, 2))",
+     4,
+     {SL_NONE, 8, 5, 2},
+     {"more than 5 cols to crop 3 from the left and 2 from the right", "crop fewer cols",
+      "(None, 8, 5, 2)", ""}},
+    {"Cropping2D", "", 3, {SL_NONE, 8, 5}, {"(batch, rows, cols, channels)", "1D layer", "", ""}},
+    {"Conv2DTranspose",
+     "1, 3, strides=2",
+     3,
+     {SL_NONE, 8, 8},
+     {"layer 'conv2d_transpose' (Conv2DTranspose)", "(batch, rows, cols, channels)",
+      "Conv2DTranspose needs a channels axis", "(8, 8, 1)"}},
+    {"Conv1DTranspose",
+     "1, 3",
+     2,
+     {SL_NONE, 31},
+     {"(batch, steps, channels)", "reshape (N, 31) to (N, 31, 1)", "", ""}},
+    {"Conv1DTranspose",
+     "1, 2, strides=2, padding='same', output_padding=0",
+     3,
+     {SL_NONE, 1, 3},
+     {"an output of at least 1 cell along axis 1", "(1 - 1) * 2 + 2 % 2 + 0 = 0",
+      "output_padding=None", ""}},
+    {"Conv2DTranspose", "1, 3", 4, {SL_NONE, 8, 8, SL_NONE}, {"channels", "Fix:", "", ""}},
+    {"Conv2DTranspose",
+     "1, 2, strides=4096",
+     4,
+     {SL_NONE, 8, 8192, 1},
+     {"at most 16777216 cells along axis 2", "(8192 - 1) * 4096 + 4096", "smaller strides", ""}},
+    {"UpSampling1D", "", 4, {SL_NONE, 4, 4, 1}, {"(batch, steps, channels)", "2D layer", "", ""}},
+    {"UpSampling2D",
+     "4096",
+     4,
+     {SL_NONE, 8192, 4, 1},
+     {"at most 16777216 cells along axis 1, not 8192 * 4096", "", "", ""}},
     {"GlobalAveragePooling2D",
      "",
      3,
@@ -170,6 +243,29 @@ static const TuArgError arg_errors[] = {
     {"ZeroPadding1D", "-1", "must not be negative"},
     {"ZeroPadding2D", "'a'", "takes an int, (rows, cols)"},
     {"Cropping1D", "(1, 2, 3)", "takes an int or a pair"},
+    {"Cropping2D", "((1, 2), (3, 4), (5, 6))", "takes an int, (rows, cols) or ((top, bottom)"},
+    {"Cropping2D", "((1, -2), 0)", "must not be negative"},
+    {"Cropping2D", "1, data_format='channels_first'", "channels_last"},
+    {"Conv2DTranspose", "2, 3, strides=2, output_padding=2",
+     "`output_padding` must be strictly less than `strides` for all dimensions. At dimension 0, "
+     "`output_padding` is 2 but `strides` is 2. Received: output_padding=(2, 2), strides=(2, 2)"},
+    {"Conv2DTranspose", "2, 3, strides=(2, 3), output_padding=(1, 3)",
+     "At dimension 1, `output_padding` is 3 but `strides` is 3"},
+    {"Conv1DTranspose", "2, 3, output_padding=1", "At dimension 0, `output_padding` is 1"},
+    {"Conv1DTranspose", "2, 3, strides=2, output_padding=-1", "must not be negative"},
+    {"Conv2DTranspose", "2, 3, output_padding=(0, 0, 0)", "output_padding takes one int or"},
+    {"Conv2DTranspose", "2, 3, strides=2, dilation_rate=2",
+     "`strides > 1` not supported in conjunction with `dilation_rate > 1`"},
+    {"Conv1DTranspose", "2, 3, padding='causal'", "'causal' is for Conv1D only"},
+    {"Conv2DTranspose", "2, 3, groups=2", "unknown keyword"},
+    {"Conv2DTranspose", "2, 3000, dilation_rate=9000", "spans more than 16777216 cells"},
+    {"Conv2DTranspose", "0, 3", "filters must be a positive integer"},
+    {"UpSampling1D", "0", "Argument `size` should be a positive integer. Received: size=0"},
+    {"UpSampling1D", "(2, 2)", "size"},
+    {"UpSampling2D", "(2, 0)", "size must hold positive integers"},
+    {"UpSampling2D", "2, interpolation='bicubic'",
+     "interpolation='bicubic' is not one of 'nearest', 'bilinear'"},
+    {"UpSampling2D", "2, data_format='channels_first'", "channels_last"},
 };
 enum { N_ARG_ERRORS = sizeof arg_errors / sizeof arg_errors[0] };
 
@@ -259,6 +355,14 @@ START_TEST(test_backprop_worked_example)
     sl_real dK2[3] = {0};
     sl_correlate_kernel_grad(dK2, x, dy, &geo);
     tu_assert_close("x correlated with dy", dK2, dK, 3);
+
+    /* and as a layer: Conv1DTranspose with the same kernel stamps dy into the same dx */
+    SlModel *t = tu_one_layer("Conv1DTranspose", "1, 3, use_bias=False", ys, &e);
+    ck_assert(t && sl_model_ensure_params(t, &e) == 0);
+    memcpy(t->params[0]->value.data, K, sizeof K);
+    ck_assert(sl_model_forward(t, &g, 0, &e) == 0);
+    tu_assert_close("Conv1DTranspose(dy)", sl_model_output(t, 0).data, dx, 6);
+    sl_model_free(t);
 }
 END_TEST
 
@@ -549,7 +653,17 @@ static const struct {
       {NULL, NULL}},
      4,
      {{8, 8, 8, 2}, {3, 8, 8, 2}}},
+    {"shape=(8, 8, 2)",
+     {{"Conv2D", "4, 3, strides=2, padding='same'"},
+      {"Conv2DTranspose", "3, 3, strides=2, padding='same', activation='relu'"},
+      {"UpSampling2D", "2, interpolation='bilinear'"},
+      {"Cropping2D", "((1, 2), 3)"},
+      {"GlobalAveragePooling2D", ""},
+      {"Dense", "1"}},
+     4,
+     {{6, 8, 8, 2}, {2, 8, 8, 2}}},
 };
+enum { N_ALLOC = sizeof alloc_cases / sizeof alloc_cases[0] };
 
 START_TEST(test_zero_alloc_training_step)
 {
@@ -645,15 +759,245 @@ START_TEST(test_receptive_scene_pick)
 }
 END_TEST
 
+/* ---- the transposed layers ---- */
+
+/* Output sizes as Keras gives them: the cases of Keras's own conv_transpose_test.py (the
+ * channels_first one written channels_last), and QUESTIONS.md item 18's layer. */
+static const struct {
+    const char *type, *args;
+    int rank, in[SL_MAX_RANK], out[SL_MAX_RANK];
+} keras_sizes[] = {
+    {"Conv1DTranspose", "5, 2, strides=2", 3, {2, 8, 4}, {2, 16, 5}},
+    {"Conv1DTranspose",
+     "6, 2, strides=3, padding='same', output_padding=2",
+     3,
+     {2, 8, 4},
+     {2, 23, 6}},
+    {"Conv1DTranspose", "6, (2,), strides=(2,)", 3, {2, 8, 4}, {2, 16, 6}},
+    {"Conv2DTranspose", "5, 2, strides=2", 4, {2, 8, 8, 4}, {2, 16, 16, 5}},
+    {"Conv2DTranspose",
+     "6, 2, strides=3, padding='same', output_padding=2",
+     4,
+     {2, 8, 8, 4},
+     {2, 23, 23, 6}},
+    {"Conv2DTranspose", "6, (2, 3), strides=(2, 1)", 4, {2, 8, 8, 4}, {2, 16, 10, 6}},
+    /* a stride above the kernel: 'valid' keeps (n - 1) * s + max(k, s), not + k */
+    {"Conv2DTranspose", "2, (7, 7), strides=(16, 16)", 4, {1, 14, 14, 2}, {1, 224, 224, 2}},
+    {"Conv2DTranspose", "1, 3, strides=2, padding='same'", 4, {1, 8, 8, 8}, {1, 16, 16, 1}},
+};
+enum { N_KERAS_SIZES = sizeof keras_sizes / sizeof keras_sizes[0] };
+
+START_TEST(test_transpose_keras_sizes)
+{
+    SlError e;
+    sl_clear_session();
+    SlModel *m = tu_one_layer(keras_sizes[_i].type, keras_sizes[_i].args,
+                              sl_shape_of(keras_sizes[_i].rank, keras_sizes[_i].in), &e);
+    ck_assert_msg(m != NULL, "%s", e.msg);
+    SlShape want = sl_shape_of(keras_sizes[_i].rank, keras_sizes[_i].out);
+    SlShape got = sl_model_output_shape(m, 0);
+    char a[96], b[96];
+    ck_assert_msg(sl_shape_equal(&got, &want), "%s(%s): %s, Keras gives %s", keras_sizes[_i].type,
+                  keras_sizes[_i].args, sl_shape_str(&got, a, sizeof a),
+                  sl_shape_str(&want, b, sizeof b));
+    sl_model_free(m);
+}
+END_TEST
+
+/* The cells cut from the whole scatter, worked by hand from Keras's rule. */
+START_TEST(test_transpose_cuts)
+{
+    static const struct {
+        int k, s, d;
+        SlPadding pad;
+        int op, before, after;
+    } c[] = {
+        {3, 2, 1, SL_PAD_SAME, -1, 0, 1},   /* 8 -> 7*2 + 3 = 17 cells, keep 16 from the first */
+        {4, 2, 1, SL_PAD_SAME, -1, 1, 1},   /* 2n + 2 cells, keep 2n from the second */
+        {5, 1, 1, SL_PAD_SAME, -1, 2, 2},   /* strides 1: the length kept, 2 cut on each side */
+        {3, 1, 2, SL_PAD_SAME, -1, 2, 2},   /* span 5, the same */
+        {1, 2, 1, SL_PAD_SAME, -1, 0, -1},  /* span 1 < stride: one zero cell added */
+        {2, 3, 1, SL_PAD_SAME, 2, 0, 0},    /* (n - 1) * 3 + 2 % 2 + 2: the whole scatter */
+        {1, 3, 1, SL_PAD_SAME, 2, 0, -2},   /* (n - 1) * 3 + 1 % 2 + 2: two zero cells more */
+        {3, 2, 1, SL_PAD_VALID, -1, 0, 0},  /* all of it */
+        {2, 3, 1, SL_PAD_VALID, -1, 0, -1}, /* max(2, 3) - 2 = 1 zero cell added */
+        {3, 2, 1, SL_PAD_VALID, 1, 0, -1},
+    };
+    for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) {
+        int before, after;
+        sl_conv_transpose_cuts(c[i].k, c[i].s, c[i].d, c[i].pad, c[i].op, &before, &after);
+        ck_assert_msg(before == c[i].before && after == c[i].after,
+                      "case %zu: cuts (%d, %d), want (%d, %d)", i, before, after, c[i].before,
+                      c[i].after);
+    }
+}
+END_TEST
+
+/* Copy `n` values into parameter p of m. */
+static void set_param(SlModel *m, int p, const sl_real *v, size_t n)
+{
+    ck_assert_int_eq(sl_tensor_count(&m->params[p]->value), n);
+    memcpy(m->params[p]->value.data, v, n * sizeof *v);
+}
+
+/* QUESTIONS.md item 18: a Conv2DTranspose is a Conv2D's backward pass. With the same kernel
+ * numbers, the transposed layer's output is the Conv2D's input gradient, and the transposed
+ * layer's input gradient is the Conv2D's output (no bias): both ways, for 'same' and for 'valid'
+ * with output_padding. */
+START_TEST(test_transpose_is_conv_backward)
+{
+    static const struct {
+        const char *conv, *transposed;
+        int in[4], out[4];
+    } c[] = {
+        {"3, (3, 2), strides=2, padding='same', use_bias=False",
+         "2, (3, 2), strides=2, padding='same', use_bias=False",
+         {1, 6, 8, 2},
+         {1, 3, 4, 3}},
+        {"3, 3, strides=2, use_bias=False",
+         "2, 3, strides=2, output_padding=(1, 0), use_bias=False",
+         {1, 8, 7, 2},
+         {1, 3, 3, 3}},
+    };
+    SlError e;
+    SlShape xs = sl_shape_of(4, c[_i].in), ys = sl_shape_of(4, c[_i].out);
+    sl_clear_session();
+    SlModel *conv = tu_one_layer("Conv2D", c[_i].conv, xs, &e);
+    SlModel *tr = tu_one_layer("Conv2DTranspose", c[_i].transposed, ys, &e);
+    ck_assert_msg(conv && tr, "%s", e.msg);
+    SlShape tro = sl_model_output_shape(tr, 0);
+    ck_assert(sl_shape_equal(&tro, &xs)); /* the way back up gives the shape back */
+    ck_assert(sl_model_init_params(conv, 1, &e) == 0 && sl_model_init_params(tr, 1, &e) == 0);
+    size_t nk = sl_tensor_count(&conv->params[0]->value), nx = sl_shape_count(&xs),
+           ny = sl_shape_count(&ys);
+    ck_assert_int_eq(sl_tensor_count(&tr->params[0]->value), nk); /* (kh, kw, 2, 3) both */
+    sl_real *K = malloc(nk * sizeof *K), *x = malloc(nx * sizeof *x), *dy = malloc(ny * sizeof *dy);
+    SlRng r = sl_rng(18);
+    for (size_t i = 0; i < nk; i++)
+        K[i] = (sl_real)sl_rng_range(&r, -1, 1);
+    for (size_t i = 0; i < nx; i++)
+        x[i] = (sl_real)sl_rng_range(&r, -1, 1);
+    for (size_t i = 0; i < ny; i++)
+        dy[i] = (sl_real)sl_rng_range(&r, -1, 1);
+    set_param(conv, 0, K, nk);
+    set_param(tr, 0, K, nk);
+    /* Conv2D forward on x and backward from dy */
+    SlTensor xt = sl_tensor(xs, x), dyt = sl_tensor(ys, dy);
+    ck_assert(sl_model_forward(conv, &xt, 0, &e) == 0 && sl_model_backward(conv, &dyt, 0, &e) == 0);
+    /* the transposed layer forward on dy, and backward from x */
+    ck_assert(sl_model_forward(tr, &dyt, 0, &e) == 0);
+    tu_assert_close("Conv2DTranspose(dy) = Conv2D's dx", sl_model_output(tr, 0).data,
+                    sl_model_input_grad(conv, 0).data, nx);
+    ck_assert(sl_model_backward(tr, &xt, 0, &e) == 0);
+    tu_assert_close("Conv2DTranspose's dx from x = Conv2D(x)", sl_model_input_grad(tr, 0).data,
+                    sl_model_output(conv, 0).data, ny);
+    free(K), free(x), free(dy);
+    sl_model_free(conv);
+    sl_model_free(tr);
+}
+END_TEST
+
+/* docs/layers/upsampling.md's example: the ramp 0, 1, 2 made twice as long. Nearest repeats;
+ * bilinear lines the cells' centres up, so the new cells sit a quarter of a cell either side of
+ * the old centres, and the ends repeat. */
+START_TEST(test_upsampling_worked_example)
+{
+    static const struct {
+        const char *type, *args;
+        sl_real want[6];
+    } c[] = {{"UpSampling1D", "2", {0, 0, 1, 1, 2, 2}},
+             {"UpSampling2D", "(1, 2), interpolation='bilinear'", {0, 0.25, 0.75, 1.25, 1.75, 2}}};
+    for (int i = 0; i < 2; i++) {
+        SlError e;
+        int d3[3] = {1, 3, 1}, d4[4] = {1, 1, 3, 1};
+        SlShape xs = i == 0 ? sl_shape_of(3, d3) : sl_shape_of(4, d4);
+        sl_clear_session();
+        SlModel *m = tu_one_layer(c[i].type, c[i].args, xs, &e);
+        ck_assert_msg(m != NULL, "%s", e.msg);
+        sl_real x[3] = {0, 1, 2};
+        SlTensor xt = sl_tensor(xs, x);
+        ck_assert(sl_model_forward(m, &xt, 0, &e) == 0);
+        tu_assert_close(c[i].type, sl_model_output(m, 0).data, c[i].want, 6);
+        sl_model_free(m);
+    }
+}
+END_TEST
+
+/* The way back up learns: 18_conv_transpose.py's autoencoder, and the same with UpSampling2D and
+ * a Conv2D instead of the transposed layer, trained with Adam to reproduce smooth 16x16 images,
+ * halve their loss. */
+START_TEST(test_way_back_up_trains)
+{
+    static const char *const up[][2] = {
+        {"Conv2DTranspose", "1, 3, strides=2, padding='same'"},
+        {"UpSampling2D", "2, interpolation='bilinear'"},
+    };
+    enum { N = 64, S = 16 };
+    SlError e;
+    sl_clear_session();
+    SlModel *m = sl_sequential(NULL);
+    ck_assert(sl_model_add(m, sl_layer("InputLayer", "shape=(16, 16, 1)", &e), &e) == 0);
+    ck_assert(sl_model_add(m, sl_layer("Conv2D", "8, 3, strides=2, padding='same'", &e), &e) == 0);
+    ck_assert(sl_model_add(m, sl_layer(up[_i][0], up[_i][1], &e), &e) == 0);
+    if (_i == 1)
+        ck_assert(sl_model_add(m, sl_layer("Conv2D", "1, 3, padding='same'", &e), &e) == 0);
+    ck_assert(sl_model_init_params(m, 3, &e) == 0 &&
+              sl_compile(m, "loss='mse', optimizer='adam'", &e) == 0);
+    static sl_real x[N * S * S];
+    SlRng r = sl_rng(18);
+    for (int n = 0; n < N; n++) { /* a smooth wave of random direction and phase */
+        double a = sl_rng_range(&r, 0.2, 0.8), b = sl_rng_range(&r, 0.2, 0.8),
+               p = sl_rng_range(&r, 0, 6.28);
+        for (int i = 0; i < S * S; i++)
+            x[n * S * S + i] = (sl_real)sin(a * (i / S) + b * (i % S) + p);
+    }
+    SlTensor X = sl_tensor(sl_shape_of(4, (int[]){N, S, S, 1}), x);
+    SlFitOptions o = sl_fit_defaults();
+    o.epochs = 30, o.batch_size = 16, o.verbose = 0, o.seed = 4;
+    SlHistory h;
+    ck_assert_msg(sl_model_fit(m, &X, &X, &o, &h, &e) == 0, "%s", e.msg);
+    double first = sl_history_get(&h, "loss", 0), last = sl_history_get(&h, "loss", o.epochs - 1);
+    ck_assert_msg(last < first / 2, "%s: loss %g -> %g", up[_i][0], first, last);
+    sl_history_free(&h);
+    sl_model_free(m);
+}
+END_TEST
+
+/* The receptive field's table stops at a transposed window and says why. */
+START_TEST(test_receptive_stops_at_transposed)
+{
+    SlError e;
+    sl_clear_session();
+    SlModel *m = sl_sequential(NULL);
+    ck_assert(sl_model_add(m, sl_layer("InputLayer", "shape=(12, 1)", &e), &e) == 0);
+    ck_assert(sl_model_add(m, sl_layer("Conv1D", "2, 3, strides=2", &e), &e) == 0);
+    ck_assert(sl_model_add(m, sl_layer("UpSampling1D", "2", &e), &e) == 0);
+    ck_assert(sl_model_add(m, sl_layer("Conv1DTranspose", "1, 3", &e), &e) == 0);
+    SlReceptive r;
+    ck_assert_msg(sl_receptive_field(m, &r, &e) == 0, "%s", e.msg);
+    ck_assert_int_eq(r.n, 1);
+    ck_assert_int_eq(r.ended_at, 2);
+    char buf[2048];
+    sl_receptive_format(m, &r, buf, sizeof buf);
+    ck_assert_msg(strstr(buf, "up to 'up_sampling1d', which spreads each step over 2 output "
+                              "steps (a transposed window"),
+                  "%s", buf);
+    sl_model_free(m);
+}
+END_TEST
+
 /* Keras's other spellings build the same class, named after it, with a notice. */
 START_TEST(test_aliases)
 {
-    static const char *const pairs[][3] = {{"MaxPool1D", "MaxPooling1D", "max_pooling1d"},
-                                           {"MaxPool2D", "MaxPooling2D", "max_pooling2d"},
-                                           {"AvgPool1D", "AveragePooling1D", "average_pooling1d"},
-                                           {"AvgPool2D", "AveragePooling2D", "average_pooling2d"},
-                                           {"Convolution1D", "Conv1D", "conv1d"},
-                                           {"Convolution2D", "Conv2D", "conv2d"}};
+    static const char *const pairs[][3] = {
+        {"MaxPool1D", "MaxPooling1D", "max_pooling1d"},
+        {"MaxPool2D", "MaxPooling2D", "max_pooling2d"},
+        {"AvgPool1D", "AveragePooling1D", "average_pooling1d"},
+        {"AvgPool2D", "AveragePooling2D", "average_pooling2d"},
+        {"Convolution1D", "Conv1D", "conv1d"},
+        {"Convolution2D", "Conv2D", "conv2d"},
+        {"Convolution1DTranspose", "Conv1DTranspose", "conv1d_transpose"},
+        {"Convolution2DTranspose", "Conv2DTranspose", "conv2d_transpose"}};
     for (size_t i = 0; i < sizeof pairs / sizeof pairs[0]; i++) {
         SlError e;
         sl_clear_session();
@@ -668,13 +1012,17 @@ START_TEST(test_aliases)
 }
 END_TEST
 
-/* The summary of a ../shared/models script, as `shapelab summary` prints it. */
+/* The summary of a ../shared/models script (or of ours, given with its path), as `shapelab
+ * summary` prints it. */
 static char *script_summary(const char *file)
 {
     static const SlScriptOptions quiet;
     char path[512], *buf = NULL;
     size_t len = 0;
-    snprintf(path, sizeof path, "%s/%s", SL_SHARED_MODELS, file);
+    if (strchr(file, '/')) /* one of ours */
+        snprintf(path, sizeof path, "%s", file);
+    else
+        snprintf(path, sizeof path, "%s/%s", SL_SHARED_MODELS, file);
     SlError e;
     SlScript *s = sl_script_run(path, &quiet, &e);
     ck_assert_msg(s != NULL, "%s", e.msg);
@@ -724,6 +1072,39 @@ static const struct {
      "Trainable params: 52,096\n"
      "Non-trainable params: 0\n"
      "_________________________________________________________________\n"},
+    {"18_conv_transpose.py", "Model: \"sequential\"\n"
+                             "_________________________________________________________________\n"
+                             "Layer (type)                 Output Shape              Param #   \n"
+                             "=================================================================\n"
+                             "conv2d (Conv2D)              (None, 8, 8, 8)           80        \n"
+                             "_________________________________________________________________\n"
+                             "conv2d_transpose (Conv2DTran (None, 16, 16, 1)         73        \n"
+                             "spose)                                                           \n"
+                             "=================================================================\n"
+                             "Total params: 153\n"
+                             "Trainable params: 153\n"
+                             "Non-trainable params: 0\n"
+                             "_________________________________________________________________\n"},
+    {"tests/scripts/models/decoder_upsampling.py",
+     "Model: \"sequential\"\n"
+     "_________________________________________________________________\n"
+     "Layer (type)                 Output Shape              Param #   \n"
+     "=================================================================\n"
+     "conv2d (Conv2D)              (None, 7, 7, 8)           80        \n"
+     "_________________________________________________________________\n"
+     "conv2d_transpose (Conv2DTran (None, 14, 14, 4)         292       \n"
+     "spose)                                                           \n"
+     "_________________________________________________________________\n"
+     "up_sampling2d (UpSampling2D) (None, 28, 28, 4)         0         \n"
+     "_________________________________________________________________\n"
+     "conv2d_1 (Conv2D)            (None, 28, 28, 1)         37        \n"
+     "_________________________________________________________________\n"
+     "cropping2d (Cropping2D)      (None, 24, 24, 1)         0         \n"
+     "=================================================================\n"
+     "Total params: 409\n"
+     "Trainable params: 409\n"
+     "Non-trainable params: 0\n"
+     "_________________________________________________________________\n"},
     {"13_conv_backprop.py", "Model: \"sequential\"\n"
                             "_________________________________________________________________\n"
                             "Layer (type)                 Output Shape              Param #   \n"
@@ -766,13 +1147,22 @@ static Suite *suite(void)
     tcase_add_test(tc, test_rotate180);
     tcase_add_test(tc, test_global_average_masked);
     tcase_add_test(tc, test_backprop_worked_example);
-    tcase_add_loop_test(tc, test_zero_alloc_training_step, 0, 2);
+    tcase_add_loop_test(tc, test_zero_alloc_training_step, 0, N_ALLOC);
     tcase_add_test(tc, test_mask_dropped);
     tcase_add_test(tc, test_receptive_scene_pick);
     tcase_add_test(tc, test_aliases);
     tcase_add_loop_test(tc, test_receptive_field, 0, N_RF);
     tcase_add_test(tc, test_receptive_wavenet);
     tcase_add_loop_test(tc, test_summary_golden, 0, N_GOLDENS);
+    tcase_add_loop_test(tc, test_transpose_keras_sizes, 0, N_KERAS_SIZES);
+    tcase_add_test(tc, test_transpose_cuts);
+    tcase_add_loop_test(tc, test_transpose_is_conv_backward, 0, 2);
+    tcase_add_test(tc, test_upsampling_worked_example);
+    tcase_add_test(tc, test_receptive_stops_at_transposed);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("training");
+    tcase_set_timeout(tc, 120);
+    tcase_add_loop_test(tc, test_way_back_up_trains, 0, 2);
     suite_add_tcase(s, tc);
     return s;
 }

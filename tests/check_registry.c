@@ -16,57 +16,90 @@
 #include "layers/conv.h"
 #include "testutil.h"
 
-/* The example of type i as a one-layer model; NULL for the InputLayer, which takes no tensor. */
-static SlModel *example_model(int i, SlShape *in)
+/* The example of type i: the layer, and a model of it alone on its example inputs (a Sequential
+ * model for one input, a functional one for a merge's several), its inputs first, so the layer is
+ * m->layers[n_in]. */
+typedef struct Example {
+    SlModel *m;
+    const SlLayer *l;
+    int n_in;
+    SlShape in[SL_MAX_IO];
+    SlTensor x[SL_MAX_IO]; /* seeded inputs: codes where the layer reads codes, else values away
+                              from 0 */
+} Example;
+
+static void input_arg(SlShape in, char *buf, size_t n)
+{
+    size_t u = (size_t)snprintf(buf, n, "batch_shape=(");
+    for (int k = 0; k < in.rank; k++)
+        u += (size_t)snprintf(buf + u, n - u, "%s%d", k ? ", " : "", in.dim[k]);
+    snprintf(buf + u, n - u, "%s)", in.rank == 1 ? "," : "");
+}
+
+/* 0 for the InputLayer, which takes no tensor. */
+static int example_model(int i, Example *x)
 {
     const SlLayerType *t = sl_layer_type_at(i);
     ck_assert_ptr_nonnull(t);
+    memset(x, 0, sizeof *x);
     if (t->kind & SL_KIND_INPUT)
-        return NULL;
+        return 0;
     SlError e;
-    SlLayer *l = sl_layer_example(t, in, &e);
+    SlLayer *l = sl_layer_example(t, x->in, &x->n_in, &e);
     ck_assert_msg(l != NULL, "%s: its example does not build: %s", t->name, e.msg);
-    char shape[128] = "batch_shape=(";
-    size_t u = strlen(shape);
-    for (int k = 0; k < in->rank; k++)
-        u += (size_t)snprintf(shape + u, sizeof shape - u, "%s%d", k ? ", " : "", in->dim[k]);
-    snprintf(shape + u, sizeof shape - u, "%s)", in->rank == 1 ? "," : "");
-    SlModel *m = sl_sequential(NULL);
+    char shape[128];
+    SlModel *m = x->n_in == 1 ? sl_sequential(NULL) : sl_model_new(NULL);
     ck_assert_ptr_nonnull(m);
-    ck_assert_msg(sl_model_add(m, sl_layer("InputLayer", shape, &e), &e) == 0, "%s", e.msg);
-    ck_assert_msg(sl_model_add(m, l, &e) == 0, "%s(%s) on %s: %s", t->name, t->example_args,
-                  t->example_input, e.msg);
+    if (x->n_in == 1) {
+        input_arg(x->in[0], shape, sizeof shape);
+        ck_assert_msg(sl_model_add(m, sl_layer("InputLayer", shape, &e), &e) == 0, "%s", e.msg);
+        ck_assert_msg(sl_model_add(m, l, &e) == 0, "%s(%s) on %s: %s", t->name, t->example_args,
+                      t->example_input, e.msg);
+    } else {
+        int ids[SL_MAX_IO], out;
+        for (int k = 0; k < x->n_in; k++) {
+            input_arg(x->in[k], shape, sizeof shape);
+            ids[k] = sl_model_input(m, sl_layer("InputLayer", shape, &e), &e);
+            ck_assert_msg(ids[k] >= 0, "%s", e.msg);
+        }
+        out = sl_model_call(m, l, x->n_in, ids, NULL, &e);
+        ck_assert_msg(out >= 0, "%s(%s) on %s: %s", t->name, t->example_args, t->example_input,
+                      e.msg);
+        ck_assert_msg(sl_model_set_io(m, x->n_in, ids, 1, &out, &e) == 0, "%s", e.msg);
+    }
     ck_assert_msg(sl_model_init_params(m, 5, &e) == 0, "%s", e.msg);
     SlRng r = sl_rng(9);
     sl_gradcheck_unzero_params(m, &r);
-    return m;
+    x->m = m;
+    x->l = l;
+    r = sl_rng(17);
+    for (int k = 0; k < x->n_in; k++) {
+        sl_real *data = calloc(sl_shape_count(&x->in[k]), sizeof *data);
+        ck_assert_ptr_nonnull(data);
+        x->x[k] = sl_tensor(x->in[k], data);
+        sl_gradcheck_fill_model_input(m, k, &x->x[k], &r);
+    }
+    return 1;
 }
 
-/* A seeded input for the example: codes where the layer reads codes, else values away from 0. */
-static sl_real *example_input(const SlModel *m, SlShape in)
+static void example_free(Example *x)
 {
-    sl_real *x = calloc(sl_shape_count(&in), sizeof *x);
-    ck_assert_ptr_nonnull(x);
-    SlTensor t = sl_tensor(in, x);
-    SlRng r = sl_rng(17);
-    sl_gradcheck_fill_model_input(m, 0, &t, &r);
-    return x;
+    for (int k = 0; k < x->n_in; k++)
+        free(x->x[k].data);
+    sl_model_free(x->m);
 }
 
 /* ---- 1. every example plans, runs, explains itself and counts as its formula says ---- */
 
 START_TEST(test_example_runs)
 {
-    SlShape in;
-    SlModel *m = example_model(_i, &in);
-    if (!m)
+    Example x;
+    if (!example_model(_i, &x))
         return;
-    const SlLayer *l = m->layers[1];
+    const SlLayer *l = x.l;
     SlError e;
-    sl_real *x = example_input(m, in);
-    SlTensor t = sl_tensor(in, x);
-    ck_assert_msg(sl_model_forward(m, &t, 0, &e) == 0, "%s: %s", l->type->name, e.msg);
-    ck_assert_msg(strlen(m->nodes[1].why) > 10, "%s: no sentence explains its shape",
+    ck_assert_msg(sl_model_forward(x.m, x.x, 0, &e) == 0, "%s: %s", l->type->name, e.msg);
+    ck_assert_msg(strlen(x.m->nodes[x.n_in].why) > 10, "%s: no sentence explains its shape",
                   l->type->name);
     char f[256];
     l->type->formula(l, f, sizeof f);
@@ -77,8 +110,7 @@ START_TEST(test_example_runs)
     ck_assert_msg(strtoull(eq + 1, NULL, 10) == sl_layer_count_params(l),
                   "%s: formula '%s', but the layer holds %zu parameters", l->type->name, f,
                   sl_layer_count_params(l));
-    free(x);
-    sl_model_free(m);
+    example_free(&x);
 }
 END_TEST
 
@@ -96,11 +128,10 @@ START_TEST(test_kind_and_names)
         p += w + strspn(p + w, " ");
     }
     ck_assert_msg(t->snake[0] && t->summary[0], "%s: no snake name or summary", t->name);
-    SlShape in;
-    SlModel *m = example_model(_i, &in);
-    if (!m)
+    Example x;
+    if (!example_model(_i, &x))
         return;
-    const SlLayer *l = m->layers[1];
+    const SlLayer *l = x.l;
     ck_assert_msg(!(t->kind & SL_KIND_WRAPPER) == (l->n_child == 0),
                   "%s: a wrapper holds an inner layer, and only a wrapper does", t->name);
     SlWindowGeom w;
@@ -113,7 +144,7 @@ START_TEST(test_kind_and_names)
         ck_assert_msg(c[k].scene[0] && c[k].why[0] && c[k].weight >= SL_SCENE_SHOWN &&
                           c[k].weight <= SL_SCENE_ABOUT,
                       "%s: claim %d is incomplete", t->name, k);
-    sl_model_free(m);
+    example_free(&x);
 }
 END_TEST
 
@@ -153,13 +184,15 @@ START_TEST(test_arg_str)
 }
 END_TEST
 
-/* Run x through m; the output's first sample as a copy, and its shape. */
-static sl_real *run(SlModel *m, SlShape in, const sl_real *x, SlShape *out)
+/* Run the example with input 0 replaced by x0; the output as a copy, and its shape. */
+static sl_real *run(const Example *x, const sl_real *x0, SlShape *out)
 {
     SlError e;
-    SlTensor t = sl_tensor(in, (sl_real *)x);
-    ck_assert_msg(sl_model_forward(m, &t, 0, &e) == 0, "%s", e.msg);
-    SlTensor y = sl_model_output(m, 0);
+    SlTensor in[SL_MAX_IO];
+    memcpy(in, x->x, sizeof in);
+    in[0].data = (sl_real *)x0;
+    ck_assert_msg(sl_model_forward(x->m, in, 0, &e) == 0, "%s", e.msg);
+    SlTensor y = sl_model_output(x->m, 0);
     *out = y.shape;
     size_t n = sl_tensor_count(&y);
     sl_real *copy = malloc(n * sizeof *copy);
@@ -197,21 +230,24 @@ static void changed_steps(const sl_real *y0, const sl_real *y1, SlShape out, uns
 }
 
 /* SL_STEPS_EACH: step t reaches output step t only. SL_STEPS_WINDOW: output step o reads only the
- * input steps o*s - pad + k*d of its window. Each nudged step reaches some output. */
+ * input steps o*s - pad + k*d of its window; a transposed window's input step t reaches only the
+ * output steps t*s - pad + k*d. Each nudged step (of input 0) reaches some output. */
 START_TEST(test_steps_fact_holds)
 {
-    SlShape in, out;
-    SlModel *m = example_model(_i, &in);
-    if (!m)
+    SlShape out;
+    Example ex;
+    if (!example_model(_i, &ex))
         return;
-    const SlLayer *l = m->layers[1];
+    const SlLayer *l = ex.l;
+    SlShape in = ex.in[0];
     SlSteps steps = l->steps;
     if (steps == SL_STEPS_ALL || in.rank < 2) {
-        sl_model_free(m);
+        example_free(&ex);
         return;
     }
     int codes = l->type->codes(l);
-    sl_real *x = example_input(m, in), *y0 = run(m, in, x, &out);
+    const sl_real *x = ex.x[0].data;
+    sl_real *y0 = run(&ex, x, &out);
     size_t count = sl_shape_count(&in);
     sl_real *x1 = malloc(count * sizeof *x1);
     ck_assert_ptr_nonnull(x1);
@@ -232,14 +268,15 @@ START_TEST(test_steps_fact_holds)
         memcpy(x1, x, count * sizeof *x1);
         nudge_step(x1, in, t, codes);
         SlShape o1;
-        sl_real *y1 = run(m, in, x1, &o1);
+        sl_real *y1 = run(&ex, x1, &o1);
         changed_steps(y0, y1, out, chg);
         for (int o = 0; o < out.dim[1]; o++) {
             int reads = o == t;
             if (steps == SL_STEPS_WINDOW) {
                 reads = 0;
                 for (int k = 0; k < w.k; k++)
-                    reads |= o * w.s - pad + k * w.d == t;
+                    reads |=
+                        w.transposed ? t * w.s - pad + k * w.d == o : o * w.s - pad + k * w.d == t;
             }
             ck_assert_msg(!chg[o] || reads,
                           "%s(%s): input step %d reaches output step %d, which its declared "
@@ -250,8 +287,8 @@ START_TEST(test_steps_fact_holds)
         free(y1);
     }
     ck_assert_msg(reached, "%s: no input step reaches any output step", l->type->name);
-    free(x), free(x1), free(y0);
-    sl_model_free(m);
+    free(x1), free(y0);
+    example_free(&ex);
 }
 END_TEST
 
@@ -260,24 +297,20 @@ END_TEST
 
 START_TEST(test_example_gradcheck)
 {
-    SlShape in;
     int i = _i / 2, training = _i % 2;
-    SlModel *m = example_model(i, &in);
-    if (!m)
+    Example x;
+    if (!example_model(i, &x))
         return;
-    sl_real *x = example_input(m, in);
-    SlTensor t = sl_tensor(in, x);
     SlGradcheckOptions o = sl_gradcheck_defaults();
     o.training = training;
     SlGradcheckReport rep;
     SlError e;
-    ck_assert_msg(sl_gradcheck(m, &t, &o, &rep, &e) == 0, "%s", e.msg);
+    ck_assert_msg(sl_gradcheck(x.m, x.x, &o, &rep, &e) == 0, "%s", e.msg);
     char table[4096];
     sl_gradcheck_format(&rep, table, sizeof table);
-    ck_assert_msg(rep.ok && rep.max_err < 1e-6, "%s(%s), training=%d:\n%s",
-                  m->layers[1]->type->name, m->layers[1]->type->example_args, training, table);
-    free(x);
-    sl_model_free(m);
+    ck_assert_msg(rep.ok && rep.max_err < 1e-6, "%s(%s), training=%d:\n%s", x.l->type->name,
+                  x.l->type->example_args, training, table);
+    example_free(&x);
 }
 END_TEST
 #endif

@@ -329,7 +329,7 @@ static const ModelRow model_rows[] = {
       {"conv2d", "batch_normalization", "activation", "max_pooling2d", "flatten", "dense"},
       27258}},
     {"17_functional_merge.py",
-     0,
+     1,
      "Concatenate",
      12,
      10,
@@ -340,10 +340,10 @@ static const ModelRow model_rows[] = {
       {"series", "meta", "lstm", "dense", "concatenate", "dense_1", "add", "dense_2"},
       2465}},
     {"18_conv_transpose.py",
+     1,
+     NULL,
      0,
-     "Conv2DTranspose",
-     9,
-     11,
+     0,
      {2, {"(None, 8, 8, 8)", "(None, 16, 16, 1)"}, {80, 73}, {"conv2d", "conv2d_transpose"}, 153}},
 };
 enum { N_MODEL_ROWS = sizeof model_rows / sizeof model_rows[0] };
@@ -559,6 +559,45 @@ static const FeatureRow feature_rows[] = {
       {0, 16, 10},
       {"input_1", "dense", "dense_1"},
       26}},
+    {"the merge layers' function spellings: layers.add, layers.concatenate(..., axis=1)",
+     "from keras import layers, Input, Model\n"
+     "a = Input(shape=(4, 3))\n"
+     "b = Input(shape=(4, 3))\n"
+     "s = layers.add([a, b])\n"
+     "d = layers.subtract([a, b])\n"
+     "j = layers.concatenate([s, d], axis=1)\n"
+     "model = Model(inputs=[a, b], outputs=j)\n",
+     {5,
+      {"(None, 4, 3)", "(None, 4, 3)", "(None, 4, 3)", "(None, 4, 3)", "(None, 8, 3)"},
+      {0, 0, 0, 0, 0},
+      {"input_1", "input_2", "add", "subtract", "concatenate"},
+      0}},
+    {"imported function spellings: multiply, average, maximum, minimum, concatenate's positional "
+     "axis, name=",
+     "from keras.layers import Input, multiply, average, maximum, minimum, concatenate\n"
+     "from keras.models import Model\n"
+     "a = Input(shape=(5,))\n"
+     "b = Input(shape=(5,))\n"
+     "c = concatenate([multiply([a, b]), average([a, b]), maximum([a, b]),\n"
+     "                 minimum(inputs=[a, b], name='low')], -1)\n"
+     "model = Model([a, b], c)\n",
+     {7,
+      {"(None, 5)", "(None, 5)", "(None, 5)", "(None, 5)", "(None, 5)", "(None, 5)", "(None, 20)"},
+      {0, 0, 0, 0, 0, 0, 0},
+      {"input_1", "input_2", "multiply", "average", "maximum", "low", "concatenate"},
+      0}},
+    {"layers.dot: axes=-1 by default (Dot itself requires axes), axes= and normalize=",
+     "from tensorflow.keras import layers, Model\n"
+     "q = layers.Input(shape=(6, 8))\n"
+     "k = layers.Input(shape=(7, 8))\n"
+     "scores = layers.dot([q, k])\n"
+     "cos = layers.dot([q, k], axes=(2, 2), normalize=True)\n"
+     "model = Model([q, k], [scores, cos])\n",
+     {4,
+      {"(None, 6, 8)", "(None, 7, 8)", "(None, 6, 7)", "(None, 6, 7)"},
+      {0, 0, 0, 0},
+      {"input_1", "input_2", "dot", "dot_1"},
+      0}},
     {"a def called with a layer count; names as Keras counts them",
      "def stack(model, sizes):\n"
      "    for s in sizes:\n"
@@ -933,6 +972,10 @@ static const char *const broken[] = {
     "43_unknown_loss.py",
     "44_index_out_of_range.py",
     "45_model_disconnected.py",
+    "46_concatenate_mismatch.py",
+    "47_add_mismatch.py",
+    "48_merge_in_sequential.py",
+    "49_subtract_three.py",
 };
 enum { N_BROKEN = sizeof broken / sizeof broken[0] };
 

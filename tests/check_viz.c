@@ -55,7 +55,8 @@ static const char *const model_names[] = {
     "two_heads",       "14_multi_output",    "15_regression",      "01_lstm_input_shape",
     "03_return_state", "04_stateful",        "09_timedistributed", "08_seq2seq_encoder_decoder",
     "bidirectional",   "06_masking",         "10_causal_dilated",  "13_conv_backprop",
-    "small_conv2d",    "08_seq2seq_reshape", "05_variable_length"};
+    "small_conv2d",    "08_seq2seq_reshape", "05_variable_length", "18_conv_transpose",
+    "small_transposed"};
 enum { N_MODELS = sizeof model_names / sizeof model_names[0] };
 
 typedef struct Loaded {
@@ -106,12 +107,32 @@ static SlModel *small_conv2d(SlError *e)
     return m;
 }
 
+/* The way back up along one axis: a strided Conv1DTranspose with output_padding, UpSampling1D and
+ * a Cropping1D, so the transposed-conv scene draws a 1-D layer (one row). */
+static SlModel *small_transposed(SlError *e)
+{
+    sl_clear_session();
+    SlModel *m = sl_sequential(NULL);
+    ck_assert_ptr_nonnull(m);
+    ck_assert_msg(sl_model_add(m, sl_layer("InputLayer", "shape=(6, 2)", e), e) == 0 &&
+                      sl_model_add(m,
+                                   sl_layer("Conv1DTranspose",
+                                            "3, 4, strides=2, padding='same', output_padding=1", e),
+                                   e) == 0 &&
+                      sl_model_add(m, sl_layer("UpSampling1D", "2", e), e) == 0 &&
+                      sl_model_add(m, sl_layer("Cropping1D", "(1, 2)", e), e) == 0,
+                  "%s", e->msg);
+    return m;
+}
+
 static Loaded load_model(int k)
 {
     SlError e = {{0}};
     Loaded L = {NULL, NULL};
     if (!strcmp(model_names[k], "small_conv2d")) {
         L.m = small_conv2d(&e);
+    } else if (!strcmp(model_names[k], "small_transposed")) {
+        L.m = small_transposed(&e);
     } else if (strcmp(model_names[k], "two_heads")) {
         char path[512];
         SlScriptOptions quiet;
@@ -697,6 +718,40 @@ START_TEST(test_seq2seq_scene)
 }
 END_TEST
 
+/* The transposed-conv scene: QUESTIONS.md item 18's model and a 1-D layer. It draws the first
+ * transposed layer; its scatter of stamps and its correlation agree to the last bit; the layer's
+ * output is the sum over its input channels plus the bias; a stamp step frames the stamp. */
+START_TEST(test_transposed_conv_scene)
+{
+    static const struct {
+        const char *model, *layer;
+        int steps;
+    } cases[] = {{"18_conv_transpose", "conv2d_transpose (Conv2DTranspose) = a Conv2D", 12 + 2},
+                 {"small_transposed", "conv1d_transpose (Conv1DTranspose) = a Conv1D", 6 + 2}};
+    const SlScene *s = sl_scene_find("transposed-conv");
+    ck_assert_ptr_nonnull(s);
+    Loaded L = load_model(model_index(cases[_i].model));
+    ck_assert_ptr_eq(sl_scene_best(L.m, NULL, 0), s);
+    SlSceneRun run;
+    SlError e = {{0}};
+    ck_assert_msg(sl_scene_start(&run, s, L.m, 2, 8, NULL, &e) == 0, "%s", e.msg);
+    ck_assert_int_eq(run.n_steps, cases[_i].steps);
+    SlCanvas c;
+    make_canvas(&c, WIN_W, WIN_H);
+    s->draw(&run, run.n_steps - 1, &c);
+    ck_assert_int_eq(texts_with(&c, cases[_i].layer), 1);
+    ck_assert_int_eq(texts_with(&c, "largest difference: 0"), 1);
+    ck_assert_int_eq(texts_with(&c, "equal to what the layer"), 1);
+    ck_assert_int_eq(texts_with(&c, "rotate180(K)"), 1);
+    s->draw(&run, 1, &c);
+    ck_assert_int_eq(texts_with(&c, "Step 2 of"), 1);
+    ck_assert_int_eq(texts_with(&c, "scatter: 2 of"), 1); /* 2 stamps so far */
+    sl_canvas_free(&c);
+    sl_scene_end(&run);
+    unload(&L);
+}
+END_TEST
+
 /* ---- 4. the window shows the same pixels as an offscreen canvas ---- */
 
 START_TEST(test_window_matches_canvas)
@@ -1166,6 +1221,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_learner_data);
     tcase_add_test(tc, test_long_sequences);
     tcase_add_test(tc, test_values_in_cells);
+    tcase_add_loop_test(tc, test_transposed_conv_scene, 0, 2);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("motion");

@@ -45,4 +45,5 @@ lesson 03_regression_vs_classification 2 training training
 lesson 12_variable_length_batches 1 generator generator
 lesson 13_padding_and_masking 1 mask mask
 lesson 17_reshape_vs_permute 1 reshape-permute reshape-permute
+lesson 23_transposed_conv 1 transposed-conv transposed-conv
 du -ch "$OUT"/*.png | tail -1

@@ -1,5 +1,6 @@
 #!/usr/bin/python3
-"""Reference fixtures for the convolution family: Conv1D, Conv2D, pooling, ZeroPadding, Cropping.
+"""Reference fixtures for the convolution family: Conv1D, Conv2D, Conv1DTranspose, Conv2DTranspose,
+pooling, ZeroPadding, Cropping, UpSampling.
 
 The same format and the same case machinery as tools/make_fixtures.py (imported from it): for each
 case a seeded input x, seeded weights in Keras layout, y from PyTorch in float64, an upstream
@@ -8,6 +9,8 @@ gradient dy and the gradients of sum(y * dy), written to tests/fixtures/conv_<ca
 Keras layouts are converted to PyTorch's explicitly:
   Conv1D kernel (k, in, filters)        -> torch (filters, in, k)        permute(2, 1, 0)
   Conv2D kernel (kh, kw, in, filters)   -> torch (filters, in, kh, kw)   permute(3, 2, 0, 1)
+  Conv1DTranspose kernel (k, filters, in)        -> torch (in, filters, k)       permute(2, 1, 0)
+  Conv2DTranspose kernel (kh, kw, filters, in)   -> torch (in, filters, kh, kw)  permute(3, 2, 0, 1)
   data channels_last (batch, ..., ch)   -> torch channels_first (batch, ch, ...)
 What nn.* lacks is written with torch operations and checked against nn.* where nn.* has the
 same case (check_against_torch below):
@@ -15,7 +18,13 @@ same case (check_against_torch below):
     'valid' convolution or pooling;
   - 'causal': F.pad with (k - 1) * d zeros on the left only;
   - 'same' average pooling divides by the real cells only: the sum of the padded window over the
-    count of real cells in it.
+    count of real cells in it;
+  - Keras's transposed convolutions: nn's conv_transpose with padding 0 gives the whole scatter,
+    (n - 1) * s + span cells; Keras's cells are cut from it explicitly (keras_transpose_cuts, the
+    rule of Keras's backend_utils.py), with zeros where Keras keeps more. nn's own padding cannot
+    say it: ConvTranspose2d(padding=1, output_padding=1) is one cell off Keras's 'same' (checked);
+  - UpSampling2D's bilinear rule (tf.image.resize's half-pixel centres) written with gathers and
+    weights, checked against F.interpolate(mode='bilinear', align_corners=False).
 
 Run from the repository root:  tools/make_conv_fixtures.py   (deterministic output)
 """
@@ -106,6 +115,105 @@ def conv_case(name: str, layer: str, args: str, x_shape: Tuple[int, ...]) -> Cas
                 what=f"{layer}({args}) on {x_shape}", params=params)
 
 
+# --- Conv1DTranspose / Conv2DTranspose ----------------------------------------------
+
+
+def keras_transpose_cuts(k: int, s: int, d: int, padding: str, op) -> Tuple[int, int]:
+    """(before, after): the cells Keras cuts from the start and the end of the whole scatter,
+    (n - 1) * s + span cells (after < 0: zeros added), from its output-size rule and padding
+    (keras/src/backend/common/backend_utils.py); op is output_padding, None or an int."""
+    span = (k - 1) * d + 1
+    if padding == "valid":
+        op = max(span, s) - span if op is None else op
+        return 0, -op
+    pad_len = s + span - 2 if op is None else span + span % 2 - 2 + op
+    left = min(pad_len // 2 + pad_len % 2, span - 1)
+    before = span - 1 - left
+    keep = s if op is None else span % 2 + op  # out = (n - 1) * s + keep
+    return before, span - keep - before
+
+
+def crop_channels_first(y: torch.Tensor, cuts: Sequence[Tuple[int, int]]) -> torch.Tensor:
+    """Cut (before, after) cells from each spatial axis of a channels_first tensor; a negative
+    `after` adds zeros at the end instead."""
+    for i, (before, after) in enumerate(cuts):
+        ax = 2 + i
+        if after < 0:
+            y = pad_channels_first(y, [(0, -after) if j == i else (0, 0) for j in range(len(cuts))])
+            after = 0
+        y = y.narrow(ax, before, y.shape[ax] - before - after)
+    return y
+
+
+def transpose_forward(rank: int, a: dict, case_name: str):
+    k = as_tuple(a["kernel_size"], rank)
+    s = as_tuple(a.get("strides", 1), rank)
+    d = as_tuple(a.get("dilation_rate", 1), rank)
+    op = a.get("output_padding")
+    op = as_tuple(op, rank) if op is not None else (None,) * rank
+    padding = a.get("padding", "valid")
+    act = a.get("activation") or "linear"
+    use_bias = a.get("use_bias", True)
+
+    def forward(x, p, _extra):
+        xc = to_channels_first(x)
+        # Keras (k..., filters, in) -> torch (in, filters, k...)
+        w = p["kernel"].permute(2, 1, 0) if rank == 1 else p["kernel"].permute(3, 2, 0, 1)
+        fn = F.conv_transpose1d if rank == 1 else F.conv_transpose2d
+        z = fn(xc, w, None, stride=s, dilation=d)  # the whole scatter
+        z = crop_channels_first(z, [keras_transpose_cuts(k[i], s[i], d[i], padding, op[i]) for i in range(rank)])
+        if use_bias:  # after the cut: the cells Keras adds get the bias too
+            z = z + p["bias"].reshape((1, -1) + (1,) * rank)
+        z = to_channels_last(z)
+        if act in ("relu", "elu"):
+            assert_clear_of(z.detach(), [0.0], f"{case_name}: pre-activation", margin=1e-4)
+        return ACTIVATIONS[act](z)
+
+    return forward
+
+
+def transpose_case(name: str, layer: str, args: str, x_shape: Tuple[int, ...]) -> Case:
+    rank = 1 if layer.startswith("Conv1D") else 2
+    a = call_args(args, ("filters", "kernel_size", "strides", "padding", "output_padding"))
+    k = as_tuple(a["kernel_size"], rank)
+    params = [("kernel", k + (a["filters"], x_shape[-1]))]
+    if a.get("use_bias", True):
+        params.append(("bias", (a["filters"],)))
+    return Case(f"conv_{name}", layer, args, x_shape, transpose_forward(rank, a, name),
+                what=f"{layer}({args}) on {x_shape}", params=params)
+
+
+# --- UpSampling1D / UpSampling2D ------------------------------------------------------
+
+
+def bilinear_axis(x: torch.Tensor, axis: int, s: int) -> torch.Tensor:
+    """Make `axis` s times longer with tf.image.resize's half-pixel bilinear rule (Keras's
+    UpSampling2D(interpolation='bilinear'), antialias off): src = (o + 0.5) / s - 0.5, clamped at
+    0; y[o] = (1 - w) x[i0] + w x[i1], i0 = floor(src), i1 = min(i0 + 1, n - 1), w = src - i0."""
+    n = x.shape[axis]
+    o = torch.arange(n * s, dtype=torch.float64)
+    src = ((o + 0.5) / s - 0.5).clamp(min=0.0)
+    i0 = src.floor().long()
+    i1 = (i0 + 1).clamp(max=n - 1)
+    w = (src - i0.to(torch.float64)).reshape([-1 if j == axis else 1 for j in range(x.dim())])
+    return (1 - w) * x.index_select(axis, i0) + w * x.index_select(axis, i1)
+
+
+def up_sampling_case(name: str, layer: str, args: str, x_shape: Tuple[int, ...]) -> Case:
+    rank = 1 if layer.endswith("1D") else 2
+    a = call_args(args, ("size",))
+    size = as_tuple(a.get("size", 2), rank)
+    bilinear = a.get("interpolation", "nearest") == "bilinear"
+
+    def forward(x, _p, _e):
+        for i in range(rank):
+            x = bilinear_axis(x, 1 + i, size[i]) if bilinear else x.repeat_interleave(size[i], dim=1 + i)
+        return x
+
+    return Case(f"conv_{name}", layer, args, x_shape, forward, what=f"{layer}({args}) on {x_shape}",
+                kinks=())
+
+
 # --- pooling ----------------------------------------------------------------------
 
 
@@ -171,6 +279,15 @@ def cropping_case(name: str, args: str, x_shape, crop: Tuple[int, int]) -> Case:
     return Case(f"conv_{name}", "Cropping1D", args, x_shape, forward, what=f"Cropping1D({args}) on {x_shape}")
 
 
+def cropping2d_case(name: str, args: str, x_shape, crop) -> Case:
+    (top, bottom), (left, right) = crop
+
+    def forward(x, _p, _e):
+        return x[:, top:x.shape[1] - bottom, left:x.shape[2] - right, :]
+
+    return Case(f"conv_{name}", "Cropping2D", args, x_shape, forward, what=f"Cropping2D({args}) on {x_shape}")
+
+
 CASES = [
     # Conv1D: every padding, with strides (dilation 1) and with dilations (stride 1)
     conv_case("conv1d_valid", "Conv1D", "3, 3", (2, 7, 2)),
@@ -223,6 +340,34 @@ CASES = [
                       [(1, 0), (2, 1)]),
     cropping_case("cropping1d", "(1, 2)", (2, 6, 2), (1, 2)),
     cropping_case("cropping1d_int", "cropping=1", (2, 5, 3), (1, 1)),
+    cropping2d_case("cropping2d", "((1, 0), (2, 1))", (2, 4, 6, 2), ((1, 0), (2, 1))),
+    cropping2d_case("cropping2d_int", "cropping=1", (2, 4, 5, 3), ((1, 1), (1, 1))),
+    cropping2d_case("cropping2d_pair", "(2, 1)", (2, 5, 4, 2), ((2, 2), (1, 1))),
+    # transposed convolutions: every padding, with and without output_padding, strides and
+    # dilations, even and odd kernels, a stride larger than the kernel
+    transpose_case("conv1d_transpose_valid", "Conv1DTranspose", "2, 3", (2, 5, 3)),
+    transpose_case("conv1d_transpose_same_stride2", "Conv1DTranspose", "2, 3, strides=2, padding='same'", (2, 5, 3)),
+    transpose_case("conv1d_transpose_valid_stride3_op", "Conv1DTranspose", "3, 2, strides=3, output_padding=2",
+                   (2, 4, 2)),
+    transpose_case("conv1d_transpose_same_op", "Conv1DTranspose", "2, 4, strides=2, padding='same', output_padding=1",
+                   (2, 4, 2)),
+    transpose_case("conv1d_transpose_stride_gt_kernel", "Conv1DTranspose", "2, 2, strides=3", (2, 4, 2)),
+    transpose_case("conv1d_transpose_dilated_tanh", "Conv1DTranspose",
+                   "2, 3, dilation_rate=2, padding='same', activation='tanh'", (2, 5, 2)),
+    transpose_case("conv2d_transpose_same_stride2", "Conv2DTranspose", "1, 3, strides=2, padding='same'", (2, 4, 4, 3)),
+    transpose_case("conv2d_transpose_valid_relu", "Conv2DTranspose", "2, (2, 3), activation='relu'", (2, 3, 4, 2)),
+    transpose_case("conv2d_transpose_same_op", "Conv2DTranspose",
+                   "2, (3, 2), strides=(2, 3), padding='same', output_padding=(1, 2)", (2, 3, 3, 2)),
+    transpose_case("conv2d_transpose_valid_op_sigmoid", "Conv2DTranspose",
+                   "3, 3, strides=(3, 2), output_padding=(2, 1), activation='sigmoid', use_bias=False", (1, 3, 2, 2)),
+    transpose_case("conv2d_transpose_same_even", "Conv2DTranspose", "2, 4, strides=2, padding='same'", (2, 3, 3, 1)),
+    transpose_case("conv2d_transpose_dilated", "Conv2DTranspose", "2, (2, 3), dilation_rate=(2, 1)", (2, 3, 3, 2)),
+    # upsampling
+    up_sampling_case("up_sampling1d", "UpSampling1D", "3", (2, 4, 2)),
+    up_sampling_case("up_sampling1d_default", "UpSampling1D", "", (2, 3, 3)),
+    up_sampling_case("up_sampling2d", "UpSampling2D", "(2, 3)", (2, 3, 2, 2)),
+    up_sampling_case("up_sampling2d_bilinear", "UpSampling2D", "2, interpolation='bilinear'", (2, 3, 4, 2)),
+    up_sampling_case("up_sampling2d_bilinear_odd", "UpSampling2D", "(3, 1), interpolation='bilinear'", (2, 3, 2, 2)),
 ]
 
 
@@ -254,6 +399,32 @@ def check_against_torch() -> None:
     w2 = torch.rand((2, 3, 3, 3), generator=g)
     mine = F.conv2d(pad_channels_first(x2, [tf_pads(6, 3, 1, 1, "same")] * 2), w2)
     assert torch.allclose(mine, F.conv2d(x2, w2, padding="same"), rtol=1e-13, atol=1e-14)
+    check_transpose_against_torch(g)
+    # UpSampling2D bilinear: the half-pixel rule is F.interpolate's with align_corners=False
+    for sh, sw in ((2, 2), (3, 1), (4, 3)):
+        mine = bilinear_axis(bilinear_axis(x2, 2, sh), 3, sw)
+        ref = F.interpolate(x2, scale_factor=(sh, sw), mode="bilinear", align_corners=False)
+        assert torch.allclose(mine, ref, rtol=1e-13, atol=1e-14), (sh, sw)
+
+
+def check_transpose_against_torch(g: torch.Generator) -> None:
+    """The cut scatter equals nn's ConvTranspose where nn's symmetric padding says the same, and
+    it is one cell off where it cannot: 'same' with strides 2, kernel 3."""
+    x = torch.rand((2, 3, 5, 5), generator=g)
+    w = torch.rand((3, 2, 3, 3), generator=g)  # torch (in, filters, kh, kw)
+    whole = F.conv_transpose2d(x, w, stride=2)  # 11 x 11: (5 - 1) * 2 + 3
+    # 'same', strides 1: Keras cuts 1 cell each side, as padding=1 does
+    keras = crop_channels_first(F.conv_transpose2d(x, w), [keras_transpose_cuts(3, 1, 1, "same", None)] * 2)
+    assert torch.allclose(keras, F.conv_transpose2d(x, w, padding=1), rtol=1e-13, atol=1e-14)
+    # 'valid' with output_padding 1: both add one cell at the end
+    keras = crop_channels_first(whole, [keras_transpose_cuts(3, 2, 1, "valid", 1)] * 2)
+    assert torch.allclose(keras, F.conv_transpose2d(x, w, stride=2, output_padding=1), rtol=1e-13, atol=1e-14)
+    # 'same', strides 2: Keras keeps cells 0..9 of the scatter, padding=1 + output_padding=1 keeps 1..10
+    keras = crop_channels_first(whole, [keras_transpose_cuts(3, 2, 1, "same", None)] * 2)
+    nn = F.conv_transpose2d(x, w, stride=2, padding=1, output_padding=1)
+    assert keras.shape == nn.shape == (2, 2, 10, 10)
+    assert not torch.allclose(keras, nn)
+    assert torch.allclose(keras[..., 1:, 1:], nn[..., :-1, :-1], rtol=1e-13, atol=1e-14)
 
 
 def main() -> int:

@@ -25,6 +25,7 @@ extern const SlScene sl_scene_receptive_field; /* scene_conv_receptive.c */
 extern const SlScene sl_scene_conv_backprop;   /* scene_conv_backprop.c */
 extern const SlScene sl_scene_conv2d;          /* scene_conv2d.c */
 extern const SlScene sl_scene_reshape_permute; /* scene_reshape.c */
+extern const SlScene sl_scene_transposed_conv; /* scene_transposed_conv.c */
 
 static const SlScene *const scenes[] = {
     &sl_scene_shapes,
@@ -42,6 +43,7 @@ static const SlScene *const scenes[] = {
     &sl_scene_conv_backprop,
     &sl_scene_conv2d,
     &sl_scene_reshape_permute,
+    &sl_scene_transposed_conv,
 };
 enum { N_SCENES = sizeof scenes / sizeof scenes[0] };
 

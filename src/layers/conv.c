@@ -1,9 +1,11 @@
-/* conv.c: Conv1D and Conv2D, and the correlation kernels they are made of (conv.h).
+/* conv.c: Conv1D and Conv2D, Conv1DTranspose and Conv2DTranspose, and the correlation kernels
+ * they are made of (conv.h).
  *
  * Shapes (channels_last):
  *   Conv1D  x (batch, steps, in)         kernel (k, in, filters)        y (batch, steps', filters)
  *   Conv2D  x (batch, rows, cols, in)    kernel (kh, kw, in, filters)   y (batch, rows', cols', filters)
  *   bias (filters). Each filter spans all `in` channels: one output channel per filter.
+ *   The transposed layers (at the end of the file) keep Keras's kernel (k..., filters, in).
  * Along each spatial axis a kernel of k taps with dilation d spans 1 + (k - 1) * d cells; with
  * stride s and padding 'valid' the output has floor((n - span) / s) + 1 cells, with 'same' and
  * 'causal' ceil(n / s).
@@ -199,9 +201,11 @@ void sl_full_correlation(sl_real *din, const sl_real *sp, const sl_real *kr, con
 /* ---- the layers ---- */
 
 typedef struct ConvCfg {
-    int rank; /* spatial axes: 1 (Conv1D) or 2 (Conv2D) */
+    int rank;       /* spatial axes: 1 (Conv1D) or 2 (Conv2D) */
+    int transposed; /* Conv1DTranspose, Conv2DTranspose */
     int filters;
     int k[2], s[2], d[2]; /* (height, width); Conv1D has height 1 */
+    int op[2];            /* output_padding of the transposed layers; -1: None */
     SlPadding padding;
     int in; /* input channels, known once built */
     SlAct act;
@@ -250,13 +254,48 @@ static void pair_str(const ConvCfg *c, const int v[2], char *buf, size_t n)
         snprintf(buf, n, "(%d, %d)", v[0], v[1]);
 }
 
-static int conv_create(SlLayer *l, const SlBound *b, SlError *e, int rank)
+/* output_padding (the transposed layers): None, or an int or `rank` ints, each below its stride
+ * (Keras's rule and words): the cells added at the end of each spatial axis. -1 stands for None. */
+static int read_output_padding(ConvCfg *c, const SlBound *b, SlError *e)
+{
+    c->op[0] = c->op[1] = -1;
+    if (sl_bound_is_none(b, "output_padding"))
+        return 0;
+    int v[SL_TUPLE_MAX], n = sl_bound_ints(b, "output_padding", v, SL_TUPLE_MAX);
+    if (n == 1 && c->rank == 2)
+        v[1] = v[0], n = 2;
+    if (n != c->rank)
+        return sl_errorf(e, "output_padding takes %s, got %d values",
+                         c->rank == 1 ? "one int" : "one int or a tuple of two ints", n);
+    c->op[0] = 0; /* Conv1DTranspose: its one row gets none */
+    for (int i = 0; i < c->rank; i++)
+        c->op[2 - c->rank + i] = v[i];
+    char op[32], st[32];
+    pair_str(c, c->op, op, sizeof op);
+    pair_str(c, c->s, st, sizeof st);
+    for (int i = 0; i < c->rank; i++) {
+        int a = 2 - c->rank + i;
+        if (c->op[a] < 0 || c->op[a] == SL_NONE)
+            return sl_errorf(e, "output_padding must not be negative, got %s", op);
+        if (c->op[a] >= c->s[a])
+            return sl_errorf(e,
+                             "`output_padding` must be strictly less than `strides` for all "
+                             "dimensions. At dimension %d, `output_padding` is %d but `strides` is "
+                             "%d. Received: output_padding=%s, strides=%s (it adds at most "
+                             "strides - 1 cells at the end)",
+                             i, c->op[a], c->s[a], op, st);
+    }
+    return 0;
+}
+
+static int conv_create(SlLayer *l, const SlBound *b, SlError *e, int rank, int transposed)
 {
     ConvCfg *c = sl_alloc_zero(1, sizeof *c);
     if (!c)
         return sl_errorf(e, "out of memory");
     l->cfg = c;
     c->rank = rank;
+    c->transposed = transposed;
     c->filters = (int)sl_bound_int(b, "filters");
     c->use_bias = sl_bound_bool(b, "use_bias");
     if (c->filters <= 0)
@@ -266,17 +305,24 @@ static int conv_create(SlLayer *l, const SlBound *b, SlError *e, int rank)
         sl_read_window_ints(b, "strides", rank, c->s, e) < 0 ||
         sl_read_window_ints(b, "dilation_rate", rank, c->d, e) < 0)
         return -1;
+    for (int a = 0; a < 2; a++)
+        if ((long long)(c->k[a] - 1) * c->d[a] + 1 > SL_CONV_CELLS_MAX)
+            return sl_errorf(e, "kernel_size %d with dilation_rate %d spans more than %d cells",
+                             c->k[a], c->d[a], SL_CONV_CELLS_MAX);
     const char *pad = sl_bound_str(b, "padding");
-    if (sl_padding_parse(pad, &c->padding) < 0 || (rank == 2 && c->padding == SL_PAD_CAUSAL))
+    int causal_ok = rank == 1 && !transposed;
+    if (sl_padding_parse(pad, &c->padding) < 0 || (!causal_ok && c->padding == SL_PAD_CAUSAL))
         return sl_errorf(e, "padding='%s' is not one of %s", pad,
-                         rank == 1 ? "'valid', 'same', 'causal'"
+                         causal_ok ? "'valid', 'same', 'causal'"
                                    : "'valid', 'same' ('causal' is for Conv1D only)");
     const char *f = sl_bound_str(b, "data_format");
     if (f && strcmp(f, "channels_last"))
         return sl_errorf(e, "data_format='%s' is not supported; shapelab is channels_last", f);
-    if (sl_bound_int(b, "groups") != 1)
+    if (!transposed && sl_bound_int(b, "groups") != 1)
         return sl_errorf(e, "groups=%lld is not supported; only groups=1",
                          sl_bound_int(b, "groups"));
+    if (transposed && read_output_padding(c, b, e) < 0)
+        return -1;
     if ((c->s[0] > 1 || c->s[1] > 1) && (c->d[0] > 1 || c->d[1] > 1)) {
         char s[32], d[32];
         pair_str(c, c->s, s, sizeof s);
@@ -295,37 +341,41 @@ static int conv_create(SlLayer *l, const SlBound *b, SlError *e, int rank)
 
 static int conv1d_create(SlLayer *l, const SlBound *b, SlError *e)
 {
-    return conv_create(l, b, e, 1);
+    return conv_create(l, b, e, 1, 0);
 }
 
 static int conv2d_create(SlLayer *l, const SlBound *b, SlError *e)
 {
-    return conv_create(l, b, e, 2);
+    return conv_create(l, b, e, 2, 0);
 }
 
-static int conv_infer(SlLayer *l, SlInfer *io, SlError *e)
+/* The input must be (batch, <rank spatial axes>, channels) with the channels known, and the
+ * channels the kernel was built for. */
+static int conv_check_input(const SlLayer *l, const SlInfer *io, SlError *e)
 {
-    ConvCfg *c = l->cfg;
+    const ConvCfg *c = l->cfg;
     if (sl_layer_expect_inputs(l, io, 1, e) < 0)
         return -1;
     const SlShape *in = &io->in[0];
+    const char *who = l->type->name;
     char fix[320], exp[200];
     if (in->rank != c->rank + 2) {
         if (c->rank == 1 && in->rank == 2)
             snprintf(fix, sizeof fix,
-                     "Conv1D needs a channels axis after the steps: reshape (N, %d) to (N, %d, 1), "
+                     "%s needs a channels axis after the steps: reshape (N, %d) to (N, %d, 1), "
                      "e.g. input_shape=(%d, 1)",
-                     in->dim[1], in->dim[1], in->dim[1]);
+                     who, in->dim[1], in->dim[1], in->dim[1]);
         else if (c->rank == 1 && in->rank == 4)
             snprintf(fix, sizeof fix,
-                     "Conv1D slides along one axis; to run it along each row of a (rows, steps, "
+                     "%s slides along one axis; to run it along each row of a (rows, steps, "
                      "channels) sample wrap it in TimeDistributed, or Reshape to (steps, "
-                     "channels)");
+                     "channels)",
+                     who);
         else if (c->rank == 2 && in->rank == 3)
             snprintf(fix, sizeof fix,
-                     "Conv2D needs a channels axis: a grey image (rows, cols) becomes (rows, cols, "
+                     "%s needs a channels axis: a grey image (rows, cols) becomes (rows, cols, "
                      "1), e.g. input_shape=(%d, %d, 1)",
-                     in->dim[1], in->dim[2]);
+                     who, in->dim[1], in->dim[2]);
         else
             snprintf(fix, sizeof fix, "give each sample %s",
                      c->rank == 1 ? "(steps, channels)" : "(rows, cols, channels)");
@@ -344,6 +394,16 @@ static int conv_infer(SlLayer *l, SlInfer *io, SlError *e)
                                     "a layer keeps its weights' shape; feed it the same number "
                                     "of channels, or use a new layer");
     }
+    return 0;
+}
+
+static int conv_infer(SlLayer *l, SlInfer *io, SlError *e)
+{
+    ConvCfg *c = l->cfg;
+    if (conv_check_input(l, io, e) < 0)
+        return -1;
+    const SlShape *in = &io->in[0];
+    char exp[200];
     SlShape out = *in;
     for (int a = 0; a < c->rank; a++) {
         int ax = 2 - c->rank + a; /* into c->k[]: Conv1D uses the width slot */
@@ -375,6 +435,8 @@ static int conv_params(SlLayer *l, const SlInfer *io, SlError *e)
     ConvCfg *c = l->cfg;
     c->in = io->in[0].dim[io->in[0].rank - 1];
     int kd[4] = {c->k[0], c->k[1], c->in, c->filters};
+    if (c->transposed) /* Keras swaps the channel axes: (k..., filters, in) */
+        kd[2] = c->filters, kd[3] = c->in;
     SlShape ks = c->rank == 1 ? sl_shape_of(3, kd + 1) : sl_shape_of(4, kd);
     if (sl_layer_add_param(l, "kernel", ks, c->kernel_init, e) < 0)
         return -1;
@@ -502,11 +564,13 @@ static void conv_formula(const SlLayer *l, char *buf, size_t n)
         snprintf(taps, sizeof taps, "%d", c->k[1]);
     else
         snprintf(taps, sizeof taps, "%d*%d", c->k[0], c->k[1]);
+    int ch[2] = {c->in, c->filters}; /* in the kernel's order */
+    if (c->transposed)
+        ch[0] = c->filters, ch[1] = c->in;
     if (c->use_bias)
-        snprintf(buf, n, "%s*%d*%d + %d = %lld", taps, c->in, c->filters, c->filters,
-                 k + c->filters);
+        snprintf(buf, n, "%s*%d*%d + %d = %lld", taps, ch[0], ch[1], c->filters, k + c->filters);
     else
-        snprintf(buf, n, "%s*%d*%d = %lld", taps, c->in, c->filters, k);
+        snprintf(buf, n, "%s*%d*%d = %lld", taps, ch[0], ch[1], k);
 }
 
 /* Along the steps (Conv1D) or rows (axis 0) and columns (Conv2D's axis 1). */
@@ -551,6 +615,12 @@ static int conv2d_scenes(const SlLayer *l, SlSceneClaim *out)
 
 int sl_window_out_len(const SlWindowGeom *w, int n, int *pad_before)
 {
+    if (w->transposed) {
+        if (pad_before)
+            *pad_before = w->before;
+        return n == SL_NONE ? SL_NONE
+                            : (n - 1) * w->s + sl_conv_span(w->k, w->d) - w->before - w->after;
+    }
     if (w->shift) {
         if (pad_before)
             *pad_before = w->before;
@@ -610,5 +680,316 @@ const SlLayerType sl_conv2d_type = {
     .window = conv_window,
     .codes = sl_layer_reals,
     .scenes = conv2d_scenes,
+    .destroy = sl_layer_destroy_cfg,
+};
+
+/* ---- Conv1DTranspose, Conv2DTranspose: the way back up ----
+ *
+ * Shapes (channels_last):
+ *   Conv1DTranspose  x (batch, steps, in)       kernel (k, filters, in)        y (batch, steps', filters)
+ *   Conv2DTranspose  x (batch, rows, cols, in)  kernel (kh, kw, filters, in)   y (batch, rows', cols', filters)
+ * Keras keeps the kernel of the Conv that reads `filters` channels and makes `in`: the Conv2D
+ * layout with the channel axes swapped.
+ *
+ * Each input cell stamps a copy of the kernel, times its values, into the output, s cells after
+ * the stamp of the cell before; where stamps overlap they add. Along an axis of n cells the whole
+ * scatter has (n - 1) * s + span cells (span = 1 + (k - 1) * d), of which Keras keeps
+ *   'valid'  (n - 1) * s + span + op       op = output_padding; None: max(span, s) - span
+ *   'same'   n * s                          with output_padding: (n - 1) * s + span % 2 + op
+ * cutting `before` cells at the start (sl_conv_transpose_cuts; zeros where it keeps more).
+ *
+ * That scatter is the input gradient of the Conv with kernel K from y's shape to x's (conv.h):
+ * the forward pass is sl_conv_input_grad (rotate180, spread, full correlation) with x where the
+ * output gradient was. Backward, with A that Conv's linear map, y = A^T x + b, so
+ *   dz = act'(z) * dy          db[f] += sum dz[..., f]
+ *   dx += A dz                 the Conv's forward: dz correlated with K
+ *   dK += dz correlated with x the Conv's kernel gradient, with x as its output gradient
+ * docs/conv-backprop.md shows the two side by side.
+ */
+
+void sl_conv_transpose_cuts(int k, int s, int d, SlPadding pad, int op, int *before, int *after)
+{
+    int span = sl_conv_span(k, d);
+    if (pad != SL_PAD_SAME) {
+        *before = 0;
+        *after = op >= 0 ? -op : -((span > s ? span : s) - span);
+        return;
+    }
+    /* Keras pads the spread input by pad_len cells for the full correlation, the odd one before,
+     * at most span - 1 before (backend_utils.py, as JAX pads); the scatter's cells it does not
+     * reach are cut. out = (n - 1) * s + s, or + span % 2 + op. */
+    int pad_len = op < 0 ? s + span - 2 : span + span % 2 - 2 + op;
+    int left = pad_len / 2 + pad_len % 2;
+    left = left < span - 1 ? left : span - 1;
+    *before = span - 1 - left;
+    *after = span - (op < 0 ? s : span % 2 + op) - *before;
+}
+
+/* The transposed window along cfg axis a (0: rows; 1: columns, or Conv1DTranspose's steps). */
+static SlWindowGeom transpose_window_geom(const ConvCfg *c, int a)
+{
+    SlWindowGeom w = {.k = c->k[a], .s = c->s[a], .d = c->d[a], .pad = c->padding, .transposed = 1};
+    sl_conv_transpose_cuts(c->k[a], c->s[a], c->d[a], c->padding, c->op[a], &w.before, &w.after);
+    return w;
+}
+
+static int transpose1d_create(SlLayer *l, const SlBound *b, SlError *e)
+{
+    return conv_create(l, b, e, 1, 1);
+}
+
+static int transpose2d_create(SlLayer *l, const SlBound *b, SlError *e)
+{
+    return conv_create(l, b, e, 2, 1);
+}
+
+/* How Keras sizes one axis, in words with the numbers: "8 * 2 = 16". n may be None. */
+static void transpose_rule(const ConvCfg *c, int a, int n, long long out, char *buf, size_t len)
+{
+    char nb[24], eq[32] = "";
+    int span = sl_conv_span(c->k[a], c->d[a]), s = c->s[a], op = c->op[a];
+    if (n == SL_NONE)
+        snprintf(nb, sizeof nb, "n");
+    else
+        snprintf(nb, sizeof nb, "%d", n), snprintf(eq, sizeof eq, " = %lld", out);
+    if (c->padding == SL_PAD_SAME && op < 0)
+        snprintf(buf, len, "%s * %d%s", nb, s, eq);
+    else if (c->padding == SL_PAD_SAME)
+        snprintf(buf, len, "(%s - 1) * %d + %d %% 2 + %d%s", nb, s, span, op, eq);
+    else if (op >= 0)
+        snprintf(buf, len, "(%s - 1) * %d + %d + %d%s", nb, s, span, op, eq);
+    else /* output_padding None: max(span, s) */
+        snprintf(buf, len, "(%s - 1) * %d + %d%s", nb, s, span > s ? span : s, eq);
+}
+
+static int transpose_infer(SlLayer *l, SlInfer *io, SlError *e)
+{
+    ConvCfg *c = l->cfg;
+    if (conv_check_input(l, io, e) < 0)
+        return -1;
+    const SlShape *in = &io->in[0];
+    SlShape out = *in;
+    for (int i = 0; i < c->rank; i++) {
+        int a = 2 - c->rank + i, n = in->dim[1 + i];
+        if (n == SL_NONE)
+            continue;
+        SlWindowGeom w = transpose_window_geom(c, a);
+        long long o = (long long)(n - 1) * w.s + sl_conv_span(w.k, w.d) - w.before - w.after;
+        char rule[96], exp[200];
+        transpose_rule(c, a, n, o, rule, sizeof rule);
+        if (o <= 0) {
+            snprintf(exp, sizeof exp, "an output of at least 1 cell along axis %d, not %s", i + 1,
+                     rule);
+            return sl_layer_shape_error(e, l, exp, in,
+                                        "leave output_padding=None ('same' then gives n * "
+                                        "strides), or use padding='valid'");
+        }
+        if (o > SL_CONV_CELLS_MAX) {
+            snprintf(exp, sizeof exp, "an output of at most %d cells along axis %d, not %s",
+                     SL_CONV_CELLS_MAX, i + 1, rule);
+            return sl_layer_shape_error(e, l, exp, in, "use smaller strides or a smaller input");
+        }
+        out.dim[1 + i] = (int)o;
+    }
+    out.dim[in->rank - 1] = c->filters;
+    io->out[0] = out;
+    io->n_out = 1;
+    io->out_mask[0] = SL_MASK_NONE;
+    return 0;
+}
+
+/* A call of a transposed layer as the Conv whose input gradient it is: that Conv reads an image
+ * shaped like y (CI = filters) and makes one shaped like x (CO = in), with K (kh, kw, filters, in)
+ * in its own layout (KH, KW, CI, CO), and cuts `before` cells as its padding. */
+static SlConvGeom transpose_geom(const ConvCfg *c, const SlShape *in, const SlShape *out)
+{
+    SlConvGeom g = {.B = in->dim[0], .H = 1, .OH = 1, .CI = c->filters, .CO = c->in};
+    g.W = out->dim[c->rank];
+    g.OW = in->dim[c->rank];
+    if (c->rank == 2) {
+        g.H = out->dim[1];
+        g.OH = in->dim[1];
+    }
+    g.KH = c->k[0], g.KW = c->k[1], g.sh = c->s[0], g.sw = c->s[1], g.dh = c->d[0], g.dw = c->d[1];
+    g.ph = transpose_window_geom(c, 0).before;
+    g.pw = transpose_window_geom(c, 1).before;
+    return g;
+}
+
+/* Scratch: the rotated kernel and the input spread to the stride (forward); with an activation,
+ * z and dz. */
+static void transpose_scratch(const SlLayer *l, const SlInfer *io, SlScratchDecl *d)
+{
+    const ConvCfg *c = l->cfg;
+    SlConvGeom g = transpose_geom(c, &io->in[0], &io->out[0]);
+    d->name[0] = "kernel rotated by 180 degrees (kh, kw, in, filters)";
+    d->count[0] = (size_t)g.KH * g.KW * g.CI * g.CO;
+    d->name[1] = "input spread to the stride, zeros between";
+    d->count[1] = sl_spread_count(&g);
+    d->n = 2;
+    sl_act_scratch(c->act, sl_shape_count(&io->out[0]), d); /* 2, 3 */
+}
+
+/* y = b + the input gradient of the Conv with kernel K, x in the place of its output gradient. */
+static void transpose_forward(SlLayer *l, SlPass *p)
+{
+    const ConvCfg *c = l->cfg;
+    SlConvGeom g = transpose_geom(c, &p->x[0].shape, &p->y[0].shape);
+    size_t rows = (size_t)g.B * g.H * g.W, F = (size_t)g.CI;
+    sl_real *z = c->act == SL_ACT_LINEAR ? p->y[0].data : p->scratch[2]; /* (B, H, W, filters) */
+    const sl_real *bias = c->use_bias ? l->params[1].value.data : NULL;
+    for (size_t r = 0; r < rows; r++)
+        for (size_t f = 0; f < F; f++)
+            z[r * F + f] = bias ? bias[f] : 0;
+    sl_conv_input_grad(z, p->scratch[0], p->scratch[1], p->x[0].data, l->params[0].value.data, &g);
+    if (c->act != SL_ACT_LINEAR)
+        sl_act_forward(c->act, p->y[0].data, z, rows, F);
+}
+
+static void transpose_backward(SlLayer *l, SlPass *p)
+{
+    const ConvCfg *c = l->cfg;
+    SlConvGeom g = transpose_geom(c, &p->x[0].shape, &p->y[0].shape);
+    size_t rows = (size_t)g.B * g.H * g.W, F = (size_t)g.CI;
+    const sl_real *dz = /* (B, H, W, filters) */
+        sl_act_grad(c->act, p->scratch[3], p->dy[0].data, p->scratch[2], p->y[0].data, rows, F);
+    if (c->use_bias) {
+        sl_real *db = l->params[1].grad.data;
+        for (size_t r = 0; r < rows; r++)
+            for (size_t f = 0; f < F; f++)
+                db[f] += dz[r * F + f];
+    }
+    sl_correlate(p->dx[0].data, dz, l->params[0].value.data, &g);           /* the Conv's forward */
+    sl_correlate_kernel_grad(l->params[0].grad.data, dz, p->x[0].data, &g); /* and its dK */
+}
+
+static void transpose_explain(const SlLayer *l, const SlInfer *io, char *buf, size_t n)
+{
+    const ConvCfg *c = l->cfg;
+    char a[96], b[96], rule[96], kern[48], apart[32];
+    sl_shape_str(&io->in[0], a, sizeof a);
+    sl_shape_str(&io->out[0], b, sizeof b);
+    int ax = 2 - c->rank; /* the first spatial axis */
+    transpose_rule(c, ax, io->in[0].dim[1], io->out[0].dim[1], rule, sizeof rule);
+    if (c->rank == 1)
+        snprintf(kern, sizeof kern, "a kernel of %d tap%s", c->k[1], c->k[1] == 1 ? "" : "s");
+    else
+        snprintf(kern, sizeof kern, "a %dx%d kernel", c->k[0], c->k[1]);
+    if (c->rank == 2 && c->s[0] != c->s[1])
+        snprintf(apart, sizeof apart, "(%d, %d) cells", c->s[0], c->s[1]);
+    else
+        snprintf(apart, sizeof apart, "%d %s%s", c->s[1], c->rank == 1 ? "step" : "cell",
+                 c->s[1] == 1 ? "" : "s");
+    snprintf(buf, n,
+             "%s: each input %s stamps %s (%d channel%s in, %d filter%s out) into the output, "
+             "%s apart; padding='%s' gives %s %s: %s -> %s",
+             l->type->name, c->rank == 1 ? "step" : "cell", kern, c->in, c->in == 1 ? "" : "s",
+             c->filters, c->filters == 1 ? "" : "s", apart, sl_padding_name(c->padding),
+             c->rank == 1 ? "steps" : "rows", rule, a, b);
+}
+
+/* summary --explain: the kernel's layout, which surprises. */
+static void transpose_note(const SlLayer *l, char *buf, size_t n)
+{
+    const ConvCfg *c = l->cfg;
+    if (c->rank == 1)
+        snprintf(buf, n,
+                 "kernel (%d, %d, %d) is (k, filters, in): Conv1D's layout with the channel axes "
+                 "swapped; the forward pass is a Conv1D's input gradient",
+                 c->k[1], c->filters, c->in);
+    else
+        snprintf(buf, n,
+                 "kernel (%d, %d, %d, %d) is (kh, kw, filters, in): Conv2D's layout with the "
+                 "channel axes swapped; the forward pass is a Conv2D's input gradient",
+                 c->k[0], c->k[1], c->filters, c->in);
+}
+
+/* Input step i feeds output steps i*s - before + t*d (axis 0: the steps or rows; 1: columns). */
+static int transpose_window(const SlLayer *l, int axis, SlWindowGeom *w)
+{
+    const ConvCfg *c = l->cfg;
+    int a = c->rank == 1 ? (axis == 0 ? 1 : -1) : axis;
+    if (a < 0 || a > 1)
+        return 0;
+    *w = transpose_window_geom(c, a);
+    return 1;
+}
+
+static int transpose_scenes(const SlLayer *l, SlSceneClaim *out)
+{
+    (void)l;
+    out[0] = (SlSceneClaim){"transposed-conv", SL_SCENE_ABOUT,
+                            "each input cell stamping the kernel: a Conv's input gradient", 0};
+    return 1;
+}
+
+/* Keras's order: output_padding comes before data_format and dilation_rate; no groups. */
+static const SlArgSpec transpose_args[] = {
+    {"filters", SL_ARG_INT, NULL, "output channels: one filter each"},
+    {"kernel_size", SL_ARG_INTS, NULL, "taps of the stamp along each axis (before dilation)"},
+    {"strides", SL_ARG_INTS, "1", "cells between the stamps of neighbouring input cells"},
+    {"padding", SL_ARG_STR, "'valid'",
+     "'valid' (every stamped cell: (n - 1) * strides + span) or 'same' (n * strides)"},
+    {"output_padding", SL_ARG_INTS | SL_ARG_OR_NONE, "None",
+     "cells added at the end of each axis, below strides; None: Keras's choice"},
+    {"data_format", SL_ARG_STR | SL_ARG_OR_NONE, "None", "only 'channels_last' (the default)"},
+    {"dilation_rate", SL_ARG_INTS, "1", "spacing of the kernel's taps: span 1 + (k - 1) * d"},
+    {"activation", SL_ARG_STR | SL_ARG_OR_NONE, "None", "applied to the output; None is linear"},
+    {"use_bias", SL_ARG_BOOL, "True", "add one bias per filter"},
+    {"kernel_initializer", SL_ARG_STR, "'glorot_uniform'", "how the kernel starts"},
+    {"bias_initializer", SL_ARG_STR, "'zeros'", "how the bias starts"},
+};
+
+const SlLayerType sl_conv1d_transpose_type = {
+    .name = "Conv1DTranspose",
+    .snake = "conv1d_transpose",
+    .aliases = "Convolution1DTranspose",
+    .summary = "each input step stamps the kernel: (batch, steps, in) -> (batch, steps', filters)",
+    .args = transpose_args,
+    .n_args = sizeof transpose_args / sizeof transpose_args[0],
+    .example_args = "2, 3, strides=2, padding='same'",
+    .example_input = "(2, 5, 3)",
+    .kind = 0,
+    .steps = SL_STEPS_WINDOW,
+    .create = transpose1d_create,
+    .infer = transpose_infer,
+    .params = conv_params,
+    .scratch = transpose_scratch,
+    .forward = transpose_forward,
+    .backward = transpose_backward,
+    .reset = sl_layer_reset_nothing,
+    .explain = transpose_explain,
+    .formula = conv_formula,
+    .note = transpose_note,
+    .window = transpose_window,
+    .codes = sl_layer_reals,
+    .scenes = transpose_scenes,
+    .destroy = sl_layer_destroy_cfg,
+};
+
+const SlLayerType sl_conv2d_transpose_type = {
+    .name = "Conv2DTranspose",
+    .snake = "conv2d_transpose",
+    .aliases = "Convolution2DTranspose",
+    .summary = "each input cell stamps the kernel: (batch, rows, cols, in) -> (..., filters)",
+    .args = transpose_args,
+    .n_args = sizeof transpose_args / sizeof transpose_args[0],
+    .example_args = "2, (3, 2), strides=(2, 1), padding='same', output_padding=(1, 0)",
+    .example_input = "(2, 3, 4, 3)",
+    .kind = 0,
+    .steps = SL_STEPS_WINDOW,
+    .create = transpose2d_create,
+    .infer = transpose_infer,
+    .params = conv_params,
+    .scratch = transpose_scratch,
+    .forward = transpose_forward,
+    .backward = transpose_backward,
+    .reset = sl_layer_reset_nothing,
+    .explain = transpose_explain,
+    .formula = conv_formula,
+    .note = transpose_note,
+    .window = transpose_window,
+    .codes = sl_layer_reals,
+    .scenes = transpose_scenes,
     .destroy = sl_layer_destroy_cfg,
 };

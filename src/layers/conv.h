@@ -24,6 +24,9 @@
 
 /* SlPadding and SlWindowGeom are in layer.h: every layer type may declare a window. */
 
+/* The most cells a kernel may span, or a transposed layer make, along one axis. */
+enum { SL_CONV_CELLS_MAX = 1 << 24 };
+
 /* "valid", "same", "causal" -> the enum; -1 if unknown. */
 int sl_padding_parse(const char *name, SlPadding *out);
 const char *sl_padding_name(SlPadding p);
@@ -36,6 +39,14 @@ int sl_conv_span(int k, int d);
  * window does not fit. TensorFlow's 'same': pad_total = max((ceil(n/s) - 1) * s + span - n, 0),
  * pad_before = pad_total / 2. */
 int sl_conv_out_len(int n, int k, int s, int d, SlPadding pad, int *pad_before);
+
+/* A transposed convolution along one axis (Conv1DTranspose, Conv2DTranspose), as Keras sizes it:
+ * of the whole scatter of (n - 1) * s + span cells, `before` cells are cut at the start and
+ * `after` at the end (< 0: zeros added), independent of n. op is output_padding, -1 for None.
+ *   'valid'  out = (n - 1) * s + span + op      (op None: max(span, s) - span)
+ *   'same'   out = n * s                         (op given: (n - 1) * s + span % 2 + op)
+ * The forward pass is sl_conv_input_grad of the Conv with padding `before` (docs/conv-backprop.md). */
+void sl_conv_transpose_cuts(int k, int s, int d, SlPadding pad, int op, int *before, int *after);
 
 /* Sizes of one correlation, all concrete. Input (B, H, W, CI), kernel (KH, KW, CI, CO), output
  * (B, OH, OW, CO); a kernel tap (kh, kw) at output (oh, ow) reads input row
@@ -81,6 +92,13 @@ size_t sl_spread_count(const SlConvGeom *g);
 /* A window argument (kernel_size, strides, pool_size ...): an int, or a tuple of `rank` ints, all
  * positive, into out[2] as (height, width); 1-D layers fill the width and set the height to 1. */
 int sl_read_window_ints(const SlBound *b, const char *key, int rank, int out[2], SlError *e);
+
+/* ---- what the weightless layers share (pool.c, upsampling.c) ---- */
+
+/* The input must be (batch, <rank spatial axes>, channels); the error's fix says what to give. */
+int sl_expect_spatial_input(const SlLayer *l, const SlInfer *io, int rank, SlError *e);
+/* data_format None or 'channels_last'; anything else is refused, saying so. */
+int sl_channels_last_only(const SlBound *b, SlError *e);
 
 /* ---- windows (SlLayerType.window) ---- */
 

@@ -1,5 +1,5 @@
 /* pool.c: the weightless layers of the convolution family: pooling, global pooling, ZeroPadding
- * and Cropping.
+ * and Cropping (UpSampling, the way back up, is upsampling.c).
  *
  * Shapes (channels_last; 1-D is the 2-D case with one row, as in conv.c):
  *   MaxPooling1D / AveragePooling1D   (batch, steps, ch)        -> (batch, steps', ch)
@@ -8,7 +8,7 @@
  *       sl_conv_out_len with dilation 1. Each channel is pooled on its own.
  *   GlobalMax/AveragePooling1D/2D     (batch, ..., ch)          -> (batch, ch)  (keepdims: 1s kept)
  *   ZeroPadding1D/2D                  zeros added before and after along the steps (rows, cols)
- *   Cropping1D                        steps cut off at the start and the end
+ *   Cropping1D/2D                     steps (rows, cols) cut off at the start and the end
  *
  * Forward and backward:
  *   max       y = the largest real cell of the window (padding never wins);
@@ -155,7 +155,7 @@ static PoolCfg *new_cfg(SlLayer *l, int rank, int kind, SlError *e)
     return c;
 }
 
-static int channels_last_only(const SlBound *b, SlError *e)
+int sl_channels_last_only(const SlBound *b, SlError *e)
 {
     const char *f = sl_bound_str(b, "data_format");
     if (f && strcmp(f, "channels_last"))
@@ -163,8 +163,7 @@ static int channels_last_only(const SlBound *b, SlError *e)
     return 0;
 }
 
-/* The input must be (batch, <rank spatial axes>, channels). */
-static int expect_rank(const SlLayer *l, const SlInfer *io, int rank, SlError *e)
+int sl_expect_spatial_input(const SlLayer *l, const SlInfer *io, int rank, SlError *e)
 {
     if (sl_layer_expect_inputs(l, io, 1, e) < 0)
         return -1;
@@ -231,7 +230,7 @@ static int pool_create(SlLayer *l, const SlBound *b, SlError *e, int rank, int k
 {
     PoolCfg *c = new_cfg(l, rank, kind, e);
     if (!c || sl_read_window_ints(b, "pool_size", rank, c->k, e) < 0 ||
-        channels_last_only(b, e) < 0)
+        sl_channels_last_only(b, e) < 0)
         return -1;
     if (sl_bound_is_none(b, "strides"))
         memcpy(c->s, c->k, sizeof c->s);
@@ -263,7 +262,7 @@ static int avg2_create(SlLayer *l, const SlBound *b, SlError *e)
 static int pool_infer(SlLayer *l, SlInfer *io, SlError *e)
 {
     const PoolCfg *c = l->cfg;
-    if (expect_rank(l, io, c->rank, e) < 0)
+    if (sl_expect_spatial_input(l, io, c->rank, e) < 0)
         return -1;
     SlShape out = io->in[0];
     for (int a = 0; a < c->rank; a++) {
@@ -332,7 +331,7 @@ static const SlArgSpec global_args[] = {
 static int global_create(SlLayer *l, const SlBound *b, SlError *e, int rank, int kind)
 {
     PoolCfg *c = new_cfg(l, rank, kind, e);
-    if (!c || channels_last_only(b, e) < 0)
+    if (!c || sl_channels_last_only(b, e) < 0)
         return -1;
     c->keepdims = sl_bound_bool(b, "keepdims");
     return 0;
@@ -358,7 +357,7 @@ static int gavg2_create(SlLayer *l, const SlBound *b, SlError *e)
 static int global_infer(SlLayer *l, SlInfer *io, SlError *e)
 {
     const PoolCfg *c = l->cfg;
-    if (expect_rank(l, io, c->rank, e) < 0)
+    if (sl_expect_spatial_input(l, io, c->rank, e) < 0)
         return -1;
     const SlShape *in = &io->in[0];
     SlShape out = *in;
@@ -459,7 +458,7 @@ static void global_explain(const SlLayer *l, const SlInfer *io, char *buf, size_
              c->kind == KIND_AVG && io->in_mask[0] ? " (the unmasked steps only)" : "", a, b);
 }
 
-/* ---- ZeroPadding1D/2D, Cropping1D ---- */
+/* ---- ZeroPadding1D/2D, Cropping1D/2D ---- */
 
 static const SlArgSpec zp1_args[] = {
     {"padding", SL_ARG_ANY, "1", "zeros before and after the steps: an int, or (before, after)"},
@@ -471,6 +470,11 @@ static const SlArgSpec zp2_args[] = {
 };
 static const SlArgSpec crop1_args[] = {
     {"cropping", SL_ARG_ANY, "(1, 1)", "steps cut from the start and the end: an int or a pair"},
+};
+static const SlArgSpec crop2_args[] = {
+    {"cropping", SL_ARG_ANY, "((0, 0), (0, 0))",
+     "cut off: an int, (rows, cols) on both sides, or ((top, bottom), (left, right))"},
+    {"data_format", SL_ARG_STR | SL_ARG_OR_NONE, "None", "only 'channels_last' (the default)"},
 };
 
 /* An int, or (before, after), into one axis' pair; non-negative. */
@@ -517,25 +521,37 @@ static int zp1_create(SlLayer *l, const SlBound *b, SlError *e)
 static int zp2_create(SlLayer *l, const SlBound *b, SlError *e)
 {
     PoolCfg *c = new_cfg(l, 2, KIND_PAD, e);
-    if (!c || channels_last_only(b, e) < 0)
+    if (!c || sl_channels_last_only(b, e) < 0)
         return -1;
     return read_pads(b, "padding", 2, c->pad, e);
 }
 
+/* Cropping is padding by a negative amount. */
+static int crop_create(SlLayer *l, const SlBound *b, SlError *e, int rank)
+{
+    PoolCfg *c = new_cfg(l, rank, KIND_CROP, e);
+    if (!c || (rank == 2 && sl_channels_last_only(b, e) < 0) ||
+        read_pads(b, "cropping", rank, c->pad, e) < 0)
+        return -1;
+    for (int a = 0; a < 2; a++)
+        c->pad[a][0] = -c->pad[a][0], c->pad[a][1] = -c->pad[a][1];
+    return 0;
+}
+
 static int crop1_create(SlLayer *l, const SlBound *b, SlError *e)
 {
-    PoolCfg *c = new_cfg(l, 1, KIND_CROP, e);
-    if (!c || read_pads(b, "cropping", 1, c->pad, e) < 0)
-        return -1;
-    c->pad[1][0] = -c->pad[1][0]; /* cropping is padding by a negative amount */
-    c->pad[1][1] = -c->pad[1][1];
-    return 0;
+    return crop_create(l, b, e, 1);
+}
+
+static int crop2_create(SlLayer *l, const SlBound *b, SlError *e)
+{
+    return crop_create(l, b, e, 2);
 }
 
 static int pad_infer(SlLayer *l, SlInfer *io, SlError *e)
 {
     const PoolCfg *c = l->cfg;
-    if (expect_rank(l, io, c->rank, e) < 0)
+    if (sl_expect_spatial_input(l, io, c->rank, e) < 0)
         return -1;
     SlShape out = io->in[0];
     for (int a = 0; a < c->rank; a++) {
@@ -544,13 +560,15 @@ static int pad_infer(SlLayer *l, SlInfer *io, SlError *e)
         if (n == SL_NONE)
             continue;
         out.dim[1 + a] = n + pd[0] + pd[1];
-        if (out.dim[1 + a] <= 0) {
-            char exp[120];
-            snprintf(exp, sizeof exp,
-                     "more than %d steps to crop %d from the start and %d from "
-                     "the end",
-                     -pd[0] - pd[1], -pd[0], -pd[1]);
-            return sl_layer_shape_error(e, l, exp, &io->in[0], "crop fewer steps");
+        if (out.dim[1 + a] <= 0) { /* what is cut, and its two ends */
+            static const char *const words[3][3] = {
+                {"steps", "start", "end"}, {"rows", "top", "bottom"}, {"cols", "left", "right"}};
+            const char *const *w = words[c->rank == 1 ? 0 : 1 + a];
+            char exp[160], fix[32];
+            snprintf(exp, sizeof exp, "more than %d %s to crop %d from the %s and %d from the %s",
+                     -pd[0] - pd[1], w[0], -pd[0], w[1], -pd[1], w[2]);
+            snprintf(fix, sizeof fix, "crop fewer %s", w[0]);
+            return sl_layer_shape_error(e, l, exp, &io->in[0], fix);
         }
     }
     one_output_no_mask(io, out);
@@ -606,9 +624,14 @@ static void pad_explain(const SlLayer *l, const SlInfer *io, char *buf, size_t n
     const PoolCfg *c = l->cfg;
     char a[96], b[96];
     io_str(io, a, b, sizeof a);
-    if (c->kind == KIND_CROP)
+    if (c->kind == KIND_CROP && c->rank == 1)
         snprintf(buf, n, "Cropping1D cuts %d step%s from the start and %d from the end: %s -> %s",
                  -c->pad[1][0], c->pad[1][0] == -1 ? "" : "s", -c->pad[1][1], a, b);
+    else if (c->kind == KIND_CROP)
+        snprintf(buf, n,
+                 "Cropping2D cuts rows (%d from the top, %d from the bottom) and columns (%d "
+                 "left, %d right): %s -> %s",
+                 -c->pad[0][0], -c->pad[0][1], -c->pad[1][0], -c->pad[1][1], a, b);
     else if (c->rank == 1)
         snprintf(buf, n, "ZeroPadding1D adds %d zero step%s before and %d after: %s -> %s",
                  c->pad[1][0], c->pad[1][0] == 1 ? "" : "s", c->pad[1][1], a, b);
@@ -934,6 +957,33 @@ const SlLayerType sl_cropping1d_type = {
     .kind = 0,
     .steps = SL_STEPS_WINDOW,
     .create = crop1_create,
+    .infer = pad_infer,
+    .params = sl_layer_no_params,
+    .scratch = sl_layer_no_scratch,
+    .forward = pad_forward,
+    .backward = pad_backward,
+    .reset = sl_layer_reset_nothing,
+    .explain = pad_explain,
+    .formula = sl_layer_formula_none,
+    .note = sl_layer_no_note,
+    .window = pad_window,
+    .codes = sl_layer_reals,
+    .scenes = sl_layer_no_scenes,
+    .destroy = sl_layer_destroy_cfg,
+};
+
+const SlLayerType sl_cropping2d_type = {
+    .name = "Cropping2D",
+    .snake = "cropping2d",
+    .aliases = "",
+    .summary = "rows and columns cut from the edges",
+    .args = crop2_args,
+    .n_args = sizeof crop2_args / sizeof crop2_args[0],
+    .example_args = "((1, 0), (2, 1))",
+    .example_input = "(2, 4, 6, 2)",
+    .kind = 0,
+    .steps = SL_STEPS_WINDOW,
+    .create = crop2_create,
     .infer = pad_infer,
     .params = sl_layer_no_params,
     .scratch = sl_layer_no_scratch,

@@ -200,7 +200,7 @@ int sc_in_list(const char *const *list, size_t n, const char *name)
 
 int sc_known_class(const char *name)
 {
-    return sl_layer_name_known(name) ||
+    return sl_layer_name_known(name) || sc_merge_function(name) ||
            sc_in_list(other_classes, sizeof other_classes / sizeof *other_classes, name);
 }
 

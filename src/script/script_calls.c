@@ -161,6 +161,45 @@ static int call_layer(S *s, int node, SlLayer *l, const Args *a, Val *out)
     return 0;
 }
 
+/* ---- the merge layers' function spellings ---- */
+
+/* layers.add([a, b]) is Add()([a, b]), layers.concatenate([a, b], axis=1) is
+ * Concatenate(axis=1)([a, b]): Keras spells each merge layer also as a function, named like its
+ * layers. NULL when `name` is not one of them. */
+const SlLayerType *sc_merge_function(const char *name)
+{
+    for (int i = 0; i < sl_layer_type_count(); i++) {
+        const SlLayerType *t = sl_layer_type_at(i);
+        if ((t->kind & SL_KIND_MERGE) && !strcmp(t->snake, name))
+            return t;
+    }
+    return NULL;
+}
+
+/* The function's first argument (or inputs=) is the list to merge; the others make the layer. */
+static int merge_function(S *s, int node, const SlLayerType *t, const Args *a, Val *out)
+{
+    Args rest = {0}, call = {0};
+    for (int i = 0; i < a->n; i++) {
+        int is_inputs = a->kw[i] ? !strcmp(a->kw[i], "inputs") : i == 0;
+        Args *to = is_inputs ? &call : &rest;
+        if (is_inputs && call.n)
+            return sc_err(s, a->node[i], "%s() got the tensors to merge twice", t->snake);
+        to->v[to->n] = a->v[i], to->kw[to->n] = is_inputs ? NULL : a->kw[i];
+        to->node[to->n++] = a->node[i];
+    }
+    if (!call.n)
+        return sc_err(s, node, "%s() takes the list of tensors to merge: %s([a, b])", t->snake,
+                      t->snake);
+    /* Keras's dot(inputs, axes=-1) has a default for the axes its class Dot requires */
+    if (!strcmp(t->snake, "dot") && !sc_kwarg(&rest, "axes", 0))
+        rest.v[rest.n] = sc_ival(-1), rest.kw[rest.n] = "axes", rest.node[rest.n++] = node;
+    SlLayer *l;
+    if (make_layer(s, node, t->name, &rest, &l) < 0)
+        return -1;
+    return call_layer(s, node, l, &call, out);
+}
+
 /* ---- Sequential, Input, Model ---- */
 
 /* Is this layer already part of a model other than m? */
@@ -508,6 +547,9 @@ static int class_call(S *s, int node, const char *cls, const Args *a, Val *out)
         return make_optimizer(s, node, cls, a, out);
     if (sc_in_list(losses, 5, cls))
         return make_loss(s, node, cls, a, out);
+    const SlLayerType *merge = sc_merge_function(cls);
+    if (merge)
+        return merge_function(s, node, merge, a, out);
     SlLayer *l;
     if (make_layer(s, node, cls, a, &l) < 0)
         return -1;

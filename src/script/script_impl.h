@@ -249,5 +249,7 @@ int sc_binary(S *s, int node, const char *op, const Val *a, const Val *b, Val *o
 Val sc_copy_deep(S *s, const Val *v);
 /* script_calls.c: calls: classes, layers, models and their methods, builtins, functions */
 int sc_eval_call(S *s, Env *env, int node, Val *out);
+/* The merge layer whose function spelling `name` is (add, concatenate, ...), or NULL. */
+const SlLayerType *sc_merge_function(const char *name);
 
 #endif

@@ -253,6 +253,7 @@ int main(void)
         {"13_conv_backprop.py", "conv-backprop"},
         {"08_seq2seq_encoder_decoder.py", "seq2seq"},
         {"04_stateful.py", "stateful"},
+        {"18_conv_transpose.py", "transposed-conv"},
     };
     for (size_t i = 0; i < sizeof gallery / sizeof gallery[0]; i++) {
         char path[512];

@@ -746,6 +746,16 @@ START_TEST(test_transposed_conv_scene)
     s->draw(&run, 1, &c);
     ck_assert_int_eq(texts_with(&c, "Step 2 of"), 1);
     ck_assert_int_eq(texts_with(&c, "scatter: 2 of"), 1); /* 2 stamps so far */
+    uint64_t at1 = sl_canvas_hash(&c);
+    /* between the first two steps: the cell moves on and the second stamp flows in; the caption
+     * still tells the nearer step, counting cells from 0 */
+    s->draw(&run, 0, &c);
+    uint64_t at0 = sl_canvas_hash(&c);
+    s->draw(&run, 0.4, &c);
+    ck_assert(sl_canvas_hash(&c) != at0 && sl_canvas_hash(&c) != at1);
+    ck_assert_int_eq(texts_with(&c, "Step 1 of"), 1);
+    ck_assert_int_eq(texts_with(&c, "Input cell (0, 0)"), 1);
+    ck_assert_int_eq(texts_with(&c, "scatter: 1 of"), 1);
     sl_canvas_free(&c);
     sl_scene_end(&run);
     unload(&L);
@@ -952,7 +962,8 @@ START_TEST(test_scene_apng)
 {
     static const char *const cases[][2] = {{"14_multi_output", "shapes"},
                                            {"10_causal_dilated", "receptive-field"},
-                                           {"06_masking", "mask"}};
+                                           {"06_masking", "mask"},
+                                           {"18_conv_transpose", "transposed-conv"}};
     Loaded L = load_model(model_index(cases[_i][0]));
     const SlScene *s = sl_scene_find(cases[_i][1]);
     SlSceneRun run;
@@ -1227,7 +1238,7 @@ static Suite *suite(void)
     tc = tcase_create("motion");
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, test_motion_between_steps);
-    tcase_add_loop_test(tc, test_scene_apng, 0, 3);
+    tcase_add_loop_test(tc, test_scene_apng, 0, 4);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("window");

@@ -20,7 +20,10 @@ enum { N_TYPES = sizeof types / sizeof types[0] };
 /* Keras layers that shapelab knows by name but has not built: creating one says so plainly
  * instead of "unknown layer". A layer that lands removes its name from here. */
 static const char *const not_yet[] = {
-    "Attention", "MultiHeadAttention", "ConvLSTM2D", "RMSNormalization",
+    "Attention",
+    "MultiHeadAttention",
+    "ConvLSTM2D",
+    "RMSNormalization",
 };
 
 int sl_layer_name_known(const char *name)

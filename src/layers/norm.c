@@ -627,15 +627,15 @@ static int batch_norm_infer(SlLayer *l, SlInfer *io, SlError *e)
                                     "input shape");
     }
     if (l->built && (in->rank != c->rank || in->dim[a] != c->channels)) {
-        snprintf(exp, sizeof exp, "a rank-%d input with %d channels on axis %d, as when it was built",
-                 c->rank, c->channels, c->at);
+        snprintf(exp, sizeof exp,
+                 "a rank-%d input with %d channels on axis %d, as when it was built", c->rank,
+                 c->channels, c->at);
         return sl_layer_shape_error(e, l, exp, in,
                                     "a layer keeps the shape it was built for (its gamma, beta "
                                     "and moving statistics); use a new layer for this input");
     }
     if (io->in_mask[0] && in->rank != 3)
-        return sl_layer_shape_error(e, l, "a (batch, timesteps, features) input with its mask",
-                                    in,
+        return sl_layer_shape_error(e, l, "a (batch, timesteps, features) input with its mask", in,
                                     "a mask marks timesteps of a 3-D input; drop the mask "
                                     "before this layer, or normalize the 3-D sequence");
     io->out[0] = *in;
@@ -664,8 +664,7 @@ static int batch_norm_params(SlLayer *l, const SlInfer *io, SlError *e)
     if (c->scale &&
         batch_norm_weight(l, "gamma", c->channels, c->gamma_init, 1, &c->gamma_at, e) < 0)
         return -1;
-    if (c->center &&
-        batch_norm_weight(l, "beta", c->channels, c->beta_init, 1, &c->beta_at, e) < 0)
+    if (c->center && batch_norm_weight(l, "beta", c->channels, c->beta_init, 1, &c->beta_at, e) < 0)
         return -1;
     if (batch_norm_weight(l, "moving_mean", c->channels, c->mean_init, 0, &c->mean_at, e) < 0 ||
         batch_norm_weight(l, "moving_variance", c->channels, c->var_init, 0, &c->var_at, e) < 0)
@@ -837,10 +836,10 @@ static void batch_norm_backward(SlLayer *l, SlPass *p)
     size_t step_len;
     NormView v = batch_norm_view(c, &p->x[0].shape, &step_len);
     batch_norm_backward_k(p->dx[0].data, weight(l, c->gamma_at, 1), weight(l, c->beta_at, 1),
-                          p->scratch[3], p->scratch[4], p->scratch[5], p->dy[0].data,
-                          p->x[0].data, p->scratch[0], p->scratch[1], p->scratch[2],
-                          weight(l, c->gamma_at, 0), batch_norm_uses_batch(l, p), p->mask_in[0],
-                          step_len, v.outer, v.N, v.inner);
+                          p->scratch[3], p->scratch[4], p->scratch[5], p->dy[0].data, p->x[0].data,
+                          p->scratch[0], p->scratch[1], p->scratch[2], weight(l, c->gamma_at, 0),
+                          batch_norm_uses_batch(l, p), p->mask_in[0], step_len, v.outer, v.N,
+                          v.inner);
 }
 
 static void batch_norm_explain(const SlLayer *l, const SlInfer *io, char *buf, size_t n)
@@ -889,8 +888,7 @@ static void batch_norm_note(const SlLayer *l, char *buf, size_t n)
         snprintf(buf, n,
                  "%s: %d*%d = %d trainable; moving_mean, moving_variance: 2*%d = %d "
                  "non-trainable, updated by fit from each batch's mean and variance",
-                 which, trained, c->channels, trained * c->channels, c->channels,
-                 2 * c->channels);
+                 which, trained, c->channels, trained * c->channels, c->channels, 2 * c->channels);
 }
 
 static int batch_norm_scenes(const SlLayer *l, SlSceneClaim *out)

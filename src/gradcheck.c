@@ -294,13 +294,11 @@ int sl_gradcheck(SlModel *m, const SlTensor *inputs, const SlGradcheckOptions *o
     sl_real *g = NULL;
     /* The weights as found, put back at the end: a training-mode forward updates the weights
      * that are not trained (BatchNormalization's moving statistics), and the checker runs many. */
+    if (sl_model_ensure_params(m, e) < 0)
+        return -1;
     sl_real *kept = sl_alloc_zero(m->values.used ? m->values.used : 1, sizeof *kept);
     if (!kept)
         return sl_errorf(e, "gradcheck: out of memory");
-    if (sl_model_ensure_params(m, e) < 0) {
-        sl_free(kept);
-        return -1;
-    }
     if (m->values.used)
         memcpy(kept, m->values.base, m->values.used * sizeof *kept);
     if (setup(&c, inputs, &rng) < 0 || !(g = analytic(&c, &n_g))) {

@@ -211,7 +211,7 @@ static const TuArgError arg_errors[] = {
     {"Permute", "(1, 3)", "each of 1..2 once"},
     {"Dropout", "1.5", "must be in [0, 1)"},
     {"Activation", "'gelu'", "unknown activation 'gelu' for argument 'activation'"},
-    {"BatchNormalization", "", "BatchNormalization is not implemented yet"},
+    {"MultiHeadAttention", "", "MultiHeadAttention is not implemented yet"},
     {"LSTM", "", "missing the required argument 'units'"},
     {"LSTM", "32, recurrent_activation='rleu'",
      "unknown activation 'rleu' for argument 'recurrent_activation'; shapelab knows linear, "},

@@ -26,9 +26,26 @@ static const char *const not_yet[] = {
     "RMSNormalization",
 };
 
+/* Keras layers that shapelab will not build, each with what to write instead. */
+static const struct {
+    const char *name, *instead;
+} refused[] = {
+    {"Lambda", "Lambda runs arbitrary Python, which shapelab does not run; write the same with "
+               "layers: Reshape or Permute to move axes, Activation for a function of each "
+               "value, Add, Subtract, Multiply, Concatenate or Dot to combine tensors"},
+};
+
+const char *sl_layer_refused(const char *name)
+{
+    for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++)
+        if (!strcmp(refused[i].name, name))
+            return refused[i].instead;
+    return NULL;
+}
+
 int sl_layer_name_known(const char *name)
 {
-    if (sl_layer_type_find(name))
+    if (sl_layer_type_find(name) || sl_layer_refused(name))
         return 1;
     for (size_t i = 0; i < sizeof not_yet / sizeof not_yet[0]; i++)
         if (!strcmp(not_yet[i], name))
@@ -249,6 +266,11 @@ SlLayer *sl_layer_create(const char *type_name, const SlArgs *args, SlError *e)
     int alias;
     const SlLayerType *t = find_type(type_name, &alias);
     if (!t) {
+        const char *instead = sl_layer_refused(type_name);
+        if (instead) {
+            sl_errorf(e, "%s is not supported: %s", type_name, instead);
+            return NULL;
+        }
         for (size_t i = 0; i < sizeof not_yet / sizeof not_yet[0]; i++)
             if (!strcmp(not_yet[i], type_name)) {
                 sl_errorf(e, "%s is not implemented yet", type_name);

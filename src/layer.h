@@ -215,6 +215,9 @@ struct SlLayer {
 const SlLayerType *sl_layer_type_find(const char *name); /* "Dense", also aliases */
 /* 1 for a Keras layer class shapelab knows by name, built or not yet built (LSTM ...). */
 int sl_layer_name_known(const char *name);
+/* For a Keras layer shapelab refuses on purpose (Lambda): why, and what to write instead; else
+ * NULL. sl_layer_create refuses it with this text. */
+const char *sl_layer_refused(const char *name);
 int sl_layer_type_count(void);
 const SlLayerType *sl_layer_type_at(int i);
 

@@ -430,6 +430,27 @@ int sl_layer_arg_str(const SlLayer *l, const char *key, char *buf, size_t n)
     return -1;
 }
 
+int sl_layer_arg_num(const SlLayer *l, const char *key, double *out)
+{
+    SlArgSpec spec[SL_ARGS_MAX];
+    SlBound b;
+    SlError e;
+    if (!l->args || bind(l->type, l->args, spec, &b, &e) < 0)
+        return -1;
+    for (int i = 0; i < b.n_spec; i++) {
+        int type = spec[i].type & SL_ARG_TYPE_MASK;
+        if (strcmp(spec[i].name, key) || sl_bound_is_none(&b, key))
+            continue;
+        if (type == SL_ARG_INT)
+            return *out = (double)sl_bound_int(&b, key), 0;
+        if (type == SL_ARG_FLOAT)
+            return *out = sl_bound_float(&b, key), 0;
+        if (type == SL_ARG_BOOL)
+            return *out = sl_bound_bool(&b, key), 0;
+    }
+    return -1;
+}
+
 SlLayer *sl_layer_twin(const SlLayer *l, const char *name, const char *key, int value, SlError *e)
 {
     SlArgs *a = sl_alloc_zero(1, sizeof *a);

@@ -261,6 +261,9 @@ int sl_layer_arg_given(const SlLayer *l, const char *key);
 /* The string argument `key` as the layer was made with it, positional or keyword, its default
  * filled in ("None" for None), into buf; -1 when the layer has no such string argument. */
 int sl_layer_arg_str(const SlLayer *l, const char *key, char *buf, size_t n);
+/* The same for a number (an int, float or bool argument: BatchNormalization's axis, momentum),
+ * into *out; -1 when the layer has no such argument or it is None. */
+int sl_layer_arg_num(const SlLayer *l, const char *key, double *out);
 /* Append a line to the layer's notices (Keras 2 spellings, arguments accepted but unused). */
 void sl_layer_notice(SlLayer *l, const char *text);
 /* Read a shape argument: one sample's shape (batch_size= or None put in front), or a shape that

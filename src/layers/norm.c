@@ -894,7 +894,9 @@ static void batch_norm_note(const SlLayer *l, char *buf, size_t n)
 static int batch_norm_scenes(const SlLayer *l, SlSceneClaim *out)
 {
     (void)l;
-    out[0] = (SlSceneClaim){"batchnorm", SL_SCENE_OWN,
+    /* ABOUT: a model with BatchNormalization most needs its two modes explained (why predict
+     * differs from fit, what the non-trainable weights are), more than its convolutions */
+    out[0] = (SlSceneClaim){"batchnorm", SL_SCENE_ABOUT,
                             "each channel's batch statistics, the moving ones drifting, and "
                             "training against predict",
                             0};

@@ -320,11 +320,11 @@ static void bn_draw(const SlSceneRun *run, int step, SlCanvas *c)
         gap = fmax(gap, fabs((double)(s->y_fit[i] - s->y_predict[i])));
     snprintf(caption, sizeof caption,
              "Fit normalizes with each batch's statistics, predict with the moving ones: this "
-             "batch's outputs differ by up to %.3g. Each batch moves the moving mean %.0f%% of the "
-             "way (momentum=%g): channel 1's is %.3g (from %.3g), its batch mean %.3g. The moving "
+             "batch's outputs differ by up to %.3g. Each batch moves the moving mean 1 - momentum "
+             "= %.3g of the way: channel 1's is %.3g (from %.3g), its batch mean %.3g. The moving "
              "statistics are the layer's Non-trainable params.",
-             gap, 100 * (1 - d->momentum), d->momentum, (double)s->moving_mean[0],
-             (double)d->start_mean[0], (double)s->mean[0]);
+             gap, 1 - d->momentum, (double)s->moving_mean[0], (double)d->start_mean[0],
+             (double)s->mean[0]);
     sl_scene_caption(c, caption);
 }
 

@@ -310,8 +310,9 @@ static void bn_draw(const SlSceneRun *run, int step, SlCanvas *c)
     drift_plot(c, rx, ry, rw, ph, d, t, 1,
                fit("channel 1: batch variance, moving variance", "ch 1: variance", rw - 20));
     ry += ph + 8;
+    int half = (rw - 24) / 2;
     bar_pair(c, rx, ry, rw, s->moving_mean, s->moving_var, d->shown_c, 1, SL_ROLE_STATE,
-             "moving mean", "moving variance", "moving", "moving var");
+             "moving mean", fit("moving variance", "moving var", half), "moving", "moving var");
     int rcell = cell < rw / d->shown_v ? cell : rw / d->shown_v;
     channel_map(c, rx, y, d, s->y_predict, rcell, SL_ROLE_OUTPUT,
                 fit("= y in predict (moving statistics)", "= y in predict", rw), ys);
@@ -319,12 +320,10 @@ static void bn_draw(const SlSceneRun *run, int step, SlCanvas *c)
     for (int i = 0; i < n; i++)
         gap = fmax(gap, fabs((double)(s->y_fit[i] - s->y_predict[i])));
     snprintf(caption, sizeof caption,
-             "Fit normalizes with each batch's statistics, predict with the moving ones: this "
-             "batch's outputs differ by up to %.3g. Each batch moves the moving mean 1 - momentum "
-             "= %.3g of the way: channel 1's is %.3g (from %.3g), its batch mean %.3g. The moving "
-             "statistics are the layer's Non-trainable params.",
-             gap, 1 - d->momentum, (double)s->moving_mean[0], (double)d->start_mean[0],
-             (double)s->mean[0]);
+             "Fit normalizes with the batch's statistics, predict with the moving ones: outputs "
+             "differ by up to %.3g. Channel 1: batch mean %.3g, moving mean %.3g (momentum %g).%s",
+             gap, (double)s->mean[0], (double)s->moving_mean[0], d->momentum,
+             c->w >= 1100 ? " The moving statistics are not trained: Non-trainable params." : "");
     sl_scene_caption(c, caption);
 }
 

@@ -133,6 +133,32 @@ static int read_init(const SlBound *b, const char *name, char *out, size_t n, Sl
     return 0;
 }
 
+/* What LayerNormalization and BatchNormalization read alike: epsilon (0 or more), center and
+ * scale, beta's and gamma's initializers; the regularizers and constraints refused. */
+typedef struct NormAffine {
+    double epsilon;
+    int center, scale;
+    char beta_init[32], gamma_init[32];
+} NormAffine;
+
+static int read_affine(const SlBound *b, NormAffine *a, SlError *e)
+{
+    static const char *const unsupported[] = {"beta_regularizer", "gamma_regularizer",
+                                              "beta_constraint", "gamma_constraint"};
+    a->epsilon = sl_bound_float(b, "epsilon");
+    if (!(a->epsilon >= 0))
+        return sl_errorf(e,
+                         "epsilon is added to the variance and must be 0 or more, got %g "
+                         "(Keras's default is 1e-3, PyTorch's 1e-5)",
+                         a->epsilon);
+    a->center = sl_bound_bool(b, "center");
+    a->scale = sl_bound_bool(b, "scale");
+    if (read_init(b, "beta_initializer", a->beta_init, sizeof a->beta_init, e) < 0 ||
+        read_init(b, "gamma_initializer", a->gamma_init, sizeof a->gamma_init, e) < 0)
+        return -1;
+    return refuse_unsupported(b, unsupported, 4, e);
+}
+
 /* ---- LayerNormalization: kernels, outputs first, sizes last ---- */
 
 /* mean (outer, inner) and r = 1/sqrt(var + eps) (outer, inner) of every group of x (outer, N,
@@ -218,9 +244,8 @@ typedef struct LayerNormCfg {
     int n_axes;
     int axis[SL_MAX_RANK]; /* as written: negative counts from the end */
     char axis_text[64];    /* "axis=-1", "axis=[1, 2]", for messages */
-    double epsilon;
-    int center, scale, rms; /* beta; gamma; Keras's rms_scaling */
-    char beta_init[32], gamma_init[32];
+    NormAffine a;
+    int rms; /* Keras's rms_scaling */
     /* Known once built: the input's rank, the normalized axes first..last and their sizes, the
      * shape of gamma and beta; gamma_at, beta_at: their index in params, or -1. */
     int rank, first, last;
@@ -246,8 +271,6 @@ static const SlArgSpec layer_norm_args[] = {
 
 static int layer_norm_create(SlLayer *l, const SlBound *b, SlError *e)
 {
-    static const char *const unsupported[] = {"beta_regularizer", "gamma_regularizer",
-                                              "beta_constraint", "gamma_constraint"};
     LayerNormCfg *c = sl_alloc_zero(1, sizeof *c);
     if (!c)
         return sl_errorf(e, "out of memory");
@@ -259,19 +282,9 @@ static int layer_norm_create(SlLayer *l, const SlBound *b, SlError *e)
     if (c->n_axes < 1)
         return sl_errorf(e, "%s: axis needs 1 to %d axes to normalize over, like -1 or [1, 2]",
                          c->axis_text, SL_MAX_RANK - 1);
-    c->epsilon = sl_bound_float(b, "epsilon");
-    if (!(c->epsilon >= 0))
-        return sl_errorf(e,
-                         "epsilon is added to the variance and must be 0 or more, got %g "
-                         "(Keras's default is 1e-3, PyTorch's 1e-5)",
-                         c->epsilon);
-    c->center = sl_bound_bool(b, "center");
-    c->scale = sl_bound_bool(b, "scale");
-    c->rms = sl_bound_bool(b, "rms_scaling");
-    if (read_init(b, "beta_initializer", c->beta_init, sizeof c->beta_init, e) < 0 ||
-        read_init(b, "gamma_initializer", c->gamma_init, sizeof c->gamma_init, e) < 0 ||
-        refuse_unsupported(b, unsupported, 4, e) < 0)
+    if (read_affine(b, &c->a, e) < 0)
         return -1;
+    c->rms = sl_bound_bool(b, "rms_scaling");
     if (c->rms)
         sl_layer_notice(l, "notice: LayerNormalization(rms_scaling=True) is deprecated in Keras "
                            "3: it divides by the standard deviation without centring and has "
@@ -327,14 +340,14 @@ static int layer_norm_params(SlLayer *l, const SlInfer *io, SlError *e)
     /* Normalizing over axis 1 mixes the steps: output step t then reads every input step. */
     l->steps = c->first == 1 ? SL_STEPS_ALL : SL_STEPS_EACH;
     c->block = sl_shape_of(c->last - c->first + 1, in->dim + c->first);
-    if (c->scale || c->rms) {
+    if (c->a.scale || c->rms) {
         c->gamma_at = l->n_params;
-        if (sl_layer_add_param(l, "gamma", c->block, c->gamma_init, e) < 0)
+        if (sl_layer_add_param(l, "gamma", c->block, c->a.gamma_init, e) < 0)
             return -1;
     }
-    if (c->center && !c->rms) {
+    if (c->a.center && !c->rms) {
         c->beta_at = l->n_params;
-        if (sl_layer_add_param(l, "beta", c->block, c->beta_init, e) < 0)
+        if (sl_layer_add_param(l, "beta", c->block, c->a.beta_init, e) < 0)
             return -1;
     }
     return 0;
@@ -369,7 +382,7 @@ static void layer_norm_forward(SlLayer *l, SlPass *p)
     const LayerNormCfg *c = l->cfg;
     NormView v = norm_view(&p->x[0].shape, c->first, c->last);
     sl_real *mean = p->scratch[0], *rstd = p->scratch[1];
-    layer_norm_moments_k(mean, rstd, p->x[0].data, c->epsilon, v.outer, v.N, v.inner);
+    layer_norm_moments_k(mean, rstd, p->x[0].data, c->a.epsilon, v.outer, v.N, v.inner);
     layer_norm_forward_k(p->y[0].data, p->x[0].data, mean, rstd, weight(l, c->gamma_at, 0),
                          weight(l, c->beta_at, 0), !c->rms, v.outer, v.N, v.inner);
 }
@@ -424,10 +437,10 @@ static void layer_norm_explain(const SlLayer *l, const SlInfer *io, char *buf, s
         snprintf(buf, n,
                  "LayerNormalization brings %s to mean 0 and variance 1%s%s: the shape stays %s",
                  which, each,
-                 c->scale && c->center ? ", then scales by gamma and shifts by beta"
-                 : c->scale            ? ", then scales by gamma"
-                 : c->center           ? ", then shifts by beta"
-                                       : "",
+                 c->a.scale && c->a.center ? ", then scales by gamma and shifts by beta"
+                 : c->a.scale              ? ", then scales by gamma"
+                 : c->a.center             ? ", then shifts by beta"
+                                           : "",
                  shape);
 }
 
@@ -456,11 +469,11 @@ static void layer_norm_note(const SlLayer *l, char *buf, size_t n)
     const LayerNormCfg *c = l->cfg;
     if (c->rms)
         snprintf(buf, n, "gamma only: rms_scaling=True has no beta");
-    else if (c->scale && c->center)
+    else if (c->a.scale && c->a.center)
         snprintf(buf, n, "gamma (scale) and beta (offset), one of each per normalized value");
-    else if (c->scale)
+    else if (c->a.scale)
         snprintf(buf, n, "gamma (scale) only: center=False leaves out beta");
-    else if (c->center)
+    else if (c->a.center)
         snprintf(buf, n, "beta (offset) only: scale=False leaves out gamma");
     else
         sl_layer_no_note(l, buf, n);
@@ -521,9 +534,9 @@ const SlLayerType sl_layer_normalization_type = {
 
 typedef struct BatchNormCfg {
     int axis; /* as written: negative counts from the end */
-    double momentum, epsilon;
-    int center, scale;
-    char beta_init[32], gamma_init[32], mean_init[32], var_init[32];
+    double momentum;
+    NormAffine a;
+    char mean_init[32], var_init[32];
     /* Known once built: the input's rank, the channel axis and its size, the weights' places in
      * params (gamma_at, beta_at: -1 when absent). */
     int rank, at, channels;
@@ -553,8 +566,6 @@ static const SlArgSpec batch_norm_args[] = {
 
 static int batch_norm_create(SlLayer *l, const SlBound *b, SlError *e)
 {
-    static const char *const unsupported[] = {"beta_regularizer", "gamma_regularizer",
-                                              "beta_constraint", "gamma_constraint"};
     BatchNormCfg *c = sl_alloc_zero(1, sizeof *c);
     if (!c)
         return sl_errorf(e, "out of memory");
@@ -567,19 +578,9 @@ static int batch_norm_create(SlLayer *l, const SlBound *b, SlError *e)
                          "must be in [0, 1], got %g (Keras's default is 0.99; PyTorch's "
                          "momentum=0.1 is Keras's 0.9)",
                          c->momentum);
-    c->epsilon = sl_bound_float(b, "epsilon");
-    if (!(c->epsilon >= 0))
-        return sl_errorf(e,
-                         "epsilon is added to the variance and must be 0 or more, got %g "
-                         "(Keras's default is 1e-3, PyTorch's 1e-5)",
-                         c->epsilon);
-    c->center = sl_bound_bool(b, "center");
-    c->scale = sl_bound_bool(b, "scale");
-    if (read_init(b, "beta_initializer", c->beta_init, sizeof c->beta_init, e) < 0 ||
-        read_init(b, "gamma_initializer", c->gamma_init, sizeof c->gamma_init, e) < 0 ||
+    if (read_affine(b, &c->a, e) < 0 ||
         read_init(b, "moving_mean_initializer", c->mean_init, sizeof c->mean_init, e) < 0 ||
-        read_init(b, "moving_variance_initializer", c->var_init, sizeof c->var_init, e) < 0 ||
-        refuse_unsupported(b, unsupported, 4, e) < 0)
+        read_init(b, "moving_variance_initializer", c->var_init, sizeof c->var_init, e) < 0)
         return -1;
     if (sl_bound_bool(b, "renorm") || !sl_bound_is_none(b, "renorm_clipping"))
         return sl_errorf(e, "renorm (batch renormalization) is not supported yet: leave renorm "
@@ -661,10 +662,11 @@ static int batch_norm_params(SlLayer *l, const SlInfer *io, SlError *e)
     c->at = batch_norm_axis(c, c->rank);
     c->channels = io->in[0].dim[c->at];
     /* Keras's build(): gamma, beta (trained), then the moving statistics (never trained) */
-    if (c->scale &&
-        batch_norm_weight(l, "gamma", c->channels, c->gamma_init, 1, &c->gamma_at, e) < 0)
+    if (c->a.scale &&
+        batch_norm_weight(l, "gamma", c->channels, c->a.gamma_init, 1, &c->gamma_at, e) < 0)
         return -1;
-    if (c->center && batch_norm_weight(l, "beta", c->channels, c->beta_init, 1, &c->beta_at, e) < 0)
+    if (c->a.center &&
+        batch_norm_weight(l, "beta", c->channels, c->a.beta_init, 1, &c->beta_at, e) < 0)
         return -1;
     if (batch_norm_weight(l, "moving_mean", c->channels, c->mean_init, 0, &c->mean_at, e) < 0 ||
         batch_norm_weight(l, "moving_variance", c->channels, c->var_init, 0, &c->var_at, e) < 0)
@@ -814,7 +816,7 @@ static void batch_norm_forward(SlLayer *l, SlPass *p)
     if (batch_norm_uses_batch(l, p)) {
         sl_real *var = p->scratch[3]; /* backward's sum_g, free until then */
         batch_norm_moments_k(mean, rstd, wsum, var, p->x[0].data, p->mask_in[0], step_len,
-                             c->epsilon, v.outer, v.N, v.inner);
+                             c->a.epsilon, v.outer, v.N, v.inner);
         for (size_t k = 0; k < v.N; k++) {
             moving_mean[k] = (sl_real)(moving_mean[k] * c->momentum + mean[k] * (1 - c->momentum));
             moving_var[k] = (sl_real)(moving_var[k] * c->momentum + var[k] * (1 - c->momentum));
@@ -822,7 +824,7 @@ static void batch_norm_forward(SlLayer *l, SlPass *p)
     } else {
         for (size_t k = 0; k < v.N; k++) {
             mean[k] = moving_mean[k];
-            rstd[k] = (sl_real)(1.0 / sqrt((double)moving_var[k] + c->epsilon));
+            rstd[k] = (sl_real)(1.0 / sqrt((double)moving_var[k] + c->a.epsilon));
             wsum[k] = 1;
         }
     }
@@ -873,7 +875,7 @@ static void batch_norm_note(const SlLayer *l, char *buf, size_t n)
 {
     const BatchNormCfg *c = l->cfg;
     int trained = (c->gamma_at >= 0) + (c->beta_at >= 0);
-    const char *which = trained == 2 ? "gamma, beta" : c->scale ? "gamma" : "beta";
+    const char *which = trained == 2 ? "gamma, beta" : c->a.scale ? "gamma" : "beta";
     if (!l->trainable)
         snprintf(buf, n,
                  "trainable=False: all %d*%d are non-trainable, and the layer normalizes with its "

@@ -61,7 +61,7 @@ int sl_gradcheck_unzero_params(SlModel *m, SlRng *r)
         size_t n = sl_shape_count(&p->shape), k = 0;
         while (k < n && p->value.data[k] == 0)
             k++;
-        if (n == 0 || k < n)
+        if (n == 0 || k < n || !p->trainable) /* not checked: a moving mean stays as it is */
             continue;
         for (k = 0; k < n; k++)
             p->value.data[k] = (sl_real)sl_rng_range(r, -0.1, 0.1);

@@ -58,7 +58,7 @@ typedef struct SlGradcheckReport {
 SlGradcheckOptions sl_gradcheck_defaults(void);
 /* Fill x with values in [-1.5, -0.1] U [0.1, 1.5]: away from relu's kink at 0 and from ties. */
 void sl_gradcheck_fill_input(SlTensor *x, SlRng *r);
-/* Give every weight tensor that is all zeros (Keras's biases at the start) values in
+/* Give every trainable weight tensor that is all zeros (Keras's biases at the start) values in
  * [-0.1, 0.1]: with zero biases a relu unit that reads zero padding sits exactly on its kink,
  * where the slope is not defined and differences cannot see the kink. Returns how many changed. */
 int sl_gradcheck_unzero_params(SlModel *m, SlRng *r);

@@ -269,7 +269,7 @@ static const struct {
     {"13_conv_backprop.py", NULL, 0, 0},
     {"14_multi_output.py", NULL, 0, 0},
     {"15_regression.py", NULL, 0, 0},
-    {"16_batchnorm.py", "BatchNormalization", 10, 11},
+    {"16_batchnorm.py", NULL, 0, 0},
     {"17_functional_merge.py", NULL, 0, 0},
     {"18_conv_transpose.py", NULL, 0, 0},
 };
@@ -549,6 +549,17 @@ START_TEST(test_gradcheck_kinks)
      * under the sanitizers */
     expect("gradcheck tests/scripts/models/maxpool_kinks.py", 0, "): ok\n", NULL);
     expect("gradcheck tests/scripts/models/decoder_upsampling.py", 0, "): ok\n", NULL);
+    /* BatchNormalization's moving statistics are not trained: they get no row */
+    const char *bn_models[] = {"tests/scripts/models/unet.py", "tests/scripts/models/resnet_bn.py"};
+    for (int k = 0; k < 2; k++) {
+        char args[128], *out, *err;
+        snprintf(args, sizeof args, "gradcheck %s", bn_models[k]);
+        int rc = run(args, &out, &err);
+        check(args, rc, 0, out, "): ok\n");
+        ck_assert_msg(strstr(out, "batch_normalization/gamma") && !strstr(out, "moving_"), "%s",
+                      out);
+        free(out), free(err);
+    }
 }
 END_TEST
 

@@ -52,11 +52,11 @@ enum { WIN_W = 1280, WIN_H = 720 }; /* the window's default size, and the PNG wr
 /* The models every scene is laid out on: two scripts from the shared collection and a functional
  * model with two outputs built here. */
 static const char *const model_names[] = {
-    "two_heads",       "14_multi_output",    "15_regression",      "01_lstm_input_shape",
-    "03_return_state", "04_stateful",        "09_timedistributed", "08_seq2seq_encoder_decoder",
-    "bidirectional",   "06_masking",         "10_causal_dilated",  "13_conv_backprop",
-    "small_conv2d",    "08_seq2seq_reshape", "05_variable_length", "18_conv_transpose",
-    "small_transposed"};
+    "two_heads",        "14_multi_output",    "15_regression",      "01_lstm_input_shape",
+    "03_return_state",  "04_stateful",        "09_timedistributed", "08_seq2seq_encoder_decoder",
+    "bidirectional",    "06_masking",         "10_causal_dilated",  "13_conv_backprop",
+    "small_conv2d",     "08_seq2seq_reshape", "05_variable_length", "18_conv_transpose",
+    "small_transposed", "small_batchnorm"};
 enum { N_MODELS = sizeof model_names / sizeof model_names[0] };
 
 typedef struct Loaded {
@@ -125,6 +125,21 @@ static SlModel *small_transposed(SlError *e)
     return m;
 }
 
+/* A sequence through Dense and BatchNormalization, for the batchnorm scene: its channels are
+ * Dense's 5 units. */
+static SlModel *small_batchnorm(SlError *e)
+{
+    sl_clear_session();
+    SlModel *m = sl_sequential(NULL);
+    ck_assert_ptr_nonnull(m);
+    ck_assert_msg(sl_model_add(m, sl_layer("InputLayer", "shape=(6, 3)", e), e) == 0 &&
+                      sl_model_add(m, sl_layer("Dense", "5", e), e) == 0 &&
+                      sl_model_add(m, sl_layer("BatchNormalization", "momentum=0.9", e), e) == 0 &&
+                      sl_model_add(m, sl_layer("Dense", "1", e), e) == 0,
+                  "%s", e->msg);
+    return m;
+}
+
 static Loaded load_model(int k)
 {
     SlError e = {{0}};
@@ -133,6 +148,8 @@ static Loaded load_model(int k)
         L.m = small_conv2d(&e);
     } else if (!strcmp(model_names[k], "small_transposed")) {
         L.m = small_transposed(&e);
+    } else if (!strcmp(model_names[k], "small_batchnorm")) {
+        L.m = small_batchnorm(&e);
     } else if (strcmp(model_names[k], "two_heads")) {
         char path[512];
         SlScriptOptions quiet;
@@ -762,6 +779,56 @@ START_TEST(test_transposed_conv_scene)
 }
 END_TEST
 
+/* The batchnorm scene: it is the one picked for a model with BatchNormalization, shows twelve
+ * batches of fit with predict beside fit, and leaves the model's weights (the moving statistics
+ * too) as they were. */
+START_TEST(test_batchnorm_scene)
+{
+    static const struct {
+        const char *model;
+    } cases[] = {{"small_batchnorm"}, {"16_batchnorm"}};
+    const SlScene *s = sl_scene_find("batchnorm");
+    ck_assert_ptr_nonnull(s);
+    Loaded L = _i == 0 ? load_model(model_index(cases[0].model)) : (Loaded){NULL, NULL};
+    if (_i == 1) {
+        SlScriptOptions quiet;
+        memset(&quiet, 0, sizeof quiet);
+        SlError e = {{0}};
+        L.script = sl_script_run(SL_SHARED_MODELS "/16_batchnorm.py", &quiet, &e);
+        ck_assert_msg(L.script != NULL, "%s", e.msg);
+        L.m = sl_script_model(L.script, &e);
+        ck_assert_msg(L.m && sl_model_init_params(L.m, 0, &e) == 0, "%s", e.msg);
+    }
+    ck_assert_ptr_eq(sl_scene_best(L.m, NULL, 0), s);
+    size_t n = L.m->values.used;
+    sl_real *before = malloc(n * sizeof *before);
+    ck_assert_ptr_nonnull(before);
+    memcpy(before, L.m->values.base, n * sizeof *before);
+    SlSceneRun run;
+    SlError e = {{0}};
+    ck_assert_msg(sl_scene_start(&run, s, L.m, 2, 8, NULL, &e) == 0, "%s", e.msg);
+    ck_assert_int_eq(run.n_steps, 12);
+    ck_assert_msg(!memcmp(before, L.m->values.base, n * sizeof *before),
+                  "the scene changed the model's weights");
+    SlCanvas c;
+    make_canvas(&c, WIN_W, WIN_H);
+    s->draw(&run, run.n_steps - 1, &c);
+    ck_assert_int_eq(texts_with(&c, "Batch 12 of 12 in fit"), 1);
+    ck_assert_int_eq(texts_with(&c, "= y in fit (batch statistics)"), 1);
+    ck_assert_int_eq(texts_with(&c, "= y in predict (moving statistics)"), 1);
+    ck_assert_int_eq(texts_with(&c, "moving variance"), 2); /* a plot's title and the bars' */
+    ck_assert_int_eq(texts_with(&c, "channel 1: batch mean, moving mean"), 1);
+    int state = 0; /* the moving statistics' bars */
+    for (int i = 0; i < c.n_items; i++)
+        state += c.items[i].kind == SL_ITEM_WIDGET && c.items[i].role == SL_ROLE_STATE;
+    ck_assert_int_eq(state, 2);
+    sl_canvas_free(&c);
+    sl_scene_end(&run);
+    free(before);
+    unload(&L);
+}
+END_TEST
+
 /* ---- 4. the window shows the same pixels as an offscreen canvas ---- */
 
 START_TEST(test_window_matches_canvas)
@@ -1233,6 +1300,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_long_sequences);
     tcase_add_test(tc, test_values_in_cells);
     tcase_add_loop_test(tc, test_transposed_conv_scene, 0, 2);
+    tcase_add_loop_test(tc, test_batchnorm_scene, 0, 2);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("motion");

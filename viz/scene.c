@@ -26,6 +26,7 @@ extern const SlScene sl_scene_conv_backprop;   /* scene_conv_backprop.c */
 extern const SlScene sl_scene_conv2d;          /* scene_conv2d.c */
 extern const SlScene sl_scene_reshape_permute; /* scene_reshape.c */
 extern const SlScene sl_scene_transposed_conv; /* scene_transposed_conv.c */
+extern const SlScene sl_scene_batchnorm;       /* scene_batchnorm.c */
 
 static const SlScene *const scenes[] = {
     &sl_scene_shapes,
@@ -44,6 +45,7 @@ static const SlScene *const scenes[] = {
     &sl_scene_conv2d,
     &sl_scene_reshape_permute,
     &sl_scene_transposed_conv,
+    &sl_scene_batchnorm,
 };
 enum { N_SCENES = sizeof scenes / sizeof scenes[0] };
 

@@ -40,10 +40,11 @@ static const Sub subs[] = {
      "outputs for X: OUT.npy (one output) or OUT.safetensors (output_0, output_1, ...)"},
     {"train", cmd_train,
      "ms"
-     "xywoEBnrvhpVS",
+     "xywoEBnrvhpVSKRN",
      "train MODEL.py -x X.npy -y Y.npy [--sample-weight SW.npy] [-w INIT.safetensors]\n"
      "         -o W.safetensors [--epochs E] [--batch-size B] [--no-shuffle] [--seed S]\n"
-     "         [--validation-split F] [--history H.csv] [--plot P.png] [--viz]",
+     "         [--validation-split F] [--history H.csv] [--plot P.png] [--viz]\n"
+     "         [--checkpoint DIR] [--resume DIR] [--no-nan-guard]",
      "fit with the script's compile(): loss, optimizer, metrics; the Keras progress bar"},
     {"gradcheck", cmd_gradcheck,
      "ms"
@@ -92,6 +93,9 @@ static const OptSpec specs[] = {
     {'Q', "--quit-after-frames", NULL, 1},
     {'T', "--stats", NULL, 0},
     {'A', "--screenshot", NULL, 1},
+    {'K', "--checkpoint", NULL, 1},
+    {'R', "--resume", NULL, 1},
+    {'N', "--no-nan-guard", NULL, 0},
 };
 enum { N_SPECS = sizeof specs / sizeof specs[0] };
 
@@ -182,6 +186,15 @@ static int store(Opts *o, char letter, const char *flag, const char *val)
         return 0;
     case 'T':
         o->stats = 1;
+        return 0;
+    case 'K':
+        o->checkpoint = val;
+        return 0;
+    case 'R':
+        o->resume = val;
+        return 0;
+    case 'N':
+        o->no_nan_guard = 1;
         return 0;
     case 'x':
     case 'y': {

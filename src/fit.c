@@ -471,6 +471,18 @@ static Loop loop_of(int initial_epoch, int epochs, int verbose, FILE *out, doubl
     return l;
 }
 
+/* The NaN guard of the loop's training steps, when `on` (release it with sl_guard_free). */
+static int arm_guard(Loop *l, SlGuard *g, int on, const SlModel *m, SlError *e)
+{
+    memset(g, 0, sizeof *g);
+    if (!on)
+        return 0;
+    if (sl_guard_init(g, m, e) < 0)
+        return -1;
+    l->guard = g;
+    return 0;
+}
+
 /* Per epoch: the training pass under the progress bar, the validation pass (val may be NULL),
  * then the epoch's logs to the bar, the observer and the history, then the epoch's end hook.
  * Returns 0, -1 or SL_FIT_NONFINITE. */
@@ -629,10 +641,10 @@ int sl_model_fit(SlModel *m, const SlTensor *x, const SlTensor *y, const SlFitOp
     Feed vf = array_feed(&vb, &val, vout, bs, NULL);
     Loop loop = loop_of(o->initial_epoch, o->epochs, o->verbose, o->out, o->clock);
     Saver sv = {o->checkpoint, {0}, &rng};
-    SlGuard g = {0};
-    int rc = start_checkpoints(m, x, y, o, &sv, &rng, &loop.initial_epoch, e);
-    if (rc == 0 && o->nan_guard && (rc = sl_guard_init(&g, m, e)) == 0)
-        loop.guard = &g;
+    SlGuard g;
+    int rc = arm_guard(&loop, &g, o->nan_guard, m, e);
+    if (rc == 0)
+        rc = start_checkpoints(m, x, y, o, &sv, &rng, &loop.initial_epoch, e);
     if (o->checkpoint)
         loop.epoch_end = save_checkpoint, loop.ctx = &sv;
     if (rc == 0)
@@ -758,10 +770,8 @@ int sl_model_fit_generator(SlModel *m, SlBatchFn next, void *ctx, const SlFitGen
     Feed vf = gen_feed(&b, o->validation_data, o->validation_ctx, o->validation_steps, cap,
                        "fit_generator (validation)");
     Loop loop = loop_of(o->initial_epoch, o->epochs, o->verbose, o->out, o->clock);
-    SlGuard g = {0};
-    int rc = o->nan_guard ? sl_guard_init(&g, m, e) : 0;
-    if (o->nan_guard && rc == 0)
-        loop.guard = &g;
+    SlGuard g;
+    int rc = arm_guard(&loop, &g, o->nan_guard, m, e);
     if (rc == 0)
         rc = run_epochs(m, &loop, &f, o->validation_data ? &vf : NULL, h, e);
     sl_guard_free(&g);

@@ -15,7 +15,7 @@ int sl_guard_init(SlGuard *g, const SlModel *m, SlError *e)
     g->state = sl_alloc_zero(m->opt.state.used + 1, sizeof *g->state);
     if (!g->values || !g->state) {
         sl_guard_free(g);
-        return sl_errorf(e, "fit: out of memory for the NaN guard's copy of %zu weights",
+        return sl_errorf(e, "out of memory for the NaN guard's copy of %zu weights",
                          m->values.used);
     }
     return 0;
@@ -28,17 +28,24 @@ void sl_guard_free(SlGuard *g)
     memset(g, 0, sizeof *g);
 }
 
+/* An arena may be empty (SGD without momentum keeps no state): then its base is NULL. */
+static void copy(sl_real *dst, const sl_real *src, size_t n)
+{
+    if (n)
+        memcpy(dst, src, n * sizeof *dst);
+}
+
 void sl_guard_keep(SlGuard *g, const SlModel *m)
 {
-    memcpy(g->values, m->values.base, m->values.used * sizeof *g->values);
-    memcpy(g->state, m->opt.state.base, m->opt.state.used * sizeof *g->state);
+    copy(g->values, m->values.base, m->values.used);
+    copy(g->state, m->opt.state.base, m->opt.state.used);
     g->iterations = m->opt.iterations;
 }
 
 static void put_back(const SlGuard *g, SlModel *m)
 {
-    memcpy(m->values.base, g->values, m->values.used * sizeof *g->values);
-    memcpy(m->opt.state.base, g->state, m->opt.state.used * sizeof *g->state);
+    copy(m->values.base, g->values, m->values.used);
+    copy(m->opt.state.base, g->state, m->opt.state.used);
     m->opt.iterations = g->iterations;
 }
 

@@ -419,8 +419,10 @@ static int fit_and_save(Opts *o, SlModel *m, SlTensor *x, SlTensor *y, SlTensor 
         sl_model_set_observer(m, NULL);
         live_close(&lv);
     }
-    if (fit_rc < 0 && fit_rc != SL_FIT_NONFINITE)
+    if (fit_rc < 0 && fit_rc != SL_FIT_NONFINITE) {
+        sl_history_free(&h);
         return cli_fail("%s", e.msg);
+    }
     /* stopped by the NaN guard: exit 1, as a failed check, after saving the weights from before
      * the bad step and the epochs finished before it */
     if (fit_rc == SL_FIT_NONFINITE)

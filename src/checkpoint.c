@@ -69,7 +69,7 @@ void sl_checkpoint_describe(SlCheckpoint *c, const SlModel *m, const SlTensor *x
     add_run(c, "shuffle", "%s", o->shuffle ? "True" : "False");
     add_run(c, "seed", "%" PRIu64, o->seed);
     add_run(c, "validation_split", "%.17g", o->validation_split);
-    add_run(c, "data", "%016" PRIx64, h);
+    add_run(c, "data_hash", "%016" PRIx64, h);
 }
 
 /* The optimizer's whole configuration, which a resumed run must share. */

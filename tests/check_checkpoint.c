@@ -225,7 +225,7 @@ static const struct {
     const char *want;
 } refusals[] = {
     {0, "the checkpoint's run had batch_size 8, this one has 4"},
-    {1, "the checkpoint's run had data "},
+    {1, "the checkpoint's run had data_hash "},
     {2, "the checkpoint's optimizer is Adam learning_rate=0.001"},
     {3, "the checkpoint's run had seed 42, this one has 43"},
     {4, "ck_none/checkpoint.safetensors: cannot open"},

@@ -41,10 +41,11 @@ static const Sub subs[] = {
      "outputs for X: OUT.npy (one output) or OUT.safetensors (output_0, output_1, ...)"},
     {"train", cmd_train,
      "ms"
-     "xywoEBnrvhpVS",
+     "xywoEBnrvhpVSKRG",
      "train MODEL.py -x X.npy -y Y.npy [--sample-weight SW.npy] [-w INIT.safetensors]\n"
      "         -o W.safetensors [--epochs E] [--batch-size B] [--no-shuffle] [--seed S]\n"
-     "         [--validation-split F] [--history H.csv] [--plot P.png] [--viz]",
+     "         [--validation-split F] [--history H.csv] [--plot P.png] [--viz]\n"
+     "         [--checkpoint DIR] [--resume DIR] [--no-nan-guard]",
      "fit with the script's compile(): loss, optimizer, metrics; the Keras progress bar"},
     {"gradcheck", cmd_gradcheck,
      "ms"
@@ -100,6 +101,9 @@ static const OptSpec specs[] = {
     {'a', "--animate", NULL, 0},
     {'u', "--values", NULL, 0},
     {'k', "--masks", NULL, 0},
+    {'K', "--checkpoint", NULL, 1},
+    {'R', "--resume", NULL, 1},
+    {'G', "--no-nan-guard", NULL, 0},
 };
 enum { N_SPECS = sizeof specs / sizeof specs[0] };
 
@@ -210,6 +214,15 @@ static int store(Opts *o, char letter, const char *flag, const char *val)
             return cli_fail("--scale wants a whole number from 1 to %d, got '%s'",
                             SL_CANVAS_MAX_SCALE, val);
         o->scale = (int)v;
+        return 0;
+    case 'K':
+        o->checkpoint = val;
+        return 0;
+    case 'R':
+        o->resume = val;
+        return 0;
+    case 'G':
+        o->no_nan_guard = 1;
         return 0;
     case 'x':
     case 'y': {

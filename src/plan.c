@@ -56,7 +56,7 @@ int sl_model_check_input(const SlModel *m, int k, const SlShape *got, SlError *e
     return sl_errorf(e, "model input '%s' expects %s, got %s.%s", name, want, have, fix);
 }
 
-/* Which calls the outputs need: walk back from the outputs. A needed Input that is not one of the
+/* Which calls the outputs need: walk back from the outputs; every model input too. A needed Input that is not one of the
  * model's inputs means the graph is disconnected (Keras's "Graph disconnected" error). */
 int sl_model_mark_active(SlModel *m, SlError *e)
 {
@@ -80,6 +80,8 @@ int sl_model_mark_active(SlModel *m, SlError *e)
                                  m->name, nd->layer->name);
         }
     }
+    for (int k = 0; k < m->n_inputs; k++) /* an input no output uses, as Keras allows: fed, */
+        m->active[m->t[m->inputs[k]].node] = 1; /* listed, and its gradient is zero */
     return 0;
 }
 

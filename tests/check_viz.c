@@ -503,7 +503,7 @@ static SlHistory make_history(SlLogs *epochs)
             epochs[ep].value[i] = (i % 2 ? 0.8 : 2.5) * exp(-0.3 * ep) + (i >= 2 ? 0.05 : 0.01);
         }
     }
-    return (SlHistory){N_EPOCHS, epochs};
+    return (SlHistory){.n_epochs = N_EPOCHS, .epochs = epochs};
 }
 
 /* How many recorded texts contain `part`. */
@@ -538,7 +538,7 @@ START_TEST(test_training_long_fit)
         epochs[ep].value[0] = 500 * exp(-ep / 500.0) + 0.1;
         epochs[ep].value[1] = 0.9 - 0.4 * exp(-ep / 500.0);
     }
-    SlHistory h = {EPOCHS, epochs};
+    SlHistory h = {.n_epochs = EPOCHS, .epochs = epochs};
     SlCanvas c;
     make_canvas(&c, WIN_W, WIN_H);
     sl_draw_history(&c, &h, "a long fit");

@@ -185,6 +185,21 @@ const char *tu_tmp_path(const char *name)
     return p;
 }
 
+/* A folder and what is in it, folders within included. */
+static void remove_tree(const char *path)
+{
+    DIR *d = opendir(path);
+    for (struct dirent *de; d && (de = readdir(d));) {
+        char p[1024];
+        snprintf(p, sizeof p, "%s/%s", path, de->d_name);
+        if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..") && remove(p) != 0)
+            remove_tree(p);
+    }
+    if (d)
+        closedir(d);
+    rmdir(path);
+}
+
 int tu_run_in_tmpdir(Suite *s)
 {
     snprintf(tmpdir, sizeof tmpdir, "/tmp/shapelab-test-XXXXXX");
@@ -193,13 +208,7 @@ int tu_run_in_tmpdir(Suite *s)
         return 1;
     }
     int failed = tu_run(s);
-    DIR *d = opendir(tmpdir);
-    for (struct dirent *de; d && (de = readdir(d));)
-        if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
-            remove(tu_tmp_path(de->d_name));
-    if (d)
-        closedir(d);
-    rmdir(tmpdir);
+    remove_tree(tmpdir);
     return failed;
 }
 

@@ -990,6 +990,16 @@ int sl_rnn_n_states(const SlLayer *l)
     return ((const RnnCfg *)l->cfg)->n_state;
 }
 
+sl_real *sl_rnn_carried(const SlLayer *l, int k, SlShape *shape)
+{
+    const RnnCfg *c = l->cfg;
+    if (!sl_layer_is(l, SL_KIND_RECURRENT) || !c->stateful || k < 0 || k >= c->n_state ||
+        !c->carried[k])
+        return NULL;
+    *shape = sl_shape_of(2, (int[]){c->batch, c->units});
+    return c->carried[k];
+}
+
 void sl_rnn_steps_free(SlRnnSteps *s)
 {
     sl_free(s->a), sl_free(s->h), sl_free(s->c);

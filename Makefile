@@ -10,7 +10,7 @@ WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wno-format-trunca
 # (messages are cut to their buffers on purpose, so truncation warnings are off)
 OPT     ?= -O3 -march=native -g
 CFLAGS  += $(CSTD) $(WARN) $(OPT) -MMD -MP -D_POSIX_C_SOURCE=200809L
-LDLIBS  := -lm
+LDLIBS  := -lm -lpthread
 CHECK_CFLAGS := $(shell pkg-config --cflags check 2>/dev/null)
 CHECK_LIBS   := $(shell pkg-config --libs check 2>/dev/null)
 SDL_CFLAGS   := $(shell pkg-config --cflags sdl2 2>/dev/null)
@@ -18,17 +18,22 @@ SDL_LIBS     := $(shell pkg-config --libs sdl2 2>/dev/null)
 STB_CFLAGS   := -I/usr/include/stb
 
 B   := build
-SRC := $(wildcard src/*.c src/layers/*.c src/script/*.c)
+SRC := $(wildcard src/*.c src/layers/*.c src/kernels/*.c src/script/*.c)
 VIZ_SRC := $(wildcard viz/*.c)
 LESSON_SRC := $(wildcard lessons/[0-9]*.c)
 TEST_SRC   := $(wildcard tests/check_*.c)
 CLI_SRC    := $(wildcard cli/*.c)
 
 # The same sources compiled twice: float32 (build/) and float64 (build/f64/, -DSL_DOUBLE).
+# The fast kernels compute both sides of a choice and keep one (a vector select), which the
+# compiler does only when told that no floating-point operation traps (none is ever made to):
+# -fno-trapping-math, which changes no result.
 define variant
 $(1)/obj/%.o: %.c
 	@mkdir -p $$(dir $$@)
 	$$(CC) $$(CFLAGS) $(2) -Isrc -Iviz -Icli -Ilessons -c $$< -o $$@
+
+$(1)/obj/src/kernels/%.o: CFLAGS += -fno-trapping-math
 
 $(1)/libshapelab.a: $$(SRC:%.c=$(1)/obj/%.o)
 	@rm -f $$@
@@ -108,7 +113,7 @@ bench: $(BENCH_SRC:bench/%.c=$(B)/bench/%) $(BENCH_SRC:bench/%.c=$(B)/f64/bench/
 	@for b in $^; do $$b; done
 
 format:
-	clang-format -i src/*.[ch] src/layers/*.[ch] src/script/*.[ch] viz/*.[ch] tests/*.[ch] lessons/*.[ch] cli/*.[ch] bench/*.c
+	clang-format -i src/*.[ch] src/layers/*.[ch] src/kernels/*.[ch] src/script/*.[ch] viz/*.[ch] tests/*.[ch] lessons/*.[ch] cli/*.[ch] bench/*.c
 
 clean:
 	rm -rf build

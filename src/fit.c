@@ -236,7 +236,10 @@ static double batch_losses(SlModel *m, Batch *b, const Data *d, size_t n, int tr
 
 static int train_step(SlModel *m, SlError *e, Batch *b)
 {
-    if (sl_model_backward(m, b->dpred, 1, e) < 0)
+    m->skip_input_grads = 1; /* the data needs no gradient: layers may skip it */
+    int rc = sl_model_backward(m, b->dpred, 1, e);
+    m->skip_input_grads = 0;
+    if (rc < 0)
         return -1;
     sl_optimizer_begin_step(&m->opt);
     for (int i = 0; i < m->n_params; i++) {

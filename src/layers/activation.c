@@ -10,6 +10,9 @@
  * At a kink the derivative comes from the piece on the left (or the flat piece), as TensorFlow
  * and PyTorch take it: relu'(0) = 0, elu'(0) = 1, selu'(0) = scale * alpha, and hard_sigmoid's
  * derivative is 0 at both ends of its ramp (-3 and 3; -2.5 and 2.5 for hard_sigmoid_k2).
+ *
+ * The loops below are the reference, one value at a time in double; with the fast kernels the
+ * common functions run as vector loops in float (src/kernels/act.c).
  */
 #include "activation.h"
 
@@ -18,6 +21,7 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "kernels/kernels.h"
 #include "layer.h"
 
 static const struct {
@@ -174,6 +178,8 @@ void sl_act_forward(SlAct a, sl_real *y, const sl_real *x, size_t rows, size_t c
             memcpy(y, x, n * sizeof *y);
         return;
     }
+    if (sl_kernels_fast() && sl_act_fast_forward(a, y, x, n))
+        return;
     for (size_t i = 0; i < n; i++)
         y[i] = (sl_real)act1(a, x[i]);
 }
@@ -193,6 +199,8 @@ void sl_act_backward(SlAct a, sl_real *dx, const sl_real *dy, const sl_real *x, 
         return;
     }
     size_t n = rows * cols;
+    if (sl_kernels_fast() && sl_act_fast_backward(a, dx, dy, x, y, n))
+        return;
     for (size_t i = 0; i < n; i++)
         dx[i] += (sl_real)(dact1(a, x[i], y[i]) * dy[i]);
 }

@@ -53,6 +53,7 @@
 #include "activation.h"
 #include "alloc.h"
 #include "init.h"
+#include "kernels/kernels.h"
 #include "layer.h"
 #include "rnn.h"
 #include "trace.h"
@@ -282,13 +283,13 @@ static int rnn_params(SlLayer *l, const SlInfer *io, SlError *e)
     return 0;
 }
 
-/* ---- the cells: one sample's step, forward and backward side by side ----
+/* ---- the products: rows of a batch times a weight matrix ----
  *
- * u units, G gate blocks. A cell finds the input side of its pre-activations already in z
- * (x W + b_x, made for every step at once by input_projection) and adds the recurrent side h' U.
- * Backward walks the forward's lines in reverse and accumulates (+=) into dz, dhp, dcp, dU and
- * dbh, which the caller zeroed (and into LSTM's dc, the path through h); UT is U transposed, so
- * that every product is an axpy. */
+ * Every matrix product of this file is one of three, each on n rows of a batch at once: the
+ * input side of every step (input_projection), the recurrent side of a step (h' U for every
+ * sample), and their gradients. Each is written as a loop over the rows of a one-row helper (an
+ * axpy innermost: the reference); with the fast kernels it is one sl_gemm over all the rows
+ * (src/kernels/gemm.c), the same sums added up in register tiles. */
 
 /* y[k] += sum_i x[i] M[i*ld + g0 + k] for k < n: the row x (I) times n columns of M (I, ld) from
  * column g0 on, the innermost loop along M's rows (an axpy). */
@@ -335,33 +336,70 @@ static void transpose(sl_real *MT, const sl_real *M, int rows, int cols)
             MT[(size_t)g * rows + i] = M[(size_t)i * cols + g];
 }
 
-/* SimpleRNN: h = act(x W + b + h' U). */
-static void simple_cell_forward(sl_real *h,        // h: (u) the new state
-                                sl_real *a,        // a: (u) act(z), the one block (h again)
-                                sl_real *z,        // z: (u) in x W + b, out the pre-activation
-                                const sl_real *hp, // hp: (u) h', the previous state
-                                const sl_real *U,  // U: (u, u) recurrent_kernel
+/* Y[r] += X[r] M[:, g0 : g0+n] for the B rows r of X (I each, ldx apart) and Y (ldy apart). */
+static void rows_times(sl_real *Y, size_t ldy, const sl_real *X, size_t ldx, const sl_real *M,
+                       int I, int ld, int g0, int n, int B)
+{
+    if (sl_kernels_fast()) {
+        sl_gemm(Y, ldy, sl_mat(X, ldx), M + g0, (size_t)ld, (size_t)B, (size_t)n, (size_t)I);
+        return;
+    }
+    for (int r = 0; r < B; r++)
+        row_times(Y + r * ldy, X + r * ldx, M, I, ld, g0, n);
+}
+
+/* dX[r] += dY[r] M[:, g0 : g0+n]^T for the B rows, through MT (ld, I) = M transposed. */
+static void rows_times_transposed(sl_real *dX, size_t ldx, const sl_real *dY, size_t ldy,
+                                  const sl_real *MT, int I, int g0, int n, int B)
+{
+    if (sl_kernels_fast()) {
+        sl_gemm(dX, ldx, sl_mat(dY, ldy), MT + (size_t)g0 * I, (size_t)I, (size_t)B, (size_t)I,
+                (size_t)n);
+        return;
+    }
+    for (int r = 0; r < B; r++)
+        times_transposed(dX + r * ldx, dY + r * ldy, MT, I, g0, n);
+}
+
+/* dM[:, g0 : g0+n] += sum over the B rows of X[r]^T dY[r]: the weights' gradient of rows_times. */
+static void rows_outer_add(sl_real *dM, const sl_real *X, size_t ldx, const sl_real *dY, size_t ldy,
+                           int I, int ld, int g0, int n, int B)
+{
+    if (sl_kernels_fast()) {
+        sl_gemm(dM + g0, (size_t)ld, sl_mat_t(X, ldx), dY, ldy, (size_t)I, (size_t)n, (size_t)B);
+        return;
+    }
+    for (int r = 0; r < B; r++)
+        outer_add(dM, X + r * ldx, dY + r * ldy, I, ld, g0, n);
+}
+
+/* ---- the cells: one sample's step, forward and backward side by side ----
+ *
+ * u units, G gate blocks. A cell finds its pre-activations' sums already in z: the input side
+ * x W + b_x (input_projection, every step at once) and the recurrent side h' U (recurrent_forward,
+ * every sample of the step at once), so what is left for the cell is elementwise. Backward walks
+ * the forward's lines in reverse and accumulates (+=) into dz, dhp, dcp and dbh, which the caller
+ * zeroed (and into LSTM's dc, the path through h); the products' gradients, dh' += dz U^T and
+ * dU += h'^T dz, are recurrent_backward's, again for the whole batch. */
+
+/* SimpleRNN: h = act(z), z = x W + b + h' U. */
+static void simple_cell_forward(sl_real *h,       // h: (u) the new state
+                                sl_real *a,       // a: (u) act(z), the one block (h again)
+                                const sl_real *z, // z: (u) the pre-activation
                                 SlAct act, int u)
 {
-    row_times(z, hp, U, u, u, 0, u);         /* z += h' U */
     sl_act_forward(act, a, z, 1, (size_t)u); /* a = act(z) */
     memcpy(h, a, (size_t)u * sizeof *h);     /* h = a */
 }
 
 static void simple_cell_backward(sl_real *dz,       // dz: (u) += the gradient of z
-                                 sl_real *dhp,      // dhp: (u) += the gradient of h'
-                                 sl_real *dU,       // dU: (u, u) += the gradient of U
                                  const sl_real *dh, // dh: (u) the gradient of h
                                  const sl_real *z,  // z: (u) the pre-activation
                                  const sl_real *a,  // a: (u) act(z)
-                                 const sl_real *hp, // hp: (u) h'
-                                 const sl_real *UT, // UT: (u, u) U transposed
                                  SlAct act, int u)
 {
     /* h = a: dh is the gradient of a */
     sl_act_backward(act, dz, dh, z, a, 1, (size_t)u); /* a = act(z) */
-    times_transposed(dhp, dz, UT, u, 0, u);           /* z += h' U */
-    outer_add(dU, hp, dz, u, u, 0, u);
 }
 
 /* LSTM: [zi zf zg zo] = x W + b + h' U; i, f, o = rec(zi, zf, zo), g = act(zg) (the candidate,
@@ -370,14 +408,11 @@ static void lstm_cell_forward(sl_real *h,        // h: (u) the new h
                               sl_real *c,        // c: (u) the new c
                               sl_real *a,        // a: (4u) the gates i, f, g, o
                               sl_real *ac,       // ac: (u) act(c)
-                              sl_real *z,        // z: (4u) in x W + b, out the pre-activations
-                              const sl_real *hp, // hp: (u) h'
+                              const sl_real *z,  // z: (4u) the pre-activations
                               const sl_real *cp, // cp: (u) c'
-                              const sl_real *U,  // U: (u, 4u) recurrent_kernel
                               SlAct act, SlAct rec, int u)
 {
     sl_real *i = a, *f = a + u, *g = a + 2 * u, *o = a + 3 * u;
-    row_times(z, hp, U, u, 4 * u, 0, 4 * u);         /* z += h' U */
     sl_act_forward(rec, i, z, 1, (size_t)u);         /* i = rec(zi) */
     sl_act_forward(rec, f, z + u, 1, (size_t)u);     /* f = rec(zf) */
     sl_act_forward(act, g, z + 2 * u, 1, (size_t)u); /* g = act(zg) */
@@ -392,19 +427,15 @@ static void lstm_cell_forward(sl_real *h,        // h: (u) the new h
 /* dc arrives with what c gave the next step (through that step's f) and leaves with the path
  * through h added: the whole gradient of c. */
 static void lstm_cell_backward(sl_real *dz,       // dz: (4u) += the gradient of z
-                               sl_real *dhp,      // dhp: (u) += the gradient of h'
                                sl_real *dcp,      // dcp: (u) += the gradient of c'
                                sl_real *dc,       // dc: (u) the gradient of c, += through h
-                               sl_real *dU,       // dU: (u, 4u) += the gradient of U
                                sl_real *da,       // da: (5u) work: di, df, dg, do, d act(c)
                                const sl_real *dh, // dh: (u) the gradient of h
                                const sl_real *c,  // c: (u) c
                                const sl_real *a,  // a: (4u) the gates i, f, g, o
                                const sl_real *ac, // ac: (u) act(c)
                                const sl_real *z,  // z: (4u) the pre-activations
-                               const sl_real *hp, // hp: (u) h'
                                const sl_real *cp, // cp: (u) c'
-                               const sl_real *UT, // UT: (4u, u) U transposed
                                SlAct act, SlAct rec, int u)
 {
     const sl_real *i = a, *f = a + u, *g = a + 2 * u, *o = a + 3 * u;
@@ -424,33 +455,25 @@ static void lstm_cell_backward(sl_real *dz,       // dz: (4u) += the gradient of
     sl_act_backward(act, dz + 2 * u, dg, z + 2 * u, g, 1, (size_t)u);  /* g = act(zg) */
     sl_act_backward(rec, dz + u, df, z + u, f, 1, (size_t)u);          /* f = rec(zf) */
     sl_act_backward(rec, dz, di, z, i, 1, (size_t)u);                  /* i = rec(zi) */
-    times_transposed(dhp, dz, UT, u, 0, 4 * u);                        /* z += h' U */
-    outer_add(dU, hp, dz, u, 4 * u, 0, 4 * u);
 }
 
-/* GRU: z holds [xz xr xh] = x W + b_x on entry. zg = rec(xz + h' U_z + bh_z) (the update gate
- * z), r = rec(xr + h' U_r + bh_r); the candidate n (Keras's hh) = act(xh + r rh) with
- * rh = h' U_h + bh_h (reset_after=True), or act(xh + rh U_h) with rh = r h' (reset_after=False);
- * h = zg h' + (1 - zg) n. bh, the second bias row, exists only with reset_after and use_bias. */
+/* GRU: z holds [xz xr xh] + [h' U_z + bh_z, h' U_r + bh_r, 0], and with reset_after rh holds
+ * h' U_h + bh_h (recurrent_forward; bh, the second bias row, exists only with reset_after and
+ * use_bias). zg = rec(zz) (the update gate z), r = rec(zr); the candidate n (Keras's hh) =
+ * act(xh + r rh) (reset_after=True), or act(xh + rh U_h) with rh = r h' (reset_after=False);
+ * h = zg h' + (1 - zg) n. */
 static void gru_cell_forward(sl_real *h,        // h: (u) the new h
                              sl_real *a,        // a: (3u) the gates z, r and the candidate n
                              sl_real *rh,       // rh: (u) what the reset gate meets (above)
-                             sl_real *z,        // z: (3u) in x W + b_x, out the pre-activations
+                             sl_real *z,        // z: (3u) the pre-activations; zn is made here
                              const sl_real *hp, // hp: (u) h'
                              const sl_real *U,  // U: (u, 3u) recurrent_kernel
-                             const sl_real *bh, // bh: (3u) the bias added to h' U, or NULL
                              int reset_after, SlAct act, SlAct rec, int u)
 {
     sl_real *zg = a, *r = a + u, *n = a + 2 * u;
-    for (int k = 0; bh && k < 2 * u; k++)
-        z[k] += bh[k];
-    row_times(z, hp, U, u, 3 * u, 0, 2 * u);     /* [zz zr] += h' [U_z U_r] */
     sl_act_forward(rec, zg, z, 1, (size_t)u);    /* zg = rec(zz) */
     sl_act_forward(rec, r, z + u, 1, (size_t)u); /* r = rec(zr) */
     if (reset_after) {                           /* zn = xh + r (h' U_h + bh_h) */
-        for (int j = 0; j < u; j++)
-            rh[j] = bh ? bh[2 * u + j] : 0;
-        row_times(rh, hp, U, u, 3 * u, 2 * u, u);
         for (int j = 0; j < u; j++)
             z[2 * u + j] += r[j] * rh[j];
     } else { /* zn = xh + (r h') U_h */
@@ -463,11 +486,13 @@ static void gru_cell_forward(sl_real *h,        // h: (u) the new h
         h[j] = zg[j] * hp[j] + (1 - zg[j]) * n[j];
 }
 
+/* drh is an output: with reset_after its products with U_h are the time loop's, for the whole
+ * batch (dh' += drh U_h^T, dU_h += h'^T drh); without, it meets U_h here (drh = dzn U_h^T) and
+ * the time loop adds dU_h += rh^T dzn. The biases' gradients are the time loop's sums too. */
 static void gru_cell_backward(sl_real *dz,       // dz: (3u) += the gradient of z
                               sl_real *dhp,      // dhp: (u) += the gradient of h'
-                              sl_real *dU,       // dU: (u, 3u) += the gradient of U
-                              sl_real *dbh,      // dbh: (3u) += the gradient of bh, or NULL
-                              sl_real *da,       // da: (4u) work: dzg, dr, dn, drh
+                              sl_real *drh,      // drh: (u) = the gradient of rh
+                              sl_real *da,       // da: (3u) work: dzg, dr, dn
                               const sl_real *dh, // dh: (u) the gradient of h
                               const sl_real *a,  // a: (3u) the gates z, r and the candidate n
                               const sl_real *rh, // rh: (u) what the reset gate met
@@ -477,7 +502,7 @@ static void gru_cell_backward(sl_real *dz,       // dz: (3u) += the gradient of 
                               int reset_after, SlAct act, SlAct rec, int u)
 {
     const sl_real *zg = a, *r = a + u, *n = a + 2 * u;
-    sl_real *dzg = da, *dr = da + u, *dn = da + 2 * u, *drh = da + 3 * u;
+    sl_real *dzg = da, *dr = da + u, *dn = da + 2 * u;
     const sl_real *dzn = dz + 2 * u;
     for (int j = 0; j < u; j++) { /* h = zg h' + (1 - zg) n */
         dzg[j] = dh[j] * (hp[j] - n[j]);
@@ -490,14 +515,9 @@ static void gru_cell_backward(sl_real *dz,       // dz: (3u) += the gradient of 
             dr[j] = dzn[j] * rh[j];
             drh[j] = dzn[j] * r[j];
         }
-        times_transposed(dhp, drh, UT, u, 2 * u, u);
-        outer_add(dU, hp, drh, u, 3 * u, 2 * u, u);
-        for (int j = 0; dbh && j < u; j++)
-            dbh[2 * u + j] += drh[j];
     } else { /* zn = xh + (r h') U_h */
         memset(drh, 0, (size_t)u * sizeof *drh);
         times_transposed(drh, dzn, UT, u, 2 * u, u);
-        outer_add(dU, rh, dzn, u, 3 * u, 2 * u, u);
         for (int j = 0; j < u; j++) {
             dhp[j] += drh[j] * r[j];
             dr[j] = drh[j] * hp[j];
@@ -505,10 +525,6 @@ static void gru_cell_backward(sl_real *dz,       // dz: (3u) += the gradient of 
     }
     sl_act_backward(rec, dz + u, dr, z + u, r, 1, (size_t)u); /* r = rec(zr) */
     sl_act_backward(rec, dz, dzg, z, zg, 1, (size_t)u);       /* zg = rec(zz) */
-    times_transposed(dhp, dz, UT, u, 0, 2 * u);               /* [zz zr] += h' [U_z U_r] */
-    outer_add(dU, hp, dz, u, 3 * u, 0, 2 * u);
-    for (int k = 0; dbh && k < 2 * u; k++)
-        dbh[k] += dz[k];
 }
 
 /* ---- one call: its sizes, weights and scratch ---- */
@@ -520,18 +536,19 @@ enum { KERNEL, RECURRENT_KERNEL, BIAS }; /* l->params, in rnn_params's order */
  * cell does not use is NULL. */
 typedef struct Scratch {
     /* made by forward, kept for backward */
-    sl_real *z;  /* (T, B, Gu) the gates' pre-activations: x W + b_x, then the cell's h' U */
+    sl_real *z;  /* (T, B, Gu) the gates' pre-activations x W + b_x + h' U */
     sl_real *a;  /* (T, B, Gu) the gates after their activations (SimpleRNN: h) */
     sl_real *h;  /* (T+1, B, u) h before the first step, then after each: h[s] is step s's h' */
     sl_real *c;  /* (T+1, B, u) LSTM: c likewise */
     sl_real *ac; /* (T, B, u) LSTM: act(c) */
     sl_real *rh; /* (T, B, u) GRU: what r meets, h' U_h + bh_h or r h' (gru_cell_forward) */
-    /* backward's own */
-    sl_real *dz;     /* (T, B, Gu) the gradients of the pre-activations, for input_backward */
+    /* backward's own, for the step at hand */
+    sl_real *dz;     /* (B, Gu) the gradients of the pre-activations */
     sl_real *dh;     /* (2, B, u) the gradient of h of the current step, and of its h' */
     sl_real *dc;     /* (2, B, u) LSTM: the same for c */
+    sl_real *drh;    /* (B, u) GRU: the gradient of rh */
     sl_real *dcarry; /* (B, u) the gradient of an output not yet handed to its step's h (masks) */
-    sl_real *da;     /* (Gu + u) one sample's gate gradients, and one more vector (the cells') */
+    sl_real *da;     /* (SL_MAX_THREADS, Gu + u) each thread's work for one sample's cell */
     sl_real *UT;     /* (Gu, u) recurrent_kernel transposed */
     sl_real *WT;     /* (Gu, F) kernel transposed */
 } Scratch;
@@ -552,11 +569,12 @@ static size_t scratch_views(Scratch *S, sl_real *base, const RnnCfg *c, size_t B
         {&S->c, lstm ? (T + 1) * B * u : 0},
         {&S->ac, lstm ? T * B * u : 0},
         {&S->rh, gru ? T * B * u : 0},
-        {&S->dz, T * B * Gu},
+        {&S->dz, B * Gu},
         {&S->dh, 2 * B * u},
         {&S->dc, lstm ? 2 * B * u : 0},
+        {&S->drh, gru ? B * u : 0},
         {&S->dcarry, B * u},
-        {&S->da, Gu + u},
+        {&S->da, SL_MAX_THREADS * (Gu + u)},
         {&S->UT, Gu * u},
         {&S->WT, Gu * F},
     };
@@ -579,11 +597,13 @@ static void rnn_scratch(const SlLayer *l, const SlInfer *io, SlScratchDecl *d)
 
 /* One call of the layer on B samples of T steps. */
 typedef struct Call {
-    int B, T, F, u, Gu; /* samples, steps, features, units, G*units */
-    const sl_real *W;   /* (F, Gu) kernel */
-    const sl_real *U;   /* (u, Gu) recurrent_kernel */
-    const sl_real *bx;  /* (Gu) the bias added to x W; NULL without use_bias */
-    const sl_real *bh;  /* (Gu) GRU reset_after: the bias added to h' U; else NULL */
+    int B, T, F, u, Gu;        /* samples, steps, features, units, G*units */
+    const sl_real *W;          /* (F, Gu) kernel */
+    const sl_real *U;          /* (u, Gu) recurrent_kernel */
+    const sl_real *bx;         /* (Gu) the bias added to x W; NULL without use_bias */
+    const sl_real *bh;         /* (Gu) GRU reset_after: the bias added to h' U; else NULL */
+    const sl_real *x;          /* (B, T, F) the input */
+    const unsigned char *mask; /* (B, T), or NULL */
     Scratch s;
 } Call;
 
@@ -603,6 +623,8 @@ static Call call_sizes(const SlLayer *l, int B, int T)
 static Call call_of(const SlLayer *l, const SlPass *p)
 {
     Call k = call_sizes(l, p->x[0].shape.dim[0], p->x[0].shape.dim[1]);
+    k.x = p->x[0].data;
+    k.mask = p->mask_in[0];
     scratch_views(&k.s, p->scratch[0], l->cfg, (size_t)k.B, (size_t)k.T);
     return k;
 }
@@ -662,24 +684,56 @@ static void trace_backward(const SlPass *p, const RnnCfg *c, const Call *k, int 
     if (dc)
         named_add(&q, "dc", dc, k->u);
     if (ran)
-        named_add(&q, "dz", k->s.dz + (size_t)s * k->B * k->Gu, k->Gu);
+        named_add(&q, "dz", k->s.dz, k->Gu);
     sl_trace_step(p, 1, s, q.n, q.name, q.value);
 }
 
-/* ---- forward through time ---- */
+/* ---- forward through time ----
+ *
+ * Step by step; within a step the samples are independent, so the step goes in blocks of ROWS
+ * samples: a block's pre-activations are two products on its rows, z = x W + b_x (input_side)
+ * and z += h' U (recurrent_side), then each sample's cell runs while the block is still in the
+ * core's cache. With threads, each takes its share of the blocks. */
 
-/* Z[s,b,:] = x[b,t(s),:] W + b_x for every step at once: the input side of every gate. */
-static void input_projection(sl_real *Z, const sl_real *x, const sl_real *W, const sl_real *bx,
-                             int B, int T, int F, int Gu, int backwards)
+enum { ROWS = 48 }; /* samples per block: a multiple of the product's tile (6 rows) */
+
+/* z = x W + b_x for step s of samples b0 .. b0+n-1: the input side of every gate. */
+static void input_side(const RnnCfg *c, const Call *k, int s, int b0, int n)
 {
-    for (int s = 0; s < T; s++)
-        for (int b = 0; b < B; b++) {
-            int t = backwards ? T - 1 - s : s;
-            sl_real *z = Z + ((size_t)s * B + b) * Gu;
-            for (int g = 0; g < Gu; g++)
-                z[g] = bx ? bx[g] : 0;
-            row_times(z, x + ((size_t)b * T + t) * F, W, F, Gu, 0, Gu);
-        }
+    size_t Gu = (size_t)k->Gu, F = (size_t)k->F;
+    int t = c->go_backwards ? k->T - 1 - s : s;
+    sl_real *Z = k->s.z + ((size_t)s * k->B + b0) * Gu;    /* (n, Gu) */
+    const sl_real *X = k->x + ((size_t)b0 * k->T + t) * F; /* (n, F), rows T*F apart */
+    for (int b = 0; b < n; b++)
+        for (size_t g = 0; g < Gu; g++)
+            Z[b * Gu + g] = k->bx ? k->bx[g] : 0;
+    rows_times(Z, Gu, X, (size_t)k->T * F, k->W, k->F, k->Gu, 0, k->Gu, n);
+}
+
+/* The recurrent side of step s for samples b0 .. b0+n-1: z += h' U. GRU adds h' [U_z U_r] (and
+ * bh_z, bh_r) to z's first two blocks; its candidate's h' U_h + bh_h goes to rh with
+ * reset_after=True, and is the cell's own product of r h' with reset_after=False. */
+static void recurrent_side(const RnnCfg *c, const Call *k, int s, int b0, int n)
+{
+    const Scratch *S = &k->s;
+    size_t u = (size_t)k->u, Gu = (size_t)k->Gu, sb = (size_t)s * k->B + b0;
+    sl_real *Z = S->z + sb * Gu;      /* (n, Gu) */
+    const sl_real *H = S->h + sb * u; /* (n, u) h' */
+    if (c->kind != CELL_GRU) {
+        rows_times(Z, Gu, H, u, k->U, k->u, k->Gu, 0, k->Gu, n);
+        return;
+    }
+    for (int b = 0; k->bh && b < n; b++)
+        for (size_t j = 0; j < 2 * u; j++)
+            Z[b * Gu + j] += k->bh[j];
+    rows_times(Z, Gu, H, u, k->U, k->u, k->Gu, 0, 2 * k->u, n);
+    if (!c->reset_after)
+        return;
+    sl_real *RH = S->rh + sb * u; /* (n, u) */
+    for (int b = 0; b < n; b++)
+        for (size_t j = 0; j < u; j++)
+            RH[b * u + j] = k->bh ? k->bh[2 * u + j] : 0;
+    rows_times(RH, u, H, u, k->U, k->u, k->Gu, 2 * k->u, k->u, n);
 }
 
 /* The states before the first step: initial_state inputs, the carried states of a stateful layer,
@@ -706,17 +760,70 @@ static void cell_forward(const RnnCfg *c, const Call *k, int s, int b)
     size_t g = sb * k->Gu;
     switch (c->kind) {
     case CELL_SIMPLE:
-        simple_cell_forward(S->h + next, S->a + g, S->z + g, S->h + prev, k->U, c->act, k->u);
+        simple_cell_forward(S->h + next, S->a + g, S->z + g, c->act, k->u);
         break;
     case CELL_LSTM:
-        lstm_cell_forward(S->h + next, S->c + next, S->a + g, S->ac + prev, S->z + g, S->h + prev,
-                          S->c + prev, k->U, c->act, c->rec_act, k->u);
+        lstm_cell_forward(S->h + next, S->c + next, S->a + g, S->ac + prev, S->z + g, S->c + prev,
+                          c->act, c->rec_act, k->u);
         break;
     case CELL_GRU:
-        gru_cell_forward(S->h + next, S->a + g, S->rh + prev, S->z + g, S->h + prev, k->U, k->bh,
+        gru_cell_forward(S->h + next, S->a + g, S->rh + prev, S->z + g, S->h + prev, k->U,
                          c->reset_after, c->act, c->rec_act, k->u);
         break;
     }
+}
+
+/* Step s of samples b0 .. b1-1: their pre-activations, then each one's cell; a sample whose mask
+ * hides this step keeps its states. */
+static void forward_rows(const RnnCfg *c, const Call *k, int s, int b0, int b1)
+{
+    const Scratch *S = &k->s;
+    int t = c->go_backwards ? k->T - 1 - s : s;
+    size_t Bu = (size_t)k->B * k->u, nu = (size_t)k->u * sizeof(sl_real);
+    input_side(c, k, s, b0, b1 - b0);
+    recurrent_side(c, k, s, b0, b1 - b0);
+    for (int b = b0; b < b1; b++) {
+        if (step_unmasked(k->mask, b, t, k->T)) {
+            cell_forward(c, k, s, b);
+            continue;
+        }
+        size_t prev = ((size_t)s * k->B + b) * k->u;
+        memcpy(S->h + prev + Bu, S->h + prev, nu);
+        if (S->c)
+            memcpy(S->c + prev + Bu, S->c + prev, nu);
+    }
+}
+
+/* One step's work for the threads: the blocks of samples are shared out. */
+typedef struct StepJob {
+    const RnnCfg *c;
+    const Call *k;
+    const SlPass *p; /* backward: the gradients of the outputs and inputs */
+    int s;
+    sl_real *dh, *dhp, *dc, *dcp; /* backward: as in rnn_backward */
+} StepJob;
+
+static void forward_part(void *ctx, int part, int parts)
+{
+    const StepJob *j = ctx;
+    size_t from, to, blocks = ((size_t)j->k->B + ROWS - 1) / ROWS;
+    sl_share(blocks, part, parts, &from, &to);
+    for (size_t i = from; i < to; i++) {
+        int b0 = (int)i * ROWS, b1 = b0 + ROWS < j->k->B ? b0 + ROWS : j->k->B;
+        forward_rows(j->c, j->k, j->s, b0, b1);
+    }
+}
+
+/* How many threads a step of the batch is worth: its multiply-adds. */
+static int step_parts(const Call *k)
+{
+    return sl_parts_for((double)k->B * k->Gu * (k->F + k->u));
+}
+
+static void step_forward(const RnnCfg *c, const Call *k, int s)
+{
+    StepJob j = {c, k, NULL, s, NULL, NULL, NULL, NULL};
+    sl_parallel(forward_part, &j, step_parts(k));
 }
 
 static void rnn_forward(SlLayer *l, SlPass *p)
@@ -727,24 +834,16 @@ static void rnn_forward(SlLayer *l, SlPass *p)
     int B = k.B, T = k.T, u = k.u;
     size_t Bu = (size_t)B * u, nu = (size_t)u * sizeof(sl_real);
     start_states(c, p, S->h, S->c, Bu);
-    input_projection(S->z, p->x[0].data, k.W, k.bx, B, T, k.F, k.Gu, c->go_backwards);
     sl_real *y = p->y[0].data;
     memset(y, 0, sl_tensor_count(&p->y[0]) * sizeof *y);
     for (int s = 0; s < T; s++) {
         int t = c->go_backwards ? T - 1 - s : s;
+        step_forward(c, &k, s);
         for (int b = 0; b < B; b++) {
-            size_t prev = ((size_t)s * B + b) * u, next = prev + Bu;
             sl_real *out = c->return_sequences ? y + ((size_t)b * T + s) * u : y + (size_t)b * u;
-            if (step_unmasked(p->mask_in[0], b, t, T)) {
-                cell_forward(c, &k, s, b);
-                memcpy(out, S->h + next, nu);
-                continue;
-            }
-            /* masked: the states carry over, the output repeats the previous one */
-            memcpy(S->h + next, S->h + prev, nu);
-            if (S->c)
-                memcpy(S->c + next, S->c + prev, nu);
-            if (c->return_sequences && s > 0)
+            if (step_unmasked(k.mask, b, t, T))
+                memcpy(out, S->h + (size_t)(s + 1) * Bu + (size_t)b * u, nu);
+            else if (c->return_sequences && s > 0) /* a masked step repeats the output before */
                 memcpy(out, out - u, nu);
         }
         if (p->obs)
@@ -756,52 +855,128 @@ static void rnn_forward(SlLayer *l, SlPass *p)
         memcpy(c->carried[n], (n == 0 ? S->h : S->c) + (size_t)T * Bu, Bu * sizeof(sl_real));
 }
 
-/* ---- backward through time ---- */
+/* ---- backward through time ----
+ *
+ * From the last step to the first. Within a step, blocks of samples again: each sample's cell
+ * backward gives its dz, then the block's products dh' += dz U^T and dx += dz W^T. The weights'
+ * gradients are sums over every sample, so they come after the blocks, for the whole step:
+ * dU += h'^T dz, dW += x^T dz and the biases' sums (step_weight_grads). */
 
 /* Step s of sample b backwards through the layer's cell: from dh (dc) of the step to dz of the
- * step, dhp (dcp) for the step before, and the recurrent weights' gradients. dh, dhp, dc, dcp are
- * (B, u) rows of Scratch's dh and dc. */
+ * step and dhp (dcp) for the step before. dh, dhp, dc, dcp are (B, u) rows of Scratch's dh and
+ * dc; da is the calling thread's work row. */
 static void cell_backward(const RnnCfg *c, const Call *k, int s, int b, sl_real *dhp, sl_real *dcp,
-                          sl_real *dc, sl_real *dU, sl_real *dbh, const sl_real *dh)
+                          sl_real *dc, const sl_real *dh, sl_real *da)
 {
     const Scratch *S = &k->s;
     size_t sb = (size_t)s * k->B + b;
     size_t prev = sb * k->u, next = prev + (size_t)k->B * k->u; /* h[s][b], h[s+1][b] */
     size_t g = sb * k->Gu, row = (size_t)b * k->u;
+    sl_real *dz = S->dz + (size_t)b * k->Gu;
     switch (c->kind) {
     case CELL_SIMPLE:
-        simple_cell_backward(S->dz + g, dhp + row, dU, dh + row, S->z + g, S->a + g, S->h + prev,
-                             S->UT, c->act, k->u);
+        simple_cell_backward(dz, dh + row, S->z + g, S->a + g, c->act, k->u);
         break;
     case CELL_LSTM:
-        lstm_cell_backward(S->dz + g, dhp + row, dcp + row, dc + row, dU, S->da, dh + row,
-                           S->c + next, S->a + g, S->ac + prev, S->z + g, S->h + prev, S->c + prev,
-                           S->UT, c->act, c->rec_act, k->u);
+        lstm_cell_backward(dz, dcp + row, dc + row, da, dh + row, S->c + next, S->a + g,
+                           S->ac + prev, S->z + g, S->c + prev, c->act, c->rec_act, k->u);
         break;
-    case CELL_GRU:
-        gru_cell_backward(S->dz + g, dhp + row, dU, dbh, S->da, dh + row, S->a + g, S->rh + prev,
-                          S->z + g, S->h + prev, S->UT, c->reset_after, c->act, c->rec_act, k->u);
+    case CELL_GRU: {
+        sl_real *drh = c->reset_after ? S->drh + row : da + 3 * k->u;
+        gru_cell_backward(dz, dhp + row, drh, da, dh + row, S->a + g, S->rh + prev, S->z + g,
+                          S->h + prev, S->UT, c->reset_after, c->act, c->rec_act, k->u);
         break;
+    }
     }
 }
 
-/* The kernel's, the input bias's and the input's gradients from every step's dz: the same two
- * products as Dense's backward, on the rows x[b, t(s)]. */
-static void input_backward(sl_real *dx, sl_real *dW, sl_real *dbx, const sl_real *x, const Call *k,
-                           int backwards)
+/* Step s of samples b0 .. b1-1 backwards: each sample's output gradient and cell (a masked step
+ * hands dh and dc on unchanged), then the block's products for h' and, unless nobody needs it,
+ * for x. */
+static void backward_rows(const StepJob *j, int b0, int b1, sl_real *da)
 {
-    int B = k->B, T = k->T, F = k->F, Gu = k->Gu;
-    transpose(k->s.WT, k->W, F, Gu);
-    for (int s = 0; s < T; s++)
-        for (int b = 0; b < B; b++) {
-            int t = backwards ? T - 1 - s : s;
-            const sl_real *dz = k->s.dz + ((size_t)s * B + b) * Gu;
-            size_t row = ((size_t)b * T + t) * F;
-            for (int g = 0; dbx && g < Gu; g++)
-                dbx[g] += dz[g];
-            outer_add(dW, x + row, dz, F, Gu, 0, Gu);
-            times_transposed(dx + row, dz, k->s.WT, F, 0, Gu);
+    const RnnCfg *c = j->c;
+    const Call *k = j->k;
+    const Scratch *S = &k->s;
+    int s = j->s, T = k->T, u = k->u, n = b1 - b0, t = c->go_backwards ? T - 1 - s : s;
+    size_t Gu = (size_t)k->Gu, F = (size_t)k->F;
+    sl_real *dh = j->dh, *dhp = j->dhp, *dc = j->dc, *dcp = j->dcp;
+    const sl_real *dy = j->p->dy[0].data;
+    memset(S->dz + (size_t)b0 * Gu, 0, (size_t)n * Gu * sizeof(sl_real));
+    if (S->drh)
+        memset(S->drh + (size_t)b0 * u, 0, (size_t)n * u * sizeof(sl_real));
+    /* the block's output gradients first, in a loop of their own: their rows lie T*u apart in dy,
+     * and apart from the cells their loads can all be on their way at once */
+    for (int b = b0; c->return_sequences && b < b1; b++)
+        for (int i = 0; i < u; i++)
+            S->dcarry[(size_t)b * u + i] += dy[((size_t)b * T + s) * u + i];
+    for (int b = b0; b < b1; b++) {
+        size_t row = (size_t)b * u;
+        sl_real *dcarry = S->dcarry + row;
+        if (!step_unmasked(k->mask, b, t, T)) { /* masked: h = h', c = c' */
+            for (int i = 0; i < u; i++)
+                dhp[row + i] += dh[row + i];
+            for (int i = 0; dc && i < u; i++)
+                dcp[row + i] += dc[row + i];
+            continue; /* the output's gradient carries on to the previous output */
         }
+        for (int i = 0; i < u; i++) /* the step's output is its h */
+            dh[row + i] += dcarry[i], dcarry[i] = 0;
+        cell_backward(c, k, s, b, dhp, dcp, dc, dh, da);
+    }
+    /* z += h' U (GRU: the blocks z and r; with reset_after U_h through rh) */
+    const sl_real *dZ = S->dz + (size_t)b0 * Gu; /* (n, Gu) */
+    sl_real *dHp = dhp + (size_t)b0 * u;         /* (n, u) */
+    if (c->kind == CELL_GRU && c->reset_after)
+        rows_times_transposed(dHp, (size_t)u, S->drh + (size_t)b0 * u, (size_t)u, S->UT, u, 2 * u,
+                              u, n);
+    rows_times_transposed(dHp, (size_t)u, dZ, Gu, S->UT, u, 0, c->kind == CELL_GRU ? 2 * u : k->Gu,
+                          n);
+    if (!j->p->no_dx[0]) /* z = x W + ...: dx += dz W^T */
+        rows_times_transposed(j->p->dx[0].data + ((size_t)b0 * T + t) * F, (size_t)T * F, dZ, Gu,
+                              S->WT, k->F, 0, k->Gu, n);
+}
+
+static void backward_part(void *ctx, int part, int parts)
+{
+    const StepJob *j = ctx;
+    const Call *k = j->k;
+    size_t from, to, blocks = ((size_t)k->B + ROWS - 1) / ROWS;
+    sl_share(blocks, part, parts, &from, &to);
+    sl_real *da = k->s.da + (size_t)part * (size_t)(k->Gu + k->u);
+    for (size_t i = from; i < to; i++) {
+        int b0 = (int)i * ROWS, b1 = b0 + ROWS < k->B ? b0 + ROWS : k->B;
+        backward_rows(j, b0, b1, da);
+    }
+}
+
+/* The weights' gradients from step s's dz: sums over the batch, each product split among the
+ * threads by its outputs. U's (GRU: U_z and U_r from dz, U_h from drh or, without reset_after,
+ * against rh), W's, and the biases' column sums. */
+static void step_weight_grads(const RnnCfg *c, const Call *k, int s, sl_real *dW, sl_real *dU,
+                              sl_real *dbx, sl_real *dbh)
+{
+    const Scratch *S = &k->s;
+    int B = k->B, T = k->T, u = k->u, Gu = k->Gu, F = k->F;
+    int t = c->go_backwards ? T - 1 - s : s, gru = c->kind == CELL_GRU;
+    size_t sb = (size_t)s * B;
+    const sl_real *dZ = S->dz, *H = S->h + sb * u; /* (B, Gu), (B, u) h' */
+    const sl_real *X = k->x + (size_t)t * F;       /* (B, F), rows T*F apart */
+    rows_outer_add(dU, H, (size_t)u, dZ, (size_t)Gu, u, Gu, 0, gru ? 2 * u : Gu, B);
+    if (gru && c->reset_after)
+        rows_outer_add(dU, H, (size_t)u, S->drh, (size_t)u, u, Gu, 2 * u, u, B);
+    else if (gru) /* zn = xh + rh U_h */
+        rows_outer_add(dU, S->rh + sb * u, (size_t)u, dZ + 2 * u, (size_t)Gu, u, Gu, 2 * u, u, B);
+    rows_outer_add(dW, X, (size_t)T * F, dZ, (size_t)Gu, F, Gu, 0, Gu, B);
+    for (int b = 0; dbx && b < B; b++)
+        for (int g = 0; g < Gu; g++)
+            dbx[g] += dZ[(size_t)b * Gu + g];
+    for (int b = 0; dbh && b < B; b++) { /* GRU reset_after: bh adds to z's z, r blocks and rh */
+        for (int g = 0; g < 2 * u; g++)
+            dbh[g] += dZ[(size_t)b * Gu + g];
+        for (int i = 0; i < u; i++)
+            dbh[2 * u + i] += S->drh[(size_t)b * u + i];
+    }
 }
 
 static void rnn_backward(SlLayer *l, SlPass *p)
@@ -811,60 +986,42 @@ static void rnn_backward(SlLayer *l, SlPass *p)
     const Scratch *S = &k.s;
     int B = k.B, T = k.T, u = k.u, Gu = k.Gu;
     size_t Bu = (size_t)B * u, nBu = Bu * sizeof(sl_real);
-    sl_real *dU = l->params[RECURRENT_KERNEL].grad.data;
     sl_real *dbias = c->use_bias ? l->params[BIAS].grad.data : NULL;
-    sl_real *dbh = dbias && c->reset_after ? dbias + Gu : NULL;
     /* dh, dc: the gradients of the current step's h and c; dhp, dcp: of its h' and c' */
-    sl_real *dh = S->dh, *dhp = S->dh + Bu, *dc = S->dc, *dcp = S->dc ? S->dc + Bu : NULL;
+    StepJob j = {c, &k, p, 0, S->dh, S->dh + Bu, S->dc, S->dc ? S->dc + Bu : NULL};
     transpose(S->UT, k.U, u, Gu);
-    memset(dh, 0, nBu);
-    if (dc)
-        memset(dc, 0, nBu);
+    transpose(S->WT, k.W, k.F, Gu);
+    memset(j.dh, 0, nBu);
+    if (j.dc)
+        memset(j.dc, 0, nBu);
     for (size_t i = 0; i < Bu && c->return_state; i++) {
-        dh[i] += p->dy[1].data[i];
-        if (dc)
-            dc[i] += p->dy[2].data[i];
+        j.dh[i] += p->dy[1].data[i];
+        if (j.dc)
+            j.dc[i] += p->dy[2].data[i];
     }
     if (c->return_sequences) /* step s's output gets its gradient at step s */
         memset(S->dcarry, 0, nBu);
     else /* the last output: the last unmasked step's h */
         memcpy(S->dcarry, p->dy[0].data, nBu);
-    memset(S->dz, 0, (size_t)T * B * Gu * sizeof *S->dz);
-    for (int s = T - 1; s >= 0; s--) {
-        int t = c->go_backwards ? T - 1 - s : s;
-        memset(dhp, 0, nBu);
-        if (dcp)
-            memset(dcp, 0, nBu);
-        for (int b = 0; b < B; b++) {
-            size_t row = (size_t)b * u;
-            sl_real *dcarry = S->dcarry + row;
-            if (c->return_sequences)
-                for (int j = 0; j < u; j++)
-                    dcarry[j] += p->dy[0].data[((size_t)b * T + s) * u + j];
-            if (!step_unmasked(p->mask_in[0], b, t, T)) { /* masked: h = h', c = c' */
-                for (int j = 0; j < u; j++)
-                    dhp[row + j] += dh[row + j];
-                for (int j = 0; dc && j < u; j++)
-                    dcp[row + j] += dc[row + j];
-                continue; /* the output's gradient carries on to the previous output */
-            }
-            for (int j = 0; j < u; j++) /* the step's output is its h */
-                dh[row + j] += dcarry[j], dcarry[j] = 0;
-            cell_backward(c, &k, s, b, dhp, dcp, dc, dU, dbh, dh);
-        }
+    for (j.s = T - 1; j.s >= 0; j.s--) {
+        memset(j.dhp, 0, nBu);
+        if (j.dcp)
+            memset(j.dcp, 0, nBu);
+        sl_parallel(backward_part, &j, step_parts(&k));
+        step_weight_grads(c, &k, j.s, l->params[KERNEL].grad.data,
+                          l->params[RECURRENT_KERNEL].grad.data, dbias,
+                          dbias && c->reset_after ? dbias + Gu : NULL);
         if (p->obs)
-            trace_backward(p, c, &k, s, dh, dc);
-        sl_real *swap = dh;
-        dh = dhp, dhp = swap;
-        swap = dc, dc = dcp, dcp = swap;
+            trace_backward(p, c, &k, j.s, j.dh, j.dc);
+        sl_real *swap = j.dh;
+        j.dh = j.dhp, j.dhp = swap;
+        swap = j.dc, j.dc = j.dcp, j.dcp = swap;
     }
     for (int n = 1; n < p->n_in; n++) { /* initial_state inputs: dh, dc now belong to h0, c0 */
-        const sl_real *src = n == 1 ? dh : dc;
+        const sl_real *src = n == 1 ? j.dh : j.dc;
         for (size_t i = 0; i < Bu; i++)
             p->dx[n].data[i] += src[i];
     }
-    input_backward(p->dx[0].data, l->params[KERNEL].grad.data, dbias, p->x[0].data, &k,
-                   c->go_backwards);
 }
 
 /* ---- the rest of the interface ---- */
@@ -1023,9 +1180,9 @@ int sl_rnn_steps(const SlLayer *l, const sl_real *x, int T, const sl_real *h0, c
         memcpy(k.s.h, h0, (size_t)u * sizeof *k.s.h);
     if (c0 && k.s.c)
         memcpy(k.s.c, c0, (size_t)u * sizeof *k.s.c);
-    input_projection(k.s.z, x, k.W, k.bx, 1, T, c->in, Gu, c->go_backwards);
+    k.x = x;
     for (int step = 0; step < T; step++)
-        cell_forward(c, &k, step, 0);
+        forward_rows(c, &k, step, 0, 1);
     memcpy(s->a, k.s.a, (size_t)T * Gu * sizeof *s->a);
     memcpy(s->h, k.s.h, (size_t)(T + 1) * u * sizeof *s->h);
     if (s->c)

@@ -73,18 +73,17 @@ static inline void load_b(vec *b0, vec *b1, const sl_real *p, int nb)
 }
 
 /* The tile's sums (tile.h), reading nb columns of B; compiled apart for nb = NR. */
-static inline void tile_sums(vec acc[SL_MR][2], const sl_real *const a[SL_MR], size_t cs,
-                             const sl_real *b, size_t ldb, const SlRuns *runs, int nb)
+static inline void tile_sums(vec acc[SL_MR][2], const SlRun *runs, int n_runs, size_t col, int nb)
 {
-    for (int r = 0; r < runs->n; r++) {
-        const sl_real *br = b + runs->boff[r];
-        size_t ar = runs->aoff[r];
-        for (size_t k = 0; k < runs->L; k++) {
+    for (int r = 0; r < n_runs; r++) {
+        const SlRun *run = &runs[r];
+        const sl_real *b = run->b + col;
+        for (size_t k = 0; k < run->L; k++) {
             vec b0, b1;
-            load_b(&b0, &b1, br + k * ldb, nb);
+            load_b(&b0, &b1, b + k * run->ldb, nb);
 #pragma GCC unroll 6
             for (int i = 0; i < SL_MR; i++) {
-                vec ai = splat(a[i][ar + k * cs]);
+                vec ai = splat(run->a[i][k * run->cs]);
                 acc[i][0] = madd(ai, b0, acc[i][0]);
                 acc[i][1] = madd(ai, b1, acc[i][1]);
             }
@@ -92,16 +91,16 @@ static inline void tile_sums(vec acc[SL_MR][2], const sl_real *const a[SL_MR], s
     }
 }
 
-void sl_tile(sl_real *C, size_t ldc, const sl_real *const a[SL_MR], size_t cs, const sl_real *b,
-             size_t ldb, const SlRuns *runs, int mr, int nr, int nb)
+void sl_tile(sl_real *C, size_t ldc, const SlRun *runs, int n_runs, size_t col, int mr, int nr,
+             int nb)
 {
     vec acc[SL_MR][2];
     for (int i = 0; i < SL_MR; i++)
         acc[i][0] = acc[i][1] = splat(0);
     if (nb == SL_NR) /* B's rows are a whole tile wide: the loop every full tile runs */
-        tile_sums(acc, a, cs, b, ldb, runs, SL_NR);
+        tile_sums(acc, runs, n_runs, col, SL_NR);
     else
-        tile_sums(acc, a, cs, b, ldb, runs, nb);
+        tile_sums(acc, runs, n_runs, col, nb);
     for (int i = 0; i < mr; i++) {
         sl_real *c = C + (size_t)i * ldc;
         if (nr == SL_NR) { /* a whole row of the tile: two vectors */
@@ -115,26 +114,87 @@ void sl_tile(sl_real *C, size_t ldc, const sl_real *const a[SL_MR], size_t cs, c
     }
 }
 
-/* ---- C += A B ---- */
+/* ---- C += A_1 B_1 + A_2 B_2 + ... ----
+ *
+ * The terms' sums are cut into groups of at most KC values of k (a long K into blocks; short
+ * terms share a group: z = x W + h' U is one), each group one pass of tiles over C. A pass goes
+ * tile row by tile row when A's rows are the bigger operand (its tile of MR rows stays in the
+ * core's first cache while the columns go by), else column by column (B's piece stays). */
+
+enum { GROUP_RUNS = 8 }; /* the most runs in a group: more terms than that take more groups */
 
 typedef struct Product {
     sl_real *C;
-    size_t ldc;
-    SlMat A;
-    const sl_real *B;
-    size_t ldb, M, N, K;
+    size_t ldc, M, N;
+    const SlTerm *terms;
+    int n_terms;
     int by_rows; /* threads share the tiles' rows (else their columns) */
 } Product;
 
-/* B's columns j0 .. j0+nr of rows k0 .. k0+kc, copied into a panel NR wide with zeros after them:
- * the last tile of a product whose N is not a multiple of NR reads this, so that its loads stay
- * inside B and it runs the same code as the others. */
-static void pack_edge(sl_real *panel, const sl_real *B, size_t ldb, size_t k0, size_t kc, size_t j0,
-                      int nr)
+/* A piece of a term: its k from k0 on, L of them. */
+typedef struct Piece {
+    int term;
+    size_t k0, L;
+} Piece;
+
+/* The next group of pieces from (term *t, k *k) on: at most KC values of k, a long K cut in even
+ * blocks. Returns how many pieces; 0 when the terms are used up. */
+static int next_group(const Product *g, int *t, size_t *k, Piece *piece)
 {
-    for (size_t k = 0; k < kc; k++)
+    int n = 0;
+    size_t used = 0;
+    while (*t < g->n_terms && n < GROUP_RUNS) {
+        const SlTerm *term = &g->terms[*t];
+        size_t blocks = (term->K + SL_KC - 1) / SL_KC, kc = (term->K + blocks - 1) / blocks;
+        size_t L = term->K - *k < kc ? term->K - *k : kc;
+        if (n > 0 && used + L > SL_KC)
+            break;
+        piece[n++] = (Piece){*t, *k, L};
+        used += L;
+        *k += L;
+        if (*k == term->K)
+            ++*t, *k = 0;
+        if (L == kc && blocks > 1)
+            break; /* a block of a long sum is a group of its own */
+    }
+    return n;
+}
+
+/* B's columns j0 .. j0+nr of a piece's rows, copied into a panel NR wide with zeros after them:
+ * the last tile of a product whose N is not a multiple of NR reads this, so that its loads stay
+ * inside B and it runs the same loop as the others. */
+static void pack_edge(sl_real *panel, const SlTerm *term, const Piece *pc, size_t j0, int nr)
+{
+    for (size_t k = 0; k < pc->L; k++)
         for (int j = 0; j < SL_NR; j++)
-            panel[k * SL_NR + (size_t)j] = j < nr ? B[(k0 + k) * ldb + j0 + (size_t)j] : 0;
+            panel[k * SL_NR + (size_t)j] =
+                j < nr ? term->B[(pc->k0 + k) * term->ldb + j0 + (size_t)j] : 0;
+}
+
+/* One tile of a group: rows i0.., columns j0.. (the edge's from the packed panel). */
+static void group_tile(const Product *g, SlRun *run, const Piece *piece, int n, size_t i0,
+                       size_t j0, const sl_real *panel)
+{
+    int mr = g->M - i0 < SL_MR ? (int)(g->M - i0) : SL_MR;
+    int nr = g->N - j0 < SL_NR ? (int)(g->N - j0) : SL_NR;
+    size_t packed = 0;
+    for (int r = 0; r < n; r++) {
+        const SlTerm *term = &g->terms[piece[r].term];
+        for (int i = 0; i < SL_MR; i++) /* rows past M repeat the last one */
+            run[r].a[i] = term->A.p + (i0 + (size_t)(i < mr ? i : mr - 1)) * term->A.rs +
+                          piece[r].k0 * term->A.cs;
+        run[r].cs = term->A.cs;
+        run[r].L = piece[r].L;
+        if (nr < SL_NR) { /* the packed edge */
+            run[r].b = panel + packed * SL_NR;
+            run[r].ldb = SL_NR;
+            packed += piece[r].L;
+        } else {
+            run[r].b = term->B + piece[r].k0 * term->ldb;
+            run[r].ldb = term->ldb;
+        }
+    }
+    sl_tile(g->C + i0 * g->ldc + j0, g->ldc, run, n, nr < SL_NR ? 0 : j0, mr, nr, SL_NR);
 }
 
 static void product_part(void *ctx, int part, int parts)
@@ -147,40 +207,40 @@ static void product_part(void *ctx, int part, int parts)
     else
         sl_share(col_tiles, part, parts, &n0, &n1);
     size_t edge = g->N % SL_NR ? col_tiles - 1 : col_tiles; /* the narrow tile's column, if any */
+    int rows_first = g->M >= g->N;
     sl_real panel[SL_KC * SL_NR];
-    /* K in blocks of at most KC, all of one size but the last */
-    size_t blocks = (g->K + SL_KC - 1) / SL_KC, kc = (g->K + blocks - 1) / blocks;
-    for (size_t k0 = 0; k0 < g->K; k0 += kc) {
-        size_t len = g->K - k0 < kc ? g->K - k0 : kc, aoff = k0 * g->A.cs, boff = k0 * g->ldb;
-        size_t zero = 0;
-        SlRuns block = {1, len, &aoff, &boff}, packed = {1, len, &aoff, &zero};
-        if (edge < n1)
-            pack_edge(panel, g->B, g->ldb, k0, len, edge * SL_NR, (int)(g->N - edge * SL_NR));
-        for (size_t ti = m0; ti < m1; ti++) {
-            size_t i0 = ti * SL_MR;
-            int mr = g->M - i0 < SL_MR ? (int)(g->M - i0) : SL_MR;
-            const sl_real *a[SL_MR];
-            for (int i = 0; i < SL_MR; i++) /* rows past M repeat the last one */
-                a[i] = g->A.p + (i0 + (size_t)(i < mr ? i : mr - 1)) * g->A.rs;
-            for (size_t tj = n0; tj < n1; tj++) {
-                size_t j0 = tj * SL_NR;
-                sl_real *c = g->C + i0 * g->ldc + j0;
-                if (tj == edge)
-                    sl_tile(c, g->ldc, a, g->A.cs, panel, SL_NR, &packed, mr, (int)(g->N - j0),
-                            SL_NR);
-                else
-                    sl_tile(c, g->ldc, a, g->A.cs, g->B + j0, g->ldb, &block, mr, SL_NR, SL_NR);
+    Piece piece[GROUP_RUNS];
+    SlRun run[GROUP_RUNS];
+    int t = 0, n;
+    size_t k = 0;
+    while ((n = next_group(g, &t, &k, piece)) > 0) {
+        for (int r = 0, at = 0; edge < n1 && r < n; at += (int)piece[r].L, r++)
+            pack_edge(panel + (size_t)at * SL_NR, &g->terms[piece[r].term], &piece[r],
+                      edge * SL_NR, (int)(g->N - edge * SL_NR));
+        for (size_t outer = rows_first ? m0 : n0; outer < (rows_first ? m1 : n1); outer++)
+            for (size_t inner = rows_first ? n0 : m0; inner < (rows_first ? n1 : m1); inner++) {
+                size_t ti = rows_first ? outer : inner, tj = rows_first ? inner : outer;
+                group_tile(g, run, piece, n, ti * SL_MR, tj * SL_NR, panel);
             }
-        }
     }
+}
+
+void sl_gemm_sum(sl_real *C, size_t ldc, const SlTerm *terms, int n_terms, size_t M, size_t N)
+{
+    if (M == 0 || N == 0)
+        return;
+    double work = 0;
+    for (int t = 0; t < n_terms; t++)
+        work += (double)M * (double)N * (double)terms[t].K;
+    Product g = {C, ldc, M, N, terms, n_terms, 0};
+    g.by_rows = (M + SL_MR - 1) / SL_MR >= (N + SL_NR - 1) / SL_NR;
+    sl_parallel(product_part, &g, sl_parts_for(work));
 }
 
 void sl_gemm(sl_real *C, size_t ldc, SlMat A, const sl_real *B, size_t ldb, size_t M, size_t N,
              size_t K)
 {
-    if (M == 0 || N == 0 || K == 0)
-        return;
-    Product g = {C, ldc, A, B, ldb, M, N, K, 0};
-    g.by_rows = (M + SL_MR - 1) / SL_MR >= (N + SL_NR - 1) / SL_NR;
-    sl_parallel(product_part, &g, sl_parts_for((double)M * (double)N * (double)K));
+    SlTerm one = {A, B, ldb, K};
+    if (K > 0)
+        sl_gemm_sum(C, ldc, &one, 1, M, N);
 }

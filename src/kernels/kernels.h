@@ -97,6 +97,17 @@ static inline SlMat sl_mat_t(const sl_real *p, size_t ld)
 void sl_gemm(sl_real *C, size_t ldc, SlMat A, const sl_real *B, size_t ldb, size_t M, size_t N,
              size_t K);
 
+/* One product of a sum of them: A (M, K) times B (K, N), B row-major with rows ldb apart. */
+typedef struct SlTerm {
+    SlMat A;
+    const sl_real *B;
+    size_t ldb, K;
+} SlTerm;
+
+/* C (M, N) += A_1 B_1 + ... + A_n B_n in one pass over C (z = x W + h' U), each sum's terms
+ * added in order. */
+void sl_gemm_sum(sl_real *C, size_t ldc, const SlTerm *terms, int n_terms, size_t M, size_t N);
+
 /* ---- convolutions (conv.h's geometry) ----
  * The fast kernels read the input through a copy with its padding written out as zeros, `xp`, so
  * that every window lies inside it; sl_conv_pad_count says how big xp must be. */

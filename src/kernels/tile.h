@@ -6,10 +6,10 @@
  * and MR values of A, instead of loading and storing C. With MR = 6 and NR = 2 vectors the 12 sums,
  * the 2 pieces of B and 1 value of A fill 15 of the 16 AVX registers.
  *
- * The terms come in runs of consecutive k (SlRuns): a matrix product has one run per block of K,
- * a convolution one per kernel row or tap. Where A's values sit is the caller's business: row i's
- * values are a[i][aoff + k*cs], so A is read in place (a matrix row, its transpose, a window of an
- * image), never copied. B is row-major: b[boff + k*ldb + j].
+ * The terms come in runs of consecutive k (SlRun): a matrix product has one run per block of K,
+ * z = x W + h' U two, a convolution one per kernel row or tap. A run says where each of the
+ * tile's rows of A starts (A is read in place: a matrix row, its transpose, a window of an image,
+ * never copied) and where B's rows are.
  */
 #ifndef SL_TILE_H
 #define SL_TILE_H
@@ -25,21 +25,21 @@ enum {
     SL_KC = 256 /* k per block of a long sum: the block of B (KC by N) stays in the core's cache */
 };
 
-/* The terms of a tile's sums: run r has L terms, k = 0 .. L-1, reading A's row i at
- * a[i][aoff[r] + k*cs] and B at b[boff[r] + k*ldb + j]. */
-typedef struct SlRuns {
-    int n;
+/* L terms of a tile's sums: for k < L, row i adds a[i][k*cs] times B's row b + k*ldb. */
+typedef struct SlRun {
+    const sl_real *a[SL_MR]; /* where row i of A starts; rows past the tile's repeat its last */
+    size_t cs;               /* from one k to the next along a row of A */
+    const sl_real *b;        /* B's first row for this run (column 0 of the product) */
+    size_t ldb;              /* from one row of B to the next */
     size_t L;
-    const size_t *aoff, *boff;
-} SlRuns;
+} SlRun;
 
-/* C[i*ldc + j] += sum over the runs of a(i, k) b(k, j), for i < mr, j < nr (mr <= MR, nr <= NR).
- * a holds MR row pointers; rows from mr on are read but not written (point them at a real row).
- * nb columns of each row of B are read, zeros taken after them: NR where B is a whole tile wide
- * (the fast loop), nr at a narrow edge that nobody padded. Every value is computed by the same
- * multiply-adds in the same order whatever mr, nr, nb and the tile's place, so a product split
- * among threads gives the same numbers. */
-void sl_tile(sl_real *C, size_t ldc, const sl_real *const a[SL_MR], size_t cs, const sl_real *b,
-             size_t ldb, const SlRuns *runs, int mr, int nr, int nb);
+/* C[i*ldc + j] += sum over the runs of a(i, k) b(k, col + j), for i < mr, j < nr (mr <= MR,
+ * nr <= NR). nb columns of each row of B are read from col on, zeros taken after them: NR where
+ * B is a whole tile wide (the fast loop), nr at a narrow edge that nobody padded. Every value is
+ * computed by the same multiply-adds in the same order whatever mr, nr, nb and the tile's place,
+ * so a product split among threads gives the same numbers. */
+void sl_tile(sl_real *C, size_t ldc, const SlRun *runs, int n_runs, size_t col, int mr, int nr,
+             int nb);
 
 #endif

@@ -348,6 +348,24 @@ static void rows_times(sl_real *Y, size_t ldy, const sl_real *X, size_t ldx, con
         row_times(Y + r * ldy, X + r * ldx, M, I, ld, g0, n);
 }
 
+/* Y[r] += X[r] W[:, g0 : g0+n] + H[r] U[:, g0 : g0+n] for the B rows: both sides of the gates'
+ * pre-activations, in one pass with the fast kernels (W is (F, ld), U (u, ld)). */
+static void rows_times_sum(sl_real *Y, size_t ldy, const sl_real *X, size_t ldx, const sl_real *W,
+                           int F, const sl_real *H, size_t ldh, const sl_real *U, int u, int ld,
+                           int g0, int n, int B)
+{
+    if (sl_kernels_fast()) {
+        SlTerm both[2] = {{sl_mat(X, ldx), W + g0, (size_t)ld, (size_t)F},
+                          {sl_mat(H, ldh), U + g0, (size_t)ld, (size_t)u}};
+        sl_gemm_sum(Y, ldy, both, 2, (size_t)B, (size_t)n);
+        return;
+    }
+    for (int r = 0; r < B; r++) {
+        row_times(Y + r * ldy, X + r * ldx, W, F, ld, g0, n);
+        row_times(Y + r * ldy, H + r * ldh, U, u, ld, g0, n);
+    }
+}
+
 /* dX[r] += dY[r] M[:, g0 : g0+n]^T for the B rows, through MT (ld, I) = M transposed. */
 static void rows_times_transposed(sl_real *dX, size_t ldx, const sl_real *dY, size_t ldy,
                                   const sl_real *MT, int I, int g0, int n, int B)
@@ -691,49 +709,38 @@ static void trace_backward(const SlPass *p, const RnnCfg *c, const Call *k, int 
 /* ---- forward through time ----
  *
  * Step by step; within a step the samples are independent, so the step goes in blocks of ROWS
- * samples: a block's pre-activations are two products on its rows, z = x W + b_x (input_side)
- * and z += h' U (recurrent_side), then each sample's cell runs while the block is still in the
- * core's cache. With threads, each takes its share of the blocks. */
+ * samples: a block's pre-activations z = x W + b_x + h' U are products on its rows
+ * (step_products), then each sample's cell runs while the block is still in the core's cache.
+ * With threads, each takes its share of the blocks. */
 
 enum { ROWS = 48 }; /* samples per block: a multiple of the product's tile (6 rows) */
 
-/* z = x W + b_x for step s of samples b0 .. b0+n-1: the input side of every gate. */
-static void input_side(const RnnCfg *c, const Call *k, int s, int b0, int n)
-{
-    size_t Gu = (size_t)k->Gu, F = (size_t)k->F;
-    int t = c->go_backwards ? k->T - 1 - s : s;
-    sl_real *Z = k->s.z + ((size_t)s * k->B + b0) * Gu;    /* (n, Gu) */
-    const sl_real *X = k->x + ((size_t)b0 * k->T + t) * F; /* (n, F), rows T*F apart */
-    for (int b = 0; b < n; b++)
-        for (size_t g = 0; g < Gu; g++)
-            Z[b * Gu + g] = k->bx ? k->bx[g] : 0;
-    rows_times(Z, Gu, X, (size_t)k->T * F, k->W, k->F, k->Gu, 0, k->Gu, n);
-}
-
-/* The recurrent side of step s for samples b0 .. b0+n-1: z += h' U. GRU adds h' [U_z U_r] (and
- * bh_z, bh_r) to z's first two blocks; its candidate's h' U_h + bh_h goes to rh with
- * reset_after=True, and is the cell's own product of r h' with reset_after=False. */
-static void recurrent_side(const RnnCfg *c, const Call *k, int s, int b0, int n)
+/* The pre-activations of step s for samples b0 .. b0+n-1: z = b_x + x W + h' U. GRU adds
+ * bh_z, bh_r and h' [U_z U_r] to z's first two blocks only; its candidate's h' U_h + bh_h goes
+ * to rh with reset_after=True, and is the cell's own product of r h' with reset_after=False. */
+static void step_products(const RnnCfg *c, const Call *k, int s, int b0, int n)
 {
     const Scratch *S = &k->s;
-    size_t u = (size_t)k->u, Gu = (size_t)k->Gu, sb = (size_t)s * k->B + b0;
-    sl_real *Z = S->z + sb * Gu;      /* (n, Gu) */
-    const sl_real *H = S->h + sb * u; /* (n, u) h' */
-    if (c->kind != CELL_GRU) {
-        rows_times(Z, Gu, H, u, k->U, k->u, k->Gu, 0, k->Gu, n);
+    int u = k->u, Gu = k->Gu, F = k->F, gru = c->kind == CELL_GRU;
+    int t = c->go_backwards ? k->T - 1 - s : s, both = gru ? 2 * u : Gu; /* the columns of h' U */
+    size_t sb = (size_t)s * k->B + b0, ldx = (size_t)k->T * F;
+    sl_real *Z = S->z + sb * Gu;                           /* (n, Gu) */
+    const sl_real *X = k->x + ((size_t)b0 * k->T + t) * F; /* (n, F), rows T*F apart */
+    const sl_real *H = S->h + sb * u;                      /* (n, u) h' */
+    for (int b = 0; b < n; b++)
+        for (int g = 0; g < Gu; g++)
+            Z[(size_t)b * Gu + g] = (k->bx ? k->bx[g] : 0) + (gru && k->bh && g < both ? k->bh[g] : 0);
+    rows_times_sum(Z, (size_t)Gu, X, ldx, k->W, F, H, (size_t)u, k->U, u, Gu, 0, both, n);
+    if (!gru)
         return;
-    }
-    for (int b = 0; k->bh && b < n; b++)
-        for (size_t j = 0; j < 2 * u; j++)
-            Z[b * Gu + j] += k->bh[j];
-    rows_times(Z, Gu, H, u, k->U, k->u, k->Gu, 0, 2 * k->u, n);
+    rows_times(Z + both, (size_t)Gu, X, ldx, k->W, F, Gu, both, u, n); /* the candidate's x W_h */
     if (!c->reset_after)
         return;
     sl_real *RH = S->rh + sb * u; /* (n, u) */
     for (int b = 0; b < n; b++)
-        for (size_t j = 0; j < u; j++)
-            RH[b * u + j] = k->bh ? k->bh[2 * u + j] : 0;
-    rows_times(RH, u, H, u, k->U, k->u, k->Gu, 2 * k->u, k->u, n);
+        for (int j = 0; j < u; j++)
+            RH[(size_t)b * u + j] = k->bh ? k->bh[2 * u + j] : 0;
+    rows_times(RH, (size_t)u, H, (size_t)u, k->U, u, Gu, 2 * u, u, n);
 }
 
 /* The states before the first step: initial_state inputs, the carried states of a stateful layer,
@@ -780,8 +787,7 @@ static void forward_rows(const RnnCfg *c, const Call *k, int s, int b0, int b1)
     const Scratch *S = &k->s;
     int t = c->go_backwards ? k->T - 1 - s : s;
     size_t Bu = (size_t)k->B * k->u, nu = (size_t)k->u * sizeof(sl_real);
-    input_side(c, k, s, b0, b1 - b0);
-    recurrent_side(c, k, s, b0, b1 - b0);
+    step_products(c, k, s, b0, b1 - b0);
     for (int b = b0; b < b1; b++) {
         if (step_unmasked(k->mask, b, t, k->T)) {
             cell_forward(c, k, s, b);

@@ -50,8 +50,8 @@ size_t sl_conv_pad_count(const SlConvGeom *g)
 
 /* xp (B, Hp, Wp, C) = zeros, with src (B, h, w, C)'s cell (i, j) at row top + i*si and column
  * left + j*sj where that falls inside. */
-static void place(sl_real *xp, size_t Hp, size_t Wp, const sl_real *src, int B, int h, int w,
-                  int C, long top, long left, int si, int sj)
+static void place(sl_real *xp, size_t Hp, size_t Wp, const sl_real *src, int B, int h, int w, int C,
+                  long top, long left, int si, int sj)
 {
     memset(xp, 0, (size_t)B * Hp * Wp * (size_t)C * sizeof *xp);
     for (int b = 0; b < B; b++)
@@ -222,7 +222,7 @@ void sl_conv_input_grad_fast(sl_real *din, sl_real *kr, sl_real *sp, const sl_re
 {
     SlConvGeom full = sl_conv_input_grad_geom(g);
     sl_rotate180(kr, k, g->KH, g->KW, g->CI, g->CO); /* step 1: rotate the kernel */
-    place(sp, pad_rows(&full), pad_cols(&full), dout, g->B, g->OH, g->OW, g->CO, full.ph,
-          full.pw, g->sh, g->sw);                   /* step 2: undo the stride, pad */
-    sl_conv_correlate_padded(din, sp, kr, &full);   /* step 3: the forward's product */
+    place(sp, pad_rows(&full), pad_cols(&full), dout, g->B, g->OH, g->OW, g->CO, full.ph, full.pw,
+          g->sh, g->sw);                          /* step 2: undo the stride, pad */
+    sl_conv_correlate_padded(din, sp, kr, &full); /* step 3: the forward's product */
 }

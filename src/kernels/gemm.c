@@ -117,9 +117,8 @@ void sl_tile(sl_real *C, size_t ldc, const SlRun *runs, int n_runs, size_t col, 
 /* ---- C += A_1 B_1 + A_2 B_2 + ... ----
  *
  * The terms' sums are cut into groups of at most KC values of k (a long K into blocks; short
- * terms share a group: z = x W + h' U is one), each group one pass of tiles over C. A pass goes
- * tile row by tile row when A's rows are the bigger operand (its tile of MR rows stays in the
- * core's first cache while the columns go by), else column by column (B's piece stays). */
+ * terms share a group: z = x W + h' U is one), each group one pass of tiles over C, SL_ROW_GROUP
+ * tile rows at a time, column by column. */
 
 enum { GROUP_RUNS = 8 }; /* the most runs in a group: more terms than that take more groups */
 
@@ -207,7 +206,6 @@ static void product_part(void *ctx, int part, int parts)
     else
         sl_share(col_tiles, part, parts, &n0, &n1);
     size_t edge = g->N % SL_NR ? col_tiles - 1 : col_tiles; /* the narrow tile's column, if any */
-    int rows_first = g->M >= g->N;
     sl_real panel[SL_KC * SL_NR];
     Piece piece[GROUP_RUNS];
     SlRun run[GROUP_RUNS];
@@ -215,13 +213,12 @@ static void product_part(void *ctx, int part, int parts)
     size_t k = 0;
     while ((n = next_group(g, &t, &k, piece)) > 0) {
         for (int r = 0, at = 0; edge < n1 && r < n; at += (int)piece[r].L, r++)
-            pack_edge(panel + (size_t)at * SL_NR, &g->terms[piece[r].term], &piece[r],
-                      edge * SL_NR, (int)(g->N - edge * SL_NR));
-        for (size_t outer = rows_first ? m0 : n0; outer < (rows_first ? m1 : n1); outer++)
-            for (size_t inner = rows_first ? n0 : m0; inner < (rows_first ? n1 : m1); inner++) {
-                size_t ti = rows_first ? outer : inner, tj = rows_first ? inner : outer;
-                group_tile(g, run, piece, n, ti * SL_MR, tj * SL_NR, panel);
-            }
+            pack_edge(panel + (size_t)at * SL_NR, &g->terms[piece[r].term], &piece[r], edge * SL_NR,
+                      (int)(g->N - edge * SL_NR));
+        for (size_t r0 = m0; r0 < m1; r0 += SL_ROW_GROUP)
+            for (size_t tj = n0; tj < n1; tj++)
+                for (size_t ti = r0; ti < m1 && ti < r0 + SL_ROW_GROUP; ti++)
+                    group_tile(g, run, piece, n, ti * SL_MR, tj * SL_NR, panel);
     }
 }
 

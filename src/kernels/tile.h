@@ -22,7 +22,10 @@ enum {
     SL_VL = 32 / sizeof(sl_real), /* values in a vector: 8 floats, or 4 doubles */
     SL_MR = 6,                    /* rows of a tile */
     SL_NR = 2 * SL_VL,            /* columns of a tile: two vectors */
-    SL_KC = 256 /* k per block of a long sum: the block of B (KC by N) stays in the core's cache */
+    SL_KC = 256,     /* k per block of a long sum: a tile's piece of B (KC by NR) fits the core's
+                    first cache */
+    SL_ROW_GROUP = 8 /* tiles down C taken together: each piece of B serves all of them while it
+                        is in the first cache, and their rows of A wait in the second */
 };
 
 /* L terms of a tile's sums: for k < L, row i adds a[i][k*cs] times B's row b + k*ldb. */

@@ -869,7 +869,8 @@ static void transpose_forward(SlLayer *l, SlPass *p)
     const ConvCfg *c = l->cfg;
     SlConvGeom g = transpose_geom(c, &p->x[0].shape, &p->y[0].shape);
     size_t rows = (size_t)g.B * g.H * g.W, F = (size_t)g.CI;
-    sl_real *z = c->act == SL_ACT_LINEAR ? p->y[0].data : p->scratch[SCR_Z]; /* (B, H, W, filters) */
+    sl_real *z =
+        c->act == SL_ACT_LINEAR ? p->y[0].data : p->scratch[SCR_Z]; /* (B, H, W, filters) */
     const sl_real *x = p->x[0].data, *K = l->params[0].value.data;
     fill_bias(z, c->use_bias ? l->params[1].value.data : NULL, rows, F);
     (sl_kernels_fast() ? sl_conv_input_grad_fast : sl_conv_input_grad)(
@@ -898,7 +899,7 @@ static void transpose_backward(SlLayer *l, SlPass *p)
         return;
     }
     if (dx)
-        sl_correlate(dx, dz, K, &g);     /* the Conv's forward */
+        sl_correlate(dx, dz, K, &g);         /* the Conv's forward */
     sl_correlate_kernel_grad(dK, dz, x, &g); /* and its dK */
 }
 

@@ -729,7 +729,8 @@ static void step_products(const RnnCfg *c, const Call *k, int s, int b0, int n)
     const sl_real *H = S->h + sb * u;                      /* (n, u) h' */
     for (int b = 0; b < n; b++)
         for (int g = 0; g < Gu; g++)
-            Z[(size_t)b * Gu + g] = (k->bx ? k->bx[g] : 0) + (gru && k->bh && g < both ? k->bh[g] : 0);
+            Z[(size_t)b * Gu + g] =
+                (k->bx ? k->bx[g] : 0) + (gru && k->bh && g < both ? k->bh[g] : 0);
     rows_times_sum(Z, (size_t)Gu, X, ldx, k->W, F, H, (size_t)u, k->U, u, Gu, 0, both, n);
     if (!gru)
         return;

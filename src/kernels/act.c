@@ -90,7 +90,8 @@ static inline float tanh_f(float x)
 
 static const float selu_alpha = 1.67326324f, selu_scale = 1.05070099f;
 
-int sl_act_fast_forward(SlAct a, sl_real *y, const sl_real *x, size_t n)
+/* y = f(x) for n values; 0 for a function without a vector form here. */
+static inline int forward_row(SlAct a, sl_real *y, const sl_real *x, size_t n)
 {
     switch (a) {
     case SL_ACT_SIGMOID:
@@ -128,7 +129,7 @@ int sl_act_fast_forward(SlAct a, sl_real *y, const sl_real *x, size_t n)
 
 #else /* SL_DOUBLE */
 
-int sl_act_fast_forward(SlAct a, sl_real *y, const sl_real *x, size_t n)
+static inline int forward_row(SlAct a, sl_real *y, const sl_real *x, size_t n)
 {
     if (a != SL_ACT_RELU)
         return 0;
@@ -139,9 +140,17 @@ int sl_act_fast_forward(SlAct a, sl_real *y, const sl_real *x, size_t n)
 
 #endif
 
-/* The derivatives, from x and y = f(x), as activation.c's dact1 writes them. */
-int sl_act_fast_backward(SlAct a, sl_real *dx, const sl_real *dy, const sl_real *x,
-                         const sl_real *y, size_t n)
+int sl_act_fast_forward(SlAct a, sl_real *y, const sl_real *x, size_t ld, size_t rows, size_t cols)
+{
+    for (size_t r = 0; r < rows; r++)
+        if (!forward_row(a, y + r * ld, x + r * ld, cols))
+            return 0; /* no vector form: at the first row, before anything was written */
+    return 1;
+}
+
+/* dx += f'(x) dy for n values, from x and y = f(x), as activation.c's dact1 writes them. */
+static inline int backward_row(SlAct a, sl_real *dx, const sl_real *dy, const sl_real *x,
+                               const sl_real *y, size_t n)
 {
     switch (a) {
     case SL_ACT_SIGMOID:
@@ -165,4 +174,15 @@ int sl_act_fast_backward(SlAct a, sl_real *dx, const sl_real *dy, const sl_real 
     default:
         return 0;
     }
+}
+
+int sl_act_fast_backward(SlAct a, sl_real *dx, const sl_real *dy, const sl_real *x,
+                         const sl_real *y, size_t ld, size_t rows, size_t cols)
+{
+    for (size_t r = 0; r < rows; r++) {
+        size_t o = r * ld;
+        if (!backward_row(a, dx + o, dy + o, x + o, y + o, cols))
+            return 0; /* no vector form: at the first row, before anything was written */
+    }
+    return 1;
 }

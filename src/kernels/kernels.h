@@ -35,9 +35,16 @@
 
 /* ---- which kernels ---- */
 
-typedef enum SlKernels { SL_KERNELS_FAST, SL_KERNELS_PLAIN } SlKernels;
+typedef enum SlKernels { SL_KERNELS_UNSET, SL_KERNELS_FAST, SL_KERNELS_PLAIN } SlKernels;
 
-SlKernels sl_kernels(void);
+/* The set in use: UNSET until the first question (the cells of a recurrent layer ask a few
+ * times per sample and step, so the answer is one load once known). */
+extern SlKernels sl_kernels_in_use;
+SlKernels sl_kernels_choose(void); /* from SL_KERNELS or the build, the first time */
+static inline SlKernels sl_kernels(void)
+{
+    return sl_kernels_in_use != SL_KERNELS_UNSET ? sl_kernels_in_use : sl_kernels_choose();
+}
 void sl_kernels_set(SlKernels k);
 /* "fast" or "plain" */
 const char *sl_kernels_name(SlKernels k);
@@ -132,11 +139,11 @@ void sl_conv_input_grad_fast(sl_real *din, sl_real *kr, sl_real *sp, const sl_re
 
 /* ---- activations ---- */
 
-/* y = f(x) for n values of an activation that has a vector form here (act.c: sigmoid, tanh, elu,
- * relu, linear; float32 builds only): 1 when done, 0 when the caller should use the plain loop. */
-int sl_act_fast_forward(SlAct a, sl_real *y, const sl_real *x, size_t n);
+/* y = f(x) on rows of cols values, rows ld apart (as sl_act_forward_rows), for an activation that
+ * has a vector form here (act.c): 1 when done, 0 when the caller should use the plain loop. */
+int sl_act_fast_forward(SlAct a, sl_real *y, const sl_real *x, size_t ld, size_t rows, size_t cols);
 /* dx += f'(x) dy likewise, from x and y = f(x). */
 int sl_act_fast_backward(SlAct a, sl_real *dx, const sl_real *dy, const sl_real *x,
-                         const sl_real *y, size_t n);
+                         const sl_real *y, size_t ld, size_t rows, size_t cols);
 
 #endif

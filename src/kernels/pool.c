@@ -24,26 +24,20 @@ static const SlKernels build_default = SL_KERNELS_PLAIN;
 static const SlKernels build_default = SL_KERNELS_FAST;
 #endif
 
-static int kernels_chosen; /* 0 until the environment or sl_kernels_set decided */
-static SlKernels kernels_now;
+SlKernels sl_kernels_in_use = SL_KERNELS_UNSET;
 
-SlKernels sl_kernels(void)
+SlKernels sl_kernels_choose(void)
 {
-    if (!kernels_chosen) {
-        const char *env = getenv("SL_KERNELS");
-        kernels_now = !env                    ? build_default
-                      : !strcmp(env, "plain") ? SL_KERNELS_PLAIN
-                      : !strcmp(env, "fast")  ? SL_KERNELS_FAST
-                                              : build_default;
-        kernels_chosen = 1;
-    }
-    return kernels_now;
+    const char *env = getenv("SL_KERNELS");
+    sl_kernels_in_use = env && !strcmp(env, "plain")  ? SL_KERNELS_PLAIN
+                        : env && !strcmp(env, "fast") ? SL_KERNELS_FAST
+                                                      : build_default;
+    return sl_kernels_in_use;
 }
 
 void sl_kernels_set(SlKernels k)
 {
-    kernels_now = k;
-    kernels_chosen = 1;
+    sl_kernels_in_use = k;
 }
 
 const char *sl_kernels_name(SlKernels k)

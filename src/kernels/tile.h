@@ -14,7 +14,9 @@
 #ifndef SL_TILE_H
 #define SL_TILE_H
 
+#include <math.h>
 #include <stddef.h>
+#include <string.h>
 
 #include "tensor.h"
 
@@ -37,12 +39,102 @@ typedef struct SlRun {
     size_t L;
 } SlRun;
 
+typedef sl_real vec __attribute__((vector_size(32)));
+
+static inline vec load(const sl_real *p)
+{
+    vec v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+
+static inline vec splat(sl_real x)
+{
+    vec v;
+    for (int l = 0; l < SL_VL; l++)
+        v[l] = x;
+    return v;
+}
+
+/* a * b + c in every lane, rounded once where the CPU has a fused multiply-add (math.h's
+ * FP_FAST_FMA: as fast as a multiply), else as written. Either way the same for every tile. */
+static inline vec madd(vec a, vec b, vec c)
+{
+#if defined(SL_DOUBLE) ? defined(FP_FAST_FMA) : defined(FP_FAST_FMAF)
+    vec r;
+    for (int l = 0; l < SL_VL; l++)
+#ifdef SL_DOUBLE
+        r[l] = fma(a[l], b[l], c[l]);
+#else
+        r[l] = fmaf(a[l], b[l], c[l]);
+#endif
+    return r;
+#else
+    return a * b + c;
+#endif
+}
+
+/* B's row piece of nb <= NR values at p, zeros after them: two vectors. */
+static inline void load_b(vec *b0, vec *b1, const sl_real *p, int nb)
+{
+    if (nb == SL_NR) {
+        *b0 = load(p);
+        *b1 = load(p + SL_VL);
+        return;
+    }
+    sl_real row[SL_NR] = {0};
+    for (int j = 0; j < nb; j++)
+        row[j] = p[j];
+    *b0 = load(row);
+    *b1 = load(row + SL_VL);
+}
+
+/* The tile's sums (tile.h), reading nb columns of B; compiled apart for nb = NR. */
+static inline void tile_sums(vec acc[SL_MR][2], const SlRun *runs, int n_runs, size_t col, int nb)
+{
+    for (int r = 0; r < n_runs; r++) {
+        const SlRun *run = &runs[r];
+        const sl_real *b = run->b + col;
+        for (size_t k = 0; k < run->L; k++) {
+            vec b0, b1;
+            load_b(&b0, &b1, b + k * run->ldb, nb);
+#pragma GCC unroll 6
+            for (int i = 0; i < SL_MR; i++) {
+                vec ai = splat(run->a[i][k * run->cs]);
+                acc[i][0] = madd(ai, b0, acc[i][0]);
+                acc[i][1] = madd(ai, b1, acc[i][1]);
+            }
+        }
+    }
+}
+
 /* C[i*ldc + j] += sum over the runs of a(i, k) b(k, col + j), for i < mr, j < nr (mr <= MR,
  * nr <= NR). nb columns of each row of B are read from col on, zeros taken after them: NR where
  * B is a whole tile wide (the fast loop), nr at a narrow edge that nobody padded. Every value is
  * computed by the same multiply-adds in the same order whatever mr, nr, nb and the tile's place,
- * so a product split among threads gives the same numbers. */
-void sl_tile(sl_real *C, size_t ldc, const SlRun *runs, int n_runs, size_t col, int mr, int nr,
-             int nb);
+ * so a product split among threads gives the same numbers. Inline: the drivers' loops call it
+ * for every tile. */
+static inline void sl_tile(sl_real *C, size_t ldc, const SlRun *runs, int n_runs, size_t col,
+                           int mr, int nr, int nb)
+{
+    vec acc[SL_MR][2];
+    for (int i = 0; i < SL_MR; i++)
+        acc[i][0] = acc[i][1] = splat(0);
+    if (nb == SL_NR) /* B's rows are a whole tile wide: the loop every full tile runs */
+        tile_sums(acc, runs, n_runs, col, SL_NR);
+    else
+        tile_sums(acc, runs, n_runs, col, nb);
+    for (int i = 0; i < mr; i++) {
+        sl_real *c = C + (size_t)i * ldc;
+        if (nr == SL_NR) { /* a whole row of the tile: two vectors */
+            vec c0 = load(c) + acc[i][0], c1 = load(c + SL_VL) + acc[i][1];
+            memcpy(c, &c0, sizeof c0);
+            memcpy(c + SL_VL, &c1, sizeof c1);
+            continue;
+        }
+        for (int j = 0; j < nr; j++)
+            c[j] += acc[i][j / SL_VL][j % SL_VL];
+    }
+}
 
 #endif

@@ -165,44 +165,57 @@ static void softmax_row(sl_real *y, const sl_real *x, size_t n)
         y[j] = (sl_real)(y[j] / sum);
 }
 
-void sl_act_forward(SlAct a, sl_real *y, const sl_real *x, size_t rows, size_t cols)
+void sl_act_forward_rows(SlAct a, sl_real *y, const sl_real *x, size_t ld, size_t rows, size_t cols)
 {
-    size_t n = rows * cols;
     if (a == SL_ACT_SOFTMAX) {
         for (size_t r = 0; r < rows; r++)
-            softmax_row(y + r * cols, x + r * cols, cols);
+            softmax_row(y + r * ld, x + r * ld, cols);
         return;
     }
     if (a == SL_ACT_LINEAR) {
-        if (y != x)
-            memcpy(y, x, n * sizeof *y);
+        for (size_t r = 0; y != x && r < rows; r++)
+            memcpy(y + r * ld, x + r * ld, cols * sizeof *y);
         return;
     }
-    if (sl_kernels_fast() && sl_act_fast_forward(a, y, x, n))
+    if (sl_kernels_fast() && sl_act_fast_forward(a, y, x, ld, rows, cols))
         return;
-    for (size_t i = 0; i < n; i++)
-        y[i] = (sl_real)act1(a, x[i]);
+    for (size_t r = 0; r < rows; r++)
+        for (size_t i = 0; i < cols; i++)
+            y[r * ld + i] = (sl_real)act1(a, x[r * ld + i]);
+}
+
+void sl_act_forward(SlAct a, sl_real *y, const sl_real *x, size_t rows, size_t cols)
+{
+    sl_act_forward_rows(a, y, x, cols, rows, cols);
+}
+
+void sl_act_backward_rows(SlAct a, sl_real *dx, const sl_real *dy, const sl_real *x,
+                          const sl_real *y, size_t ld, size_t rows, size_t cols)
+{
+    if (a == SL_ACT_SOFTMAX) {
+        for (size_t r = 0; r < rows; r++) {
+            const sl_real *yr = y + r * ld, *dyr = dy + r * ld;
+            double dot = 0; /* sum_k dy_k y_k */
+            for (size_t k = 0; k < cols; k++)
+                dot += dyr[k] * yr[k];
+            for (size_t j = 0; j < cols; j++)
+                dx[r * ld + j] += (sl_real)(yr[j] * (dyr[j] - dot));
+        }
+        return;
+    }
+    if (sl_kernels_fast() && sl_act_fast_backward(a, dx, dy, x, y, ld, rows, cols))
+        return;
+    for (size_t r = 0; r < rows; r++)
+        for (size_t i = 0; i < cols; i++) {
+            size_t k = r * ld + i;
+            dx[k] += (sl_real)(dact1(a, x[k], y[k]) * dy[k]);
+        }
 }
 
 void sl_act_backward(SlAct a, sl_real *dx, const sl_real *dy, const sl_real *x, const sl_real *y,
                      size_t rows, size_t cols)
 {
-    if (a == SL_ACT_SOFTMAX) {
-        for (size_t r = 0; r < rows; r++) {
-            const sl_real *yr = y + r * cols, *dyr = dy + r * cols;
-            double dot = 0; /* sum_k dy_k y_k */
-            for (size_t k = 0; k < cols; k++)
-                dot += dyr[k] * yr[k];
-            for (size_t j = 0; j < cols; j++)
-                dx[r * cols + j] += (sl_real)(yr[j] * (dyr[j] - dot));
-        }
-        return;
-    }
-    size_t n = rows * cols;
-    if (sl_kernels_fast() && sl_act_fast_backward(a, dx, dy, x, y, n))
-        return;
-    for (size_t i = 0; i < n; i++)
-        dx[i] += (sl_real)(dact1(a, x[i], y[i]) * dy[i]);
+    sl_act_backward_rows(a, dx, dy, x, y, cols, rows, cols);
 }
 
 const sl_real *sl_act_grad(SlAct a, sl_real *dz, const sl_real *dy, const sl_real *z,

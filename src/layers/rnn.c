@@ -391,158 +391,185 @@ static void rows_outer_add(sl_real *dM, const sl_real *X, size_t ldx, const sl_r
         outer_add(dM, X + r * ldx, dY + r * ldy, I, ld, g0, n);
 }
 
-/* ---- the cells: one sample's step, forward and backward side by side ----
+/* ---- the cells: a step of n samples, forward and backward side by side ----
  *
- * u units, G gate blocks. A cell finds its pre-activations' sums already in z: the input side
- * x W + b_x (input_projection, every step at once) and the recurrent side h' U (recurrent_forward,
- * every sample of the step at once), so what is left for the cell is elementwise. Backward walks
- * the forward's lines in reverse and accumulates (+=) into dz, dhp, dcp and dbh, which the caller
- * zeroed (and into LSTM's dc, the path through h); the products' gradients, dh' += dz U^T and
- * dU += h'^T dz, are recurrent_backward's, again for the whole batch. */
+ * u units, G gate blocks. A cell runs on n consecutive samples at once: each sample's gates are
+ * one row of G*u values (the blocks side by side, as the kernel's columns), its states one row
+ * of u values, the rows one after another. A cell finds its pre-activations' sums already in z:
+ * the input side x W + b_x and the recurrent side h' U, products the time loop made for a block
+ * of samples at once (step_products). What is left is elementwise, row by row. Backward walks
+ * the forward's lines in reverse and accumulates (+=) into dz, dhp, dcp, which the caller zeroed
+ * (and into LSTM's dc, the path through h); the products' gradients, dh' += dz U^T and
+ * dU += h'^T dz, are the time loop's too. */
 
 /* SimpleRNN: h = act(z), z = x W + b + h' U. */
-static void simple_cell_forward(sl_real *h,       // h: (u) the new state
-                                sl_real *a,       // a: (u) act(z), the one block (h again)
-                                const sl_real *z, // z: (u) the pre-activation
-                                SlAct act, int u)
+static void simple_cell_forward(sl_real *h,       // h: (n, u) the new states
+                                sl_real *a,       // a: (n, u) act(z), the one block (h again)
+                                const sl_real *z, // z: (n, u) the pre-activations
+                                SlAct act, size_t u, size_t n)
 {
-    sl_act_forward(act, a, z, 1, (size_t)u); /* a = act(z) */
-    memcpy(h, a, (size_t)u * sizeof *h);     /* h = a */
+    sl_act_forward(act, a, z, n, u); /* a = act(z) */
+    memcpy(h, a, n * u * sizeof *h); /* h = a */
 }
 
-static void simple_cell_backward(sl_real *dz,       // dz: (u) += the gradient of z
-                                 const sl_real *dh, // dh: (u) the gradient of h
-                                 const sl_real *z,  // z: (u) the pre-activation
-                                 const sl_real *a,  // a: (u) act(z)
-                                 SlAct act, int u)
+static void simple_cell_backward(sl_real *dz,       // dz: (n, u) += the gradient of z
+                                 const sl_real *dh, // dh: (n, u) the gradient of h
+                                 const sl_real *z,  // z: (n, u) the pre-activations
+                                 const sl_real *a,  // a: (n, u) act(z)
+                                 SlAct act, size_t u, size_t n)
 {
     /* h = a: dh is the gradient of a */
-    sl_act_backward(act, dz, dh, z, a, 1, (size_t)u); /* a = act(z) */
+    sl_act_backward(act, dz, dh, z, a, n, u); /* a = act(z) */
 }
 
 /* LSTM: [zi zf zg zo] = x W + b + h' U; i, f, o = rec(zi, zf, zo), g = act(zg) (the candidate,
- * Keras's c block); c = f c' + i g; h = o act(c). */
-static void lstm_cell_forward(sl_real *h,        // h: (u) the new h
-                              sl_real *c,        // c: (u) the new c
-                              sl_real *a,        // a: (4u) the gates i, f, g, o
-                              sl_real *ac,       // ac: (u) act(c)
-                              const sl_real *z,  // z: (4u) the pre-activations
-                              const sl_real *cp, // cp: (u) c'
-                              SlAct act, SlAct rec, int u)
+ * Keras's c block); c = f c' + i g; h = o act(c). Rows of 4u: the gates i, f, g, o side by side. */
+static void lstm_cell_forward(sl_real *h,        // h: (n, u) the new h
+                              sl_real *c,        // c: (n, u) the new c
+                              sl_real *a,        // a: (n, 4u) the gates i, f, g, o
+                              sl_real *ac,       // ac: (n, u) act(c)
+                              const sl_real *z,  // z: (n, 4u) the pre-activations
+                              const sl_real *cp, // cp: (n, u) c'
+                              SlAct act, SlAct rec, size_t u, size_t n)
 {
-    sl_real *i = a, *f = a + u, *g = a + 2 * u, *o = a + 3 * u;
-    sl_act_forward(rec, i, z, 1, (size_t)u);         /* i = rec(zi) */
-    sl_act_forward(rec, f, z + u, 1, (size_t)u);     /* f = rec(zf) */
-    sl_act_forward(act, g, z + 2 * u, 1, (size_t)u); /* g = act(zg) */
-    sl_act_forward(rec, o, z + 3 * u, 1, (size_t)u); /* o = rec(zo) */
-    for (int j = 0; j < u; j++)
-        c[j] = f[j] * cp[j] + i[j] * g[j];
-    sl_act_forward(act, ac, c, 1, (size_t)u); /* ac = act(c) */
-    for (int j = 0; j < u; j++)
-        h[j] = o[j] * ac[j];
+    size_t row = 4 * u;                                        /* a sample's gates */
+    sl_act_forward_rows(rec, a, z, row, n, 2 * u);             /* i, f = rec(zi, zf) */
+    sl_act_forward_rows(act, a + 2 * u, z + 2 * u, row, n, u); /* g = act(zg) */
+    sl_act_forward_rows(rec, a + 3 * u, z + 3 * u, row, n, u); /* o = rec(zo) */
+    for (size_t b = 0; b < n; b++) {
+        const sl_real *i = a + b * row, *f = i + u, *g = i + 2 * u;
+        for (size_t j = 0; j < u; j++)
+            c[b * u + j] = f[j] * cp[b * u + j] + i[j] * g[j];
+    }
+    sl_act_forward(act, ac, c, n, u); /* ac = act(c) */
+    for (size_t b = 0; b < n; b++) {
+        const sl_real *o = a + b * row + 3 * u;
+        for (size_t j = 0; j < u; j++)
+            h[b * u + j] = o[j] * ac[b * u + j];
+    }
 }
 
 /* dc arrives with what c gave the next step (through that step's f) and leaves with the path
  * through h added: the whole gradient of c. */
-static void lstm_cell_backward(sl_real *dz,       // dz: (4u) += the gradient of z
-                               sl_real *dcp,      // dcp: (u) += the gradient of c'
-                               sl_real *dc,       // dc: (u) the gradient of c, += through h
-                               sl_real *da,       // da: (5u) work: di, df, dg, do, d act(c)
-                               const sl_real *dh, // dh: (u) the gradient of h
-                               const sl_real *c,  // c: (u) c
-                               const sl_real *a,  // a: (4u) the gates i, f, g, o
-                               const sl_real *ac, // ac: (u) act(c)
-                               const sl_real *z,  // z: (4u) the pre-activations
-                               const sl_real *cp, // cp: (u) c'
-                               SlAct act, SlAct rec, int u)
+static void lstm_cell_backward(sl_real *dz,       // dz: (n, 4u) += the gradient of z
+                               sl_real *dcp,      // dcp: (n, u) += the gradient of c'
+                               sl_real *dc,       // dc: (n, u) the gradient of c, += through h
+                               sl_real *da,       // da: (n, 4u) work: di, df, dg, do
+                               sl_real *dac,      // dac: (n, u) work: d act(c)
+                               const sl_real *dh, // dh: (n, u) the gradient of h
+                               const sl_real *c,  // c: (n, u) c
+                               const sl_real *a,  // a: (n, 4u) the gates i, f, g, o
+                               const sl_real *ac, // ac: (n, u) act(c)
+                               const sl_real *z,  // z: (n, 4u) the pre-activations
+                               const sl_real *cp, // cp: (n, u) c'
+                               SlAct act, SlAct rec, size_t u, size_t n)
 {
-    const sl_real *i = a, *f = a + u, *g = a + 2 * u, *o = a + 3 * u;
-    sl_real *di = da, *df = da + u, *dg = da + 2 * u, *do_ = da + 3 * u, *dac = da + 4 * u;
-    for (int j = 0; j < u; j++) { /* h = o ac */
-        do_[j] = dh[j] * ac[j];
-        dac[j] = dh[j] * o[j];
+    size_t row = 4 * u;              /* a sample's gates */
+    for (size_t b = 0; b < n; b++) { /* h = o ac */
+        const sl_real *o = a + b * row + 3 * u;
+        sl_real *do_ = da + b * row + 3 * u;
+        for (size_t j = 0; j < u; j++) {
+            do_[j] = dh[b * u + j] * ac[b * u + j];
+            dac[b * u + j] = dh[b * u + j] * o[j];
+        }
     }
-    sl_act_backward(act, dc, dac, c, ac, 1, (size_t)u); /* ac = act(c) */
-    for (int j = 0; j < u; j++) {                       /* c = f c' + i g */
-        df[j] = dc[j] * cp[j];
-        dcp[j] += dc[j] * f[j];
-        di[j] = dc[j] * g[j];
-        dg[j] = dc[j] * i[j];
+    sl_act_backward(act, dc, dac, c, ac, n, u); /* ac = act(c) */
+    for (size_t b = 0; b < n; b++) {            /* c = f c' + i g */
+        const sl_real *i = a + b * row, *f = i + u, *g = i + 2 * u;
+        sl_real *di = da + b * row, *df = di + u, *dg = di + 2 * u;
+        for (size_t j = 0; j < u; j++) {
+            sl_real dcj = dc[b * u + j];
+            df[j] = dcj * cp[b * u + j];
+            dcp[b * u + j] += dcj * f[j];
+            di[j] = dcj * g[j];
+            dg[j] = dcj * i[j];
+        }
     }
-    sl_act_backward(rec, dz + 3 * u, do_, z + 3 * u, o, 1, (size_t)u); /* o = rec(zo) */
-    sl_act_backward(act, dz + 2 * u, dg, z + 2 * u, g, 1, (size_t)u);  /* g = act(zg) */
-    sl_act_backward(rec, dz + u, df, z + u, f, 1, (size_t)u);          /* f = rec(zf) */
-    sl_act_backward(rec, dz, di, z, i, 1, (size_t)u);                  /* i = rec(zi) */
+    sl_act_backward_rows(rec, dz + 3 * u, da + 3 * u, z + 3 * u, a + 3 * u, row, n, u); /* o */
+    sl_act_backward_rows(act, dz + 2 * u, da + 2 * u, z + 2 * u, a + 2 * u, row, n, u); /* g */
+    sl_act_backward_rows(rec, dz, da, z, a, row, n, 2 * u); /* i, f = rec(zi, zf) */
 }
 
 /* GRU: z holds [xz xr xh] + [h' U_z + bh_z, h' U_r + bh_r, 0], and with reset_after rh holds
- * h' U_h + bh_h (recurrent_forward; bh, the second bias row, exists only with reset_after and
- * use_bias). zg = rec(zz) (the update gate z), r = rec(zr); the candidate n (Keras's hh) =
- * act(xh + r rh) (reset_after=True), or act(xh + rh U_h) with rh = r h' (reset_after=False);
- * h = zg h' + (1 - zg) n. */
-static void gru_cell_forward(sl_real *h,        // h: (u) the new h
-                             sl_real *a,        // a: (3u) the gates z, r and the candidate n
-                             sl_real *rh,       // rh: (u) what the reset gate meets (above)
-                             sl_real *z,        // z: (3u) the pre-activations; zn is made here
-                             const sl_real *hp, // hp: (u) h'
+ * h' U_h + bh_h (bh, the second bias row, exists only with reset_after and use_bias). zg =
+ * rec(zz) (the update gate z), r = rec(zr); the candidate n (Keras's hh) = act(xh + r rh)
+ * (reset_after=True), or act(xh + rh U_h) with rh = r h' (reset_after=False: the product of the
+ * n samples' rows here); h = zg h' + (1 - zg) n. Rows of 3u: the gates z, r, n side by side. */
+static void gru_cell_forward(sl_real *h,        // h: (n, u) the new h
+                             sl_real *a,        // a: (n, 3u) the gates z, r and the candidate n
+                             sl_real *rh,       // rh: (n, u) what the reset gate meets (above)
+                             sl_real *z,        // z: (n, 3u) the pre-activations; zn made here
+                             const sl_real *hp, // hp: (n, u) h'
                              const sl_real *U,  // U: (u, 3u) recurrent_kernel
-                             int reset_after, SlAct act, SlAct rec, int u)
+                             int reset_after, SlAct act, SlAct rec, size_t u, size_t n)
 {
-    sl_real *zg = a, *r = a + u, *n = a + 2 * u;
-    sl_act_forward(rec, zg, z, 1, (size_t)u);    /* zg = rec(zz) */
-    sl_act_forward(rec, r, z + u, 1, (size_t)u); /* r = rec(zr) */
-    if (reset_after) {                           /* zn = xh + r (h' U_h + bh_h) */
-        for (int j = 0; j < u; j++)
-            z[2 * u + j] += r[j] * rh[j];
-    } else { /* zn = xh + (r h') U_h */
-        for (int j = 0; j < u; j++)
-            rh[j] = r[j] * hp[j];
-        row_times(z + 2 * u, rh, U, u, 3 * u, 2 * u, u);
+    size_t row = 3 * u;                            /* a sample's gates */
+    sl_act_forward_rows(rec, a, z, row, n, 2 * u); /* zg, r = rec(zz, zr) */
+    for (size_t b = 0; b < n; b++) {
+        const sl_real *r = a + b * row + u;
+        sl_real *zn = z + b * row + 2 * u, *rhb = rh + b * u;
+        for (size_t j = 0; j < u; j++) {
+            if (reset_after) /* zn = xh + r (h' U_h + bh_h) */
+                zn[j] += r[j] * rhb[j];
+            else /* rh = r h', then zn = xh + rh U_h below */
+                rhb[j] = r[j] * hp[b * u + j];
+        }
     }
-    sl_act_forward(act, n, z + 2 * u, 1, (size_t)u); /* n = act(zn) */
-    for (int j = 0; j < u; j++)
-        h[j] = zg[j] * hp[j] + (1 - zg[j]) * n[j];
+    if (!reset_after)
+        rows_times(z + 2 * u, row, rh, u, U, (int)u, (int)row, 2 * (int)u, (int)u, (int)n);
+    sl_act_forward_rows(act, a + 2 * u, z + 2 * u, row, n, u); /* n = act(zn) */
+    for (size_t b = 0; b < n; b++) {
+        const sl_real *zg = a + b * row, *cand = zg + 2 * u;
+        for (size_t j = 0; j < u; j++)
+            h[b * u + j] = zg[j] * hp[b * u + j] + (1 - zg[j]) * cand[j];
+    }
 }
 
-/* drh is an output: with reset_after its products with U_h are the time loop's, for the whole
- * batch (dh' += drh U_h^T, dU_h += h'^T drh); without, it meets U_h here (drh = dzn U_h^T) and
- * the time loop adds dU_h += rh^T dzn. The biases' gradients are the time loop's sums too. */
-static void gru_cell_backward(sl_real *dz,       // dz: (3u) += the gradient of z
-                              sl_real *dhp,      // dhp: (u) += the gradient of h'
-                              sl_real *drh,      // drh: (u) = the gradient of rh
-                              sl_real *da,       // da: (3u) work: dzg, dr, dn
-                              const sl_real *dh, // dh: (u) the gradient of h
-                              const sl_real *a,  // a: (3u) the gates z, r and the candidate n
-                              const sl_real *rh, // rh: (u) what the reset gate met
-                              const sl_real *z,  // z: (3u) the pre-activations
-                              const sl_real *hp, // hp: (u) h'
+/* drh is an output: with reset_after its products with U_h are the time loop's, for a block of
+ * samples (dh' += drh U_h^T, dU_h += h'^T drh); without, it meets U_h here (drh = dzn U_h^T)
+ * and the time loop adds dU_h += rh^T dzn. The biases' gradients are the time loop's sums. */
+static void gru_cell_backward(sl_real *dz,       // dz: (n, 3u) += the gradient of z
+                              sl_real *dhp,      // dhp: (n, u) += the gradient of h'
+                              sl_real *drh,      // drh: (n, u) = the gradient of rh
+                              sl_real *da,       // da: (n, 3u) work: dzg, dr, dn
+                              const sl_real *dh, // dh: (n, u) the gradient of h
+                              const sl_real *a,  // a: (n, 3u) the gates z, r and the candidate n
+                              const sl_real *rh, // rh: (n, u) what the reset gate met
+                              const sl_real *z,  // z: (n, 3u) the pre-activations
+                              const sl_real *hp, // hp: (n, u) h'
                               const sl_real *UT, // UT: (3u, u) U transposed
-                              int reset_after, SlAct act, SlAct rec, int u)
+                              int reset_after, SlAct act, SlAct rec, size_t u, size_t n)
 {
-    const sl_real *zg = a, *r = a + u, *n = a + 2 * u;
-    sl_real *dzg = da, *dr = da + u, *dn = da + 2 * u;
-    const sl_real *dzn = dz + 2 * u;
-    for (int j = 0; j < u; j++) { /* h = zg h' + (1 - zg) n */
-        dzg[j] = dh[j] * (hp[j] - n[j]);
-        dhp[j] += dh[j] * zg[j];
-        dn[j] = dh[j] * (1 - zg[j]);
-    }
-    sl_act_backward(act, dz + 2 * u, dn, z + 2 * u, n, 1, (size_t)u); /* n = act(zn) */
-    if (reset_after) { /* zn = xh + r (h' U_h + bh_h) */
-        for (int j = 0; j < u; j++) {
-            dr[j] = dzn[j] * rh[j];
-            drh[j] = dzn[j] * r[j];
-        }
-    } else { /* zn = xh + (r h') U_h */
-        memset(drh, 0, (size_t)u * sizeof *drh);
-        times_transposed(drh, dzn, UT, u, 2 * u, u);
-        for (int j = 0; j < u; j++) {
-            dhp[j] += drh[j] * r[j];
-            dr[j] = drh[j] * hp[j];
+    size_t row = 3 * u;              /* a sample's gates */
+    for (size_t b = 0; b < n; b++) { /* h = zg h' + (1 - zg) n */
+        const sl_real *zg = a + b * row, *cand = zg + 2 * u;
+        sl_real *dzg = da + b * row, *dn = dzg + 2 * u;
+        for (size_t j = 0; j < u; j++) {
+            sl_real dhj = dh[b * u + j];
+            dzg[j] = dhj * (hp[b * u + j] - cand[j]);
+            dhp[b * u + j] += dhj * zg[j];
+            dn[j] = dhj * (1 - zg[j]);
         }
     }
-    sl_act_backward(rec, dz + u, dr, z + u, r, 1, (size_t)u); /* r = rec(zr) */
-    sl_act_backward(rec, dz, dzg, z, zg, 1, (size_t)u);       /* zg = rec(zz) */
+    sl_act_backward_rows(act, dz + 2 * u, da + 2 * u, z + 2 * u, a + 2 * u, row, n, u); /* n */
+    if (!reset_after) { /* zn = xh + (r h') U_h: drh = dzn U_h^T */
+        memset(drh, 0, n * u * sizeof *drh);
+        rows_times_transposed(drh, u, dz + 2 * u, row, UT, (int)u, 2 * (int)u, (int)u, (int)n);
+    }
+    for (size_t b = 0; b < n; b++) {
+        const sl_real *r = a + b * row + u, *dzn = dz + b * row + 2 * u;
+        sl_real *dr = da + b * row + u, *drhb = drh + b * u;
+        for (size_t j = 0; j < u; j++) {
+            if (reset_after) { /* zn = xh + r (h' U_h + bh_h) */
+                dr[j] = dzn[j] * rh[b * u + j];
+                drhb[j] = dzn[j] * r[j];
+            } else { /* rh = r h' */
+                dhp[b * u + j] += drhb[j] * r[j];
+                dr[j] = drhb[j] * hp[b * u + j];
+            }
+        }
+    }
+    sl_act_backward_rows(rec, dz, da, z, a, row, n, 2 * u); /* zg, r = rec(zz, zr) */
 }
 
 /* ---- one call: its sizes, weights and scratch ---- */
@@ -565,8 +592,10 @@ typedef struct Scratch {
     sl_real *dh;     /* (2, B, u) the gradient of h of the current step, and of its h' */
     sl_real *dc;     /* (2, B, u) LSTM: the same for c */
     sl_real *drh;    /* (B, u) GRU: the gradient of rh */
+    sl_real *dys;    /* (T, B, u) with return_sequences: the outputs' gradients, step-major */
     sl_real *dcarry; /* (B, u) the gradient of an output not yet handed to its step's h (masks) */
-    sl_real *da;     /* (SL_MAX_THREADS, Gu + u) each thread's work for one sample's cell */
+    sl_real *da;     /* (B, Gu) the cells' work, shaped as dz: the gates' gradients */
+    sl_real *du;     /* (B, u) the cells' work: LSTM's d act(c), GRU's drh without reset_after */
     sl_real *UT;     /* (Gu, u) recurrent_kernel transposed */
     sl_real *WT;     /* (Gu, F) kernel transposed */
 } Scratch;
@@ -591,8 +620,10 @@ static size_t scratch_views(Scratch *S, sl_real *base, const RnnCfg *c, size_t B
         {&S->dh, 2 * B * u},
         {&S->dc, lstm ? 2 * B * u : 0},
         {&S->drh, gru ? B * u : 0},
+        {&S->dys, c->return_sequences ? T * B * u : 0},
         {&S->dcarry, B * u},
-        {&S->da, SL_MAX_THREADS * (Gu + u)},
+        {&S->da, B * Gu},
+        {&S->du, B * u},
         {&S->UT, Gu * u},
         {&S->WT, Gu * F},
     };
@@ -759,45 +790,56 @@ static void start_states(const RnnCfg *c, const SlPass *p, sl_real *H0, sl_real 
     }
 }
 
-/* Step s of sample b through the layer's cell, on the call's views. */
-static void cell_forward(const RnnCfg *c, const Call *k, int s, int b)
+/* Step s of samples b0 .. b0+n-1 through the layer's cell, on the call's views. */
+static void cell_forward(const RnnCfg *c, const Call *k, int s, int b0, int n)
 {
     const Scratch *S = &k->s;
-    size_t sb = (size_t)s * k->B + b;
-    size_t prev = sb * k->u, next = prev + (size_t)k->B * k->u; /* h[s][b], h[s+1][b] */
+    size_t sb = (size_t)s * k->B + b0, u = (size_t)k->u, N = (size_t)n;
+    size_t prev = sb * u, next = prev + (size_t)k->B * u; /* h[s][b0], h[s+1][b0] */
     size_t g = sb * k->Gu;
     switch (c->kind) {
     case CELL_SIMPLE:
-        simple_cell_forward(S->h + next, S->a + g, S->z + g, c->act, k->u);
+        simple_cell_forward(S->h + next, S->a + g, S->z + g, c->act, u, N);
         break;
     case CELL_LSTM:
         lstm_cell_forward(S->h + next, S->c + next, S->a + g, S->ac + prev, S->z + g, S->c + prev,
-                          c->act, c->rec_act, k->u);
+                          c->act, c->rec_act, u, N);
         break;
     case CELL_GRU:
         gru_cell_forward(S->h + next, S->a + g, S->rh + prev, S->z + g, S->h + prev, k->U,
-                         c->reset_after, c->act, c->rec_act, k->u);
+                         c->reset_after, c->act, c->rec_act, u, N);
         break;
     }
 }
 
-/* Step s of samples b0 .. b1-1: their pre-activations, then each one's cell; a sample whose mask
- * hides this step keeps its states. */
+/* The end of the run of samples from b on (before b1) that read step t. */
+static int run_end(const Call *k, int b, int b1, int t)
+{
+    while (b < b1 && step_unmasked(k->mask, b, t, k->T))
+        b++;
+    return b;
+}
+
+/* Step s of samples b0 .. b1-1: their pre-activations, then the cell on each run of samples the
+ * mask lets read this step; the others keep their states. */
 static void forward_rows(const RnnCfg *c, const Call *k, int s, int b0, int b1)
 {
     const Scratch *S = &k->s;
     int t = c->go_backwards ? k->T - 1 - s : s;
     size_t Bu = (size_t)k->B * k->u, nu = (size_t)k->u * sizeof(sl_real);
     step_products(c, k, s, b0, b1 - b0);
-    for (int b = b0; b < b1; b++) {
-        if (step_unmasked(k->mask, b, t, k->T)) {
-            cell_forward(c, k, s, b);
+    for (int b = b0; b < b1;) {
+        int e = run_end(k, b, b1, t);
+        if (e > b) { /* samples b .. e-1 read the step */
+            cell_forward(c, k, s, b, e - b);
+            b = e;
             continue;
         }
-        size_t prev = ((size_t)s * k->B + b) * k->u;
+        size_t prev = ((size_t)s * k->B + b) * k->u; /* masked: h = h', c = c' */
         memcpy(S->h + prev + Bu, S->h + prev, nu);
         if (S->c)
             memcpy(S->c + prev + Bu, S->c + prev, nu);
+        b++;
     }
 }
 
@@ -833,29 +875,69 @@ static void step_forward(const RnnCfg *c, const Call *k, int s)
     sl_parallel(forward_part, &j, step_parts(k));
 }
 
+enum { SAMPLES = 8 }; /* samples whose rows go side by side between (B, T, u) and (T, B, u) */
+
+/* y from the states h (T+1, B, u): (B, T, u) with return_sequences, where a step masked for a
+ * sample repeats its output before (zeros before its first step), else (B, u), the state after
+ * the last step a sample read (zeros if none). SAMPLES at a time, step by step: h is read a run
+ * of rows per step, and each sample's rows of y are written in order. */
+static void write_outputs(sl_real *y, const RnnCfg *c, const Call *k)
+{
+    int B = k->B, T = k->T, u = k->u;
+    size_t Bu = (size_t)B * u, nu = (size_t)u * sizeof(sl_real);
+    for (int b0 = 0; b0 < B; b0 += SAMPLES) {
+        int b1 = b0 + SAMPLES < B ? b0 + SAMPLES : B, read_any[SAMPLES] = {0};
+        for (int s = 0; s < T; s++) {
+            int t = c->go_backwards ? T - 1 - s : s;
+            for (int b = b0; b < b1; b++) {
+                int read = step_unmasked(k->mask, b, t, T);
+                read_any[b - b0] |= read;
+                sl_real *out = y + ((size_t)b * T + s) * u;
+                if (!c->return_sequences)
+                    continue;
+                if (read)
+                    memcpy(out, k->s.h + (size_t)(s + 1) * Bu + (size_t)b * u, nu);
+                else if (s > 0)
+                    memcpy(out, out - u, nu);
+                else
+                    memset(out, 0, nu);
+            }
+        }
+        for (int b = b0; !c->return_sequences && b < b1; b++) {
+            if (read_any[b - b0])
+                memcpy(y + (size_t)b * u, k->s.h + (size_t)T * Bu + (size_t)b * u, nu);
+            else
+                memset(y + (size_t)b * u, 0, nu);
+        }
+    }
+}
+
+/* dys (T, B, u) = dy (B, T, u), the outputs' gradients put in the order backward reads them,
+ * SAMPLES at a time as write_outputs. */
+static void gather_output_grads(sl_real *dys, const sl_real *dy, const Call *k)
+{
+    int B = k->B, T = k->T, u = k->u;
+    size_t nu = (size_t)u * sizeof(sl_real);
+    for (int b0 = 0; b0 < B; b0 += SAMPLES)
+        for (int s = 0; s < T; s++)
+            for (int b = b0; b < b0 + SAMPLES && b < B; b++)
+                memcpy(dys + ((size_t)s * B + b) * u, dy + ((size_t)b * T + s) * u, nu);
+}
+
 static void rnn_forward(SlLayer *l, SlPass *p)
 {
     RnnCfg *c = l->cfg;
     Call k = call_of(l, p);
     const Scratch *S = &k.s;
     int B = k.B, T = k.T, u = k.u;
-    size_t Bu = (size_t)B * u, nu = (size_t)u * sizeof(sl_real);
+    size_t Bu = (size_t)B * u;
     start_states(c, p, S->h, S->c, Bu);
-    sl_real *y = p->y[0].data;
-    memset(y, 0, sl_tensor_count(&p->y[0]) * sizeof *y);
     for (int s = 0; s < T; s++) {
-        int t = c->go_backwards ? T - 1 - s : s;
         step_forward(c, &k, s);
-        for (int b = 0; b < B; b++) {
-            sl_real *out = c->return_sequences ? y + ((size_t)b * T + s) * u : y + (size_t)b * u;
-            if (step_unmasked(k.mask, b, t, T))
-                memcpy(out, S->h + (size_t)(s + 1) * Bu + (size_t)b * u, nu);
-            else if (c->return_sequences && s > 0) /* a masked step repeats the output before */
-                memcpy(out, out - u, nu);
-        }
         if (p->obs)
             trace_forward(p, c, &k, s);
     }
+    write_outputs(p->y[0].data, c, &k);
     for (int n = 1; n < p->n_out; n++)
         memcpy(p->y[n].data, (n == 1 ? S->h : S->c) + (size_t)T * Bu, Bu * sizeof(sl_real));
     for (int n = 0; c->stateful && n < c->n_state; n++)
@@ -869,38 +951,37 @@ static void rnn_forward(SlLayer *l, SlPass *p)
  * gradients are sums over every sample, so they come after the blocks, for the whole step:
  * dU += h'^T dz, dW += x^T dz and the biases' sums (step_weight_grads). */
 
-/* Step s of sample b backwards through the layer's cell: from dh (dc) of the step to dz of the
- * step and dhp (dcp) for the step before. dh, dhp, dc, dcp are (B, u) rows of Scratch's dh and
- * dc; da is the calling thread's work row. */
-static void cell_backward(const RnnCfg *c, const Call *k, int s, int b, sl_real *dhp, sl_real *dcp,
-                          sl_real *dc, const sl_real *dh, sl_real *da)
+/* Step s of samples b0 .. b0+n-1 backwards through the layer's cell: from dh (dc) of the step
+ * to dz of the step and dhp (dcp) for the step before. dh, dhp, dc, dcp are (B, u) views of
+ * Scratch's dh and dc. */
+static void cell_backward(const RnnCfg *c, const Call *k, int s, int b0, int n, sl_real *dhp,
+                          sl_real *dcp, sl_real *dc, const sl_real *dh)
 {
     const Scratch *S = &k->s;
-    size_t sb = (size_t)s * k->B + b;
-    size_t prev = sb * k->u, next = prev + (size_t)k->B * k->u; /* h[s][b], h[s+1][b] */
-    size_t g = sb * k->Gu, row = (size_t)b * k->u;
-    sl_real *dz = S->dz + (size_t)b * k->Gu;
+    size_t sb = (size_t)s * k->B + b0, u = (size_t)k->u, N = (size_t)n;
+    size_t prev = sb * u, next = prev + (size_t)k->B * u; /* h[s][b0], h[s+1][b0] */
+    size_t g = sb * k->Gu, row = (size_t)b0 * u, grow = (size_t)b0 * k->Gu;
+    sl_real *dz = S->dz + grow, *da = S->da + grow, *du = S->du + row;
     switch (c->kind) {
     case CELL_SIMPLE:
-        simple_cell_backward(dz, dh + row, S->z + g, S->a + g, c->act, k->u);
+        simple_cell_backward(dz, dh + row, S->z + g, S->a + g, c->act, u, N);
         break;
     case CELL_LSTM:
-        lstm_cell_backward(dz, dcp + row, dc + row, da, dh + row, S->c + next, S->a + g,
-                           S->ac + prev, S->z + g, S->c + prev, c->act, c->rec_act, k->u);
+        lstm_cell_backward(dz, dcp + row, dc + row, da, du, dh + row, S->c + next, S->a + g,
+                           S->ac + prev, S->z + g, S->c + prev, c->act, c->rec_act, u, N);
         break;
-    case CELL_GRU: {
-        sl_real *drh = c->reset_after ? S->drh + row : da + 3 * k->u;
-        gru_cell_backward(dz, dhp + row, drh, da, dh + row, S->a + g, S->rh + prev, S->z + g,
-                          S->h + prev, S->UT, c->reset_after, c->act, c->rec_act, k->u);
+    case CELL_GRU:
+        gru_cell_backward(dz, dhp + row, c->reset_after ? S->drh + row : du, da, dh + row, S->a + g,
+                          S->rh + prev, S->z + g, S->h + prev, S->UT, c->reset_after, c->act,
+                          c->rec_act, u, N);
         break;
-    }
     }
 }
 
-/* Step s of samples b0 .. b1-1 backwards: each sample's output gradient and cell (a masked step
- * hands dh and dc on unchanged), then the block's products for h' and, unless nobody needs it,
- * for x. */
-static void backward_rows(const StepJob *j, int b0, int b1, sl_real *da)
+/* Step s of samples b0 .. b1-1 backwards: each sample's output gradient (a masked step hands dh
+ * and dc on unchanged), the cell on each run of samples that read the step, then the block's
+ * products for h' and, unless nobody needs it, for x. */
+static void backward_rows(const StepJob *j, int b0, int b1)
 {
     const RnnCfg *c = j->c;
     const Call *k = j->k;
@@ -908,15 +989,12 @@ static void backward_rows(const StepJob *j, int b0, int b1, sl_real *da)
     int s = j->s, T = k->T, u = k->u, n = b1 - b0, t = c->go_backwards ? T - 1 - s : s;
     size_t Gu = (size_t)k->Gu, F = (size_t)k->F;
     sl_real *dh = j->dh, *dhp = j->dhp, *dc = j->dc, *dcp = j->dcp;
-    const sl_real *dy = j->p->dy[0].data;
     memset(S->dz + (size_t)b0 * Gu, 0, (size_t)n * Gu * sizeof(sl_real));
     if (S->drh)
         memset(S->drh + (size_t)b0 * u, 0, (size_t)n * u * sizeof(sl_real));
-    /* the block's output gradients first, in a loop of their own: their rows lie T*u apart in dy,
-     * and apart from the cells their loads can all be on their way at once */
-    for (int b = b0; c->return_sequences && b < b1; b++)
+    for (int b = b0; c->return_sequences && b < b1; b++) /* the step's output gradients */
         for (int i = 0; i < u; i++)
-            S->dcarry[(size_t)b * u + i] += dy[((size_t)b * T + s) * u + i];
+            S->dcarry[(size_t)b * u + i] += S->dys[((size_t)s * k->B + b) * u + i];
     for (int b = b0; b < b1; b++) {
         size_t row = (size_t)b * u;
         sl_real *dcarry = S->dcarry + row;
@@ -929,7 +1007,12 @@ static void backward_rows(const StepJob *j, int b0, int b1, sl_real *da)
         }
         for (int i = 0; i < u; i++) /* the step's output is its h */
             dh[row + i] += dcarry[i], dcarry[i] = 0;
-        cell_backward(c, k, s, b, dhp, dcp, dc, dh, da);
+    }
+    for (int b = b0; b < b1;) {
+        int e = run_end(k, b, b1, t);
+        if (e > b)
+            cell_backward(c, k, s, b, e - b, dhp, dcp, dc, dh);
+        b = e > b ? e : b + 1;
     }
     /* z += h' U (GRU: the blocks z and r; with reset_after U_h through rh) */
     const sl_real *dZ = S->dz + (size_t)b0 * Gu; /* (n, Gu) */
@@ -947,13 +1030,11 @@ static void backward_rows(const StepJob *j, int b0, int b1, sl_real *da)
 static void backward_part(void *ctx, int part, int parts)
 {
     const StepJob *j = ctx;
-    const Call *k = j->k;
-    size_t from, to, blocks = ((size_t)k->B + ROWS - 1) / ROWS;
+    size_t from, to, blocks = ((size_t)j->k->B + ROWS - 1) / ROWS;
     sl_share(blocks, part, parts, &from, &to);
-    sl_real *da = k->s.da + (size_t)part * (size_t)(k->Gu + k->u);
     for (size_t i = from; i < to; i++) {
-        int b0 = (int)i * ROWS, b1 = b0 + ROWS < k->B ? b0 + ROWS : k->B;
-        backward_rows(j, b0, b1, da);
+        int b0 = (int)i * ROWS, b1 = b0 + ROWS < j->k->B ? b0 + ROWS : j->k->B;
+        backward_rows(j, b0, b1);
     }
 }
 
@@ -1006,9 +1087,10 @@ static void rnn_backward(SlLayer *l, SlPass *p)
         if (j.dc)
             j.dc[i] += p->dy[2].data[i];
     }
-    if (c->return_sequences) /* step s's output gets its gradient at step s */
+    if (c->return_sequences) { /* step s's output gets its gradient at step s */
         memset(S->dcarry, 0, nBu);
-    else /* the last output: the last unmasked step's h */
+        gather_output_grads(S->dys, p->dy[0].data, &k);
+    } else /* the last output: the last unmasked step's h */
         memcpy(S->dcarry, p->dy[0].data, nBu);
     for (j.s = T - 1; j.s >= 0; j.s--) {
         memset(j.dhp, 0, nBu);

@@ -218,6 +218,23 @@ void sl_act_backward(SlAct a, sl_real *dx, const sl_real *dy, const sl_real *x, 
     sl_act_backward_rows(a, dx, dy, x, y, cols, rows, cols);
 }
 
+int sl_act_backward_from_y(SlAct a)
+{
+    switch (a) {
+    case SL_ACT_LINEAR:
+    case SL_ACT_SIGMOID: /* y (1 - y) */
+    case SL_ACT_TANH:    /* 1 - y^2 */
+    case SL_ACT_SOFTMAX:
+        return 1;
+    case SL_ACT_RELU: /* x > 0 exactly where y > 0 */
+    case SL_ACT_ELU:
+    case SL_ACT_SELU:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
 const sl_real *sl_act_grad(SlAct a, sl_real *dz, const sl_real *dy, const sl_real *z,
                            const sl_real *y, size_t rows, size_t cols)
 {

@@ -581,12 +581,14 @@ enum { KERNEL, RECURRENT_KERNEL, BIAS }; /* l->params, in rnn_params's order */
  * cell does not use is NULL. */
 typedef struct Scratch {
     /* made by forward, kept for backward */
-    sl_real *z;  /* (T, B, Gu) the gates' pre-activations x W + b_x + h' U */
-    sl_real *a;  /* (T, B, Gu) the gates after their activations (SimpleRNN: h) */
-    sl_real *h;  /* (T+1, B, u) h before the first step, then after each: h[s] is step s's h' */
-    sl_real *c;  /* (T+1, B, u) LSTM: c likewise */
-    sl_real *ac; /* (T, B, u) LSTM: act(c) */
-    sl_real *rh; /* (T, B, u) GRU: what r meets, h' U_h + bh_h or r h' (gru_cell_forward) */
+    sl_real *z;   /* (T, B, Gu) the gates' pre-activations x W + b_x + h' U; or (B, Gu), one step's,
+                    when the activations' derivatives need only the gates (sigmoid, tanh) */
+    size_t zstep; /* from one step's z to the next: B*Gu, or 0 when only one step is kept */
+    sl_real *a;   /* (T, B, Gu) the gates after their activations (SimpleRNN: h) */
+    sl_real *h;   /* (T+1, B, u) h before the first step, then after each: h[s] is step s's h' */
+    sl_real *c;   /* (T+1, B, u) LSTM: c likewise */
+    sl_real *ac;  /* (T, B, u) LSTM: act(c) */
+    sl_real *rh;  /* (T, B, u) GRU: what r meets, h' U_h + bh_h or r h' (gru_cell_forward) */
     /* backward's own, for the step at hand */
     sl_real *dz;     /* (B, Gu) the gradients of the pre-activations */
     sl_real *dh;     /* (2, B, u) the gradient of h of the current step, and of its h' */
@@ -606,11 +608,14 @@ static size_t scratch_views(Scratch *S, sl_real *base, const RnnCfg *c, size_t B
 {
     size_t u = (size_t)c->units, Gu = (size_t)c->G * u, F = (size_t)c->in;
     int lstm = c->kind == CELL_LSTM, gru = c->kind == CELL_GRU;
+    int keep_z = !sl_act_backward_from_y(c->act) ||
+                 (c->kind != CELL_SIMPLE && !sl_act_backward_from_y(c->rec_act));
+    S->zstep = keep_z ? B * Gu : 0;
     struct {
         sl_real **view;
         size_t count;
     } list[] = {
-        {&S->z, T * B * Gu},
+        {&S->z, keep_z ? T * B * Gu : B * Gu},
         {&S->a, T * B * Gu},
         {&S->h, (T + 1) * B * u},
         {&S->c, lstm ? (T + 1) * B * u : 0},
@@ -755,7 +760,7 @@ static void step_products(const RnnCfg *c, const Call *k, int s, int b0, int n)
     int u = k->u, Gu = k->Gu, F = k->F, gru = c->kind == CELL_GRU;
     int t = c->go_backwards ? k->T - 1 - s : s, both = gru ? 2 * u : Gu; /* the columns of h' U */
     size_t sb = (size_t)s * k->B + b0, ldx = (size_t)k->T * F;
-    sl_real *Z = S->z + sb * Gu;                           /* (n, Gu) */
+    sl_real *Z = S->z + s * S->zstep + (size_t)b0 * Gu;    /* (n, Gu) */
     const sl_real *X = k->x + ((size_t)b0 * k->T + t) * F; /* (n, F), rows T*F apart */
     const sl_real *H = S->h + sb * u;                      /* (n, u) h' */
     for (int b = 0; b < n; b++)
@@ -797,17 +802,18 @@ static void cell_forward(const RnnCfg *c, const Call *k, int s, int b0, int n)
     size_t sb = (size_t)s * k->B + b0, u = (size_t)k->u, N = (size_t)n;
     size_t prev = sb * u, next = prev + (size_t)k->B * u; /* h[s][b0], h[s+1][b0] */
     size_t g = sb * k->Gu;
+    sl_real *z = S->z + s * S->zstep + (size_t)b0 * k->Gu;
     switch (c->kind) {
     case CELL_SIMPLE:
-        simple_cell_forward(S->h + next, S->a + g, S->z + g, c->act, u, N);
+        simple_cell_forward(S->h + next, S->a + g, z, c->act, u, N);
         break;
     case CELL_LSTM:
-        lstm_cell_forward(S->h + next, S->c + next, S->a + g, S->ac + prev, S->z + g, S->c + prev,
-                          c->act, c->rec_act, u, N);
+        lstm_cell_forward(S->h + next, S->c + next, S->a + g, S->ac + prev, z, S->c + prev, c->act,
+                          c->rec_act, u, N);
         break;
     case CELL_GRU:
-        gru_cell_forward(S->h + next, S->a + g, S->rh + prev, S->z + g, S->h + prev, k->U,
-                         c->reset_after, c->act, c->rec_act, u, N);
+        gru_cell_forward(S->h + next, S->a + g, S->rh + prev, z, S->h + prev, k->U, c->reset_after,
+                         c->act, c->rec_act, u, N);
         break;
     }
 }
@@ -962,18 +968,20 @@ static void cell_backward(const RnnCfg *c, const Call *k, int s, int b0, int n, 
     size_t prev = sb * u, next = prev + (size_t)k->B * u; /* h[s][b0], h[s+1][b0] */
     size_t g = sb * k->Gu, row = (size_t)b0 * u, grow = (size_t)b0 * k->Gu;
     sl_real *dz = S->dz + grow, *da = S->da + grow, *du = S->du + row;
+    /* z, or the gates standing in for it where the derivatives read only them */
+    const sl_real *z = S->zstep ? S->z + s * S->zstep + grow : S->a + g;
     switch (c->kind) {
     case CELL_SIMPLE:
-        simple_cell_backward(dz, dh + row, S->z + g, S->a + g, c->act, u, N);
+        simple_cell_backward(dz, dh + row, z, S->a + g, c->act, u, N);
         break;
     case CELL_LSTM:
         lstm_cell_backward(dz, dcp + row, dc + row, da, du, dh + row, S->c + next, S->a + g,
-                           S->ac + prev, S->z + g, S->c + prev, c->act, c->rec_act, u, N);
+                           S->ac + prev, z, S->c + prev, c->act, c->rec_act, u, N);
         break;
     case CELL_GRU:
         gru_cell_backward(dz, dhp + row, c->reset_after ? S->drh + row : du, da, dh + row, S->a + g,
-                          S->rh + prev, S->z + g, S->h + prev, S->UT, c->reset_after, c->act,
-                          c->rec_act, u, N);
+                          S->rh + prev, z, S->h + prev, S->UT, c->reset_after, c->act, c->rec_act,
+                          u, N);
         break;
     }
 }

@@ -2,6 +2,7 @@
 #ifndef SL_CLI_H
 #define SL_CLI_H
 
+#include "kernels/kernels.h"
 #include "script/script.h"
 #include "sl.h"
 
@@ -17,6 +18,7 @@ typedef struct Opts {
     int explain, help, no_shuffle, viz, have_seed, have_batch, have_timesteps;
     unsigned long long seed;
     int batch, timesteps, epochs, batch_size, quit_after_frames, stats;
+    int threads; /* --threads: the kernels' threads (0: the default, one) */
     double validation_split;
     const char *out, *weights, *history, *plot, *sample_weight, *scene, *frames, *screenshot;
     int n_x, n_y;

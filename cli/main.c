@@ -35,15 +35,15 @@ static const Sub subs[] = {
      "init MODEL.py [--seed S] -o W.safetensors", "the initial weights, by Keras name"},
     {"predict", cmd_predict,
      "ms"
-     "wxoB",
-     "predict MODEL.py [-w W.safetensors] -x X.npy -o OUT",
+     "wxoBN",
+     "predict MODEL.py [-w W.safetensors] -x X.npy -o OUT [--threads N]",
      "outputs for X: OUT.npy (one output) or OUT.safetensors (output_0, output_1, ...)"},
     {"train", cmd_train,
      "ms"
-     "xywoEBnrvhpVS",
+     "xywoEBnrvhpVSN",
      "train MODEL.py -x X.npy -y Y.npy [--sample-weight SW.npy] [-w INIT.safetensors]\n"
      "         -o W.safetensors [--epochs E] [--batch-size B] [--no-shuffle] [--seed S]\n"
-     "         [--validation-split F] [--history H.csv] [--plot P.png] [--viz]",
+     "         [--validation-split F] [--history H.csv] [--plot P.png] [--viz] [--threads N]",
      "fit with the script's compile(): loss, optimizer, metrics; the Keras progress bar"},
     {"gradcheck", cmd_gradcheck,
      "ms"
@@ -92,6 +92,7 @@ static const OptSpec specs[] = {
     {'Q', "--quit-after-frames", NULL, 1},
     {'T', "--stats", NULL, 0},
     {'A', "--screenshot", NULL, 1},
+    {'N', "--threads", NULL, 1},
 };
 enum { N_SPECS = sizeof specs / sizeof specs[0] };
 
@@ -212,6 +213,8 @@ static int store(Opts *o, char letter, const char *flag, const char *val)
             o->batch_size = (int)v;
         else if (letter == 'Q')
             o->quit_after_frames = (int)v;
+        else if (letter == 'N')
+            o->threads = (int)v;
         return 0;
     }
 }
@@ -283,6 +286,9 @@ int main(int argc, char **argv)
     }
     if (!o.script)
         return cli_fail("%s needs a MODEL.py (usage: shapelab %s)", s->name, s->usage);
+    SlError e;
+    if (o.threads > 1 && sl_threads_set(o.threads, &e) < 0)
+        return cli_fail("--threads %d: %s", o.threads, e.msg);
     int rc = s->run(&o);
     for (int i = 0; i < o.so.n_set; i++)
         free((char *)o.so.set_name[i]);

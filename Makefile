@@ -108,9 +108,14 @@ test-asan-run: $(B)-all $(B)/f64-all
 	@LSAN_OPTIONS=suppressions=$(CURDIR)/tools/lsan.supp:print_suppressions=0 sh tools/run-tests.sh $(TESTS_F32) -- $(TESTS_F64) -- $(LESSON_SRC:lessons/%.c=$(B)/lessons/%) \
 	    $(LESSON_SRC:lessons/%.c=$(B)/f64/lessons/%)
 
+# make bench: the question models beside PyTorch (bench/run.sh: pinned, one table), then the other
+# measurements in bench/, in float32 and float64.
 BENCH_SRC := $(wildcard bench/*.c)
-bench: $(BENCH_SRC:bench/%.c=$(B)/bench/%) $(BENCH_SRC:bench/%.c=$(B)/f64/bench/%)
-	@for b in $^; do $$b; done
+BENCH_MORE := $(filter-out bench/bench_models.c,$(BENCH_SRC))
+BENCH_MORE_BIN := $(BENCH_MORE:bench/%.c=$(B)/bench/%) $(BENCH_MORE:bench/%.c=$(B)/f64/bench/%)
+bench: $(B)/bench/bench_models $(BENCH_MORE_BIN)
+	@sh bench/run.sh $(B)/bench/bench_models
+	@for b in $(BENCH_MORE_BIN); do $$b; done
 
 format:
 	clang-format -i src/*.[ch] src/layers/*.[ch] src/kernels/*.[ch] src/script/*.[ch] viz/*.[ch] tests/*.[ch] lessons/*.[ch] cli/*.[ch] bench/*.c

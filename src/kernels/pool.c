@@ -1,9 +1,10 @@
 /* pool.c: which kernels run (kernels.h), and the threads they may share their work with.
  *
- * The pool is made once by sl_threads_set(n): n - 1 threads that sleep on a condition variable
- * until a job comes. sl_parallel hands every thread its part of the job (the caller takes part 0),
- * then waits until all parts are done, so a kernel that returns has finished. A job's parts split
- * its outputs, never a sum (kernels.h), which is why the thread count cannot change a number.
+ * The pool is made once by sl_threads_set(n): n - 1 threads that wait for a job (spinning a little,
+ * then asleep on a condition variable). sl_parallel hands every thread its part of the job (the
+ * caller takes part 0), then waits until all parts are done, so a kernel that returns has
+ * finished. A job's parts split its outputs, never a sum (kernels.h), which is why the thread
+ * count cannot change a number.
  *
  * One job at a time: a kernel called from inside a part runs on its caller's thread alone.
  */
@@ -14,6 +15,7 @@
 
 #ifndef SL_NO_THREADS
 #include <pthread.h>
+#include <stdatomic.h>
 #endif
 
 /* ---- which kernels ---- */
@@ -80,17 +82,29 @@ void sl_parallel(SlTask task, void *ctx, int parts)
 
 #else
 
+/* A thread that finds no job spins this many rounds before it sleeps: a training step hands out
+ * jobs a few microseconds apart (the steps of a recurrent layer), and waking a sleeping thread
+ * takes longer than that. About 20 microseconds; a program that stops training sleeps. */
+enum { SPIN = 1 << 10 };
+
+static inline void relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#endif
+}
+
 typedef struct Pool {
     int n; /* threads, the caller included */
     pthread_t thread[SL_MAX_THREADS];
-    pthread_mutex_t mu;
+    pthread_mutex_t mu; /* for sleeping and waking only */
     pthread_cond_t go, done;
-    unsigned long job; /* counts the jobs handed out; a thread waits for the next one */
-    SlTask task;
+    atomic_ulong job; /* counts the jobs handed out; a thread waits for the next one */
+    SlTask task;      /* the job: set before job counts it, read after */
     void *ctx;
     int parts;
-    int running; /* threads still working on the job */
-    int quit;
+    atomic_int running; /* threads still working on the job */
+    atomic_int quit;
 } Pool;
 
 static Pool pool = {.n = 1,
@@ -99,43 +113,48 @@ static Pool pool = {.n = 1,
                     .done = PTHREAD_COND_INITIALIZER};
 static _Thread_local int inside_job; /* this thread is running a part */
 
+/* Wait until a job after `seen` comes (or the pool stops): spin a while, then sleep. */
+static unsigned long next_job(unsigned long seen)
+{
+    for (int i = 0; i < SPIN && atomic_load(&pool.job) == seen && !atomic_load(&pool.quit); i++)
+        relax();
+    pthread_mutex_lock(&pool.mu);
+    while (atomic_load(&pool.job) == seen && !atomic_load(&pool.quit))
+        pthread_cond_wait(&pool.go, &pool.mu);
+    pthread_mutex_unlock(&pool.mu);
+    return atomic_load(&pool.job);
+}
+
 static void *worker(void *arg)
 {
     int me = (int)(size_t)arg;
     unsigned long seen = 0;
-    pthread_mutex_lock(&pool.mu);
     for (;;) {
-        while (pool.job == seen && !pool.quit)
-            pthread_cond_wait(&pool.go, &pool.mu);
-        if (pool.quit)
-            break;
-        seen = pool.job;
+        seen = next_job(seen);
+        if (atomic_load(&pool.quit))
+            return NULL;
         if (me < pool.parts) {
-            SlTask task = pool.task;
-            void *ctx = pool.ctx;
-            int parts = pool.parts;
-            pthread_mutex_unlock(&pool.mu);
             inside_job = 1;
-            task(ctx, me, parts);
+            pool.task(pool.ctx, me, pool.parts);
             inside_job = 0;
-            pthread_mutex_lock(&pool.mu);
         }
-        if (--pool.running == 0)
+        if (atomic_fetch_sub(&pool.running, 1) == 1) { /* the last one tells the caller */
+            pthread_mutex_lock(&pool.mu);
             pthread_cond_signal(&pool.done);
+            pthread_mutex_unlock(&pool.mu);
+        }
     }
-    pthread_mutex_unlock(&pool.mu);
-    return NULL;
 }
 
 static void stop_pool(void)
 {
     pthread_mutex_lock(&pool.mu);
-    pool.quit = 1;
+    atomic_store(&pool.quit, 1);
     pthread_cond_broadcast(&pool.go);
     pthread_mutex_unlock(&pool.mu);
     for (int t = 1; t < pool.n; t++)
         pthread_join(pool.thread[t], NULL);
-    pool.quit = 0;
+    atomic_store(&pool.quit, 0);
     pool.n = 1;
 }
 
@@ -147,6 +166,7 @@ int sl_threads_set(int n, SlError *e)
         return 0;
     if (pool.n > 1)
         stop_pool();
+    atomic_store(&pool.job, 0);
     for (int t = 1; t < n; t++) {
         if (pthread_create(&pool.thread[t], NULL, worker, (void *)(size_t)t) != 0) {
             pool.n = t; /* stop the ones that started */
@@ -170,19 +190,21 @@ void sl_parallel(SlTask task, void *ctx, int parts)
         task(ctx, 0, 1);
         return;
     }
-    pthread_mutex_lock(&pool.mu);
     pool.task = task;
     pool.ctx = ctx;
     pool.parts = parts;
-    pool.running = pool.n - 1;
-    pool.job++;
+    atomic_store(&pool.running, pool.n - 1);
+    atomic_fetch_add(&pool.job, 1); /* publishes the job (sequentially consistent) */
+    pthread_mutex_lock(&pool.mu);   /* wake the ones that went to sleep */
     pthread_cond_broadcast(&pool.go);
     pthread_mutex_unlock(&pool.mu);
     inside_job = 1;
     task(ctx, 0, parts);
     inside_job = 0;
+    for (int i = 0; i < SPIN && atomic_load(&pool.running) > 0; i++)
+        relax();
     pthread_mutex_lock(&pool.mu);
-    while (pool.running > 0)
+    while (atomic_load(&pool.running) > 0)
         pthread_cond_wait(&pool.done, &pool.mu);
     pthread_mutex_unlock(&pool.mu);
 }

@@ -7,9 +7,10 @@
  *
  * exp_f, after Cephes's expf: x = n ln2 + r with n an integer and |r| <= ln2 / 2, then
  * e^x = 2^n e^r, e^r from a polynomial of degree 7 and 2^n written straight into the exponent
- * bits. Its error is below 2 units in the last place (tests/check_kernels.c measures every
- * function here against activation.c's). The double build keeps libm for the functions that
- * need exp: a float polynomial would spoil its precision.
+ * bits; its error is below 2 units in the last place. tanh is a ratio of two polynomials
+ * (tanh_f). tests/check_kernels.c measures every function here against activation.c's. The
+ * double build keeps libm for the functions that need exp or tanh: float polynomials would spoil
+ * its precision.
  */
 #include <math.h>
 #include <stdint.h>
@@ -75,17 +76,25 @@ static inline float sigmoid_f(float x)
     return 1.0f / (1.0f + exp_f(-x));
 }
 
-/* tanh: an odd polynomial for |x| < 0.625 (Cephes's tanhf), else 1 - 2 / (e^{2|x|} + 1). */
+/* tanh: an odd polynomial of degree 13 over an even one of degree 6, a minimax fit on
+ * [-7.9, 7.9] (the one Eigen uses for float), past which tanh rounds to +-1 within 3e-7. No exp:
+ * about twice as fast as 1 - 2 / (e^2x + 1), within 5 units in the last place. */
 static inline float tanh_f(float x)
 {
-    float z = x * x, p = -5.70498872745e-3f;
-    p = madd(p, z, 2.06390887954e-2f);
-    p = madd(p, z, -5.37397155531e-2f);
-    p = madd(p, z, 1.33314422036e-1f);
-    p = madd(p, z, -3.33332819422e-1f);
-    p = madd(p * z, x, x);
-    float a = fabsf(x), big = copysignf(1.0f - 2.0f / (exp_f(2.0f * a) + 1.0f), x);
-    return a < 0.625f ? p : big;
+    const float edge = 7.90531110763549805f;
+    x = x < -edge ? -edge : x;
+    x = x > edge ? edge : x;
+    float z = x * x, p = -2.76076847742355e-16f, q = 1.19825839466702e-06f;
+    p = madd(p, z, 2.00018790482477e-13f);
+    p = madd(p, z, -8.60467152213735e-11f);
+    p = madd(p, z, 5.12229709037114e-08f);
+    p = madd(p, z, 1.48572235717979e-05f);
+    p = madd(p, z, 6.37261928875436e-04f);
+    p = madd(p, z, 4.89352455891786e-03f);
+    q = madd(q, z, 1.18534705686654e-04f);
+    q = madd(q, z, 2.26843463243900e-03f);
+    q = madd(q, z, 4.89352518554385e-03f);
+    return p * x / q;
 }
 
 static const float selu_alpha = 1.67326324f, selu_scale = 1.05070099f;

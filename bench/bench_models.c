@@ -23,7 +23,6 @@
 #include <sys/resource.h>
 #include <time.h>
 
-#include "kernels/kernels.h"
 #include "sl.h"
 
 /* The clock: wall time, or with --cpu the process's CPU time (on a busy machine, what compares

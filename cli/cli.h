@@ -2,7 +2,6 @@
 #ifndef SL_CLI_H
 #define SL_CLI_H
 
-#include "kernels/kernels.h"
 #include "script/script.h"
 #include "sl.h"
 

@@ -4,7 +4,6 @@
 
 #include <check.h>
 
-#include "kernels/kernels.h"
 #include "sl.h"
 
 /* Tolerances for comparing with PyTorch's float64 fixtures: numpy.allclose's rule,

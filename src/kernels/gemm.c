@@ -1,4 +1,4 @@
-/* gemm.c: the register tile (tile.h) and the matrix product C += A B made of tiles.
+/* gemm.c: the matrix product C += A B, made of the register tiles of tile.h.
  *
  * Read it against Dense's plain loop (dense.c, dense_forward_k):
  *
@@ -6,17 +6,16 @@
  *
  * That loop is right and vectorizes (the innermost one is an axpy along a row of W), but for each
  * multiply-add it loads and stores a value of y, and it reads all of W once per row. The tile
- * below does the same multiply-adds, grouped differently: it keeps MR rows by NR columns of y in
- * registers and walks i once for all of them, so per step it loads NR values of W (one row piece)
- * and MR values of x, and does MR * NR multiply-adds with nothing stored. The product then goes
- * tile by tile, and a long sum (K above SL_KC) goes block by block, each block of B small enough
- * to stay in the core's cache while every tile of C passes over it.
+ * (tile.h) does the same multiply-adds, grouped differently: it keeps MR rows by NR columns of y
+ * in registers and walks i once for all of them, so per step it loads NR values of W (one row
+ * piece) and MR values of x, and does MR * NR multiply-adds with nothing stored. The product here
+ * goes tile by tile, and a long sum (K above SL_KC) block by block, each block's piece of B small
+ * enough to stay in the core's first cache while a group of tiles passes over it.
  *
  * Each sum's terms are added in order of k within a block, and the blocks in order; the plain
  * loop adds them in order of k too, but with one rounding per multiply and per add where the
  * tile fuses them (when the CPU can: FP_FAST_FMA), so the two agree to rounding, not to the bit.
  */
-#include <math.h>
 #include <string.h>
 
 #include "kernels.h"

@@ -20,15 +20,10 @@
 
 #include "tensor.h"
 
-enum {
-    SL_VL = 32 / sizeof(sl_real), /* values in a vector: 8 floats, or 4 doubles */
-    SL_MR = 6,                    /* rows of a tile */
-    SL_NR = 2 * SL_VL,            /* columns of a tile: two vectors */
-    SL_KC = 256,     /* k per block of a long sum: a tile's piece of B (KC by NR) fits the core's
-                    first cache */
-    SL_ROW_GROUP = 8 /* tiles down C taken together: each piece of B serves all of them while it
-                        is in the first cache, and their rows of A wait in the second */
-};
+/* A tile is MR rows by NR columns, NR two vectors of VL values. A long sum goes in blocks of KC
+ * values of k, so that a tile's piece of B (KC by NR) fits the core's first cache; ROW_GROUP tiles
+ * down C are taken together, each piece of B serving all of them while it is there. */
+enum { SL_VL = 32 / sizeof(sl_real), SL_MR = 6, SL_NR = 2 * SL_VL, SL_KC = 256, SL_ROW_GROUP = 8 };
 
 /* L terms of a tile's sums: for k < L, row i adds a[i][k*cs] times B's row b + k*ldb. */
 typedef struct SlRun {

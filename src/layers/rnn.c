@@ -18,9 +18,11 @@
  *              reset_after=True:  rh = h' U_h + bh_h    zn = xh + r rh
  *              reset_after=False: rh = r h'             zn = xh + rh U_h
  *              n = act(zn)                          h = zg h' + (1 - zg) n
- * g and n are the candidates (Keras's c and h blocks). The input side x W + b_x of all steps is
- * one product before the loop (input_projection); the cell adds h' U. A masked step (mask 0) keeps
- * h and c, and its output repeats the previous output (zeros before the first unmasked step).
+ * g and n are the candidates (Keras's c and h blocks). Within a step the samples are independent:
+ * the step runs on blocks of samples, whose pre-activations x W + b_x + h' U are products on their
+ * rows (step_products), and the cell then runs on the block, elementwise. A masked step (mask 0)
+ * keeps h and c, and its output repeats the previous output (zeros before the first unmasked
+ * step).
  *
  * Backward through time walks the steps from the last to the first; each cell's backward undoes
  * its forward line by line in reverse (derived in docs/rnn-backprop.md). dh, dc: the gradients
@@ -36,16 +38,21 @@
  *                                 dr = drh h'
  *              dzz = rec'(zz) dzg    dzr = rec'(zr) dr    dz = [dzz dzr dzn]
  *              dh' += [dzz dzr] [U_z U_r]^T    dU_z,r += h'^T [dzz dzr]    (dbh_z,r += the same)
- * dz of every step is kept, so the kernel's, b_x's and the input's gradients are Dense's two
- * products after the loop (input_backward).
+ * The products' gradients are the time loop's: per block dh' += dz U^T and dx += dz W^T, and
+ * per step the sums over the batch, dU += h'^T dz, dW += x^T dz and the biases'
+ * (step_weight_grads).
+ *
+ * Every product is one of three helpers (rows_times and its two gradients): a loop over rows,
+ * the reference, or with the fast kernels one sl_gemm (src/kernels/, docs/performance.md).
  *
  * Trace: with an observer attached, forward reports each step of sample 0 (SL_EV_STEP: x, the
  * gates, c, h) and backward each step's gradients (SL_EV_BACK_STEP: dh, dc, dz); rnn.h lists
  * the names.
  *
- * In this file: arguments, creating, shapes and weights; the cells, forward and backward side by
- * side; one call's sizes and scratch (Scratch); the trace; the forward time loop; the backward
- * time loop; the type tables; rnn.h's windows into the loop (sl_rnn_steps, sl_rnn_info).
+ * In this file: arguments, creating, shapes and weights; the products; the cells, forward and
+ * backward side by side; one call's sizes and scratch (Scratch); the trace; the forward time
+ * loop; the backward time loop; the type tables; rnn.h's windows into the loop (sl_rnn_steps,
+ * sl_rnn_info).
  */
 #include <stdio.h>
 #include <string.h>
@@ -285,11 +292,12 @@ static int rnn_params(SlLayer *l, const SlInfer *io, SlError *e)
 
 /* ---- the products: rows of a batch times a weight matrix ----
  *
- * Every matrix product of this file is one of three, each on n rows of a batch at once: the
- * input side of every step (input_projection), the recurrent side of a step (h' U for every
- * sample), and their gradients. Each is written as a loop over the rows of a one-row helper (an
- * axpy innermost: the reference); with the fast kernels it is one sl_gemm over all the rows
- * (src/kernels/gemm.c), the same sums added up in register tiles. */
+ * Every matrix product of this file is one of three, each on n rows of a batch at once: rows
+ * times columns of a weight matrix (z = x W + h' U for a block of samples), and its two
+ * gradients (for the rows: dh' += dz U^T; for the matrix: dU += h'^T dz). Each is written as a
+ * loop over the rows of a one-row helper (an axpy innermost: the reference); with the fast
+ * kernels it is one sl_gemm over all the rows (src/kernels/gemm.c), the same sums added up in
+ * register tiles. */
 
 /* y[k] += sum_i x[i] M[i*ld + g0 + k] for k < n: the row x (I) times n columns of M (I, ld) from
  * column g0 on, the innermost loop along M's rows (an axpy). */
@@ -582,7 +590,7 @@ enum { KERNEL, RECURRENT_KERNEL, BIAS }; /* l->params, in rnn_params's order */
 typedef struct Scratch {
     /* made by forward, kept for backward */
     sl_real *z;   /* (T, B, Gu) the gates' pre-activations x W + b_x + h' U; or (B, Gu), one step's,
-                    when the activations' derivatives need only the gates (sigmoid, tanh) */
+                   when the activations' derivatives need only the gates (sigmoid, tanh) */
     size_t zstep; /* from one step's z to the next: B*Gu, or 0 when only one step is kept */
     sl_real *a;   /* (T, B, Gu) the gates after their activations (SimpleRNN: h) */
     sl_real *h;   /* (T+1, B, u) h before the first step, then after each: h[s] is step s's h' */

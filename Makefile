@@ -102,7 +102,7 @@ demo: deps
 
 asan:
 	@$(MAKE) --no-print-directory B=build/asan OPT="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer" \
-	    LDLIBS="-lm -fsanitize=address,undefined" test-asan-run
+	    LDLIBS="-lm -lpthread -fsanitize=address,undefined" test-asan-run
 
 test-asan-run: $(B)-all $(B)/f64-all
 	@LSAN_OPTIONS=suppressions=$(CURDIR)/tools/lsan.supp:print_suppressions=0 sh tools/run-tests.sh $(TESTS_F32) -- $(TESTS_F64) -- $(LESSON_SRC:lessons/%.c=$(B)/lessons/%) \

@@ -46,15 +46,20 @@ static double max_rss_mb(void)
 
 /* ---- the core's peak ---- */
 
-/* Eight lanes of floats: 256 bits, one AVX register. */
-typedef float v8 __attribute__((vector_size(32)));
+/* The widest vector of floats the build may use: 8 lanes with AVX, else 4. */
+#ifdef __AVX__
+#define LANES 8
+#else
+#define LANES 4
+#endif
+typedef float vf __attribute__((vector_size(LANES * 4)));
 
 /* a * b + c in each lane, fused into one instruction where the CPU has one. */
-static v8 madd_v8(v8 a, v8 b, v8 c)
+static vf madd_vf(vf a, vf b, vf c)
 {
 #ifdef FP_FAST_FMAF
-    v8 r;
-    for (int l = 0; l < 8; l++)
+    vf r;
+    for (int l = 0; l < LANES; l++)
         r[l] = fmaf(a[l], b[l], c[l]);
     return r;
 #else
@@ -62,13 +67,15 @@ static v8 madd_v8(v8 a, v8 b, v8 c)
 #endif
 }
 
-/* Seconds for `iters` rounds of ACC independent multiply-adds on 8 lanes; ACC = 12 hides the
+/* Seconds for `iters` rounds of ACC independent multiply-adds on every lane; ACC = 12 hides the
  * instruction's latency (4 cycles, 2 issued per cycle). */
 enum { ACC = 12 };
-static double fma_rounds(long iters, float *keep)
+__attribute__((noinline)) /* compiled alone, its accumulators stay in registers */
+static double
+fma_rounds(long iters, float *keep)
 {
-    v8 acc[ACC], a, b;
-    for (int l = 0; l < 8; l++)
+    vf acc[ACC], a, b;
+    for (int l = 0; l < LANES; l++)
         a[l] = 0.999999f, b[l] = 1e-7f;
     for (int k = 0; k < ACC; k++)
         acc[k] = a * (float)k;
@@ -76,7 +83,7 @@ static double fma_rounds(long iters, float *keep)
     for (long i = 0; i < iters; i++)
 #pragma GCC unroll 12 /* every accumulator in its own register */
         for (int k = 0; k < ACC; k++)
-            acc[k] = madd_v8(acc[k], a, b);
+            acc[k] = madd_vf(acc[k], a, b);
     double t = now() - t0;
     for (int k = 0; k < ACC; k++) /* the results are used: the loop cannot be dropped */
         *keep += acc[k][0];
@@ -90,7 +97,7 @@ static double peak_gflops(void)
     double best = 0;
     float keep = 0;
     for (int run = 0; run < 5; run++) {
-        double gf = 2.0 * 8 * ACC * ITERS / fma_rounds(ITERS, &keep) * 1e-9;
+        double gf = 2.0 * LANES * ACC * ITERS / fma_rounds(ITERS, &keep) * 1e-9;
         best = gf > best ? gf : best;
     }
     return keep == 12345.0f ? 0 : best;

@@ -20,10 +20,24 @@
 
 #include "tensor.h"
 
+/* The vectors: an AVX register (32 bytes) where the compiler may use AVX, else 16 bytes (SSE,
+ * NEON, WebAssembly's SIMD; plain scalar code where there is none). */
+#ifdef __AVX__
+#define SL_VEC_BYTES 32
+#else
+#define SL_VEC_BYTES 16
+#endif
+
 /* A tile is MR rows by NR columns, NR two vectors of VL values. A long sum goes in blocks of KC
  * values of k, so that a tile's piece of B (KC by NR) fits the core's first cache; ROW_GROUP tiles
  * down C are taken together, each piece of B serving all of them while it is there. */
-enum { SL_VL = 32 / sizeof(sl_real), SL_MR = 6, SL_NR = 2 * SL_VL, SL_KC = 256, SL_ROW_GROUP = 8 };
+enum {
+    SL_VL = SL_VEC_BYTES / sizeof(sl_real),
+    SL_MR = 6,
+    SL_NR = 2 * SL_VL,
+    SL_KC = 256,
+    SL_ROW_GROUP = 8
+};
 
 /* L terms of a tile's sums: for k < L, row i adds a[i][k*cs] times B's row b + k*ldb. */
 typedef struct SlRun {
@@ -34,7 +48,7 @@ typedef struct SlRun {
     size_t L;
 } SlRun;
 
-typedef sl_real vec __attribute__((vector_size(32)));
+typedef sl_real vec __attribute__((vector_size(SL_VEC_BYTES)));
 
 static inline vec load(const sl_real *p)
 {

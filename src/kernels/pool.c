@@ -13,6 +13,11 @@
 
 #include "kernels.h"
 
+/* Emscripten without its pthreads (the browser build): no threads, as with SL_NO_THREADS. */
+#if defined(__EMSCRIPTEN__) && !defined(__EMSCRIPTEN_PTHREADS__) && !defined(SL_NO_THREADS)
+#define SL_NO_THREADS
+#endif
+
 #ifndef SL_NO_THREADS
 #include <pthread.h>
 #include <stdatomic.h>

@@ -23,6 +23,7 @@ struct Opts {
     int animate, values, masks, have_sample;
     unsigned long long seed;
     int batch, timesteps, epochs, batch_size, quit_after_frames, stats, sample, scale;
+    int threads; /* --threads: the kernels' threads (0: the default, one) */
     double validation_split;
     const char *out, *weights, *history, *plot, *sample_weight, *scene, *frames, *screenshot;
     const char *checkpoint, *resume; /* folders */

@@ -36,16 +36,16 @@ static const Sub subs[] = {
      "init MODEL.py [--seed S] -o W.safetensors", "the initial weights, by Keras name"},
     {"predict", cmd_predict,
      "ms"
-     "wxoB",
-     "predict MODEL.py [-w W.safetensors] -x X.npy -o OUT",
+     "wxoBJ",
+     "predict MODEL.py [-w W.safetensors] -x X.npy -o OUT [--threads N]",
      "outputs for X: OUT.npy (one output) or OUT.safetensors (output_0, output_1, ...)"},
     {"train", cmd_train,
      "ms"
-     "xywoEBnrvhpVSKRG",
+     "xywoEBnrvhpVSKRGJ",
      "train MODEL.py -x X.npy -y Y.npy [--sample-weight SW.npy] [-w INIT.safetensors]\n"
      "         -o W.safetensors [--epochs E] [--batch-size B] [--no-shuffle] [--seed S]\n"
      "         [--validation-split F] [--history H.csv] [--plot P.png] [--viz]\n"
-     "         [--checkpoint DIR] [--resume DIR] [--no-nan-guard]",
+     "         [--checkpoint DIR] [--resume DIR] [--no-nan-guard] [--threads N]",
      "fit with the script's compile(): loss, optimizer, metrics; the Keras progress bar"},
     {"gradcheck", cmd_gradcheck,
      "ms"
@@ -104,6 +104,7 @@ static const OptSpec specs[] = {
     {'K', "--checkpoint", NULL, 1},
     {'R', "--resume", NULL, 1},
     {'G', "--no-nan-guard", NULL, 0},
+    {'J', "--threads", NULL, 1},
 };
 enum { N_SPECS = sizeof specs / sizeof specs[0] };
 
@@ -253,6 +254,8 @@ static int store(Opts *o, char letter, const char *flag, const char *val)
             o->batch_size = (int)v;
         else if (letter == 'Q')
             o->quit_after_frames = (int)v;
+        else if (letter == 'J')
+            o->threads = (int)v;
         return 0;
     }
 }

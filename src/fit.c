@@ -248,7 +248,10 @@ static double batch_losses(SlModel *m, Batch *b, const Data *d, size_t n, int tr
  * the weights after it. Returns 0, -1 or SL_FIT_NONFINITE. */
 static int train_step(SlModel *m, Batch *b, SlGuard *g, const SlGuardStep *gs, SlError *e)
 {
-    if (sl_model_backward(m, b->dpred, 1, e) < 0)
+    m->skip_input_grads = 1; /* the data needs no gradient: layers may skip it */
+    int rc = sl_model_backward(m, b->dpred, 1, e);
+    m->skip_input_grads = 0;
+    if (rc < 0)
         return -1;
     if (g && sl_guard_check_gradients(g, m, gs, e) < 0)
         return SL_FIT_NONFINITE;

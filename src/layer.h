@@ -82,6 +82,9 @@ typedef struct SlPass {
     unsigned char *mask_out[SL_MAX_IO];      /* SL_MASK_NEW outputs: write here */
     sl_real *scratch[SL_MAX_SCRATCH];        /* as declared, for this call's shapes */
     int training;
+    /* backward: nobody reads dx[k] (the data's gradient, while fit trains), so the layer may leave
+     * it unwritten; writing it anyway is harmless */
+    unsigned char no_dx[SL_MAX_IO];
     SlRng *rng;            /* randomness for training (Dropout) */
     const SlObserver *obs; /* trace listener, NULL when nobody listens */
     SlLayer *layer;

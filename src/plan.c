@@ -234,6 +234,14 @@ int sl_model_plan(SlModel *m, const SlShape *in_shapes, SlError *e)
     return fits(m) ? 0 : regrow(m, e);
 }
 
+static int is_model_input(const SlModel *m, int tensor)
+{
+    for (int k = 0; k < m->n_inputs; k++)
+        if (m->inputs[k] == tensor)
+            return 1;
+    return 0;
+}
+
 /* The views one call works on, in the current plan. */
 static void make_pass(SlModel *m, int n, SlPass *p, int training)
 {
@@ -248,6 +256,7 @@ static void make_pass(SlModel *m, int n, SlPass *p, int training)
         p->x[k] = sl_tensor(t->run, t->val);
         p->dx[k] = sl_tensor(t->run, t->grad);
         p->mask_in[k] = t->mask;
+        p->no_dx[k] = m->skip_input_grads && is_model_input(m, nd->in[k]);
     }
     for (int k = 0; k < p->n_out; k++) {
         SlEdge *t = &m->t[nd->out[k]];

@@ -1,0 +1,277 @@
+/* check_web.c: the page (build/web/index.html, `make web`) in a headless Chromium, against the
+ * shapelab program built from the same sources (build/shapelab).
+ *
+ * The page is opened from file:// with a model in its address (?model=NAME, or the code itself,
+ * ?code=...), left to settle (window.shapelab.idle() in web/page.js: no request out, the picture
+ * drawn), and read back over the DevTools protocol (cdp.h):
+ *   - the summary of three shared models: the same text as `shapelab summary`, and its
+ *     "Total params" the one the model's own "# Expected:" comment states (worked out by hand);
+ *   - a broken script: the error the CLI prints, at the same line, and that line marked;
+ *   - the canvas of the lstm scene at a step: the pixels of `shapelab png --frames` for it, each
+ *     channel within PIXEL_TOL, on at most MAX_OFF_PERMILLE per mille of the pixels. The wasm
+ *     build's libm (musl's) may round exp and tanh an ulp away from glibc's, which can move an
+ *     anti-aliased edge or a colour-scale cell by a level or two; a layout or a number changed
+ *     moves far more than that;
+ *   - the window's keys: the right arrow moves one step, r back to the first.
+ * Without Chromium or the built page the suite says so and checks nothing (make test runs it
+ * only when both are there).
+ */
+#include "../testutil.h"
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cdp.h"
+
+#define STB_IMAGE_IMPLEMENTATION
+#define STBI_ONLY_PNG
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wunused-function"
+#pragma GCC diagnostic ignored "-Wmissing-braces"
+#pragma GCC diagnostic ignored "-Wsign-compare"
+#pragma GCC diagnostic ignored "-Wshadow"
+#include <stb/stb_image.h>
+#pragma GCC diagnostic pop
+
+#define PAGE SL_BUILD_DIR "/web/index.html"
+#define CLI  SL_BUILD_DIR "/shapelab"
+enum { PIXEL_TOL = 8, MAX_OFF_PERMILLE = 2, LOAD_MS = 60000 };
+
+/* Everything a command prints on stdout (or stderr, with 2>&1 in cmd), in a buffer to free. */
+static char *run(const char *cmd)
+{
+    FILE *p = popen(cmd, "r");
+    ck_assert_msg(p != NULL, "cannot run %s", cmd);
+    size_t n = 0, cap = 4096;
+    char *s = malloc(cap);
+    ck_assert(s != NULL);
+    size_t got;
+    while ((got = fread(s + n, 1, cap - n - 1, p)) > 0) {
+        n += got;
+        if (n + 1 == cap) {
+            s = realloc(s, cap *= 2);
+            ck_assert(s != NULL);
+        }
+    }
+    s[n] = 0;
+    pclose(p);
+    return s;
+}
+
+/* The page opened at ?query, settled. */
+static void page_open(Cdp *c, const char *query)
+{
+    SlError e;
+    char url[PATH_MAX + 4096], dir[PATH_MAX];
+    ck_assert(getcwd(dir, sizeof dir) != NULL);
+    snprintf(url, sizeof url, "file://%s/%s?%s", dir, PAGE, query);
+    if (cdp_start(c, 1600, 1100, &e) < 0 || cdp_open(c, url, LOAD_MS, &e) < 0)
+        ck_abort_msg("%s", e.msg);
+    char *idle = cdp_eval(c, "window.shapelab.idle()", LOAD_MS, &e);
+    ck_assert_msg(idle != NULL, "the page did not settle: %s", e.msg);
+    free(idle);
+}
+
+/* The text of an element of the page, in a buffer to free. */
+static char *page_text(Cdp *c, const char *id)
+{
+    SlError e;
+    char js[256];
+    snprintf(js, sizeof js, "document.getElementById('%s').textContent", id);
+    char *s = cdp_eval(c, js, 10000, &e);
+    ck_assert_msg(s != NULL, "%s: %s", id, e.msg);
+    return s;
+}
+
+/* "Total params: N" as a model's "# Expected:" comment states it (the last one it states). */
+static void expected_total(const char *model, char *out, size_t size)
+{
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, "%s/%s.py", SL_SHARED_MODELS, model);
+    FILE *f = fopen(path, "r");
+    ck_assert_msg(f != NULL, "%s is missing", path);
+    char line[1024];
+    out[0] = 0;
+    while (fgets(line, sizeof line, f) && line[0] == '#') {
+        const char *t = strstr(line, "Total params: ");
+        if (t) { /* "Total params: 6,194": the words and the number */
+            size_t n = strlen("Total params: ");
+            n += strspn(t + n, "0123456789,");
+            snprintf(out, size, "%.*s", (int)n, t);
+        }
+    }
+    fclose(f);
+    ck_assert_msg(out[0], "%s states no total", path);
+}
+
+static const char *const summary_models[] = {"05_variable_length", "12_conv2d_channels",
+                                             "17_functional_merge"};
+
+START_TEST(summary_as_the_cli)
+{
+    const char *model = summary_models[_i];
+    char query[256], cmd[1024], total[64];
+    snprintf(query, sizeof query, "model=%s&step=1", model);
+    snprintf(cmd, sizeof cmd, "%s summary %s/%s.py 2>/dev/null", CLI, SL_SHARED_MODELS, model);
+    expected_total(model, total, sizeof total);
+    Cdp c;
+    page_open(&c, query);
+    char *page = page_text(&c, "summary"), *cli = run(cmd);
+    cdp_stop(&c);
+    ck_assert_msg(strstr(page, total) != NULL, "%s: the page's summary does not say '%s':\n%s",
+                  model, total, page);
+    ck_assert_msg(strcmp(page, cli) == 0, "%s: the page's summary:\n%s\nthe CLI's:\n%s", model,
+                  page, cli);
+    free(page);
+    free(cli);
+}
+END_TEST
+
+/* A call left open on line 4: the reader reaches the end of the file inside the bracket. */
+static const char broken[] = "from keras.models import Sequential\n"
+                             "from keras.layers import Dense\n"
+                             "model = Sequential()\n"
+                             "model.add(Dense(4, input_shape=(3,))\n"
+                             "model.add(Dense(2))\n";
+
+START_TEST(error_at_its_line)
+{
+    char query[1024] = "code=", path[PATH_MAX], cmd[PATH_MAX + 256];
+    for (const char *p = broken; *p; p++) /* percent-encoded, every byte */
+        snprintf(query + strlen(query), sizeof query - strlen(query), "%%%02X", (unsigned char)*p);
+    snprintf(path, sizeof path, "%s", tu_tmp_path("model.py"));
+    FILE *f = fopen(path, "w");
+    ck_assert(f && fputs(broken, f) >= 0 && fclose(f) == 0);
+    snprintf(cmd, sizeof cmd, "cd %.*s && %s/%s summary model.py 2>&1 >/dev/null",
+             (int)(strrchr(path, '/') - path), path, getcwd((char[PATH_MAX]){0}, PATH_MAX), CLI);
+    char *cli = run(cmd);
+    ck_assert_msg(strstr(cli, "model.py:6:1: error: ") != NULL, "the CLI said:\n%s", cli);
+
+    Cdp c;
+    page_open(&c, query);
+    char *page = page_text(&c, "errors"), *mark = page_text(&c, "gutter");
+    char *summary = page_text(&c, "summary");
+    cdp_stop(&c);
+    /* the CLI ends its message with a newline; the page's <pre> holds the lines without it */
+    ck_assert_msg(strncmp(page, cli, strlen(page)) == 0 && strlen(cli) == strlen(page) + 1,
+                  "the page's error:\n%s\nthe CLI's:\n%s", page, cli);
+    ck_assert_msg(strstr(mark, "<b>6</b>") != NULL || strstr(mark, "6") != NULL, "the gutter: %s",
+                  mark);
+    ck_assert_msg(summary[0] == 0, "a summary for a broken script: %s", summary);
+    free(cli);
+    free(page);
+    free(mark);
+    free(summary);
+}
+END_TEST
+
+/* The canvas (a data: URL) as RGBA pixels. */
+static unsigned char *canvas_pixels(Cdp *c, int *w, int *h)
+{
+    SlError e;
+    char *url = cdp_eval(c, "window.shapelab.canvasPng()", 30000, &e);
+    ck_assert_msg(url != NULL, "%s", e.msg);
+    const char *comma = strchr(url, ',');
+    ck_assert_msg(comma != NULL, "not a data: URL");
+    size_t n;
+    unsigned char *png = cdp_base64_decode(comma + 1, &n);
+    ck_assert(png != NULL);
+    int ch;
+    unsigned char *px = stbi_load_from_memory(png, (int)n, w, h, &ch, 4);
+    ck_assert_msg(px != NULL, "the canvas's PNG does not read back");
+    free(png);
+    free(url);
+    return px;
+}
+
+/* Pixels of a and b (w x h RGBA) with a channel more than PIXEL_TOL apart. */
+static long pixels_off(const unsigned char *a, const unsigned char *b, int w, int h, int *worst)
+{
+    long off = 0;
+    *worst = 0;
+    for (long i = 0; i < (long)w * h; i++) {
+        int bad = 0;
+        for (int k = 0; k < 4; k++) {
+            int d = abs(a[i * 4 + k] - b[i * 4 + k]);
+            *worst = d > *worst ? d : *worst;
+            bad |= d > PIXEL_TOL;
+        }
+        off += bad;
+    }
+    return off;
+}
+
+static void check_canvas_against_cli(Cdp *c, const char *dir, int step)
+{
+    char path[PATH_MAX];
+    int w, h, cw, ch, n, worst;
+    snprintf(path, sizeof path, "%s/frame_%03d.png", dir, step);
+    unsigned char *cli = stbi_load(path, &cw, &ch, &n, 4);
+    ck_assert_msg(cli != NULL, "%s does not read", path);
+    unsigned char *page = canvas_pixels(c, &w, &h);
+    ck_assert_msg(w == cw && h == ch, "step %d: the canvas is %dx%d, the CLI's PNG %dx%d", step + 1,
+                  w, h, cw, ch);
+    long off = pixels_off(page, cli, w, h, &worst);
+    ck_assert_msg(off * 1000 <= (long)MAX_OFF_PERMILLE * w * h,
+                  "step %d: %ld of %d pixels differ by more than %d (the worst by %d)", step + 1,
+                  off, w * h, PIXEL_TOL, worst);
+    stbi_image_free(cli);
+    stbi_image_free(page);
+}
+
+START_TEST(canvas_as_the_cli)
+{
+    char dir[PATH_MAX], cmd[PATH_MAX + 256];
+    snprintf(dir, sizeof dir, "%s", tu_tmp_path("frames"));
+    snprintf(cmd, sizeof cmd,
+             "rm -rf '%s' && %s png %s/05_variable_length.py --scene lstm --frames '%s' 2>&1", dir,
+             CLI, SL_SHARED_MODELS, dir);
+    free(run(cmd));
+    Cdp c;
+    SlError e;
+    page_open(&c, "model=05_variable_length&scene=lstm&step=3&scale=1");
+    check_canvas_against_cli(&c, dir, 2);
+    /* the window's keys: one step on, then back to the first */
+    ck_assert_msg(cdp_eval(&c, "document.getElementById('scene').focus() || ''", 5000, &e), "%s",
+                  e.msg);
+    ck_assert_msg(cdp_key(&c, "ArrowRight", &e) == 0, "%s", e.msg);
+    free(cdp_eval(&c, "window.shapelab.idle()", LOAD_MS, &e));
+    char *step = page_text(&c, "scene-step");
+    ck_assert_msg(strncmp(step, "step 4 of ", 10) == 0, "after the right arrow: %s", step);
+    free(step);
+    check_canvas_against_cli(&c, dir, 3);
+    ck_assert_msg(cdp_key(&c, "r", &e) == 0, "%s", e.msg);
+    free(cdp_eval(&c, "window.shapelab.idle()", LOAD_MS, &e));
+    check_canvas_against_cli(&c, dir, 0);
+    cdp_stop(&c);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    free(run(cmd));
+}
+END_TEST
+
+START_TEST(no_browser)
+{
+    /* nothing to check here: the notice is printed once, by main */
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("web");
+    TCase *tc = tcase_create("page");
+    tcase_set_timeout(tc, 120);
+    if (!cdp_available() || access(PAGE, R_OK) != 0) {
+        printf("check_web: no Chromium or no %s (make web): the page is not checked\n", PAGE);
+        tcase_add_test(tc, no_browser);
+    } else {
+        tcase_add_loop_test(tc, summary_as_the_cli, 0,
+                            (int)(sizeof summary_models / sizeof summary_models[0]));
+        tcase_add_test(tc, error_at_its_line);
+        tcase_add_test(tc, canvas_as_the_cli);
+    }
+    suite_add_tcase(s, tc);
+    return tu_run_in_tmpdir(s) ? EXIT_FAILURE : EXIT_SUCCESS;
+}

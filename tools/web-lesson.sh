@@ -102,7 +102,7 @@ tmp="$dir/$name.html.tmp"
     echo "<h1>$title</h1>"
     echo "<p class=\"question\">$question</p>"
     echo "<p class=\"see\">You will see: $see</p>"
-    echo "<p class=\"stars\">$(printf '%s' "$stars" | sed 's/\*/&#9733;/g')</p>"
+    echo "<p class=\"stars\">$(printf '%s' "$stars" | sed 's/\*/\&#9733;/g')</p>"
     # The steps: a heading each, the printed text in <pre>, a figure where a scene was drawn.
     sed '1,/^=====*$/d' "$work/out.txt" | escape | awk -v work="$work/png/" '
         function flush() {

@@ -373,7 +373,9 @@
           sceneStale('');
           return;
         }
-        showSceneError(r.err); // notes, such as -x on a scene that draws its own data
+        // notes, such as -x on a scene that draws its own data; the script's notices are shown
+        // beside the code already
+        showSceneError(r.err.split('\n').filter(function (l) { return !/: notice: /.test(l); }).join('\n'));
         scene.engine = e;
         scene.ready = true;
         scene.name = r.name;

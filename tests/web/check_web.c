@@ -13,17 +13,21 @@
  *     anti-aliased edge or a colour-scale cell by a level; measured, the pictures are identical,
  *     while two neighbouring steps differ on 15 per mille of the pixels by up to 250 levels;
  *   - the window's keys: the right arrow moves one step, r back to the first;
+ *   - a scene drawn in double, and a scene drawn from an .npy file dropped on the page;
  *   - as a learner would: paste the item 5 model, pick the lstm scene, play it, download its PNG.
  * Without Chromium or the built page the suite says so and checks nothing (make test runs it
  * only when both are there).
  */
 #include "../testutil.h"
 
+#include <errno.h>
 #include <limits.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cdp.h"
@@ -224,15 +228,19 @@ static long pixels_off(const unsigned char *a, const unsigned char *b, int w, in
     return off;
 }
 
-/* The CLI's pictures of item 5's lstm scene, one per step: DIR/frame_NNN.png. */
-static void cli_frames(char *dir, size_t size)
+/* The CLI's pictures of a shared model's scene, one per step, DIR/frame_NNN.png: `shapelab png
+ * MODEL.py ARGS --frames DIR`, run in the test's folder (where data/ is). */
+static void cli_frames(char *dir, size_t size, const char *model, const char *args)
 {
-    char cmd[PATH_MAX + 256];
+    char cmd[3 * PATH_MAX + 256], cwd[PATH_MAX];
+    ck_assert(getcwd(cwd, sizeof cwd) != NULL);
     snprintf(dir, size, "%s", tu_tmp_path("frames"));
     snprintf(cmd, sizeof cmd,
-             "rm -rf '%s' && %s png %s/05_variable_length.py --scene lstm --frames '%s' 2>&1", dir,
-             CLI, SL_SHARED_MODELS, dir);
-    free(run(cmd));
+             "rm -rf '%s' && cd '%s/..' && '%s/%s' png '%s/%s/%s.py' %s --frames '%s' 2>&1", dir,
+             dir, cwd, CLI, cwd, SL_SHARED_MODELS, model, args, dir);
+    char *said = run(cmd);
+    ck_assert_msg(strstr(said, "frames of scene") != NULL, "%s said:\n%s", cmd, said);
+    free(said);
 }
 
 static void remove_frames(const char *dir)
@@ -271,7 +279,7 @@ static void check_canvas_against_cli(Cdp *c, const char *dir, int step)
 START_TEST(canvas_as_the_cli)
 {
     char dir[PATH_MAX];
-    cli_frames(dir, sizeof dir);
+    cli_frames(dir, sizeof dir, "05_variable_length", "--scene lstm");
     Cdp c;
     SlError e;
     page_open(&c, "model=05_variable_length&scene=lstm&step=3&scale=1");
@@ -293,6 +301,75 @@ START_TEST(canvas_as_the_cli)
 }
 END_TEST
 
+/* A scene drawn in double (conv-backprop): the page hands it to its double engine, as the float32
+ * CLI hands it to build/f64/shapelab. */
+START_TEST(double_scene_as_the_cli)
+{
+    char dir[PATH_MAX];
+    cli_frames(dir, sizeof dir, "13_conv_backprop", "");
+    Cdp c;
+    page_open(&c, "model=13_conv_backprop&step=2&scale=1");
+    char *why = page_text(&c, "scene-why");
+    ck_assert_msg(strstr(why, "conv-backprop") && strstr(why, "(drawn in double precision)"),
+                  "the scene: %s", why);
+    free(why);
+    check_canvas_against_cli(&c, dir, 1);
+    cdp_stop(&c);
+    remove_frames(dir);
+}
+END_TEST
+
+/* The learner's data (-x), dropped on the page as a file: 2 samples of 6 timesteps of 5 features
+ * for item 5's model; the second sample is drawn, as `png -x data/walk.npy --sample 1` draws it. */
+START_TEST(dropped_data_as_the_cli)
+{
+    enum { N = 2 * 6 * 5 };
+    sl_real v[N]; /* (2, 6, 5) */
+    for (int i = 0; i < N; i++)
+        v[i] = (sl_real)sin(0.37 * i);
+    SlTensor x = {sl_shape_of(3, (int[]){2, 6, 5}), v};
+    SlError e;
+    char path[PATH_MAX], dir[PATH_MAX];
+    snprintf(path, sizeof path, "%s", tu_tmp_path("data"));
+    ck_assert(mkdir(path, 0700) == 0 || errno == EEXIST);
+    snprintf(path, sizeof path, "%s", tu_tmp_path("data/walk.npy"));
+    ck_assert_msg(sl_npy_write(path, &x, &e) == 0, "%s", e.msg);
+    cli_frames(dir, sizeof dir, "05_variable_length", "--scene lstm -x data/walk.npy --sample 1");
+
+    /* the file's bytes as a JavaScript array, dropped on the document */
+    FILE *f = fopen(path, "rb");
+    ck_assert(f != NULL);
+    char js[8192];
+    int n = snprintf(js, sizeof js,
+                     "(function (b) { var dt = new DataTransfer();"
+                     " dt.items.add(new File([new Uint8Array(b)], 'walk.npy'));"
+                     " document.getElementById('data-sample').value = '1';"
+                     " document.dispatchEvent(new DragEvent('drop', {dataTransfer: dt,"
+                     " bubbles: true, cancelable: true}));"
+                     " return new Promise(function (ok) { (function wait() {"
+                     " if (document.getElementById('data-name').textContent)"
+                     " ok(window.shapelab.idle()); else setTimeout(wait, 20); })(); });"
+                     " })([");
+    for (int ch; (ch = fgetc(f)) != EOF && n < (int)sizeof js - 16;)
+        n += snprintf(js + n, sizeof js - n, "%d,", ch);
+    fclose(f);
+    snprintf(js + n, sizeof js - n, "])");
+    ck_assert(n < (int)sizeof js - 16);
+
+    Cdp c;
+    page_open(&c, "model=05_variable_length&scene=lstm&step=3&scale=1");
+    char *idle = cdp_eval(&c, js, LOAD_MS, &e);
+    ck_assert_msg(idle != NULL, "%s", e.msg);
+    free(idle);
+    char *name = page_text(&c, "data-name");
+    ck_assert_msg(strcmp(name, "data/walk.npy, shape (2, 6, 5)") == 0, "the data: %s", name);
+    free(name);
+    check_canvas_against_cli(&c, dir, 2);
+    cdp_stop(&c);
+    remove_frames(dir);
+}
+END_TEST
+
 /* A model's text, in a buffer to free. */
 static char *model_text(const char *model)
 {
@@ -308,7 +385,7 @@ START_TEST(paste_play_download)
 {
     char dir[PATH_MAX], png[PATH_MAX + 32];
     SlError e;
-    cli_frames(dir, sizeof dir);
+    cli_frames(dir, sizeof dir, "05_variable_length", "--scene lstm");
     Cdp c;
     page_open(&c, "step=1");
     ck_assert(cdp_downloads_to(&c, dir, &e) == 0);
@@ -367,6 +444,8 @@ int main(void)
                             (int)(sizeof summary_models / sizeof summary_models[0]));
         tcase_add_test(tc, error_at_its_line);
         tcase_add_test(tc, canvas_as_the_cli);
+        tcase_add_test(tc, double_scene_as_the_cli);
+        tcase_add_test(tc, dropped_data_as_the_cli);
         tcase_add_test(tc, paste_play_download);
     }
     suite_add_tcase(s, tc);

@@ -111,8 +111,8 @@ TESTS_F64 := $(TEST_SRC:tests/%.c=$(B)/f64/tests/%)
 # The page (make web) is built and checked in Chromium when emcc and chromium are here.
 test: deps
 	@$(MAKE) -s --no-print-directory all
-	@web=""; if $(HAVE_WEB); then $(MAKE) -s --no-print-directory web-page $(B)/tests/web/check_web && \
-	    web="$(B)/tests/web/check_web"; else echo "make test: no emcc or no chromium here, so the" \
+	@web=""; if $(HAVE_WEB); then $(MAKE) -s --no-print-directory web-page $(B)/tests/web/check_web || \
+	    exit 1; web="$(B)/tests/web/check_web"; else echo "make test: no emcc or no chromium here, so the" \
 	    "web page is neither built nor checked (apt-get install emscripten chromium)"; fi; \
 	    fuzz=""; if $(HAVE_FUZZER); then $(MAKE) -s --no-print-directory fuzz-build && \
 	    fuzz="-- $(FUZZ_BINS)"; fi; \

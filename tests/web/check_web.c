@@ -128,17 +128,29 @@ static void screenshot(Cdp *c, const char *name)
 static const char *const summary_models[] = {"05_variable_length", "12_conv2d_channels",
                                              "17_functional_merge"};
 
+/* What `shapelab COMMAND` prints for a shared model, in a buffer to free. */
+static char *cli_says(const char *command, const char *model)
+{
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "%s %s %s/%s.py 2>/dev/null", CLI, command, SL_SHARED_MODELS, model);
+    return run(cmd);
+}
+
 START_TEST(summary_as_the_cli)
 {
     const char *model = summary_models[_i];
-    char query[256], cmd[1024], total[64];
+    char query[256], total[64];
     snprintf(query, sizeof query, "model=%s&step=1", model);
-    snprintf(cmd, sizeof cmd, "%s summary %s/%s.py 2>/dev/null", CLI, SL_SHARED_MODELS, model);
     expected_total(model, total, sizeof total);
     Cdp c;
     page_open(&c, query);
-    char *page = page_text(&c, "summary"), *cli = run(cmd);
+    char *page = page_text(&c, "summary"), *cli = cli_says("summary", model);
+    char *trace = page_text(&c, "trace"), *cli_trace = cli_says("trace", model);
     cdp_stop(&c);
+    ck_assert_msg(strcmp(trace, cli_trace) == 0, "%s: the page's trace:\n%s\nthe CLI's:\n%s", model,
+                  trace, cli_trace);
+    free(trace);
+    free(cli_trace);
     ck_assert_msg(strstr(page, total) != NULL, "%s: the page's summary does not say '%s':\n%s",
                   model, total, page);
     ck_assert_msg(strcmp(page, cli) == 0, "%s: the page's summary:\n%s\nthe CLI's:\n%s", model,
@@ -378,7 +390,7 @@ static char *model_text(const char *model)
     return run(cmd);
 }
 
-/* As a learner would: paste the item 5 model over the preloaded one, see its total, pick the
+/* As a learner would: see the first model's summary on load, paste the item 5 model over it, see its total, pick the
  * lstm scene, play it to its end at 4x, download its PNG: the CLI's picture of the last step.
  * What the page shows then is its screenshot page-lstm.png. */
 START_TEST(paste_play_download)
@@ -388,6 +400,10 @@ START_TEST(paste_play_download)
     cli_frames(dir, sizeof dir, "05_variable_length", "--scene lstm");
     Cdp c;
     page_open(&c, "step=1");
+    char *first = page_text(&c, "summary"), *cli = cli_says("summary", "01_lstm_input_shape");
+    ck_assert_msg(strcmp(first, cli) == 0, "on load, the first model's summary:\n%s", first);
+    free(first);
+    free(cli);
     ck_assert(cdp_downloads_to(&c, dir, &e) == 0);
     char *text = model_text("05_variable_length");
     free(cdp_eval(&c, "document.getElementById('code').select() || ''", 5000, &e));

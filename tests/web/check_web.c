@@ -42,6 +42,8 @@
 #include <stb/stb_image.h>
 #pragma GCC diagnostic pop
 
+#include "../apng_read.h"
+
 #define PAGE SL_BUILD_DIR "/web/index.html"
 #define CLI  SL_BUILD_DIR "/shapelab"
 enum { PIXEL_TOL = 2, MAX_OFF_PERMILLE = 1, LOAD_MS = 60000 };
@@ -382,6 +384,51 @@ START_TEST(dropped_data_as_the_cli)
 }
 END_TEST
 
+/* Wait (at most 30 s) for a download to arrive: Chromium gives it its name once it is whole. */
+static void wait_for_file(const char *path)
+{
+    for (int i = 0; i < 600 && access(path, R_OK) != 0; i++)
+        nanosleep(&(struct timespec){0, 50000000}, NULL);
+    ck_assert_msg(access(path, R_OK) == 0, "%s was not downloaded", path);
+}
+
+/* An animated PNG opens on the still picture (the last step), then plays from the first step to
+ * the last: its frames 0, 1 and last are the CLI's pictures of those steps. */
+typedef struct Ends {
+    const char *dir;
+    int frames, last_step;
+} Ends;
+
+static int check_ends(void *ctx, int k, const unsigned char *rgba, int w, int h, const ApngFrame *f)
+{
+    const Ends *ends = ctx;
+    (void)f;
+    if (k == 0) /* the still picture (sl_scene_animate) */
+        assert_as_frame("the animated PNG's first frame", rgba, w, h, ends->dir, ends->last_step);
+    if (k == 1)
+        assert_as_frame("the animated PNG's second frame", rgba, w, h, ends->dir, 0);
+    if (k == ends->frames - 1)
+        assert_as_frame("the animated PNG's last frame", rgba, w, h, ends->dir, ends->last_step);
+    return 0;
+}
+
+/* The page's animated PNG: as many frames as `png --animate` makes, its ends the CLI's pictures
+ * (item 5's lstm scene, 8 steps, frames in dir). */
+static void check_apng_download(const char *path, const char *dir)
+{
+    char cli[PATH_MAX + 32], cmd[3 * PATH_MAX];
+    ApngInfo want = {0}, got = {0};
+    snprintf(cli, sizeof cli, "%s/cli-animated.png", dir);
+    snprintf(cmd, sizeof cmd, "%s png %s/05_variable_length.py --scene lstm --animate -o '%s' 2>&1",
+             CLI, SL_SHARED_MODELS, cli);
+    free(run(cmd));
+    ck_assert_msg(apng_read(cli, &want, NULL, NULL) == 0, "%s: %s", cli, want.err);
+    Ends ends = {dir, want.frames, 7};
+    ck_assert_msg(apng_read(path, &got, check_ends, &ends) == 0, "%s: %s", path, got.err);
+    ck_assert_msg(got.frames == want.frames && got.seen == want.frames,
+                  "the page's animated PNG has %d frames, the CLI's %d", got.frames, want.frames);
+}
+
 /* A model's text, in a buffer to free. */
 static char *model_text(const char *model)
 {
@@ -391,11 +438,12 @@ static char *model_text(const char *model)
 }
 
 /* As a learner would: see the first model's summary on load, paste the item 5 model over it, see its total, pick the
- * lstm scene, play it to its end at 4x, download its PNG: the CLI's picture of the last step.
+ * lstm scene, play it to its end at 4x, download its PNG (the CLI's picture of the last step)
+ * and its animated PNG.
  * What the page shows then is its screenshot page-lstm.png. */
 START_TEST(paste_play_download)
 {
-    char dir[PATH_MAX], png[PATH_MAX + 32];
+    char dir[PATH_MAX], png[PATH_MAX + 32], apng[PATH_MAX + 32];
     SlError e;
     cli_frames(dir, sizeof dir, "05_variable_length", "--scene lstm");
     Cdp c;
@@ -429,14 +477,17 @@ START_TEST(paste_play_download)
     screenshot(&c, "page-lstm.png");
     free(cdp_eval(&c, "document.getElementById('save-png').click() || ''", 5000, &e));
     snprintf(png, sizeof png, "%s/lstm-step8.png", dir);
-    for (int i = 0; i < 200 && access(png, R_OK) != 0; i++)
-        nanosleep(&(struct timespec){0, 50000000}, NULL);
+    wait_for_file(png);
+    free(cdp_eval(&c, "document.getElementById('save-apng').click() || ''", 5000, &e));
+    snprintf(apng, sizeof apng, "%s/lstm-animated.png", dir);
+    wait_for_file(apng);
     cdp_stop(&c);
     int w, h, n;
     unsigned char *got = stbi_load(png, &w, &h, &n, 4);
     ck_assert_msg(got != NULL, "no lstm-step8.png downloaded");
     assert_as_frame("the download", got, w, h, dir, 7);
     stbi_image_free(got);
+    check_apng_download(apng, dir);
     remove_frames(dir);
 }
 END_TEST

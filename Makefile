@@ -113,11 +113,15 @@ TESTS_F32 := $(TEST_SRC:tests/%.c=$(B)/tests/%)
 TESTS_F64 := $(TEST_SRC:tests/%.c=$(B)/f64/tests/%)
 
 # make test also runs each fuzz target for 30 s when clang and its libFuzzer are here.
+# The page (make web) is built and checked in Chromium when emcc and chromium are here.
 test: deps
 	@$(MAKE) -s --no-print-directory all
-	@fuzz=""; if $(HAVE_FUZZER); then $(MAKE) -s --no-print-directory fuzz-build && \
+	@web=""; if $(HAVE_WEB); then $(MAKE) -s --no-print-directory web-page $(B)/tests/web/check_web || \
+	    exit 1; web="$(B)/tests/web/check_web"; else echo "make test: no emcc or no chromium here, so the" \
+	    "web page is neither built nor checked (apt-get install emscripten chromium)"; fi; \
+	    fuzz=""; if $(HAVE_FUZZER); then $(MAKE) -s --no-print-directory fuzz-build && \
 	    fuzz="-- $(FUZZ_BINS)"; fi; \
-	    sh tools/run-tests.sh $(TESTS_F32) -- $(TESTS_F64) -- $(LESSON_SRC:lessons/%.c=$(B)/lessons/%) \
+	    sh tools/run-tests.sh $(TESTS_F32) $$web -- $(TESTS_F64) -- $(LESSON_SRC:lessons/%.c=$(B)/lessons/%) \
 	    $(LESSON_SRC:lessons/%.c=$(B)/f64/lessons/%) $$fuzz
 
 # The gradient-check lesson runs in the double build: float32 cannot show errors below 1e-6.
@@ -174,9 +178,82 @@ bench: $(B)/bench/bench_models $(BENCH_MORE_BIN)
 	@sh bench/run.sh $(B)/bench/bench_models
 	@for b in $(BENCH_MORE_BIN); do $$b; done
 
+# make web: the page of docs/web.md in build/web/, built by Debian's emscripten (no port: its
+# cache is frozen). The engine, the visualizer and the CLI's commands compile unchanged, twice
+# (float32, and float64 for the scenes drawn in double); web/window.c takes the place of
+# viz/window.c, and web/engine.c is the worker's entry.
+# tools/web-page.sh puts the float32 engine (the wasm inside, -sSINGLE_FILE), the shared models
+# and the page into one index.html; engine-f64.js waits beside it. The lessons become pages from
+# what each prints and the scenes it draws (tools/web-lesson.sh; WEB_LESSON_FLAGS=--quick for a
+# quick check of them).
+EMCC      ?= emcc
+WEB       := $(B)/web
+WEB_OBJ   := $(B)/web-obj
+WEB_ENV   := NODE_PATH=/usr/share/nodejs
+WEB_CFLAGS := $(CSTD) $(WARN) -Wno-unknown-warning-option -O2 -MMD -MP -D_POSIX_C_SOURCE=200809L \
+              -Isrc -Iviz -Icli $(STB_CFLAGS)
+WEB_SRC   := $(SRC) $(filter-out viz/window.c,$(VIZ_SRC)) $(filter-out cli/main.c,$(CLI_SRC)) \
+             web/engine.c web/window.c
+WEB_LDFLAGS := -O2 -sMODULARIZE=1 -sEXPORT_NAME=createShapelab -sSINGLE_FILE=1 \
+               -sENVIRONMENT=worker -sALLOW_MEMORY_GROWTH=1 -sINVOKE_RUN=0 \
+               -sEXPORTED_RUNTIME_METHODS=FS,ccall,UTF8ToString,setValue,allocateUTF8OnStack \
+               --extern-post-js web/worker.js
+SHARED_MODELS ?= ../shared/models
+WEB_MODELS := $(sort $(wildcard $(SHARED_MODELS)/*.py))
+WEB_LESSON_FLAGS ?=
+HAVE_WEB  := command -v $(EMCC) >/dev/null 2>&1 && command -v $${CHROMIUM:-chromium} >/dev/null 2>&1
+
+define web_variant
+$(WEB_OBJ)/$(1)/%.o: %.c
+	@mkdir -p $$(dir $$@)
+	$(WEB_ENV) $(EMCC) $(WEB_CFLAGS) $(2) -c $$< -o $$@
+
+$(WEB_OBJ)/engine-$(1).js: $(WEB_SRC:%.c=$(WEB_OBJ)/$(1)/%.o) $(WEB_OBJ)/fonts.o web/worker.js
+	$(WEB_ENV) $(EMCC) $(WEB_LDFLAGS) -o $$@ $$(filter %.o,$$^) -lm
+endef
+$(eval $(call web_variant,f32,))
+$(eval $(call web_variant,f64,-DSL_DOUBLE))
+
+$(WEB_OBJ)/fonts.o: $(B)/gen/fonts.c
+	@mkdir -p $(dir $@)
+	$(WEB_ENV) $(EMCC) $(CSTD) -O2 -c $< -o $@
+
+$(WEB)/index.html: web/index.html web/page.css web/page.js $(WEB_OBJ)/engine-f32.js $(WEB_MODELS) \
+                   tools/web-page.sh
+	@mkdir -p $(dir $@)
+	sh tools/web-page.sh $@ web/index.html web/page.css web/page.js $(WEB_OBJ)/engine-f32.js \
+	    $(WEB_MODELS)
+
+# The double engine as a function's body: the page reads it back as text (file:// allows a
+# <script src>, not a fetch) to start a worker.
+$(WEB)/engine-f64.js: $(WEB_OBJ)/engine-f64.js
+	@mkdir -p $(dir $@)
+	{ echo "// shapelab's engine in double precision, for the scenes drawn in double (index.html)"; \
+	  echo "window.shapelabEngineSource = window.shapelabEngineSource || {};"; \
+	  echo "window.shapelabEngineSource.f64 = function () {"; cat $<; echo "};"; } >$@.tmp
+	mv $@.tmp $@
+
+define web_lesson
+$(WEB)/lessons/$(notdir $(1)).html: $(1) tools/web-lesson.sh
+	sh tools/web-lesson.sh $(1) $(WEB)/lessons $(WEB_LESSON_FLAGS)
+endef
+$(foreach l,$(DEMO_LESSONS),$(eval $(call web_lesson,$(l))))
+WEB_LESSON_PAGES := $(foreach l,$(DEMO_LESSONS),$(WEB)/lessons/$(notdir $(l)).html)
+
+$(WEB)/lessons/index.html: $(WEB_LESSON_PAGES) tools/web-lesson.sh
+	sh tools/web-lesson.sh --index $(WEB)/lessons $(WEB_LESSON_PAGES)
+
+.PHONY: web web-page
+web-page: $(WEB)/index.html $(WEB)/engine-f64.js
+web: web-page $(WEB)/lessons/index.html
+	@sh tools/web-size.sh $(WEB)
+
+# The page's test (tests/web/check_web.c) drives headless Chromium over its DevTools pipe.
+$(B)/tests/web/check_web: $(B)/obj/tests/web/cdp.o
+
 format:
-	clang-format -i src/*.[ch] src/layers/*.[ch] src/kernels/*.[ch] src/script/*.[ch] viz/*.[ch] tests/*.[ch] \
-	    tests/fuzz/*.c lessons/*.[ch] cli/*.[ch] bench/*.c tools/*.c
+	clang-format -i src/*.[ch] src/layers/*.[ch] src/kernels/*.[ch] src/script/*.[ch] viz/*.[ch] \
+	    tests/*.[ch] tests/fuzz/*.c tests/web/*.[ch] lessons/*.[ch] cli/*.[ch] bench/*.c tools/*.c web/*.c
 
 clean:
 	rm -rf build

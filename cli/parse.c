@@ -283,6 +283,9 @@ int cli_parse(int argc, char **argv, Opts *o)
     o->cmd = s->name;
     o->run = s->run;
     o->so.notices = stderr;
+    o->so.out = stdout; /* what the script prints, as Python would */
+    /* Keras 2 spellings are worth a word where the model is read, not on every command */
+    o->so.spellings = !strcmp(s->name, "summary") || !strcmp(s->name, "trace");
     if (parse(o, s, argc, argv) != 0)
         return 2;
     if (o->help) {

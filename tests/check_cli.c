@@ -633,7 +633,9 @@ static const struct {
     {NONE, PRED " -x " REG_X " -o @/nodir/out.npy", {SE "@/nodir/out.npy"}},
     {NONE, "init " REG " -o @/nodir/out.safetensors", {SE "@/nodir/out.safetensors"}},
     {NONE, "predict @/none.py -x " REG_X " -o @/out.npy", {SE "@/none.py"}},
-    {SYNTAX, "predict @/bad.py -x " REG_X " -o @/out.npy", {"@/bad.py:2:1: error: ", "^"}},
+    {SYNTAX,
+     "predict @/bad.py -x " REG_X " -o @/out.npy",
+     {"@/bad.py:1:19: error: '(' was never closed", "^"}},
 };
 
 /* Exit 2 with the message, and no output file (nor a temporary one) left in the directory. */

@@ -145,6 +145,13 @@ Val sc_fval(double x)
     return v;
 }
 
+Val sc_noticed(int line)
+{
+    Val v = sc_data(NULL, line);
+    v.f = 1;
+    return v;
+}
+
 Val sc_data(const char *name, int line)
 {
     Val v = sc_none();
@@ -237,10 +244,11 @@ int sc_bind(S *s, Env *env, const char *name, Val v, int node)
 
 /* ---- names Keras code uses without defining them ---- */
 
-static const char *const other_classes[] = {
-    "Sequential", "Model", "Functional", "Input",  "range",    "len", "print", "int",  "float",
-    "list",       "tuple", "min",        "max",    "abs",      "str", "round", "sum",  "bool",
-    "isinstance", "zip",   "enumerate",  "sorted", "reversed", "any", "all",   "type", "repr"};
+static const char *const other_classes[] = {"Sequential", "Model", "Functional", "Input"};
+/* Python's builtins a model script calls (script_calls.c's builtin()). */
+static const char *const builtins[] = {
+    "range", "len",   "print", "int",  "float", "list",      "tuple",  "min", "max", "abs", "str",
+    "repr",  "round", "sum",   "bool", "zip",   "enumerate", "sorted", "any", "all", "dict"};
 static const char *const keras_roots[] = {
     "keras",   "tf",        "tensorflow",  "layers",       "models",       "optimizers", "losses",
     "metrics", "callbacks", "activations", "initializers", "regularizers", "constraints"};
@@ -257,9 +265,14 @@ int sc_in_list(const char *const *list, size_t n, const char *name)
     return 0;
 }
 
+int sc_is_builtin(const char *name)
+{
+    return sc_in_list(builtins, sizeof builtins / sizeof *builtins, name);
+}
+
 int sc_known_class(const char *name)
 {
-    return sl_layer_name_known(name) || sc_merge_function(name) ||
+    return sl_layer_name_known(name) || sc_merge_function(name) || sc_is_builtin(name) ||
            sc_in_list(other_classes, sizeof other_classes / sizeof *other_classes, name);
 }
 
@@ -288,11 +301,14 @@ int sc_resolve_name(S *s, Env *env, int node, Val *out)
         *out = sc_module(s, name, 0);
     } else if (sc_in_list(data_roots, sizeof data_roots / sizeof *data_roots, name)) {
         *out = sc_module(s, name, 1);
+    } else if (s->lenient_names) {
+        *out = sc_data(NULL, N(s, node)->line);
     } else {
         return sc_err(s, node,
                       "name '%s' is not defined (shapelab knows Keras's layers, models, "
-                      "optimizers and losses by name)",
-                      name);
+                      "optimizers and losses by name): paste the lines that define it, or give "
+                      "its value with --set %s=VALUE",
+                      name, name);
     }
     return 0;
 }
@@ -544,14 +560,16 @@ static int eval_node(S *s, Env *env, int node, Val *out)
 
 /* ---- statements ---- */
 
-/* Does --set give `name` (NAME=VALUE, or NAME.shape=(...) for an array)? */
+/* Does --set give `name`: 1 for NAME=VALUE, 2 for NAME.shape=(...) (an array's shape), else 0. */
 static int is_set(const S *s, const char *name)
 {
     size_t n = strlen(name);
-    for (int i = 0; s->o && i < s->o->n_set; i++)
-        if (!strcmp(s->o->set_name[i], name) ||
-            (!strncmp(s->o->set_name[i], name, n) && !strcmp(s->o->set_name[i] + n, ".shape")))
+    for (int i = 0; s->o && i < s->o->n_set; i++) {
+        if (!strcmp(s->o->set_name[i], name))
             return 1;
+        if (!strncmp(s->o->set_name[i], name, n) && !strcmp(s->o->set_name[i] + n, ".shape"))
+            return 2;
+    }
     return 0;
 }
 
@@ -609,12 +627,12 @@ static int assign_item(S *s, Env *env, int target, const Val *v)
     return 0;
 }
 
-static int assign_to(S *s, Env *env, int target, Val v, int line)
+int sc_assign(S *s, Env *env, int target, Val v, int line)
 {
     const Node *t = N(s, target);
     if (t->kind == N_NAME) {
         if (v.kind == V_DATA) { /* errors name the variable the learner wrote */
-            v.s = t->s, v.node = line;
+            v.s = t->s, v.node = line, v.f = 0;
             v.i = v.i == 2 ? 0 : v.i; /* n = x.shape[1]: --set n=VALUE now */
         }
         return sc_bind(s, env, t->s, v, target);
@@ -637,7 +655,7 @@ static int assign_to(S *s, Env *env, int target, Val v, int line)
                       v.n, count);
     int k = 0;
     for (int i = t->a; i >= 0; i = N(s, i)->next, k++)
-        if (assign_to(s, env, i, v.kind == V_DATA ? sc_data(NULL, line) : v.items[k], line) < 0)
+        if (sc_assign(s, env, i, v.kind == V_DATA ? sc_data(NULL, line) : v.items[k], line) < 0)
             return -1;
     return 0;
 }
@@ -646,13 +664,21 @@ static int exec_assign(S *s, Env *env, int node)
 {
     const Node *n = N(s, node);
     const Node *t = N(s, n->a);
-    if (t->kind == N_NAME && is_set(s, t->s)) {
+    int set = t->kind == N_NAME && env == &s->globals ? is_set(s, t->s) : 0;
+    if (set == 1) {
         sc_notice(s, n->line, "'%s' comes from --set, not from this line", t->s);
         return 0;
     }
     Val v;
-    if (sc_eval(s, env, n->b, &v) < 0)
+    s->lenient_names += set == 2; /* x_train = make(df.values): the names of unpasted cells */
+    int rc = sc_eval(s, env, n->b, &v);
+    s->lenient_names -= set == 2;
+    if (rc < 0)
         return -1;
+    if (set == 2 && v.kind == V_DATA) { /* the array whose shape --set gives */
+        sc_notice(s, n->line, "'%s' has the shape --set gives it, not one from this line", t->s);
+        return 0;
+    }
     if (strcmp(n->op, "=")) { /* x += y */
         Val old;
         if (t->kind == N_TUPLE)
@@ -666,12 +692,12 @@ static int exec_assign(S *s, Env *env, int node)
             return -1;
         v = sum;
     }
-    if (v.kind == V_DATA && t->kind == N_NAME)
+    if (v.kind == V_DATA && t->kind == N_NAME && !v.f)
         sc_notice(s, n->line,
                   "skipped a statement about data ('%s' = ...); shapelab takes data "
                   "from files (-x, -y)",
                   t->s);
-    return assign_to(s, env, n->a, v, n->line);
+    return sc_assign(s, env, n->a, v, n->line);
 }
 
 /* After a loop's body: a `continue` is done with; a `break` ends the loop (1). */
@@ -684,6 +710,37 @@ static int end_of_body(S *s)
     return 1;
 }
 
+/* After a loop over data, the names it binds hold data, as they would in Python (for batch in
+ * ds.take(1): inputs, targets = batch), unless --set gives them. */
+static int bind_as_data(S *s, Env *env, int target, int line)
+{
+    const Node *t = N(s, target);
+    if (t->kind == N_NAME)
+        return is_set(s, t->s) ? 0 : sc_bind(s, env, t->s, sc_data(t->s, line), target);
+    for (int i = t->a; (t->kind == N_TUPLE || t->kind == N_LIST) && i >= 0; i = N(s, i)->next)
+        if (bind_as_data(s, env, i, line) < 0)
+            return -1;
+    return 0;
+}
+
+static int bind_body_as_data(S *s, Env *env, int first)
+{
+    for (int i = first; i >= 0; i = N(s, i)->next) {
+        const Node *st = N(s, i);
+        if (st->kind == S_ASSIGN && bind_as_data(s, env, st->a, st->line) < 0)
+            return -1;
+        if (st->kind == S_FOR && bind_as_data(s, env, st->a, st->line) < 0)
+            return -1;
+        if ((st->kind == S_FOR || st->kind == S_WITH) && bind_body_as_data(s, env, st->c) < 0)
+            return -1;
+        if ((st->kind == S_IF || st->kind == S_WHILE) && bind_body_as_data(s, env, st->b) < 0)
+            return -1;
+        if (st->kind == S_IF && st->c >= 0 && bind_body_as_data(s, env, st->c) < 0)
+            return -1;
+    }
+    return 0;
+}
+
 static int exec_for(S *s, Env *env, int node)
 {
     const Node *n = N(s, node);
@@ -692,13 +749,12 @@ static int exec_for(S *s, Env *env, int node)
         return -1;
     if (it.kind == V_DATA) {
         sc_notice(s, n->line, "skipped a loop over data");
-        return 0;
+        return bind_as_data(s, env, n->a, n->line) < 0 ? -1 : bind_body_as_data(s, env, n->c);
     }
     if (it.kind != V_LIST && it.kind != V_TUPLE)
         return sc_err(s, n->b, "cannot loop over %s", sc_kind_name(it.kind));
     for (int k = 0; k < it.n && !s->returning; k++) {
-        if (sc_count_iteration(s, node) < 0 ||
-            sc_bind(s, env, N(s, n->a)->s, it.items[k], n->a) < 0 ||
+        if (sc_count_iteration(s, node) < 0 || sc_assign(s, env, n->a, it.items[k], n->line) < 0 ||
             sc_exec_block(s, env, n->c) < 0)
             return -1;
         if (end_of_body(s))
@@ -744,7 +800,7 @@ static int exec_with(S *s, Env *env, int node)
     Val c;
     if (sc_eval(s, env, n->a, &c) < 0)
         return -1;
-    if (n->b >= 0 && assign_to(s, env, n->b, c, n->line) < 0)
+    if (n->b >= 0 && sc_assign(s, env, n->b, c, n->line) < 0)
         return -1;
     return sc_exec_block(s, env, n->c);
 }
@@ -817,7 +873,7 @@ static int exec_stmt(S *s, Env *env, int node)
     case S_EXPR:
         if (sc_eval(s, env, n->a, &v) < 0)
             return -1;
-        if (v.kind == V_DATA && N(s, n->a)->kind == N_CALL && !v.s)
+        if (v.kind == V_DATA && N(s, n->a)->kind == N_CALL && !v.f)
             sc_notice(s, n->line, "skipped a statement about data");
         return echo(s, n->a, &v);
     case S_ASSIGN:

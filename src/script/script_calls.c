@@ -4,9 +4,11 @@
  * (add, compile, summary, build, get_layer; fit and friends are skipped), list methods, Python's
  * builtins (range, len, print, ...) and the script's own functions, with defaults and keyword
  * arguments. Every model and layer goes through the engine's public API. */
+#include <ctype.h>
 #include <limits.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "alloc.h"
@@ -675,7 +677,7 @@ static int skip_runtime(S *s, int node, const char *who, const char *name, Val *
         if (strstr(name, instead[i]))
             cmd = instead[i + 1];
     sc_notice(s, N(s, node)->line, "skipped %s.%s(...): use %s", who, name, cmd);
-    *out = sc_data(name, N(s, node)->line); /* named, so no second notice */
+    *out = sc_noticed(N(s, node)->line);
     return 0;
 }
 
@@ -706,7 +708,7 @@ static int model_method(S *s, int node, SlModel *m, const char *name, const Args
     if (!strcmp(name, "summary")) {
         const Val *w = sc_kwarg(a, "line_length", 0);
         s->summary_width = w && w->kind == V_INT ? (int)w->i : 0;
-        *out = sc_data("summary", N(s, node)->line); /* print(model.summary()) prints nothing */
+        *out = sc_noticed(N(s, node)->line); /* print(model.summary()) prints nothing */
         return 0;
     }
     if (!strcmp(name, "count_params")) {
@@ -745,7 +747,7 @@ static int layer_method(S *s, int node, const SlLayer *l, const char *name, cons
     if (!strcmp(name, "build")) {
         sc_notice(s, N(s, node)->line,
                   "skipped %s.build(...): a layer is built when it is called on a tensor", l->name);
-        *out = sc_data("build", N(s, node)->line);
+        *out = sc_noticed(N(s, node)->line);
         return 0;
     }
     if (sc_in_list(runtime, sizeof runtime / sizeof *runtime, name))
@@ -795,7 +797,7 @@ static int builtin_print(S *s, int node, const Args *a, Val *out)
     const char *sep = " ", *end = "\n";
     for (int i = 0; i < a->n; i++) {
         if (a->v[i].kind == V_DATA) {
-            *out = a->v[i].s ? sc_data(NULL, N(s, node)->line) : a->v[i];
+            *out = a->v[i].f ? a->v[i] : sc_data(NULL, N(s, node)->line);
             return 0;
         }
         if (a->kw[i] && (!strcmp(a->kw[i], "sep") || !strcmp(a->kw[i], "end"))) {
@@ -998,6 +1000,18 @@ static int builtin(S *s, int node, const char *name, const Args *a, Val *out)
         *out = sc_ival((long long)r);
         return 0;
     }
+    if (!strcmp(name, "dict") && (x->kind == V_LIST || x->kind == V_TUPLE)) { /* of pairs */
+        *out = sc_seq(s, V_DICT, 2 * x->n);
+        if (!out->items)
+            return sc_oom(s, node);
+        for (int k = 0; k < x->n; k++) {
+            const Val *pair = &x->items[k];
+            if ((pair->kind != V_TUPLE && pair->kind != V_LIST) || pair->n != 2)
+                return sc_err(s, node, "dict() takes a list of (key, value) pairs here");
+            out->items[2 * k] = pair->items[0], out->items[2 * k + 1] = pair->items[1];
+        }
+        return 0;
+    }
     if (!strcmp(name, "sum") || !strcmp(name, "any") || !strcmp(name, "all"))
         return fold(s, node, name, x, out);
     if (!strcmp(name, "zip") || !strcmp(name, "enumerate"))
@@ -1041,9 +1055,6 @@ static int builtin(S *s, int node, const char *name, const Args *a, Val *out)
 
 static int class_call(S *s, int node, const Val *cls_val, const Args *a, Val *out)
 {
-    static const char *const builtins[] = {
-        "range", "len",  "print", "int", "float", "list", "tuple",     "min",    "max", "abs",
-        "str",   "repr", "round", "sum", "bool",  "zip",  "enumerate", "sorted", "any", "all"};
     const char *cls = cls_val->s;
     Family f = (Family)cls_val->i;
     if (f == F_OPTIMIZER)
@@ -1052,7 +1063,15 @@ static int class_call(S *s, int node, const Val *cls_val, const Args *a, Val *ou
         return make_loss(s, node, cls, a, out);
     if (f == F_INIT || f == F_REG || f == F_CONSTRAINT || f == F_METRIC)
         return make_object(s, node, cls_val, a, out);
-    if (sc_in_list(builtins, sizeof builtins / sizeof *builtins, cls))
+    if (f == F_PREPROCESSING) {
+        sc_notice(s, N(s, node)->line,
+                  "skipped %s(...): a preprocessing layer belongs to the data pipeline; "
+                  "shapelab reads the arrays it makes from files (-x)",
+                  cls);
+        *out = sc_noticed(N(s, node)->line);
+        return 0;
+    }
+    if (sc_is_builtin(cls))
         return builtin(s, node, cls, a, out);
     if (!strcmp(cls, "Sequential"))
         return make_sequential(s, node, a, out);
@@ -1145,7 +1164,135 @@ static int call_function(S *s, int node, const Val *f, const Args *a, Val *out)
     return rc;
 }
 
+/* ---- string methods ---- */
+
+/* "{} + {:.2f}".format(a, b): fields by position ({} or {0}) or by keyword ({name}), each with
+ * an optional !r and format spec; {{ and }} are braces. */
+static int str_format(S *s, int node, const char *fmt, const Args *a, Val *out)
+{
+    size_t cap = strlen(fmt) + 512, u = 0;
+    char *buf = sc_heap(s, cap);
+    if (!buf)
+        return sc_oom(s, node);
+    int auto_index = 0;
+    for (const char *p = fmt; *p;) {
+        if ((*p == '{' || *p == '}') && p[1] == *p) {
+            if (u + 2 > cap)
+                return sc_err(s, node, "the formatted string is too long");
+            buf[u++] = *p;
+            p += 2;
+            continue;
+        }
+        if (*p != '{') {
+            if (u + 2 > cap)
+                return sc_err(s, node, "the formatted string is too long");
+            buf[u++] = *p++;
+            continue;
+        }
+        const char *end = strchr(p, '}');
+        if (!end)
+            return sc_err(s, node, "a '{' in the format string is not closed");
+        char field[128], spec[64] = "";
+        snprintf(field, sizeof field, "%.*s", (int)(end - p - 1), p + 1);
+        p = end + 1;
+        char *colon = strchr(field, ':'), *bang = strchr(field, '!');
+        if (colon)
+            snprintf(spec, sizeof spec, "%s", colon + 1), *colon = '\0';
+        int repr = bang && bang[1] == 'r';
+        if (bang)
+            *bang = '\0';
+        const Val *v = NULL;
+        if (!field[0] || (field[0] >= '0' && field[0] <= '9')) {
+            int k = field[0] ? atoi(field) : auto_index++;
+            int pos = 0;
+            for (int i = 0; i < a->n; i++)
+                if (!a->kw[i] && pos++ == k)
+                    v = &a->v[i];
+        } else {
+            v = sc_kwarg(a, field, -1);
+        }
+        if (!v)
+            return sc_err(s, node, "format(): no value for the field {%s}", field);
+        char piece[1024];
+        int rc = repr ? sc_str(s, v, 1, piece, sizeof piece)
+                      : sc_format(s, node, v, spec, piece, sizeof piece);
+        if (rc < 0)
+            return rc == -2 ? -1 : sc_err(s, node, "a format field is too long");
+        size_t len = strlen(piece);
+        if (u + len + 1 > cap)
+            return sc_err(s, node, "the formatted string is too long");
+        memcpy(buf + u, piece, len);
+        u += len;
+    }
+    buf[u] = '\0';
+    *out = sc_none();
+    out->kind = V_STR;
+    out->s = buf;
+    return 0;
+}
+
+/* The string methods model scripts use in names and messages: format, join, upper, lower. */
+static int str_method(S *s, int node, const char *str, const char *name, const Args *a, Val *out)
+{
+    if (sc_has_data(a)) {
+        *out = sc_data(NULL, N(s, node)->line);
+        return 0;
+    }
+    if (!strcmp(name, "format"))
+        return str_format(s, node, str, a, out);
+    if (!strcmp(name, "join")) {
+        if (a->n != 1 || (a->v[0].kind != V_LIST && a->v[0].kind != V_TUPLE))
+            return sc_err(s, node, "join() takes a list of strings");
+        size_t len = 1;
+        for (int k = 0; k < a->v[0].n; k++) {
+            if (a->v[0].items[k].kind != V_STR)
+                return sc_err(s, node, "join() takes a list of strings");
+            len += strlen(a->v[0].items[k].s) + strlen(str);
+        }
+        char *t = sc_heap(s, len);
+        if (!t)
+            return sc_oom(s, node);
+        for (int k = 0; k < a->v[0].n; k++) {
+            if (k)
+                strcat(t, str);
+            strcat(t, a->v[0].items[k].s);
+        }
+        *out = sc_none();
+        out->kind = V_STR;
+        out->s = t;
+        return 0;
+    }
+    if ((!strcmp(name, "upper") || !strcmp(name, "lower")) && a->n == 0) {
+        char *t = sc_heap(s, strlen(str) + 1);
+        if (!t)
+            return sc_oom(s, node);
+        for (size_t i = 0; str[i]; i++)
+            t[i] = (char)(name[0] == 'u' ? toupper((unsigned char)str[i])
+                                         : tolower((unsigned char)str[i]));
+        *out = sc_none();
+        out->kind = V_STR;
+        out->s = t;
+        return 0;
+    }
+    return sc_err(s, node, "str.%s() is not understood in a model script", name);
+}
+
 /* ---- calls on modules: keras.utils, keras.backend, numpy ... ---- */
+
+/* Does calling into this module make data (numpy, keras.utils, keras.datasets, tf.random ...)? */
+static int module_is_data(const Val *f)
+{
+    static const char *const data_parts[] = {
+        "utils", "datasets", "preprocessing", "callbacks", "random", "data",
+        "io",    "image",    "config",        "backend",   "saving", "applications"};
+    int about_data = f->data_lib;
+    for (size_t k = 0; k < sizeof data_parts / sizeof *data_parts && !about_data; k++) {
+        char part[40];
+        snprintf(part, sizeof part, ".%s", data_parts[k]);
+        about_data = strstr(f->s, part) || !strncmp(f->s, data_parts[k], strlen(data_parts[k]));
+    }
+    return about_data;
+}
 
 /* tf.ones((2, 3)), np.zeros((20, 10, 50)), np.random.random((4, 5)): data whose shape is known
  * (x.shape answers), from the shape given first or as shape=. 0 when f makes no such array. */
@@ -1190,7 +1337,7 @@ static int module_call(S *s, int node, const Val *f, const Args *a, Val *out)
                   "skipped %s(...): shapelab png MODEL.py draws the model, and shapelab summary "
                   "lists it",
                   f->s);
-        *out = sc_data("plot_model", N(s, node)->line);
+        *out = sc_noticed(N(s, node)->line);
         return 0;
     }
     if (!strcmp(last, "clear_session")) { /* keras.backend.clear_session(): names start over */
@@ -1198,15 +1345,7 @@ static int module_call(S *s, int node, const Val *f, const Args *a, Val *out)
         *out = sc_none();
         return 0;
     }
-    static const char *const data_parts[] = {
-        "utils", "datasets", "preprocessing", "callbacks", "random", "data",
-        "io",    "image",    "config",        "backend",   "saving", "applications"};
-    int about_data = f->data_lib || sc_has_data(a);
-    for (size_t k = 0; k < sizeof data_parts / sizeof *data_parts && !about_data; k++) {
-        char part[40];
-        snprintf(part, sizeof part, ".%s", data_parts[k]);
-        about_data = strstr(f->s, part) || !strncmp(f->s, data_parts[k], strlen(data_parts[k]));
-    }
+    int about_data = module_is_data(f) || sc_has_data(a);
     if (about_data) {
         *out = sc_data(NULL, N(s, node)->line);
         return 0;
@@ -1252,9 +1391,11 @@ int sc_eval_call(S *s, Env *env, int node, Val *out)
                                 : obj.kind == V_MODEL ? obj.model->name
                                                       : obj.layer->name,
                                 callee->s, out);
-        if (obj.kind == V_MODEL || obj.kind == V_LAYER || obj.kind == V_LIST) {
+        if (obj.kind == V_MODEL || obj.kind == V_LAYER || obj.kind == V_LIST || obj.kind == V_STR) {
             if (sc_eval_args(s, env, n->b, &a) < 0)
                 return -1;
+            if (obj.kind == V_STR)
+                return str_method(s, at, obj.s, callee->s, &a, out);
             if (obj.kind == V_MODEL)
                 return model_method(s, at, obj.model, callee->s, &a, out);
             if (obj.kind == V_LAYER)
@@ -1266,7 +1407,13 @@ int sc_eval_call(S *s, Env *env, int node, Val *out)
     } else if (sc_eval(s, env, n->a, &f) < 0) {
         return -1;
     }
-    if (sc_eval_args(s, env, n->b, &a) < 0)
+    /* a call that makes data reads its arguments only as far as it can: a name from a cell that
+     * was not pasted is data too (np.load(path), to_categorical(y_train, num_classes)) */
+    int lenient = f.kind == V_DATA || (f.kind == V_MODULE && module_is_data(&f));
+    s->lenient_names += lenient;
+    int rc = sc_eval_args(s, env, n->b, &a);
+    s->lenient_names -= lenient;
+    if (rc < 0)
         return -1;
     switch (f.kind) {
     case V_CLASS:

@@ -306,6 +306,11 @@ int sc_percent(S *s, int node, const char *fmt, const Val *args, Val *out)
 {
     const Val *items = args->kind == V_TUPLE ? args->items : args;
     int n_items = args->kind == V_TUPLE ? args->n : 1, k = 0;
+    for (int i = 0; i < n_items; i++)
+        if (items[i].kind == V_DATA) { /* "%d words" % (hits,): counted from data */
+            *out = items[i];
+            return 0;
+        }
     size_t cap = strlen(fmt) + 256, u = 0;
     char *buf = sc_heap(s, cap);
     if (!buf)

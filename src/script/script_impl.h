@@ -78,7 +78,8 @@ typedef enum NodeKind {
     N_FALSE,
     N_TUPLE,
     N_LIST,
-    N_LISTCOMP,  /* a: element expr, b: target name node, c: iterable */
+    N_LISTCOMP,  /* a: element expr, b: target (a name or a tuple of them), c: iterable; i: the
+                    condition after 'if', or -1 */
     N_ATTR,      /* a: object, s: attribute */
     N_CALL,      /* a: callee, b: first argument (linked by next; kw set for keywords) */
     N_SUBSCRIPT, /* a: object, b: index */
@@ -96,7 +97,8 @@ typedef enum NodeKind {
     /* statements */
     S_EXPR,   /* a */
     S_ASSIGN, /* a: target (N_NAME or N_TUPLE of names), b: value; op "=" or "+=" ... */
-    S_FOR,    /* a: target, b: iterable, c: first statement of the body */
+    S_FOR,    /* a: target (a name or a tuple of them), b: iterable, c: first statement of the
+                 body */
     S_DEF,    /* s: name, a: first parameter (N_NAME, linked; b: its default or -1), c: body; i: 1
                  if it yields */
     S_IF,     /* a: condition, b: body, c: what runs otherwise (an S_IF for elif, a body, or -1) */
@@ -177,22 +179,25 @@ typedef enum VKind {
 /* What a Keras name stands for, by the module it comes from (keras.initializers.HeNormal). */
 typedef enum Family {
     F_NONE,
-    F_INIT,       /* keras.initializers: RandomNormal(stddev=0.02), he_normal */
-    F_REG,        /* keras.regularizers: l2(0.01), L1L2(l1=..., l2=...) */
-    F_CONSTRAINT, /* keras.constraints: max_norm(3), NonNeg() */
-    F_ACTIVATION, /* keras.activations.relu, tf.nn.relu: a function, passed by its name */
-    F_METRIC,     /* keras.metrics.SparseCategoricalAccuracy(), passed by its name */
-    F_LOSS_FN,    /* keras.losses.mse: a function, passed by its name */
-    F_LOSS,       /* keras.losses.MeanSquaredError: a class that makes a loss object */
-    F_OPTIMIZER   /* keras.optimizers.Adam */
+    F_INIT,         /* keras.initializers: RandomNormal(stddev=0.02), he_normal */
+    F_REG,          /* keras.regularizers: l2(0.01), L1L2(l1=..., l2=...) */
+    F_CONSTRAINT,   /* keras.constraints: max_norm(3), NonNeg() */
+    F_ACTIVATION,   /* keras.activations.relu, tf.nn.relu: a function, passed by its name */
+    F_METRIC,       /* keras.metrics.SparseCategoricalAccuracy(), passed by its name */
+    F_LOSS_FN,      /* keras.losses.mse: a function, passed by its name */
+    F_LOSS,         /* keras.losses.MeanSquaredError: a class that makes a loss object */
+    F_OPTIMIZER,    /* keras.optimizers.Adam */
+    F_PREPROCESSING /* keras.layers.TextVectorization, Rescaling, RandomFlip: part of the data
+                       pipeline, not built by shapelab */
 } Family;
 
 typedef struct Val {
     VKind kind;
-    long long i;
-    double f;
+    long long i;   /* BOOL, INT; CLASS, OBJECT: the Family; DATA: 1 when items holds its known
+                    shape, 2 when it is (a part of) the shape of the data named s */
+    double f;      /* FLOAT; DATA: 1 when the statement that made it was noticed already */
     const char *s; /* STR; CLASS and MODULE names; DATA: the variable it was bound to */
-    int n;         /* TUPLE, LIST */
+    int n;         /* TUPLE, LIST, DICT, OBJECT; DATA with a known shape: its rank */
     struct Val *items;
     SlLayer *layer;
     SlModel *model; /* MODEL; TENSOR: its graph */
@@ -247,6 +252,8 @@ struct SlScript {
     int breaking, continuing;    /* a break or continue is leaving the loop's body */
     char spellings_shown[8][32]; /* the Keras 2 spellings already noticed: "input_shape", "lr" */
     int n_spellings;
+    int lenient_names; /* inside the arguments of a call that makes data: an undefined name is
+                          data, not an error */
     const SlScriptOptions *o;
     SlError *e;
 };
@@ -276,6 +283,8 @@ Val sc_none(void);
 Val sc_ival(long long x);
 Val sc_fval(double x);
 Val sc_data(const char *name, int line);
+/* Data from a statement that was skipped with its own notice already (fit, plot_model ...). */
+Val sc_noticed(int line);
 Val sc_seq(S *s, VKind kind, int n);
 Val sc_module(S *s, const char *name, int data_lib);
 const char *sc_kind_name(VKind k);
@@ -283,6 +292,7 @@ Var *sc_find_var(Env *env, const char *name);
 int sc_bind(S *s, Env *env, const char *name, Val v, int node);
 int sc_in_list(const char *const *list, size_t n, const char *name);
 int sc_known_class(const char *name);
+int sc_is_builtin(const char *name); /* range, len, print ... */
 /* What `name` is in the module `module` ("keras.initializers", "tf.nn", or NULL for a bare name
  * or one imported from a module that does not decide): F_NONE when not one of these families. */
 Family sc_family(const char *module, const char *name);
@@ -314,6 +324,8 @@ int sc_has_data(const Args *a);
 int sc_eval(S *s, Env *env, int node, Val *out);
 int sc_eval_args(S *s, Env *env, int first, Args *a);
 int sc_exec_block(S *s, Env *env, int first);
+/* target = v: a name, a tuple of targets (unpacking), obj.attr or x[i]. */
+int sc_assign(S *s, Env *env, int target, Val v, int line);
 int sc_count_iteration(S *s, int node);
 /* script_ops.c: tuples, lists, comprehensions, attributes, subscripts, arithmetic */
 int sc_eval_sequence(S *s, Env *env, int node, Val *out);

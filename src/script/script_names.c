@@ -180,6 +180,51 @@ static const char *const optimizers[] = {
     "Adadelta", "Adafactor", "Adagrad", "Adam",  "AdamW",   "Adamax", "Ftrl",
     "Lamb",     "Lion",      "Muon",    "Nadam", "RMSprop", "SGD",    "ScheduleFreeAdamW"};
 
+/* keras/src/layers/preprocessing: layers that turn raw data into model input (and augment it);
+ * a script's data pipeline makes them, and shapelab reads what they make from files. */
+static const char *const preprocessing[] = {"TextVectorization",
+                                            "StringLookup",
+                                            "IntegerLookup",
+                                            "Normalization",
+                                            "Discretization",
+                                            "Hashing",
+                                            "HashedCrossing",
+                                            "CategoryEncoding",
+                                            "Rescaling",
+                                            "Resizing",
+                                            "CenterCrop",
+                                            "RandomFlip",
+                                            "RandomRotation",
+                                            "RandomZoom",
+                                            "RandomContrast",
+                                            "RandomCrop",
+                                            "RandomTranslation",
+                                            "RandomBrightness",
+                                            "RandomHue",
+                                            "RandomSaturation",
+                                            "RandomSharpness",
+                                            "RandomShear",
+                                            "RandomGrayscale",
+                                            "RandomInvert",
+                                            "RandomErasing",
+                                            "RandomPerspective",
+                                            "RandomPosterization",
+                                            "RandomColorJitter",
+                                            "RandomColorDegeneration",
+                                            "RandomGaussianBlur",
+                                            "RandomElasticTransform",
+                                            "AugMix",
+                                            "AutoContrast",
+                                            "CutMix",
+                                            "MixUp",
+                                            "RandAugment",
+                                            "Equalization",
+                                            "Solarization",
+                                            "MelSpectrogram",
+                                            "STFTSpectrogram",
+                                            "FeatureSpace",
+                                            "Pipeline"};
+
 static int in(const char *const *list, size_t n, const char *name)
 {
     return sc_in_list(list, n, name);
@@ -216,7 +261,8 @@ Family sc_family(const char *module, const char *name)
     /* a bare name, or one from a module that does not decide (keras, layers): classes only */
     if (!isupper((unsigned char)name[0]))
         return F_NONE;
-    return in(initializers, COUNT(initializers), name)   ? F_INIT
+    return in(preprocessing, COUNT(preprocessing), name) ? F_PREPROCESSING
+           : in(initializers, COUNT(initializers), name) ? F_INIT
            : in(regularizers, COUNT(regularizers), name) ? F_REG
            : in(constraints, COUNT(constraints), name)   ? F_CONSTRAINT
            : in(losses, COUNT(losses), name)             ? F_LOSS

@@ -24,7 +24,7 @@ int sc_eval_sequence(S *s, Env *env, int node, Val *out)
     return 0;
 }
 
-/* [expr for name in iterable]; the loop variable is restored afterwards, as in Python 3. */
+/* [expr for x in xs if cond]: the loop's names live in a scope of their own, as in Python 3. */
 int sc_eval_listcomp(S *s, Env *env, int node, Val *out)
 {
     const Node *n = N(s, node);
@@ -37,19 +37,22 @@ int sc_eval_listcomp(S *s, Env *env, int node, Val *out)
     }
     if (it.kind != V_LIST && it.kind != V_TUPLE)
         return sc_err(s, n->c, "cannot loop over %s", sc_kind_name(it.kind));
-    const char *name = N(s, n->b)->s;
-    Var *old = sc_find_var(env, name);
-    Val saved = old ? old->v : sc_none();
-    int had = old != NULL;
+    Env *inner = sc_heap(s, sizeof *inner);
+    if (!inner)
+        return sc_oom(s, node);
+    inner->parent = env;
     *out = sc_seq(s, V_LIST, it.n);
     if (!out->items)
         return sc_oom(s, node);
-    for (int k = 0; k < it.n; k++)
-        if (sc_count_iteration(s, node) < 0 || sc_bind(s, env, name, it.items[k], n->b) < 0 ||
-            sc_eval(s, env, n->a, &out->items[k]) < 0)
+    int kept = 0;
+    for (int k = 0; k < it.n; k++) {
+        if (sc_count_iteration(s, node) < 0 || sc_assign(s, inner, n->b, it.items[k], n->line) < 0)
             return -1;
-    if (had)
-        sc_bind(s, env, name, saved, n->b);
+        int keep = n->i >= 0 ? sc_eval_truth(s, inner, (int)n->i) : 1;
+        if (keep < 0 || (keep && sc_eval(s, inner, n->a, &out->items[kept++]) < 0))
+            return -1;
+    }
+    out->n = kept;
     return 0;
 }
 

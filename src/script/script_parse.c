@@ -107,6 +107,8 @@ static const char *name_of(Parser *p, const Tok *t)
 
 static int expr(Parser *p);
 static int exprs(Parser *p, int allow_tuple);
+static int or_test(Parser *p);
+static int loop_target(Parser *p, int top);
 static int fstring(Parser *p, const Tok *start);
 static int dict(Parser *p, const Tok *open);
 static int subscript(Parser *p);
@@ -121,6 +123,45 @@ static int append(Parser *p, int head, int item)
     p->nodes[p->nodes[head].tail].next = item;
     p->nodes[head].tail = item;
     return head;
+}
+
+/* What a for loop binds: a name, or names and bracketed names with commas (i, (a, b)); at the top
+ * it ends before 'in'. */
+static int loop_target(Parser *p, int top)
+{
+    int first = -1, count = 0, comma = 0;
+    const Tok *start = peek(p);
+    if (++p->depth > SC_MAX_DEPTH)
+        return fail(p, start, "expression nested too deeply");
+    while (1) {
+        const Tok *t = next(p);
+        int item;
+        if (t->kind == T_NAME) {
+            if ((item = new_node(p, N_NAME, t)) < 0)
+                return -2;
+            p->nodes[item].s = name_of(p, t);
+        } else if (t->kind == T_OP && (!strcmp(t->op, "(") || !strcmp(t->op, "["))) {
+            if ((item = loop_target(p, 0)) < 0 || expect_op(p, t->op[0] == '(' ? ")" : "]") < 0)
+                return -2;
+        } else {
+            return fail(p, t, "expected a loop variable (a name) after 'for'");
+        }
+        first = append(p, first, item);
+        count++;
+        comma = is_op(p, ",");
+        if (!comma)
+            break;
+        next(p);
+        if ((top && is_name(p, "in")) || is_op(p, ")") || is_op(p, "]"))
+            break;
+    }
+    p->depth--;
+    if (count == 1 && !comma)
+        return first;
+    int n = new_node(p, N_TUPLE, start);
+    if (n >= 0)
+        p->nodes[n].a = first;
+    return n;
 }
 
 static int call_args(Parser *p, int callee, const Tok *open)
@@ -170,25 +211,30 @@ static int bracket(Parser *p, const Tok *open, int is_list)
         int item = expr(p);
         if (item < 0)
             return -2;
-        if (is_list && count == 0 && is_name(p, "for")) { /* [expr for NAME in iterable] */
+        if (is_list && count == 0 && is_name(p, "for")) { /* [expr for x in xs if cond] */
             int lc = new_node(p, N_LISTCOMP, open);
             if (lc < 0)
                 return -2;
             next(p);
-            const Tok *nt = next(p);
-            if (nt->kind != T_NAME)
-                return fail(p, nt, "expected a name after 'for'");
-            int target = new_node(p, N_NAME, nt);
-            if (target < 0 || !is_name(p, "in"))
-                return target < 0 ? -2 : fail(p, peek(p), "expected 'in'");
+            int target = loop_target(p, 1);
+            if (target < 0)
+                return -2;
+            if (!is_name(p, "in"))
+                return fail(p, peek(p), "expected 'in'");
             next(p);
-            p->nodes[target].s = name_of(p, nt);
-            int iter = expr(p);
+            int iter = or_test(p), cond = -1;
             if (iter < 0)
                 return -2;
-            if (is_name(p, "if") || is_name(p, "for"))
-                return fail(p, peek(p), "only [expr for name in iterable] is understood");
+            if (is_name(p, "if")) {
+                next(p);
+                if ((cond = or_test(p)) < 0)
+                    return -2;
+            }
+            if (is_name(p, "for") || is_name(p, "if"))
+                return fail(p, peek(p),
+                            "only one 'for' (and one 'if') in a list comprehension is understood");
             p->nodes[lc].a = item, p->nodes[lc].b = target, p->nodes[lc].c = iter;
+            p->nodes[lc].i = cond;
             return expect_op(p, "]") < 0 ? -2 : lc;
         }
         first = append(p, first, item);
@@ -674,13 +720,9 @@ static int stmt_for(Parser *p, const Tok *t)
     int n = new_node(p, S_FOR, t);
     if (n < 0)
         return -2;
-    const Tok *nt = next(p);
-    if (nt->kind != T_NAME)
-        return fail(p, nt, "expected a loop variable after 'for'");
-    int target = new_node(p, N_NAME, nt);
+    int target = loop_target(p, 1);
     if (target < 0)
         return -2;
-    p->nodes[target].s = name_of(p, nt);
     if (!is_name(p, "in"))
         return fail(p, peek(p), "expected 'in'");
     next(p);

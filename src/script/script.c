@@ -247,8 +247,8 @@ int sc_bind(S *s, Env *env, const char *name, Val v, int node)
 static const char *const other_classes[] = {"Sequential", "Model", "Functional", "Input"};
 /* Python's builtins a model script calls (script_calls.c's builtin()). */
 static const char *const builtins[] = {
-    "range", "len",   "print", "int",  "float", "list",      "tuple",  "min", "max", "abs", "str",
-    "repr",  "round", "sum",   "bool", "zip",   "enumerate", "sorted", "any", "all", "dict"};
+    "range", "len",   "print", "int",  "float", "list",      "tuple",  "min", "max", "abs",  "str",
+    "repr",  "round", "sum",   "bool", "zip",   "enumerate", "sorted", "any", "all", "dict", "set"};
 static const char *const keras_roots[] = {
     "keras",   "tf",        "tensorflow",  "layers",       "models",       "optimizers", "losses",
     "metrics", "callbacks", "activations", "initializers", "regularizers", "constraints"};
@@ -272,7 +272,8 @@ int sc_is_builtin(const char *name)
 
 int sc_known_class(const char *name)
 {
-    return sl_layer_name_known(name) || sc_merge_function(name) || sc_is_builtin(name) ||
+    return sl_layer_name_known(name) || sc_keras_layer(name) || sc_merge_function(name) ||
+           sc_is_builtin(name) ||
            sc_in_list(other_classes, sizeof other_classes / sizeof *other_classes, name);
 }
 
@@ -615,8 +616,8 @@ static int assign_item(S *s, Env *env, int target, const Val *v)
     Val obj, idx;
     if (sc_eval(s, env, t->a, &obj) < 0 || sc_eval(s, env, t->b, &idx) < 0)
         return -1;
-    if (obj.kind == V_DATA || idx.kind == V_DATA)
-        return 0;
+    if (obj.kind == V_DATA || idx.kind == V_DATA || obj.kind == V_MODULE)
+        return 0; /* os.environ["KERAS_BACKEND"] = ...: about the machine, not the model */
     if (obj.kind != V_LIST || idx.kind != V_INT)
         return sc_err(s, target, "setting an item of %s is not understood in a model script",
                       sc_kind_name(obj.kind));
@@ -833,7 +834,11 @@ static int exec_import(S *s, Env *env, int node)
         if (dot)
             *dot = '\0';
         int data_lib = sc_in_list(data_roots, sizeof data_roots / sizeof *data_roots, root);
-        Val v = sc_module(s, name, data_lib), named;
+        char *full = sc_heap(s, strlen(n->s) + strlen(name) + 2); /* from a.b import c: a.b.c */
+        if (!full)
+            return sc_oom(s, i);
+        sprintf(full, "%s%s%s", n->s, n->s[0] ? "." : "", name);
+        Val v = sc_module(s, full, data_lib), named;
         if (n->s[0] && sc_keras_name(n->s, name, data_lib, &named))
             v = named;
         if (!strcmp(name, "*"))
@@ -896,6 +901,14 @@ static int exec_stmt(S *s, Env *env, int node)
         return exec_assert(s, env, node);
     case S_RAISE:
         return sc_err(s, node, "the script raises an exception here");
+    case S_DEL: /* the name is gone; what it held (a model, a layer) stays where it is used */
+        for (int i = n->a; i >= 0; i = N(s, i)->next) {
+            Var *var = sc_find_var(env, N(s, i)->s);
+            if (!var)
+                return sc_err(s, i, "name '%s' is not defined", N(s, i)->s);
+            var->v = sc_none();
+        }
+        return 0;
     case S_DEF:
         if (!n->i && sc_make_function(s, env, node, &v) < 0)
             return -1;

@@ -91,7 +91,8 @@ static int make_layer(S *s, int node, const char *cls, const Args *a, SlLayer **
 {
     SlArgs sa;
     SlError e2;
-    if (!sl_layer_type_find(cls) && sl_layer_name_known(cls)) /* before its arguments are read */
+    if (!sl_layer_type_find(cls) && (sl_layer_name_known(cls) || sc_keras_layer(cls)))
+        /* before its arguments are read */
         return sc_err(s, node, "%s is not implemented yet", cls);
     if (s->n_layers >= (int)(sizeof s->layers / sizeof s->layers[0]))
         return sc_err(s, node, "the script makes too many layers");
@@ -155,6 +156,101 @@ static int called_on_data(S *s, int node, const char *who, const Val *v)
                   who);
 }
 
+/* The value of an eager call on data of a known shape: data of the shape out, with the batch
+ * axis of the data it was called on (shapelab never runs it: the values stay unknown). */
+static int eager_result(S *s, int node, const SlShape *out, const Val *x, Val *result)
+{
+    *result = sc_data(NULL, N(s, node)->line);
+    result->f = 1; /* the call was noticed */
+    Val shape = sc_seq(s, V_TUPLE, out->rank);
+    if (!shape.items)
+        return sc_oom(s, node);
+    for (int i = 0; i < out->rank; i++)
+        shape.items[i] = i == 0 ? x->items[0] : sc_ival(out->dim[i]);
+    result->i = 1;
+    result->items = shape.items;
+    result->n = out->rank;
+    return 0;
+}
+
+/* The shape of data whose shape is known, as an SlShape. */
+static int data_shape(S *s, int node, const Val *x, SlShape *sh)
+{
+    int dims[SL_MAX_RANK];
+    if (x->n > SL_MAX_RANK)
+        return sc_err(s, node, "an array of %d axes; shapelab takes at most %d", x->n, SL_MAX_RANK);
+    for (int i = 0; i < x->n; i++) {
+        if (x->items[i].i > SL_MAX_DIM)
+            return sc_err(s, node, "an axis of %lld is beyond shapelab's limit of %d for a size",
+                          x->items[i].i, SL_MAX_DIM);
+        dims[i] = (int)x->items[i].i;
+    }
+    *sh = sl_shape_of(x->n, dims);
+    return 0;
+}
+
+static void give_layer(S *s, SlLayer *l, const SlModel *m);
+
+/* layer(tf.ones((1, 4))): Keras builds the layer for that shape then and there. shapelab calls it
+ * in a model of its own (which later models share it with) and gives back data of its output's
+ * shape. */
+static int eager_layer(S *s, int node, SlLayer *l, const Val *x, Val *out)
+{
+    SlShape sh = {0};
+    SlArgs a;
+    SlError e2;
+    if (data_shape(s, node, x, &sh) < 0)
+        return -1;
+    SlModel *m = sl_model_new("eager");
+    if (keep_model(s, m, node) < 0)
+        return -1;
+    m->scratch = 1;
+    SlValue dims[SL_MAX_RANK];
+    sl_args_init(&a);
+    for (int i = 0; i < sh.rank; i++)
+        dims[i] = sl_value_int(sh.dim[i]);
+    SlLayer *in = NULL;
+    if (sl_args_add(&a, "batch_shape", sl_value_tuple(&a, sh.rank, dims, 0), &e2) == 0 &&
+        sl_args_add(&a, "name", sl_value_str(&a, "eager_input"), &e2) == 0)
+        in = sl_layer_create("InputLayer", &a, &e2);
+    int t = in ? sl_model_input(m, in, &e2) : -1, outs[SL_MAX_IO];
+    if (t < 0)
+        return sc_engine_err(s, node, &e2);
+    give_layer(s, l, m);
+    if (sl_model_call(m, l, 1, &t, outs, &e2) < 0)
+        return sc_engine_err(s, node, &e2);
+    return eager_result(s, node, &m->t[outs[0]].shape, x, out);
+}
+
+/* model(tf.ones((1, 4))): an unbuilt Sequential model is built for that shape; the result is data
+ * of the output's shape. */
+static int eager_model(S *s, int node, SlModel *inner, const Val *x, Val *out)
+{
+    SlShape sh = {0};
+    SlError e2;
+    if (data_shape(s, node, x, &sh) < 0)
+        return -1;
+    if (inner->n_outputs == 0 && sl_model_build(inner, sh, &e2) < 0)
+        return sc_engine_err(s, node, &e2);
+    if (inner->n_inputs != 1)
+        return sc_err(s, node, "model '%s' takes %d inputs", inner->name, inner->n_inputs);
+    SlShape want = inner->t[inner->inputs[0]].shape;
+    int ok = want.rank == sh.rank;
+    for (int d = 0; ok && d < sh.rank; d++)
+        ok = want.dim[d] == SL_NONE || want.dim[d] == sh.dim[d];
+    if (!ok) {
+        char w[96], g[96];
+        return sc_err(s, node, "model '%s' takes input of shape %s, and was called on %s",
+                      inner->name, sl_shape_str(&want, w, sizeof w),
+                      sl_shape_str(&sh, g, sizeof g));
+    }
+    if (inner->n_outputs != 1) {
+        *out = sc_noticed(N(s, node)->line);
+        return 0;
+    }
+    return eager_result(s, node, &inner->t[inner->outputs[0]].shape, x, out);
+}
+
 /* Take l into model m: the script forgets a layer it made; a layer another model holds is
  * retained, so both hold it (and share its weights). */
 static void give_layer(S *s, SlLayer *l, const SlModel *m)
@@ -195,6 +291,8 @@ static int call_layer(S *s, int node, SlLayer *l, const Args *a, Val *out)
     snprintf(who, sizeof who, "layer '%s'", l->name);
     if (a->n < 1 || a->kw[0])
         return sc_err(s, node, "a layer is called on its input tensor: layer(x)");
+    if (a->v[0].kind == V_DATA && a->v[0].i == 1 && a->n == 1)
+        return eager_layer(s, node, l, &a->v[0], out);
     if (a->v[0].kind == V_DATA)
         return called_on_data(s, node, who, &a->v[0]);
     for (int i = 1; i < a->n; i++)
@@ -236,6 +334,8 @@ static int call_model(S *s, int node, SlModel *inner, const Args *a, Val *out)
     snprintf(who, sizeof who, "model '%s'", inner->name);
     if (a->n < 1 || a->kw[0])
         return sc_err(s, node, "a model is called on its input tensor: model(x)");
+    if (a->v[0].kind == V_DATA && a->v[0].i == 1)
+        return eager_model(s, node, inner, &a->v[0], out);
     if (a->v[0].kind == V_DATA)
         return called_on_data(s, node, who, &a->v[0]);
     for (int i = 1; i < a->n; i++)
@@ -530,6 +630,44 @@ static int make_object(S *s, int node, const Val *cls, const Args *a, Val *out)
 
 /* ---- a model's methods ---- */
 
+/* loss={"priority": ..., "department": ...}: the values in the order of m's outputs, each found
+ * by the name of the layer that makes it (Keras's output names). */
+static int by_output(S *s, int node, const SlModel *m, const char *what, Val *v)
+{
+    if (v->kind != V_DICT)
+        return 0;
+    Val list = sc_seq(s, V_LIST, m->n_outputs);
+    if (!list.items)
+        return sc_oom(s, node);
+    for (int k = 0; k < m->n_outputs; k++) {
+        const char *name = m->nodes[m->t[m->outputs[k]].node].layer->name;
+        int found = -1;
+        for (int i = 0; i + 1 < v->n; i += 2)
+            if (v->items[i].kind == V_STR && !strcmp(v->items[i].s, name))
+                found = i;
+        if (found < 0)
+            return sc_err(s, node,
+                          "compile: %s names no output '%s'; give one per output of model '%s', "
+                          "by the name of the layer that makes it",
+                          what, name, m->name);
+        list.items[k] = v->items[found + 1];
+    }
+    for (int i = 0; i + 1 < v->n; i += 2) { /* and no name that is not an output */
+        int known = 0;
+        for (int k = 0; k < m->n_outputs; k++)
+            known |= v->items[i].kind == V_STR &&
+                     !strcmp(v->items[i].s, m->nodes[m->t[m->outputs[k]].node].layer->name);
+        if (!known) {
+            char key[128];
+            sc_str(s, &v->items[i], 1, key, sizeof key);
+            return sc_err(s, node, "compile: %s names %s, which is not an output of model '%s'",
+                          what, key, m->name);
+        }
+    }
+    *v = list;
+    return 0;
+}
+
 /* compile's loss as the engine parses it: names (a loss object by its name, a list item by item);
  * objects go to *objs, one per output (NULL where a name is enough). */
 static int loss_names(S *s, int node, const Val *v, Val *names, const SlLoss **objs, int *n_objs)
@@ -543,10 +681,6 @@ static int loss_names(S *s, int node, const Val *v, Val *names, const SlLoss **o
         names->s = v->loss->name;
         return 0;
     }
-    if (v->kind == V_DICT)
-        return sc_err(s, node,
-                      "losses given as a dict (by output name) are not supported yet; give a "
-                      "list, one per output, in the order of the model's outputs");
     if (v->kind != V_LIST && v->kind != V_TUPLE)
         return 0;
     if (v->n > SL_MAX_MODEL_IO)
@@ -589,6 +723,17 @@ static int method_compile(S *s, int node, SlModel *m, const Args *a)
         return sc_err(s, node,
                       "compile's optimizer is a name ('adam') or an optimizer object "
                       "(keras.optimizers.Adam(learning_rate=0.001))");
+    for (int i = 0; i < named.n; i++) { /* per-output values by output name */
+        const char *k = named.kw[i];
+        if (!strcmp(k, "loss") || !strcmp(k, "loss_weights")) {
+            if (by_output(s, node, m, k, &named.v[i]) < 0)
+                return -1;
+        } else if (named.v[i].kind == V_DICT) {
+            return sc_err(s, node, "compile: %s given as a dict is not supported yet; give a list",
+                          k);
+        }
+    }
+    loss = sc_kwarg(&named, "loss", -1);
     Val lnames;
     const SlLoss *objs[SL_MAX_MODEL_IO];
     int n_objs = 0;
@@ -713,6 +858,19 @@ static int model_method(S *s, int node, SlModel *m, const char *name, const Args
     }
     if (!strcmp(name, "count_params")) {
         *out = sc_ival((long long)sl_model_count_params(m));
+        return 0;
+    }
+    if (!strcmp(name, "pop")) { /* a Sequential model waiting for its input shape */
+        if (!m->sequential || m->n_pending == 0 || m->n_inputs > 0)
+            return sc_err(s, node,
+                          "pop() of a model that is built already is not supported yet: leave "
+                          "the layer out where the model is made");
+        if (s->n_layers >= MAX_LAYERS)
+            return sc_err(s, node, "the script makes too many layers");
+        SlLayer *l = m->pending[--m->n_pending];
+        s->layers[s->n_layers++] = l; /* the script's again */
+        out->kind = V_LAYER;
+        out->layer = l;
         return 0;
     }
     if (!strcmp(name, "get_layer")) {
@@ -900,8 +1058,12 @@ static int builtin(S *s, int node, const char *name, const Args *a, Val *out)
         *out = a->v[0].items[0]; /* len(x) of an array whose shape is known */
         return 0;
     }
-    if (sc_has_data(a)) {
-        *out = sc_data(NULL, N(s, node)->line);
+    if (sc_has_data(a)) { /* len(chars): still about chars, so its error names it */
+        for (int i = a->n - 1; i >= 0; i--)
+            if (a->v[i].kind == V_DATA)
+                *out = a->v[i];
+        out->i = out->i == 1 ? 0 : out->i;
+        out->f = 0;
         return 0;
     }
     if (!strcmp(name, "range")) {
@@ -999,6 +1161,29 @@ static int builtin(S *s, int node, const char *name, const Args *a, Val *out)
             return sc_err(s, node, "round() of %g does not fit in 64 bits", x->f);
         *out = sc_ival((long long)r);
         return 0;
+    }
+    if (!strcmp(name, "set") && (x->kind == V_LIST || x->kind == V_TUPLE || x->kind == V_STR)) {
+        int n = x->kind == V_STR ? (int)strlen(x->s) : x->n, kept = 0;
+        if (sc_steps(s, node, (long long)n * n) < 0)
+            return -1;
+        *out = sc_seq(s, V_LIST, n); /* a list of the distinct items, first seen first */
+        for (int k = 0; out->items && k < n; k++) {
+            Val item = x->kind == V_STR ? sc_none() : x->items[k];
+            if (x->kind == V_STR) {
+                char *c = sc_heap(s, 2);
+                if (!c)
+                    return sc_oom(s, node);
+                c[0] = x->s[k];
+                item.kind = V_STR, item.s = c;
+            }
+            int seen = 0;
+            for (int j = 0; j < kept && !seen; j++)
+                seen = sc_equal(&out->items[j], &item);
+            if (!seen)
+                out->items[kept++] = item;
+        }
+        out->n = kept;
+        return out->items ? 0 : sc_oom(s, node);
     }
     if (!strcmp(name, "dict") && (x->kind == V_LIST || x->kind == V_TUPLE)) { /* of pairs */
         *out = sc_seq(s, V_DICT, 2 * x->n);
@@ -1336,6 +1521,14 @@ static int module_call(S *s, int node, const Val *f, const Args *a, Val *out)
         sc_notice(s, N(s, node)->line,
                   "skipped %s(...): shapelab png MODEL.py draws the model, and shapelab summary "
                   "lists it",
+                  f->s);
+        *out = sc_noticed(N(s, node)->line);
+        return 0;
+    }
+    if (!strcmp(last, "load_model") || !strcmp(last, "model_from_json")) {
+        sc_notice(s, N(s, node)->line,
+                  "skipped %s(...): shapelab builds a model from the code that makes it, and "
+                  "reads saved weights with -w W.safetensors",
                   f->s);
         *out = sc_noticed(N(s, node)->line);
         return 0;

@@ -110,7 +110,8 @@ typedef enum NodeKind {
     S_RAISE,
     S_RETURN, /* a: value or -1 */
     S_IMPORT, /* s: module, a: first imported name (N_NAME; kw holds the alias) */
-    S_PASS
+    S_PASS,
+    S_DEL /* a: the first name (linked) */
 } NodeKind;
 
 typedef struct Node {
@@ -292,7 +293,8 @@ Var *sc_find_var(Env *env, const char *name);
 int sc_bind(S *s, Env *env, const char *name, Val v, int node);
 int sc_in_list(const char *const *list, size_t n, const char *name);
 int sc_known_class(const char *name);
-int sc_is_builtin(const char *name); /* range, len, print ... */
+int sc_is_builtin(const char *name);  /* range, len, print ... */
+int sc_keras_layer(const char *name); /* a Keras 3 layer class, built here or not */
 /* What `name` is in the module `module` ("keras.initializers", "tf.nn", or NULL for a bare name
  * or one imported from a module that does not decide): F_NONE when not one of these families. */
 Family sc_family(const char *module, const char *name);

@@ -164,6 +164,36 @@ static int loop_target(Parser *p, int top)
     return n;
 }
 
+/* The rest of [item for x in xs if cond] (or of a generator in a call, read as a list), from the
+ * 'for' on. */
+static int comprehension(Parser *p, int item, const Tok *open)
+{
+    int lc = new_node(p, N_LISTCOMP, open);
+    if (lc < 0)
+        return -2;
+    next(p);
+    int target = loop_target(p, 1);
+    if (target < 0)
+        return -2;
+    if (!is_name(p, "in"))
+        return fail(p, peek(p), "expected 'in'");
+    next(p);
+    int iter = or_test(p), cond = -1;
+    if (iter < 0)
+        return -2;
+    if (is_name(p, "if")) {
+        next(p);
+        if ((cond = or_test(p)) < 0)
+            return -2;
+    }
+    if (is_name(p, "for") || is_name(p, "if"))
+        return fail(p, peek(p),
+                    "only one 'for' (and one 'if') in a list comprehension is understood");
+    p->nodes[lc].a = item, p->nodes[lc].b = target, p->nodes[lc].c = iter;
+    p->nodes[lc].i = cond;
+    return lc;
+}
+
 static int call_args(Parser *p, int callee, const Tok *open)
 {
     int call = new_node(p, N_CALL, open), first = -1, seen_kw = 0;
@@ -190,6 +220,11 @@ static int call_args(Parser *p, int callee, const Tok *open)
         int arg = expr(p);
         if (arg < 0)
             return -2;
+        if (!kw && first < 0 && is_name(p, "for")) { /* f(x for x in xs): read as a list */
+            arg = comprehension(p, arg, start);
+            if (arg < 0 || !is_op(p, ")"))
+                return arg < 0 ? -2 : fail(p, peek(p), "expected ')' after the generator");
+        }
         p->nodes[arg].kw = kw;
         first = append(p, first, arg);
         if (!is_op(p, ","))
@@ -212,30 +247,8 @@ static int bracket(Parser *p, const Tok *open, int is_list)
         if (item < 0)
             return -2;
         if (is_list && count == 0 && is_name(p, "for")) { /* [expr for x in xs if cond] */
-            int lc = new_node(p, N_LISTCOMP, open);
-            if (lc < 0)
-                return -2;
-            next(p);
-            int target = loop_target(p, 1);
-            if (target < 0)
-                return -2;
-            if (!is_name(p, "in"))
-                return fail(p, peek(p), "expected 'in'");
-            next(p);
-            int iter = or_test(p), cond = -1;
-            if (iter < 0)
-                return -2;
-            if (is_name(p, "if")) {
-                next(p);
-                if ((cond = or_test(p)) < 0)
-                    return -2;
-            }
-            if (is_name(p, "for") || is_name(p, "if"))
-                return fail(p, peek(p),
-                            "only one 'for' (and one 'if') in a list comprehension is understood");
-            p->nodes[lc].a = item, p->nodes[lc].b = target, p->nodes[lc].c = iter;
-            p->nodes[lc].i = cond;
-            return expect_op(p, "]") < 0 ? -2 : lc;
+            int lc = comprehension(p, item, open);
+            return lc < 0 || expect_op(p, "]") < 0 ? -2 : lc;
         }
         first = append(p, first, item);
         count++;
@@ -1018,6 +1031,26 @@ static int stmt_simple(Parser *p, const Tok *t)
             if (expr(p) < 0)
                 return -2;
         }
+        return end_of_line(p) < 0 ? -2 : n;
+    }
+    if (is_name(p, "del")) { /* del a, b: names only */
+        next(p);
+        int n = new_node(p, S_DEL, t), first = -1;
+        while (n >= 0) {
+            const Tok *nt = next(p);
+            if (nt->kind != T_NAME)
+                return fail(p, nt, "del is understood on names here");
+            int name = new_node(p, N_NAME, nt);
+            if (name < 0)
+                return -2;
+            p->nodes[name].s = name_of(p, nt);
+            first = append(p, first, name);
+            if (!is_op(p, ","))
+                break;
+            next(p);
+        }
+        if (n >= 0)
+            p->nodes[n].a = first;
         return end_of_line(p) < 0 ? -2 : n;
     }
     if (is_name(p, "raise")) { /* what it raises is not read: reaching it is the error */

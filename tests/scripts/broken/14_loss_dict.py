@@ -1,4 +1,4 @@
-# expect: 5:7: losses given as a dict (by output name) are not supported yet
+# expect: 5:7: compile: loss names no output 'dense'
 from keras.models import Sequential
 from keras.layers import Dense
 model = Sequential([Dense(3, input_shape=(4,))])

@@ -291,7 +291,10 @@ static int call_layer(S *s, int node, SlLayer *l, const Args *a, Val *out)
     snprintf(who, sizeof who, "layer '%s'", l->name);
     if (a->n < 1 || a->kw[0])
         return sc_err(s, node, "a layer is called on its input tensor: layer(x)");
-    if (a->v[0].kind == V_DATA && a->v[0].i == 1 && a->n == 1)
+    int keywords_only = 1; /* fresh(x, initial_state=states): the states do not change weights */
+    for (int i = 1; i < a->n; i++)
+        keywords_only &= a->kw[i] != NULL;
+    if (a->v[0].kind == V_DATA && a->v[0].i == 1 && keywords_only)
         return eager_layer(s, node, l, &a->v[0], out);
     if (a->v[0].kind == V_DATA)
         return called_on_data(s, node, who, &a->v[0]);
@@ -1479,10 +1482,79 @@ static int module_is_data(const Val *f)
     return about_data;
 }
 
+/* The shape an array op gives an array whose shape is known: cast, expand_dims, tile. 0 for
+ * another op (its result is data of an unknown shape). */
+static int reshaped(S *s, int node, const char *op, const Args *a, Val *out)
+{
+    const Val *x = &a->v[0], *arg = a->n > 1 ? &a->v[1] : NULL;
+    int n = x->n;
+    long long dims[SL_MAX_RANK + 1];
+    for (int i = 0; i < n; i++)
+        dims[i] = x->items[i].i;
+    if (!strcmp(op, "expand_dims") && arg && arg->kind == V_INT && n < SL_MAX_RANK) {
+        long long axis = arg->i < 0 ? arg->i + n + 1 : arg->i;
+        if (axis < 0 || axis > n)
+            return 0;
+        for (int i = n; i > axis; i--)
+            dims[i] = dims[i - 1];
+        dims[axis] = 1;
+        n++;
+    } else if (!strcmp(op, "tile") && arg && (arg->kind == V_LIST || arg->kind == V_TUPLE) &&
+               arg->n == n) {
+        for (int i = 0; i < n; i++) {
+            if (arg->items[i].kind != V_INT || arg->items[i].i < 0 ||
+                __builtin_mul_overflow(dims[i], arg->items[i].i, &dims[i]))
+                return 0;
+        }
+    } else if (strcmp(op, "cast") && strcmp(op, "convert_to_tensor") && strcmp(op, "asarray") &&
+               strcmp(op, "array")) {
+        return 0;
+    }
+    Val shape = sc_seq(s, V_TUPLE, n);
+    if (!shape.items)
+        return sc_oom(s, node);
+    for (int i = 0; i < n; i++)
+        shape.items[i] = sc_ival(dims[i]);
+    *out = sc_data(NULL, N(s, node)->line);
+    out->i = 1, out->items = shape.items, out->n = n;
+    return 1;
+}
+
+/* pad_sequences([[711, 632], [73, 8, 3215]], maxlen=None): an array of one row per sequence,
+ * as long as maxlen or the longest. 0 when the sequences are not written out. */
+static int padded_shape(S *s, int node, const Args *a, Val *out)
+{
+    const Val *seqs = sc_kwarg(a, "sequences", 0), *maxlen = sc_kwarg(a, "maxlen", 1);
+    if (!seqs || (seqs->kind != V_LIST && seqs->kind != V_TUPLE))
+        return 0;
+    long long longest = 0;
+    for (int k = 0; k < seqs->n; k++) {
+        const Val *one = &seqs->items[k];
+        if (one->kind != V_LIST && one->kind != V_TUPLE)
+            return 0;
+        longest = one->n > longest ? one->n : longest;
+    }
+    if (maxlen && maxlen->kind == V_INT)
+        longest = maxlen->i;
+    else if (maxlen && maxlen->kind != V_NONE)
+        return 0;
+    Val shape = sc_seq(s, V_TUPLE, 2);
+    if (!shape.items)
+        return sc_oom(s, node);
+    shape.items[0] = sc_ival(seqs->n), shape.items[1] = sc_ival(longest);
+    *out = sc_data(NULL, N(s, node)->line);
+    out->i = 1, out->items = shape.items, out->n = 2;
+    return 1;
+}
+
 /* tf.ones((2, 3)), np.zeros((20, 10, 50)), np.random.random((4, 5)): data whose shape is known
  * (x.shape answers), from the shape given first or as shape=. 0 when f makes no such array. */
 static int known_array(S *s, int node, const char *last, const Args *a, Val *out)
 {
+    if (!strcmp(last, "pad_sequences"))
+        return padded_shape(s, node, a, out);
+    if (a->n >= 1 && !a->kw[0] && a->v[0].kind == V_DATA && a->v[0].i == 1)
+        return reshaped(s, node, last, a, out);
     static const char *const makers[] = {"ones",    "zeros", "empty", "random", "normal",
                                          "uniform", "rand",  "randn", "full"};
     if (!sc_in_list(makers, sizeof makers / sizeof *makers, last))

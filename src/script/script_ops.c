@@ -230,6 +230,9 @@ static int layer_attr(S *s, int node, const SlLayer *l, const char *name, Val *o
 static int data_attr(S *s, const Val *obj, const char *name, Val *out)
 {
     *out = *obj;
+    static const char *const same[] = {"astype", "numpy", "copy"}; /* x.astype(...): its shape */
+    if (sc_in_list(same, 3, name))
+        return 0;
     if (strcmp(name, "shape") && strcmp(name, "ndim")) {
         out->i = 0, out->n = 0, out->items = NULL;
         return 0;

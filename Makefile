@@ -16,6 +16,10 @@ CHECK_LIBS   := $(shell pkg-config --libs check 2>/dev/null)
 SDL_CFLAGS   := $(shell pkg-config --cflags sdl2 2>/dev/null)
 SDL_LIBS     := $(shell pkg-config --libs sdl2 2>/dev/null)
 STB_CFLAGS   := -I/usr/include/stb
+# The fonts the visualizer draws with, put inside the program at build time (viz/fonts/README.md)
+FONT_DIR ?= /usr/share/fonts/truetype/dejavu
+FONTS    := sl_font_sans=DejaVuSans sl_font_sans_bold=DejaVuSans-Bold sl_font_mono=DejaVuSansMono
+HOSTCC   ?= cc
 
 B   := build
 SRC := $(wildcard src/*.c src/layers/*.c src/script/*.c)
@@ -40,7 +44,11 @@ $(1)/obj/viz/%.o: viz/%.c
 	$$(CC) $$(CFLAGS) $(2) -Isrc -Iviz $$(STB_CFLAGS) $$(if $$(findstring window,$$*),$$(SDL_CFLAGS)) \
 	    -c $$< -o $$@
 
-$(1)/libshapelab_viz.a: $$(VIZ_SRC:%.c=$(1)/obj/%.o)
+$(1)/obj/gen/fonts.o: $(B)/gen/fonts.c
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$(CFLAGS) -c $$< -o $$@
+
+$(1)/libshapelab_viz.a: $$(VIZ_SRC:%.c=$(1)/obj/%.o) $(1)/obj/gen/fonts.o
 	@rm -f $$@
 	$$(AR) rcs $$@ $$^
 
@@ -67,6 +75,16 @@ $(1)/tests/%: $(1)/obj/tests/%.o $(1)/obj/tests/testutil.o $(1)/libshapelab_viz.
 $(1)-all: $(1)/libshapelab.a $(1)/libshapelab_viz.a $(1)/shapelab $(LESSON_SRC:lessons/%.c=$(1)/lessons/%) \
           $(TEST_SRC:tests/%.c=$(1)/tests/%)
 endef
+
+# The fonts as C arrays (tools/embed.c runs on the build machine; its output is plain C).
+$(B)/gen/embed: tools/embed.c
+	@mkdir -p $(dir $@)
+	$(HOSTCC) $(CSTD) $(WARN) -O2 -o $@ $<
+
+FONT_FILES := $(foreach f,$(FONTS),$(FONT_DIR)/$(word 2,$(subst =, ,$(f))).ttf)
+$(B)/gen/fonts.c: $(B)/gen/embed $(FONT_FILES)
+	$(B)/gen/embed $@ $(foreach f,$(FONTS),$(word 1,$(subst =, ,$(f))) \
+	    $(FONT_DIR)/$(word 2,$(subst =, ,$(f))).ttf)
 
 $(eval $(call variant,$(B),))
 $(eval $(call variant,$(B)/f64,-DSL_DOUBLE))
@@ -148,7 +166,7 @@ bench: $(BENCH_SRC:bench/%.c=$(B)/bench/%) $(BENCH_SRC:bench/%.c=$(B)/f64/bench/
 
 format:
 	clang-format -i src/*.[ch] src/layers/*.[ch] src/script/*.[ch] viz/*.[ch] tests/*.[ch] \
-	    tests/fuzz/*.c lessons/*.[ch] cli/*.[ch] bench/*.c
+	    tests/fuzz/*.c lessons/*.[ch] cli/*.[ch] bench/*.c tools/*.c
 
 clean:
 	rm -rf build

@@ -20,8 +20,9 @@ struct Opts {
     const char *script; /* MODEL.py */
     SlScriptOptions so; /* --model, --set */
     int explain, help, no_shuffle, viz, have_seed, have_batch, have_timesteps;
+    int animate, values, masks, have_sample;
     unsigned long long seed;
-    int batch, timesteps, epochs, batch_size, quit_after_frames, stats;
+    int batch, timesteps, epochs, batch_size, quit_after_frames, stats, sample, scale;
     double validation_split;
     const char *out, *weights, *history, *plot, *sample_weight, *scene, *frames, *screenshot;
     int n_x, n_y;

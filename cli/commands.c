@@ -133,6 +133,99 @@ static int concrete_inputs(Opts *o, const SlModel *m, SlShape *in)
     return 0;
 }
 
+/* --masks: the mask each call's output carries for one sample, step by step, as the forward pass
+ * makes it (the trace's own events). */
+typedef struct MaskTrace {
+    const SlModel *m;
+} MaskTrace;
+
+static void print_mask(void *ctx, const SlEvent *ev)
+{
+    const MaskTrace *mt = ctx;
+    if (ev->kind != SL_EV_LAYER_END)
+        return;
+    const SlNode *nd = &mt->m->nodes[ev->pass->node];
+    const SlEdge *t = &mt->m->t[nd->out[0]];
+    char who[160];
+    snprintf(who, sizeof who, "%s (%s)", nd->layer->name, nd->layer->type->name);
+    if (!t->mask || t->run.rank < 2) {
+        printf("  %-28s no mask\n", who);
+        return;
+    }
+    int T = t->run.dim[1], real = 0;
+    for (int i = 0; i < T; i++)
+        real += t->mask[i] != 0;
+    printf("  %-28s mask, %d of %d steps real (t = 0, 1, ...): ", who, real, T);
+    for (int i = 0; i < T && i < 120; i++)
+        printf("%s%d", i && i % 10 == 0 ? " " : "", t->mask[i] != 0);
+    printf("%s\n", T > 120 ? " ..." : "");
+}
+
+/* One sample through the model with the masks printed: sample --sample of -x, or a seeded one
+ * whose last third is zeros (padded, as the mask scene pads it). */
+static int trace_masks(Opts *o, SlModel *m)
+{
+    SlError e;
+    SlNpy arrays[CLI_MAX_FILES];
+    SlTensor x[CLI_MAX_FILES];
+    sl_real *buf[CLI_MAX_FILES] = {0};
+    int rc = 0, n_data = o->n_x;
+    if (n_data && (rc = cli_read_arrays(o->x, n_data, arrays, x)) != 0)
+        return rc;
+    if (n_data && n_data != m->n_inputs)
+        rc = cli_fail("model '%s' takes %d input%s; give one -x each", m->name, m->n_inputs,
+                      m->n_inputs == 1 ? "" : "s");
+    SlShape in[SL_MAX_MODEL_IO];
+    if (rc == 0 && !n_data && !o->have_timesteps)
+        o->timesteps = 8, o->have_timesteps = 1; /* the seeded sample's steps */
+    if (rc == 0 && !n_data)
+        rc = concrete_inputs(o, m, in);
+    for (int k = 0; k < m->n_inputs && rc == 0; k++) {
+        if (n_data) { /* the chosen sample, alone */
+            if (o->sample >= x[k].shape.dim[0]) {
+                rc = cli_fail("%s has %d samples; --sample %d is past its end", o->x[k],
+                              x[k].shape.dim[0], o->sample);
+                break;
+            }
+            size_t per = sl_shape_sample_count(&x[k].shape);
+            in[k] = x[k].shape;
+            in[k].dim[0] = 1;
+            x[k] = sl_tensor(in[k], x[k].data + (size_t)o->sample * per);
+            continue;
+        }
+        in[k].dim[0] = 1;
+        buf[k] = calloc(sl_shape_count(&in[k]) + 1, sizeof(sl_real));
+        if (!buf[k]) {
+            rc = cli_fail("out of memory");
+            break;
+        }
+        x[k] = sl_tensor(in[k], buf[k]);
+        SlRng r = sl_rng(42 + (uint64_t)k);
+        sl_gradcheck_fill_model_input(m, k, &x[k], &r);
+        if (k == 0 && in[k].rank >= 2) { /* the last third of the steps: padding */
+            int T = in[k].dim[1], pad = T / 3 + 1;
+            size_t step = sl_shape_sample_count(&in[k]) / (size_t)T;
+            memset(buf[k] + (size_t)(T - pad) * step, 0, (size_t)pad * step * sizeof(sl_real));
+        }
+    }
+    if (rc == 0) {
+        printf("\nmasks of %s, layer by layer (1: a real step, 0: a masked one):\n",
+               n_data ? "your sample" : "a seeded sample with its last third zeros");
+        MaskTrace mt = {m};
+        SlObserver obs = {print_mask, &mt};
+        const SlObserver *old = m->obs;
+        sl_model_set_observer(m, &obs);
+        if (sl_model_forward(m, x, 0, &e) < 0)
+            rc = cli_fail("%s", e.msg);
+        sl_model_set_observer(m, old);
+    }
+    for (int k = 0; k < CLI_MAX_FILES; k++)
+        free(buf[k]);
+    if (n_data)
+        cli_free_arrays(arrays, n_data);
+    return rc;
+}
+
 int cmd_trace(Opts *o)
 {
     SlModel *m;
@@ -142,7 +235,9 @@ int cmd_trace(Opts *o)
         return 2;
     int concrete = o->have_batch || o->have_timesteps, rc = 0;
     SlShape in[SL_MAX_MODEL_IO];
-    if (m->n_outputs == 0)
+    if ((o->n_x || o->have_sample) && !o->masks)
+        rc = cli_fail("trace reads -x and --sample for --masks only");
+    else if (m->n_outputs == 0)
         rc = cli_fail("%s: model '%s' has no input shape yet, so it has no shapes to trace",
                       o->script, m->name);
     else if (concrete && (rc = concrete_inputs(o, m, in)) == 0 &&
@@ -160,6 +255,10 @@ int cmd_trace(Opts *o)
             trace_line(nd, concrete ? &nd->run : &nd->sym);
         }
         trace_receptive(m, concrete ? &in[0] : NULL);
+        if (o->masks && (rc = sl_model_ensure_params(m, &e)) != 0)
+            rc = cli_fail("%s", e.msg);
+        else if (o->masks)
+            rc = trace_masks(o, m);
     }
     sl_script_free(s);
     return rc;

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "canvas.h"
 #include "cli.h"
 
 /* Which options each subcommand takes: one letter per option in the table below. */
@@ -26,8 +27,8 @@ static const Sub subs[] = {
      "the Keras summary table; --explain adds each layer's parameter formula"},
     {"trace", cmd_trace,
      "ms"
-     "bt",
-     "trace MODEL.py [--timesteps T] [--batch N]",
+     "btxNk",
+     "trace MODEL.py [--timesteps T] [--batch N] [--masks [-x X.npy [--sample N]]]",
      "every tensor's shape (and mask) layer by layer, with the reason it changed"},
     {"init", cmd_init,
      "ms"
@@ -50,13 +51,15 @@ static const Sub subs[] = {
      "rbt",
      "gradcheck MODEL.py [--seed S] [--batch 2] [--timesteps 5]",
      "analytic against numerical gradients of every weight and the input, in double"},
-    {"png", cmd_png, "msctbFwo",
-     "png MODEL.py [--scene NAME] [-w W.safetensors] -o OUT.png | --frames DIR\n"
+    {"png", cmd_png, "msctbFwoxNZau",
+     "png MODEL.py [--scene NAME] [-w W.safetensors] [-x X.npy [--sample N]] [--timesteps T]\n"
+     "         [--scale S] [--values] -o OUT.png [--animate] | --frames DIR [--animate]\n"
      "       png --list-scenes",
-     "a scene drawn to a PNG, or every step of it as numbered PNGs; no display needed"},
-    {"viz", cmd_viz, "msctbwQAT",
-     "viz MODEL.py [--scene NAME] [-w W.safetensors] [--quit-after-frames N]\n"
-     "         [--screenshot OUT.png] [--stats]",
+     "a scene drawn to a PNG, an animated PNG (--animate), or its steps as numbered PNGs; no "
+     "display needed"},
+    {"viz", cmd_viz, "msctbwQATxNZu",
+     "viz MODEL.py [--scene NAME] [-w W.safetensors] [-x X.npy [--sample N]] [--timesteps T]\n"
+     "         [--scale S] [--values] [--quit-after-frames N] [--screenshot OUT.png] [--stats]",
      "the live window: space play/pause, arrows step, +/- speed, r restart, s save, h help, q "
      "quit"},
 };
@@ -92,6 +95,11 @@ static const OptSpec specs[] = {
     {'Q', "--quit-after-frames", NULL, 1},
     {'T', "--stats", NULL, 0},
     {'A', "--screenshot", NULL, 1},
+    {'N', "--sample", NULL, 1},
+    {'Z', "--scale", NULL, 1},
+    {'a', "--animate", NULL, 0},
+    {'u', "--values", NULL, 0},
+    {'k', "--masks", NULL, 0},
 };
 enum { N_SPECS = sizeof specs / sizeof specs[0] };
 
@@ -182,6 +190,26 @@ static int store(Opts *o, char letter, const char *flag, const char *val)
         return 0;
     case 'T':
         o->stats = 1;
+        return 0;
+    case 'a':
+        o->animate = 1;
+        return 0;
+    case 'u':
+        o->values = 1;
+        return 0;
+    case 'k':
+        o->masks = 1;
+        return 0;
+    case 'N':
+        if (number(flag, val, 0, 1e9, &v) != 0)
+            return 2;
+        o->sample = (int)v, o->have_sample = 1;
+        return 0;
+    case 'Z':
+        if (number(flag, val, 1, SL_CANVAS_MAX_SCALE, &v) != 0 || v != (int)v)
+            return cli_fail("--scale wants a whole number from 1 to %d, got '%s'",
+                            SL_CANVAS_MAX_SCALE, val);
+        o->scale = (int)v;
         return 0;
     case 'x':
     case 'y': {

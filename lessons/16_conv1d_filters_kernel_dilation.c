@@ -1,9 +1,10 @@
 /* Lesson 16: Conv1D's filters, kernel_size and dilation_rate (QUESTIONS.md item 10).
  *
  * filters is to Conv1D what units is to Dense: the length of each output vector. kernel_size is
- * how many steps one output joins, and dilation_rate how far apart they are: one layer sees
- * 1 + (kernel_size - 1) * dilation_rate steps. A WaveNet stack of dilations 1, 2, 4, 8 with
- * kernel 3 sees 3, 5, 9 and 17 steps per layer and 31 in all, and with causal padding no output
+ * how many steps one output joins, and dilation_rate how far apart they are: one layer spans
+ * 1 + (kernel_size - 1) * dilation_rate steps and reads kernel_size of them. A WaveNet stack of
+ * dilations 1, 2, 4, 8 with kernel 3 spans 3, 5, 9 and 17 steps per layer and 31 in all, every one
+ * of which feeds the last output, and with causal padding no output
  * sees a step after its own. The lesson computes one output by hand, prints the receptive-field
  * table from the model's layers, and proves causality by changing the future.
  */
@@ -158,7 +159,9 @@ int main(int argc, char **argv)
     lesson_step(&ls, "What to remember");
     printf("  - Conv1D(filters, k): kernel (k, in, filters), k*in*filters + filters weights;\n"
            "    filters is the output's last axis, like Dense's units.\n"
-           "  - One layer sees 1 + (k - 1) * d steps; a stack 1 + sum((k - 1) * d).\n"
+           "  - One layer spans 1 + (k - 1) * d steps and reads k of them; a stack spans\n"
+           "    1 + sum((k - 1) * d), with no gaps while each layer's taps are at most the\n"
+           "    reach below it apart.\n"
            "  - padding='causal' pads on the left only: no output sees the future.\n");
     return 0;
 }

@@ -136,6 +136,13 @@ static void write_frames(Lesson *ls, SlSceneRun *run, const char *scene)
     }
     printf("  (wrote %d picture%s of the %s scene to %s/%s-%d-%s-*.png)\n", run->n_steps - first,
            run->n_steps - first == 1 ? "" : "s", scene, ls->png_dir, ls->name, ls->shown, scene);
+    char path[1024]; /* and the whole scene, moving, as an animated PNG */
+    snprintf(path, sizeof path, "%s/%s-%d-%s-animated.png", ls->png_dir, ls->name, ls->shown,
+             scene);
+    if (sl_scene_write_apng(run, &c, path, &e) < 0)
+        fprintf(stderr, "lesson: %s\n", e.msg);
+    else
+        printf("  (and all of it, animated: %s)\n", path);
     sl_canvas_free(&c);
 }
 
@@ -156,7 +163,7 @@ void lesson_visualize(Lesson *ls, SlModel *m, const char *scene, const SlHistory
         write_frames(ls, &run, scene);
     if (ls->viz) {
         char title[160];
-        SlWindowOptions wo = {0, NULL, 0, 1};
+        SlWindowOptions wo = {.playing = 1};
         snprintf(title, sizeof title, "%s: the %s scene (h for help, q to go on)", ls->name, scene);
         printf("  (the window shows the %s scene; press q there to go on)\n", scene);
         if (sl_window_run(&run, title, &wo, &e) < 0)

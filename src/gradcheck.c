@@ -61,7 +61,7 @@ int sl_gradcheck_unzero_params(SlModel *m, SlRng *r)
         size_t n = sl_shape_count(&p->shape), k = 0;
         while (k < n && p->value.data[k] == 0)
             k++;
-        if (n == 0 || k < n)
+        if (n == 0 || k < n || !p->trainable) /* not checked: a moving mean stays as it is */
             continue;
         for (k = 0; k < n; k++)
             p->value.data[k] = (sl_real)sl_rng_range(r, -0.1, 0.1);
@@ -272,6 +272,14 @@ static int setup(Ctx *c, const SlTensor *inputs, SlRng *r)
     return 0;
 }
 
+/* Put the weights back as sl_gradcheck found them, and free the copy. */
+static void restore(SlModel *m, sl_real *kept)
+{
+    if (m->values.used)
+        memcpy(m->values.base, kept, m->values.used * sizeof *kept);
+    sl_free(kept);
+}
+
 int sl_gradcheck(SlModel *m, const SlTensor *inputs, const SlGradcheckOptions *o,
                  SlGradcheckReport *r, SlError *e)
 {
@@ -284,7 +292,17 @@ int sl_gradcheck(SlModel *m, const SlTensor *inputs, const SlGradcheckOptions *o
     SlRng rng = sl_rng(o->seed);
     size_t n_g = 0;
     sl_real *g = NULL;
+    /* The weights as found, put back at the end: a training-mode forward updates the weights
+     * that are not trained (BatchNormalization's moving statistics), and the checker runs many. */
+    if (sl_model_ensure_params(m, e) < 0)
+        return -1;
+    sl_real *kept = sl_alloc_zero(m->values.used ? m->values.used : 1, sizeof *kept);
+    if (!kept)
+        return sl_errorf(e, "gradcheck: out of memory");
+    if (m->values.used)
+        memcpy(kept, m->values.base, m->values.used * sizeof *kept);
     if (setup(&c, inputs, &rng) < 0 || !(g = analytic(&c, &n_g))) {
+        restore(m, kept);
         free_ctx(&c);
         return -1;
     }
@@ -292,10 +310,12 @@ int sl_gradcheck(SlModel *m, const SlTensor *inputs, const SlGradcheckOptions *o
     for (int i = 0; i < m->n_params && !c.failed; i++) {
         SlParam *p = m->params[i];
         size_t n = sl_shape_count(&p->shape);
+        off += n;
+        if (!p->trainable) /* no gradient reaches it (BatchNormalization's moving statistics) */
+            continue;
         if (add_row(r, m->param_names[i], e) < 0)
             break;
-        check_tensor(&c, &r->rows[r->n_rows - 1], p->value.data, g + off, n, &rng);
-        off += n;
+        check_tensor(&c, &r->rows[r->n_rows - 1], p->value.data, g + off - n, n, &rng);
     }
     for (int k = 0; o->check_inputs && k < m->n_inputs && !c.failed; k++) {
         if (sl_model_code_range(m, k)) { /* integer codes: a code nudged by h is no code */
@@ -311,6 +331,7 @@ int sl_gradcheck(SlModel *m, const SlTensor *inputs, const SlGradcheckOptions *o
         off += n;
     }
     sl_free(g);
+    restore(m, kept);
     free_ctx(&c);
     if (c.failed)
         return -1;

@@ -58,14 +58,16 @@ typedef struct SlGradcheckReport {
 SlGradcheckOptions sl_gradcheck_defaults(void);
 /* Fill x with values in [-1.5, -0.1] U [0.1, 1.5]: away from relu's kink at 0 and from ties. */
 void sl_gradcheck_fill_input(SlTensor *x, SlRng *r);
-/* Give every weight tensor that is all zeros (Keras's biases at the start) values in
+/* Give every trainable weight tensor that is all zeros (Keras's biases at the start) values in
  * [-0.1, 0.1]: with zero biases a relu unit that reads zero padding sits exactly on its kink,
  * where the slope is not defined and differences cannot see the kink. Returns how many changed. */
 int sl_gradcheck_unzero_params(SlModel *m, SlRng *r);
 /* The same for input k of m, but whole codes in [0, input_dim) where it feeds an Embedding. */
 void sl_gradcheck_fill_model_input(const SlModel *m, int k, SlTensor *x, SlRng *r);
-/* Check every weight tensor (and the inputs) of m on this batch. Parameters must be set (or are
- * initialized with seed 0). Returns 0 when it ran (see report->ok), -1 on error. */
+/* Check every trainable weight tensor (and the inputs) of m on this batch: weights that are not
+ * trained (BatchNormalization's moving statistics, a frozen layer's) get no row. Parameters must
+ * be set (or are initialized with seed 0); the check leaves them as it found them, also those a
+ * training-mode forward updates. Returns 0 when it ran (see report->ok), -1 on error. */
 int sl_gradcheck(SlModel *m, const SlTensor *inputs, const SlGradcheckOptions *o,
                  SlGradcheckReport *r, SlError *e);
 /* A plain-text table of the report, one row per tensor. */

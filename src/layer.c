@@ -20,12 +20,32 @@ enum { N_TYPES = sizeof types / sizeof types[0] };
 /* Keras layers that shapelab knows by name but has not built: creating one says so plainly
  * instead of "unknown layer". A layer that lands removes its name from here. */
 static const char *const not_yet[] = {
-    "BatchNormalization", "Attention", "MultiHeadAttention", "ConvLSTM2D", "RMSNormalization",
+    "Attention",
+    "MultiHeadAttention",
+    "ConvLSTM2D",
+    "RMSNormalization",
 };
+
+/* Keras layers that shapelab will not build, each with what to write instead. */
+static const struct {
+    const char *name, *instead;
+} refused[] = {
+    {"Lambda", "Lambda runs arbitrary Python, which shapelab does not run; write the same with "
+               "layers: Reshape or Permute to move axes, Activation for a function of each "
+               "value, Add, Subtract, Multiply, Concatenate or Dot to combine tensors"},
+};
+
+const char *sl_layer_refused(const char *name)
+{
+    for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++)
+        if (!strcmp(refused[i].name, name))
+            return refused[i].instead;
+    return NULL;
+}
 
 int sl_layer_name_known(const char *name)
 {
-    if (sl_layer_type_find(name))
+    if (sl_layer_type_find(name) || sl_layer_refused(name))
         return 1;
     for (size_t i = 0; i < sizeof not_yet / sizeof not_yet[0]; i++)
         if (!strcmp(not_yet[i], name))
@@ -259,6 +279,11 @@ SlLayer *sl_layer_create(const char *type_name, const SlArgs *args, SlError *e)
     int alias;
     const SlLayerType *t = find_type(type_name, &alias);
     if (!t) {
+        const char *instead = sl_layer_refused(type_name);
+        if (instead) {
+            sl_errorf(e, "%s is not supported: %s", type_name, instead);
+            return NULL;
+        }
         for (size_t i = 0; i < sizeof not_yet / sizeof not_yet[0]; i++)
             if (!strcmp(not_yet[i], type_name)) {
                 sl_errorf(e, "%s is not implemented yet", type_name);
@@ -416,6 +441,27 @@ int sl_layer_arg_str(const SlLayer *l, const char *key, char *buf, size_t n)
             snprintf(buf, n, "%s", v ? v : "None");
             return 0;
         }
+    return -1;
+}
+
+int sl_layer_arg_num(const SlLayer *l, const char *key, double *out)
+{
+    SlArgSpec spec[SL_ARGS_MAX];
+    SlBound b;
+    SlError e;
+    if (!l->args || bind(l->type, l->args, spec, &b, &e) < 0)
+        return -1;
+    for (int i = 0; i < b.n_spec; i++) {
+        int type = spec[i].type & SL_ARG_TYPE_MASK;
+        if (strcmp(spec[i].name, key) || sl_bound_is_none(&b, key))
+            continue;
+        if (type == SL_ARG_INT)
+            return *out = (double)sl_bound_int(&b, key), 0;
+        if (type == SL_ARG_FLOAT)
+            return *out = sl_bound_float(&b, key), 0;
+        if (type == SL_ARG_BOOL)
+            return *out = sl_bound_bool(&b, key), 0;
+    }
     return -1;
 }
 

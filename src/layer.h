@@ -217,6 +217,9 @@ struct SlLayer {
 const SlLayerType *sl_layer_type_find(const char *name); /* "Dense", also aliases */
 /* 1 for a Keras layer class shapelab knows by name, built or not yet built (LSTM ...). */
 int sl_layer_name_known(const char *name);
+/* For a Keras layer shapelab refuses on purpose (Lambda): why, and what to write instead; else
+ * NULL. sl_layer_create refuses it with this text. */
+const char *sl_layer_refused(const char *name);
 int sl_layer_type_count(void);
 const SlLayerType *sl_layer_type_at(int i);
 
@@ -263,6 +266,9 @@ int sl_layer_arg_given(const SlLayer *l, const char *key);
 /* The string argument `key` as the layer was made with it, positional or keyword, its default
  * filled in ("None" for None), into buf; -1 when the layer has no such string argument. */
 int sl_layer_arg_str(const SlLayer *l, const char *key, char *buf, size_t n);
+/* The same for a number (an int, float or bool argument: BatchNormalization's axis, momentum),
+ * into *out; -1 when the layer has no such argument or it is None. */
+int sl_layer_arg_num(const SlLayer *l, const char *key, double *out);
 /* Append a line to the layer's notices (Keras 2 spellings, arguments accepted but unused). */
 void sl_layer_notice(SlLayer *l, const char *text);
 /* Read a shape argument: one sample's shape (batch_size= or None put in front), or a shape that

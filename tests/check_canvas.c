@@ -9,6 +9,7 @@
 
 #include <dirent.h>
 #include <limits.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,15 +19,23 @@
 #include "alloc.h"
 #include "canvas.h"
 
-/* The test reads PNGs back with stb_image and measures text against stb_easy_font itself. */
+/* The test reads PNGs back with stb_image, and measures text against the embedded fonts' own
+ * metrics read with stb_truetype (its functions private to this file). */
 #define STB_IMAGE_IMPLEMENTATION
 #define STBI_ONLY_PNG
+#define STBTT_STATIC
+#define STB_TRUETYPE_IMPLEMENTATION
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wunused-function"
 #pragma GCC diagnostic ignored "-Wmissing-braces"
+#pragma GCC diagnostic ignored "-Wsign-compare"
+#pragma GCC diagnostic ignored "-Wshadow"
 #include <stb/stb_image.h>
-#include <stb/stb_easy_font.h>
+#include <stb/stb_truetype.h>
 #pragma GCC diagnostic pop
+
+#include "apng_read.h"
+#include "fonts.h"
 
 #define tmp_path tu_tmp_path
 
@@ -145,6 +154,60 @@ START_TEST(test_roles)
 END_TEST
 
 /* ---- primitives, pixel by pixel ---- */
+
+/* CIELAB distance between two sRGB colours (D65). */
+static double lab_distance(SlColor a, SlColor b)
+{
+    double lab[2][3];
+    SlColor c[2] = {a, b};
+    for (int k = 0; k < 2; k++) {
+        double l[3], v[3] = {c[k].r / 255.0, c[k].g / 255.0, c[k].b / 255.0};
+        for (int i = 0; i < 3; i++)
+            l[i] = v[i] <= 0.04045 ? v[i] / 12.92 : pow((v[i] + 0.055) / 1.055, 2.4);
+        double X = (0.4124 * l[0] + 0.3576 * l[1] + 0.1805 * l[2]) / 0.95047;
+        double Y = 0.2126 * l[0] + 0.7152 * l[1] + 0.0722 * l[2];
+        double Z = (0.0193 * l[0] + 0.1192 * l[1] + 0.9505 * l[2]) / 1.08883;
+        double f[3] = {X, Y, Z};
+        for (int i = 0; i < 3; i++)
+            f[i] = f[i] > 0.008856 ? cbrt(f[i]) : 7.787 * f[i] + 16.0 / 116;
+        lab[k][0] = 116 * f[1] - 16, lab[k][1] = 500 * (f[0] - f[1]),
+        lab[k][2] = 200 * (f[1] - f[2]);
+    }
+    double d0 = lab[0][0] - lab[1][0], d1 = lab[0][1] - lab[1][1], d2 = lab[0][2] - lab[1][2];
+    return sqrt(d0 * d0 + d1 * d1 + d2 * d2);
+}
+
+/* The role colours stay apart for viewers with the common colour-vision deficiencies: any two
+ * roles drawn as fills differ by at least 15 in CIELAB after the simulation (clearly different; 2
+ * is barely visible). Greys stay grey under every simulation. */
+START_TEST(test_palette_colour_blind)
+{
+    static const SlRole fills[] = {SL_ROLE_INPUT,    SL_ROLE_WEIGHT,  SL_ROLE_STATE, SL_ROLE_OUTPUT,
+                                   SL_ROLE_GRADIENT, SL_ROLE_PADDING, SL_ROLE_MASK};
+    enum { N = sizeof fills / sizeof fills[0] };
+    for (int v = SL_VISION_DEUTERANOPIA; v <= SL_VISION_TRITANOPIA; v++) {
+        double nearest = 1e9;
+        for (int i = 0; i < N; i++)
+            for (int j = i + 1; j < N; j++) {
+                SlColor a = sl_color_as_seen(sl_role_color(fills[i]), (SlVision)v);
+                SlColor b = sl_color_as_seen(sl_role_color(fills[j]), (SlVision)v);
+                double d = lab_distance(a, b);
+                ck_assert_msg(d >= 15, "vision %d: %s and %s are %.1f apart", v,
+                              sl_role_name(fills[i]), sl_role_name(fills[j]), d);
+                nearest = d < nearest ? d : nearest;
+            }
+        ck_assert(nearest < 40); /* the simulation changes something */
+        SlColor g = sl_color_as_seen((SlColor){0x80, 0x80, 0x80, 200}, (SlVision)v);
+        ck_assert(abs(g.r - 0x80) <= 2 && abs(g.g - 0x80) <= 2 && abs(g.b - 0x80) <= 2 &&
+                  g.a == 200);
+    }
+    /* without the simulation the roles are further apart still */
+    ck_assert(
+        lab_distance(sl_role_color(SL_ROLE_WEIGHT), sl_role_color(SL_ROLE_OUTPUT)) >
+        lab_distance(sl_color_as_seen(sl_role_color(SL_ROLE_WEIGHT), SL_VISION_DEUTERANOPIA),
+                     sl_color_as_seen(sl_role_color(SL_ROLE_OUTPUT), SL_VISION_DEUTERANOPIA)));
+}
+END_TEST
 
 START_TEST(test_fill_rect)
 {
@@ -333,8 +396,15 @@ START_TEST(test_clipping)
     sl_canvas_hatch(&c, INT_MIN, 0, 10, 10, INT_MIN, RED);
     sl_canvas_fill_triangle(&c, INT_MIN, INT_MIN, INT_MAX, INT_MIN, 0, INT_MIN, RED);
     sl_canvas_arrow(&c, INT_MIN, INT_MIN, INT_MIN, INT_MAX, INT_MAX, INT_MAX, RED);
-    sl_canvas_text(&c, INT_MAX - 10, INT_MAX - 10, "overflow?", INT_MAX, RED);
-    sl_canvas_text(&c, INT_MIN, INT_MIN, "overflow?", INT_MAX, RED);
+    sl_canvas_text(&c, INT_MAX - 10, INT_MAX - 10, "overflow?", (SlTextStyle)INT_MAX, RED);
+    sl_canvas_text(&c, INT_MIN, INT_MIN, "overflow?", (SlTextStyle)INT_MIN, RED);
+    sl_canvas_text_aligned(&c, INT_MIN, 3, SL_ALIGN_RIGHT, "overflow?", SL_TEXT_TITLE, RED);
+    sl_canvas_text_aligned(&c, INT_MAX, 3, SL_ALIGN_CENTER, "overflow?", SL_TEXT_TITLE, RED);
+    sl_canvas_smooth_line(&c, -1e300, -1e300, 1e300, -1e300, 100, RED);
+    sl_canvas_smooth_line(&c, 1e300, 1e300, INFINITY, NAN, 5, RED);
+    sl_canvas_smooth_arrow(&c, NAN, 0, 5, NAN, 3, 9, RED);
+    sl_canvas_round_rect(&c, INT_MIN, INT_MIN, 1e30, -1, 5, RED);
+    sl_canvas_circle(&c, 1e12, 1e12, 1e11, RED);
     ck_assert_int_eq(count(&c, RED), 0);
     /* ... and rectangles bigger than everything cover everything. */
     sl_canvas_fill_rect(&c, -1000000000, -1000000000, 2000000000, 2000000000, RED);
@@ -355,7 +425,11 @@ START_TEST(test_clipping)
     sl_canvas_hatch(&c, 0, 0, 16, 16, 1, RED);
     sl_canvas_fill_triangle(&c, 0, 0, 15, 0, 7, 15, RED);
     sl_canvas_arrow(&c, 0, 6, 15, 6, 3, 6, RED);
-    sl_canvas_text(&c, 0, 0, "WWWW\nWWWW", 2, RED);
+    sl_canvas_text(&c, 0, 0, "WWWW\nWWWW", SL_TEXT_TITLE, RED);
+    sl_canvas_smooth_line(&c, 0, 0, 15, 15, 4, RED);
+    sl_canvas_smooth_arrow(&c, 15, 0, 0, 15, 3, 8, RED);
+    sl_canvas_round_rect(&c, -3, -3, 30, 30, 6, RED);
+    sl_canvas_ring(&c, 8, 8, 9, 3, RED);
     sl_canvas_rect(&c, 0, 0, 16, 16, 6, RED);
     assert_pattern(&c, RED, want_clipped, "everything in a clip");
     /* An empty clip draws nothing; a negative size lifts the clip. */
@@ -406,7 +480,7 @@ START_TEST(test_random_clip)
             for (int i = 0; i < 8; i++)
                 a[i] = any_coord(&st);
             SlColor col = {(uint8_t)a[0], (uint8_t)a[1], (uint8_t)a[2], (uint8_t)(a[3] | 1)};
-            switch (k % 8) {
+            switch (k % 10) {
             case 0:
                 sl_canvas_fill_rect(&c, a[0], a[1], a[2], a[3], col);
                 break;
@@ -426,7 +500,14 @@ START_TEST(test_random_clip)
                 sl_canvas_arrow(&c, a[0], a[1], a[2], a[3], a[4] % 4, a[5] % 12, col);
                 break;
             case 6:
-                sl_canvas_text(&c, a[0], a[1], "Ag\n(3)", a[2] % 4, col);
+                sl_canvas_text(&c, a[0], a[1], "Ag\n(3)", (SlTextStyle)(a[2] % 8), col);
+                break;
+            case 7:
+                sl_canvas_smooth_arrow(&c, a[0] / 3.0, a[1] / 7.0, a[2], a[3], a[4] % 5, a[5] % 9,
+                                       col);
+                break;
+            case 8:
+                sl_canvas_round_frame(&c, a[0], a[1], a[2] / 2.0, a[3], a[4] % 7, a[5] % 4, col);
                 break;
             default:
                 sl_canvas_pixel(&c, a[0], a[1], col);
@@ -610,9 +691,18 @@ static void scene_shapes(SlCanvas *c)
 static void scene_text(SlCanvas *c)
 {
     sl_canvas_clear(c, SL_PAPER);
-    sl_canvas_text(c, 1, 1, "Dense(32)", 1, SL_INK);
-    sl_canvas_text(c, 1, 12, "h_t", 2, sl_role_color(SL_ROLE_STATE));
-    sl_canvas_text(c, 52, 0, "a\nb", 1, sl_role_color(SL_ROLE_INPUT)); /* h_t runs off the bottom */
+    sl_canvas_text(c, 1, 1, "Dense(32)", SL_TEXT_SMALL, SL_INK);
+    sl_canvas_text(c, 1, 10, "h_t", SL_TEXT_TITLE, sl_role_color(SL_ROLE_STATE));
+    sl_canvas_text(c, 52, 0, "a\nb", SL_TEXT_NUMBER, sl_role_color(SL_ROLE_INPUT));
+}
+
+static void scene_smooth(SlCanvas *c)
+{
+    sl_canvas_clear(c, SL_WHITE);
+    sl_canvas_smooth_line(c, 2, 3, 30, 20, 1.5, SL_INK);
+    sl_canvas_smooth_arrow(c, 34, 20, 60, 4, 2, 7, sl_role_color(SL_ROLE_OUTPUT));
+    sl_canvas_round_rect(c, 8, 12, 20, 10, 4, (SlColor){0, 0x72, 0xB2, 180});
+    sl_canvas_ring(c, 48, 14, 8, 1.5, sl_role_color(SL_ROLE_STATE));
 }
 
 START_TEST(test_scene_hashes)
@@ -623,7 +713,8 @@ START_TEST(test_scene_hashes)
     } scenes[] = {
         {scene_boxes, 0xcc995905f2a99d6cULL},
         {scene_shapes, 0x99abc44f7877fd6eULL},
-        {scene_text, 0x59fc0f315f899115ULL},
+        {scene_text, 0x6eeffde42eeb7d2cULL},
+        {scene_smooth, 0x1da21600a1388277ULL},
     };
     for (size_t k = 0; k < sizeof scenes / sizeof scenes[0]; k++) {
         SlCanvas c;
@@ -648,106 +739,196 @@ END_TEST
 
 /* ---- text ---- */
 
+/* The font a style uses, read here with stb_truetype straight from the embedded data. */
+static stbtt_fontinfo test_font(const unsigned char *data)
+{
+    stbtt_fontinfo f;
+    ck_assert(stbtt_InitFont(&f, data, stbtt_GetFontOffsetForIndex(data, 0)));
+    return f;
+}
+
+/* The documented layout rule: each advance rounded at the style's size, plus the pair's kerning
+ * rounded. */
+static int expected_width(const unsigned char *data, int px, const char *ascii)
+{
+    stbtt_fontinfo f = test_font(data);
+    float s = stbtt_ScaleForMappingEmToPixels(&f, (float)px);
+    int w = 0, prev = 0;
+    for (const char *p = ascii; *p; p++) {
+        int g = stbtt_FindGlyphIndex(&f, *p), adv, lsb;
+        stbtt_GetGlyphHMetrics(&f, g, &adv, &lsb);
+        if (prev)
+            w += (int)lround(stbtt_GetGlyphKernAdvance(&f, prev, g) * s);
+        w += (int)lround(adv * s);
+        prev = g;
+    }
+    return w;
+}
+
 START_TEST(test_text_size)
 {
     int w, h;
-    sl_canvas_text_size("Ab", 1, &w, &h);
-    ck_assert_int_eq(w, stb_easy_font_width("Ab"));
-    ck_assert_int_eq(h, stb_easy_font_height("Ab"));
-    sl_canvas_text_size("Ab", 2, &w, &h);
-    ck_assert_int_eq(w, 2 * stb_easy_font_width("Ab"));
-    ck_assert_int_eq(h, 24);
-    sl_canvas_text_size("Ab", 0, &w, &h); /* scale < 1 is 1 */
-    ck_assert_int_eq(w, stb_easy_font_width("Ab"));
-    sl_canvas_text_size("wide line\nab\n", 1, &w, &h);
-    ck_assert_int_eq(w, stb_easy_font_width("wide line"));
-    ck_assert_int_eq(h, stb_easy_font_height("wide line\nab\n"));
-    ck_assert_int_eq(h, 24);
-    sl_canvas_text_size("", 3, &w, &h);
+    sl_canvas_text_size("Ab", SL_TEXT_LABEL, &w, &h);
+    ck_assert_int_eq(w, expected_width(sl_font_sans, sl_text_px(SL_TEXT_LABEL), "Ab"));
+    stbtt_fontinfo f = test_font(sl_font_sans);
+    int asc, desc, gap;
+    stbtt_GetFontVMetrics(&f, &asc, &desc, &gap);
+    float s = stbtt_ScaleForMappingEmToPixels(&f, 15);
+    ck_assert_int_eq(h, (int)ceil(asc * s) + (int)ceil(-desc * s));
+    ck_assert_int_eq(h, sl_text_height(SL_TEXT_LABEL));
+    /* A kerned pair is narrower than its letters apart (DejaVu kerns "AV") */
+    ck_assert_int_lt(sl_text_width("AV", SL_TEXT_LABEL),
+                     sl_text_width("A", SL_TEXT_LABEL) + sl_text_width("V", SL_TEXT_LABEL));
+    ck_assert_int_eq(sl_text_width("AV", SL_TEXT_LABEL), expected_width(sl_font_sans, 15, "AV"));
+    ck_assert_int_eq(sl_text_width("Dense(32)", SL_TEXT_TITLE),
+                     expected_width(sl_font_sans_bold, sl_text_px(SL_TEXT_TITLE), "Dense(32)"));
+    /* The widest line; lines stack at the line height, a trailing empty line not counted. */
+    sl_canvas_text_size("wide line\nab\n", SL_TEXT_LABEL, &w, &h);
+    ck_assert_int_eq(w, sl_text_width("wide line", SL_TEXT_LABEL));
+    ck_assert_int_eq(h, 2 * sl_text_height(SL_TEXT_LABEL));
+    sl_canvas_text_size("", SL_TEXT_TITLE, &w, &h);
     ck_assert(w == 0 && h == 0);
-    sl_canvas_text_size(NULL, 3, &w, &h);
+    sl_canvas_text_size(NULL, SL_TEXT_TITLE, &w, &h);
     ck_assert(w == 0 && h == 0);
-    /* Characters stb_easy_font does not know measure (and draw) as '?'. */
-    sl_canvas_text_size("\t\x01\xff", 1, &w, &h);
-    ck_assert_int_eq(w, stb_easy_font_width("???"));
+    /* Numbers: every digit, the point and the minus as wide as each other (tabular), so numbers
+     * of one format line up when right-aligned. */
+    int d0 = sl_text_width("0", SL_TEXT_NUMBER);
+    for (const char *p = "123456789.-e+"; *p; p++) {
+        char one[2] = {*p, '\0'};
+        ck_assert_int_eq(sl_text_width(one, SL_TEXT_NUMBER), d0);
+    }
+    ck_assert_int_eq(sl_text_width("-0.125", SL_TEXT_NUMBER),
+                     sl_text_width("12.500", SL_TEXT_NUMBER));
+    /* Sizes: each style at least SL_TEXT_MIN_PX, titles the biggest */
+    for (int k = 0; k < SL_TEXT_STYLES; k++)
+        ck_assert_int_ge(sl_text_px((SlTextStyle)k), SL_TEXT_MIN_PX);
+    ck_assert_int_gt(sl_text_px(SL_TEXT_TITLE), sl_text_px(SL_TEXT_LABEL));
+    /* Bytes that are no UTF-8 measure as U+FFFD; a missing style is the label's. */
+    ck_assert_int_eq(sl_text_width("\xff", SL_TEXT_LABEL),
+                     sl_text_width("\xEF\xBF\xBD", SL_TEXT_LABEL));
+    ck_assert_int_eq(sl_text_width("\xE2\x82", SL_TEXT_LABEL),
+                     2 * sl_text_width("\xff", SL_TEXT_LABEL));
+    ck_assert_int_eq(sl_text_width("Ab", (SlTextStyle)99), sl_text_width("Ab", SL_TEXT_LABEL));
+    /* Non-ASCII that DejaVu has: wider than nothing, and not the replacement's width */
+    ck_assert_int_gt(sl_text_width("\xE2\x86\x92", SL_TEXT_LABEL), 0); /* an arrow */
 }
 END_TEST
 
 START_TEST(test_text_draw)
 {
     SlCanvas c;
-    make(&c, 64, 40);
+    make(&c, 96, 60);
     int w, h;
-    sl_canvas_text_size("Ab", 1, &w, &h);
-    ck_assert_int_eq(sl_canvas_text(&c, 3, 4, "Ab", 1, SL_INK), w);
+    sl_canvas_text_size("Ab", SL_TEXT_LABEL, &w, &h);
+    ck_assert_int_eq(sl_canvas_text(&c, 3, 4, "Ab", SL_TEXT_LABEL, SL_INK), w);
     int x0, y0, x1, y1;
     int n1 = ink_box(&c, SL_WHITE, &x0, &y0, &x1, &y1);
-    ck_assert_int_gt(n1, 10);
-    /* Ink starts at the origin and stays inside the measured box. */
-    ck_assert(x0 == 3 && y0 == 4 && x1 <= 3 + w && y1 <= 4 + h);
-    ck_assert_int_eq(count(&c, SL_INK), n1); /* opaque ink only, no grey edges */
+    ck_assert_int_gt(n1, 20);
+    /* Ink starts near the origin and stays inside the measured box. */
+    ck_assert_msg(x0 >= 3 && x0 <= 5 && y0 >= 4 && x1 <= 3 + w + 1 && y1 <= 4 + h,
+                  "ink %d,%d..%d,%d; box 3,4 %dx%d", x0, y0, x1, y1, w, h);
+    ck_assert_int_gt(count(&c, SL_INK), 5);  /* solid stems ... */
+    ck_assert_int_gt(n1, count(&c, SL_INK)); /* ... and anti-aliased edges */
 
-    /* Scale 2: exactly twice the box, four times the ink, from the same origin. */
+    /* Moved by whole units, the same pixels move. */
+    uint8_t *first = malloc((size_t)c.w * c.h * 4);
+    ck_assert_ptr_nonnull(first);
+    memcpy(first, c.rgba, (size_t)c.w * c.h * 4);
     sl_canvas_clear(&c, SL_WHITE);
-    sl_canvas_text_size("Ab", 2, &w, &h);
-    ck_assert_int_eq(sl_canvas_text(&c, 3, 4, "Ab", 2, SL_INK), w);
-    int a0, b0, a1, b1;
-    int n2 = ink_box(&c, SL_WHITE, &a0, &b0, &a1, &b1);
-    ck_assert(a0 == 3 && b0 == 4);
-    ck_assert_int_eq(a1 - a0, 2 * (x1 - x0));
-    ck_assert_int_eq(b1 - b0, 2 * (y1 - y0));
-    ck_assert_int_eq(n2, 4 * n1);
+    sl_canvas_text(&c, 13, 19, "Ab", SL_TEXT_LABEL, SL_INK);
+    for (int y = 0; y + 15 < c.h; y++)
+        for (int x = 0; x + 10 < c.w; x++)
+            ck_assert(!memcmp(first + ((size_t)y * c.w + x) * 4,
+                              c.rgba + ((size_t)(y + 15) * c.w + x + 10) * 4, 4));
+    free(first);
 
-    /* Recorded with its box and scale; scale 0 draws as 1. */
+    /* Recorded with its box and font size. */
     ck_assert_int_eq(c.n_items, 1);
     SlItem it = c.items[0];
     ck_assert_int_eq(it.kind, SL_ITEM_TEXT);
-    ck_assert(it.x == 3 && it.y == 4 && it.w == w && it.h == h && it.scale == 2);
+    ck_assert(it.x == 13 && it.y == 19 && it.w == w && it.h == h && it.px == 15);
     ck_assert_str_eq(it.what, "Ab");
     ck_assert_int_eq(it.allow_overlap, 0);
     sl_canvas_clear(&c, SL_WHITE);
     ck_assert_int_eq(c.n_items, 0);
-    sl_canvas_text(&c, 3, 4, "Ab", 0, SL_INK);
-    ck_assert_int_eq(c.items[0].scale, 1);
-    ck_assert_int_eq(ink_box(&c, SL_WHITE, &a0, &b0, &a1, &b1), n1);
 
-    /* Two lines: the second starts 12 font units lower, at the same x. */
+    /* Right-aligned: the text ends at x (its box), and the ink just before. */
+    ck_assert_int_eq(
+        sl_canvas_text_aligned(&c, 90, 4, SL_ALIGN_RIGHT, "0.125", SL_TEXT_NUMBER, SL_INK),
+        sl_text_width("0.125", SL_TEXT_NUMBER));
+    ink_box(&c, SL_WHITE, &x0, &y0, &x1, &y1);
+    ck_assert_msg(x1 <= 90 && x1 >= 90 - 3, "ink ends at %d", x1);
+    ck_assert_int_eq(c.items[0].x + c.items[0].w, 90);
+    /* Each line of a right-aligned block ends at x; centred lines centre on x */
     sl_canvas_clear(&c, SL_WHITE);
-    sl_canvas_text(&c, 0, 0, "I\nI", 2, SL_INK);
-    int top = 0, bottom = 0;
-    for (int y = 0; y < 12 * 2; y++)
-        for (int x = 0; x < 10; x++)
-            top += is(&c, x, y, SL_INK);
-    for (int y = 24; y < 48 && y < c.h; y++)
-        for (int x = 0; x < 10; x++)
-            bottom += is(&c, x, y, SL_INK);
-    ck_assert_int_gt(top, 0);
-    ck_assert_int_eq(top, bottom);
+    sl_canvas_text_aligned(&c, 48, 4, SL_ALIGN_CENTER, "1", SL_TEXT_NUMBER, SL_INK);
+    ink_box(&c, SL_WHITE, &x0, &y0, &x1, &y1);
+    ck_assert_msg(abs((x0 + x1) - 2 * 48) <= 3, "centred ink %d..%d", x0, x1);
 
-    /* Translucent text has one even tone: strokes that overlap inside a glyph ('f', 't', '#')
-     * are not blended twice. */
+    /* Two lines: the second is the first moved down by the line height. */
     sl_canvas_clear(&c, SL_WHITE);
-    sl_canvas_text(&c, 1, 1, "ft#$*\nAb", 2, (SlColor){0, 0, 0, 128});
-    n1 = ink_box(&c, SL_WHITE, &x0, &y0, &x1, &y1);
-    ck_assert_int_gt(n1, 100);
-    ck_assert_int_eq(count(&c, (SlColor){127, 127, 127, 255}), n1);
+    int lh = sl_text_height(SL_TEXT_LABEL);
+    sl_canvas_text(&c, 0, 0, "I\nI", SL_TEXT_LABEL, SL_INK);
+    for (int y = 0; y < lh; y++)
+        for (int x = 0; x < 10; x++)
+            ck_assert(same(at(&c, x, y), at(&c, x, y + lh)));
+    ck_assert_int_gt(c.w * c.h - count(&c, SL_WHITE), 10);
+
+    /* Translucent ink is never darker than opaque ink, and lighter where the opaque is solid. */
     sl_canvas_clear(&c, SL_WHITE);
-    sl_canvas_text(&c, 1, 1, "ft#$*\nAb", 2, SL_INK);
-    ck_assert_int_eq(count(&c, SL_INK), n1); /* the same pixels as opaque ink */
+    sl_canvas_text(&c, 1, 1, "ft#$*\nAb", SL_TEXT_TITLE, SL_INK);
+    SlCanvas half;
+    make(&half, c.w, c.h);
+    sl_canvas_text(&half, 1, 1, "ft#$*\nAb", SL_TEXT_TITLE, (SlColor){0x22, 0x22, 0x22, 128});
+    for (int i = 0; i < c.w * c.h; i++) {
+        ck_assert(half.rgba[4 * i] >= c.rgba[4 * i]);
+        if (c.rgba[4 * i] == 0x22)
+            ck_assert(half.rgba[4 * i] > 0x22 && half.rgba[4 * i] < 0xFF);
+    }
+    sl_canvas_free(&half);
 
     /* Not recording: nothing recorded, the same pixels. */
     sl_canvas_clear(&c, SL_WHITE);
-    sl_canvas_text(&c, 3, 4, "Ab", 2, SL_INK);
+    sl_canvas_text(&c, 3, 4, "Ab", SL_TEXT_TITLE, SL_INK);
     uint64_t h1 = sl_canvas_hash(&c);
     sl_canvas_clear(&c, SL_WHITE);
     c.recording = 0;
-    sl_canvas_text(&c, 3, 4, "Ab", 2, SL_INK);
+    sl_canvas_text(&c, 3, 4, "Ab", SL_TEXT_TITLE, SL_INK);
     ck_assert_int_eq(c.n_items, 0);
     ck_assert(sl_canvas_hash(&c) == h1);
     /* Odd bytes and empty text do not crash. */
-    sl_canvas_text(&c, 3, 4, "\t\x01\x7f\x80\xff", 2, SL_INK);
-    ck_assert_int_eq(sl_canvas_text(&c, 3, 4, "", 2, SL_INK), 0);
+    sl_canvas_text(&c, 3, 4, "\t\x01\x7f\x80\xff\xF4\x90\x80\x80\xED\xA0\x80", SL_TEXT_LABEL,
+                   SL_INK);
+    ck_assert_int_eq(sl_canvas_text(&c, 3, 4, "", SL_TEXT_LABEL, SL_INK), 0);
     sl_canvas_free(&c);
+}
+END_TEST
+
+/* Scale 2: the same layout in units, twice the pixels, sharper letters. */
+START_TEST(test_text_scaled)
+{
+    SlCanvas one, two;
+    SlError e = {{0}};
+    make(&one, 80, 30);
+    ck_assert(sl_canvas_init_scaled(&two, 80, 30, 2, &e) == 0);
+    sl_canvas_clear(&two, SL_WHITE);
+    ck_assert(two.pw == 160 && two.ph == 60 && two.w == 80 && two.scale == 2);
+    int w1 = sl_canvas_text(&one, 5, 5, "x[t] = 0.5", SL_TEXT_LABEL, SL_INK);
+    int w2 = sl_canvas_text(&two, 5, 5, "x[t] = 0.5", SL_TEXT_LABEL, SL_INK);
+    ck_assert_int_eq(w1, w2);
+    ck_assert(one.items[0].x == two.items[0].x && one.items[0].w == two.items[0].w &&
+              one.items[0].h == two.items[0].h);
+    int a0, b0, a1, b1, c0, d0, c1, d1;
+    ink_box(&one, SL_WHITE, &a0, &b0, &a1, &b1);
+    SlCanvas big = two; /* ink_box reads w, h as pixels: look at the whole buffer */
+    big.w = two.pw, big.h = two.ph;
+    ink_box(&big, SL_WHITE, &c0, &d0, &c1, &d1);
+    ck_assert_msg(abs(c0 - 2 * a0) <= 2 && abs(c1 - 2 * a1) <= 2 && abs(d0 - 2 * b0) <= 2 &&
+                      abs(d1 - 2 * b1) <= 2,
+                  "ink at scale 1: %d,%d..%d,%d; at scale 2: %d,%d..%d,%d", a0, b0, a1, b1, c0, d0,
+                  c1, d1);
+    sl_canvas_free(&one);
+    sl_canvas_free(&two);
 }
 END_TEST
 
@@ -759,32 +940,56 @@ START_TEST(test_text_long)
         label[i] = "shapelab: Dense(units=32) -> LSTM(64, return_sequences=True) @#%&"[i % 64];
     label[200] = '\0';
     int w, h;
-    sl_canvas_text_size(label, 1, &w, &h);
+    sl_canvas_text_size(label, SL_TEXT_LABEL, &w, &h);
     ck_assert_int_gt(w, 1000);
     SlCanvas c;
-    make(&c, w + 20, 20);
-    ck_assert_int_eq(sl_canvas_text(&c, 5, 3, label, 1, SL_INK), w);
+    make(&c, w + 20, h + 6);
+    ck_assert_int_eq(sl_canvas_text(&c, 5, 3, label, SL_TEXT_LABEL, SL_INK), w);
     int x0, y0, x1, y1;
     ink_box(&c, SL_WHITE, &x0, &y0, &x1, &y1);
-    ck_assert_int_eq(x0, 5);
-    ck_assert_msg(x1 >= 5 + w - 3 && x1 <= 5 + w, "ink ends at %d, text at %d", x1, 5 + w);
-    /* The last character has the same pixels as when drawn alone. */
-    char last[2] = {label[199], '\0'};
-    int wl, hl;
-    sl_canvas_text_size(last, 1, &wl, &hl);
-    SlCanvas one;
-    make(&one, wl, hl);
-    sl_canvas_text(&one, 0, 0, last, 1, SL_INK);
-    for (int y = 0; y < hl && 3 + y < c.h; y++)
-        for (int x = 0; x < wl; x++)
-            ck_assert(same(at(&c, 5 + w - wl + x, 3 + y), at(&one, x, y)));
-    ck_assert_int_gt(count(&one, SL_INK), 5);
+    ck_assert_int_le(abs(x0 - 5), 2);
+    ck_assert_msg(x1 >= 5 + w - 6 && x1 <= 5 + w + 1, "ink ends at %d, text at %d", x1, 5 + w);
     /* The record keeps the start of the text, cut to fit. */
     ck_assert_int_eq(c.n_items, 1);
     ck_assert_uint_eq(strlen(c.items[0].what), sizeof c.items[0].what - 1);
     ck_assert(strncmp(c.items[0].what, label, sizeof c.items[0].what - 1) == 0);
-    sl_canvas_free(&one);
+    /* ... and never inside a character: a label of arrows keeps whole arrows. */
+    char arrows[3 * 30 + 1] = "";
+    for (int i = 0; i < 30; i++)
+        strcat(arrows, "\xE2\x86\x92");
+    sl_canvas_clear(&c, SL_WHITE);
+    sl_canvas_text(&c, 0, 0, arrows, SL_TEXT_LABEL, SL_INK);
+    ck_assert_uint_eq(strlen(c.items[0].what) % 3, 0);
+    ck_assert_uint_eq(strlen(c.items[0].what), 90); /* all of it: 30 arrows */
+    char more[3 * 60 + 1] = "";
+    for (int i = 0; i < 60; i++)
+        strcat(more, "\xE2\x86\x92");
+    sl_canvas_text(&c, 0, 0, more, SL_TEXT_LABEL, SL_INK);
+    ck_assert_uint_eq(strlen(c.items[1].what), 3 * ((sizeof c.items[1].what - 1) / 3));
     sl_canvas_free(&c);
+}
+END_TEST
+
+START_TEST(test_text_fit)
+{
+    char out[64];
+    ck_assert_int_eq(sl_text_fit("short", SL_TEXT_LABEL, 500, out, sizeof out), 0);
+    ck_assert_str_eq(out, "short");
+    int full = sl_text_width("a label that is too long", SL_TEXT_LABEL);
+    ck_assert_int_eq(
+        sl_text_fit("a label that is too long", SL_TEXT_LABEL, full / 2, out, sizeof out), 1);
+    ck_assert_int_le(sl_text_width(out, SL_TEXT_LABEL), full / 2);
+    ck_assert_int_gt(sl_text_width(out, SL_TEXT_LABEL),
+                     full / 2 - 30); /* cut no more than needed */
+    size_t n = strlen(out);
+    ck_assert(n >= 3 && !strcmp(out + n - 3, "\xE2\x80\xA6"));
+    ck_assert(!strncmp(out, "a label", 7));
+    /* nothing fits: nothing but the ellipsis, or nothing at all */
+    sl_text_fit("abc", SL_TEXT_LABEL, 1, out, sizeof out);
+    ck_assert_str_eq(out, "");
+    /* a small buffer cuts at a character too */
+    sl_text_fit("\xE2\x86\x92\xE2\x86\x92\xE2\x86\x92", SL_TEXT_LABEL, 1000, out, 8);
+    ck_assert_uint_eq(strlen(out) % 3, 0);
 }
 END_TEST
 
@@ -796,7 +1001,10 @@ START_TEST(test_record)
     make(&c, 8, 8);
     for (int i = 0; i < 1000; i++)
         sl_canvas_record(&c, SL_ITEM_WIDGET, i, 2 * i, 3, 4, (SlRole)(i % SL_ROLE_COUNT), 0,
-                         i % 2 ? "odd" : "a very long description that does not fit in 48 chars");
+                         i % 2 ? "odd"
+                               : "a very long description that does not fit in the record's 160 "
+                                 "bytes, because it goes on and on about what was drawn where and "
+                                 "why, far longer than any widget's name would be");
     ck_assert_int_eq(c.n_items, 1000);
     ck_assert_int_ge(c.cap_items, 1000);
     for (int i = 0; i < 1000; i++) {
@@ -805,7 +1013,10 @@ START_TEST(test_record)
                   it->h == 4 && (int)it->role == i % SL_ROLE_COUNT && it->allow_overlap == 0);
     }
     ck_assert_str_eq(c.items[1].what, "odd");
-    ck_assert_str_eq(c.items[0].what, "a very long description that does not fit in 48");
+    ck_assert_str_eq(c.items[0].what,
+                     "a very long description that does not fit in the record's 160 bytes, "
+                     "because it goes on and on about what was drawn where and why, far longer "
+                     "than any widget's");
     sl_canvas_record(&c, SL_ITEM_LEGEND_ENTRY, 0, 0, 1, 1, SL_ROLE_MASK, 0, NULL);
     ck_assert_str_eq(c.items[1000].what, "");
     /* Clearing forgets; not recording records nothing. */
@@ -820,7 +1031,8 @@ START_TEST(test_record)
     make(&c, 8, 8);
     SlAllocator old = sl_set_allocator(&tu_failing_allocator);
     sl_canvas_record(&c, SL_ITEM_WIDGET, 0, 0, 1, 1, SL_ROLE_INPUT, 0, "x");
-    sl_canvas_text(&c, 0, 0, "hi", 1, SL_INK);
+    sl_canvas_text(&c, 0, 0, "hi", SL_TEXT_LABEL, SL_INK);
+    sl_canvas_smooth_line(&c, 0, 0, 8, 8, 2, SL_INK);
     sl_set_allocator(&old);
     ck_assert_int_eq(c.n_items, 0);
     ck_assert_int_eq(c.recording, 0);
@@ -840,7 +1052,7 @@ START_TEST(test_png_round_trip)
             sl_canvas_pixel(&c, x, y,
                             (SlColor){(uint8_t)(7 * x), (uint8_t)(11 * y), (uint8_t)(x * y),
                                       (uint8_t)(255 - x - y)});
-    sl_canvas_text(&c, 2, 2, "PNG", 2, SL_INK);
+    sl_canvas_text(&c, 2, 2, "PNG", SL_TEXT_TITLE, SL_INK);
     SlError e = {{0}};
     const char *path = tmp_path("round.png");
     ck_assert_msg(sl_canvas_write_png(&c, path, &e) == 0, "%s", e.msg);
@@ -891,12 +1103,149 @@ START_TEST(test_png_fails_cleanly)
 }
 END_TEST
 
+/* ---- APNG ---- */
+
+typedef struct Expected {
+    int n;
+    const uint8_t *pictures[4];
+    int delays[4];
+    ApngFrame rects[4];
+} Expected;
+
+static int check_frame(void *ctx, int k, const unsigned char *rgba, int w, int h,
+                       const ApngFrame *f)
+{
+    const Expected *x = ctx;
+    ck_assert_int_lt(k, x->n);
+    ck_assert_msg(!memcmp(rgba, x->pictures[k], (size_t)w * h * 4),
+                  "frame %d is not the picture "
+                  "it was made from",
+                  k);
+    ck_assert_int_eq(f->delay_num * 1000 / f->delay_den, x->delays[k]);
+    ck_assert_msg(f->x == x->rects[k].x && f->y == x->rects[k].y && f->w == x->rects[k].w &&
+                      f->h == x->rects[k].h,
+                  "frame %d: rectangle %d,%d %dx%d", k, f->x, f->y, f->w, f->h);
+    ck_assert_int_eq(f->dispose, 0);
+    return 0;
+}
+
+/* Four frames in, three out (the second repeats the first: it lengthens it); each after the first
+ * is the rectangle that changed. Read back by an independent reader, composed frame by frame, and
+ * by stb_image as a plain PNG: the first frame. */
+START_TEST(test_apng)
+{
+    SlCanvas c;
+    SlError e = {{0}};
+    make(&c, 40, 30);
+    size_t bytes = (size_t)c.w * c.h * 4;
+    uint8_t *a = malloc(bytes), *b = malloc(bytes);
+    ck_assert(a && b);
+    SlApng *an = sl_apng_begin(&e);
+    ck_assert_ptr_nonnull(an);
+    sl_canvas_fill_rect(&c, 2, 2, 20, 10, RED);
+    memcpy(a, c.rgba, bytes);
+    ck_assert_int_eq(sl_apng_frame(an, &c, 100, &e), 0);
+    ck_assert_int_eq(sl_apng_frame(an, &c, 50, &e), 0); /* the same picture: 150 ms in all */
+    ck_assert_int_eq(sl_apng_frames(an), 1);
+    sl_canvas_fill_rect(&c, 10, 11, 5, 6, sl_role_color(SL_ROLE_INPUT)); /* over red and white */
+    memcpy(b, c.rgba, bytes);
+    ck_assert_int_eq(sl_apng_frame(an, &c, 70, &e), 0);
+    memcpy(c.rgba, a, bytes);
+    ck_assert_int_eq(sl_apng_frame(an, &c, 30, &e), 0);
+    ck_assert_int_eq(sl_apng_frames(an), 3);
+    /* a frame of another size is refused, and the animation goes on */
+    SlCanvas other;
+    make(&other, 41, 30);
+    ck_assert_int_eq(sl_apng_frame(an, &other, 10, &e), -1);
+    ck_assert_msg(strstr(e.msg, "40 x 30"), "%s", e.msg);
+    sl_canvas_free(&other);
+    const char *path = tmp_path("anim.png");
+    ck_assert_msg(sl_apng_finish(an, path, &e) == 0, "%s", e.msg);
+    Expected x = {3,
+                  {a, b, a},
+                  {150, 70, 30},
+                  {{.w = 40, .h = 30}, {10, 11, 5, 6, 0, 0, 0, 0}, {10, 11, 5, 6, 0, 0, 0, 0}}};
+    ApngInfo info;
+    ck_assert_msg(apng_read(path, &info, check_frame, &x) == 0, "%s", info.err);
+    ck_assert(info.w == 40 && info.h == 30 && info.frames == 3 && info.plays == 0 &&
+              info.seen == 3);
+    /* a viewer without APNG shows the first frame */
+    int w, h, n;
+    unsigned char *px = stbi_load(path, &w, &h, &n, 4);
+    ck_assert_ptr_nonnull(px);
+    ck_assert(w == 40 && h == 30 && !memcmp(px, a, bytes));
+    stbi_image_free(px);
+    /* no frame: nothing written; a missing directory: an error, no file left */
+    an = sl_apng_begin(&e);
+    ck_assert_int_eq(sl_apng_finish(an, tmp_path("none.png"), &e), -1);
+    ck_assert_int_ne(access(tmp_path("none.png"), F_OK), 0);
+    an = sl_apng_begin(&e);
+    ck_assert_int_eq(sl_apng_frame(an, &c, 10, &e), 0);
+    ck_assert_int_eq(sl_apng_finish(an, tmp_path("missing/dir/a.png"), &e), -1);
+    ck_assert_msg(strstr(e.msg, "cannot save"), "%s", e.msg);
+    free(a), free(b);
+    sl_canvas_free(&c);
+}
+END_TEST
+
+typedef struct Pictures {
+    const uint8_t *data;
+    size_t bytes;
+} Pictures;
+
+static int same_picture(void *ctx, int k, const unsigned char *rgba, int w, int h,
+                        const ApngFrame *f)
+{
+    const Pictures *p = ctx;
+    (void)f;
+    ck_assert_uint_eq((size_t)w * h * 4, p->bytes);
+    ck_assert_msg(!memcmp(rgba, p->data + p->bytes * (size_t)k, p->bytes),
+                  "frame %d read back is not the picture drawn", k);
+    return 0;
+}
+
+/* Bigger pictures than one deflate window, a dozen frames, noise that does not compress, a scale-2
+ * canvas: every frame read back is the picture drawn. */
+START_TEST(test_apng_many_frames)
+{
+    SlCanvas c;
+    SlError e = {{0}};
+    ck_assert(sl_canvas_init_scaled(&c, 150, 90, 2, &e) == 0);
+    enum { FRAMES = 12 };
+    size_t bytes = (size_t)c.pw * c.ph * 4;
+    uint8_t *pictures = malloc(bytes * FRAMES);
+    ck_assert_ptr_nonnull(pictures);
+    SlApng *an = sl_apng_begin(&e);
+    uint64_t st = 7;
+    for (int k = 0; k < FRAMES; k++) {
+        sl_canvas_clear(&c, SL_PAPER);
+        sl_canvas_smooth_arrow(&c, 5, 80, 5 + 11 * k, 10 + 5 * k, 2, 9, SL_INK);
+        sl_canvas_text(&c, 20, 20 + k, "frame by frame", SL_TEXT_TITLE, SL_INK);
+        for (int i = 0; i < 400 * k; i++) { /* noise in the first rows */
+            st = st * 6364136223846793005ULL + 1442695040888963407ULL;
+            c.rgba[((size_t)(st >> 40) % 2000) * 4 + (st >> 20) % 3] = (uint8_t)(st >> 33);
+        }
+        memcpy(pictures + bytes * k, c.rgba, bytes);
+        ck_assert_int_eq(sl_apng_frame(an, &c, 40 + k, &e), 0);
+    }
+    ck_assert_msg(sl_apng_finish(an, tmp_path("many.png"), &e) == 0, "%s", e.msg);
+    Pictures p = {pictures, bytes};
+    ApngInfo info;
+    ck_assert_msg(apng_read(tmp_path("many.png"), &info, same_picture, &p) == 0, "%s", info.err);
+    ck_assert_int_eq(info.frames, FRAMES);
+    ck_assert_int_eq(info.seen, FRAMES);
+    ck_assert(info.w == 300 && info.h == 180);
+    free(pictures);
+    sl_canvas_free(&c);
+}
+END_TEST
+
 /* ---- the demo: every primitive and every role, to look at ---- */
 
 static void draw_demo(SlCanvas *c)
 {
     sl_canvas_clear(c, SL_PAPER);
-    sl_canvas_text(c, 12, 10, "shapelab canvas: primitives and roles", 2, SL_INK);
+    sl_canvas_text(c, 12, 10, "shapelab canvas: primitives and roles", SL_TEXT_TITLE, SL_INK);
 
     /* The legend: a swatch per role and its name at scale 2; the mask hatched over white. */
     for (int r = 0; r < SL_ROLE_COUNT; r++) {
@@ -909,16 +1258,16 @@ static void draw_demo(SlCanvas *c)
             sl_canvas_fill_rect(c, 12, y, 36, 22, col);
         }
         sl_canvas_rect(c, 12, y, 36, 22, 1, SL_INK);
-        sl_canvas_text(c, 56, y + 4, sl_role_name((SlRole)r), 2, SL_INK);
+        sl_canvas_text(c, 56, y + 2, sl_role_name((SlRole)r), SL_TEXT_LABEL, SL_INK);
         sl_canvas_record(c, SL_ITEM_LEGEND_ENTRY, 12, y, 150, 22, (SlRole)r, 0,
                          sl_role_name((SlRole)r));
     }
 
     /* Outlines of thickness 1, 2, 3 and a highlight behind half-transparent boxes. */
-    sl_canvas_text(c, 200, 44, "rect 1, 2, 3", 1, SL_INK);
+    sl_canvas_text(c, 200, 44, "rect 1, 2, 3", SL_TEXT_SMALL, SL_INK);
     for (int t = 1; t <= 3; t++)
         sl_canvas_rect(c, 200 + (t - 1) * 44, 58, 36, 28, t, sl_role_color(SL_ROLE_WEIGHT));
-    sl_canvas_text(c, 350, 44, "alpha 50%", 1, SL_INK);
+    sl_canvas_text(c, 350, 44, "alpha 50%", SL_TEXT_SMALL, SL_INK);
     sl_canvas_fill_rect(c, 350, 58, 60, 28, SL_HIGHLIGHT);
     SlColor blue = sl_role_color(SL_ROLE_INPUT), orange = sl_role_color(SL_ROLE_OUTPUT);
     blue.a = orange.a = 128;
@@ -926,12 +1275,12 @@ static void draw_demo(SlCanvas *c)
     sl_canvas_fill_rect(c, 385, 74, 40, 30, orange);
 
     /* Lines of thickness 1 to 4 at several angles; arrows all around. */
-    sl_canvas_text(c, 200, 110, "lines 1-4", 1, SL_INK);
+    sl_canvas_text(c, 200, 110, "lines 1-4", SL_TEXT_SMALL, SL_INK);
     for (int t = 1; t <= 4; t++) {
         int x = 200 + (t - 1) * 36;
         sl_canvas_line(c, x, 124, x + 28, 124 + 8 * t, t, SL_INK);
     }
-    sl_canvas_text(c, 350, 110, "arrows", 1, SL_INK);
+    sl_canvas_text(c, 350, 110, "arrows", SL_TEXT_SMALL, SL_INK);
     for (int k = 0; k < 8; k++) {
         static const int d[8][2] = {{1, 0},  {1, 1},   {0, 1},  {-1, 1},
                                     {-1, 0}, {-1, -1}, {0, -1}, {1, -1}};
@@ -940,24 +1289,33 @@ static void draw_demo(SlCanvas *c)
     }
 
     /* Hatching for padding and masks; triangles; a clipped cell. */
-    sl_canvas_text(c, 200, 190, "padding, mask", 1, SL_INK);
+    sl_canvas_text(c, 200, 190, "padding, mask", SL_TEXT_SMALL, SL_INK);
     sl_canvas_fill_rect(c, 200, 204, 60, 36, SL_WHITE);
     sl_canvas_hatch(c, 200, 204, 60, 36, 5, sl_role_color(SL_ROLE_PADDING));
     sl_canvas_rect(c, 200, 204, 60, 36, 1, SL_GRID);
     sl_canvas_fill_rect(c, 266, 204, 60, 36, sl_role_color(SL_ROLE_STATE));
     sl_canvas_hatch(c, 266, 204, 60, 36, 4, sl_role_color(SL_ROLE_MASK));
-    sl_canvas_text(c, 350, 190, "triangle, clip", 1, SL_INK);
+    sl_canvas_text(c, 350, 190, "triangle, clip", SL_TEXT_SMALL, SL_INK);
     sl_canvas_fill_triangle(c, 350, 240, 372, 204, 395, 236, sl_role_color(SL_ROLE_WEIGHT));
     sl_canvas_clip(c, 405, 204, 40, 36);
     sl_canvas_fill_rect(c, 395, 195, 60, 60, SL_GRID);
-    sl_canvas_text(c, 400, 210, "clipped text", 2, SL_INK);
+    sl_canvas_text(c, 400, 210, "clipped text", SL_TEXT_TITLE, SL_INK);
     sl_canvas_clip(c, 0, 0, -1, -1);
 
-    /* Text at scales 1, 2 and 3, with several lines. */
-    sl_canvas_text(c, 12, 296, "scale 1: Dense(units=32) (None, 100, 32) 0.125", 1, SL_INK);
-    sl_canvas_text(c, 12, 312, "scale 2: LSTM h_t = o * tanh(c_t)", 2, SL_INK);
-    sl_canvas_text(c, 12, 340, "scale 3: x[t]", 3, sl_role_color(SL_ROLE_INPUT));
-    sl_canvas_text(c, 300, 340, "two lines\nat scale 2", 2, sl_role_color(SL_ROLE_OUTPUT));
+    /* Every text style, one with two lines; anti-aliased shapes. */
+    sl_canvas_text(c, 12, 286, "small: Dense(units=32) (None, 100, 32) 0.125", SL_TEXT_SMALL,
+                   SL_INK);
+    sl_canvas_text(c, 12, 304, "label: LSTM h\xE2\x82\x9C = o \xC2\xB7 tanh(c\xE2\x82\x9C)",
+                   SL_TEXT_LABEL, SL_INK);
+    sl_canvas_text(c, 12, 326, "heading: x[t] \xE2\x86\x92 h[t]", SL_TEXT_HEADING,
+                   sl_role_color(SL_ROLE_INPUT));
+    sl_canvas_text_aligned(c, 250, 340, SL_ALIGN_RIGHT, "-0.125\n12.5\n3", SL_TEXT_NUMBER, SL_INK);
+    sl_canvas_text(c, 300, 340, "two lines\nof caption", SL_TEXT_CAPTION,
+                   sl_role_color(SL_ROLE_OUTPUT));
+    sl_canvas_smooth_arrow(c, 300, 392, 400, 392, 2, 9, sl_role_color(SL_ROLE_STATE));
+    sl_canvas_round_rect(c, 410, 330, 50, 30, 8, sl_role_color(SL_ROLE_WEIGHT));
+    sl_canvas_round_frame(c, 410, 330, 50, 30, 8, 2, SL_INK);
+    sl_canvas_circle(c, 440, 378, 12, sl_role_color(SL_ROLE_GRADIENT));
 }
 
 START_TEST(test_demo)
@@ -990,6 +1348,7 @@ static Suite *suite(void)
     TCase *tc = tcase_create("canvas");
     tcase_add_test(tc, test_init_and_resize);
     tcase_add_test(tc, test_roles);
+    tcase_add_test(tc, test_palette_colour_blind);
     suite_add_tcase(s, tc);
     tc = tcase_create("primitives");
     tcase_add_test(tc, test_fill_rect);
@@ -1007,12 +1366,16 @@ static Suite *suite(void)
     tcase_add_test(tc, test_text_size);
     tcase_add_test(tc, test_text_draw);
     tcase_add_test(tc, test_text_long);
+    tcase_add_test(tc, test_text_scaled);
+    tcase_add_test(tc, test_text_fit);
     tcase_add_test(tc, test_record);
     suite_add_tcase(s, tc);
     tc = tcase_create("png");
     tcase_set_timeout(tc, 10);
     tcase_add_test(tc, test_png_round_trip);
     tcase_add_test(tc, test_png_fails_cleanly);
+    tcase_add_test(tc, test_apng);
+    tcase_add_test(tc, test_apng_many_frames);
     tcase_add_test(tc, test_demo);
     suite_add_tcase(s, tc);
     return s;

@@ -466,11 +466,14 @@ START_TEST(test_global_average_masked)
 END_TEST
 
 /* Receptive fields: the lit input steps of an output step are exactly those whose gradient is
- * non-zero when only that output step's gradient is 1 (linear layers, random weights). */
+ * non-zero when only that output step's gradient is 1 (linear layers, random weights); the steps
+ * that feed an output step away from the edges (`fed`) are as many as the gradient finds, with the
+ * gaps said where they come from (the first layer whose taps are further apart than the reach below
+ * it, or -1). */
 static const struct {
     int n_layers;
     const char *layers[6][2];
-    int steps, total;
+    int steps, total, fed, every, gap_layer;
 } rf_cases[] = {
     {4,
      {{"Conv1D", "2, 3, padding='causal', dilation_rate=1"},
@@ -478,16 +481,56 @@ static const struct {
       {"Conv1D", "2, 3, padding='causal', dilation_rate=4"},
       {"Conv1D", "1, 3, padding='causal', dilation_rate=8"}},
      40,
-     31},
-    {1, {{"Conv1D", "1, 3, dilation_rate=4"}}, 12, 9},
+     31,
+     31,
+     1,
+     -1},
+    {1, {{"Conv1D", "1, 3, dilation_rate=4"}}, 12, 9, 3, 4, 0},
     {3,
      {{"Conv1D", "2, 3, strides=2, padding='same'"},
       {"AveragePooling1D", "2"}, /* max pooling's gradient picks one cell: its field is wider */
       {"Conv1D", "1, 2, padding='causal'"}},
      23,
-     9},
-    {3, {{"ZeroPadding1D", "(2, 1)"}, {"Conv1D", "1, 4"}, {"Cropping1D", "(1, 1)"}}, 9, 4},
-    {2, {{"Conv1D", "2, 3"}, {"Dense", "1"}}, 9, 3},
+     9,
+     9,
+     1,
+     -1},
+    {3,
+     {{"ZeroPadding1D", "(2, 1)"}, {"Conv1D", "1, 4"}, {"Cropping1D", "(1, 1)"}},
+     9,
+     4,
+     4,
+     1,
+     -1},
+    {2, {{"Conv1D", "2, 3"}, {"Dense", "1"}}, 9, 3, 3, 1, -1},
+    /* kernel 4, dilations 3 then 9: 37 steps spanned, every third feeds the output */
+    {2,
+     {{"Conv1D", "2, 4, padding='causal', dilation_rate=3"},
+      {"Conv1D", "1, 4, padding='causal', dilation_rate=9"}},
+     60,
+     37,
+     13,
+     3,
+     0},
+    /* kernel 2, dilations 2 then 3: steps 0, 2, 3, 5 of 6 */
+    {2,
+     {{"Conv1D", "2, 2, padding='causal', dilation_rate=2"},
+      {"Conv1D", "1, 2, padding='causal', dilation_rate=3"}},
+     20,
+     6,
+     4,
+     0,
+     0},
+    /* the first layer skips steps, the second fills them in: no gaps after all */
+    {2,
+     {{"Conv1D", "2, 3, padding='causal', dilation_rate=2"}, {"Conv1D", "1, 2, padding='causal'"}},
+     20,
+     6,
+     6,
+     1,
+     0},
+    /* a stride wider than the kernel skips input steps: 0, 1, 3, 4 of 5 */
+    {2, {{"Conv1D", "2, 2, strides=3"}, {"Conv1D", "1, 2"}}, 20, 5, 4, 0, 1},
 };
 enum { N_RF = sizeof rf_cases / sizeof rf_cases[0] };
 
@@ -507,6 +550,9 @@ START_TEST(test_receptive_field)
     SlReceptive r;
     ck_assert_msg(sl_receptive_field(m, &r, &e) == 0, "%s", e.msg);
     ck_assert_int_eq(r.total, rf_cases[_i].total);
+    ck_assert_int_eq(r.fed, rf_cases[_i].fed);
+    ck_assert_int_eq(r.every, rf_cases[_i].every);
+    ck_assert_int_eq(r.gap_layer, rf_cases[_i].gap_layer);
     int len[SL_RF_MAX + 1], T = rf_cases[_i].steps;
     ck_assert(sl_receptive_lengths(&r, T, len) == 0);
     SlShape out = sl_model_output_shape(m, 0);
@@ -518,6 +564,7 @@ START_TEST(test_receptive_field)
     SlTensor xt = sl_tensor(sl_shape_of(3, (int[]){1, T, 1}), x);
     sl_gradcheck_fill_input(&xt, &rng);
     ck_assert(sl_model_forward(m, &xt, 0, &e) == 0);
+    int most = 0; /* the most input steps the gradient finds behind one output step */
     for (int t = 0; t < len[r.n]; t++) {
         sl_receptive_light(&r, len, t, lit);
         memset(dy, 0, (size_t)len[r.n] * sizeof *dy);
@@ -532,6 +579,29 @@ START_TEST(test_receptive_field)
             count += lit[i];
         }
         ck_assert_int_le(count, r.total);
+        most = count > most ? count : most;
+    }
+    ck_assert_int_eq(most, r.fed);
+    char buf[2048];
+    sl_receptive_format(m, &r, buf, sizeof buf);
+    char want[128];
+    snprintf(want, sizeof want, "one output step spans %d input step%s; ", r.total,
+             r.total == 1 ? "" : "s");
+    ck_assert_msg(strstr(buf, want), "%s", buf);
+    if (r.fed < r.total)
+        snprintf(want, sizeof want, "%d of them feed it", r.fed);
+    else
+        snprintf(want, sizeof want, "every one of them feeds it");
+    ck_assert_msg(strstr(buf, want), "%s", buf);
+    if (r.fed < r.total) { /* why: the layer that skips steps, and by how much */
+        int g = r.gap_layer, apart = r.win[g].d * r.jump[g];
+        snprintf(want, sizeof want, "%s's taps are %d steps apart and the layers below it reach %d",
+                 m->nodes[r.node[g]].layer->name, apart, g ? r.reach[g - 1] : 1);
+        ck_assert_msg(strstr(buf, want), "%s", buf);
+    }
+    if (r.every > 1) {
+        snprintf(want, sizeof want, "(every %d", r.every);
+        ck_assert_msg(strstr(buf, want), "%s", buf);
     }
     free(x), free(dy);
     sl_model_free(m);
@@ -680,11 +750,12 @@ START_TEST(test_receptive_scene_pick)
             p = &c.probes[k];
     ck_assert_ptr_nonnull(p);
     ck_assert_int_eq(p->cols, run.n_steps);
-    ck_assert_int_eq(sl_scene_pick(&c, p->x + 10 * p->cell + p->cell / 2, p->y + 2), 10);
+    ck_assert_int_eq(sl_scene_pick(&c, p->x + 10 * p->cw + p->cw / 2, p->y + 2), 10);
     ck_assert_int_eq(sl_scene_pick(&c, 2, 2), -1);
     int captions = 0;
     for (int k = 0; k < c.n_items; k++)
-        captions += c.items[k].kind == SL_ITEM_TEXT && !strcmp(c.items[k].what, "reach 31 steps");
+        captions += c.items[k].kind == SL_ITEM_TEXT &&
+                    !strcmp(c.items[k].what, "spans 31 steps, all feed it");
     ck_assert_int_eq(captions, 1);
     sl_canvas_free(&c);
     sl_scene_end(&run);

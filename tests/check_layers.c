@@ -36,6 +36,15 @@ static const char *const fixtures[] = {
     "dropout_eval",
     "dropout_train",
     "dropout_train_noise_shape",
+    "spatial_dropout1d_train",
+    "spatial_dropout2d_train",
+    "spatial_dropout2d_channels_first",
+    "spatial_dropout1d_eval",
+    "gaussian_noise_train",
+    "gaussian_noise_eval",
+    "gaussian_dropout_train",
+    "gaussian_dropout_eval",
+    "identity",
     "flatten",
     "flatten_4d",
     "reshape",
@@ -85,6 +94,15 @@ static const struct {
     {"Dropout", "0.5", 2, {4, 6}, 1},
     {"Dropout", "0.25, noise_shape=(None, 1, 4)", 3, {2, 3, 4}, 1},
     {"Dropout", "0.5", 2, {4, 6}, 0},
+    /* the random layers in training: the checker reseeds the model's generator before every
+     * pass, so each sees the same noise */
+    {"SpatialDropout1D", "0.5", 3, {3, 4, 5}, 1},
+    {"SpatialDropout2D", "0.4", 4, {2, 3, 3, 4}, 1},
+    {"SpatialDropout2D", "0.5, data_format='channels_first'", 4, {2, 3, 2, 2}, 1},
+    {"GaussianNoise", "0.3", 3, {2, 3, 4}, 1},
+    {"GaussianDropout", "0.2", 2, {3, 5}, 1},
+    {"GaussianDropout", "0.2", 2, {3, 5}, 0},
+    {"Identity", "", 3, {2, 3, 4}, 0},
     {"Flatten", "", 4, {2, 2, 3, 2}, 0},
     {"Reshape", "(4, -1)", 3, {2, 3, 4}, 0},
     {"Permute", "(3, 1, 2)", 4, {2, 3, 4, 5}, 0},
@@ -201,6 +219,18 @@ static const TuShapeError shape_errors[] = {
      {"layer 'repeat_vector' (RepeatVector)", "(None, 16000000, 16000000)", "per sample",
       "268435456"}},
     {"Flatten", "", 3, {64, 16384, 16384}, {"(64, 16384, 16384)", "use smaller batches"}},
+    {"SpatialDropout1D",
+     "0.5",
+     4,
+     {SL_NONE, 8, 8, 3},
+     {"layer 'spatial_dropout1d' (SpatialDropout1D)", "(batch, steps, channels)", "(None, 8, 8, 3)",
+      "SpatialDropout2D"}},
+    {"SpatialDropout2D",
+     "0.5",
+     3,
+     {SL_NONE, 10, 4},
+     {"layer 'spatial_dropout2d' (SpatialDropout2D)", "(batch, rows, cols, channels)",
+      "(None, 10, 4)", "use SpatialDropout1D on sequences"}},
 };
 enum { N_SHAPE_ERRORS = sizeof shape_errors / sizeof shape_errors[0] };
 
@@ -230,7 +260,7 @@ static const TuArgError arg_errors[] = {
     {"Permute", "(1, 3)", "each of 1..2 once"},
     {"Dropout", "1.5", "must be in [0, 1)"},
     {"Activation", "'gelu'", "unknown activation 'gelu' for argument 'activation'"},
-    {"BatchNormalization", "", "BatchNormalization is not implemented yet"},
+    {"MultiHeadAttention", "", "MultiHeadAttention is not implemented yet"},
     {"LSTM", "", "missing the required argument 'units'"},
     {"LSTM", "32, recurrent_activation='rleu'",
      "unknown activation 'rleu' for argument 'recurrent_activation'; shapelab knows linear, "},
@@ -249,6 +279,17 @@ static const TuArgError arg_errors[] = {
     {"LSTM", "1000000000", "'units' holds 1000000000, beyond shapelab's limit of 16777216"},
     {"Dense", "3, input_shape=(4, 16777217)", "holds 16777217"},
     {"Reshape", "(100000, 100000)", "more than 268435456 values per sample"},
+    {"SpatialDropout1D", "1.0", "must be in [0, 1), got 1"},
+    {"SpatialDropout1D", "0.5, noise_shape=(None, 1, 4)", "unknown keyword argument 'noise_shape'"},
+    {"SpatialDropout2D", "0.5, data_format='channels_middle'",
+     "data_format must be 'channels_last' or 'channels_first'"},
+    {"GaussianNoise", "", "missing the required argument 'stddev'"},
+    {"GaussianNoise", "1.5", "must be in [0, 1], got 1.5"},
+    {"GaussianDropout", "1", "must be in [0, 1), got 1"},
+    {"GaussianDropout", "-0.1", "must be in [0, 1)"},
+    {"Identity", "3", "at most 0 positional arguments"},
+    {"Lambda", "", "Lambda runs arbitrary Python"},
+    {"Lambda", "", "Reshape or Permute to move axes, Activation for a function of each value"},
 };
 enum { N_ARG_ERRORS = sizeof arg_errors / sizeof arg_errors[0] };
 
@@ -329,6 +370,62 @@ START_TEST(test_arg_given)
 }
 END_TEST
 
+/* SpatialDropout drops whole channels: on an input of ones, each (sample, channel) is 0 at every
+ * pixel or 1/(1 - rate) at every pixel, and about `rate` of them are 0. GaussianNoise's and
+ * GaussianDropout's noise has the mean and spread they promise; all four are the identity in
+ * inference. */
+START_TEST(test_noise_statistics)
+{
+    SlError e;
+    static sl_real ones[8 * 5 * 5 * 40];
+    for (size_t i = 0; i < sizeof ones / sizeof ones[0]; i++)
+        ones[i] = 1;
+    const struct {
+        const char *type, *args;
+        int rank, dims[4];
+    } cases[] = {{"SpatialDropout2D", "0.5", 4, {8, 5, 5, 40}},
+                 {"SpatialDropout1D", "0.25", 3, {8, 25, 40}},
+                 {"GaussianNoise", "0.3", 3, {8, 25, 40}},
+                 {"GaussianDropout", "0.2", 3, {8, 25, 40}}};
+    for (int k = 0; k < 4; k++) {
+        SlShape s = sl_shape_of(cases[k].rank, cases[k].dims);
+        sl_clear_session();
+        SlModel *m = tu_one_layer(cases[k].type, cases[k].args, s, &e);
+        ck_assert_msg(m != NULL, "%s", e.msg);
+        SlTensor x = sl_tensor(s, ones);
+        ck_assert(sl_model_forward(m, &x, 0, &e) == 0);
+        ck_assert(tu_mismatch(sl_model_output(m, 0).data, ones, 8000, 0, 0) < 0);
+        sl_model_seed_rng(m, 5);
+        ck_assert(sl_model_forward(m, &x, 1, &e) == 0);
+        const sl_real *y = sl_model_output(m, 0).data;
+        double rate = strtod(cases[k].args, NULL), sum = 0, sq = 0;
+        if (k < 2) {
+            int dropped = 0;
+            for (int b = 0; b < 8; b++)
+                for (int c = 0; c < 40; c++) {
+                    sl_real first = y[b * 1000 + c];
+                    ck_assert(first == 0 || fabs(first - 1 / (1 - rate)) < 1e-6);
+                    for (int p = 1; p < 25; p++)
+                        ck_assert_msg(y[b * 1000 + p * 40 + c] == first,
+                                      "%s: channel %d of sample %d differs at pixel %d",
+                                      cases[k].type, c, b, p);
+                    dropped += first == 0;
+                }
+            ck_assert_msg(fabs(dropped / 320.0 - rate) < 0.1, "%s dropped %d of 320", cases[k].type,
+                          dropped);
+        } else {
+            for (int i = 0; i < 8000; i++)
+                sum += y[i] - 1, sq += (y[i] - 1) * (y[i] - 1);
+            double want = k == 2 ? rate : sqrt(rate / (1 - rate)), sd = sqrt(sq / 8000);
+            ck_assert_msg(fabs(sum / 8000) < 0.05 && fabs(sd - want) < 0.05 * want,
+                          "%s: noise mean %g, stddev %g (want 0, %g)", cases[k].type, sum / 8000,
+                          sd, want);
+        }
+        sl_model_free(m);
+    }
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("layers");
@@ -349,6 +446,7 @@ static Suite *suite(void)
     tcase_add_loop_test(tc, test_shape_error, 0, N_SHAPE_ERRORS);
     tcase_add_loop_test(tc, test_arg_error, 0, N_ARG_ERRORS);
     tcase_add_test(tc, test_explain_sentences);
+    tcase_add_test(tc, test_noise_statistics);
     tcase_add_test(tc, test_arg_given);
     tcase_add_test(tc, test_dense_hand_example);
     tcase_add_test(tc, test_notices_accumulate);

@@ -217,7 +217,7 @@ static const ModelRow model_rows[] = {
      0,
      {2, {"(None, 64)", "(None, 1)"}, {896, 65}, {"dense", "dense_1"}, 961}},
     {"16_batchnorm.py",
-     0,
+     1,
      "BatchNormalization",
      10,
      11,

@@ -36,6 +36,9 @@
 #include <stb/stb_image.h>
 #pragma GCC diagnostic pop
 
+#include "apng_read.h"
+#include "receptive.h"
+
 #ifdef SL_DOUBLE
 #define BUILD_TAG "f64"
 #else
@@ -49,11 +52,11 @@ enum { WIN_W = 1280, WIN_H = 720 }; /* the window's default size, and the PNG wr
 /* The models every scene is laid out on: two scripts from the shared collection and a functional
  * model with two outputs built here. */
 static const char *const model_names[] = {
-    "two_heads",       "14_multi_output",    "15_regression",      "01_lstm_input_shape",
-    "03_return_state", "04_stateful",        "09_timedistributed", "08_seq2seq_encoder_decoder",
-    "bidirectional",   "06_masking",         "10_causal_dilated",  "13_conv_backprop",
-    "small_conv2d",    "08_seq2seq_reshape", "05_variable_length", "18_conv_transpose",
-    "small_transposed"};
+    "two_heads",        "14_multi_output",    "15_regression",      "01_lstm_input_shape",
+    "03_return_state",  "04_stateful",        "09_timedistributed", "08_seq2seq_encoder_decoder",
+    "bidirectional",    "06_masking",         "10_causal_dilated",  "13_conv_backprop",
+    "small_conv2d",     "08_seq2seq_reshape", "05_variable_length", "18_conv_transpose",
+    "small_transposed", "small_batchnorm"};
 enum { N_MODELS = sizeof model_names / sizeof model_names[0] };
 
 typedef struct Loaded {
@@ -122,6 +125,21 @@ static SlModel *small_transposed(SlError *e)
     return m;
 }
 
+/* A sequence through Dense and BatchNormalization, for the batchnorm scene: its channels are
+ * Dense's 5 units. */
+static SlModel *small_batchnorm(SlError *e)
+{
+    sl_clear_session();
+    SlModel *m = sl_sequential(NULL);
+    ck_assert_ptr_nonnull(m);
+    ck_assert_msg(sl_model_add(m, sl_layer("InputLayer", "shape=(6, 3)", e), e) == 0 &&
+                      sl_model_add(m, sl_layer("Dense", "5", e), e) == 0 &&
+                      sl_model_add(m, sl_layer("BatchNormalization", "momentum=0.9", e), e) == 0 &&
+                      sl_model_add(m, sl_layer("Dense", "1", e), e) == 0,
+                  "%s", e->msg);
+    return m;
+}
+
 static Loaded load_model(int k)
 {
     SlError e = {{0}};
@@ -130,6 +148,8 @@ static Loaded load_model(int k)
         L.m = small_conv2d(&e);
     } else if (!strcmp(model_names[k], "small_transposed")) {
         L.m = small_transposed(&e);
+    } else if (!strcmp(model_names[k], "small_batchnorm")) {
+        L.m = small_batchnorm(&e);
     } else if (strcmp(model_names[k], "two_heads")) {
         char path[512];
         SlScriptOptions quiet;
@@ -391,9 +411,9 @@ static void check_record(const SlCanvas *c, int full, Problems *p)
         if (it->x < 0 || it->y < 0 || it->x + it->w > c->w || it->y + it->h > c->h)
             problem(p, "%s '%s' (%d,%d %dx%d) is not inside the %dx%d canvas", kind_name(it->kind),
                     it->what, it->x, it->y, it->w, it->h, c->w, c->h);
-        if (full && it->kind == SL_ITEM_TEXT && it->scale < SL_TEXT_SCALE)
-            problem(p, "text '%s' is drawn at scale %d (below %d: too small to read)", it->what,
-                    it->scale, SL_TEXT_SCALE);
+        if (full && it->kind == SL_ITEM_TEXT && it->px < SL_TEXT_MIN_PX)
+            problem(p, "text '%s' is drawn at %d px (below %d: too small to read)", it->what,
+                    it->px, SL_TEXT_MIN_PX);
     }
     if (!c->recording)
         problem(p, "the canvas stopped recording (the record ran out): %d items kept", c->n_items);
@@ -495,6 +515,15 @@ static int texts_with(const SlCanvas *c, const char *part)
     return n;
 }
 
+/* How many recorded texts are exactly `text`. */
+static int texts_equal(const SlCanvas *c, const char *text)
+{
+    int n = 0;
+    for (int i = 0; i < c->n_items; i++)
+        n += c->items[i].kind == SL_ITEM_TEXT && !strcmp(c->items[i].what, text);
+    return n;
+}
+
 /* A long fit: 5000 epochs (more than the points a curve keeps), a loss falling from 500 to 0.1
  * (over 30 times: log scale) and an accuracy from 0.5 to 0.9 (linear). */
 START_TEST(test_training_long_fit)
@@ -551,6 +580,9 @@ static void layout_case(int i, int w, int h, int full)
         s->draw(&run, step, &c);
         ck_assert_msg(c.n_items > 0, "scene '%s' recorded nothing", s->name);
         check_picture(&c, model_names[k], s, step, run.n_steps, full);
+        if (step + 1 < run.n_steps) /* on the way to the next step (the sanitizers watch) */
+            for (double t = 0.2; t < 1; t += 0.3)
+                s->draw(&run, step + t, &c);
     }
     sl_canvas_free(&c);
     sl_scene_end(&run);
@@ -636,8 +668,9 @@ START_TEST(test_shapes_captions)
     for (int k = 1; k <= run.n_steps; k++) {
         char prefix[32], want[256];
         const SlLayer *l = run.m->nodes[run.calls[k - 1].node].layer;
-        snprintf(prefix, sizeof prefix, "Step %d/", k);
-        snprintf(want, sizeof want, "Step %d/%d, %s (%s)", k, run.n_steps, l->name, l->type->name);
+        snprintf(prefix, sizeof prefix, "Layer %d of ", k);
+        snprintf(want, sizeof want, "Layer %d of %d, %s (%s)", k, run.n_steps, l->name,
+                 l->type->name);
         s->draw(&run, k - 1, &c);
         const SlItem *found = NULL;
         int n = 0;
@@ -730,8 +763,68 @@ START_TEST(test_transposed_conv_scene)
     s->draw(&run, 1, &c);
     ck_assert_int_eq(texts_with(&c, "Step 2 of"), 1);
     ck_assert_int_eq(texts_with(&c, "scatter: 2 of"), 1); /* 2 stamps so far */
+    uint64_t at1 = sl_canvas_hash(&c);
+    /* between the first two steps: the cell moves on and the second stamp flows in; the caption
+     * still tells the nearer step, counting cells from 0 */
+    s->draw(&run, 0, &c);
+    uint64_t at0 = sl_canvas_hash(&c);
+    s->draw(&run, 0.4, &c);
+    ck_assert(sl_canvas_hash(&c) != at0 && sl_canvas_hash(&c) != at1);
+    ck_assert_int_eq(texts_with(&c, "Step 1 of"), 1);
+    ck_assert_int_eq(texts_with(&c, "Input cell (0, 0)"), 1);
+    ck_assert_int_eq(texts_with(&c, "scatter: 1 of"), 1);
     sl_canvas_free(&c);
     sl_scene_end(&run);
+    unload(&L);
+}
+END_TEST
+
+/* The batchnorm scene: it is the one picked for a model with BatchNormalization, shows twelve
+ * batches of fit with predict beside fit, and leaves the model's weights (the moving statistics
+ * too) as they were. */
+START_TEST(test_batchnorm_scene)
+{
+    static const struct {
+        const char *model;
+    } cases[] = {{"small_batchnorm"}, {"16_batchnorm"}};
+    const SlScene *s = sl_scene_find("batchnorm");
+    ck_assert_ptr_nonnull(s);
+    Loaded L = _i == 0 ? load_model(model_index(cases[0].model)) : (Loaded){NULL, NULL};
+    if (_i == 1) {
+        SlScriptOptions quiet;
+        memset(&quiet, 0, sizeof quiet);
+        SlError e = {{0}};
+        L.script = sl_script_run(SL_SHARED_MODELS "/16_batchnorm.py", &quiet, &e);
+        ck_assert_msg(L.script != NULL, "%s", e.msg);
+        L.m = sl_script_model(L.script, &e);
+        ck_assert_msg(L.m && sl_model_init_params(L.m, 0, &e) == 0, "%s", e.msg);
+    }
+    ck_assert_ptr_eq(sl_scene_best(L.m, NULL, 0), s);
+    size_t n = L.m->values.used;
+    sl_real *before = malloc(n * sizeof *before);
+    ck_assert_ptr_nonnull(before);
+    memcpy(before, L.m->values.base, n * sizeof *before);
+    SlSceneRun run;
+    SlError e = {{0}};
+    ck_assert_msg(sl_scene_start(&run, s, L.m, 2, 8, NULL, &e) == 0, "%s", e.msg);
+    ck_assert_int_eq(run.n_steps, 12);
+    ck_assert_msg(!memcmp(before, L.m->values.base, n * sizeof *before),
+                  "the scene changed the model's weights");
+    SlCanvas c;
+    make_canvas(&c, WIN_W, WIN_H);
+    s->draw(&run, run.n_steps - 1, &c);
+    ck_assert_int_eq(texts_with(&c, "Batch 12 of 12 in fit"), 1);
+    ck_assert_int_eq(texts_with(&c, "= y in fit (batch statistics)"), 1);
+    ck_assert_int_eq(texts_with(&c, "= y in predict (moving statistics)"), 1);
+    ck_assert_int_eq(texts_with(&c, "moving variance"), 2); /* a plot's title and the bars' */
+    ck_assert_int_eq(texts_with(&c, "channel 1: batch mean, moving mean"), 1);
+    int state = 0; /* the moving statistics' bars */
+    for (int i = 0; i < c.n_items; i++)
+        state += c.items[i].kind == SL_ITEM_WIDGET && c.items[i].role == SL_ROLE_STATE;
+    ck_assert_int_eq(state, 2);
+    sl_canvas_free(&c);
+    sl_scene_end(&run);
+    free(before);
     unload(&L);
 }
 END_TEST
@@ -847,6 +940,337 @@ START_TEST(test_heatmap_values_under_the_mouse)
 }
 END_TEST
 
+/* ---- motion and the animated PNG ---- */
+
+/* A position between two steps draws something between them: at k + 0 exactly step k, on the way
+ * a picture that is neither (the scene moves), at k + 1 exactly step k + 1. */
+START_TEST(test_motion_between_steps)
+{
+    Loaded L = load_model(model_index("14_multi_output"));
+    const SlScene *s = sl_scene_find("shapes");
+    SlSceneRun run;
+    SlError e = {{0}};
+    ck_assert_msg(sl_scene_start(&run, s, L.m, 2, 8, NULL, &e) == 0, "%s", e.msg);
+    ck_assert_int_ge(run.n_steps, 3);
+    SlCanvas c;
+    make_canvas(&c, WIN_W, WIN_H);
+    s->draw(&run, 1, &c);
+    uint64_t at1 = sl_canvas_hash(&c);
+    s->draw(&run, 2, &c);
+    uint64_t at2 = sl_canvas_hash(&c);
+    s->draw(&run, 1.0 + 1e-12, &c);
+    ck_assert(sl_canvas_hash(&c) == at1 || sl_canvas_hash(&c) != at2);
+    uint64_t prev = at1;
+    int changes = 0;
+    for (int i = 1; i < 10; i++) {
+        s->draw(&run, 1 + i / 10.0, &c);
+        uint64_t h = sl_canvas_hash(&c);
+        ck_assert(h != at1 || i == 0);
+        changes += h != prev;
+        prev = h;
+    }
+    ck_assert_int_ge(changes, 8); /* it moves at every frame, not in one jump */
+    /* easing: slow at the ends, fast in the middle */
+    ck_assert(sl_ease(0) == 0 && sl_ease(1) == 1 && fabs(sl_ease(0.5) - 0.5) < 1e-12);
+    ck_assert(sl_ease(0.1) < 0.1 && sl_ease(0.9) > 0.9);
+    double t;
+    ck_assert_int_eq(sl_scene_step(&run, 1.25, &t), 1);
+    ck_assert(fabs(t - sl_ease(0.25)) < 1e-12);
+    ck_assert_int_eq(sl_scene_step(&run, run.n_steps + 3.5, &t), run.n_steps - 1);
+    ck_assert(t == 0);
+    ck_assert_int_eq(sl_scene_step(&run, -2, &t), 0);
+    ck_assert_int_eq(sl_scene_caption_step(&run, 1.4), 1);
+    ck_assert_int_eq(sl_scene_caption_step(&run, 1.6), 2);
+    sl_canvas_free(&c);
+    sl_scene_end(&run);
+    unload(&L);
+}
+END_TEST
+
+/* What sl_scene_animate hands out, with neighbours that are the same picture merged as the APNG
+ * writer merges them: each picture's hash and how long it shows. */
+typedef struct Drawn {
+    int n;
+    uint64_t hash[512];
+    int ms[512];
+} Drawn;
+
+static int note_frame(void *ctx, const SlCanvas *c, int delay_ms, SlError *e)
+{
+    Drawn *d = ctx;
+    (void)e;
+    uint64_t h = sl_canvas_hash(c);
+    if (d->n && d->hash[d->n - 1] == h) {
+        d->ms[d->n - 1] += delay_ms;
+        return 0;
+    }
+    ck_assert_int_lt(d->n, 512);
+    d->hash[d->n] = h, d->ms[d->n++] = delay_ms;
+    return 0;
+}
+
+static int frame_is_drawn(void *ctx, int k, const unsigned char *rgba, int w, int h,
+                          const ApngFrame *f)
+{
+    const Drawn *d = ctx;
+    SlCanvas view = {.w = w, .h = h, .pw = w, .ph = h, .scale = 1, .rgba = (uint8_t *)rgba};
+    ck_assert_int_lt(k, d->n);
+    ck_assert_msg(sl_canvas_hash(&view) == d->hash[k],
+                  "frame %d of the APNG is not what the scene "
+                  "drew",
+                  k);
+    ck_assert_int_eq(f->delay_num * 1000 / f->delay_den, d->ms[k]);
+    return 0;
+}
+
+/* `png --animate`: every frame of the file is a picture the scene drew, in order, with its delay;
+ * the first is the still `png -o` writes. */
+START_TEST(test_scene_apng)
+{
+    static const char *const cases[][2] = {{"14_multi_output", "shapes"},
+                                           {"10_causal_dilated", "receptive-field"},
+                                           {"06_masking", "mask"},
+                                           {"18_conv_transpose", "transposed-conv"}};
+    Loaded L = load_model(model_index(cases[_i][0]));
+    const SlScene *s = sl_scene_find(cases[_i][1]);
+    SlSceneRun run;
+    SlError e = {{0}};
+    ck_assert_msg(sl_scene_start(&run, s, L.m, 2, 8, NULL, &e) == 0, "%s", e.msg);
+    SlCanvas c;
+    make_canvas(&c, WIN_W, WIN_H);
+    static Drawn drawn;
+    memset(&drawn, 0, sizeof drawn);
+    ck_assert_int_eq(sl_scene_animate(&run, &c, note_frame, &drawn, &e), 0);
+    s->draw(&run, run.n_steps - 1, &c); /* the still */
+    ck_assert(drawn.hash[0] == sl_canvas_hash(&c));
+    ck_assert_int_gt(drawn.n, run.n_steps); /* in-between frames too */
+    char dir[64], path[128];
+    snprintf(dir, sizeof dir, "/tmp/shapelab-apng-XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    snprintf(path, sizeof path, "%s/scene.png", dir);
+    ck_assert_msg(sl_scene_write_apng(&run, &c, path, &e) == 0, "%s", e.msg);
+    ApngInfo info;
+    ck_assert_msg(apng_read(path, &info, frame_is_drawn, &drawn) == 0, "%s", info.err);
+    ck_assert_int_eq(info.frames, drawn.n);
+    ck_assert(info.w == WIN_W && info.h == WIN_H);
+    remove(path);
+    rmdir(dir);
+    sl_canvas_free(&c);
+    sl_scene_end(&run);
+    unload(&L);
+}
+END_TEST
+
+/* ---- captions from the engine ---- */
+
+static SlModel *conv_stack(int k, int d1, int d2, SlError *e)
+{
+    char a[96], b[96];
+    sl_clear_session();
+    SlModel *m = sl_sequential(NULL);
+    snprintf(a, sizeof a, "4, %d, padding='causal', dilation_rate=%d, input_shape=(None, 2)", k,
+             d1);
+    snprintf(b, sizeof b, "4, %d, padding='causal', dilation_rate=%d", k, d2);
+    ck_assert_msg(sl_model_add(m, sl_layer("Conv1D", a, e), e) == 0 &&
+                      sl_model_add(m, sl_layer("Conv1D", b, e), e) == 0 &&
+                      sl_model_init_params(m, 0, e) == 0,
+                  "%s", e->msg);
+    return m;
+}
+
+/* The receptive-field scene's title and caption carry the engine's numbers for the model drawn:
+ * changing the dilations changes them. Kernel 4 with dilations 3 and 9 spans 37 steps, 13 of
+ * which feed the output; dilations 1 and 4 span 16, all of which do. */
+START_TEST(test_receptive_captions)
+{
+    static const struct {
+        int k, d1, d2, total, fed;
+        const char *gaps;
+    } cases[] = {{4, 3, 9, 37, 13, "13 of them feed it (every 3rd step)"},
+                 {4, 1, 4, 16, 16, "every one of them feeds it"},
+                 {2, 2, 3, 6, 4, "4 of them feed it: conv1d's taps are 2 steps apart"}};
+    SlError e = {{0}};
+    SlModel *m = conv_stack(cases[_i].k, cases[_i].d1, cases[_i].d2, &e);
+    SlReceptive r;
+    ck_assert(sl_receptive_field(m, &r, &e) == 0);
+    ck_assert_int_eq(r.total, cases[_i].total);
+    ck_assert_int_eq(r.fed, cases[_i].fed);
+    const SlScene *s = sl_scene_find("receptive-field");
+    SlSceneRun run;
+    SlSceneOptions o = {.timesteps = 60};
+    ck_assert_msg(sl_scene_start_with(&run, s, m, &o, &e) == 0, "%s", e.msg);
+    ck_assert_int_eq(run.n_steps, 60); /* --timesteps is the input's length */
+    SlCanvas c;
+    make_canvas(&c, WIN_W, WIN_H);
+    s->draw(&run, run.n_steps - 1, &c);
+    char title[160];
+    if (r.fed < r.total)
+        snprintf(title, sizeof title, "it spans %d input steps, %d of them feed it", r.total,
+                 r.fed);
+    else
+        snprintf(title, sizeof title, "%d input steps", r.total);
+    ck_assert_msg(texts_with(&c, title) == 1, "no title with '%s'", title);
+    char gaps[512];
+    sl_receptive_gaps(m, &r, gaps, sizeof gaps);
+    ck_assert_msg(strstr(gaps, cases[_i].gaps), "%s", gaps);
+    /* the caption names the lit steps and the stack's span: its first line, as the record keeps
+     * it, and the rest through the engine's sentence above */
+    char first[160];
+    snprintf(first, sizeof first, "reads input steps %d..59: %d steps", 60 - r.total, r.fed);
+    ck_assert_msg(texts_with(&c, first) == 1, "no caption with '%s'", first);
+    /* the lit input cells of the last output step are the fed steps (away from the padding) */
+    int len[SL_RF_MAX + 1];
+    unsigned char lit[4096];
+    ck_assert(sl_receptive_lengths(&r, 60, len) == 0);
+    sl_receptive_light(&r, len, len[r.n] - 1, lit);
+    int n = 0;
+    for (int i = 0; i < 60; i++)
+        n += lit[i];
+    ck_assert_int_eq(n, r.fed);
+    sl_canvas_free(&c);
+    sl_scene_end(&run);
+    sl_model_free(m);
+}
+END_TEST
+
+/* The axes an Embedding reads are positions, not features; after it, positions and features. */
+START_TEST(test_embedding_axes)
+{
+    SlError e = {{0}};
+    sl_clear_session();
+    SlModel *m = sl_sequential(NULL);
+    ck_assert(sl_model_add(m, sl_layer("InputLayer", "shape=(31,)", &e), &e) == 0 &&
+              sl_model_add(m, sl_layer("Embedding", "30, 8", &e), &e) == 0 &&
+              sl_model_add(m, sl_layer("LSTM", "4", &e), &e) == 0 &&
+              sl_model_init_params(m, 0, &e) == 0);
+    ck_assert_str_eq(sl_scene_axes(m, m->inputs[0]), "samples x positions");
+    ck_assert_ptr_null(sl_scene_axes(m, m->nodes[1].out[0])); /* rank 3: the usual words */
+    ck_assert_ptr_null(sl_scene_axes(m, m->outputs[0]));      /* (None, 4): features */
+    const SlScene *s = sl_scene_find("shapes");
+    SlSceneRun run;
+    ck_assert_msg(sl_scene_start(&run, s, m, 2, 8, NULL, &e) == 0, "%s", e.msg);
+    SlCanvas c;
+    make_canvas(&c, WIN_W, WIN_H);
+    s->draw(&run, 0, &c);
+    ck_assert_int_eq(texts_with(&c, "(None, 31)  samples x positions"), 1);
+    ck_assert_int_eq(texts_with(&c, "(None, 31, 8)  samples x positions x features"), 1);
+    ck_assert_int_eq(texts_with(&c, "(None, 4)  samples x features"), 1);
+    sl_canvas_free(&c);
+    sl_scene_end(&run);
+    sl_model_free(m);
+}
+END_TEST
+
+/* The learner's data: the sample asked for is the one drawn; data that does not fit the model, or
+ * a sample past its end, is an error that says so. */
+START_TEST(test_learner_data)
+{
+    Loaded L = load_model(model_index("15_regression"));
+    const SlScene *s = sl_scene_find("dense");
+    int in = L.m->t[L.m->inputs[0]].shape.dim[1];
+    enum { N = 5 };
+    sl_real *x = calloc((size_t)N * in, sizeof *x);
+    ck_assert_ptr_nonnull(x);
+    for (int i = 0; i < N * in; i++)
+        x[i] = (sl_real)(i % 7) - 3;
+    SlTensor X = sl_tensor(sl_shape_of(2, (int[]){N, in}), x);
+    SlSceneOptions o = {.x = &X, .n_x = 1, .sample = 3};
+    SlSceneRun run;
+    SlError e = {{0}};
+    ck_assert_msg(sl_scene_start_with(&run, s, L.m, &o, &e) == 0, "%s", e.msg);
+    const SlVizCall *first = NULL;
+    for (int i = 0; i < run.n_calls && !first; i++)
+        if (!strcmp(L.m->nodes[run.calls[i].node].layer->type->name, "Dense"))
+            first = &run.calls[i];
+    ck_assert_ptr_nonnull(first);
+    for (int i = 0; i < in; i++)
+        ck_assert(first->in_vals[i] == (float)x[3 * in + i]);
+    sl_scene_end(&run);
+    o.sample = N;
+    ck_assert_int_eq(sl_scene_start_with(&run, s, L.m, &o, &e), -1);
+    ck_assert_msg(strstr(e.msg, "5 samples") && strstr(e.msg, "--sample 5"), "%s", e.msg);
+    X.shape = sl_shape_of(2, (int[]){N * in / 2, 2}); /* wrong features */
+    o.sample = 0;
+    ck_assert_int_eq(sl_scene_start_with(&run, s, L.m, &o, &e), -1);
+    ck_assert_msg(strstr(e.msg, "axis 1 must be"), "%s", e.msg);
+    o.n_x = 2; /* one file per input */
+    ck_assert_int_eq(sl_scene_start_with(&run, s, L.m, &o, &e), -1);
+    ck_assert_msg(strstr(e.msg, "takes 1 input"), "%s", e.msg);
+    free(x);
+    unload(&L);
+}
+END_TEST
+
+/* A long sequence: the mask scene scrolls instead of refusing; the bidirectional scene shows the
+ * backward copy starting at the last step even with the middle steps elided. */
+START_TEST(test_long_sequences)
+{
+    SlError e = {{0}};
+    SlCanvas c;
+    make_canvas(&c, WIN_W, WIN_H);
+    Loaded L = load_model(model_index("06_masking"));
+    const SlScene *s = sl_scene_find("mask");
+    SlSceneRun run;
+    SlSceneOptions o = {.timesteps = 200};
+    ck_assert_msg(sl_scene_start_with(&run, s, L.m, &o, &e) == 0, "%s", e.msg);
+    ck_assert_int_ge(run.n_steps, 200);
+    s->draw(&run, run.n_steps - 1, &c);
+    ck_assert_int_eq(texts_with(&c, "loss counts 133 of 200"), 1);
+    ck_assert_int_ge(texts_with(&c, "198"), 1); /* the window has scrolled to the end */
+    ck_assert_int_eq(texts_with(&c, "Step t = 199 (of 0..199)"), 1);
+    sl_scene_end(&run);
+    unload(&L);
+
+    L = load_model(model_index("bidirectional"));
+    s = sl_scene_find("bidirectional");
+    o.timesteps = 20;
+    ck_assert_msg(sl_scene_start_with(&run, s, L.m, &o, &e) == 0, "%s", e.msg);
+    s->draw(&run, 0, &c);
+    const SlItem *t19 = NULL, *start = NULL;
+    for (int i = 0; i < c.n_items; i++) {
+        if (c.items[i].kind == SL_ITEM_TEXT && !strcmp(c.items[i].what, "t=19"))
+            t19 = &c.items[i];
+        if (c.items[i].kind == SL_ITEM_TEXT && !strcmp(c.items[i].what, "h (starts here)") &&
+            c.items[i].y > c.h / 2)
+            start = &c.items[i];
+    }
+    ck_assert_msg(t19 && start, "the backward copy's first step is not drawn at t=19");
+    ck_assert_int_eq(start->x, t19->x); /* in the same column */
+    ck_assert_int_eq(texts_with(&c, "x[0..0]"), 1);
+    ck_assert_int_eq(texts_with(&c, "x[19..19]"), 1);
+    sl_scene_end(&run);
+    unload(&L);
+    sl_canvas_free(&c);
+}
+END_TEST
+
+/* --values: a heatmap's numbers in its cells when asked, none otherwise. */
+START_TEST(test_values_in_cells)
+{
+    SlCanvas c;
+    make_canvas(&c, 400, 200);
+    sl_real m[6] = {0.5, -1.25, 3, 0, 12.5, -0.001};
+    sl_draw_heatmap(&c, 10, 10, m, 2, 3, 48, SL_ROLE_WEIGHT, "W");
+    ck_assert_int_eq(texts_with(&c, "-1.25"), 0);
+    sl_canvas_clear(&c, SL_PAPER);
+    c.values = 1;
+    sl_draw_heatmap(&c, 10, 10, m, 2, 3, 48, SL_ROLE_WEIGHT, "W");
+    ck_assert_int_eq(texts_with(&c, "-1.25"), 1);
+    ck_assert_int_eq(texts_equal(&c, "12.5"), 2);  /* the cell, and the scale's end */
+    ck_assert_int_eq(texts_with(&c, "-0.001"), 0); /* too long for its cell: none, not "-0.0" */
+    ck_assert_int_eq(texts_with(&c, "-0.0"), 0);
+    /* every number inside its own cell */
+    for (int i = 0; i < c.n_items; i++) {
+        const SlItem *it = &c.items[i];
+        if (it->kind == SL_ITEM_TEXT && it->px == sl_text_px(SL_TEXT_NUMBER))
+            ck_assert_msg(it->x >= 10 && it->x + it->w <= 10 + 3 * 48 && it->y >= 10 + 22 &&
+                              it->y + it->h <= 10 + 22 + 2 * 48,
+                          "'%s' at %d,%d %dx%d", it->what, it->x, it->y, it->w, it->h);
+    }
+    sl_canvas_free(&c);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("viz");
@@ -870,7 +1294,19 @@ static Suite *suite(void)
     tcase_set_timeout(tc, 20);
     tcase_add_loop_test(tc, test_shapes_captions, 0, N_MODELS);
     tcase_add_loop_test(tc, test_seq2seq_scene, 0, 3);
+    tcase_add_loop_test(tc, test_receptive_captions, 0, 3);
+    tcase_add_test(tc, test_embedding_axes);
+    tcase_add_test(tc, test_learner_data);
+    tcase_add_test(tc, test_long_sequences);
+    tcase_add_test(tc, test_values_in_cells);
     tcase_add_loop_test(tc, test_transposed_conv_scene, 0, 2);
+    tcase_add_loop_test(tc, test_batchnorm_scene, 0, 2);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("motion");
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, test_motion_between_steps);
+    tcase_add_loop_test(tc, test_scene_apng, 0, 4);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("window");

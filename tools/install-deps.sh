@@ -1,7 +1,8 @@
 #!/bin/sh
 # Install what shapelab needs to build and test, on Debian or Ubuntu, only when something is
-# missing: a C compiler, make, pkg-config, Check, SDL2, stb, Xvfb, and clang with libFuzzer and its
-# sanitizer runtimes (make fuzz, and the fuzz runs of make test). Uses sudo when not root.
+# missing: a C compiler, make, pkg-config, Check, SDL2, stb, the DejaVu fonts, Xvfb, and clang with
+# libFuzzer and its sanitizer runtimes (make fuzz, and the fuzz runs of make test). Uses sudo when
+# not root.
 set -e
 missing=""
 command -v cc >/dev/null 2>&1 || missing="$missing build-essential"
@@ -10,6 +11,7 @@ command -v pkg-config >/dev/null 2>&1 || missing="$missing pkg-config"
 pkg-config --exists check 2>/dev/null || missing="$missing check"
 pkg-config --exists sdl2 2>/dev/null || missing="$missing libsdl2-dev"
 [ -f /usr/include/stb/stb_image_write.h ] || missing="$missing libstb-dev"
+[ -f /usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf ] || missing="$missing fonts-dejavu-core"
 command -v xvfb-run >/dev/null 2>&1 || missing="$missing xvfb xauth"
 # libFuzzer and clang's sanitizer runtimes come from libclang-rt-N-dev, N clang's major version
 # (14 on Debian 12), which apt-get does not bring with clang when it skips recommends

@@ -32,6 +32,7 @@ parameter shapes in Keras layout, and a torch function y = f(x, params, extra).
 """
 
 import ast
+import math
 import sys
 import zlib
 from dataclasses import dataclass, field
@@ -106,6 +107,12 @@ class SplitMix64:
 
     def uniform(self) -> float:
         return (self.next() >> 11) * 2.0 ** -53
+
+    def normal(self) -> float:
+        """sl_rng_normal: Box-Muller on two uniforms, 1 - u keeping the log's argument > 0."""
+        u1 = 1.0 - self.uniform()
+        u2 = self.uniform()
+        return math.sqrt(-2.0 * math.log(u1)) * math.cos(6.283185307179586 * u2)
 
 
 def parse_args(args: str) -> Dict[str, object]:
@@ -339,15 +346,41 @@ def dropout_mask(case: Case, rate: float, noise_shape=None) -> Dict[str, torch.T
     return {"keep": torch.tensor(keep, dtype=torch.float64).reshape(shape)}
 
 
-def dropout_train_case(name, args, x_shape, rate, seed, noise_shape=None) -> Case:
-    # the keep mask broadcasts over axes where noise_shape is 1
-    return Case(name, "Dropout", args, x_shape,
+def dropout_train_case(name, args, x_shape, rate, seed, noise_shape=None, layer="Dropout") -> Case:
+    # the keep mask broadcasts over axes where noise_shape is 1; SpatialDropout1D/2D are Dropout
+    # with Keras's noise shape fixed: (batch, 1, channels), (batch, 1, 1, channels)
+    return Case(name, layer, args, x_shape,
                 lambda x, _p, e: x * e["keep"] / (1.0 - rate),
-                what=f"Dropout(rate={rate}) in training mode"
+                what=f"{layer}(rate={rate}) in training mode"
                      + (f" with noise_shape={noise_shape}" if noise_shape else "")
                      + f", mask from splitmix64 seed {seed}, kept values scaled by 1/(1-rate).",
                 training=True, seed=seed,
                 extra=lambda c: dropout_mask(c, rate, noise_shape))
+
+
+def gaussian_noise(case: Case) -> Dict[str, torch.Tensor]:
+    """The N(0, 1) noise the project's GaussianNoise/GaussianDropout draw with splitmix64(case.seed),
+    one per element of the input in C order."""
+    rng = SplitMix64(case.seed)
+    count = int(np.prod(case.x_shape, dtype=np.int64))
+    return {"noise": torch.tensor([rng.normal() for _ in range(count)]).reshape(case.x_shape)}
+
+
+def gaussian_noise_case(name, stddev, x_shape, seed) -> Case:
+    return Case(name, "GaussianNoise", repr(stddev), x_shape,
+                lambda x, _p, e: x + stddev * e["noise"],
+                what=f"GaussianNoise({stddev}) in training mode: x + stddev * noise, noise from "
+                     f"splitmix64 seed {seed} (Box-Muller).",
+                training=True, seed=seed, extra=gaussian_noise)
+
+
+def gaussian_dropout_case(name, rate, x_shape, seed) -> Case:
+    s = math.sqrt(rate / (1.0 - rate))
+    return Case(name, "GaussianDropout", repr(rate), x_shape,
+                lambda x, _p, e: x * (1.0 + s * e["noise"]),
+                what=f"GaussianDropout({rate}) in training mode: x * (1 + sqrt(rate/(1-rate)) * "
+                     f"noise), noise from splitmix64 seed {seed} (Box-Muller).",
+                training=True, seed=seed, extra=gaussian_noise)
 
 
 # --- Shape layers -------------------------------------------------------------
@@ -381,6 +414,24 @@ CASES: List[Case] = [
     dropout_train_case("dropout_train", "0.5", (4, 6), 0.5, 12345),
     dropout_train_case("dropout_train_noise_shape", "0.25, noise_shape=(None, 1, 4)", (2, 3, 4), 0.25, 777,
                        noise_shape=(None, 1, 4)),
+    # SpatialDropout1D/2D, GaussianNoise, GaussianDropout, Identity
+    dropout_train_case("spatial_dropout1d_train", "0.5", (3, 4, 5), 0.5, 31,
+                       noise_shape=(None, 1, None), layer="SpatialDropout1D"),
+    dropout_train_case("spatial_dropout2d_train", "0.4", (2, 3, 3, 4), 0.4, 32,
+                       noise_shape=(None, 1, 1, None), layer="SpatialDropout2D"),
+    dropout_train_case("spatial_dropout2d_channels_first", "0.5, data_format='channels_first'",
+                       (2, 3, 2, 2), 0.5, 33, noise_shape=(None, None, 1, 1),
+                       layer="SpatialDropout2D"),
+    Case("spatial_dropout1d_eval", "SpatialDropout1D", "0.5", (2, 3, 4), lambda x, _p, _e: x,
+         what="SpatialDropout1D(0.5) in inference mode is the identity."),
+    gaussian_noise_case("gaussian_noise_train", 0.3, (2, 3, 4), 41),
+    Case("gaussian_noise_eval", "GaussianNoise", "0.3", (2, 3, 4), lambda x, _p, _e: x,
+         what="GaussianNoise(0.3) in inference mode is the identity."),
+    gaussian_dropout_case("gaussian_dropout_train", 0.2, (3, 5), 42),
+    Case("gaussian_dropout_eval", "GaussianDropout", "0.2", (3, 5), lambda x, _p, _e: x,
+         what="GaussianDropout(0.2) in inference mode is the identity."),
+    Case("identity", "Identity", "", (2, 3, 4), lambda x, _p, _e: x,
+         what="Identity returns its input."),
     # Flatten
     Case("flatten", "Flatten", "", (2, 3, 4), lambda x, _p, _e: x.reshape(x.shape[0], -1),
          what="Flatten of a (2, 3, 4) batch to (2, 12)."),

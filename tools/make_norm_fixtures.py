@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Reference fixtures for the normalization family: LayerNormalization.
+"""Reference fixtures for the normalization family: LayerNormalization and BatchNormalization.
 
 The same format and the same case machinery as tools/make_fixtures.py (imported from it): for each
 case a seeded input x, seeded weights in Keras layout (gamma and beta have the shape of the
@@ -15,6 +15,20 @@ last first. rms_scaling=True (deprecated in Keras 3: x * r * gamma, not centred,
 nn.* counterpart; it is checked against the figures of Keras's own test instead, as is the plain
 rule (keras/src/layers/normalization/layer_normalization_test.py).
 
+BatchNormalization (BN_CASES) has state and two modes, so its files hold more: the moving
+statistics before (moving_mean, moving_variance, as the weights) and after one forward pass
+(after/moving_mean, after/moving_variance), and a "masked" flag: the test then puts a Masking()
+layer first, and x has whole steps of zeros. keras_batch_norm writes Keras's rule with torch
+operations: in training the mean and the *biased* variance over every axis but the channel axis,
+moving = moving * momentum + batch * (1 - momentum); in inference the moving statistics. With a
+mask, Keras's _moments weighs each step by its mask and divides by (count + 1e-7).
+check_bn_against_torch checks it against nn.BatchNorm1d/2d wherever they have the same case:
+forward and gradients in train mode, forward in eval mode with the running statistics set, and
+the running statistics themselves: PyTorch's momentum is 1 - Keras's, and its running variance
+uses the *unbiased* variance, so there the check is that PyTorch's running variance is
+moving * momentum + var * n/(n-1) * (1 - momentum) while Keras's uses var itself. The masked rule
+is checked against the unmasked one on the batch without its masked steps.
+
 Run from the repository root:  tools/make_norm_fixtures.py   (deterministic output)
 """
 
@@ -22,9 +36,11 @@ import sys
 from typing import List, Optional, Sequence, Tuple
 
 import torch
+import torch.nn as nn
 import torch.nn.functional as F
 
-from make_fixtures import Case, call_args, write_cases
+from make_fixtures import (Case, call_args, case_generator, seeded_uniform, write_cases,
+                           write_fixture)
 
 torch.set_default_dtype(torch.float64)
 
@@ -139,10 +155,201 @@ def check_against_torch() -> None:
             assert torch.allclose(a, b, rtol=1e-10, atol=1e-12), f"{case.name}: gradient"
 
 
+# --- BatchNormalization ---------------------------------------------------------
+
+# Its positional arguments in Keras 3's order.
+BN_POSITIONAL = ("axis", "momentum", "epsilon", "center", "scale")
+KERAS_EPSILON = 1e-7  # backend.epsilon(), in the masked moments
+
+
+def bn_settings(args: str, rank: int):
+    """(channel axis, momentum, epsilon, center, scale) from the arguments as written."""
+    a = call_args(args, BN_POSITIONAL)
+    axis = a.get("axis", -1)
+    return (axis + rank if axis < 0 else axis, a.get("momentum", 0.99), a.get("epsilon", 1e-3),
+            a.get("center", True), a.get("scale", True))
+
+
+def keras_batch_norm(x, gamma, beta, moving_mean, moving_var, axis, momentum, epsilon, training,
+                     mask=None):
+    """Keras 3's BatchNormalization.call with torch operations: (y, new moving mean, new moving
+    variance). mask: (batch, timesteps) of 0/1 for a 3-D x, or None."""
+    red = tuple(d for d in range(x.dim()) if d != axis)
+    shape = [x.shape[d] if d == axis else 1 for d in range(x.dim())]
+    if training:
+        if mask is None:
+            mean = x.mean(dim=red, keepdim=True)
+            var = ((x - mean) ** 2).mean(dim=red, keepdim=True)
+        else:
+            w = mask[..., None].expand_as(x)
+            count = w.sum(dim=red, keepdim=True) + KERAS_EPSILON
+            mean = (w * x).sum(dim=red, keepdim=True) / count
+            var = (w * (x - mean) ** 2).sum(dim=red, keepdim=True) / count
+        new_mean = moving_mean * momentum + mean.reshape(-1) * (1 - momentum)
+        new_var = moving_var * momentum + var.reshape(-1) * (1 - momentum)
+    else:
+        mean, var = moving_mean.reshape(shape), moving_var.reshape(shape)
+        new_mean, new_var = moving_mean, moving_var
+    y = (x - mean) * torch.rsqrt(var + epsilon)
+    if gamma is not None:
+        y = y * gamma.reshape(shape)
+    if beta is not None:
+        y = y + beta.reshape(shape)
+    return y, new_mean, new_var
+
+
+class BnCase:
+    def __init__(self, name: str, args: str, x_shape: Tuple[int, ...], training: bool,
+                 masked_steps: Tuple[Tuple[int, int], ...] = ()):
+        self.name, self.args, self.x_shape, self.training = f"norm_{name}", args, x_shape, training
+        self.masked_steps = masked_steps  # (sample, step) pairs set to zero, masked by Masking()
+
+
+def bn_build(case: BnCase):
+    axis, momentum, eps, center, scale = bn_settings(case.args, len(case.x_shape))
+    channels = case.x_shape[axis]
+    g = case_generator(case.name)
+    # draw order: x, gamma, beta, moving mean, moving variance, dy
+    x = seeded_uniform(g, case.x_shape, -1.5, 1.5) * 2 + 0.7  # a mean and spread of its own
+    mask = None
+    if case.masked_steps:
+        mask = torch.ones(case.x_shape[:2])
+        for b, t in case.masked_steps:
+            x[b, t, :] = 0.0
+            mask[b, t] = 0.0
+    x.requires_grad_(True)
+    params = []
+    if scale:
+        params.append(("gamma", seeded_uniform(g, (channels,), 0.5, 1.5)))
+    if center:
+        params.append(("beta", seeded_uniform(g, (channels,), -0.5, 0.5)))
+    for _, t in params:
+        t.requires_grad_(True)
+    moving_mean = seeded_uniform(g, (channels,), -0.5, 0.5)
+    moving_var = seeded_uniform(g, (channels,), 0.5, 2.0)
+    p = dict(params)
+    # a masked case runs Masking() first, which multiplies x by the mask (dx too)
+    x_in = x if mask is None else x * mask[..., None]
+    y, new_mean, new_var = keras_batch_norm(x_in, p.get("gamma"), p.get("beta"), moving_mean,
+                                            moving_var, axis, momentum, eps, case.training, mask)
+    dy = seeded_uniform(g, y.shape, -1.0, 1.0)
+    (y * dy).sum().backward()
+    out = [("x", x), ("y", y), ("dy", dy), ("dx", x.grad)]
+    out += params
+    out += [("moving_mean", moving_mean), ("moving_variance", moving_var)]
+    out += [("grad/" + n, t.grad) for n, t in params]
+    out += [("after/moving_mean", new_mean), ("after/moving_variance", new_var)]
+    meta = {"format": "shapelab-fixture-1", "layer": "BatchNormalization", "args": case.args,
+            "training": "1" if case.training else "0", "seed": "0",
+            "masked": "1" if case.masked_steps else "0",
+            "what": f"BatchNormalization({case.args}) on {case.x_shape}, "
+                    + ("training: batch statistics, moving ones updated" if case.training
+                       else "inference: the moving statistics")
+                    + (f", steps {list(case.masked_steps)} masked" if case.masked_steps else "")}
+    return out, meta
+
+
+BN_CASES = [
+    BnCase("batch_norm_dense_train", "", (6, 4), True),
+    BnCase("batch_norm_dense_infer", "", (6, 4), False),
+    BnCase("batch_norm_seq_train", "momentum=0.9, epsilon=1e-5", (3, 4, 3), True),
+    BnCase("batch_norm_image_train", "", (2, 3, 4, 3), True),
+    BnCase("batch_norm_image_infer", "", (2, 3, 4, 3), False),
+    BnCase("batch_norm_axis1_train", "axis=1", (3, 4, 2), True),
+    BnCase("batch_norm_positional", "-1, 0.5, 0.01, True, False", (5, 3), True),
+    BnCase("batch_norm_beta_only_infer", "scale=False", (4, 3), False),
+    BnCase("batch_norm_no_weights_train", "center=False, scale=False", (4, 2, 3), True),
+    BnCase("batch_norm_masked_train", "", (3, 4, 2), True, ((0, 3), (1, 2), (1, 3), (2, 0))),
+    BnCase("batch_norm_masked_infer", "", (3, 4, 2), False, ((0, 3), (1, 2))),
+]
+
+
+def torch_bn_module(x: torch.Tensor, axis: int):
+    """nn.BatchNorm1d/2d for x with its channels on `axis`, and how to move them to axis 1 and
+    back; None when PyTorch has no module for the case."""
+    if x.dim() == 2 and axis == 1:
+        return nn.BatchNorm1d, (0, 1)
+    if x.dim() == 3:
+        return nn.BatchNorm1d, ((0, 2, 1) if axis == 2 else (0, 1, 2))
+    if x.dim() == 4 and axis == 3:
+        return nn.BatchNorm2d, (0, 3, 1, 2)
+    return None
+
+
+def check_bn_against_torch() -> None:
+    """keras_batch_norm against nn.BatchNorm: forward, gradients, running statistics, eval mode."""
+    g = torch.Generator()
+    g.manual_seed(7)
+    for case in BN_CASES:
+        if case.masked_steps:
+            continue
+        axis, momentum, eps, center, scale = bn_settings(case.args, len(case.x_shape))
+        module = torch_bn_module(torch.zeros(case.x_shape), axis)
+        assert module is not None, case.name
+        cls, order = module
+        back = [order.index(d) for d in range(len(order))]
+        c = case.x_shape[axis]
+        x = (torch.rand(case.x_shape, generator=g) * 3 - 1).requires_grad_(True)
+        gamma = (torch.rand(c, generator=g) + 0.5).requires_grad_(True)
+        beta = (torch.rand(c, generator=g) - 0.5).requires_grad_(True)
+        mm, mv = torch.rand(c, generator=g) - 0.5, torch.rand(c, generator=g) + 0.5
+        dy = torch.rand(case.x_shape, generator=g)
+        bn = cls(c, eps=eps, momentum=1 - momentum, affine=True)
+        with torch.no_grad():
+            bn.weight.copy_(gamma), bn.bias.copy_(beta)
+            bn.running_mean.copy_(mm), bn.running_var.copy_(mv)
+        for training in (True, False):
+            bn.train(training)
+            before_var = bn.running_var.clone()
+            ref = bn(x.permute(order)).permute(back)
+            mine, new_mean, new_var = keras_batch_norm(x, gamma, beta, mm, mv, axis, momentum,
+                                                       eps, training)
+            assert torch.allclose(mine, ref, rtol=1e-12, atol=1e-12), f"{case.name}: y"
+            leaves = [x, gamma, beta]
+            for a, b in zip(torch.autograd.grad((mine * dy).sum(), leaves),
+                            torch.autograd.grad((ref * dy).sum(), [x, bn.weight, bn.bias])):
+                assert torch.allclose(a, b, rtol=1e-10, atol=1e-12), f"{case.name}: gradient"
+            if not training:
+                continue
+            # the moving mean agrees; PyTorch's running variance uses the unbiased variance
+            assert torch.allclose(bn.running_mean, new_mean, rtol=1e-12), case.name
+            n = x.numel() // c
+            batch_var = (new_var - mv * momentum) / (1 - momentum)
+            want_torch = before_var * momentum + batch_var * n / (n - 1) * (1 - momentum)
+            assert torch.allclose(bn.running_var, want_torch, rtol=1e-12), case.name
+            assert not torch.allclose(bn.running_var, new_var, rtol=1e-6), case.name
+            with torch.no_grad():  # back to the same start for eval mode
+                bn.running_mean.copy_(mm), bn.running_var.copy_(mv)
+
+
+def check_bn_masked() -> None:
+    """The masked rule equals the plain rule on the batch without its masked steps (up to the
+    1e-7 in the count), and the masked steps are normalized with those statistics too."""
+    x = torch.rand(3, 4, 2, generator=torch.Generator().manual_seed(3)) * 2
+    mask = torch.ones(3, 4)
+    mask[0, 3] = mask[1, 2] = mask[1, 3] = 0
+    gamma, beta = torch.tensor([1.5, 0.5]), torch.tensor([0.1, -0.2])
+    mm, mv = torch.zeros(2), torch.ones(2)
+    y, m1, v1 = keras_batch_norm(x, gamma, beta, mm, mv, 2, 0.9, 1e-3, True, mask)
+    kept = x[mask.bool()]  # (unmasked steps, 2)
+    y_kept, m2, v2 = keras_batch_norm(kept, gamma, beta, mm, mv, 1, 0.9, 1e-3, True)
+    assert torch.allclose(m1, m2, rtol=1e-6) and torch.allclose(v1, v2, rtol=1e-6)
+    assert torch.allclose(y[mask.bool()], y_kept, rtol=1e-6)
+    mean = kept.mean(0)
+    assert torch.allclose(y[0, 3], (x[0, 3] - mean) * torch.rsqrt(kept.var(0, unbiased=False) + 1e-3)
+                          * gamma + beta, rtol=1e-6)
+
+
 def main() -> int:
     check_against_keras_test()
     check_against_torch()
+    check_bn_against_torch()
+    check_bn_masked()
     write_cases(CASES)
+    names = [c.name for c in BN_CASES]
+    assert len(names) == len(set(names)), "duplicate case names"
+    for case in BN_CASES:
+        write_fixture(case.name, *bn_build(case))
     return 0
 
 

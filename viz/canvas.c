@@ -1,15 +1,19 @@
-/* canvas.c: the RGBA canvas, its primitives, the record of what was drawn, and its hash.
+/* canvas.c: the RGBA canvas, its pixel-exact primitives, the record of what was drawn, and its
+ * hash.
  *
- * Every primitive reduces to horizontal or vertical runs of pixels that are first clipped to the
+ * Primitives take units and multiply them by the canvas's scale first; below that, every primitive
+ * reduces to horizontal or vertical runs of pixels that are first clipped to the
  * canvas and the clip rectangle, so nothing can write outside the buffer whatever the coordinates.
  * Runs are computed so that no pixel is visited twice by one call: a half-transparent line, outline
  * or triangle then has one even tone instead of darker overlaps. Coordinates are widened to
  * long long inside, so x + w never overflows.
  *
- * Text lives in text.c and PNG export in png.c.
+ * Anti-aliased shapes live in canvas_smooth.c, text in text.c and PNG export in png.c.
  */
 #include "canvas.h"
+#include "canvas_px.h"
 
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <stdio.h>
@@ -48,6 +52,40 @@ SlColor sl_role_color(SlRole r)
     return role_colors[r];
 }
 
+/* sRGB to linear light and back. */
+static double to_linear(uint8_t v)
+{
+    double c = v / 255.0;
+    return c <= 0.04045 ? c / 12.92 : pow((c + 0.055) / 1.055, 2.4);
+}
+
+static uint8_t to_srgb(double c)
+{
+    c = c < 0 ? 0 : c > 1 ? 1 : c;
+    c = c <= 0.0031308 ? 12.92 * c : 1.055 * pow(c, 1 / 2.4) - 0.055;
+    return (uint8_t)lround(c * 255);
+}
+
+SlColor sl_color_as_seen(SlColor c, SlVision v)
+{
+    static const double m[3][3][3] = {
+        [SL_VISION_DEUTERANOPIA] = {{0.367322, 0.860646, -0.227968},
+                                    {0.280085, 0.672501, 0.047413},
+                                    {-0.011820, 0.042940, 0.968881}},
+        [SL_VISION_PROTANOPIA] = {{0.152286, 1.052583, -0.204868},
+                                  {0.114503, 0.786281, 0.099216},
+                                  {-0.003882, -0.048116, 1.051998}},
+        [SL_VISION_TRITANOPIA] = {{1.255528, -0.076749, -0.178779},
+                                  {-0.078411, 0.930809, 0.147602},
+                                  {0.004733, 0.691367, 0.303900}},
+    };
+    int k = (int)v < 0 || v > SL_VISION_TRITANOPIA ? SL_VISION_DEUTERANOPIA : (int)v;
+    double l[3] = {to_linear(c.r), to_linear(c.g), to_linear(c.b)}, o[3];
+    for (int i = 0; i < 3; i++)
+        o[i] = m[k][i][0] * l[0] + m[k][i][1] * l[1] + m[k][i][2] * l[2];
+    return (SlColor){to_srgb(o[0]), to_srgb(o[1]), to_srgb(o[2]), c.a};
+}
+
 const char *sl_role_name(SlRole r)
 {
     if ((int)r < 0 || r >= SL_ROLE_COUNT)
@@ -61,8 +99,8 @@ static void clip_all(SlCanvas *c)
 {
     c->clip_x0 = 0;
     c->clip_y0 = 0;
-    c->clip_x1 = c->w;
-    c->clip_y1 = c->h;
+    c->clip_x1 = c->pw;
+    c->clip_y1 = c->ph;
 }
 
 /* The pixel buffer for w x h, filled with the paper colour, or NULL with an error. */
@@ -89,27 +127,38 @@ static uint8_t *new_pixels(int w, int h, SlError *e)
 
 int sl_canvas_init(SlCanvas *c, int w, int h, SlError *e)
 {
+    return sl_canvas_init_scaled(c, w, h, 1, e);
+}
+
+int sl_canvas_init_scaled(SlCanvas *c, int w, int h, int scale, SlError *e)
+{
     memset(c, 0, sizeof *c);
-    c->rgba = new_pixels(w, h, e);
-    if (!c->rgba)
-        return -1;
-    c->w = w;
-    c->h = h;
-    clip_all(c);
+    if (scale < 1 || scale > SL_CANVAS_MAX_SCALE)
+        return sl_errorf(e, "canvas: scale %d: it goes from 1 to %d", scale, SL_CANVAS_MAX_SCALE);
+    c->scale = scale;
     c->recording = 1;
-    return 0;
+    return sl_canvas_resize(c, w, h, e);
 }
 
 int sl_canvas_resize(SlCanvas *c, int w, int h, SlError *e)
 {
+    int s = c->scale > 0 ? c->scale : 1;
+    if (w < 1 || h < 1 || w > INT_MAX / s || h > INT_MAX / s)
+        return sl_errorf(e,
+                         "canvas: %d x %d units at scale %d: both sides must be at least 1 "
+                         "(and at most %d)",
+                         w, h, s, INT_MAX / s);
     /* Allocate first: on failure the old canvas is still whole. */
-    uint8_t *p = new_pixels(w, h, e);
+    uint8_t *p = new_pixels(w * s, h * s, e);
     if (!p)
         return -1;
     sl_free(c->rgba);
     c->rgba = p;
+    c->scale = s;
     c->w = w;
     c->h = h;
+    c->pw = w * s;
+    c->ph = h * s;
     clip_all(c);
     c->n_items = 0;
     return 0;
@@ -128,21 +177,24 @@ void sl_canvas_free(SlCanvas *c)
 
 void sl_canvas_clear(SlCanvas *c, SlColor color)
 {
-    size_t n = (size_t)c->w * (size_t)c->h;
+    size_t n = (size_t)c->pw * (size_t)c->ph;
     if (!c->rgba)
         return;
-    for (size_t i = 0; i < n; i++)
+    size_t row = (size_t)c->pw;
+    for (size_t i = 0; i < row && i < n; i++) /* one row, then copies of it */
         memcpy(c->rgba + 4 * i, &color, 4);
+    for (size_t y = 1; y < (size_t)c->ph; y++)
+        memcpy(c->rgba + 4 * y * row, c->rgba, 4 * row);
     c->n_items = 0;
     c->n_probes = 0;
     c->n_values = 0;
 }
 
-void sl_canvas_probe(SlCanvas *c, int x, int y, int cell, int rows, int cols, const sl_real *values,
-                     const char *title)
+void sl_canvas_probe(SlCanvas *c, int x, int y, int cw, int ch, int rows, int cols,
+                     const sl_real *values, const char *title)
 {
     size_t n = (size_t)(rows > 0 ? rows : 0) * (size_t)(cols > 0 ? cols : 0);
-    if (!n || cell < 1 || n > ((size_t)1 << 20))
+    if (!n || cw < 1 || ch < 1 || n > ((size_t)1 << 20))
         return;
     SlProbe *probes = sl_grow(c->probes, &c->cap_probes, (size_t)c->n_probes + 1, sizeof *probes);
     if (!probes)
@@ -153,7 +205,8 @@ void sl_canvas_probe(SlCanvas *c, int x, int y, int cell, int rows, int cols, co
         return;
     c->probe_values = kept;
     SlProbe *p = &c->probes[c->n_probes++];
-    p->x = x, p->y = y, p->cell = cell, p->rows = rows, p->cols = cols, p->first = c->n_values;
+    p->x = x, p->y = y, p->cw = cw, p->ch = ch, p->rows = rows, p->cols = cols;
+    p->first = c->n_values;
     snprintf(p->title, sizeof p->title, "%s", title ? title : "");
     for (size_t i = 0; i < n; i++)
         c->probe_values[c->n_values++] = (float)values[i];
@@ -164,11 +217,11 @@ const SlProbe *sl_canvas_probe_at(const SlCanvas *c, int px, int py, int *row, i
 {
     for (int k = c->n_probes - 1; k >= 0; k--) {
         const SlProbe *p = &c->probes[k];
-        if (px < p->x || py < p->y || px >= p->x + p->cols * p->cell ||
-            py >= p->y + p->rows * p->cell)
+        if (px < p->x || py < p->y || (long long)px >= p->x + (long long)p->cols * p->cw ||
+            (long long)py >= p->y + (long long)p->rows * p->ch)
             continue;
-        *row = (py - p->y) / p->cell;
-        *col = (px - p->x) / p->cell;
+        *row = (py - p->y) / p->ch;
+        *col = (px - p->x) / p->cw;
         *value = c->probe_values[p->first + (size_t)*row * (size_t)p->cols + (size_t)*col];
         return p;
     }
@@ -186,52 +239,32 @@ void sl_canvas_clip(SlCanvas *c, int x, int y, int w, int h)
         clip_all(c);
         return;
     }
-    c->clip_x0 = (int)clamp_ll(x, 0, c->w);
-    c->clip_y0 = (int)clamp_ll(y, 0, c->h);
-    c->clip_x1 = (int)clamp_ll((long long)x + w, c->clip_x0, c->w);
-    c->clip_y1 = (int)clamp_ll((long long)y + h, c->clip_y0, c->h);
+    long long s = c->scale;
+    c->clip_x0 = (int)clamp_ll(x * s, 0, c->pw);
+    c->clip_y0 = (int)clamp_ll(y * s, 0, c->ph);
+    c->clip_x1 = (int)clamp_ll(((long long)x + w) * s, c->clip_x0, c->pw);
+    c->clip_y1 = (int)clamp_ll(((long long)y + h) * s, c->clip_y0, c->ph);
 }
 
 /* ---- pixels ---- */
 
-/* The drawable box [x0, x1) x [y0, y1): the clip rectangle within the canvas. The clip fields are
- * public, so they are checked against the canvas again here. */
-typedef struct Box {
-    long long x0, y0, x1, y1;
-} Box;
-
-static Box drawable(const SlCanvas *c)
+SlPxBox sl_px_drawable(const SlCanvas *c)
 {
-    Box b = {c->clip_x0, c->clip_y0, c->clip_x1, c->clip_y1};
-    b.x0 = clamp_ll(b.x0, 0, c->w);
-    b.y0 = clamp_ll(b.y0, 0, c->h);
-    b.x1 = clamp_ll(b.x1, b.x0, c->w);
-    b.y1 = clamp_ll(b.y1, b.y0, c->h);
+    SlPxBox b = {c->clip_x0, c->clip_y0, c->clip_x1, c->clip_y1};
+    b.x0 = clamp_ll(b.x0, 0, c->pw);
+    b.y0 = clamp_ll(b.y0, 0, c->ph);
+    b.x1 = clamp_ll(b.x1, b.x0, c->pw);
+    b.y1 = clamp_ll(b.y1, b.y0, c->ph);
     if (!c->rgba)
         b.x1 = b.x0;
     return b;
-}
-
-/* out = src * a + dst * (1 - a), rounded, in integers; the alpha channel composites the same way
- * with src 255, so an opaque canvas stays opaque. */
-static void blend(uint8_t *p, SlColor col)
-{
-    unsigned a = col.a, na = 255 - a;
-    if (a == 255) {
-        memcpy(p, &col, 4);
-        return;
-    }
-    p[0] = (uint8_t)((col.r * a + p[0] * na + 127) / 255);
-    p[1] = (uint8_t)((col.g * a + p[1] * na + 127) / 255);
-    p[2] = (uint8_t)((col.b * a + p[2] * na + 127) / 255);
-    p[3] = (uint8_t)((255 * a + p[3] * na + 127) / 255);
 }
 
 /* Fill [x0, x1) x [y0, y1), clipped. Everything rectangular ends up here. */
 static void fill_box(SlCanvas *c, long long x0, long long y0, long long x1, long long y1,
                      SlColor col)
 {
-    Box b = drawable(c);
+    SlPxBox b = sl_px_drawable(c);
     x0 = x0 < b.x0 ? b.x0 : x0;
     y0 = y0 < b.y0 ? b.y0 : y0;
     x1 = x1 > b.x1 ? b.x1 : x1;
@@ -239,30 +272,32 @@ static void fill_box(SlCanvas *c, long long x0, long long y0, long long x1, long
     if (x0 >= x1 || y0 >= y1 || col.a == 0)
         return;
     for (long long y = y0; y < y1; y++) {
-        uint8_t *p = c->rgba + ((size_t)y * (size_t)c->w + (size_t)x0) * 4;
+        uint8_t *p = c->rgba + ((size_t)y * (size_t)c->pw + (size_t)x0) * 4;
         for (long long x = x0; x < x1; x++, p += 4)
-            blend(p, col);
+            sl_px_blend(p, col);
     }
 }
 
 void sl_canvas_pixel(SlCanvas *c, int x, int y, SlColor color)
 {
-    fill_box(c, x, y, (long long)x + 1, (long long)y + 1, color);
+    long long s = c->scale;
+    fill_box(c, x * s, y * s, ((long long)x + 1) * s, ((long long)y + 1) * s, color);
 }
 
 void sl_canvas_fill_rect(SlCanvas *c, int x, int y, int w, int h, SlColor color)
 {
+    long long s = c->scale;
     if (w <= 0 || h <= 0)
         return;
-    fill_box(c, x, y, (long long)x + w, (long long)y + h, color);
+    fill_box(c, x * s, y * s, ((long long)x + w) * s, ((long long)y + h) * s, color);
 }
 
 void sl_canvas_rect(SlCanvas *c, int x, int y, int w, int h, int thickness, SlColor color)
 {
     if (w <= 0 || h <= 0)
         return;
-    long long t = thickness < 1 ? 1 : thickness;
-    long long x0 = x, y0 = y, x1 = x0 + w, y1 = y0 + h;
+    long long s = c->scale, t = (thickness < 1 ? 1 : thickness) * s;
+    long long x0 = x * s, y0 = y * s, x1 = x0 + w * s, y1 = y0 + h * s;
     /* Four bands that do not overlap: top and bottom full width, left and right in between. */
     long long top = y0 + t < y1 ? y0 + t : y1;
     long long bottom = y1 - t > top ? y1 - t : top;
@@ -338,7 +373,7 @@ static void line_ll(SlCanvas *c, long long ax, long long ay, long long bx, long 
     /* The square pen covers [p + lo, p + lo + t) on both axes around each pixel p of the path. */
     long long t = thickness < 1 ? 1 : thickness > FAR ? FAR : thickness;
     long long lo = -(t - 1) / 2;
-    Box b = drawable(c);
+    SlPxBox b = sl_px_drawable(c);
     long long cm0 = xmajor ? b.x0 : b.y0, cm1 = xmajor ? b.x1 : b.y1;
     long long first = m0 + lo > cm0 ? m0 + lo : cm0;
     long long last = m1 + lo + t - 1 < cm1 - 1 ? m1 + lo + t - 1 : cm1 - 1;
@@ -357,25 +392,43 @@ static void line_ll(SlCanvas *c, long long ax, long long ay, long long bx, long 
     }
 }
 
+/* A unit's middle pixel, for lines between units (its own pixel at scale 1). */
+static long long mid(const SlCanvas *c, long long v)
+{
+    return v * c->scale + (c->scale - 1) / 2;
+}
+
 void sl_canvas_line(SlCanvas *c, int x0, int y0, int x1, int y1, int thickness, SlColor color)
 {
-    line_ll(c, x0, y0, x1, y1, thickness, color);
+    line_ll(c, mid(c, x0), mid(c, y0), mid(c, x1), mid(c, y1),
+            (thickness < 1     ? 1
+             : thickness > FAR ? (int)FAR
+                               : thickness) *
+                c->scale,
+            color);
 }
 
 void sl_canvas_hatch(SlCanvas *c, int x, int y, int w, int h, int spacing, SlColor color)
 {
+    sl_canvas_hatch_shifted(c, x, y, w, h, spacing, 0, color);
+}
+
+void sl_canvas_hatch_shifted(SlCanvas *c, int x, int y, int w, int h, int spacing, int shift,
+                             SlColor color)
+{
     if (w <= 0 || h <= 0 || color.a == 0)
         return;
-    long long s = spacing < 1 ? 1 : spacing;
-    Box b = drawable(c);
-    long long x0 = x > b.x0 ? x : b.x0, x1 = (long long)x + w < b.x1 ? (long long)x + w : b.x1;
-    long long y0 = y > b.y0 ? y : b.y0, y1 = (long long)y + h < b.y1 ? (long long)y + h : b.y1;
-    /* Canvas coordinates, not the rectangle's: hatched neighbours continue each other's lines. */
-    for (long long py = y0; py < y1; py++) {
-        long long r = ((x0 - py) % s + s) % s;
-        for (long long px = x0 + (r ? s - r : 0); px < x1; px += s)
-            blend(c->rgba + ((size_t)py * (size_t)c->w + (size_t)px) * 4, color);
-    }
+    long long k = c->scale, s = (spacing < 1 ? 1 : spacing) * k, off = (long long)shift * k;
+    SlPxBox b = sl_px_drawable(c);
+    long long rx0 = x * k, rx1 = ((long long)x + w) * k, ry0 = y * k, ry1 = ((long long)y + h) * k;
+    long long x0 = rx0 > b.x0 ? rx0 : b.x0, x1 = rx1 < b.x1 ? rx1 : b.x1;
+    long long y0 = ry0 > b.y0 ? ry0 : b.y0, y1 = ry1 < b.y1 ? ry1 : b.y1;
+    /* Canvas coordinates, not the rectangle's: hatched neighbours continue each other's lines.
+     * Each line is `scale` pixels wide. */
+    for (long long py = y0; py < y1; py++)
+        for (long long px = x0; px < x1; px++)
+            if ((((px - py - off) % s) + s) % s < k)
+                sl_px_blend(c->rgba + ((size_t)py * (size_t)c->pw + (size_t)px) * 4, color);
 }
 
 /* ---- triangles and arrows ---- */
@@ -394,7 +447,7 @@ static void triangle_ll(SlCanvas *c, long long x0, long long y0, long long x1, l
         }
         ex[k][0] = vx[a], ey[k][0] = vy[a], ex[k][1] = vx[z], ey[k][1] = vy[z];
     }
-    Box b = drawable(c);
+    SlPxBox b = sl_px_drawable(c);
     long long ymin = y0 < y1 ? y0 : y1, ymax = y0 < y1 ? y1 : y0;
     ymin = y2 < ymin ? y2 : ymin;
     ymax = y2 > ymax ? y2 : ymax;
@@ -428,7 +481,7 @@ static void triangle_ll(SlCanvas *c, long long x0, long long y0, long long x1, l
 void sl_canvas_fill_triangle(SlCanvas *c, int x0, int y0, int x1, int y1, int x2, int y2,
                              SlColor color)
 {
-    triangle_ll(c, x0, y0, x1, y1, x2, y2, color);
+    triangle_ll(c, mid(c, x0), mid(c, y0), mid(c, x1), mid(c, y1), mid(c, x2), mid(c, y2), color);
 }
 
 static long long round_half_away(double v)
@@ -436,13 +489,16 @@ static long long round_half_away(double v)
     return (long long)(v < 0 ? -floor(-v + 0.5) : floor(v + 0.5));
 }
 
-void sl_canvas_arrow(SlCanvas *c, int x0, int y0, int x1, int y1, int thickness, int head,
+void sl_canvas_arrow(SlCanvas *c, int x0i, int y0i, int x1i, int y1i, int thickness, int head,
                      SlColor color)
 {
+    long long x0 = mid(c, x0i), y0 = mid(c, y0i), x1 = mid(c, x1i), y1 = mid(c, y1i);
+    thickness = (thickness < 1 ? 1 : thickness > FAR ? (int)FAR : thickness) * c->scale;
+    head = head > FAR ? (int)FAR : head * c->scale;
     double dx = (double)x1 - x0, dy = (double)y1 - y0;
     double len = sqrt(dx * dx + dy * dy); /* sqrt, unlike hypot, is exactly rounded everywhere */
     if (head <= 0 || len == 0) {
-        sl_canvas_line(c, x0, y0, x1, y1, thickness, color);
+        line_ll(c, x0, y0, x1, y1, thickness, color);
         return;
     }
     double ux = dx / len, uy = dy / len;
@@ -462,8 +518,8 @@ void sl_canvas_arrow(SlCanvas *c, int x0, int y0, int x1, int y1, int thickness,
 
 /* ---- the record ---- */
 
-void sl_canvas_record(SlCanvas *c, SlItemKind kind, int x, int y, int w, int h, SlRole role,
-                      int scale, const char *what)
+void sl_canvas_record(SlCanvas *c, SlItemKind kind, int x, int y, int w, int h, SlRole role, int px,
+                      const char *what)
 {
     if (!c->recording)
         return;
@@ -481,7 +537,7 @@ void sl_canvas_record(SlCanvas *c, SlItemKind kind, int x, int y, int w, int h, 
     it->kind = kind;
     it->x = x, it->y = y, it->w = w, it->h = h;
     it->role = role;
-    it->scale = scale;
+    it->px = px;
     if (what) {
         size_t n = strlen(what);
         n = n < sizeof it->what - 1 ? n : sizeof it->what - 1;
@@ -494,11 +550,11 @@ void sl_canvas_record(SlCanvas *c, SlItemKind kind, int x, int y, int w, int h, 
 uint64_t sl_canvas_hash(const SlCanvas *c)
 {
     uint64_t hsh = 14695981039346656037ULL;
-    size_t n = c->rgba ? (size_t)c->w * (size_t)c->h * 4 : 0;
+    size_t n = c->rgba ? (size_t)c->pw * (size_t)c->ph * 4 : 0;
     for (size_t i = 0; i < n; i++)
         hsh = (hsh ^ c->rgba[i]) * 1099511628211ULL;
     /* Then the sides, little-endian, so equal pixels in another shape hash differently. */
-    uint32_t side[2] = {(uint32_t)c->w, (uint32_t)c->h};
+    uint32_t side[2] = {(uint32_t)c->pw, (uint32_t)c->ph};
     for (int k = 0; k < 2; k++)
         for (int i = 0; i < 4; i++)
             hsh = (hsh ^ ((side[k] >> (8 * i)) & 0xFF)) * 1099511628211ULL;

@@ -1,6 +1,7 @@
 /* scene.c: the list of scenes, and what scenes share: recording a forward pass, title, caption. */
 #include "scene.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -25,6 +26,7 @@ extern const SlScene sl_scene_conv_backprop;   /* scene_conv_backprop.c */
 extern const SlScene sl_scene_conv2d;          /* scene_conv2d.c */
 extern const SlScene sl_scene_reshape_permute; /* scene_reshape.c */
 extern const SlScene sl_scene_transposed_conv; /* scene_transposed_conv.c */
+extern const SlScene sl_scene_batchnorm;       /* scene_batchnorm.c */
 
 static const SlScene *const scenes[] = {
     &sl_scene_shapes,
@@ -43,6 +45,7 @@ static const SlScene *const scenes[] = {
     &sl_scene_conv2d,
     &sl_scene_reshape_permute,
     &sl_scene_transposed_conv,
+    &sl_scene_batchnorm,
 };
 enum { N_SCENES = sizeof scenes / sizeof scenes[0] };
 
@@ -153,15 +156,67 @@ int sl_scene_node(const SlModel *m, const SlScene *s)
 int sl_scene_start(SlSceneRun *run, const SlScene *s, SlModel *m, int batch, int timesteps,
                    const SlHistory *history, SlError *e)
 {
+    SlSceneOptions o = {.batch = batch, .usual_timesteps = timesteps, .history = history};
+    return sl_scene_start_with(run, s, m, &o, e);
+}
+
+/* The learner's data against the model: one array per input, the sample inside it, and the steps
+ * it brings for a None time axis. */
+static int check_data(SlSceneRun *run, const SlSceneOptions *o, SlError *e)
+{
+    const SlModel *m = run->m;
+    if (o->n_x != m->n_inputs)
+        return sl_errorf(e, "model '%s' takes %d input%s; %d data file%s given (one -x each)",
+                         m->name, m->n_inputs, m->n_inputs == 1 ? "" : "s", o->n_x,
+                         o->n_x == 1 ? " was" : "s were");
+    for (int k = 0; k < o->n_x; k++) {
+        const SlShape *d = &o->x[k].shape, *sym = &m->t[m->inputs[k]].shape;
+        SlShape batch = *d; /* the rows a scene pushes: the batch axis as the model wants it */
+        if (sym->rank > 0 && sym->dim[0] != SL_NONE && batch.rank > 0)
+            batch.dim[0] = sym->dim[0];
+        if (sl_model_check_input(m, k, &batch, e) < 0 ||
+            sl_model_check_codes(m, k, &o->x[k], e) < 0)
+            return -1;
+        if (o->sample < 0 || o->sample >= d->dim[0])
+            return sl_errorf(e, "the data has %d sample%s; --sample %d is past its end (0 to %d)",
+                             d->dim[0], d->dim[0] == 1 ? "" : "s", o->sample, d->dim[0] - 1);
+        if (sym->dim[0] != SL_NONE && o->sample + sym->dim[0] > d->dim[0])
+            return sl_errorf(e,
+                             "model '%s' takes batches of exactly %d; the data has %d samples "
+                             "from sample %d on",
+                             m->name, sym->dim[0], d->dim[0] - o->sample, o->sample);
+    }
+    const SlShape *d0 = &o->x[0].shape, *s0 = &m->t[m->inputs[0]].shape;
+    if (s0->rank >= 3 && s0->dim[1] == SL_NONE) { /* the data's length is the steps drawn */
+        if (o->timesteps > 0 && o->timesteps != d0->dim[1])
+            return sl_errorf(e,
+                             "--timesteps %d: the data's samples have %d steps (drop one of "
+                             "the two)",
+                             o->timesteps, d0->dim[1]);
+        run->timesteps = d0->dim[1];
+        run->timesteps_asked = 1;
+    }
+    run->x = o->x, run->n_x = o->n_x, run->sample = o->sample;
+    return 0;
+}
+
+int sl_scene_start_with(SlSceneRun *run, const SlScene *s, SlModel *m, const SlSceneOptions *o,
+                        SlError *e)
+{
     memset(run, 0, sizeof *run);
-    run->history = history;
+    run->history = o->history;
     run->scene = s;
     run->m = m;
-    run->batch = batch > 0 ? batch : 2;
-    run->timesteps = timesteps > 0 ? timesteps : 8;
+    run->batch = o->batch > 0 ? o->batch : 2;
+    run->timesteps = o->timesteps > 0         ? o->timesteps
+                     : o->usual_timesteps > 0 ? o->usual_timesteps
+                                              : 8;
+    run->timesteps_asked = o->timesteps > 0;
     if (m->n_outputs == 0)
         return sl_errorf(e, "model '%s' has no input shape yet, so there is nothing to draw",
                          m->name);
+    if (o->x && check_data(run, o, e) < 0)
+        return -1;
     if (s->prepare(run, e) < 0) {
         sl_scene_end(run);
         return -1;
@@ -175,6 +230,80 @@ void sl_scene_end(SlSceneRun *run)
         run->scene->release(run);
     sl_free(run->calls);
     memset(run, 0, sizeof *run);
+}
+
+/* ---- positions between steps ---- */
+
+double sl_ease(double u)
+{
+    u = u < 0 ? 0 : u > 1 ? 1 : u;
+    return u * u * (3 - 2 * u); /* smoothstep: no jump in speed at either end */
+}
+
+int sl_scene_step(const SlSceneRun *run, double at, double *t)
+{
+    int n = run->n_steps > 0 ? run->n_steps : 1;
+    double f = isfinite(at) ? floor(at) : 0;
+    int k = f < 0 ? 0 : f >= n - 1 ? n - 1 : (int)f;
+    *t = at > k && k < n - 1 ? sl_ease(at - k) : 0;
+    return k;
+}
+
+int sl_scene_caption_step(const SlSceneRun *run, double at)
+{
+    double t;
+    int k = sl_scene_step(run, at, &t);
+    return t >= 0.5 ? k + 1 : k;
+}
+
+/* ---- the whole scene as an animation ---- */
+
+enum {
+    STILL_MS = 2500, /* the first frame, the still picture */
+    HOLD_MS = 1100,  /* each step */
+    BETWEEN = 7,     /* frames from one step to the next ... */
+    FRAME_MS = 40,   /* ... at 25 a second: a quarter of a second */
+    ALL_UP_TO = 16,  /* longer scenes: the first LONG_HEAD steps, then the last two */
+    LONG_HEAD = 10
+};
+
+int sl_scene_animate(const SlSceneRun *run, SlCanvas *c, SlFrameFn fn, void *ctx, SlError *e)
+{
+    int n = run->n_steps > 0 ? run->n_steps : 1, rc;
+    run->scene->draw(run, n - 1, c);
+    if ((rc = fn(ctx, c, STILL_MS, e)) != 0)
+        return rc;
+    for (int k = 0; k < n; k++) {
+        if (n > ALL_UP_TO && k == LONG_HEAD)
+            k = n - 2; /* a long scene jumps to its end */
+        run->scene->draw(run, k, c);
+        if ((rc = fn(ctx, c, HOLD_MS, e)) != 0)
+            return rc;
+        int next_drawn = k + 1 < n && !(n > ALL_UP_TO && k + 1 == LONG_HEAD);
+        for (int i = 1; next_drawn && i < BETWEEN; i++) {
+            run->scene->draw(run, k + (double)i / BETWEEN, c);
+            if ((rc = fn(ctx, c, FRAME_MS, e)) != 0)
+                return rc;
+        }
+    }
+    return 0;
+}
+
+static int apng_frame(void *ctx, const SlCanvas *c, int delay_ms, SlError *e)
+{
+    return sl_apng_frame(ctx, c, delay_ms, e);
+}
+
+int sl_scene_write_apng(const SlSceneRun *run, SlCanvas *c, const char *path, SlError *e)
+{
+    SlApng *a = sl_apng_begin(e);
+    if (!a)
+        return -1;
+    if (sl_scene_animate(run, c, apng_frame, a, e) != 0) {
+        sl_apng_free(a);
+        return -1;
+    }
+    return sl_apng_finish(a, path, e);
 }
 
 /* ---- recording a forward pass ---- */
@@ -202,30 +331,46 @@ static void on_event(void *ctx, const SlEvent *ev)
         copy_first_sample(&ev->pass->x[0], call->in_vals, &call->n_in_vals);
 }
 
+int sl_scene_input(const SlSceneRun *run, int k, SlTensor *x, sl_real **buf, SlError *e)
+{
+    const SlModel *m = run->m;
+    SlShape in = m->t[m->inputs[k]].shape;
+    *buf = NULL;
+    if (run->x) { /* the learner's rows from the chosen sample on */
+        const SlTensor *d = &run->x[k];
+        int rows = in.dim[0] != SL_NONE ? in.dim[0] : run->batch;
+        rows = rows < d->shape.dim[0] - run->sample ? rows : d->shape.dim[0] - run->sample;
+        in = d->shape;
+        in.dim[0] = rows;
+        size_t per = sl_shape_sample_count(&d->shape);
+        if (!(*buf = sl_alloc_zero(sl_shape_count(&in) + 1, sizeof(sl_real))))
+            return sl_errorf(e, "out of memory");
+        memcpy(*buf, d->data + (size_t)run->sample * per, (size_t)rows * per * sizeof(sl_real));
+        *x = sl_tensor(in, *buf);
+        return 0;
+    }
+    for (int d = 0; d < in.rank; d++)
+        if (in.dim[d] == SL_NONE)
+            in.dim[d] = d == 0 ? run->batch : run->timesteps;
+    if (!(*buf = sl_alloc_zero(sl_shape_count(&in) + 1, sizeof(sl_real))))
+        return sl_errorf(e, "out of memory");
+    *x = sl_tensor(in, *buf);
+    SlRng r = sl_rng(42 + (uint64_t)k);
+    sl_gradcheck_fill_model_input(m, k, x, &r); /* a seeded sample batch in [-1.5, 1.5] */
+    return 0;
+}
+
 int sl_scene_record_forward(SlSceneRun *run, SlError *e)
 {
     SlModel *m = run->m;
-    SlShape in[SL_MAX_MODEL_IO];
     SlTensor x[SL_MAX_MODEL_IO];
     sl_real *buf[SL_MAX_MODEL_IO] = {0};
-    SlRng r = sl_rng(42);
     int rc = 0;
     run->calls = sl_alloc_zero((size_t)m->n_nodes, sizeof *run->calls);
     if (!run->calls)
         return sl_errorf(e, "out of memory recording the model");
-    for (int k = 0; k < m->n_inputs && rc == 0; k++) {
-        in[k] = m->t[m->inputs[k]].shape;
-        for (int d = 0; d < in[k].rank; d++)
-            if (in[k].dim[d] == SL_NONE)
-                in[k].dim[d] = d == 0 ? run->batch : run->timesteps;
-        buf[k] = sl_alloc_zero(sl_shape_count(&in[k]) + 1, sizeof(sl_real));
-        if (!buf[k])
-            rc = sl_errorf(e, "out of memory");
-        x[k] = sl_tensor(in[k], buf[k]);
-        if (buf[k])
-            sl_gradcheck_fill_model_input(m, k, &x[k],
-                                          &r); /* a seeded sample batch in [-1.5, 1.5] */
-    }
+    for (int k = 0; k < m->n_inputs && rc == 0; k++)
+        rc = sl_scene_input(run, k, &x[k], &buf[k], e);
     const SlObserver *old = m->obs;
     SlObserver obs = {on_event, run};
     if (rc == 0 && sl_model_ensure_params(m, e) == 0) {
@@ -238,6 +383,26 @@ int sl_scene_record_forward(SlSceneRun *run, SlError *e)
     for (int k = 0; k < SL_MAX_MODEL_IO; k++)
         sl_free(buf[k]);
     return rc;
+}
+
+const char *sl_scene_axes(const SlModel *m, int t)
+{
+    const SlShape *s = &m->t[t].shape;
+    if (s->rank != 2)
+        return NULL;
+    for (int k = 0; k < m->n_inputs; k++)
+        if (m->inputs[k] == t && sl_model_code_range(m, k) > 0)
+            return "samples x positions"; /* codes an Embedding looks up, one per position */
+    int readers = 0, positional = 0;
+    for (int n = 0; n < m->n_nodes; n++)
+        for (int i = 0; i < m->nodes[n].sym.n_in; i++) {
+            if (m->nodes[n].in[i] != t)
+                continue;
+            const SlShape *o = &m->nodes[n].sym.out[0];
+            readers++; /* (batch, n) -> (batch, n, d): each of the n values became a vector */
+            positional += o->rank == 3 && o->dim[1] == s->dim[1] && o->dim[2] != s->dim[1];
+        }
+    return readers && positional == readers ? "samples x positions" : NULL;
 }
 
 int sl_scene_first_of_kind(const SlModel *m, unsigned kind)
@@ -276,25 +441,17 @@ int sl_scene_pick(const SlCanvas *c, int x, int y)
 int sl_scene_title(SlCanvas *c, const char *title, int reserve_right)
 {
     char t[256];
-    int w, h, n = (int)strlen(title);
-    snprintf(t, sizeof t, "%s", title);
-    sl_canvas_text_size(t, SL_TEXT_SCALE, &w, &h);
-    while (n > 4 && 16 + w > c->w - reserve_right - 16) { /* cut to fit beside the legend */
-        n--;
-        snprintf(t, sizeof t, "%.*s...", n, title);
-        sl_canvas_text_size(t, SL_TEXT_SCALE, &w, &h);
-    }
-    sl_canvas_fill_rect(c, 0, 0, c->w, h + 16, SL_WHITE);
-    sl_canvas_fill_rect(c, 0, h + 15, c->w, 1, SL_GRID);
-    sl_canvas_text(c, 16, 8, t, SL_TEXT_SCALE, SL_INK);
-    return h + 16;
+    int h = sl_text_height(SL_TEXT_TITLE), band = h + 20;
+    sl_text_fit(title, SL_TEXT_TITLE, c->w - reserve_right - 32, t, sizeof t);
+    sl_canvas_fill_rect(c, 0, 0, c->w, band, SL_WHITE);
+    sl_canvas_fill_rect(c, 0, band - 1, c->w, 1, SL_GRID);
+    sl_canvas_text(c, 16, (band - h) / 2, t, SL_TEXT_TITLE, SL_INK);
+    return band;
 }
 
 int sl_scene_caption_height(void)
 {
-    int w, h;
-    sl_canvas_text_size("M", SL_TEXT_SCALE, &w, &h);
-    return SL_CAPTION_LINES * (h + 4) + 18;
+    return SL_CAPTION_LINES * (sl_text_height(SL_TEXT_CAPTION) + 4) + 18;
 }
 
 void sl_scene_caption(SlCanvas *c, const char *text)

@@ -160,35 +160,36 @@ static void bp_release(SlSceneRun *run)
     run->priv = NULL;
 }
 
-/* The kernel as k tiles side by side, each (rows x cols) of one tap; the title over the first.
- * Returns the width used. */
+/* The kernel as k tiles side by side, each (rows x cols) of one tap, on one scale drawn under
+ * them; the title over the first. Returns the width used. */
 static int kernel_tiles(SlCanvas *c, int x, int y, const char *title, const sl_real *k, int taps,
                         int rows, int cols, int cell, SlRole role)
 {
-    int lw, lh, cx = x;
-    sl_canvas_text_size("M", SL_TEXT_SCALE, &lw, &lh);
-    sl_canvas_text(c, x, y, title, SL_TEXT_SCALE, SL_INK);
+    int lh = sl_text_height(SL_TEXT_LABEL), cx = x, neg;
+    double range = sl_range_of(k, (size_t)taps * rows * cols, &neg);
+    sl_canvas_text(c, x, y, title, SL_TEXT_LABEL, SL_INK);
     for (int t = 0; t < taps; t++) {
-        sl_conv_panel(c, cx, y + lh + 4, NULL, k + (size_t)t * rows * cols, rows, cols, cell, role,
-                      1);
+        sl_conv_cells(c, cx, y + lh + 4, k + (size_t)t * rows * cols, rows, cols, cell, role, range,
+                      1, title);
         cx += cols * cell + 8;
     }
-    int tw, th;
-    sl_canvas_text_size(title, SL_TEXT_SCALE, &tw, &th);
-    return cx - x > tw ? cx - x : tw;
+    int w = cx - x - 8, sw = sl_scale_min_width(range, neg);
+    sl_draw_scale(c, x, y + lh + 4 + rows * cell + 6, w > sw ? w : sw, range, neg, role);
+    w = w > sw ? w : sw;
+    int tw = sl_text_width(title, SL_TEXT_LABEL);
+    return w > tw ? w : tw;
 }
 
 static int title_w(const char *t)
 {
-    int w, h;
-    sl_canvas_text_size(t, SL_TEXT_SCALE, &w, &h);
-    return w;
+    return sl_text_width(t, SL_TEXT_LABEL);
 }
 
-/* A panel's width, or its title's when that is wider. */
+/* A panel's width, or its title's (or its scale's) when that is wider. */
 static int wider(int panel_w, const char *title)
 {
-    int t = title_w(title);
+    int t = title_w(title), s = sl_scale_min_width(0.999, 1);
+    t = t > s ? t : s;
     return panel_w > t ? panel_w : t;
 }
 
@@ -197,94 +198,98 @@ static int band3_width(const BpRun *b, int cell, int narrow)
 {
     if (narrow)
         return b->k * (b->g.CI * cell + 8) + 40 + b->n_padded * cell + 40 + b->T * cell + 80;
-    int CI = b->g.CI, CO = b->g.CO, wk = b->k * (CI * cell + 8);
-    wk = wk > title_w("rotate180(K) (16 out x 16 in)") ? wk
-                                                       : title_w("rotate180(K) (16 out x 16 in)");
-    int wp = b->n_padded * cell > title_w("padded spread dy (16 zeros before)")
-                 ? b->n_padded * cell
-                 : title_w("padded spread dy (16 zeros before)");
-    (void)CO;
-    return (wk > 200 ? wk : 200) + 40 + wp + 40 + b->T * cell;
+    int wk = wider(b->k * (b->g.CI * cell + 8), "rotate180(K) (16 out x 16 in)");
+    int wp = wider(b->n_padded * cell, "padded spread dy (16 zeros before)");
+    return (wk > 200 ? wk : 200) + 40 + wp + 40 + wider(b->T * cell, "dx: check 1e-10");
 }
 
-static void frame(SlCanvas *c, int x, int y, int w, int h, int on)
-{
-    if (on)
-        sl_canvas_rect(c, x - 6, y - 6, w + 12, h + 12, 3, SL_HIGHLIGHT);
-}
+typedef struct Band { /* where a step's panels are, for the frame that marks it */
+    int x, y, w, h;
+} Band;
 
-static void bp_draw(const SlSceneRun *run, int step, SlCanvas *c)
+static void bp_draw(const SlSceneRun *run, double at, SlCanvas *c)
 {
     BpRun *b = run->priv;
     const SlLayer *l = run->m->nodes[b->node].layer;
-    int CI = b->g.CI, CO = b->g.CO, OT = b->g.OW, T = b->T, k = b->k, lw, lh;
-    int st = step < 0 ? 0 : step >= BP_STEPS ? BP_STEPS - 1 : step;
+    int CI = b->g.CI, CO = b->g.CO, OT = b->g.OW, T = b->T, k = b->k;
+    double tw;
+    int st = sl_scene_step(run, at, &tw), said = sl_scene_caption_step(run, at);
+    int lh = sl_text_height(SL_TEXT_LABEL), sh = sl_scale_height() + 6;
     char title[256], caption[800], t1[128];
+    Band band[BP_STEPS];
     sl_canvas_clear(c, SL_PAPER);
-    sl_canvas_text_size("M", SL_TEXT_SCALE, &lw, &lh);
     static const SlRole roles[] = {SL_ROLE_INPUT, SL_ROLE_WEIGHT, SL_ROLE_OUTPUT, SL_ROLE_GRADIENT,
                                    SL_ROLE_PADDING};
     int n_roles = b->P > 0 || b->n_padded > b->P + b->S ? 5 : 4;
     snprintf(title, sizeof title, "%s (Conv1D) backward: the kernel turned around", l->name);
     int top = sl_scene_title(c, title, sl_legend_width(roles, n_roles) + 16) + 14;
-    sl_draw_legend(c, c->w - sl_legend_width(roles, n_roles) - 8, 8, roles, n_roles);
+    sl_draw_legend(c, c->w - sl_legend_width(roles, n_roles) - 12, 10, roles, n_roles);
     /* cell size: the widest band is rotate180's tiles, the padded dy and dx; four bands */
     int widest = k * (CI > CO ? CI : CO) + b->n_padded + T;
     int cell = (c->w - 40 - 80 - 8 * k - 20) / (widest > 0 ? widest : 1);
     int band_rows = 2 * (CI > CO ? CI : CO) + CO + CI;
-    int hcell = (c->h - top - sl_scene_caption_height() - 4 * (lh + 4) - 4 * 30) / band_rows;
+    int hcell = (c->h - top - sl_scene_caption_height() - 4 * (lh + 4 + sh) - 4 * 26) / band_rows;
     cell = cell < hcell ? cell : hcell;
-    cell = cell > 66 ? 66 : cell < 3 ? 3 : cell;
-    while (cell > 3 && band3_width(b, cell, c->w < 1100) > c->w - 40)
+    cell = cell > 60 ? 60 : cell < 3 ? 3 : cell;
+    int narrow = c->w < 1100; /* shorter titles */
+    while (cell > 3 && band3_width(b, cell, narrow) > c->w - 40)
         cell--;
-    int x0 = 20, y = top, gap = 40, h;
+    int x0 = 20, y = top, h, gap = 40;
     /* band 1: forward */
     int x = x0;
-    int narrow = c->w < 1100; /* shorter titles */
     snprintf(t1, sizeof t1, narrow ? "x" : "x (%d ch x %d steps)", CI, T);
     h = sl_conv_panel(c, x, y, t1, b->x, CI, T, cell, SL_ROLE_INPUT, 1);
-    int bx = x;
     x += wider(T * cell, t1) + gap;
     snprintf(t1, sizeof t1, narrow ? "K" : "K: %d taps (%d in x %d out)", k, CI, CO);
     x += kernel_tiles(c, x, y, t1, b->K, k, CI, CO, cell, SL_ROLE_WEIGHT) + gap;
     snprintf(t1, sizeof t1, "y = correlate(x, K)%s", l->n_params > 1 && !narrow ? " + b" : "");
     int hy = sl_conv_panel(c, x, y, t1, b->y, CO, OT, cell, SL_ROLE_OUTPUT, 1);
     h = h > hy ? h : hy;
-    frame(c, bx, y, x + OT * cell - bx, h, st == 0);
-    y += h + 30;
+    band[0] = (Band){x0, y, x + wider(OT * cell, t1) - x0, h};
+    y += h + 26;
     /* band 2: dy and its spread */
     x = x0;
     h = sl_conv_panel(c, x, y, "dy (from the loss)", b->dy, CO, OT, cell, SL_ROLE_GRADIENT, 1);
     x += wider(OT * cell, "dy (from the loss)") + gap + 60;
     snprintf(t1, sizeof t1, b->s > 1 ? "spread by stride %d" : "spread (stride %d: = dy)", b->s);
     sl_conv_panel(c, x, y, t1, b->sp, CO, b->S, cell, SL_ROLE_GRADIENT, 1);
-    frame(c, x0, y, x + b->S * cell - x0, h, st == 1);
-    y += h + 30;
+    band[1] = (Band){x0, y, x + wider(b->S * cell, t1) - x0, h};
+    y += h + 26;
     /* band 3: rotate180 and the full correlation */
     x = x0;
     snprintf(t1, sizeof t1, narrow ? "rotate180(K)" : "rotate180(K) (%d out x %d in)", CO, CI);
     int wk = kernel_tiles(c, x, y, t1, b->Kr, k, CO, CI, cell, SL_ROLE_WEIGHT);
-    frame(c, x, y, wk, sl_conv_panel_height(CO > CI ? CO : CI, cell), st == 2);
+    band[2] = (Band){x, y, wk, sl_conv_panel_height(CO > CI ? CO : CI, cell, 1)};
     x += (wk > 200 ? wk : 200) + gap;
     int px = x;
     snprintf(t1, sizeof t1, narrow ? "dy, padded" : "padded spread dy (%d zeros before)", b->P);
     /* the padding cells, then the spread gradient, then the padding after */
     int ry = y + lh + 4;
-    sl_canvas_text(c, x, y, t1, SL_TEXT_SCALE, SL_INK);
+    sl_canvas_text(c, x, y, t1, SL_TEXT_LABEL, SL_INK);
     sl_conv_padding_cells(c, x, ry, 0, b->P, CO, cell);
-    sl_conv_panel(c, x + b->P * cell, ry, NULL, b->sp, CO, b->S, cell, SL_ROLE_GRADIENT, 1);
+    int neg;
+    double range = sl_range_of(b->sp, (size_t)CO * b->S, &neg);
+    sl_conv_cells(c, x + b->P * cell, ry, b->sp, CO, b->S, cell, SL_ROLE_GRADIENT, range, 1,
+                  "padded spread dy");
     sl_conv_padding_cells(c, x, ry, b->P + b->S, b->n_padded - b->P - b->S, CO, cell);
-    h = lh + 4 + CO * cell;
+    int sw = sl_scale_min_width(range, neg);
+    sl_draw_scale(c, x, ry + CO * cell + 6, b->n_padded * cell > sw ? b->n_padded * cell : sw,
+                  range, neg, SL_ROLE_GRADIENT);
+    h = lh + 4 + CO * cell + sh;
     x += wider(b->n_padded * cell, t1) + gap;
     snprintf(t1, sizeof t1, narrow ? "dx %.0e" : "dx: check %.0e", b->err_dx);
-    sl_conv_panel(c, x, y, t1, b->dx, CI, T, cell, SL_ROLE_GRADIENT, 1);
-    frame(c, px, y, x + T * cell - px, h, st == 3);
-    y += h + 30;
+    int hd = sl_conv_panel(c, x, y, t1, b->dx, CI, T, cell, SL_ROLE_GRADIENT, 1);
+    band[3] = (Band){px, y, x + wider(T * cell, t1) - px, h > hd ? h : hd};
+    y += (h > hd ? h : hd) + 26;
     /* band 4: the kernel gradient */
     x = x0;
     snprintf(t1, sizeof t1, narrow ? "dK %.0e" : "dK = correlate(x, dy): check %.0e", b->err_dK);
     wk = kernel_tiles(c, x, y, t1, b->dK, k, CI, CO, cell, SL_ROLE_GRADIENT);
-    frame(c, x, y, wk > 360 ? wk : 360, sl_conv_panel_height(CI, cell), st == 4);
+    band[4] = (Band){x, y, wk > 360 ? wk : 360, sl_conv_panel_height(CI, cell, 1)};
+    /* the frame on the current step's panels, moving on to the next step's */
+    const Band *f0 = &band[st], *f1 = &band[st + 1 < BP_STEPS ? st + 1 : st];
+    sl_draw_focus(c, sl_lerp(f0->x, f1->x, tw), sl_lerp(f0->y, f1->y, tw),
+                  sl_lerp(f0->w, f1->w, tw), sl_lerp(f0->h, f1->h, tw));
     static const char *const what[BP_STEPS] = {
         "Forward: K slides along x without being flipped (a correlation); each output step is "
         "the sum of the taps times the cells they cover.",
@@ -297,7 +302,7 @@ static void bp_draw(const SlSceneRun *run, int step, SlCanvas *c)
         "dK is x correlated with dy: each tap's gradient sums x at that tap's offset times dy. "
         "Checked against central differences too.",
     };
-    snprintf(caption, sizeof caption, "Step %d of %d. %s", st + 1, BP_STEPS, what[st]);
+    snprintf(caption, sizeof caption, "Step %d of %d. %s", said + 1, BP_STEPS, what[said]);
     sl_scene_caption(c, caption);
 }
 
@@ -306,6 +311,7 @@ const SlScene sl_scene_conv_backprop = {
     .what = "backprop through Conv1D: dy, the kernel rotated by 180 degrees, the full correlation "
             "that gives dx, and dK as x correlated with dy, with gradient checks",
     .in_double = 1,
+    .draws_data = 1,
     .can_draw = sl_scene_draws_any,
     .prepare = bp_prepare,
     .draw = bp_draw,

@@ -5,37 +5,36 @@
 #include "scene_conv.h"
 #include "widgets.h"
 
-int sl_conv_panel_height(int rows, int cell)
+enum { SCALE_GAP = 6 };
+
+int sl_conv_panel_height(int rows, int cell, int titled)
 {
-    int lw, lh;
-    sl_canvas_text_size("M", SL_TEXT_SCALE, &lw, &lh);
-    return lh + 4 + rows * cell;
+    return (titled ? sl_text_height(SL_TEXT_LABEL) + 4 : 0) + rows * cell + SCALE_GAP +
+           sl_scale_height();
+}
+
+void sl_conv_cells(SlCanvas *c, int x, int y, const sl_real *m, int rows, int cols, int cell,
+                   SlRole role, double range, int numbers, const char *what)
+{
+    int values = c->values; /* numbers are part of these pictures, --values or not */
+    c->values = values || numbers;
+    sl_draw_cells(c, x, y, m, rows, cols, cell, cell, role, range, what);
+    c->values = values;
 }
 
 int sl_conv_panel(SlCanvas *c, int x, int y, const char *title, const sl_real *m, int rows,
                   int cols, int cell, SlRole role, int numbers)
 {
-    int lw, lh;
-    sl_canvas_text_size("M", SL_TEXT_SCALE, &lw, &lh);
-    sl_draw_heatmap(c, x, y, m, rows, cols, cell, role, title);
-    if (!title)
-        lh = -4; /* the cells start at y */
-    for (int r = 0; numbers && r < rows; r++)
-        for (int k = 0; k < cols; k++) {
-            static const char *const fmt[] = {"%.3g", "%.2f", "%.2g"}; /* fewer digits... */
-            char v[24];
-            double val = (double)m[r * cols + k];
-            int tw = cell, th = cell;
-            for (int f = 0; f < 3 && tw + 4 > cell; f++) {
-                snprintf(v, sizeof v, fmt[f], val == 0 ? 0.0 : val); /* no "-0" */
-                sl_canvas_text_size(v, SL_TEXT_SCALE, &tw, &th);
-            }
-            if (tw + 4 > cell || th + 2 > cell) /* ... then none */
-                continue;
-            sl_canvas_text(c, x + k * cell + (cell - tw) / 2,
-                           y + lh + 4 + r * cell + (cell - th) / 2, v, SL_TEXT_SCALE, SL_INK);
-        }
-    return lh + 4 + rows * cell;
+    int neg, y0 = y;
+    double range = sl_range_of(m, (size_t)rows * (size_t)cols, &neg);
+    if (title) {
+        sl_canvas_text(c, x, y, title, SL_TEXT_LABEL, SL_INK);
+        y += sl_text_height(SL_TEXT_LABEL) + 4;
+    }
+    sl_conv_cells(c, x, y, m, rows, cols, cell, role, range, numbers, title);
+    int w = cols * cell < 260 ? cols * cell : 260, sw = sl_scale_min_width(range, neg);
+    sl_draw_scale(c, x, y + rows * cell + SCALE_GAP, w > sw ? w : sw, range, neg, role);
+    return y + rows * cell + SCALE_GAP + sl_scale_height() - y0;
 }
 
 void sl_conv_padding_cells(SlCanvas *c, int x, int y, int first, int n, int rows, int cell)

@@ -66,24 +66,14 @@ static void generator_release(SlSceneRun *run)
 static int draw_weights(const SlSceneRun *run, SlCanvas *c, int x, int y)
 {
     const SlModel *m = run->m;
-    int cw, ch, bh, x1 = x, hidden = 0;
-    sl_canvas_text_size("M", SL_TEXT_SCALE, &cw, &ch);
-    bh = 2 * ch + 16;
+    int ch = sl_text_height(SL_TEXT_LABEL), bh = 2 * ch + 14, x1 = x, hidden = 0;
     char line[128];
-    snprintf(line, sizeof line, "%zu params in all, the same for every batch",
-             sl_model_count_params(m));
-    int lw, lh;
-    sl_canvas_text_size(line, SL_TEXT_SCALE, &lw, &lh);
     for (int i = 0; i < m->n_layers; i++) {
         const SlLayer *l = m->layers[i];
         long long p = (long long)sl_layer_count_params(l);
         char t[160];
-        int w, th;
         snprintf(t, sizeof t, "%s (%s)", l->name, l->type->name);
-        sl_canvas_text_size(t, SL_TEXT_SCALE, &w, &th);
-        snprintf(t, sizeof t, "%lld params", p);
-        sl_canvas_text_size(t, SL_TEXT_SCALE, &lw, &lh);
-        w = (w > lw + 16 ? w : lw + 16) + 20;
+        int w = sl_text_width(t, SL_TEXT_LABEL) + 24;
         if (!p)
             continue;
         if (hidden || x1 + w > c->w - 16) {
@@ -93,39 +83,38 @@ static int draw_weights(const SlSceneRun *run, SlCanvas *c, int x, int y)
         sl_draw_layer_block(c, x1, y, w, bh, l->name, l->type->name, p, 0);
         x1 += w + 10;
     }
-    if (hidden) {
+    if (hidden)
         snprintf(line, sizeof line, "and %d more: %zu params in all, the same for every batch",
                  hidden, sl_model_count_params(m));
-        sl_canvas_text_size(line, SL_TEXT_SCALE, &lw, &lh);
-    }
-    sl_canvas_text(c, x, y + bh + 8, line, SL_TEXT_SCALE, SL_INK);
-    return bh + 8 + lh;
+    else
+        snprintf(line, sizeof line, "%zu params in all, the same for every batch",
+                 sl_model_count_params(m));
+    sl_canvas_text(c, x, y + bh + 8, line, SL_TEXT_LABEL, SL_INK);
+    return bh + 8 + ch;
 }
 
 /* One batch as a row: a heading, its input box, an arrow through the weights down to its output
- * box. */
+ * box; dx moves it right (a batch arriving slides in). */
 static void draw_batch(const SlSceneRun *run, SlCanvas *c, int k, int y, int row_h, int x_in,
-                       double scale, int current)
+                       double scale, int current, int dx)
 {
     const GenRun *g = run->priv;
-    int cw, ch, iw, ih, ow, oh, half = row_h / 2;
+    int ch = sl_text_height(SL_TEXT_HEADING), iw, ih, ow, oh, half = row_h / 2;
     char head[64];
-    sl_canvas_text_size("M", SL_TEXT_SCALE, &cw, &ch);
     if (g->open_t)
         snprintf(head, sizeof head, "batch %d: %d steps", k + 1, g->in[k].dim[1]);
     else
         snprintf(head, sizeof head, "batch %d: %d samples", k + 1, g->in[k].dim[0]);
-    if (current) { /* the batch now going through: a band behind its row */
-        sl_canvas_fill_rect(c, 8, y + 1, c->w - 16, row_h - 2, SL_WHITE);
-        sl_canvas_rect(c, 8, y + 1, c->w - 16, row_h - 2, 2, SL_HIGHLIGHT);
-    }
-    sl_canvas_text(c, 16, y + (row_h - ch) / 2, head, SL_TEXT_SCALE, SL_INK);
+    if (current) /* the batch now going through: a band behind its row */
+        sl_canvas_round_rect(c, 8 + dx, y + 2, c->w - 16, row_h - 4, 8,
+                             sl_mix(SL_WHITE, SL_HIGHLIGHT, 0.35));
+    sl_canvas_text(c, 20 + dx, y + (row_h - ch) / 2, head, SL_TEXT_HEADING, SL_INK);
     sl_tensor_box_size(&g->in[k], scale, &iw, &ih);
     sl_tensor_box_size(&g->out[k], scale, &ow, &oh);
-    sl_draw_tensor_box(c, x_in, y + (half - ih) / 2, &g->in[k], scale, SL_ROLE_INPUT, current);
-    sl_draw_tensor_box(c, x_in, y + half + (half - oh) / 2, &g->out[k], scale, SL_ROLE_OUTPUT,
+    sl_draw_tensor_box(c, x_in + dx, y + (half - ih) / 2, &g->in[k], scale, SL_ROLE_INPUT, current);
+    sl_draw_tensor_box(c, x_in + dx, y + half + (half - oh) / 2, &g->out[k], scale, SL_ROLE_OUTPUT,
                        current);
-    sl_draw_arrow(c, x_in - 24, y + half / 2, x_in - 24, y + half + half / 2, NULL);
+    sl_draw_arrow(c, x_in - 24 + dx, y + half / 2, x_in - 24 + dx, y + half + half / 2, NULL);
 }
 
 /* One scale for every box, so sizes compare across batches. */
@@ -156,13 +145,14 @@ static void draw_losses(const SlHistory *h, SlCanvas *c, int x, int y)
     sl_draw_text_fit(c, x, y, line, shorter);
 }
 
-static void generator_draw(const SlSceneRun *run, int step, SlCanvas *c)
+static void generator_draw(const SlSceneRun *run, double at, SlCanvas *c)
 {
     const GenRun *g = run->priv;
     const SlHistory *h = run->history;
     char title[256], caption[600], a[64], b[64];
-    int cw, ch;
-    sl_canvas_text_size("M", SL_TEXT_SCALE, &cw, &ch);
+    double tw;
+    int step = sl_scene_step(run, at, &tw), said = sl_scene_caption_step(run, at);
+    int ch = sl_text_height(SL_TEXT_LABEL);
     sl_canvas_clear(c, SL_PAPER);
     snprintf(title, sizeof title,
              "model \"%s\": batches of %s from a generator, one set of weights", run->m->name,
@@ -172,7 +162,7 @@ static void generator_draw(const SlSceneRun *run, int step, SlCanvas *c)
     if (n_roles == 2)
         roles[1] = SL_ROLE_OUTPUT;
     int top = sl_scene_title(c, title, sl_legend_width(roles, n_roles) + 16) + 12;
-    sl_draw_legend(c, c->w - sl_legend_width(roles, n_roles) - 8, 8, roles, n_roles);
+    sl_draw_legend(c, c->w - sl_legend_width(roles, n_roles) - 12, 10, roles, n_roles);
     int bottom = c->h - sl_scene_caption_height() - 8;
     top += draw_weights(run, c, 16, top) + 8;
     if (h && h->n_epochs > 0) {
@@ -180,17 +170,18 @@ static void generator_draw(const SlSceneRun *run, int step, SlCanvas *c)
         top += ch + 8;
     }
     int row_h = (bottom - top) / N_BATCHES;
-    row_h = row_h > 160 ? 160 : row_h;
+    row_h = row_h > 150 ? 150 : row_h;
     double scale = box_scale(g, row_h / 2);
-    int x_in = 16 + 19 * cw + 40;
+    int x_in = 16 + sl_text_width("batch 4: 999 samples", SL_TEXT_HEADING) + 50;
     for (int k = 0; k <= step && k < N_BATCHES; k++)
-        draw_batch(run, c, k, top + k * row_h, row_h, x_in, scale, k == step);
-    int k = step < N_BATCHES ? step : N_BATCHES - 1;
+        draw_batch(run, c, k, top + k * row_h, row_h, x_in, scale, k == said, 0);
+    if (tw > 0 && step + 1 < N_BATCHES) /* the next batch arrives from the right */
+        draw_batch(run, c, step + 1, top + (step + 1) * row_h, row_h, x_in, scale, 0,
+                   (int)((1 - tw) * (c->w - 16)));
     snprintf(caption, sizeof caption,
-             "Step %d/%d: batch %d arrives as %s and leaves as %s, through the same %zu weights. "
-             "%s",
-             k + 1, N_BATCHES, k + 1, sl_shape_str(&g->in[k], a, sizeof a),
-             sl_shape_str(&g->out[k], b, sizeof b), sl_model_count_params(run->m),
+             "Batch %d of %d arrives as %s and leaves as %s, through the same %zu weights. %s",
+             said + 1, N_BATCHES, sl_shape_str(&g->in[said], a, sizeof a),
+             sl_shape_str(&g->out[said], b, sizeof b), sl_model_count_params(run->m),
              g->open_t ? "Within a batch every sequence has one length; between batches it may "
                          "change."
                        : "The batch axis is free: each batch may hold another number of samples.");
@@ -200,6 +191,7 @@ static void generator_draw(const SlSceneRun *run, int step, SlCanvas *c)
 const SlScene sl_scene_generator = {
     .name = "generator",
     .what = "fit from a generator: batches of other lengths through the same weights",
+    .draws_data = 0,
     .can_draw = sl_scene_draws_any,
     .prepare = generator_prepare,
     .draw = generator_draw,

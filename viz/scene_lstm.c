@@ -201,7 +201,8 @@ static Geo layout(const LstmRun *d, const SlCanvas *c, int top, int step)
 {
     const Steps *st = &d->st;
     Geo g;
-    sl_canvas_text_size("M", SL_TEXT_SCALE, &g.lw, &g.lh);
+    g.lh = sl_text_height(SL_TEXT_LABEL);
+    g.lw = sl_text_width("M", SL_TEXT_LABEL);
     g.n_cells = st->T < WINDOW ? st->T : WINDOW;
     g.first = step - g.n_cells / 2;
     g.first = g.first < 0 ? 0 : g.first > st->T - g.n_cells ? st->T - g.n_cells : g.first;
@@ -245,34 +246,36 @@ static void draw_cell(SlCanvas *c, const LstmRun *d, const Geo *g, int t, int x,
                       int current)
 {
     const Steps *st = &d->st;
-    sl_canvas_fill_rect(c, x, g->y_cell, g->cell_w, g->cell_h, run_yet ? SL_WHITE : SL_PAPER);
-    sl_canvas_rect(c, x, g->y_cell, g->cell_w, g->cell_h, current ? 3 : 1,
-                   current ? SL_HIGHLIGHT : SL_INK);
+    sl_canvas_round_rect(c, x, g->y_cell, g->cell_w, g->cell_h, 8, run_yet ? SL_WHITE : SL_PAPER);
+    sl_canvas_round_frame(c, x, g->y_cell, g->cell_w, g->cell_h, 8, 1,
+                          sl_mix(SL_GRID, SL_INK, run_yet ? 0.6 : 0.2));
+    if (current)
+        sl_draw_focus(c, x, g->y_cell, g->cell_w, g->cell_h);
     char s[48];
-    snprintf(s, sizeof s, "step %d", t + 1);
-    sl_canvas_text(c, x + 6, g->y_cell + 6, s, SL_TEXT_SCALE, SL_INK);
+    snprintf(s, sizeof s, "t=%d", t);
+    sl_canvas_text(c, x + 8, g->y_cell + 6, s, SL_TEXT_HEADING, SL_INK);
     if (!run_yet)
         return;
     int u = st->u, y = g->y_cell + g->lh + 14, bw = g->cell_w - 44;
     if (!st->ran[t]) {
         sl_canvas_text(c, x + 6, y, st->has_c ? "masked:\nh, c kept" : "masked:\nh kept",
-                       SL_TEXT_SCALE, SL_INK);
+                       SL_TEXT_LABEL, SL_INK);
         return;
     }
     for (int k = 0; k < st->G; k++, y += g->row_h) {
-        sl_canvas_text(c, x + 6, y + g->bar_h / 2 - g->lh / 2, st->gate[k], SL_TEXT_SCALE, SL_INK);
+        sl_canvas_text(c, x + 6, y + g->bar_h / 2 - g->lh / 2, st->gate[k], SL_TEXT_LABEL, SL_INK);
         const sl_real *a = st->a + ((size_t)t * MAX_GATES + k) * u;
         sl_draw_bars(c, x + 38, y, bw, g->bar_h, a, g->shown_u, d->gate_signed[k], d->gate_scale[k],
                      SL_ROLE_OUTPUT, "gate");
     }
     if (st->has_c) {
-        sl_canvas_text(c, x + 6, y + g->bar_h / 2 - g->lh / 2, "c", SL_TEXT_SCALE, SL_INK);
+        sl_canvas_text(c, x + 6, y + g->bar_h / 2 - g->lh / 2, "c", SL_TEXT_LABEL, SL_INK);
         sl_draw_bars(c, x + 38, y, bw, g->bar_h, st->c + (size_t)t * u, g->shown_u, 1,
                      c_scale(st, t), SL_ROLE_STATE, "c");
     }
     if (!st->G && !st->has_c) { /* SimpleRNN: its one block is h, drawn above */
         snprintf(s, sizeof s, "%s(xW\n +hU+b)", d->info.activation);
-        sl_canvas_text(c, x + 6, y, s, SL_TEXT_SCALE, SL_INK);
+        sl_canvas_text(c, x + 6, y, s, SL_TEXT_LABEL, SL_INK);
     }
 }
 
@@ -282,27 +285,27 @@ static void draw_io(SlCanvas *c, const LstmRun *d, const Geo *g, int t, int x, i
     const Steps *st = &d->st;
     char s[48];
     int u = st->u, mid = x + g->cell_w / 2, w = g->cell_w - 8;
-    snprintf(s, sizeof s, "h[%d]", t + 1);
-    sl_canvas_text(c, x + 4, g->y_h, s, SL_TEXT_SCALE, SL_INK);
+    snprintf(s, sizeof s, "h[%d]", t);
+    sl_canvas_text(c, x + 4, g->y_h, s, SL_TEXT_LABEL, SL_INK);
     sl_draw_bars(c, x + 4, g->y_h + g->lh + 4, w, g->bar_h, st->h + (size_t)t * u, g->shown_u, 1,
                  g->h_scale, returned ? SL_ROLE_OUTPUT : SL_ROLE_STATE, "h");
-    sl_canvas_arrow(c, mid, g->y_cell - 2, mid, g->y_h + g->lh + 4 + g->bar_h + 6, 2, 7, SL_INK);
+    sl_canvas_smooth_arrow(c, mid, g->y_cell - 2, mid, g->y_h + g->lh + 4 + g->bar_h + 6, 2, 8,
+                           SL_INK);
     int t_in = d->info.go_backwards ? st->T - 1 - t : t;
-    snprintf(s, sizeof s, "x[%d]", t_in + 1);
-    sl_canvas_text(c, x + 4, g->y_x, s, SL_TEXT_SCALE, SL_INK);
+    snprintf(s, sizeof s, "x[%d]", t_in);
+    sl_canvas_text(c, x + 4, g->y_x, s, SL_TEXT_LABEL, SL_INK);
     sl_draw_bars(c, x + 4, g->y_x + g->lh + 4, w, g->bar_h, st->x + (size_t)t * st->F, g->shown_f,
                  1, g->x_scale, SL_ROLE_INPUT, "x");
-    sl_canvas_arrow(c, mid, g->y_x - 4, mid, g->y_cell + g->cell_h + 4, 2, 7, SL_INK);
+    sl_canvas_smooth_arrow(c, mid, g->y_x - 4, mid, g->y_cell + g->cell_h + 4, 2, 8, SL_INK);
 }
 
 /* The states handed from one cell to the next. */
 static void draw_carry(SlCanvas *c, const Geo *g, int x_from, int x_to, const char *label)
 {
     int y = g->y_cell + g->cell_h / 2;
-    sl_canvas_arrow(c, x_from + 2, y, x_to - 2, y, 3, 8, sl_role_color(SL_ROLE_STATE));
-    int w, h;
-    sl_canvas_text_size(label, SL_TEXT_SCALE, &w, &h);
-    sl_canvas_text(c, (x_from + x_to) / 2 - w / 2, y - h - 8, label, SL_TEXT_SCALE, SL_INK);
+    sl_canvas_smooth_arrow(c, x_from + 2, y, x_to - 2, y, 3, 9, sl_role_color(SL_ROLE_STATE));
+    sl_canvas_text_aligned(c, (x_from + x_to) / 2, y - sl_text_height(SL_TEXT_LABEL) - 8,
+                           SL_ALIGN_CENTER, label, SL_TEXT_LABEL, SL_INK);
 }
 
 static void draw_finals(SlCanvas *c, const LstmRun *d, const Geo *g, int done)
@@ -310,22 +313,22 @@ static void draw_finals(SlCanvas *c, const LstmRun *d, const Geo *g, int done)
     const Steps *st = &d->st;
     int x = c->w - 210, y = g->y_cell, u = st->u, last = st->T - 1;
     if (!d->state) {
-        sl_canvas_text(c, x, y, "return_state=False:\nthe final h stays\ninside", SL_TEXT_SCALE,
+        sl_canvas_text(c, x, y, "return_state=False:\nthe final h stays\ninside", SL_TEXT_LABEL,
                        SL_INK);
         return;
     }
     if (!done) {
         sl_canvas_text(c, x, y,
                        "return_state=True:\nthe final states\ncome out after the\nlast step",
-                       SL_TEXT_SCALE, SL_INK);
+                       SL_TEXT_LABEL, SL_INK);
         return;
     }
-    sl_canvas_text(c, x, y, "final h", SL_TEXT_SCALE, SL_INK);
+    sl_canvas_text(c, x, y, "final h", SL_TEXT_LABEL, SL_INK);
     sl_draw_bars(c, x, y + g->lh + 4, 180, g->bar_h, st->h + (size_t)last * u, g->shown_u, 1,
                  g->h_scale, SL_ROLE_OUTPUT, "final h");
     if (st->has_c) {
         int y2 = y + g->lh + g->bar_h + 20;
-        sl_canvas_text(c, x, y2, "final c", SL_TEXT_SCALE, SL_INK);
+        sl_canvas_text(c, x, y2, "final c", SL_TEXT_LABEL, SL_INK);
         sl_draw_bars(c, x, y2 + g->lh + 4, 180, g->bar_h, st->c + (size_t)last * u, g->shown_u, 1,
                      c_scale(st, last), SL_ROLE_OUTPUT, "final c");
     }
@@ -363,11 +366,11 @@ static void draw_texts(SlCanvas *c, const LstmRun *d, const Geo *g, int step)
              u > MAX_SHOWN ? " (the first 16 drawn)" : "");
     snprintf(sh, sizeof sh, "units = %d: the length of h%s", u, st->has_c ? " and c" : "");
     sl_draw_text_fit(c, 16, g->y_info + g->lh + 8, s, sh);
-    snprintf(s, sizeof s, "timesteps: step %d of %d%s, %d feature%s each", step + 1, st->T,
+    snprintf(s, sizeof s, "timesteps: t = %d of 0..%d%s, %d feature%s each", step, st->T - 1,
              d->info.go_backwards ? " (go_backwards: read from the end)" : "", st->F,
              st->F == 1 ? "" : "s");
-    sl_canvas_text(c, g->x0, g->y_axis, s, SL_TEXT_SCALE, SL_INK);
-    sl_canvas_text(c, 16, g->y_cell + g->cell_h / 2 + 10, start_text(d), SL_TEXT_SCALE, SL_INK);
+    sl_canvas_text(c, g->x0, g->y_axis, s, SL_TEXT_LABEL, SL_INK);
+    sl_canvas_text(c, 16, g->y_cell + g->cell_h / 2 + 10, start_text(d), SL_TEXT_LABEL, SL_INK);
 }
 
 /* What the cell computes, with the layer's own activations. */
@@ -391,44 +394,62 @@ static void cell_sentence(const LstmRun *d, char *buf, size_t n)
         snprintf(buf, n, "h = %s(x W + h U + b)", act);
 }
 
-static void lstm_draw(const SlSceneRun *run, int step, SlCanvas *c)
+/* Between step s and s + 1: x[t] rises into the next cell and the carried state moves over to
+ * it, part tw of the way. */
+static void draw_motion(SlCanvas *c, const LstmRun *d, const Geo *g, int s, double tw)
+{
+    int k = s + 1 - g->first;
+    if (tw <= 0 || s + 1 >= d->st.T || k < 0 || k >= g->n_cells)
+        return;
+    double x = g->x0 + k * (g->cell_w + g->gap), mid = x + g->cell_w / 2.0;
+    double y_from = g->y_x + g->lh + 4 + g->bar_h / 2.0, y_to = g->y_cell + g->cell_h - 6;
+    sl_canvas_circle(c, mid, sl_lerp(y_from, y_to, tw), 7, sl_role_color(SL_ROLE_INPUT));
+    double cy = g->y_cell + g->cell_h / 2.0;
+    sl_canvas_circle(c, sl_lerp(x - g->gap - g->cell_w / 2.0, x + 12, tw), cy, 7,
+                     sl_role_color(SL_ROLE_STATE));
+}
+
+static void lstm_draw(const SlSceneRun *run, double at, SlCanvas *c)
 {
     const LstmRun *d = run->priv;
     const Steps *st = &d->st;
     char title[256], caption[700], f[128], cell[256];
+    double tw;
+    int step = sl_scene_step(run, at, &tw), said = sl_scene_caption_step(run, at);
     int s = step < 0 ? 0 : step >= st->T ? st->T - 1 : step;
     sl_canvas_clear(c, SL_PAPER);
     snprintf(title, sizeof title, "%s (%s): one cell, the same weights, at each of %d timesteps",
              d->l->name, d->l->type->name, st->T);
     static const SlRole roles[] = {SL_ROLE_INPUT, SL_ROLE_STATE, SL_ROLE_OUTPUT};
     int top = sl_scene_title(c, title, sl_legend_width(roles, 3) + 16);
-    sl_draw_legend(c, c->w - sl_legend_width(roles, 3) - 8, 8, roles, 3);
+    sl_draw_legend(c, c->w - sl_legend_width(roles, 3) - 12, 10, roles, 3);
     Geo g = layout(d, c, top, s);
-    draw_texts(c, d, &g, s);
+    draw_texts(c, d, &g, said);
     for (int k = 0; k < g.n_cells; k++) {
         int t = g.first + k, x = g.x0 + k * (g.cell_w + g.gap);
-        draw_cell(c, d, &g, t, x, t <= s, t == s);
+        draw_cell(c, d, &g, t, x, t <= s, t == said);
         if (t <= s)
             draw_io(c, d, &g, t, x, d->seq || t == st->T - 1);
         int from = k == 0 ? g.x0 - g.gap : x - g.gap;
         const char *lab = st->has_c ? "h,c" : "h";
         if (k == 0 && g.first > 0)
-            lab = "...";
+            lab = "\xE2\x80\xA6";
         draw_carry(c, &g, from, x, lab);
     }
     int x_end = g.x0 + g.n_cells * (g.cell_w + g.gap) - g.gap;
     if (g.first + g.n_cells < st->T)
-        draw_carry(c, &g, x_end, x_end + g.gap - 8, "...");
+        draw_carry(c, &g, x_end, x_end + g.gap - 8, "\xE2\x80\xA6");
+    draw_motion(c, d, &g, s, tw);
     draw_finals(c, d, &g, s == st->T - 1);
     if (d->state && s == st->T - 1) /* the final states leave the last cell */
-        sl_canvas_arrow(c, x_end + 2, g.y_cell + g.cell_h / 2, c->w - 216, g.y_cell + g.cell_h / 2,
-                        3, 8, sl_role_color(SL_ROLE_STATE));
+        sl_canvas_smooth_arrow(c, x_end + 2, g.y_cell + g.cell_h / 2, c->w - 216,
+                               g.y_cell + g.cell_h / 2, 3, 9, sl_role_color(SL_ROLE_STATE));
     d->l->type->formula(d->l, f, sizeof f);
     cell_sentence(d, cell, sizeof cell);
     snprintf(caption, sizeof caption,
-             "Step %d of %d: x[t] and the carried state go into the cell; %s. The same weights "
-             "serve every step: %s parameters, whatever the number of timesteps.",
-             s + 1, st->T, cell, f);
+             "Timestep t = %d (of 0..%d): x[t] and the carried state go into the cell; %s. The "
+             "same weights serve every step: %s parameters, whatever the number of timesteps.",
+             said, st->T - 1, cell, f);
     sl_scene_caption(c, caption);
 }
 
@@ -436,6 +457,7 @@ const SlScene sl_scene_lstm = {
     .name = "lstm",
     .what = "an LSTM, GRU or SimpleRNN unrolled over time: gates lit by their values, h and c "
             "carried, outputs collected",
+    .draws_data = 1,
     .can_draw = sl_scene_draws_any,
     .prepare = lstm_prepare,
     .draw = lstm_draw,

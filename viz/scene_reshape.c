@@ -89,41 +89,64 @@ static SlColor feature_color(int f)
     return sl_role_color(hues[f % 5]);
 }
 
-/* A grid of coded cells (rows, cols): colour = feature, number = time step. */
+/* One coded cell (colour = feature, number = time step) at (x, y). */
+static void coded_cell(SlCanvas *c, double x, double y, int cell, int code)
+{
+    int f = code / 1000, t = code % 1000;
+    char s[16];
+    sl_canvas_round_rect(c, x + 1, y + 1, cell - 2, cell - 2, cell > 12 ? 3 : 1, feature_color(f));
+    snprintf(s, sizeof s, "%d", t);
+    if (sl_text_width(s, SL_TEXT_SMALL) + 4 <= cell && sl_text_height(SL_TEXT_SMALL) <= cell)
+        sl_canvas_text_aligned(c, (int)(x + cell / 2.0),
+                               (int)(y + (cell - sl_text_height(SL_TEXT_SMALL)) / 2.0),
+                               SL_ALIGN_CENTER, s, SL_TEXT_SMALL, SL_WHITE);
+}
+
+/* Where the cells of a grid start (under its title). */
+static int cells_y(int y)
+{
+    return y + sl_text_height(SL_TEXT_HEADING) + 6;
+}
+
+/* A grid of coded cells (rows, cols) with its title and what its rows are. */
 static void grid(SlCanvas *c, int x, int y, const sl_real *code, int rows, int cols, int cell,
                  const char *title, const char *row_name)
 {
-    int lw, lh;
-    sl_canvas_text_size("M", SL_TEXT_SCALE, &lw, &lh);
-    sl_canvas_text(c, x, y, title, SL_TEXT_SCALE, SL_INK);
-    y += lh + 6;
+    sl_canvas_text(c, x, y, title, SL_TEXT_HEADING, SL_INK);
+    y = cells_y(y);
     for (int r = 0; r < rows; r++)
-        for (int k = 0; k < cols; k++) {
-            int v = (int)code[r * cols + k], f = v / 1000, t = v % 1000;
-            char s[16];
-            sl_canvas_fill_rect(c, x + k * cell, y + r * cell, cell, cell, feature_color(f));
-            sl_canvas_rect(c, x + k * cell, y + r * cell, cell, cell, 1, SL_PAPER);
-            snprintf(s, sizeof s, "%d", t);
-            int tw, th;
-            sl_canvas_text_size(s, SL_TEXT_SCALE, &tw, &th);
-            if (tw + 2 <= cell)
-                sl_canvas_text(c, x + k * cell + (cell - tw) / 2, y + r * cell + (cell - th) / 2, s,
-                               SL_TEXT_SCALE, SL_WHITE);
-        }
+        for (int k = 0; k < cols; k++)
+            coded_cell(c, x + k * cell, y + r * cell, cell, (int)code[r * cols + k]);
     sl_canvas_record(c, SL_ITEM_WIDGET, x, y, cols * cell, rows * cell, SL_ROLE_NONE, 0, title);
     char s[64];
     snprintf(s, sizeof s, "%d %s", rows, row_name);
-    sl_canvas_text(c, x, y + rows * cell + 6, s, SL_TEXT_SCALE, SL_INK);
+    sl_canvas_text(c, x, y + rows * cell + 6, s, SL_TEXT_LABEL, SL_INK);
 }
 
-static void rp_draw(const SlSceneRun *run, int step, SlCanvas *c)
+/* The cells of x flying from their place in x to their place in `to` (rows x cols), part t of
+ * the way: each value is found in `to` by its code. */
+static void fly(SlCanvas *c, const RpRun *d, int x0, int x1, int y, int cell, const sl_real *to,
+                double t)
+{
+    for (int i = 0; i < d->T * d->F; i++) {
+        int j = 0;
+        while (j < d->T * d->F && to[j] != d->code[i])
+            j++;
+        double sx = x0 + (i % d->F) * cell, sy = y + (i / d->F) * cell;
+        double ex = x1 + (j % d->T) * cell, ey = y + (j / d->T) * cell;
+        coded_cell(c, sl_lerp(sx, ex, t), sl_lerp(sy, ey, t), cell, (int)d->code[i]);
+    }
+}
+
+static void rp_draw(const SlSceneRun *run, double at, SlCanvas *c)
 {
     const RpRun *d = run->priv;
     const SlLayer *l = run->m->nodes[d->node].layer;
-    int lw, lh, st = step < 0 ? 0 : step >= RP_STEPS ? RP_STEPS - 1 : step;
-    char title[256], caption[800], t1[128];
+    double tw;
+    int st = sl_scene_step(run, at, &tw), said = sl_scene_caption_step(run, at);
+    int lh = sl_text_height(SL_TEXT_LABEL);
+    char title[256], caption[800], t1[128], t2[128], t3[128];
     sl_canvas_clear(c, SL_PAPER);
-    sl_canvas_text_size("M", SL_TEXT_SCALE, &lw, &lh);
     snprintf(title, sizeof title, "%s (%s): Reshape keeps memory order, Permute swaps axes",
              l->name, l->type->name);
     int top = sl_scene_title(c, title, 0) + 16;
@@ -132,33 +155,38 @@ static void rp_draw(const SlSceneRun *run, int step, SlCanvas *c)
     int hc = (c->h - top - sl_scene_caption_height() - 5 * lh - 50) / (d->T > d->F ? d->T : d->F);
     cell = cell < hc ? cell : hc;
     cell = cell > 40 ? 40 : cell < 6 ? 6 : cell;
-    int x = 20, gap = 40, tw, th;
+    int gap = 40;
     snprintf(t1, sizeof t1, "x: (%d steps, %d features)", d->T, d->F);
-    sl_canvas_text_size(t1, SL_TEXT_SCALE, &tw, &th);
-    grid(c, x, top, d->code, d->T, d->F, cell, t1, "rows = steps");
-    x += (d->F * cell > tw ? d->F * cell : tw) + gap;
-    if (st >= 1) {
-        snprintf(t1, sizeof t1, "Reshape((%d, %d)): scrambled", d->F, d->T);
-        sl_canvas_text_size(t1, SL_TEXT_SCALE, &tw, &th);
-        grid(c, x, top, d->reshaped, d->F, d->T, cell, t1, "rows: mixed");
-        x += (d->T * cell > tw ? d->T * cell : tw) + gap;
-    }
-    if (st >= 2) {
-        snprintf(t1, sizeof t1, "Permute((2, 1)): kept");
-        grid(c, x, top, d->permuted, d->F, d->T, cell, t1, "rows = features");
-    }
+    snprintf(t2, sizeof t2, "Reshape((%d, %d)): scrambled", d->F, d->T);
+    snprintf(t3, sizeof t3, "Permute((2, 1)): kept");
+    int x1 = 20, w1 = d->F * cell > sl_text_width(t1, SL_TEXT_HEADING)
+                          ? d->F * cell
+                          : sl_text_width(t1, SL_TEXT_HEADING);
+    int x2 = x1 + w1 + gap, w2 = d->T * cell > sl_text_width(t2, SL_TEXT_HEADING)
+                                     ? d->T * cell
+                                     : sl_text_width(t2, SL_TEXT_HEADING);
+    int x3 = x2 + w2 + gap;
+    grid(c, x1, top, d->code, d->T, d->F, cell, t1, "rows = steps");
+    if (st >= 1)
+        grid(c, x2, top, d->reshaped, d->F, d->T, cell, t2, "rows: mixed");
+    if (st >= 2)
+        grid(c, x3, top, d->permuted, d->F, d->T, cell, t3, "rows = features");
+    if (tw > 0) /* the values on their way to where the next layer puts them */
+        fly(c, d, x1, st == 0 ? x2 : x3, cells_y(top), cell, st == 0 ? d->reshaped : d->permuted,
+            tw);
     /* the key: colour = feature, number = time step */
-    int ky = c->h - sl_scene_caption_height() - lh - 12, kx = 20;
-    kx += sl_canvas_text(c, kx, ky, "colour = feature:", SL_TEXT_SCALE, SL_INK) + 10;
+    int ky = c->h - sl_scene_caption_height() - lh - 14, kx = 20;
+    kx += sl_canvas_text(c, kx, ky, "colour = feature:", SL_TEXT_LABEL, SL_INK) + 10;
     for (int f = 0; f < d->F && f < 10; f++) {
         char s[8];
         snprintf(s, sizeof s, "%d", f);
-        sl_canvas_fill_rect(c, kx, ky - 2, lh + 4, lh + 4, feature_color(f));
-        sl_canvas_text(c, kx + 4, ky, s, SL_TEXT_SCALE, SL_WHITE);
+        sl_canvas_round_rect(c, kx, ky - 2, lh + 4, lh + 4, 3, feature_color(f));
+        sl_canvas_text_aligned(c, kx + (lh + 4) / 2, ky, SL_ALIGN_CENTER, s, SL_TEXT_LABEL,
+                               SL_WHITE);
         sl_canvas_record(c, SL_ITEM_WIDGET, kx, ky - 2, lh + 4, lh + 4, SL_ROLE_NONE, 0, "key");
         kx += lh + 10;
     }
-    sl_canvas_text(c, kx + 10, ky, "number = time step", SL_TEXT_SCALE, SL_INK);
+    sl_canvas_text(c, kx + 10, ky, "number = time step (from 0)", SL_TEXT_LABEL, SL_INK);
     static const char *const what[RP_STEPS] = {
         "One sample, each cell coloured by its feature and numbered by its time step. Memory "
         "holds it row by row: step 0's features, then step 1's, ...",
@@ -167,7 +195,7 @@ static void rp_draw(const SlSceneRun *run, int step, SlCanvas *c)
         "Permute((2, 1)) moves the values: row f is feature f through all %d steps, in order. The "
         "fixed model permutes first, then reshapes to add the channel axis.",
     };
-    snprintf(caption, sizeof caption, what[st], st == 1 ? d->T : d->T);
+    snprintf(caption, sizeof caption, what[said], d->T);
     sl_scene_caption(c, caption);
 }
 
@@ -175,6 +203,7 @@ const SlScene sl_scene_reshape_permute = {
     .name = "reshape-permute",
     .what = "the same (steps, features) sample through Reshape and through Permute, cells "
             "coloured by their meaning: the scrambling is plain to see",
+    .draws_data = 0,
     .can_draw = rp_can_draw,
     .prepare = rp_prepare,
     .draw = rp_draw,

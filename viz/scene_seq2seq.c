@@ -235,19 +235,13 @@ typedef struct Geo {
 
 static int text_w(const char *t)
 {
-    int w, h;
-    sl_canvas_text_size(t, SL_TEXT_SCALE, &w, &h);
-    return w;
+    return sl_text_width(t, SL_TEXT_LABEL);
 }
 
 /* The longer wording when it fits in w pixels, else the shorter one, cut to fit (a small window). */
 static void text_in(SlCanvas *c, int x, int y, int w, const char *longer, const char *shorter)
 {
-    char t[96];
-    snprintf(t, sizeof t, "%s", text_w(longer) <= w ? longer : shorter);
-    for (int n = (int)strlen(t); n > 1 && text_w(t) > w; n--)
-        snprintf(t + n - 2, sizeof t - (size_t)(n - 2), "..");
-    sl_canvas_text(c, x, y, t, SL_TEXT_SCALE, SL_INK);
+    sl_draw_text_in(c, x, y, w, text_w(longer) <= w ? longer : shorter, SL_TEXT_LABEL);
 }
 
 static int rows_height(const S2sRun *d, double scale, int *row_h)
@@ -268,14 +262,13 @@ static Geo layout(const S2sRun *d, const SlCanvas *c, int top)
 {
     Geo g;
     memset(&g, 0, sizeof g);
-    int lw;
-    sl_canvas_text_size("M", SL_TEXT_SCALE, &lw, &g.lh);
+    g.lh = sl_text_height(SL_TEXT_LABEL);
     g.top = top;
     g.bottom = c->h - sl_scene_caption_height() - 6;
     g.head_y = top + 8;
     g.rows_y = g.head_y + 2 * (g.lh + 4) + 10;
     g.gap = g.lh + 12;
-    g.cell_h = g.lh + 4;
+    g.cell_h = g.lh + 8;
     int strips = 3 * (g.cell_h + 6); /* (c) has three rows of cells */
     for (g.scale = 0.8; g.scale > 0.25; g.scale -= 0.1) {
         rows_height(d, g.scale, &g.row_h);
@@ -312,7 +305,7 @@ static void draw_lane(SlCanvas *c, const Geo *g, const Design *des, const Lane *
             continue;
         int y0 = row_y(g, i - 1) + g->row_h + 2, y1 = y - 2;
         if (!r->no_arrow)
-            sl_canvas_arrow(c, x + 10, y0, x + 10, y1, lit ? 2 : 1, 7, SL_INK);
+            sl_canvas_smooth_arrow(c, x + 10, y0, x + 10, y1, lit ? 2 : 1.2, 7, SL_INK);
         if (r->longer[0])
             text_in(c, x + 26, y0 + (y1 - y0 - g->lh) / 2, w - 26, r->longer, r->shorter);
     }
@@ -323,7 +316,8 @@ static void draw_lane(SlCanvas *c, const Geo *g, const Design *des, const Lane *
 static void cells(SlCanvas *c, int x, int y, int cw, int ch, const int *v, int n, int span,
                   SlRole role, const char *label, int label_w)
 {
-    sl_canvas_text(c, x, y + (ch - 24) / 2 + 1, label, SL_TEXT_SCALE, SL_INK);
+    int th = sl_text_height(SL_TEXT_LABEL);
+    sl_canvas_text(c, x, y + (ch - th) / 2, label, SL_TEXT_LABEL, SL_INK);
     x += label_w;
     for (int i = 0; i < n; i++) {
         int cx = x + i * span * cw, w = span * cw - 4;
@@ -334,10 +328,7 @@ static void cells(SlCanvas *c, int x, int y, int cw, int ch, const int *v, int n
             sl_canvas_hatch(c, cx, y, w, ch, 5, sl_role_color(r));
         } else {
             SlColor k = sl_role_color(role);
-            sl_canvas_fill_rect(c, cx, y, w, ch,
-                                (SlColor){(uint8_t)(255 - (255 - k.r) * 2 / 5),
-                                          (uint8_t)(255 - (255 - k.g) * 2 / 5),
-                                          (uint8_t)(255 - (255 - k.b) * 2 / 5), 255});
+            sl_canvas_fill_rect(c, cx, y, w, ch, sl_mix(SL_WHITE, k, 0.4));
             snprintf(t, sizeof t, "%s",
                      v[i] == -2   ? "GO"
                      : v[i] == -3 ? "END"
@@ -346,7 +337,7 @@ static void cells(SlCanvas *c, int x, int y, int cw, int ch, const int *v, int n
         sl_canvas_rect(c, cx, y, w, ch, 1, sl_role_color(r));
         sl_canvas_record(c, SL_ITEM_WIDGET, cx, y, w, ch, r, 0, t[0] ? t : sl_role_name(r));
         if (t[0] && text_w(t) <= w)
-            sl_canvas_text(c, cx + (w - text_w(t)) / 2, y + (ch - 24) / 2 + 1, t, SL_TEXT_SCALE,
+            sl_canvas_text(c, cx + (w - text_w(t)) / 2, y + (ch - th) / 2, t, SL_TEXT_LABEL,
                            SL_INK);
     }
 }
@@ -395,12 +386,19 @@ static const char *const captions[N_DESIGNS] = {
     "forcing); the loss, sum(l*m)/sum(m), skips the steps after END (hatched).",
 };
 
-static void s2s_draw(const SlSceneRun *run, int step, SlCanvas *c)
+/* The design lit at step k: the last step (a single PNG) lights the run's model's design, when it
+ * follows one. */
+static int lit_at(const S2sRun *d, int k)
+{
+    return d->yours >= 0 ? (d->yours + 1 + k) % N_DESIGNS : k;
+}
+
+static void s2s_draw(const SlSceneRun *run, double at, SlCanvas *c)
 {
     const S2sRun *d = run->priv;
-    /* the last step (a single PNG) lights the run's model's design, when it follows one */
-    int k0 = step < 0 ? 0 : step >= N_DESIGNS ? N_DESIGNS - 1 : step;
-    int lit = d->yours >= 0 ? (d->yours + 1 + k0) % N_DESIGNS : k0;
+    double tw;
+    int k0 = sl_scene_step(run, at, &tw);
+    int lit = lit_at(d, sl_scene_caption_step(run, at));
     static const SlRole roles[] = {SL_ROLE_INPUT, SL_ROLE_STATE, SL_ROLE_OUTPUT, SL_ROLE_PADDING,
                                    SL_ROLE_MASK};
     int lw = sl_legend_width(roles, 5);
@@ -410,15 +408,13 @@ static void s2s_draw(const SlSceneRun *run, int step, SlCanvas *c)
              d->yours >= 0 ? "; yours: " : "",
              d->yours >= 0 ? (const char *[]){"(a)", "(b)", "(c)"}[d->yours] : "");
     int top = sl_scene_title(c, title, lw + 16);
-    sl_draw_legend(c, c->w - lw - 8, 8, roles, 5);
+    sl_draw_legend(c, c->w - lw - 12, 10, roles, 5);
     Geo g = layout(d, c, top);
     for (int k = 0; k < N_DESIGNS; k++) {
         const Design *des = &d->d[k];
         int x = g.x[k], w = g.w[k];
-        if (k == lit)
-            sl_canvas_rect(c, x - 8, g.head_y - 4, w + 12, g.bottom - g.head_y + 4, 3,
-                           SL_HIGHLIGHT);
-        text_in(c, x, g.head_y, w, titles[k][0], titles[k][1]);
+        sl_canvas_text(c, x, g.head_y, text_w(titles[k][0]) <= w ? titles[k][0] : titles[k][1],
+                       SL_TEXT_HEADING, SL_INK);
         text_in(c, x, g.head_y + g.lh + 4, w, tasks[k][0], tasks[k][1]);
         int lane_w = w / des->n_lanes;
         for (int l = 0; l < des->n_lanes; l++)
@@ -432,13 +428,17 @@ static void s2s_draw(const SlSceneRun *run, int step, SlCanvas *c)
                 int bw, bh;
                 sl_tensor_box_size_short(&des->m->t[des->lane[0].row[i].tensor].shape, g.scale, &bw,
                                          &bh);
-                sl_canvas_arrow(c, x + bw + 6, row_y(&g, i) + g.row_h / 2, x + lane_w + 6,
-                                row_y(&g, 2) - g.gap / 2, k == lit ? 2 : 1, 7,
-                                sl_role_color(SL_ROLE_STATE));
+                sl_canvas_smooth_arrow(c, x + bw + 6, row_y(&g, i) + g.row_h / 2, x + lane_w + 6,
+                                       row_y(&g, 2) - g.gap / 2, k == lit ? 2 : 1.2, 7,
+                                       sl_role_color(SL_ROLE_STATE));
             }
         }
         draw_samples(c, &g, d, k);
     }
+    /* the frame around the lit design, moving to the next one between steps */
+    int from = lit_at(d, k0), to = lit_at(d, k0 + 1 < N_DESIGNS ? k0 + 1 : k0);
+    double fx = sl_lerp(g.x[from], g.x[to], tw), fw = sl_lerp(g.w[from], g.w[to], tw);
+    sl_draw_focus(c, fx - 4, g.head_y, fw + 4, g.bottom - g.head_y - 6);
     sl_scene_caption(c, captions[lit]);
 }
 
@@ -446,6 +446,7 @@ const SlScene sl_scene_seq2seq = {
     .name = "seq2seq",
     .what = "sequence to sequence three ways: Reshape + TimeDistributed, RepeatVector, "
             "START/END/PAD with a masked loss",
+    .draws_data = 0,
     .can_draw = sl_scene_draws_any,
     .prepare = s2s_prepare,
     .draw = s2s_draw,

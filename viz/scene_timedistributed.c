@@ -52,21 +52,29 @@ static void td_release(SlSceneRun *run)
     run->priv = NULL;
 }
 
-static void step_bars(SlCanvas *c, int x, int y, int w, int h, const float *v, int n, SlRole role,
-                      const char *what)
+static void step_bars(SlCanvas *c, int x, int y, int w, int h, const float *v, int n, double range,
+                      SlRole role, const char *what)
 {
     sl_real b[MAX_BARS];
-    double mx = 1e-12;
     int k = n < MAX_BARS ? n : MAX_BARS;
     for (int i = 0; i < k; i++)
-        b[i] = (sl_real)v[i], mx = fmax(mx, fabs((double)v[i]));
-    sl_draw_bars(c, x, y, w, h, b, k, 1, mx, role, what);
+        b[i] = (sl_real)v[i];
+    sl_draw_bars(c, x, y, w, h, b, k, 1, range, role, what);
+}
+
+/* The largest |v| of the first `steps` steps of n values each (one scale for every row). */
+static double range_of(const float *v, int steps, int n)
+{
+    double mx = 1e-12;
+    for (int i = 0; i < steps * n; i++)
+        mx = fabs((double)v[i]) > mx ? fabs((double)v[i]) : mx;
+    return mx;
 }
 
 /* The inner layer's first weight as a heatmap, (out, in) when that is the wider way, cut to fit. */
 static void draw_kernel(SlCanvas *c, const SlLayer *l, int x, int y, int w, int h)
 {
-    if (l->n_params == 0 || h < 8)
+    if (l->n_params == 0)
         return;
     const SlParam *k = &l->params[0];
     int cols = k->shape.dim[k->shape.rank - 1], n = (int)sl_shape_count(&k->shape);
@@ -78,88 +86,92 @@ static void draw_kernel(SlCanvas *c, const SlLayer *l, int x, int y, int w, int 
     for (int i = 0; i < rows; i++)
         for (int j = 0; j < cols; j++)
             m[flip ? j * rows + i : i * cols + j] = k->value.data[i * cols + j];
-    int cell = w / C < h / R ? w / C : h / R;
-    cell = cell > 14 ? 14 : cell;
-    if (cell < 2) { /* too many to draw all: as many rows as fit */
-        cell = 2;
-        C = C < w / 2 ? C : w / 2;
-        R = R < h / 2 ? R : h / 2;
-    }
     char t[96];
-    snprintf(t, sizeof t, "%s %s", k->name, flip ? "(transposed)" : "");
-    int lw, lh;
-    sl_canvas_text_size("M", SL_TEXT_SCALE, &lw, &lh);
-    if (C == (flip ? rows : cols))
+    snprintf(t, sizeof t, "%s%s", k->name, flip ? " (transposed)" : "");
+    int tw, th;
+    sl_heatmap_size(0, C, 0, t, &tw, &th);
+    int cell = w / C < (h - th) / R ? w / C : (h - th) / R;
+    cell = cell > 14 ? 14 : cell;
+    if (cell >= 2)
         sl_draw_heatmap(c, x, y, m, R, C, cell, SL_ROLE_WEIGHT, t);
 }
 
-static void td_draw(const SlSceneRun *run, int step, SlCanvas *c)
+static void td_draw(const SlSceneRun *run, double at, SlCanvas *c)
 {
     const TdRun *d = run->priv;
     const SlVizCall *call = &run->calls[d->call];
     char title[256], s[192], caption[700], f[160], a[64], b[64];
-    int lw, lh;
-    sl_canvas_text_size("M", SL_TEXT_SCALE, &lw, &lh);
+    double tw;
+    int t = sl_scene_step(run, at, &tw), said = sl_scene_caption_step(run, at);
+    int lh = sl_text_height(SL_TEXT_LABEL), T = call->io.in[0].dim[1];
     sl_canvas_clear(c, SL_PAPER);
     snprintf(title, sizeof title, "%s: the same %s at each of %d steps", d->l->name, d->inner->name,
-             call->io.in[0].dim[1]);
+             T);
     static const SlRole roles[] = {SL_ROLE_INPUT, SL_ROLE_WEIGHT, SL_ROLE_OUTPUT};
     int top = sl_scene_title(c, title, sl_legend_width(roles, 3) + 16) + 14;
-    sl_draw_legend(c, c->w - sl_legend_width(roles, 3) - 8, 8, roles, 3);
-    int t = step < 0 ? 0 : step >= d->T ? d->T - 1 : step;
+    sl_draw_legend(c, c->w - sl_legend_width(roles, 3) - 12, 10, roles, 3);
     int n_rows = d->T < ROWS ? d->T : ROWS;
-    int first = t - n_rows / 2;
+    int first = t - n_rows / 2; /* the window of rows moves with the step left */
     first = first < 0 ? 0 : first > d->T - n_rows ? d->T - n_rows : first;
     int bottom = c->h - sl_scene_caption_height() - lh - 20;
     int row_h = (bottom - top - lh - 10) / n_rows, bar_h = row_h - 12 > 40 ? 40 : row_h - 12;
-    int col_w = c->w / 4, xl = 90, xr = c->w - col_w - 20, bx = col_w + 150,
+    int col_w = c->w / 4, xl = 80, xr = c->w - col_w - 20, bx = col_w + 150,
         bw = c->w - 2 * col_w - 260;
+    double in_range = range_of(call->in_vals, d->T, d->in_n);
+    double out_range = range_of(call->out_vals, d->T, d->out_n);
     const SlNode *nd = &run->m->nodes[call->node]; /* the shapes as the summary prints them */
     sl_shape_str(&nd->sym.in[0], a, sizeof a);
     sl_shape_str(&nd->sym.out[0], b, sizeof b);
     snprintf(s, sizeof s, "in %s", a);
-    sl_canvas_text(c, xl, top, s, SL_TEXT_SCALE, SL_INK);
+    sl_canvas_text(c, xl, top, s, SL_TEXT_HEADING, SL_INK);
     snprintf(s, sizeof s, "out %s", b);
-    sl_canvas_text(c, xr, top, s, SL_TEXT_SCALE, SL_INK);
+    sl_canvas_text(c, xr, top, s, SL_TEXT_HEADING, SL_INK);
     /* the one inner layer, with its weights */
     int bh = n_rows * row_h - 20 < 320 ? n_rows * row_h - 20 : 320;
     int by = top + lh + 10 + (n_rows * row_h) / 2 - bh / 2;
-    sl_canvas_fill_rect(c, bx, by, bw, bh, SL_WHITE);
-    sl_canvas_rect(c, bx, by, bw, bh, 3, sl_role_color(SL_ROLE_WEIGHT));
+    sl_canvas_round_rect(c, bx, by, bw, bh, 8, SL_WHITE);
+    sl_canvas_round_frame(c, bx, by, bw, bh, 8, 3, sl_role_color(SL_ROLE_WEIGHT));
     snprintf(s, sizeof s, "%s (%s)", d->inner->name, d->inner->type->name);
-    sl_canvas_text(c, bx + 10, by + 10, s, SL_TEXT_SCALE, SL_INK);
+    sl_canvas_text(c, bx + 12, by + 10, s, SL_TEXT_HEADING, SL_INK);
     d->inner->type->formula(d->inner, f, sizeof f);
-    sl_draw_text_fit(c, bx + 10, by + 16 + lh, f, "");
-    draw_kernel(c, d->inner, bx + 10, by + 26 + 2 * lh, bw - 20, bh - 3 * lh - 40);
+    sl_draw_text_in(c, bx + 12, by + 14 + lh, bw - 24, f, SL_TEXT_LABEL);
+    draw_kernel(c, d->inner, bx + 12, by + 24 + 2 * lh, bw - 24, bh - 2 * lh - 36);
+    int ym = by + bh / 2;
     for (int r = 0; r < n_rows; r++) {
-        int tt = first + r, y = top + lh + 10 + r * row_h, cur = tt == t;
-        snprintf(s, sizeof s, "t=%d", tt + 1);
-        sl_canvas_text(c, 12, y + bar_h / 2 - lh / 2, s, SL_TEXT_SCALE, SL_INK);
-        step_bars(c, xl, y, col_w, bar_h, call->in_vals + (size_t)tt * d->in_n, d->in_n,
+        int tt = first + r, y = top + lh + 10 + r * row_h;
+        snprintf(s, sizeof s, "t=%d", tt);
+        sl_canvas_text(c, 16, y + bar_h / 2 - lh / 2, s, SL_TEXT_LABEL, SL_INK);
+        step_bars(c, xl, y, col_w, bar_h, call->in_vals + (size_t)tt * d->in_n, d->in_n, in_range,
                   SL_ROLE_INPUT, "x[t]");
         step_bars(c, xr, y, col_w, bar_h, call->out_vals + (size_t)tt * d->out_n, d->out_n,
-                  SL_ROLE_OUTPUT, "y[t]");
-        SlColor col = cur ? SL_INK : SL_GRID;
-        sl_canvas_arrow(c, xl + col_w + 6, y + bar_h / 2, bx - 4, by + bh / 2, cur ? 3 : 1, 7, col);
-        sl_canvas_arrow(c, bx + bw + 4, by + bh / 2, xr - 6, y + bar_h / 2, cur ? 3 : 1, 7, col);
-        if (cur)
-            sl_canvas_rect(c, xl - 4, y - 4, col_w + 8, bar_h + 8, 3, SL_HIGHLIGHT);
+                  out_range, SL_ROLE_OUTPUT, "y[t]");
+        SlColor col = sl_mix(SL_WHITE, SL_GRID, 0.8);
+        sl_canvas_smooth_arrow(c, xl + col_w + 6, y + bar_h / 2, bx - 4, ym, 1, 7, col);
+        sl_canvas_smooth_arrow(c, bx + bw + 4, ym, xr - 6, y + bar_h / 2, 1, 7, col);
     }
-    if (first + n_rows < call->io.in[0].dim[1])
-        sl_canvas_text(c, xl, top + lh + 10 + n_rows * row_h, "...", SL_TEXT_SCALE, SL_INK);
-    snprintf(
-        caption, sizeof caption,
-        "Step %d of %d: x[t] (%d number%s) goes through %s and gives y[t] (%d). Every step goes "
-        "through the same weights: %s, whatever the number of steps. The inner layer sees "
-        "batch x steps samples.",
-        t + 1, call->io.in[0].dim[1], d->in_n, d->in_n == 1 ? "" : "s", d->inner->name, d->out_n,
-        f);
+    /* the current step's path, lit; between two steps a value travels through the layer */
+    int rt = t - first, rn = (t + 1 < d->T ? t + 1 : t) - first;
+    double yt = top + lh + 10 + sl_lerp(rt, rn, tw) * row_h;
+    double y_mid = yt + bar_h / 2.0;
+    sl_canvas_smooth_arrow(c, xl + col_w + 6, y_mid, bx - 4, ym, 2.5, 9, SL_INK);
+    sl_canvas_smooth_arrow(c, bx + bw + 4, ym, xr - 6, y_mid, 2.5, 9, SL_INK);
+    sl_draw_focus(c, xl - 2, yt - 2, col_w + 4, bar_h + 4);
+    sl_draw_focus(c, xr - 2, yt - 2, col_w + 4, bar_h + 4);
+    if (first + n_rows < T)
+        sl_canvas_text(c, xl, top + lh + 10 + n_rows * row_h, "\xE2\x80\xA6", SL_TEXT_LABEL,
+                       SL_INK);
+    snprintf(caption, sizeof caption,
+             "Step t = %d (of 0..%d): x[t] (%d number%s) goes through %s and gives y[t] (%d). "
+             "Every step goes through the same weights: %s, whatever the number of steps. The "
+             "inner layer sees batch x steps samples.",
+             said, T - 1, d->in_n, d->in_n == 1 ? "" : "s", d->inner->name, d->out_n, f);
     sl_scene_caption(c, caption);
 }
 
 const SlScene sl_scene_timedistributed = {
     .name = "timedistributed",
     .what = "TimeDistributed: one inner layer, one set of weights, stamped on every timestep",
+    .draws_data = 1,
     .can_draw = sl_scene_draws_any,
     .prepare = td_prepare,
     .draw = td_draw,

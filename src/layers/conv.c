@@ -536,11 +536,18 @@ static void conv_explain(const SlLayer *l, const SlInfer *io, char *buf, size_t 
         else
             snprintf(pad, sizeof pad, "; padding='valid' loses %d step%s", span - 1,
                      span == 2 ? "" : "s");
-        snprintf(buf, n,
-                 "Conv1D slides %d filter%s of %d step%s x %d channels (dilation %d: each output "
-                 "sees %d steps%s)%s: %s -> %s",
+        char reads[96]; /* a dilated kernel spans more steps than it reads */
+        if (c->d[1] > 1)
+            snprintf(reads, sizeof reads,
+                     "dilation %d: each output spans %d steps and reads %d of "
+                     "them",
+                     c->d[1], span, c->k[1]);
+        else
+            snprintf(reads, sizeof reads, "dilation 1: each output reads %d step%s", span,
+                     span == 1 ? "" : "s");
+        snprintf(buf, n, "Conv1D slides %d filter%s of %d step%s x %d channels (%s%s)%s: %s -> %s",
                  c->filters, c->filters == 1 ? "" : "s", c->k[1], c->k[1] == 1 ? "" : "s", c->in,
-                 c->d[1], span, c->s[1] > 1 ? ", strided" : "", pad, a, b);
+                 reads, c->s[1] > 1 ? ", strided" : "", pad, a, b);
     } else {
         pair_str(c, c->k, k, sizeof k);
         snprintf(buf, n,

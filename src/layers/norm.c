@@ -1,4 +1,5 @@
-/* norm.c: the normalization family. LayerNormalization: within each sample, the values along the
+/* norm.c: the normalization family. LayerNormalization (below) and BatchNormalization (at the
+ * end of the file, with its own banner). LayerNormalization: within each sample, the values along the
  * chosen axes are brought to mean 0 and variance 1, then scaled by gamma and shifted by beta.
  *
  * The view every normalization here shares: the input read as (outer, N, inner), where N is the
@@ -132,6 +133,32 @@ static int read_init(const SlBound *b, const char *name, char *out, size_t n, Sl
     return 0;
 }
 
+/* What LayerNormalization and BatchNormalization read alike: epsilon (0 or more), center and
+ * scale, beta's and gamma's initializers; the regularizers and constraints refused. */
+typedef struct NormAffine {
+    double epsilon;
+    int center, scale;
+    char beta_init[32], gamma_init[32];
+} NormAffine;
+
+static int read_affine(const SlBound *b, NormAffine *a, SlError *e)
+{
+    static const char *const unsupported[] = {"beta_regularizer", "gamma_regularizer",
+                                              "beta_constraint", "gamma_constraint"};
+    a->epsilon = sl_bound_float(b, "epsilon");
+    if (!(a->epsilon >= 0))
+        return sl_errorf(e,
+                         "epsilon is added to the variance and must be 0 or more, got %g "
+                         "(Keras's default is 1e-3, PyTorch's 1e-5)",
+                         a->epsilon);
+    a->center = sl_bound_bool(b, "center");
+    a->scale = sl_bound_bool(b, "scale");
+    if (read_init(b, "beta_initializer", a->beta_init, sizeof a->beta_init, e) < 0 ||
+        read_init(b, "gamma_initializer", a->gamma_init, sizeof a->gamma_init, e) < 0)
+        return -1;
+    return refuse_unsupported(b, unsupported, 4, e);
+}
+
 /* ---- LayerNormalization: kernels, outputs first, sizes last ---- */
 
 /* mean (outer, inner) and r = 1/sqrt(var + eps) (outer, inner) of every group of x (outer, N,
@@ -217,9 +244,8 @@ typedef struct LayerNormCfg {
     int n_axes;
     int axis[SL_MAX_RANK]; /* as written: negative counts from the end */
     char axis_text[64];    /* "axis=-1", "axis=[1, 2]", for messages */
-    double epsilon;
-    int center, scale, rms; /* beta; gamma; Keras's rms_scaling */
-    char beta_init[32], gamma_init[32];
+    NormAffine a;
+    int rms; /* Keras's rms_scaling */
     /* Known once built: the input's rank, the normalized axes first..last and their sizes, the
      * shape of gamma and beta; gamma_at, beta_at: their index in params, or -1. */
     int rank, first, last;
@@ -245,8 +271,6 @@ static const SlArgSpec layer_norm_args[] = {
 
 static int layer_norm_create(SlLayer *l, const SlBound *b, SlError *e)
 {
-    static const char *const unsupported[] = {"beta_regularizer", "gamma_regularizer",
-                                              "beta_constraint", "gamma_constraint"};
     LayerNormCfg *c = sl_alloc_zero(1, sizeof *c);
     if (!c)
         return sl_errorf(e, "out of memory");
@@ -258,19 +282,9 @@ static int layer_norm_create(SlLayer *l, const SlBound *b, SlError *e)
     if (c->n_axes < 1)
         return sl_errorf(e, "%s: axis needs 1 to %d axes to normalize over, like -1 or [1, 2]",
                          c->axis_text, SL_MAX_RANK - 1);
-    c->epsilon = sl_bound_float(b, "epsilon");
-    if (!(c->epsilon >= 0))
-        return sl_errorf(e,
-                         "epsilon is added to the variance and must be 0 or more, got %g "
-                         "(Keras's default is 1e-3, PyTorch's 1e-5)",
-                         c->epsilon);
-    c->center = sl_bound_bool(b, "center");
-    c->scale = sl_bound_bool(b, "scale");
-    c->rms = sl_bound_bool(b, "rms_scaling");
-    if (read_init(b, "beta_initializer", c->beta_init, sizeof c->beta_init, e) < 0 ||
-        read_init(b, "gamma_initializer", c->gamma_init, sizeof c->gamma_init, e) < 0 ||
-        refuse_unsupported(b, unsupported, 4, e) < 0)
+    if (read_affine(b, &c->a, e) < 0)
         return -1;
+    c->rms = sl_bound_bool(b, "rms_scaling");
     if (c->rms)
         sl_layer_notice(l, "notice: LayerNormalization(rms_scaling=True) is deprecated in Keras "
                            "3: it divides by the standard deviation without centring and has "
@@ -326,14 +340,14 @@ static int layer_norm_params(SlLayer *l, const SlInfer *io, SlError *e)
     /* Normalizing over axis 1 mixes the steps: output step t then reads every input step. */
     l->steps = c->first == 1 ? SL_STEPS_ALL : SL_STEPS_EACH;
     c->block = sl_shape_of(c->last - c->first + 1, in->dim + c->first);
-    if (c->scale || c->rms) {
+    if (c->a.scale || c->rms) {
         c->gamma_at = l->n_params;
-        if (sl_layer_add_param(l, "gamma", c->block, c->gamma_init, e) < 0)
+        if (sl_layer_add_param(l, "gamma", c->block, c->a.gamma_init, e) < 0)
             return -1;
     }
-    if (c->center && !c->rms) {
+    if (c->a.center && !c->rms) {
         c->beta_at = l->n_params;
-        if (sl_layer_add_param(l, "beta", c->block, c->beta_init, e) < 0)
+        if (sl_layer_add_param(l, "beta", c->block, c->a.beta_init, e) < 0)
             return -1;
     }
     return 0;
@@ -368,7 +382,7 @@ static void layer_norm_forward(SlLayer *l, SlPass *p)
     const LayerNormCfg *c = l->cfg;
     NormView v = norm_view(&p->x[0].shape, c->first, c->last);
     sl_real *mean = p->scratch[0], *rstd = p->scratch[1];
-    layer_norm_moments_k(mean, rstd, p->x[0].data, c->epsilon, v.outer, v.N, v.inner);
+    layer_norm_moments_k(mean, rstd, p->x[0].data, c->a.epsilon, v.outer, v.N, v.inner);
     layer_norm_forward_k(p->y[0].data, p->x[0].data, mean, rstd, weight(l, c->gamma_at, 0),
                          weight(l, c->beta_at, 0), !c->rms, v.outer, v.N, v.inner);
 }
@@ -423,10 +437,10 @@ static void layer_norm_explain(const SlLayer *l, const SlInfer *io, char *buf, s
         snprintf(buf, n,
                  "LayerNormalization brings %s to mean 0 and variance 1%s%s: the shape stays %s",
                  which, each,
-                 c->scale && c->center ? ", then scales by gamma and shifts by beta"
-                 : c->scale            ? ", then scales by gamma"
-                 : c->center           ? ", then shifts by beta"
-                                       : "",
+                 c->a.scale && c->a.center ? ", then scales by gamma and shifts by beta"
+                 : c->a.scale              ? ", then scales by gamma"
+                 : c->a.center             ? ", then shifts by beta"
+                                           : "",
                  shape);
 }
 
@@ -455,11 +469,11 @@ static void layer_norm_note(const SlLayer *l, char *buf, size_t n)
     const LayerNormCfg *c = l->cfg;
     if (c->rms)
         snprintf(buf, n, "gamma only: rms_scaling=True has no beta");
-    else if (c->scale && c->center)
+    else if (c->a.scale && c->a.center)
         snprintf(buf, n, "gamma (scale) and beta (offset), one of each per normalized value");
-    else if (c->scale)
+    else if (c->a.scale)
         snprintf(buf, n, "gamma (scale) only: center=False leaves out beta");
-    else if (c->center)
+    else if (c->a.center)
         snprintf(buf, n, "beta (offset) only: scale=False leaves out gamma");
     else
         sl_layer_no_note(l, buf, n);
@@ -489,5 +503,431 @@ const SlLayerType sl_layer_normalization_type = {
     .window = sl_layer_no_window,
     .codes = sl_layer_reals,
     .scenes = sl_layer_no_scenes,
+    .destroy = sl_layer_destroy_cfg,
+};
+
+/* ---- BatchNormalization ----
+ *
+ * One channel axis (axis=-1: the features, or a Conv2D's filters); every other axis, the batch
+ * first, is averaged over. The input read as (outer, C, inner), C the channel axis's size: channel
+ * c's group is every (o, i), outer*inner values, across the whole batch.
+ *
+ * Training (a training pass of a layer that is trainable), per channel:
+ *   mu = sum_k w_k x_k / W     var = sum_k w_k (x_k - mu)^2 / W     (biased: divided by W)
+ *   r = 1 / sqrt(var + eps)    y = gamma (x - mu) r + beta
+ *   moving_mean     = moving_mean * momentum + mu * (1 - momentum)
+ *   moving_variance = moving_variance * momentum + var * (1 - momentum)
+ * with w_k = 1 and W = outer*inner without a mask. With a (batch, timesteps) mask, w_k is the mask
+ * of x_k's step and W = sum_k w_k + 1e-7, as Keras's _moments writes it (backend.epsilon()): a
+ * masked step counts in neither statistic, but is normalized like the others.
+ * Inference (and trainable=False, as in Keras 3): mu and var are the moving ones; nothing updates.
+ *
+ * Backward, with g = dy gamma and d_k = x_k - mu. In inference mu and r are constants:
+ *   dx_j += g_j r.
+ * In training they depend on every x_k of the channel. dL/dvar = -r^3/2 sum_k g_k d_k, and mu
+ * reaches L directly and through var (dvar/dmu = -2/W sum_k w_k d_k, zero without the mask's
+ * 1e-7), so with dL/dmu = -r sum_k g_k - 2/W dL/dvar sum_k w_k d_k:
+ *   dx_j += g_j r + w_j / W (dL/dmu + 2 dL/dvar d_j)
+ * Without a mask that is r (g_j - mean g - xhat_j mean(g xhat)), LayerNormalization's rule over
+ * the batch (docs/layers/norm.md derives both). dgamma_c += sum dy xhat, dbeta_c += sum dy.
+ */
+
+typedef struct BatchNormCfg {
+    int axis; /* as written: negative counts from the end */
+    double momentum;
+    NormAffine a;
+    char mean_init[32], var_init[32];
+    /* Known once built: the input's rank, the channel axis and its size, the weights' places in
+     * params (gamma_at, beta_at: -1 when absent). */
+    int rank, at, channels;
+    int gamma_at, beta_at, mean_at, var_at;
+} BatchNormCfg;
+
+static const SlArgSpec batch_norm_args[] = {
+    {"axis", SL_ARG_INT, "-1", "the channel axis, kept apart; the statistics average the others"},
+    {"momentum", SL_ARG_FLOAT, "0.99", "how much of the moving statistics each batch keeps"},
+    {"epsilon", SL_ARG_FLOAT, "1e-3", "added to the variance before its square root"},
+    {"center", SL_ARG_BOOL, "True", "add the offset beta after normalizing"},
+    {"scale", SL_ARG_BOOL, "True", "multiply by gamma after normalizing"},
+    {"beta_initializer", SL_ARG_STR, "'zeros'", "how beta starts"},
+    {"gamma_initializer", SL_ARG_STR, "'ones'", "how gamma starts"},
+    {"moving_mean_initializer", SL_ARG_STR, "'zeros'", "how the moving mean starts"},
+    {"moving_variance_initializer", SL_ARG_STR, "'ones'", "how the moving variance starts"},
+    {"beta_regularizer", SL_ARG_ANY | SL_ARG_OR_NONE, "None", "not supported yet: None only"},
+    {"gamma_regularizer", SL_ARG_ANY | SL_ARG_OR_NONE, "None", "not supported yet: None only"},
+    {"beta_constraint", SL_ARG_ANY | SL_ARG_OR_NONE, "None", "not supported yet: None only"},
+    {"gamma_constraint", SL_ARG_ANY | SL_ARG_OR_NONE, "None", "not supported yet: None only"},
+    {"renorm", SL_ARG_BOOL, "False", "batch renormalization: not supported yet, False only"},
+    {"renorm_clipping", SL_ARG_ANY | SL_ARG_OR_NONE, "None", "with renorm: None only"},
+    {"renorm_momentum", SL_ARG_FLOAT, "0.99", "with renorm: not used"},
+    {"synchronized", SL_ARG_BOOL, "False",
+     "statistics across devices (TensorFlow only): False only"},
+};
+
+static int batch_norm_create(SlLayer *l, const SlBound *b, SlError *e)
+{
+    BatchNormCfg *c = sl_alloc_zero(1, sizeof *c);
+    if (!c)
+        return sl_errorf(e, "out of memory");
+    l->cfg = c;
+    c->axis = (int)sl_bound_int(b, "axis");
+    c->momentum = sl_bound_float(b, "momentum");
+    if (!(c->momentum >= 0 && c->momentum <= 1))
+        return sl_errorf(e,
+                         "momentum is the share of the moving statistics each batch keeps and "
+                         "must be in [0, 1], got %g (Keras's default is 0.99; PyTorch's "
+                         "momentum=0.1 is Keras's 0.9)",
+                         c->momentum);
+    if (read_affine(b, &c->a, e) < 0 ||
+        read_init(b, "moving_mean_initializer", c->mean_init, sizeof c->mean_init, e) < 0 ||
+        read_init(b, "moving_variance_initializer", c->var_init, sizeof c->var_init, e) < 0)
+        return -1;
+    if (sl_bound_bool(b, "renorm") || !sl_bound_is_none(b, "renorm_clipping"))
+        return sl_errorf(e, "renorm (batch renormalization) is not supported yet: leave renorm "
+                            "False and renorm_clipping None; plain BatchNormalization "
+                            "normalizes with each batch's statistics");
+    if (sl_bound_bool(b, "synchronized"))
+        return sl_errorf(e, "synchronized=True is not supported: shapelab trains on one device, "
+                            "where every batch's statistics are already whole; remove it");
+    c->gamma_at = c->beta_at = c->mean_at = c->var_at = -1;
+    return 0;
+}
+
+/* The channel axis made non-negative on an input of rank `rank`, or -1 when out of range or 0. */
+static int batch_norm_axis(const BatchNormCfg *c, int rank)
+{
+    int a = c->axis < 0 ? c->axis + rank : c->axis;
+    return a >= 1 && a < rank ? a : -1;
+}
+
+static int batch_norm_infer(SlLayer *l, SlInfer *io, SlError *e)
+{
+    const BatchNormCfg *c = l->cfg;
+    if (sl_layer_expect_inputs(l, io, 1, e) < 0)
+        return -1;
+    const SlShape *in = &io->in[0];
+    char exp[160], fix[256], valid[64];
+    if (in->rank < 2)
+        return sl_layer_shape_error(e, l, "(batch, ..., channels)", in,
+                                    "give each sample at least one axis: its channels");
+    int a = batch_norm_axis(c, in->rank);
+    valid_axes(in->rank, valid, sizeof valid);
+    if (a < 0) {
+        snprintf(exp, sizeof exp, "a channel axis after the batch axis (axis=%d)", c->axis);
+        snprintf(fix, sizeof fix,
+                 "this input has axes %s after the batch axis 0; the channels are usually the "
+                 "last, axis=-1 (the batch axis is averaged over, never kept apart)",
+                 valid);
+        return sl_layer_shape_error(e, l, exp, in, fix);
+    }
+    if (in->dim[a] == SL_NONE) {
+        snprintf(exp, sizeof exp, "a known size on the channel axis %d (axis=%d)", a, c->axis);
+        return sl_layer_shape_error(e, l, exp, in,
+                                    "gamma, beta and the moving statistics hold one value per "
+                                    "channel, so their count must be known; give it in the "
+                                    "input shape");
+    }
+    if (l->built && (in->rank != c->rank || in->dim[a] != c->channels)) {
+        snprintf(exp, sizeof exp,
+                 "a rank-%d input with %d channels on axis %d, as when it was built", c->rank,
+                 c->channels, c->at);
+        return sl_layer_shape_error(e, l, exp, in,
+                                    "a layer keeps the shape it was built for (its gamma, beta "
+                                    "and moving statistics); use a new layer for this input");
+    }
+    if (io->in_mask[0] && in->rank != 3)
+        return sl_layer_shape_error(e, l, "a (batch, timesteps, features) input with its mask", in,
+                                    "a mask marks timesteps of a 3-D input; drop the mask "
+                                    "before this layer, or normalize the 3-D sequence");
+    io->out[0] = *in;
+    sl_infer_pass_mask(io);
+    return 0;
+}
+
+/* One weight of `channels` values, not trained when `trainable` is 0; its index into *at. */
+static int batch_norm_weight(SlLayer *l, const char *name, int channels, const char *init,
+                             int trainable, int *at, SlError *e)
+{
+    *at = l->n_params;
+    if (sl_layer_add_param(l, name, sl_shape_of(1, (int[]){channels}), init, e) < 0)
+        return -1;
+    l->params[*at].trainable &= trainable;
+    return 0;
+}
+
+static int batch_norm_params(SlLayer *l, const SlInfer *io, SlError *e)
+{
+    BatchNormCfg *c = l->cfg;
+    c->rank = io->in[0].rank;
+    c->at = batch_norm_axis(c, c->rank);
+    c->channels = io->in[0].dim[c->at];
+    /* Keras's build(): gamma, beta (trained), then the moving statistics (never trained) */
+    if (c->a.scale &&
+        batch_norm_weight(l, "gamma", c->channels, c->a.gamma_init, 1, &c->gamma_at, e) < 0)
+        return -1;
+    if (c->a.center &&
+        batch_norm_weight(l, "beta", c->channels, c->a.beta_init, 1, &c->beta_at, e) < 0)
+        return -1;
+    if (batch_norm_weight(l, "moving_mean", c->channels, c->mean_init, 0, &c->mean_at, e) < 0 ||
+        batch_norm_weight(l, "moving_variance", c->channels, c->var_init, 0, &c->var_at, e) < 0)
+        return -1;
+    return 0;
+}
+
+/* Scratch: each channel's mean, r and W (kept for backward), and backward's sums. */
+static void batch_norm_scratch(const SlLayer *l, const SlInfer *io, SlScratchDecl *d)
+{
+    const BatchNormCfg *c = l->cfg;
+    size_t C = (size_t)io->in[0].dim[batch_norm_axis(c, io->in[0].rank)];
+    static const char *const names[] = {
+        "mean of each channel, batch or moving (C)",
+        "r = 1/sqrt(var + eps) of each channel (C)",
+        "W: the weight of each channel's statistics, its count of unmasked values (C)",
+        "sum of g over a channel (C)",
+        "sum of g*(x - mean) over a channel (C)",
+        "sum of w*(x - mean) over a channel (C)",
+    };
+    d->n = 6;
+    for (int k = 0; k < d->n; k++) {
+        d->name[k] = names[k];
+        d->count[k] = C;
+    }
+}
+
+/* The mask weight of element (o, c, i) of x (outer, C, inner): 1 without a mask, else the mask of
+ * its (batch, timestep), the first two axes of a 3-D input (steps_of_one: the values one step
+ * holds, x's last axis). */
+static sl_real batch_norm_w(const unsigned char *mask, size_t at, size_t steps_of_one)
+{
+    return mask ? (sl_real)(mask[at / steps_of_one] != 0) : 1;
+}
+
+/* mean (C), var into rstd as r = 1/sqrt(var + eps) (C) and W (C) of every channel of x (outer, C,
+ * inner); var_out (C) gets the biased variance itself for the moving statistics. */
+static void batch_norm_moments_k(sl_real *mean, sl_real *rstd, sl_real *wsum, sl_real *var_out,
+                                 const sl_real *x, const unsigned char *mask, size_t step_len,
+                                 double eps, size_t outer, size_t C, size_t inner)
+{
+    for (size_t c = 0; c < C; c++) {
+        double s = 0, w = 0, ss = 0;
+        for (size_t o = 0; o < outer; o++)
+            for (size_t i = 0; i < inner; i++) {
+                size_t at = (o * C + c) * inner + i;
+                sl_real wk = batch_norm_w(mask, at, step_len);
+                s += wk * x[at];
+                w += wk;
+            }
+        if (mask)
+            w += 1e-7; /* Keras's backend.epsilon() in _moments */
+        double mu = s / w;
+        for (size_t o = 0; o < outer; o++)
+            for (size_t i = 0; i < inner; i++) {
+                size_t at = (o * C + c) * inner + i;
+                double d = x[at] - mu;
+                ss += batch_norm_w(mask, at, step_len) * d * d;
+            }
+        mean[c] = (sl_real)mu;
+        wsum[c] = (sl_real)w;
+        var_out[c] = (sl_real)(ss / w);
+        rstd[c] = (sl_real)(1.0 / sqrt(ss / w + eps));
+    }
+}
+
+/* y (outer, C, inner) = gamma (C) * (x - mean) r + beta (C); gamma or beta NULL: none. */
+static void batch_norm_forward_k(sl_real *y, const sl_real *x, const sl_real *mean,
+                                 const sl_real *rstd, const sl_real *gamma, const sl_real *beta,
+                                 size_t outer, size_t C, size_t inner)
+{
+    for (size_t o = 0; o < outer; o++)
+        for (size_t c = 0; c < C; c++) {
+            sl_real gc = gamma ? gamma[c] : 1, bc = beta ? beta[c] : 0;
+            for (size_t i = 0; i < inner; i++) {
+                size_t at = (o * C + c) * inner + i;
+                y[at] = gc * (x[at] - mean[c]) * rstd[c] + bc;
+            }
+        }
+}
+
+/* Accumulates dx (outer, C, inner), dgamma (C) and dbeta (C) (NULL: none) from dy. batch: the
+ * mean and r came from this batch (training), so they carry gradient back to every x of the
+ * channel. sum_g, sum_gd, sum_wd (C) are the caller's scratch. */
+static void batch_norm_backward_k(sl_real *dx, sl_real *dgamma, sl_real *dbeta, sl_real *sum_g,
+                                  sl_real *sum_gd, sl_real *sum_wd, const sl_real *dy,
+                                  const sl_real *x, const sl_real *mean, const sl_real *rstd,
+                                  const sl_real *wsum, const sl_real *gamma, int batch,
+                                  const unsigned char *mask, size_t step_len, size_t outer,
+                                  size_t C, size_t inner)
+{
+    for (size_t c = 0; c < C; c++)
+        sum_g[c] = 0, sum_gd[c] = 0, sum_wd[c] = 0;
+    for (size_t o = 0; o < outer; o++)
+        for (size_t c = 0; c < C; c++) {
+            sl_real gc = gamma ? gamma[c] : 1;
+            for (size_t i = 0; i < inner; i++) {
+                size_t at = (o * C + c) * inner + i;
+                sl_real d = x[at] - mean[c], g = dy[at] * gc;
+                sum_g[c] += g;
+                sum_gd[c] += g * d;
+                sum_wd[c] += batch_norm_w(mask, at, step_len) * d;
+                if (dgamma)
+                    dgamma[c] += dy[at] * d * rstd[c];
+                if (dbeta)
+                    dbeta[c] += dy[at];
+            }
+        }
+    for (size_t o = 0; o < outer; o++)
+        for (size_t c = 0; c < C; c++) {
+            sl_real gc = gamma ? gamma[c] : 1, r = rstd[c];
+            /* dL/dvar and dL/dmu of the banner (unused in inference) */
+            sl_real dvar = -r * r * r / 2 * sum_gd[c];
+            sl_real dmu = -r * sum_g[c] - 2 / wsum[c] * dvar * sum_wd[c];
+            for (size_t i = 0; i < inner; i++) {
+                size_t at = (o * C + c) * inner + i;
+                sl_real g = dy[at] * gc, d = x[at] - mean[c];
+                dx[at] += g * r;
+                if (batch)
+                    dx[at] += batch_norm_w(mask, at, step_len) / wsum[c] * (dmu + 2 * dvar * d);
+            }
+        }
+}
+
+/* Statistics from the batch: a training pass of a trainable layer (Keras 3: `training and
+ * self.trainable`); a frozen layer normalizes with its moving statistics, as in inference. */
+static int batch_norm_uses_batch(const SlLayer *l, const SlPass *p)
+{
+    return p->training && l->trainable;
+}
+
+/* The pass's view (outer, C, inner), and the length of one step of a masked 3-D input. */
+static NormView batch_norm_view(const BatchNormCfg *c, const SlShape *s, size_t *step_len)
+{
+    *step_len = s->rank == 3 ? (size_t)s->dim[2] : 1;
+    return norm_view(s, batch_norm_axis(c, s->rank), batch_norm_axis(c, s->rank));
+}
+
+static void batch_norm_forward(SlLayer *l, SlPass *p)
+{
+    const BatchNormCfg *c = l->cfg;
+    size_t step_len;
+    NormView v = batch_norm_view(c, &p->x[0].shape, &step_len);
+    sl_real *mean = p->scratch[0], *rstd = p->scratch[1], *wsum = p->scratch[2];
+    sl_real *moving_mean = l->params[c->mean_at].value.data;
+    sl_real *moving_var = l->params[c->var_at].value.data;
+    if (batch_norm_uses_batch(l, p)) {
+        sl_real *var = p->scratch[3]; /* backward's sum_g, free until then */
+        batch_norm_moments_k(mean, rstd, wsum, var, p->x[0].data, p->mask_in[0], step_len,
+                             c->a.epsilon, v.outer, v.N, v.inner);
+        for (size_t k = 0; k < v.N; k++) {
+            moving_mean[k] = (sl_real)(moving_mean[k] * c->momentum + mean[k] * (1 - c->momentum));
+            moving_var[k] = (sl_real)(moving_var[k] * c->momentum + var[k] * (1 - c->momentum));
+        }
+    } else {
+        for (size_t k = 0; k < v.N; k++) {
+            mean[k] = moving_mean[k];
+            rstd[k] = (sl_real)(1.0 / sqrt((double)moving_var[k] + c->a.epsilon));
+            wsum[k] = 1;
+        }
+    }
+    batch_norm_forward_k(p->y[0].data, p->x[0].data, mean, rstd, weight(l, c->gamma_at, 0),
+                         weight(l, c->beta_at, 0), v.outer, v.N, v.inner);
+}
+
+static void batch_norm_backward(SlLayer *l, SlPass *p)
+{
+    const BatchNormCfg *c = l->cfg;
+    size_t step_len;
+    NormView v = batch_norm_view(c, &p->x[0].shape, &step_len);
+    batch_norm_backward_k(p->dx[0].data, weight(l, c->gamma_at, 1), weight(l, c->beta_at, 1),
+                          p->scratch[3], p->scratch[4], p->scratch[5], p->dy[0].data, p->x[0].data,
+                          p->scratch[0], p->scratch[1], p->scratch[2], weight(l, c->gamma_at, 0),
+                          batch_norm_uses_batch(l, p), p->mask_in[0], step_len, v.outer, v.N,
+                          v.inner);
+}
+
+static void batch_norm_explain(const SlLayer *l, const SlInfer *io, char *buf, size_t n)
+{
+    const BatchNormCfg *c = l->cfg;
+    const SlShape *in = &io->in[0];
+    char shape[96];
+    sl_shape_str(in, shape, sizeof shape);
+    int a = batch_norm_axis(c, in->rank);
+    if (a < 0) {
+        snprintf(buf, n, "BatchNormalization has no channel axis %d on %s", c->axis, shape);
+        return;
+    }
+    snprintf(buf, n,
+             "BatchNormalization normalizes each of the %d channels (axis %d) with its mean and "
+             "variance over the batch%s while training, and with its moving averages in predict: "
+             "the shape stays %s",
+             in->dim[a], a, in->rank > 2 ? " and the other axes" : "", shape);
+}
+
+/* "4*16 = 64": gamma, beta, moving_mean and moving_variance, one value each per channel. */
+static void batch_norm_formula(const SlLayer *l, char *buf, size_t n)
+{
+    const BatchNormCfg *c = l->cfg;
+    int weights = 2 + (c->gamma_at >= 0) + (c->beta_at >= 0);
+    snprintf(buf, n, "%d*%d = %d", weights, c->channels, weights * c->channels);
+}
+
+/* Why the count splits into trained and not trained: the Non-trainable params row. */
+static void batch_norm_note(const SlLayer *l, char *buf, size_t n)
+{
+    const BatchNormCfg *c = l->cfg;
+    int trained = (c->gamma_at >= 0) + (c->beta_at >= 0);
+    const char *which = trained == 2 ? "gamma, beta" : c->a.scale ? "gamma" : "beta";
+    if (!l->trainable)
+        snprintf(buf, n,
+                 "trainable=False: all %d*%d are non-trainable, and the layer normalizes with its "
+                 "moving statistics also in fit",
+                 trained + 2, c->channels);
+    else if (!trained)
+        snprintf(buf, n,
+                 "moving_mean, moving_variance: 2*%d = %d non-trainable, updated by fit from each "
+                 "batch's mean and variance (center=False, scale=False: nothing to train)",
+                 c->channels, 2 * c->channels);
+    else
+        snprintf(buf, n,
+                 "%s: %d*%d = %d trainable; moving_mean, moving_variance: 2*%d = %d "
+                 "non-trainable, updated by fit from each batch's mean and variance",
+                 which, trained, c->channels, trained * c->channels, c->channels, 2 * c->channels);
+}
+
+static int batch_norm_scenes(const SlLayer *l, SlSceneClaim *out)
+{
+    (void)l;
+    /* ABOUT: a model with BatchNormalization most needs its two modes explained (why predict
+     * differs from fit, what the non-trainable weights are), more than its convolutions */
+    out[0] = (SlSceneClaim){"batchnorm", SL_SCENE_ABOUT,
+                            "each channel's batch statistics, the moving ones drifting, and "
+                            "training against predict",
+                            0};
+    return 1;
+}
+
+const SlLayerType sl_batch_normalization_type = {
+    .name = "BatchNormalization",
+    .snake = "batch_normalization",
+    .aliases = "",
+    .summary = "normalizes each channel with the batch's statistics (moving ones in predict)",
+    .args = batch_norm_args,
+    .n_args = sizeof batch_norm_args / sizeof batch_norm_args[0],
+    .example_args = "gamma_initializer='glorot_uniform', beta_initializer='glorot_uniform'",
+    .example_input = "(4, 3, 2)",
+    .kind = 0,
+    .steps = SL_STEPS_EACH, /* in inference; training's statistics mix the whole batch */
+    .create = batch_norm_create,
+    .infer = batch_norm_infer,
+    .params = batch_norm_params,
+    .scratch = batch_norm_scratch,
+    .forward = batch_norm_forward,
+    .backward = batch_norm_backward,
+    .reset = sl_layer_reset_nothing,
+    .explain = batch_norm_explain,
+    .formula = batch_norm_formula,
+    .note = batch_norm_note,
+    .window = sl_layer_no_window,
+    .codes = sl_layer_reals,
+    .scenes = batch_norm_scenes,
     .destroy = sl_layer_destroy_cfg,
 };

@@ -91,6 +91,8 @@ static int make_layer(S *s, int node, const char *cls, const Args *a, SlLayer **
 {
     SlArgs sa;
     SlError e2;
+    if (sl_layer_refused(cls)) /* Lambda: refused on purpose, with what to write instead */
+        return sc_err(s, node, "%s", sl_layer_refused(cls));
     if (!sl_layer_type_find(cls) && (sl_layer_name_known(cls) || sc_keras_layer(cls)))
         /* before its arguments are read */
         return sc_err(s, node, "%s is not implemented yet", cls);

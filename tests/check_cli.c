@@ -325,25 +325,160 @@ START_TEST(test_shared_model)
 }
 END_TEST
 
-/* The table above covers every script there is. */
-START_TEST(test_shared_models_listed)
+/* A table of names (name_at(i), n rows) covers every .py file in `dir`, and no more. */
+static void assert_lists_dir(const char *path, const char *(*name_at)(int), int n_rows,
+                             const char *table)
 {
-    DIR *d = opendir(SL_SHARED_MODELS);
-    ck_assert_msg(d != NULL, "cannot list %s", SL_SHARED_MODELS);
+    DIR *d = opendir(path);
+    ck_assert_msg(d != NULL, "cannot list %s", path);
     int n = 0;
     for (struct dirent *f; (f = readdir(d)) != NULL;) {
         size_t len = strlen(f->d_name);
         if (len < 3 || strcmp(f->d_name + len - 3, ".py"))
             continue;
         int found = 0;
-        for (int i = 0; i < N_MODELS; i++)
-            found |= !strcmp(models[i].file, f->d_name);
-        ck_assert_msg(found, "%s/%s is missing from the table `models`", SL_SHARED_MODELS,
-                      f->d_name);
+        for (int i = 0; i < n_rows; i++)
+            found |= !strcmp(name_at(i), f->d_name);
+        ck_assert_msg(found, "%s/%s is missing from the table `%s`", path, f->d_name, table);
         n++;
     }
     closedir(d);
-    ck_assert_msg(n == N_MODELS, "%d scripts, %d rows in `models`", n, (int)N_MODELS);
+    ck_assert_msg(n == n_rows, "%d scripts, %d rows in `%s`", n, n_rows, table);
+}
+
+static const char *model_at(int i)
+{
+    return models[i].file;
+}
+
+/* The table above covers every script there is. */
+START_TEST(test_shared_models_listed)
+{
+    assert_lists_dir(SL_SHARED_MODELS, model_at, N_MODELS, "models");
+}
+END_TEST
+
+/* Model cells of Keras tutorials, pasted as they are (docs/cli.md, "Tutorials"). Each file's
+ * header says what the reader needs and what Keras prints:
+ *   # set: NAME=VALUE          a value the tutorial takes from its data, given with --set
+ *   # total: N                 Keras's Total params of the script's model
+ *   # total of NAME: N         the same for the model bound to NAME (--model NAME)
+ *   # waits: LINE:COL: TEXT    the error given until a layer or argument is implemented
+ * with, under each total, where the number comes from. */
+#define TUTORIALS "tests/scripts/tutorials"
+
+static const char *const tutorials[] = {
+    "addition_rnn.py",
+    "bidirectional_lstm_imdb.py",
+    "guide_functional_api.py",
+    "guide_masking_and_padding.py",
+    "guide_sequential_model.py",
+    "guide_working_with_rnns.py",
+    "image_autoencoder.py",
+    "imdb_lstm_sentiment.py",
+    "lstm_seq2seq.py",
+    "lstm_text_generation.py",
+    "lstm_vs_cnn_classification.py",
+    "mnist_convnet.py",
+    "multivariate_lstm_forecasting.py",
+    "pretrained_word_embeddings.py",
+    "reptile.py",
+    "text_classification_from_scratch.py",
+    "timeseries_anomaly_detection.py",
+    "timeseries_classification_from_scratch.py",
+    "timeseries_temperature_lstm.py",
+    "timeseries_weather_forecasting.py",
+};
+enum { N_TUTORIALS = sizeof tutorials / sizeof tutorials[0] };
+
+/* "205324" as summary prints it: "205,324". */
+static void with_commas(const char *digits, char *out, size_t n)
+{
+    size_t len = strlen(digits), u = 0;
+    for (size_t i = 0; i < len && u + 2 < n; i++) {
+        if (i > 0 && (len - i) % 3 == 0)
+            out[u++] = ',';
+        out[u++] = digits[i];
+    }
+    out[u] = '\0';
+}
+
+typedef struct Header {
+    char sets[512];  /* " --set 'NAME=VALUE'" for each set line */
+    char waits[256]; /* "FILE:LINE:COL: error: TEXT", or "" */
+    int n_total;
+    char model[8][64]; /* "" for the script's own model */
+    char total[8][32]; /* "205,324" */
+} Header;
+
+static void read_header(const char *path, Header *h)
+{
+    char line[512];
+    FILE *f = fopen(path, "r");
+    ck_assert_msg(f != NULL, "cannot open %s", path);
+    memset(h, 0, sizeof *h);
+    while (fgets(line, sizeof line, f) && line[0] == '#') {
+        line[strcspn(line, "\n")] = '\0';
+        char name[64] = "", digits[32];
+        size_t u = strlen(h->sets);
+        if (!strncmp(line, "# set: ", 7))
+            snprintf(h->sets + u, sizeof h->sets - u, " --set '%s'", line + 7);
+        else if (!strncmp(line, "# waits: ", 9))
+            snprintf(h->waits, sizeof h->waits, "%s:%s", path, line + 9);
+        else if ((sscanf(line, "# total of %63[^:]: %31[0-9]", name, digits) == 2 ||
+                  sscanf(line, "# total: %31[0-9]", digits) == 1) &&
+                 h->n_total < 8) {
+            snprintf(h->model[h->n_total], sizeof h->model[0], "%s", name);
+            with_commas(digits, h->total[h->n_total++], sizeof h->total[0]);
+        }
+    }
+    fclose(f);
+    ck_assert_msg(h->n_total > 0, "%s: its header names no total", path);
+    if (h->waits[0]) { /* "FILE:10:16: text" -> "FILE:10:16: error: text" */
+        char *text = strchr(strchr(strchr(h->waits + strlen(path), ':') + 1, ':') + 1, ' ');
+        ck_assert_msg(text != NULL, "%s: a waits line is LINE:COL: TEXT", path);
+        char rest[256];
+        snprintf(rest, sizeof rest, "%s", text + 1);
+        snprintf(text, sizeof h->waits - (size_t)(text - h->waits), " error: %s", rest);
+    }
+}
+
+/* Each total is the one summary prints; or, while the script waits for a layer or an argument,
+ * the error says so where the header says (once that lands, the totals are checked). */
+START_TEST(test_tutorial)
+{
+    char path[256], args[1024], want[64], *out, *err;
+    snprintf(path, sizeof path, "%s/%s", TUTORIALS, tutorials[_i]);
+    Header h;
+    read_header(path, &h);
+    for (int k = 0; k < h.n_total; k++) {
+        snprintf(args, sizeof args, "summary %s%s%s%s", path, h.sets,
+                 h.model[k][0] ? " --model " : "", h.model[k]);
+        int rc = run(args, &out, &err);
+        if (rc != 0 && h.waits[0]) {
+            check(args, rc, 2, err, h.waits);
+        } else {
+            snprintf(want, sizeof want, "\nTotal params: %s\n", h.total[k]);
+            check(args, rc, 0, out, want);
+        }
+        free(out), free(err);
+    }
+}
+END_TEST
+
+static const char *tutorial_at(int i)
+{
+    return tutorials[i];
+}
+
+/* The table above covers every tutorial there is, and docs/cli.md lists each. */
+START_TEST(test_tutorials_listed)
+{
+    assert_lists_dir(TUTORIALS, tutorial_at, N_TUTORIALS, "tutorials");
+    char *doc = slurp("docs/cli.md");
+    for (int i = 0; i < N_TUTORIALS; i++)
+        ck_assert_msg(strstr(doc, tutorials[i]), "docs/cli.md does not list %s", tutorials[i]);
+    free(doc);
 }
 END_TEST
 
@@ -836,6 +971,8 @@ Suite *cli_suite(void)
     tcase_add_test(tc, test_summary_return_state);
     tcase_add_loop_test(tc, test_shared_model, 0, N_MODELS);
     tcase_add_test(tc, test_shared_models_listed);
+    tcase_add_loop_test(tc, test_tutorial, 0, N_TUTORIALS);
+    tcase_add_test(tc, test_tutorials_listed);
     tcase_add_test(tc, test_trace_and_init);
     tcase_add_test(tc, test_viz_window);
     tcase_add_test(tc, test_png);

@@ -669,6 +669,19 @@ START_TEST(test_shared_layer)
 }
 END_TEST
 
+/* Keras compiles without a loss (a custom training loop follows); the model is left as built. */
+START_TEST(test_compile_without_loss)
+{
+    SlModel *m;
+    SlScript *s = tu_script_ok("compile()",
+                               "model = Sequential([Input(shape=(3,)), Dense(2)])\n"
+                               "model.compile()\n",
+                               &quiet, &m);
+    ck_assert_msg(!m->compiled, "compile() without a loss leaves the model uncompiled");
+    sl_script_free(s);
+}
+END_TEST
+
 START_TEST(test_compile_sgd_object)
 {
     SlModel *m;
@@ -1285,6 +1298,7 @@ Suite *script_suite(void)
     tcase_add_test(tc, test_last_model_and_no_model);
     tcase_add_test(tc, test_shared_layer);
     tcase_add_test(tc, test_compile_sgd_object);
+    tcase_add_test(tc, test_compile_without_loss);
     tcase_add_test(tc, test_skipped_and_noticed);
     tcase_add_test(tc, test_notices_once);
     tcase_add_test(tc, test_summary_width);

@@ -722,6 +722,12 @@ static int method_compile(S *s, int node, SlModel *m, const Args *a)
         named.kw[i] = order[i];
     }
     const Val *opt = sc_kwarg(&named, "optimizer", -1), *loss = sc_kwarg(&named, "loss", -1);
+    if (!loss) { /* Keras compiles without a loss for a training loop of the script's own */
+        sc_notice(s, N(s, node)->line,
+                  "compile() without a loss is skipped: shapelab trains with a loss, e.g. "
+                  "loss='mse'");
+        return 0;
+    }
     if (opt && opt->kind == V_CLASS && opt->i == F_OPTIMIZER)
         return sc_err(s, node, "optimizer=%s is a class; make one: %s()", opt->s, opt->s);
     if (opt && opt->kind != V_OPT && opt->kind != V_STR)

@@ -353,6 +353,21 @@ static int write_outputs(const char *path, const SlTensor *out, int n)
     return sl_st_write(path, n, np, out, 0, NULL, NULL, &e) < 0 ? cli_fail("%s", e.msg) : 0;
 }
 
+/* What predict wrote: each output's layer, its shape, and where it went. */
+static void print_outputs(const SlModel *m, const char *path, const SlTensor *out)
+{
+    int one = ends_with(path, ".npy");
+    for (int k = 0; k < m->n_outputs; k++) {
+        char shape[96];
+        const SlLayer *l = m->nodes[m->t[m->outputs[k]].node].layer;
+        printf("output '%s' %s -> %s", l->name, sl_shape_str(&out[k].shape, shape, sizeof shape),
+               path);
+        if (!one)
+            printf(" as output_%d", k);
+        printf("\n");
+    }
+}
+
 int cmd_predict(Opts *o)
 {
     SlModel *m;
@@ -360,7 +375,7 @@ int cmd_predict(Opts *o)
     SlNpy arrays[CLI_MAX_FILES];
     SlTensor x[CLI_MAX_FILES], out[SL_MAX_MODEL_IO];
     if (!o->out || o->n_x == 0)
-        return cli_fail("predict needs -x X.npy and -o OUT (.npy or .safetensors)");
+        return cli_fail("predict needs -x X.npy and -o OUT.npy (or OUT.safetensors)");
     SlScript *s = cli_load(o, &m);
     if (!s)
         return 2;
@@ -376,6 +391,8 @@ int cmd_predict(Opts *o)
             rc = cli_fail("%s", e.msg);
         } else {
             rc = write_outputs(o->out, out, m->n_outputs);
+            if (rc == 0)
+                print_outputs(m, o->out, out);
             for (int k = 0; k < m->n_outputs; k++)
                 sl_free(out[k].data);
         }

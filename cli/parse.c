@@ -37,7 +37,7 @@ static const Sub subs[] = {
     {"predict", cmd_predict,
      "ms"
      "wxoB",
-     "predict MODEL.py [-w W.safetensors] -x X.npy -o OUT",
+     "predict MODEL.py [-w W.safetensors] -x X.npy -o OUT.npy",
      "outputs for X: OUT.npy (one output) or OUT.safetensors (output_0, output_1, ...)"},
     {"train", cmd_train,
      "ms"

@@ -504,6 +504,25 @@ START_TEST(test_trace_and_init)
 }
 END_TEST
 
+/* The Keras 2 spelling notice is said where the model is read (summary, trace), once per script
+ * (01_lstm_input_shape.py gives input_shape= to its LSTM), and not on the other commands. */
+START_TEST(test_keras2_notice)
+{
+    static const char *const cmds[] = {"summary", "trace", "init", "gradcheck"};
+    for (int i = 0; i < 4; i++) {
+        char args[256], *out, *err;
+        snprintf(args, sizeof args, "%s %s/01_lstm_input_shape.py%s", cmds[i], SL_SHARED_MODELS,
+                 i == 2 ? " -o @/w.safetensors" : "");
+        int rc = run(args, &out, &err);
+        const char *at = strstr(err, "is the Keras 2 spelling");
+        int n = at ? 1 + (strstr(at + 1, "is the Keras 2 spelling") != NULL) : 0;
+        ck_assert_msg(rc == 0 && n == (i < 2), "%s: exit %d, the notice %d times:\n%s", args, rc, n,
+                      err);
+        free(out), free(err);
+    }
+}
+END_TEST
+
 /* The window (make test runs the suites under xvfb-run, so there is a display). */
 START_TEST(test_viz_window)
 {
@@ -634,11 +653,14 @@ START_TEST(test_predict)
     SlError e;
     sl_real y[4 * 16 * 7];
     SlShape s;
-    expect("predict " REG " -w " REG_W " -x " REG_X " -o @/y.npy", 0, NULL, NULL);
+    /* each output named, with its shape and where it went */
+    expect("predict " REG " -w " REG_W " -x " REG_X " -o @/y.npy", 0,
+           "output 'dense_1' (10, 1) -> @/y.npy\n", NULL);
+    expect("predict --help", 0, "-o OUT.npy", NULL);
     assert_npy_matches("@/y.npy", FX "regression_expected.npy");
     expect(MULTI_P " -o @/m.npy", 0, NULL, NULL);
     assert_npy_matches("@/m.npy", FX "multi_expected.npy");
-    expect(MULTI_P " -o @/m.safetensors", 0, NULL, NULL);
+    expect(MULTI_P " -o @/m.safetensors", 0, " -> @/m.safetensors as output_0\n", NULL);
     ck_assert_msg(sl_st_read(&st, expand("@/m.safetensors", p, sizeof p), &e) == 0, "%s", e.msg);
     ck_assert_msg(st.n == 1 && sl_st_find(&st, "output_0"), "%s: want one tensor, output_0", p);
     ck_assert_msg(sl_st_get(&st, "output_0", y, 4 * 16 * 7, &s, &e) == 0, "%s", e.msg);
@@ -974,6 +996,7 @@ Suite *cli_suite(void)
     tcase_add_loop_test(tc, test_tutorial, 0, N_TUTORIALS);
     tcase_add_test(tc, test_tutorials_listed);
     tcase_add_test(tc, test_trace_and_init);
+    tcase_add_test(tc, test_keras2_notice);
     tcase_add_test(tc, test_viz_window);
     tcase_add_test(tc, test_png);
     tcase_add_test(tc, test_png_options);

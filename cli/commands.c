@@ -332,6 +332,46 @@ static int ends_with(const char *s, const char *end)
     return a >= b && !strcmp(s + a - b, end);
 }
 
+/* A model built for one batch size (batch_input_shape=, batch_size=, as a stateful model must be)
+ * takes batches of exactly that many rows: *bs becomes it (or -B must say it), and the rows of
+ * `path` must fill the last batch. */
+static int fixed_batch(const Opts *o, const SlModel *m, const char *path, int rows, int *bs)
+{
+    int fixed = m->t[m->inputs[0]].shape.dim[0];
+    *bs = o->batch_size ? o->batch_size : 32;
+    if (fixed == SL_NONE)
+        return 0;
+    if (o->batch_size && o->batch_size != fixed)
+        return cli_fail("model '%s' is built for batches of exactly %d rows (its batch_input_shape "
+                        "or batch_size); give --batch-size %d, or none",
+                        m->name, fixed, fixed);
+    *bs = fixed;
+    if (rows % fixed)
+        return cli_fail(
+            "model '%s' takes batches of exactly %d rows, and %s has %d: the last batch "
+            "would be partial (%d rows). Give a number of rows that is a multiple of "
+            "%d (e.g. the first %d)",
+            m->name, fixed, path, rows, rows % fixed, fixed, rows - rows % fixed);
+    return 0;
+}
+
+/* A stateful layer starts each batch from the states the last one left (row i from row i), so it
+ * needs the rows in their order; Keras fits such a model with shuffle=False. */
+static void warn_stateful_shuffle(const SlModel *m)
+{
+    for (int i = 0; i < m->n_layers; i++) {
+        double stateful = 0;
+        if (sl_layer_arg_num(m->layers[i], "stateful", &stateful) == 0 && stateful != 0) {
+            fprintf(stderr,
+                    "shapelab: warning: layer '%s' is stateful, and train shuffles the rows "
+                    "every epoch, so a state meets rows that do not follow its own; give "
+                    "--no-shuffle (Keras: shuffle=False)\n",
+                    m->layers[i]->name);
+            return;
+        }
+    }
+}
+
 static int write_outputs(const char *path, const SlTensor *out, int n)
 {
     SlError e;
@@ -374,6 +414,7 @@ int cmd_predict(Opts *o)
     SlError e;
     SlNpy arrays[CLI_MAX_FILES];
     SlTensor x[CLI_MAX_FILES], out[SL_MAX_MODEL_IO];
+    int bs;
     if (!o->out || o->n_x == 0)
         return cli_fail("predict needs -x X.npy and -o OUT.npy (or OUT.safetensors)");
     SlScript *s = cli_load(o, &m);
@@ -387,7 +428,9 @@ int cmd_predict(Opts *o)
         if ((rc = check_finite(o->x, x, o->n_x)) != 0 || (rc = check_x(m, o->x, x)) != 0 ||
             (rc = check_counts(o->x[0], x[0].shape.dim[0], o->x, x, o->n_x)) != 0) {
             /* reported */
-        } else if (sl_model_predict(m, x, o->batch_size ? o->batch_size : 32, out, &e) < 0) {
+        } else if ((rc = fixed_batch(o, m, o->x[0], x[0].shape.dim[0], &bs)) != 0) {
+            /* reported */
+        } else if (sl_model_predict(m, x, bs, out, &e) < 0) {
             rc = cli_fail("%s", e.msg);
         } else {
             rc = write_outputs(o->out, out, m->n_outputs);
@@ -495,6 +538,8 @@ static int fit_and_save(Opts *o, SlModel *m, SlTensor *x, SlTensor *y, SlTensor 
     SlObserver obs = {on_epoch, &lv};
     SlFitOptions f = sl_fit_defaults();
     f.epochs = o->epochs ? o->epochs : 1;
+    if (fixed_batch(o, m, o->x[0], x[0].shape.dim[0], &f.batch_size) != 0)
+        return 2;
     if (o->viz) {
         if (live_open(&lv, f.epochs, &e) < 0) {
             live_close(&lv);
@@ -502,8 +547,9 @@ static int fit_and_save(Opts *o, SlModel *m, SlTensor *x, SlTensor *y, SlTensor 
         }
         sl_model_set_observer(m, &obs);
     }
-    f.batch_size = o->batch_size ? o->batch_size : 32;
     f.shuffle = !o->no_shuffle;
+    if (f.shuffle)
+        warn_stateful_shuffle(m);
     f.seed = o->seed;
     f.validation_split = o->validation_split;
     f.sample_weight = sw;

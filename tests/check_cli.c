@@ -752,6 +752,53 @@ START_TEST(test_predict_any_length)
 }
 END_TEST
 
+/* A stateful model takes batches of exactly its batch size: 40 rows for batches of 32 leave a
+ * partial last one, which is said as such; shuffled rows draw a warning. */
+START_TEST(test_train_stateful)
+{
+    static const char script[] =
+        "model = Sequential()\n"
+        "model.add(LSTM(4, batch_input_shape=(32, 10, 2), stateful=True))\n"
+        "model.add(Dense(1))\n"
+        "model.compile(loss='mse', optimizer='adam')\n";
+    write_bytes("@/st.py", script, sizeof script - 1);
+    write_npy("@/x40.npy", sl_shape_of(3, (int[]){40, 10, 2}), 0);
+    write_npy("@/y40.npy", sl_shape_of(2, (int[]){40, 1}), 0);
+    write_npy("@/x64.npy", sl_shape_of(3, (int[]){64, 10, 2}), 0);
+    write_npy("@/y64.npy", sl_shape_of(2, (int[]){64, 1}), 0);
+    expect("train @/st.py -x @/x40.npy -y @/y40.npy -o @/w.safetensors", 2, NULL,
+           SE "model 'sequential' takes batches of exactly 32 rows, and @/x40.npy has 40: the last "
+              "batch would be partial (8 rows). Give a number of rows that is a multiple of 32");
+    expect("predict @/st.py -x @/x40.npy -o @/p.npy", 2, NULL, "the last batch would be partial");
+    expect("train @/st.py -x @/x64.npy -y @/y64.npy --batch-size 16 -o @/w.safetensors", 2, NULL,
+           "is built for batches of exactly 32 rows");
+    expect("train @/st.py -x @/x64.npy -y @/y64.npy -o @/w.safetensors", 0, "2/2",
+           "warning: layer 'lstm' is stateful, and train shuffles the rows");
+    char *out, *err;
+    int rc =
+        run("train @/st.py -x @/x64.npy -y @/y64.npy --no-shuffle -o @/w.safetensors", &out, &err);
+    ck_assert_msg(rc == 0 && !strstr(err, "warning"), "--no-shuffle: exit %d:\n%s", rc, err);
+    free(out), free(err);
+    expect("predict @/st.py -x @/x64.npy -o @/p.npy", 0, "output 'dense' (64, 1) -> ", NULL);
+}
+END_TEST
+
+/* Targets with a time axis the output lacks: the fix is return_sequences=True. */
+START_TEST(test_train_time_axis)
+{
+    static const char script[] = "model = Sequential()\n"
+                                 "model.add(LSTM(4, input_shape=(10, 2)))\n"
+                                 "model.add(Dense(1))\n"
+                                 "model.compile(loss='mse', optimizer='adam')\n";
+    write_bytes("@/seq.py", script, sizeof script - 1);
+    write_npy("@/x.npy", sl_shape_of(3, (int[]){50, 10, 2}), 0);
+    write_npy("@/y.npy", sl_shape_of(3, (int[]){50, 10, 1}), 0);
+    expect("train @/seq.py -x @/x.npy -y @/y.npy -o @/w.safetensors", 2, NULL,
+           "the output has shape (50, 1) and the targets (50, 10, 1). The targets have a time "
+           "axis the output lacks: give the last recurrent layer return_sequences=True");
+}
+END_TEST
+
 START_TEST(test_train)
 {
     char *out, *err, p[512];
@@ -1012,6 +1059,8 @@ Suite *cli_suite(void)
     tcase_add_test(tc, test_gradcheck_kinks);
     tcase_add_test(tc, test_png_best_scene_draws);
     tcase_add_test(tc, test_train);
+    tcase_add_test(tc, test_train_stateful);
+    tcase_add_test(tc, test_train_time_axis);
     tcase_add_test(tc, test_gradcheck);
     tcase_add_loop_test(tc, test_bad_input, 0, sizeof bad / sizeof bad[0]);
     suite_add_tcase(s, tc);

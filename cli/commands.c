@@ -614,6 +614,83 @@ int cmd_train(Opts *o)
 
 /* ---- gradcheck ---- */
 
+#ifdef SL_DOUBLE
+/* Values of t as NumPy prints an array: nested brackets, one row of the last axis a line. */
+static void print_values(const char *title, const SlTensor *t)
+{
+    char shape[96];
+    const SlShape *s = &t->shape;
+    printf("%s %s:\n", title, sl_shape_str(s, shape, sizeof shape));
+    size_t n = sl_tensor_count(t), last = s->rank ? (size_t)s->dim[s->rank - 1] : 1;
+    for (size_t i = 0; i < n; i++) {
+        int open = 0, close = 0; /* brackets opened before and closed after element i */
+        for (size_t span = 1, a = (size_t)s->rank; a-- > 0;) {
+            span *= (size_t)s->dim[a];
+            open += i % span == 0, close += (i + 1) % span == 0;
+        }
+        if (i % last == 0)
+            printf("%*s%.*s", s->rank - open, "", open, "[[[[[[[[");
+        printf("%10.6g%s", (double)t->data[i], (i + 1) % last ? " " : "");
+        if ((i + 1) % last == 0)
+            printf("%.*s\n", close, "]]]]]]]]");
+    }
+}
+
+/* --dy: one backward pass from the given output gradient, for checking a backward pass by hand
+ * (a convolution's input gradient is the full correlation of dy with the kernel). */
+static int gradients_of_dy(Opts *o, SlModel *m)
+{
+    SlError e;
+    SlNpy xa[CLI_MAX_FILES], da;
+    SlTensor x[CLI_MAX_FILES], dy;
+    if (!o->n_x)
+        return cli_fail("--dy needs -x X.npy: the input whose output gradient DY is");
+    if (m->n_outputs != 1 || o->n_x != m->n_inputs)
+        return cli_fail("--dy takes a model of one output, and one -x file per input (model '%s' "
+                        "has %d inputs and %d outputs)",
+                        m->name, m->n_inputs, m->n_outputs);
+    int rc = cli_weights(o, m);
+    if (rc != 0 || (rc = cli_read_arrays(o->x, o->n_x, xa, x)) != 0)
+        return rc;
+    if ((rc = check_finite(o->x, x, o->n_x)) == 0 && (rc = check_x(m, o->x, x)) == 0 &&
+        (rc = cli_read_arrays(&o->dy, 1, &da, &dy)) == 0) {
+        char want[96], got[96];
+        SlShape out = {0};
+        if ((rc = check_finite(&o->dy, &dy, 1)) != 0) {
+            /* reported */
+        } else if (sl_model_forward(m, x, 0, &e) < 0) {
+            rc = cli_fail("%s", e.msg);
+        } else if (out = sl_model_output(m, 0).shape, !sl_shape_equal(&dy.shape, &out)) {
+            rc = cli_fail("%s has shape %s, but the output for %s has shape %s; dy is the "
+                          "gradient of the loss with respect to the output, one value per output "
+                          "value",
+                          o->dy, sl_shape_str(&dy.shape, got, sizeof got), o->x[0],
+                          sl_shape_str(&out, want, sizeof want));
+        } else if (sl_model_backward(m, &dy, 0, &e) < 0) {
+            rc = cli_fail("%s", e.msg);
+        } else {
+            printf("gradients of model '%s' for the output gradient %s\n", m->name, o->dy);
+            for (int k = 0; k < m->n_inputs; k++) {
+                SlTensor g = sl_model_input_grad(m, k);
+                char title[160];
+                snprintf(title, sizeof title, "\ninput '%s'",
+                         m->nodes[m->t[m->inputs[k]].node].layer->name);
+                print_values(title, &g);
+            }
+            for (int i = 0; i < m->n_params; i++)
+                if (m->params[i]->trainable) {
+                    char title[160];
+                    snprintf(title, sizeof title, "\n%s", m->param_names[i]);
+                    print_values(title, &m->params[i]->grad);
+                }
+        }
+        cli_free_arrays(&da, 1);
+    }
+    cli_free_arrays(xa, o->n_x);
+    return rc;
+}
+#endif
+
 int cmd_gradcheck(Opts *o)
 {
 #ifndef SL_DOUBLE
@@ -624,6 +701,13 @@ int cmd_gradcheck(Opts *o)
     SlScript *s = cli_load(o, &m);
     if (!s)
         return 2;
+    if (o->dy || o->n_x || o->weights) {
+        int rc = o->dy ? gradients_of_dy(o, m)
+                       : cli_fail("gradcheck takes -x and -w with --dy DY.npy only; without it, "
+                                  "it checks on inputs and weights of its own");
+        sl_script_free(s);
+        return rc;
+    }
     SlShape in[SL_MAX_MODEL_IO];
     sl_real *buf[SL_MAX_MODEL_IO] = {0};
     SlTensor x[SL_MAX_MODEL_IO];

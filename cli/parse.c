@@ -48,9 +48,11 @@ static const Sub subs[] = {
      "fit with the script's compile(): loss, optimizer, metrics; the Keras progress bar"},
     {"gradcheck", cmd_gradcheck,
      "ms"
-     "rbt",
-     "gradcheck MODEL.py [--seed S] [--batch 2] [--timesteps 5]",
-     "analytic against numerical gradients of every weight and the input, in double"},
+     "rbtwxD",
+     "gradcheck MODEL.py [--seed S] [--batch 2] [--timesteps 5]\n"
+     "         | gradcheck MODEL.py -x X.npy --dy DY.npy [-w W.safetensors]",
+     "analytic against numerical gradients of every weight and the input, in double; with --dy, "
+     "the gradients that the output gradient DY gives to the input and the weights"},
     {"png", cmd_png, "msctbFwoxNZau",
      "png MODEL.py [--scene NAME] [-w W.safetensors] [-x X.npy [--sample N]] [--timesteps T]\n"
      "         [--scale S] [--values] -o OUT.png [--animate] | --frames DIR [--animate]\n"
@@ -100,6 +102,7 @@ static const OptSpec specs[] = {
     {'a', "--animate", NULL, 0},
     {'u', "--values", NULL, 0},
     {'k', "--masks", NULL, 0},
+    {'D', "--dy", NULL, 1},
 };
 enum { N_SPECS = sizeof specs / sizeof specs[0] };
 
@@ -178,6 +181,9 @@ static int store(Opts *o, char letter, const char *flag, const char *val)
         return 0;
     case 'S':
         o->sample_weight = val;
+        return 0;
+    case 'D':
+        o->dy = val;
         return 0;
     case 'c':
         o->scene = val;

@@ -617,6 +617,43 @@ START_TEST(test_gradcheck)
 }
 END_TEST
 
+/* --dy: a Conv1D of kernel 3 on x = 1..6, dy = (0, 1, 0, 0). By hand: dx[j] = sum_t dy[t] k[j-t]
+ * = k shifted by one (0, k0, k1, k2, 0, 0); dk[i] = sum_t dy[t] x[t+i] = (x1, x2, x3) = (2, 3, 4);
+ * dbias = sum dy = 1. The kernel is the one init wrote, read back here. */
+START_TEST(test_gradcheck_dy)
+{
+    char p[512], want[512], *out, *err;
+    SlError e;
+    SlSafetensors st;
+    sl_real k[3], x[6] = {1, 2, 3, 4, 5, 6}, dy[4] = {0, 1, 0, 0};
+    SlShape ks;
+    expect("init " SL_SHARED_MODELS "/13_conv_backprop.py -o @/w.safetensors", 0, NULL, NULL);
+    ck_assert_msg(sl_st_read(&st, expand("@/w.safetensors", p, sizeof p), &e) == 0, "%s", e.msg);
+    ck_assert_msg(sl_st_get(&st, "conv1d/kernel", k, 3, &ks, &e) == 0, "%s", e.msg);
+    sl_st_free(&st);
+    SlTensor xt = sl_tensor(sl_shape_of(3, (int[]){1, 6, 1}), x);
+    SlTensor dt = sl_tensor(sl_shape_of(3, (int[]){1, 4, 1}), dy);
+    ck_assert(sl_npy_write(expand("@/x.npy", p, sizeof p), &xt, &e) == 0);
+    ck_assert(sl_npy_write(expand("@/dy.npy", p, sizeof p), &dt, &e) == 0);
+    int rc = run("gradcheck " SL_SHARED_MODELS "/13_conv_backprop.py -x @/x.npy --dy @/dy.npy "
+                 "-w @/w.safetensors",
+                 &out, &err);
+    snprintf(want, sizeof want,
+             "input 'conv1d_input' (1, 6, 1):\n[[[%10.6g]\n  [%10.6g]\n  [%10.6g]\n  [%10.6g]\n"
+             "  [%10.6g]\n  [%10.6g]]]\n",
+             0.0, (double)k[0], (double)k[1], (double)k[2], 0.0, 0.0);
+    check("gradcheck --dy", rc, 0, out, want);
+    check("gradcheck --dy", rc, 0, out,
+          "conv1d/kernel (3, 1, 1):\n[[[         2]]\n [[         3]]\n [[         4]]]\n");
+    check("gradcheck --dy", rc, 0, out, "conv1d/bias (1,):\n[         1]\n");
+    free(out), free(err);
+    expect("gradcheck " SL_SHARED_MODELS "/13_conv_backprop.py -x @/x.npy --dy @/x.npy", 2, NULL,
+           "@/x.npy has shape (1, 6, 1), but the output for @/x.npy has shape (1, 4, 1)");
+    expect("gradcheck " SL_SHARED_MODELS "/13_conv_backprop.py --dy @/dy.npy", 2, NULL,
+           "--dy needs -x X.npy");
+}
+END_TEST
+
 /* ---- predict, train ---- */
 
 /* Compare a written tensor with the fixture's. rtol as the build's (TU_RTOL): the expected values
@@ -1062,6 +1099,7 @@ Suite *cli_suite(void)
     tcase_add_test(tc, test_train_stateful);
     tcase_add_test(tc, test_train_time_axis);
     tcase_add_test(tc, test_gradcheck);
+    tcase_add_test(tc, test_gradcheck_dy);
     tcase_add_loop_test(tc, test_bad_input, 0, sizeof bad / sizeof bad[0]);
     suite_add_tcase(s, tc);
     tc = tcase_create("hostile");

@@ -820,6 +820,28 @@ START_TEST(test_train_stateful)
 }
 END_TEST
 
+/* An int32 Input before an Embedding: codes given as floats that hold whole numbers are read;
+ * a code that is not whole is named with its sample and position. */
+START_TEST(test_predict_codes)
+{
+    static const char script[] = "inputs = keras.Input(shape=(None,), dtype='int32')\n"
+                                 "x = layers.Embedding(10, 4)(inputs)\n"
+                                 "outputs = layers.GlobalAveragePooling1D()(x)\n"
+                                 "model = keras.Model(inputs, outputs)\n";
+    char p[512];
+    SlError e;
+    sl_real codes[6] = {1, 2, 3, 4, 5, 6};
+    SlTensor c = sl_tensor(sl_shape_of(2, (int[]){2, 3}), codes);
+    write_bytes("@/emb.py", script, sizeof script - 1);
+    ck_assert(sl_npy_write(expand("@/c.npy", p, sizeof p), &c, &e) == 0);
+    expect("predict @/emb.py -x @/c.npy -o @/p.npy", 0,
+           "output 'global_average_pooling1d' (2, 4) -> ", NULL);
+    codes[4] = (sl_real)5.5;
+    ck_assert(sl_npy_write(expand("@/c.npy", p, sizeof p), &c, &e) == 0);
+    expect("predict @/emb.py -x @/c.npy -o @/p.npy", 2, NULL, "5.5 at sample 1, position 1");
+}
+END_TEST
+
 /* Targets with a time axis the output lacks: the fix is return_sequences=True. */
 START_TEST(test_train_time_axis)
 {
@@ -1098,6 +1120,7 @@ Suite *cli_suite(void)
     tcase_add_test(tc, test_train);
     tcase_add_test(tc, test_train_stateful);
     tcase_add_test(tc, test_train_time_axis);
+    tcase_add_test(tc, test_predict_codes);
     tcase_add_test(tc, test_gradcheck);
     tcase_add_test(tc, test_gradcheck_dy);
     tcase_add_loop_test(tc, test_bad_input, 0, sizeof bad / sizeof bad[0]);

@@ -581,6 +581,97 @@ START_TEST(test_comments_everywhere)
 }
 END_TEST
 
+/* Code as notebooks and tutorials write it, each with its Total params worked by hand. */
+static const struct {
+    const char *what, *model, *text;
+    size_t total;
+} pasted[] = {
+    /* Conv2D 3*3*1*32+32 = 320, Dense 26*26*32*10+10 = 216330; `unused` is never connected */
+    {"keras.Input first in Sequential([...]), compile by position", NULL,
+     "import keras\n"
+     "from keras import layers\n"
+     "model = keras.Sequential([\n"
+     "    keras.Input(shape=(28, 28, 1)),\n"
+     "    layers.Conv2D(32, kernel_size=(3, 3), activation='relu'),\n"
+     "    layers.Flatten(),\n"
+     "    layers.Dense(10, activation='softmax'),\n"
+     "])\n"
+     "unused = layers.Dense(100)\n"
+     "model.summary()\n"
+     "model.compile('adam', 'sparse_categorical_crossentropy', None, ['accuracy'])\n",
+     216650},
+    /* Dense 4*2+2 = 10 */
+    {"model.add(keras.Input(...))", NULL,
+     "model = keras.Sequential()\n"
+     "model.add(keras.Input(shape=(4,)))\n"
+     "model.add(layers.Dense(2))\n",
+     10},
+    /* Embedding 100*8 = 800, LSTM 4*(4*(8+4)+4) = 208, LSTM 4*(4*(4+4)+4) = 144, Dense 4+1 = 5;
+     * the Dense(7) branch is not on the way to the output */
+    {"def with defaults, while, if/elif/else, f-strings, int32 Input, notebook lines", NULL,
+     "def build(units=64, depth=2, kind='lstm'):\n"
+     "    inputs = keras.Input(shape=(None,), dtype='int32')\n"
+     "    x = layers.Embedding(100, 8)(inputs)\n"
+     "    i = 0\n"
+     "    while i < depth - 1:\n"
+     "        if kind == 'lstm':\n"
+     "            x = layers.LSTM(units, return_sequences=True, name=f'lstm_{i}')(x)\n"
+     "        elif kind == 'gru':\n"
+     "            x = layers.GRU(units, return_sequences=True)(x)\n"
+     "        else:\n"
+     "            x = None\n"
+     "        i += 1\n"
+     "    x = layers.LSTM(units)(x)\n"
+     "    print(x.shape)\n"
+     "    side = layers.Dense(7)(x)\n"
+     "    outputs = layers.Dense(1)(x)\n"
+     "    return keras.Model(inputs, outputs)\n"
+     "model = build(units=4)\n"
+     "model.layers[1].get_weights()\n"
+     "keras.utils.plot_model(model, show_shapes=True)\n"
+     "model.output.shape\n",
+     1157},
+    /* encoder: Dense 8*4+4 = 36; full: that and Dense 4*2+2 = 10 */
+    {"two models on one graph, --model encoder", "encoder",
+     "inputs = keras.Input(shape=(8,))\n"
+     "h = layers.Dense(4)(inputs)\n"
+     "out = layers.Dense(2)(h)\n"
+     "encoder = keras.Model(inputs, h)\n"
+     "full = keras.Model(inputs, out)\n",
+     36},
+    {"two models on one graph, --model full", "full",
+     "inputs = keras.Input(shape=(8,))\n"
+     "h = layers.Dense(4)(inputs)\n"
+     "out = layers.Dense(2)(h)\n"
+     "encoder = keras.Model(inputs, h)\n"
+     "full = keras.Model(inputs, out)\n",
+     46},
+    /* inner: Dense 3*5+5 = 20; outer: inner and Dense 5*1+1 = 6 */
+    {"a model as a layer of another", "outer",
+     "inner = keras.Sequential([keras.Input(shape=(3,)), layers.Dense(5)])\n"
+     "outer = keras.Sequential()\n"
+     "outer.add(inner)\n"
+     "outer.add(layers.Dense(1))\n",
+     26},
+};
+
+START_TEST(test_pasted)
+{
+    SlModel *m;
+    SlScriptOptions o = quiet;
+    o.model_name = pasted[_i].model;
+    SlScript *s = tu_script_ok(pasted[_i].what, pasted[_i].text, &o, &m);
+    ck_assert_msg(sl_model_count_params(m) == pasted[_i].total, "%s: %zu params, want %zu",
+                  pasted[_i].what, sl_model_count_params(m), pasted[_i].total);
+    if (_i == 0) /* Keras 3's order: optimizer, loss, loss_weights, metrics */
+        ck_assert_msg(m->compiled && m->opt.kind == SL_OPT_ADAM &&
+                          !strcmp(m->loss[0].name, "sparse_categorical_crossentropy") &&
+                          m->n_metrics == 1,
+                      "compile('adam', 'sparse_categorical_crossentropy', None, ['accuracy'])");
+    sl_script_free(s);
+}
+END_TEST
+
 /* Two models from one def; `model` is the default, SlScriptOptions.model_name picks another. */
 static const char *two_models = "def build(n):\n"
                                 "    m = Sequential()\n"
@@ -1295,6 +1386,7 @@ Suite *script_suite(void)
     tcase_add_loop_test(tc, test_feature, 0, N_FEATURE_ROWS);
     tcase_add_test(tc, test_comments_everywhere);
     tcase_add_test(tc, test_def_two_models);
+    tcase_add_loop_test(tc, test_pasted, 0, sizeof pasted / sizeof pasted[0]);
     tcase_add_test(tc, test_last_model_and_no_model);
     tcase_add_test(tc, test_shared_layer);
     tcase_add_test(tc, test_compile_sgd_object);

@@ -373,6 +373,7 @@ static const char *const tutorials[] = {
     "guide_functional_api.py",
     "guide_masking_and_padding.py",
     "guide_sequential_model.py",
+    "guide_training_built_in.py",
     "guide_working_with_rnns.py",
     "image_autoencoder.py",
     "imdb_lstm_sentiment.py",

@@ -614,9 +614,16 @@ static int assign_item(S *s, Env *env, int target, const Val *v)
 {
     const Node *t = N(s, target);
     Val obj, idx;
-    if (sc_eval(s, env, t->a, &obj) < 0 || sc_eval(s, env, t->b, &idx) < 0)
+    if (sc_eval(s, env, t->a, &obj) < 0)
         return -1;
-    if (obj.kind == V_DATA || idx.kind == V_DATA || obj.kind == V_MODULE)
+    if (obj.kind == V_DATA) { /* w[y_train == 5] = 2.0: its index is data of unpasted cells too */
+        sc_notice(s, t->line, "skipped a statement about data (an item of '%s' set)",
+                  obj.s ? obj.s : "an array");
+        return 0;
+    }
+    if (sc_eval(s, env, t->b, &idx) < 0)
+        return -1;
+    if (idx.kind == V_DATA || obj.kind == V_MODULE)
         return 0; /* os.environ["KERAS_BACKEND"] = ...: about the machine, not the model */
     if (obj.kind != V_LIST || idx.kind != V_INT)
         return sc_err(s, target, "setting an item of %s is not understood in a model script",

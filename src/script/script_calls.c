@@ -709,6 +709,19 @@ static int loss_names(S *s, int node, const Val *v, Val *names, const SlLoss **o
 
 /* compile(optimizer, loss, loss_weights, metrics, ...): Keras 3's order, by position or by name;
  * the optimizer and losses as names or objects, metrics as names or metric objects. */
+/* metrics=[['mae'], ['accuracy']] or {'out': [...]}: one list of metrics for each output. */
+static int per_output_metrics(const char *key, const Val *v)
+{
+    if (strcmp(key, "metrics") && strcmp(key, "weighted_metrics"))
+        return 0;
+    if (v->kind == V_DICT)
+        return 1;
+    for (int i = 0; v->kind == V_LIST && i < v->n; i++)
+        if (v->items[i].kind == V_LIST || v->items[i].kind == V_TUPLE || v->items[i].kind == V_DICT)
+            return 1;
+    return 0;
+}
+
 static int method_compile(S *s, int node, SlModel *m, const Args *a)
 {
     static const char *const order[] = {"optimizer", "loss", "loss_weights", "metrics",
@@ -736,7 +749,13 @@ static int method_compile(S *s, int node, SlModel *m, const Args *a)
                       "(keras.optimizers.Adam(learning_rate=0.001))");
     for (int i = 0; i < named.n; i++) { /* per-output values by output name */
         const char *k = named.kw[i];
-        if (!strcmp(k, "loss") || !strcmp(k, "loss_weights")) {
+        if (per_output_metrics(k, &named.v[i])) {
+            sc_notice(s, N(s, node)->line,
+                      "compile: %s per output (a list of lists, or a dict) are not supported "
+                      "yet and are left out; one list, metrics=['mae'], is kept for every output",
+                      k);
+            named.v[i] = sc_none();
+        } else if (!strcmp(k, "loss") || !strcmp(k, "loss_weights")) {
             if (by_output(s, node, m, k, &named.v[i]) < 0)
                 return -1;
         } else if (named.v[i].kind == V_DICT) {

@@ -709,6 +709,40 @@ static int loss_names(S *s, int node, const Val *v, Val *names, const SlLoss **o
 
 /* compile(optimizer, loss, loss_weights, metrics, ...): Keras 3's order, by position or by name;
  * the optimizer and losses as names or objects, metrics as names or metric objects. */
+/* metrics=[keras.metrics.Precision(), 'accuracy']: Keras metrics that shapelab does not compute
+ * are left out with a notice (a name shapelab does not know stays an error: it may be a typo). */
+static int drop_uncomputed_metrics(S *s, int node, const char *key, Val *v)
+{
+    if ((strcmp(key, "metrics") && strcmp(key, "weighted_metrics")) || v->kind != V_LIST)
+        return 0;
+    Val kept = sc_seq(s, V_LIST, v->n);
+    if (v->n && !kept.items)
+        return sc_oom(s, node);
+    char left_out[256] = "";
+    int n = 0;
+    for (int i = 0; i < v->n; i++) {
+        const Val *it = &v->items[i];
+        char name[96];
+        SlMetric probe;
+        SlError e;
+        if (it->kind == V_OBJECT && it->i == F_METRIC) {
+            sc_snake_case(it->s, name, sizeof name);
+            if (sl_metric_create(&probe, name, &e) < 0) {
+                size_t u = strlen(left_out);
+                snprintf(left_out + u, sizeof left_out - u, "%s%s", u ? ", " : "", it->s);
+                continue;
+            }
+        }
+        kept.items[n++] = *it;
+    }
+    if (left_out[0])
+        sc_notice(s, N(s, node)->line, "compile: shapelab does not compute %s yet; left out of %s",
+                  left_out, key);
+    kept.n = n;
+    *v = kept;
+    return 0;
+}
+
 /* metrics=[['mae'], ['accuracy']] or {'out': [...]}: one list of metrics for each output. */
 static int per_output_metrics(const char *key, const Val *v)
 {
@@ -755,6 +789,8 @@ static int method_compile(S *s, int node, SlModel *m, const Args *a)
                       "yet and are left out; one list, metrics=['mae'], is kept for every output",
                       k);
             named.v[i] = sc_none();
+        } else if (drop_uncomputed_metrics(s, node, k, &named.v[i]) < 0) {
+            return -1;
         } else if (!strcmp(k, "loss") || !strcmp(k, "loss_weights")) {
             if (by_output(s, node, m, k, &named.v[i]) < 0)
                 return -1;

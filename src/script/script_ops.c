@@ -375,6 +375,9 @@ int sc_eval_subscript(S *s, Env *env, int node, Val *out)
             out->i = 0, out->n = 0, out->items = NULL;
         return 0;
     }
+    if (N(s, n->b)->kind == N_TUPLE && obj.kind != V_DICT) /* x[:, 0] of data was data above */
+        return sc_err(s, n->b, "indexing with several axes (a[i, j]) works on arrays, not on %s",
+                      sc_kind_name(obj.kind));
     if (N(s, n->b)->kind == N_SLICE) {
         if (obj.kind != V_LIST && obj.kind != V_TUPLE && obj.kind != V_STR)
             return sc_err(s, node, "slicing %s is not understood here", sc_kind_name(obj.kind));

@@ -111,7 +111,7 @@ static int or_test(Parser *p);
 static int loop_target(Parser *p, int top);
 static int fstring(Parser *p, const Tok *start);
 static int dict(Parser *p, const Tok *open);
-static int subscript(Parser *p);
+static int subscripts(Parser *p, const Tok *open);
 
 /* Link an item after the last of a list (head -1: a new list); returns the head. */
 static int append(Parser *p, int head, int item)
@@ -343,13 +343,10 @@ static int primary(Parser *p)
             if (s < 0)
                 return -2;
             p->nodes[s].a = n;
-            int index = subscript(p); /* may grow (move) the node table: assign after */
+            int index = subscripts(p, t); /* may grow (move) the node table: assign after */
             if (index < 0)
                 return -2;
             p->nodes[s].b = index;
-            if (is_op(p, ","))
-                return fail(p, peek(p),
-                            "indexing with several axes (a[i, j]) is not understood here");
             n = expect_op(p, "]") < 0 ? -2 : s;
         } else if (is_op(p, ".")) {
             next(p);
@@ -587,12 +584,34 @@ static int subscript(Parser *p)
     while (is_op(p, ":") && k < 2) {
         next(p);
         k++;
-        if (!is_op(p, ":") && !is_op(p, "]") && (part[k] = expr(p)) < 0)
+        if (!is_op(p, ":") && !is_op(p, "]") && !is_op(p, ",") && (part[k] = expr(p)) < 0)
             return -2;
     }
     int n = new_node(p, N_SLICE, t);
     if (n >= 0)
         p->nodes[n].a = part[0], p->nodes[n].b = part[1], p->nodes[n].c = part[2];
+    return n;
+}
+
+/* Inside [ ]: one subscript, or several axes of an array (x[:, 0]) as a tuple of them. */
+static int subscripts(Parser *p, const Tok *open)
+{
+    int one = subscript(p);
+    if (one < 0 || !is_op(p, ","))
+        return one;
+    int first = append(p, -1, one);
+    while (is_op(p, ",")) {
+        next(p);
+        if (is_op(p, "]"))
+            break;
+        int more = subscript(p);
+        if (more < 0)
+            return -2;
+        first = append(p, first, more);
+    }
+    int n = new_node(p, N_TUPLE, open);
+    if (n >= 0)
+        p->nodes[n].a = first;
     return n;
 }
 

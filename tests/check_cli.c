@@ -370,6 +370,7 @@ END_TEST
 static const char *const tutorials[] = {
     "addition_rnn.py",
     "bidirectional_lstm_imdb.py",
+    "guide_custom_training_loop.py",
     "guide_functional_api.py",
     "guide_intro_keras_engineers.py",
     "guide_masking_and_padding.py",
@@ -385,6 +386,7 @@ static const char *const tutorials[] = {
     "mnist_convnet.py",
     "multivariate_lstm_forecasting.py",
     "pretrained_word_embeddings.py",
+    "regression_boston_housing.py",
     "reptile.py",
     "text_classification_from_scratch.py",
     "timeseries_anomaly_detection.py",

@@ -672,6 +672,22 @@ START_TEST(test_pasted)
 }
 END_TEST
 
+/* --set x_train.shape=(...) holds where x_train is bound by unpacking a data loader's result. */
+START_TEST(test_set_shape_unpacked)
+{
+    static const char text[] =
+        "(x_train, y_train), (x_test, y_test) = keras.datasets.mnist.load_data()\n"
+        "model = Sequential([Dense(32, input_shape=[x_train.shape[1]])])\n";
+    SlScriptOptions o = quiet;
+    o.n_set = 1, o.set_name[0] = "x_train.shape", o.set_value[0] = "(354, 13)";
+    SlModel *m;
+    SlScript *s = tu_script_ok("--set x_train.shape", text, &o, &m);
+    const TuExpect want = {1, {"(None, 32)"}, {13 * 32 + 32}, {"dense"}, 13 * 32 + 32};
+    tu_check_model("--set x_train.shape", m, &want);
+    sl_script_free(s);
+}
+END_TEST
+
 /* Two models from one def; `model` is the default, SlScriptOptions.model_name picks another. */
 static const char *two_models = "def build(n):\n"
                                 "    m = Sequential()\n"
@@ -1386,6 +1402,7 @@ Suite *script_suite(void)
     tcase_add_loop_test(tc, test_feature, 0, N_FEATURE_ROWS);
     tcase_add_test(tc, test_comments_everywhere);
     tcase_add_test(tc, test_def_two_models);
+    tcase_add_test(tc, test_set_shape_unpacked);
     tcase_add_loop_test(tc, test_pasted, 0, sizeof pasted / sizeof pasted[0]);
     tcase_add_test(tc, test_last_model_and_no_model);
     tcase_add_test(tc, test_shared_layer);

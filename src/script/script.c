@@ -639,6 +639,8 @@ int sc_assign(S *s, Env *env, int target, Val v, int line)
 {
     const Node *t = N(s, target);
     if (t->kind == N_NAME) {
+        if (v.kind == V_DATA && env == &s->globals && is_set(s, t->s))
+            return 0;           /* (x_train, y_train), _ = load_data(): --set gives x_train.shape */
         if (v.kind == V_DATA) { /* errors name the variable the learner wrote */
             v.s = t->s, v.node = line, v.f = 0;
             v.i = v.i == 2 ? 0 : v.i; /* n = x.shape[1]: --set n=VALUE now */

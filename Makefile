@@ -10,7 +10,7 @@ WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wno-format-trunca
 # (messages are cut to their buffers on purpose, so truncation warnings are off)
 OPT     ?= -O3 -march=native -g
 CFLAGS  += $(CSTD) $(WARN) $(OPT) -MMD -MP -D_POSIX_C_SOURCE=200809L
-LDLIBS  := -lm
+LDLIBS  := -lm -lpthread
 CHECK_CFLAGS := $(shell pkg-config --cflags check 2>/dev/null)
 CHECK_LIBS   := $(shell pkg-config --libs check 2>/dev/null)
 SDL_CFLAGS   := $(shell pkg-config --cflags sdl2 2>/dev/null)
@@ -22,17 +22,22 @@ FONTS    := sl_font_sans=DejaVuSans sl_font_sans_bold=DejaVuSans-Bold sl_font_mo
 HOSTCC   ?= cc
 
 B   := build
-SRC := $(wildcard src/*.c src/layers/*.c src/script/*.c)
+SRC := $(wildcard src/*.c src/layers/*.c src/kernels/*.c src/script/*.c)
 VIZ_SRC := $(wildcard viz/*.c)
 LESSON_SRC := $(wildcard lessons/[0-9]*.c)
 TEST_SRC   := $(wildcard tests/check_*.c)
 CLI_SRC    := $(wildcard cli/*.c)
 
 # The same sources compiled twice: float32 (build/) and float64 (build/f64/, -DSL_DOUBLE).
+# The fast kernels compute both sides of a choice and keep one (a vector select), which the
+# compiler does only when told that no floating-point operation traps (none is ever made to):
+# -fno-trapping-math, which changes no result.
 define variant
 $(1)/obj/%.o: %.c
 	@mkdir -p $$(dir $$@)
 	$$(CC) $$(CFLAGS) $(2) -Isrc -Iviz -Icli -Ilessons -c $$< -o $$@
+
+$(1)/obj/src/kernels/%.o: CFLAGS += -fno-trapping-math
 
 $(1)/libshapelab.a: $$(SRC:%.c=$(1)/obj/%.o)
 	@rm -f $$@
@@ -130,7 +135,7 @@ demo: deps
 ASAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 asan:
 	@$(MAKE) --no-print-directory B=build/asan OPT="-O1 -g $(ASAN_FLAGS)" \
-	    LDLIBS="-lm $(ASAN_FLAGS)" test-asan-run
+	    LDLIBS="-lm -lpthread $(ASAN_FLAGS)" test-asan-run
 
 test-asan-run: $(B)-all $(B)/f64-all
 	@LSAN_OPTIONS=suppressions=$(CURDIR)/tools/lsan.supp:print_suppressions=0 \
@@ -160,12 +165,17 @@ fuzz:
 	@$(MAKE) -s --no-print-directory fuzz-build
 	@for t in $(FUZZ_BINS); do sh tools/run-fuzz.sh $(FUZZ_SECONDS) $$t || exit 1; done
 
+# make bench: the question models beside PyTorch (bench/run.sh: pinned, one table), then the other
+# measurements in bench/, in float32 and float64.
 BENCH_SRC := $(wildcard bench/*.c)
-bench: $(BENCH_SRC:bench/%.c=$(B)/bench/%) $(BENCH_SRC:bench/%.c=$(B)/f64/bench/%)
-	@for b in $^; do $$b; done
+BENCH_MORE := $(filter-out bench/bench_models.c,$(BENCH_SRC))
+BENCH_MORE_BIN := $(BENCH_MORE:bench/%.c=$(B)/bench/%) $(BENCH_MORE:bench/%.c=$(B)/f64/bench/%)
+bench: $(B)/bench/bench_models $(BENCH_MORE_BIN)
+	@sh bench/run.sh $(B)/bench/bench_models
+	@for b in $(BENCH_MORE_BIN); do $$b; done
 
 format:
-	clang-format -i src/*.[ch] src/layers/*.[ch] src/script/*.[ch] viz/*.[ch] tests/*.[ch] \
+	clang-format -i src/*.[ch] src/layers/*.[ch] src/kernels/*.[ch] src/script/*.[ch] viz/*.[ch] tests/*.[ch] \
 	    tests/fuzz/*.c lessons/*.[ch] cli/*.[ch] bench/*.c tools/*.c
 
 clean:

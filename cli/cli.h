@@ -19,12 +19,14 @@ struct Opts {
     const char *cmd;    /* the subcommand */
     const char *script; /* MODEL.py */
     SlScriptOptions so; /* --model, --set */
-    int explain, help, no_shuffle, viz, have_seed, have_batch, have_timesteps;
+    int explain, help, no_shuffle, viz, have_seed, have_batch, have_timesteps, no_nan_guard;
     int animate, values, masks, have_sample;
     unsigned long long seed;
     int batch, timesteps, epochs, batch_size, quit_after_frames, stats, sample, scale;
+    int threads; /* --threads: the kernels' threads (0: the default, one) */
     double validation_split;
     const char *out, *weights, *history, *plot, *sample_weight, *scene, *frames, *screenshot;
+    const char *checkpoint, *resume; /* folders */
     const char *dy; /* gradcheck --dy DY.npy: the output gradient to take back */
     int n_x, n_y;
     const char *x[CLI_MAX_FILES], *y[CLI_MAX_FILES];
@@ -55,6 +57,9 @@ int cli_check_files(const Opts *o);
 SlScript *cli_load(Opts *o, SlModel **model);
 /* Weights from -w, or the initial weights of seed 0 (CONTRACT.md). */
 int cli_weights(Opts *o, SlModel *m);
+/* The shapes of -x/-y style .npy files from their headers alone, no value read (data NULL), so
+ * that a file of the wrong shape is refused before it is read whole. */
+int cli_peek_arrays(const char *const *paths, int n, SlTensor *t);
 /* Read -x/-y style .npy files into tensors (data owned by arrays[i]). */
 int cli_read_arrays(const char *const *paths, int n, SlNpy *arrays, SlTensor *t);
 void cli_free_arrays(SlNpy *arrays, int n);

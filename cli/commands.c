@@ -324,6 +324,25 @@ static int check_counts(const char *first, int n0, const char *const *paths, con
     return 0;
 }
 
+/* Before a value is read: every file's header, the -x files' shapes against the model and the
+ * sample counts of all, so that a file of the wrong shape is refused without being read whole. */
+static int check_headers(const Opts *o, const SlModel *m)
+{
+    SlTensor x[CLI_MAX_FILES], y[CLI_MAX_FILES], sw[1];
+    int rc, n0;
+    if ((rc = cli_peek_arrays(o->x, o->n_x, x)) != 0 || (rc = check_x(m, o->x, x)) != 0)
+        return rc;
+    n0 = x[0].shape.dim[0];
+    if ((rc = check_counts(o->x[0], n0, o->x, x, o->n_x)) != 0 ||
+        (rc = cli_peek_arrays(o->y, o->n_y, y)) != 0 ||
+        (rc = check_counts(o->x[0], n0, o->y, y, o->n_y)) != 0)
+        return rc;
+    if (o->sample_weight && ((rc = cli_peek_arrays(&o->sample_weight, 1, sw)) != 0 ||
+                             (rc = check_counts(o->x[0], n0, &o->sample_weight, sw, 1)) != 0))
+        return rc;
+    return 0;
+}
+
 /* ---- predict ---- */
 
 static int ends_with(const char *s, const char *end)
@@ -424,7 +443,8 @@ int cmd_predict(Opts *o)
     if (rc == 0 && o->n_x != m->n_inputs)
         rc = cli_fail("model '%s' has %d inputs; give one -x file for each (got %d)", m->name,
                       m->n_inputs, o->n_x);
-    if (rc == 0 && (rc = cli_read_arrays(o->x, o->n_x, arrays, x)) == 0) {
+    if (rc == 0 && (rc = check_headers(o, m)) == 0 &&
+        (rc = cli_read_arrays(o->x, o->n_x, arrays, x)) == 0) {
         if ((rc = check_finite(o->x, x, o->n_x)) != 0 || (rc = check_x(m, o->x, x)) != 0 ||
             (rc = check_counts(o->x[0], x[0].shape.dim[0], o->x, x, o->n_x)) != 0) {
             /* reported */
@@ -456,7 +476,7 @@ static int fill_history(FILE *f, void *ctx)
         fprintf(f, ",%s", h->epochs[0].name[i]);
     fprintf(f, "\n");
     for (int ep = 0; ep < h->n_epochs; ep++) {
-        fprintf(f, "%d", ep + 1);
+        fprintf(f, "%d", h->first_epoch + ep + 1);
         for (int i = 0; i < h->epochs[ep].n; i++)
             fprintf(f, ",%.8g", h->epochs[ep].value[i]);
         fprintf(f, "\n");
@@ -553,19 +573,35 @@ static int fit_and_save(Opts *o, SlModel *m, SlTensor *x, SlTensor *y, SlTensor 
     f.seed = o->seed;
     f.validation_split = o->validation_split;
     f.sample_weight = sw;
+    f.nan_guard = !o->no_nan_guard;
+    f.checkpoint = o->checkpoint ? o->checkpoint : o->resume; /* a resumed run goes on saving */
+    f.resume = o->resume;
     int fit_rc = sl_model_fit(m, x, y, &f, &h, &e);
     if (o->viz) {
         sl_model_set_observer(m, NULL);
         live_close(&lv);
     }
-    if (fit_rc < 0)
+    if (fit_rc < 0 && fit_rc != SL_FIT_NONFINITE) {
+        sl_history_free(&h);
         return cli_fail("%s", e.msg);
+    }
+    /* stopped by the NaN guard: exit 1, as a failed check, after saving the weights from before
+     * the bad step and the epochs finished before it */
+    if (fit_rc == SL_FIT_NONFINITE)
+        cli_fail("%s", e.msg);
     int rc = sl_model_save_weights(m, o->out, &e) < 0 ? cli_fail("%s", e.msg) : 0;
     if (rc == 0 && o->history)
         rc = write_history(o->history, &h);
     if (rc == 0 && o->plot)
         rc = write_plot(o->plot, m, &h);
     sl_history_free(&h);
+    if (rc == 0 && fit_rc == SL_FIT_NONFINITE) {
+        fprintf(stderr,
+                "shapelab: %s holds the weights from before that step (train --no-nan-guard "
+                "trains on regardless)\n",
+                o->out);
+        rc = 1;
+    }
     return rc;
 }
 
@@ -588,7 +624,8 @@ int cmd_train(Opts *o)
         rc = cli_fail("model '%s' has %d inputs and %d outputs; give that many -x and -y files "
                       "(got %d and %d)",
                       m->name, m->n_inputs, m->n_outputs, o->n_x, o->n_y);
-    if (rc == 0 && (rc = cli_read_arrays(o->x, o->n_x, xa, x)) == 0) {
+    if (rc == 0 && (rc = check_headers(o, m)) == 0 &&
+        (rc = cli_read_arrays(o->x, o->n_x, xa, x)) == 0) {
         if ((rc = cli_read_arrays(o->y, o->n_y, ya, y)) == 0) {
             memset(sw, 0, sizeof sw);
             if (!o->sample_weight || (rc = cli_read_arrays(&o->sample_weight, 1, wa, sw)) == 0) {

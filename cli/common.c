@@ -99,6 +99,25 @@ int cli_weights(Opts *o, SlModel *m)
     return rc < 0 ? cli_fail("%s", e.msg) : 0;
 }
 
+static int no_samples_axis(const char *path)
+{
+    return cli_fail("%s: a 0-d array has no samples axis; save an array of shape (samples, ...)",
+                    path);
+}
+
+int cli_peek_arrays(const char *const *paths, int n, SlTensor *t)
+{
+    SlError e;
+    for (int i = 0; i < n; i++) {
+        t[i] = sl_tensor(sl_shape_of(0, NULL), NULL);
+        if (sl_npy_peek(paths[i], &t[i].shape, &e) < 0)
+            return cli_fail("%s", e.msg);
+        if (t[i].shape.rank < 1)
+            return no_samples_axis(paths[i]);
+    }
+    return 0;
+}
+
 int cli_read_arrays(const char *const *paths, int n, SlNpy *arrays, SlTensor *t)
 {
     SlError e;
@@ -110,9 +129,7 @@ int cli_read_arrays(const char *const *paths, int n, SlNpy *arrays, SlTensor *t)
         }
         if (arrays[i].shape.rank < 1) {
             cli_free_arrays(arrays, i + 1);
-            return cli_fail("%s: a 0-d array has no samples axis; save an array of shape "
-                            "(samples, ...)",
-                            paths[i]);
+            return no_samples_axis(paths[i]);
         }
         t[i] = sl_tensor(arrays[i].shape, arrays[i].data);
     }

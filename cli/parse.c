@@ -36,15 +36,16 @@ static const Sub subs[] = {
      "init MODEL.py [--seed S] -o W.safetensors", "the initial weights, by Keras name"},
     {"predict", cmd_predict,
      "ms"
-     "wxoB",
-     "predict MODEL.py [-w W.safetensors] -x X.npy -o OUT.npy",
+     "wxoBJ",
+     "predict MODEL.py [-w W.safetensors] -x X.npy -o OUT.npy [--threads N]",
      "outputs for X: OUT.npy (one output) or OUT.safetensors (output_0, output_1, ...)"},
     {"train", cmd_train,
      "ms"
-     "xywoEBnrvhpVS",
+     "xywoEBnrvhpVSKRGJ",
      "train MODEL.py -x X.npy -y Y.npy [--sample-weight SW.npy] [-w INIT.safetensors]\n"
      "         -o W.safetensors [--epochs E] [--batch-size B] [--no-shuffle] [--seed S]\n"
-     "         [--validation-split F] [--history H.csv] [--plot P.png] [--viz]",
+     "         [--validation-split F] [--history H.csv] [--plot P.png] [--viz]\n"
+     "         [--checkpoint DIR] [--resume DIR] [--no-nan-guard] [--threads N]",
      "fit with the script's compile(): loss, optimizer, metrics; the Keras progress bar"},
     {"gradcheck", cmd_gradcheck,
      "ms"
@@ -102,6 +103,10 @@ static const OptSpec specs[] = {
     {'a', "--animate", NULL, 0},
     {'u', "--values", NULL, 0},
     {'k', "--masks", NULL, 0},
+    {'K', "--checkpoint", NULL, 1},
+    {'R', "--resume", NULL, 1},
+    {'G', "--no-nan-guard", NULL, 0},
+    {'J', "--threads", NULL, 1},
     {'D', "--dy", NULL, 1},
 };
 enum { N_SPECS = sizeof specs / sizeof specs[0] };
@@ -217,6 +222,15 @@ static int store(Opts *o, char letter, const char *flag, const char *val)
                             SL_CANVAS_MAX_SCALE, val);
         o->scale = (int)v;
         return 0;
+    case 'K':
+        o->checkpoint = val;
+        return 0;
+    case 'R':
+        o->resume = val;
+        return 0;
+    case 'G':
+        o->no_nan_guard = 1;
+        return 0;
     case 'x':
     case 'y': {
         int *n = letter == 'x' ? &o->n_x : &o->n_y;
@@ -246,6 +260,8 @@ static int store(Opts *o, char letter, const char *flag, const char *val)
             o->batch_size = (int)v;
         else if (letter == 'Q')
             o->quit_after_frames = (int)v;
+        else if (letter == 'J')
+            o->threads = (int)v;
         return 0;
     }
 }

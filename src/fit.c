@@ -11,6 +11,9 @@
  *
  * fit_generator runs the same epochs (run_epochs) and the same pass over batches: a Feed hands
  * the pass either rows of the arrays or a generator's batches (each checked as it arrives).
+ *
+ * Two hooks in that loop: the NaN guard (guard.h) around every training step, and, for fit, a
+ * checkpoint at each epoch's end (checkpoint.h).
  */
 #include <math.h>
 #include <stdio.h>
@@ -18,6 +21,8 @@
 #include <unistd.h>
 
 #include "alloc.h"
+#include "checkpoint.h"
+#include "guard.h"
 #include "train.h"
 
 SlFitOptions sl_fit_defaults(void)
@@ -28,6 +33,7 @@ SlFitOptions sl_fit_defaults(void)
     o.epochs = 1;
     o.shuffle = 1;
     o.verbose = -1;
+    o.nan_guard = 1;
     return o;
 }
 
@@ -109,7 +115,11 @@ int sl_model_check_x(const SlModel *m, int k, const SlTensor *x, SlError *e)
         data.dim[0] = fixed;
     char name[16];
     snprintf(name, sizeof name, "x[%d]", k);
-    if (sl_model_check_input(m, k, &data, e) < 0 || sl_tensor_check_finite(x, name, e) < 0)
+    if (sl_model_check_input(m, k, &data, e) < 0)
+        return -1;
+    if (!x->data) /* a file's header: the values are not read yet */
+        return 0;
+    if (sl_tensor_check_finite(x, name, e) < 0)
         return -1;
     return sl_model_check_codes(m, k, x, e);
 }
@@ -234,10 +244,17 @@ static double batch_losses(SlModel *m, Batch *b, const Data *d, size_t n, int tr
     return total;
 }
 
-static int train_step(SlModel *m, SlError *e, Batch *b)
+/* Backward and the update; the guard g (may be NULL) checks the gradients before the update and
+ * the weights after it. Returns 0, -1 or SL_FIT_NONFINITE. */
+static int train_step(SlModel *m, Batch *b, SlGuard *g, const SlGuardStep *gs, SlError *e)
 {
-    if (sl_model_backward(m, b->dpred, 1, e) < 0)
+    m->skip_input_grads = 1; /* the data needs no gradient: layers may skip it */
+    int rc = sl_model_backward(m, b->dpred, 1, e);
+    m->skip_input_grads = 0;
+    if (rc < 0)
         return -1;
+    if (g && sl_guard_check_gradients(g, m, gs, e) < 0)
+        return SL_FIT_NONFINITE;
     sl_optimizer_begin_step(&m->opt);
     for (int i = 0; i < m->n_params; i++) {
         SlParam *p = m->params[i];
@@ -246,6 +263,8 @@ static int train_step(SlModel *m, SlError *e, Batch *b)
                                 (size_t)(p->value.data - m->values.base),
                                 sl_shape_count(&p->shape));
     }
+    if (g && sl_guard_check_update(g, m, gs, e) < 0)
+        return SL_FIT_NONFINITE;
     return 0;
 }
 
@@ -267,16 +286,19 @@ static void emit(const SlModel *m, SlEventKind kind, int batch, int epoch, const
     sl_emit(m->obs, &ev);
 }
 
-/* Forward, loss, backward and update (when training) on the batch in b, then the bar and the
- * observer see the running logs of step s of steps. */
-static int run_batch(SlModel *m, Batch *b, const Data *d, size_t n, int train, SlProgbar *bar,
-                     int s, int steps, int epoch, Acc *a, SlError *e)
+/* Forward, loss, backward and update (when training, under the guard g when not NULL) on the
+ * batch in b, then the bar and the observer see the running logs of step s of steps. */
+static int run_batch(SlModel *m, Batch *b, const Data *d, size_t n, int train, SlGuard *g,
+                     SlProgbar *bar, int s, int steps, int epoch, Acc *a, SlError *e)
 {
+    if (g)
+        sl_guard_keep(g, m);
     if (sl_model_forward(m, b->x, train, e) < 0)
         return -1;
-    batch_losses(m, b, d, n, train, a);
-    if (train && train_step(m, e, b) < 0)
-        return -1;
+    SlGuardStep gs = {epoch, s, steps, batch_losses(m, b, d, n, train, a), b->x, b->y, b->dpred};
+    int rc = train ? train_step(m, b, g, &gs, e) : 0;
+    if (rc < 0)
+        return rc;
     if (bar || m->obs) {
         SlLogs l = {0};
         acc_logs(m, a, "", &l);
@@ -396,8 +418,10 @@ static int gen_batch(SlModel *m, Feed *f, Data *d, SlShape *out, SlError *e)
     return 0;
 }
 
-/* One pass of f->steps batches: training (with a progress bar, when given) or evaluation. */
-static int pass(SlModel *m, Feed *f, int train, SlProgbar *bar, int epoch, Acc *a, SlError *e)
+/* One pass of f->steps batches: training (with a progress bar, when given, and under the guard g
+ * when not NULL) or evaluation. Returns 0, -1 or SL_FIT_NONFINITE. */
+static int pass(SlModel *m, Feed *f, int train, SlGuard *g, SlProgbar *bar, int epoch, Acc *a,
+                SlError *e)
 {
     if (f->d) {
         for (size_t i = 0; i < f->d->total; i++)
@@ -420,8 +444,9 @@ static int pass(SlModel *m, Feed *f, int train, SlProgbar *bar, int epoch, Acc *
         }
         if (s == 0)
             acc_start(m, out, d, a);
-        if (run_batch(m, f->b, d, n, train, bar, s, f->steps, epoch, a, e) < 0)
-            return -1;
+        int rc = run_batch(m, f->b, d, n, train, g, bar, s, f->steps, epoch, a, e);
+        if (rc < 0)
+            return rc;
     }
     return 0;
 }
@@ -434,21 +459,41 @@ typedef struct Loop {
     int verbose, dynamic; /* dynamic: redrawn in place on a terminal */
     FILE *out;
     double (*clock)(void);
+    SlGuard *guard; /* the NaN guard of the training steps, or NULL */
+    /* at each epoch's end (after the history has it), when not NULL: a checkpoint */
+    int (*epoch_end)(void *ctx, SlModel *m, int epoch, SlError *e);
+    void *ctx;
 } Loop;
 
 static Loop loop_of(int initial_epoch, int epochs, int verbose, FILE *out, double (*clock)(void))
 {
-    Loop l = {initial_epoch, epochs, verbose, 0, out ? out : stdout, clock};
+    Loop l = {initial_epoch, epochs, verbose, 0, out ? out : stdout, clock, NULL, NULL, NULL};
     l.dynamic = isatty(fileno(l.out));
     if (l.verbose < 0) /* 'auto' */
         l.verbose = l.dynamic ? 1 : 2;
     return l;
 }
 
+/* The NaN guard of the loop's training steps, when `on` (release it with sl_guard_free). */
+static int arm_guard(Loop *l, SlGuard *g, int on, const SlModel *m, SlError *e)
+{
+    memset(g, 0, sizeof *g);
+    if (!on)
+        return 0;
+    if (sl_guard_init(g, m, e) < 0)
+        return -1;
+    l->guard = g;
+    return 0;
+}
+
 /* Per epoch: the training pass under the progress bar, the validation pass (val may be NULL),
- * then the epoch's logs to the bar, the observer and the history. */
+ * then the epoch's logs to the bar, the observer and the history, then the epoch's end hook.
+ * Returns 0, -1 or SL_FIT_NONFINITE. */
 static int run_epochs(SlModel *m, const Loop *o, Feed *train, Feed *val, SlHistory *h, SlError *e)
 {
+    int rc = 0;
+    if (h)
+        h->first_epoch = o->initial_epoch;
     for (int ep = o->initial_epoch; ep < o->epochs; ep++) {
         if (o->verbose && o->epochs > 1)
             fprintf(o->out, "Epoch %d/%d\n", ep + 1, o->epochs);
@@ -456,12 +501,12 @@ static int run_epochs(SlModel *m, const Loop *o, Feed *train, Feed *val, SlHisto
         sl_progbar_init(&bar, train->steps, o->verbose, o->dynamic, o->out, o->clock);
         Acc a, va;
         SlLogs logs = {0};
-        if (pass(m, train, 1, o->verbose ? &bar : NULL, ep, &a, e) < 0)
-            return -1;
+        if ((rc = pass(m, train, 1, o->guard, o->verbose ? &bar : NULL, ep, &a, e)) < 0)
+            return rc;
         acc_logs(m, &a, "", &logs);
         if (val) {
-            if (pass(m, val, 0, NULL, ep, &va, e) < 0)
-                return -1;
+            if ((rc = pass(m, val, 0, NULL, NULL, ep, &va, e)) < 0)
+                return rc;
             acc_logs(m, &va, "val_", &logs);
         }
         if (o->verbose)
@@ -469,6 +514,8 @@ static int run_epochs(SlModel *m, const Loop *o, Feed *train, Feed *val, SlHisto
         emit(m, SL_EV_EPOCH_END, train->steps, ep, &logs);
         if (h)
             h->epochs[h->n_epochs++] = logs;
+        if (o->epoch_end && o->epoch_end(o->ctx, m, ep, e) < 0)
+            return -1;
     }
     return 0;
 }
@@ -519,6 +566,47 @@ static int split(const SlModel *m, const SlTensor *x, const SlTensor *y, const S
     return 0;
 }
 
+/* fit's epoch-end hook with a checkpoint folder: the run's state after epoch ep. */
+typedef struct Saver {
+    const char *dir;
+    SlCheckpoint ck; /* the run's description; the epoch and shuffling state are set here */
+    const SlRng *shuffle;
+} Saver;
+
+static int save_checkpoint(void *ctx, SlModel *m, int ep, SlError *e)
+{
+    Saver *sv = ctx;
+    sv->ck.epoch = ep + 1;
+    sv->ck.shuffle = sv->shuffle->state;
+    if (sl_checkpoint_save(sv->dir, m, &sv->ck, e) < 0)
+        return sl_error_prefix(e,
+                               "fit: the checkpoint after epoch %d failed (%s holds the one "
+                               "before, whole): ",
+                               ep + 1, sv->dir);
+    return 0;
+}
+
+/* Before the first step, with a checkpoint or resume folder: describe the run, continue the saved
+ * one (its epoch becomes the first, its shuffling state the generator's), and check that the
+ * checkpoint folder can be written. */
+static int start_checkpoints(SlModel *m, const SlTensor *x, const SlTensor *y,
+                             const SlFitOptions *o, Saver *sv, SlRng *rng, int *initial_epoch,
+                             SlError *e)
+{
+    if (!o->checkpoint && !o->resume)
+        return 0;
+    sl_checkpoint_describe(&sv->ck, m, x, y, o);
+    if (o->resume) {
+        if (sl_checkpoint_load(o->resume, m, &sv->ck, e) < 0)
+            return sl_error_prefix(e, "fit: cannot resume: ");
+        *initial_epoch = sv->ck.epoch;
+        rng->state = sv->ck.shuffle;
+    }
+    if (o->checkpoint && sl_checkpoint_prepare(o->checkpoint, e) < 0)
+        return sl_error_prefix(e, "fit: ");
+    return 0;
+}
+
 int sl_model_fit(SlModel *m, const SlTensor *x, const SlTensor *y, const SlFitOptions *o,
                  SlHistory *h, SlError *e)
 {
@@ -555,7 +643,16 @@ int sl_model_fit(SlModel *m, const SlTensor *x, const SlTensor *y, const SlFitOp
     Feed f = array_feed(&b, &tr, out, bs, o->shuffle ? &rng : NULL);
     Feed vf = array_feed(&vb, &val, vout, bs, NULL);
     Loop loop = loop_of(o->initial_epoch, o->epochs, o->verbose, o->out, o->clock);
-    int rc = run_epochs(m, &loop, &f, val.n ? &vf : NULL, h, e);
+    Saver sv = {o->checkpoint, {0}, &rng};
+    SlGuard g;
+    int rc = arm_guard(&loop, &g, o->nan_guard, m, e);
+    if (rc == 0)
+        rc = start_checkpoints(m, x, y, o, &sv, &rng, &loop.initial_epoch, e);
+    if (o->checkpoint)
+        loop.epoch_end = save_checkpoint, loop.ctx = &sv;
+    if (rc == 0)
+        rc = run_epochs(m, &loop, &f, val.n ? &vf : NULL, h, e);
+    sl_guard_free(&g);
     free_batch(&b);
     if (val.n)
         free_batch(&vb);
@@ -578,7 +675,7 @@ int sl_model_evaluate(SlModel *m, const SlTensor *x, const SlTensor *y,
         make_batch(m, &d, out, bs, &b, e) < 0)
         return -1;
     Feed f = array_feed(&b, &d, out, bs, NULL);
-    int rc = pass(m, &f, 0, NULL, 0, &a, e);
+    int rc = pass(m, &f, 0, NULL, NULL, 0, &a, e);
     if (rc == 0)
         acc_logs(m, &a, "", logs);
     free_batch(&b);
@@ -643,6 +740,7 @@ SlFitGeneratorOptions sl_fit_generator_defaults(void)
     memset(&o, 0, sizeof o);
     o.epochs = 1;
     o.verbose = -1;
+    o.nan_guard = 1;
     return o;
 }
 
@@ -675,7 +773,11 @@ int sl_model_fit_generator(SlModel *m, SlBatchFn next, void *ctx, const SlFitGen
     Feed vf = gen_feed(&b, o->validation_data, o->validation_ctx, o->validation_steps, cap,
                        "fit_generator (validation)");
     Loop loop = loop_of(o->initial_epoch, o->epochs, o->verbose, o->out, o->clock);
-    int rc = run_epochs(m, &loop, &f, o->validation_data ? &vf : NULL, h, e);
+    SlGuard g;
+    int rc = arm_guard(&loop, &g, o->nan_guard, m, e);
+    if (rc == 0)
+        rc = run_epochs(m, &loop, &f, o->validation_data ? &vf : NULL, h, e);
+    sl_guard_free(&g);
     for (int k = 0; k < SL_MAX_MODEL_IO; k++)
         sl_free(b.dpred[k].data);
     return rc;

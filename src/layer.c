@@ -465,6 +465,15 @@ int sl_layer_arg_num(const SlLayer *l, const char *key, double *out)
     return -1;
 }
 
+int sl_layer_join_axis(const SlLayer *l, int rank)
+{
+    double a;
+    if (!sl_layer_is(l, SL_KIND_JOIN) || sl_layer_arg_num(l, "axis", &a) < 0)
+        return -1;
+    int axis = a < 0 ? (int)a + rank : (int)a;
+    return axis >= 1 && axis < rank ? axis : -1;
+}
+
 SlLayer *sl_layer_twin(const SlLayer *l, const char *name, const char *key, int value, SlError *e)
 {
     SlArgs *a = sl_alloc_zero(1, sizeof *a);

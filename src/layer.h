@@ -82,6 +82,9 @@ typedef struct SlPass {
     unsigned char *mask_out[SL_MAX_IO];      /* SL_MASK_NEW outputs: write here */
     sl_real *scratch[SL_MAX_SCRATCH];        /* as declared, for this call's shapes */
     int training;
+    /* backward: nobody reads dx[k] (the data's gradient, while fit trains), so the layer may leave
+     * it unwritten; writing it anyway is harmless */
+    unsigned char no_dx[SL_MAX_IO];
     SlRng *rng;            /* randomness for training (Dropout) */
     const SlObserver *obs; /* trace listener, NULL when nobody listens */
     SlLayer *layer;
@@ -101,6 +104,12 @@ enum {
     SL_KIND_MERGE = 8,     /* merges a list of tensors into one (src/layers/merge.c); Keras also
                               spells it as a function of the list, named like its layers:
                               layers.add([a, b]) is Add()([a, b]) */
+    /* a merge that sets its inputs side by side along its `axis` argument (Concatenate): the
+     * output's size there is the sum of theirs, its other axes are theirs (sl_layer_join_axis) */
+    SL_KIND_JOIN = 16,
+    /* a merge that combines its inputs element by element (Add ...): their axes line up from the
+     * last, and an axis of size 1, or one a lower-rank input lacks, repeats (broadcasts) */
+    SL_KIND_ELEMENTWISE = 32,
 };
 
 /* How a layer treats the steps axis (axis 1), for receptive fields. */
@@ -300,6 +309,9 @@ static inline int sl_layer_is(const SlLayer *l, unsigned kind)
 {
     return (l->type->kind & kind) != 0;
 }
+/* A SL_KIND_JOIN layer's axis for an output of this rank (its `axis` argument, counted from the
+ * end when negative); -1 for any other layer, or an axis that is not after the batch axis. */
+int sl_layer_join_axis(const SlLayer *l, int rank);
 /* The layer's window along `axis`, asking a wrapper's inner layer (TimeDistributed(Conv1D)) when
  * the wrapper has none of its own. */
 int sl_layer_window(const SlLayer *l, int axis, SlWindowGeom *w);

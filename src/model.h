@@ -101,7 +101,8 @@ typedef struct SlModel {
     /* the plan */
     int planned;
     int forwarded; /* the buffers hold a forward pass of the current plan (backward needs one) */
-    SlArena act;   /* activations, gradients and scratch */
+    int skip_input_grads; /* backward may leave the gradient of the model's inputs unwritten */
+    SlArena act;          /* activations, gradients and scratch */
     unsigned char *mask_block;
     size_t mask_block_size;
     SlRng rng; /* training randomness (Dropout) */

@@ -56,7 +56,7 @@ int sl_model_check_input(const SlModel *m, int k, const SlShape *got, SlError *e
     return sl_errorf(e, "model input '%s' expects %s, got %s.%s", name, want, have, fix);
 }
 
-/* Which calls the outputs need: walk back from the outputs. A needed Input that is not one of the
+/* Which calls the outputs need: walk back from the outputs; every model input too. A needed Input that is not one of the
  * model's inputs means the graph is disconnected (Keras's "Graph disconnected" error). */
 int sl_model_mark_active(SlModel *m, SlError *e)
 {
@@ -80,6 +80,8 @@ int sl_model_mark_active(SlModel *m, SlError *e)
                                  m->name, nd->layer->name);
         }
     }
+    for (int k = 0; k < m->n_inputs; k++) /* an input no output uses, as Keras allows: fed, */
+        m->active[m->t[m->inputs[k]].node] = 1; /* listed, and its gradient is zero */
     return 0;
 }
 
@@ -232,6 +234,14 @@ int sl_model_plan(SlModel *m, const SlShape *in_shapes, SlError *e)
     return fits(m) ? 0 : regrow(m, e);
 }
 
+static int is_model_input(const SlModel *m, int tensor)
+{
+    for (int k = 0; k < m->n_inputs; k++)
+        if (m->inputs[k] == tensor)
+            return 1;
+    return 0;
+}
+
 /* The views one call works on, in the current plan. */
 static void make_pass(SlModel *m, int n, SlPass *p, int training)
 {
@@ -246,6 +256,7 @@ static void make_pass(SlModel *m, int n, SlPass *p, int training)
         p->x[k] = sl_tensor(t->run, t->val);
         p->dx[k] = sl_tensor(t->run, t->grad);
         p->mask_in[k] = t->mask;
+        p->no_dx[k] = m->skip_input_grads && is_model_input(m, nd->in[k]);
     }
     for (int k = 0; k < p->n_out; k++) {
         SlEdge *t = &m->t[nd->out[k]];

@@ -1,8 +1,9 @@
 /* sl.h: shapelab's engine, one include for programs built on it (lessons, the CLI, tests).
  *
- * The engine is plain C11 with no dependency beyond libm: tensors and shapes, the layer interface
- * and its layers, models (Sequential and functional) with their memory plan, the trace that
- * observers listen to, the gradient checker, and the safetensors format.
+ * The engine is plain C11 with no dependency beyond libm (and POSIX threads, unless built with
+ * SL_NO_THREADS): tensors and shapes, the layer interface and its layers, models (Sequential and
+ * functional) with their memory plan, the trace that observers listen to, the gradient checker,
+ * the safetensors format, and the fast kernels with their threads.
  */
 #ifndef SL_H
 #define SL_H
@@ -17,6 +18,7 @@
 #include "init.h"
 #include "loss.h"
 #include "json.h"
+#include "kernels/kernels.h"
 #include "layer.h"
 #include "model.h"
 #include "npy.h"

@@ -108,7 +108,7 @@ static void rule(const Cols *c, char ch, int width)
     fputc('\n', c->out);
 }
 
-/* Which calls lead to the outputs, and each call's depth counted from the outputs. */
+/* Which calls lead to the outputs (and every input), and each call's depth counted from the outputs. */
 static void relevant(const SlModel *m, int *depth)
 {
     for (int n = 0; n < m->n_nodes; n++)
@@ -120,6 +120,12 @@ static void relevant(const SlModel *m, int *depth)
             int p = m->t[m->nodes[n].in[k]].node;
             depth[p] = depth[p] > depth[n] + 1 ? depth[p] : depth[n] + 1;
         }
+    int deepest = 0; /* an input no output uses is still the model's: listed among the inputs */
+    for (int n = 0; n < m->n_nodes; n++)
+        deepest = depth[n] > deepest ? depth[n] : deepest;
+    for (int k = 0; k < m->n_inputs; k++)
+        if (depth[m->t[m->inputs[k]].node] < 0)
+            depth[m->t[m->inputs[k]].node] = deepest;
 }
 
 /* Is call n where its row stands? A call of a nested model stands for the whole model at the

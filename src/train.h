@@ -38,7 +38,8 @@ double sl_logs_get(const SlLogs *l, const char *name);
 
 typedef struct SlHistory { /* epochs[0] is the first epoch run (initial_epoch) */
     int n_epochs;
-    SlLogs *epochs; /* one SlLogs per epoch; sl_history_free releases them */
+    SlLogs *epochs;  /* one SlLogs per epoch; sl_history_free releases them */
+    int first_epoch; /* the number of epochs[0], from 0, as Keras's history.epoch[0] */
 } SlHistory;
 double sl_history_get(const SlHistory *h, const char *name, int epoch);
 void sl_history_free(SlHistory *h);
@@ -54,14 +55,24 @@ typedef struct SlFitOptions {
     const SlTensor *val_x, *val_y, *val_sample_weight; /* validation_data, or NULL */
     const SlTensor *sample_weight; /* one per output (data NULL for none), or NULL */
     uint64_t seed;                 /* shuffling and Dropout */
-    FILE *out;                     /* where the progress bar goes (stdout) */
-    double (*clock)(void);         /* seconds; tests pass a fake one (default: monotonic clock) */
+    int nan_guard;          /* 1: stop at the first NaN or Inf, before it is applied (guard.h) */
+    const char *checkpoint; /* a folder: the run's state saved there at each epoch's end, or NULL */
+    const char *resume;    /* a folder: continue the run saved there (its epoch is initial_epoch) */
+    FILE *out;             /* where the progress bar goes (stdout) */
+    double (*clock)(void); /* seconds; tests pass a fake one (default: monotonic clock) */
 } SlFitOptions;
 
 SlFitOptions sl_fit_defaults(void);
+/* What fit returns when its NaN guard stopped it: an error (below 0) whose message names the
+ * epoch, the batch, the first bad tensor and the likely cause; the model holds the weights from
+ * before the bad step, and h the epochs finished before it. */
+enum { SL_FIT_NONFINITE = -2 };
 /* x: one tensor per model input, y: one per output, all with the same number of samples first.
  * Every shape and value is checked before the first step; errors give expected and actual shapes
- * and the fix. h may be NULL. */
+ * and the fix. h may be NULL. With a checkpoint folder, each epoch's end saves the weights, the
+ * optimizer's state, the random generators and the epoch there (checkpoint.h); resume continues
+ * such a run, which then ends bit-identical to one never stopped. Returns 0, -1 with e set, or
+ * SL_FIT_NONFINITE. */
 int sl_model_fit(SlModel *m, const SlTensor *x, const SlTensor *y, const SlFitOptions *o,
                  SlHistory *h, SlError *e);
 /* ---- fit from a batch generator: fit(generator, steps_per_epoch=..., epochs=...) ---- */
@@ -80,6 +91,7 @@ typedef struct SlFitGeneratorOptions {
     void *validation_ctx;
     int validation_steps; /* batches of it per epoch */
     uint64_t seed;        /* Dropout */
+    int nan_guard;        /* 1: stop at the first NaN or Inf, as fit does */
     FILE *out;            /* where the progress bar goes (stdout) */
     double (*clock)(void);
 } SlFitGeneratorOptions;
@@ -89,7 +101,8 @@ SlFitGeneratorOptions sl_fit_generator_defaults(void);
  * model before it runs; an error names the step and the shapes expected and given. Buffers grow
  * to the largest batch seen and are then reused, so steps allocate nothing once every shape has
  * come by. The epoch's loss is the mean of the batch losses weighted by batch size, as in fit.
- * h may be NULL. */
+ * h may be NULL. Returns 0, -1 with e set, or SL_FIT_NONFINITE (no checkpoints: a generator's
+ * own state cannot be saved). */
 int sl_model_fit_generator(SlModel *m, SlBatchFn next, void *ctx, const SlFitGeneratorOptions *o,
                            SlHistory *h, SlError *e);
 
@@ -100,7 +113,8 @@ int sl_model_evaluate(SlModel *m, const SlTensor *x, const SlTensor *y,
 int sl_model_predict(SlModel *m, const SlTensor *x, int batch_size, SlTensor *out, SlError *e);
 /* The array for model input k, as fit, evaluate and predict check it before the first step: its
  * shape (its sample count aside: a fixed batch size is checked batch by batch), finite values
- * (the error names it x[k]), and in-range codes where an Embedding reads it. */
+ * (the error names it x[k]), and in-range codes where an Embedding reads it. With x->data NULL
+ * only the shape is checked: a file's header, before its values are read (sl_npy_peek). */
 int sl_model_check_x(const SlModel *m, int k, const SlTensor *x, SlError *e);
 /* The output shapes for inputs of these concrete shapes, without running anything. */
 int sl_model_output_shapes(SlModel *m, const SlShape *in, SlShape *out, SlError *e);

@@ -5,12 +5,16 @@
  * edited in NumPy; predictions from PyTorch in float64). */
 #include <ctype.h>
 #include <dirent.h>
+#include <fcntl.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "script/script.h"
@@ -138,6 +142,36 @@ static void write_bytes(const char *name, const void *data, size_t n)
     char p[512];
     FILE *f = fopen(expand(name, p, sizeof p), "wb");
     ck_assert_msg(f && fwrite(data, 1, n, f) == n && fclose(f) == 0, "cannot write %s", p);
+}
+
+/* A file holding a tensor of this shape, random in [0, 1) from seed (rounded to 0 or 1: binary). */
+static void write_random_npy(const char *name, SlShape s, int binary, uint64_t seed)
+{
+    char p[512];
+    SlError e;
+    SlRng r = sl_rng(seed);
+    sl_real *d = calloc(sl_shape_count(&s) + 1, sizeof *d);
+    for (size_t i = 0; i < sl_shape_count(&s); i++)
+        d[i] = (sl_real)(binary ? sl_rng_uniform(&r) < 0.5 : sl_rng_uniform(&r));
+    SlTensor t = sl_tensor(s, d);
+    ck_assert_msg(sl_npy_write(expand(name, p, sizeof p), &t, &e) == 0, "%s", e.msg);
+    free(d);
+}
+
+/* Do two files ('@' expanded) hold the same bytes? */
+static int same_bytes(const char *a_tpl, const char *b_tpl)
+{
+    char a[512], b[512];
+    FILE *fa = fopen(expand(a_tpl, a, sizeof a), "rb"),
+         *fb = fopen(expand(b_tpl, b, sizeof b), "rb");
+    int same = fa && fb;
+    for (int ca = 0, cb = 0; same && ca != EOF; same = ca == cb)
+        ca = fgetc(fa), cb = fgetc(fb);
+    if (fa)
+        fclose(fa);
+    if (fb)
+        fclose(fb);
+    return same;
 }
 
 /* ---- usage ---- */
@@ -748,6 +782,8 @@ START_TEST(test_gradcheck_kinks)
      * under the sanitizers */
     expect("gradcheck tests/scripts/models/maxpool_kinks.py", 0, "): ok\n", NULL);
     expect("gradcheck tests/scripts/models/decoder_upsampling.py", 0, "): ok\n", NULL);
+    expect("gradcheck tests/scripts/models/unused_input.py", 0, "): ok\n", NULL);
+    expect("summary tests/scripts/models/unused_input.py", 0, "\ninput_2 (InputLayer) ", NULL);
     /* BatchNormalization's moving statistics are not trained: they get no row */
     const char *bn_models[] = {"tests/scripts/models/unet.py", "tests/scripts/models/resnet_bn.py"};
     for (int k = 0; k < 2; k++) {
@@ -897,17 +933,192 @@ START_TEST(test_train)
 }
 END_TEST
 
+/* ---- training that stops ---- */
+
+/* The NaN guard on labels far too large (3e38, near float32's largest; 1e300 in the double
+ * build): exit 1, the error names the step and the cause, and -o holds the weights from before
+ * that step: the first, so seed 0's initial weights, as `init` writes them. */
+START_TEST(test_train_nan_guard)
+{
+    char cmd[512], p[512];
+    SlError e;
+    sl_real *d = calloc(64, sizeof *d);
+    for (int i = 0; i < 64; i++)
+        d[i] = (sl_real)(sizeof(sl_real) == 4 ? 3e38 : 1e300);
+    SlTensor t = sl_tensor(sl_shape_of(2, (int[]){64, 1}), d);
+    ck_assert_msg(sl_npy_write(expand("@/huge.npy", p, sizeof p), &t, &e) == 0, "%s", e.msg);
+    free(d);
+    snprintf(cmd, sizeof cmd,
+             "train " REG " -x " FX "regression_train_x.npy -y @/huge.npy "
+             "--epochs 3 --history @/H.csv -o @/W.safetensors");
+    expect(cmd, 1, "Epoch 1/3", SE "fit: NaN or Inf at epoch 1, batch 1 of 2: ");
+    expect(cmd, 1, NULL, "Likely cause: unscaled targets");
+    expect(cmd, 1, NULL, "@/W.safetensors holds the weights from before that step");
+    expect("init " REG " -o @/W0.safetensors", 0, NULL, NULL);
+    ck_assert_msg(same_bytes("@/W.safetensors", "@/W0.safetensors"),
+                  "-o does not hold the initial weights");
+    char *h = slurp(expand("@/H.csv", p, sizeof p));
+    ck_assert_msg(!strcmp(h, "epoch\n"), "H.csv: no epoch finished, want only the header:\n%s", h);
+    free(h);
+    strcat(cmd, " --no-nan-guard");
+    expect(cmd, 0, "Epoch 3/3", NULL);
+}
+END_TEST
+
+/* The time of `epoch` in the checkpoint at path (-1 while there is none), polled. */
+static int checkpoint_epoch(const char *path)
+{
+    SlSafetensors st;
+    SlError e;
+    if (access(path, F_OK) != 0 || sl_st_read(&st, path, &e) < 0)
+        return -1;
+    const char *v = sl_st_meta(&st, "epoch");
+    int ep = v ? atoi(v) : -1;
+    sl_st_free(&st);
+    return ep;
+}
+
+static void pause_for(double s)
+{
+    struct timespec ts = {(time_t)s, (long)(1e9 * (s - (double)(time_t)s))};
+    nanosleep(&ts, NULL);
+}
+
+static double seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* Start `BIN args` in the background, its output in @/_bg_out and @/_bg_err; its pid. */
+static pid_t start(const char *args)
+{
+    char a[2048], cmd[4096];
+    snprintf(cmd, sizeof cmd, "exec %s %s >'%s/_bg_out' 2>'%s/_bg_err' </dev/null", BIN,
+             expand(args, a, sizeof a), dir, dir);
+    pid_t pid = fork();
+    ck_assert_msg(pid >= 0, "fork failed");
+    if (pid == 0) {
+        execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+        _exit(127);
+    }
+    return pid;
+}
+
+/* A run killed with SIGKILL in the middle of an epoch, then resumed, ends with weights
+ * bit-identical to a run never stopped: the same binary (the same kernels, one thread). Item 5's
+ * model, shuffled, with Adam: the weights, the optimizer's state and count, and the shuffling
+ * generator must all come back. */
+START_TEST(test_train_killed_and_resumed)
+{
+    char ck[512];
+    write_random_npy("@/x.npy", sl_shape_of(3, (int[]){256, 20, 5}), 0, 1);
+    write_random_npy("@/y.npy", sl_shape_of(3, (int[]){256, 20, 2}), 1, 2);
+#define KR_TRAIN                                                                                   \
+    "train " SL_SHARED_MODELS "/05_variable_length.py -x @/x.npy -y @/y.npy "                      \
+    "--epochs 8 --seed 3"
+    expect(KR_TRAIN " -o @/W_full.safetensors", 0, "Epoch 8/8", NULL);
+    pid_t pid = start(KR_TRAIN " --checkpoint @/ck -o @/W.safetensors");
+    expand("@/ck/checkpoint.safetensors", ck, sizeof ck);
+    double t[3] = {0, 0, 0}, t0 = seconds();
+    int ep = -1, status;
+    while (ep < 2 && seconds() - t0 < 120 && waitpid(pid, &status, WNOHANG) == 0) {
+        int now = checkpoint_epoch(ck);
+        if (now > ep && now <= 2)
+            t[now] = seconds();
+        ep = now > ep ? now : ep;
+        pause_for(0.002);
+    }
+    ck_assert_msg(ep == 2, "the checkpoint of epoch 2 never appeared (epoch %d)", ep);
+    pause_for((t[2] - t[1]) / 4); /* a quarter into epoch 3 */
+    ck_assert(kill(pid, SIGKILL) == 0);
+    ck_assert(waitpid(pid, &status, 0) == pid);
+    ck_assert_msg(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL, "the run was not killed");
+    ck_assert_msg(checkpoint_epoch(ck) == 2, "killed after epoch 3 ended, not in its middle");
+    ck_assert_msg(!exists("@/W.safetensors"), "a killed run wrote its weights");
+    expect(KR_TRAIN " --resume @/ck -o @/W.safetensors", 0, "Epoch 3/8", NULL);
+    ck_assert_msg(same_bytes("@/W.safetensors", "@/W_full.safetensors"),
+                  "the resumed run's weights differ from the uninterrupted run's");
+    ck_assert_int_eq(checkpoint_epoch(ck), 8);
+#undef KR_TRAIN
+}
+END_TEST
+
+/* A full disk (a tmpfs with room for one checkpoint, mounted in a namespace of its own) fails the
+ * next checkpoint with an error, and the one before stays whole, with no temporary file left. */
+START_TEST(test_train_checkpoint_disk_full)
+{
+    char p[512], cmd[4096], a[2048];
+    struct stat st;
+    const char *train = BIN " train " REG TR_XY " --epochs 3 --batch-size 16";
+    snprintf(cmd, sizeof cmd, "%s --checkpoint @/ck -o @/W1.safetensors >/dev/null 2>&1", train);
+    ck_assert(system(expand(cmd, a, sizeof a)) == 0);
+    ck_assert(stat(expand("@/ck/checkpoint.safetensors", p, sizeof p), &st) == 0);
+    long pages = (st.st_size + 4095) / 4096; /* room for one, not for the next beside it */
+    mkdir(expand("@/small", p, sizeof p), 0777);
+    snprintf(cmd, sizeof cmd,
+             "unshare -rm sh -c 'mount -t tmpfs -o size=%ldk tmpfs @/small || exit 99; "
+             "%s --checkpoint @/small -o @/W.safetensors >/dev/null 2>@/err; echo $? >@/rc; "
+             "cp @/small/checkpoint.safetensors @/kept.safetensors; ls -a @/small >@/listing'",
+             4 * (pages + (pages + 1) / 2), train);
+    int rc = system(expand(cmd, a, sizeof a));
+    ck_assert_msg(rc == 0, "could not mount a small tmpfs (unshare -rm, mount -t tmpfs): %d", rc);
+    char *err = slurp(expand("@/err", p, sizeof p)), *code = slurp(expand("@/rc", p, sizeof p));
+    char *listing = slurp(expand("@/listing", p, sizeof p));
+    ck_assert_msg(!strcmp(code, "2\n"), "exit %s, want 2:\n%s", code, err);
+    ck_assert_msg(strstr(err, "the checkpoint after epoch 2 failed") &&
+                      strstr(err, "No space left on device"),
+                  "%s", err);
+    ck_assert_msg(checkpoint_epoch(expand("@/kept.safetensors", p, sizeof p)) == 1,
+                  "the checkpoint of epoch 1 is not whole");
+    ck_assert_msg(!strcmp(listing, ".\n..\ncheckpoint.safetensors\n"), "left behind:\n%s", listing);
+    ck_assert_msg(!exists("@/W.safetensors"), "a failed run wrote its weights");
+    free(err), free(code), free(listing);
+}
+END_TEST
+
+/* A .npy of 256 MiB (sparse: no disk used) of the wrong shape is refused from its header: the
+ * largest child process stays far below the 256 MiB a read would take. */
+START_TEST(test_npy_header_checked_first)
+{
+    char p[512], h[128];
+    const long long rows = 64LL << 20, bytes = rows * 4; /* (67108864, 1) float32 */
+    int n = snprintf(h, sizeof h, "{'descr': '<f4', 'fortran_order': False, 'shape': (%lld, 1), }",
+                     rows);
+    while ((10 + n + 1) % 64)
+        h[n++] = ' ';
+    h[n++] = '\n';
+    const char *names[] = {"@/big_x.npy", "@/big_y.npy"};
+    for (int k = 0; k < 2; k++) {
+        int fd = open(expand(names[k], p, sizeof p), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        unsigned char pre[10] = {0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0, (unsigned char)n, 0};
+        ck_assert(fd >= 0 && write(fd, pre, 10) == 10 && write(fd, h, (size_t)n) == n);
+        ck_assert(ftruncate(fd, 10 + n + bytes) == 0 && close(fd) == 0);
+    }
+    expect("predict " REG " -w " REG_W " -x @/big_x.npy -o @/out.npy", 2, NULL,
+           "expects (None, 13), got (67108864, 1)");
+    expect("train " REG " -x " FX "regression_train_x.npy -y @/big_y.npy -o @/W.safetensors", 2,
+           NULL, "@/big_y.npy has 67108864 samples");
+    struct rusage ru;
+    ck_assert(getrusage(RUSAGE_CHILDREN, &ru) == 0);
+    ck_assert_msg(ru.ru_maxrss < 128 * 1024, "a child used %ld KiB: the file was read",
+                  ru.ru_maxrss);
+}
+END_TEST
+
 /* ---- bad input ---- */
 
-enum { NONE, TRUNCATED, X_10_12, X_8, X_NAN, X_INF, Y_5, W_SHAPE, W_RANDOM, SYNTAX };
+enum { NONE, TRUNCATED, X_10_12, X_8, X_NAN, X_INF, X_NAN_64, Y_5, W_SHAPE, W_RANDOM, SYNTAX };
 
 /* The .npy files of bad data: zeros of a shape, poisoned at one place. */
 static const struct {
     int rank, dim[2];
     double poison;
 } bad_npy[] = {
-    [X_10_12] = {2, {10, 12}, 0},      [X_8] = {1, {8}, 0},    [X_NAN] = {2, {10, 13}, NAN},
-    [X_INF] = {2, {10, 13}, INFINITY}, [Y_5] = {2, {5, 1}, 0},
+    [X_10_12] = {2, {10, 12}, 0},    [X_8] = {1, {8}, 0},
+    [X_NAN] = {2, {10, 13}, NAN},    [X_INF] = {2, {10, 13}, INFINITY},
+    [X_NAN_64] = {2, {64, 13}, NAN}, [Y_5] = {2, {5, 1}, 0},
 };
 
 /* Write the bad file `kind` into the temporary directory: @/bad.npy, @/bad.safetensors or @/bad.py */
@@ -957,7 +1168,7 @@ static const struct {
     {X_8, PRED BAD_X, {SE, "expects (None, 13), got (8,)"}},
     {X_NAN, PRED BAD_X, {SE, "NaN"}},
     {X_INF, PRED BAD_X, {SE, "Inf"}},
-    {X_NAN, TRAIN " -x @/bad.npy -y " FX "regression_train_y.npy", {SE, "NaN"}},
+    {X_NAN_64, TRAIN " -x @/bad.npy -y " FX "regression_train_y.npy", {SE, "NaN"}},
     {Y_5, TRAIN " -x " FX "regression_train_x.npy -y @/bad.npy", {SE, "64 samples", "(5, 1)"}},
     {W_SHAPE, "predict " REG BAD_W, {SE "@/bad.safetensors", "'dense/kernel'", "(12, 64)"}},
     {W_RANDOM, "predict " REG BAD_W, {SE "@/bad.safetensors"}},
@@ -1129,6 +1340,15 @@ Suite *cli_suite(void)
     tcase_add_test(tc, test_gradcheck);
     tcase_add_test(tc, test_gradcheck_dy);
     tcase_add_loop_test(tc, test_bad_input, 0, sizeof bad / sizeof bad[0]);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("stops");
+    tcase_set_timeout(tc, 300);
+    tcase_add_unchecked_fixture(tc, make_root, remove_root);
+    tcase_add_checked_fixture(tc, make_dir, NULL);
+    tcase_add_test(tc, test_train_nan_guard);
+    tcase_add_test(tc, test_train_killed_and_resumed);
+    tcase_add_test(tc, test_train_checkpoint_disk_full);
+    tcase_add_test(tc, test_npy_header_checked_first);
     suite_add_tcase(s, tc);
     tc = tcase_create("hostile");
     tcase_set_timeout(tc, 90);

@@ -292,6 +292,116 @@ START_TEST(test_steps_fact_holds)
 }
 END_TEST
 
+/* SL_KIND_JOIN: the output is the inputs side by side along sl_layer_join_axis, in their order,
+ * and equal to them on every other axis. */
+static void check_join(const Example *x, const sl_real *y, SlShape out)
+{
+    const char *name = x->l->type->name;
+    int ax = sl_layer_join_axis(x->l, out.rank), at = 0;
+    ck_assert_msg(ax >= 1, "%s declares SL_KIND_JOIN but names no axis of %d", name, out.rank);
+    size_t outer = 1, inner = 1;
+    for (int a = 0; a < out.rank; a++)
+        outer *= a < ax ? (size_t)out.dim[a] : 1, inner *= a > ax ? (size_t)out.dim[a] : 1;
+    for (int k = 0; k < x->n_in; k++) {
+        SlShape s = x->in[k];
+        ck_assert_int_eq(s.rank, out.rank);
+        for (int a = 0; a < out.rank; a++)
+            ck_assert_msg(a == ax || s.dim[a] == out.dim[a], "%s: input %d differs on axis %d",
+                          name, k, a);
+        for (size_t o = 0; o < outer; o++)
+            for (int i = 0; i < s.dim[ax]; i++)
+                for (size_t j = 0; j < inner; j++)
+                    ck_assert_msg(y[(o * out.dim[ax] + at + i) * inner + j] ==
+                                      x->x[k].data[(o * s.dim[ax] + i) * inner + j],
+                                  "%s: input %d is not at %d.. along axis %d", name, k, at, ax);
+        at += s.dim[ax];
+    }
+    ck_assert_int_eq(at, out.dim[ax]);
+}
+
+/* Which element of `in` output element o (row-major) reads when in is broadcast to out: the axes
+ * after the batch lined up from the last, an axis of size 1 or one that in lacks at index 0. */
+static size_t broadcast_index(SlShape out, SlShape in, size_t o)
+{
+    size_t idx = 0, stride = 1;
+    for (int a = out.rank - 1; a >= 0; a--) {
+        int i = (int)(o % (size_t)out.dim[a]), b = a == 0 ? 0 : a - (out.rank - in.rank);
+        o /= (size_t)out.dim[a];
+        if (a > 0 && b < 1)
+            continue;
+        idx += (size_t)(in.dim[b] == 1 ? 0 : i) * stride;
+        stride *= (size_t)in.dim[b];
+    }
+    return idx;
+}
+
+/* SL_KIND_ELEMENTWISE: the output has the broadcast shape, and a change of one element of input 0
+ * reaches only the output elements that read it. */
+static void check_elementwise(const Example *x, const sl_real *y0, SlShape out)
+{
+    const char *name = x->l->type->name;
+    SlShape want = x->in[0];
+    for (int k = 1; k < x->n_in; k++)
+        want = x->in[k].rank > want.rank ? x->in[k] : want;
+    for (int a = 1; a < want.rank; a++) {
+        want.dim[a] = 1;
+        for (int k = 0; k < x->n_in; k++) {
+            int b = a - (want.rank - x->in[k].rank);
+            want.dim[a] = b >= 1 && x->in[k].dim[b] != 1 ? x->in[k].dim[b] : want.dim[a];
+        }
+    }
+    char a1[64], a2[64];
+    ck_assert_msg(sl_shape_equal(&out, &want), "%s: output %s, broadcast gives %s", name,
+                  sl_shape_str(&out, a1, sizeof a1), sl_shape_str(&want, a2, sizeof a2));
+    size_t n0 = sl_shape_count(&x->in[0]), j = n0 / 2, n = sl_shape_count(&out);
+    sl_real *x1 = malloc(n0 * sizeof *x1);
+    ck_assert_ptr_nonnull(x1);
+    int reached = 0;
+    for (int sign = -1; sign <= 1 && !reached; sign += 2) { /* one of them wins a Maximum */
+        memcpy(x1, x->x[0].data, n0 * sizeof *x1);
+        x1[j] += (sl_real)(100 * sign);
+        SlShape o1;
+        sl_real *y1 = run(x, x1, &o1);
+        for (size_t o = 0; o < n; o++) {
+            ck_assert_msg(y1[o] == y0[o] || broadcast_index(out, x->in[0], o) == j,
+                          "%s: element %zu of input 0 reaches output element %zu, which does not "
+                          "read it",
+                          name, j, o);
+            reached |= y1[o] != y0[o];
+        }
+        free(y1);
+    }
+    ck_assert_msg(reached, "%s: element %zu of input 0 reaches no output", name, j);
+    free(x1);
+}
+
+/* A merge's declared way of merging (SL_KIND_JOIN, SL_KIND_ELEMENTWISE: the shapes scene draws it
+ * from these) is what it does with its example. */
+START_TEST(test_merge_facts_hold)
+{
+    Example ex;
+    if (!example_model(_i, &ex))
+        return;
+    const SlLayer *l = ex.l;
+    int join = sl_layer_is(l, SL_KIND_JOIN), each = sl_layer_is(l, SL_KIND_ELEMENTWISE);
+    ck_assert_msg(!(join || each) || sl_layer_is(l, SL_KIND_MERGE),
+                  "%s: joins or combines elements, so it is a merge", l->type->name);
+    ck_assert_msg(!(join && each), "%s: joins and combines elements at once", l->type->name);
+    if (join || each) {
+        SlShape out;
+        sl_real *y0 = run(&ex, ex.x[0].data, &out);
+        if (join)
+            check_join(&ex, y0, out);
+        else
+            check_elementwise(&ex, y0, out);
+        free(y0);
+    } else {
+        ck_assert_int_eq(sl_layer_join_axis(l, 3), -1);
+    }
+    example_free(&ex);
+}
+END_TEST
+
 #ifdef SL_DOUBLE
 /* ---- 3. every example passes a gradient check in double, in both modes ---- */
 
@@ -327,6 +437,7 @@ static Suite *suite(void)
     tcase_set_timeout(tc, 60);
     tcase_add_loop_test(tc, test_kind_and_names, 0, n);
     tcase_add_loop_test(tc, test_steps_fact_holds, 0, n);
+    tcase_add_loop_test(tc, test_merge_facts_hold, 0, n);
     tcase_add_test(tc, test_every_entry_required);
     tcase_add_test(tc, test_arg_str);
     suite_add_tcase(s, tc);

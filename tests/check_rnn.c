@@ -103,9 +103,9 @@ static const char *below_layer(const SlModel *m, int i)
     return slash ? slash + 1 : m->param_names[i];
 }
 
-START_TEST(test_fixture)
+static void rnn_fixture(const void *arg)
 {
-    const char *name = fixtures[_i];
+    const char *name = arg;
     /* inputs: x, then a layer's initial h0 (c0), or a Bidirectional's s0.. (forward's, backward's) */
     static const char *const h_names[] = {"x", "h0", "c0"}, *const s_names[] = {"x", "s0", "s1",
                                                                                 "s2", "s3"};
@@ -170,6 +170,11 @@ START_TEST(test_fixture)
         free(dy[k].data);
     sl_model_free(m);
     sl_st_free(&st);
+}
+
+START_TEST(test_fixture)
+{
+    tu_both_kernels(rnn_fixture, fixtures[_i]);
 }
 END_TEST
 

@@ -140,6 +140,25 @@ static SlModel *small_batchnorm(SlError *e)
     return m;
 }
 
+/* A script by name: ours first (tests/scripts/models/), then the shared collection. */
+static Loaded load_script(const char *name)
+{
+    SlError e = {{0}};
+    Loaded L = {NULL, NULL};
+    char path[512];
+    SlScriptOptions quiet;
+    memset(&quiet, 0, sizeof quiet);
+    snprintf(path, sizeof path, "tests/scripts/models/%s.py", name);
+    if (access(path, R_OK) != 0)
+        snprintf(path, sizeof path, "%s/%s.py", SL_SHARED_MODELS, name);
+    L.script = sl_script_run(path, &quiet, &e);
+    ck_assert_msg(L.script != NULL, "%s", e.msg);
+    L.m = sl_script_model(L.script, &e);
+    ck_assert_msg(L.m != NULL, "%s: %s", path, e.msg);
+    ck_assert_msg(sl_model_init_params(L.m, 0, &e) == 0, "%s", e.msg);
+    return L;
+}
+
 static Loaded load_model(int k)
 {
     SlError e = {{0}};
@@ -151,17 +170,7 @@ static Loaded load_model(int k)
     } else if (!strcmp(model_names[k], "small_batchnorm")) {
         L.m = small_batchnorm(&e);
     } else if (strcmp(model_names[k], "two_heads")) {
-        char path[512];
-        SlScriptOptions quiet;
-        memset(&quiet, 0, sizeof quiet);
-        /* ours first (tests/scripts/models/), then the shared collection */
-        snprintf(path, sizeof path, "tests/scripts/models/%s.py", model_names[k]);
-        if (access(path, R_OK) != 0)
-            snprintf(path, sizeof path, "%s/%s.py", SL_SHARED_MODELS, model_names[k]);
-        L.script = sl_script_run(path, &quiet, &e);
-        ck_assert_msg(L.script != NULL, "%s", e.msg);
-        L.m = sl_script_model(L.script, &e);
-        ck_assert_msg(L.m != NULL, "%s: %s", path, e.msg);
+        return load_script(model_names[k]);
     } else {
         L.m = two_heads(&e);
     }
@@ -503,7 +512,7 @@ static SlHistory make_history(SlLogs *epochs)
             epochs[ep].value[i] = (i % 2 ? 0.8 : 2.5) * exp(-0.3 * ep) + (i >= 2 ? 0.05 : 0.01);
         }
     }
-    return (SlHistory){N_EPOCHS, epochs};
+    return (SlHistory){.n_epochs = N_EPOCHS, .epochs = epochs};
 }
 
 /* How many recorded texts contain `part`. */
@@ -538,7 +547,7 @@ START_TEST(test_training_long_fit)
         epochs[ep].value[0] = 500 * exp(-ep / 500.0) + 0.1;
         epochs[ep].value[1] = 0.9 - 0.4 * exp(-ep / 500.0);
     }
-    SlHistory h = {EPOCHS, epochs};
+    SlHistory h = {.n_epochs = EPOCHS, .epochs = epochs};
     SlCanvas c;
     make_canvas(&c, WIN_W, WIN_H);
     sl_draw_history(&c, &h, "a long fit");
@@ -687,6 +696,49 @@ START_TEST(test_shapes_captions)
                       found->what, want);
     }
     sl_canvas_free(&c);
+    sl_scene_end(&run);
+    unload(&L);
+}
+END_TEST
+
+/* The shapes scene on functional models drawn as graphs (branches, merges, skips; the graph's own
+ * properties are held by check_graph.c): every step laid out as a reader checks it, at the
+ * window's size and a small one, and each merge saying how it merges, from what its layer
+ * declares (the joined axis and its parts, or what repeats). */
+START_TEST(test_shapes_graphs)
+{
+    static const struct {
+        const char *model;
+        const char *notes[2];
+    } cases[] = {
+        {"17_functional_merge",
+         {"joined on axis 1 (features): 16 + 16", "element by element: every axis agrees"}},
+        {"resnet_bn", {"element by element: every axis agrees", NULL}},
+        {"unet", {"joined on axis 3 (channels): 8 + 8", "joined on axis 3 (channels): 4 + 4"}},
+        {"three_branches",
+         {"joined on axis 3 (channels): 8 + 8 + 4", "(None, 1, 1, 20) repeats along axes 1, 2"}},
+    };
+    const SlScene *s = sl_scene_find("shapes");
+    Loaded L = load_script(cases[_i].model);
+    SlSceneRun run;
+    SlError e = {{0}};
+    ck_assert_msg(sl_scene_start(&run, s, L.m, 2, 8, NULL, &e) == 0, "%s", e.msg);
+    static const int canvases[][3] = {{WIN_W, WIN_H, 1}, {800, 600, 0}};
+    for (int z = 0; z < 2; z++) {
+        SlCanvas c;
+        make_canvas(&c, canvases[z][0], canvases[z][1]);
+        for (int step = 0; step < run.n_steps; step++) {
+            s->draw(&run, step, &c);
+            check_picture(&c, cases[_i].model, s, step, run.n_steps, canvases[z][2]);
+            for (int k = 0; k < 2 && cases[_i].notes[k] && canvases[z][2]; k++)
+                ck_assert_msg(texts_equal(&c, cases[_i].notes[k]) >= 1,
+                              "%s, step %d: no merge says '%s'", cases[_i].model, step + 1,
+                              cases[_i].notes[k]);
+            if (step + 1 < run.n_steps)
+                s->draw(&run, step + 0.5, &c);
+        }
+        sl_canvas_free(&c);
+    }
     sl_scene_end(&run);
     unload(&L);
 }
@@ -1293,6 +1345,7 @@ static Suite *suite(void)
     tc = tcase_create("caption");
     tcase_set_timeout(tc, 20);
     tcase_add_loop_test(tc, test_shapes_captions, 0, N_MODELS);
+    tcase_add_loop_test(tc, test_shapes_graphs, 0, 4);
     tcase_add_loop_test(tc, test_seq2seq_scene, 0, 3);
     tcase_add_loop_test(tc, test_receptive_captions, 0, 3);
     tcase_add_test(tc, test_embedding_axes);

@@ -18,11 +18,56 @@ long tu_mismatch(const sl_real *a, const sl_real *b, size_t n, double rtol, doub
     return -1;
 }
 
+/* While tu_both_kernels runs a check: every array tu_assert_close compared, one after another. */
+typedef struct Record {
+    sl_real *values;
+    size_t n, cap;
+    int arrays;
+} Record;
+static Record *recording;
+
+static void record(Record *r, const sl_real *a, size_t n)
+{
+    if (r->n + n > r->cap) {
+        r->cap = (r->n + n) * 2;
+        r->values = realloc(r->values, r->cap * sizeof *r->values);
+        ck_assert(r->values != NULL);
+    }
+    memcpy(r->values + r->n, a, n * sizeof *a);
+    r->n += n;
+    r->arrays++;
+}
+
 void tu_assert_close(const char *what, const sl_real *a, const sl_real *b, size_t n)
 {
     long i = tu_mismatch(a, b, n, TU_RTOL, TU_ATOL);
     ck_assert_msg(i < 0, "%s: element %ld is %.12g, expected %.12g", what, i,
                   i < 0 ? 0.0 : (double)a[i], i < 0 ? 0.0 : (double)b[i]);
+    if (recording)
+        record(recording, a, n);
+}
+
+void tu_both_kernels(void (*check)(const void *arg), const void *arg)
+{
+    SlKernels was = sl_kernels();
+    Record r[2] = {{0}};
+    static const SlKernels set[2] = {SL_KERNELS_FAST, SL_KERNELS_PLAIN};
+    for (int k = 0; k < 2; k++) {
+        sl_kernels_set(set[k]);
+        recording = &r[k];
+        check(arg);
+        recording = NULL;
+    }
+    sl_kernels_set(was);
+    ck_assert_int_eq(r[0].arrays, r[1].arrays);
+    ck_assert(r[0].n == r[1].n);
+    long i = tu_mismatch(r[0].values, r[1].values, r[0].n, TU_RTOL, TU_ATOL);
+    ck_assert_msg(i < 0,
+                  "fast and plain kernels differ: value %ld of the checked arrays is %.12g "
+                  "fast, %.12g plain",
+                  i, i < 0 ? 0.0 : (double)r[0].values[i], i < 0 ? 0.0 : (double)r[1].values[i]);
+    ck_assert_msg(r[0].n > 0, "the check compared nothing");
+    free(r[0].values), free(r[1].values);
 }
 
 SlModel *tu_one_layer(const char *type, const char *args, SlShape in, SlError *e)
@@ -56,8 +101,9 @@ const char *tu_fixture(const char *name)
     return path;
 }
 
-void tu_check_layer_fixture(const char *name)
+static void check_layer_fixture(const void *arg)
 {
+    const char *name = arg;
     SlSafetensors st;
     SlError e;
     ck_assert_msg(sl_st_read(&st, tu_fixture(name), &e) == 0, "%s", e.msg);
@@ -106,6 +152,11 @@ void tu_check_layer_fixture(const char *name)
     free(x), free(y), free(dy), free(dx);
     sl_model_free(m);
     sl_st_free(&st);
+}
+
+void tu_check_layer_fixture(const char *name)
+{
+    tu_both_kernels(check_layer_fixture, name);
 }
 
 void tu_check_shape_error(const TuShapeError *c)
@@ -185,6 +236,21 @@ const char *tu_tmp_path(const char *name)
     return p;
 }
 
+/* A folder and what is in it, folders within included. */
+static void remove_tree(const char *path)
+{
+    DIR *d = opendir(path);
+    for (struct dirent *de; d && (de = readdir(d));) {
+        char p[1024];
+        snprintf(p, sizeof p, "%s/%s", path, de->d_name);
+        if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..") && remove(p) != 0)
+            remove_tree(p);
+    }
+    if (d)
+        closedir(d);
+    rmdir(path);
+}
+
 int tu_run_in_tmpdir(Suite *s)
 {
     snprintf(tmpdir, sizeof tmpdir, "/tmp/shapelab-test-XXXXXX");
@@ -193,13 +259,7 @@ int tu_run_in_tmpdir(Suite *s)
         return 1;
     }
     int failed = tu_run(s);
-    DIR *d = opendir(tmpdir);
-    for (struct dirent *de; d && (de = readdir(d));)
-        if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
-            remove(tu_tmp_path(de->d_name));
-    if (d)
-        closedir(d);
-    rmdir(tmpdir);
+    remove_tree(tmpdir);
     return failed;
 }
 

@@ -32,8 +32,13 @@ const char *tu_fixture(const char *name);
  * the test when the tensor is missing. */
 sl_real *tu_st_load(const SlSafetensors *st, const char *name, SlShape *shape);
 /* Check one layer against its PyTorch fixture (check_layers.c's header says what a fixture
- * holds): the output, the input gradient and every weight's gradient. */
+ * holds): the output, the input gradient and every weight's gradient; with the fast kernels and
+ * with the plain loops (tu_both_kernels). */
 void tu_check_layer_fixture(const char *name);
+/* Run check(arg) twice, with the fast kernels and with the plain loops (src/kernels/kernels.h):
+ * each run's assertions must hold, and every array the two runs passed to tu_assert_close must
+ * agree between them within the same tolerance. The kernel setting is restored after. */
+void tu_both_kernels(void (*check)(const void *arg), const void *arg);
 /* Gradient check in double of one layer on a seeded input of shape s: max error below 1e-6. */
 void tu_gradcheck_layer(const char *type, const char *args, SlShape s, int training, uint64_t seed);
 

@@ -103,6 +103,11 @@ static const char *axis_names(int rank)
     }
 }
 
+void sl_tensor_axes_text(const SlShape *s, const char *axes, char *buf, size_t n)
+{
+    snprintf(buf, n, "%s", axes ? axes : axis_names(s->rank));
+}
+
 static void box_label(const SlShape *s, const char *axes, int with_axes, char *buf, size_t n)
 {
     char shape[96];
@@ -164,19 +169,56 @@ int sl_draw_tensor_box_upto(SlCanvas *c, int x, int y, const SlShape *s, double 
     return sl_draw_tensor_box_axes(c, x, y, s, NULL, scale, role, highlight, right);
 }
 
-int sl_draw_tensor_box_axes(SlCanvas *c, int x, int y, const SlShape *s, const char *axes,
-                            double scale, SlRole role, int highlight, int right)
+/* The axis a box is joined along divided in proportion to its parts (equally when a size is
+ * unknown), every other part a shade darker and a line between two: along the width for the last
+ * axis, the height for the one before, the depth for earlier ones (the nearest to the front
+ * last). */
+static void mark_parts(SlCanvas *c, int bx, int by, int bw, int bh, const SlShape *s, double scale,
+                       const SlBoxMarks *mk, SlColor fill, SlColor edge)
 {
-    int bw, bh, depth, tw, th, lw, lh;
-    char label[160], shape[96];
+    int r = s->rank, a = mk->axis, n = mk->n_parts < SL_BOX_PARTS ? mk->n_parts : SL_BOX_PARTS;
+    double total = 0, at = 0;
+    for (int k = 0; k < n; k++)
+        total = mk->part[k] > 0 && total >= 0 ? total + mk->part[k] : -1;
+    int d0 = 0, span = 0; /* a depth axis: where its share of the depth starts, and its share */
+    for (int i = 1; i < r - 2; i++) {
+        int px = (int)(axis_px(s->dim[i]) / 3 * scale);
+        d0 += i > a ? px : 0;
+        span = i == a ? px : span;
+    }
+    SlColor dark = sl_mix(fill, edge, 0.35);
+    for (int k = 0; k < n; k++) {
+        double f0 = at, f1 = at += total > 0 ? mk->part[k] / total : 1.0 / n;
+        if (a == r - 1) {
+            int x0 = bx + (int)lround(bw * f0), x1 = bx + (int)lround(bw * f1);
+            sl_canvas_fill_rect(c, x0, by, x1 - x0, bh, k % 2 ? dark : fill);
+            if (k)
+                sl_canvas_fill_rect(c, x0, by, 1, bh, edge);
+        } else if (a == r - 2) {
+            int y0 = by + (int)lround(bh * f0), y1 = by + (int)lround(bh * f1);
+            sl_canvas_fill_rect(c, bx, y0, bw, y1 - y0, k % 2 ? dark : fill);
+            if (k)
+                sl_canvas_fill_rect(c, bx, y0, bw, 1, edge);
+        } else if (k + 1 < n) {
+            int d = d0 + (int)lround(span * f1);
+            sl_canvas_rect(c, bx + d, by - d, bw, bh, 1, edge);
+        }
+    }
+}
+
+/* The box itself, its front face's top-left at (x, by): the batch axis as copies behind it. */
+static void draw_box(SlCanvas *c, int x, int by, const SlShape *s, double scale, SlRole role,
+                     int highlight, const SlBoxMarks *marks)
+{
+    int bw, bh, depth;
+    char shape[96];
     box_dims(s, scale, &bw, &bh, &depth);
-    box_size(s, axes, 1, scale, &tw, &th);
     SlColor edge = sl_role_color(role);
     SlColor fill = role == SL_ROLE_NONE ? sl_mix(SL_WHITE, SL_GRID, highlight ? 1.0 : 0.45)
                                         : sl_role_tint(role, highlight ? 0.85 : 0.4);
     if (role == SL_ROLE_NONE)
         edge = sl_mix(SL_GRID, SL_INK, 0.45); /* tensors between layers: plain grey */
-    int bx = x, by = y + (th - bh - depth - STACK) / 2 + STACK + depth;
+    int bx = x;
     /* the batch axis: copies behind, dashed when its size is None */
     for (int k = 2; k >= 1; k--) {
         int ox = bx + depth + k * STACK / 2, oy = by - depth - k * STACK / 2;
@@ -189,10 +231,23 @@ int sl_draw_tensor_box_axes(SlCanvas *c, int x, int y, const SlShape *s, const c
     for (int d = depth; d > 0; d -= 2) /* the depth of a rank-4+ tensor */
         sl_canvas_rect(c, bx + d, by - d, bw, bh, 1, sl_mix(SL_WHITE, edge, 0.5));
     sl_canvas_fill_rect(c, bx, by, bw, bh, fill);
+    if (marks && marks->axis >= 1 && marks->axis < s->rank && marks->n_parts >= 2)
+        mark_parts(c, bx, by, bw, bh, s, scale, marks, fill, edge);
     sl_canvas_rect(c, bx, by, bw, bh, highlight ? 2 : 1, edge);
     sl_shape_str(s, shape, sizeof shape);
     sl_canvas_record(c, SL_ITEM_WIDGET, x, by - depth - STACK, bw + depth + STACK,
                      bh + depth + STACK, role, 0, shape);
+}
+
+int sl_draw_tensor_box_axes(SlCanvas *c, int x, int y, const SlShape *s, const char *axes,
+                            double scale, SlRole role, int highlight, int right)
+{
+    int bw, bh, depth, tw, th, lw, lh;
+    char label[160];
+    box_dims(s, scale, &bw, &bh, &depth);
+    box_size(s, axes, 1, scale, &tw, &th);
+    draw_box(c, x, y + (th - bh - depth - STACK) / 2 + STACK + depth, s, scale, role, highlight,
+             NULL);
     box_label(s, axes, 1, label, sizeof label); /* with the axes' meaning, when it fits */
     sl_canvas_text_size(label, SL_TEXT_LABEL, &lw, &lh);
     if (x + bw + depth + STACK + LABEL_GAP + lw > right)
@@ -203,19 +258,63 @@ int sl_draw_tensor_box_axes(SlCanvas *c, int x, int y, const SlShape *s, const c
     return th;
 }
 
+void sl_tensor_box_size_marked(const SlShape *s, const char *axes, int with_axes, double scale,
+                               const SlBoxMarks *marks, int *w, int *h)
+{
+    box_size(s, axes, with_axes, scale, w, h);
+    if (!marks || !marks->note)
+        return;
+    int bw, bh, depth, lw, lh, nw = sl_text_width(marks->note, SL_TEXT_SMALL);
+    char label[160];
+    box_dims(s, scale, &bw, &bh, &depth);
+    box_label(s, axes, with_axes, label, sizeof label);
+    sl_canvas_text_size(label, SL_TEXT_LABEL, &lw, &lh);
+    *w = bw + depth + STACK + LABEL_GAP + (lw > nw ? lw : nw);
+    lh += sl_text_height(SL_TEXT_SMALL);
+    *h = *h > lh ? *h : lh;
+}
+
+int sl_draw_tensor_box_marked(SlCanvas *c, int x, int y, const SlShape *s, const char *axes,
+                              int with_axes, double scale, SlRole role, int highlight,
+                              const SlBoxMarks *marks)
+{
+    int bw, bh, depth, tw, th, lw, lh;
+    char label[160];
+    box_dims(s, scale, &bw, &bh, &depth);
+    sl_tensor_box_size_marked(s, axes, with_axes, scale, marks, &tw, &th);
+    draw_box(c, x, y + (th - bh - depth - STACK) / 2 + STACK + depth, s, scale, role, highlight,
+             marks);
+    box_label(s, axes, with_axes, label, sizeof label);
+    sl_canvas_text_size(label, SL_TEXT_LABEL, &lw, &lh);
+    int note_h = marks && marks->note ? sl_text_height(SL_TEXT_SMALL) : 0;
+    int tx = x + bw + depth + STACK + LABEL_GAP, ty = y + (th - lh - note_h) / 2;
+    sl_canvas_text(c, tx, ty, label, SL_TEXT_LABEL, SL_INK);
+    if (note_h)
+        sl_canvas_text(c, tx, ty + lh, marks->note, SL_TEXT_SMALL, SL_INK);
+    return th;
+}
+
 /* ---- layer block, arrow, focus, caption ---- */
 
-void sl_draw_layer_block(SlCanvas *c, int x, int y, int w, int h, const char *name,
-                         const char *type, long long params, int highlight)
+/* A layer's rounded box, lit when it is the current one, recorded as a weight widget when the
+ * layer has parameters. */
+static void block_frame(SlCanvas *c, int x, int y, int w, int h, const char *name, long long params,
+                        int highlight)
 {
-    char title[160], sub[64];
-    int th = sl_text_height(SL_TEXT_LABEL);
     sl_canvas_round_rect(c, x, y, w, h, 6,
                          highlight ? sl_mix(SL_WHITE, SL_HIGHLIGHT, 0.55) : SL_WHITE);
     sl_canvas_round_frame(c, x, y, w, h, 6, highlight ? 2 : 1,
                           highlight ? SL_INK : sl_mix(SL_GRID, SL_INK, 0.35));
     sl_canvas_record(c, SL_ITEM_WIDGET, x, y, w, h, params ? SL_ROLE_WEIGHT : SL_ROLE_NONE, 0,
                      name);
+}
+
+void sl_draw_layer_block(SlCanvas *c, int x, int y, int w, int h, const char *name,
+                         const char *type, long long params, int highlight)
+{
+    char title[160], sub[64];
+    int th = sl_text_height(SL_TEXT_LABEL);
+    block_frame(c, x, y, w, h, name, params, highlight);
     snprintf(title, sizeof title, "%s (%s)", name, type);
     int two = params && h >= 2 * th + 8;
     int ty = two ? y + (h - 2 * th - 2) / 2 : y + (h - th) / 2;
@@ -226,6 +325,55 @@ void sl_draw_layer_block(SlCanvas *c, int x, int y, int w, int h, const char *na
         sl_canvas_round_rect(c, x + 10, ty + th + 2 + (th - sw) / 2, sw, sw, 2,
                              sl_role_color(SL_ROLE_WEIGHT));
         sl_draw_text_in(c, x + 16 + sw, ty + th + 2, w - 22 - sw, sub, SL_TEXT_SMALL);
+    }
+}
+
+enum { CARD_PAD = 10, CARD_GAP = 10 }; /* inside a card; between its type and its count */
+
+int sl_layer_card_height(void)
+{
+    return sl_text_height(SL_TEXT_LABEL) + sl_text_height(SL_TEXT_SMALL) + 7;
+}
+
+/* "N params" after a weight-coloured swatch, or nothing. */
+static int card_params_width(long long params, char *buf, size_t n)
+{
+    snprintf(buf, n, "%lld params", params);
+    return params ? sl_text_height(SL_TEXT_SMALL) / 2 + 2 + 4 + sl_text_width(buf, SL_TEXT_SMALL)
+                  : 0;
+}
+
+int sl_layer_card_width(const char *name, const char *type, long long params)
+{
+    char count[48];
+    int pw = card_params_width(params, count, sizeof count);
+    int w1 = sl_text_width(name, SL_TEXT_LABEL);
+    int w2 = (type ? sl_text_width(type, SL_TEXT_SMALL) : 0) + (type && pw ? CARD_GAP : 0) + pw;
+    return (w1 > w2 ? w1 : w2) + 2 * CARD_PAD;
+}
+
+void sl_draw_layer_card(SlCanvas *c, int x, int y, int w, int h, const char *name, const char *type,
+                        long long params, int highlight)
+{
+    char count[48], cut[160];
+    int lh = sl_text_height(SL_TEXT_LABEL), sh = sl_text_height(SL_TEXT_SMALL);
+    int room = w - 2 * CARD_PAD, pw = card_params_width(params, count, sizeof count);
+    block_frame(c, x, y, w, h, name, params, highlight);
+    int second = type || params, ty = second ? y + (h - lh - sh - 1) / 2 : y + (h - lh) / 2;
+    sl_draw_text_in(c, x + CARD_PAD, ty, room, name, SL_TEXT_LABEL);
+    ty += lh + 1;
+    /* the type keeps what the count leaves it; the count goes only where it fits whole */
+    int fits =
+        pw && (type ? CARD_GAP + pw + sl_text_width("Ab\xE2\x80\xA6", SL_TEXT_SMALL) : pw) <= room;
+    int px = x + CARD_PAD;
+    if (type) {
+        sl_text_fit(type, SL_TEXT_SMALL, fits ? room - CARD_GAP - pw : room, cut, sizeof cut);
+        px += sl_canvas_text(c, px, ty, cut, SL_TEXT_SMALL, SL_INK) + CARD_GAP;
+    }
+    if (fits) {
+        int sw = sh / 2 + 2;
+        sl_canvas_round_rect(c, px, ty + (sh - sw) / 2, sw, sw, 2, sl_role_color(SL_ROLE_WEIGHT));
+        sl_canvas_text(c, px + sw + 4, ty, count, SL_TEXT_SMALL, SL_INK);
     }
 }
 

@@ -45,10 +45,39 @@ int sl_draw_tensor_box_axes(SlCanvas *c, int x, int y, const SlShape *s, const c
                             double scale, SlRole role, int highlight, int right);
 void sl_tensor_box_size_axes(const SlShape *s, const char *axes, double scale, int *w, int *h);
 
+/* What the axes of a tensor box mean, as its label writes them: `axes`, or the usual meaning of
+ * the shape's rank ("samples x positions x features"). */
+void sl_tensor_axes_text(const SlShape *s, const char *axes, char *buf, size_t n);
+/* A tensor box made of parts, and a word under its label (the shapes scene's merges): the axis
+ * whose size the parts share out (a Concatenate's inputs side by side; -1: none) is drawn divided
+ * in proportion to them, in two alternating shades; `note` (NULL: none) is a line of small text
+ * under the shape. */
+enum { SL_BOX_PARTS = 8 };
+typedef struct SlBoxMarks {
+    int axis;
+    int n_parts;
+    int part[SL_BOX_PARTS]; /* sizes along the axis, input by input (SL_NONE: unknown) */
+    const char *note;
+} SlBoxMarks;
+/* The general form of sl_draw_tensor_box_axes with marks (may be NULL); with_axes 0 leaves the
+ * axes' meaning out of the label. */
+int sl_draw_tensor_box_marked(SlCanvas *c, int x, int y, const SlShape *s, const char *axes,
+                              int with_axes, double scale, SlRole role, int highlight,
+                              const SlBoxMarks *marks);
+void sl_tensor_box_size_marked(const SlShape *s, const char *axes, int with_axes, double scale,
+                               const SlBoxMarks *marks, int *w, int *h);
+
 /* ---- blocks, arrows, text ---- */
 /* A layer block: "name (Type)" and "N params" in a rounded box of the given size. */
 void sl_draw_layer_block(SlCanvas *c, int x, int y, int w, int h, const char *name,
                          const char *type, long long params, int highlight);
+/* A layer block in two lines, narrower than sl_draw_layer_block's one: "name", then "Type" (type
+ * NULL: none) and the parameter count in small text, each cut to the width when longer (the count
+ * goes whole or not at all). The width and height its texts want, padding included: */
+void sl_draw_layer_card(SlCanvas *c, int x, int y, int w, int h, const char *name, const char *type,
+                        long long params, int highlight);
+int sl_layer_card_width(const char *name, const char *type, long long params);
+int sl_layer_card_height(void);
 /* An arrow from (x0, y0) to (x1, y1), optionally labelled beside its middle. */
 void sl_draw_arrow(SlCanvas *c, int x0, int y0, int x1, int y1, const char *label);
 /* The frame that marks what the current step is about, around (x, y, w, h), a little outside. */

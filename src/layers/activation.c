@@ -10,6 +10,9 @@
  * At a kink the derivative comes from the piece on the left (or the flat piece), as TensorFlow
  * and PyTorch take it: relu'(0) = 0, elu'(0) = 1, selu'(0) = scale * alpha, and hard_sigmoid's
  * derivative is 0 at both ends of its ramp (-3 and 3; -2.5 and 2.5 for hard_sigmoid_k2).
+ *
+ * The loops below are the reference, one value at a time in double; with the fast kernels the
+ * common functions run as vector loops in float (src/kernels/act.c).
  */
 #include "activation.h"
 
@@ -18,6 +21,7 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "kernels/kernels.h"
 #include "layer.h"
 
 static const struct {
@@ -161,40 +165,74 @@ static void softmax_row(sl_real *y, const sl_real *x, size_t n)
         y[j] = (sl_real)(y[j] / sum);
 }
 
-void sl_act_forward(SlAct a, sl_real *y, const sl_real *x, size_t rows, size_t cols)
+void sl_act_forward_rows(SlAct a, sl_real *y, const sl_real *x, size_t ld, size_t rows, size_t cols)
 {
-    size_t n = rows * cols;
     if (a == SL_ACT_SOFTMAX) {
         for (size_t r = 0; r < rows; r++)
-            softmax_row(y + r * cols, x + r * cols, cols);
+            softmax_row(y + r * ld, x + r * ld, cols);
         return;
     }
     if (a == SL_ACT_LINEAR) {
-        if (y != x)
-            memcpy(y, x, n * sizeof *y);
+        for (size_t r = 0; y != x && r < rows; r++)
+            memcpy(y + r * ld, x + r * ld, cols * sizeof *y);
         return;
     }
-    for (size_t i = 0; i < n; i++)
-        y[i] = (sl_real)act1(a, x[i]);
+    if (sl_kernels_fast() && sl_act_fast_forward(a, y, x, ld, rows, cols))
+        return;
+    for (size_t r = 0; r < rows; r++)
+        for (size_t i = 0; i < cols; i++)
+            y[r * ld + i] = (sl_real)act1(a, x[r * ld + i]);
+}
+
+void sl_act_forward(SlAct a, sl_real *y, const sl_real *x, size_t rows, size_t cols)
+{
+    sl_act_forward_rows(a, y, x, cols, rows, cols);
+}
+
+void sl_act_backward_rows(SlAct a, sl_real *dx, const sl_real *dy, const sl_real *x,
+                          const sl_real *y, size_t ld, size_t rows, size_t cols)
+{
+    if (a == SL_ACT_SOFTMAX) {
+        for (size_t r = 0; r < rows; r++) {
+            const sl_real *yr = y + r * ld, *dyr = dy + r * ld;
+            double dot = 0; /* sum_k dy_k y_k */
+            for (size_t k = 0; k < cols; k++)
+                dot += dyr[k] * yr[k];
+            for (size_t j = 0; j < cols; j++)
+                dx[r * ld + j] += (sl_real)(yr[j] * (dyr[j] - dot));
+        }
+        return;
+    }
+    if (sl_kernels_fast() && sl_act_fast_backward(a, dx, dy, x, y, ld, rows, cols))
+        return;
+    for (size_t r = 0; r < rows; r++)
+        for (size_t i = 0; i < cols; i++) {
+            size_t k = r * ld + i;
+            dx[k] += (sl_real)(dact1(a, x[k], y[k]) * dy[k]);
+        }
 }
 
 void sl_act_backward(SlAct a, sl_real *dx, const sl_real *dy, const sl_real *x, const sl_real *y,
                      size_t rows, size_t cols)
 {
-    if (a == SL_ACT_SOFTMAX) {
-        for (size_t r = 0; r < rows; r++) {
-            const sl_real *yr = y + r * cols, *dyr = dy + r * cols;
-            double dot = 0; /* sum_k dy_k y_k */
-            for (size_t k = 0; k < cols; k++)
-                dot += dyr[k] * yr[k];
-            for (size_t j = 0; j < cols; j++)
-                dx[r * cols + j] += (sl_real)(yr[j] * (dyr[j] - dot));
-        }
-        return;
+    sl_act_backward_rows(a, dx, dy, x, y, cols, rows, cols);
+}
+
+int sl_act_backward_from_y(SlAct a)
+{
+    switch (a) {
+    case SL_ACT_LINEAR:
+    case SL_ACT_SIGMOID: /* y (1 - y) */
+    case SL_ACT_TANH:    /* 1 - y^2 */
+    case SL_ACT_SOFTMAX:
+        return 1;
+    case SL_ACT_RELU: /* x > 0 exactly where y > 0 */
+    case SL_ACT_ELU:
+    case SL_ACT_SELU:
+        return 1;
+    default:
+        return 0;
     }
-    size_t n = rows * cols;
-    for (size_t i = 0; i < n; i++)
-        dx[i] += (sl_real)(dact1(a, x[i], y[i]) * dy[i]);
 }
 
 const sl_real *sl_act_grad(SlAct a, sl_real *dz, const sl_real *dy, const sl_real *z,

@@ -37,6 +37,16 @@ void sl_act_forward(SlAct a, sl_real *y, const sl_real *x, size_t rows, size_t c
 /* dx += f'(x) * dy, using x and y = f(x) (softmax: dx_j += y_j (dy_j - sum_k dy_k y_k)). */
 void sl_act_backward(SlAct a, sl_real *dx, const sl_real *dy, const sl_real *x, const sl_real *y,
                      size_t rows, size_t cols);
+/* The same two on rows of cols values that lie ld apart, in every array alike: a gate block of
+ * several samples, side by side with the others in each sample's row (the recurrent cells). */
+void sl_act_forward_rows(SlAct a, sl_real *y, const sl_real *x, size_t ld, size_t rows,
+                         size_t cols);
+void sl_act_backward_rows(SlAct a, sl_real *dx, const sl_real *dy, const sl_real *x,
+                          const sl_real *y, size_t ld, size_t rows, size_t cols);
+
+/* 1 when sl_act_backward gives the same with y passed for x: the derivative is a function of
+ * y = f(x) alone (sigmoid, tanh, relu, elu, selu, linear, softmax), so a layer may keep y only. */
+int sl_act_backward_from_y(SlAct a);
 
 /* For a layer with an activation after its linear part z: the gradient of z, act'(z) * dy,
  * written to the scratch dz (rows, cols) and returned; with a linear activation, dy itself

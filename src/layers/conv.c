@@ -26,6 +26,7 @@
 #include "activation.h"
 #include "alloc.h"
 #include "init.h"
+#include "kernels/kernels.h"
 #include "layer.h"
 
 /* ---- geometry ---- */
@@ -473,31 +474,71 @@ static SlConvGeom conv_geom(const ConvCfg *c, const SlShape *in, const SlShape *
     return g;
 }
 
-/* Scratch: the rotated kernel and the spread gradient (backward); with an activation, z and dz. */
+/* A call's scratch, Conv's and the transposed layers' alike. */
+enum {
+    SCR_ROTATED, /* the kernel rotated by 180 degrees */
+    SCR_SPREAD,  /* a gradient spread to the stride (the transposed layer's input), padded too
+                    for the fast kernels */
+    SCR_PADDED,  /* the input (the transposed layer's: dz) with its padding written out as zeros,
+                    for the fast kernels (src/kernels/conv.c) */
+    SCR_Z,       /* with an activation: z, before it (sl_act_scratch) */
+    SCR_DZ       /* and dz */
+};
+
+/* The scratch of a call whose product has geometry g: the first three above. */
+static void conv_scratch_of(const SlConvGeom *g, SlScratchDecl *d)
+{
+    SlConvGeom full = sl_conv_input_grad_geom(g);
+    size_t spread = sl_spread_count(g), padded = sl_conv_pad_count(&full);
+    d->name[SCR_ROTATED] = "kernel rotated by 180 degrees (kh, kw, out, in)";
+    d->count[SCR_ROTATED] = (size_t)g->KH * g->KW * g->CI * g->CO;
+    d->name[SCR_SPREAD] = "gradient spread to the stride (and padded)";
+    d->count[SCR_SPREAD] = spread > padded ? spread : padded;
+    d->name[SCR_PADDED] = "input with its padding written out";
+    d->count[SCR_PADDED] = sl_conv_pad_count(g);
+    d->n = 3;
+}
+
+/* z (rows, C) = the bias in every row, or zeros. */
+static void fill_bias(sl_real *z, const sl_real *bias, size_t rows, size_t C)
+{
+    for (size_t r = 0; r < rows; r++)
+        for (size_t ch = 0; ch < C; ch++)
+            z[r * C + ch] = bias ? bias[ch] : 0;
+}
+
+/* db (C) += the sum of dz's rows (rows, C). */
+static void add_bias_grad(sl_real *db, const sl_real *dz, size_t rows, size_t C)
+{
+    for (size_t r = 0; r < rows; r++)
+        for (size_t ch = 0; ch < C; ch++)
+            db[ch] += dz[r * C + ch];
+}
+
 static void conv_scratch(const SlLayer *l, const SlInfer *io, SlScratchDecl *d)
 {
     const ConvCfg *c = l->cfg;
     SlConvGeom g = conv_geom(c, &io->in[0], &io->out[0]);
-    size_t n = sl_shape_count(&io->out[0]);
-    d->name[0] = "kernel rotated by 180 degrees (kh, kw, filters, in)";
-    d->count[0] = (size_t)g.KH * g.KW * g.CI * g.CO;
-    d->name[1] = "output gradient spread to the stride";
-    d->count[1] = sl_spread_count(&g);
-    d->n = 2;
-    sl_act_scratch(c->act, n, d); /* 2, 3 */
+    conv_scratch_of(&g, d);
+    sl_act_scratch(c->act, sl_shape_count(&io->out[0]), d); /* SCR_Z, SCR_DZ */
 }
 
+/* With the fast kernels each correlation is a product over the windows of a padded copy of its
+ * input (sl_conv_correlate_padded and friends): the same sums as the plain loops here. */
 static void conv_forward(SlLayer *l, SlPass *p)
 {
     const ConvCfg *c = l->cfg;
     SlConvGeom g = conv_geom(c, &p->x[0].shape, &p->y[0].shape);
     size_t rows = (size_t)g.B * g.OH * g.OW, CO = (size_t)g.CO;
-    sl_real *z = c->act == SL_ACT_LINEAR ? p->y[0].data : p->scratch[2];
-    const sl_real *bias = c->use_bias ? l->params[1].value.data : NULL;
-    for (size_t r = 0; r < rows; r++)
-        for (size_t co = 0; co < CO; co++)
-            z[r * CO + co] = bias ? bias[co] : 0;
-    sl_correlate(z, p->x[0].data, l->params[0].value.data, &g);
+    sl_real *z = c->act == SL_ACT_LINEAR ? p->y[0].data : p->scratch[SCR_Z];
+    const sl_real *x = p->x[0].data, *K = l->params[0].value.data;
+    fill_bias(z, c->use_bias ? l->params[1].value.data : NULL, rows, CO);
+    if (sl_kernels_fast()) {
+        sl_conv_pad(p->scratch[SCR_PADDED], x, &g);
+        sl_conv_correlate_padded(z, p->scratch[SCR_PADDED], K, &g);
+    } else {
+        sl_correlate(z, x, K, &g);
+    }
     if (c->act != SL_ACT_LINEAR)
         sl_act_forward(c->act, p->y[0].data, z, rows, CO);
 }
@@ -507,17 +548,22 @@ static void conv_backward(SlLayer *l, SlPass *p)
     const ConvCfg *c = l->cfg;
     SlConvGeom g = conv_geom(c, &p->x[0].shape, &p->y[0].shape);
     size_t rows = (size_t)g.B * g.OH * g.OW, CO = (size_t)g.CO;
-    const sl_real *dz =
-        sl_act_grad(c->act, p->scratch[3], p->dy[0].data, p->scratch[2], p->y[0].data, rows, CO);
-    if (c->use_bias) {
-        sl_real *db = l->params[1].grad.data;
-        for (size_t r = 0; r < rows; r++)
-            for (size_t co = 0; co < CO; co++)
-                db[co] += dz[r * CO + co];
+    const sl_real *dz = sl_act_grad(c->act, p->scratch[SCR_DZ], p->dy[0].data, p->scratch[SCR_Z],
+                                    p->y[0].data, rows, CO);
+    const sl_real *x = p->x[0].data, *K = l->params[0].value.data;
+    sl_real *dK = l->params[0].grad.data, *dx = p->no_dx[0] ? NULL : p->dx[0].data;
+    if (c->use_bias)
+        add_bias_grad(l->params[1].grad.data, dz, rows, CO);
+    if (sl_kernels_fast()) {
+        sl_conv_pad(p->scratch[SCR_PADDED], x, &g);
+        sl_conv_kernel_grad_padded(dK, p->scratch[SCR_PADDED], dz, &g);
+        if (dx)
+            sl_conv_input_grad_fast(dx, p->scratch[SCR_ROTATED], p->scratch[SCR_SPREAD], dz, K, &g);
+        return;
     }
-    sl_correlate_kernel_grad(l->params[0].grad.data, p->x[0].data, dz, &g);
-    sl_conv_input_grad(p->dx[0].data, p->scratch[0], p->scratch[1], dz, l->params[0].value.data,
-                       &g);
+    sl_correlate_kernel_grad(dK, x, dz, &g);
+    if (dx)
+        sl_conv_input_grad(dx, p->scratch[SCR_ROTATED], p->scratch[SCR_SPREAD], dz, K, &g);
 }
 
 static void conv_explain(const SlLayer *l, const SlInfer *io, char *buf, size_t n)
@@ -819,18 +865,12 @@ static SlConvGeom transpose_geom(const ConvCfg *c, const SlShape *in, const SlSh
     return g;
 }
 
-/* Scratch: the rotated kernel and the input spread to the stride (forward); with an activation,
- * z and dz. */
 static void transpose_scratch(const SlLayer *l, const SlInfer *io, SlScratchDecl *d)
 {
     const ConvCfg *c = l->cfg;
     SlConvGeom g = transpose_geom(c, &io->in[0], &io->out[0]);
-    d->name[0] = "kernel rotated by 180 degrees (kh, kw, in, filters)";
-    d->count[0] = (size_t)g.KH * g.KW * g.CI * g.CO;
-    d->name[1] = "input spread to the stride, zeros between";
-    d->count[1] = sl_spread_count(&g);
-    d->n = 2;
-    sl_act_scratch(c->act, sl_shape_count(&io->out[0]), d); /* 2, 3 */
+    conv_scratch_of(&g, d);
+    sl_act_scratch(c->act, sl_shape_count(&io->out[0]), d); /* SCR_Z, SCR_DZ */
 }
 
 /* y = b + the input gradient of the Conv with kernel K, x in the place of its output gradient. */
@@ -839,12 +879,12 @@ static void transpose_forward(SlLayer *l, SlPass *p)
     const ConvCfg *c = l->cfg;
     SlConvGeom g = transpose_geom(c, &p->x[0].shape, &p->y[0].shape);
     size_t rows = (size_t)g.B * g.H * g.W, F = (size_t)g.CI;
-    sl_real *z = c->act == SL_ACT_LINEAR ? p->y[0].data : p->scratch[2]; /* (B, H, W, filters) */
-    const sl_real *bias = c->use_bias ? l->params[1].value.data : NULL;
-    for (size_t r = 0; r < rows; r++)
-        for (size_t f = 0; f < F; f++)
-            z[r * F + f] = bias ? bias[f] : 0;
-    sl_conv_input_grad(z, p->scratch[0], p->scratch[1], p->x[0].data, l->params[0].value.data, &g);
+    sl_real *z =
+        c->act == SL_ACT_LINEAR ? p->y[0].data : p->scratch[SCR_Z]; /* (B, H, W, filters) */
+    const sl_real *x = p->x[0].data, *K = l->params[0].value.data;
+    fill_bias(z, c->use_bias ? l->params[1].value.data : NULL, rows, F);
+    (sl_kernels_fast() ? sl_conv_input_grad_fast : sl_conv_input_grad)(
+        z, p->scratch[SCR_ROTATED], p->scratch[SCR_SPREAD], x, K, &g);
     if (c->act != SL_ACT_LINEAR)
         sl_act_forward(c->act, p->y[0].data, z, rows, F);
 }
@@ -855,15 +895,22 @@ static void transpose_backward(SlLayer *l, SlPass *p)
     SlConvGeom g = transpose_geom(c, &p->x[0].shape, &p->y[0].shape);
     size_t rows = (size_t)g.B * g.H * g.W, F = (size_t)g.CI;
     const sl_real *dz = /* (B, H, W, filters) */
-        sl_act_grad(c->act, p->scratch[3], p->dy[0].data, p->scratch[2], p->y[0].data, rows, F);
-    if (c->use_bias) {
-        sl_real *db = l->params[1].grad.data;
-        for (size_t r = 0; r < rows; r++)
-            for (size_t f = 0; f < F; f++)
-                db[f] += dz[r * F + f];
+        sl_act_grad(c->act, p->scratch[SCR_DZ], p->dy[0].data, p->scratch[SCR_Z], p->y[0].data,
+                    rows, F);
+    const sl_real *x = p->x[0].data, *K = l->params[0].value.data;
+    sl_real *dK = l->params[0].grad.data, *dx = p->no_dx[0] ? NULL : p->dx[0].data;
+    if (c->use_bias)
+        add_bias_grad(l->params[1].grad.data, dz, rows, F);
+    if (sl_kernels_fast()) { /* the Conv's forward and its dK, on dz padded */
+        sl_conv_pad(p->scratch[SCR_PADDED], dz, &g);
+        if (dx)
+            sl_conv_correlate_padded(dx, p->scratch[SCR_PADDED], K, &g);
+        sl_conv_kernel_grad_padded(dK, p->scratch[SCR_PADDED], x, &g);
+        return;
     }
-    sl_correlate(p->dx[0].data, dz, l->params[0].value.data, &g);           /* the Conv's forward */
-    sl_correlate_kernel_grad(l->params[0].grad.data, dz, p->x[0].data, &g); /* and its dK */
+    if (dx)
+        sl_correlate(dx, dz, K, &g);         /* the Conv's forward */
+    sl_correlate_kernel_grad(dK, dz, x, &g); /* and its dK */
 }
 
 static void transpose_explain(const SlLayer *l, const SlInfer *io, char *buf, size_t n)

@@ -11,6 +11,10 @@
  *            dW[i,o] += sum_r x[r,i] dz[r,o]
  *            dx[r,i] += sum_o dz[r,o] W[i,o]     (computed as dz times the transposed kernel)
  * The mask, if any, passes through: Dense treats every timestep alike.
+ *
+ * The kernels below are the plain loops, the reference; with the fast kernels
+ * (src/kernels/kernels.h) each of the three products is one call of sl_gemm: the same sums, added
+ * up in register tiles.
  */
 #include <stdio.h>
 #include <string.h>
@@ -18,6 +22,7 @@
 #include "activation.h"
 #include "alloc.h"
 #include "init.h"
+#include "kernels/kernels.h"
 #include "layer.h"
 
 typedef struct DenseCfg {
@@ -55,16 +60,22 @@ static void dense_forward_k(sl_real *y, const sl_real *x, const sl_real *W, cons
     }
 }
 
-/* Accumulates dW, db and dx from dz (rows, O). Every innermost loop runs along contiguous memory
- * (an axpy, which compilers vectorize): dW's rows are updated along o, and dx is built from the
- * transposed kernel WT (O, I), dx[r,:] += dz[r,o] * WT[o,:], instead of a dot product along W's
- * rows. WT is the caller's scratch. */
-static void dense_backward_k(sl_real *dx, sl_real *dW, sl_real *db, sl_real *WT, const sl_real *dz,
-                             const sl_real *x, const sl_real *W, size_t rows, size_t I, size_t O)
+/* WT (O, I) = W (I, O) transposed. */
+static void transpose_k(sl_real *WT, const sl_real *W, size_t I, size_t O)
 {
     for (size_t i = 0; i < I; i++)
         for (size_t o = 0; o < O; o++)
             WT[o * I + i] = W[i * O + o];
+}
+
+/* Accumulates dW, db and dx from dz (rows, O). Every innermost loop runs along contiguous memory
+ * (an axpy, which compilers vectorize): dW's rows are updated along o, and dx is built from the
+ * transposed kernel WT (O, I), dx[r,:] += dz[r,o] * WT[o,:], instead of a dot product along W's
+ * rows. WT is the caller's scratch; dx may be NULL (not needed). */
+static void dense_backward_k(sl_real *dx, sl_real *dW, sl_real *db, sl_real *WT, const sl_real *dz,
+                             const sl_real *x, const sl_real *W, size_t rows, size_t I, size_t O)
+{
+    transpose_k(WT, W, I, O);
     for (size_t r = 0; r < rows; r++) {
         const sl_real *dzr = dz + r * O;
         if (db)
@@ -76,6 +87,8 @@ static void dense_backward_k(sl_real *dx, sl_real *dW, sl_real *db, sl_real *WT,
             for (size_t o = 0; o < O; o++)
                 dWi[o] += xi * dzr[o];
         }
+        if (!dx)
+            continue;
         sl_real *dxr = dx + r * I;
         for (size_t o = 0; o < O; o++) {
             sl_real g = dzr[o];
@@ -84,6 +97,30 @@ static void dense_backward_k(sl_real *dx, sl_real *dW, sl_real *db, sl_real *WT,
                 dxr[i] += g * WTo[i];
         }
     }
+}
+
+/* The same two kernels with every product one sl_gemm (src/kernels/gemm.c). */
+static void dense_forward_fast(sl_real *y, const sl_real *x, const sl_real *W, const sl_real *b,
+                               size_t rows, size_t I, size_t O)
+{
+    for (size_t r = 0; r < rows; r++)
+        for (size_t o = 0; o < O; o++)
+            y[r * O + o] = b ? b[o] : 0;
+    sl_gemm(y, O, sl_mat(x, I), W, O, rows, O, I); /* y += x W */
+}
+
+static void dense_backward_fast(sl_real *dx, sl_real *dW, sl_real *db, sl_real *WT,
+                                const sl_real *dz, const sl_real *x, const sl_real *W, size_t rows,
+                                size_t I, size_t O)
+{
+    for (size_t r = 0; db && r < rows; r++)
+        for (size_t o = 0; o < O; o++)
+            db[o] += dz[r * O + o];
+    sl_gemm(dW, O, sl_mat_t(x, I), dz, O, I, O, rows); /* dW += x^T dz */
+    if (!dx)
+        return;
+    transpose_k(WT, W, I, O);
+    sl_gemm(dx, I, sl_mat(dz, O), WT, I, rows, I, O); /* dx += dz W^T */
 }
 
 /* ---- the layer ---- */
@@ -165,8 +202,8 @@ static void dense_forward(SlLayer *l, SlPass *p)
     size_t rows = sl_tensor_count(&p->x[0]) / (size_t)c->in;
     const sl_real *b = c->use_bias ? l->params[1].value.data : NULL;
     sl_real *z = c->act == SL_ACT_LINEAR ? p->y[0].data : p->scratch[1];
-    dense_forward_k(z, p->x[0].data, l->params[0].value.data, b, rows, (size_t)c->in,
-                    (size_t)c->units);
+    (sl_kernels_fast() ? dense_forward_fast : dense_forward_k)(
+        z, p->x[0].data, l->params[0].value.data, b, rows, (size_t)c->in, (size_t)c->units);
     if (c->act != SL_ACT_LINEAR)
         sl_act_forward(c->act, p->y[0].data, z, rows, (size_t)c->units);
 }
@@ -178,8 +215,10 @@ static void dense_backward(SlLayer *l, SlPass *p)
     const sl_real *dz = sl_act_grad(c->act, p->scratch[2], p->dy[0].data, p->scratch[1],
                                     p->y[0].data, rows, (size_t)c->units);
     sl_real *db = c->use_bias ? l->params[1].grad.data : NULL;
-    dense_backward_k(p->dx[0].data, l->params[0].grad.data, db, p->scratch[0], dz, p->x[0].data,
-                     l->params[0].value.data, rows, (size_t)c->in, (size_t)c->units);
+    sl_real *dx = p->no_dx[0] ? NULL : p->dx[0].data;
+    (sl_kernels_fast() ? dense_backward_fast : dense_backward_k)(
+        dx, l->params[0].grad.data, db, p->scratch[0], dz, p->x[0].data, l->params[0].value.data,
+        rows, (size_t)c->in, (size_t)c->units);
 }
 
 static void dense_explain(const SlLayer *l, const SlInfer *io, char *buf, size_t n)

@@ -54,30 +54,37 @@ static void max_pool_forward_k(sl_real *y, const sl_real *x, const SlConvGeom *g
             }
 }
 
-/* dx += dy routed to the first cell of each window that holds the max y. */
+/* dx += dy routed to the first cell of each window that holds the max y. The window's cells are
+ * visited in the forward's order, each along its channels (contiguous), a channel's flag saying
+ * whether its max was found already; channels go CHUNK at a time. Adding 0 where the max is not
+ * leaves dx as it was. */
 static void max_pool_backward_k(sl_real *dx, const sl_real *dy, const sl_real *x, const sl_real *y,
                                 const SlConvGeom *g)
 {
+    enum { CHUNK = 64 };
     size_t C = (size_t)g->CI;
     for (int b = 0; b < g->B; b++)
         for (int oh = 0; oh < g->OH; oh++)
-            for (int ow = 0; ow < g->OW; ow++) {
-                size_t o = (((size_t)b * g->OH + oh) * g->OW + ow) * C;
-                for (size_t c = 0; c < C; c++) {
-                    int found = 0;
-                    for (int kh = 0; kh < g->KH && !found; kh++) {
+            for (int ow = 0; ow < g->OW; ow++)
+                for (size_t c0 = 0; c0 < C; c0 += CHUNK) {
+                    size_t o = (((size_t)b * g->OH + oh) * g->OW + ow) * C + c0;
+                    size_t n = C - c0 < CHUNK ? C - c0 : CHUNK;
+                    unsigned char found[CHUNK] = {0};
+                    for (int kh = 0; kh < g->KH; kh++) {
                         int ih = oh * g->sh - g->ph + kh;
-                        for (int kw = 0; kw < g->KW && !found && ih >= 0 && ih < g->H; kw++) {
+                        for (int kw = 0; kw < g->KW && ih >= 0 && ih < g->H; kw++) {
                             int iw = ow * g->sw - g->pw + kw;
-                            size_t i = (((size_t)b * g->H + ih) * g->W + iw) * C + c;
-                            if (iw >= 0 && iw < g->W && x[i] == y[o + c]) {
-                                dx[i] += dy[o + c];
-                                found = 1;
+                            if (iw < 0 || iw >= g->W)
+                                continue;
+                            size_t i = (((size_t)b * g->H + ih) * g->W + iw) * C + c0;
+                            for (size_t c = 0; c < n; c++) { /* no branch: a hit adds dy, else 0 */
+                                int hit = !found[c] & (x[i + c] == y[o + c]);
+                                dx[i + c] += hit ? dy[o + c] : 0;
+                                found[c] |= (unsigned char)hit;
                             }
                         }
                     }
                 }
-            }
 }
 
 /* Real (not padding) cells of output (oh, ow)'s window. */

@@ -18,9 +18,11 @@
  *              reset_after=True:  rh = h' U_h + bh_h    zn = xh + r rh
  *              reset_after=False: rh = r h'             zn = xh + rh U_h
  *              n = act(zn)                          h = zg h' + (1 - zg) n
- * g and n are the candidates (Keras's c and h blocks). The input side x W + b_x of all steps is
- * one product before the loop (input_projection); the cell adds h' U. A masked step (mask 0) keeps
- * h and c, and its output repeats the previous output (zeros before the first unmasked step).
+ * g and n are the candidates (Keras's c and h blocks). Within a step the samples are independent:
+ * the step runs on blocks of samples, whose pre-activations x W + b_x + h' U are products on their
+ * rows (step_products), and the cell then runs on the block, elementwise. A masked step (mask 0)
+ * keeps h and c, and its output repeats the previous output (zeros before the first unmasked
+ * step).
  *
  * Backward through time walks the steps from the last to the first; each cell's backward undoes
  * its forward line by line in reverse (derived in docs/rnn-backprop.md). dh, dc: the gradients
@@ -36,16 +38,21 @@
  *                                 dr = drh h'
  *              dzz = rec'(zz) dzg    dzr = rec'(zr) dr    dz = [dzz dzr dzn]
  *              dh' += [dzz dzr] [U_z U_r]^T    dU_z,r += h'^T [dzz dzr]    (dbh_z,r += the same)
- * dz of every step is kept, so the kernel's, b_x's and the input's gradients are Dense's two
- * products after the loop (input_backward).
+ * The products' gradients are the time loop's: per block dh' += dz U^T and dx += dz W^T, and
+ * per step the sums over the batch, dU += h'^T dz, dW += x^T dz and the biases'
+ * (step_weight_grads).
+ *
+ * Every product is one of three helpers (rows_times and its two gradients): a loop over rows,
+ * the reference, or with the fast kernels one sl_gemm (src/kernels/, docs/performance.md).
  *
  * Trace: with an observer attached, forward reports each step of sample 0 (SL_EV_STEP: x, the
  * gates, c, h) and backward each step's gradients (SL_EV_BACK_STEP: dh, dc, dz); rnn.h lists
  * the names.
  *
- * In this file: arguments, creating, shapes and weights; the cells, forward and backward side by
- * side; one call's sizes and scratch (Scratch); the trace; the forward time loop; the backward
- * time loop; the type tables; rnn.h's windows into the loop (sl_rnn_steps, sl_rnn_info).
+ * In this file: arguments, creating, shapes and weights; the products; the cells, forward and
+ * backward side by side; one call's sizes and scratch (Scratch); the trace; the forward time
+ * loop; the backward time loop; the type tables; rnn.h's windows into the loop (sl_rnn_steps,
+ * sl_rnn_info).
  */
 #include <stdio.h>
 #include <string.h>
@@ -53,6 +60,7 @@
 #include "activation.h"
 #include "alloc.h"
 #include "init.h"
+#include "kernels/kernels.h"
 #include "layer.h"
 #include "rnn.h"
 #include "trace.h"
@@ -282,13 +290,14 @@ static int rnn_params(SlLayer *l, const SlInfer *io, SlError *e)
     return 0;
 }
 
-/* ---- the cells: one sample's step, forward and backward side by side ----
+/* ---- the products: rows of a batch times a weight matrix ----
  *
- * u units, G gate blocks. A cell finds the input side of its pre-activations already in z
- * (x W + b_x, made for every step at once by input_projection) and adds the recurrent side h' U.
- * Backward walks the forward's lines in reverse and accumulates (+=) into dz, dhp, dcp, dU and
- * dbh, which the caller zeroed (and into LSTM's dc, the path through h); UT is U transposed, so
- * that every product is an axpy. */
+ * Every matrix product of this file is one of three, each on n rows of a batch at once: rows
+ * times columns of a weight matrix (z = x W + h' U for a block of samples), and its two
+ * gradients (for the rows: dh' += dz U^T; for the matrix: dU += h'^T dz). Each is written as a
+ * loop over the rows of a one-row helper (an axpy innermost: the reference); with the fast
+ * kernels it is one sl_gemm over all the rows (src/kernels/gemm.c), the same sums added up in
+ * register tiles. */
 
 /* y[k] += sum_i x[i] M[i*ld + g0 + k] for k < n: the row x (I) times n columns of M (I, ld) from
  * column g0 on, the innermost loop along M's rows (an axpy). */
@@ -335,180 +344,240 @@ static void transpose(sl_real *MT, const sl_real *M, int rows, int cols)
             MT[(size_t)g * rows + i] = M[(size_t)i * cols + g];
 }
 
-/* SimpleRNN: h = act(x W + b + h' U). */
-static void simple_cell_forward(sl_real *h,        // h: (u) the new state
-                                sl_real *a,        // a: (u) act(z), the one block (h again)
-                                sl_real *z,        // z: (u) in x W + b, out the pre-activation
-                                const sl_real *hp, // hp: (u) h', the previous state
-                                const sl_real *U,  // U: (u, u) recurrent_kernel
-                                SlAct act, int u)
+/* Y[r] += X[r] M[:, g0 : g0+n] for the B rows r of X (I each, ldx apart) and Y (ldy apart). */
+static void rows_times(sl_real *Y, size_t ldy, const sl_real *X, size_t ldx, const sl_real *M,
+                       int I, int ld, int g0, int n, int B)
 {
-    row_times(z, hp, U, u, u, 0, u);         /* z += h' U */
-    sl_act_forward(act, a, z, 1, (size_t)u); /* a = act(z) */
-    memcpy(h, a, (size_t)u * sizeof *h);     /* h = a */
+    if (sl_kernels_fast()) {
+        sl_gemm(Y, ldy, sl_mat(X, ldx), M + g0, (size_t)ld, (size_t)B, (size_t)n, (size_t)I);
+        return;
+    }
+    for (int r = 0; r < B; r++)
+        row_times(Y + r * ldy, X + r * ldx, M, I, ld, g0, n);
 }
 
-static void simple_cell_backward(sl_real *dz,       // dz: (u) += the gradient of z
-                                 sl_real *dhp,      // dhp: (u) += the gradient of h'
-                                 sl_real *dU,       // dU: (u, u) += the gradient of U
-                                 const sl_real *dh, // dh: (u) the gradient of h
-                                 const sl_real *z,  // z: (u) the pre-activation
-                                 const sl_real *a,  // a: (u) act(z)
-                                 const sl_real *hp, // hp: (u) h'
-                                 const sl_real *UT, // UT: (u, u) U transposed
-                                 SlAct act, int u)
+/* Y[r] += X[r] W[:, g0 : g0+n] + H[r] U[:, g0 : g0+n] for the B rows: both sides of the gates'
+ * pre-activations, in one pass with the fast kernels (W is (F, ld), U (u, ld)). */
+static void rows_times_sum(sl_real *Y, size_t ldy, const sl_real *X, size_t ldx, const sl_real *W,
+                           int F, const sl_real *H, size_t ldh, const sl_real *U, int u, int ld,
+                           int g0, int n, int B)
+{
+    if (sl_kernels_fast()) {
+        SlTerm both[2] = {{sl_mat(X, ldx), W + g0, (size_t)ld, (size_t)F},
+                          {sl_mat(H, ldh), U + g0, (size_t)ld, (size_t)u}};
+        sl_gemm_sum(Y, ldy, both, 2, (size_t)B, (size_t)n);
+        return;
+    }
+    for (int r = 0; r < B; r++) {
+        row_times(Y + r * ldy, X + r * ldx, W, F, ld, g0, n);
+        row_times(Y + r * ldy, H + r * ldh, U, u, ld, g0, n);
+    }
+}
+
+/* dX[r] += dY[r] M[:, g0 : g0+n]^T for the B rows, through MT (ld, I) = M transposed. */
+static void rows_times_transposed(sl_real *dX, size_t ldx, const sl_real *dY, size_t ldy,
+                                  const sl_real *MT, int I, int g0, int n, int B)
+{
+    if (sl_kernels_fast()) {
+        sl_gemm(dX, ldx, sl_mat(dY, ldy), MT + (size_t)g0 * I, (size_t)I, (size_t)B, (size_t)I,
+                (size_t)n);
+        return;
+    }
+    for (int r = 0; r < B; r++)
+        times_transposed(dX + r * ldx, dY + r * ldy, MT, I, g0, n);
+}
+
+/* dM[:, g0 : g0+n] += sum over the B rows of X[r]^T dY[r]: the weights' gradient of rows_times. */
+static void rows_outer_add(sl_real *dM, const sl_real *X, size_t ldx, const sl_real *dY, size_t ldy,
+                           int I, int ld, int g0, int n, int B)
+{
+    if (sl_kernels_fast()) {
+        sl_gemm(dM + g0, (size_t)ld, sl_mat_t(X, ldx), dY, ldy, (size_t)I, (size_t)n, (size_t)B);
+        return;
+    }
+    for (int r = 0; r < B; r++)
+        outer_add(dM, X + r * ldx, dY + r * ldy, I, ld, g0, n);
+}
+
+/* ---- the cells: a step of n samples, forward and backward side by side ----
+ *
+ * u units, G gate blocks. A cell runs on n consecutive samples at once: each sample's gates are
+ * one row of G*u values (the blocks side by side, as the kernel's columns), its states one row
+ * of u values, the rows one after another. A cell finds its pre-activations' sums already in z:
+ * the input side x W + b_x and the recurrent side h' U, products the time loop made for a block
+ * of samples at once (step_products). What is left is elementwise, row by row. Backward walks
+ * the forward's lines in reverse and accumulates (+=) into dz, dhp, dcp, which the caller zeroed
+ * (and into LSTM's dc, the path through h); the products' gradients, dh' += dz U^T and
+ * dU += h'^T dz, are the time loop's too. */
+
+/* SimpleRNN: h = act(z), z = x W + b + h' U. */
+static void simple_cell_forward(sl_real *h,       // h: (n, u) the new states
+                                sl_real *a,       // a: (n, u) act(z), the one block (h again)
+                                const sl_real *z, // z: (n, u) the pre-activations
+                                SlAct act, size_t u, size_t n)
+{
+    sl_act_forward(act, a, z, n, u); /* a = act(z) */
+    memcpy(h, a, n * u * sizeof *h); /* h = a */
+}
+
+static void simple_cell_backward(sl_real *dz,       // dz: (n, u) += the gradient of z
+                                 const sl_real *dh, // dh: (n, u) the gradient of h
+                                 const sl_real *z,  // z: (n, u) the pre-activations
+                                 const sl_real *a,  // a: (n, u) act(z)
+                                 SlAct act, size_t u, size_t n)
 {
     /* h = a: dh is the gradient of a */
-    sl_act_backward(act, dz, dh, z, a, 1, (size_t)u); /* a = act(z) */
-    times_transposed(dhp, dz, UT, u, 0, u);           /* z += h' U */
-    outer_add(dU, hp, dz, u, u, 0, u);
+    sl_act_backward(act, dz, dh, z, a, n, u); /* a = act(z) */
 }
 
 /* LSTM: [zi zf zg zo] = x W + b + h' U; i, f, o = rec(zi, zf, zo), g = act(zg) (the candidate,
- * Keras's c block); c = f c' + i g; h = o act(c). */
-static void lstm_cell_forward(sl_real *h,        // h: (u) the new h
-                              sl_real *c,        // c: (u) the new c
-                              sl_real *a,        // a: (4u) the gates i, f, g, o
-                              sl_real *ac,       // ac: (u) act(c)
-                              sl_real *z,        // z: (4u) in x W + b, out the pre-activations
-                              const sl_real *hp, // hp: (u) h'
-                              const sl_real *cp, // cp: (u) c'
-                              const sl_real *U,  // U: (u, 4u) recurrent_kernel
-                              SlAct act, SlAct rec, int u)
+ * Keras's c block); c = f c' + i g; h = o act(c). Rows of 4u: the gates i, f, g, o side by side. */
+static void lstm_cell_forward(sl_real *h,        // h: (n, u) the new h
+                              sl_real *c,        // c: (n, u) the new c
+                              sl_real *a,        // a: (n, 4u) the gates i, f, g, o
+                              sl_real *ac,       // ac: (n, u) act(c)
+                              const sl_real *z,  // z: (n, 4u) the pre-activations
+                              const sl_real *cp, // cp: (n, u) c'
+                              SlAct act, SlAct rec, size_t u, size_t n)
 {
-    sl_real *i = a, *f = a + u, *g = a + 2 * u, *o = a + 3 * u;
-    row_times(z, hp, U, u, 4 * u, 0, 4 * u);         /* z += h' U */
-    sl_act_forward(rec, i, z, 1, (size_t)u);         /* i = rec(zi) */
-    sl_act_forward(rec, f, z + u, 1, (size_t)u);     /* f = rec(zf) */
-    sl_act_forward(act, g, z + 2 * u, 1, (size_t)u); /* g = act(zg) */
-    sl_act_forward(rec, o, z + 3 * u, 1, (size_t)u); /* o = rec(zo) */
-    for (int j = 0; j < u; j++)
-        c[j] = f[j] * cp[j] + i[j] * g[j];
-    sl_act_forward(act, ac, c, 1, (size_t)u); /* ac = act(c) */
-    for (int j = 0; j < u; j++)
-        h[j] = o[j] * ac[j];
+    size_t row = 4 * u;                                        /* a sample's gates */
+    sl_act_forward_rows(rec, a, z, row, n, 2 * u);             /* i, f = rec(zi, zf) */
+    sl_act_forward_rows(act, a + 2 * u, z + 2 * u, row, n, u); /* g = act(zg) */
+    sl_act_forward_rows(rec, a + 3 * u, z + 3 * u, row, n, u); /* o = rec(zo) */
+    for (size_t b = 0; b < n; b++) {
+        const sl_real *i = a + b * row, *f = i + u, *g = i + 2 * u;
+        for (size_t j = 0; j < u; j++)
+            c[b * u + j] = f[j] * cp[b * u + j] + i[j] * g[j];
+    }
+    sl_act_forward(act, ac, c, n, u); /* ac = act(c) */
+    for (size_t b = 0; b < n; b++) {
+        const sl_real *o = a + b * row + 3 * u;
+        for (size_t j = 0; j < u; j++)
+            h[b * u + j] = o[j] * ac[b * u + j];
+    }
 }
 
 /* dc arrives with what c gave the next step (through that step's f) and leaves with the path
  * through h added: the whole gradient of c. */
-static void lstm_cell_backward(sl_real *dz,       // dz: (4u) += the gradient of z
-                               sl_real *dhp,      // dhp: (u) += the gradient of h'
-                               sl_real *dcp,      // dcp: (u) += the gradient of c'
-                               sl_real *dc,       // dc: (u) the gradient of c, += through h
-                               sl_real *dU,       // dU: (u, 4u) += the gradient of U
-                               sl_real *da,       // da: (5u) work: di, df, dg, do, d act(c)
-                               const sl_real *dh, // dh: (u) the gradient of h
-                               const sl_real *c,  // c: (u) c
-                               const sl_real *a,  // a: (4u) the gates i, f, g, o
-                               const sl_real *ac, // ac: (u) act(c)
-                               const sl_real *z,  // z: (4u) the pre-activations
-                               const sl_real *hp, // hp: (u) h'
-                               const sl_real *cp, // cp: (u) c'
-                               const sl_real *UT, // UT: (4u, u) U transposed
-                               SlAct act, SlAct rec, int u)
+static void lstm_cell_backward(sl_real *dz,       // dz: (n, 4u) += the gradient of z
+                               sl_real *dcp,      // dcp: (n, u) += the gradient of c'
+                               sl_real *dc,       // dc: (n, u) the gradient of c, += through h
+                               sl_real *da,       // da: (n, 4u) work: di, df, dg, do
+                               sl_real *dac,      // dac: (n, u) work: d act(c)
+                               const sl_real *dh, // dh: (n, u) the gradient of h
+                               const sl_real *c,  // c: (n, u) c
+                               const sl_real *a,  // a: (n, 4u) the gates i, f, g, o
+                               const sl_real *ac, // ac: (n, u) act(c)
+                               const sl_real *z,  // z: (n, 4u) the pre-activations
+                               const sl_real *cp, // cp: (n, u) c'
+                               SlAct act, SlAct rec, size_t u, size_t n)
 {
-    const sl_real *i = a, *f = a + u, *g = a + 2 * u, *o = a + 3 * u;
-    sl_real *di = da, *df = da + u, *dg = da + 2 * u, *do_ = da + 3 * u, *dac = da + 4 * u;
-    for (int j = 0; j < u; j++) { /* h = o ac */
-        do_[j] = dh[j] * ac[j];
-        dac[j] = dh[j] * o[j];
+    size_t row = 4 * u;              /* a sample's gates */
+    for (size_t b = 0; b < n; b++) { /* h = o ac */
+        const sl_real *o = a + b * row + 3 * u;
+        sl_real *do_ = da + b * row + 3 * u;
+        for (size_t j = 0; j < u; j++) {
+            do_[j] = dh[b * u + j] * ac[b * u + j];
+            dac[b * u + j] = dh[b * u + j] * o[j];
+        }
     }
-    sl_act_backward(act, dc, dac, c, ac, 1, (size_t)u); /* ac = act(c) */
-    for (int j = 0; j < u; j++) {                       /* c = f c' + i g */
-        df[j] = dc[j] * cp[j];
-        dcp[j] += dc[j] * f[j];
-        di[j] = dc[j] * g[j];
-        dg[j] = dc[j] * i[j];
+    sl_act_backward(act, dc, dac, c, ac, n, u); /* ac = act(c) */
+    for (size_t b = 0; b < n; b++) {            /* c = f c' + i g */
+        const sl_real *i = a + b * row, *f = i + u, *g = i + 2 * u;
+        sl_real *di = da + b * row, *df = di + u, *dg = di + 2 * u;
+        for (size_t j = 0; j < u; j++) {
+            sl_real dcj = dc[b * u + j];
+            df[j] = dcj * cp[b * u + j];
+            dcp[b * u + j] += dcj * f[j];
+            di[j] = dcj * g[j];
+            dg[j] = dcj * i[j];
+        }
     }
-    sl_act_backward(rec, dz + 3 * u, do_, z + 3 * u, o, 1, (size_t)u); /* o = rec(zo) */
-    sl_act_backward(act, dz + 2 * u, dg, z + 2 * u, g, 1, (size_t)u);  /* g = act(zg) */
-    sl_act_backward(rec, dz + u, df, z + u, f, 1, (size_t)u);          /* f = rec(zf) */
-    sl_act_backward(rec, dz, di, z, i, 1, (size_t)u);                  /* i = rec(zi) */
-    times_transposed(dhp, dz, UT, u, 0, 4 * u);                        /* z += h' U */
-    outer_add(dU, hp, dz, u, 4 * u, 0, 4 * u);
+    sl_act_backward_rows(rec, dz + 3 * u, da + 3 * u, z + 3 * u, a + 3 * u, row, n, u); /* o */
+    sl_act_backward_rows(act, dz + 2 * u, da + 2 * u, z + 2 * u, a + 2 * u, row, n, u); /* g */
+    sl_act_backward_rows(rec, dz, da, z, a, row, n, 2 * u); /* i, f = rec(zi, zf) */
 }
 
-/* GRU: z holds [xz xr xh] = x W + b_x on entry. zg = rec(xz + h' U_z + bh_z) (the update gate
- * z), r = rec(xr + h' U_r + bh_r); the candidate n (Keras's hh) = act(xh + r rh) with
- * rh = h' U_h + bh_h (reset_after=True), or act(xh + rh U_h) with rh = r h' (reset_after=False);
- * h = zg h' + (1 - zg) n. bh, the second bias row, exists only with reset_after and use_bias. */
-static void gru_cell_forward(sl_real *h,        // h: (u) the new h
-                             sl_real *a,        // a: (3u) the gates z, r and the candidate n
-                             sl_real *rh,       // rh: (u) what the reset gate meets (above)
-                             sl_real *z,        // z: (3u) in x W + b_x, out the pre-activations
-                             const sl_real *hp, // hp: (u) h'
+/* GRU: z holds [xz xr xh] + [h' U_z + bh_z, h' U_r + bh_r, 0], and with reset_after rh holds
+ * h' U_h + bh_h (bh, the second bias row, exists only with reset_after and use_bias). zg =
+ * rec(zz) (the update gate z), r = rec(zr); the candidate n (Keras's hh) = act(xh + r rh)
+ * (reset_after=True), or act(xh + rh U_h) with rh = r h' (reset_after=False: the product of the
+ * n samples' rows here); h = zg h' + (1 - zg) n. Rows of 3u: the gates z, r, n side by side. */
+static void gru_cell_forward(sl_real *h,        // h: (n, u) the new h
+                             sl_real *a,        // a: (n, 3u) the gates z, r and the candidate n
+                             sl_real *rh,       // rh: (n, u) what the reset gate meets (above)
+                             sl_real *z,        // z: (n, 3u) the pre-activations; zn made here
+                             const sl_real *hp, // hp: (n, u) h'
                              const sl_real *U,  // U: (u, 3u) recurrent_kernel
-                             const sl_real *bh, // bh: (3u) the bias added to h' U, or NULL
-                             int reset_after, SlAct act, SlAct rec, int u)
+                             int reset_after, SlAct act, SlAct rec, size_t u, size_t n)
 {
-    sl_real *zg = a, *r = a + u, *n = a + 2 * u;
-    for (int k = 0; bh && k < 2 * u; k++)
-        z[k] += bh[k];
-    row_times(z, hp, U, u, 3 * u, 0, 2 * u);     /* [zz zr] += h' [U_z U_r] */
-    sl_act_forward(rec, zg, z, 1, (size_t)u);    /* zg = rec(zz) */
-    sl_act_forward(rec, r, z + u, 1, (size_t)u); /* r = rec(zr) */
-    if (reset_after) {                           /* zn = xh + r (h' U_h + bh_h) */
-        for (int j = 0; j < u; j++)
-            rh[j] = bh ? bh[2 * u + j] : 0;
-        row_times(rh, hp, U, u, 3 * u, 2 * u, u);
-        for (int j = 0; j < u; j++)
-            z[2 * u + j] += r[j] * rh[j];
-    } else { /* zn = xh + (r h') U_h */
-        for (int j = 0; j < u; j++)
-            rh[j] = r[j] * hp[j];
-        row_times(z + 2 * u, rh, U, u, 3 * u, 2 * u, u);
+    size_t row = 3 * u;                            /* a sample's gates */
+    sl_act_forward_rows(rec, a, z, row, n, 2 * u); /* zg, r = rec(zz, zr) */
+    for (size_t b = 0; b < n; b++) {
+        const sl_real *r = a + b * row + u;
+        sl_real *zn = z + b * row + 2 * u, *rhb = rh + b * u;
+        for (size_t j = 0; j < u; j++) {
+            if (reset_after) /* zn = xh + r (h' U_h + bh_h) */
+                zn[j] += r[j] * rhb[j];
+            else /* rh = r h', then zn = xh + rh U_h below */
+                rhb[j] = r[j] * hp[b * u + j];
+        }
     }
-    sl_act_forward(act, n, z + 2 * u, 1, (size_t)u); /* n = act(zn) */
-    for (int j = 0; j < u; j++)
-        h[j] = zg[j] * hp[j] + (1 - zg[j]) * n[j];
+    if (!reset_after)
+        rows_times(z + 2 * u, row, rh, u, U, (int)u, (int)row, 2 * (int)u, (int)u, (int)n);
+    sl_act_forward_rows(act, a + 2 * u, z + 2 * u, row, n, u); /* n = act(zn) */
+    for (size_t b = 0; b < n; b++) {
+        const sl_real *zg = a + b * row, *cand = zg + 2 * u;
+        for (size_t j = 0; j < u; j++)
+            h[b * u + j] = zg[j] * hp[b * u + j] + (1 - zg[j]) * cand[j];
+    }
 }
 
-static void gru_cell_backward(sl_real *dz,       // dz: (3u) += the gradient of z
-                              sl_real *dhp,      // dhp: (u) += the gradient of h'
-                              sl_real *dU,       // dU: (u, 3u) += the gradient of U
-                              sl_real *dbh,      // dbh: (3u) += the gradient of bh, or NULL
-                              sl_real *da,       // da: (4u) work: dzg, dr, dn, drh
-                              const sl_real *dh, // dh: (u) the gradient of h
-                              const sl_real *a,  // a: (3u) the gates z, r and the candidate n
-                              const sl_real *rh, // rh: (u) what the reset gate met
-                              const sl_real *z,  // z: (3u) the pre-activations
-                              const sl_real *hp, // hp: (u) h'
+/* drh is an output: with reset_after its products with U_h are the time loop's, for a block of
+ * samples (dh' += drh U_h^T, dU_h += h'^T drh); without, it meets U_h here (drh = dzn U_h^T)
+ * and the time loop adds dU_h += rh^T dzn. The biases' gradients are the time loop's sums. */
+static void gru_cell_backward(sl_real *dz,       // dz: (n, 3u) += the gradient of z
+                              sl_real *dhp,      // dhp: (n, u) += the gradient of h'
+                              sl_real *drh,      // drh: (n, u) = the gradient of rh
+                              sl_real *da,       // da: (n, 3u) work: dzg, dr, dn
+                              const sl_real *dh, // dh: (n, u) the gradient of h
+                              const sl_real *a,  // a: (n, 3u) the gates z, r and the candidate n
+                              const sl_real *rh, // rh: (n, u) what the reset gate met
+                              const sl_real *z,  // z: (n, 3u) the pre-activations
+                              const sl_real *hp, // hp: (n, u) h'
                               const sl_real *UT, // UT: (3u, u) U transposed
-                              int reset_after, SlAct act, SlAct rec, int u)
+                              int reset_after, SlAct act, SlAct rec, size_t u, size_t n)
 {
-    const sl_real *zg = a, *r = a + u, *n = a + 2 * u;
-    sl_real *dzg = da, *dr = da + u, *dn = da + 2 * u, *drh = da + 3 * u;
-    const sl_real *dzn = dz + 2 * u;
-    for (int j = 0; j < u; j++) { /* h = zg h' + (1 - zg) n */
-        dzg[j] = dh[j] * (hp[j] - n[j]);
-        dhp[j] += dh[j] * zg[j];
-        dn[j] = dh[j] * (1 - zg[j]);
-    }
-    sl_act_backward(act, dz + 2 * u, dn, z + 2 * u, n, 1, (size_t)u); /* n = act(zn) */
-    if (reset_after) { /* zn = xh + r (h' U_h + bh_h) */
-        for (int j = 0; j < u; j++) {
-            dr[j] = dzn[j] * rh[j];
-            drh[j] = dzn[j] * r[j];
-        }
-        times_transposed(dhp, drh, UT, u, 2 * u, u);
-        outer_add(dU, hp, drh, u, 3 * u, 2 * u, u);
-        for (int j = 0; dbh && j < u; j++)
-            dbh[2 * u + j] += drh[j];
-    } else { /* zn = xh + (r h') U_h */
-        memset(drh, 0, (size_t)u * sizeof *drh);
-        times_transposed(drh, dzn, UT, u, 2 * u, u);
-        outer_add(dU, rh, dzn, u, 3 * u, 2 * u, u);
-        for (int j = 0; j < u; j++) {
-            dhp[j] += drh[j] * r[j];
-            dr[j] = drh[j] * hp[j];
+    size_t row = 3 * u;              /* a sample's gates */
+    for (size_t b = 0; b < n; b++) { /* h = zg h' + (1 - zg) n */
+        const sl_real *zg = a + b * row, *cand = zg + 2 * u;
+        sl_real *dzg = da + b * row, *dn = dzg + 2 * u;
+        for (size_t j = 0; j < u; j++) {
+            sl_real dhj = dh[b * u + j];
+            dzg[j] = dhj * (hp[b * u + j] - cand[j]);
+            dhp[b * u + j] += dhj * zg[j];
+            dn[j] = dhj * (1 - zg[j]);
         }
     }
-    sl_act_backward(rec, dz + u, dr, z + u, r, 1, (size_t)u); /* r = rec(zr) */
-    sl_act_backward(rec, dz, dzg, z, zg, 1, (size_t)u);       /* zg = rec(zz) */
-    times_transposed(dhp, dz, UT, u, 0, 2 * u);               /* [zz zr] += h' [U_z U_r] */
-    outer_add(dU, hp, dz, u, 3 * u, 0, 2 * u);
-    for (int k = 0; dbh && k < 2 * u; k++)
-        dbh[k] += dz[k];
+    sl_act_backward_rows(act, dz + 2 * u, da + 2 * u, z + 2 * u, a + 2 * u, row, n, u); /* n */
+    if (!reset_after) { /* zn = xh + (r h') U_h: drh = dzn U_h^T */
+        memset(drh, 0, n * u * sizeof *drh);
+        rows_times_transposed(drh, u, dz + 2 * u, row, UT, (int)u, 2 * (int)u, (int)u, (int)n);
+    }
+    for (size_t b = 0; b < n; b++) {
+        const sl_real *r = a + b * row + u, *dzn = dz + b * row + 2 * u;
+        sl_real *dr = da + b * row + u, *drhb = drh + b * u;
+        for (size_t j = 0; j < u; j++) {
+            if (reset_after) { /* zn = xh + r (h' U_h + bh_h) */
+                dr[j] = dzn[j] * rh[b * u + j];
+                drhb[j] = dzn[j] * r[j];
+            } else { /* rh = r h' */
+                dhp[b * u + j] += drhb[j] * r[j];
+                dr[j] = drhb[j] * hp[b * u + j];
+            }
+        }
+    }
+    sl_act_backward_rows(rec, dz, da, z, a, row, n, 2 * u); /* zg, r = rec(zz, zr) */
 }
 
 /* ---- one call: its sizes, weights and scratch ---- */
@@ -520,18 +589,23 @@ enum { KERNEL, RECURRENT_KERNEL, BIAS }; /* l->params, in rnn_params's order */
  * cell does not use is NULL. */
 typedef struct Scratch {
     /* made by forward, kept for backward */
-    sl_real *z;  /* (T, B, Gu) the gates' pre-activations: x W + b_x, then the cell's h' U */
-    sl_real *a;  /* (T, B, Gu) the gates after their activations (SimpleRNN: h) */
-    sl_real *h;  /* (T+1, B, u) h before the first step, then after each: h[s] is step s's h' */
-    sl_real *c;  /* (T+1, B, u) LSTM: c likewise */
-    sl_real *ac; /* (T, B, u) LSTM: act(c) */
-    sl_real *rh; /* (T, B, u) GRU: what r meets, h' U_h + bh_h or r h' (gru_cell_forward) */
-    /* backward's own */
-    sl_real *dz;     /* (T, B, Gu) the gradients of the pre-activations, for input_backward */
+    sl_real *z;   /* (T, B, Gu) the gates' pre-activations x W + b_x + h' U; or (B, Gu), one step's,
+                   when the activations' derivatives need only the gates (sigmoid, tanh) */
+    size_t zstep; /* from one step's z to the next: B*Gu, or 0 when only one step is kept */
+    sl_real *a;   /* (T, B, Gu) the gates after their activations (SimpleRNN: h) */
+    sl_real *h;   /* (T+1, B, u) h before the first step, then after each: h[s] is step s's h' */
+    sl_real *c;   /* (T+1, B, u) LSTM: c likewise */
+    sl_real *ac;  /* (T, B, u) LSTM: act(c) */
+    sl_real *rh;  /* (T, B, u) GRU: what r meets, h' U_h + bh_h or r h' (gru_cell_forward) */
+    /* backward's own, for the step at hand */
+    sl_real *dz;     /* (B, Gu) the gradients of the pre-activations */
     sl_real *dh;     /* (2, B, u) the gradient of h of the current step, and of its h' */
     sl_real *dc;     /* (2, B, u) LSTM: the same for c */
+    sl_real *drh;    /* (B, u) GRU: the gradient of rh */
+    sl_real *dys;    /* (T, B, u) with return_sequences: the outputs' gradients, step-major */
     sl_real *dcarry; /* (B, u) the gradient of an output not yet handed to its step's h (masks) */
-    sl_real *da;     /* (Gu + u) one sample's gate gradients, and one more vector (the cells') */
+    sl_real *da;     /* (B, Gu) the cells' work, shaped as dz: the gates' gradients */
+    sl_real *du;     /* (B, u) the cells' work: LSTM's d act(c), GRU's drh without reset_after */
     sl_real *UT;     /* (Gu, u) recurrent_kernel transposed */
     sl_real *WT;     /* (Gu, F) kernel transposed */
 } Scratch;
@@ -542,21 +616,27 @@ static size_t scratch_views(Scratch *S, sl_real *base, const RnnCfg *c, size_t B
 {
     size_t u = (size_t)c->units, Gu = (size_t)c->G * u, F = (size_t)c->in;
     int lstm = c->kind == CELL_LSTM, gru = c->kind == CELL_GRU;
+    int keep_z = !sl_act_backward_from_y(c->act) ||
+                 (c->kind != CELL_SIMPLE && !sl_act_backward_from_y(c->rec_act));
+    S->zstep = keep_z ? B * Gu : 0;
     struct {
         sl_real **view;
         size_t count;
     } list[] = {
-        {&S->z, T * B * Gu},
+        {&S->z, keep_z ? T * B * Gu : B * Gu},
         {&S->a, T * B * Gu},
         {&S->h, (T + 1) * B * u},
         {&S->c, lstm ? (T + 1) * B * u : 0},
         {&S->ac, lstm ? T * B * u : 0},
         {&S->rh, gru ? T * B * u : 0},
-        {&S->dz, T * B * Gu},
+        {&S->dz, B * Gu},
         {&S->dh, 2 * B * u},
         {&S->dc, lstm ? 2 * B * u : 0},
+        {&S->drh, gru ? B * u : 0},
+        {&S->dys, c->return_sequences ? T * B * u : 0},
         {&S->dcarry, B * u},
-        {&S->da, Gu + u},
+        {&S->da, B * Gu},
+        {&S->du, B * u},
         {&S->UT, Gu * u},
         {&S->WT, Gu * F},
     };
@@ -579,11 +659,13 @@ static void rnn_scratch(const SlLayer *l, const SlInfer *io, SlScratchDecl *d)
 
 /* One call of the layer on B samples of T steps. */
 typedef struct Call {
-    int B, T, F, u, Gu; /* samples, steps, features, units, G*units */
-    const sl_real *W;   /* (F, Gu) kernel */
-    const sl_real *U;   /* (u, Gu) recurrent_kernel */
-    const sl_real *bx;  /* (Gu) the bias added to x W; NULL without use_bias */
-    const sl_real *bh;  /* (Gu) GRU reset_after: the bias added to h' U; else NULL */
+    int B, T, F, u, Gu;        /* samples, steps, features, units, G*units */
+    const sl_real *W;          /* (F, Gu) kernel */
+    const sl_real *U;          /* (u, Gu) recurrent_kernel */
+    const sl_real *bx;         /* (Gu) the bias added to x W; NULL without use_bias */
+    const sl_real *bh;         /* (Gu) GRU reset_after: the bias added to h' U; else NULL */
+    const sl_real *x;          /* (B, T, F) the input */
+    const unsigned char *mask; /* (B, T), or NULL */
     Scratch s;
 } Call;
 
@@ -603,6 +685,8 @@ static Call call_sizes(const SlLayer *l, int B, int T)
 static Call call_of(const SlLayer *l, const SlPass *p)
 {
     Call k = call_sizes(l, p->x[0].shape.dim[0], p->x[0].shape.dim[1]);
+    k.x = p->x[0].data;
+    k.mask = p->mask_in[0];
     scratch_views(&k.s, p->scratch[0], l->cfg, (size_t)k.B, (size_t)k.T);
     return k;
 }
@@ -662,24 +746,46 @@ static void trace_backward(const SlPass *p, const RnnCfg *c, const Call *k, int 
     if (dc)
         named_add(&q, "dc", dc, k->u);
     if (ran)
-        named_add(&q, "dz", k->s.dz + (size_t)s * k->B * k->Gu, k->Gu);
+        named_add(&q, "dz", k->s.dz, k->Gu);
     sl_trace_step(p, 1, s, q.n, q.name, q.value);
 }
 
-/* ---- forward through time ---- */
+/* ---- forward through time ----
+ *
+ * Step by step; within a step the samples are independent, so the step goes in blocks of ROWS
+ * samples: a block's pre-activations z = x W + b_x + h' U are products on its rows
+ * (step_products), then each sample's cell runs while the block is still in the core's cache.
+ * With threads, each takes its share of the blocks. */
 
-/* Z[s,b,:] = x[b,t(s),:] W + b_x for every step at once: the input side of every gate. */
-static void input_projection(sl_real *Z, const sl_real *x, const sl_real *W, const sl_real *bx,
-                             int B, int T, int F, int Gu, int backwards)
+enum { ROWS = 48 }; /* samples per block: a multiple of the product's tile (6 rows) */
+
+/* The pre-activations of step s for samples b0 .. b0+n-1: z = b_x + x W + h' U. GRU adds
+ * bh_z, bh_r and h' [U_z U_r] to z's first two blocks only; its candidate's h' U_h + bh_h goes
+ * to rh with reset_after=True, and is the cell's own product of r h' with reset_after=False. */
+static void step_products(const RnnCfg *c, const Call *k, int s, int b0, int n)
 {
-    for (int s = 0; s < T; s++)
-        for (int b = 0; b < B; b++) {
-            int t = backwards ? T - 1 - s : s;
-            sl_real *z = Z + ((size_t)s * B + b) * Gu;
-            for (int g = 0; g < Gu; g++)
-                z[g] = bx ? bx[g] : 0;
-            row_times(z, x + ((size_t)b * T + t) * F, W, F, Gu, 0, Gu);
-        }
+    const Scratch *S = &k->s;
+    int u = k->u, Gu = k->Gu, F = k->F, gru = c->kind == CELL_GRU;
+    int t = c->go_backwards ? k->T - 1 - s : s, both = gru ? 2 * u : Gu; /* the columns of h' U */
+    size_t sb = (size_t)s * k->B + b0, ldx = (size_t)k->T * F;
+    sl_real *Z = S->z + s * S->zstep + (size_t)b0 * Gu;    /* (n, Gu) */
+    const sl_real *X = k->x + ((size_t)b0 * k->T + t) * F; /* (n, F), rows T*F apart */
+    const sl_real *H = S->h + sb * u;                      /* (n, u) h' */
+    for (int b = 0; b < n; b++)
+        for (int g = 0; g < Gu; g++)
+            Z[(size_t)b * Gu + g] =
+                (k->bx ? k->bx[g] : 0) + (gru && k->bh && g < both ? k->bh[g] : 0);
+    rows_times_sum(Z, (size_t)Gu, X, ldx, k->W, F, H, (size_t)u, k->U, u, Gu, 0, both, n);
+    if (!gru)
+        return;
+    rows_times(Z + both, (size_t)Gu, X, ldx, k->W, F, Gu, both, u, n); /* the candidate's x W_h */
+    if (!c->reset_after)
+        return;
+    sl_real *RH = S->rh + sb * u; /* (n, u) */
+    for (int b = 0; b < n; b++)
+        for (int j = 0; j < u; j++)
+            RH[(size_t)b * u + j] = k->bh ? k->bh[2 * u + j] : 0;
+    rows_times(RH, (size_t)u, H, (size_t)u, k->U, u, Gu, 2 * u, u, n);
 }
 
 /* The states before the first step: initial_state inputs, the carried states of a stateful layer,
@@ -697,26 +803,139 @@ static void start_states(const RnnCfg *c, const SlPass *p, sl_real *H0, sl_real 
     }
 }
 
-/* Step s of sample b through the layer's cell, on the call's views. */
-static void cell_forward(const RnnCfg *c, const Call *k, int s, int b)
+/* Step s of samples b0 .. b0+n-1 through the layer's cell, on the call's views. */
+static void cell_forward(const RnnCfg *c, const Call *k, int s, int b0, int n)
 {
     const Scratch *S = &k->s;
-    size_t sb = (size_t)s * k->B + b;
-    size_t prev = sb * k->u, next = prev + (size_t)k->B * k->u; /* h[s][b], h[s+1][b] */
+    size_t sb = (size_t)s * k->B + b0, u = (size_t)k->u, N = (size_t)n;
+    size_t prev = sb * u, next = prev + (size_t)k->B * u; /* h[s][b0], h[s+1][b0] */
     size_t g = sb * k->Gu;
+    sl_real *z = S->z + s * S->zstep + (size_t)b0 * k->Gu;
     switch (c->kind) {
     case CELL_SIMPLE:
-        simple_cell_forward(S->h + next, S->a + g, S->z + g, S->h + prev, k->U, c->act, k->u);
+        simple_cell_forward(S->h + next, S->a + g, z, c->act, u, N);
         break;
     case CELL_LSTM:
-        lstm_cell_forward(S->h + next, S->c + next, S->a + g, S->ac + prev, S->z + g, S->h + prev,
-                          S->c + prev, k->U, c->act, c->rec_act, k->u);
+        lstm_cell_forward(S->h + next, S->c + next, S->a + g, S->ac + prev, z, S->c + prev, c->act,
+                          c->rec_act, u, N);
         break;
     case CELL_GRU:
-        gru_cell_forward(S->h + next, S->a + g, S->rh + prev, S->z + g, S->h + prev, k->U, k->bh,
-                         c->reset_after, c->act, c->rec_act, k->u);
+        gru_cell_forward(S->h + next, S->a + g, S->rh + prev, z, S->h + prev, k->U, c->reset_after,
+                         c->act, c->rec_act, u, N);
         break;
     }
+}
+
+/* The end of the run of samples from b on (before b1) that read step t. */
+static int run_end(const Call *k, int b, int b1, int t)
+{
+    while (b < b1 && step_unmasked(k->mask, b, t, k->T))
+        b++;
+    return b;
+}
+
+/* Step s of samples b0 .. b1-1: their pre-activations, then the cell on each run of samples the
+ * mask lets read this step; the others keep their states. */
+static void forward_rows(const RnnCfg *c, const Call *k, int s, int b0, int b1)
+{
+    const Scratch *S = &k->s;
+    int t = c->go_backwards ? k->T - 1 - s : s;
+    size_t Bu = (size_t)k->B * k->u, nu = (size_t)k->u * sizeof(sl_real);
+    step_products(c, k, s, b0, b1 - b0);
+    for (int b = b0; b < b1;) {
+        int e = run_end(k, b, b1, t);
+        if (e > b) { /* samples b .. e-1 read the step */
+            cell_forward(c, k, s, b, e - b);
+            b = e;
+            continue;
+        }
+        size_t prev = ((size_t)s * k->B + b) * k->u; /* masked: h = h', c = c' */
+        memcpy(S->h + prev + Bu, S->h + prev, nu);
+        if (S->c)
+            memcpy(S->c + prev + Bu, S->c + prev, nu);
+        b++;
+    }
+}
+
+/* One step's work for the threads: the blocks of samples are shared out. */
+typedef struct StepJob {
+    const RnnCfg *c;
+    const Call *k;
+    const SlPass *p; /* backward: the gradients of the outputs and inputs */
+    int s;
+    sl_real *dh, *dhp, *dc, *dcp; /* backward: as in rnn_backward */
+} StepJob;
+
+static void forward_part(void *ctx, int part, int parts)
+{
+    const StepJob *j = ctx;
+    size_t from, to, blocks = ((size_t)j->k->B + ROWS - 1) / ROWS;
+    sl_share(blocks, part, parts, &from, &to);
+    for (size_t i = from; i < to; i++) {
+        int b0 = (int)i * ROWS, b1 = b0 + ROWS < j->k->B ? b0 + ROWS : j->k->B;
+        forward_rows(j->c, j->k, j->s, b0, b1);
+    }
+}
+
+/* How many threads a step of the batch is worth: its multiply-adds. */
+static int step_parts(const Call *k)
+{
+    return sl_parts_for((double)k->B * k->Gu * (k->F + k->u));
+}
+
+static void step_forward(const RnnCfg *c, const Call *k, int s)
+{
+    StepJob j = {c, k, NULL, s, NULL, NULL, NULL, NULL};
+    sl_parallel(forward_part, &j, step_parts(k));
+}
+
+enum { SAMPLES = 8 }; /* samples whose rows go side by side between (B, T, u) and (T, B, u) */
+
+/* y from the states h (T+1, B, u): (B, T, u) with return_sequences, where a step masked for a
+ * sample repeats its output before (zeros before its first step), else (B, u), the state after
+ * the last step a sample read (zeros if none). SAMPLES at a time, step by step: h is read a run
+ * of rows per step, and each sample's rows of y are written in order. */
+static void write_outputs(sl_real *y, const RnnCfg *c, const Call *k)
+{
+    int B = k->B, T = k->T, u = k->u;
+    size_t Bu = (size_t)B * u, nu = (size_t)u * sizeof(sl_real);
+    for (int b0 = 0; b0 < B; b0 += SAMPLES) {
+        int b1 = b0 + SAMPLES < B ? b0 + SAMPLES : B, read_any[SAMPLES] = {0};
+        for (int s = 0; s < T; s++) {
+            int t = c->go_backwards ? T - 1 - s : s;
+            for (int b = b0; b < b1; b++) {
+                int read = step_unmasked(k->mask, b, t, T);
+                read_any[b - b0] |= read;
+                sl_real *out = y + ((size_t)b * T + s) * u;
+                if (!c->return_sequences)
+                    continue;
+                if (read)
+                    memcpy(out, k->s.h + (size_t)(s + 1) * Bu + (size_t)b * u, nu);
+                else if (s > 0)
+                    memcpy(out, out - u, nu);
+                else
+                    memset(out, 0, nu);
+            }
+        }
+        for (int b = b0; !c->return_sequences && b < b1; b++) {
+            if (read_any[b - b0])
+                memcpy(y + (size_t)b * u, k->s.h + (size_t)T * Bu + (size_t)b * u, nu);
+            else
+                memset(y + (size_t)b * u, 0, nu);
+        }
+    }
+}
+
+/* dys (T, B, u) = dy (B, T, u), the outputs' gradients put in the order backward reads them,
+ * SAMPLES at a time as write_outputs. */
+static void gather_output_grads(sl_real *dys, const sl_real *dy, const Call *k)
+{
+    int B = k->B, T = k->T, u = k->u;
+    size_t nu = (size_t)u * sizeof(sl_real);
+    for (int b0 = 0; b0 < B; b0 += SAMPLES)
+        for (int s = 0; s < T; s++)
+            for (int b = b0; b < b0 + SAMPLES && b < B; b++)
+                memcpy(dys + ((size_t)s * B + b) * u, dy + ((size_t)b * T + s) * u, nu);
 }
 
 static void rnn_forward(SlLayer *l, SlPass *p)
@@ -725,83 +944,143 @@ static void rnn_forward(SlLayer *l, SlPass *p)
     Call k = call_of(l, p);
     const Scratch *S = &k.s;
     int B = k.B, T = k.T, u = k.u;
-    size_t Bu = (size_t)B * u, nu = (size_t)u * sizeof(sl_real);
+    size_t Bu = (size_t)B * u;
     start_states(c, p, S->h, S->c, Bu);
-    input_projection(S->z, p->x[0].data, k.W, k.bx, B, T, k.F, k.Gu, c->go_backwards);
-    sl_real *y = p->y[0].data;
-    memset(y, 0, sl_tensor_count(&p->y[0]) * sizeof *y);
     for (int s = 0; s < T; s++) {
-        int t = c->go_backwards ? T - 1 - s : s;
-        for (int b = 0; b < B; b++) {
-            size_t prev = ((size_t)s * B + b) * u, next = prev + Bu;
-            sl_real *out = c->return_sequences ? y + ((size_t)b * T + s) * u : y + (size_t)b * u;
-            if (step_unmasked(p->mask_in[0], b, t, T)) {
-                cell_forward(c, &k, s, b);
-                memcpy(out, S->h + next, nu);
-                continue;
-            }
-            /* masked: the states carry over, the output repeats the previous one */
-            memcpy(S->h + next, S->h + prev, nu);
-            if (S->c)
-                memcpy(S->c + next, S->c + prev, nu);
-            if (c->return_sequences && s > 0)
-                memcpy(out, out - u, nu);
-        }
+        step_forward(c, &k, s);
         if (p->obs)
             trace_forward(p, c, &k, s);
     }
+    write_outputs(p->y[0].data, c, &k);
     for (int n = 1; n < p->n_out; n++)
         memcpy(p->y[n].data, (n == 1 ? S->h : S->c) + (size_t)T * Bu, Bu * sizeof(sl_real));
     for (int n = 0; c->stateful && n < c->n_state; n++)
         memcpy(c->carried[n], (n == 0 ? S->h : S->c) + (size_t)T * Bu, Bu * sizeof(sl_real));
 }
 
-/* ---- backward through time ---- */
+/* ---- backward through time ----
+ *
+ * From the last step to the first. Within a step, blocks of samples again: each sample's cell
+ * backward gives its dz, then the block's products dh' += dz U^T and dx += dz W^T. The weights'
+ * gradients are sums over every sample, so they come after the blocks, for the whole step:
+ * dU += h'^T dz, dW += x^T dz and the biases' sums (step_weight_grads). */
 
-/* Step s of sample b backwards through the layer's cell: from dh (dc) of the step to dz of the
- * step, dhp (dcp) for the step before, and the recurrent weights' gradients. dh, dhp, dc, dcp are
- * (B, u) rows of Scratch's dh and dc. */
-static void cell_backward(const RnnCfg *c, const Call *k, int s, int b, sl_real *dhp, sl_real *dcp,
-                          sl_real *dc, sl_real *dU, sl_real *dbh, const sl_real *dh)
+/* Step s of samples b0 .. b0+n-1 backwards through the layer's cell: from dh (dc) of the step
+ * to dz of the step and dhp (dcp) for the step before. dh, dhp, dc, dcp are (B, u) views of
+ * Scratch's dh and dc. */
+static void cell_backward(const RnnCfg *c, const Call *k, int s, int b0, int n, sl_real *dhp,
+                          sl_real *dcp, sl_real *dc, const sl_real *dh)
 {
     const Scratch *S = &k->s;
-    size_t sb = (size_t)s * k->B + b;
-    size_t prev = sb * k->u, next = prev + (size_t)k->B * k->u; /* h[s][b], h[s+1][b] */
-    size_t g = sb * k->Gu, row = (size_t)b * k->u;
+    size_t sb = (size_t)s * k->B + b0, u = (size_t)k->u, N = (size_t)n;
+    size_t prev = sb * u, next = prev + (size_t)k->B * u; /* h[s][b0], h[s+1][b0] */
+    size_t g = sb * k->Gu, row = (size_t)b0 * u, grow = (size_t)b0 * k->Gu;
+    sl_real *dz = S->dz + grow, *da = S->da + grow, *du = S->du + row;
+    /* z, or the gates standing in for it where the derivatives read only them */
+    const sl_real *z = S->zstep ? S->z + s * S->zstep + grow : S->a + g;
     switch (c->kind) {
     case CELL_SIMPLE:
-        simple_cell_backward(S->dz + g, dhp + row, dU, dh + row, S->z + g, S->a + g, S->h + prev,
-                             S->UT, c->act, k->u);
+        simple_cell_backward(dz, dh + row, z, S->a + g, c->act, u, N);
         break;
     case CELL_LSTM:
-        lstm_cell_backward(S->dz + g, dhp + row, dcp + row, dc + row, dU, S->da, dh + row,
-                           S->c + next, S->a + g, S->ac + prev, S->z + g, S->h + prev, S->c + prev,
-                           S->UT, c->act, c->rec_act, k->u);
+        lstm_cell_backward(dz, dcp + row, dc + row, da, du, dh + row, S->c + next, S->a + g,
+                           S->ac + prev, z, S->c + prev, c->act, c->rec_act, u, N);
         break;
     case CELL_GRU:
-        gru_cell_backward(S->dz + g, dhp + row, dU, dbh, S->da, dh + row, S->a + g, S->rh + prev,
-                          S->z + g, S->h + prev, S->UT, c->reset_after, c->act, c->rec_act, k->u);
+        gru_cell_backward(dz, dhp + row, c->reset_after ? S->drh + row : du, da, dh + row, S->a + g,
+                          S->rh + prev, z, S->h + prev, S->UT, c->reset_after, c->act, c->rec_act,
+                          u, N);
         break;
     }
 }
 
-/* The kernel's, the input bias's and the input's gradients from every step's dz: the same two
- * products as Dense's backward, on the rows x[b, t(s)]. */
-static void input_backward(sl_real *dx, sl_real *dW, sl_real *dbx, const sl_real *x, const Call *k,
-                           int backwards)
+/* Step s of samples b0 .. b1-1 backwards: each sample's output gradient (a masked step hands dh
+ * and dc on unchanged), the cell on each run of samples that read the step, then the block's
+ * products for h' and, unless nobody needs it, for x. */
+static void backward_rows(const StepJob *j, int b0, int b1)
 {
-    int B = k->B, T = k->T, F = k->F, Gu = k->Gu;
-    transpose(k->s.WT, k->W, F, Gu);
-    for (int s = 0; s < T; s++)
-        for (int b = 0; b < B; b++) {
-            int t = backwards ? T - 1 - s : s;
-            const sl_real *dz = k->s.dz + ((size_t)s * B + b) * Gu;
-            size_t row = ((size_t)b * T + t) * F;
-            for (int g = 0; dbx && g < Gu; g++)
-                dbx[g] += dz[g];
-            outer_add(dW, x + row, dz, F, Gu, 0, Gu);
-            times_transposed(dx + row, dz, k->s.WT, F, 0, Gu);
+    const RnnCfg *c = j->c;
+    const Call *k = j->k;
+    const Scratch *S = &k->s;
+    int s = j->s, T = k->T, u = k->u, n = b1 - b0, t = c->go_backwards ? T - 1 - s : s;
+    size_t Gu = (size_t)k->Gu, F = (size_t)k->F;
+    sl_real *dh = j->dh, *dhp = j->dhp, *dc = j->dc, *dcp = j->dcp;
+    memset(S->dz + (size_t)b0 * Gu, 0, (size_t)n * Gu * sizeof(sl_real));
+    if (S->drh)
+        memset(S->drh + (size_t)b0 * u, 0, (size_t)n * u * sizeof(sl_real));
+    for (int b = b0; c->return_sequences && b < b1; b++) /* the step's output gradients */
+        for (int i = 0; i < u; i++)
+            S->dcarry[(size_t)b * u + i] += S->dys[((size_t)s * k->B + b) * u + i];
+    for (int b = b0; b < b1; b++) {
+        size_t row = (size_t)b * u;
+        sl_real *dcarry = S->dcarry + row;
+        if (!step_unmasked(k->mask, b, t, T)) { /* masked: h = h', c = c' */
+            for (int i = 0; i < u; i++)
+                dhp[row + i] += dh[row + i];
+            for (int i = 0; dc && i < u; i++)
+                dcp[row + i] += dc[row + i];
+            continue; /* the output's gradient carries on to the previous output */
         }
+        for (int i = 0; i < u; i++) /* the step's output is its h */
+            dh[row + i] += dcarry[i], dcarry[i] = 0;
+    }
+    for (int b = b0; b < b1;) {
+        int e = run_end(k, b, b1, t);
+        if (e > b)
+            cell_backward(c, k, s, b, e - b, dhp, dcp, dc, dh);
+        b = e > b ? e : b + 1;
+    }
+    /* z += h' U (GRU: the blocks z and r; with reset_after U_h through rh) */
+    const sl_real *dZ = S->dz + (size_t)b0 * Gu; /* (n, Gu) */
+    sl_real *dHp = dhp + (size_t)b0 * u;         /* (n, u) */
+    if (c->kind == CELL_GRU && c->reset_after)
+        rows_times_transposed(dHp, (size_t)u, S->drh + (size_t)b0 * u, (size_t)u, S->UT, u, 2 * u,
+                              u, n);
+    rows_times_transposed(dHp, (size_t)u, dZ, Gu, S->UT, u, 0, c->kind == CELL_GRU ? 2 * u : k->Gu,
+                          n);
+    if (!j->p->no_dx[0]) /* z = x W + ...: dx += dz W^T */
+        rows_times_transposed(j->p->dx[0].data + ((size_t)b0 * T + t) * F, (size_t)T * F, dZ, Gu,
+                              S->WT, k->F, 0, k->Gu, n);
+}
+
+static void backward_part(void *ctx, int part, int parts)
+{
+    const StepJob *j = ctx;
+    size_t from, to, blocks = ((size_t)j->k->B + ROWS - 1) / ROWS;
+    sl_share(blocks, part, parts, &from, &to);
+    for (size_t i = from; i < to; i++) {
+        int b0 = (int)i * ROWS, b1 = b0 + ROWS < j->k->B ? b0 + ROWS : j->k->B;
+        backward_rows(j, b0, b1);
+    }
+}
+
+/* The weights' gradients from step s's dz: sums over the batch, each product split among the
+ * threads by its outputs. U's (GRU: U_z and U_r from dz, U_h from drh or, without reset_after,
+ * against rh), W's, and the biases' column sums. */
+static void step_weight_grads(const RnnCfg *c, const Call *k, int s, sl_real *dW, sl_real *dU,
+                              sl_real *dbx, sl_real *dbh)
+{
+    const Scratch *S = &k->s;
+    int B = k->B, T = k->T, u = k->u, Gu = k->Gu, F = k->F;
+    int t = c->go_backwards ? T - 1 - s : s, gru = c->kind == CELL_GRU;
+    size_t sb = (size_t)s * B;
+    const sl_real *dZ = S->dz, *H = S->h + sb * u; /* (B, Gu), (B, u) h' */
+    const sl_real *X = k->x + (size_t)t * F;       /* (B, F), rows T*F apart */
+    rows_outer_add(dU, H, (size_t)u, dZ, (size_t)Gu, u, Gu, 0, gru ? 2 * u : Gu, B);
+    if (gru && c->reset_after)
+        rows_outer_add(dU, H, (size_t)u, S->drh, (size_t)u, u, Gu, 2 * u, u, B);
+    else if (gru) /* zn = xh + rh U_h */
+        rows_outer_add(dU, S->rh + sb * u, (size_t)u, dZ + 2 * u, (size_t)Gu, u, Gu, 2 * u, u, B);
+    rows_outer_add(dW, X, (size_t)T * F, dZ, (size_t)Gu, F, Gu, 0, Gu, B);
+    for (int b = 0; dbx && b < B; b++)
+        for (int g = 0; g < Gu; g++)
+            dbx[g] += dZ[(size_t)b * Gu + g];
+    for (int b = 0; dbh && b < B; b++) { /* GRU reset_after: bh adds to z's z, r blocks and rh */
+        for (int g = 0; g < 2 * u; g++)
+            dbh[g] += dZ[(size_t)b * Gu + g];
+        for (int i = 0; i < u; i++)
+            dbh[2 * u + i] += S->drh[(size_t)b * u + i];
+    }
 }
 
 static void rnn_backward(SlLayer *l, SlPass *p)
@@ -811,60 +1090,43 @@ static void rnn_backward(SlLayer *l, SlPass *p)
     const Scratch *S = &k.s;
     int B = k.B, T = k.T, u = k.u, Gu = k.Gu;
     size_t Bu = (size_t)B * u, nBu = Bu * sizeof(sl_real);
-    sl_real *dU = l->params[RECURRENT_KERNEL].grad.data;
     sl_real *dbias = c->use_bias ? l->params[BIAS].grad.data : NULL;
-    sl_real *dbh = dbias && c->reset_after ? dbias + Gu : NULL;
     /* dh, dc: the gradients of the current step's h and c; dhp, dcp: of its h' and c' */
-    sl_real *dh = S->dh, *dhp = S->dh + Bu, *dc = S->dc, *dcp = S->dc ? S->dc + Bu : NULL;
+    StepJob j = {c, &k, p, 0, S->dh, S->dh + Bu, S->dc, S->dc ? S->dc + Bu : NULL};
     transpose(S->UT, k.U, u, Gu);
-    memset(dh, 0, nBu);
-    if (dc)
-        memset(dc, 0, nBu);
+    transpose(S->WT, k.W, k.F, Gu);
+    memset(j.dh, 0, nBu);
+    if (j.dc)
+        memset(j.dc, 0, nBu);
     for (size_t i = 0; i < Bu && c->return_state; i++) {
-        dh[i] += p->dy[1].data[i];
-        if (dc)
-            dc[i] += p->dy[2].data[i];
+        j.dh[i] += p->dy[1].data[i];
+        if (j.dc)
+            j.dc[i] += p->dy[2].data[i];
     }
-    if (c->return_sequences) /* step s's output gets its gradient at step s */
+    if (c->return_sequences) { /* step s's output gets its gradient at step s */
         memset(S->dcarry, 0, nBu);
-    else /* the last output: the last unmasked step's h */
+        gather_output_grads(S->dys, p->dy[0].data, &k);
+    } else /* the last output: the last unmasked step's h */
         memcpy(S->dcarry, p->dy[0].data, nBu);
-    memset(S->dz, 0, (size_t)T * B * Gu * sizeof *S->dz);
-    for (int s = T - 1; s >= 0; s--) {
-        int t = c->go_backwards ? T - 1 - s : s;
-        memset(dhp, 0, nBu);
-        if (dcp)
-            memset(dcp, 0, nBu);
-        for (int b = 0; b < B; b++) {
-            size_t row = (size_t)b * u;
-            sl_real *dcarry = S->dcarry + row;
-            if (c->return_sequences)
-                for (int j = 0; j < u; j++)
-                    dcarry[j] += p->dy[0].data[((size_t)b * T + s) * u + j];
-            if (!step_unmasked(p->mask_in[0], b, t, T)) { /* masked: h = h', c = c' */
-                for (int j = 0; j < u; j++)
-                    dhp[row + j] += dh[row + j];
-                for (int j = 0; dc && j < u; j++)
-                    dcp[row + j] += dc[row + j];
-                continue; /* the output's gradient carries on to the previous output */
-            }
-            for (int j = 0; j < u; j++) /* the step's output is its h */
-                dh[row + j] += dcarry[j], dcarry[j] = 0;
-            cell_backward(c, &k, s, b, dhp, dcp, dc, dU, dbh, dh);
-        }
+    for (j.s = T - 1; j.s >= 0; j.s--) {
+        memset(j.dhp, 0, nBu);
+        if (j.dcp)
+            memset(j.dcp, 0, nBu);
+        sl_parallel(backward_part, &j, step_parts(&k));
+        step_weight_grads(c, &k, j.s, l->params[KERNEL].grad.data,
+                          l->params[RECURRENT_KERNEL].grad.data, dbias,
+                          dbias && c->reset_after ? dbias + Gu : NULL);
         if (p->obs)
-            trace_backward(p, c, &k, s, dh, dc);
-        sl_real *swap = dh;
-        dh = dhp, dhp = swap;
-        swap = dc, dc = dcp, dcp = swap;
+            trace_backward(p, c, &k, j.s, j.dh, j.dc);
+        sl_real *swap = j.dh;
+        j.dh = j.dhp, j.dhp = swap;
+        swap = j.dc, j.dc = j.dcp, j.dcp = swap;
     }
     for (int n = 1; n < p->n_in; n++) { /* initial_state inputs: dh, dc now belong to h0, c0 */
-        const sl_real *src = n == 1 ? dh : dc;
+        const sl_real *src = n == 1 ? j.dh : j.dc;
         for (size_t i = 0; i < Bu; i++)
             p->dx[n].data[i] += src[i];
     }
-    input_backward(p->dx[0].data, l->params[KERNEL].grad.data, dbias, p->x[0].data, &k,
-                   c->go_backwards);
 }
 
 /* ---- the rest of the interface ---- */
@@ -990,6 +1252,16 @@ int sl_rnn_n_states(const SlLayer *l)
     return ((const RnnCfg *)l->cfg)->n_state;
 }
 
+sl_real *sl_rnn_carried(const SlLayer *l, int k, SlShape *shape)
+{
+    const RnnCfg *c = l->cfg;
+    if (!sl_layer_is(l, SL_KIND_RECURRENT) || !c->stateful || k < 0 || k >= c->n_state ||
+        !c->carried[k])
+        return NULL;
+    *shape = sl_shape_of(2, (int[]){c->batch, c->units});
+    return c->carried[k];
+}
+
 void sl_rnn_steps_free(SlRnnSteps *s)
 {
     sl_free(s->a), sl_free(s->h), sl_free(s->c);
@@ -1023,9 +1295,9 @@ int sl_rnn_steps(const SlLayer *l, const sl_real *x, int T, const sl_real *h0, c
         memcpy(k.s.h, h0, (size_t)u * sizeof *k.s.h);
     if (c0 && k.s.c)
         memcpy(k.s.c, c0, (size_t)u * sizeof *k.s.c);
-    input_projection(k.s.z, x, k.W, k.bx, 1, T, c->in, Gu, c->go_backwards);
+    k.x = x;
     for (int step = 0; step < T; step++)
-        cell_forward(c, &k, step, 0);
+        forward_rows(c, &k, step, 0, 1);
     memcpy(s->a, k.s.a, (size_t)T * Gu * sizeof *s->a);
     memcpy(s->h, k.s.h, (size_t)(T + 1) * u * sizeof *s->h);
     if (s->c)

@@ -40,6 +40,10 @@ typedef struct SlRnnSteps {
 /* The states a recurrent layer (sl_layer_is(l, SL_KIND_RECURRENT)) carries: 2 for LSTM (h, c),
  * 1 for GRU and SimpleRNN (h). */
 int sl_rnn_n_states(const SlLayer *l);
+/* The state k (0: h, 1: LSTM's c) that a built stateful layer carries to the next batch, shape
+ * (batch, units) into *shape; NULL for a layer that carries none (not stateful, not built, not
+ * recurrent). Checkpoints save and restore them through this view. */
+sl_real *sl_rnn_carried(const SlLayer *l, int k, SlShape *shape);
 /* Step built layer l through one sample x (T, features) from states h0, c0 (NULL: zeros).
  * Allocates s's arrays; free them with sl_rnn_steps_free. */
 int sl_rnn_steps(const SlLayer *l, const sl_real *x, int T, const sl_real *h0, const sl_real *c0,

@@ -61,6 +61,7 @@ static size_t inner_pass(Inner *in, const SlPass *outer, SlPass *p, sl_real *scr
     p->n_in = 1;
     p->n_out = in->io.n_out;
     p->training = outer->training;
+    p->no_dx[0] = outer->no_dx[0];
     p->rng = outer->rng;
     p->layer = in->l;
     size_t used = inner_scratch_count(in);

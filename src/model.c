@@ -463,6 +463,8 @@ SlModel *sl_model_functional(const SlModel *g, int n_in, const int *in, int n_ou
         }
     if (needed(g, n_in, in, n_out, out, take, e) < 0)
         return NULL;
+    for (int k = 0; k < n_in; k++) /* an input no output uses is still one (Keras lists it) */
+        take[g->t[in[k]].node] = 1;
     SlModel *m = sl_model_new(name);
     if (!m) {
         sl_errorf(e, "out of memory");

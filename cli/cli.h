@@ -27,6 +27,7 @@ struct Opts {
     double validation_split;
     const char *out, *weights, *history, *plot, *sample_weight, *scene, *frames, *screenshot;
     const char *checkpoint, *resume; /* folders */
+    const char *dy;                  /* gradcheck --dy DY.npy: the output gradient to take back */
     int n_x, n_y;
     const char *x[CLI_MAX_FILES], *y[CLI_MAX_FILES];
 };

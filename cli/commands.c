@@ -351,6 +351,46 @@ static int ends_with(const char *s, const char *end)
     return a >= b && !strcmp(s + a - b, end);
 }
 
+/* A model built for one batch size (batch_input_shape=, batch_size=, as a stateful model must be)
+ * takes batches of exactly that many rows: *bs becomes it (or -B must say it), and the rows of
+ * `path` must fill the last batch. */
+static int fixed_batch(const Opts *o, const SlModel *m, const char *path, int rows, int *bs)
+{
+    int fixed = m->t[m->inputs[0]].shape.dim[0];
+    *bs = o->batch_size ? o->batch_size : 32;
+    if (fixed == SL_NONE)
+        return 0;
+    if (o->batch_size && o->batch_size != fixed)
+        return cli_fail("model '%s' is built for batches of exactly %d rows (its batch_input_shape "
+                        "or batch_size); give --batch-size %d, or none",
+                        m->name, fixed, fixed);
+    *bs = fixed;
+    if (rows % fixed)
+        return cli_fail(
+            "model '%s' takes batches of exactly %d rows, and %s has %d: the last batch "
+            "would be partial (%d rows). Give a number of rows that is a multiple of "
+            "%d (e.g. the first %d)",
+            m->name, fixed, path, rows, rows % fixed, fixed, rows - rows % fixed);
+    return 0;
+}
+
+/* A stateful layer starts each batch from the states the last one left (row i from row i), so it
+ * needs the rows in their order; Keras fits such a model with shuffle=False. */
+static void warn_stateful_shuffle(const SlModel *m)
+{
+    for (int i = 0; i < m->n_layers; i++) {
+        double stateful = 0;
+        if (sl_layer_arg_num(m->layers[i], "stateful", &stateful) == 0 && stateful != 0) {
+            fprintf(stderr,
+                    "shapelab: warning: layer '%s' is stateful, and train shuffles the rows "
+                    "every epoch, so a state meets rows that do not follow its own; give "
+                    "--no-shuffle (Keras: shuffle=False)\n",
+                    m->layers[i]->name);
+            return;
+        }
+    }
+}
+
 static int write_outputs(const char *path, const SlTensor *out, int n)
 {
     SlError e;
@@ -372,14 +412,30 @@ static int write_outputs(const char *path, const SlTensor *out, int n)
     return sl_st_write(path, n, np, out, 0, NULL, NULL, &e) < 0 ? cli_fail("%s", e.msg) : 0;
 }
 
+/* What predict wrote: each output's layer, its shape, and where it went. */
+static void print_outputs(const SlModel *m, const char *path, const SlTensor *out)
+{
+    int one = ends_with(path, ".npy");
+    for (int k = 0; k < m->n_outputs; k++) {
+        char shape[96];
+        const SlLayer *l = m->nodes[m->t[m->outputs[k]].node].layer;
+        printf("output '%s' %s -> %s", l->name, sl_shape_str(&out[k].shape, shape, sizeof shape),
+               path);
+        if (!one)
+            printf(" as output_%d", k);
+        printf("\n");
+    }
+}
+
 int cmd_predict(Opts *o)
 {
     SlModel *m;
     SlError e;
     SlNpy arrays[CLI_MAX_FILES];
     SlTensor x[CLI_MAX_FILES], out[SL_MAX_MODEL_IO];
+    int bs;
     if (!o->out || o->n_x == 0)
-        return cli_fail("predict needs -x X.npy and -o OUT (.npy or .safetensors)");
+        return cli_fail("predict needs -x X.npy and -o OUT.npy (or OUT.safetensors)");
     SlScript *s = cli_load(o, &m);
     if (!s)
         return 2;
@@ -392,10 +448,14 @@ int cmd_predict(Opts *o)
         if ((rc = check_finite(o->x, x, o->n_x)) != 0 || (rc = check_x(m, o->x, x)) != 0 ||
             (rc = check_counts(o->x[0], x[0].shape.dim[0], o->x, x, o->n_x)) != 0) {
             /* reported */
-        } else if (sl_model_predict(m, x, o->batch_size ? o->batch_size : 32, out, &e) < 0) {
+        } else if ((rc = fixed_batch(o, m, o->x[0], x[0].shape.dim[0], &bs)) != 0) {
+            /* reported */
+        } else if (sl_model_predict(m, x, bs, out, &e) < 0) {
             rc = cli_fail("%s", e.msg);
         } else {
             rc = write_outputs(o->out, out, m->n_outputs);
+            if (rc == 0)
+                print_outputs(m, o->out, out);
             for (int k = 0; k < m->n_outputs; k++)
                 sl_free(out[k].data);
         }
@@ -498,6 +558,8 @@ static int fit_and_save(Opts *o, SlModel *m, SlTensor *x, SlTensor *y, SlTensor 
     SlObserver obs = {on_epoch, &lv};
     SlFitOptions f = sl_fit_defaults();
     f.epochs = o->epochs ? o->epochs : 1;
+    if (fixed_batch(o, m, o->x[0], x[0].shape.dim[0], &f.batch_size) != 0)
+        return 2;
     if (o->viz) {
         if (live_open(&lv, f.epochs, &e) < 0) {
             live_close(&lv);
@@ -505,8 +567,9 @@ static int fit_and_save(Opts *o, SlModel *m, SlTensor *x, SlTensor *y, SlTensor 
         }
         sl_model_set_observer(m, &obs);
     }
-    f.batch_size = o->batch_size ? o->batch_size : 32;
     f.shuffle = !o->no_shuffle;
+    if (f.shuffle)
+        warn_stateful_shuffle(m);
     f.seed = o->seed;
     f.validation_split = o->validation_split;
     f.sample_weight = sw;
@@ -588,6 +651,83 @@ int cmd_train(Opts *o)
 
 /* ---- gradcheck ---- */
 
+#ifdef SL_DOUBLE
+/* Values of t as NumPy prints an array: nested brackets, one row of the last axis a line. */
+static void print_values(const char *title, const SlTensor *t)
+{
+    char shape[96];
+    const SlShape *s = &t->shape;
+    printf("%s %s:\n", title, sl_shape_str(s, shape, sizeof shape));
+    size_t n = sl_tensor_count(t), last = s->rank ? (size_t)s->dim[s->rank - 1] : 1;
+    for (size_t i = 0; i < n; i++) {
+        int open = 0, close = 0; /* brackets opened before and closed after element i */
+        for (size_t span = 1, a = (size_t)s->rank; a-- > 0;) {
+            span *= (size_t)s->dim[a];
+            open += i % span == 0, close += (i + 1) % span == 0;
+        }
+        if (i % last == 0)
+            printf("%*s%.*s", s->rank - open, "", open, "[[[[[[[[");
+        printf("%10.6g%s", (double)t->data[i], (i + 1) % last ? " " : "");
+        if ((i + 1) % last == 0)
+            printf("%.*s\n", close, "]]]]]]]]");
+    }
+}
+
+/* --dy: one backward pass from the given output gradient, for checking a backward pass by hand
+ * (a convolution's input gradient is the full correlation of dy with the kernel). */
+static int gradients_of_dy(Opts *o, SlModel *m)
+{
+    SlError e;
+    SlNpy xa[CLI_MAX_FILES], da;
+    SlTensor x[CLI_MAX_FILES], dy;
+    if (!o->n_x)
+        return cli_fail("--dy needs -x X.npy: the input whose output gradient DY is");
+    if (m->n_outputs != 1 || o->n_x != m->n_inputs)
+        return cli_fail("--dy takes a model of one output, and one -x file per input (model '%s' "
+                        "has %d inputs and %d outputs)",
+                        m->name, m->n_inputs, m->n_outputs);
+    int rc = cli_weights(o, m);
+    if (rc != 0 || (rc = cli_read_arrays(o->x, o->n_x, xa, x)) != 0)
+        return rc;
+    if ((rc = check_finite(o->x, x, o->n_x)) == 0 && (rc = check_x(m, o->x, x)) == 0 &&
+        (rc = cli_read_arrays(&o->dy, 1, &da, &dy)) == 0) {
+        char want[96], got[96];
+        SlShape out = {0};
+        if ((rc = check_finite(&o->dy, &dy, 1)) != 0) {
+            /* reported */
+        } else if (sl_model_forward(m, x, 0, &e) < 0) {
+            rc = cli_fail("%s", e.msg);
+        } else if (out = sl_model_output(m, 0).shape, !sl_shape_equal(&dy.shape, &out)) {
+            rc = cli_fail("%s has shape %s, but the output for %s has shape %s; dy is the "
+                          "gradient of the loss with respect to the output, one value per output "
+                          "value",
+                          o->dy, sl_shape_str(&dy.shape, got, sizeof got), o->x[0],
+                          sl_shape_str(&out, want, sizeof want));
+        } else if (sl_model_backward(m, &dy, 0, &e) < 0) {
+            rc = cli_fail("%s", e.msg);
+        } else {
+            printf("gradients of model '%s' for the output gradient %s\n", m->name, o->dy);
+            for (int k = 0; k < m->n_inputs; k++) {
+                SlTensor g = sl_model_input_grad(m, k);
+                char title[160];
+                snprintf(title, sizeof title, "\ninput '%s'",
+                         m->nodes[m->t[m->inputs[k]].node].layer->name);
+                print_values(title, &g);
+            }
+            for (int i = 0; i < m->n_params; i++)
+                if (m->params[i]->trainable) {
+                    char title[160];
+                    snprintf(title, sizeof title, "\n%s", m->param_names[i]);
+                    print_values(title, &m->params[i]->grad);
+                }
+        }
+        cli_free_arrays(&da, 1);
+    }
+    cli_free_arrays(xa, o->n_x);
+    return rc;
+}
+#endif
+
 int cmd_gradcheck(Opts *o)
 {
 #ifndef SL_DOUBLE
@@ -598,6 +738,13 @@ int cmd_gradcheck(Opts *o)
     SlScript *s = cli_load(o, &m);
     if (!s)
         return 2;
+    if (o->dy || o->n_x || o->weights) {
+        int rc = o->dy ? gradients_of_dy(o, m)
+                       : cli_fail("gradcheck takes -x and -w with --dy DY.npy only; without it, "
+                                  "it checks on inputs and weights of its own");
+        sl_script_free(s);
+        return rc;
+    }
     SlShape in[SL_MAX_MODEL_IO];
     sl_real *buf[SL_MAX_MODEL_IO] = {0};
     SlTensor x[SL_MAX_MODEL_IO];

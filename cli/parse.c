@@ -37,7 +37,7 @@ static const Sub subs[] = {
     {"predict", cmd_predict,
      "ms"
      "wxoBJ",
-     "predict MODEL.py [-w W.safetensors] -x X.npy -o OUT [--threads N]",
+     "predict MODEL.py [-w W.safetensors] -x X.npy -o OUT.npy [--threads N]",
      "outputs for X: OUT.npy (one output) or OUT.safetensors (output_0, output_1, ...)"},
     {"train", cmd_train,
      "ms"
@@ -49,9 +49,11 @@ static const Sub subs[] = {
      "fit with the script's compile(): loss, optimizer, metrics; the Keras progress bar"},
     {"gradcheck", cmd_gradcheck,
      "ms"
-     "rbt",
-     "gradcheck MODEL.py [--seed S] [--batch 2] [--timesteps 5]",
-     "analytic against numerical gradients of every weight and the input, in double"},
+     "rbtwxD",
+     "gradcheck MODEL.py [--seed S] [--batch 2] [--timesteps 5]\n"
+     "         | gradcheck MODEL.py -x X.npy --dy DY.npy [-w W.safetensors]",
+     "analytic against numerical gradients of every weight and the input, in double; with --dy, "
+     "the gradients that the output gradient DY gives to the input and the weights"},
     {"png", cmd_png, "msctbFwoxNZau",
      "png MODEL.py [--scene NAME] [-w W.safetensors] [-x X.npy [--sample N]] [--timesteps T]\n"
      "         [--scale S] [--values] -o OUT.png [--animate] | --frames DIR [--animate]\n"
@@ -105,6 +107,7 @@ static const OptSpec specs[] = {
     {'R', "--resume", NULL, 1},
     {'G', "--no-nan-guard", NULL, 0},
     {'J', "--threads", NULL, 1},
+    {'D', "--dy", NULL, 1},
 };
 enum { N_SPECS = sizeof specs / sizeof specs[0] };
 
@@ -183,6 +186,9 @@ static int store(Opts *o, char letter, const char *flag, const char *val)
         return 0;
     case 'S':
         o->sample_weight = val;
+        return 0;
+    case 'D':
+        o->dy = val;
         return 0;
     case 'c':
         o->scene = val;
@@ -327,6 +333,9 @@ int cli_parse(int argc, char **argv, Opts *o)
     o->cmd = s->name;
     o->run = s->run;
     o->so.notices = stderr;
+    o->so.out = stdout; /* what the script prints, as Python would */
+    /* Keras 2 spellings are worth a word where the model is read, not on every command */
+    o->so.spellings = !strcmp(s->name, "summary") || !strcmp(s->name, "trace");
     if (parse(o, s, argc, argv) != 0)
         return 2;
     if (o->help) {

@@ -1,4 +1,5 @@
-/* compile.c: compile(loss, optimizer, metrics), and the logs that fit and evaluate fill. */
+/* compile.c: compile(optimizer, loss, loss_weights, metrics, ...), and the logs that fit and
+ * evaluate fill. */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -6,14 +7,20 @@
 #include "alloc.h"
 #include "train.h"
 
+/* In Keras 3's positional order (keras/src/trainers/trainer.py, Trainer.compile): tf.keras 2 had
+ * metrics third, Keras 3 has loss_weights there. */
 static const SlArgSpec compile_args[] = {
     {"optimizer", SL_ARG_STR, "'rmsprop'",
      "'sgd', 'rmsprop' or 'adam' (a configured one: sl_model_set_optimizer after compile)"},
     {"loss", SL_ARG_ANY | SL_ARG_OR_NONE, "None", "a loss name, or a list with one per output"},
-    {"metrics", SL_ARG_ANY | SL_ARG_OR_NONE, "None", "a list of metric names: ['accuracy']"},
     {"loss_weights", SL_ARG_ANY | SL_ARG_OR_NONE, "None", "a list of weights, one per output"},
+    {"metrics", SL_ARG_ANY | SL_ARG_OR_NONE, "None", "a list of metric names: ['accuracy']"},
     {"weighted_metrics", SL_ARG_ANY | SL_ARG_OR_NONE, "None",
      "metrics that also use sample weights"},
+    {"run_eagerly", SL_ARG_BOOL, "False", "accepted; shapelab always runs step by step"},
+    {"steps_per_execution", SL_ARG_INT, "1", "accepted; shapelab runs one step at a time"},
+    {"jit_compile", SL_ARG_ANY | SL_ARG_OR_NONE, "'auto'", "accepted; shapelab compiles nothing"},
+    {"auto_scale_loss", SL_ARG_BOOL, "True", "accepted; shapelab computes in one precision"},
 };
 
 /* A string, or a list/tuple of strings, as up to max names. Returns the count or -1. */
@@ -72,6 +79,12 @@ static int read_losses(Compiled *m, const SlBound *b, SlError *e)
                              m->n_outputs, w->n);
         for (int k = 0; k < w->n; k++) {
             const SlValue *it = sl_value_item(&b->store, w, k);
+            if (it->kind == SL_V_STR)
+                return sl_errorf(e,
+                                 "compile: loss_weights must be numbers, got '%s'; Keras 3's "
+                                 "third argument of compile() is loss_weights (tf.keras 2's "
+                                 "was metrics): write metrics=[...]",
+                                 sl_value_strv(&b->store, it));
             if (it->kind != SL_V_INT && it->kind != SL_V_FLOAT)
                 return sl_errorf(e, "compile: loss_weights must be numbers");
             m->loss_weight[k] = it->f;

@@ -145,7 +145,8 @@ static const SlArgSpec base_args[] = {
      "features of a 2-D input; same as input_shape=(input_dim,) (Keras 2 spelling)"},
     {"input_length", SL_ARG_INT | SL_ARG_OR_NONE | SL_ARG_KEYWORD, "None",
      "timesteps, with input_dim (Keras 2 spelling)"},
-    {"dtype", SL_ARG_STR | SL_ARG_OR_NONE | SL_ARG_KEYWORD, "None", "'float32' or 'float64'"},
+    {"dtype", SL_ARG_STR | SL_ARG_OR_NONE | SL_ARG_KEYWORD, "None",
+     "'float32' or 'float64'; an Input also takes integers ('int32', 'int64', ...) for codes"},
     {"trainable", SL_ARG_BOOL | SL_ARG_KEYWORD, "True", "whether training updates the weights"},
 };
 enum { N_BASE = sizeof base_args / sizeof base_args[0] };
@@ -246,10 +247,22 @@ int sl_check_sizes(const SlShape *s, int from, const char *what, SlError *e)
 
 static int read_base_args(SlLayer *l, const SlBound *b, SlError *e)
 {
+    static const char *const ints[] = {"int8",  "int16",  "int32",  "int64",
+                                       "uint8", "uint16", "uint32", "uint64"};
     const char *dtype = sl_bound_str(b, "dtype");
-    if (dtype && strcmp(dtype, "float32") && strcmp(dtype, "float64"))
+    int integer = 0;
+    for (size_t i = 0; dtype && i < sizeof ints / sizeof ints[0]; i++)
+        integer |= !strcmp(dtype, ints[i]);
+    if (integer && !(l->type->kind & SL_KIND_INPUT))
+        return sl_errorf(e,
+                         "dtype='%s' is for an Input of integer codes (keras.Input(shape=(None,), "
+                         "dtype='%s') before an Embedding); a layer computes in floats",
+                         dtype, dtype);
+    if (dtype && !integer && strcmp(dtype, "float32") && strcmp(dtype, "float64"))
         return sl_errorf(e, "dtype='%s' is not supported; shapelab computes in %s", dtype,
                          SL_REAL_NAME);
+    if (dtype)
+        snprintf(l->dtype, sizeof l->dtype, "%s", dtype);
     l->trainable = sl_bound_bool(b, "trainable");
     const char *name = sl_bound_str(b, "name");
     if (name) {
@@ -529,10 +542,19 @@ SlLayer *sl_layer_example(const SlLayerType *t, SlShape *in, int *n_in, SlError 
     return w;
 }
 
+void sl_layer_retain(SlLayer *l)
+{
+    l->refs++;
+}
+
 void sl_layer_free(SlLayer *l)
 {
     if (!l)
         return;
+    if (l->refs > 0) {
+        l->refs--;
+        return;
+    }
     for (int i = 0; i < l->n_child; i++)
         sl_layer_free(l->child[i]);
     if (l->type)

@@ -204,14 +204,16 @@ struct SlLayer {
      * its arguments sets again when it is built (LayerNormalization over axis 1 mixes them). */
     SlSteps steps;
     char name[SL_NAME_MAX];
-    void *cfg; /* the type's own configuration and state */
-    int built; /* parameters declared */
+    char dtype[16]; /* dtype= as given ("int32" for an Input of integer codes), "" for float */
+    void *cfg;      /* the type's own configuration and state */
+    int built;      /* parameters declared */
     int trainable;
     int n_params;
     SlParam params[SL_MAX_PARAMS];
     int n_child; /* wrappers: the layers they hold */
     SlLayer *child[2];
     SlLayer *parent; /* the wrapper holding this layer, or NULL */
+    int refs;        /* holders beyond the first (models that share it): sl_layer_retain */
     SlArgs *args;    /* the arguments it was made with (to make a twin: Bidirectional) */
     /* From input_shape= / batch_input_shape= / input_dim= / batch_size=: the shape of the data
      * this layer expects, batch axis included. */
@@ -244,7 +246,10 @@ SlLayer *sl_layer_wrap(const char *type, SlLayer *inner, const SlArgs *args, SlE
 SlLayer *sl_layer_twin(const SlLayer *l, const char *name, const char *key, int value, SlError *e);
 /* The same from a Python-style argument string: sl_layer("Dense", "3, activation='tanh'", &e). */
 SlLayer *sl_layer(const char *type, const char *args, SlError *e);
+/* Release a layer: free it, unless sl_layer_retain gave it another holder (then one fewer). */
 void sl_layer_free(SlLayer *l);
+/* One more holder: a layer in two models (Keras shares its weights) is freed by the last. */
+void sl_layer_retain(SlLayer *l);
 /* A layer of type t made from its declared example (a wrapper around its example inner layer), and
  * the example's input shapes, batch axis included, into in[0 .. *n_in) (room for SL_MAX_IO; a
  * merge's example lists several: "(2, 3, 4), (2, 3, 4)"). */

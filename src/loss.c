@@ -115,6 +115,17 @@ static SlShape drop_last(const SlShape *s)
     return r;
 }
 
+/* Targets with a time axis the output lacks, (N, T, F) or (N, T) against (N, F): a recurrent
+ * layer gave only its last step. 1 if so. */
+static int lacks_time_axis(const SlShape *pred, const SlShape *target)
+{
+    if (pred->rank != 2 || target->dim[0] != pred->dim[0])
+        return 0;
+    if (target->rank == 3)
+        return target->dim[2] == pred->dim[1] && target->dim[1] > 1;
+    return target->rank == 2 && pred->dim[1] == 1 && target->dim[1] > 1;
+}
+
 int sl_loss_check(const SlLoss *L, const SlShape *pred, const SlShape *target, const SlShape *sw,
                   SlError *e)
 {
@@ -144,6 +155,9 @@ int sl_loss_check(const SlLoss *L, const SlShape *pred, const SlShape *target, c
         if (as_positions && (L->kind == SL_LOSS_CCE))
             hint = " They look like class indices: use sparse_categorical_crossentropy, or one-hot "
                    "encode them.";
+        else if (lacks_time_axis(pred, target))
+            hint = " The targets have a time axis the output lacks: give the last recurrent layer "
+                   "return_sequences=True, so that the layers after it see every step.";
         return sl_errorf(e,
                          "%s compares targets with the model's output element by element, but "
                          "the output has shape %s and the targets %s.%s",

@@ -20,6 +20,7 @@ SlModel *sl_model_new(const char *name)
     else
         sl_unique_name("model", m->name, sizeof m->name);
     m->rng = sl_rng(0);
+    m->cur_group = -1;
     return m;
 }
 
@@ -33,10 +34,22 @@ SlModel *sl_sequential(const char *name)
     return m;
 }
 
+/* Does p hold its values in m's arenas (or none yet)? A layer shared by two models holds them in
+ * the arenas of the one that ran last (sl_model_ensure_params moves them). */
+static int in_arena(const SlArena *a, const sl_real *p)
+{
+    return a->base && p >= a->base && p < a->base + a->cap;
+}
+
 void sl_model_free(SlModel *m)
 {
     if (!m)
         return;
+    for (int i = 0; i < m->n_params; i++) /* a layer another model holds must not point here */
+        if (in_arena(&m->values, m->params[i]->value.data)) {
+            m->params[i]->value.data = NULL;
+            m->params[i]->grad.data = NULL;
+        }
     for (int i = 0; i < m->n_layers; i++)
         sl_layer_free(m->layers[i]);
     for (int i = 0; i < m->n_pending; i++)
@@ -51,8 +64,10 @@ void sl_model_free(SlModel *m)
 
 /* ---- building ---- */
 
-static int adopt(SlModel *m, SlLayer *l, SlError *e)
+/* Take l into m's layers (*fresh 1), unless m holds it already (a layer called twice: 0). */
+static int adopt(SlModel *m, SlLayer *l, int *fresh, SlError *e)
 {
+    *fresh = 0;
     if (l->parent)
         return sl_errorf(e,
                          "layer '%s' is inside the wrapper '%s'; use the wrapper in the model, "
@@ -61,11 +76,12 @@ static int adopt(SlModel *m, SlLayer *l, SlError *e)
     for (int i = 0; i < m->n_layers; i++)
         if (m->layers[i] == l)
             return 0;
+    *fresh = 1;
     if (m->n_layers >= SL_MAX_NODES) {
         sl_layer_free(l);
         return sl_errorf(e, "model '%s' has too many layers (at most %d)", m->name, SL_MAX_NODES);
     }
-    for (int i = 0; i < m->n_layers; i++)
+    for (int i = 0; i < m->n_layers && !m->scratch; i++)
         if (!strcmp(m->layers[i]->name, l->name)) {
             m->layers[m->n_layers++] = l; /* owned, so it is freed with the model */
             return sl_errorf(e,
@@ -77,7 +93,8 @@ static int adopt(SlModel *m, SlLayer *l, SlError *e)
     return 0;
 }
 
-/* Register a layer's parameters (and its children's) under their full Keras names. */
+/* Register a layer's parameters (and its children's) under their full Keras names, with `prefix`
+ * (the path of a nested Sequential model, or "") in front. */
 static int register_params(SlModel *m, SlLayer *l, const char *prefix, SlError *e)
 {
     char path[SL_PARAM_NAME_MAX];
@@ -142,9 +159,12 @@ void sl_node_explain(SlNode *nd, const SlInfer *io)
     }
 }
 
-int sl_model_call(SlModel *m, SlLayer *l, int n_in, const int *in, int *outs, SlError *e)
+/* sl_model_call, with the weights of a layer new to m registered under `prefix`. */
+static int call_node(SlModel *m, SlLayer *l, int n_in, const int *in, int *outs, const char *prefix,
+                     SlError *e)
 {
-    if (adopt(m, l, e) < 0)
+    int fresh;
+    if (adopt(m, l, &fresh, e) < 0)
         return -1;
     if (m->n_nodes >= SL_MAX_NODES)
         return sl_errorf(e, "model '%s' has too many layer calls", m->name);
@@ -168,11 +188,14 @@ int sl_model_call(SlModel *m, SlLayer *l, int n_in, const int *in, int *outs, Sl
     if (m->n_tensors + nd->sym.n_out > SL_MAX_TENSORS)
         return sl_errorf(e, "model '%s' has too many tensors", m->name);
     if (!l->built) {
-        if (l->type->params(l, &nd->sym, e) < 0 || register_params(m, l, "", e) < 0 ||
-            check_model_size(m, e) < 0)
+        if (l->type->params(l, &nd->sym, e) < 0)
             return -1;
         l->built = 1;
     }
+    /* its weights join every model that holds it, once (Keras shares them) */
+    if (fresh && (register_params(m, l, prefix, e) < 0 || check_model_size(m, e) < 0))
+        return -1;
+    nd->group = m->cur_group;
     for (int k = 0; k < nd->sym.n_out; k++) {
         SlEdge *t = &m->t[m->n_tensors];
         memset(t, 0, sizeof *t);
@@ -188,6 +211,11 @@ int sl_model_call(SlModel *m, SlLayer *l, int n_in, const int *in, int *outs, Sl
     m->n_nodes++;
     m->planned = 0;
     return nd->out[0];
+}
+
+int sl_model_call(SlModel *m, SlLayer *l, int n_in, const int *in, int *outs, SlError *e)
+{
+    return call_node(m, l, n_in, in, outs, "", e);
 }
 
 int sl_model_input(SlModel *m, SlLayer *input_layer, SlError *e)
@@ -276,8 +304,9 @@ int sl_model_add(SlModel *m, SlLayer *l, SlError *e)
 {
     if (!l)
         return -1; /* its creation failed and already said why in e */
+    int fresh;
     if (l->parent) /* not ours to free: it belongs to its wrapper */
-        return adopt(m, l, e);
+        return adopt(m, l, &fresh, e);
     if (!m->sequential) {
         sl_layer_free(l);
         return sl_errorf(e, "model '%s' is functional; add() is for Sequential models", m->name);
@@ -318,12 +347,267 @@ int sl_model_build(SlModel *m, SlShape input, SlError *e)
     int n = m->n_pending, rc = 0;
     m->n_pending = 0;
     for (int i = 0; i < n; i++) {
+        int fresh;
         if (rc == 0)
             rc = seq_append(m, m->pending[i], e);
-        else if (adopt(m, m->pending[i], NULL) < 0)
+        else if (adopt(m, m->pending[i], &fresh, NULL) < 0)
             continue; /* adopt frees on failure */
     }
     return rc;
+}
+
+/* ---- several models on one graph, and models used as layers ---- */
+
+/* The calls of m that the tensors `out` need, back to the Input calls, into take[]; -1 when they
+ * need an Input not among `in` (which then names it in e). */
+static int needed(const SlModel *m, int n_in, const int *in, int n_out, const int *out,
+                  unsigned char *take, SlError *e)
+{
+    memset(take, 0, SL_MAX_NODES);
+    for (int k = 0; k < n_out; k++)
+        take[m->t[out[k]].node] = 1;
+    for (int n = m->n_nodes - 1; n >= 0; n--) {
+        if (!take[n])
+            continue;
+        const SlNode *nd = &m->nodes[n];
+        for (int k = 0; k < nd->sym.n_in; k++)
+            take[m->t[nd->in[k]].node] = 1;
+        int given = nd->sym.n_in > 0;
+        for (int k = 0; k < n_in; k++)
+            given |= m->t[in[k]].node == n;
+        if (!given)
+            return sl_errorf(e,
+                             "the outputs depend on the Input '%s', which is not among the "
+                             "model's inputs (Keras: graph disconnected); list it in "
+                             "Model(inputs=[...])",
+                             nd->layer->name);
+    }
+    return 0;
+}
+
+/* One weight of l or of its inner layers, and the path from l to it: "lstm/lstm_cell/kernel"
+ * ("bidirectional/forward_lstm/lstm_cell/kernel" for a wrapper). 0 when l has no weights. */
+static int first_weight(const SlLayer *l, const SlParam **p, char *path, size_t n)
+{
+    if (l->n_params > 0) {
+        *p = &l->params[0];
+        snprintf(path, n, "%s/%s", l->name, l->params[0].name);
+        return 1;
+    }
+    for (int i = 0; i < l->n_child; i++) {
+        char sub[SL_PARAM_NAME_MAX];
+        if (first_weight(l->child[i], p, sub, sizeof sub)) {
+            snprintf(path, n, "%s/%s", l->name, sub);
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* The path m put in front of l's weight names ("" or "inner_model"), from the name it gave one of
+ * them. */
+static void weight_prefix(const SlModel *m, const SlLayer *l, char *out, size_t n)
+{
+    const SlParam *p;
+    char path[SL_PARAM_NAME_MAX];
+    out[0] = '\0';
+    if (!first_weight(l, &p, path, sizeof path))
+        return;
+    for (int i = 0; i < m->n_params; i++) {
+        size_t len = strlen(m->param_names[i]), plen = strlen(path);
+        if (m->params[i] == p && len > plen + 1 && !strcmp(m->param_names[i] + len - plen, path))
+            snprintf(out, n, "%.*s", (int)(len - plen - 1), m->param_names[i]);
+    }
+}
+
+/* Call l in m, as it was called in src: m holds it too from then on (retained, so either model
+ * may be freed first), and its weights are named with `outer` ("" or a nested model's name) in
+ * front of the path src gave them. */
+static int copy_call(SlModel *m, const SlModel *src, const SlNode *nd, const int *ins, int *outs,
+                     const char *outer, SlError *e)
+{
+    char pre[SL_PARAM_NAME_MAX], prefix[SL_PARAM_NAME_MAX];
+    int held = 0;
+    for (int i = 0; i < m->n_layers; i++)
+        held |= m->layers[i] == nd->layer;
+    if (!held)
+        sl_layer_retain(nd->layer);
+    weight_prefix(src, nd->layer, pre, sizeof pre);
+    snprintf(prefix, sizeof prefix, "%s%s%s", outer, outer[0] && pre[0] ? "/" : "", pre);
+    return call_node(m, nd->layer, nd->sym.n_in, ins, outs, prefix, e) < 0 ? -1 : 0;
+}
+
+/* The tensors of src's call nd, as ids of m through map; -1 for one not copied yet. */
+static int map_inputs(const SlNode *nd, const int *map, int *ins)
+{
+    for (int k = 0; k < nd->sym.n_in; k++)
+        if ((ins[k] = map[nd->in[k]]) < 0)
+            return -1;
+    return 0;
+}
+
+SlModel *sl_model_functional(const SlModel *g, int n_in, const int *in, int n_out, const int *out,
+                             const char *name, SlError *e)
+{
+    unsigned char take[SL_MAX_NODES];
+    int map[SL_MAX_TENSORS], group_map[SL_MAX_GROUPS], ii[SL_MAX_MODEL_IO], oo[SL_MAX_MODEL_IO];
+    if (n_in < 1 || n_in > SL_MAX_MODEL_IO || n_out < 1 || n_out > SL_MAX_MODEL_IO) {
+        sl_errorf(e, "Model() takes 1 to %d inputs and outputs", SL_MAX_MODEL_IO);
+        return NULL;
+    }
+    for (int k = 0; k < n_in; k++)
+        if (in[k] < 0 || in[k] >= g->n_tensors ||
+            !sl_layer_is(g->nodes[g->t[in[k]].node].layer, SL_KIND_INPUT)) {
+            sl_errorf(e, "Model(): inputs must be tensors made by Input()");
+            return NULL;
+        }
+    if (needed(g, n_in, in, n_out, out, take, e) < 0)
+        return NULL;
+    for (int k = 0; k < n_in; k++) /* an input no output uses is still one (Keras lists it) */
+        take[g->t[in[k]].node] = 1;
+    SlModel *m = sl_model_new(name);
+    if (!m) {
+        sl_errorf(e, "out of memory");
+        return NULL;
+    }
+    for (int t = 0; t < SL_MAX_TENSORS; t++)
+        map[t] = -1;
+    for (int k = 0; k < SL_MAX_GROUPS; k++)
+        group_map[k] = -1;
+    for (int n = 0; n < g->n_nodes; n++) {
+        const SlNode *nd = &g->nodes[n];
+        int ins[SL_MAX_IO], outs[SL_MAX_IO], gr = nd->group;
+        if (!take[n])
+            continue;
+        if (gr >= 0 && group_map[gr] < 0) { /* a nested model called in g: one too in m */
+            if (m->n_groups >= SL_MAX_GROUPS) {
+                sl_errorf(e, "model '%s' holds too many nested models", m->name);
+                goto fail;
+            }
+            group_map[gr] = m->n_groups;
+            m->groups[m->n_groups++] = g->groups[gr];
+        }
+        m->cur_group = gr >= 0 ? group_map[gr] : -1;
+        if (map_inputs(nd, map, ins) < 0 || copy_call(m, g, nd, ins, outs, "", e) < 0)
+            goto fail;
+        for (int k = 0; k < nd->sym.n_out; k++)
+            map[nd->out[k]] = outs[k];
+    }
+    m->cur_group = -1;
+    for (int gr = 0; gr < g->n_groups; gr++) { /* the nested models' tensors, renumbered */
+        SlGroup *to = group_map[gr] >= 0 ? &m->groups[group_map[gr]] : NULL;
+        for (int k = 0; to && k < to->n_in; k++)
+            to->in[k] = map[g->groups[gr].in[k]];
+        for (int k = 0; to && k < to->n_out; k++)
+            to->out[k] = map[g->groups[gr].out[k]];
+    }
+    for (int k = 0; k < n_in; k++)
+        ii[k] = map[in[k]];
+    for (int k = 0; k < n_out; k++)
+        oo[k] = map[out[k]];
+    if (sl_model_set_io(m, n_in, ii, n_out, oo, e) == 0)
+        return m;
+fail:
+    sl_model_free(m);
+    return NULL;
+}
+
+/* Can inner take a tensor of shape `got` as its input k? Keras's rule: the same rank, and the same
+ * size on every axis where both know it. */
+static int check_nested_input(const SlModel *inner, int k, const SlShape *got, SlError *e)
+{
+    SlShape want = inner->t[inner->inputs[k]].shape;
+    int ok = want.rank == got->rank;
+    for (int d = 0; ok && d < want.rank; d++)
+        ok = want.dim[d] == SL_NONE || got->dim[d] == SL_NONE || want.dim[d] == got->dim[d];
+    if (ok)
+        return 0;
+    char a[96], b[96];
+    return sl_errorf(e, "model '%s' takes input %d of shape %s, and was called on %s", inner->name,
+                     k, sl_shape_str(&want, a, sizeof a), sl_shape_str(got, b, sizeof b));
+}
+
+int sl_model_call_model(SlModel *m, const SlModel *inner, int n_in, const int *in, int *outs,
+                        SlError *e)
+{
+    unsigned char take[SL_MAX_NODES];
+    int map[SL_MAX_TENSORS];
+    if (inner == m)
+        return sl_errorf(e, "model '%s' cannot be a layer of itself", m->name);
+    if (inner->n_outputs == 0)
+        return sl_errorf(e, "model '%s' is not built yet (it has no input shape)", inner->name);
+    if (n_in != inner->n_inputs)
+        return sl_errorf(e, "model '%s' takes %d input%s, and was called on %d", inner->name,
+                         inner->n_inputs, inner->n_inputs == 1 ? "" : "s", n_in);
+    if (inner->n_outputs > SL_MAX_IO)
+        return sl_errorf(e, "model '%s' has %d outputs; a model used as a layer has at most %d",
+                         inner->name, inner->n_outputs, SL_MAX_IO);
+    if (m->n_groups >= SL_MAX_GROUPS)
+        return sl_errorf(e, "model '%s' holds too many nested models", m->name);
+    for (int k = 0; k < n_in; k++)
+        if (check_nested_input(inner, k, &m->t[in[k]].shape, e) < 0)
+            return -1;
+    if (needed(inner, inner->n_inputs, inner->inputs, inner->n_outputs, inner->outputs, take, e) <
+        0)
+        return -1;
+    for (int t = 0; t < SL_MAX_TENSORS; t++)
+        map[t] = -1;
+    for (int k = 0; k < n_in; k++)
+        map[inner->inputs[k]] = in[k];
+    SlGroup *gr = &m->groups[m->n_groups];
+    memset(gr, 0, sizeof *gr);
+    snprintf(gr->name, sizeof gr->name, "%s", inner->name);
+    gr->sequential = inner->sequential;
+    gr->n_in = n_in;
+    memcpy(gr->in, in, (size_t)n_in * sizeof *in);
+    m->cur_group = m->n_groups++;
+    int rc = 0;
+    for (int n = 0; n < inner->n_nodes && rc == 0; n++) {
+        const SlNode *nd = &inner->nodes[n];
+        int ins[SL_MAX_IO], o[SL_MAX_IO];
+        if (!take[n] || nd->sym.n_in == 0) /* its Inputs are the tensors it is called on */
+            continue;
+        rc = map_inputs(nd, map, ins) < 0 ||
+                     copy_call(m, inner, nd, ins, o, inner->sequential ? inner->name : "", e) < 0
+                 ? -1
+                 : 0;
+        for (int k = 0; rc == 0 && k < nd->sym.n_out; k++)
+            map[nd->out[k]] = o[k];
+    }
+    m->cur_group = -1;
+    if (rc < 0)
+        return -1;
+    gr->n_out = inner->n_outputs;
+    for (int k = 0; k < inner->n_outputs; k++)
+        gr->out[k] = outs[k] = map[inner->outputs[k]];
+    return 0;
+}
+
+int sl_model_add_model(SlModel *m, SlModel *inner, SlError *e)
+{
+    if (!m->sequential)
+        return sl_errorf(e, "model '%s' is functional; call '%s' on a tensor instead of add()",
+                         m->name, inner->name);
+    if (inner->n_outputs == 0 && m->n_inputs > 0 &&
+        sl_model_build(inner, m->t[m->outputs[0]].shape, e) < 0)
+        return -1;
+    if (inner->n_inputs != 1 || inner->n_outputs != 1)
+        return sl_errorf(e,
+                         "model '%s' has %d inputs and %d outputs; a layer of a Sequential model "
+                         "has one of each",
+                         inner->name, inner->n_inputs, inner->n_outputs);
+    if (m->n_pending)
+        return sl_errorf(e,
+                         "model '%s' has no input shape yet, so '%s' cannot follow its layers; "
+                         "start it with keras.Input(shape=...)",
+                         m->name, inner->name);
+    if (m->n_inputs == 0 && seq_start(m, inner->t[inner->inputs[0]].shape, inner->name, e) < 0)
+        return -1;
+    int out;
+    if (sl_model_call_model(m, inner, 1, &m->outputs[0], &out, e) < 0)
+        return -1;
+    m->outputs[0] = out;
+    return 0;
 }
 
 SlShape sl_model_output_shape(const SlModel *m, int k)
@@ -365,7 +649,10 @@ static void init_one(SlModel *m, int i, uint64_t seed)
 /* Make the arenas match the declared parameters; keep values already set, initialize new ones. */
 int sl_model_ensure_params(SlModel *m, SlError *e)
 {
-    if (m->params_ready)
+    int here = m->params_ready; /* and no shared layer moved its weights to another model's */
+    for (int i = 0; here && i < m->n_params; i++)
+        here = in_arena(&m->values, m->params[i]->value.data);
+    if (here)
         return 0;
     size_t total = sl_model_count_params(m);
     SlArena values = {0}, grads = {0};

@@ -32,7 +32,8 @@ enum {
     SL_MAX_TENSORS = 512,
     SL_MAX_MODEL_IO = 8,
     SL_MAX_MODEL_PARAMS = 512,
-    SL_MAX_METRICS = 8
+    SL_MAX_METRICS = 8,
+    SL_MAX_GROUPS = 32
 };
 
 /* One call of a layer: a layer used twice has two nodes and one set of weights. */
@@ -45,7 +46,18 @@ typedef struct SlNode {
     size_t scratch_cap[SL_MAX_SCRATCH];
     sl_real *scratch_buf[SL_MAX_SCRATCH];
     char why[256]; /* why the shape changed, for the current plan (or as built) */
+    int group;     /* the nested model this call was copied from (SlModel.groups), or -1 */
 } SlNode;
+
+/* A model used as a layer of this one (outer.add(inner), inner(x)): its calls are copied in among
+ * this model's calls, sharing its layers and weights, and the summary shows them as one row, as
+ * Keras shows a nested model: "encoder (Functional)  (None, 16)  18672". */
+typedef struct SlGroup {
+    char name[SL_NAME_MAX];    /* the inner model's name */
+    int sequential;            /* it was a Sequential model (else "Functional") */
+    int n_in, in[SL_MAX_IO];   /* the tensors of this model it was called on */
+    int n_out, out[SL_MAX_IO]; /* its outputs among this model's tensors */
+} SlGroup;
 
 /* A tensor of the graph: the edge from a producing call to its consumers. */
 typedef struct SlEdge {
@@ -74,6 +86,11 @@ typedef struct SlModel {
     int n_outputs, outputs[SL_MAX_MODEL_IO];
     int n_pending; /* Sequential layers waiting for an input shape */
     SlLayer *pending[SL_MAX_NODES];
+    int n_groups; /* nested models */
+    SlGroup groups[SL_MAX_GROUPS];
+    int cur_group; /* while a nested model's calls are copied in: its group; else -1 */
+    int scratch;   /* a graph that models are cut from (sl_model_functional), never run itself:
+                      two of its layers may share a name, as two models' layers may */
     /* parameters: pointers into the layers' SlParam tables, in order of declaration */
     int n_params;
     SlParam *params[SL_MAX_MODEL_PARAMS];
@@ -120,6 +137,21 @@ int sl_model_input(SlModel *m, SlLayer *input_layer, SlError *e);
 int sl_model_call(SlModel *m, SlLayer *l, int n_in, const int *in, int *outs, SlError *e);
 /* Functional: choose the model's inputs and outputs. */
 int sl_model_set_io(SlModel *m, int n_in, const int *in, int n_out, const int *out, SlError *e);
+/* Functional, several models on one graph (encoder = Model(inputs, h); full = Model(inputs, out)):
+ * a new model named `name` of the calls of g that lead from the Input tensors `in` to the tensors
+ * `out` (ids in g), holding g's layers too (a layer shared by two models shares its weights). An
+ * output that needs an Input not among `in` is Keras's "graph disconnected" error. */
+SlModel *sl_model_functional(const SlModel *g, int n_in, const int *in, int n_out, const int *out,
+                             const char *name, SlError *e);
+/* A model used as a layer: inner's calls copied into m after the tensors `in` (one per input of
+ * inner, each of a shape inner accepts), as group m->groups[...]; outs gets the ids of inner's
+ * outputs in m. inner's layers are shared, so are their weights. A Sequential inner model's weight
+ * names get its name in front, as Keras 3's variable paths have it ("sequential/dense/kernel"). */
+int sl_model_call_model(SlModel *m, const SlModel *inner, int n_in, const int *in, int *outs,
+                        SlError *e);
+/* Sequential: append a whole model (outer.add(inner)), which has one input and one output; a
+ * chain without an input yet starts with an InputLayer of inner's input shape. */
+int sl_model_add_model(SlModel *m, SlModel *inner, SlError *e);
 
 SlShape sl_model_output_shape(const SlModel *m, int k);
 size_t sl_model_count_params(const SlModel *m);

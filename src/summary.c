@@ -18,6 +18,9 @@
  * same depth) gets a fourth column, "Connected to", at 33/55/67/100% of 98 characters; functional
  * models list their InputLayers, whose output shape prints as a list: [(None, 2, 3)].
  *
+ * A model used as a layer (a group of calls, model.h's SlGroup) is one row, as Keras shows it:
+ * "encoder (Functional)", its output shape, and the parameters of all its layers.
+ *
  * A field longer than its column is never cut: it wraps onto further lines as tf.keras 2.7+'s
  * print_row wraps it, after the first "),", "},", "]," or "'," that fits, else at the column's
  * edge:
@@ -125,18 +128,42 @@ static void relevant(const SlModel *m, int *depth)
             depth[m->t[m->inputs[k]].node] = deepest;
 }
 
+/* Is call n where its row stands? A call of a nested model stands for the whole model at the
+ * call that makes the model's first output; its other calls have no row. */
+static int row_call(const SlModel *m, int n)
+{
+    int g = m->nodes[n].group;
+    return g < 0 || m->t[m->groups[g].out[0]].node == n;
+}
+
+/* The inputs a row takes: its call's, or its nested model's. */
+static int row_inputs(const SlModel *m, int n)
+{
+    int g = m->nodes[n].group;
+    return g < 0 ? m->nodes[n].sym.n_in : m->groups[g].n_in;
+}
+
+/* Do rows i and j show the same thing: one layer, or one nested model? */
+static int same_row(const SlModel *m, int i, int j)
+{
+    int gi = m->nodes[i].group, gj = m->nodes[j].group;
+    if (gi >= 0 || gj >= 0)
+        return gi >= 0 && gj >= 0 && !strcmp(m->groups[gi].name, m->groups[gj].name);
+    return m->nodes[i].layer == m->nodes[j].layer;
+}
+
 static int is_chain(const SlModel *m, const int *depth)
 {
     if (m->sequential)
         return 1;
     int at_depth[SL_MAX_NODES] = {0};
     for (int n = 0; n < m->n_nodes; n++) {
-        if (depth[n] < 0)
+        if (depth[n] < 0 || !row_call(m, n))
             continue;
-        if (++at_depth[depth[n]] > 1 || m->nodes[n].sym.n_in > 1)
+        if (++at_depth[depth[n]] > 1 || row_inputs(m, n) > 1)
             return 0;
         for (int j = 0; j < n; j++) /* a layer used twice */
-            if (depth[j] >= 0 && m->nodes[j].layer == m->nodes[n].layer)
+            if (depth[j] >= 0 && row_call(m, j) && same_row(m, j, n))
                 return 0;
     }
     return 1;
@@ -157,13 +184,45 @@ static void shapes_text(const SlNode *nd, int as_list, char *buf, size_t n)
         snprintf(buf + u, n - u, "]");
 }
 
+/* A nested model's output shapes, as one call's: "(None, 16)", or a list for several. */
+static void group_shape(const SlModel *m, const SlGroup *g, char *buf, size_t n)
+{
+    size_t u = (size_t)snprintf(buf, n, "%s", g->n_out > 1 ? "[" : "");
+    for (int k = 0; k < g->n_out && u < n; k++) {
+        char s[96];
+        u += (size_t)snprintf(buf + u, n - u, "%s%s", k ? ", " : "",
+                              sl_shape_str(&m->t[g->out[k]].shape, s, sizeof s));
+    }
+    if (g->n_out > 1 && u < n)
+        snprintf(buf + u, n - u, "]");
+}
+
+/* The parameters of a nested model: of every layer its calls use, each once. */
+static size_t group_params(const SlModel *m, int g)
+{
+    const SlLayer *seen[SL_MAX_NODES];
+    int n_seen = 0;
+    size_t total = 0;
+    for (int i = 0; i < m->n_nodes; i++) {
+        const SlLayer *l = m->nodes[i].layer;
+        int dup = 0;
+        for (int j = 0; j < n_seen; j++)
+            dup |= seen[j] == l;
+        if (m->nodes[i].group != g || dup)
+            continue;
+        seen[n_seen++] = l;
+        total += sl_layer_count_params(l);
+    }
+    return total;
+}
+
 /* A layer's Output Shape: its call's shapes, or "multiple" when its calls differ. */
 static void layer_shape(const SlModel *m, const int *depth, const SlLayer *l, char *buf, size_t n)
 {
     char first[512] = "", other[512] = "";
     int is_input = sl_layer_is(l, SL_KIND_INPUT);
     for (int i = 0; i < m->n_nodes; i++) {
-        if (depth[i] < 0 || m->nodes[i].layer != l)
+        if (depth[i] < 0 || m->nodes[i].layer != l || m->nodes[i].group >= 0)
             continue;
         shapes_text(&m->nodes[i], is_input, first[0] ? other : first, sizeof first);
         if (first[0] && other[0] && strcmp(first, other)) {
@@ -177,22 +236,45 @@ static void layer_shape(const SlModel *m, const int *depth, const SlLayer *l, ch
 
 /* Input k of l's calls, all inputs of its first call first, as "input_1[0][0]": the producing
  * layer, which of its calls, which of that call's outputs. 0 when the calls have fewer inputs. */
-static int connection(const SlModel *m, const int *depth, const SlLayer *l, int k, char *buf,
-                      size_t n)
+/* Where tensor id comes from, as "dense[0][0]": its layer (or nested model), which call, which
+ * of that call's outputs. */
+static void producer(const SlModel *m, const int *depth, int id, char *buf, size_t n)
 {
+    const SlEdge *t = &m->t[id];
+    int g = m->nodes[t->node].group;
+    if (g >= 0) {
+        int index = 0;
+        for (int k = 0; k < m->groups[g].n_out; k++)
+            index = m->groups[g].out[k] == id ? k : index;
+        snprintf(buf, n, "%s[0][%d]", m->groups[g].name, index);
+        return;
+    }
+    const SlLayer *p = m->nodes[t->node].layer;
+    int call = 0;
+    for (int j = 0; j < t->node; j++)
+        call += depth[j] >= 0 && m->nodes[j].layer == p && m->nodes[j].group < 0;
+    snprintf(buf, n, "%s[%d][%d]", p->name, call, t->index);
+}
+
+/* Input k of row n (all inputs of its layer's first call first) into buf; 0 when there are fewer. */
+static int connection(const SlModel *m, const int *depth, int row, int k, char *buf, size_t n)
+{
+    int g = m->nodes[row].group;
+    if (g >= 0) {
+        if (k >= m->groups[g].n_in)
+            return 0;
+        producer(m, depth, m->groups[g].in[k], buf, n);
+        return 1;
+    }
+    const SlLayer *l = m->nodes[row].layer;
     for (int i = 0; i < m->n_nodes; i++) {
-        if (depth[i] < 0 || m->nodes[i].layer != l)
+        if (depth[i] < 0 || m->nodes[i].layer != l || m->nodes[i].group >= 0)
             continue;
         if (k >= m->nodes[i].sym.n_in) {
             k -= m->nodes[i].sym.n_in;
             continue;
         }
-        const SlEdge *t = &m->t[m->nodes[i].in[k]];
-        const SlLayer *p = m->nodes[t->node].layer;
-        int call = 0;
-        for (int j = 0; j < t->node; j++)
-            call += depth[j] >= 0 && m->nodes[j].layer == p;
-        snprintf(buf, n, "%s[%d][%d]", p->name, call, t->index);
+        producer(m, depth, m->nodes[i].in[k], buf, n);
         return 1;
     }
     return 0;
@@ -200,30 +282,39 @@ static int connection(const SlModel *m, const int *depth, const SlLayer *l, int 
 
 static void layer_rows(const SlModel *m, const int *depth, const Cols *c, int chain)
 {
-    const SlLayer *seen[SL_MAX_NODES];
+    int seen[SL_MAX_NODES];
     int n_seen = 0, n_rows = 0, total_rows = 0;
     for (int pass = 0; pass < 2; pass++) {
         for (int i = 0; i < m->n_nodes; i++) {
             const SlLayer *l = m->nodes[i].layer;
-            int dup = 0;
-            for (int j = 0; j < n_seen; j++)
-                dup |= seen[j] == l;
-            if (depth[i] < 0 || dup || (m->sequential && m->nodes[i].sym.n_in == 0))
+            int dup = 0, g = m->nodes[i].group;
+            if (depth[i] < 0 || !row_call(m, i) || (m->sequential && m->nodes[i].sym.n_in == 0))
                 continue;
-            seen[n_seen++] = l;
+            for (int j = 0; j < n_seen; j++)
+                dup |= same_row(m, seen[j], i);
+            if (dup)
+                continue;
+            seen[n_seen++] = i;
             if (pass == 0) {
                 total_rows++;
                 continue;
             }
             char name[160], shape[512], params[32], conn[160] = "";
-            snprintf(name, sizeof name, "%s (%s)", l->name, l->type->name);
-            layer_shape(m, depth, l, shape, sizeof shape);
-            snprintf(params, sizeof params, "%zu", sl_layer_count_params(l));
+            if (g >= 0) {
+                snprintf(name, sizeof name, "%s (%s)", m->groups[g].name,
+                         m->groups[g].sequential ? "Sequential" : "Functional");
+                group_shape(m, &m->groups[g], shape, sizeof shape);
+                snprintf(params, sizeof params, "%zu", group_params(m, g));
+            } else {
+                snprintf(name, sizeof name, "%s (%s)", l->name, l->type->name);
+                layer_shape(m, depth, l, shape, sizeof shape);
+                snprintf(params, sizeof params, "%zu", sl_layer_count_params(l));
+            }
             if (!chain)
-                connection(m, depth, l, 0, conn, sizeof conn);
+                connection(m, depth, i, 0, conn, sizeof conn);
             const char *f[4] = {name, shape, params, conn};
             row(c, f);
-            for (int k = 1; !chain && connection(m, depth, l, k, conn, sizeof conn); k++) {
+            for (int k = 1; !chain && connection(m, depth, i, k, conn, sizeof conn); k++) {
                 const char *more[4] = {"", "", "", conn};
                 row(c, more);
             }

@@ -359,25 +359,165 @@ START_TEST(test_shared_model)
 }
 END_TEST
 
-/* The table above covers every script there is. */
-START_TEST(test_shared_models_listed)
+/* A table of names (name_at(i), n rows) covers every .py file in `dir`, and no more. */
+static void assert_lists_dir(const char *path, const char *(*name_at)(int), int n_rows,
+                             const char *table)
 {
-    DIR *d = opendir(SL_SHARED_MODELS);
-    ck_assert_msg(d != NULL, "cannot list %s", SL_SHARED_MODELS);
+    DIR *d = opendir(path);
+    ck_assert_msg(d != NULL, "cannot list %s", path);
     int n = 0;
     for (struct dirent *f; (f = readdir(d)) != NULL;) {
         size_t len = strlen(f->d_name);
         if (len < 3 || strcmp(f->d_name + len - 3, ".py"))
             continue;
         int found = 0;
-        for (int i = 0; i < N_MODELS; i++)
-            found |= !strcmp(models[i].file, f->d_name);
-        ck_assert_msg(found, "%s/%s is missing from the table `models`", SL_SHARED_MODELS,
-                      f->d_name);
+        for (int i = 0; i < n_rows; i++)
+            found |= !strcmp(name_at(i), f->d_name);
+        ck_assert_msg(found, "%s/%s is missing from the table `%s`", path, f->d_name, table);
         n++;
     }
     closedir(d);
-    ck_assert_msg(n == N_MODELS, "%d scripts, %d rows in `models`", n, (int)N_MODELS);
+    ck_assert_msg(n == n_rows, "%d scripts, %d rows in `%s`", n, n_rows, table);
+}
+
+static const char *model_at(int i)
+{
+    return models[i].file;
+}
+
+/* The table above covers every script there is. */
+START_TEST(test_shared_models_listed)
+{
+    assert_lists_dir(SL_SHARED_MODELS, model_at, N_MODELS, "models");
+}
+END_TEST
+
+/* Model cells of Keras tutorials, pasted as they are (docs/cli.md, "Tutorials"). Each file's
+ * header says what the reader needs and what Keras prints:
+ *   # set: NAME=VALUE          a value the tutorial takes from its data, given with --set
+ *   # total: N                 Keras's Total params of the script's model
+ *   # total of NAME: N         the same for the model bound to NAME (--model NAME)
+ *   # waits: LINE:COL: TEXT    the error given until a layer or argument is implemented
+ * with, under each total, where the number comes from. */
+#define TUTORIALS "tests/scripts/tutorials"
+
+static const char *const tutorials[] = {
+    "addition_rnn.py",
+    "bidirectional_lstm_imdb.py",
+    "guide_custom_training_loop.py",
+    "guide_functional_api.py",
+    "guide_intro_keras_engineers.py",
+    "guide_masking_and_padding.py",
+    "guide_sequential_model.py",
+    "guide_training_built_in.py",
+    "guide_working_with_rnns.py",
+    "image_autoencoder.py",
+    "imbalanced_classification.py",
+    "imdb_lstm_sentiment.py",
+    "lstm_seq2seq.py",
+    "lstm_text_generation.py",
+    "lstm_vs_cnn_classification.py",
+    "mnist_convnet.py",
+    "multivariate_lstm_forecasting.py",
+    "pretrained_word_embeddings.py",
+    "regression_boston_housing.py",
+    "reptile.py",
+    "text_classification_from_scratch.py",
+    "timeseries_anomaly_detection.py",
+    "timeseries_classification_from_scratch.py",
+    "timeseries_temperature_lstm.py",
+    "timeseries_weather_forecasting.py",
+};
+enum { N_TUTORIALS = sizeof tutorials / sizeof tutorials[0] };
+
+/* "205324" as summary prints it: "205,324". */
+static void with_commas(const char *digits, char *out, size_t n)
+{
+    size_t len = strlen(digits), u = 0;
+    for (size_t i = 0; i < len && u + 2 < n; i++) {
+        if (i > 0 && (len - i) % 3 == 0)
+            out[u++] = ',';
+        out[u++] = digits[i];
+    }
+    out[u] = '\0';
+}
+
+typedef struct Header {
+    char sets[512];  /* " --set 'NAME=VALUE'" for each set line */
+    char waits[256]; /* "FILE:LINE:COL: error: TEXT", or "" */
+    int n_total;
+    char model[8][64]; /* "" for the script's own model */
+    char total[8][32]; /* "205,324" */
+} Header;
+
+static void read_header(const char *path, Header *h)
+{
+    char line[512];
+    FILE *f = fopen(path, "r");
+    ck_assert_msg(f != NULL, "cannot open %s", path);
+    memset(h, 0, sizeof *h);
+    while (fgets(line, sizeof line, f) && line[0] == '#') {
+        line[strcspn(line, "\n")] = '\0';
+        char name[64] = "", digits[32];
+        size_t u = strlen(h->sets);
+        if (!strncmp(line, "# set: ", 7))
+            snprintf(h->sets + u, sizeof h->sets - u, " --set '%s'", line + 7);
+        else if (!strncmp(line, "# waits: ", 9))
+            snprintf(h->waits, sizeof h->waits, "%s:%s", path, line + 9);
+        else if ((sscanf(line, "# total of %63[^:]: %31[0-9]", name, digits) == 2 ||
+                  sscanf(line, "# total: %31[0-9]", digits) == 1) &&
+                 h->n_total < 8) {
+            snprintf(h->model[h->n_total], sizeof h->model[0], "%s", name);
+            with_commas(digits, h->total[h->n_total++], sizeof h->total[0]);
+        }
+    }
+    fclose(f);
+    ck_assert_msg(h->n_total > 0, "%s: its header names no total", path);
+    if (h->waits[0]) { /* "FILE:10:16: text" -> "FILE:10:16: error: text" */
+        char *text = strchr(strchr(strchr(h->waits + strlen(path), ':') + 1, ':') + 1, ' ');
+        ck_assert_msg(text != NULL, "%s: a waits line is LINE:COL: TEXT", path);
+        char rest[256];
+        snprintf(rest, sizeof rest, "%s", text + 1);
+        snprintf(text, sizeof h->waits - (size_t)(text - h->waits), " error: %s", rest);
+    }
+}
+
+/* Each total is the one summary prints; or, while the script waits for a layer or an argument,
+ * the error says so where the header says (once that lands, the totals are checked). */
+START_TEST(test_tutorial)
+{
+    char path[256], args[1024], want[64], *out, *err;
+    snprintf(path, sizeof path, "%s/%s", TUTORIALS, tutorials[_i]);
+    Header h;
+    read_header(path, &h);
+    for (int k = 0; k < h.n_total; k++) {
+        snprintf(args, sizeof args, "summary %s%s%s%s", path, h.sets,
+                 h.model[k][0] ? " --model " : "", h.model[k]);
+        int rc = run(args, &out, &err);
+        if (rc != 0 && h.waits[0]) {
+            check(args, rc, 2, err, h.waits);
+        } else {
+            snprintf(want, sizeof want, "\nTotal params: %s\n", h.total[k]);
+            check(args, rc, 0, out, want);
+        }
+        free(out), free(err);
+    }
+}
+END_TEST
+
+static const char *tutorial_at(int i)
+{
+    return tutorials[i];
+}
+
+/* The table above covers every tutorial there is, and docs/cli.md lists each. */
+START_TEST(test_tutorials_listed)
+{
+    assert_lists_dir(TUTORIALS, tutorial_at, N_TUTORIALS, "tutorials");
+    char *doc = slurp("docs/cli.md");
+    for (int i = 0; i < N_TUTORIALS; i++)
+        ck_assert_msg(strstr(doc, tutorials[i]), "docs/cli.md does not list %s", tutorials[i]);
+    free(doc);
 }
 END_TEST
 
@@ -400,6 +540,25 @@ START_TEST(test_trace_and_init)
     expect("trace " SL_SHARED_MODELS "/06_masking.py --masks --timesteps 12", 0,
            "mask, 7 of 12 steps real (t = 0, 1, ...): 1111111000 00\n", NULL);
     expect("trace " REG " --sample 3", 2, NULL, SE "trace reads -x and --sample for --masks only");
+}
+END_TEST
+
+/* The Keras 2 spelling notice is said where the model is read (summary, trace), once per script
+ * (01_lstm_input_shape.py gives input_shape= to its LSTM), and not on the other commands. */
+START_TEST(test_keras2_notice)
+{
+    static const char *const cmds[] = {"summary", "trace", "init", "gradcheck"};
+    for (int i = 0; i < 4; i++) {
+        char args[256], *out, *err;
+        snprintf(args, sizeof args, "%s %s/01_lstm_input_shape.py%s", cmds[i], SL_SHARED_MODELS,
+                 i == 2 ? " -o @/w.safetensors" : "");
+        int rc = run(args, &out, &err);
+        const char *at = strstr(err, "is the Keras 2 spelling");
+        int n = at ? 1 + (strstr(at + 1, "is the Keras 2 spelling") != NULL) : 0;
+        ck_assert_msg(rc == 0 && n == (i < 2), "%s: exit %d, the notice %d times:\n%s", args, rc, n,
+                      err);
+        free(out), free(err);
+    }
 }
 END_TEST
 
@@ -497,6 +656,43 @@ START_TEST(test_gradcheck)
 }
 END_TEST
 
+/* --dy: a Conv1D of kernel 3 on x = 1..6, dy = (0, 1, 0, 0). By hand: dx[j] = sum_t dy[t] k[j-t]
+ * = k shifted by one (0, k0, k1, k2, 0, 0); dk[i] = sum_t dy[t] x[t+i] = (x1, x2, x3) = (2, 3, 4);
+ * dbias = sum dy = 1. The kernel is the one init wrote, read back here. */
+START_TEST(test_gradcheck_dy)
+{
+    char p[512], want[512], *out, *err;
+    SlError e;
+    SlSafetensors st;
+    sl_real k[3], x[6] = {1, 2, 3, 4, 5, 6}, dy[4] = {0, 1, 0, 0};
+    SlShape ks;
+    expect("init " SL_SHARED_MODELS "/13_conv_backprop.py -o @/w.safetensors", 0, NULL, NULL);
+    ck_assert_msg(sl_st_read(&st, expand("@/w.safetensors", p, sizeof p), &e) == 0, "%s", e.msg);
+    ck_assert_msg(sl_st_get(&st, "conv1d/kernel", k, 3, &ks, &e) == 0, "%s", e.msg);
+    sl_st_free(&st);
+    SlTensor xt = sl_tensor(sl_shape_of(3, (int[]){1, 6, 1}), x);
+    SlTensor dt = sl_tensor(sl_shape_of(3, (int[]){1, 4, 1}), dy);
+    ck_assert(sl_npy_write(expand("@/x.npy", p, sizeof p), &xt, &e) == 0);
+    ck_assert(sl_npy_write(expand("@/dy.npy", p, sizeof p), &dt, &e) == 0);
+    int rc = run("gradcheck " SL_SHARED_MODELS "/13_conv_backprop.py -x @/x.npy --dy @/dy.npy "
+                 "-w @/w.safetensors",
+                 &out, &err);
+    snprintf(want, sizeof want,
+             "input 'conv1d_input' (1, 6, 1):\n[[[%10.6g]\n  [%10.6g]\n  [%10.6g]\n  [%10.6g]\n"
+             "  [%10.6g]\n  [%10.6g]]]\n",
+             0.0, (double)k[0], (double)k[1], (double)k[2], 0.0, 0.0);
+    check("gradcheck --dy", rc, 0, out, want);
+    check("gradcheck --dy", rc, 0, out,
+          "conv1d/kernel (3, 1, 1):\n[[[         2]]\n [[         3]]\n [[         4]]]\n");
+    check("gradcheck --dy", rc, 0, out, "conv1d/bias (1,):\n[         1]\n");
+    free(out), free(err);
+    expect("gradcheck " SL_SHARED_MODELS "/13_conv_backprop.py -x @/x.npy --dy @/x.npy", 2, NULL,
+           "@/x.npy has shape (1, 6, 1), but the output for @/x.npy has shape (1, 4, 1)");
+    expect("gradcheck " SL_SHARED_MODELS "/13_conv_backprop.py --dy @/dy.npy", 2, NULL,
+           "--dy needs -x X.npy");
+}
+END_TEST
+
 /* ---- predict, train ---- */
 
 /* Compare a written tensor with the fixture's. rtol as the build's (TU_RTOL): the expected values
@@ -533,11 +729,14 @@ START_TEST(test_predict)
     SlError e;
     sl_real y[4 * 16 * 7];
     SlShape s;
-    expect("predict " REG " -w " REG_W " -x " REG_X " -o @/y.npy", 0, NULL, NULL);
+    /* each output named, with its shape and where it went */
+    expect("predict " REG " -w " REG_W " -x " REG_X " -o @/y.npy", 0,
+           "output 'dense_1' (10, 1) -> @/y.npy\n", NULL);
+    expect("predict --help", 0, "-o OUT.npy", NULL);
     assert_npy_matches("@/y.npy", FX "regression_expected.npy");
     expect(MULTI_P " -o @/m.npy", 0, NULL, NULL);
     assert_npy_matches("@/m.npy", FX "multi_expected.npy");
-    expect(MULTI_P " -o @/m.safetensors", 0, NULL, NULL);
+    expect(MULTI_P " -o @/m.safetensors", 0, " -> @/m.safetensors as output_0\n", NULL);
     ck_assert_msg(sl_st_read(&st, expand("@/m.safetensors", p, sizeof p), &e) == 0, "%s", e.msg);
     ck_assert_msg(st.n == 1 && sl_st_find(&st, "output_0"), "%s: want one tensor, output_0", p);
     ck_assert_msg(sl_st_get(&st, "output_0", y, 4 * 16 * 7, &s, &e) == 0, "%s", e.msg);
@@ -628,6 +827,75 @@ START_TEST(test_predict_any_length)
     /* 2-D data into the LSTM: the error names the file, the shapes and the fix */
     snprintf(cmd, sizeof cmd, "predict %s -x " FX "regression_x.npy -o @/bad.npy", var);
     expect(cmd, 2, NULL, "expects (None, None, 5), got (10, 13)");
+}
+END_TEST
+
+/* A stateful model takes batches of exactly its batch size: 40 rows for batches of 32 leave a
+ * partial last one, which is said as such; shuffled rows draw a warning. */
+START_TEST(test_train_stateful)
+{
+    static const char script[] =
+        "model = Sequential()\n"
+        "model.add(LSTM(4, batch_input_shape=(32, 10, 2), stateful=True))\n"
+        "model.add(Dense(1))\n"
+        "model.compile(loss='mse', optimizer='adam')\n";
+    write_bytes("@/st.py", script, sizeof script - 1);
+    write_npy("@/x40.npy", sl_shape_of(3, (int[]){40, 10, 2}), 0);
+    write_npy("@/y40.npy", sl_shape_of(2, (int[]){40, 1}), 0);
+    write_npy("@/x64.npy", sl_shape_of(3, (int[]){64, 10, 2}), 0);
+    write_npy("@/y64.npy", sl_shape_of(2, (int[]){64, 1}), 0);
+    expect("train @/st.py -x @/x40.npy -y @/y40.npy -o @/w.safetensors", 2, NULL,
+           SE "model 'sequential' takes batches of exactly 32 rows, and @/x40.npy has 40: the last "
+              "batch would be partial (8 rows). Give a number of rows that is a multiple of 32");
+    expect("predict @/st.py -x @/x40.npy -o @/p.npy", 2, NULL, "the last batch would be partial");
+    expect("train @/st.py -x @/x64.npy -y @/y64.npy --batch-size 16 -o @/w.safetensors", 2, NULL,
+           "is built for batches of exactly 32 rows");
+    expect("train @/st.py -x @/x64.npy -y @/y64.npy -o @/w.safetensors", 0, "2/2",
+           "warning: layer 'lstm' is stateful, and train shuffles the rows");
+    char *out, *err;
+    int rc =
+        run("train @/st.py -x @/x64.npy -y @/y64.npy --no-shuffle -o @/w.safetensors", &out, &err);
+    ck_assert_msg(rc == 0 && !strstr(err, "warning"), "--no-shuffle: exit %d:\n%s", rc, err);
+    free(out), free(err);
+    expect("predict @/st.py -x @/x64.npy -o @/p.npy", 0, "output 'dense' (64, 1) -> ", NULL);
+}
+END_TEST
+
+/* An int32 Input before an Embedding: codes given as floats that hold whole numbers are read;
+ * a code that is not whole is named with its sample and position. */
+START_TEST(test_predict_codes)
+{
+    static const char script[] = "inputs = keras.Input(shape=(None,), dtype='int32')\n"
+                                 "x = layers.Embedding(10, 4)(inputs)\n"
+                                 "outputs = layers.GlobalAveragePooling1D()(x)\n"
+                                 "model = keras.Model(inputs, outputs)\n";
+    char p[512];
+    SlError e;
+    sl_real codes[6] = {1, 2, 3, 4, 5, 6};
+    SlTensor c = sl_tensor(sl_shape_of(2, (int[]){2, 3}), codes);
+    write_bytes("@/emb.py", script, sizeof script - 1);
+    ck_assert(sl_npy_write(expand("@/c.npy", p, sizeof p), &c, &e) == 0);
+    expect("predict @/emb.py -x @/c.npy -o @/p.npy", 0,
+           "output 'global_average_pooling1d' (2, 4) -> ", NULL);
+    codes[4] = (sl_real)5.5;
+    ck_assert(sl_npy_write(expand("@/c.npy", p, sizeof p), &c, &e) == 0);
+    expect("predict @/emb.py -x @/c.npy -o @/p.npy", 2, NULL, "5.5 at sample 1, position 1");
+}
+END_TEST
+
+/* Targets with a time axis the output lacks: the fix is return_sequences=True. */
+START_TEST(test_train_time_axis)
+{
+    static const char script[] = "model = Sequential()\n"
+                                 "model.add(LSTM(4, input_shape=(10, 2)))\n"
+                                 "model.add(Dense(1))\n"
+                                 "model.compile(loss='mse', optimizer='adam')\n";
+    write_bytes("@/seq.py", script, sizeof script - 1);
+    write_npy("@/x.npy", sl_shape_of(3, (int[]){50, 10, 2}), 0);
+    write_npy("@/y.npy", sl_shape_of(3, (int[]){50, 10, 1}), 0);
+    expect("train @/seq.py -x @/x.npy -y @/y.npy -o @/w.safetensors", 2, NULL,
+           "the output has shape (50, 1) and the targets (50, 10, 1). The targets have a time "
+           "axis the output lacks: give the last recurrent layer return_sequences=True");
 }
 END_TEST
 
@@ -907,7 +1175,9 @@ static const struct {
     {NONE, PRED " -x " REG_X " -o @/nodir/out.npy", {SE "@/nodir/out.npy"}},
     {NONE, "init " REG " -o @/nodir/out.safetensors", {SE "@/nodir/out.safetensors"}},
     {NONE, "predict @/none.py -x " REG_X " -o @/out.npy", {SE "@/none.py"}},
-    {SYNTAX, "predict @/bad.py -x " REG_X " -o @/out.npy", {"@/bad.py:2:1: error: ", "^"}},
+    {SYNTAX,
+     "predict @/bad.py -x " REG_X " -o @/out.npy",
+     {"@/bad.py:1:19: error: '(' was never closed", "^"}},
 };
 
 /* Exit 2 with the message, and no output file (nor a temporary one) left in the directory. */
@@ -1045,7 +1315,10 @@ Suite *cli_suite(void)
     tcase_add_test(tc, test_summary_return_state);
     tcase_add_loop_test(tc, test_shared_model, 0, N_MODELS);
     tcase_add_test(tc, test_shared_models_listed);
+    tcase_add_loop_test(tc, test_tutorial, 0, N_TUTORIALS);
+    tcase_add_test(tc, test_tutorials_listed);
     tcase_add_test(tc, test_trace_and_init);
+    tcase_add_test(tc, test_keras2_notice);
     tcase_add_test(tc, test_viz_window);
     tcase_add_test(tc, test_png);
     tcase_add_test(tc, test_png_options);
@@ -1061,7 +1334,11 @@ Suite *cli_suite(void)
     tcase_add_test(tc, test_gradcheck_kinks);
     tcase_add_test(tc, test_png_best_scene_draws);
     tcase_add_test(tc, test_train);
+    tcase_add_test(tc, test_train_stateful);
+    tcase_add_test(tc, test_train_time_axis);
+    tcase_add_test(tc, test_predict_codes);
     tcase_add_test(tc, test_gradcheck);
+    tcase_add_test(tc, test_gradcheck_dy);
     tcase_add_loop_test(tc, test_bad_input, 0, sizeof bad / sizeof bad[0]);
     suite_add_tcase(s, tc);
     tc = tcase_create("stops");

@@ -263,6 +263,98 @@ int tu_run_in_tmpdir(Suite *s)
     return failed;
 }
 
+/* ---- model scripts ---- */
+
+/* A call's output shapes as Keras prints them: "(None, 112)", or "[(None, 2, 1), (None, 1)]". */
+static void node_shape(const SlNode *nd, char *buf, size_t n)
+{
+    char one[96];
+    if (nd->sym.n_out == 1) {
+        sl_shape_str(&nd->sym.out[0], buf, n);
+        return;
+    }
+    size_t u = (size_t)snprintf(buf, n, "[");
+    for (int k = 0; k < nd->sym.n_out && u < n; k++)
+        u += (size_t)snprintf(buf + u, n - u, "%s%s", k ? ", " : "",
+                              sl_shape_str(&nd->sym.out[k], one, sizeof one));
+    if (u < n)
+        snprintf(buf + u, n - u, "]");
+}
+
+void tu_check_model(const char *what, const SlModel *m, const TuExpect *x)
+{
+    int first = m->sequential && m->n_nodes > 0 && sl_layer_is(m->nodes[0].layer, SL_KIND_INPUT);
+    ck_assert_msg(m->n_nodes - first == x->n, "%s: %d layers, expected %d", what,
+                  m->n_nodes - first, x->n);
+    for (int i = 0; i < x->n; i++) {
+        const SlNode *nd = &m->nodes[first + i];
+        char got[256];
+        node_shape(nd, got, sizeof got);
+        ck_assert_msg(!strcmp(got, x->shape[i]), "%s: layer %d (%s) outputs %s, expected %s", what,
+                      i, nd->layer->name, got, x->shape[i]);
+        ck_assert_msg((long)sl_layer_count_params(nd->layer) == x->params[i],
+                      "%s: layer %d (%s) has %zu parameters, expected %ld", what, i,
+                      nd->layer->name, sl_layer_count_params(nd->layer), x->params[i]);
+        if (x->name[i])
+            ck_assert_msg(!strcmp(nd->layer->name, x->name[i]),
+                          "%s: layer %d is named '%s', expected '%s'", what, i, nd->layer->name,
+                          x->name[i]);
+    }
+    ck_assert_msg((long)sl_model_count_params(m) == x->total,
+                  "%s: %zu parameters in all, expected %ld", what, sl_model_count_params(m),
+                  x->total);
+}
+
+/* The message's last two lines quote the source line and put a caret under column `col`
+ * (col 0: anywhere). */
+void tu_assert_caret(const char *what, const char *msg, int col)
+{
+    const char *last = strrchr(msg, '\n');
+    ck_assert_msg(last && last != msg, "%s: no caret line in: %s", what, msg);
+    const char *quote = last - 1;
+    while (quote > msg && *quote != '\n')
+        quote--;
+    ck_assert_msg(*quote == '\n' && !strncmp(quote + 1, "    ", 4),
+                  "%s: no quoted source line before the caret in: %s", what, msg);
+    const char *caret = last + 1;
+    size_t k = strspn(caret, " \t");
+    ck_assert_msg(caret[k] == '^' && caret[k + 1] == '\0', "%s: the last line is not a caret: %s",
+                  what, msg);
+    if (col > 0)
+        ck_assert_msg((int)k == 4 + col - 1, "%s: the caret is under column %d, expected %d: %s",
+                      what, (int)k - 3, col, msg);
+}
+
+/* The first line of an error message (what it says, without the quoted source). */
+void tu_first_line(const char *msg, char *buf, size_t n)
+{
+    size_t len = strcspn(msg, "\n");
+    snprintf(buf, n, "%.*s", (int)len, msg);
+}
+
+/* Run a text that must build; returns the script (free it) and its chosen model. */
+SlScript *tu_script_ok(const char *what, const char *text, const SlScriptOptions *o, SlModel **m)
+{
+    SlError e;
+    SlScript *s = sl_script_run_text("t.py", text, strlen(text), o, &e);
+    ck_assert_msg(s != NULL, "%s: the script failed: %s", what, e.msg);
+    *m = sl_script_model(s, &e);
+    ck_assert_msg(*m != NULL, "%s: no model: %s", what, e.msg);
+    return s;
+}
+
+/* Run a text that must fail; returns the first line of the error in buf. */
+void tu_script_fail(const char *what, const char *text, const SlScriptOptions *o, char *buf,
+                    size_t n)
+{
+    SlError e;
+    SlScript *s = sl_script_run_text("t.py", text, strlen(text), o, &e);
+    if (s)
+        sl_script_free(s);
+    ck_assert_msg(s == NULL, "%s: the script ran, but it should fail", what);
+    tu_first_line(e.msg, buf, n);
+}
+
 int tu_run(Suite *s)
 {
     SRunner *sr = srunner_create(s);

@@ -4,6 +4,7 @@
 
 #include <check.h>
 
+#include "script/script.h"
 #include "sl.h"
 
 /* Tolerances for comparing with PyTorch's float64 fixtures: numpy.allclose's rule,
@@ -64,6 +65,31 @@ extern const SlAllocator tu_failing_allocator;
  * what is in it) after: tu_run_in_tmpdir instead of tu_run. */
 const char *tu_tmp_path(const char *name);
 int tu_run_in_tmpdir(Suite *s);
+
+/* ---- model scripts (src/script/) ---- */
+
+/* What a model must look like: one row per layer call in summary order (a Sequential model's
+ * implicit InputLayer left out, a functional model's Input()s included). */
+enum { TU_MAX_ROWS = 24 };
+typedef struct TuExpect {
+    int n;
+    const char *shape[TU_MAX_ROWS]; /* as Keras prints it; a list for several outputs */
+    long params[TU_MAX_ROWS];
+    const char *name[TU_MAX_ROWS]; /* NULL where the source does not state the name */
+    long total;
+} TuExpect;
+/* Every call's output shapes, parameters and name, and the model's total, as expected. */
+void tu_check_model(const char *what, const SlModel *m, const TuExpect *x);
+/* The message's last two lines quote the source line and put a caret under column `col`
+ * (col 0: anywhere). */
+void tu_assert_caret(const char *what, const char *msg, int col);
+/* The first line of an error message (what it says, without the quoted source). */
+void tu_first_line(const char *msg, char *buf, size_t n);
+/* Run a script text ("t.py") that must build; returns the script (free it) and its model. */
+SlScript *tu_script_ok(const char *what, const char *text, const SlScriptOptions *o, SlModel **m);
+/* Run a script text that must fail; the first line of the error into buf. */
+void tu_script_fail(const char *what, const char *text, const SlScriptOptions *o, char *buf,
+                    size_t n);
 
 /* Run a suite with Check, return the number of failures (for main's exit code). */
 int tu_run(Suite *s);

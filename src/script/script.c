@@ -91,12 +91,32 @@ void sc_notice(S *s, int line, const char *fmt, ...)
     va_end(ap);
 }
 
+/* A Keras 2 spelling is said where asked for (summary, trace), and each only once per script:
+ * "input_shape" once, however many layers give it. */
+static int first_spelling(S *s, const char *line)
+{
+    const char *text = strncmp(line, "notice: ", 8) ? line : line + 8;
+    size_t n = strcspn(text, "= ");
+    if (!s->o || !s->o->spellings || n >= sizeof s->spellings_shown[0])
+        return 0;
+    for (int i = 0; i < s->n_spellings; i++)
+        if (strlen(s->spellings_shown[i]) == n && !strncmp(s->spellings_shown[i], text, n))
+            return 0;
+    if (s->n_spellings < (int)(sizeof s->spellings_shown / sizeof s->spellings_shown[0]))
+        snprintf(s->spellings_shown[s->n_spellings++], sizeof s->spellings_shown[0], "%.*s", (int)n,
+                 text);
+    return 1;
+}
+
 void sc_layer_notices(S *s, int line, const char *text)
 {
     char buf[512];
     snprintf(buf, sizeof buf, "%s", text);
-    for (char *l = strtok(buf, "\n"); l; l = strtok(NULL, "\n"))
+    for (char *l = strtok(buf, "\n"); l; l = strtok(NULL, "\n")) {
+        if (strstr(l, "Keras 2 spelling") && !first_spelling(s, l))
+            continue;
         sc_notice(s, line, "%s", strncmp(l, "notice: ", 8) ? l : l + 8);
+    }
 }
 
 /* ---- values ---- */
@@ -125,6 +145,13 @@ Val sc_fval(double x)
     return v;
 }
 
+Val sc_noticed(int line)
+{
+    Val v = sc_data(NULL, line);
+    v.f = 1;
+    return v;
+}
+
 Val sc_data(const char *name, int line)
 {
     Val v = sc_none();
@@ -136,10 +163,10 @@ Val sc_data(const char *name, int line)
 
 const char *sc_kind_name(VKind k)
 {
-    static const char *const names[] = {"None",       "a bool",       "an int",   "a float",
-                                        "a string",   "a tuple",      "a list",   "a class",
-                                        "a module",   "a layer",      "a tensor", "a model",
-                                        "a function", "an optimizer", "a loss",   "data"};
+    static const char *const names[] = {
+        "None",       "a bool",       "an int",   "a float", "a string", "a tuple",
+        "a list",     "a class",      "a module", "a layer", "a tensor", "a model",
+        "a function", "an optimizer", "a loss",   "data",    "a dict",   "a Keras object"};
     return names[k];
 }
 
@@ -217,31 +244,14 @@ int sc_bind(S *s, Env *env, const char *name, Val v, int node)
 
 /* ---- names Keras code uses without defining them ---- */
 
-static const char *const other_classes[] = {"Sequential",
-                                            "Model",
-                                            "Input",
-                                            "SGD",
-                                            "Adam",
-                                            "RMSprop",
-                                            "MeanSquaredError",
-                                            "MeanAbsoluteError",
-                                            "BinaryCrossentropy",
-                                            "CategoricalCrossentropy",
-                                            "SparseCategoricalCrossentropy",
-                                            "range",
-                                            "len",
-                                            "print",
-                                            "int",
-                                            "float",
-                                            "list",
-                                            "tuple",
-                                            "min",
-                                            "max",
-                                            "abs",
-                                            "str"};
-static const char *const keras_roots[] = {"keras",     "tf",          "tensorflow",  "layers",
-                                          "models",    "optimizers",  "losses",      "metrics",
-                                          "callbacks", "activations", "initializers"};
+static const char *const other_classes[] = {"Sequential", "Model", "Functional", "Input"};
+/* Python's builtins a model script calls (script_calls.c's builtin()). */
+static const char *const builtins[] = {
+    "range", "len",   "print", "int",  "float", "list",      "tuple",  "min", "max", "abs",  "str",
+    "repr",  "round", "sum",   "bool", "zip",   "enumerate", "sorted", "any", "all", "dict", "set"};
+static const char *const keras_roots[] = {
+    "keras",   "tf",        "tensorflow",  "layers",       "models",       "optimizers", "losses",
+    "metrics", "callbacks", "activations", "initializers", "regularizers", "constraints"};
 static const char *const data_roots[] = {
     "np",   "numpy",  "pd",  "pandas", "plt",  "matplotlib", "sklearn",      "scipy",
     "math", "random", "os",  "sys",    "time", "datetime",   "pickle",       "json",
@@ -255,9 +265,15 @@ int sc_in_list(const char *const *list, size_t n, const char *name)
     return 0;
 }
 
+int sc_is_builtin(const char *name)
+{
+    return sc_in_list(builtins, sizeof builtins / sizeof *builtins, name);
+}
+
 int sc_known_class(const char *name)
 {
-    return sl_layer_name_known(name) || sc_merge_function(name) ||
+    return sl_layer_name_known(name) || sc_keras_layer(name) || sc_merge_function(name) ||
+           sc_is_builtin(name) ||
            sc_in_list(other_classes, sizeof other_classes / sizeof *other_classes, name);
 }
 
@@ -280,26 +296,27 @@ int sc_resolve_name(S *s, Env *env, int node, Val *out)
         return 0;
     }
     *out = sc_none();
-    if (sc_known_class(name)) {
-        out->kind = V_CLASS;
-        out->s = name;
+    if (sc_keras_name(NULL, name, 0, out)) {
+        return 0;
     } else if (sc_in_list(keras_roots, sizeof keras_roots / sizeof *keras_roots, name)) {
         *out = sc_module(s, name, 0);
     } else if (sc_in_list(data_roots, sizeof data_roots / sizeof *data_roots, name)) {
         *out = sc_module(s, name, 1);
+    } else if (s->lenient_names) {
+        *out = sc_data(NULL, N(s, node)->line);
     } else {
         return sc_err(s, node,
                       "name '%s' is not defined (shapelab knows Keras's layers, models, "
-                      "optimizers and losses by name)",
-                      name);
+                      "optimizers and losses by name): paste the lines that define it, or give "
+                      "its value with --set %s=VALUE",
+                      name, name);
     }
     return 0;
 }
 
 /* ---- converting values to engine arguments ---- */
 
-/* The text of a line of the script, trimmed. */
-static void line_text(const S *s, int line, char *buf, size_t n)
+void sc_line_text(const S *s, int line, char *buf, size_t n)
 {
     const char *p = s->src;
     for (int l = 1; p && l < line; l++) {
@@ -313,6 +330,34 @@ static void line_text(const S *s, int line, char *buf, size_t n)
         len++;
     snprintf(buf, n, "%.*s", (int)len, p ? p : "");
     sl_utf8_trim(buf);
+}
+
+/* A Keras object as an engine argument: an activation, a loss or a metric by its name (a
+ * metric class by its snake_case name, as Keras logs it); an initializer, a regularizer or a
+ * constraint as an SL_V_OBJECT with its arguments. */
+static int object_value(S *s, int node, const Val *v, SlArgs *a, SlValue *out)
+{
+    if (v->i == F_ACTIVATION || v->i == F_LOSS_FN || v->i == F_METRIC) {
+        char name[96];
+        if (v->i == F_METRIC)
+            sc_snake_case(v->s, name, sizeof name);
+        else
+            snprintf(name, sizeof name, "%s", v->s);
+        *out = sl_value_str(a, name);
+        return out->kind == SL_V_STR ? 0 : sc_err(s, node, "arguments too long");
+    }
+    SlValue items[SL_TUPLE_MAX];
+    const char *keys[SL_TUPLE_MAX];
+    int n = v->kind == V_OBJECT ? v->n / 2 : 0;
+    if (n > SL_TUPLE_MAX)
+        return sc_err(s, node, "%s takes too many arguments here", v->s);
+    for (int k = 0; k < n; k++) {
+        keys[k] = v->items[2 * k].kind == V_STR ? v->items[2 * k].s : NULL;
+        if (sc_to_slvalue(s, node, &v->items[2 * k + 1], a, &items[k]) < 0)
+            return -1;
+    }
+    *out = sl_value_object(a, v->s, n, items, keys);
+    return out->kind == SL_V_OBJECT ? 0 : sc_err(s, node, "arguments too long");
 }
 
 int sc_to_slvalue(S *s, int node, const Val *v, SlArgs *a, SlValue *out)
@@ -345,9 +390,18 @@ int sc_to_slvalue(S *s, int node, const Val *v, SlArgs *a, SlValue *out)
         *out = sl_value_tuple(a, v->n, items, v->kind == V_LIST);
         return out->kind == SL_V_TUPLE ? 0 : sc_err(s, node, "arguments too long");
     case V_DATA:
+        if (v->s && v->i == 2) { /* x_train.shape[1] */
+            char where[160];
+            sc_line_text(s, v->node, where, sizeof where);
+            return sc_err(s, node,
+                          "'%s' is data (line %d: %s), so shapelab does not know its shape: "
+                          "write the number, or pass --set %s.shape=(...) with the array's "
+                          "shape",
+                          v->s, v->node, where, v->s);
+        }
         if (v->s) {
             char where[160];
-            line_text(s, v->node, where, sizeof where);
+            sc_line_text(s, v->node, where, sizeof where);
             return sc_err(s, node,
                           "'%s' is bound to data (line %d: %s), so shapelab does not know its "
                           "value: write the number, or pass --set %s=VALUE",
@@ -356,6 +410,14 @@ int sc_to_slvalue(S *s, int node, const Val *v, SlArgs *a, SlValue *out)
         return sc_err(s, node,
                       "this value comes from data, so shapelab does not know it: write "
                       "the number here");
+    case V_OBJECT:
+        return object_value(s, node, v, a, out);
+    case V_CLASS:
+        if (v->i == F_INIT || v->i == F_REG || v->i == F_CONSTRAINT || v->i == F_METRIC)
+            return object_value(s, node, v, a, out); /* a class passed uncalled: its defaults */
+        return sc_err(s, node, "the class %s cannot be passed here; make one: %s(...)", v->s, v->s);
+    case V_DICT:
+        return sc_err(s, node, "a dict as an argument is not supported yet");
     default:
         return sc_err(s, node, "%s cannot be passed here", sc_kind_name(v->kind));
     }
@@ -476,6 +538,22 @@ static int eval_node(S *s, Env *env, int node, Val *out)
         return sc_eval_unary(s, env, node, out);
     case N_CALL:
         return sc_eval_call(s, env, node, out);
+    case N_BOOLOP:
+        return sc_eval_boolop(s, env, node, out);
+    case N_NOT:
+        return sc_eval_not(s, env, node, out);
+    case N_COMPARE:
+        return sc_eval_compare(s, env, node, out);
+    case N_IFEXP: {
+        int t = sc_eval_truth(s, env, n->a);
+        return t < 0 ? -1 : sc_eval(s, env, t ? n->b : n->c, out);
+    }
+    case N_FSTRING:
+        return sc_eval_fstring(s, env, node, out);
+    case N_DICT:
+        return sc_eval_dict(s, env, node, out);
+    case N_SLICE:
+        return sc_err(s, node, "a slice (a:b) goes inside brackets: x[a:b]");
     default:
         return sc_err(s, node, "not an expression");
     }
@@ -483,22 +561,98 @@ static int eval_node(S *s, Env *env, int node, Val *out)
 
 /* ---- statements ---- */
 
+/* Does --set give `name`: 1 for NAME=VALUE, 2 for NAME.shape=(...) (an array's shape), else 0. */
 static int is_set(const S *s, const char *name)
 {
-    for (int i = 0; s->o && i < s->o->n_set; i++)
+    size_t n = strlen(name);
+    for (int i = 0; s->o && i < s->o->n_set; i++) {
         if (!strcmp(s->o->set_name[i], name))
             return 1;
+        if (!strncmp(s->o->set_name[i], name, n) && !strcmp(s->o->set_name[i] + n, ".shape"))
+            return 2;
+    }
     return 0;
 }
 
-static int assign_to(S *s, Env *env, int target, Val v, int line)
+/* layer.trainable = False: the layer, its inner layers and their weights. */
+static void set_trainable(SlLayer *l, int on)
+{
+    l->trainable = on;
+    for (int i = 0; i < l->n_params; i++)
+        l->params[i].trainable = on;
+    for (int i = 0; i < l->n_child; i++)
+        set_trainable(l->child[i], on);
+}
+
+/* obj.attr = v: what a model script sets on layers and models (trainable); on data, nothing. */
+static int assign_attr(S *s, Env *env, int target, const Val *v)
+{
+    const Node *t = N(s, target);
+    Val obj;
+    if (sc_eval(s, env, t->a, &obj) < 0)
+        return -1;
+    if (obj.kind == V_DATA || obj.kind == V_MODULE)
+        return 0; /* df.index = ..., tf.config.x = ...: about data or the machine */
+    if ((obj.kind == V_LAYER || obj.kind == V_MODEL) && !strcmp(t->s, "trainable")) {
+        int on = sc_truth(s, target, v);
+        if (on < 0)
+            return -1;
+        if (obj.kind == V_LAYER)
+            set_trainable(obj.layer, on);
+        for (int i = 0; obj.kind == V_MODEL && i < obj.model->n_layers; i++)
+            set_trainable(obj.model->layers[i], on);
+        for (int i = 0; obj.kind == V_MODEL && i < obj.model->n_pending; i++)
+            set_trainable(obj.model->pending[i], on);
+        return 0;
+    }
+    return sc_err(s, target, "setting '%s' of %s is not understood in a model script", t->s,
+                  sc_kind_name(obj.kind));
+}
+
+/* x[i] = v: an item of a list; on data, nothing. */
+static int assign_item(S *s, Env *env, int target, const Val *v)
+{
+    const Node *t = N(s, target);
+    Val obj, idx;
+    if (sc_eval(s, env, t->a, &obj) < 0)
+        return -1;
+    if (obj.kind == V_DATA) { /* w[y_train == 5] = 2.0: its index is data of unpasted cells too */
+        sc_notice(s, t->line, "skipped a statement about data (an item of '%s' set)",
+                  obj.s ? obj.s : "an array");
+        return 0;
+    }
+    if (sc_eval(s, env, t->b, &idx) < 0)
+        return -1;
+    if (idx.kind == V_DATA || obj.kind == V_MODULE)
+        return 0; /* os.environ["KERAS_BACKEND"] = ...: about the machine, not the model */
+    if (obj.kind != V_LIST || idx.kind != V_INT)
+        return sc_err(s, target, "setting an item of %s is not understood in a model script",
+                      sc_kind_name(obj.kind));
+    long long k = idx.i < 0 ? idx.i + obj.n : idx.i;
+    if (k < 0 || k >= obj.n)
+        return sc_err(s, t->b, "index %lld is out of range for %d items", idx.i, obj.n);
+    obj.items[k] = *v;
+    return 0;
+}
+
+int sc_assign(S *s, Env *env, int target, Val v, int line)
 {
     const Node *t = N(s, target);
     if (t->kind == N_NAME) {
-        if (v.kind == V_DATA) /* errors name the variable the learner wrote */
-            v.s = t->s, v.node = line;
+        if (v.kind == V_DATA && env == &s->globals && is_set(s, t->s))
+            return 0;           /* (x_train, y_train), _ = load_data(): --set gives x_train.shape */
+        if (v.kind == V_DATA) { /* errors name the variable the learner wrote */
+            v.s = t->s, v.node = line, v.f = 0;
+            v.i = v.i == 2 ? 0 : v.i; /* n = x.shape[1]: --set n=VALUE now */
+        }
         return sc_bind(s, env, t->s, v, target);
     }
+    if (t->kind == N_ATTR)
+        return assign_attr(s, env, target, &v);
+    if (t->kind == N_SUBSCRIPT)
+        return assign_item(s, env, target, &v);
+    if (t->kind != N_TUPLE && t->kind != N_LIST)
+        return sc_err(s, target, "only names (or a, b = ...) can be assigned to");
     int count = 0;
     for (int i = t->a; i >= 0; i = N(s, i)->next)
         count++;
@@ -510,12 +664,9 @@ static int assign_to(S *s, Env *env, int target, Val v, int line)
                       "gives its output and then its states)",
                       v.n, count);
     int k = 0;
-    for (int i = t->a; i >= 0; i = N(s, i)->next, k++) {
-        if (N(s, i)->kind != N_NAME)
-            return sc_err(s, i, "only names can be unpacked into");
-        if (assign_to(s, env, i, v.kind == V_DATA ? sc_data(NULL, line) : v.items[k], line) < 0)
+    for (int i = t->a; i >= 0; i = N(s, i)->next, k++)
+        if (sc_assign(s, env, i, v.kind == V_DATA ? sc_data(NULL, line) : v.items[k], line) < 0)
             return -1;
-    }
     return 0;
 }
 
@@ -523,16 +674,26 @@ static int exec_assign(S *s, Env *env, int node)
 {
     const Node *n = N(s, node);
     const Node *t = N(s, n->a);
-    if (t->kind == N_NAME && is_set(s, t->s)) {
+    int set = t->kind == N_NAME && env == &s->globals ? is_set(s, t->s) : 0;
+    if (set == 1) {
         sc_notice(s, n->line, "'%s' comes from --set, not from this line", t->s);
         return 0;
     }
     Val v;
-    if (sc_eval(s, env, n->b, &v) < 0)
+    s->lenient_names += set == 2; /* x_train = make(df.values): the names of unpasted cells */
+    int rc = sc_eval(s, env, n->b, &v);
+    s->lenient_names -= set == 2;
+    if (rc < 0)
         return -1;
+    if (set == 2 && v.kind == V_DATA) { /* the array whose shape --set gives */
+        sc_notice(s, n->line, "'%s' has the shape --set gives it, not one from this line", t->s);
+        return 0;
+    }
     if (strcmp(n->op, "=")) { /* x += y */
         Val old;
-        if (t->kind != N_NAME || sc_resolve_name(s, env, n->a, &old) < 0)
+        if (t->kind == N_TUPLE)
+            return sc_err(s, n->a, "'%s' needs one name on its left", n->op);
+        if (sc_eval(s, env, n->a, &old) < 0)
             return -1;
         char op[4];
         Val sum; /* not v itself: sc_binary reads its operands' items while it fills out */
@@ -541,12 +702,53 @@ static int exec_assign(S *s, Env *env, int node)
             return -1;
         v = sum;
     }
-    if (v.kind == V_DATA && t->kind == N_NAME)
+    if (v.kind == V_DATA && t->kind == N_NAME && !v.f)
         sc_notice(s, n->line,
                   "skipped a statement about data ('%s' = ...); shapelab takes data "
                   "from files (-x, -y)",
                   t->s);
-    return assign_to(s, env, n->a, v, n->line);
+    return sc_assign(s, env, n->a, v, n->line);
+}
+
+/* After a loop's body: a `continue` is done with; a `break` ends the loop (1). */
+static int end_of_body(S *s)
+{
+    s->continuing = 0;
+    if (!s->breaking)
+        return 0;
+    s->breaking = 0;
+    return 1;
+}
+
+/* After a loop over data, the names it binds hold data, as they would in Python (for batch in
+ * ds.take(1): inputs, targets = batch), unless --set gives them. */
+static int bind_as_data(S *s, Env *env, int target, int line)
+{
+    const Node *t = N(s, target);
+    if (t->kind == N_NAME)
+        return is_set(s, t->s) ? 0 : sc_bind(s, env, t->s, sc_data(t->s, line), target);
+    for (int i = t->a; (t->kind == N_TUPLE || t->kind == N_LIST) && i >= 0; i = N(s, i)->next)
+        if (bind_as_data(s, env, i, line) < 0)
+            return -1;
+    return 0;
+}
+
+static int bind_body_as_data(S *s, Env *env, int first)
+{
+    for (int i = first; i >= 0; i = N(s, i)->next) {
+        const Node *st = N(s, i);
+        if (st->kind == S_ASSIGN && bind_as_data(s, env, st->a, st->line) < 0)
+            return -1;
+        if (st->kind == S_FOR && bind_as_data(s, env, st->a, st->line) < 0)
+            return -1;
+        if ((st->kind == S_FOR || st->kind == S_WITH) && bind_body_as_data(s, env, st->c) < 0)
+            return -1;
+        if ((st->kind == S_IF || st->kind == S_WHILE) && bind_body_as_data(s, env, st->b) < 0)
+            return -1;
+        if (st->kind == S_IF && st->c >= 0 && bind_body_as_data(s, env, st->c) < 0)
+            return -1;
+    }
+    return 0;
 }
 
 static int exec_for(S *s, Env *env, int node)
@@ -557,17 +759,77 @@ static int exec_for(S *s, Env *env, int node)
         return -1;
     if (it.kind == V_DATA) {
         sc_notice(s, n->line, "skipped a loop over data");
-        return 0;
+        return bind_as_data(s, env, n->a, n->line) < 0 ? -1 : bind_body_as_data(s, env, n->c);
     }
     if (it.kind != V_LIST && it.kind != V_TUPLE)
         return sc_err(s, n->b, "cannot loop over %s", sc_kind_name(it.kind));
     for (int k = 0; k < it.n && !s->returning; k++) {
-        if (sc_count_iteration(s, node) < 0 ||
-            sc_bind(s, env, N(s, n->a)->s, it.items[k], n->a) < 0 ||
+        if (sc_count_iteration(s, node) < 0 || sc_assign(s, env, n->a, it.items[k], n->line) < 0 ||
             sc_exec_block(s, env, n->c) < 0)
             return -1;
+        if (end_of_body(s))
+            break;
     }
     return 0;
+}
+
+/* while cond: body. Its iterations count against the loop limit, so a loop that never ends
+ * stops with an error at its line. */
+static int exec_while(S *s, Env *env, int node)
+{
+    const Node *n = N(s, node);
+    while (!s->returning) {
+        int t = sc_eval_truth(s, env, n->a);
+        if (t < 0)
+            return -1;
+        if (!t)
+            break;
+        if (sc_count_iteration(s, node) < 0 || sc_exec_block(s, env, n->b) < 0)
+            return -1;
+        if (end_of_body(s))
+            break;
+    }
+    return 0;
+}
+
+static int exec_if(S *s, Env *env, int node)
+{
+    const Node *n = N(s, node);
+    int t = sc_eval_truth(s, env, n->a);
+    if (t < 0)
+        return -1;
+    if (t)
+        return sc_exec_block(s, env, n->b);
+    return n->c >= 0 ? sc_exec_block(s, env, n->c) : 0;
+}
+
+/* with strategy.scope(): the context is evaluated (data or a device is fine) and the body runs. */
+static int exec_with(S *s, Env *env, int node)
+{
+    const Node *n = N(s, node);
+    Val c;
+    if (sc_eval(s, env, n->a, &c) < 0)
+        return -1;
+    if (n->b >= 0 && sc_assign(s, env, n->b, c, n->line) < 0)
+        return -1;
+    return sc_exec_block(s, env, n->c);
+}
+
+int sc_eval_truth(S *s, Env *env, int node)
+{
+    Val c;
+    return sc_eval(s, env, node, &c) < 0 ? -1 : sc_truth(s, node, &c);
+}
+
+static int exec_assert(S *s, Env *env, int node)
+{
+    Val c;
+    if (sc_eval(s, env, N(s, node)->a, &c) < 0)
+        return -1;
+    if (c.kind == V_DATA) /* about data: shapelab cannot tell, and goes on */
+        return 0;
+    int t = sc_truth(s, N(s, node)->a, &c);
+    return t < 0 ? -1 : t ? 0 : sc_err(s, node, "this assertion fails");
 }
 
 static int exec_import(S *s, Env *env, int node)
@@ -581,12 +843,13 @@ static int exec_import(S *s, Env *env, int node)
         if (dot)
             *dot = '\0';
         int data_lib = sc_in_list(data_roots, sizeof data_roots / sizeof *data_roots, root);
-        const char *last = strrchr(name, '.') ? strrchr(name, '.') + 1 : name;
-        Val v = sc_module(s, name, data_lib);
-        if (n->s[0] && sc_known_class(name) && !data_lib) {
-            v.kind = V_CLASS;
-            v.s = name;
-        }
+        char *full = sc_heap(s, strlen(n->s) + strlen(name) + 2); /* from a.b import c: a.b.c */
+        if (!full)
+            return sc_oom(s, i);
+        sprintf(full, "%s%s%s", n->s, n->s[0] ? "." : "", name);
+        Val v = sc_module(s, full, data_lib), named;
+        if (n->s[0] && sc_keras_name(n->s, name, data_lib, &named))
+            v = named;
         if (!strcmp(name, "*"))
             continue;
         char *root_copy = sc_heap(s, strlen(root) + 1); /* root is on the stack */
@@ -596,8 +859,23 @@ static int exec_import(S *s, Env *env, int node)
         if (sc_bind(s, env, as ? as : (n->s[0] ? name : root_copy),
                     n->s[0] || as ? v : sc_module(s, root_copy, data_lib), i) < 0)
             return -1;
-        (void)last;
     }
+    return 0;
+}
+
+/* A value on a line of its own (x.shape, model.output_shape) is shown, as a notebook shows a
+ * cell's value; strings (the text between a tutorial's cells) and None are not. */
+static int echo(S *s, int node, const Val *v)
+{
+    NodeKind k = N(s, node)->kind;
+    FILE *f = s->o ? s->o->out : NULL;
+    if (!f || s->call_depth > 0 || v->kind == V_NONE || v->kind == V_DATA ||
+        (k != N_ATTR && k != N_SUBSCRIPT && k != N_NAME && k != N_CALL && k != N_TUPLE))
+        return 0;
+    char text[4096];
+    if (sc_str(s, v, 1, text, sizeof text) < 0)
+        return sc_err(s, node, "this value is too long to show");
+    fprintf(f, "%s\n", text);
     return 0;
 }
 
@@ -609,17 +887,40 @@ static int exec_stmt(S *s, Env *env, int node)
     case S_EXPR:
         if (sc_eval(s, env, n->a, &v) < 0)
             return -1;
-        if (v.kind == V_DATA && N(s, n->a)->kind == N_CALL && !v.s)
+        if (v.kind == V_DATA && N(s, n->a)->kind == N_CALL && !v.f)
             sc_notice(s, n->line, "skipped a statement about data");
-        return 0;
+        return echo(s, n->a, &v);
     case S_ASSIGN:
         return exec_assign(s, env, node);
     case S_FOR:
         return exec_for(s, env, node);
+    case S_WHILE:
+        return exec_while(s, env, node);
+    case S_IF:
+        return exec_if(s, env, node);
+    case S_WITH:
+        return exec_with(s, env, node);
+    case S_BREAK:
+        s->breaking = 1;
+        return 0;
+    case S_CONTINUE:
+        s->continuing = 1;
+        return 0;
+    case S_ASSERT:
+        return exec_assert(s, env, node);
+    case S_RAISE:
+        return sc_err(s, node, "the script raises an exception here");
+    case S_DEL: /* the name is gone; what it held (a model, a layer) stays where it is used */
+        for (int i = n->a; i >= 0; i = N(s, i)->next) {
+            Var *var = sc_find_var(env, N(s, i)->s);
+            if (!var)
+                return sc_err(s, i, "name '%s' is not defined", N(s, i)->s);
+            var->v = sc_none();
+        }
+        return 0;
     case S_DEF:
-        v = sc_none();
-        v.kind = V_FUNC;
-        v.node = node;
+        if (!n->i && sc_make_function(s, env, node, &v) < 0)
+            return -1;
         if (n->i) {
             sc_notice(s, n->line,
                       "skipped generator function '%s' (it makes data; shapelab train "
@@ -645,13 +946,40 @@ static int exec_stmt(S *s, Env *env, int node)
 
 int sc_exec_block(S *s, Env *env, int first)
 {
-    for (int i = first; i >= 0 && !s->returning; i = N(s, i)->next)
+    for (int i = first; i >= 0 && !s->returning && !s->breaking && !s->continuing;
+         i = N(s, i)->next)
         if (exec_stmt(s, env, i) < 0)
             return -1;
     return 0;
 }
 
 /* ---- running a script ---- */
+
+/* --set NAME=VALUE binds NAME; --set NAME.shape=(3745, 288, 1) makes NAME an array of data of
+ * that shape, so that NAME.shape[1] and len(NAME) are known. */
+static int bind_set(S *s, const char *name, const char *text, const Val *v)
+{
+    size_t n = strlen(name);
+    if (n <= 6 || strcmp(name + n - 6, ".shape"))
+        return sc_bind(s, &s->globals, name, *v, 0);
+    int ok = (v->kind == V_TUPLE || v->kind == V_LIST) && v->n >= 1 && v->n <= SL_MAX_RANK;
+    for (int k = 0; ok && k < v->n; k++)
+        ok = v->items[k].kind == V_INT && v->items[k].i >= 0;
+    if (!ok)
+        return sl_errorf(s->e,
+                         "--set %s=%s: a shape is a tuple of 1 to %d sizes, like (100, 28, 1)",
+                         name, text, SL_MAX_RANK);
+    char *base = sc_heap(s, n - 5);
+    if (!base)
+        return sl_errorf(s->e, "--set: out of memory");
+    memcpy(base, name, n - 6);
+    base[n - 6] = '\0';
+    Val d = sc_data(base, 0);
+    d.i = 1; /* its shape is known */
+    d.items = v->items;
+    d.n = v->n;
+    return sc_bind(s, &s->globals, base, d, 0);
+}
 
 static int apply_sets(S *s)
 {
@@ -681,7 +1009,7 @@ static int apply_sets(S *s)
                 v = sc_copy_deep(s, &v); /* it must outlive the --set parse */
             s->ps = keep, s->src = (char *)src, s->file = file;
             if (rc == 0)
-                rc = sc_bind(s, &s->globals, s->o->set_name[i], v, 0);
+                rc = bind_set(s, s->o->set_name[i], text, &v);
         }
         sc_parse_free(&ps);
         sc_lex_free(&lx);

@@ -25,6 +25,9 @@ typedef struct SlScriptOptions {
     const char *model_name; /* --model NAME: the model bound to NAME; default: `model`, else the
                                last one built */
     FILE *notices;          /* skipped statements and Keras 2 spellings (NULL: silent) */
+    int spellings;          /* 1: say where a Keras 2 spelling is used (once per script) */
+    FILE *out;              /* what the script prints (print(), values on a line of their own),
+                               as Python would (NULL: nothing) */
 } SlScriptOptions;
 
 typedef struct SlScript SlScript;

@@ -102,6 +102,13 @@ typedef struct Pos {
     int line, col;
 } Pos;
 
+/* The brackets open at a point of the text, innermost last: where each was opened, so that one
+ * never closed is reported at its place, as Python reports it. */
+typedef struct Brackets {
+    int depth;
+    Tok open[SC_MAX_DEPTH];
+} Brackets;
+
 static char at(const Lexer *lx, size_t i)
 {
     return i < lx->len ? lx->src[i] : '\0';
@@ -132,47 +139,180 @@ static int name_char_at(const Lexer *lx, size_t i)
            !(cp >= 0xFF00 && cp < 0xFF66);
 }
 
-/* A string literal (prefixes r, b, u, f; single or triple quotes), decoded into lx->strings. */
-static int lex_string(Lexer *lx, Pos *p, Tok *t, SlError *e)
+/* One character of a string literal's body at p, decoded (\n, \t, \\, \', a backslash before a
+ * newline joins lines) into *c; 0 in *c when it adds nothing. */
+static void string_char(const Lexer *lx, Pos *p, int raw, char *c)
 {
-    int raw = 0;
+    *c = at(lx, p->i);
+    if (*c == '\\' && !raw && p->i + 1 < lx->len) {
+        advance(lx, p);
+        char x = at(lx, p->i);
+        *c = x == 'n' ? '\n' : x == 't' ? '\t' : x == '\n' ? '\0' : x;
+    }
+    advance(lx, p);
+}
+
+/* Is the string's closing quote at p? */
+static int string_end(const Lexer *lx, const Pos *p, char q, int triple)
+{
+    return at(lx, p->i) == q && (!triple || (at(lx, p->i + 1) == q && at(lx, p->i + 2) == q));
+}
+
+static int string_cut(const Lexer *lx, const Pos *p, int triple)
+{
+    return p->i >= lx->len || (!triple && at(lx, p->i) == '\n');
+}
+
+/* Close the string being decoded at lx->strings + lx->str_used, n bytes long, into t. */
+static void string_token(Lexer *lx, Tok *t, size_t n)
+{
+    char *out = lx->strings + lx->str_used;
+    out[n] = '\0';
+    lx->str_used += n + 1;
+    t->kind = T_STRING;
+    t->s = out;
+    t->len = (int)n;
+}
+
+static int lex_token(Lexer *lx, Pos *p, Brackets *b, int fdepth, SlError *e);
+
+/* The body of f"...": FSTART, each literal part as a STRING, each replacement field as
+ * '{' EXPRESSION ['!' NAME] [':' STRING] '}', then FEND; the parser reads the expressions as it
+ * reads any other (Python 3.12 tokenizes f-strings so). Decoded parts are never longer than their
+ * source, which also holds the braces. */
+static int lex_fstring(Lexer *lx, Pos *p, const Tok *start, int raw, char q, int triple, int fdepth,
+                       SlError *e)
+{
+    if (fdepth >= 8)
+        return sc_error_at(e, lx->file, lx->src, start->line, start->col,
+                           "f-strings nested too deeply");
+    Tok f = *start;
+    f.kind = T_FSTART;
+    if (push(lx, f, e) < 0)
+        return -1;
+    Tok part = tok(T_STRING, p->line, p->col);
+    size_t n = 0;
+    while (!string_end(lx, p, q, triple)) {
+        char c = at(lx, p->i);
+        if (string_cut(lx, p, triple))
+            return sc_error_at(e, lx->file, lx->src, start->line, start->col, "string not closed");
+        if ((c == '{' || c == '}') && at(lx, p->i + 1) == c) { /* {{ and }} are braces */
+            lx->strings[lx->str_used + n++] = c;
+            advance(lx, p);
+            advance(lx, p);
+            continue;
+        }
+        if (c == '}')
+            return sc_error_at(e, lx->file, lx->src, p->line, p->col,
+                               "a single '}' in an f-string: write '}}' for a brace");
+        if (c != '{') {
+            string_char(lx, p, raw, &c);
+            if (c)
+                lx->strings[lx->str_used + n++] = c;
+            continue;
+        }
+        if (n) {
+            string_token(lx, &part, n);
+            if (push(lx, part, e) < 0)
+                return -1;
+            n = 0;
+        }
+        /* a replacement field: its expression's tokens up to '!', ':' or '}' outside brackets */
+        Tok open = tok(T_OP, p->line, p->col);
+        snprintf(open.op, sizeof open.op, "{");
+        advance(lx, p);
+        if (push(lx, open, e) < 0)
+            return -1;
+        Brackets inner;
+        inner.depth = 0;
+        while (1) {
+            while (at(lx, p->i) == ' ' || at(lx, p->i) == '\t')
+                advance(lx, p);
+            c = at(lx, p->i);
+            if (string_cut(lx, p, triple) || string_end(lx, p, q, triple))
+                return sc_error_at(e, lx->file, lx->src, open.line, open.col,
+                                   "'{' in an f-string is never closed with '}'");
+            if (inner.depth == 0 && (c == '}' || c == ':' || (c == '!' && at(lx, p->i + 1) != '=')))
+                break;
+            if (lex_token(lx, p, &inner, fdepth + 1, e) < 0)
+                return -1;
+        }
+        if (c == '!') { /* !r, !s, !a */
+            Tok bang = tok(T_OP, p->line, p->col);
+            snprintf(bang.op, sizeof bang.op, "!");
+            advance(lx, p);
+            if (push(lx, bang, e) < 0 || lex_token(lx, p, &inner, fdepth + 1, e) < 0)
+                return -1;
+            c = at(lx, p->i);
+        }
+        if (c == ':') { /* the format spec: literal text up to the field's '}' */
+            Tok colon = tok(T_OP, p->line, p->col), spec;
+            snprintf(colon.op, sizeof colon.op, ":");
+            advance(lx, p);
+            spec = tok(T_STRING, p->line, p->col);
+            while (at(lx, p->i) != '}') {
+                if (string_cut(lx, p, triple) || string_end(lx, p, q, triple) ||
+                    at(lx, p->i) == '{')
+                    return sc_error_at(e, lx->file, lx->src, colon.line, colon.col,
+                                       "this f-string's format spec does not end with '}' "
+                                       "(nested fields in a spec are not understood)");
+                lx->strings[lx->str_used + n++] = at(lx, p->i);
+                advance(lx, p);
+            }
+            string_token(lx, &spec, n);
+            n = 0;
+            if (push(lx, colon, e) < 0 || push(lx, spec, e) < 0)
+                return -1;
+        }
+        if (at(lx, p->i) != '}')
+            return sc_error_at(e, lx->file, lx->src, p->line, p->col,
+                               "expected '}' to end this f-string field");
+        Tok close = tok(T_OP, p->line, p->col);
+        snprintf(close.op, sizeof close.op, "}");
+        advance(lx, p);
+        if (push(lx, close, e) < 0)
+            return -1;
+        part = tok(T_STRING, p->line, p->col);
+    }
+    if (n) {
+        string_token(lx, &part, n);
+        if (push(lx, part, e) < 0)
+            return -1;
+    }
+    for (int k = 0; k < (triple ? 3 : 1); k++)
+        advance(lx, p);
+    return push(lx, tok(T_FEND, p->line, p->col), e);
+}
+
+/* A string literal (prefixes r, b, u, f; single or triple quotes), decoded into lx->strings and
+ * pushed as one STRING token, or an f-string as its parts (lex_fstring). */
+static int lex_string(Lexer *lx, Pos *p, Tok *t, int fdepth, SlError *e)
+{
+    int raw = 0, fmt = 0;
     while (strchr("rRbBuUfF", at(lx, p->i)) && at(lx, p->i)) {
         raw |= at(lx, p->i) == 'r' || at(lx, p->i) == 'R';
+        fmt |= at(lx, p->i) == 'f' || at(lx, p->i) == 'F';
         advance(lx, p);
     }
     char q = at(lx, p->i);
     int triple = at(lx, p->i + 1) == q && at(lx, p->i + 2) == q;
     for (int k = 0; k < (triple ? 3 : 1); k++)
         advance(lx, p);
-    char *out = lx->strings + lx->str_used;
+    if (fmt)
+        return lex_fstring(lx, p, t, raw, q, triple, fdepth, e);
     size_t n = 0;
-    while (1) {
-        char c = at(lx, p->i);
-        if (p->i >= lx->len || (!triple && c == '\n'))
+    while (!string_end(lx, p, q, triple)) {
+        if (string_cut(lx, p, triple))
             return sc_error_at(e, lx->file, lx->src, t->line, t->col, "string not closed");
-        if (c == q && (!triple || (at(lx, p->i + 1) == q && at(lx, p->i + 2) == q))) {
-            for (int k = 0; k < (triple ? 3 : 1); k++)
-                advance(lx, p);
-            break;
-        }
-        if (c == '\\' && !raw && p->i + 1 < lx->len) {
-            advance(lx, p);
-            char x = at(lx, p->i);
-            c = x == 'n' ? '\n' : x == 't' ? '\t' : x == '\n' ? '\0' : x;
-            advance(lx, p);
-            if (c)
-                out[n++] = c;
-            continue;
-        }
-        out[n++] = c;
-        advance(lx, p);
+        char c;
+        string_char(lx, p, raw, &c);
+        if (c)
+            lx->strings[lx->str_used + n++] = c;
     }
-    out[n] = '\0';
-    lx->str_used += n + 1;
-    t->kind = T_STRING;
-    t->s = out;
-    t->len = (int)n;
-    return 0;
+    for (int k = 0; k < (triple ? 3 : 1); k++)
+        advance(lx, p);
+    string_token(lx, t, n);
+    return push(lx, *t, e);
 }
 
 static int lex_number(Lexer *lx, Pos *p, Tok *t, SlError *e)
@@ -223,18 +363,39 @@ static int unexpected(const Lexer *lx, const Pos *p, const Tok *t, SlError *e)
                        "unexpected character '%.*s' (U+%04X)%s", n, lx->src + p->i, cp, what);
 }
 
-static int lex_op(Lexer *lx, Pos *p, Tok *t, int *depth, SlError *e)
+/* An opening bracket goes on the stack; a closing one must match the innermost open one. */
+static int bracket(Lexer *lx, const Tok *t, Brackets *b, SlError *e)
+{
+    static const char pairs[] = "()[]{}";
+    const char *at_pair = strchr(pairs, t->op[0]);
+    int k = (int)(at_pair - pairs);
+    if (k % 2 == 0) {
+        if (b->depth >= SC_MAX_DEPTH)
+            return sc_error_at(e, lx->file, lx->src, t->line, t->col,
+                               "brackets nested too deeply (more than %d)", SC_MAX_DEPTH);
+        b->open[b->depth++] = *t;
+        return 0;
+    }
+    if (b->depth == 0)
+        return sc_error_at(e, lx->file, lx->src, t->line, t->col, "unmatched '%c'", t->op[0]);
+    const Tok *o = &b->open[--b->depth];
+    if (o->op[0] != pairs[k - 1])
+        return sc_error_at(e, lx->file, lx->src, t->line, t->col,
+                           "closing bracket '%c' does not match the '%c' opened at line %d, "
+                           "column %d",
+                           t->op[0], o->op[0], o->line, o->col);
+    return 0;
+}
+
+static int lex_op(Lexer *lx, Pos *p, Tok *t, Brackets *b, SlError *e)
 {
     for (size_t k = 0; k < sizeof ops / sizeof ops[0]; k++) {
         size_t n = strlen(ops[k]);
         if (p->i + n <= lx->len && !strncmp(lx->src + p->i, ops[k], n)) {
             t->kind = T_OP;
             memcpy(t->op, ops[k], n + 1);
-            if (strchr("([{", t->op[0]) && n == 1 && ++*depth > SC_MAX_DEPTH)
-                return sc_error_at(e, lx->file, lx->src, t->line, t->col,
-                                   "brackets nested too deeply (more than %d)", SC_MAX_DEPTH);
-            if (strchr(")]}", t->op[0]) && n == 1)
-                *depth = *depth > 0 ? *depth - 1 : 0;
+            if (n == 1 && strchr("()[]{}", t->op[0]) && bracket(lx, t, b, e) < 0)
+                return -1;
             for (size_t j = 0; j < n; j++)
                 advance(lx, p);
             return 0;
@@ -281,17 +442,46 @@ static int lex_line_end(Lexer *lx, Pos *p, int depth, int *line_has_tokens, SlEr
     return 0;
 }
 
+/* One token at p (not a space, a comment or a line's end), pushed; an f-string pushes its parts. */
+static int lex_token(Lexer *lx, Pos *p, Brackets *b, int fdepth, SlError *e)
+{
+    char c = at(lx, p->i);
+    Tok t = tok(T_OP, p->line, p->col);
+    int quote = c == '"' || c == '\'';
+    int prefixed = strchr("rRbBuUfF", c) && c &&
+                   (at(lx, p->i + 1) == '"' || at(lx, p->i + 1) == '\'' ||
+                    (strchr("rRbBfF", at(lx, p->i + 1)) && at(lx, p->i + 1) &&
+                     (at(lx, p->i + 2) == '"' || at(lx, p->i + 2) == '\'')));
+    if (quote || prefixed)
+        return lex_string(lx, p, &t, fdepth, e);
+    int rc;
+    if (isdigit((unsigned char)c) || (c == '.' && isdigit((unsigned char)at(lx, p->i + 1)))) {
+        rc = lex_number(lx, p, &t, e);
+    } else if (name_char_at(lx, p->i)) {
+        t.kind = T_NAME;
+        t.s = lx->src + p->i;
+        while (p->i < lx->len && (continuation(at(lx, p->i)) || name_char_at(lx, p->i)))
+            advance(lx, p), t.len++;
+        rc = 0;
+    } else {
+        rc = lex_op(lx, p, &t, b, e);
+    }
+    return rc < 0 ? -1 : push(lx, t, e);
+}
+
 static int lex_all(Lexer *lx, SlError *e)
 {
     Pos p = {0, 1, 1};
-    int stack[SC_MAX_INDENT] = {0}, top = 0, depth = 0, line_has_tokens = 0, at_line_start = 1;
+    int stack[SC_MAX_INDENT] = {0}, top = 0, line_has_tokens = 0, at_line_start = 1;
+    Brackets b;
+    b.depth = 0;
     while (p.i < lx->len) {
-        if (at_line_start && depth == 0 && indent(lx, &p, stack, &top, e) < 0)
+        if (at_line_start && b.depth == 0 && indent(lx, &p, stack, &top, e) < 0)
             return -1;
         at_line_start = 0;
         char c = at(lx, p.i);
         if (c == '\n') {
-            if (lex_line_end(lx, &p, depth, &line_has_tokens, e) < 0)
+            if (lex_line_end(lx, &p, b.depth, &line_has_tokens, e) < 0)
                 return -1;
             at_line_start = 1;
         } else if (c == ' ' || c == '\t' || c == '\r' || c == '\f') {
@@ -305,35 +495,19 @@ static int lex_all(Lexer *lx, SlError *e)
                 advance(lx, &p);
             advance(lx, &p); /* a joined line: no NEWLINE, no indentation */
         } else {
-            Tok t = tok(T_OP, p.line, p.col);
-            int rc;
-            int quote = c == '"' || c == '\'';
-            int prefixed = strchr("rRbBuUfF", c) && c &&
-                           (at(lx, p.i + 1) == '"' || at(lx, p.i + 1) == '\'' ||
-                            (strchr("rRbBfF", at(lx, p.i + 1)) && at(lx, p.i + 1) &&
-                             (at(lx, p.i + 2) == '"' || at(lx, p.i + 2) == '\'')));
-            if (quote || prefixed) {
-                rc = lex_string(lx, &p, &t, e);
-            } else if (isdigit((unsigned char)c) ||
-                       (c == '.' && isdigit((unsigned char)at(lx, p.i + 1)))) {
-                rc = lex_number(lx, &p, &t, e);
-            } else if (name_char_at(lx, p.i)) {
-                t.kind = T_NAME;
-                t.s = lx->src + p.i;
-                while (p.i < lx->len && (continuation(at(lx, p.i)) || name_char_at(lx, p.i)))
-                    advance(lx, &p), t.len++;
-                rc = 0;
-            } else {
-                rc = lex_op(lx, &p, &t, &depth, e);
-            }
-            if (rc < 0 || push(lx, t, e) < 0)
+            if (lex_token(lx, &p, &b, 0, e) < 0)
                 return -1;
             line_has_tokens = 1;
         }
     }
-    if (depth > 0)
-        return sc_error_at(e, lx->file, lx->src, p.line, p.col,
-                           "the file ends inside brackets: a '(', '[' or '{' is not closed");
+    if (b.depth > 0) {
+        const Tok *o = &b.open[b.depth - 1];
+        return sc_error_at(e, lx->file, lx->src, o->line, o->col,
+                           "'%c' was never closed: the file ends before its closing '%c'", o->op[0],
+                           o->op[0] == '('   ? ')'
+                           : o->op[0] == '[' ? ']'
+                                             : '}');
+    }
     if (line_has_tokens && push(lx, tok(T_NEWLINE, p.line, p.col), e) < 0)
         return -1;
     while (top-- > 0)

@@ -1,4 +1,4 @@
-# expect: 5:18: does not know layers.Desne()
+# expect: 5:18: does not know keras.layers.Desne()
 from keras import layers, models
 model = models.Sequential()
 model.add(layers.Dense(8, input_shape=(4,)))

@@ -1,4 +1,4 @@
-# expect: 6:1: is not closed
+# expect: 5:10: '(' was never closed
 from keras.models import Sequential
 from keras.layers import Dense
 model = Sequential()

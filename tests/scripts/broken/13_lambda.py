@@ -1,4 +1,4 @@
-# expect: 4:10: 'lambda' is not understood
+# expect: 4:10: lambda functions are not supported yet
 from keras.models import Sequential
 from keras.layers import Dense
 double = lambda n: 2 * n

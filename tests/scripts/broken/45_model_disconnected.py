@@ -1,4 +1,4 @@
-# expect: 6:9: its outputs depend on 'input_1', which is not one of its inputs
+# expect: 6:9: the outputs depend on the Input 'input_1', which is not among the model's inputs
 from keras.models import Model
 from keras.layers import Input, Dense
 a = Input(shape=(3,))

@@ -1,6 +1,6 @@
-# expect: 5:1: 'if' blocks are not understood
+# expect: 5:1: this 'elif' or 'else' follows no 'if'
 from keras.models import Sequential
 from keras.layers import Dense
 model = Sequential()
-if True:
+else:
     model.add(Dense(3, input_shape=(4,)))

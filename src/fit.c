@@ -3,8 +3,8 @@
  * fit checks every array against the model before the first step (shapes, sample counts, NaN,
  * class indices), then for each epoch walks the samples in batches (shuffled from the seed),
  * and per batch: gathers the rows, runs forward in training mode, takes each output's loss and its
- * gradient (scaled by loss_weights), runs backward, and lets the optimizer update every trainable
- * weight. Buffers are made once per fit (and the plan on the first step), so no step after the
+ * gradient (scaled by loss_weights) plus the regularizers' terms (penalty.c), runs backward, lets
+ * the optimizer update every trainable weight and projects the constrained ones. Buffers are made once per fit (and the plan on the first step), so no step after the
  * first allocates. The epoch's loss is the mean
  * of the batch losses weighted by batch size, as Keras logs it; metrics are one mean over every
  * position seen (see loss.h).
@@ -229,6 +229,7 @@ static double batch_losses(SlModel *m, Batch *b, const Data *d, size_t n, int tr
             sl_metric_update(a->kind[k][i], &pred, &b->y[k], i < m->n_metrics ? NULL : sw, mask,
                              &a->sum[k][i], &a->count[k][i]);
     }
+    total += sl_model_penalty(m); /* the regularizers' terms, as Keras adds them to the loss */
     a->loss += total * (double)n;
     a->samples += (double)n;
     return total;
@@ -236,7 +237,7 @@ static double batch_losses(SlModel *m, Batch *b, const Data *d, size_t n, int tr
 
 static int train_step(SlModel *m, SlError *e, Batch *b)
 {
-    if (sl_model_backward(m, b->dpred, 1, e) < 0)
+    if (sl_model_backward_penalized(m, b->dpred, 1, e) < 0)
         return -1;
     sl_optimizer_begin_step(&m->opt);
     for (int i = 0; i < m->n_params; i++) {
@@ -246,6 +247,7 @@ static int train_step(SlModel *m, SlError *e, Batch *b)
                                 (size_t)(p->value.data - m->values.base),
                                 sl_shape_count(&p->shape));
     }
+    sl_model_apply_constraints(m);
     return 0;
 }
 

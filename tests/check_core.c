@@ -194,7 +194,9 @@ START_TEST(test_init_orthogonal_and_fans)
     SlShape s = sl_shape_of(2, d);
     sl_real w[36];
     SlRng r = sl_rng(1);
-    ck_assert(sl_init_fill("orthogonal", w, &s, &r) == 0);
+    SlInit orth;
+    ck_assert(sl_init_named(&orth, "orthogonal") == 0);
+    ck_assert(sl_init_fill(&orth, w, &s, &r) == 0);
     for (int i = 0; i < 3; i++)
         for (int j = 0; j < 3; j++) {
             double dot = 0;
@@ -206,7 +208,8 @@ START_TEST(test_init_orthogonal_and_fans)
     SlShape conv = sl_shape_of(3, (int[]){5, 3, 16}); /* Conv1D kernel (k, in, filters) */
     sl_init_fans(&conv, &fi, &fo);
     ck_assert(fi == 15 && fo == 80);
-    ck_assert(sl_init_fill("nonsense", w, &s, &r) < 0);
+    SlInit nonsense;
+    ck_assert(sl_init_named(&nonsense, "nonsense") < 0);
 }
 END_TEST
 

@@ -110,28 +110,6 @@ static int norm_axes(const SlLayer *l, const char *written, const int *axis, int
     return 0;
 }
 
-/* Keras's regularizer and constraint arguments: None is all shapelab supports yet. */
-static int refuse_unsupported(const SlBound *b, const char *const *names, int n, SlError *e)
-{
-    for (int k = 0; k < n; k++)
-        if (!sl_bound_is_none(b, names[k]))
-            return sl_errorf(e,
-                             "%s is not supported yet: shapelab has no weight regularizers or "
-                             "constraints; remove it, and the layer trains without it",
-                             names[k]);
-    return 0;
-}
-
-/* An initializer argument into out, or an error naming what shapelab knows. */
-static int read_init(const SlBound *b, const char *name, char *out, size_t n, SlError *e)
-{
-    const char *init = sl_bound_str(b, name);
-    if (!sl_init_known(init))
-        return sl_errorf(e, "unknown %s '%s'; shapelab knows %s", name, init, sl_init_names());
-    snprintf(out, n, "%s", init);
-    return 0;
-}
-
 /* ---- LayerNormalization: kernels, outputs first, sizes last ---- */
 
 /* mean (outer, inner) and r = 1/sqrt(var + eps) (outer, inner) of every group of x (outer, N,
@@ -219,7 +197,7 @@ typedef struct LayerNormCfg {
     char axis_text[64];    /* "axis=-1", "axis=[1, 2]", for messages */
     double epsilon;
     int center, scale, rms; /* beta; gamma; Keras's rms_scaling */
-    char beta_init[32], gamma_init[32];
+    SlWeightArgs beta, gamma;
     /* Known once built: the input's rank, the normalized axes first..last and their sizes, the
      * shape of gamma and beta; gamma_at, beta_at: their index in params, or -1. */
     int rank, first, last;
@@ -233,20 +211,18 @@ static const SlArgSpec layer_norm_args[] = {
     {"epsilon", SL_ARG_FLOAT, "1e-3", "added to the variance before its square root"},
     {"center", SL_ARG_BOOL, "True", "add the offset beta after normalizing"},
     {"scale", SL_ARG_BOOL, "True", "multiply by gamma after normalizing"},
-    {"beta_initializer", SL_ARG_STR, "'zeros'", "how beta starts"},
-    {"gamma_initializer", SL_ARG_STR, "'ones'", "how gamma starts"},
-    {"beta_regularizer", SL_ARG_ANY | SL_ARG_OR_NONE, "None", "not supported yet: None only"},
-    {"gamma_regularizer", SL_ARG_ANY | SL_ARG_OR_NONE, "None", "not supported yet: None only"},
-    {"beta_constraint", SL_ARG_ANY | SL_ARG_OR_NONE, "None", "not supported yet: None only"},
-    {"gamma_constraint", SL_ARG_ANY | SL_ARG_OR_NONE, "None", "not supported yet: None only"},
+    SL_ARG_INITIALIZER("beta_initializer", "'zeros'", "how beta starts"),
+    SL_ARG_INITIALIZER("gamma_initializer", "'ones'", "how gamma starts"),
+    SL_ARG_REGULARIZER("beta_regularizer"),
+    SL_ARG_REGULARIZER("gamma_regularizer"),
+    SL_ARG_CONSTRAINT("beta_constraint"),
+    SL_ARG_CONSTRAINT("gamma_constraint"),
     {"rms_scaling", SL_ARG_BOOL | SL_ARG_KEYWORD, "False",
      "deprecated in Keras 3: divide by the standard deviation without centring; gamma only"},
 };
 
 static int layer_norm_create(SlLayer *l, const SlBound *b, SlError *e)
 {
-    static const char *const unsupported[] = {"beta_regularizer", "gamma_regularizer",
-                                              "beta_constraint", "gamma_constraint"};
     LayerNormCfg *c = sl_alloc_zero(1, sizeof *c);
     if (!c)
         return sl_errorf(e, "out of memory");
@@ -267,9 +243,8 @@ static int layer_norm_create(SlLayer *l, const SlBound *b, SlError *e)
     c->center = sl_bound_bool(b, "center");
     c->scale = sl_bound_bool(b, "scale");
     c->rms = sl_bound_bool(b, "rms_scaling");
-    if (read_init(b, "beta_initializer", c->beta_init, sizeof c->beta_init, e) < 0 ||
-        read_init(b, "gamma_initializer", c->gamma_init, sizeof c->gamma_init, e) < 0 ||
-        refuse_unsupported(b, unsupported, 4, e) < 0)
+    if (sl_weight_args_read(l, &c->beta, b, "beta", e) < 0 ||
+        sl_weight_args_read(l, &c->gamma, b, "gamma", e) < 0)
         return -1;
     if (c->rms)
         sl_layer_notice(l, "notice: LayerNormalization(rms_scaling=True) is deprecated in Keras "
@@ -328,12 +303,12 @@ static int layer_norm_params(SlLayer *l, const SlInfer *io, SlError *e)
     c->block = sl_shape_of(c->last - c->first + 1, in->dim + c->first);
     if (c->scale || c->rms) {
         c->gamma_at = l->n_params;
-        if (sl_layer_add_param(l, "gamma", c->block, c->gamma_init, e) < 0)
+        if (sl_layer_add_weight(l, "gamma", c->block, &c->gamma, e) < 0)
             return -1;
     }
     if (c->center && !c->rms) {
         c->beta_at = l->n_params;
-        if (sl_layer_add_param(l, "beta", c->block, c->beta_init, e) < 0)
+        if (sl_layer_add_weight(l, "beta", c->block, &c->beta, e) < 0)
             return -1;
     }
     return 0;

@@ -20,7 +20,17 @@
  *              n = act(zn)                          h = zg h' + (1 - zg) n
  * g and n are the candidates (Keras's c and h blocks). The input side x W + b_x of all steps is
  * one product before the loop (input_projection); the cell adds h' U. A masked step (mask 0) keeps
- * h and c, and its output repeats the previous output (zeros before the first unmasked step).
+ * h and c, and its output repeats the previous output (zeros before the first unmasked step), or
+ * is zeros with zero_output_for_mask=True (Bidirectional sets it on its copies that return
+ * sequences, as Keras does).
+ *
+ * Dropout, in training only (Keras's DropoutRNNCell): masks drawn once per batch, the same at every
+ * step, 1/(1 - rate) or 0. dropout= multiplies each step's x by mx (B, F), recurrent_dropout=
+ * multiplies h' by mh (B, u) where it meets U. SimpleRNN, and LSTM and GRU without
+ * recurrent_dropout (Keras's implementation 2), share one input mask among all gate blocks; LSTM
+ * and GRU with recurrent_dropout > 0 (or implementation=1) draw one mask per block, input and
+ * recurrent: block g of z reads x * mx_g and h' * mh_g. GRU's blend zg h' + (1 - zg) n keeps the
+ * unmasked h'. Backward multiplies the gradients of x and h' by the same masks.
  *
  * Backward through time walks the steps from the last to the first; each cell's backward undoes
  * its forward line by line in reverse (derived in docs/rnn-backprop.md). dh, dc: the gradients
@@ -44,8 +54,9 @@
  * the names.
  *
  * In this file: arguments, creating, shapes and weights; the cells, forward and backward side by
- * side; one call's sizes and scratch (Scratch); the trace; the forward time loop; the backward
- * time loop; the type tables; rnn.h's windows into the loop (sl_rnn_steps, sl_rnn_info).
+ * side; one call's sizes and scratch (Scratch); the trace; dropout's masks and the input side
+ * through them; the forward time loop; the backward time loop; the type tables; rnn.h's windows
+ * into the loop (sl_rnn_steps, sl_rnn_info).
  */
 #include <stdio.h>
 #include <string.h>
@@ -67,47 +78,129 @@ typedef struct RnnCfg {
     SlAct act, rec_act;
     int use_bias, return_sequences, return_state, go_backwards, stateful;
     int unit_forget_bias, reset_after;
-    char kernel_init[32], rec_init[32], bias_init[32];
+    int zero_output; /* zero_output_for_mask: a masked step outputs zeros, not the last output */
+    SlWeightArgs kernel, recurrent, bias;
+    /* dropout: rates, and the masks drawn per batch in training: nx masks (features) of the
+     * input, nh masks (units) of h': 1 each, or G with recurrent dropout (one per gate block) */
+    double dropout, rec_dropout;
+    int nx, nh;
     /* stateful: the states carried from one batch to the next, (batch, units) each */
     int batch;
     sl_real *carried[2];
 } RnnCfg;
 
-/* Arguments every recurrent layer takes, then each cell's own. */
-#define RNN_COMMON_ARGS                                                                            \
+/* Arguments in Keras 3's order. The three layers share most; each macro is a run of them. */
+#define RNN_UNITS_ACTIVATION                                                                       \
     {"units", SL_ARG_INT, NULL, "size of h (and c): the features of each output step"},            \
-        {"activation", SL_ARG_STR | SL_ARG_OR_NONE, "'tanh'", "applied to the candidate"},         \
-        {"use_bias", SL_ARG_BOOL, "True", "add bias vectors"},                                     \
-        {"kernel_initializer", SL_ARG_STR, "'glorot_uniform'", "how the input kernel starts"},     \
-        {"recurrent_initializer", SL_ARG_STR, "'orthogonal'", "how the recurrent kernel starts"},  \
-        {"bias_initializer", SL_ARG_STR, "'zeros'", "how the bias starts"},                        \
-        {"dropout", SL_ARG_FLOAT, "0.0", "dropout on the inputs (only 0 is supported)"},           \
-        {"recurrent_dropout", SL_ARG_FLOAT, "0.0", "dropout on h (only 0 is supported)"},          \
-        {"return_sequences", SL_ARG_BOOL, "False", "output h at every step, not only the last"},   \
+    {                                                                                              \
+        "activation", SL_ARG_STR | SL_ARG_OR_NONE, "'tanh'", "applied to the candidate"            \
+    }
+#define RNN_INITIALIZERS                                                                           \
+    SL_ARG_INITIALIZER("kernel_initializer", "'glorot_uniform'", "how the input kernel starts"),   \
+        SL_ARG_INITIALIZER("recurrent_initializer", "'orthogonal'",                                \
+                           "how the recurrent kernel starts"),                                     \
+        SL_ARG_INITIALIZER("bias_initializer", "'zeros'", "how the bias starts")
+#define RNN_REGULARIZERS_CONSTRAINTS                                                               \
+    SL_ARG_REGULARIZER("kernel_regularizer"), SL_ARG_REGULARIZER("recurrent_regularizer"),         \
+        SL_ARG_REGULARIZER("bias_regularizer"), SL_ARG_ACTIVITY,                                   \
+        SL_ARG_CONSTRAINT("kernel_constraint"), SL_ARG_CONSTRAINT("recurrent_constraint"),         \
+        SL_ARG_CONSTRAINT("bias_constraint")
+#define RNN_DROPOUTS                                                                               \
+    {"dropout", SL_ARG_FLOAT, "0.0",                                                               \
+     "fraction of the input features dropped in training (one mask per batch)"},                   \
+    {                                                                                              \
+        "recurrent_dropout", SL_ARG_FLOAT, "0.0",                                                  \
+            "fraction of h' dropped in training (one mask per batch)"                              \
+    }
+#define RNN_SEED                                                                                   \
+    {                                                                                              \
+        "seed", SL_ARG_SEED | SL_ARG_OR_NONE, "None",                                              \
+            "accepted; the dropout masks come from the model's seeded generator"                   \
+    }
+#define RNN_LOOP                                                                                   \
+    {"return_sequences", SL_ARG_BOOL, "False", "output h at every step, not only the last"},       \
         {"return_state", SL_ARG_BOOL, "False", "also output the final states"},                    \
         {"go_backwards", SL_ARG_BOOL, "False", "read the sequence from its end"},                  \
         {"stateful", SL_ARG_BOOL, "False", "carry the states from one batch to the next"},         \
     {                                                                                              \
         "unroll", SL_ARG_BOOL, "False", "Keras's speed option; no effect here"                     \
     }
+#define RNN_KEYWORDS                                                                               \
+    {                                                                                              \
+        "zero_output_for_mask", SL_ARG_BOOL | SL_ARG_KEYWORD, "False",                             \
+            "a masked step outputs zeros instead of repeating the last output (return_sequences)"  \
+    }
+#define RNN_GATED_TAIL                                                                             \
+    {"use_cudnn", SL_ARG_ANY, "'auto'",                                                            \
+     "Keras's GPU option ('auto', True, False); no effect here"},                                  \
+        {"implementation", SL_ARG_INT | SL_ARG_KEYWORD, "2",                                       \
+         "1: a dropout mask per gate; 2 (the default): one for all (recurrent_dropout means 1)"},  \
+        RNN_KEYWORDS
 
-static const SlArgSpec simple_args[] = {RNN_COMMON_ARGS};
+static const SlArgSpec simple_args[] = {
+    RNN_UNITS_ACTIVATION,
+    {"use_bias", SL_ARG_BOOL, "True", "add a bias vector"},
+    RNN_INITIALIZERS,
+    RNN_REGULARIZERS_CONSTRAINTS,
+    RNN_DROPOUTS,
+    RNN_LOOP,
+    RNN_SEED,
+    RNN_KEYWORDS,
+};
 static const SlArgSpec lstm_args[] = {
-    RNN_COMMON_ARGS,
+    RNN_UNITS_ACTIVATION,
     {"recurrent_activation", SL_ARG_STR, "'sigmoid'", "applied to the gates i, f, o"},
+    {"use_bias", SL_ARG_BOOL, "True", "add bias vectors"},
+    RNN_INITIALIZERS,
     {"unit_forget_bias", SL_ARG_BOOL, "True", "start the forget gate's bias at 1"},
-    {"implementation", SL_ARG_INT, "2", "Keras's speed option; no effect here"},
+    RNN_REGULARIZERS_CONSTRAINTS,
+    RNN_DROPOUTS,
+    RNN_SEED,
+    RNN_LOOP,
+    RNN_GATED_TAIL,
 };
 static const SlArgSpec gru_args[] = {
-    RNN_COMMON_ARGS,
+    RNN_UNITS_ACTIVATION,
     {"recurrent_activation", SL_ARG_STR, "'sigmoid'", "applied to the gates z and r"},
+    {"use_bias", SL_ARG_BOOL, "True", "add bias vectors"},
+    RNN_INITIALIZERS,
+    RNN_REGULARIZERS_CONSTRAINTS,
+    RNN_DROPOUTS,
+    RNN_SEED,
+    RNN_LOOP,
     {"reset_after", SL_ARG_BOOL, "True", "apply the reset gate after the recurrent kernel"},
-    {"implementation", SL_ARG_INT, "2", "Keras's speed option; no effect here"},
+    RNN_GATED_TAIL,
 };
 
 static const char *const cell_names[] = {"simple_rnn_cell", "lstm_cell", "gru_cell"};
 
 /* ---- creating ---- */
+
+/* dropout= and recurrent_dropout=, and how many masks each draws (Keras's DropoutRNNCell): one
+ * for all the gates, or, for LSTM and GRU in Keras's implementation 1 (chosen by
+ * recurrent_dropout > 0, or implementation=1), one per gate block. */
+static int read_dropout(SlLayer *l, RnnCfg *c, const SlBound *b, SlError *e)
+{
+    static const char *const keys[] = {"dropout", "recurrent_dropout"};
+    double *rate[] = {&c->dropout, &c->rec_dropout};
+    for (int i = 0; i < 2; i++) {
+        *rate[i] = sl_bound_float(b, keys[i]);
+        if (!(*rate[i] >= 0 && *rate[i] < 1))
+            return sl_errorf(e, "%s is the fraction dropped and must be in [0, 1), got %g", keys[i],
+                             *rate[i]);
+    }
+    int impl = c->kind == CELL_SIMPLE ? 2 : (int)sl_bound_int(b, "implementation");
+    if (impl != 1 && impl != 2)
+        return sl_errorf(e, "implementation is 1 or 2, got %d", impl);
+    int per_gate = impl == 1 || c->rec_dropout > 0;
+    c->nx = c->dropout > 0 ? (per_gate ? c->G : 1) : 0;
+    c->nh = c->rec_dropout > 0 ? c->G : 0;
+    if (!sl_bound_is_none(b, "seed"))
+        sl_layer_notice(l, "notice: seed= of a recurrent layer is accepted but not used: shapelab "
+                           "draws every dropout mask from the model's one seeded generator (the "
+                           "seed given to fit, or shapelab train --seed)");
+    return 0;
+}
 
 static int rnn_create(SlLayer *l, const SlBound *b, SlError *e, CellKind kind)
 {
@@ -124,23 +217,27 @@ static int rnn_create(SlLayer *l, const SlBound *b, SlError *e, CellKind kind)
     c->return_state = sl_bound_bool(b, "return_state");
     c->go_backwards = sl_bound_bool(b, "go_backwards");
     c->stateful = sl_bound_bool(b, "stateful");
+    c->zero_output = sl_bound_bool(b, "zero_output_for_mask");
     c->rec_act = SL_ACT_SIGMOID;
     if (c->units <= 0)
         return sl_errorf(e, "units must be a positive integer (the size of h), got %d", c->units);
     if (sl_act_read(&c->act, b, "activation", e) < 0 ||
-        sl_init_read(c->kernel_init, sizeof c->kernel_init, b, "kernel_initializer", e) < 0 ||
-        sl_init_read(c->rec_init, sizeof c->rec_init, b, "recurrent_initializer", e) < 0 ||
-        sl_init_read(c->bias_init, sizeof c->bias_init, b, "bias_initializer", e) < 0)
+        sl_weight_args_read(l, &c->kernel, b, "kernel", e) < 0 ||
+        sl_weight_args_read(l, &c->recurrent, b, "recurrent", e) < 0 ||
+        sl_weight_args_read(l, &c->bias, b, "bias", e) < 0)
         return -1;
     if (kind != CELL_SIMPLE && sl_act_read(&c->rec_act, b, "recurrent_activation", e) < 0)
         return -1;
     if (kind == CELL_LSTM)
         c->unit_forget_bias = sl_bound_bool(b, "unit_forget_bias");
     c->reset_after = kind == CELL_GRU && sl_bound_bool(b, "reset_after");
-    if (sl_bound_float(b, "dropout") != 0 || sl_bound_float(b, "recurrent_dropout") != 0)
-        return sl_errorf(e, "dropout= and recurrent_dropout= inside a recurrent layer are not "
-                            "supported yet; put a Dropout layer before or after it instead");
-    return 0;
+    if (kind != CELL_SIMPLE) {
+        const SlValue *cudnn = sl_bound(b, "use_cudnn");
+        const char *s = sl_value_strv(&b->store, cudnn);
+        if (cudnn->kind != SL_V_BOOL && !(s && !strcmp(s, "auto")))
+            return sl_errorf(e, "use_cudnn is 'auto', True or False");
+    }
+    return read_dropout(l, c, b, e);
 }
 
 static int simple_create(SlLayer *l, const SlBound *b, SlError *e)
@@ -256,19 +353,18 @@ static int rnn_params(SlLayer *l, const SlInfer *io, SlError *e)
     int Gu = c->G * c->units;
     c->in = io->in[0].dim[2];
     snprintf(name, sizeof name, "%s/kernel", cell);
-    if (sl_layer_add_param(l, name, sl_shape_of(2, (int[]){c->in, Gu}), c->kernel_init, e) < 0)
+    if (sl_layer_add_weight(l, name, sl_shape_of(2, (int[]){c->in, Gu}), &c->kernel, e) < 0)
         return -1;
     snprintf(name, sizeof name, "%s/recurrent_kernel", cell);
-    if (sl_layer_add_param(l, name, sl_shape_of(2, (int[]){c->units, Gu}), c->rec_init, e) < 0)
+    if (sl_layer_add_weight(l, name, sl_shape_of(2, (int[]){c->units, Gu}), &c->recurrent, e) < 0)
         return -1;
     if (c->use_bias) {
         SlShape bs = c->reset_after ? sl_shape_of(2, (int[]){2, Gu}) : sl_shape_of(1, &Gu);
         /* Keras's unit_forget_bias: the forget block starts at 1, so the cell remembers */
-        const char *init = c->unit_forget_bias && !strcmp(c->bias_init, "zeros")
-                               ? "unit_forget_bias"
-                               : c->bias_init;
+        SlWeightArgs bias = c->bias;
+        bias.init.unit_forget = c->unit_forget_bias;
         snprintf(name, sizeof name, "%s/bias", cell);
-        if (sl_layer_add_param(l, name, bs, init, e) < 0)
+        if (sl_layer_add_weight(l, name, bs, &bias, e) < 0)
             return -1;
     }
     if (c->stateful) {
@@ -327,6 +423,40 @@ static void outer_add(sl_real *dM, const sl_real *x, const sl_real *dy, int I, i
     }
 }
 
+/* y[k] += sum_i h[i] U[i, g0 + k] for k < n: the recurrent side of the columns g0 .. g0+n of z.
+ * Every block reads h' (hp), or, with recurrent dropout, its own masked copy: block b (columns
+ * b*u .. b*u+u) reads hq + b*u = h' * mask_b. */
+static void times_recurrent(sl_real *y, const sl_real *hp, const sl_real *hq, const sl_real *U,
+                            int u, int Gu, int g0, int n)
+{
+    if (!hq) {
+        row_times(y, hp, U, u, Gu, g0, n);
+        return;
+    }
+    for (int g = g0; g < g0 + n; g += u)
+        row_times(y + (g - g0), hq + g, U, u, Gu, g, u);
+}
+
+/* times_recurrent's gradients from dy (n): dU += h^T dy, and dhp += dy U^T, through the masks
+ * mh (G*u) when the blocks read masked copies (work: u values). */
+static void times_recurrent_backward(sl_real *dhp, sl_real *dU, sl_real *work, const sl_real *dy,
+                                     const sl_real *hp, const sl_real *hq, const sl_real *mh,
+                                     const sl_real *UT, int u, int Gu, int g0, int n)
+{
+    if (!hq) {
+        times_transposed(dhp, dy, UT, u, g0, n);
+        outer_add(dU, hp, dy, u, Gu, g0, n);
+        return;
+    }
+    for (int g = g0; g < g0 + n; g += u) {
+        memset(work, 0, (size_t)u * sizeof *work);
+        times_transposed(work, dy + (g - g0), UT, u, g, u);
+        for (int j = 0; j < u; j++) /* hq = h' * mask */
+            dhp[j] += work[j] * mh[g + j];
+        outer_add(dU, hq + g, dy + (g - g0), u, Gu, g, u);
+    }
+}
+
 /* MT (cols, rows) = M (rows, cols) transposed. */
 static void transpose(sl_real *MT, const sl_real *M, int rows, int cols)
 {
@@ -340,28 +470,31 @@ static void simple_cell_forward(sl_real *h,        // h: (u) the new state
                                 sl_real *a,        // a: (u) act(z), the one block (h again)
                                 sl_real *z,        // z: (u) in x W + b, out the pre-activation
                                 const sl_real *hp, // hp: (u) h', the previous state
+                                const sl_real *hq, // hq: (u) h' * mask (recurrent dropout), or NULL
                                 const sl_real *U,  // U: (u, u) recurrent_kernel
                                 SlAct act, int u)
 {
-    row_times(z, hp, U, u, u, 0, u);         /* z += h' U */
-    sl_act_forward(act, a, z, 1, (size_t)u); /* a = act(z) */
-    memcpy(h, a, (size_t)u * sizeof *h);     /* h = a */
+    times_recurrent(z, hp, hq, U, u, u, 0, u); /* z += h' U */
+    sl_act_forward(act, a, z, 1, (size_t)u);   /* a = act(z) */
+    memcpy(h, a, (size_t)u * sizeof *h);       /* h = a */
 }
 
 static void simple_cell_backward(sl_real *dz,       // dz: (u) += the gradient of z
                                  sl_real *dhp,      // dhp: (u) += the gradient of h'
                                  sl_real *dU,       // dU: (u, u) += the gradient of U
+                                 sl_real *work,     // work: (u)
                                  const sl_real *dh, // dh: (u) the gradient of h
                                  const sl_real *z,  // z: (u) the pre-activation
                                  const sl_real *a,  // a: (u) act(z)
                                  const sl_real *hp, // hp: (u) h'
+                                 const sl_real *hq, // hq: (u) h' * mh, or NULL
+                                 const sl_real *mh, // mh: (u) the recurrent dropout mask, or NULL
                                  const sl_real *UT, // UT: (u, u) U transposed
                                  SlAct act, int u)
 {
     /* h = a: dh is the gradient of a */
-    sl_act_backward(act, dz, dh, z, a, 1, (size_t)u); /* a = act(z) */
-    times_transposed(dhp, dz, UT, u, 0, u);           /* z += h' U */
-    outer_add(dU, hp, dz, u, u, 0, u);
+    sl_act_backward(act, dz, dh, z, a, 1, (size_t)u);                        /* a = act(z) */
+    times_recurrent_backward(dhp, dU, work, dz, hp, hq, mh, UT, u, u, 0, u); /* z += h' U */
 }
 
 /* LSTM: [zi zf zg zo] = x W + b + h' U; i, f, o = rec(zi, zf, zo), g = act(zg) (the candidate,
@@ -372,16 +505,17 @@ static void lstm_cell_forward(sl_real *h,        // h: (u) the new h
                               sl_real *ac,       // ac: (u) act(c)
                               sl_real *z,        // z: (4u) in x W + b, out the pre-activations
                               const sl_real *hp, // hp: (u) h'
+                              const sl_real *hq, // hq: (4u) h' * the 4 masks, or NULL
                               const sl_real *cp, // cp: (u) c'
                               const sl_real *U,  // U: (u, 4u) recurrent_kernel
                               SlAct act, SlAct rec, int u)
 {
     sl_real *i = a, *f = a + u, *g = a + 2 * u, *o = a + 3 * u;
-    row_times(z, hp, U, u, 4 * u, 0, 4 * u);         /* z += h' U */
-    sl_act_forward(rec, i, z, 1, (size_t)u);         /* i = rec(zi) */
-    sl_act_forward(rec, f, z + u, 1, (size_t)u);     /* f = rec(zf) */
-    sl_act_forward(act, g, z + 2 * u, 1, (size_t)u); /* g = act(zg) */
-    sl_act_forward(rec, o, z + 3 * u, 1, (size_t)u); /* o = rec(zo) */
+    times_recurrent(z, hp, hq, U, u, 4 * u, 0, 4 * u); /* z += h' U */
+    sl_act_forward(rec, i, z, 1, (size_t)u);           /* i = rec(zi) */
+    sl_act_forward(rec, f, z + u, 1, (size_t)u);       /* f = rec(zf) */
+    sl_act_forward(act, g, z + 2 * u, 1, (size_t)u);   /* g = act(zg) */
+    sl_act_forward(rec, o, z + 3 * u, 1, (size_t)u);   /* o = rec(zo) */
     for (int j = 0; j < u; j++)
         c[j] = f[j] * cp[j] + i[j] * g[j];
     sl_act_forward(act, ac, c, 1, (size_t)u); /* ac = act(c) */
@@ -397,12 +531,15 @@ static void lstm_cell_backward(sl_real *dz,       // dz: (4u) += the gradient of
                                sl_real *dc,       // dc: (u) the gradient of c, += through h
                                sl_real *dU,       // dU: (u, 4u) += the gradient of U
                                sl_real *da,       // da: (5u) work: di, df, dg, do, d act(c)
+                               sl_real *work,     // work: (u)
                                const sl_real *dh, // dh: (u) the gradient of h
                                const sl_real *c,  // c: (u) c
                                const sl_real *a,  // a: (4u) the gates i, f, g, o
                                const sl_real *ac, // ac: (u) act(c)
                                const sl_real *z,  // z: (4u) the pre-activations
                                const sl_real *hp, // hp: (u) h'
+                               const sl_real *hq, // hq: (4u) h' * mh, or NULL
+                               const sl_real *mh, // mh: (4u) the recurrent masks, or NULL
                                const sl_real *cp, // cp: (u) c'
                                const sl_real *UT, // UT: (4u, u) U transposed
                                SlAct act, SlAct rec, int u)
@@ -424,38 +561,41 @@ static void lstm_cell_backward(sl_real *dz,       // dz: (4u) += the gradient of
     sl_act_backward(act, dz + 2 * u, dg, z + 2 * u, g, 1, (size_t)u);  /* g = act(zg) */
     sl_act_backward(rec, dz + u, df, z + u, f, 1, (size_t)u);          /* f = rec(zf) */
     sl_act_backward(rec, dz, di, z, i, 1, (size_t)u);                  /* i = rec(zi) */
-    times_transposed(dhp, dz, UT, u, 0, 4 * u);                        /* z += h' U */
-    outer_add(dU, hp, dz, u, 4 * u, 0, 4 * u);
+    times_recurrent_backward(dhp, dU, work, dz, hp, hq, mh, UT, u, 4 * u, 0, 4 * u); /* z += h' U */
 }
 
 /* GRU: z holds [xz xr xh] = x W + b_x on entry. zg = rec(xz + h' U_z + bh_z) (the update gate
  * z), r = rec(xr + h' U_r + bh_r); the candidate n (Keras's hh) = act(xh + r rh) with
  * rh = h' U_h + bh_h (reset_after=True), or act(xh + rh U_h) with rh = r h' (reset_after=False);
- * h = zg h' + (1 - zg) n. bh, the second bias row, exists only with reset_after and use_bias. */
+ * h = zg h' + (1 - zg) n. bh, the second bias row, exists only with reset_after and use_bias.
+ * With recurrent dropout each block reads its own h' * mask (hq) in place of h', but the blend
+ * zg h' + (1 - zg) n keeps h' itself, as Keras's implementation 1 does. */
 static void gru_cell_forward(sl_real *h,        // h: (u) the new h
                              sl_real *a,        // a: (3u) the gates z, r and the candidate n
                              sl_real *rh,       // rh: (u) what the reset gate meets (above)
                              sl_real *z,        // z: (3u) in x W + b_x, out the pre-activations
                              const sl_real *hp, // hp: (u) h'
+                             const sl_real *hq, // hq: (3u) h' * the 3 masks, or NULL
                              const sl_real *U,  // U: (u, 3u) recurrent_kernel
                              const sl_real *bh, // bh: (3u) the bias added to h' U, or NULL
                              int reset_after, SlAct act, SlAct rec, int u)
 {
     sl_real *zg = a, *r = a + u, *n = a + 2 * u;
+    const sl_real *hh = hq ? hq + 2 * u : hp; /* what the candidate's block reads */
     for (int k = 0; bh && k < 2 * u; k++)
         z[k] += bh[k];
-    row_times(z, hp, U, u, 3 * u, 0, 2 * u);     /* [zz zr] += h' [U_z U_r] */
-    sl_act_forward(rec, zg, z, 1, (size_t)u);    /* zg = rec(zz) */
-    sl_act_forward(rec, r, z + u, 1, (size_t)u); /* r = rec(zr) */
-    if (reset_after) {                           /* zn = xh + r (h' U_h + bh_h) */
+    times_recurrent(z, hp, hq, U, u, 3 * u, 0, 2 * u); /* [zz zr] += h' [U_z U_r] */
+    sl_act_forward(rec, zg, z, 1, (size_t)u);          /* zg = rec(zz) */
+    sl_act_forward(rec, r, z + u, 1, (size_t)u);       /* r = rec(zr) */
+    if (reset_after) {                                 /* zn = xh + r (h' U_h + bh_h) */
         for (int j = 0; j < u; j++)
             rh[j] = bh ? bh[2 * u + j] : 0;
-        row_times(rh, hp, U, u, 3 * u, 2 * u, u);
+        row_times(rh, hh, U, u, 3 * u, 2 * u, u);
         for (int j = 0; j < u; j++)
             z[2 * u + j] += r[j] * rh[j];
     } else { /* zn = xh + (r h') U_h */
         for (int j = 0; j < u; j++)
-            rh[j] = r[j] * hp[j];
+            rh[j] = r[j] * hh[j];
         row_times(z + 2 * u, rh, U, u, 3 * u, 2 * u, u);
     }
     sl_act_forward(act, n, z + 2 * u, 1, (size_t)u); /* n = act(zn) */
@@ -468,17 +608,21 @@ static void gru_cell_backward(sl_real *dz,       // dz: (3u) += the gradient of 
                               sl_real *dU,       // dU: (u, 3u) += the gradient of U
                               sl_real *dbh,      // dbh: (3u) += the gradient of bh, or NULL
                               sl_real *da,       // da: (4u) work: dzg, dr, dn, drh
+                              sl_real *work,     // work: (u)
                               const sl_real *dh, // dh: (u) the gradient of h
                               const sl_real *a,  // a: (3u) the gates z, r and the candidate n
                               const sl_real *rh, // rh: (u) what the reset gate met
                               const sl_real *z,  // z: (3u) the pre-activations
                               const sl_real *hp, // hp: (u) h'
+                              const sl_real *hq, // hq: (3u) h' * mh, or NULL
+                              const sl_real *mh, // mh: (3u) the recurrent masks, or NULL
                               const sl_real *UT, // UT: (3u, u) U transposed
                               int reset_after, SlAct act, SlAct rec, int u)
 {
     const sl_real *zg = a, *r = a + u, *n = a + 2 * u;
     sl_real *dzg = da, *dr = da + u, *dn = da + 2 * u, *drh = da + 3 * u;
     const sl_real *dzn = dz + 2 * u;
+    const sl_real *hh = hq ? hq + 2 * u : hp, *mhh = hq ? mh + 2 * u : NULL;
     for (int j = 0; j < u; j++) { /* h = zg h' + (1 - zg) n */
         dzg[j] = dh[j] * (hp[j] - n[j]);
         dhp[j] += dh[j] * zg[j];
@@ -490,23 +634,22 @@ static void gru_cell_backward(sl_real *dz,       // dz: (3u) += the gradient of 
             dr[j] = dzn[j] * rh[j];
             drh[j] = dzn[j] * r[j];
         }
-        times_transposed(dhp, drh, UT, u, 2 * u, u);
-        outer_add(dU, hp, drh, u, 3 * u, 2 * u, u);
+        times_recurrent_backward(dhp, dU, work, drh, hp, hq, mh, UT, u, 3 * u, 2 * u, u);
         for (int j = 0; dbh && j < u; j++)
             dbh[2 * u + j] += drh[j];
     } else { /* zn = xh + (r h') U_h */
         memset(drh, 0, (size_t)u * sizeof *drh);
         times_transposed(drh, dzn, UT, u, 2 * u, u);
         outer_add(dU, rh, dzn, u, 3 * u, 2 * u, u);
-        for (int j = 0; j < u; j++) {
-            dhp[j] += drh[j] * r[j];
-            dr[j] = drh[j] * hp[j];
+        for (int j = 0; j < u; j++) { /* rh = r hh, hh = h' (or h' * its mask) */
+            dhp[j] += drh[j] * r[j] * (mhh ? mhh[j] : 1);
+            dr[j] = drh[j] * hh[j];
         }
     }
     sl_act_backward(rec, dz + u, dr, z + u, r, 1, (size_t)u); /* r = rec(zr) */
     sl_act_backward(rec, dz, dzg, z, zg, 1, (size_t)u);       /* zg = rec(zz) */
-    times_transposed(dhp, dz, UT, u, 0, 2 * u);               /* [zz zr] += h' [U_z U_r] */
-    outer_add(dU, hp, dz, u, 3 * u, 0, 2 * u);
+    times_recurrent_backward(dhp, dU, work, dz, hp, hq, mh, UT, u, 3 * u, 0,
+                             2 * u); /* [zz zr] += h' [U_z U_r] */
     for (int k = 0; dbh && k < 2 * u; k++)
         dbh[k] += dz[k];
 }
@@ -526,6 +669,10 @@ typedef struct Scratch {
     sl_real *c;  /* (T+1, B, u) LSTM: c likewise */
     sl_real *ac; /* (T, B, u) LSTM: act(c) */
     sl_real *rh; /* (T, B, u) GRU: what r meets, h' U_h + bh_h or r h' (gru_cell_forward) */
+    sl_real *mx; /* (B, nx, F) dropout: the input masks, drawn per batch in training */
+    sl_real *mh; /* (B, nh, u) recurrent_dropout: the masks of h' */
+    sl_real *xm; /* (F) one input row times its mask */
+    sl_real *hq; /* (Gu) h' times each block's mask: what each block of U reads */
     /* backward's own */
     sl_real *dz;     /* (T, B, Gu) the gradients of the pre-activations, for input_backward */
     sl_real *dh;     /* (2, B, u) the gradient of h of the current step, and of its h' */
@@ -534,6 +681,8 @@ typedef struct Scratch {
     sl_real *da;     /* (Gu + u) one sample's gate gradients, and one more vector (the cells') */
     sl_real *UT;     /* (Gu, u) recurrent_kernel transposed */
     sl_real *WT;     /* (Gu, F) kernel transposed */
+    sl_real *dxm;    /* (F) the gradient of one masked input row */
+    sl_real *work;   /* (u) the gradient of one block's masked h' */
 } Scratch;
 
 /* Point S's views one after another into base and return how many elements they take; with base
@@ -552,6 +701,10 @@ static size_t scratch_views(Scratch *S, sl_real *base, const RnnCfg *c, size_t B
         {&S->c, lstm ? (T + 1) * B * u : 0},
         {&S->ac, lstm ? T * B * u : 0},
         {&S->rh, gru ? T * B * u : 0},
+        {&S->mx, B * (size_t)c->nx * F},
+        {&S->mh, B * (size_t)c->nh * u},
+        {&S->xm, c->nx ? F : 0},
+        {&S->hq, c->nh ? Gu : 0},
         {&S->dz, T * B * Gu},
         {&S->dh, 2 * B * u},
         {&S->dc, lstm ? 2 * B * u : 0},
@@ -559,6 +712,8 @@ static size_t scratch_views(Scratch *S, sl_real *base, const RnnCfg *c, size_t B
         {&S->da, Gu + u},
         {&S->UT, Gu * u},
         {&S->WT, Gu * F},
+        {&S->dxm, c->nx ? F : 0},
+        {&S->work, c->nh ? u : 0},
     };
     size_t used = 0;
     for (size_t i = 0; i < sizeof list / sizeof list[0]; i++) {
@@ -584,6 +739,10 @@ typedef struct Call {
     const sl_real *U;   /* (u, Gu) recurrent_kernel */
     const sl_real *bx;  /* (Gu) the bias added to x W; NULL without use_bias */
     const sl_real *bh;  /* (Gu) GRU reset_after: the bias added to h' U; else NULL */
+    /* dropout in this call (training): the masks in the scratch, else NULL */
+    int nx;            /* input masks per sample: 1 (all blocks) or G (one each) */
+    const sl_real *mx; /* (B, nx, F) */
+    const sl_real *mh; /* (B, G, u): one mask per block */
     Scratch s;
 } Call;
 
@@ -600,10 +759,17 @@ static Call call_sizes(const SlLayer *l, int B, int T)
     return k;
 }
 
+/* A pass's call: dropout only in training (forward draws the masks, backward reads them). */
 static Call call_of(const SlLayer *l, const SlPass *p)
 {
+    const RnnCfg *c = l->cfg;
     Call k = call_sizes(l, p->x[0].shape.dim[0], p->x[0].shape.dim[1]);
-    scratch_views(&k.s, p->scratch[0], l->cfg, (size_t)k.B, (size_t)k.T);
+    scratch_views(&k.s, p->scratch[0], c, (size_t)k.B, (size_t)k.T);
+    if (p->training) {
+        k.nx = c->nx;
+        k.mx = c->nx ? k.s.mx : NULL;
+        k.mh = c->nh ? k.s.mh : NULL;
+    }
     return k;
 }
 
@@ -666,6 +832,85 @@ static void trace_backward(const SlPass *p, const RnnCfg *c, const Call *k, int 
     sl_trace_step(p, 1, s, q.n, q.name, q.value);
 }
 
+/* ---- dropout: the masks, and the input side read through them ----
+ *
+ * In training, dropout= multiplies the input row of every step by a mask drawn once for the
+ * batch, the same at every step (Keras's DropoutRNNCell); recurrent_dropout= does the same to h'.
+ * A mask holds 1/(1 - rate) where a uniform draw is at least rate, else 0 (inverted dropout, as
+ * the Dropout layer), and is drawn from the model's generator, input masks first. With one input
+ * mask every block reads x * m; with one per block (Keras's implementation 1), block g reads
+ * x * m_g, and h' * mh_g on the recurrent side (times_recurrent). */
+
+static void draw_masks(sl_real *m, size_t n, double rate, SlRng *r)
+{
+    sl_real keep = (sl_real)(1.0 / (1.0 - rate));
+    for (size_t i = 0; i < n; i++)
+        m[i] = sl_rng_uniform(r) >= rate ? keep : 0;
+}
+
+/* hq (Gu) = h' * sample b's recurrent masks, block by block; NULL without recurrent dropout. */
+static const sl_real *masked_h(const Call *k, int b, const sl_real *hp)
+{
+    if (!k->mh)
+        return NULL;
+    const sl_real *m = k->mh + (size_t)b * k->Gu;
+    for (int g = 0; g < k->Gu; g++)
+        k->s.hq[g] = hp[g % k->u] * m[g];
+    return k->s.hq;
+}
+
+/* Sample b's input mask for the block at column g: its own, or the one all blocks share. */
+static const sl_real *x_mask(const Call *k, int b, int g)
+{
+    return k->mx + ((size_t)b * k->nx + (k->nx == 1 ? 0 : g / k->u)) * k->F;
+}
+
+/* input_projection with input dropout: Z[s,b, block] = (x[b,t(s),:] * m) W_block + b_x. */
+static void input_projection_dropped(sl_real *Z, const sl_real *x, const Call *k, int backwards)
+{
+    int B = k->B, T = k->T, F = k->F, Gu = k->Gu, u = k->u;
+    for (int s = 0; s < T; s++)
+        for (int b = 0; b < B; b++) {
+            int t = backwards ? T - 1 - s : s;
+            sl_real *z = Z + ((size_t)s * B + b) * Gu;
+            const sl_real *xr = x + ((size_t)b * T + t) * F;
+            for (int g = 0; g < Gu; g++)
+                z[g] = k->bx ? k->bx[g] : 0;
+            for (int g = 0; g < Gu; g += u) {
+                const sl_real *m = x_mask(k, b, g);
+                for (int f = 0; f < F; f++)
+                    k->s.xm[f] = xr[f] * m[f];
+                row_times(z + g, k->s.xm, k->W, F, Gu, g, u);
+            }
+        }
+}
+
+/* Its gradients, as input_backward's: dW_block += (x * m)^T dz_block, dx += (dz_block W^T) * m. */
+static void input_backward_dropped(sl_real *dx, sl_real *dW, sl_real *dbx, const sl_real *x,
+                                   const Call *k, int backwards)
+{
+    int B = k->B, T = k->T, F = k->F, Gu = k->Gu, u = k->u;
+    transpose(k->s.WT, k->W, F, Gu);
+    for (int s = 0; s < T; s++)
+        for (int b = 0; b < B; b++) {
+            int t = backwards ? T - 1 - s : s;
+            const sl_real *dz = k->s.dz + ((size_t)s * B + b) * Gu;
+            size_t row = ((size_t)b * T + t) * F;
+            for (int g = 0; dbx && g < Gu; g++)
+                dbx[g] += dz[g];
+            for (int g = 0; g < Gu; g += u) {
+                const sl_real *m = x_mask(k, b, g);
+                for (int f = 0; f < F; f++)
+                    k->s.xm[f] = x[row + f] * m[f];
+                outer_add(dW, k->s.xm, dz + g, F, Gu, g, u);
+                memset(k->s.dxm, 0, (size_t)F * sizeof *k->s.dxm);
+                times_transposed(k->s.dxm, dz + g, k->s.WT, F, g, u);
+                for (int f = 0; f < F; f++)
+                    dx[row + f] += k->s.dxm[f] * m[f];
+            }
+        }
+}
+
 /* ---- forward through time ---- */
 
 /* Z[s,b,:] = x[b,t(s),:] W + b_x for every step at once: the input side of every gate. */
@@ -704,17 +949,18 @@ static void cell_forward(const RnnCfg *c, const Call *k, int s, int b)
     size_t sb = (size_t)s * k->B + b;
     size_t prev = sb * k->u, next = prev + (size_t)k->B * k->u; /* h[s][b], h[s+1][b] */
     size_t g = sb * k->Gu;
+    const sl_real *hq = masked_h(k, b, S->h + prev);
     switch (c->kind) {
     case CELL_SIMPLE:
-        simple_cell_forward(S->h + next, S->a + g, S->z + g, S->h + prev, k->U, c->act, k->u);
+        simple_cell_forward(S->h + next, S->a + g, S->z + g, S->h + prev, hq, k->U, c->act, k->u);
         break;
     case CELL_LSTM:
         lstm_cell_forward(S->h + next, S->c + next, S->a + g, S->ac + prev, S->z + g, S->h + prev,
-                          S->c + prev, k->U, c->act, c->rec_act, k->u);
+                          hq, S->c + prev, k->U, c->act, c->rec_act, k->u);
         break;
     case CELL_GRU:
-        gru_cell_forward(S->h + next, S->a + g, S->rh + prev, S->z + g, S->h + prev, k->U, k->bh,
-                         c->reset_after, c->act, c->rec_act, k->u);
+        gru_cell_forward(S->h + next, S->a + g, S->rh + prev, S->z + g, S->h + prev, hq, k->U,
+                         k->bh, c->reset_after, c->act, c->rec_act, k->u);
         break;
     }
 }
@@ -727,7 +973,14 @@ static void rnn_forward(SlLayer *l, SlPass *p)
     int B = k.B, T = k.T, u = k.u;
     size_t Bu = (size_t)B * u, nu = (size_t)u * sizeof(sl_real);
     start_states(c, p, S->h, S->c, Bu);
-    input_projection(S->z, p->x[0].data, k.W, k.bx, B, T, k.F, k.Gu, c->go_backwards);
+    if (k.mx)
+        draw_masks(S->mx, (size_t)B * c->nx * k.F, c->dropout, p->rng);
+    if (k.mh)
+        draw_masks(S->mh, (size_t)B * c->nh * u, c->rec_dropout, p->rng);
+    if (k.mx)
+        input_projection_dropped(S->z, p->x[0].data, &k, c->go_backwards);
+    else
+        input_projection(S->z, p->x[0].data, k.W, k.bx, B, T, k.F, k.Gu, c->go_backwards);
     sl_real *y = p->y[0].data;
     memset(y, 0, sl_tensor_count(&p->y[0]) * sizeof *y);
     for (int s = 0; s < T; s++) {
@@ -740,11 +993,14 @@ static void rnn_forward(SlLayer *l, SlPass *p)
                 memcpy(out, S->h + next, nu);
                 continue;
             }
-            /* masked: the states carry over, the output repeats the previous one */
+            /* masked: the states carry over, the output repeats the previous one (or is zeros,
+             * with zero_output_for_mask) */
             memcpy(S->h + next, S->h + prev, nu);
             if (S->c)
                 memcpy(S->c + next, S->c + prev, nu);
-            if (c->return_sequences && s > 0)
+            if (c->zero_output)
+                memset(out, 0, nu);
+            else if (c->return_sequences && s > 0)
                 memcpy(out, out - u, nu);
         }
         if (p->obs)
@@ -768,19 +1024,21 @@ static void cell_backward(const RnnCfg *c, const Call *k, int s, int b, sl_real 
     size_t sb = (size_t)s * k->B + b;
     size_t prev = sb * k->u, next = prev + (size_t)k->B * k->u; /* h[s][b], h[s+1][b] */
     size_t g = sb * k->Gu, row = (size_t)b * k->u;
+    const sl_real *hq = masked_h(k, b, S->h + prev), *mh = k->mh ? k->mh + (size_t)b * k->Gu : NULL;
     switch (c->kind) {
     case CELL_SIMPLE:
-        simple_cell_backward(S->dz + g, dhp + row, dU, dh + row, S->z + g, S->a + g, S->h + prev,
-                             S->UT, c->act, k->u);
+        simple_cell_backward(S->dz + g, dhp + row, dU, S->work, dh + row, S->z + g, S->a + g,
+                             S->h + prev, hq, mh, S->UT, c->act, k->u);
         break;
     case CELL_LSTM:
-        lstm_cell_backward(S->dz + g, dhp + row, dcp + row, dc + row, dU, S->da, dh + row,
-                           S->c + next, S->a + g, S->ac + prev, S->z + g, S->h + prev, S->c + prev,
-                           S->UT, c->act, c->rec_act, k->u);
+        lstm_cell_backward(S->dz + g, dhp + row, dcp + row, dc + row, dU, S->da, S->work, dh + row,
+                           S->c + next, S->a + g, S->ac + prev, S->z + g, S->h + prev, hq, mh,
+                           S->c + prev, S->UT, c->act, c->rec_act, k->u);
         break;
     case CELL_GRU:
-        gru_cell_backward(S->dz + g, dhp + row, dU, dbh, S->da, dh + row, S->a + g, S->rh + prev,
-                          S->z + g, S->h + prev, S->UT, c->reset_after, c->act, c->rec_act, k->u);
+        gru_cell_backward(S->dz + g, dhp + row, dU, dbh, S->da, S->work, dh + row, S->a + g,
+                          S->rh + prev, S->z + g, S->h + prev, hq, mh, S->UT, c->reset_after,
+                          c->act, c->rec_act, k->u);
         break;
     }
 }
@@ -846,7 +1104,9 @@ static void rnn_backward(SlLayer *l, SlPass *p)
                     dhp[row + j] += dh[row + j];
                 for (int j = 0; dc && j < u; j++)
                     dcp[row + j] += dc[row + j];
-                continue; /* the output's gradient carries on to the previous output */
+                if (c->zero_output) /* the output was zeros: its gradient goes nowhere */
+                    memset(dcarry, 0, (size_t)u * sizeof *dcarry);
+                continue; /* else it carries on to the previous output */
             }
             for (int j = 0; j < u; j++) /* the step's output is its h */
                 dh[row + j] += dcarry[j], dcarry[j] = 0;
@@ -863,8 +1123,12 @@ static void rnn_backward(SlLayer *l, SlPass *p)
         for (size_t i = 0; i < Bu; i++)
             p->dx[n].data[i] += src[i];
     }
-    input_backward(p->dx[0].data, l->params[KERNEL].grad.data, dbias, p->x[0].data, &k,
-                   c->go_backwards);
+    if (k.mx)
+        input_backward_dropped(p->dx[0].data, l->params[KERNEL].grad.data, dbias, p->x[0].data, &k,
+                               c->go_backwards);
+    else
+        input_backward(p->dx[0].data, l->params[KERNEL].grad.data, dbias, p->x[0].data, &k,
+                       c->go_backwards);
 }
 
 /* ---- the rest of the interface ---- */
@@ -1044,5 +1308,14 @@ int sl_rnn_info(const SlLayer *l, SlRnnInfo *info)
     info->recurrent_activation = c->kind == CELL_SIMPLE ? NULL : sl_act_name(c->rec_act);
     info->go_backwards = c->go_backwards;
     info->stateful = c->stateful;
+    info->return_sequences = c->return_sequences;
+    info->return_state = c->return_state;
+    info->zero_output_for_mask = c->zero_output;
     return 0;
+}
+
+void sl_rnn_set_zero_output_for_mask(SlLayer *l, int zero)
+{
+    if (sl_layer_is(l, SL_KIND_RECURRENT))
+        ((RnnCfg *)l->cfg)->zero_output = zero != 0;
 }

@@ -632,11 +632,12 @@ static int softmax_infer(SlLayer *l, SlInfer *io, SlError *e)
     if (sl_layer_expect_inputs(l, io, 1, e) < 0 ||
         softmax_axes(l, &io->in[0], &first, &last, e) < 0)
         return -1;
-    if (io->in_mask[0] && io->in[0].rank != 2)
+    if (io->in_mask[0])
         return sl_layer_shape_error(
-            e, l, "(batch, timesteps) values with a (batch, timesteps) mask", &io->in[0],
-            "Keras broadcasts the mask against the input's last axes and refuses this shape; "
-            "drop the mask before Softmax, or apply it to (batch, timesteps) scores");
+            e, l, "no mask (a masked Softmax is not supported yet)", &io->in[0],
+            "Keras broadcasts a (batch, timesteps) mask against the input's last axes, and "
+            "refuses it on (batch, timesteps, features); drop the mask before Softmax (a "
+            "layer that does not pass it on, such as Dense after GlobalAveragePooling1D)");
     io->out[0] = io->in[0];
     sl_infer_pass_mask(io);
     return 0;
@@ -653,30 +654,15 @@ static void softmax_sizes(const SlLayer *l, const SlShape *in, size_t *outer, si
         *(a < first ? outer : a <= last ? N : inner) *= (size_t)in->dim[a];
 }
 
-/* Keras with a mask (batch, timesteps): masked values count as -1e9 (out of the sum) and output
- * 0, so a row sums to 1 over its unmasked steps (all masked: all 0, and no gradient). */
+/* Each of the outer * inner vectors of N values, inner apart. */
 static void softmax_forward(SlLayer *l, SlPass *p)
 {
     size_t outer, N, inner;
     softmax_sizes(l, &p->x[0].shape, &outer, &N, &inner);
-    const sl_real *x = p->x[0].data;
-    const unsigned char *m = p->mask_in[0];
-    sl_real *y = p->y[0].data;
     for (size_t o = 0; o < outer; o++)
         for (size_t i = 0; i < inner; i++) {
             size_t base = o * N * inner + i;
-            if (!m) {
-                softmax_vec(y + base, x + base, N, inner, 0);
-                continue;
-            }
-            double mx = -HUGE_VAL, sum = 0; /* rank 2: inner = 1, the row is o */
-            for (size_t j = 0; j < N; j++)
-                if (m[o * N + j])
-                    mx = x[base + j] > mx ? x[base + j] : mx;
-            for (size_t j = 0; j < N; j++)
-                sum += m[o * N + j] ? exp(x[base + j] - mx) : 0;
-            for (size_t j = 0; j < N; j++)
-                y[base + j] = (sl_real)(m[o * N + j] ? exp(x[base + j] - mx) / sum : 0);
+            softmax_vec(p->y[0].data + base, p->x[0].data + base, N, inner, 0);
         }
 }
 
@@ -684,7 +670,6 @@ static void softmax_backward(SlLayer *l, SlPass *p)
 {
     size_t outer, N, inner;
     softmax_sizes(l, &p->x[0].shape, &outer, &N, &inner);
-    /* masked outputs are 0 and their y is 0, so the same rule gives them no gradient */
     for (size_t o = 0; o < outer; o++)
         for (size_t i = 0; i < inner; i++) {
             size_t base = o * N * inner + i;

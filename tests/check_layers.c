@@ -375,6 +375,34 @@ START_TEST(test_dense_hand_example)
 }
 END_TEST
 
+/* docs/layers/activation.md works these by hand: PReLU's slopes and ReLU's options. */
+START_TEST(test_activation_hand_example)
+{
+    SlError e;
+    SlShape s = sl_shape_of(2, (int[]){2, 2});
+    SlModel *m = tu_one_layer("PReLU", "", s, &e);
+    ck_assert_msg(m && sl_model_ensure_params(m, &e) == 0, "%s", e.msg);
+    sl_real alpha[2] = {0.25, -0.5}, x[4] = {-2, 1, 3, -0.5}, ones[4] = {1, 1, 1, 1};
+    memcpy(m->params[0]->value.data, alpha, sizeof alpha);
+    SlTensor in = sl_tensor(s, x), dy = sl_tensor(s, ones);
+    ck_assert(sl_model_forward(m, &in, 0, &e) == 0 && sl_model_backward(m, &dy, 0, &e) == 0);
+    sl_real y[4] = {-0.5, 1, 3, 0.25}, dx[4] = {0.25, 1, 1, -0.5}, da[2] = {-2, -0.5};
+    tu_assert_close("PReLU y", sl_model_output(m, 0).data, y, 4);
+    tu_assert_close("PReLU dx", sl_model_input_grad(m, 0).data, dx, 4);
+    tu_assert_close("PReLU dalpha", m->params[0]->grad.data, da, 2);
+    sl_model_free(m);
+    s = sl_shape_of(2, (int[]){1, 4});
+    m = tu_one_layer("ReLU", "max_value=1.0, negative_slope=0.1, threshold=0.2", s, &e);
+    ck_assert_msg(m != NULL, "%s", e.msg);
+    sl_real xr[4] = {-1, 0.1, 0.5, 2}, yr[4] = {-0.12, -0.01, 0.5, 1}, dr[4] = {0.1, 0.1, 1, 0};
+    in = sl_tensor(s, xr), dy = sl_tensor(s, ones);
+    ck_assert(sl_model_forward(m, &in, 0, &e) == 0 && sl_model_backward(m, &dy, 0, &e) == 0);
+    tu_assert_close("ReLU y", sl_model_output(m, 0).data, yr, 4);
+    tu_assert_close("ReLU dx", sl_model_input_grad(m, 0).data, dr, 4);
+    sl_model_free(m);
+}
+END_TEST
+
 START_TEST(test_notices_accumulate)
 {
     SlError e;
@@ -428,6 +456,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_arg_given);
     tcase_add_test(tc, test_dense_hand_example);
     tcase_add_test(tc, test_notices_accumulate);
+    tcase_add_test(tc, test_activation_hand_example);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -374,6 +374,23 @@ START_TEST(test_shape_error)
 }
 END_TEST
 
+/* docs/layers/dropout.md works this by hand. */
+START_TEST(test_activity_hand_example)
+{
+    SlError e;
+    SlShape s = sl_shape_of(2, (int[]){2, 2});
+    sl_clear_session();
+    SlModel *m = one_call("ActivityRegularization", "l1=0.01, l2=0.02", s, &e);
+    sl_real x[4] = {1, -2, 0.5, 0}, zeros[4] = {0}, dx[4] = {0.025, -0.045, 0.015, 0};
+    SlTensor in = sl_tensor(s, x), dy = sl_tensor(s, zeros);
+    ck_assert(sl_model_forward(m, &in, 0, &e) == 0);
+    ck_assert_double_eq_tol(sl_model_penalty(m), 0.07, 1e-6);
+    ck_assert(sl_model_backward_penalized(m, &dy, 0, &e) == 0);
+    tu_assert_close("dx", sl_model_input_grad(m, 0).data, dx, 4);
+    sl_model_free(m);
+}
+END_TEST
+
 /* Keras 3's l1_l2 defaults to 0 and 0: a learner who writes l1_l2() from a Keras 2 tutorial
  * hears that it adds nothing. */
 START_TEST(test_l1_l2_notice)
@@ -455,6 +472,7 @@ static Suite *suite(void)
     tcase_add_loop_test(tc, test_arg_error, 0, N_ARG_ERRORS);
     tcase_add_loop_test(tc, test_shape_error, 0, N_SHAPE_ERRORS);
     tcase_add_test(tc, test_l1_l2_notice);
+    tcase_add_test(tc, test_activity_hand_example);
     tcase_add_test(tc, test_summary_figures);
     suite_add_tcase(s, tc);
     return s;

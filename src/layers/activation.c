@@ -519,18 +519,20 @@ static void act_args_explain(const SlLayer *l, const SlInfer *io, char *buf, siz
 {
     const ActCfg *c = l->cfg;
     const SlActArgs *a = &c->args;
-    char s[96], what[160];
+    char s[96], what[160], below[64], cap[32] = "";
     sl_shape_str(&io->out[0], s, sizeof s);
+    if (a->negative_slope == 0)
+        snprintf(below, sizeof below, "0");
+    else if (a->threshold == 0)
+        snprintf(below, sizeof below, "%g x", a->negative_slope);
+    else
+        snprintf(below, sizeof below, "%g (x - %g)", a->negative_slope, a->threshold);
+    if (a->max_value != HUGE_VAL)
+        snprintf(cap, sizeof cap, ", at most %g", a->max_value);
     if (c->act == SL_ACT_ELU)
         snprintf(what, sizeof what, "x above 0, %g (e^x - 1) below", a->alpha);
-    else if (c->act == SL_ACT_LEAKY_RELU)
-        snprintf(what, sizeof what, "x above 0, %g x below", a->negative_slope);
-    else if (a->max_value == HUGE_VAL)
-        snprintf(what, sizeof what, "x above %g, %s below", a->threshold,
-                 a->negative_slope != 0 ? "a slope" : "0");
-    else
-        snprintf(what, sizeof what, "x above %g, at most %g, %s below", a->threshold, a->max_value,
-                 a->negative_slope != 0 ? "a slope" : "0");
+    else /* ReLU, and LeakyReLU with its threshold 0 */
+        snprintf(what, sizeof what, "x above %g%s, %s below", a->threshold, cap, below);
     snprintf(buf, n, "%s gives %s, each number by itself: the shape stays %s", l->type->name, what,
              s);
 }

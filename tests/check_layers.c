@@ -403,6 +403,60 @@ START_TEST(test_activation_hand_example)
 }
 END_TEST
 
+/* The activation layers in a model written as a learner writes it; Keras's figures, worked by
+ * hand from build(): Conv2D(8, 3) on 12x12x1 has 3*3*1*8 + 8 = 80 weights and gives (10, 10, 8);
+ * PReLU(shared_axes=[1, 2]) has one slope per channel, (1, 1, 8): 8; a PReLU() after Dense(16)
+ * one per feature: 16; ReLU, LeakyReLU, ELU, Softmax and Flatten none; Dense(16) on
+ * 10*10*8 = 800 features 800*16 + 16 = 12816, Dense(3) 16*3 + 3 = 51. */
+START_TEST(test_activation_summary)
+{
+    static const char text[] = "from tensorflow import keras\n"
+                               "from tensorflow.keras import layers\n"
+                               "model = keras.Sequential([\n"
+                               "    layers.Conv2D(8, 3, input_shape=(12, 12, 1)),\n"
+                               "    layers.PReLU(shared_axes=[1, 2]),\n"
+                               "    layers.ReLU(max_value=6.0),\n"
+                               "    layers.Flatten(),\n"
+                               "    layers.Dense(16),\n"
+                               "    layers.PReLU(),\n"
+                               "    layers.LeakyReLU(negative_slope=0.1),\n"
+                               "    layers.ELU(),\n"
+                               "    layers.Dense(3),\n"
+                               "    layers.Softmax(axis=-1),\n"
+                               "])\n";
+    char *buf = tu_script_summary("activations.py", text);
+    ck_assert_str_eq(buf, "Model: \"sequential\"\n"
+                          "_________________________________________________________________\n"
+                          "Layer (type)                 Output Shape              Param #   \n"
+                          "=================================================================\n"
+                          "conv2d (Conv2D)              (None, 10, 10, 8)         80        \n"
+                          "_________________________________________________________________\n"
+                          "p_re_lu (PReLU)              (None, 10, 10, 8)         8         \n"
+                          "_________________________________________________________________\n"
+                          "re_lu (ReLU)                 (None, 10, 10, 8)         0         \n"
+                          "_________________________________________________________________\n"
+                          "flatten (Flatten)            (None, 800)               0         \n"
+                          "_________________________________________________________________\n"
+                          "dense (Dense)                (None, 16)                12816     \n"
+                          "_________________________________________________________________\n"
+                          "p_re_lu_1 (PReLU)            (None, 16)                16        \n"
+                          "_________________________________________________________________\n"
+                          "leaky_re_lu (LeakyReLU)      (None, 16)                0         \n"
+                          "_________________________________________________________________\n"
+                          "elu (ELU)                    (None, 16)                0         \n"
+                          "_________________________________________________________________\n"
+                          "dense_1 (Dense)              (None, 3)                 51        \n"
+                          "_________________________________________________________________\n"
+                          "softmax (Softmax)            (None, 3)                 0         \n"
+                          "=================================================================\n"
+                          "Total params: 12,971\n"
+                          "Trainable params: 12,971\n"
+                          "Non-trainable params: 0\n"
+                          "_________________________________________________________________\n");
+    free(buf);
+}
+END_TEST
+
 START_TEST(test_notices_accumulate)
 {
     SlError e;
@@ -457,6 +511,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_dense_hand_example);
     tcase_add_test(tc, test_notices_accumulate);
     tcase_add_test(tc, test_activation_hand_example);
+    tcase_add_test(tc, test_activation_summary);
     suite_add_tcase(s, tc);
     return s;
 }

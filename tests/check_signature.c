@@ -47,6 +47,13 @@ static const struct Signature {
     /* regularization/dropout.py, activity_regularization.py */
     {"Dropout", "rate noise_shape seed", ""},
     {"ActivityRegularization", "l1 l2", ""},
+    /* regularization/spatial_dropout.py (name and dtype by position, no **kwargs),
+     * gaussian_noise.py, gaussian_dropout.py; core/identity.py */
+    {"SpatialDropout1D", "rate seed name dtype", ""},
+    {"SpatialDropout2D", "rate data_format seed name dtype", ""},
+    {"GaussianNoise", "stddev seed", ""},
+    {"GaussianDropout", "rate seed", ""},
+    {"Identity", "", ""},
     /* reshaping/flatten.py, reshape.py, permute.py, repeat_vector.py */
     {"Flatten", "data_format", ""},
     {"Reshape", "target_shape", ""},
@@ -126,6 +133,12 @@ static const struct Signature {
      "axis epsilon center scale beta_initializer gamma_initializer beta_regularizer "
      "gamma_regularizer beta_constraint gamma_constraint",
      "rms_scaling"},
+    /* normalization/batch_normalization.py */
+    {"BatchNormalization",
+     "axis momentum epsilon center scale beta_initializer gamma_initializer "
+     "moving_mean_initializer moving_variance_initializer beta_regularizer gamma_regularizer "
+     "beta_constraint gamma_constraint renorm renorm_clipping renorm_momentum synchronized",
+     ""},
     /* merging/add.py ... dot.py */
     {"Add", "", ""},
     {"Subtract", "", ""},

@@ -226,18 +226,26 @@ const SlLayerType sl_dropout_type = {
 
 /* ---- SpatialDropout1D, SpatialDropout2D: Dropout with the noise shape fixed ---- */
 
+/* Keras's spatial dropouts take seed, name and dtype by position, after rate (and data_format). */
+#define SPATIAL_SEED_NAME_DTYPE                                                                    \
+    {"seed", SL_ARG_INT | SL_ARG_OR_NONE, "None",                                                  \
+     "accepted for compatibility; masks come from the model's seeded generator"},                  \
+        {"name", SL_ARG_STR | SL_ARG_OR_NONE, "None",                                              \
+         "the layer's name; default: from the class"},                                             \
+    {                                                                                              \
+        "dtype", SL_ARG_STR | SL_ARG_OR_NONE, "None", "'float32' or 'float64'"                     \
+    }
+
 static const SlArgSpec spatial_dropout1d_args[] = {
     {"rate", SL_ARG_FLOAT, NULL, "fraction of the channels to drop, in [0, 1)"},
-    {"seed", SL_ARG_INT | SL_ARG_OR_NONE, "None",
-     "accepted for compatibility; masks come from the model's seeded generator"},
+    SPATIAL_SEED_NAME_DTYPE,
 };
 
 static const SlArgSpec spatial_dropout2d_args[] = {
     {"rate", SL_ARG_FLOAT, NULL, "fraction of the channels to drop, in [0, 1)"},
     {"data_format", SL_ARG_STR | SL_ARG_OR_NONE, "None",
      "'channels_last' (the default) or 'channels_first': where the channels are"},
-    {"seed", SL_ARG_INT | SL_ARG_OR_NONE, "None",
-     "accepted for compatibility; masks come from the model's seeded generator"},
+    SPATIAL_SEED_NAME_DTYPE,
 };
 
 /* A Dropout configuration whose keep-mask has the noise shape `noise` (SL_NONE: the input's). */

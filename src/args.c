@@ -180,6 +180,19 @@ const SlValue *sl_value_arg(const SlArgs *a, const SlValue *v, const char *key, 
     return NULL;
 }
 
+int sl_in_words(const char *list, const char *word)
+{
+    size_t n = strlen(word);
+    for (const char *p = list; *p;) {
+        size_t w = strcspn(p, " ");
+        if (w == n && !strncmp(p, word, n))
+            return 1;
+        p += w;
+        p += strspn(p, " ");
+    }
+    return 0;
+}
+
 void sl_value_repr(const SlArgs *a, const SlValue *v, char *buf, int n)
 {
     int used = 0;
@@ -567,6 +580,21 @@ static SlValue copy_value(SlArgs *dst, const SlArgs *src, const SlValue *v)
     if (v->kind == SL_V_OBJECT)
         return sl_value_object(dst, sl_value_name(src, v), n, items, keys);
     return sl_value_tuple(dst, n, items, v->is_list);
+}
+
+int sl_value_call_args(SlArgs *out, const SlArgs *a, const SlValue *obj, SlError *e)
+{
+    sl_args_init(out);
+    for (int i = 0; obj->kind == SL_V_OBJECT && i < obj->n; i++) {
+        const SlValue *it = sl_value_item(a, obj, i);
+        SlValue v = copy_value(out, a, it);
+        if (it->kind != SL_V_NONE && v.kind == SL_V_NONE)
+            return sl_errorf(e, "the arguments of %s are too long", sl_value_name(a, obj));
+        v.kw = 0;
+        if (sl_args_add(out, sl_value_item_key(a, it), v, e) < 0)
+            return -1;
+    }
+    return 0;
 }
 
 static int spec_index(const SlArgSpec *spec, int n_spec, const char *name)

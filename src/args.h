@@ -18,7 +18,7 @@
 
 #include "error.h"
 
-enum { SL_ARGS_MAX = 32, SL_ARGS_POOL = 128, SL_ARGS_TEXT = 1536, SL_TUPLE_MAX = 16 };
+enum { SL_ARGS_MAX = 48, SL_ARGS_POOL = 128, SL_ARGS_TEXT = 1536, SL_TUPLE_MAX = 16 };
 
 typedef enum SlValueKind {
     SL_V_NONE,
@@ -119,6 +119,12 @@ const char *sl_value_name(const SlArgs *a, const SlValue *v);
 const SlValue *sl_value_arg(const SlArgs *a, const SlValue *v, const char *key, int pos);
 /* The keyword of an OBJECT's argument item, or NULL for a positional one. */
 const char *sl_value_item_key(const SlArgs *a, const SlValue *item);
+/* An OBJECT's arguments as an argument list of their own, to bind against its class's arguments:
+ * RandomNormal(0.0, stddev=0.02) gives out = 0.0, stddev=0.02. -1 with an error when out of room. */
+int sl_value_call_args(SlArgs *out, const SlArgs *a, const SlValue *obj, SlError *e);
+/* 1 when `word` is one of the space-separated words of `list` (Keras's other spellings of a
+ * name: "MaxPool1D", "glorot_uniform", "l1"). */
+int sl_in_words(const char *list, const char *word);
 /* Python spelling of a value: 'tanh', (None, 5), True. */
 void sl_value_repr(const SlArgs *a, const SlValue *v, char *buf, int n);
 

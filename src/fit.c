@@ -3,8 +3,8 @@
  * fit checks every array against the model before the first step (shapes, sample counts, NaN,
  * class indices), then for each epoch walks the samples in batches (shuffled from the seed),
  * and per batch: gathers the rows, runs forward in training mode, takes each output's loss and its
- * gradient (scaled by loss_weights), runs backward, and lets the optimizer update every trainable
- * weight. Buffers are made once per fit (and the plan on the first step), so no step after the
+ * gradient (scaled by loss_weights) plus the regularizers' terms (penalty.c), runs backward, lets
+ * the optimizer update every trainable weight and projects the constrained ones. Buffers are made once per fit (and the plan on the first step), so no step after the
  * first allocates. The epoch's loss is the mean
  * of the batch losses weighted by batch size, as Keras logs it; metrics are one mean over every
  * position seen (see loss.h).
@@ -239,6 +239,7 @@ static double batch_losses(SlModel *m, Batch *b, const Data *d, size_t n, int tr
             sl_metric_update(a->kind[k][i], &pred, &b->y[k], i < m->n_metrics ? NULL : sw, mask,
                              &a->sum[k][i], &a->count[k][i]);
     }
+    total += sl_model_penalty(m); /* the regularizers' terms, as Keras adds them to the loss */
     a->loss += total * (double)n;
     a->samples += (double)n;
     return total;
@@ -249,7 +250,7 @@ static double batch_losses(SlModel *m, Batch *b, const Data *d, size_t n, int tr
 static int train_step(SlModel *m, Batch *b, SlGuard *g, const SlGuardStep *gs, SlError *e)
 {
     m->skip_input_grads = 1; /* the data needs no gradient: layers may skip it */
-    int rc = sl_model_backward(m, b->dpred, 1, e);
+    int rc = sl_model_backward_penalized(m, b->dpred, 1, e);
     m->skip_input_grads = 0;
     if (rc < 0)
         return -1;
@@ -263,6 +264,7 @@ static int train_step(SlModel *m, Batch *b, SlGuard *g, const SlGuardStep *gs, S
                                 (size_t)(p->value.data - m->values.base),
                                 sl_shape_count(&p->shape));
     }
+    sl_model_apply_constraints(m); /* part of the update: the guard checks the weights after it */
     if (g && sl_guard_check_update(g, m, gs, e) < 0)
         return SL_FIT_NONFINITE;
     return 0;

@@ -30,6 +30,7 @@ SlGradcheckOptions sl_gradcheck_defaults(void)
     o.kink = 1e-2;
 #endif
     o.check_inputs = 1;
+    o.penalties = 1;
     return o;
 }
 
@@ -97,7 +98,7 @@ static double objective(Ctx *c)
         for (size_t i = 0; i < n; i++)
             f += (double)y.data[i] * (double)c->R[k][i];
     }
-    return f;
+    return c->o->penalties ? f + sl_model_penalty(c->m) : f;
 }
 
 static double slope(Ctx *c, sl_real *v, double h)
@@ -225,7 +226,10 @@ static sl_real *analytic(Ctx *c, size_t *n_out)
     SlTensor dy[SL_MAX_MODEL_IO];
     for (int k = 0; k < m->n_outputs && !c->failed; k++)
         dy[k] = sl_tensor(sl_model_output(m, k).shape, c->R[k]);
-    if (c->failed || sl_model_backward(m, dy, c->o->training, c->e) < 0) {
+    int back = c->failed         ? -1
+               : c->o->penalties ? sl_model_backward_penalized(m, dy, c->o->training, c->e)
+                                 : sl_model_backward(m, dy, c->o->training, c->e);
+    if (back < 0) {
         sl_free(g);
         return NULL;
     }

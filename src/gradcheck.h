@@ -1,7 +1,8 @@
 /* gradcheck.h: the numerical gradient checker every layer is run through.
  *
  * Objective: f = sum_k sum(output_k * R_k) with a fixed random R, so df/d(output) = R and one
- * backward pass gives the analytic gradient of every weight and every input. Each checked
+ * backward pass gives the analytic gradient of every weight and every input; plus, as in fit, the
+ * regularizers' terms of the model (none for most models). Each checked
  * coordinate v is nudged both ways and the slope measured by central differences with Richardson
  * extrapolation:
  *     D(h) = (f(v + h) - f(v - h)) / 2h,     n = (4 D(h/2) - D(h)) / 3     (error O(h^4))
@@ -30,6 +31,7 @@ typedef struct SlGradcheckOptions {
     double tol;       /* max allowed error: 1e-6 (float32 builds: 3e-2, indicative only) */
     double kink;      /* |D(h) - D(h/2)| above kink * max(1, |n|) counts as a kink: 1e-4 (1e-2) */
     int check_inputs; /* also check the gradient of the model's inputs */
+    int penalties;    /* add the regularizers' terms to f (sl_model_penalty), as fit does: 1 */
 } SlGradcheckOptions;
 
 typedef struct SlGradcheckRow {

@@ -63,20 +63,6 @@ const SlLayerType *sl_layer_type_at(int i)
     return i >= 0 && i < N_TYPES ? types[i] : NULL;
 }
 
-/* 1 when `name` is one of the space-separated words of `list`. */
-static int in_list(const char *list, const char *name)
-{
-    size_t n = strlen(name);
-    for (const char *p = list; *p;) {
-        size_t w = strcspn(p, " ");
-        if (w == n && !strncmp(p, name, n))
-            return 1;
-        p += w;
-        p += strspn(p, " ");
-    }
-    return 0;
-}
-
 /* The type `name` spells (its class name or one of its aliases), and whether it was an alias. */
 static const SlLayerType *find_type(const char *name, int *alias)
 {
@@ -87,7 +73,7 @@ static const SlLayerType *find_type(const char *name, int *alias)
         if (!strcmp(types[i]->name, name))
             return types[i];
     for (int i = 0; i < N_TYPES; i++)
-        if (in_list(types[i]->aliases, name))
+        if (sl_in_words(types[i]->aliases, name))
             return *alias = 1, types[i];
     return NULL;
 }
@@ -148,6 +134,10 @@ static const SlArgSpec base_args[] = {
     {"dtype", SL_ARG_STR | SL_ARG_OR_NONE | SL_ARG_KEYWORD, "None",
      "'float32' or 'float64'; an Input also takes integers ('int32', 'int64', ...) for codes"},
     {"trainable", SL_ARG_BOOL | SL_ARG_KEYWORD, "True", "whether training updates the weights"},
+    {"activity_regularizer", SL_ARG_OBJECT | SL_ARG_OR_NONE | SL_ARG_KEYWORD, "None",
+     "a term on the layer's outputs added to the loss: l1(0.01), l2(0.01), l1_l2(...)"},
+    {"autocast", SL_ARG_BOOL | SL_ARG_KEYWORD, "True",
+     "Keras's mixed-precision casting; no effect here (one precision throughout)"},
 };
 enum { N_BASE = sizeof base_args / sizeof base_args[0] };
 
@@ -264,6 +254,8 @@ static int read_base_args(SlLayer *l, const SlBound *b, SlError *e)
     if (dtype)
         snprintf(l->dtype, sizeof l->dtype, "%s", dtype);
     l->trainable = sl_bound_bool(b, "trainable");
+    if (sl_regularizer_read(&l->activity, b, "activity_regularizer", e) < 0)
+        return -1;
     const char *name = sl_bound_str(b, "name");
     if (name) {
         if (!name[0] || strlen(name) >= SL_NAME_MAX || strchr(name, '/'))
@@ -341,20 +333,26 @@ static int check_type(const SlLayerType *t, SlError *e)
     return 0;
 }
 
-/* Bind args against the type's arguments and the ones every layer takes; spec is the caller's
- * storage (b points into it). */
+/* Bind args against the type's arguments and the ones every layer takes (unless the type declares
+ * one itself, in its place: Keras's pooling layers take name= by position, InputLayer dtype=);
+ * spec is the caller's storage (b points into it). */
 static int bind(const SlLayerType *t, const SlArgs *args, SlArgSpec *spec, SlBound *b, SlError *e)
 {
-    if (t->n_args + N_BASE > SL_ARGS_MAX)
+    int n = t->n_args;
+    if (n + N_BASE > SL_ARGS_MAX)
         return sl_errorf(e, "%s declares too many arguments", t->name);
-    if (t->n_args > 0) /* a type without arguments may have no table (NULL) */
-        memcpy(spec, t->args, (size_t)t->n_args * sizeof *spec);
-    memcpy(spec + t->n_args, base_args, sizeof base_args);
-    return sl_args_bind(b, spec, t->n_args + N_BASE, args, t->name, e);
+    if (n > 0) /* a type without arguments may have no table (NULL) */
+        memcpy(spec, t->args, (size_t)n * sizeof *spec);
+    for (int i = 0; i < N_BASE; i++)
+        if (!declares(t, base_args[i].name))
+            spec[n++] = base_args[i];
+    return sl_args_bind(b, spec, n, args, t->name, e);
 }
 
-/* Bind the arguments, then create; a wrapper's inner layer is in place before its create runs. */
-static SlLayer *make_layer(const SlLayerType *t, const SlArgs *args, SlLayer *inner, SlError *e)
+/* Bind the arguments, then create; a wrapper's inner layers (inner, and second when not NULL)
+ * are in place before its create runs. */
+static SlLayer *make_layer(const SlLayerType *t, const SlArgs *args, SlLayer *inner,
+                           SlLayer *second, SlError *e)
 {
     if (check_type(t, e) < 0)
         return NULL;
@@ -373,14 +371,20 @@ static SlLayer *make_layer(const SlLayerType *t, const SlArgs *args, SlLayer *in
     l->type = t;
     l->steps = t->steps;
     l->args = copy;
-    if (inner) {
-        l->child[l->n_child++] = inner;
-        inner->parent = l;
-    }
+    SlLayer *given[2] = {inner, second};
+    for (int k = 0; k < 2; k++)
+        if (given[k]) {
+            l->child[l->n_child++] = given[k];
+            given[k]->parent = l;
+        }
     if (read_base_args(l, &b, e) < 0 || t->create(l, &b, e) < 0) {
         sl_error_prefix(e, "%s: ", t->name);
-        if (inner) /* still the caller's */
-            l->n_child = 0, inner->parent = NULL;
+        for (int k = 0; k < 2; k++) /* still the caller's (create may have added a copy) */
+            if (given[k])
+                given[k]->parent = NULL;
+        for (int k = 0; k < l->n_child; k++)
+            if (l->child[k] == inner || l->child[k] == second)
+                l->child[k] = NULL;
         sl_layer_free(l);
         return NULL;
     }
@@ -391,10 +395,11 @@ static SlLayer *make_layer(const SlLayerType *t, const SlArgs *args, SlLayer *in
 
 SlLayer *sl_layer_of_type(const SlLayerType *t, const SlArgs *args, SlError *e)
 {
-    return make_layer(t, args, NULL, e);
+    return make_layer(t, args, NULL, NULL, e);
 }
 
-SlLayer *sl_layer_wrap(const char *type, SlLayer *inner, const SlArgs *args, SlError *e)
+SlLayer *sl_layer_wrap_pair(const char *type, SlLayer *inner, SlLayer *second, const SlArgs *args,
+                            SlError *e)
 {
     const SlLayerType *t = sl_layer_type_find(type);
     if (!t || !(t->kind & SL_KIND_WRAPPER)) {
@@ -405,12 +410,23 @@ SlLayer *sl_layer_wrap(const char *type, SlLayer *inner, const SlArgs *args, SlE
         sl_errorf(e, "%s needs a layer to wrap, e.g. %s(Dense(5))", type, type);
         return NULL;
     }
-    if (inner->parent) {
-        sl_errorf(e, "layer '%s' is already inside '%s'; make a new layer to wrap", inner->name,
-                  inner->parent->name);
+    if (second == inner) {
+        sl_errorf(e, "%s: backward_layer must be another layer than the one it wraps", type);
         return NULL;
     }
-    return make_layer(t, args, inner, e);
+    const SlLayer *both[2] = {inner, second};
+    for (int k = 0; k < 2; k++)
+        if (both[k] && both[k]->parent) {
+            sl_errorf(e, "layer '%s' is already inside '%s'; make a new layer to wrap",
+                      both[k]->name, both[k]->parent->name);
+            return NULL;
+        }
+    return make_layer(t, args, inner, second, e);
+}
+
+SlLayer *sl_layer_wrap(const char *type, SlLayer *inner, const SlArgs *args, SlError *e)
+{
+    return sl_layer_wrap_pair(type, inner, NULL, args, e);
 }
 
 /* Set (or add) the argument `key` of a to v. */
@@ -420,6 +436,40 @@ static int set_arg(SlArgs *a, const char *key, SlValue v, SlError *e)
     if (i < 0)
         return sl_args_add(a, key, v, e);
     a->val[i] = v;
+    return 0;
+}
+
+int sl_not_yet(const SlBound *b, const char *key, const char *instead, SlError *e)
+{
+    char got[128];
+    for (int k = 0; k < b->n_spec; k++) {
+        if (strcmp(b->spec[k].name, key) || !b->given[k])
+            continue;
+        const SlValue *v = &b->store.val[k];
+        SlArgs d;
+        char def[128] = "";
+        sl_args_init(&d);
+        if (b->spec[k].def && sl_args_parse(&d, b->spec[k].def, NULL) == 0 && d.n == 1)
+            sl_value_repr(&d, &d.val[0], def, sizeof def);
+        sl_value_repr(&b->store, v, got, sizeof got);
+        int numbers = (v->kind == SL_V_INT || v->kind == SL_V_FLOAT) &&
+                      (d.val[0].kind == SL_V_INT || d.val[0].kind == SL_V_FLOAT);
+        if (numbers ? v->f == d.val[0].f : !strcmp(got, def))
+            return 0;
+        return sl_errorf(e, "%s=%s is not supported yet; %s", key, got, instead);
+    }
+    return 0;
+}
+
+int sl_refuse_lora(const SlBound *b, SlError *e)
+{
+    static const char *const keys[] = {"lora_rank", "lora_alpha", "quantization_config"};
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+        if (sl_not_yet(b, keys[i],
+                       "LoRA adapters and quantization are for fine-tuning and shipping large "
+                       "models: leave it out, and the layer trains all of its weights",
+                       e) < 0)
+            return -1;
     return 0;
 }
 
@@ -486,7 +536,7 @@ SlLayer *sl_layer_twin(const SlLayer *l, const char *name, const char *key, int 
     SlLayer *twin = NULL;
     if (nv.kind == SL_V_STR && set_arg(a, "name", nv, e) == 0 &&
         (!key || set_arg(a, key, sl_value_bool(value), e) == 0))
-        twin = make_layer(l->type, a, NULL, e);
+        twin = make_layer(l->type, a, NULL, NULL, e);
     else if (nv.kind != SL_V_STR)
         sl_errorf(e, "layer '%s': too many arguments to copy", l->name);
     sl_free(a);
@@ -563,7 +613,41 @@ void sl_layer_free(SlLayer *l)
     sl_free(l);
 }
 
+int sl_weight_args_read(SlLayer *l, SlWeightArgs *w, const SlBound *b, const char *prefix,
+                        SlError *e)
+{
+    char key[3][64];
+    snprintf(key[0], sizeof key[0], "%s_initializer", prefix);
+    snprintf(key[1], sizeof key[1], "%s_regularizer", prefix);
+    snprintf(key[2], sizeof key[2], "%s_constraint", prefix);
+    if (sl_init_read(&w->init, b, key[0], e) < 0 ||
+        sl_regularizer_read(&w->reg, b, key[1], e) < 0 ||
+        sl_constraint_read(&w->con, b, key[2], e) < 0)
+        return -1;
+    const SlValue *r = sl_bound(b, key[1]);
+    if (r->kind == SL_V_OBJECT && r->n == 0 && !sl_regularizer_active(&w->reg)) {
+        char msg[240];
+        snprintf(msg, sizeof msg,
+                 "notice: %s=%s adds nothing: Keras 3's l1_l2 defaults to l1=0 and l2=0 (Keras "
+                 "2's were 0.01); give the factors, like l1_l2(l1=0.01, l2=0.01)",
+                 key[1], w->reg.text);
+        sl_layer_notice(l, msg);
+    }
+    return 0;
+}
+
 int sl_layer_add_param(SlLayer *l, const char *name, SlShape shape, const char *init, SlError *e)
+{
+    SlWeightArgs w;
+    memset(&w, 0, sizeof w);
+    if (sl_init_named(&w.init, init) < 0)
+        return sl_errorf(e, "layer '%s' (%s): its weight '%s' has no initializer '%s'", l->name,
+                         l->type->name, name, init);
+    return sl_layer_add_weight(l, name, shape, &w, e);
+}
+
+int sl_layer_add_weight(SlLayer *l, const char *name, SlShape shape, const SlWeightArgs *w,
+                        SlError *e)
 {
     size_t count;
     char b[96];
@@ -578,10 +662,14 @@ int sl_layer_add_param(SlLayer *l, const char *name, SlShape shape, const char *
                          "%d values, shapelab's limit for one tensor; use fewer units or filters",
                          l->name, l->type->name, name, sl_shape_str(&shape, b, sizeof b),
                          SL_MAX_ELEMENTS);
+    if (sl_init_check(&w->init, &shape, e) < 0 || sl_constraint_check(&w->con, &shape, e) < 0)
+        return sl_error_prefix(e, "layer '%s' (%s), weight '%s': ", l->name, l->type->name, name);
     SlParam *p = &l->params[l->n_params++];
     memset(p, 0, sizeof *p);
     snprintf(p->name, sizeof p->name, "%s", name);
-    snprintf(p->init, sizeof p->init, "%s", init);
+    p->init = w->init;
+    p->reg = w->reg;
+    p->con = w->con;
     p->shape = shape;
     p->trainable = l->trainable;
     return 0;
@@ -682,4 +770,13 @@ void sl_infer_pass_mask(SlInfer *io)
     io->n_out = 1;
     io->out_mask[0] = io->in_mask[0] ? SL_MASK_PASS : SL_MASK_NONE;
     io->mask_from[0] = 0;
+}
+
+int sl_infer_same_shape(SlLayer *l, SlInfer *io, SlError *e)
+{
+    if (sl_layer_expect_inputs(l, io, 1, e) < 0)
+        return -1;
+    io->out[0] = io->in[0];
+    sl_infer_pass_mask(io);
+    return 0;
 }

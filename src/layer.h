@@ -24,6 +24,8 @@
 
 #include "args.h"
 #include "error.h"
+#include "init.h"
+#include "regularizer.h"
 #include "rng.h"
 #include "tensor.h"
 
@@ -56,10 +58,20 @@ typedef struct SlInfer {
     unsigned char mask_from[SL_MAX_IO]; /* for SL_MASK_PASS */
 } SlInfer;
 
+/* Keras's three arguments of one weight: <w>_initializer, <w>_regularizer and <w>_constraint
+ * (kernel_initializer, kernel_regularizer, kernel_constraint). */
+typedef struct SlWeightArgs {
+    SlInit init;
+    SlRegularizer reg; /* added to the loss (src/penalty.c) */
+    SlConstraint con;  /* applied after each optimizer step */
+} SlWeightArgs;
+
 typedef struct SlParam {
     char name[SL_PARAM_NAME_MAX]; /* Keras path below the layer: "kernel", "lstm_cell/kernel" */
     SlShape shape;                /* no batch axis: Dense kernel (in, units) */
-    char init[32];                /* initializer: "glorot_uniform", "zeros", "orthogonal", ... */
+    SlInit init;                  /* how it starts: glorot_uniform, zeros, RandomNormal(...) */
+    SlRegularizer reg;
+    SlConstraint con;
     int trainable;
     SlTensor value, grad; /* views into the model's parameter and gradient arenas */
 } SlParam;
@@ -219,6 +231,8 @@ struct SlLayer {
      * this layer expects, batch axis included. */
     int has_input_shape;
     SlShape input_shape;
+    /* activity_regularizer=: a term on each of its outputs, divided by the batch size */
+    SlRegularizer activity;
     char notice[256]; /* Keras-2 spellings used, for the caller to show; "" if none */
 };
 
@@ -241,6 +255,10 @@ SlLayer *sl_layer_of_type(const SlLayerType *t, const SlArgs *args, SlError *e);
 /* A wrapper (TimeDistributed, Bidirectional) around `inner`: the wrapper owns inner from then on.
  * On error inner stays the caller's. */
 SlLayer *sl_layer_wrap(const char *type, SlLayer *inner, const SlArgs *args, SlError *e);
+/* The same with a second layer: Bidirectional(layer, backward_layer=second). On error both stay
+ * the caller's. */
+SlLayer *sl_layer_wrap_pair(const char *type, SlLayer *inner, SlLayer *second, const SlArgs *args,
+                            SlError *e);
 /* A new layer made with l's arguments, named `name`, with the boolean argument `key` (if not
  * NULL) set to `value`: Bidirectional's backward twin of its layer. */
 SlLayer *sl_layer_twin(const SlLayer *l, const char *name, const char *key, int value, SlError *e);
@@ -259,7 +277,14 @@ SlLayer *sl_layer_example(const SlLayerType *t, SlShape *in, int *n_in, SlError 
 void sl_clear_session(void);
 void sl_unique_name(const char *base, char *out, size_t n);
 
-/* For a type's params entry: declare one parameter. */
+/* For a type's create entry: the arguments <prefix>_initializer, <prefix>_regularizer and
+ * <prefix>_constraint of b ("kernel", "recurrent", "bias", "embeddings", "alpha"). */
+int sl_weight_args_read(SlLayer *l, SlWeightArgs *w, const SlBound *b, const char *prefix,
+                        SlError *e);
+/* For a type's params entry: declare one weight with its arguments, or with an initializer's
+ * name alone ("zeros"; no regularizer, no constraint). Errors name the layer and the weight. */
+int sl_layer_add_weight(SlLayer *l, const char *name, SlShape shape, const SlWeightArgs *w,
+                        SlError *e);
 int sl_layer_add_param(SlLayer *l, const char *name, SlShape shape, const char *init, SlError *e);
 size_t sl_layer_count_params(const SlLayer *l); /* including children */
 
@@ -268,6 +293,48 @@ size_t sl_layer_count_params(const SlLayer *l); /* including children */
  *   layer 'lstm' (LSTM): expects (batch, timesteps, features), got (None, 31). Fix: ... */
 int sl_layer_shape_error(SlError *e, const SlLayer *l, const char *expected, const SlShape *got,
                          const char *fix);
+
+/* Table entries for the arguments of a weight (initializer, regularizer, constraint) and for a
+ * layer's activity regularizer, the same in every layer that has them. */
+#define SL_ARG_INITIALIZER(key, def, help)                                                         \
+    {                                                                                              \
+        key, SL_ARG_OBJECT, def, help                                                              \
+    }
+#define SL_ARG_REGULARIZER(key)                                                                    \
+    {                                                                                              \
+        key, SL_ARG_OBJECT | SL_ARG_OR_NONE, "None",                                               \
+            "a term added to the loss: l2(0.01), l1(0.01), l1_l2(l1=..., l2=...)"                  \
+    }
+#define SL_ARG_CONSTRAINT(key)                                                                     \
+    {                                                                                              \
+        key, SL_ARG_OBJECT | SL_ARG_OR_NONE, "None",                                               \
+            "applied after each training step: max_norm(3), non_neg(), unit_norm(), "              \
+            "min_max_norm()"                                                                       \
+    }
+#define SL_ARG_ACTIVITY                                                                            \
+    {                                                                                              \
+        "activity_regularizer", SL_ARG_OBJECT | SL_ARG_OR_NONE, "None",                            \
+            "a term on the layer's outputs added to the loss, divided by the batch size: l2(0.01)" \
+    }
+/* The run of seven that follows use_bias in Dense and the convolutions. */
+#define SL_ARGS_KERNEL_BIAS                                                                        \
+    SL_ARG_INITIALIZER("kernel_initializer", "'glorot_uniform'", "how the kernel starts"),         \
+        SL_ARG_INITIALIZER("bias_initializer", "'zeros'", "how the bias starts"),                  \
+        SL_ARG_REGULARIZER("kernel_regularizer"), SL_ARG_REGULARIZER("bias_regularizer"),          \
+        SL_ARG_ACTIVITY, SL_ARG_CONSTRAINT("kernel_constraint"),                                   \
+        SL_ARG_CONSTRAINT("bias_constraint")
+/* Keras's fine-tuning and quantization arguments (Dense, Embedding), not supported yet. */
+#define SL_ARG_LORA(flags)                                                                         \
+    {"lora_rank", SL_ARG_INT | SL_ARG_OR_NONE | (flags), "None", "not supported yet: None only"},  \
+    {                                                                                              \
+        "lora_alpha", SL_ARG_FLOAT | SL_ARG_OR_NONE | (flags), "None",                             \
+            "not supported yet: None only"                                                         \
+    }
+/* lora_rank, lora_alpha (and quantization_config, where declared) must stay None. */
+int sl_refuse_lora(const SlBound *b, SlError *e);
+/* An argument Keras has and shapelab cannot honour yet: -1 with "`key` is not supported yet"
+ * and what to do instead, unless it is at its default (not given, or given as the default). */
+int sl_not_yet(const SlBound *b, const char *key, const char *instead, SlError *e);
 
 /* Did the user write the keyword argument `key` when making l? (For a default that Keras once had
  * otherwise; a type's create reads its arguments bound, with sl_bound_given.) */
@@ -297,6 +364,8 @@ void sl_layer_formula_none(const SlLayer *l, char *buf, size_t n); /* "no parame
 int sl_layer_expect_inputs(const SlLayer *l, const SlInfer *io, int n, SlError *e);
 /* Outputs = one output carrying input 0's mask through (Dense, Activation, Dropout). */
 void sl_infer_pass_mask(SlInfer *io);
+/* An infer entry for layers that keep the shape: one input, its shape and mask out. */
+int sl_infer_same_shape(SlLayer *l, SlInfer *io, SlError *e);
 /* For the facts: no note, no window, real-valued input, no scene of its own (the shapes scene
  * draws every layer). */
 void sl_layer_no_note(const SlLayer *l, char *buf, size_t n);

@@ -640,10 +640,12 @@ int sl_model_find_param(const SlModel *m, const char *full_name)
 
 static void init_one(SlModel *m, int i, uint64_t seed)
 {
-    /* One stream per weight tensor, so adding a layer does not change the others' start. */
-    SlRng r = sl_rng(seed + 0x9E3779B97F4A7C15ull * (uint64_t)(i + 1));
+    /* One stream per weight tensor, so adding a layer does not change the others' start; an
+     * initializer with its own seed= starts from that seed alone, as Keras's does. */
     SlParam *p = m->params[i];
-    sl_init_fill(p->init, p->value.data, &p->shape, &r);
+    SlRng r = p->init.has_seed ? sl_rng((uint64_t)p->init.seed)
+                               : sl_rng(seed + 0x9E3779B97F4A7C15ull * (uint64_t)(i + 1));
+    sl_init_fill(&p->init, p->value.data, &p->shape, &r);
 }
 
 /* Make the arenas match the declared parameters; keep values already set, initialize new ones. */

@@ -191,6 +191,22 @@ int sl_model_forward(SlModel *m, const SlTensor *inputs, int training, SlError *
 /* Backward from gradients of the outputs (shaped as the outputs of the last forward). Parameter
  * gradients are zeroed first, then accumulated; so are the gradients of every tensor. */
 int sl_model_backward(SlModel *m, const SlTensor *d_outputs, int training, SlError *e);
+/* ---- what regularizers add to the loss, and constraints (src/penalty.c) ---- */
+/* The regularizers' terms for the forward pass just run, as Keras adds them to the loss: every
+ * trainable weight's regularizer at its value, and each active call's activity regularizer on
+ * each of its outputs, divided by that output's batch size. 0 when the model has none. */
+double sl_model_penalty(const SlModel *m);
+/* Backward of the loss plus sl_model_penalty: sl_model_backward, with each activity regularizer's
+ * gradient added to its outputs' gradients before their layer's backward, and each weight
+ * regularizer's to its weight's gradient. */
+int sl_model_backward_penalized(SlModel *m, const SlTensor *d_outputs, int training, SlError *e);
+/* Project every trainable weight that has a constraint; fit calls it after each optimizer step. */
+void sl_model_apply_constraints(SlModel *m);
+/* For plan.c's backward: the activity regularizers' gradients into the outputs' gradients, and
+ * the weight regularizers' into the weights' gradients. */
+void sl_model_activity_grads(SlModel *m);
+void sl_model_weight_penalty_grads(SlModel *m);
+
 SlTensor sl_model_output(const SlModel *m, int k);     /* view, valid until the next forward */
 SlTensor sl_model_input_grad(const SlModel *m, int k); /* view, valid until the next forward */
 void sl_model_reset_states(SlModel *m);

@@ -80,7 +80,7 @@ int sl_model_mark_active(SlModel *m, SlError *e)
                                  m->name, nd->layer->name);
         }
     }
-    for (int k = 0; k < m->n_inputs; k++) /* an input no output uses, as Keras allows: fed, */
+    for (int k = 0; k < m->n_inputs; k++)       /* an input no output uses, as Keras allows: fed, */
         m->active[m->t[m->inputs[k]].node] = 1; /* listed, and its gradient is zero */
     return 0;
 }
@@ -319,7 +319,8 @@ int sl_model_forward(SlModel *m, const SlTensor *inputs, int training, SlError *
     return 0;
 }
 
-int sl_model_backward(SlModel *m, const SlTensor *d_outputs, int training, SlError *e)
+/* Backward from d_outputs; with `penalized`, of the regularizers' terms too (model.h). */
+static int backward(SlModel *m, const SlTensor *d_outputs, int training, int penalized, SlError *e)
 {
     if (!m->planned || !m->forwarded)
         return sl_errorf(e, "model '%s': backward needs a forward pass first", m->name);
@@ -344,6 +345,8 @@ int sl_model_backward(SlModel *m, const SlTensor *d_outputs, int training, SlErr
         for (size_t i = 0; i < n; i++)
             t->grad[i] += d_outputs[k].data[i];
     }
+    if (penalized) /* before any layer's backward reads its outputs' gradients */
+        sl_model_activity_grads(m);
     for (int n = m->n_nodes - 1; n >= 0; n--) {
         SlNode *nd = &m->nodes[n];
         SlPass p;
@@ -356,7 +359,19 @@ int sl_model_backward(SlModel *m, const SlTensor *d_outputs, int training, SlErr
         if (m->obs)
             emit_layer(m, SL_EV_BACK_END, &p);
     }
+    if (penalized)
+        sl_model_weight_penalty_grads(m);
     return 0;
+}
+
+int sl_model_backward(SlModel *m, const SlTensor *d_outputs, int training, SlError *e)
+{
+    return backward(m, d_outputs, training, 0, e);
+}
+
+int sl_model_backward_penalized(SlModel *m, const SlTensor *d_outputs, int training, SlError *e)
+{
+    return backward(m, d_outputs, training, 1, e);
 }
 
 SlTensor sl_model_output(const SlModel *m, int k)

@@ -194,7 +194,9 @@ START_TEST(test_init_orthogonal_and_fans)
     SlShape s = sl_shape_of(2, d);
     sl_real w[36];
     SlRng r = sl_rng(1);
-    ck_assert(sl_init_fill("orthogonal", w, &s, &r) == 0);
+    SlInit orth;
+    ck_assert(sl_init_named(&orth, "orthogonal") == 0);
+    ck_assert(sl_init_fill(&orth, w, &s, &r) == 0);
     for (int i = 0; i < 3; i++)
         for (int j = 0; j < 3; j++) {
             double dot = 0;
@@ -206,7 +208,224 @@ START_TEST(test_init_orthogonal_and_fans)
     SlShape conv = sl_shape_of(3, (int[]){5, 3, 16}); /* Conv1D kernel (k, in, filters) */
     sl_init_fans(&conv, &fi, &fo);
     ck_assert(fi == 15 && fo == 80);
-    ck_assert(sl_init_fill("nonsense", w, &s, &r) < 0);
+    SlInit nonsense;
+    ck_assert(sl_init_named(&nonsense, "nonsense") < 0);
+}
+END_TEST
+
+/* An initializer as a Keras user writes it: "RandomNormal(stddev=0.02)", "'he_normal'". */
+static int init_of(SlInit *out, const char *text, SlError *e)
+{
+    static const SlArgSpec spec[] = {{"kernel_initializer", SL_ARG_OBJECT, NULL, "initializer"}};
+    SlArgs a;
+    SlBound b;
+    sl_args_init(&a);
+    if (sl_args_parse(&a, text, e) < 0 || sl_args_bind(&b, spec, 1, &a, "test", e) < 0)
+        return -1;
+    return sl_init_read(out, &b, "kernel_initializer", e);
+}
+
+/* n values of `text` on a weight of shape s, drawn from seed 1, with their mean and spread. */
+static sl_real *init_draw(const char *text, SlShape s, double *mean, double *std)
+{
+    SlInit init;
+    SlError e;
+    ck_assert_msg(init_of(&init, text, &e) == 0, "%s: %s", text, e.msg);
+    size_t n = sl_shape_count(&s);
+    sl_real *w = malloc(n * sizeof *w);
+    SlRng r = sl_rng(1);
+    ck_assert(w && sl_init_fill(&init, w, &s, &r) == 0);
+    double sum = 0, sq = 0;
+    for (size_t i = 0; i < n; i++)
+        sum += w[i], sq += (double)w[i] * w[i];
+    *mean = sum / (double)n;
+    *std = sqrt(sq / (double)n - *mean * *mean);
+    return w;
+}
+
+/* Keras 3's initializers by every name it knows them by, and as objects with their arguments:
+ * the numbers follow the formulas (init.c), a seed gives the same numbers, errors name the fix. */
+START_TEST(test_initializers)
+{
+    static const char *const names[] = {"GlorotUniform",
+                                        "glorot_uniform",
+                                        "GlorotNormal",
+                                        "HeNormal",
+                                        "he_uniform",
+                                        "HeUniform",
+                                        "LecunNormal",
+                                        "lecun_uniform",
+                                        "Zeros",
+                                        "zeros",
+                                        "zero",
+                                        "Ones",
+                                        "one",
+                                        "Constant",
+                                        "constant",
+                                        "RandomNormal",
+                                        "random_normal",
+                                        "normal",
+                                        "RandomUniform",
+                                        "uniform",
+                                        "TruncatedNormal",
+                                        "truncated_normal",
+                                        "VarianceScaling",
+                                        "variance_scaling",
+                                        "Orthogonal",
+                                        "OrthogonalInitializer",
+                                        "identity",
+                                        "IdentityInitializer"};
+    SlInit init, other;
+    SlError e;
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        ck_assert_msg(sl_init_named(&init, names[i]) == 0, "%s", names[i]);
+    SlShape big = sl_shape_of(2, (int[]){100, 200});
+    double mean, std;
+    sl_real *w = init_draw("Constant(0.5)", sl_shape_of(1, (int[]){7}), &mean, &std);
+    ck_assert(mean == 0.5 && std == 0);
+    free(w);
+    w = init_draw("RandomNormal(mean=1.0, stddev=0.5)", big, &mean, &std);
+    ck_assert_double_eq_tol(mean, 1.0, 0.02);
+    ck_assert_double_eq_tol(std, 0.5, 0.01);
+    free(w);
+    w = init_draw("RandomUniform(-2, 3)", big, &mean, &std);
+    for (int i = 0; i < 20000; i++)
+        ck_assert(w[i] >= -2 && w[i] < 3);
+    ck_assert_double_eq_tol(mean, 0.5, 0.05);
+    free(w);
+    w = init_draw("TruncatedNormal(mean=0.5, stddev=0.1)", big, &mean, &std);
+    for (int i = 0; i < 20000; i++) /* redrawn beyond two standard deviations */
+        ck_assert(w[i] >= 0.3 && w[i] <= 0.7);
+    free(w);
+    /* VarianceScaling: scale 2 over fan_out 200, uniform: limit sqrt(3 * 2 / 200) */
+    w = init_draw("VarianceScaling(scale=2.0, mode='fan_out', distribution='uniform')", big, &mean,
+                  &std);
+    double lim = sqrt(6.0 / 200), top = 0;
+    for (int i = 0; i < 20000; i++)
+        top = fmax(top, fabs(w[i]));
+    ck_assert(top <= lim && top > 0.99 * lim);
+    free(w);
+    w = init_draw("VarianceScaling(distribution='untruncated_normal')", big, &mean, &std);
+    ck_assert_double_eq_tol(std, sqrt(1.0 / 100), 0.002);
+    free(w);
+    /* a class and its name are the same formula: the same numbers from the same generator */
+    sl_real *a = init_draw("HeNormal()", big, &mean, &std),
+            *b = init_draw("'he_normal'", big, &mean, &std);
+    ck_assert(memcmp(a, b, 20000 * sizeof *a) == 0);
+    ck_assert_double_eq_tol(std, sqrt(2.0 / 100), 0.002); /* truncation already compensated */
+    free(a), free(b);
+    /* Identity(gain) and Orthogonal(gain) */
+    w = init_draw("Identity(gain=2.0)", sl_shape_of(2, (int[]){3, 4}), &mean, &std);
+    for (int i = 0; i < 12; i++)
+        ck_assert(w[i] == (i / 4 == i % 4 ? 2 : 0));
+    free(w);
+    w = init_draw("Orthogonal(gain=3.0, seed=2)", sl_shape_of(2, (int[]){3, 5}), &mean, &std);
+    for (int i = 0; i < 3; i++) /* rows orthogonal, each of length 3 */
+        for (int j = 0; j < 3; j++) {
+            double dot = 0;
+            for (int k = 0; k < 5; k++)
+                dot += w[i * 5 + k] * w[j * 5 + k];
+            ck_assert_double_eq_tol(dot, i == j ? 9 : 0, 1e-4);
+        }
+    free(w);
+    /* seeds: read, and kept apart from the arguments' defaults */
+    ck_assert(init_of(&init, "GlorotUniform(seed=7)", &e) == 0 && init.has_seed && init.seed == 7);
+    ck_assert(init_of(&other, "'glorot_uniform'", &e) == 0 && !other.has_seed);
+    ck_assert_str_eq(init.text, "GlorotUniform(seed=7)");
+}
+END_TEST
+
+/* A seeded initializer gives the same weights whatever the model's seed, and in two layers of one
+ * model of the same shape the same ones (Keras's warning: a fixed seed repeats itself). */
+START_TEST(test_initializer_seeds)
+{
+    SlError e;
+    SlModel *m[2];
+    for (int k = 0; k < 2; k++) {
+        sl_clear_session();
+        m[k] = sl_sequential(NULL);
+        ck_assert(sl_model_add(m[k], sl_layer("InputLayer", "shape=(4,)", &e), &e) == 0);
+        ck_assert(sl_model_add(m[k],
+                               sl_layer("Dense", "4, kernel_initializer=HeUniform(seed=11)", &e),
+                               &e) == 0);
+        ck_assert(sl_model_add(m[k],
+                               sl_layer("Dense",
+                                        "4, kernel_initializer=HeUniform(seed=11), "
+                                        "bias_initializer='he_uniform'",
+                                        &e),
+                               &e) == 0);
+        ck_assert(sl_model_init_params(m[k], 100 + (uint64_t)k, &e) == 0);
+    }
+    const sl_real *k0 = m[0]->params[0]->value.data, *k1 = m[1]->params[0]->value.data;
+    ck_assert(memcmp(k0, k1, 16 * sizeof *k0) == 0);                           /* seed 100, 101 */
+    ck_assert(memcmp(k0, m[0]->params[2]->value.data, 16 * sizeof *k0) == 0);  /* two layers */
+    ck_assert(memcmp(m[0]->params[3]->value.data, m[1]->params[3]->value.data, /* unseeded */
+                     4 * sizeof *k0) != 0);
+    sl_model_free(m[0]);
+    sl_model_free(m[1]);
+}
+END_TEST
+
+/* Keras's LSTM bias with unit_forget_bias: the initializer for i, c, o and ones for f. */
+START_TEST(test_unit_forget_bias)
+{
+    SlError e;
+    SlModel *m = sl_sequential(NULL);
+    ck_assert(sl_model_add(m, sl_layer("InputLayer", "shape=(5, 2)", &e), &e) == 0);
+    ck_assert(sl_model_add(m, sl_layer("LSTM", "3, bias_initializer=Constant(0.5)", &e), &e) == 0);
+    ck_assert(sl_model_init_params(m, 1, &e) == 0);
+    const sl_real *b = m->params[2]->value.data;
+    for (int j = 0; j < 12; j++)
+        ck_assert(b[j] == (j >= 3 && j < 6 ? 1 : 0.5));
+    sl_model_free(m);
+}
+END_TEST
+
+static const struct {
+    const char *type, *args, *must;
+} bad_inits[] = {
+    {"Dense", "3, kernel_initializer=STFT()", "the STFT initializer is not supported yet"},
+    {"Dense", "3, kernel_initializer=VarianceScaling(mode='fan')", "Invalid `mode` argument: fan"},
+    {"Dense", "3, kernel_initializer=VarianceScaling(scale=0)", "must be positive float"},
+    {"Dense", "3, kernel_initializer=VarianceScaling(distribution='cauchy')",
+     "Invalid `distribution` argument: cauchy"},
+    {"Dense", "3, kernel_initializer=RandomNormal(stddev=-1.0)", "needs stddev >= 0, got -1"},
+    {"Dense", "3, kernel_initializer=RandomUniform(1.0, -1.0)", "needs minval <= maxval"},
+    {"Dense", "3, kernel_initializer=GlorotUniform(input_axes=[0])",
+     "GlorotUniform(input_axes=...) is not supported yet"},
+    {"Dense", "3, kernel_initializer=HeNormal(sed=1)",
+     "kernel_initializer: HeNormal got an unknown keyword argument 'sed'"},
+    {"Dense", "3, kernel_initializer=Glorot()", "unknown initializer 'Glorot'"},
+    {"Dense", "3, bias_initializer=4", "must be a name like 'glorot_uniform' or an object"},
+};
+
+START_TEST(test_initializer_errors)
+{
+    SlError e = {""};
+    ck_assert_msg(sl_layer(bad_inits[_i].type, bad_inits[_i].args, &e) == NULL, "%s accepted",
+                  bad_inits[_i].args);
+    ck_assert_msg(strstr(e.msg, bad_inits[_i].must), "message lacks \"%s\": %s", bad_inits[_i].must,
+                  e.msg);
+}
+END_TEST
+
+/* Initializers that need a weight of a certain rank say so when the weight is made. */
+START_TEST(test_initializer_rank_errors)
+{
+    SlError e;
+    SlModel *m = sl_sequential(NULL);
+    ck_assert(sl_model_add(m, sl_layer("InputLayer", "shape=(4,)", &e), &e) == 0);
+    ck_assert(sl_model_add(m, sl_layer("Dense", "3, bias_initializer='orthogonal'", &e), &e) < 0);
+    ck_assert_msg(strstr(e.msg, "weight 'bias'") && strstr(e.msg, "at least two axes") &&
+                      strstr(e.msg, "'zeros' for biases"),
+                  "%s", e.msg);
+    sl_model_free(m);
+    m = sl_sequential(NULL);
+    ck_assert(sl_model_add(m, sl_layer("InputLayer", "shape=(5, 2)", &e), &e) == 0);
+    ck_assert(sl_model_add(m, sl_layer("Conv1D", "3, 2, kernel_initializer='identity'", &e), &e) <
+              0);
+    ck_assert_msg(strstr(e.msg, "2-D matrices only") && strstr(e.msg, "(2, 2, 3)"), "%s", e.msg);
+    sl_model_free(m);
 }
 END_TEST
 
@@ -483,6 +702,11 @@ static Suite *suite(void)
     tcase_add_test(tc, test_args_bind);
     tcase_add_test(tc, test_rng);
     tcase_add_test(tc, test_init_orthogonal_and_fans);
+    tcase_add_test(tc, test_initializers);
+    tcase_add_test(tc, test_initializer_seeds);
+    tcase_add_test(tc, test_unit_forget_bias);
+    tcase_add_loop_test(tc, test_initializer_errors, 0, sizeof bad_inits / sizeof bad_inits[0]);
+    tcase_add_test(tc, test_initializer_rank_errors);
     tcase_add_test(tc, test_json);
     tcase_add_test(tc, test_grow);
     suite_add_tcase(s, tc);

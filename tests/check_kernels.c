@@ -201,6 +201,13 @@ static const struct {
     int rank, in[3], out_rank, out[2];
 } thread_models[] = {
     {"LSTM|32, return_sequences=True\nGRU|16\nDense|3", 2, {12, 7}, 1, {3}},
+    {"LSTM|32, dropout=0.2, recurrent_dropout=0.2, return_sequences=True\nGRU|16, dropout=0.2, "
+     "recurrent_dropout=0.1, reset_after=False, return_sequences=True\nSimpleRNN|8, "
+     "dropout=0.1\nDense|3",
+     2,
+     {12, 7},
+     1,
+     {3}},
     {"Conv2D|16, 3, padding='same', activation='relu'\nMaxPooling2D|2\nConv2D|16, 3, "
      "strides=2\nFlatten|\nDense|4, activation='softmax'",
      3,

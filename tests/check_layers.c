@@ -33,6 +33,33 @@ static const char *const fixtures[] = {
     "activation_softsign",
     "activation_swish",
     "activation_softmax",
+    "activation_leaky_relu",
+    "activation_relu6",
+    "activation_gelu",
+    "activation_celu",
+    "activation_soft_shrink",
+    "activation_hard_shrink",
+    "activation_sparse_plus",
+    "activation_squareplus",
+    "activation_tanh_shrink",
+    "activation_hard_tanh",
+    "activation_sparse_sigmoid",
+    "activation_exponential",
+    "activation_hard_silu",
+    "activation_mish",
+    "activation_log_sigmoid",
+    "activation_log_softmax",
+    "activation_relu_layer",
+    "activation_relu_layer_max_slope_threshold",
+    "activation_relu_layer_leaky",
+    "activation_relu_layer_relu6",
+    "activation_leaky_relu_layer",
+    "activation_elu_layer",
+    "activation_prelu",
+    "activation_prelu_shared",
+    "activation_prelu_shared_image",
+    "activation_softmax_layer_axis1",
+    "activation_softmax_layer_axes12",
     "dropout_eval",
     "dropout_train",
     "dropout_train_noise_shape",
@@ -91,6 +118,33 @@ static const struct {
     {"Activation", "'softsign'", 3, {2, 3, 5}, 0},
     {"Activation", "'swish'", 3, {2, 3, 5}, 0},
     {"Activation", "'softmax'", 3, {2, 3, 5}, 0},
+    {"Activation", "'leaky_relu'", 3, {2, 3, 5}, 0},
+    {"Activation", "'relu6'", 3, {2, 3, 5}, 0},
+    {"Activation", "'gelu'", 3, {2, 3, 5}, 0},
+    {"Activation", "'celu'", 3, {2, 3, 5}, 0},
+    {"Activation", "'soft_shrink'", 3, {2, 3, 5}, 0},
+    {"Activation", "'hard_shrink'", 3, {2, 3, 5}, 0},
+    {"Activation", "'sparse_plus'", 3, {2, 3, 5}, 0},
+    {"Activation", "'squareplus'", 3, {2, 3, 5}, 0},
+    {"Activation", "'tanh_shrink'", 3, {2, 3, 5}, 0},
+    {"Activation", "'hard_tanh'", 3, {2, 3, 5}, 0},
+    {"Activation", "'sparse_sigmoid'", 3, {2, 3, 5}, 0},
+    {"Activation", "'exponential'", 3, {2, 3, 5}, 0},
+    {"Activation", "'hard_silu'", 3, {2, 3, 5}, 0},
+    {"Activation", "'mish'", 3, {2, 3, 5}, 0},
+    {"Activation", "'log_sigmoid'", 3, {2, 3, 5}, 0},
+    {"Activation", "'log_softmax'", 3, {2, 3, 5}, 0},
+    {"Dense", "4, activation='gelu'", 3, {2, 3, 5}, 0},
+    {"ReLU", "", 3, {2, 3, 5}, 0},
+    {"ReLU", "max_value=1.0, negative_slope=0.1, threshold=0.2", 3, {2, 3, 5}, 0},
+    {"ReLU", "6.0, 0.3", 2, {4, 5}, 0},
+    {"LeakyReLU", "", 3, {2, 3, 5}, 0},
+    {"LeakyReLU", "negative_slope=1.5", 3, {2, 3, 5}, 0},
+    {"ELU", "alpha=0.5", 3, {2, 3, 5}, 0},
+    {"PReLU", "alpha_initializer='glorot_uniform'", 3, {2, 3, 4}, 0},
+    {"PReLU", "alpha_initializer=RandomUniform(-0.5, 0.5), shared_axes=[1, 2]", 4, {2, 3, 2, 4}, 0},
+    {"Softmax", "", 3, {2, 3, 5}, 0},
+    {"Softmax", "axis=[1, 2]", 3, {2, 3, 4}, 0},
     {"Dropout", "0.5", 2, {4, 6}, 1},
     {"Dropout", "0.25, noise_shape=(None, 1, 4)", 3, {2, 3, 4}, 1},
     {"Dropout", "0.5", 2, {4, 6}, 0},
@@ -231,6 +285,15 @@ static const TuShapeError shape_errors[] = {
      {SL_NONE, 10, 4},
      {"layer 'spatial_dropout2d' (SpatialDropout2D)", "(batch, rows, cols, channels)",
       "(None, 10, 4)", "use SpatialDropout1D on sequences"}},
+    /* the activation layers */
+    {"PReLU",
+     "",
+     3,
+     {SL_NONE, SL_NONE, 4},
+     {"layer 'p_re_lu' (PReLU)", "a known size on axis 1", "shared_axes=[1]", "(None, None, 4)"}},
+    {"PReLU", "shared_axes=[3]", 3, {SL_NONE, 5, 4}, {"an axis 3 for shared_axes", "Fix:"}},
+    {"Softmax", "axis=0", 3, {SL_NONE, 5, 4}, {"axes 1 to 2", "axis=0", "counts the samples"}},
+    {"Softmax", "axis=[1, 3]", 4, {SL_NONE, 5, 4, 3}, {"leaves a gap", "Permute"}},
 };
 enum { N_SHAPE_ERRORS = sizeof shape_errors / sizeof shape_errors[0] };
 
@@ -251,22 +314,24 @@ static const TuArgError arg_errors[] = {
     {"Dense", "3, kernel_initializer='glorot'",
      "unknown initializer 'glorot' for argument 'kernel_initializer'; shapelab knows "
      "glorot_uniform, "},
-    {"Conv1D", "4, 3, bias_initializer='zero'",
-     "unknown initializer 'zero' for argument 'bias_initializer'"},
-    {"Conv2D", "4, 3, activation='gelu'", "unknown activation 'gelu' for argument 'activation'"},
-    {"Embedding", "10, 4, embeddings_initializer='normal'",
-     "unknown initializer 'normal' for argument 'embeddings_initializer'"},
+    {"Conv1D", "4, 3, bias_initializer='zeroes'",
+     "unknown initializer 'zeroes' for argument 'bias_initializer'"},
+    {"Conv2D", "4, 3, activation='gleu'", "unknown activation 'gleu' for argument 'activation'"},
+    {"Embedding", "10, 4, embeddings_initializer='gaussian'",
+     "unknown initializer 'gaussian' for argument 'embeddings_initializer'"},
     {"Reshape", "(2, -1, -1)", "only one -1"},
     {"Permute", "(1, 3)", "each of 1..2 once"},
     {"Dropout", "1.5", "must be in [0, 1)"},
-    {"Activation", "'gelu'", "unknown activation 'gelu' for argument 'activation'"},
+    {"Activation", "'gleu'", "unknown activation 'gleu' for argument 'activation'"},
+    {"Activation", "'sparsemax'", "activation='sparsemax' is not supported yet; use 'softmax'"},
     {"MultiHeadAttention", "", "MultiHeadAttention is not implemented yet"},
     {"LSTM", "", "missing the required argument 'units'"},
     {"LSTM", "32, recurrent_activation='rleu'",
      "unknown activation 'rleu' for argument 'recurrent_activation'; shapelab knows linear, "},
-    {"GRU", "4, recurrent_initializer='identity'",
-     "unknown initializer 'identity' for argument 'recurrent_initializer'"},
-    {"GRU", "4, dropout=0.2", "put a Dropout layer before or after it instead"},
+    {"GRU", "4, recurrent_initializer='identiy'",
+     "unknown initializer 'identiy' for argument 'recurrent_initializer'"},
+    {"GRU", "4, dropout=1.0", "dropout is the fraction dropped and must be in [0, 1), got 1"},
+    {"LSTM", "4, recurrent_dropout=-0.1", "recurrent_dropout is the fraction dropped"},
     {"SimpleRNN", "4, reset_after=True", "unknown keyword argument 'reset_after'"},
     {"Dense", "3, input_shape=(0, 4)", "sizes must be positive"},
     {"Frobnicate", "", "unknown layer 'Frobnicate'"},
@@ -290,6 +355,17 @@ static const TuArgError arg_errors[] = {
     {"Identity", "3", "at most 0 positional arguments"},
     {"Lambda", "", "Lambda runs arbitrary Python"},
     {"Lambda", "", "Reshape or Permute to move axes, Activation for a function of each value"},
+    /* the activation layers and functions */
+    {"Activation", "'glu'", "activation='glu' is not supported yet; it halves the last axis"},
+    {"Dense", "3, activation='threshold'", "'threshold' is not supported yet"},
+    {"ReLU", "max_value=-1.0", "max_value of a ReLU layer cannot be a negative value, got -1"},
+    {"ReLU", "negative_slope=-0.1", "negative_slope of a ReLU layer cannot be a negative value"},
+    {"LeakyReLU", "-0.2", "cannot be negative, got -0.2"},
+    {"LeakyReLU", "0.2, alpha=0.3", "give negative_slope= or alpha=, not both"},
+    {"PReLU", "shared_axes=[0]", "shared_axes names axes after the batch axis, 1 to 4, got 0"},
+    {"PReLU", "alpha_initializer='frobnicate'", "unknown initializer 'frobnicate'"},
+    {"Softmax", "axis='last'", "argument 'axis' must be an integer or a tuple"},
+    {"ELU", "alpha='one'", "argument 'alpha' must be a number"},
 };
 enum { N_ARG_ERRORS = sizeof arg_errors / sizeof arg_errors[0] };
 
@@ -337,6 +413,88 @@ START_TEST(test_dense_hand_example)
     tu_assert_close("db", m->params[1]->grad.data, db, 2);
     tu_assert_close("dx", sl_model_input_grad(m, 0).data, dx, 2);
     sl_model_free(m);
+}
+END_TEST
+
+/* docs/layers/activation.md works these by hand: PReLU's slopes and ReLU's options. */
+START_TEST(test_activation_hand_example)
+{
+    SlError e;
+    SlShape s = sl_shape_of(2, (int[]){2, 2});
+    SlModel *m = tu_one_layer("PReLU", "", s, &e);
+    ck_assert_msg(m && sl_model_ensure_params(m, &e) == 0, "%s", e.msg);
+    sl_real alpha[2] = {0.25, -0.5}, x[4] = {-2, 1, 3, -0.5}, ones[4] = {1, 1, 1, 1};
+    memcpy(m->params[0]->value.data, alpha, sizeof alpha);
+    SlTensor in = sl_tensor(s, x), dy = sl_tensor(s, ones);
+    ck_assert(sl_model_forward(m, &in, 0, &e) == 0 && sl_model_backward(m, &dy, 0, &e) == 0);
+    sl_real y[4] = {-0.5, 1, 3, 0.25}, dx[4] = {0.25, 1, 1, -0.5}, da[2] = {-2, -0.5};
+    tu_assert_close("PReLU y", sl_model_output(m, 0).data, y, 4);
+    tu_assert_close("PReLU dx", sl_model_input_grad(m, 0).data, dx, 4);
+    tu_assert_close("PReLU dalpha", m->params[0]->grad.data, da, 2);
+    sl_model_free(m);
+    s = sl_shape_of(2, (int[]){1, 4});
+    m = tu_one_layer("ReLU", "max_value=1.0, negative_slope=0.1, threshold=0.2", s, &e);
+    ck_assert_msg(m != NULL, "%s", e.msg);
+    sl_real xr[4] = {-1, 0.1, 0.5, 2}, yr[4] = {-0.12, -0.01, 0.5, 1}, dr[4] = {0.1, 0.1, 1, 0};
+    in = sl_tensor(s, xr), dy = sl_tensor(s, ones);
+    ck_assert(sl_model_forward(m, &in, 0, &e) == 0 && sl_model_backward(m, &dy, 0, &e) == 0);
+    tu_assert_close("ReLU y", sl_model_output(m, 0).data, yr, 4);
+    tu_assert_close("ReLU dx", sl_model_input_grad(m, 0).data, dr, 4);
+    sl_model_free(m);
+}
+END_TEST
+
+/* The activation layers in a model written as a learner writes it; Keras's figures, worked by
+ * hand from build(): Conv2D(8, 3) on 12x12x1 has 3*3*1*8 + 8 = 80 weights and gives (10, 10, 8);
+ * PReLU(shared_axes=[1, 2]) has one slope per channel, (1, 1, 8): 8; a PReLU() after Dense(16)
+ * one per feature: 16; ReLU, LeakyReLU, ELU, Softmax and Flatten none; Dense(16) on
+ * 10*10*8 = 800 features 800*16 + 16 = 12816, Dense(3) 16*3 + 3 = 51. */
+START_TEST(test_activation_summary)
+{
+    static const char text[] = "from tensorflow import keras\n"
+                               "from tensorflow.keras import layers\n"
+                               "model = keras.Sequential([\n"
+                               "    layers.Conv2D(8, 3, input_shape=(12, 12, 1)),\n"
+                               "    layers.PReLU(shared_axes=[1, 2]),\n"
+                               "    layers.ReLU(max_value=6.0),\n"
+                               "    layers.Flatten(),\n"
+                               "    layers.Dense(16),\n"
+                               "    layers.PReLU(),\n"
+                               "    layers.LeakyReLU(negative_slope=0.1),\n"
+                               "    layers.ELU(),\n"
+                               "    layers.Dense(3),\n"
+                               "    layers.Softmax(axis=-1),\n"
+                               "])\n";
+    char *buf = tu_script_summary("activations.py", text);
+    ck_assert_str_eq(buf, "Model: \"sequential\"\n"
+                          "_________________________________________________________________\n"
+                          "Layer (type)                 Output Shape              Param #   \n"
+                          "=================================================================\n"
+                          "conv2d (Conv2D)              (None, 10, 10, 8)         80        \n"
+                          "_________________________________________________________________\n"
+                          "p_re_lu (PReLU)              (None, 10, 10, 8)         8         \n"
+                          "_________________________________________________________________\n"
+                          "re_lu (ReLU)                 (None, 10, 10, 8)         0         \n"
+                          "_________________________________________________________________\n"
+                          "flatten (Flatten)            (None, 800)               0         \n"
+                          "_________________________________________________________________\n"
+                          "dense (Dense)                (None, 16)                12816     \n"
+                          "_________________________________________________________________\n"
+                          "p_re_lu_1 (PReLU)            (None, 16)                16        \n"
+                          "_________________________________________________________________\n"
+                          "leaky_re_lu (LeakyReLU)      (None, 16)                0         \n"
+                          "_________________________________________________________________\n"
+                          "elu (ELU)                    (None, 16)                0         \n"
+                          "_________________________________________________________________\n"
+                          "dense_1 (Dense)              (None, 3)                 51        \n"
+                          "_________________________________________________________________\n"
+                          "softmax (Softmax)            (None, 3)                 0         \n"
+                          "=================================================================\n"
+                          "Total params: 12,971\n"
+                          "Trainable params: 12,971\n"
+                          "Non-trainable params: 0\n"
+                          "_________________________________________________________________\n");
+    free(buf);
 }
 END_TEST
 
@@ -450,6 +608,8 @@ static Suite *suite(void)
     tcase_add_test(tc, test_arg_given);
     tcase_add_test(tc, test_dense_hand_example);
     tcase_add_test(tc, test_notices_accumulate);
+    tcase_add_test(tc, test_activation_hand_example);
+    tcase_add_test(tc, test_activation_summary);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -116,11 +116,15 @@ END_TEST
 
 /* Arguments: what Keras accepts and shapelab cannot do yet is refused by name. */
 static const TuArgError arg_errors[] = {
-    {"LayerNormalization", "gamma_regularizer='l2'", "gamma_regularizer is not supported yet"},
-    {"LayerNormalization", "beta_regularizer='l1'", "beta_regularizer is not supported yet"},
-    {"LayerNormalization", "beta_constraint='non_neg'", "beta_constraint is not supported yet"},
-    {"LayerNormalization", "gamma_constraint='unit_norm'", "remove it"},
-    {"LayerNormalization", "gamma_initializer='one'", "unknown gamma_initializer 'one'"},
+    {"LayerNormalization", "gamma_regularizer='l1_l2'", "'l1_l2' is not a name Keras 3 knows"},
+    {"LayerNormalization", "beta_regularizer=l3(0.1)",
+     "unknown regularizer 'l3' for argument 'beta_regularizer'"},
+    {"LayerNormalization", "beta_constraint='nonneg'",
+     "unknown constraint 'nonneg' for argument 'beta_constraint'"},
+    {"LayerNormalization", "gamma_constraint=max_norm(axis='x')",
+     "gamma_constraint: MaxNorm: argument 'axis' must be an integer or a tuple of integers"},
+    {"LayerNormalization", "gamma_initializer='onez'",
+     "unknown initializer 'onez' for argument 'gamma_initializer'"},
     {"LayerNormalization", "epsilon=-1e-3", "must be 0 or more"},
     {"LayerNormalization", "axis=[]", "axis needs 1 to 4 axes"},
     {"LayerNormalization", "axis='last'", "argument 'axis' must be an integer or a tuple"},

@@ -41,23 +41,37 @@ static const char *const fixtures[] = {
     "rnn_td_dense_3d",
     "rnn_td_lstm_4d",
     "rnn_td_conv1d_causal_4d",
+    "rnn_lstm_masked_zero_output_seq",
+    "rnn_gru_masked_zero_output_last",
+    "rnn_simple_rnn_dropout",
+    "rnn_lstm_dropout",
+    "rnn_lstm_dropout_recurrent",
+    "rnn_lstm_recurrent_dropout_only",
+    "rnn_lstm_dropout_implementation1",
+    "rnn_gru_dropout",
+    "rnn_gru_dropout_recurrent",
+    "rnn_gru_reset_before_recurrent_dropout",
+    "rnn_lstm_dropout_masked_backwards",
+    "rnn_bi_backward_layer_gru",
+    "rnn_bi_backward_layer_sum_last",
 };
 enum { N_FIXTURES = sizeof fixtures / sizeof fixtures[0] };
 
 /* The layer of a case: "LSTM", "3" or a wrapper "Bidirectional", "merge_mode='sum'" around
- * inner "LSTM", "3". */
-static SlLayer *case_layer(const char *layer, const char *args, const char *inner,
-                           const char *inner_args, SlError *e)
+ * inner "LSTM", "3", and with back (not NULL) its backward_layer= "GRU", "2, go_backwards=True". */
+static SlLayer *case_layer_pair(const char *layer, const char *args, const char *inner,
+                                const char *inner_args, const char *back, const char *back_args,
+                                SlError *e)
 {
     if (!inner)
         return sl_layer(layer, args, e);
     SlArgs a;
     sl_args_init(&a);
-    SlLayer *in = sl_layer(inner, inner_args, e);
-    ck_assert_msg(in && sl_args_parse(&a, args, e) == 0, "%s", e->msg);
-    SlLayer *w = sl_layer_wrap(layer, in, &a, e);
+    SlLayer *in = sl_layer(inner, inner_args, e), *bk = back ? sl_layer(back, back_args, e) : NULL;
+    ck_assert_msg(in && (bk || !back) && sl_args_parse(&a, args, e) == 0, "%s", e->msg);
+    SlLayer *w = sl_layer_wrap_pair(layer, in, bk, &a, e);
     if (!w)
-        sl_layer_free(in);
+        sl_layer_free(in), sl_layer_free(bk);
     return w;
 }
 
@@ -122,8 +136,9 @@ static void rnn_fixture(const void *arg)
     for (int k = 0; k < n_in; k++)
         in[k].data = tu_st_load(&st, state_names[k], &shapes[k]), in[k].shape = shapes[k];
     sl_clear_session();
-    SlLayer *l = case_layer(sl_st_meta(&st, "layer"), sl_st_meta(&st, "args"),
-                            sl_st_meta(&st, "inner"), sl_st_meta(&st, "inner_args"), &e);
+    SlLayer *l = case_layer_pair(sl_st_meta(&st, "layer"), sl_st_meta(&st, "args"),
+                                 sl_st_meta(&st, "inner"), sl_st_meta(&st, "inner_args"),
+                                 sl_st_meta(&st, "backward"), sl_st_meta(&st, "backward_args"), &e);
     SlModel *m = rnn_model_masked(l, n_in, shapes, sl_st_meta(&st, "masking"), &e);
     ck_assert_msg(sl_model_ensure_params(m, &e) == 0, "%s", e.msg);
     for (int i = 0; i < m->n_params; i++) {
@@ -132,7 +147,11 @@ static void rnn_fixture(const void *arg)
                                 NULL, &e) == 0,
                       "%s: %s", name, e.msg);
     }
-    ck_assert_msg(sl_model_forward(m, in, 0, &e) == 0, "%s: %s", name, e.msg);
+    /* dropout cases run in training, their masks drawn from the fixture's seed */
+    int training = sl_st_meta(&st, "training") && atoi(sl_st_meta(&st, "training"));
+    if (training)
+        sl_model_seed_rng(m, strtoull(sl_st_meta(&st, "seed"), NULL, 10));
+    ck_assert_msg(sl_model_forward(m, in, training, &e) == 0, "%s: %s", name, e.msg);
     SlTensor dy[SL_MAX_MODEL_IO];
     for (int k = 0; k < m->n_outputs; k++) {
         char yn[8], dn[8];
@@ -149,7 +168,7 @@ static void rnn_fixture(const void *arg)
     char extra[8]; /* the model has as many outputs as the fixture */
     snprintf(extra, sizeof extra, "y%d", m->n_outputs);
     ck_assert_msg(sl_st_find(&st, extra) == NULL, "%s: the fixture has more outputs", name);
-    ck_assert_msg(sl_model_backward(m, dy, 0, &e) == 0, "%s", e.msg);
+    ck_assert_msg(sl_model_backward(m, dy, training, &e) == 0, "%s", e.msg);
     for (int k = 0; k < n_in; k++) {
         char dn[8];
         snprintf(dn, sizeof dn, "d%s", state_names[k]);
@@ -240,6 +259,71 @@ START_TEST(test_gradcheck)
 }
 END_TEST
 
+/* Dropout through time, in training with the masks fixed (the checker reseeds the model's
+ * generator before every evaluation, so every nudge sees the same masks); masks and
+ * zero_output_for_mask behind a Masking layer. */
+static const struct {
+    const char *type, *args;
+    int B, T, F;
+    const char *masking; /* Masking's mask_value before the layer, or NULL */
+} gc_dropout[] = {
+    {"SimpleRNN", "3, dropout=0.3, recurrent_dropout=0.4, return_sequences=True", 3, 4, 3, NULL},
+    {"LSTM", "3, dropout=0.3", 3, 4, 3, NULL},
+    {"LSTM", "3, dropout=0.3, recurrent_dropout=0.3, return_sequences=True", 3, 4, 3, NULL},
+    {"LSTM", "2, recurrent_dropout=0.5, go_backwards=True", 3, 4, 2, NULL},
+    {"LSTM", "3, dropout=0.4, implementation=1, return_sequences=True", 3, 3, 3, NULL},
+    {"GRU", "3, dropout=0.3, recurrent_dropout=0.3", 3, 4, 3, NULL},
+    {"GRU", "3, dropout=0.3, recurrent_dropout=0.3, reset_after=False, return_sequences=True", 3, 4,
+     3, NULL},
+    {"GRU", "2, recurrent_dropout=0.4, use_bias=False", 2, 4, 2, NULL},
+    {"LSTM", "3, return_sequences=True, zero_output_for_mask=True", 3, 5, 2, "0.0"},
+    {"GRU", "3, zero_output_for_mask=True, go_backwards=True", 3, 5, 2, "0.0"},
+    {"LSTM", "2, dropout=0.3, recurrent_dropout=0.3, zero_output_for_mask=True", 3, 5, 2, "0.0"},
+    /* more samples than one block of the time loop (rnn.c's ROWS, 48): masked rows past the first */
+    {"LSTM", "2, dropout=0.3, recurrent_dropout=0.3, return_sequences=True", 50, 3, 2, NULL},
+    {"GRU", "2, dropout=0.3, recurrent_dropout=0.3, reset_after=False", 50, 3, 2, NULL},
+    {"SimpleRNN", "2, dropout=0.3, go_backwards=True", 50, 3, 2, NULL},
+};
+enum { N_GC_DROPOUT = sizeof gc_dropout / sizeof gc_dropout[0] };
+
+START_TEST(test_gradcheck_dropout)
+{
+    SlError e;
+    SlShape s = sl_shape_of(3, (int[]){gc_dropout[_i].B, gc_dropout[_i].T, gc_dropout[_i].F});
+    sl_clear_session();
+    SlModel *m = rnn_model_masked(sl_layer(gc_dropout[_i].type, gc_dropout[_i].args, &e), 1, &s,
+                                  gc_dropout[_i].masking, &e);
+    ck_assert(sl_model_init_params(m, 9, &e) == 0);
+    SlRng r = sl_rng(51 + (uint64_t)_i);
+    for (int i = 0; i < m->n_params; i++)
+        for (size_t j = 0; j < sl_shape_count(&m->params[i]->shape); j++)
+            m->params[i]->value.data[j] += (sl_real)sl_rng_range(&r, -0.3, 0.3);
+    SlTensor in = sl_tensor(s, malloc(sl_shape_count(&s) * sizeof(sl_real)));
+    sl_gradcheck_fill_input(&in, &r);
+    if (gc_dropout[_i].masking) /* padding: sample 0's last step, sample 1's first and third */
+        for (int f = 0; f < s.dim[2]; f++) {
+            in.data[((size_t)0 * s.dim[1] + s.dim[1] - 1) * s.dim[2] + f] = 0;
+            in.data[((size_t)1 * s.dim[1] + 0) * s.dim[2] + f] = 0;
+            in.data[((size_t)1 * s.dim[1] + 2) * s.dim[2] + f] = 0;
+        }
+    SlGradcheckOptions o = sl_gradcheck_defaults();
+    o.training = 1;
+    o.seed = 3 + (uint64_t)_i; /* the masks */
+    /* a nudge of a padded step's zeros would unmask it: with Masking, the weights only */
+    o.check_inputs = gc_dropout[_i].masking == NULL;
+    SlGradcheckReport rep;
+    ck_assert_msg(sl_gradcheck(m, &in, &o, &rep, &e) == 0, "%s", e.msg);
+    char table[4096];
+    sl_gradcheck_format(&rep, table, sizeof table);
+    ck_assert_msg(rep.ok, "%s(%s):\n%s", gc_dropout[_i].type, gc_dropout[_i].args, table);
+    for (int i = 0; i < rep.n_rows; i++) /* masks that drop every path would check nothing */
+        ck_assert_msg(!rep.rows[i].all_zero, "%s: %s has a zero gradient:\n%s", gc_dropout[_i].args,
+                      rep.rows[i].name, table);
+    free(in.data);
+    sl_model_free(m);
+}
+END_TEST
+
 /* Bidirectional with initial_state: the forward copy's h and c, then the backward copy's, each
  * getting its gradient; a wrong count of states is refused, saying what it takes. */
 START_TEST(test_bidirectional_initial_state)
@@ -311,8 +395,8 @@ START_TEST(test_gradcheck_wrapped)
     SlError e;
     sl_clear_session();
     SlShape s = sl_shape_of(gc_wrapped[_i].rank, gc_wrapped[_i].dims);
-    SlLayer *l = case_layer(gc_wrapped[_i].wrapper, gc_wrapped[_i].args, gc_wrapped[_i].inner,
-                            gc_wrapped[_i].inner_args, &e);
+    SlLayer *l = case_layer_pair(gc_wrapped[_i].wrapper, gc_wrapped[_i].args, gc_wrapped[_i].inner,
+                                 gc_wrapped[_i].inner_args, NULL, NULL, &e);
     SlModel *m = rnn_model_of(l, 1, &s, &e);
     ck_assert(sl_model_init_params(m, 5, &e) == 0);
     SlRng r = sl_rng(31 + (uint64_t)_i);
@@ -333,6 +417,130 @@ START_TEST(test_gradcheck_wrapped)
 }
 END_TEST
 #endif
+
+/* Run a one-layer model on x (in training or not) and copy output 0 into out. */
+static void run_mode(SlModel *m, SlShape s, const sl_real *x, sl_real *out, size_t n, int training)
+{
+    SlError e;
+    SlTensor in = sl_tensor(s, (sl_real *)x);
+    ck_assert_msg(sl_model_forward(m, &in, training, &e) == 0, "%s", e.msg);
+    SlTensor y = sl_model_output(m, 0);
+    ck_assert_uint_eq(sl_tensor_count(&y), n);
+    memcpy(out, y.data, n * sizeof *out);
+}
+
+/* Dropout is a training matter: in inference the layer is the one without it; in training the
+ * masks are new for every batch (the generator moves on) and the same again from the same seed. */
+START_TEST(test_dropout_modes)
+{
+    static const char *const cases[][2] = {
+        {"LSTM", "3, dropout=0.5, recurrent_dropout=0.5, return_sequences=True"},
+        {"GRU", "3, dropout=0.5, return_sequences=True"},
+        {"SimpleRNN", "3, recurrent_dropout=0.5, return_sequences=True"},
+    };
+    SlError e;
+    SlShape s = sl_shape_of(3, (int[]){2, 4, 3});
+    sl_real x[24], plain[24], a[24], b[24], c[24];
+    SlRng r = sl_rng(8);
+    SlTensor in = sl_tensor(s, x);
+    sl_gradcheck_fill_input(&in, &r);
+    for (int i = 0; i < 3; i++) {
+        sl_clear_session();
+        SlModel *m = rnn_model(cases[i][0], cases[i][1], 1, &s, &e);
+        SlModel *ref = rnn_model(cases[i][0], "3, return_sequences=True", 1, &s, &e);
+        ck_assert(sl_model_init_params(m, 2, &e) == 0 && sl_model_init_params(ref, 2, &e) == 0);
+        run_mode(ref, s, x, plain, 24, 1);
+        run_mode(m, s, x, a, 24, 0);
+        tu_assert_close("inference ignores dropout", a, plain, 24);
+        sl_model_seed_rng(m, 5);
+        run_mode(m, s, x, a, 24, 1);
+        run_mode(m, s, x, b, 24, 1); /* the next batch: other masks */
+        sl_model_seed_rng(m, 5);
+        run_mode(m, s, x, c, 24, 1);
+        ck_assert_msg(memcmp(a, b, sizeof a) != 0, "%s: the masks did not change", cases[i][1]);
+        ck_assert_msg(memcmp(a, c, sizeof a) == 0, "%s: the same seed drew other masks",
+                      cases[i][1]);
+        ck_assert_msg(memcmp(a, plain, sizeof a) != 0, "%s: training dropped nothing", cases[i][1]);
+        sl_model_free(m), sl_model_free(ref);
+    }
+    SlLayer *l = sl_layer("LSTM", "3, dropout=0.2, seed=42, unroll=True, use_cudnn=False", &e);
+    ck_assert_msg(l != NULL, "%s", e.msg);
+    ck_assert_msg(strstr(l->notice, "seed= of a recurrent layer is accepted but not used"), "%s",
+                  l->notice);
+    sl_layer_free(l);
+}
+END_TEST
+
+/* Bidirectional(backward_layer=...): Keras's checks, its names, the units of concat, and
+ * zero_output_for_mask set on both copies that return sequences. */
+START_TEST(test_backward_layer)
+{
+    static const struct {
+        const char *forward, *backward, *args, *must;
+    } bad[] = {
+        {"4", "4", "",
+         "should have different `go_backwards` value: give the backward layer "
+         "go_backwards=True"},
+        {"4, return_sequences=True", "4, go_backwards=True", "",
+         "same value for attribute \"return_sequences\", got True for the forward layer and "
+         "False"},
+        {"4", "4, go_backwards=True, return_state=True", "", "attribute \"return_state\""},
+        {"4", "3, go_backwards=True", "merge_mode='sum'",
+         "two directions of the same units to merge_mode='sum': the forward layer has 4, the "
+         "backward layer 3"},
+    };
+    SlError e;
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        sl_clear_session();
+        SlLayer *w = case_layer_pair("Bidirectional", bad[i].args, "LSTM", bad[i].forward, "LSTM",
+                                     bad[i].backward, &e);
+        if (w) { /* some mistakes show only once the shapes are known */
+            SlShape s = sl_shape_of(3, (int[]){SL_NONE, 5, 2});
+            SlModel *m = sl_model_new(NULL);
+            int x = sl_model_input(m, sl_layer("InputLayer", "shape=(5, 2)", &e), &e);
+            ck_assert(sl_model_call(m, w, 1, &x, NULL, &e) < 0);
+            sl_model_free(m);
+            (void)s;
+        }
+        ck_assert_msg(strstr(e.msg, bad[i].must), "message lacks \"%s\": %s", bad[i].must, e.msg);
+    }
+    SlArgs a;
+    sl_args_init(&a);
+    ck_assert(sl_args_parse(&a, "backward_layer='gru'", &e) == 0);
+    ck_assert(sl_layer_wrap("Bidirectional", sl_layer("GRU", "2", &e), &a, &e) == NULL);
+    ck_assert_msg(strstr(e.msg, "backward_layer takes a recurrent layer"), "%s", e.msg);
+    sl_clear_session();
+    SlLayer *d = sl_layer("Dense", "2", &e), *f = sl_layer("GRU", "2", &e);
+    sl_args_init(&a);
+    ck_assert(sl_layer_wrap_pair("Bidirectional", f, d, &a, &e) == NULL);
+    ck_assert_msg(strstr(e.msg, "backward_layer must be a recurrent layer"), "%s", e.msg);
+    ck_assert(f->parent == NULL && d->parent == NULL); /* still the caller's */
+    sl_layer_free(f), sl_layer_free(d);
+    /* names: forward_<name>, and the backward layer's own; both copies zero masked outputs */
+    sl_clear_session();
+    SlLayer *w = case_layer_pair("Bidirectional", "", "LSTM", "3, return_sequences=True", "GRU",
+                                 "2, return_sequences=True, go_backwards=True", &e);
+    ck_assert_msg(w != NULL, "%s", e.msg);
+    ck_assert_str_eq(w->child[0]->name, "forward_lstm");
+    ck_assert_str_eq(w->child[1]->name, "gru");
+    for (int k = 0; k < 2; k++) {
+        SlRnnInfo info;
+        ck_assert(sl_rnn_info(w->child[k], &info) == 0 && info.zero_output_for_mask);
+    }
+    SlModel *m = sl_model_new(NULL);
+    int x = sl_model_input(m, sl_layer("InputLayer", "shape=(5, 2)", &e), &e);
+    int y = sl_model_call(m, w, 1, &x, NULL, &e);
+    ck_assert_msg(y >= 0, "%s", e.msg);
+    char shape[64];
+    ck_assert_str_eq(sl_shape_str(&m->t[y].shape, shape, sizeof shape), "(None, 5, 5)");
+    /* Keras's count: LSTM(3) on 2 features 4*(3*(2+3)+3) = 72, GRU(2) 3*(2*(2+2)+2*2) = 36 */
+    ck_assert_int_eq((long long)sl_layer_count_params(w), 108);
+    char f2[256];
+    w->type->formula(w, f2, sizeof f2);
+    ck_assert_str_eq(f2, "(4*(3*(2+3) + 3) = 72) + (3*(2*(2+2) + 2*2) = 36) = 108");
+    sl_model_free(m);
+}
+END_TEST
 
 /* Run a one-layer model on x and copy output 0 into out. */
 static void run(SlModel *m, SlShape s, const sl_real *x, sl_real *out, size_t n)
@@ -799,12 +1007,15 @@ static Suite *suite(void)
     tcase_set_timeout(t, 60);
     tcase_add_loop_test(t, test_gradcheck, 0, N_GC);
     tcase_add_loop_test(t, test_gradcheck_wrapped, 0, N_GC_WRAPPED);
+    tcase_add_loop_test(t, test_gradcheck_dropout, 0, N_GC_DROPOUT);
     tcase_add_test(t, test_bidirectional_initial_state);
     suite_add_tcase(s, t);
 #endif
     t = tcase_create("behaviour");
     tcase_set_timeout(t, 30);
     tcase_add_test(t, test_stateful_continues);
+    tcase_add_test(t, test_dropout_modes);
+    tcase_add_test(t, test_backward_layer);
     tcase_add_loop_test(t, test_any_length, 0, 3);
     tcase_add_loop_test(t, test_param_counts, 0, N_COUNTS);
     tcase_add_loop_test(t, test_shape_error, 0, N_SHAPE_ERRORS);

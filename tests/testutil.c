@@ -1,6 +1,8 @@
 /* testutil.c: helpers shared by the Check suites. */
 #include "testutil.h"
 
+#include "script/script.h"
+
 #include <math.h>
 #include <dirent.h>
 #include <stdio.h>
@@ -167,6 +169,25 @@ void tu_check_shape_error(const TuShapeError *c)
     ck_assert_msg(m == NULL, "%s(%s) accepted a bad shape", c->type, c->args);
     for (int k = 0; k < 4 && c->must[k] && c->must[k][0]; k++)
         ck_assert_msg(strstr(e.msg, c->must[k]), "message lacks \"%s\": %s", c->must[k], e.msg);
+}
+
+char *tu_script_summary(const char *file, const char *text)
+{
+    static const SlScriptOptions quiet;
+    char *buf = NULL;
+    size_t len = 0;
+    SlError e;
+    sl_clear_session();
+    SlScript *s = sl_script_run_text(file, text, strlen(text), &quiet, &e);
+    ck_assert_msg(s != NULL, "%s", e.msg);
+    SlModel *m = sl_script_model(s, &e);
+    ck_assert_msg(m != NULL, "%s", e.msg);
+    FILE *f = open_memstream(&buf, &len);
+    ck_assert_msg(f != NULL, "open_memstream");
+    ck_assert_msg(sl_model_summary(m, sl_script_summary_width(s), f, &e) == 0, "%s", e.msg);
+    fclose(f);
+    sl_script_free(s);
+    return buf;
 }
 
 void tu_check_arg_error(const TuArgError *c)

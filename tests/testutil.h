@@ -55,6 +55,10 @@ typedef struct TuArgError {
 } TuArgError;
 void tu_check_arg_error(const TuArgError *c);
 
+/* The summary of a model written as a learner writes it (the script's model), as `shapelab
+ * summary` prints it, in a fresh buffer (free it); fails the test when the script is refused. */
+char *tu_script_summary(const char *file, const char *text);
+
 /* An allocator that counts calls in tu_n_allocs (install it with sl_set_allocator). */
 extern long tu_n_allocs;
 extern const SlAllocator tu_counting_allocator;

@@ -215,6 +215,76 @@ def act_softmax(x):
     return e / e.sum(dim=-1, keepdim=True)
 
 
+def act_leaky_relu(x, negative_slope=0.2):
+    # Keras 3's keras.activations.leaky_relu: max(x, negative_slope * x), default slope 0.2
+    return torch.maximum(x, negative_slope * x)
+
+
+def act_relu6(x):
+    return torch.clamp(x, 0.0, 6.0)
+
+
+def act_gelu(x):
+    # Keras 3's default approximate=False: x * Phi(x)
+    return 0.5 * x * (1.0 + torch.erf(x / math.sqrt(2.0)))
+
+
+def act_celu(x, alpha=1.0):
+    return torch.clamp(x, min=0.0) + alpha * torch.expm1(torch.clamp(x, max=0.0) / alpha)
+
+
+def act_soft_shrink(x):
+    zero = torch.zeros_like(x)
+    return torch.where(x > 0.5, x - 0.5, torch.where(x < -0.5, x + 0.5, zero))
+
+
+def act_hard_shrink(x):
+    return torch.where(x.abs() > 0.5, x, torch.zeros_like(x))
+
+
+def act_sparse_plus(x):
+    return torch.where(x <= -1, torch.zeros_like(x), torch.where(x < 1, (x + 1) ** 2 / 4, x))
+
+
+def act_squareplus(x):
+    return (x + torch.sqrt(x * x + 4.0)) / 2
+
+
+def act_tanh_shrink(x):
+    return x - torch.tanh(x)
+
+
+def act_hard_tanh(x):
+    return torch.clamp(x, -1.0, 1.0)
+
+
+def act_sparse_sigmoid(x):
+    return torch.where(x <= -1, torch.zeros_like(x),
+                       torch.where(x >= 1, torch.ones_like(x), 0.5 * (x + 1)))
+
+
+def act_exponential(x):
+    return torch.exp(x)
+
+
+def act_hard_silu(x):
+    return x * act_hard_sigmoid(x)
+
+
+def act_mish(x):
+    return x * torch.tanh(act_softplus(x))
+
+
+def act_log_sigmoid(x):
+    return -act_softplus(-x)
+
+
+def act_log_softmax(x):
+    # over the last axis: x - log(sum(exp(x)))
+    m = x.max(dim=-1, keepdim=True).values
+    return x - m - torch.log(torch.exp(x - m).sum(dim=-1, keepdim=True))
+
+
 ACTIVATIONS: Dict[str, Callable[[torch.Tensor], torch.Tensor]] = {
     "linear": act_linear,
     "relu": act_relu,
@@ -228,6 +298,34 @@ ACTIVATIONS: Dict[str, Callable[[torch.Tensor], torch.Tensor]] = {
     "softsign": act_softsign,
     "swish": act_swish,
     "softmax": act_softmax,
+    "leaky_relu": act_leaky_relu,
+    "relu6": act_relu6,
+    "gelu": act_gelu,
+    "celu": act_celu,
+    "soft_shrink": act_soft_shrink,
+    "hard_shrink": act_hard_shrink,
+    "sparse_plus": act_sparse_plus,
+    "squareplus": act_squareplus,
+    "tanh_shrink": act_tanh_shrink,
+    "hard_tanh": act_hard_tanh,
+    "sparse_sigmoid": act_sparse_sigmoid,
+    "exponential": act_exponential,
+    "hard_silu": act_hard_silu,
+    "mish": act_mish,
+    "log_sigmoid": act_log_sigmoid,
+    "log_softmax": act_log_softmax,
+}
+
+# Where each function has a kink (its fixtures keep their inputs away from these).
+ACTIVATION_KINKS: Dict[str, Tuple[float, ...]] = {
+    "hard_sigmoid": (0.0, -3.0, 3.0),
+    "hard_sigmoid_k2": (0.0, -2.5, 2.5),
+    "hard_silu": (0.0, -3.0, 3.0),
+    "soft_shrink": (0.0, -0.5, 0.5),
+    "hard_shrink": (0.0, -0.5, 0.5),
+    "sparse_plus": (0.0, -1.0, 1.0),
+    "hard_tanh": (0.0, -1.0, 1.0),
+    "sparse_sigmoid": (0.0, -1.0, 1.0),
 }
 
 # PyTorch's own versions, used only to cross-check the formulas above.
@@ -242,6 +340,19 @@ TORCH_REFERENCE = {
     "softsign": F.softsign,
     "swish": F.silu,
     "softmax": lambda x: F.softmax(x, dim=-1),
+    "leaky_relu": lambda x: F.leaky_relu(x, 0.2),
+    "relu6": F.relu6,
+    "gelu": F.gelu,
+    "celu": F.celu,
+    "soft_shrink": lambda x: F.softshrink(x, 0.5),
+    "hard_shrink": lambda x: F.hardshrink(x, 0.5),
+    "tanh_shrink": F.tanhshrink,
+    "hard_tanh": F.hardtanh,
+    "exponential": torch.exp,
+    "hard_silu": F.hardswish,
+    "mish": F.mish,
+    "log_sigmoid": F.logsigmoid,
+    "log_softmax": lambda x: F.log_softmax(x, dim=-1),
 }
 
 
@@ -249,7 +360,7 @@ def check_activations() -> None:
     """Assert that each hand-written activation matches nn.functional (value and gradient)."""
     g = torch.Generator()
     g.manual_seed(0)
-    x = nudge_from_kinks(seeded_uniform(g, (4, 7), -4.0, 4.0), [0.0, -3.0, 3.0])
+    x = nudge_from_kinks(seeded_uniform(g, (4, 7), -4.0, 4.0), [0.0, -3.0, 3.0, -1.0, 1.0, -0.5, 0.5])
     w = seeded_uniform(g, (4, 7), -1.0, 1.0)
     for name, ref in TORCH_REFERENCE.items():
         a = x.clone().requires_grad_(True)
@@ -260,7 +371,7 @@ def check_activations() -> None:
         assert torch.allclose(ya, yb, rtol=1e-13, atol=1e-14), f"activation {name}: value mismatch"
         # PyTorch 1.13's hardsigmoid backward multiplies by a float32 1/6
         # (off by ~3e-8 relative) even for float64; our clamp gives exact 1/6.
-        rtol = 1e-7 if name == "hard_sigmoid" else 1e-12
+        rtol = 1e-7 if name in ("hard_sigmoid", "hard_silu") else 1e-12
         assert torch.allclose(a.grad, b.grad, rtol=rtol, atol=1e-14), f"activation {name}: gradient mismatch"
 
 
@@ -313,19 +424,73 @@ def dense_case(name, args, x_shape, units, activation="linear", use_bias=True) -
 # --- Activation ---------------------------------------------------------------
 
 def activation_case(name: str) -> Case:
-    x_range, kinks = (-1.5, 1.5), (0.0,)
-    args = repr(name)
-    if name == "hard_sigmoid":
-        x_range, kinks = (-4.0, 4.0), (0.0, -3.0, 3.0)
-    elif name == "hard_sigmoid_k2":
-        # Keras 2's piecewise-linear hard_sigmoid; not a Keras 3 built-in name
-        x_range, kinks = (-4.0, 4.0), (0.0, -2.5, 2.5)
+    # hard_sigmoid_k2 is Keras 2's piecewise-linear hard_sigmoid, not a Keras 3 built-in name
+    kinks = ACTIVATION_KINKS.get(name, (0.0,))
+    x_range = (-4.0, 4.0) if max(abs(k) for k in kinks) > 2 else (-1.5, 1.5)
     fn = ACTIVATIONS[name]
-    return Case(f"activation_{name}", "Activation", args, (2, 3, 5),
+    return Case(f"activation_{name}", "Activation", repr(name), (2, 3, 5),
                 lambda x, _p, _e: fn(x),
                 what=f"Activation layer applying {name} elementwise"
-                     + (" over the last axis" if name == "softmax" else "") + ".",
+                     + (" over the last axis" if "softmax" in name else "") + ".",
                 x_range=x_range, kinks=kinks)
+
+
+# --- The activation layers: ReLU, LeakyReLU, ELU, PReLU, Softmax ----------------------------
+
+
+def keras_relu(x, negative_slope=0.0, max_value=None, threshold=0.0):
+    """Keras 3's relu(x, negative_slope, max_value, threshold), written as its static_call."""
+    if negative_slope != 0.0 and max_value is None and threshold == 0:
+        return torch.maximum(x, negative_slope * x)
+    negative_part = torch.clamp(threshold - x, min=0.0)
+    y = torch.where(x > threshold, x, torch.zeros_like(x)) if threshold != 0 else torch.clamp(x, min=0.0)
+    if max_value is not None:
+        y = torch.clamp(y, 0.0, max_value)
+    return y - negative_slope * negative_part if negative_slope != 0.0 else y
+
+
+def relu_layer_case(name: str, args: str) -> Case:
+    a = call_args(args, ("max_value", "negative_slope", "threshold"))
+    kinks = tuple(v for v in (0.0, a.get("threshold"), a.get("max_value")) if v is not None)
+    return Case(name, "ReLU", args, (2, 3, 5), lambda x, _p, _e: keras_relu(x, **a),
+                what=f"ReLU({args}): Keras 3's relu with these arguments.", kinks=kinks)
+
+
+def prelu_case(name: str, args: str, x_shape: Tuple[int, ...]) -> Case:
+    shared = call_args(args, ("alpha_initializer", "alpha_regularizer", "alpha_constraint",
+                              "shared_axes")).get("shared_axes") or []
+    alpha_shape = tuple(1 if d + 1 in shared else n for d, n in enumerate(x_shape[1:]))
+
+    def forward(x, p, _e):
+        # Keras: relu(x) - alpha * relu(-x), alpha broadcast over the batch and shared axes
+        return torch.clamp(x, min=0.0) - p["alpha"] * torch.clamp(-x, min=0.0)
+    return Case(name, "PReLU", args, x_shape, forward,
+                what=f"PReLU({args}) on {x_shape}: alpha of shape {alpha_shape} (1 on shared axes).",
+                params=[("alpha", alpha_shape)])
+
+
+def softmax_axes_forward(axes: Tuple[int, ...]) -> Forward:
+    # Keras with several axes: exp(x - logsumexp(x, axes))
+    return lambda x, _p, _e: torch.exp(x - torch.logsumexp(x, dim=axes, keepdim=True))
+
+
+def check_activation_layers() -> None:
+    """The layer cases' formulas against PyTorch's modules where PyTorch has the same case."""
+    g = torch.Generator()
+    g.manual_seed(1)
+    x = nudge_from_kinks(seeded_uniform(g, (3, 4, 5), -8.0, 8.0), [0.0, 6.0])
+    pairs = [(keras_relu(x, max_value=6.0), F.relu6(x)),
+             (keras_relu(x, negative_slope=0.1), F.leaky_relu(x, 0.1)),
+             (keras_relu(x), F.relu(x)),
+             (softmax_axes_forward((1,))(x, {}, {}), F.softmax(x, dim=1)),
+             (act_elu(x, 0.5), F.elu(x, 0.5))]
+    alpha = seeded_uniform(g, (5,), -0.5, 0.5)
+    prelu = prelu_case("check", "shared_axes=[1]", (3, 4, 5)).forward
+    # F.prelu's slopes run along axis 1: move Keras's last axis there
+    pairs.append((prelu(x, {"alpha": alpha.reshape(1, 5)}, {}),
+                  F.prelu(x.transpose(1, 2), alpha).transpose(1, 2)))
+    for a, b in pairs:
+        assert torch.allclose(a, b, rtol=1e-13, atol=1e-14), "activation layers: value mismatch"
 
 
 # --- Dropout ------------------------------------------------------------------
@@ -408,6 +573,25 @@ CASES: List[Case] = [
     dense_case("dense_3d_sigmoid", "4, activation='sigmoid'", (2, 4, 3), 4, "sigmoid"),
     # Activation
     *[activation_case(n) for n in ACTIVATIONS],
+    # the activation layers
+    relu_layer_case("activation_relu_layer", ""),
+    relu_layer_case("activation_relu_layer_max_slope_threshold",
+                    "max_value=1.0, negative_slope=0.1, threshold=0.2"),
+    relu_layer_case("activation_relu_layer_leaky", "negative_slope=0.2"),
+    relu_layer_case("activation_relu_layer_relu6", "6.0"),
+    Case("activation_leaky_relu_layer", "LeakyReLU", "", (2, 3, 5),
+         lambda x, _p, _e: F.leaky_relu(x, 0.3),
+         what="LeakyReLU() with Keras 3's default negative_slope=0.3."),
+    Case("activation_elu_layer", "ELU", "alpha=0.5", (2, 3, 5), lambda x, _p, _e: act_elu(x, 0.5),
+         what="ELU(alpha=0.5): x above 0, 0.5 * (e^x - 1) below."),
+    prelu_case("activation_prelu", "", (2, 3, 4)),
+    prelu_case("activation_prelu_shared", "shared_axes=[1]", (2, 3, 4)),
+    prelu_case("activation_prelu_shared_image", "shared_axes=[1, 2]", (2, 3, 2, 4)),
+    Case("activation_softmax_layer_axis1", "Softmax", "axis=1", (2, 3, 4), softmax_axes_forward((1,)),
+         what="Softmax(axis=1): each vector along the steps axis sums to 1."),
+    Case("activation_softmax_layer_axes12", "Softmax", "axis=[1, 2]", (2, 3, 4),
+         softmax_axes_forward((1, 2)),
+         what="Softmax(axis=[1, 2]): each sample's 3 x 4 values sum to 1."),
     # Dropout
     Case("dropout_eval", "Dropout", "0.3", (3, 4), lambda x, _p, _e: x,
          what="Dropout(rate=0.3) in inference mode is the identity."),
@@ -1136,6 +1320,7 @@ def write_cases(cases: Sequence[Case]) -> None:
 
 def main() -> int:
     check_activations()
+    check_activation_layers()
     check_losses()
     OUT_DIR.mkdir(parents=True, exist_ok=True)
     names = [c.name for c in CASES] + [c.name for c in LOSS_CASES] + [c.name for c in OPTIM_CASES] \

@@ -29,10 +29,11 @@ import sys
 from dataclasses import dataclass
 from typing import Dict, List, Optional, Tuple
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 
-from make_fixtures import ACTIVATIONS, OUT_DIR, case_generator, seeded_uniform, write_fixture
+from make_fixtures import ACTIVATIONS, OUT_DIR, SplitMix64, case_generator, seeded_uniform, write_fixture
 
 torch.set_default_dtype(torch.float64)
 FORMAT = "shapelab-rnn-fixture-1"
@@ -55,18 +56,86 @@ class RnnCase:
     reset_after: bool = True   # GRU only
     initial_state: bool = False
     masked: Tuple[Tuple[int, int], ...] = ()  # (sample, step) pairs set to 0 and masked by Masking()
+    zero_output: bool = False  # zero_output_for_mask=True: a masked step outputs zeros
+    dropout: float = 0.0       # in training, with masks from splitmix64(seed) (dropout_masks)
+    recurrent_dropout: float = 0.0
+    implementation: int = 2
+    seed: int = 0
 
     def n_state(self) -> int:
         return 2 if self.layer == "LSTM" else 1
+
+    def n_masks(self) -> Tuple[int, int]:
+        """Keras's DropoutRNNCell: input masks and recurrent masks per sample. One input mask for
+        every gate block, or (LSTM and GRU in implementation 1, which recurrent_dropout > 0
+        chooses) one per block; one recurrent mask per block."""
+        G = CELLS[self.layer][1]
+        per_gate = self.layer != "SimpleRNN" and (self.implementation == 1 or self.recurrent_dropout > 0)
+        nx = (G if per_gate else 1) if self.dropout > 0 else 0
+        return nx, (G if self.recurrent_dropout > 0 else 0)
+
+
+def dropout_masks(c: RnnCase, B: int, features: int):
+    """The masks shapelab's layer draws in training from splitmix64(c.seed): first the input masks
+    (B, nx, features), then the recurrent ones (B, nh, units), one uniform draw per value in that
+    order; a value is kept, as 1/(1 - rate), where the draw is at least rate (else 0)."""
+    nx, nh = c.n_masks()
+    rng = SplitMix64(c.seed)
+
+    def draw(shape, rate):
+        n = int(np.prod(shape))
+        keep = [1.0 / (1.0 - rate) if rng.uniform() >= rate else 0.0 for _ in range(n)]
+        return torch.tensor(keep).reshape(shape) if n else None
+    return draw((B, nx, features), c.dropout), draw((B, nh, c.units), c.recurrent_dropout)
 
 
 # ---------------------------------------------------------------------------
 # The cells, in Keras's layout
 # ---------------------------------------------------------------------------
 
-def run_layer(c: RnnCase, x, p: Dict[str, torch.Tensor], states: List[torch.Tensor], mask=None):
+def blocks_dropped(c: RnnCase, xt, h, W, U, mx, mh):
+    """Keras's cells with dropout masks: block k of x W reads x * mx[:, k] (or the one mask all
+    blocks share), block k of h U reads h * mh[:, k]. Returns x W, and h U block by block."""
+    u, G = c.units, CELLS[c.layer][1]
+    xs = [xt * mx[:, k if mx.shape[1] > 1 else 0] if mx is not None else xt for k in range(G)]
+    hs = [h * mh[:, k] if mh is not None else h for k in range(G)]
+    xw = torch.cat([xs[k] @ W[:, k * u:(k + 1) * u] for k in range(G)], dim=1)
+    return xw, hs, [hs[k] @ U[:, k * u:(k + 1) * u] for k in range(G)]
+
+
+def step_dropped(c: RnnCase, xt, h, cs, W, U, b, act, rec, mx, mh):
+    """One step of the cell with dropout masks (Keras's implementation 1, which is also
+    implementation 2's arithmetic when one input mask serves every block)."""
+    u = c.units
+    xw, hs, hu = blocks_dropped(c, xt, h, W, U, mx, mh)
+    if c.layer == "SimpleRNN":
+        return act(xw + hu[0] + (b if b is not None else 0)), cs
+    if c.layer == "LSTM":
+        z = xw + torch.cat(hu, dim=1) + (b if b is not None else 0)
+        i, f, g, o = z[:, :u], z[:, u:2 * u], z[:, 2 * u:3 * u], z[:, 3 * u:]
+        cs = rec(f) * cs + rec(i) * act(g)
+        return rec(o) * act(cs), cs
+    if c.reset_after:
+        bx = b[0] if b is not None else 0
+        bh = b[1] if b is not None else 0
+        xz, rz = xw + bx, torch.cat(hu, dim=1) + bh
+        z = rec(xz[:, :u] + rz[:, :u])
+        r = rec(xz[:, u:2 * u] + rz[:, u:2 * u])
+        n = act(xz[:, 2 * u:] + r * rz[:, 2 * u:])
+    else:
+        xz = xw + (b if b is not None else 0)
+        z = rec(xz[:, :u] + hu[0])
+        r = rec(xz[:, u:2 * u] + hu[1])
+        n = act(xz[:, 2 * u:] + (r * hs[2]) @ U[:, 2 * u:])
+    return z * h + (1 - z) * n, cs  # the blend keeps the unmasked h
+
+
+def run_layer(c: RnnCase, x, p: Dict[str, torch.Tensor], states: List[torch.Tensor], mask=None,
+              dropout=(None, None)):
     """Keras's RNN loop: returns [output, *final states] as Keras's layer would. mask (B, T) of
-    0/1: a masked step keeps h and c and repeats the previous output (zeros before the first)."""
+    0/1: a masked step keeps h and c and repeats the previous output (zeros before the first; or
+    always zeros with zero_output_for_mask). dropout: the masks (mx, mh) of dropout_masks, or
+    None each."""
     cell, G = CELLS[c.layer]
     act, rec = ACTIVATIONS[c.activation], ACTIVATIONS[c.recurrent_activation]
     W, U = p[f"{cell}/kernel"], p[f"{cell}/recurrent_kernel"]
@@ -81,7 +150,9 @@ def run_layer(c: RnnCase, x, p: Dict[str, torch.Tensor], states: List[torch.Tens
     for t in steps:
         xt = x[:, t, :]
         h_prev, c_prev = h, cs
-        if c.layer == "SimpleRNN":
+        if dropout[0] is not None or dropout[1] is not None:
+            h, cs = step_dropped(c, xt, h, cs, W, U, b, act, rec, *dropout)
+        elif c.layer == "SimpleRNN":
             h = act(xt @ W + h @ U + (b if b is not None else 0))
         elif c.layer == "LSTM":
             z = xt @ W + h @ U + (b if b is not None else 0)
@@ -94,7 +165,7 @@ def run_layer(c: RnnCase, x, p: Dict[str, torch.Tensor], states: List[torch.Tens
             m = mask[:, t:t + 1]
             h = m * h + (1 - m) * h_prev
             cs = m * cs + (1 - m) * c_prev
-            out = m * h + (1 - m) * out
+            out = m * h + (1 - m) * (torch.zeros_like(out) if c.zero_output else out)
         else:
             out = h
         outs.append(out)
@@ -176,6 +247,24 @@ def check_against_torch_nn() -> None:
     print("cells agree with nn.RNN, nn.LSTM and nn.GRU")
 
 
+def check_dropped_cells() -> None:
+    """step_dropped with masks of ones is the checked cell itself, for every layer and option."""
+    g = torch.Generator().manual_seed(2)
+    B, T, In, u = 2, 3, 4, 3
+    x = torch.rand(B, T, In, generator=g) * 2 - 1
+    for layer, reset_after in (("SimpleRNN", True), ("LSTM", True), ("GRU", True), ("GRU", False)):
+        cell, G = CELLS[layer]
+        p = {f"{cell}/kernel": torch.rand(In, G * u, generator=g) - 0.5,
+             f"{cell}/recurrent_kernel": torch.rand(u, G * u, generator=g) - 0.5,
+             f"{cell}/bias": torch.rand(*((2, G * u) if layer == "GRU" and reset_after else (G * u,)),
+                                        generator=g) - 0.5}
+        c = RnnCase("check", layer, "", u, (B, T, In), reset_after=reset_after,
+                    return_sequences=True, return_state=True)
+        ones = (torch.ones(B, G, In), torch.ones(B, G, u))
+        for a, b in zip(run_layer(c, x, p, []), run_layer(c, x, p, [], None, ones)):
+            assert torch.allclose(a, b, rtol=1e-12, atol=1e-13), f"{layer}: the dropped cell differs"
+
+
 # ---------------------------------------------------------------------------
 # The cases
 # ---------------------------------------------------------------------------
@@ -216,6 +305,33 @@ CASES: List[RnnCase] = [
          return_sequences=True, masked=((0, 0), (1, 2), (1, 4))),
     case("simple_rnn_relu_state", "SimpleRNN", "4, activation='relu', go_backwards=True, return_state=True", 4,
          (2, 3, 3), activation="relu", go_backwards=True, return_state=True, initial_state=True),
+    # zero_output_for_mask: masked steps output zeros (and so does a last step that is masked)
+    case("lstm_masked_zero_output_seq", "LSTM", "3, return_sequences=True, zero_output_for_mask=True", 3,
+         (2, 6, 2), return_sequences=True, zero_output=True, masked=((0, 4), (0, 5), (1, 0), (1, 3))),
+    case("gru_masked_zero_output_last", "GRU", "3, zero_output_for_mask=True", 3, (2, 5, 2),
+         zero_output=True, masked=((0, 4), (1, 1))),
+    # dropout in training: the masks drawn from splitmix64(seed), stored as mask_x and mask_h
+    case("simple_rnn_dropout", "SimpleRNN", "3, dropout=0.3, recurrent_dropout=0.4, return_sequences=True",
+         3, (3, 4, 4), return_sequences=True, dropout=0.3, recurrent_dropout=0.4, seed=11),
+    case("lstm_dropout", "LSTM", "3, dropout=0.25, return_sequences=True", 3, (3, 4, 5),
+         return_sequences=True, dropout=0.25, seed=12),
+    case("lstm_dropout_recurrent", "LSTM", "3, dropout=0.3, recurrent_dropout=0.2, return_state=True", 3,
+         (3, 4, 4), return_state=True, dropout=0.3, recurrent_dropout=0.2, seed=13),
+    case("lstm_recurrent_dropout_only", "LSTM", "2, recurrent_dropout=0.5, return_sequences=True", 2,
+         (2, 5, 3), return_sequences=True, recurrent_dropout=0.5, seed=14),
+    case("lstm_dropout_implementation1", "LSTM", "3, dropout=0.4, implementation=1", 3, (3, 4, 4),
+         dropout=0.4, implementation=1, seed=15),
+    case("gru_dropout", "GRU", "3, dropout=0.3, return_sequences=True", 3, (3, 4, 4),
+         return_sequences=True, dropout=0.3, seed=16),
+    case("gru_dropout_recurrent", "GRU", "3, dropout=0.2, recurrent_dropout=0.3, return_state=True", 3,
+         (3, 4, 4), return_state=True, dropout=0.2, recurrent_dropout=0.3, seed=17),
+    case("gru_reset_before_recurrent_dropout", "GRU",
+         "3, recurrent_dropout=0.4, reset_after=False, return_sequences=True", 3, (3, 4, 3),
+         reset_after=False, return_sequences=True, recurrent_dropout=0.4, seed=18),
+    case("lstm_dropout_masked_backwards", "LSTM",
+         "3, dropout=0.3, recurrent_dropout=0.3, go_backwards=True, return_sequences=True", 3, (2, 5, 3),
+         go_backwards=True, return_sequences=True, dropout=0.3, recurrent_dropout=0.3, seed=19,
+         masked=((0, 0), (1, 3), (1, 4))),
 ]
 
 
@@ -245,7 +361,8 @@ def build(c: RnnCase) -> List[Tuple[str, torch.Tensor]]:
         states = [seeded_uniform(g, (B, c.units), -0.8, 0.8).requires_grad_(True) for _ in range(c.n_state())]
     # Masking zeroes the masked steps' features (they are 0 already) and passes no gradient there
     xm = x * mask.unsqueeze(-1) if mask is not None else x
-    ys = run_layer(c, xm, params, states, mask)
+    drop = dropout_masks(c, B, features)
+    ys = run_layer(c, xm, params, states, mask, drop)
     dys = [seeded_uniform(g, y.shape, -1.0, 1.0) for y in ys]
     sum((y * d).sum() for y, d in zip(ys, dys)).backward()
     out = [("x", x)]
@@ -256,17 +373,24 @@ def build(c: RnnCase) -> List[Tuple[str, torch.Tensor]]:
     out += [(f"d{n}", s.grad) for n, s in zip(["h0", "c0"], states)]
     out += [(n, params[n]) for n, _ in param_shapes(c, features)]
     out += [("grad/" + n, params[n].grad) for n, _ in param_shapes(c, features)]
+    out += [(n, t) for n, t in zip(("mask_x", "mask_h"), drop) if t is not None]
     return out
 
 
 def metadata(c: RnnCase) -> Dict[str, str]:
+    dropping = c.dropout > 0 or c.recurrent_dropout > 0
     what = (f"{c.layer}({c.args}) on x {c.x_shape}"
             + (", with initial_state" if c.initial_state else "")
             + (f", after Masking(0.0) with steps {list(c.masked)} padded" if c.masked else "")
+            + (f", in training with the dropout masks of splitmix64({c.seed}) (mask_x, mask_h)"
+               if dropping else "")
             + "; Keras layout and semantics, float64")
     meta = {"format": FORMAT, "layer": c.layer, "args": c.args, "what": what}
     if c.masked:
         meta["masking"] = "0.0"
+    if dropping:
+        meta["training"] = "1"
+        meta["seed"] = str(c.seed)
     return meta
 
 
@@ -282,6 +406,7 @@ class WrapCase:
     inner: RnnCase             # the wrapped layer (layer="Dense" for TimeDistributed(Dense))
     merge: Optional[str] = "concat"
     initial_state: bool = False  # Bidirectional: the forward copy's states, then the backward's
+    backward: Optional[RnnCase] = None  # Bidirectional's backward_layer=, named backward.name
 
 
 def merge(mode, f, b):
@@ -301,17 +426,26 @@ def run_bidirectional(w: WrapCase, x, p, states=()):
     order), merged; then the forward states and the backward states. initial states: the
     forward copy's, then the backward copy's."""
     c = w.inner
-    name = {"LSTM": "lstm", "GRU": "gru", "SimpleRNN": "simple_rnn"}[c.layer]
-    cell, _ = CELLS[c.layer]
     ns = c.n_state()
     outs = []
     for k, direction in enumerate(("forward", "backward")):
         cc = RnnCase(**{**c.__dict__, "go_backwards": direction == "backward"})
-        sub = {kk.split("/", 1)[1]: v for kk, v in p.items() if kk.startswith(f"{direction}_{name}/")}
+        if direction == "backward" and w.backward is not None:
+            cc = w.backward  # backward_layer=: its own layer, reading from the end
+        sub = {kk.split("/", 1)[1]: v for kk, v in p.items() if kk.startswith(direction_name(w, k) + "/")}
         outs.append(run_layer(cc, x, sub, list(states[k * ns:(k + 1) * ns])))
     f, b = outs
     yb = b[0].flip(1) if c.return_sequences else b[0]
     return merge(w.merge, f[0], yb) + f[1:] + b[1:]
+
+
+def direction_name(w: WrapCase, k: int) -> str:
+    """The name of Bidirectional's copy k: forward_<layer>, then backward_<layer> or the given
+    backward layer's own name."""
+    name = {"LSTM": "lstm", "GRU": "gru", "SimpleRNN": "simple_rnn"}[w.inner.layer]
+    if k == 1 and w.backward is not None:
+        return w.backward.name
+    return ("forward_" if k == 0 else "backward_") + name
 
 
 def run_time_distributed(w: WrapCase, x, p):
@@ -340,8 +474,10 @@ def wrap_params(w: WrapCase, features: int):
     if c.layer == "Conv1D":
         return [("conv1d/kernel", (3, features, c.units)), ("conv1d/bias", (c.units,))]
     name = {"LSTM": "lstm", "GRU": "gru", "SimpleRNN": "simple_rnn"}[c.layer]
-    prefixes = [f"forward_{name}", f"backward_{name}"] if w.wrapper == "Bidirectional" else [name]
-    return [(f"{pre}/{n}", s) for pre in prefixes for n, s in param_shapes(c, features)]
+    if w.wrapper != "Bidirectional":
+        return [(f"{name}/{n}", s) for n, s in param_shapes(c, features)]
+    cases = [c, w.backward if w.backward is not None else c]
+    return [(f"{direction_name(w, k)}/{n}", s) for k in range(2) for n, s in param_shapes(cases[k], features)]
 
 
 WRAP_CASES: List[WrapCase] = [
@@ -364,6 +500,15 @@ WRAP_CASES: List[WrapCase] = [
     WrapCase("bi_gru_initial_state_sum", "Bidirectional", "merge_mode='sum'",
              case("", "GRU", "3, return_state=True", 3, (2, 3, 2), return_state=True), merge="sum",
              initial_state=True),
+    # backward_layer=: a layer of its own (another type and size), keeping its name
+    WrapCase("bi_backward_layer_gru", "Bidirectional", "",
+             case("", "LSTM", "3, return_sequences=True", 3, (2, 4, 3), return_sequences=True),
+             backward=case("gru", "GRU", "2, return_sequences=True, go_backwards=True", 2, (2, 4, 3),
+                           return_sequences=True, go_backwards=True)),
+    WrapCase("bi_backward_layer_sum_last", "Bidirectional", "merge_mode='sum'",
+             case("", "LSTM", "2", 2, (2, 4, 3)), merge="sum",
+             backward=case("lstm_1", "LSTM", "2, go_backwards=True, activation='relu'", 2, (2, 4, 3),
+                           go_backwards=True, activation="relu")),
     WrapCase("td_dense_3d", "TimeDistributed", "",
              case("", "Dense", "3, activation='tanh'", 3, (2, 4, 5), activation="tanh")),
     WrapCase("td_lstm_4d", "TimeDistributed", "", case("", "LSTM", "2", 2, (2, 3, 4, 2))),
@@ -398,8 +543,13 @@ def build_wrap(w: WrapCase) -> List[Tuple[str, torch.Tensor]]:
 
 def wrap_metadata(w: WrapCase) -> Dict[str, str]:
     what = f"{w.wrapper}({w.inner.layer}({w.inner.args}){', ' + w.wrapper_args if w.wrapper_args else ''}) on x {w.inner.x_shape}"
-    return {"format": FORMAT, "layer": w.wrapper, "args": w.wrapper_args, "inner": w.inner.layer,
+    meta = {"format": FORMAT, "layer": w.wrapper, "args": w.wrapper_args, "inner": w.inner.layer,
             "inner_args": w.inner.args, "what": what}
+    if w.backward is not None:
+        meta["backward"] = w.backward.layer
+        meta["backward_args"] = w.backward.args
+        meta["what"] += f", backward_layer={w.backward.layer}({w.backward.args})"
+    return meta
 
 
 # ---------------------------------------------------------------------------
@@ -427,6 +577,7 @@ def build_embedding(name, input_dim, output_dim, x_shape) -> List[Tuple[str, tor
 
 def main() -> int:
     check_against_torch_nn()
+    check_dropped_cells()
     OUT_DIR.mkdir(parents=True, exist_ok=True)
     for c in CASES:
         write_fixture("rnn_" + c.name, build(c), metadata(c))

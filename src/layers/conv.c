@@ -211,7 +211,7 @@ typedef struct ConvCfg {
     int in; /* input channels, known once built */
     SlAct act;
     int use_bias;
-    char kernel_init[32], bias_init[32];
+    SlWeightArgs kernel, bias;
 } ConvCfg;
 
 /* One table for both: an int stands for (int, int) in Conv2D. */
@@ -219,16 +219,16 @@ static const SlArgSpec conv_args[] = {
     {"filters", SL_ARG_INT, NULL, "output channels: one filter each, like Dense's units"},
     {"kernel_size", SL_ARG_INTS, NULL, "taps of one filter along each axis (before dilation)"},
     {"strides", SL_ARG_INTS, "1", "step between windows along each axis"},
-    {"dilation_rate", SL_ARG_INTS, "1", "spacing of the taps: span 1 + (k - 1) * d"},
     {"padding", SL_ARG_STR, "'valid'",
      "'valid' (none), 'same' (length ceil(n / strides)), 'causal' (Conv1D: zeros on the left "
      "only)"},
     {"data_format", SL_ARG_STR | SL_ARG_OR_NONE, "None", "only 'channels_last' (the default)"},
+    {"dilation_rate", SL_ARG_INTS, "1", "spacing of the taps: span 1 + (k - 1) * d"},
+    {"groups", SL_ARG_INT, "1", "only 1: every filter sees every input channel"},
     {"activation", SL_ARG_STR | SL_ARG_OR_NONE, "None", "applied to the output; None is linear"},
     {"use_bias", SL_ARG_BOOL, "True", "add one bias per filter"},
-    {"kernel_initializer", SL_ARG_STR, "'glorot_uniform'", "how the kernel starts"},
-    {"bias_initializer", SL_ARG_STR, "'zeros'", "how the bias starts"},
-    {"groups", SL_ARG_INT, "1", "only 1: every filter sees every input channel"},
+    SL_ARGS_KERNEL_BIAS,
+    SL_ARG_LORA(SL_ARG_KEYWORD),
 };
 
 int sl_read_window_ints(const SlBound *b, const char *key, int rank, int out[2], SlError *e)
@@ -337,8 +337,8 @@ static int conv_create(SlLayer *l, const SlBound *b, SlError *e, int rank, int t
                          "one or the other)",
                          s, d);
     }
-    if (sl_init_read(c->kernel_init, sizeof c->kernel_init, b, "kernel_initializer", e) < 0 ||
-        sl_init_read(c->bias_init, sizeof c->bias_init, b, "bias_initializer", e) < 0)
+    if (sl_weight_args_read(l, &c->kernel, b, "kernel", e) < 0 ||
+        sl_weight_args_read(l, &c->bias, b, "bias", e) < 0 || sl_refuse_lora(b, e) < 0)
         return -1;
     return sl_act_read(&c->act, b, "activation", e);
 }
@@ -442,10 +442,9 @@ static int conv_params(SlLayer *l, const SlInfer *io, SlError *e)
     if (c->transposed) /* Keras swaps the channel axes: (k..., filters, in) */
         kd[2] = c->filters, kd[3] = c->in;
     SlShape ks = c->rank == 1 ? sl_shape_of(3, kd + 1) : sl_shape_of(4, kd);
-    if (sl_layer_add_param(l, "kernel", ks, c->kernel_init, e) < 0)
+    if (sl_layer_add_weight(l, "kernel", ks, &c->kernel, e) < 0)
         return -1;
-    if (c->use_bias &&
-        sl_layer_add_param(l, "bias", sl_shape_of(1, &c->filters), c->bias_init, e) < 0)
+    if (c->use_bias && sl_layer_add_weight(l, "bias", sl_shape_of(1, &c->filters), &c->bias, e) < 0)
         return -1;
     return 0;
 }
@@ -986,8 +985,7 @@ static const SlArgSpec transpose_args[] = {
     {"dilation_rate", SL_ARG_INTS, "1", "spacing of the kernel's taps: span 1 + (k - 1) * d"},
     {"activation", SL_ARG_STR | SL_ARG_OR_NONE, "None", "applied to the output; None is linear"},
     {"use_bias", SL_ARG_BOOL, "True", "add one bias per filter"},
-    {"kernel_initializer", SL_ARG_STR, "'glorot_uniform'", "how the kernel starts"},
-    {"bias_initializer", SL_ARG_STR, "'zeros'", "how the bias starts"},
+    SL_ARGS_KERNEL_BIAS,
 };
 
 const SlLayerType sl_conv1d_transpose_type = {

@@ -30,15 +30,16 @@ typedef struct DenseCfg {
     int in; /* input features, known once built */
     SlAct act;
     int use_bias;
-    char kernel_init[32], bias_init[32];
+    SlWeightArgs kernel, bias;
 } DenseCfg;
 
 static const SlArgSpec dense_args[] = {
     {"units", SL_ARG_INT, NULL, "size of each output vector: the last axis becomes units"},
     {"activation", SL_ARG_STR | SL_ARG_OR_NONE, "None", "applied to the output; None is linear"},
     {"use_bias", SL_ARG_BOOL, "True", "add a bias vector of size units"},
-    {"kernel_initializer", SL_ARG_STR, "'glorot_uniform'", "how the kernel starts"},
-    {"bias_initializer", SL_ARG_STR, "'zeros'", "how the bias starts"},
+    SL_ARGS_KERNEL_BIAS,
+    SL_ARG_LORA(0),
+    {"quantization_config", SL_ARG_ANY | SL_ARG_OR_NONE, "None", "not supported yet: None only"},
 };
 
 /* ---- kernels: plain pointers, outputs first, sizes last ---- */
@@ -138,8 +139,8 @@ static int dense_create(SlLayer *l, const SlBound *b, SlError *e)
                          "units must be a positive integer (the size of each output vector), "
                          "got %d",
                          c->units);
-    if (sl_init_read(c->kernel_init, sizeof c->kernel_init, b, "kernel_initializer", e) < 0 ||
-        sl_init_read(c->bias_init, sizeof c->bias_init, b, "bias_initializer", e) < 0)
+    if (sl_weight_args_read(l, &c->kernel, b, "kernel", e) < 0 ||
+        sl_weight_args_read(l, &c->bias, b, "bias", e) < 0 || sl_refuse_lora(b, e) < 0)
         return -1;
     return sl_act_read(&c->act, b, "activation", e);
 }
@@ -177,10 +178,9 @@ static int dense_params(SlLayer *l, const SlInfer *io, SlError *e)
     DenseCfg *c = l->cfg;
     c->in = io->in[0].dim[io->in[0].rank - 1];
     int kdims[2] = {c->in, c->units};
-    if (sl_layer_add_param(l, "kernel", sl_shape_of(2, kdims), c->kernel_init, e) < 0)
+    if (sl_layer_add_weight(l, "kernel", sl_shape_of(2, kdims), &c->kernel, e) < 0)
         return -1;
-    if (c->use_bias &&
-        sl_layer_add_param(l, "bias", sl_shape_of(1, &c->units), c->bias_init, e) < 0)
+    if (c->use_bias && sl_layer_add_weight(l, "bias", sl_shape_of(1, &c->units), &c->bias, e) < 0)
         return -1;
     return 0;
 }

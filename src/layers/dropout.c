@@ -1,4 +1,5 @@
-/* dropout.c: the regularizing layers that are active only in training, and Identity.
+/* dropout.c: the regularizing layers that are active only in training, Identity, and
+ * ActivityRegularization.
  *
  * Dropout. Shapes: x (batch, ...) -> y of the same shape; the mask, if any, passes through.
  * Training: a keep-mask m is drawn with one uniform u per element of the noise shape (the input
@@ -22,6 +23,8 @@
  * Both are the identity in inference, and pass masks through.
  *
  * Identity: y = x, dx += dy, in both modes (a placeholder where a layer is expected).
+ * ActivityRegularization(l1=0, l2=0): y = x, and the loss gains (l1 sum |x| + l2 sum x^2) / batch
+ * (an activity regularizer, src/penalty.c), so dx = dy + (l1 sign(x) + 2 l2 x) / batch.
  */
 #include <math.h>
 #include <stdio.h>
@@ -223,18 +226,26 @@ const SlLayerType sl_dropout_type = {
 
 /* ---- SpatialDropout1D, SpatialDropout2D: Dropout with the noise shape fixed ---- */
 
+/* Keras's spatial dropouts take seed, name and dtype by position, after rate (and data_format). */
+#define SPATIAL_SEED_NAME_DTYPE                                                                    \
+    {"seed", SL_ARG_INT | SL_ARG_OR_NONE, "None",                                                  \
+     "accepted for compatibility; masks come from the model's seeded generator"},                  \
+        {"name", SL_ARG_STR | SL_ARG_OR_NONE, "None",                                              \
+         "the layer's name; default: from the class"},                                             \
+    {                                                                                              \
+        "dtype", SL_ARG_STR | SL_ARG_OR_NONE, "None", "'float32' or 'float64'"                     \
+    }
+
 static const SlArgSpec spatial_dropout1d_args[] = {
     {"rate", SL_ARG_FLOAT, NULL, "fraction of the channels to drop, in [0, 1)"},
-    {"seed", SL_ARG_INT | SL_ARG_OR_NONE, "None",
-     "accepted for compatibility; masks come from the model's seeded generator"},
+    SPATIAL_SEED_NAME_DTYPE,
 };
 
 static const SlArgSpec spatial_dropout2d_args[] = {
     {"rate", SL_ARG_FLOAT, NULL, "fraction of the channels to drop, in [0, 1)"},
     {"data_format", SL_ARG_STR | SL_ARG_OR_NONE, "None",
      "'channels_last' (the default) or 'channels_first': where the channels are"},
-    {"seed", SL_ARG_INT | SL_ARG_OR_NONE, "None",
-     "accepted for compatibility; masks come from the model's seeded generator"},
+    SPATIAL_SEED_NAME_DTYPE,
 };
 
 /* A Dropout configuration whose keep-mask has the noise shape `noise` (SL_NONE: the input's). */
@@ -401,15 +412,6 @@ static int gaussian_dropout_create(SlLayer *l, const SlBound *b, SlError *e)
     return 0;
 }
 
-static int same_shape_infer(SlLayer *l, SlInfer *io, SlError *e)
-{
-    if (sl_layer_expect_inputs(l, io, 1, e) < 0)
-        return -1;
-    io->out[0] = io->in[0];
-    sl_infer_pass_mask(io);
-    return 0;
-}
-
 /* Scratch: the noise drawn in training, one value per element, kept for backward. */
 static void gaussian_scratch(const SlLayer *l, const SlInfer *io, SlScratchDecl *d)
 {
@@ -485,7 +487,7 @@ const SlLayerType sl_gaussian_noise_type = {
     .kind = 0,
     .steps = SL_STEPS_EACH,
     .create = gaussian_noise_create,
-    .infer = same_shape_infer,
+    .infer = sl_infer_same_shape,
     .params = sl_layer_no_params,
     .scratch = gaussian_scratch,
     .forward = gaussian_forward,
@@ -512,7 +514,7 @@ const SlLayerType sl_gaussian_dropout_type = {
     .kind = 0,
     .steps = SL_STEPS_EACH,
     .create = gaussian_dropout_create,
-    .infer = same_shape_infer,
+    .infer = sl_infer_same_shape,
     .params = sl_layer_no_params,
     .scratch = gaussian_scratch,
     .forward = gaussian_forward,
@@ -571,13 +573,89 @@ const SlLayerType sl_identity_type = {
     .kind = 0,
     .steps = SL_STEPS_EACH,
     .create = identity_create,
-    .infer = same_shape_infer,
+    .infer = sl_infer_same_shape,
     .params = sl_layer_no_params,
     .scratch = sl_layer_no_scratch,
     .forward = identity_forward,
     .backward = identity_backward,
     .reset = sl_layer_reset_nothing,
     .explain = identity_explain,
+    .formula = sl_layer_formula_none,
+    .note = sl_layer_no_note,
+    .window = sl_layer_no_window,
+    .codes = sl_layer_reals,
+    .scenes = sl_layer_no_scenes,
+    .destroy = sl_layer_destroy_cfg,
+};
+
+/* ---- ActivityRegularization: the identity, with an activity regularizer of its own ---- */
+
+static const SlArgSpec activity_args[] = {
+    {"l1", SL_ARG_FLOAT, "0.0", "the factor of sum |x| added to the loss (divided by the batch)"},
+    {"l2", SL_ARG_FLOAT, "0.0", "the factor of sum x^2 added to the loss (divided by the batch)"},
+};
+
+static int activity_create(SlLayer *l, const SlBound *b, SlError *e)
+{
+    if (sl_bound_given(b, "activity_regularizer"))
+        return sl_errorf(e, "it makes its own activity regularizer from l1= and l2=; give those "
+                            "instead of activity_regularizer=");
+    double f[2] = {sl_bound_float(b, "l1"), sl_bound_float(b, "l2")};
+    for (int i = 0; i < 2; i++)
+        if (!(f[i] >= 0))
+            return sl_errorf(e,
+                             "Invalid value for argument l%d: expected a non-negative float. "
+                             "Received: l%d=%g",
+                             i + 1, i + 1, f[i]);
+    l->activity.l1 = f[0];
+    l->activity.l2 = f[1];
+    snprintf(l->activity.text, sizeof l->activity.text, "L1L2(l1=%g, l2=%g)", f[0], f[1]);
+    return 0;
+}
+
+static void activity_forward(SlLayer *l, SlPass *p)
+{
+    (void)l;
+    memcpy(p->y[0].data, p->x[0].data, sl_tensor_count(&p->x[0]) * sizeof *p->y[0].data);
+}
+
+/* The identity's gradient; the regularizer's own is added to dy by the model (penalty.c). */
+static void activity_backward(SlLayer *l, SlPass *p)
+{
+    (void)l;
+    size_t n = sl_tensor_count(&p->x[0]);
+    for (size_t i = 0; i < n; i++)
+        p->dx[0].data[i] += p->dy[0].data[i];
+}
+
+static void activity_explain(const SlLayer *l, const SlInfer *io, char *buf, size_t n)
+{
+    char s[96];
+    snprintf(buf, n,
+             "ActivityRegularization passes its input on unchanged and adds %g sum |x| + %g sum "
+             "x^2 (over the batch, divided by its size) to the loss: the shape stays %s",
+             l->activity.l1, l->activity.l2, sl_shape_str(&io->out[0], s, sizeof s));
+}
+
+const SlLayerType sl_activity_regularization_type = {
+    .name = "ActivityRegularization",
+    .snake = "activity_regularization",
+    .aliases = "",
+    .summary = "passes values on unchanged and adds l1/l2 terms of them to the loss",
+    .args = activity_args,
+    .n_args = sizeof activity_args / sizeof activity_args[0],
+    .example_args = "l1=0.01, l2=0.02",
+    .example_input = "(2, 4, 5)",
+    .kind = 0,
+    .steps = SL_STEPS_EACH,
+    .create = activity_create,
+    .infer = sl_infer_same_shape,
+    .params = sl_layer_no_params,
+    .scratch = sl_layer_no_scratch,
+    .forward = activity_forward,
+    .backward = activity_backward,
+    .reset = sl_layer_reset_nothing,
+    .explain = activity_explain,
     .formula = sl_layer_formula_none,
     .note = sl_layer_no_note,
     .window = sl_layer_no_window,

@@ -25,15 +25,21 @@
 
 typedef struct EmbCfg {
     int input_dim, output_dim, mask_zero;
-    char init[32];
+    SlWeightArgs embeddings;
 } EmbCfg;
 
 static const SlArgSpec emb_args[] = {
     {"input_dim", SL_ARG_INT, NULL, "how many codes: the largest code + 1"},
     {"output_dim", SL_ARG_INT, NULL, "the size of each code's vector"},
-    {"embeddings_initializer", SL_ARG_STR, "'uniform'", "how the table starts: U(-0.05, 0.05)"},
+    SL_ARG_INITIALIZER("embeddings_initializer", "'uniform'",
+                       "how the table starts: U(-0.05, 0.05)"),
+    SL_ARG_REGULARIZER("embeddings_regularizer"),
+    SL_ARG_CONSTRAINT("embeddings_constraint"),
     {"mask_zero", SL_ARG_BOOL, "False", "code 0 is padding: start a mask there"},
-    {"input_length", SL_ARG_INT | SL_ARG_OR_NONE, "None",
+    {"weights", SL_ARG_ANY | SL_ARG_OR_NONE, "None", "not supported yet: None only"},
+    SL_ARG_LORA(0),
+    {"quantization_config", SL_ARG_ANY | SL_ARG_OR_NONE, "None", "not supported yet: None only"},
+    {"input_length", SL_ARG_INT | SL_ARG_OR_NONE | SL_ARG_KEYWORD, "None",
      "Keras 2: the number of codes per sample"},
 };
 
@@ -49,9 +55,10 @@ static int emb_create(SlLayer *l, const SlBound *b, SlError *e)
     if (c->input_dim <= 0 || c->output_dim <= 0)
         return sl_errorf(e, "input_dim and output_dim must be positive, got %d and %d",
                          c->input_dim, c->output_dim);
-    if (!strcmp(sl_bound_str(b, "embeddings_initializer"), "uniform")) /* Keras's default */
-        snprintf(c->init, sizeof c->init, "random_uniform");
-    else if (sl_init_read(c->init, sizeof c->init, b, "embeddings_initializer", e) < 0)
+    if (sl_weight_args_read(l, &c->embeddings, b, "embeddings", e) < 0 ||
+        sl_refuse_lora(b, e) < 0 ||
+        sl_not_yet(b, "weights", "set the table after building, with set_weights or load_weights",
+                   e) < 0)
         return -1;
     if (!sl_bound_is_none(b, "input_length") && !l->has_input_shape) {
         int len = (int)sl_bound_int(b, "input_length");
@@ -98,8 +105,8 @@ static int emb_params(SlLayer *l, const SlInfer *io, SlError *e)
 {
     const EmbCfg *c = l->cfg;
     (void)io;
-    return sl_layer_add_param(l, "embeddings", sl_shape_of(2, (int[]){c->input_dim, c->output_dim}),
-                              c->init, e);
+    return sl_layer_add_weight(
+        l, "embeddings", sl_shape_of(2, (int[]){c->input_dim, c->output_dim}), &c->embeddings, e);
 }
 
 /* The table row of a code, or -1 when the code is not a whole number in [0, input_dim). */

@@ -13,15 +13,33 @@
 #include "alloc.h"
 #include "layer.h"
 
+/* Keras's InputLayer order (keras.Input spells the last three name, tensor, optional). */
 static const SlArgSpec input_args[] = {
     {"shape", SL_ARG_SHAPE | SL_ARG_OR_NONE, "None",
      "shape of one sample, batch axis left out: (timesteps, features)"},
+    {"batch_size", SL_ARG_INT | SL_ARG_OR_NONE, "None", "fixed batch size, with shape"},
+    {"dtype", SL_ARG_STR | SL_ARG_OR_NONE, "None", "'float32' or 'float64'"},
+    {"sparse", SL_ARG_BOOL | SL_ARG_OR_NONE, "None", "not supported yet: dense inputs only"},
+    {"ragged", SL_ARG_BOOL | SL_ARG_OR_NONE, "None", "not supported yet: dense inputs only"},
     {"batch_shape", SL_ARG_SHAPE | SL_ARG_OR_NONE, "None",
      "shape including the batch axis: (batch, timesteps, features)"},
+    {"input_tensor", SL_ARG_ANY | SL_ARG_OR_NONE, "None", "not supported yet: None only"},
+    {"optional", SL_ARG_BOOL, "False", "not supported yet: every input is given"},
+    {"name", SL_ARG_STR | SL_ARG_OR_NONE, "None", "the input's name; default: input_1, ..."},
 };
 
 static int input_create(SlLayer *l, const SlBound *b, SlError *e)
 {
+    static const char *const dense_only[] = {"sparse", "ragged"};
+    for (int i = 0; i < 2; i++)
+        if (!sl_bound_is_none(b, dense_only[i]) && sl_bound_bool(b, dense_only[i]))
+            return sl_errorf(e,
+                             "%s=True is not supported yet; give the data as a dense array (pad "
+                             "sequences to one length with pad_sequences, and mask the padding)",
+                             dense_only[i]);
+    if (sl_not_yet(b, "input_tensor", "give shape= instead", e) < 0 ||
+        sl_not_yet(b, "optional", "give every input", e) < 0)
+        return -1;
     int given =
         !sl_bound_is_none(b, "shape") + !sl_bound_is_none(b, "batch_shape") + l->has_input_shape;
     if (given > 1)

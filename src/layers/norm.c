@@ -111,40 +111,16 @@ static int norm_axes(const SlLayer *l, const char *written, const int *axis, int
     return 0;
 }
 
-/* Keras's regularizer and constraint arguments: None is all shapelab supports yet. */
-static int refuse_unsupported(const SlBound *b, const char *const *names, int n, SlError *e)
-{
-    for (int k = 0; k < n; k++)
-        if (!sl_bound_is_none(b, names[k]))
-            return sl_errorf(e,
-                             "%s is not supported yet: shapelab has no weight regularizers or "
-                             "constraints; remove it, and the layer trains without it",
-                             names[k]);
-    return 0;
-}
-
-/* An initializer argument into out, or an error naming what shapelab knows. */
-static int read_init(const SlBound *b, const char *name, char *out, size_t n, SlError *e)
-{
-    const char *init = sl_bound_str(b, name);
-    if (!sl_init_known(init))
-        return sl_errorf(e, "unknown %s '%s'; shapelab knows %s", name, init, sl_init_names());
-    snprintf(out, n, "%s", init);
-    return 0;
-}
-
 /* What LayerNormalization and BatchNormalization read alike: epsilon (0 or more), center and
- * scale, beta's and gamma's initializers; the regularizers and constraints refused. */
+ * scale, and beta's and gamma's initializers, regularizers and constraints. */
 typedef struct NormAffine {
     double epsilon;
     int center, scale;
-    char beta_init[32], gamma_init[32];
+    SlWeightArgs beta, gamma;
 } NormAffine;
 
-static int read_affine(const SlBound *b, NormAffine *a, SlError *e)
+static int read_affine(SlLayer *l, const SlBound *b, NormAffine *a, SlError *e)
 {
-    static const char *const unsupported[] = {"beta_regularizer", "gamma_regularizer",
-                                              "beta_constraint", "gamma_constraint"};
     a->epsilon = sl_bound_float(b, "epsilon");
     if (!(a->epsilon >= 0))
         return sl_errorf(e,
@@ -153,10 +129,10 @@ static int read_affine(const SlBound *b, NormAffine *a, SlError *e)
                          a->epsilon);
     a->center = sl_bound_bool(b, "center");
     a->scale = sl_bound_bool(b, "scale");
-    if (read_init(b, "beta_initializer", a->beta_init, sizeof a->beta_init, e) < 0 ||
-        read_init(b, "gamma_initializer", a->gamma_init, sizeof a->gamma_init, e) < 0)
+    if (sl_weight_args_read(l, &a->beta, b, "beta", e) < 0 ||
+        sl_weight_args_read(l, &a->gamma, b, "gamma", e) < 0)
         return -1;
-    return refuse_unsupported(b, unsupported, 4, e);
+    return 0;
 }
 
 /* ---- LayerNormalization: kernels, outputs first, sizes last ---- */
@@ -259,12 +235,12 @@ static const SlArgSpec layer_norm_args[] = {
     {"epsilon", SL_ARG_FLOAT, "1e-3", "added to the variance before its square root"},
     {"center", SL_ARG_BOOL, "True", "add the offset beta after normalizing"},
     {"scale", SL_ARG_BOOL, "True", "multiply by gamma after normalizing"},
-    {"beta_initializer", SL_ARG_STR, "'zeros'", "how beta starts"},
-    {"gamma_initializer", SL_ARG_STR, "'ones'", "how gamma starts"},
-    {"beta_regularizer", SL_ARG_ANY | SL_ARG_OR_NONE, "None", "not supported yet: None only"},
-    {"gamma_regularizer", SL_ARG_ANY | SL_ARG_OR_NONE, "None", "not supported yet: None only"},
-    {"beta_constraint", SL_ARG_ANY | SL_ARG_OR_NONE, "None", "not supported yet: None only"},
-    {"gamma_constraint", SL_ARG_ANY | SL_ARG_OR_NONE, "None", "not supported yet: None only"},
+    SL_ARG_INITIALIZER("beta_initializer", "'zeros'", "how beta starts"),
+    SL_ARG_INITIALIZER("gamma_initializer", "'ones'", "how gamma starts"),
+    SL_ARG_REGULARIZER("beta_regularizer"),
+    SL_ARG_REGULARIZER("gamma_regularizer"),
+    SL_ARG_CONSTRAINT("beta_constraint"),
+    SL_ARG_CONSTRAINT("gamma_constraint"),
     {"rms_scaling", SL_ARG_BOOL | SL_ARG_KEYWORD, "False",
      "deprecated in Keras 3: divide by the standard deviation without centring; gamma only"},
 };
@@ -282,7 +258,7 @@ static int layer_norm_create(SlLayer *l, const SlBound *b, SlError *e)
     if (c->n_axes < 1)
         return sl_errorf(e, "%s: axis needs 1 to %d axes to normalize over, like -1 or [1, 2]",
                          c->axis_text, SL_MAX_RANK - 1);
-    if (read_affine(b, &c->a, e) < 0)
+    if (read_affine(l, b, &c->a, e) < 0)
         return -1;
     c->rms = sl_bound_bool(b, "rms_scaling");
     if (c->rms)
@@ -342,12 +318,12 @@ static int layer_norm_params(SlLayer *l, const SlInfer *io, SlError *e)
     c->block = sl_shape_of(c->last - c->first + 1, in->dim + c->first);
     if (c->a.scale || c->rms) {
         c->gamma_at = l->n_params;
-        if (sl_layer_add_param(l, "gamma", c->block, c->a.gamma_init, e) < 0)
+        if (sl_layer_add_weight(l, "gamma", c->block, &c->a.gamma, e) < 0)
             return -1;
     }
     if (c->a.center && !c->rms) {
         c->beta_at = l->n_params;
-        if (sl_layer_add_param(l, "beta", c->block, c->a.beta_init, e) < 0)
+        if (sl_layer_add_weight(l, "beta", c->block, &c->a.beta, e) < 0)
             return -1;
     }
     return 0;
@@ -536,7 +512,7 @@ typedef struct BatchNormCfg {
     int axis; /* as written: negative counts from the end */
     double momentum;
     NormAffine a;
-    char mean_init[32], var_init[32];
+    SlWeightArgs mean, var; /* the moving statistics' initializers (no regularizer, constraint) */
     /* Known once built: the input's rank, the channel axis and its size, the weights' places in
      * params (gamma_at, beta_at: -1 when absent). */
     int rank, at, channels;
@@ -549,14 +525,14 @@ static const SlArgSpec batch_norm_args[] = {
     {"epsilon", SL_ARG_FLOAT, "1e-3", "added to the variance before its square root"},
     {"center", SL_ARG_BOOL, "True", "add the offset beta after normalizing"},
     {"scale", SL_ARG_BOOL, "True", "multiply by gamma after normalizing"},
-    {"beta_initializer", SL_ARG_STR, "'zeros'", "how beta starts"},
-    {"gamma_initializer", SL_ARG_STR, "'ones'", "how gamma starts"},
-    {"moving_mean_initializer", SL_ARG_STR, "'zeros'", "how the moving mean starts"},
-    {"moving_variance_initializer", SL_ARG_STR, "'ones'", "how the moving variance starts"},
-    {"beta_regularizer", SL_ARG_ANY | SL_ARG_OR_NONE, "None", "not supported yet: None only"},
-    {"gamma_regularizer", SL_ARG_ANY | SL_ARG_OR_NONE, "None", "not supported yet: None only"},
-    {"beta_constraint", SL_ARG_ANY | SL_ARG_OR_NONE, "None", "not supported yet: None only"},
-    {"gamma_constraint", SL_ARG_ANY | SL_ARG_OR_NONE, "None", "not supported yet: None only"},
+    SL_ARG_INITIALIZER("beta_initializer", "'zeros'", "how beta starts"),
+    SL_ARG_INITIALIZER("gamma_initializer", "'ones'", "how gamma starts"),
+    SL_ARG_INITIALIZER("moving_mean_initializer", "'zeros'", "how the moving mean starts"),
+    SL_ARG_INITIALIZER("moving_variance_initializer", "'ones'", "how the moving variance starts"),
+    SL_ARG_REGULARIZER("beta_regularizer"),
+    SL_ARG_REGULARIZER("gamma_regularizer"),
+    SL_ARG_CONSTRAINT("beta_constraint"),
+    SL_ARG_CONSTRAINT("gamma_constraint"),
     {"renorm", SL_ARG_BOOL, "False", "batch renormalization: not supported yet, False only"},
     {"renorm_clipping", SL_ARG_ANY | SL_ARG_OR_NONE, "None", "with renorm: None only"},
     {"renorm_momentum", SL_ARG_FLOAT, "0.99", "with renorm: not used"},
@@ -578,9 +554,9 @@ static int batch_norm_create(SlLayer *l, const SlBound *b, SlError *e)
                          "must be in [0, 1], got %g (Keras's default is 0.99; PyTorch's "
                          "momentum=0.1 is Keras's 0.9)",
                          c->momentum);
-    if (read_affine(b, &c->a, e) < 0 ||
-        read_init(b, "moving_mean_initializer", c->mean_init, sizeof c->mean_init, e) < 0 ||
-        read_init(b, "moving_variance_initializer", c->var_init, sizeof c->var_init, e) < 0)
+    if (read_affine(l, b, &c->a, e) < 0 ||
+        sl_init_read(&c->mean.init, b, "moving_mean_initializer", e) < 0 ||
+        sl_init_read(&c->var.init, b, "moving_variance_initializer", e) < 0)
         return -1;
     if (sl_bound_bool(b, "renorm") || !sl_bound_is_none(b, "renorm_clipping"))
         return sl_errorf(e, "renorm (batch renormalization) is not supported yet: leave renorm "
@@ -645,11 +621,11 @@ static int batch_norm_infer(SlLayer *l, SlInfer *io, SlError *e)
 }
 
 /* One weight of `channels` values, not trained when `trainable` is 0; its index into *at. */
-static int batch_norm_weight(SlLayer *l, const char *name, int channels, const char *init,
+static int batch_norm_weight(SlLayer *l, const char *name, int channels, const SlWeightArgs *w,
                              int trainable, int *at, SlError *e)
 {
     *at = l->n_params;
-    if (sl_layer_add_param(l, name, sl_shape_of(1, (int[]){channels}), init, e) < 0)
+    if (sl_layer_add_weight(l, name, sl_shape_of(1, (int[]){channels}), w, e) < 0)
         return -1;
     l->params[*at].trainable &= trainable;
     return 0;
@@ -663,13 +639,12 @@ static int batch_norm_params(SlLayer *l, const SlInfer *io, SlError *e)
     c->channels = io->in[0].dim[c->at];
     /* Keras's build(): gamma, beta (trained), then the moving statistics (never trained) */
     if (c->a.scale &&
-        batch_norm_weight(l, "gamma", c->channels, c->a.gamma_init, 1, &c->gamma_at, e) < 0)
+        batch_norm_weight(l, "gamma", c->channels, &c->a.gamma, 1, &c->gamma_at, e) < 0)
         return -1;
-    if (c->a.center &&
-        batch_norm_weight(l, "beta", c->channels, c->a.beta_init, 1, &c->beta_at, e) < 0)
+    if (c->a.center && batch_norm_weight(l, "beta", c->channels, &c->a.beta, 1, &c->beta_at, e) < 0)
         return -1;
-    if (batch_norm_weight(l, "moving_mean", c->channels, c->mean_init, 0, &c->mean_at, e) < 0 ||
-        batch_norm_weight(l, "moving_variance", c->channels, c->var_init, 0, &c->var_at, e) < 0)
+    if (batch_norm_weight(l, "moving_mean", c->channels, &c->mean, 0, &c->mean_at, e) < 0 ||
+        batch_norm_weight(l, "moving_variance", c->channels, &c->var, 0, &c->var_at, e) < 0)
         return -1;
     return 0;
 }

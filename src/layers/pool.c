@@ -225,12 +225,24 @@ static void io_str(const SlInfer *io, char *a, char *b, size_t n)
 
 /* ---- MaxPooling1D/2D, AveragePooling1D/2D ---- */
 
-static const SlArgSpec pool_args[] = {
+/* Keras's pooling layers take name= by position, after data_format; MaxPooling's pool_size
+ * defaults to 2, AveragePooling's is required. */
+#define POOL_ARGS_AFTER_SIZE                                                                       \
+    {"strides", SL_ARG_INTS | SL_ARG_OR_NONE, "None", "step between windows; None: pool_size"},    \
+        {"padding", SL_ARG_STR, "'valid'",                                                         \
+         "'valid' (windows inside the input) or 'same' (length ceil(n / strides))"},               \
+        {"data_format", SL_ARG_STR | SL_ARG_OR_NONE, "None",                                       \
+         "only 'channels_last' (the default)"},                                                    \
+    {                                                                                              \
+        "name", SL_ARG_STR | SL_ARG_OR_NONE, "None", "the layer's name; default: from the class"   \
+    }
+static const SlArgSpec max_pool_args[] = {
     {"pool_size", SL_ARG_INTS, "2", "cells of one window along each axis"},
-    {"strides", SL_ARG_INTS | SL_ARG_OR_NONE, "None", "step between windows; None: pool_size"},
-    {"padding", SL_ARG_STR, "'valid'",
-     "'valid' (windows inside the input) or 'same' (length ceil(n / strides))"},
-    {"data_format", SL_ARG_STR | SL_ARG_OR_NONE, "None", "only 'channels_last' (the default)"},
+    POOL_ARGS_AFTER_SIZE,
+};
+static const SlArgSpec avg_pool_args[] = {
+    {"pool_size", SL_ARG_INTS, NULL, "cells of one window along each axis, like 2 or (2, 2)"},
+    POOL_ARGS_AFTER_SIZE,
 };
 
 static int pool_create(SlLayer *l, const SlBound *b, SlError *e, int rank, int kind)
@@ -469,6 +481,7 @@ static void global_explain(const SlLayer *l, const SlInfer *io, char *buf, size_
 
 static const SlArgSpec zp1_args[] = {
     {"padding", SL_ARG_ANY, "1", "zeros before and after the steps: an int, or (before, after)"},
+    {"data_format", SL_ARG_STR | SL_ARG_OR_NONE, "None", "only 'channels_last' (the default)"},
 };
 static const SlArgSpec zp2_args[] = {
     {"padding", SL_ARG_ANY, "(1, 1)",
@@ -522,7 +535,7 @@ static int read_pads(const SlBound *b, const char *key, int rank, int out[2][2],
 static int zp1_create(SlLayer *l, const SlBound *b, SlError *e)
 {
     PoolCfg *c = new_cfg(l, 1, KIND_PAD, e);
-    return c ? read_pads(b, "padding", 1, c->pad, e) : -1;
+    return c && sl_channels_last_only(b, e) == 0 ? read_pads(b, "padding", 1, c->pad, e) : -1;
 }
 
 static int zp2_create(SlLayer *l, const SlBound *b, SlError *e)
@@ -687,8 +700,8 @@ const SlLayerType sl_max_pooling1d_type = {
     .snake = "max_pooling1d",
     .aliases = "MaxPool1D",
     .summary = "the largest value of each window of steps, per channel",
-    .args = pool_args,
-    .n_args = sizeof pool_args / sizeof pool_args[0],
+    .args = max_pool_args,
+    .n_args = sizeof max_pool_args / sizeof max_pool_args[0],
     .example_args = "2",
     .example_input = "(2, 8, 3)",
     .kind = 0,
@@ -714,8 +727,8 @@ const SlLayerType sl_max_pooling2d_type = {
     .snake = "max_pooling2d",
     .aliases = "MaxPool2D",
     .summary = "the largest value of each window of cells, per channel",
-    .args = pool_args,
-    .n_args = sizeof pool_args / sizeof pool_args[0],
+    .args = max_pool_args,
+    .n_args = sizeof max_pool_args / sizeof max_pool_args[0],
     .example_args = "2",
     .example_input = "(2, 6, 6, 2)",
     .kind = 0,
@@ -741,8 +754,8 @@ const SlLayerType sl_average_pooling1d_type = {
     .snake = "average_pooling1d",
     .aliases = "AvgPool1D",
     .summary = "the average of each window of steps, per channel",
-    .args = pool_args,
-    .n_args = sizeof pool_args / sizeof pool_args[0],
+    .args = avg_pool_args,
+    .n_args = sizeof avg_pool_args / sizeof avg_pool_args[0],
     .example_args = "2, padding='same'",
     .example_input = "(2, 7, 3)",
     .kind = 0,
@@ -768,8 +781,8 @@ const SlLayerType sl_average_pooling2d_type = {
     .snake = "average_pooling2d",
     .aliases = "AvgPool2D",
     .summary = "the average of each window of cells, per channel",
-    .args = pool_args,
-    .n_args = sizeof pool_args / sizeof pool_args[0],
+    .args = avg_pool_args,
+    .n_args = sizeof avg_pool_args / sizeof avg_pool_args[0],
     .example_args = "2",
     .example_input = "(2, 6, 6, 2)",
     .kind = 0,

@@ -22,7 +22,18 @@
  * the step runs on blocks of samples, whose pre-activations x W + b_x + h' U are products on their
  * rows (step_products), and the cell then runs on the block, elementwise. A masked step (mask 0)
  * keeps h and c, and its output repeats the previous output (zeros before the first unmasked
- * step).
+ * step), or is zeros with zero_output_for_mask=True (Bidirectional sets it on its copies that
+ * return sequences, as Keras does).
+ *
+ * Dropout, in training only (Keras's DropoutRNNCell): masks drawn once per batch, the same at every
+ * step, 1/(1 - rate) or 0. dropout= multiplies each step's x by mx (B, F), recurrent_dropout=
+ * multiplies h' by mh (B, u) where it meets U. SimpleRNN, and LSTM and GRU without
+ * recurrent_dropout (Keras's implementation 2), share one input mask among all gate blocks; LSTM
+ * and GRU with recurrent_dropout > 0 (or implementation=1) draw one mask per block, input and
+ * recurrent: block g of z reads x * mx_g and h' * mh_g. GRU's blend zg h' + (1 - zg) n keeps the
+ * unmasked h'. The products stay the same block products: a step's masked rows are formed first
+ * (masked_rows), and each gate block's columns read them. Backward multiplies the gradients of x
+ * and h' by the same masks.
  *
  * Backward through time walks the steps from the last to the first; each cell's backward undoes
  * its forward line by line in reverse (derived in docs/rnn-backprop.md). dh, dc: the gradients
@@ -50,9 +61,9 @@
  * the names.
  *
  * In this file: arguments, creating, shapes and weights; the products; the cells, forward and
- * backward side by side; one call's sizes and scratch (Scratch); the trace; the forward time
- * loop; the backward time loop; the type tables; rnn.h's windows into the loop (sl_rnn_steps,
- * sl_rnn_info).
+ * backward side by side; one call's sizes and scratch (Scratch); the trace; dropout's masks and
+ * the rows read through them; the forward time loop; the backward time loop; the type tables;
+ * rnn.h's windows into the loop (sl_rnn_steps, sl_rnn_info).
  */
 #include <stdio.h>
 #include <string.h>
@@ -75,47 +86,129 @@ typedef struct RnnCfg {
     SlAct act, rec_act;
     int use_bias, return_sequences, return_state, go_backwards, stateful;
     int unit_forget_bias, reset_after;
-    char kernel_init[32], rec_init[32], bias_init[32];
+    int zero_output; /* zero_output_for_mask: a masked step outputs zeros, not the last output */
+    SlWeightArgs kernel, recurrent, bias;
+    /* dropout: rates, and the masks drawn per batch in training: nx masks (features) of the
+     * input, nh masks (units) of h': 1 each, or G with recurrent dropout (one per gate block) */
+    double dropout, rec_dropout;
+    int nx, nh;
     /* stateful: the states carried from one batch to the next, (batch, units) each */
     int batch;
     sl_real *carried[2];
 } RnnCfg;
 
-/* Arguments every recurrent layer takes, then each cell's own. */
-#define RNN_COMMON_ARGS                                                                            \
+/* Arguments in Keras 3's order. The three layers share most; each macro is a run of them. */
+#define RNN_UNITS_ACTIVATION                                                                       \
     {"units", SL_ARG_INT, NULL, "size of h (and c): the features of each output step"},            \
-        {"activation", SL_ARG_STR | SL_ARG_OR_NONE, "'tanh'", "applied to the candidate"},         \
-        {"use_bias", SL_ARG_BOOL, "True", "add bias vectors"},                                     \
-        {"kernel_initializer", SL_ARG_STR, "'glorot_uniform'", "how the input kernel starts"},     \
-        {"recurrent_initializer", SL_ARG_STR, "'orthogonal'", "how the recurrent kernel starts"},  \
-        {"bias_initializer", SL_ARG_STR, "'zeros'", "how the bias starts"},                        \
-        {"dropout", SL_ARG_FLOAT, "0.0", "dropout on the inputs (only 0 is supported)"},           \
-        {"recurrent_dropout", SL_ARG_FLOAT, "0.0", "dropout on h (only 0 is supported)"},          \
-        {"return_sequences", SL_ARG_BOOL, "False", "output h at every step, not only the last"},   \
+    {                                                                                              \
+        "activation", SL_ARG_STR | SL_ARG_OR_NONE, "'tanh'", "applied to the candidate"            \
+    }
+#define RNN_INITIALIZERS                                                                           \
+    SL_ARG_INITIALIZER("kernel_initializer", "'glorot_uniform'", "how the input kernel starts"),   \
+        SL_ARG_INITIALIZER("recurrent_initializer", "'orthogonal'",                                \
+                           "how the recurrent kernel starts"),                                     \
+        SL_ARG_INITIALIZER("bias_initializer", "'zeros'", "how the bias starts")
+#define RNN_REGULARIZERS_CONSTRAINTS                                                               \
+    SL_ARG_REGULARIZER("kernel_regularizer"), SL_ARG_REGULARIZER("recurrent_regularizer"),         \
+        SL_ARG_REGULARIZER("bias_regularizer"), SL_ARG_ACTIVITY,                                   \
+        SL_ARG_CONSTRAINT("kernel_constraint"), SL_ARG_CONSTRAINT("recurrent_constraint"),         \
+        SL_ARG_CONSTRAINT("bias_constraint")
+#define RNN_DROPOUTS                                                                               \
+    {"dropout", SL_ARG_FLOAT, "0.0",                                                               \
+     "fraction of the input features dropped in training (one mask per batch)"},                   \
+    {                                                                                              \
+        "recurrent_dropout", SL_ARG_FLOAT, "0.0",                                                  \
+            "fraction of h' dropped in training (one mask per batch)"                              \
+    }
+#define RNN_SEED                                                                                   \
+    {                                                                                              \
+        "seed", SL_ARG_SEED | SL_ARG_OR_NONE, "None",                                              \
+            "accepted; the dropout masks come from the model's seeded generator"                   \
+    }
+#define RNN_LOOP                                                                                   \
+    {"return_sequences", SL_ARG_BOOL, "False", "output h at every step, not only the last"},       \
         {"return_state", SL_ARG_BOOL, "False", "also output the final states"},                    \
         {"go_backwards", SL_ARG_BOOL, "False", "read the sequence from its end"},                  \
         {"stateful", SL_ARG_BOOL, "False", "carry the states from one batch to the next"},         \
     {                                                                                              \
         "unroll", SL_ARG_BOOL, "False", "Keras's speed option; no effect here"                     \
     }
+#define RNN_KEYWORDS                                                                               \
+    {                                                                                              \
+        "zero_output_for_mask", SL_ARG_BOOL | SL_ARG_KEYWORD, "False",                             \
+            "a masked step outputs zeros instead of repeating the last output (return_sequences)"  \
+    }
+#define RNN_GATED_TAIL                                                                             \
+    {"use_cudnn", SL_ARG_ANY, "'auto'",                                                            \
+     "Keras's GPU option ('auto', True, False); no effect here"},                                  \
+        {"implementation", SL_ARG_INT | SL_ARG_KEYWORD, "2",                                       \
+         "1: a dropout mask per gate; 2 (the default): one for all (recurrent_dropout means 1)"},  \
+        RNN_KEYWORDS
 
-static const SlArgSpec simple_args[] = {RNN_COMMON_ARGS};
+static const SlArgSpec simple_args[] = {
+    RNN_UNITS_ACTIVATION,
+    {"use_bias", SL_ARG_BOOL, "True", "add a bias vector"},
+    RNN_INITIALIZERS,
+    RNN_REGULARIZERS_CONSTRAINTS,
+    RNN_DROPOUTS,
+    RNN_LOOP,
+    RNN_SEED,
+    RNN_KEYWORDS,
+};
 static const SlArgSpec lstm_args[] = {
-    RNN_COMMON_ARGS,
+    RNN_UNITS_ACTIVATION,
     {"recurrent_activation", SL_ARG_STR, "'sigmoid'", "applied to the gates i, f, o"},
+    {"use_bias", SL_ARG_BOOL, "True", "add bias vectors"},
+    RNN_INITIALIZERS,
     {"unit_forget_bias", SL_ARG_BOOL, "True", "start the forget gate's bias at 1"},
-    {"implementation", SL_ARG_INT, "2", "Keras's speed option; no effect here"},
+    RNN_REGULARIZERS_CONSTRAINTS,
+    RNN_DROPOUTS,
+    RNN_SEED,
+    RNN_LOOP,
+    RNN_GATED_TAIL,
 };
 static const SlArgSpec gru_args[] = {
-    RNN_COMMON_ARGS,
+    RNN_UNITS_ACTIVATION,
     {"recurrent_activation", SL_ARG_STR, "'sigmoid'", "applied to the gates z and r"},
+    {"use_bias", SL_ARG_BOOL, "True", "add bias vectors"},
+    RNN_INITIALIZERS,
+    RNN_REGULARIZERS_CONSTRAINTS,
+    RNN_DROPOUTS,
+    RNN_SEED,
+    RNN_LOOP,
     {"reset_after", SL_ARG_BOOL, "True", "apply the reset gate after the recurrent kernel"},
-    {"implementation", SL_ARG_INT, "2", "Keras's speed option; no effect here"},
+    RNN_GATED_TAIL,
 };
 
 static const char *const cell_names[] = {"simple_rnn_cell", "lstm_cell", "gru_cell"};
 
 /* ---- creating ---- */
+
+/* dropout= and recurrent_dropout=, and how many masks each draws (Keras's DropoutRNNCell): one
+ * for all the gates, or, for LSTM and GRU in Keras's implementation 1 (chosen by
+ * recurrent_dropout > 0, or implementation=1), one per gate block. */
+static int read_dropout(SlLayer *l, RnnCfg *c, const SlBound *b, SlError *e)
+{
+    static const char *const keys[] = {"dropout", "recurrent_dropout"};
+    double *rate[] = {&c->dropout, &c->rec_dropout};
+    for (int i = 0; i < 2; i++) {
+        *rate[i] = sl_bound_float(b, keys[i]);
+        if (!(*rate[i] >= 0 && *rate[i] < 1))
+            return sl_errorf(e, "%s is the fraction dropped and must be in [0, 1), got %g", keys[i],
+                             *rate[i]);
+    }
+    int impl = c->kind == CELL_SIMPLE ? 2 : (int)sl_bound_int(b, "implementation");
+    if (impl != 1 && impl != 2)
+        return sl_errorf(e, "implementation is 1 or 2, got %d", impl);
+    int per_gate = impl == 1 || c->rec_dropout > 0;
+    c->nx = c->dropout > 0 ? (per_gate ? c->G : 1) : 0;
+    c->nh = c->rec_dropout > 0 ? c->G : 0;
+    if (!sl_bound_is_none(b, "seed"))
+        sl_layer_notice(l, "notice: seed= of a recurrent layer is accepted but not used: shapelab "
+                           "draws every dropout mask from the model's one seeded generator (the "
+                           "seed given to fit, or shapelab train --seed)");
+    return 0;
+}
 
 static int rnn_create(SlLayer *l, const SlBound *b, SlError *e, CellKind kind)
 {
@@ -132,23 +225,27 @@ static int rnn_create(SlLayer *l, const SlBound *b, SlError *e, CellKind kind)
     c->return_state = sl_bound_bool(b, "return_state");
     c->go_backwards = sl_bound_bool(b, "go_backwards");
     c->stateful = sl_bound_bool(b, "stateful");
+    c->zero_output = sl_bound_bool(b, "zero_output_for_mask");
     c->rec_act = SL_ACT_SIGMOID;
     if (c->units <= 0)
         return sl_errorf(e, "units must be a positive integer (the size of h), got %d", c->units);
     if (sl_act_read(&c->act, b, "activation", e) < 0 ||
-        sl_init_read(c->kernel_init, sizeof c->kernel_init, b, "kernel_initializer", e) < 0 ||
-        sl_init_read(c->rec_init, sizeof c->rec_init, b, "recurrent_initializer", e) < 0 ||
-        sl_init_read(c->bias_init, sizeof c->bias_init, b, "bias_initializer", e) < 0)
+        sl_weight_args_read(l, &c->kernel, b, "kernel", e) < 0 ||
+        sl_weight_args_read(l, &c->recurrent, b, "recurrent", e) < 0 ||
+        sl_weight_args_read(l, &c->bias, b, "bias", e) < 0)
         return -1;
     if (kind != CELL_SIMPLE && sl_act_read(&c->rec_act, b, "recurrent_activation", e) < 0)
         return -1;
     if (kind == CELL_LSTM)
         c->unit_forget_bias = sl_bound_bool(b, "unit_forget_bias");
     c->reset_after = kind == CELL_GRU && sl_bound_bool(b, "reset_after");
-    if (sl_bound_float(b, "dropout") != 0 || sl_bound_float(b, "recurrent_dropout") != 0)
-        return sl_errorf(e, "dropout= and recurrent_dropout= inside a recurrent layer are not "
-                            "supported yet; put a Dropout layer before or after it instead");
-    return 0;
+    if (kind != CELL_SIMPLE) {
+        const SlValue *cudnn = sl_bound(b, "use_cudnn");
+        const char *s = sl_value_strv(&b->store, cudnn);
+        if (cudnn->kind != SL_V_BOOL && !(s && !strcmp(s, "auto")))
+            return sl_errorf(e, "use_cudnn is 'auto', True or False");
+    }
+    return read_dropout(l, c, b, e);
 }
 
 static int simple_create(SlLayer *l, const SlBound *b, SlError *e)
@@ -264,19 +361,18 @@ static int rnn_params(SlLayer *l, const SlInfer *io, SlError *e)
     int Gu = c->G * c->units;
     c->in = io->in[0].dim[2];
     snprintf(name, sizeof name, "%s/kernel", cell);
-    if (sl_layer_add_param(l, name, sl_shape_of(2, (int[]){c->in, Gu}), c->kernel_init, e) < 0)
+    if (sl_layer_add_weight(l, name, sl_shape_of(2, (int[]){c->in, Gu}), &c->kernel, e) < 0)
         return -1;
     snprintf(name, sizeof name, "%s/recurrent_kernel", cell);
-    if (sl_layer_add_param(l, name, sl_shape_of(2, (int[]){c->units, Gu}), c->rec_init, e) < 0)
+    if (sl_layer_add_weight(l, name, sl_shape_of(2, (int[]){c->units, Gu}), &c->recurrent, e) < 0)
         return -1;
     if (c->use_bias) {
         SlShape bs = c->reset_after ? sl_shape_of(2, (int[]){2, Gu}) : sl_shape_of(1, &Gu);
         /* Keras's unit_forget_bias: the forget block starts at 1, so the cell remembers */
-        const char *init = c->unit_forget_bias && !strcmp(c->bias_init, "zeros")
-                               ? "unit_forget_bias"
-                               : c->bias_init;
+        SlWeightArgs bias = c->bias;
+        bias.init.unit_forget = c->unit_forget_bias;
         snprintf(name, sizeof name, "%s/bias", cell);
-        if (sl_layer_add_param(l, name, bs, init, e) < 0)
+        if (sl_layer_add_weight(l, name, bs, &bias, e) < 0)
             return -1;
     }
     if (c->stateful) {
@@ -502,12 +598,16 @@ static void lstm_cell_backward(sl_real *dz,       // dz: (n, 4u) += the gradient
  * h' U_h + bh_h (bh, the second bias row, exists only with reset_after and use_bias). zg =
  * rec(zz) (the update gate z), r = rec(zr); the candidate n (Keras's hh) = act(xh + r rh)
  * (reset_after=True), or act(xh + rh U_h) with rh = r h' (reset_after=False: the product of the
- * n samples' rows here); h = zg h' + (1 - zg) n. Rows of 3u: the gates z, r, n side by side. */
+ * n samples' rows here); h = zg h' + (1 - zg) n. Rows of 3u: the gates z, r, n side by side.
+ * With recurrent dropout the candidate's block reads hh = h' times its mask in place of h' (the
+ * time loop's products read the masked rows too), but the blend zg h' + (1 - zg) n keeps h'
+ * itself, as Keras's implementation 1 does. */
 static void gru_cell_forward(sl_real *h,        // h: (n, u) the new h
                              sl_real *a,        // a: (n, 3u) the gates z, r and the candidate n
                              sl_real *rh,       // rh: (n, u) what the reset gate meets (above)
                              sl_real *z,        // z: (n, 3u) the pre-activations; zn made here
                              const sl_real *hp, // hp: (n, u) h'
+                             const sl_real *hh, // hh: (n, u) the candidate's h': hp, or masked
                              const sl_real *U,  // U: (u, 3u) recurrent_kernel
                              int reset_after, SlAct act, SlAct rec, size_t u, size_t n)
 {
@@ -519,8 +619,8 @@ static void gru_cell_forward(sl_real *h,        // h: (n, u) the new h
         for (size_t j = 0; j < u; j++) {
             if (reset_after) /* zn = xh + r (h' U_h + bh_h) */
                 zn[j] += r[j] * rhb[j];
-            else /* rh = r h', then zn = xh + rh U_h below */
-                rhb[j] = r[j] * hp[b * u + j];
+            else /* rh = r hh, then zn = xh + rh U_h below */
+                rhb[j] = r[j] * hh[b * u + j];
         }
     }
     if (!reset_after)
@@ -535,9 +635,12 @@ static void gru_cell_forward(sl_real *h,        // h: (n, u) the new h
 
 /* drh is an output: with reset_after its products with U_h are the time loop's, for a block of
  * samples (dh' += drh U_h^T, dU_h += h'^T drh); without, it meets U_h here (drh = dzn U_h^T)
- * and the time loop adds dU_h += rh^T dzn. The biases' gradients are the time loop's sums. */
+ * and the time loop adds dU_h += rh^T dzn. The biases' gradients are the time loop's sums.
+ * dhh, the gradient of the candidate's h', is dhp itself unless recurrent dropout masked hh: then
+ * the time loop multiplies it by the mask on its way to dh'. */
 static void gru_cell_backward(sl_real *dz,       // dz: (n, 3u) += the gradient of z
                               sl_real *dhp,      // dhp: (n, u) += the gradient of h'
+                              sl_real *dhh,      // dhh: (n, u) += the gradient of hh (or dhp)
                               sl_real *drh,      // drh: (n, u) = the gradient of rh
                               sl_real *da,       // da: (n, 3u) work: dzg, dr, dn
                               const sl_real *dh, // dh: (n, u) the gradient of h
@@ -545,6 +648,7 @@ static void gru_cell_backward(sl_real *dz,       // dz: (n, 3u) += the gradient 
                               const sl_real *rh, // rh: (n, u) what the reset gate met
                               const sl_real *z,  // z: (n, 3u) the pre-activations
                               const sl_real *hp, // hp: (n, u) h'
+                              const sl_real *hh, // hh: (n, u) the candidate's h': hp, or masked
                               const sl_real *UT, // UT: (3u, u) U transposed
                               int reset_after, SlAct act, SlAct rec, size_t u, size_t n)
 {
@@ -571,9 +675,9 @@ static void gru_cell_backward(sl_real *dz,       // dz: (n, 3u) += the gradient 
             if (reset_after) { /* zn = xh + r (h' U_h + bh_h) */
                 dr[j] = dzn[j] * rh[b * u + j];
                 drhb[j] = dzn[j] * r[j];
-            } else { /* rh = r h' */
-                dhp[b * u + j] += drhb[j] * r[j];
-                dr[j] = drhb[j] * hp[b * u + j];
+            } else { /* rh = r hh */
+                dhh[b * u + j] += drhb[j] * r[j];
+                dr[j] = drhb[j] * hh[b * u + j];
             }
         }
     }
@@ -597,6 +701,12 @@ typedef struct Scratch {
     sl_real *c;   /* (T+1, B, u) LSTM: c likewise */
     sl_real *ac;  /* (T, B, u) LSTM: act(c) */
     sl_real *rh;  /* (T, B, u) GRU: what r meets, h' U_h + bh_h or r h' (gru_cell_forward) */
+    /* dropout in training: the masks, drawn once per batch, and the rows the step read through
+     * them (nx input masks: 1, or G, one per gate block; nh recurrent masks: 0 or G) */
+    sl_real *mx; /* (B, nx, F) the input masks */
+    sl_real *mh; /* (B, nh, u) the masks of h' */
+    sl_real *xm; /* (nx, B, F) the step's x times each input mask */
+    sl_real *hm; /* (nh, B, u) the step's h' times each recurrent mask */
     /* backward's own, for the step at hand */
     sl_real *dz;     /* (B, Gu) the gradients of the pre-activations */
     sl_real *dh;     /* (2, B, u) the gradient of h of the current step, and of its h' */
@@ -608,6 +718,8 @@ typedef struct Scratch {
     sl_real *du;     /* (B, u) the cells' work: LSTM's d act(c), GRU's drh without reset_after */
     sl_real *UT;     /* (Gu, u) recurrent_kernel transposed */
     sl_real *WT;     /* (Gu, F) kernel transposed */
+    sl_real *dxm;    /* (B, F) dropout: the gradient of the rows of one masked x */
+    sl_real *dhm;    /* (nh, B, u) recurrent dropout: the gradients of the masked h' rows */
 } Scratch;
 
 /* Point S's views one after another into base and return how many elements they take; with base
@@ -615,6 +727,7 @@ typedef struct Scratch {
 static size_t scratch_views(Scratch *S, sl_real *base, const RnnCfg *c, size_t B, size_t T)
 {
     size_t u = (size_t)c->units, Gu = (size_t)c->G * u, F = (size_t)c->in;
+    size_t nx = (size_t)c->nx, nh = (size_t)c->nh;
     int lstm = c->kind == CELL_LSTM, gru = c->kind == CELL_GRU;
     int keep_z = !sl_act_backward_from_y(c->act) ||
                  (c->kind != CELL_SIMPLE && !sl_act_backward_from_y(c->rec_act));
@@ -629,6 +742,10 @@ static size_t scratch_views(Scratch *S, sl_real *base, const RnnCfg *c, size_t B
         {&S->c, lstm ? (T + 1) * B * u : 0},
         {&S->ac, lstm ? T * B * u : 0},
         {&S->rh, gru ? T * B * u : 0},
+        {&S->mx, B * nx * F},
+        {&S->mh, B * nh * u},
+        {&S->xm, nx * B * F},
+        {&S->hm, nh * B * u},
         {&S->dz, B * Gu},
         {&S->dh, 2 * B * u},
         {&S->dc, lstm ? 2 * B * u : 0},
@@ -639,6 +756,8 @@ static size_t scratch_views(Scratch *S, sl_real *base, const RnnCfg *c, size_t B
         {&S->du, B * u},
         {&S->UT, Gu * u},
         {&S->WT, Gu * F},
+        {&S->dxm, nx ? B * F : 0},
+        {&S->dhm, nh * B * u},
     };
     size_t used = 0;
     for (size_t i = 0; i < sizeof list / sizeof list[0]; i++) {
@@ -666,6 +785,10 @@ typedef struct Call {
     const sl_real *bh;         /* (Gu) GRU reset_after: the bias added to h' U; else NULL */
     const sl_real *x;          /* (B, T, F) the input */
     const unsigned char *mask; /* (B, T), or NULL */
+    /* dropout in this call (training): the masks in the scratch, else NULL */
+    int nx;            /* input masks per sample: 1 (all blocks) or G (one each); 0 without */
+    const sl_real *mx; /* (B, nx, F) */
+    const sl_real *mh; /* (B, G, u): one mask per block */
     Scratch s;
 } Call;
 
@@ -682,12 +805,19 @@ static Call call_sizes(const SlLayer *l, int B, int T)
     return k;
 }
 
+/* A pass's call: dropout only in training (forward draws the masks, backward reads them). */
 static Call call_of(const SlLayer *l, const SlPass *p)
 {
+    const RnnCfg *c = l->cfg;
     Call k = call_sizes(l, p->x[0].shape.dim[0], p->x[0].shape.dim[1]);
     k.x = p->x[0].data;
     k.mask = p->mask_in[0];
-    scratch_views(&k.s, p->scratch[0], l->cfg, (size_t)k.B, (size_t)k.T);
+    scratch_views(&k.s, p->scratch[0], c, (size_t)k.B, (size_t)k.T);
+    if (p->training) {
+        k.nx = c->nx;
+        k.mx = c->nx ? k.s.mx : NULL;
+        k.mh = c->nh ? k.s.mh : NULL;
+    }
     return k;
 }
 
@@ -750,6 +880,87 @@ static void trace_backward(const SlPass *p, const RnnCfg *c, const Call *k, int 
     sl_trace_step(p, 1, s, q.n, q.name, q.value);
 }
 
+/* ---- dropout: the masks, and the rows read through them ----
+ *
+ * In training, dropout= multiplies the input row of every step by a mask drawn once for the
+ * batch, the same at every step (Keras's DropoutRNNCell); recurrent_dropout= does the same to h'.
+ * A mask holds 1/(1 - rate) where a uniform draw is at least rate, else 0 (inverted dropout, as
+ * the Dropout layer), and is drawn from the model's generator, input masks first. With one input
+ * mask every block reads x * m; with one per block (Keras's implementation 1), block g reads
+ * x * m_g, and h' * mh_g on the recurrent side. A step forms its masked rows first (xm, hm), and
+ * each gate block's product reads its own (x_rows, h_rows); backward multiplies the gradients of
+ * those rows by the same masks on their way to x and h'. Without dropout the products read x and
+ * h' themselves, a product spanning all the blocks. */
+
+static void draw_masks(sl_real *m, size_t n, double rate, SlRng *r)
+{
+    sl_real keep = (sl_real)(1.0 / (1.0 - rate));
+    for (size_t i = 0; i < n; i++)
+        m[i] = sl_rng_uniform(r) >= rate ? keep : 0;
+}
+
+/* Y[r] = X[r] * M[r] (add 0), or Y[r] += X[r] * M[r] (add 1), for n rows of w values, ldy, ldx
+ * and ldm apart: rows through a mask, or their gradients back through it. */
+static void rows_masked(sl_real *Y, size_t ldy, const sl_real *X, size_t ldx, const sl_real *M,
+                        size_t ldm, int add, int w, int n)
+{
+    for (int r = 0; r < n; r++) {
+        sl_real *y = Y + r * ldy;
+        const sl_real *x = X + r * ldx, *m = M + r * ldm;
+        for (int i = 0; i < w; i++)
+            y[i] = (add ? y[i] : 0) + x[i] * m[i];
+    }
+}
+
+/* The rows step s reads through the masks, for samples b0 .. b0+n-1: xm = x times each input
+ * mask, hm = h' times each recurrent mask. Nothing without dropout in the call. */
+static void masked_rows(const RnnCfg *c, const Call *k, int s, int b0, int n)
+{
+    const Scratch *S = &k->s;
+    size_t B = (size_t)k->B, F = (size_t)k->F, u = (size_t)k->u;
+    int t = c->go_backwards ? k->T - 1 - s : s;
+    for (int m = 0; k->mx && m < k->nx; m++)
+        rows_masked(S->xm + (m * B + b0) * F, F, k->x + ((size_t)b0 * k->T + t) * F,
+                    (size_t)k->T * F, k->mx + ((size_t)b0 * k->nx + m) * F, k->nx * F, 0, k->F, n);
+    for (int g = 0; k->mh && g < c->G; g++)
+        rows_masked(S->hm + (g * B + b0) * u, u, S->h + (s * B + b0) * u, u,
+                    k->mh + ((size_t)b0 * c->G + g) * u, c->G * u, 0, k->u, n);
+}
+
+/* The input rows the columns from g on read at input step t, samples from b0 on: x itself
+ * (rows T*F apart), or x times the input mask of g's block (rows F apart); *ld gets the distance.
+ * The columns one product may span with the same rows: x_span. */
+static const sl_real *x_rows(const Call *k, int t, int g, int b0, size_t *ld)
+{
+    if (!k->mx) {
+        *ld = (size_t)k->T * k->F;
+        return k->x + ((size_t)b0 * k->T + t) * k->F;
+    }
+    *ld = (size_t)k->F;
+    return k->s.xm + ((size_t)(k->nx == 1 ? 0 : g / k->u) * k->B + b0) * k->F;
+}
+
+static int x_span(const Call *k)
+{
+    return k->nx > 1 ? k->u : k->Gu;
+}
+
+/* Likewise the rows of h' the columns from g on read at step s (u apart): h' itself, or h' times
+ * the recurrent mask of g's block. Its gradient's rows: dhp's own, or those of dhm. */
+static const sl_real *h_rows(const Call *k, int s, int g, int b0)
+{
+    if (!k->mh)
+        return k->s.h + ((size_t)s * k->B + b0) * k->u;
+    return k->s.hm + ((size_t)(g / k->u) * k->B + b0) * k->u;
+}
+
+static sl_real *dh_rows(const Call *k, sl_real *dhp, int g, int b0)
+{
+    if (!k->mh)
+        return dhp + (size_t)b0 * k->u;
+    return k->s.dhm + ((size_t)(g / k->u) * k->B + b0) * k->u;
+}
+
 /* ---- forward through time ----
  *
  * Step by step; within a step the samples are independent, so the step goes in blocks of ROWS
@@ -761,31 +972,38 @@ enum { ROWS = 48 }; /* samples per block: a multiple of the product's tile (6 ro
 
 /* The pre-activations of step s for samples b0 .. b0+n-1: z = b_x + x W + h' U. GRU adds
  * bh_z, bh_r and h' [U_z U_r] to z's first two blocks only; its candidate's h' U_h + bh_h goes
- * to rh with reset_after=True, and is the cell's own product of r h' with reset_after=False. */
+ * to rh with reset_after=True, and is the cell's own product of r h' with reset_after=False.
+ * With dropout, x and h' are the masked rows (x_rows, h_rows), a product per gate block where
+ * the blocks have masks of their own. */
 static void step_products(const RnnCfg *c, const Call *k, int s, int b0, int n)
 {
     const Scratch *S = &k->s;
     int u = k->u, Gu = k->Gu, F = k->F, gru = c->kind == CELL_GRU;
     int t = c->go_backwards ? k->T - 1 - s : s, both = gru ? 2 * u : Gu; /* the columns of h' U */
-    size_t sb = (size_t)s * k->B + b0, ldx = (size_t)k->T * F;
-    sl_real *Z = S->z + s * S->zstep + (size_t)b0 * Gu;    /* (n, Gu) */
-    const sl_real *X = k->x + ((size_t)b0 * k->T + t) * F; /* (n, F), rows T*F apart */
-    const sl_real *H = S->h + sb * u;                      /* (n, u) h' */
+    int span = k->nx > 1 || k->mh ? u : both; /* the columns that read the same x and h' rows */
+    size_t ldx;
+    sl_real *Z = S->z + s * S->zstep + (size_t)b0 * Gu; /* (n, Gu) */
     for (int b = 0; b < n; b++)
         for (int g = 0; g < Gu; g++)
             Z[(size_t)b * Gu + g] =
                 (k->bx ? k->bx[g] : 0) + (gru && k->bh && g < both ? k->bh[g] : 0);
-    rows_times_sum(Z, (size_t)Gu, X, ldx, k->W, F, H, (size_t)u, k->U, u, Gu, 0, both, n);
+    masked_rows(c, k, s, b0, n);
+    for (int g0 = 0; g0 < both; g0 += span) {
+        const sl_real *X = x_rows(k, t, g0, b0, &ldx); /* (n, F) x */
+        const sl_real *H = h_rows(k, s, g0, b0);       /* (n, u) h' */
+        rows_times_sum(Z + g0, (size_t)Gu, X, ldx, k->W, F, H, (size_t)u, k->U, u, Gu, g0, span, n);
+    }
     if (!gru)
         return;
-    rows_times(Z + both, (size_t)Gu, X, ldx, k->W, F, Gu, both, u, n); /* the candidate's x W_h */
+    const sl_real *X = x_rows(k, t, both, b0, &ldx); /* the candidate's x W_h */
+    rows_times(Z + both, (size_t)Gu, X, ldx, k->W, F, Gu, both, u, n);
     if (!c->reset_after)
         return;
-    sl_real *RH = S->rh + sb * u; /* (n, u) */
+    sl_real *RH = S->rh + ((size_t)s * k->B + b0) * u; /* (n, u) */
     for (int b = 0; b < n; b++)
         for (int j = 0; j < u; j++)
             RH[(size_t)b * u + j] = k->bh ? k->bh[2 * u + j] : 0;
-    rows_times(RH, (size_t)u, H, (size_t)u, k->U, u, Gu, 2 * u, u, n);
+    rows_times(RH, (size_t)u, h_rows(k, s, both, b0), (size_t)u, k->U, u, Gu, 2 * u, u, n);
 }
 
 /* The states before the first step: initial_state inputs, the carried states of a stateful layer,
@@ -820,8 +1038,9 @@ static void cell_forward(const RnnCfg *c, const Call *k, int s, int b0, int n)
                           c->rec_act, u, N);
         break;
     case CELL_GRU:
-        gru_cell_forward(S->h + next, S->a + g, S->rh + prev, z, S->h + prev, k->U, c->reset_after,
-                         c->act, c->rec_act, u, N);
+        gru_cell_forward(S->h + next, S->a + g, S->rh + prev, z, S->h + prev,
+                         h_rows(k, s, 2 * k->u, b0), k->U, c->reset_after, c->act, c->rec_act, u,
+                         N);
         break;
     }
 }
@@ -892,33 +1111,34 @@ static void step_forward(const RnnCfg *c, const Call *k, int s)
 enum { SAMPLES = 8 }; /* samples whose rows go side by side between (B, T, u) and (T, B, u) */
 
 /* y from the states h (T+1, B, u): (B, T, u) with return_sequences, where a step masked for a
- * sample repeats its output before (zeros before its first step), else (B, u), the state after
- * the last step a sample read (zeros if none). SAMPLES at a time, step by step: h is read a run
- * of rows per step, and each sample's rows of y are written in order. */
+ * sample repeats its output before (zeros before its first step, and always with
+ * zero_output_for_mask), else (B, u), the state after the last step a sample read (zeros if none,
+ * or with zero_output_for_mask if the last step was masked). SAMPLES at a time, step by step: h
+ * is read a run of rows per step, and each sample's rows of y are written in order. */
 static void write_outputs(sl_real *y, const RnnCfg *c, const Call *k)
 {
     int B = k->B, T = k->T, u = k->u;
     size_t Bu = (size_t)B * u, nu = (size_t)u * sizeof(sl_real);
     for (int b0 = 0; b0 < B; b0 += SAMPLES) {
-        int b1 = b0 + SAMPLES < B ? b0 + SAMPLES : B, read_any[SAMPLES] = {0};
+        int b1 = b0 + SAMPLES < B ? b0 + SAMPLES : B, holds_h[SAMPLES] = {0};
         for (int s = 0; s < T; s++) {
             int t = c->go_backwards ? T - 1 - s : s;
             for (int b = b0; b < b1; b++) {
                 int read = step_unmasked(k->mask, b, t, T);
-                read_any[b - b0] |= read;
+                holds_h[b - b0] = read || (holds_h[b - b0] && !c->zero_output);
                 sl_real *out = y + ((size_t)b * T + s) * u;
                 if (!c->return_sequences)
                     continue;
                 if (read)
                     memcpy(out, k->s.h + (size_t)(s + 1) * Bu + (size_t)b * u, nu);
-                else if (s > 0)
+                else if (s > 0 && !c->zero_output)
                     memcpy(out, out - u, nu);
                 else
                     memset(out, 0, nu);
             }
         }
         for (int b = b0; !c->return_sequences && b < b1; b++) {
-            if (read_any[b - b0])
+            if (holds_h[b - b0])
                 memcpy(y + (size_t)b * u, k->s.h + (size_t)T * Bu + (size_t)b * u, nu);
             else
                 memset(y + (size_t)b * u, 0, nu);
@@ -946,6 +1166,10 @@ static void rnn_forward(SlLayer *l, SlPass *p)
     int B = k.B, T = k.T, u = k.u;
     size_t Bu = (size_t)B * u;
     start_states(c, p, S->h, S->c, Bu);
+    if (k.mx)
+        draw_masks(S->mx, (size_t)B * c->nx * k.F, c->dropout, p->rng);
+    if (k.mh)
+        draw_masks(S->mh, Bu * (size_t)c->nh, c->rec_dropout, p->rng);
     for (int s = 0; s < T; s++) {
         step_forward(c, &k, s);
         if (p->obs)
@@ -987,27 +1211,54 @@ static void cell_backward(const RnnCfg *c, const Call *k, int s, int b0, int n, 
                            S->ac + prev, z, S->c + prev, c->act, c->rec_act, u, N);
         break;
     case CELL_GRU:
-        gru_cell_backward(dz, dhp + row, c->reset_after ? S->drh + row : du, da, dh + row, S->a + g,
-                          S->rh + prev, z, S->h + prev, S->UT, c->reset_after, c->act, c->rec_act,
-                          u, N);
+        gru_cell_backward(dz, dhp + row, dh_rows(k, dhp, 2 * k->u, b0),
+                          c->reset_after ? S->drh + row : du, da, dh + row, S->a + g, S->rh + prev,
+                          z, S->h + prev, h_rows(k, s, 2 * k->u, b0), S->UT, c->reset_after, c->act,
+                          c->rec_act, u, N);
         break;
+    }
+}
+
+/* z = x W + ...: dx += dz W^T for step s's samples b0 .. b0+n-1; with dropout, per input mask
+ * xm = x * mx: dx += (dz W^T) * mx, a mask's columns at a time (all, or its gate block). */
+static void input_grads(const RnnCfg *c, const Call *k, sl_real *dx, int s, int b0, int n)
+{
+    const Scratch *S = &k->s;
+    int T = k->T, F = k->F, Gu = k->Gu, t = c->go_backwards ? T - 1 - s : s, span = x_span(k);
+    sl_real *dX = dx + ((size_t)b0 * T + t) * F; /* (n, F), rows T*F apart */
+    const sl_real *dZ = S->dz + (size_t)b0 * Gu; /* (n, Gu) */
+    if (!k->mx) {
+        rows_times_transposed(dX, (size_t)T * F, dZ, (size_t)Gu, S->WT, F, 0, Gu, n);
+        return;
+    }
+    sl_real *dXm = S->dxm + (size_t)b0 * F; /* (n, F) */
+    for (int m = 0; m < k->nx; m++) {
+        memset(dXm, 0, (size_t)n * F * sizeof *dXm);
+        rows_times_transposed(dXm, (size_t)F, dZ + m * span, (size_t)Gu, S->WT, F, m * span, span,
+                              n);
+        rows_masked(dX, (size_t)T * F, dXm, (size_t)F, k->mx + ((size_t)b0 * k->nx + m) * F,
+                    (size_t)k->nx * F, 1, F, n);
     }
 }
 
 /* Step s of samples b0 .. b1-1 backwards: each sample's output gradient (a masked step hands dh
  * and dc on unchanged), the cell on each run of samples that read the step, then the block's
- * products for h' and, unless nobody needs it, for x. */
+ * products for h' and, unless nobody needs it, for x; with dropout, for the masked rows, whose
+ * gradients then go through the masks. */
 static void backward_rows(const StepJob *j, int b0, int b1)
 {
     const RnnCfg *c = j->c;
     const Call *k = j->k;
     const Scratch *S = &k->s;
     int s = j->s, T = k->T, u = k->u, n = b1 - b0, t = c->go_backwards ? T - 1 - s : s;
-    size_t Gu = (size_t)k->Gu, F = (size_t)k->F;
+    size_t Gu = (size_t)k->Gu;
     sl_real *dh = j->dh, *dhp = j->dhp, *dc = j->dc, *dcp = j->dcp;
     memset(S->dz + (size_t)b0 * Gu, 0, (size_t)n * Gu * sizeof(sl_real));
     if (S->drh)
         memset(S->drh + (size_t)b0 * u, 0, (size_t)n * u * sizeof(sl_real));
+    masked_rows(c, k, s, b0, n); /* the rows the step read, for the cells and step_weight_grads */
+    for (int g = 0; k->mh && g < c->G; g++)
+        memset(dh_rows(k, dhp, g * u, b0), 0, (size_t)n * u * sizeof(sl_real));
     for (int b = b0; c->return_sequences && b < b1; b++) /* the step's output gradients */
         for (int i = 0; i < u; i++)
             S->dcarry[(size_t)b * u + i] += S->dys[((size_t)s * k->B + b) * u + i];
@@ -1019,7 +1270,9 @@ static void backward_rows(const StepJob *j, int b0, int b1)
                 dhp[row + i] += dh[row + i];
             for (int i = 0; dc && i < u; i++)
                 dcp[row + i] += dc[row + i];
-            continue; /* the output's gradient carries on to the previous output */
+            if (c->zero_output) /* the output was zeros: its gradient goes nowhere */
+                memset(dcarry, 0, (size_t)u * sizeof *dcarry);
+            continue; /* else it carries on to the previous output */
         }
         for (int i = 0; i < u; i++) /* the step's output is its h */
             dh[row + i] += dcarry[i], dcarry[i] = 0;
@@ -1032,15 +1285,18 @@ static void backward_rows(const StepJob *j, int b0, int b1)
     }
     /* z += h' U (GRU: the blocks z and r; with reset_after U_h through rh) */
     const sl_real *dZ = S->dz + (size_t)b0 * Gu; /* (n, Gu) */
-    sl_real *dHp = dhp + (size_t)b0 * u;         /* (n, u) */
+    int both = c->kind == CELL_GRU ? 2 * u : k->Gu, span = k->mh ? u : both;
     if (c->kind == CELL_GRU && c->reset_after)
-        rows_times_transposed(dHp, (size_t)u, S->drh + (size_t)b0 * u, (size_t)u, S->UT, u, 2 * u,
-                              u, n);
-    rows_times_transposed(dHp, (size_t)u, dZ, Gu, S->UT, u, 0, c->kind == CELL_GRU ? 2 * u : k->Gu,
-                          n);
-    if (!j->p->no_dx[0]) /* z = x W + ...: dx += dz W^T */
-        rows_times_transposed(j->p->dx[0].data + ((size_t)b0 * T + t) * F, (size_t)T * F, dZ, Gu,
-                              S->WT, k->F, 0, k->Gu, n);
+        rows_times_transposed(dh_rows(k, dhp, 2 * u, b0), (size_t)u, S->drh + (size_t)b0 * u,
+                              (size_t)u, S->UT, u, 2 * u, u, n);
+    for (int g0 = 0; g0 < both; g0 += span)
+        rows_times_transposed(dh_rows(k, dhp, g0, b0), (size_t)u, dZ + g0, Gu, S->UT, u, g0, span,
+                              n);
+    for (int g = 0; k->mh && g < c->G; g++) /* hm = h' * mh: dh' += dhm * mh */
+        rows_masked(dhp + (size_t)b0 * u, (size_t)u, dh_rows(k, dhp, g * u, b0), (size_t)u,
+                    k->mh + ((size_t)b0 * c->G + g) * u, (size_t)c->G * u, 1, u, n);
+    if (!j->p->no_dx[0])
+        input_grads(c, k, j->p->dx[0].data, s, b0, n);
 }
 
 static void backward_part(void *ctx, int part, int parts)
@@ -1056,22 +1312,29 @@ static void backward_part(void *ctx, int part, int parts)
 
 /* The weights' gradients from step s's dz: sums over the batch, each product split among the
  * threads by its outputs. U's (GRU: U_z and U_r from dz, U_h from drh or, without reset_after,
- * against rh), W's, and the biases' column sums. */
+ * against rh), W's, and the biases' column sums. With dropout, U's and W's read the masked rows
+ * the step read (h_rows, x_rows), a product per block where the blocks have masks of their own. */
 static void step_weight_grads(const RnnCfg *c, const Call *k, int s, sl_real *dW, sl_real *dU,
                               sl_real *dbx, sl_real *dbh)
 {
     const Scratch *S = &k->s;
     int B = k->B, T = k->T, u = k->u, Gu = k->Gu, F = k->F;
     int t = c->go_backwards ? T - 1 - s : s, gru = c->kind == CELL_GRU;
-    size_t sb = (size_t)s * B;
-    const sl_real *dZ = S->dz, *H = S->h + sb * u; /* (B, Gu), (B, u) h' */
-    const sl_real *X = k->x + (size_t)t * F;       /* (B, F), rows T*F apart */
-    rows_outer_add(dU, H, (size_t)u, dZ, (size_t)Gu, u, Gu, 0, gru ? 2 * u : Gu, B);
+    int both = gru ? 2 * u : Gu, span = k->mh ? u : both;
+    const sl_real *dZ = S->dz; /* (B, Gu) */
+    size_t ldx;
+    for (int g0 = 0; g0 < both; g0 += span) /* h' (B, u), or each block's h' * mh */
+        rows_outer_add(dU, h_rows(k, s, g0, 0), (size_t)u, dZ + g0, (size_t)Gu, u, Gu, g0, span, B);
     if (gru && c->reset_after)
-        rows_outer_add(dU, H, (size_t)u, S->drh, (size_t)u, u, Gu, 2 * u, u, B);
+        rows_outer_add(dU, h_rows(k, s, 2 * u, 0), (size_t)u, S->drh, (size_t)u, u, Gu, 2 * u, u,
+                       B);
     else if (gru) /* zn = xh + rh U_h */
-        rows_outer_add(dU, S->rh + sb * u, (size_t)u, dZ + 2 * u, (size_t)Gu, u, Gu, 2 * u, u, B);
-    rows_outer_add(dW, X, (size_t)T * F, dZ, (size_t)Gu, F, Gu, 0, Gu, B);
+        rows_outer_add(dU, S->rh + (size_t)s * B * u, (size_t)u, dZ + 2 * u, (size_t)Gu, u, Gu,
+                       2 * u, u, B);
+    for (int g0 = 0; g0 < Gu; g0 += x_span(k)) { /* x (B, F), or x * each input mask */
+        const sl_real *X = x_rows(k, t, g0, 0, &ldx);
+        rows_outer_add(dW, X, ldx, dZ + g0, (size_t)Gu, F, Gu, g0, x_span(k), B);
+    }
     for (int b = 0; dbx && b < B; b++)
         for (int g = 0; g < Gu; g++)
             dbx[g] += dZ[(size_t)b * Gu + g];
@@ -1316,5 +1579,14 @@ int sl_rnn_info(const SlLayer *l, SlRnnInfo *info)
     info->recurrent_activation = c->kind == CELL_SIMPLE ? NULL : sl_act_name(c->rec_act);
     info->go_backwards = c->go_backwards;
     info->stateful = c->stateful;
+    info->return_sequences = c->return_sequences;
+    info->return_state = c->return_state;
+    info->zero_output_for_mask = c->zero_output;
     return 0;
+}
+
+void sl_rnn_set_zero_output_for_mask(SlLayer *l, int zero)
+{
+    if (sl_layer_is(l, SL_KIND_RECURRENT))
+        ((RnnCfg *)l->cfg)->zero_output = zero != 0;
 }

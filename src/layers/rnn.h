@@ -57,8 +57,13 @@ typedef struct SlRnnInfo {
     const char *recurrent_activation; /* the gates i f o and z r; NULL for SimpleRNN */
     int go_backwards;                 /* step s read input step T-1-s */
     int stateful;                     /* the states before step 0 are the last batch's */
+    int return_sequences, return_state;
+    int zero_output_for_mask; /* a masked step outputs zeros (else the last output again) */
 } SlRnnInfo;
 /* Fill info for recurrent layer l; -1 (and info zeroed) when l is not one. */
 int sl_rnn_info(const SlLayer *l, SlRnnInfo *info);
+/* Set zero_output_for_mask of recurrent layer l: Bidirectional sets it on both copies to their
+ * return_sequences, as Keras does. */
+void sl_rnn_set_zero_output_for_mask(SlLayer *l, int zero);
 
 #endif

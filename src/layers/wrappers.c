@@ -97,6 +97,12 @@ static int td_create(SlLayer *l, const SlBound *b, SlError *e)
         return -1;
     if (sl_layer_is(l->child[0], SL_KIND_INPUT))
         return sl_errorf(e, "it wraps a layer that computes, not an Input");
+    if (sl_regularizer_active(&l->child[0]->activity)) {
+        sl_layer_notice(l, "notice: the activity_regularizer of a layer inside TimeDistributed "
+                           "adds nothing: Keras runs the inner layer's call directly, without "
+                           "it; give activity_regularizer= to the TimeDistributed layer instead");
+        memset(&l->child[0]->activity, 0, sizeof l->child[0]->activity);
+    }
     return 0;
 }
 
@@ -276,11 +282,48 @@ static const SlArgSpec bi_args[] = {
      "position)"},
     {"merge_mode", SL_ARG_STR | SL_ARG_OR_NONE, "'concat'",
      "how the two directions combine: concat, sum, mul, ave or None (two outputs)"},
+    {"weights", SL_ARG_ANY | SL_ARG_OR_NONE, "None", "not supported yet: None only"},
+    {"backward_layer", SL_ARG_ANY | SL_ARG_OR_NONE, "None",
+     "the layer reading from the last step (handed over by sl_layer_wrap_pair); default: a "
+     "copy of layer with go_backwards flipped"},
 };
+
+/* Keras's checks of a given backward layer against the forward one. */
+static int check_pair(const SlLayer *f, const SlLayer *bk, SlError *e)
+{
+    SlRnnInfo a, b;
+    if (sl_rnn_info(bk, &b) < 0)
+        return sl_errorf(e,
+                         "backward_layer must be a recurrent layer (LSTM, GRU, SimpleRNN), not %s",
+                         bk->type->name);
+    sl_rnn_info(f, &a);
+    if (a.go_backwards == b.go_backwards)
+        return sl_errorf(e,
+                         "Forward layer and backward layer should have different `go_backwards` "
+                         "value: give the backward layer go_backwards=%s",
+                         a.go_backwards ? "False" : "True");
+    const char *names[] = {"stateful", "return_sequences", "return_state"};
+    int fv[] = {a.stateful, a.return_sequences, a.return_state};
+    int bv[] = {b.stateful, b.return_sequences, b.return_state};
+    for (int i = 0; i < 3; i++)
+        if (fv[i] != bv[i])
+            return sl_errorf(e,
+                             "Forward layer and backward layer are expected to have the same "
+                             "value for attribute \"%s\", got %s for the forward layer and %s for "
+                             "the backward layer",
+                             names[i], fv[i] ? "True" : "False", bv[i] ? "True" : "False");
+    return 0;
+}
 
 static int bi_create(SlLayer *l, const SlBound *b, SlError *e)
 {
-    if (wrapped_one(l, b, e) < 0)
+    if (l->n_child < 1 || l->n_child > 2 || sl_bound_given(b, "layer"))
+        return sl_errorf(e, "it wraps a layer: %s(%s)", l->type->name, l->type->example_args);
+    if (sl_bound_given(b, "backward_layer") && !sl_bound_is_none(b, "backward_layer"))
+        return sl_errorf(e, "backward_layer takes a recurrent layer, like "
+                            "Bidirectional(LSTM(4), backward_layer=LSTM(4, go_backwards=True))");
+    if (sl_not_yet(b, "weights", "set them after building, with set_weights or load_weights", e) <
+        0)
         return -1;
     SlLayer *f = l->child[0];
     if (!sl_layer_is(f, SL_KIND_RECURRENT))
@@ -298,17 +341,32 @@ static int bi_create(SlLayer *l, const SlBound *b, SlError *e)
     if (m && c->merge == MERGE_NONE)
         return sl_errorf(e, "merge_mode='%s'; Keras knows 'concat', 'sum', 'mul', 'ave' and None",
                          m);
-    /* Keras's two copies: forward_<name>, and backward_<name> reading from the end */
-    char name[SL_NAME_MAX];
-    snprintf(name, sizeof name, "backward_%s", f->name);
-    int gb = sl_args_find(f->args, "go_backwards");
-    int was_backwards = gb >= 0 && f->args->val[gb].i;
-    SlLayer *back = sl_layer_twin(f, name, "go_backwards", !was_backwards, e);
-    if (!back)
-        return -1;
-    back->parent = l;
-    back->notice[0] = '\0'; /* its notices are the original's, already shown */
-    l->child[l->n_child++] = back;
+    if (l->n_child == 2) { /* backward_layer=: Keras keeps its name */
+        if (check_pair(f, l->child[1], e) < 0)
+            return -1;
+    } else { /* Keras's two copies: forward_<name>, and backward_<name> reading from the end */
+        char name[SL_NAME_MAX];
+        snprintf(name, sizeof name, "backward_%s", f->name);
+        int gb = sl_args_find(f->args, "go_backwards");
+        int was_backwards = gb >= 0 && f->args->val[gb].i;
+        SlLayer *back = sl_layer_twin(f, name, "go_backwards", !was_backwards, e);
+        if (!back)
+            return -1;
+        back->parent = l;
+        back->notice[0] = '\0'; /* its notices are the original's, already shown */
+        l->child[l->n_child++] = back;
+    }
+    for (int k = 0; k < 2; k++)
+        if (sl_regularizer_active(&l->child[k]->activity))
+            return sl_errorf(e, "an activity_regularizer on the layer inside Bidirectional is not "
+                                "supported yet; give activity_regularizer= to the Bidirectional "
+                                "layer, which regularizes the merged output");
+    for (int k = 0; k < 2; k++) { /* Keras: a copy returning sequences outputs zeros at masked
+                                     steps */
+        SlRnnInfo info;
+        sl_rnn_info(l->child[k], &info);
+        sl_rnn_set_zero_output_for_mask(l->child[k], info.return_sequences);
+    }
     char fname[SL_NAME_MAX];
     snprintf(fname, sizeof fname, "forward_%s", f->name);
     snprintf(f->name, sizeof f->name, "%s", fname);
@@ -317,22 +375,24 @@ static int bi_create(SlLayer *l, const SlBound *b, SlError *e)
     return 0;
 }
 
-/* States per direction: LSTM's h and c, the others' h. */
-static int bi_states(const SlLayer *l)
+/* States of direction k: LSTM's h and c, the others' h. */
+static int bi_states(const SlLayer *l, int k)
 {
-    return sl_rnn_n_states(l->child[0]);
+    return sl_rnn_n_states(l->child[k]);
 }
 
 /* Both copies' shapes for the wrapper's inputs: the sequence, then (with initial_state) the
  * forward copy's states and the backward copy's, as Keras takes them. */
 static int bi_inner(const SlLayer *l, const SlShape *x, int n_in, Inner in[2], SlError *e)
 {
-    int ns = bi_states(l);
+    int first = 1;
     for (int k = 0; k < 2; k++) {
         SlShape mine[1 + 2];
+        int ns = bi_states(l, k);
         mine[0] = x[0];
         for (int j = 0; n_in > 1 && j < ns; j++)
-            mine[1 + j] = x[1 + k * ns + j];
+            mine[1 + j] = x[first + j];
+        first += ns;
         if (inner_infer(&in[k], l->child[k], mine, n_in > 1 ? 1 + ns : 1, e) < 0) {
             sl_error_prefix(e, "inside '%s': ", l->name);
             return -1;
@@ -345,29 +405,39 @@ static int bi_infer(SlLayer *l, SlInfer *io, SlError *e)
 {
     const BiCfg *c = l->cfg;
     Inner in[2];
-    int ns = bi_states(l);
-    if (io->n_in != 1 && io->n_in != 1 + 2 * ns)
+    int nf = bi_states(l, 0), nb = bi_states(l, 1);
+    if (io->n_in != 1 && (io->n_in != 1 + nf + nb || nf != nb))
         return sl_errorf(e,
                          "layer '%s' (Bidirectional): initial_state takes %d tensors, the forward "
                          "layer's %s then the backward layer's; got %d",
-                         l->name, 2 * ns, ns == 2 ? "h and c" : "h", io->n_in - 1);
+                         l->name, nf + nb, nf == 2 ? "h and c" : "h", io->n_in - 1);
     if (bi_inner(l, io->in, io->n_in, in, e) < 0)
         return -1;
-    int n_states = in[0].io.n_out - 1, seq = in[0].io.out[0].rank == 3;
-    SlShape y = in[0].io.out[0];
+    int seq = in[0].io.out[0].rank == 3;
+    SlShape y = in[0].io.out[0], yb = in[1].io.out[0];
+    int uf = y.dim[y.rank - 1], ub = yb.dim[yb.rank - 1];
+    if (c->merge != MERGE_CONCAT && c->merge != MERGE_NONE && uf != ub) {
+        char msg[160];
+        snprintf(msg, sizeof msg,
+                 "two directions of the same units to merge_mode='%s': the forward layer has %d, "
+                 "the backward layer %d",
+                 merge_names[c->merge], uf, ub);
+        return sl_layer_shape_error(e, l, msg, &io->in[0],
+                                    "give both layers the same units, or merge_mode='concat'");
+    }
     io->n_out = 0;
     if (c->merge == MERGE_NONE) {
         io->out[io->n_out++] = y;
-        io->out[io->n_out++] = y;
+        io->out[io->n_out++] = yb;
     } else {
         if (c->merge == MERGE_CONCAT)
-            y.dim[y.rank - 1] *= 2;
+            y.dim[y.rank - 1] = uf + ub;
         io->out[io->n_out++] = y;
     }
     int merged = io->n_out;
     for (int k = 0; k < 2; k++)
-        for (int s = 0; s < n_states; s++)
-            io->out[io->n_out++] = in[k].io.out[1 + s];
+        for (int s = 1; s < in[k].io.n_out; s++)
+            io->out[io->n_out++] = in[k].io.out[s];
     for (int k = 0; k < io->n_out; k++) {
         int pass = seq && k < merged && io->in_mask[0];
         io->out_mask[k] = pass ? SL_MASK_PASS : SL_MASK_NONE;
@@ -417,21 +487,22 @@ static void bi_passes(SlLayer *l, const SlPass *p, SlPass ip[2])
     Inner in[2];
     SlError e;
     SlShape shapes[SL_MAX_IO];
-    int ns = bi_states(l);
     for (int k = 0; k < p->n_in; k++)
         shapes[k] = p->x[k].shape;
     bi_inner(l, shapes, p->n_in, in, &e); /* succeeded when this call was planned */
     sl_real *buf = p->scratch[0];
     for (int k = 0; k < 2; k++)
         buf += inner_pass(&in[k], p, &ip[k], buf);
-    for (int k = 0; k < 2; k++) {
+    for (int k = 0, first = 1; k < 2; k++) {
+        int ns = bi_states(l, k);
         ip[k].x[0] = p->x[0];
         ip[k].dx[0] = p->dx[0];
         ip[k].n_in = p->n_in > 1 ? 1 + ns : 1;
         for (int j = 0; p->n_in > 1 && j < ns; j++) { /* this copy's initial states */
-            ip[k].x[1 + j] = p->x[1 + k * ns + j];
-            ip[k].dx[1 + j] = p->dx[1 + k * ns + j];
+            ip[k].x[1 + j] = p->x[first + j];
+            ip[k].dx[1 + j] = p->dx[first + j];
         }
+        first += ns;
         ip[k].mask_in[0] = p->mask_in[0]; /* both copies carry their state over masked steps */
         for (int o = 0; o < in[k].io.n_out; o++) {
             size_t n = sl_shape_count(&in[k].io.out[o]);
@@ -442,21 +513,18 @@ static void bi_passes(SlLayer *l, const SlPass *p, SlPass ip[2])
     }
 }
 
-/* Element (b, t, j) of the backward copy's sequence, put back in time order: its step T-1-t. */
-static size_t aligned(const SlTensor *y, size_t b, size_t t, size_t j)
+/* The backward copy's row for merged row s = (b, t): its sequence comes out last step first, so
+ * it is put back in time order (Keras's flip); a last output has one row per sample. */
+static size_t back_row(const SlTensor *yb, size_t s, size_t T)
 {
-    if (y->shape.rank == 2)
-        return b * (size_t)y->shape.dim[1] + j;
-    size_t T = (size_t)y->shape.dim[1], u = (size_t)y->shape.dim[2];
-    return (b * T + (T - 1 - t)) * u + j;
+    if (yb->shape.rank == 2)
+        return s;
+    size_t b = s / T, t = s % T;
+    return b * T + (T - 1 - t);
 }
 
-/* Is row s = (b, t) of a returned sequence masked? (Only sequences are zeroed at masked steps.) */
-static int masked(const SlPass *p, const SlTensor *f, size_t s)
-{
-    return f->shape.rank == 3 && p->mask_in[0] && !p->mask_in[0][s];
-}
-
+/* Merged rows: a copy that returns sequences writes zeros at masked steps itself
+ * (zero_output_for_mask, set in bi_create), so a masked step merges to zeros, as in Keras. */
 static void bi_forward(SlLayer *l, SlPass *p)
 {
     const BiCfg *c = l->cfg;
@@ -465,37 +533,39 @@ static void bi_forward(SlLayer *l, SlPass *p)
     for (int k = 0; k < 2; k++)
         l->child[k]->type->forward(l->child[k], &ip[k]);
     const SlTensor *f = &ip[0].y[0], *b = &ip[1].y[0];
-    size_t B = (size_t)f->shape.dim[0], u = (size_t)f->shape.dim[f->shape.rank - 1];
+    size_t B = (size_t)f->shape.dim[0], uf = (size_t)f->shape.dim[f->shape.rank - 1];
+    size_t ub = (size_t)b->shape.dim[b->shape.rank - 1];
     size_t T = f->shape.rank == 3 ? (size_t)f->shape.dim[1] : 1;
     sl_real *y = p->y[0].data;
-    for (size_t s = 0; s < B * T; s++)
-        for (size_t j = 0; j < u; j++) {
-            sl_real vf = f->data[s * u + j], vb = b->data[aligned(b, s / T, s % T, j)];
-            if (masked(p, f, s))
-                vf = vb = 0; /* Keras: a masked step's merged output is zeros */
+    for (size_t s = 0; s < B * T; s++) {
+        const sl_real *vf = f->data + s * uf, *vb = b->data + back_row(b, s, T) * ub;
+        for (size_t j = 0; j < uf; j++)
             switch (c->merge) {
             case MERGE_CONCAT:
-                y[s * 2 * u + j] = vf, y[s * 2 * u + u + j] = vb;
+            case MERGE_NONE:
+                y[s * (c->merge == MERGE_CONCAT ? uf + ub : uf) + j] = vf[j];
                 break;
             case MERGE_SUM:
-                y[s * u + j] = vf + vb;
+                y[s * uf + j] = vf[j] + vb[j];
                 break;
             case MERGE_MUL:
-                y[s * u + j] = vf * vb;
+                y[s * uf + j] = vf[j] * vb[j];
                 break;
             case MERGE_AVE:
-                y[s * u + j] = (vf + vb) / 2;
-                break;
-            case MERGE_NONE:
-                y[s * u + j] = vf, p->y[1].data[s * u + j] = vb;
+                y[s * uf + j] = (vf[j] + vb[j]) / 2;
                 break;
             }
-        }
-    int first = c->merge == MERGE_NONE ? 2 : 1, n_states = ip[0].n_out - 1;
+        for (size_t j = 0; j < ub; j++)
+            if (c->merge == MERGE_CONCAT)
+                y[s * (uf + ub) + uf + j] = vb[j];
+            else if (c->merge == MERGE_NONE)
+                p->y[1].data[s * ub + j] = vb[j];
+    }
+    int first = c->merge == MERGE_NONE ? 2 : 1;
     for (int k = 0; k < 2; k++)
-        for (int s = 0; s < n_states; s++)
-            memcpy(p->y[first + k * n_states + s].data, ip[k].y[1 + s].data,
-                   sl_tensor_count(&ip[k].y[1 + s]) * sizeof(sl_real));
+        for (int o = 1; o < ip[k].n_out; o++)
+            memcpy(p->y[first++].data, ip[k].y[o].data,
+                   sl_tensor_count(&ip[k].y[o]) * sizeof(sl_real));
 }
 
 static void bi_backward(SlLayer *l, SlPass *p)
@@ -504,39 +574,41 @@ static void bi_backward(SlLayer *l, SlPass *p)
     SlPass ip[2];
     bi_passes(l, p, ip);
     const SlTensor *f = &ip[0].y[0], *b = &ip[1].y[0];
-    sl_real *df = ip[0].dy[0].data, *db = ip[1].dy[0].data, *dy = p->dy[0].data;
-    size_t B = (size_t)f->shape.dim[0], u = (size_t)f->shape.dim[f->shape.rank - 1];
+    size_t B = (size_t)f->shape.dim[0], uf = (size_t)f->shape.dim[f->shape.rank - 1];
+    size_t ub = (size_t)b->shape.dim[b->shape.rank - 1];
     size_t T = f->shape.rank == 3 ? (size_t)f->shape.dim[1] : 1;
-    for (size_t s = 0; s < B * T; s++)
-        for (size_t j = 0; j < u; j++) {
-            size_t ib = aligned(b, s / T, s % T, j), i = s * u + j;
-            if (masked(p, f, s)) { /* a constant zero: no gradient flows back from it */
-                df[i] = 0, db[ib] = 0;
-                continue;
-            }
+    const sl_real *dy = p->dy[0].data;
+    for (size_t s = 0; s < B * T; s++) {
+        size_t rb = back_row(b, s, T);
+        sl_real *df = ip[0].dy[0].data + s * uf, *db = ip[1].dy[0].data + rb * ub;
+        const sl_real *vf = f->data + s * uf, *vb = b->data + rb * ub;
+        for (size_t j = 0; j < uf; j++)
             switch (c->merge) {
             case MERGE_CONCAT:
-                df[i] = dy[s * 2 * u + j], db[ib] = dy[s * 2 * u + u + j];
+            case MERGE_NONE:
+                df[j] = dy[s * (c->merge == MERGE_CONCAT ? uf + ub : uf) + j];
                 break;
             case MERGE_SUM:
-                df[i] = dy[i], db[ib] = dy[i];
+                df[j] = dy[s * uf + j], db[j] = dy[s * uf + j];
                 break;
             case MERGE_MUL:
-                df[i] = dy[i] * b->data[ib], db[ib] = dy[i] * f->data[i];
+                df[j] = dy[s * uf + j] * vb[j], db[j] = dy[s * uf + j] * vf[j];
                 break;
             case MERGE_AVE:
-                df[i] = dy[i] / 2, db[ib] = dy[i] / 2;
-                break;
-            case MERGE_NONE:
-                df[i] = dy[i], db[ib] = p->dy[1].data[i];
+                df[j] = dy[s * uf + j] / 2, db[j] = dy[s * uf + j] / 2;
                 break;
             }
-        }
-    int first = c->merge == MERGE_NONE ? 2 : 1, n_states = ip[0].n_out - 1;
+        for (size_t j = 0; j < ub; j++)
+            if (c->merge == MERGE_CONCAT)
+                db[j] = dy[s * (uf + ub) + uf + j];
+            else if (c->merge == MERGE_NONE)
+                db[j] = p->dy[1].data[s * ub + j];
+    }
+    int first = c->merge == MERGE_NONE ? 2 : 1;
     for (int k = 0; k < 2; k++)
-        for (int s = 0; s < n_states; s++)
-            memcpy(ip[k].dy[1 + s].data, p->dy[first + k * n_states + s].data,
-                   sl_tensor_count(&ip[k].dy[1 + s]) * sizeof(sl_real));
+        for (int o = 1; o < ip[k].n_out; o++)
+            memcpy(ip[k].dy[o].data, p->dy[first++].data,
+                   sl_tensor_count(&ip[k].dy[o]) * sizeof(sl_real));
     for (int k = 0; k < 2; k++)
         l->child[k]->type->backward(l->child[k], &ip[k]);
 }
@@ -568,9 +640,13 @@ static int bi_scenes(const SlLayer *l, SlSceneClaim *out)
 
 static void bi_formula(const SlLayer *l, char *buf, size_t n)
 {
-    char f[192];
+    char f[192], b[192];
     l->child[0]->type->formula(l->child[0], f, sizeof f);
-    snprintf(buf, n, "2 directions x (%s) = %zu", f, sl_layer_count_params(l));
+    l->child[1]->type->formula(l->child[1], b, sizeof b);
+    if (sl_layer_count_params(l->child[0]) == sl_layer_count_params(l->child[1]))
+        snprintf(buf, n, "2 directions x (%s) = %zu", f, sl_layer_count_params(l));
+    else /* a backward_layer of its own */
+        snprintf(buf, n, "(%s) + (%s) = %zu", f, b, sl_layer_count_params(l));
 }
 
 const SlLayerType sl_bidirectional_type = {

@@ -1150,6 +1150,39 @@ START_TEST(test_summary_golden)
 }
 END_TEST
 
+/* The facts a channels_first layer declares: axis 1 holds the channels, so no step or row of
+ * axis 1 follows its own (steps ALL, no window: the receptive field stops there), and the conv
+ * scenes, which draw channels_last tensors and filters over every channel, are not claimed; a
+ * grouped Conv keeps its window but claims no scene either. */
+static const struct {
+    const char *type, *args;
+    int window, scenes;
+} cf_facts[] = {
+    {"Conv1D", "2, 3, data_format='channels_first'", 0, 0},
+    {"Conv2D", "2, 3, data_format='channels_first'", 0, 0},
+    {"Conv2DTranspose", "2, 3, data_format='channels_first'", 0, 0},
+    {"MaxPooling1D", "2, data_format='channels_first'", 0, 0},
+    {"ZeroPadding2D", "1, 'channels_first'", 0, 0},
+    {"UpSampling2D", "2, 'channels_first'", 0, 0},
+    {"Conv1D", "4, 3, groups=2", 1, 0},
+    {"Conv2D", "2, 3", 1, 2}, /* for contrast: channels_last, one group */
+};
+enum { N_CF_FACTS = sizeof cf_facts / sizeof cf_facts[0] };
+
+START_TEST(test_channels_first_facts)
+{
+    SlError e;
+    SlLayer *l = sl_layer(cf_facts[_i].type, cf_facts[_i].args, &e);
+    ck_assert_msg(l != NULL, "%s", e.msg);
+    SlWindowGeom w;
+    SlSceneClaim claims[SL_MAX_CLAIMS];
+    ck_assert_int_eq(l->type->window(l, 0, &w), cf_facts[_i].window);
+    ck_assert_int_eq(l->steps == SL_STEPS_ALL, !cf_facts[_i].window);
+    ck_assert_int_eq(l->type->scenes(l, claims), cf_facts[_i].scenes);
+    sl_layer_free(l);
+}
+END_TEST
+
 /* One model in both formats, the weights drawn with one seed: the kernels keep their layout in
  * both (Keras's), so on the same images, with the channels on axis 1 in one and last in the
  * other, the outputs, the weights' gradients and the input gradients (moved the same way) agree.
@@ -1322,6 +1355,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_upsampling_worked_example);
     tcase_add_test(tc, test_receptive_stops_at_transposed);
     tcase_add_test(tc, test_channels_first_twin);
+    tcase_add_loop_test(tc, test_channels_first_facts, 0, N_CF_FACTS);
     tcase_add_test(tc, test_channels_first_summary);
     suite_add_tcase(s, tc);
     tc = tcase_create("training");

@@ -687,6 +687,15 @@ static const struct {
       {"Dense", "1"}},
      4,
      {{6, 8, 8, 2}, {2, 8, 8, 2}}},
+    {"shape=(2, 8, 8)", /* channels_first, with groups */
+     {{"Conv2D", "4, 3, padding='same', groups=2, data_format='channels_first'"},
+      {"MaxPooling2D", "2, data_format='channels_first'"},
+      {"Conv2DTranspose", "2, 2, strides=2, data_format='channels_first'"},
+      {"ZeroPadding2D", "1, 'channels_first'"},
+      {"Flatten", "'channels_first'"},
+      {"Dense", "1"}},
+     4,
+     {{6, 2, 8, 8}, {2, 2, 8, 8}}},
 };
 enum { N_ALLOC = sizeof alloc_cases / sizeof alloc_cases[0] };
 
@@ -1150,6 +1159,26 @@ START_TEST(test_summary_golden)
 }
 END_TEST
 
+/* A mask marks the steps on axis 1; GlobalAveragePooling1D with channels_first has its channels
+ * there, so it refuses a mask (Keras's masked mean would not broadcast either). */
+START_TEST(test_channels_first_masked_refused)
+{
+    static const char text[] = "from tensorflow import keras\n"
+                               "from tensorflow.keras import layers\n"
+                               "model = keras.Sequential([\n"
+                               "    layers.Masking(input_shape=(5, 3)),\n"
+                               "    layers.GlobalAveragePooling1D(data_format='channels_first'),\n"
+                               "])\n";
+    static const SlScriptOptions quiet;
+    SlError e;
+    sl_clear_session();
+    SlScript *sc = sl_script_run_text("masked.py", text, strlen(text), &quiet, &e);
+    ck_assert(sc == NULL);
+    ck_assert_msg(strstr(e.msg, "no mask with data_format='channels_first'"), "%s", e.msg);
+    ck_assert_msg(strstr(e.msg, "(None, 5, 3)"), "%s", e.msg);
+}
+END_TEST
+
 /* The facts a channels_first layer declares: axis 1 holds the channels, so no step or row of
  * axis 1 follows its own (steps ALL, no window: the receptive field stops there), and the conv
  * scenes, which draw channels_last tensors and filters over every channel, are not claimed; a
@@ -1356,6 +1385,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_receptive_stops_at_transposed);
     tcase_add_test(tc, test_channels_first_twin);
     tcase_add_loop_test(tc, test_channels_first_facts, 0, N_CF_FACTS);
+    tcase_add_test(tc, test_channels_first_masked_refused);
     tcase_add_test(tc, test_channels_first_summary);
     suite_add_tcase(s, tc);
     tc = tcase_create("training");

@@ -32,8 +32,8 @@
 enum {
     SL_MAX_IO = 6,     /* inputs or outputs of one layer call (Bidirectional LSTM with states: 5) */
     SL_MAX_PARAMS = 8, /* parameter tensors of one layer */
-    SL_MAX_SCRATCH = 8, /* scratch buffers of one layer call */
-    SL_NAME_MAX = 64,   /* layer names */
+    SL_MAX_SCRATCH = 12, /* scratch buffers of one layer call (a grouped channels_first Conv: 11) */
+    SL_NAME_MAX = 64,    /* layer names */
     SL_PARAM_NAME_MAX = 160
 };
 

@@ -74,6 +74,26 @@ static const char *const fixtures[] = {
     "conv_up_sampling2d",
     "conv_up_sampling2d_bilinear",
     "conv_up_sampling2d_bilinear_odd",
+    "conv_conv1d_channels_first",
+    "conv_conv2d_channels_first",
+    "conv_conv1d_transpose_channels_first",
+    "conv_conv2d_transpose_channels_first",
+    "conv_max_pooling1d_channels_first",
+    "conv_average_pooling2d_channels_first",
+    "conv_max_pooling2d_channels_first",
+    "conv_global_average_pooling1d_channels_first",
+    "conv_global_max_pooling2d_channels_first",
+    "conv_zero_padding1d_channels_first",
+    "conv_zero_padding2d_channels_first",
+    "conv_cropping2d_channels_first",
+    "conv_up_sampling2d_channels_first",
+    "conv_up_sampling2d_bilinear_channels_first",
+    "conv_conv1d_groups",
+    "conv_conv2d_groups",
+    "conv_conv2d_groups_channels_first",
+    "conv_conv2d_depthwise_groups",
+    "conv_flatten_channels_first",
+    "conv_flatten_channels_first_1d",
 };
 enum { N_FIXTURES = sizeof fixtures / sizeof fixtures[0] };
 
@@ -137,6 +157,24 @@ static const struct {
     {"UpSampling2D", "(3, 2)", 4, {2, 3, 3, 2}},
     {"UpSampling2D", "(2, 3), interpolation='bilinear'", 4, {2, 4, 3, 2}},
     {"UpSampling2D", "5, interpolation='bilinear'", 4, {1, 2, 3, 1}},
+    /* data_format='channels_first': (batch, channels, ...) */
+    {"Conv1D", "3, 3, strides=2, padding='same', data_format='channels_first'", 3, {2, 2, 8}},
+    {"Conv2D", "2, (2, 3), data_format='channels_first', activation='tanh'", 4, {2, 3, 4, 5}},
+    {"Conv1DTranspose", "2, 3, strides=2, data_format='channels_first'", 3, {2, 3, 4}},
+    {"Conv2DTranspose", "2, 2, padding='same', data_format='channels_first'", 4, {2, 2, 3, 4}},
+    {"MaxPooling2D", "(2, 3), padding='same', data_format='channels_first'", 4, {2, 2, 5, 7}},
+    {"AveragePooling1D", "2, data_format='channels_first'", 3, {2, 3, 6}},
+    {"GlobalAveragePooling2D", "'channels_first', keepdims=True", 4, {2, 3, 2, 4}},
+    {"GlobalMaxPooling1D", "data_format='channels_first'", 3, {2, 3, 5}},
+    {"ZeroPadding2D", "(1, 2), data_format='channels_first'", 4, {2, 2, 3, 3}},
+    {"ZeroPadding1D", "2, data_format='channels_first'", 3, {2, 2, 3}},
+    {"Cropping2D", "((1, 0), (0, 2)), data_format='channels_first'", 4, {2, 2, 4, 5}},
+    {"UpSampling2D", "2, 'channels_first', 'bilinear'", 4, {2, 2, 3, 2}},
+    {"Flatten", "data_format='channels_first'", 4, {2, 3, 2, 4}},
+    /* groups: in/groups channels per filter */
+    {"Conv1D", "4, 3, groups=2, padding='causal', dilation_rate=2", 3, {2, 7, 6}},
+    {"Conv2D", "6, (2, 3), strides=2, padding='same', groups=3, activation='elu'", 4, {2, 5, 6, 3}},
+    {"Conv2D", "4, 3, groups=2, data_format='channels_first', use_bias=False", 4, {2, 4, 5, 5}},
 };
 enum { N_GC = sizeof gc_cases / sizeof gc_cases[0] };
 
@@ -216,6 +254,46 @@ static const TuShapeError shape_errors[] = {
      3,
      {SL_NONE, 4, 2},
      {"(batch, rows, cols, channels)", "", "", ""}},
+    /* channels_first: the channels on axis 1, the words say so */
+    {"Conv2D",
+     "8, 3, data_format='channels_first'",
+     3,
+     {SL_NONE, 28, 28},
+     {"(batch, channels, rows, cols)", "(channels, rows, cols)", "data_format='channels_last'",
+      "(None, 28, 28)"}},
+    {"Conv1D",
+     "4, 3, data_format='channels_first'",
+     3,
+     {SL_NONE, SL_NONE, 10},
+     {"a known number of channels on axis 1", "(None, None, 10)", "", ""}},
+    {"Conv2D",
+     "4, 5, data_format='channels_first'",
+     4,
+     {SL_NONE, 3, 4, 9},
+     {"at least 5 cells along axis 1", "(None, 3, 4, 9)", "", ""}},
+    {"MaxPooling1D",
+     "data_format='channels_first'",
+     2,
+     {SL_NONE, 10},
+     {"(batch, channels, steps)", "(channels, steps)", "", ""}},
+    {"Cropping2D",
+     "((1, 1), (3, 2)), data_format='channels_first'",
+     4,
+     {SL_NONE, 2, 8, 5},
+     {"more than 5 cols to crop 3 from the left and 2 from the right", "(None, 2, 8, 5)", "", ""}},
+    /* groups: the input channels must divide by them too (Keras's build) */
+    {"Conv2D",
+     "6, 3, groups=3",
+     4,
+     {SL_NONE, 8, 8, 4},
+     {"input channels evenly divisible by the number of groups: groups=3, but the input has 4 "
+      "channels",
+      "(None, 8, 8, 4)", "Fix:", ""}},
+    {"Conv1D",
+     "4, 3, groups=2, data_format='channels_first'",
+     3,
+     {SL_NONE, 3, 9},
+     {"groups=2, but the input has 3 channels", "", "", ""}},
 };
 enum { N_SHAPE_ERRORS = sizeof shape_errors / sizeof shape_errors[0] };
 
@@ -236,7 +314,15 @@ static const TuArgError arg_errors[] = {
     {"Conv1D", "4, (3, 3)", "kernel_size takes one int"},
     {"Conv2D", "4, (3, 3, 3)", "kernel_size takes one int or a tuple of two ints"},
     {"Conv1D", "4, 0", "kernel_size must hold positive integers"},
-    {"Conv1D", "4, 3, data_format='channels_first'", "channels_last"},
+    {"Conv1D", "4, 3, data_format='channels_middle'",
+     "The `data_format` argument must be one of {'channels_first', 'channels_last'}. Received: "
+     "data_format=channels_middle"},
+    {"Conv2D", "4, 3, groups=0",
+     "The number of groups must be a positive integer. Received: groups=0."},
+    {"Conv1D", "4, 3, groups=-2", "The number of groups must be a positive integer"},
+    {"Conv2D", "6, 3, groups=4",
+     "The number of filters must be evenly divisible by the number of groups. Received: "
+     "groups=4, filters=6."},
     {"Conv1D", "4", "missing the required argument 'kernel_size'"},
     {"MaxPooling1D", "padding='causal'", "is not one of 'valid', 'same'"},
     {"AveragePooling2D", "(2, 2, 2)", "pool_size takes one int or a tuple of two ints"},
@@ -245,7 +331,8 @@ static const TuArgError arg_errors[] = {
     {"Cropping1D", "(1, 2, 3)", "takes an int or a pair"},
     {"Cropping2D", "((1, 2), (3, 4), (5, 6))", "takes an int, (rows, cols) or ((top, bottom)"},
     {"Cropping2D", "((1, -2), 0)", "must not be negative"},
-    {"Cropping2D", "1, data_format='channels_first'", "channels_last"},
+    {"Cropping2D", "1, data_format='NCHW'", "must be one of {'channels_first', 'channels_last'}"},
+    {"Cropping1D", "1, data_format='channels_first'", "unknown keyword"},
     {"Conv2DTranspose", "2, 3, strides=2, output_padding=2",
      "`output_padding` must be strictly less than `strides` for all dimensions. At dimension 0, "
      "`output_padding` is 2 but `strides` is 2. Received: output_padding=(2, 2), strides=(2, 2)"},
@@ -265,7 +352,11 @@ static const TuArgError arg_errors[] = {
     {"UpSampling2D", "(2, 0)", "size must hold positive integers"},
     {"UpSampling2D", "2, interpolation='bicubic'",
      "interpolation='bicubic' is not one of 'nearest', 'bilinear'"},
-    {"UpSampling2D", "2, data_format='channels_first'", "channels_last"},
+    {"UpSampling2D", "2, data_format=''", "Received: data_format="},
+    {"UpSampling1D", "2, data_format='channels_first'", "unknown keyword"},
+    {"Flatten", "'channels_middle'", "must be one of {'channels_first', 'channels_last'}"},
+    {"GlobalMaxPooling2D", "'first'", "must be one of {'channels_first', 'channels_last'}"},
+    {"MaxPooling2D", "2, data_format='channel_first'", "Received: data_format=channel_first"},
     {"Conv1D", "4, 3, dilation_rate=2147483647, padding='causal'",
      "'dilation_rate' holds 2147483647, beyond shapelab's limit of 16777216"},
     {"Conv1D", "4, 3, dilation_rate=16000000", "spans 1 + (3 - 1) * 16000000 = 32000001 steps"},
@@ -666,6 +757,15 @@ static const struct {
       {"Dense", "1"}},
      4,
      {{6, 8, 8, 2}, {2, 8, 8, 2}}},
+    {"shape=(2, 8, 8)", /* channels_first, with groups */
+     {{"Conv2D", "4, 3, padding='same', groups=2, data_format='channels_first'"},
+      {"MaxPooling2D", "2, data_format='channels_first'"},
+      {"Conv2DTranspose", "2, 2, strides=2, data_format='channels_first'"},
+      {"ZeroPadding2D", "1, 'channels_first'"},
+      {"Flatten", "'channels_first'"},
+      {"Dense", "1"}},
+     4,
+     {{6, 2, 8, 8}, {2, 2, 8, 8}}},
 };
 enum { N_ALLOC = sizeof alloc_cases / sizeof alloc_cases[0] };
 
@@ -1130,6 +1230,197 @@ START_TEST(test_summary_golden)
 }
 END_TEST
 
+/* A mask marks the steps on axis 1; GlobalAveragePooling1D with channels_first has its channels
+ * there, so it refuses a mask (Keras's masked mean would not broadcast either). */
+START_TEST(test_channels_first_masked_refused)
+{
+    static const char text[] = "from tensorflow import keras\n"
+                               "from tensorflow.keras import layers\n"
+                               "model = keras.Sequential([\n"
+                               "    layers.Masking(input_shape=(5, 3)),\n"
+                               "    layers.GlobalAveragePooling1D(data_format='channels_first'),\n"
+                               "])\n";
+    static const SlScriptOptions quiet;
+    SlError e;
+    sl_clear_session();
+    SlScript *sc = sl_script_run_text("masked.py", text, strlen(text), &quiet, &e);
+    ck_assert(sc == NULL);
+    ck_assert_msg(strstr(e.msg, "no mask with data_format='channels_first'"), "%s", e.msg);
+    ck_assert_msg(strstr(e.msg, "(None, 5, 3)"), "%s", e.msg);
+}
+END_TEST
+
+/* The facts a channels_first layer declares: axis 1 holds the channels, so no step or row of
+ * axis 1 follows its own (steps ALL, no window: the receptive field stops there), and the conv
+ * scenes, which draw channels_last tensors and filters over every channel, are not claimed; a
+ * grouped Conv keeps its window but claims no scene either. */
+static const struct {
+    const char *type, *args;
+    int window, scenes;
+} cf_facts[] = {
+    {"Conv1D", "2, 3, data_format='channels_first'", 0, 0},
+    {"Conv2D", "2, 3, data_format='channels_first'", 0, 0},
+    {"Conv2DTranspose", "2, 3, data_format='channels_first'", 0, 0},
+    {"MaxPooling1D", "2, data_format='channels_first'", 0, 0},
+    {"ZeroPadding2D", "1, 'channels_first'", 0, 0},
+    {"UpSampling2D", "2, 'channels_first'", 0, 0},
+    {"Conv1D", "4, 3, groups=2", 1, 0},
+    {"Conv2D", "2, 3", 1, 2}, /* for contrast: channels_last, one group */
+};
+enum { N_CF_FACTS = sizeof cf_facts / sizeof cf_facts[0] };
+
+START_TEST(test_channels_first_facts)
+{
+    SlError e;
+    SlLayer *l = sl_layer(cf_facts[_i].type, cf_facts[_i].args, &e);
+    ck_assert_msg(l != NULL, "%s", e.msg);
+    SlWindowGeom w;
+    SlSceneClaim claims[SL_MAX_CLAIMS];
+    ck_assert_int_eq(l->type->window(l, 0, &w), cf_facts[_i].window);
+    ck_assert_int_eq(l->steps == SL_STEPS_ALL, !cf_facts[_i].window);
+    ck_assert_int_eq(l->type->scenes(l, claims), cf_facts[_i].scenes);
+    sl_layer_free(l);
+}
+END_TEST
+
+/* One model in both formats, the weights drawn with one seed: the kernels keep their layout in
+ * both (Keras's), so on the same images, with the channels on axis 1 in one and last in the
+ * other, the outputs, the weights' gradients and the input gradients (moved the same way) agree.
+ * Flatten(data_format='channels_first') moves the channels last before flattening, so the Dense
+ * after it reads its kernel's rows in the same order in both. */
+static SlModel *twin_model(int channels_first, SlError *e)
+{
+    const char *f = channels_first ? "'channels_first'" : "'channels_last'";
+    char a[160];
+    sl_clear_session();
+    SlModel *m = sl_sequential(NULL);
+    snprintf(a, sizeof a, "batch_shape=%s", channels_first ? "(2, 4, 5, 6)" : "(2, 5, 6, 4)");
+    ck_assert(sl_model_add(m, sl_layer("InputLayer", a, e), e) == 0);
+    snprintf(a, sizeof a, "6, 3, padding='same', groups=2, activation='tanh', data_format=%s", f);
+    ck_assert_msg(sl_model_add(m, sl_layer("Conv2D", a, e), e) == 0, "%s", e->msg);
+    snprintf(a, sizeof a, "2, padding='same', data_format=%s", f);
+    ck_assert_msg(sl_model_add(m, sl_layer("MaxPooling2D", a, e), e) == 0, "%s", e->msg);
+    snprintf(a, sizeof a, "data_format=%s", f);
+    ck_assert_msg(sl_model_add(m, sl_layer("Flatten", a, e), e) == 0, "%s", e->msg);
+    ck_assert_msg(sl_model_add(m, sl_layer("Dense", "3", e), e) == 0, "%s", e->msg);
+    ck_assert_msg(sl_model_init_params(m, 7, e) == 0, "%s", e->msg);
+    return m;
+}
+
+START_TEST(test_channels_first_twin)
+{
+    enum { B = 2, C = 4, H = 5, W = 6, N = B * C * H * W };
+    static sl_real first[N], last[N], dx_last_moved[N];
+    SlError e;
+    SlRng rng = sl_rng(11);
+    for (int b = 0; b < B; b++) /* last[b][h][w][c] = first[b][c][h][w] */
+        for (int c = 0; c < C; c++)
+            for (int h = 0; h < H; h++)
+                for (int w = 0; w < W; w++) {
+                    sl_real v = (sl_real)sl_rng_range(&rng, -1, 1);
+                    first[((b * C + c) * H + h) * W + w] = v;
+                    last[((b * H + h) * W + w) * C + c] = v;
+                }
+    sl_real dy[B * 3] = {0.5, -1, 2, 1.5, 0.25, -0.75};
+    SlTensor g = sl_tensor(sl_shape_of(2, (int[]){B, 3}), dy);
+    SlModel *mf = twin_model(1, &e), *ml = twin_model(0, &e);
+    ck_assert_int_eq(sl_model_count_params(mf), sl_model_count_params(ml));
+    SlTensor xf = sl_tensor(sl_shape_of(4, (int[]){B, C, H, W}), first);
+    SlTensor xl = sl_tensor(sl_shape_of(4, (int[]){B, H, W, C}), last);
+    ck_assert_msg(sl_model_forward(mf, &xf, 0, &e) == 0, "%s", e.msg);
+    ck_assert_msg(sl_model_forward(ml, &xl, 0, &e) == 0, "%s", e.msg);
+    tu_assert_close("y", sl_model_output(mf, 0).data, sl_model_output(ml, 0).data, B * 3);
+    ck_assert_msg(sl_model_backward(mf, &g, 0, &e) == 0, "%s", e.msg);
+    ck_assert_msg(sl_model_backward(ml, &g, 0, &e) == 0, "%s", e.msg);
+    for (int i = 0; i < mf->n_params; i++) {
+        const SlParam *pf = mf->params[i], *pl = ml->params[i];
+        ck_assert(sl_shape_equal(&pf->shape, &pl->shape));
+        tu_assert_close(pf->name, pf->grad.data, pl->grad.data, sl_shape_count(&pf->shape));
+    }
+    const sl_real *dxf = sl_model_input_grad(mf, 0).data;
+    for (int b = 0; b < B; b++)
+        for (int c = 0; c < C; c++)
+            for (int h = 0; h < H; h++)
+                for (int w = 0; w < W; w++)
+                    dx_last_moved[((b * H + h) * W + w) * C + c] =
+                        dxf[((b * C + c) * H + h) * W + w];
+    tu_assert_close("dx", dx_last_moved, sl_model_input_grad(ml, 0).data, N);
+    sl_model_free(mf);
+    sl_model_free(ml);
+}
+END_TEST
+
+/* The summary of a channels_first model with groups, pasted as a learner writes it. Keras's
+ * figures, worked by hand from build() and compute_output_shape (channels on axis 1):
+ *   Conv2D(8, 3) on (4, 28, 28): 3*3*4*8 + 8 = 296, (8, 26, 26)
+ *   Conv2D(16, 3, 'same', groups=4): kernel (3, 3, 8/4, 16), 3*3*2*16 + 16 = 304, (16, 26, 26)
+ *   MaxPooling2D(2): (16, 13, 13); ZeroPadding2D(1): (16, 15, 15);
+ *   Cropping2D(((1, 0), (0, 1))): (16, 14, 14); UpSampling2D(2): (16, 28, 28)
+ *   Conv2D(4, 1, groups=2): 1*1*(16/2)*4 + 4 = 36, (4, 28, 28)
+ *   Flatten: 4*28*28 = 3136; Dense(10): 3136*10 + 10 = 31370
+ *   Total 296 + 304 + 36 + 31370 = 32006. GlobalAveragePooling2D keeps the channels: (None, 4). */
+START_TEST(test_channels_first_summary)
+{
+    static const char text[] =
+        "from tensorflow import keras\n"
+        "from tensorflow.keras import layers\n"
+        "cf = 'channels_first'\n"
+        "model = keras.Sequential([\n"
+        "    layers.Conv2D(8, 3, activation='relu', data_format=cf, input_shape=(4, 28, 28)),\n"
+        "    layers.Conv2D(16, 3, 1, 'same', cf, groups=4),\n"
+        "    layers.MaxPooling2D(2, data_format=cf),\n"
+        "    layers.ZeroPadding2D(1, cf),\n"
+        "    layers.Cropping2D(((1, 0), (0, 1)), cf),\n"
+        "    layers.UpSampling2D(2, cf),\n"
+        "    layers.Conv2D(4, 1, groups=2, data_format=cf),\n"
+        "    layers.Flatten(data_format=cf),\n"
+        "    layers.Dense(10),\n"
+        "])\n";
+    char *got = tu_script_summary("channels_first.py", text);
+    ck_assert_str_eq(got, "Model: \"sequential\"\n"
+                          "_________________________________________________________________\n"
+                          "Layer (type)                 Output Shape              Param #   \n"
+                          "=================================================================\n"
+                          "conv2d (Conv2D)              (None, 8, 26, 26)         296       \n"
+                          "_________________________________________________________________\n"
+                          "conv2d_1 (Conv2D)            (None, 16, 26, 26)        304       \n"
+                          "_________________________________________________________________\n"
+                          "max_pooling2d (MaxPooling2D) (None, 16, 13, 13)        0         \n"
+                          "_________________________________________________________________\n"
+                          "zero_padding2d (ZeroPadding2 (None, 16, 15, 15)        0         \n"
+                          "D)                                                               \n"
+                          "_________________________________________________________________\n"
+                          "cropping2d (Cropping2D)      (None, 16, 14, 14)        0         \n"
+                          "_________________________________________________________________\n"
+                          "up_sampling2d (UpSampling2D) (None, 16, 28, 28)        0         \n"
+                          "_________________________________________________________________\n"
+                          "conv2d_2 (Conv2D)            (None, 4, 28, 28)         36        \n"
+                          "_________________________________________________________________\n"
+                          "flatten (Flatten)            (None, 3136)              0         \n"
+                          "_________________________________________________________________\n"
+                          "dense (Dense)                (None, 10)                31370     \n"
+                          "=================================================================\n"
+                          "Total params: 32,006\n"
+                          "Trainable params: 32,006\n"
+                          "Non-trainable params: 0\n"
+                          "_________________________________________________________________\n");
+    free(got);
+    static const char pooled[] =
+        "from tensorflow import keras\n"
+        "from tensorflow.keras import layers\n"
+        "model = keras.Sequential([\n"
+        "    layers.Conv1D(6, 3, groups=3, data_format='channels_first', input_shape=(3, 10)),\n"
+        "    layers.GlobalAveragePooling1D(data_format='channels_first'),\n"
+        "])\n";
+    /* Conv1D(6, 3, groups=3) on (3, 10): kernel (3, 1, 6), 3*1*6 + 6 = 24, (6, 8); pooled (6,) */
+    got = tu_script_summary("pooled.py", pooled);
+    ck_assert_msg(strstr(got, "(None, 6, 8)              24"), "%s", got);
+    ck_assert_msg(strstr(got, "(None, 6)                 0"), "%s", got);
+    ck_assert_msg(strstr(got, "Total params: 24\n"), "%s", got);
+    free(got);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("conv");
@@ -1163,6 +1454,10 @@ static Suite *suite(void)
     tcase_add_loop_test(tc, test_transpose_is_conv_backward, 0, 2);
     tcase_add_test(tc, test_upsampling_worked_example);
     tcase_add_test(tc, test_receptive_stops_at_transposed);
+    tcase_add_test(tc, test_channels_first_twin);
+    tcase_add_loop_test(tc, test_channels_first_facts, 0, N_CF_FACTS);
+    tcase_add_test(tc, test_channels_first_masked_refused);
+    tcase_add_test(tc, test_channels_first_summary);
     suite_add_tcase(s, tc);
     tc = tcase_create("training");
     tcase_set_timeout(tc, 120);

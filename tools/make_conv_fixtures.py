@@ -12,6 +12,11 @@ Keras layouts are converted to PyTorch's explicitly:
   Conv1DTranspose kernel (k, filters, in)        -> torch (in, filters, k)       permute(2, 1, 0)
   Conv2DTranspose kernel (kh, kw, filters, in)   -> torch (in, filters, kh, kw)  permute(3, 2, 0, 1)
   data channels_last (batch, ..., ch)   -> torch channels_first (batch, ch, ...)
+  data_format='channels_first' cases give x as torch takes it, (batch, ch, ...), and compare y as
+  torch makes it: nothing is moved, so they check shapelab's own moving of the channels; the
+  kernel keeps Keras's layout in both formats. groups= is torch's groups (Keras's kernel
+  (k..., in/groups, filters) permutes to torch's (filters, in/groups, k...), output channel f in
+  group f // (filters / groups) in both).
 What nn.* lacks is written with torch operations and checked against nn.* where nn.* has the
 same case (check_against_torch below):
   - TensorFlow's 'same' (the odd cell of padding goes after, also with strides): F.pad then a
@@ -74,6 +79,21 @@ def to_channels_last(x: torch.Tensor) -> torch.Tensor:
     return x.movedim(1, -1)
 
 
+def is_channels_first(a: dict) -> bool:
+    return str(a.get("data_format") or "channels_last").lower() == "channels_first"
+
+
+def channels_of(a: dict, x_shape: Tuple[int, ...]) -> int:
+    return x_shape[1] if is_channels_first(a) else x_shape[-1]
+
+
+def in_torch_layout(a: dict, fn):
+    """A channels_first forward fn(xc) -> yc made to take and give the case's own layout."""
+    if is_channels_first(a):
+        return fn
+    return lambda x: to_channels_last(fn(to_channels_first(x)))
+
+
 # --- Conv1D / Conv2D -------------------------------------------------------------
 
 
@@ -84,18 +104,20 @@ def conv_forward(rank: int, a: dict, case_name: str):
     padding = a.get("padding", "valid")
     act = a.get("activation") or "linear"
     use_bias = a.get("use_bias", True)
+    groups = a.get("groups", 1)
 
     def forward(x, p, _extra):
-        xc = to_channels_first(x)
-        pads = [tf_pads(xc.shape[2 + i], k[i], s[i], d[i], padding) for i in range(rank)]
-        xc = pad_channels_first(xc, pads)
-        if rank == 1:  # Keras (k, in, filters) -> torch (filters, in, k)
-            w = p["kernel"].permute(2, 1, 0)
-            z = F.conv1d(xc, w, p["bias"] if use_bias else None, stride=s, dilation=d)
-        else:  # Keras (kh, kw, in, filters) -> torch (filters, in, kh, kw)
+        def conv(xc):
+            pads = [tf_pads(xc.shape[2 + i], k[i], s[i], d[i], padding) for i in range(rank)]
+            xc = pad_channels_first(xc, pads)
+            if rank == 1:  # Keras (k, in/groups, filters) -> torch (filters, in/groups, k)
+                w = p["kernel"].permute(2, 1, 0)
+                return F.conv1d(xc, w, p["bias"] if use_bias else None, stride=s, dilation=d, groups=groups)
+            # Keras (kh, kw, in/groups, filters) -> torch (filters, in/groups, kh, kw)
             w = p["kernel"].permute(3, 2, 0, 1)
-            z = F.conv2d(xc, w, p["bias"] if use_bias else None, stride=s, dilation=d)
-        z = to_channels_last(z)
+            return F.conv2d(xc, w, p["bias"] if use_bias else None, stride=s, dilation=d, groups=groups)
+
+        z = in_torch_layout(a, conv)(x)
         if act in ("relu", "elu"):
             assert_clear_of(z.detach(), [0.0], f"{case_name}: pre-activation", margin=1e-4)
         return ACTIVATIONS[act](z)
@@ -105,10 +127,10 @@ def conv_forward(rank: int, a: dict, case_name: str):
 
 def conv_case(name: str, layer: str, args: str, x_shape: Tuple[int, ...]) -> Case:
     rank = 1 if layer == "Conv1D" else 2
-    a = call_args(args, ("filters", "kernel_size"))
+    a = call_args(args, ("filters", "kernel_size", "strides", "padding", "data_format", "dilation_rate", "groups"))
     filters = a["filters"]
     k = as_tuple(a["kernel_size"], rank)
-    params = [("kernel", k + (x_shape[-1], filters))]
+    params = [("kernel", k + (channels_of(a, x_shape) // a.get("groups", 1), filters))]
     if a.get("use_bias", True):
         params.append(("bias", (filters,)))
     return Case(f"conv_{name}", layer, args, x_shape, conv_forward(rank, a, name),
@@ -156,15 +178,17 @@ def transpose_forward(rank: int, a: dict, case_name: str):
     use_bias = a.get("use_bias", True)
 
     def forward(x, p, _extra):
-        xc = to_channels_first(x)
-        # Keras (k..., filters, in) -> torch (in, filters, k...)
-        w = p["kernel"].permute(2, 1, 0) if rank == 1 else p["kernel"].permute(3, 2, 0, 1)
-        fn = F.conv_transpose1d if rank == 1 else F.conv_transpose2d
-        z = fn(xc, w, None, stride=s, dilation=d)  # the whole scatter
-        z = crop_channels_first(z, [keras_transpose_cuts(k[i], s[i], d[i], padding, op[i]) for i in range(rank)])
-        if use_bias:  # after the cut: the cells Keras adds get the bias too
-            z = z + p["bias"].reshape((1, -1) + (1,) * rank)
-        z = to_channels_last(z)
+        def transpose(xc):
+            # Keras (k..., filters, in) -> torch (in, filters, k...)
+            w = p["kernel"].permute(2, 1, 0) if rank == 1 else p["kernel"].permute(3, 2, 0, 1)
+            fn = F.conv_transpose1d if rank == 1 else F.conv_transpose2d
+            z = fn(xc, w, None, stride=s, dilation=d)  # the whole scatter
+            z = crop_channels_first(z, [keras_transpose_cuts(k[i], s[i], d[i], padding, op[i]) for i in range(rank)])
+            if use_bias:  # after the cut: the cells Keras adds get the bias too
+                z = z + p["bias"].reshape((1, -1) + (1,) * rank)
+            return z
+
+        z = in_torch_layout(a, transpose)(x)
         if act in ("relu", "elu"):
             assert_clear_of(z.detach(), [0.0], f"{case_name}: pre-activation", margin=1e-4)
         return ACTIVATIONS[act](z)
@@ -174,9 +198,9 @@ def transpose_forward(rank: int, a: dict, case_name: str):
 
 def transpose_case(name: str, layer: str, args: str, x_shape: Tuple[int, ...]) -> Case:
     rank = 1 if layer.startswith("Conv1D") else 2
-    a = call_args(args, ("filters", "kernel_size", "strides", "padding", "output_padding"))
+    a = call_args(args, ("filters", "kernel_size", "strides", "padding", "output_padding", "data_format"))
     k = as_tuple(a["kernel_size"], rank)
-    params = [("kernel", k + (a["filters"], x_shape[-1]))]
+    params = [("kernel", k + (a["filters"], channels_of(a, x_shape)))]
     if a.get("use_bias", True):
         params.append(("bias", (a["filters"],)))
     return Case(f"conv_{name}", layer, args, x_shape, transpose_forward(rank, a, name),
@@ -201,14 +225,17 @@ def bilinear_axis(x: torch.Tensor, axis: int, s: int) -> torch.Tensor:
 
 def up_sampling_case(name: str, layer: str, args: str, x_shape: Tuple[int, ...]) -> Case:
     rank = 1 if layer.endswith("1D") else 2
-    a = call_args(args, ("size",))
+    a = call_args(args, ("size", "data_format", "interpolation"))
     size = as_tuple(a.get("size", 2), rank)
     bilinear = a.get("interpolation", "nearest") == "bilinear"
 
     def forward(x, _p, _e):
-        for i in range(rank):
-            x = bilinear_axis(x, 1 + i, size[i]) if bilinear else x.repeat_interleave(size[i], dim=1 + i)
-        return x
+        def up(xc):
+            for i in range(rank):
+                xc = bilinear_axis(xc, 2 + i, size[i]) if bilinear else xc.repeat_interleave(size[i], dim=2 + i)
+            return xc
+
+        return in_torch_layout(a, up)(x)
 
     return Case(f"conv_{name}", layer, args, x_shape, forward, what=f"{layer}({args}) on {x_shape}",
                 kinks=())
@@ -224,19 +251,20 @@ def pool_forward(rank: int, kind: str, a: dict):
     padding = a.get("padding", "valid")
 
     def forward(x, _p, _extra):
-        xc = to_channels_first(x)
-        pads = [tf_pads(xc.shape[2 + i], pool[i], s[i], 1, padding) for i in range(rank)]
-        if kind == "max":  # padding never wins a max
-            xp = pad_channels_first(xc, pads, value=float("-inf"))
-            fn = F.max_pool1d if rank == 1 else F.max_pool2d
-            y = fn(xp, pool, s)
-        else:  # the sum of the real cells over their count
+        def pool_first(xc):
+            pads = [tf_pads(xc.shape[2 + i], pool[i], s[i], 1, padding) for i in range(rank)]
+            if kind == "max":  # padding never wins a max
+                xp = pad_channels_first(xc, pads, value=float("-inf"))
+                fn = F.max_pool1d if rank == 1 else F.max_pool2d
+                return fn(xp, pool, s)
+            # the sum of the real cells over their count
             fn = F.avg_pool1d if rank == 1 else F.avg_pool2d
             cells = float(torch.tensor(pool).prod())
             total = fn(pad_channels_first(xc, pads), pool, s) * cells
             count = fn(pad_channels_first(torch.ones_like(xc), pads), pool, s) * cells
-            y = total / count
-        return to_channels_last(y)
+            return total / count
+
+        return in_torch_layout(a, pool_first)(x)
 
     return forward
 
@@ -244,14 +272,15 @@ def pool_forward(rank: int, kind: str, a: dict):
 def pool_case(name: str, layer: str, args: str, x_shape: Tuple[int, ...]) -> Case:
     rank = 1 if layer.endswith("1D") else 2
     kind = "max" if layer.startswith("Max") else "avg"
-    a = call_args(args, ("pool_size",))
+    a = call_args(args, ("pool_size", "strides", "padding", "data_format"))
     return Case(f"conv_{name}", layer, args, x_shape, pool_forward(rank, kind, a),
                 what=f"{layer}({args}) on {x_shape}", kinks=())
 
 
 def global_case(name: str, layer: str, args: str, x_shape: Tuple[int, ...]) -> Case:
     keep = "keepdims=True" in args
-    axes = tuple(range(1, len(x_shape) - 1))
+    first = is_channels_first(call_args(args, ("data_format", "keepdims")))
+    axes = tuple(range(2, len(x_shape))) if first else tuple(range(1, len(x_shape) - 1))
 
     def forward(x, _p, _e):
         if layer.startswith("GlobalMax"):
@@ -266,8 +295,10 @@ def global_case(name: str, layer: str, args: str, x_shape: Tuple[int, ...]) -> C
 
 
 def zero_padding_case(name: str, layer: str, args: str, x_shape, pads) -> Case:
+    a = call_args(args, ("padding", "data_format"))
+
     def forward(x, _p, _e):
-        return to_channels_last(pad_channels_first(to_channels_first(x), pads))
+        return in_torch_layout(a, lambda xc: pad_channels_first(xc, pads))(x)
 
     return Case(f"conv_{name}", layer, args, x_shape, forward, what=f"{layer}({args}) on {x_shape}")
 
@@ -281,11 +312,22 @@ def cropping_case(name: str, args: str, x_shape, crop: Tuple[int, int]) -> Case:
 
 def cropping2d_case(name: str, args: str, x_shape, crop) -> Case:
     (top, bottom), (left, right) = crop
+    a = call_args(args, ("cropping", "data_format"))
 
     def forward(x, _p, _e):
-        return x[:, top:x.shape[1] - bottom, left:x.shape[2] - right, :]
+        crop_first = lambda xc: xc[:, :, top:xc.shape[2] - bottom, left:xc.shape[3] - right]
+        return in_torch_layout(a, crop_first)(x)
 
     return Case(f"conv_{name}", "Cropping2D", args, x_shape, forward, what=f"Cropping2D({args}) on {x_shape}")
+
+
+def flatten_channels_first_case(name: str, x_shape) -> Case:
+    """Keras's Flatten(data_format='channels_first') moves the channels last, then flattens."""
+    def forward(x, _p, _e):
+        return x.permute(0, *range(2, x.dim()), 1).reshape(x.shape[0], -1)
+
+    return Case(f"conv_{name}", "Flatten", "data_format='channels_first'", x_shape, forward,
+                what=f"Flatten(data_format='channels_first') on {x_shape}", kinks=())
 
 
 CASES = [
@@ -368,6 +410,40 @@ CASES = [
     up_sampling_case("up_sampling2d", "UpSampling2D", "(2, 3)", (2, 3, 2, 2)),
     up_sampling_case("up_sampling2d_bilinear", "UpSampling2D", "2, interpolation='bilinear'", (2, 3, 4, 2)),
     up_sampling_case("up_sampling2d_bilinear_odd", "UpSampling2D", "(3, 1), interpolation='bilinear'", (2, 3, 2, 2)),
+    # data_format='channels_first': x and y as torch has them, (batch, channels, ...)
+    conv_case("conv1d_channels_first", "Conv1D", "3, 3, padding='causal', data_format='channels_first'", (2, 2, 7)),
+    conv_case("conv2d_channels_first", "Conv2D", "3, (2, 3), 2, 'same', 'channels_first', activation='tanh'",
+              (2, 2, 5, 6)),
+    transpose_case("conv1d_transpose_channels_first", "Conv1DTranspose",
+                   "2, 3, strides=2, padding='same', data_format='channels_first'", (2, 3, 4)),
+    transpose_case("conv2d_transpose_channels_first", "Conv2DTranspose",
+                   "2, (3, 2), strides=(2, 1), data_format='channels_first'", (2, 3, 3, 4)),
+    pool_case("max_pooling1d_channels_first", "MaxPooling1D", "3, 2, 'same', 'channels_first'", (2, 3, 8)),
+    pool_case("average_pooling2d_channels_first", "AveragePooling2D",
+              "(2, 3), padding='same', data_format='channels_first'", (2, 2, 5, 7)),
+    pool_case("max_pooling2d_channels_first", "MaxPooling2D", "2, data_format='channels_first'", (2, 3, 4, 6)),
+    global_case("global_average_pooling1d_channels_first", "GlobalAveragePooling1D", "data_format='channels_first'",
+                (2, 3, 5)),
+    global_case("global_max_pooling2d_channels_first", "GlobalMaxPooling2D",
+                "data_format='channels_first', keepdims=True", (2, 3, 4, 2)),
+    zero_padding_case("zero_padding1d_channels_first", "ZeroPadding1D", "(1, 2), 'channels_first'", (2, 3, 4),
+                      [(1, 2)]),
+    zero_padding_case("zero_padding2d_channels_first", "ZeroPadding2D",
+                      "((1, 0), (2, 1)), data_format='channels_first'", (2, 2, 3, 3), [(1, 0), (2, 1)]),
+    cropping2d_case("cropping2d_channels_first", "((1, 0), (2, 1)), data_format='channels_first'", (2, 2, 4, 6),
+                    ((1, 0), (2, 1))),
+    up_sampling_case("up_sampling2d_channels_first", "UpSampling2D", "(2, 3), data_format='channels_first'",
+                     (2, 2, 3, 2)),
+    up_sampling_case("up_sampling2d_bilinear_channels_first", "UpSampling2D",
+                     "2, 'channels_first', 'bilinear'", (2, 2, 3, 4)),
+    # groups: each group of in/groups channels makes filters/groups of the outputs
+    conv_case("conv1d_groups", "Conv1D", "4, 3, groups=2, activation='tanh'", (2, 7, 6)),
+    conv_case("conv2d_groups", "Conv2D", "6, (2, 3), padding='same', groups=3", (2, 4, 5, 3)),
+    conv_case("conv2d_groups_channels_first", "Conv2D",
+              "4, 3, strides=2, data_format='channels_first', groups=4, use_bias=False", (2, 4, 6, 5)),
+    conv_case("conv2d_depthwise_groups", "Conv2D", "6, 2, dilation_rate=2, groups=3", (1, 6, 6, 3)),
+    flatten_channels_first_case("flatten_channels_first", (2, 3, 2, 4)),
+    flatten_channels_first_case("flatten_channels_first_1d", (2, 3, 5)),
 ]
 
 

@@ -4,7 +4,11 @@
  * Shapes (channels_last):
  *   Conv1D  x (batch, steps, in)         kernel (k, in, filters)        y (batch, steps', filters)
  *   Conv2D  x (batch, rows, cols, in)    kernel (kh, kw, in, filters)   y (batch, rows', cols', filters)
- *   bias (filters). Each filter spans all `in` channels: one output channel per filter.
+ *   bias (filters). Each filter spans all `in` channels: one output channel per filter; with
+ *   groups=g, filter f spans the in/g channels of its group f / (filters/g), and the kernel is
+ *   (k..., in/g, filters): each group is a convolution of its own on its slices.
+ *   data_format='channels_first' takes (batch, in, spatial...) and gives (batch, filters, ...),
+ *   the channels moved at the boundary (layout.h); the kernel's layout is the same.
  *   The transposed layers (at the end of the file) keep Keras's kernel (k..., filters, in).
  * Along each spatial axis a kernel of k taps with dilation d spans 1 + (k - 1) * d cells; with
  * stride s and padding 'valid' the output has floor((n - span) / s) + 1 cells, with 'same' and
@@ -28,6 +32,7 @@
 #include "init.h"
 #include "kernels/kernels.h"
 #include "layer.h"
+#include "layout.h"
 
 /* ---- geometry ---- */
 
@@ -208,7 +213,9 @@ typedef struct ConvCfg {
     int k[2], s[2], d[2]; /* (height, width); Conv1D has height 1 */
     int op[2];            /* output_padding of the transposed layers; -1: None */
     SlPadding padding;
-    int in; /* input channels, known once built */
+    int in;             /* input channels, known once built */
+    int groups;         /* Conv: input and output channels in this many groups, 1: one group */
+    int channels_first; /* data_format='channels_first': (batch, channels, spatial...) */
     SlAct act;
     int use_bias;
     SlWeightArgs kernel, bias;
@@ -222,9 +229,10 @@ static const SlArgSpec conv_args[] = {
     {"padding", SL_ARG_STR, "'valid'",
      "'valid' (none), 'same' (length ceil(n / strides)), 'causal' (Conv1D: zeros on the left "
      "only)"},
-    {"data_format", SL_ARG_STR | SL_ARG_OR_NONE, "None", "only 'channels_last' (the default)"},
+    SL_ARG_DATA_FORMAT,
     {"dilation_rate", SL_ARG_INTS, "1", "spacing of the taps: span 1 + (k - 1) * d"},
-    {"groups", SL_ARG_INT, "1", "only 1: every filter sees every input channel"},
+    {"groups", SL_ARG_INT, "1",
+     "channels split in this many groups, each filter seeing its group's in/groups channels"},
     {"activation", SL_ARG_STR | SL_ARG_OR_NONE, "None", "applied to the output; None is linear"},
     {"use_bias", SL_ARG_BOOL, "True", "add one bias per filter"},
     SL_ARGS_KERNEL_BIAS,
@@ -289,6 +297,26 @@ static int read_output_padding(ConvCfg *c, const SlBound *b, SlError *e)
     return 0;
 }
 
+/* groups (Conv1D, Conv2D): positive and dividing filters, in Keras's words (base_conv.py); that
+ * it divides the input channels is checked when the layer is built. */
+static int read_groups(ConvCfg *c, const SlBound *b, SlError *e)
+{
+    long long g = sl_bound_int(b, "groups");
+    if (g <= 0 || g > SL_MAX_DIM)
+        return sl_errorf(e,
+                         "The number of groups must be a positive integer. Received: "
+                         "groups=%lld.",
+                         g);
+    if (c->filters % g)
+        return sl_errorf(e,
+                         "The number of filters must be evenly divisible by the number of groups. "
+                         "Received: groups=%lld, filters=%d. (Each group makes filters / groups "
+                         "output channels.)",
+                         g, c->filters);
+    c->groups = (int)g;
+    return 0;
+}
+
 static int conv_create(SlLayer *l, const SlBound *b, SlError *e, int rank, int transposed)
 {
     ConvCfg *c = sl_alloc_zero(1, sizeof *c);
@@ -319,12 +347,13 @@ static int conv_create(SlLayer *l, const SlBound *b, SlError *e, int rank, int t
         return sl_errorf(e, "padding='%s' is not one of %s", pad,
                          causal_ok ? "'valid', 'same', 'causal'"
                                    : "'valid', 'same' ('causal' is for Conv1D only)");
-    const char *f = sl_bound_str(b, "data_format");
-    if (f && strcmp(f, "channels_last"))
-        return sl_errorf(e, "data_format='%s' is not supported; shapelab is channels_last", f);
-    if (!transposed && sl_bound_int(b, "groups") != 1)
-        return sl_errorf(e, "groups=%lld is not supported; only groups=1",
-                         sl_bound_int(b, "groups"));
+    if (sl_data_format_read(b, &c->channels_first, e) < 0)
+        return -1;
+    if (c->channels_first) /* axis 1 holds the channels: no step or row follows its own */
+        l->steps = SL_STEPS_ALL;
+    c->groups = 1;
+    if (!transposed && read_groups(c, b, e) < 0)
+        return -1;
     if (transposed && read_output_padding(c, b, e) < 0)
         return -1;
     if ((c->s[0] > 1 || c->s[1] > 1) && (c->d[0] > 1 || c->d[1] > 1)) {
@@ -353,45 +382,78 @@ static int conv2d_create(SlLayer *l, const SlBound *b, SlError *e)
     return conv_create(l, b, e, 2, 0);
 }
 
-/* The input must be (batch, <rank spatial axes>, channels) with the channels known, and the
- * channels the kernel was built for. */
+/* The shape a sample must have, in words: "(batch, rows, cols, channels)". */
+static const char *conv_expected(const ConvCfg *c)
+{
+    if (c->channels_first)
+        return c->rank == 1 ? "(batch, channels, steps)" : "(batch, channels, rows, cols)";
+    return c->rank == 1 ? "(batch, steps, channels)" : "(batch, rows, cols, channels)";
+}
+
+/* The fix for an input of the wrong rank. */
+static void conv_rank_fix(const SlLayer *l, const SlShape *in, char *fix, size_t n)
+{
+    const ConvCfg *c = l->cfg;
+    const char *who = l->type->name;
+    if (c->channels_first)
+        snprintf(fix, n, "give each sample %s, or data_format='channels_last' for %s",
+                 c->rank == 1 ? "(channels, steps)" : "(channels, rows, cols)",
+                 c->rank == 1 ? "(steps, channels)" : "(rows, cols, channels)");
+    else if (c->rank == 1 && in->rank == 2)
+        snprintf(fix, n,
+                 "%s needs a channels axis after the steps: reshape (N, %d) to (N, %d, 1), "
+                 "e.g. input_shape=(%d, 1)",
+                 who, in->dim[1], in->dim[1], in->dim[1]);
+    else if (c->rank == 1 && in->rank == 4)
+        snprintf(fix, n,
+                 "%s slides along one axis; to run it along each row of a (rows, steps, "
+                 "channels) sample wrap it in TimeDistributed, or Reshape to (steps, "
+                 "channels)",
+                 who);
+    else if (c->rank == 2 && in->rank == 3)
+        snprintf(fix, n,
+                 "%s needs a channels axis: a grey image (rows, cols) becomes (rows, cols, "
+                 "1), e.g. input_shape=(%d, %d, 1)",
+                 who, in->dim[1], in->dim[2]);
+    else
+        snprintf(fix, n, "give each sample %s",
+                 c->rank == 1 ? "(steps, channels)" : "(rows, cols, channels)");
+}
+
+/* The input must be (batch, <rank spatial axes>, channels), or channels_first (batch, channels,
+ * <rank spatial axes>), with the channels known, divisible by groups, and the channels the kernel
+ * was built for. */
 static int conv_check_input(const SlLayer *l, const SlInfer *io, SlError *e)
 {
     const ConvCfg *c = l->cfg;
     if (sl_layer_expect_inputs(l, io, 1, e) < 0)
         return -1;
     const SlShape *in = &io->in[0];
-    const char *who = l->type->name;
     char fix[320], exp[200];
     if (in->rank != c->rank + 2) {
-        if (c->rank == 1 && in->rank == 2)
-            snprintf(fix, sizeof fix,
-                     "%s needs a channels axis after the steps: reshape (N, %d) to (N, %d, 1), "
-                     "e.g. input_shape=(%d, 1)",
-                     who, in->dim[1], in->dim[1], in->dim[1]);
-        else if (c->rank == 1 && in->rank == 4)
-            snprintf(fix, sizeof fix,
-                     "%s slides along one axis; to run it along each row of a (rows, steps, "
-                     "channels) sample wrap it in TimeDistributed, or Reshape to (steps, "
-                     "channels)",
-                     who);
-        else if (c->rank == 2 && in->rank == 3)
-            snprintf(fix, sizeof fix,
-                     "%s needs a channels axis: a grey image (rows, cols) becomes (rows, cols, "
-                     "1), e.g. input_shape=(%d, %d, 1)",
-                     who, in->dim[1], in->dim[2]);
-        else
-            snprintf(fix, sizeof fix, "give each sample %s",
-                     c->rank == 1 ? "(steps, channels)" : "(rows, cols, channels)");
-        return sl_layer_shape_error(
-            e, l, c->rank == 1 ? "(batch, steps, channels)" : "(batch, rows, cols, channels)", in,
-            fix);
+        conv_rank_fix(l, in, fix, sizeof fix);
+        return sl_layer_shape_error(e, l, conv_expected(c), in, fix);
     }
-    int ch = in->dim[in->rank - 1];
+    int ch = in->dim[sl_channel_axis(c->channels_first, in->rank)];
     if (ch == SL_NONE)
-        return sl_layer_shape_error(e, l, "a known number of channels on the last axis", in,
+        return sl_layer_shape_error(e, l,
+                                    c->channels_first ? "a known number of channels on axis 1"
+                                                      : "a known number of channels on the last "
+                                                        "axis",
+                                    in,
                                     "the kernel's shape needs the channels; give them in the "
                                     "input shape, e.g. (None, 2)");
+    if (ch % c->groups) {
+        snprintf(exp, sizeof exp,
+                 "input channels evenly divisible by the number of groups: groups=%d, but the "
+                 "input has %d channels",
+                 c->groups, ch);
+        snprintf(fix, sizeof fix,
+                 "each group reads in / groups channels; give a number of channels that %d "
+                 "divides, or choose groups to divide %d",
+                 c->groups, ch);
+        return sl_layer_shape_error(e, l, exp, in, fix);
+    }
     if (l->built && ch != c->in) {
         snprintf(exp, sizeof exp, "%d channels: the kernel was built for %d", c->in, c->in);
         return sl_layer_shape_error(e, l, exp, in,
@@ -411,7 +473,7 @@ static int conv_infer(SlLayer *l, SlInfer *io, SlError *e)
     SlShape out = *in;
     for (int a = 0; a < c->rank; a++) {
         int ax = 2 - c->rank + a; /* into c->k[]: Conv1D uses the width slot */
-        int n = in->dim[1 + a];
+        int n = in->dim[sl_spatial_axis(c->channels_first, a)];
         int o = sl_conv_out_len(n, c->k[ax], c->s[ax], c->d[ax], c->padding, NULL);
         if (n != SL_NONE && o <= 0) {
             int span = sl_conv_span(c->k[ax], c->d[ax]);
@@ -425,9 +487,9 @@ static int conv_infer(SlLayer *l, SlInfer *io, SlError *e)
                                         "dilation_rate, or padding='same' (or 'causal') to keep "
                                         "the length");
         }
-        out.dim[1 + a] = o;
+        out.dim[sl_spatial_axis(c->channels_first, a)] = o;
     }
-    out.dim[in->rank - 1] = c->filters;
+    out.dim[sl_channel_axis(c->channels_first, in->rank)] = c->filters;
     io->out[0] = out;
     io->n_out = 1;
     io->out_mask[0] = SL_MASK_NONE;
@@ -437,8 +499,8 @@ static int conv_infer(SlLayer *l, SlInfer *io, SlError *e)
 static int conv_params(SlLayer *l, const SlInfer *io, SlError *e)
 {
     ConvCfg *c = l->cfg;
-    c->in = io->in[0].dim[io->in[0].rank - 1];
-    int kd[4] = {c->k[0], c->k[1], c->in, c->filters};
+    c->in = io->in[0].dim[sl_channel_axis(c->channels_first, io->in[0].rank)];
+    int kd[4] = {c->k[0], c->k[1], c->in / c->groups, c->filters}; /* groups: (k..., in/g, f) */
     if (c->transposed) /* Keras swaps the channel axes: (k..., filters, in) */
         kd[2] = c->filters, kd[3] = c->in;
     SlShape ks = c->rank == 1 ? sl_shape_of(3, kd + 1) : sl_shape_of(4, kd);
@@ -458,9 +520,12 @@ SlConvGeom sl_conv1d_geom(int B, int W, int CI, int CO, int K, int s, int d, SlP
     return g;
 }
 
+/* The concrete geometry of one group of a call, on channels_last shapes: in / groups channels in,
+ * filters / groups out (all of them with one group). */
 static SlConvGeom conv_geom(const ConvCfg *c, const SlShape *in, const SlShape *out)
 {
-    SlConvGeom g = {.B = in->dim[0], .H = 1, .CI = c->in, .OH = 1, .CO = c->filters};
+    SlConvGeom g = {.B = in->dim[0], .H = 1, .OH = 1};
+    g.CI = c->in / c->groups, g.CO = c->filters / c->groups;
     g.W = in->dim[c->rank];
     g.OW = out->dim[c->rank];
     if (c->rank == 2) {
@@ -473,7 +538,8 @@ static SlConvGeom conv_geom(const ConvCfg *c, const SlShape *in, const SlShape *
     return g;
 }
 
-/* A call's scratch, Conv's and the transposed layers' alike. */
+/* A call's scratch, Conv's and the transposed layers' alike: the first five; with groups (Conv),
+ * one group's slices; with channels_first, the moved tensors (layout.h). */
 enum {
     SCR_ROTATED, /* the kernel rotated by 180 degrees */
     SCR_SPREAD,  /* a gradient spread to the stride (the transposed layer's input), padded too
@@ -481,7 +547,11 @@ enum {
     SCR_PADDED,  /* the input (the transposed layer's: dz) with its padding written out as zeros,
                     for the fast kernels (src/kernels/conv.c) */
     SCR_Z,       /* with an activation: z, before it (sl_act_scratch) */
-    SCR_DZ       /* and dz */
+    SCR_DZ,      /* and dz */
+    SCR_GROUP_X, /* with groups: one group's input channels, then its dx */
+    SCR_GROUP_Y, /* one group's output (or its gradient) */
+    SCR_GROUP_K, /* one group's kernel slice (or its gradient) */
+    SCR_CHANNELS_FIRST /* with channels_first: from here, the four buffers of layout.h */
 };
 
 /* The scratch of a call whose product has geometry g: the first three above. */
@@ -489,7 +559,7 @@ static void conv_scratch_of(const SlConvGeom *g, SlScratchDecl *d)
 {
     SlConvGeom full = sl_conv_input_grad_geom(g);
     size_t spread = sl_spread_count(g), padded = sl_conv_pad_count(&full);
-    d->name[SCR_ROTATED] = "kernel rotated by 180 degrees (kh, kw, out, in)";
+    d->name[SCR_ROTATED] = "kernel rotated by 180 degrees (kh, kw, out, in), of one group";
     d->count[SCR_ROTATED] = (size_t)g->KH * g->KW * g->CI * g->CO;
     d->name[SCR_SPREAD] = "gradient spread to the stride (and padded)";
     d->count[SCR_SPREAD] = spread > padded ? spread : padded;
@@ -514,45 +584,130 @@ static void add_bias_grad(sl_real *db, const sl_real *dz, size_t rows, size_t C)
             db[ch] += dz[r * C + ch];
 }
 
+/* Scratch: the product's three (conv_scratch_of, for one group); with an activation, z and dz;
+ * with groups, one group's input, output and kernel; with channels_first, the moved tensors. */
 static void conv_scratch(const SlLayer *l, const SlInfer *io, SlScratchDecl *d)
 {
     const ConvCfg *c = l->cfg;
-    SlConvGeom g = conv_geom(c, &io->in[0], &io->out[0]);
+    SlInfer last = sl_infer_channels_last(io, c->channels_first);
+    SlConvGeom g = conv_geom(c, &last.in[0], &last.out[0]);
     conv_scratch_of(&g, d);
     sl_act_scratch(c->act, sl_shape_count(&io->out[0]), d); /* SCR_Z, SCR_DZ */
+    if (c->groups > 1) {
+        for (int k = d->n; k < SCR_GROUP_X; k++)
+            d->name[k] = "(not used)", d->count[k] = 0;
+        d->name[SCR_GROUP_X] = "one group's input channels (b, h, w, in/groups), then its dx";
+        d->count[SCR_GROUP_X] = (size_t)g.B * g.H * g.W * g.CI;
+        d->name[SCR_GROUP_Y] = "one group's output or its gradient (b, oh, ow, filters/groups)";
+        d->count[SCR_GROUP_Y] = (size_t)g.B * g.OH * g.OW * g.CO;
+        d->name[SCR_GROUP_K] = "one group's kernel or its gradient (kh, kw, in/g, filters/g)";
+        d->count[SCR_GROUP_K] = (size_t)g.KH * g.KW * g.CI * g.CO;
+        d->n = SCR_GROUP_K + 1;
+    }
+    if (c->channels_first)
+        sl_channels_first_scratch(io, SCR_CHANNELS_FIRST, d);
 }
 
-/* With the fast kernels each correlation is a product over the windows of a padded copy of its
- * input (sl_conv_correlate_padded and friends): the same sums as the plain loops here. */
-static void conv_forward(SlLayer *l, SlPass *p)
+/* Channels [from, from + n) of `rows` cells of C channels each (a group's slice), into out
+ * (rows, n); and out (rows, C)'s slice += in (rows, n), the way back. */
+static void take_channels(sl_real *out, const sl_real *in, size_t rows, size_t C, size_t from,
+                          size_t n)
+{
+    for (size_t r = 0; r < rows; r++)
+        memcpy(out + r * n, in + r * C + from, n * sizeof *out);
+}
+
+static void add_channels(sl_real *out, const sl_real *in, size_t rows, size_t C, size_t from,
+                         size_t n)
+{
+    for (size_t r = 0; r < rows; r++)
+        for (size_t i = 0; i < n; i++)
+            out[r * C + from + i] += in[r * n + i];
+}
+
+/* z (B, OH, OW, filters) += the correlation of each group: its in/groups channels of x with its
+ * slice of the kernel (kh, kw, in/groups, filters), making its filters/groups output channels.
+ * The groups run on the plain loops. */
+static void grouped_forward(SlLayer *l, SlPass *p, sl_real *z, const SlConvGeom *g)
+{
+    const ConvCfg *c = l->cfg;
+    size_t in_rows = (size_t)g->B * g->H * g->W, out_rows = (size_t)g->B * g->OH * g->OW;
+    size_t taps = (size_t)g->KH * g->KW * g->CI, CI = (size_t)g->CI, CO = (size_t)g->CO;
+    sl_real *xg = p->scratch[SCR_GROUP_X], *zg = p->scratch[SCR_GROUP_Y]; /* one group's */
+    sl_real *kg = p->scratch[SCR_GROUP_K];
+    for (int gi = 0; gi < c->groups; gi++) {
+        take_channels(xg, p->x[0].data, in_rows, (size_t)c->in, gi * CI, CI);
+        take_channels(kg, l->params[0].value.data, taps, (size_t)c->filters, gi * CO, CO);
+        memset(zg, 0, out_rows * CO * sizeof *zg);
+        sl_correlate(zg, xg, kg, g);
+        add_channels(z, zg, out_rows, (size_t)c->filters, gi * CO, CO);
+    }
+}
+
+/* The same group by group backward: the kernel's slice gradient from the group's x and dz, and
+ * the group's dx from its dz and kernel slice (unless the input needs none). */
+static void grouped_backward(SlLayer *l, SlPass *p, const sl_real *dz, const SlConvGeom *g)
+{
+    const ConvCfg *c = l->cfg;
+    size_t in_rows = (size_t)g->B * g->H * g->W, out_rows = (size_t)g->B * g->OH * g->OW;
+    size_t taps = (size_t)g->KH * g->KW * g->CI, CI = (size_t)g->CI, CO = (size_t)g->CO;
+    sl_real *xg = p->scratch[SCR_GROUP_X], *dzg = p->scratch[SCR_GROUP_Y]; /* one group's */
+    sl_real *kg = p->scratch[SCR_GROUP_K];
+    for (int gi = 0; gi < c->groups; gi++) {
+        take_channels(dzg, dz, out_rows, (size_t)c->filters, gi * CO, CO);
+        take_channels(xg, p->x[0].data, in_rows, (size_t)c->in, gi * CI, CI);
+        memset(kg, 0, taps * CO * sizeof *kg); /* the slice's dK */
+        sl_correlate_kernel_grad(kg, xg, dzg, g);
+        add_channels(l->params[0].grad.data, kg, taps, (size_t)c->filters, gi * CO, CO);
+        if (p->no_dx[0])
+            continue;
+        take_channels(kg, l->params[0].value.data, taps, (size_t)c->filters, gi * CO, CO);
+        memset(xg, 0, in_rows * CI * sizeof *xg); /* the group's dx */
+        sl_conv_input_grad(xg, p->scratch[SCR_ROTATED], p->scratch[SCR_SPREAD], dzg, kg, g);
+        add_channels(p->dx[0].data, xg, in_rows, (size_t)c->in, gi * CI, CI);
+    }
+}
+
+/* forward and backward on channels_last tensors (a channels_first call comes through
+ * sl_channels_first_forward and _backward). With the fast kernels each correlation is a product
+ * over the windows of a padded copy of its input (sl_conv_correlate_padded and friends): the
+ * same sums as the plain loops. */
+static void conv_forward_last(SlLayer *l, SlPass *p)
 {
     const ConvCfg *c = l->cfg;
     SlConvGeom g = conv_geom(c, &p->x[0].shape, &p->y[0].shape);
-    size_t rows = (size_t)g.B * g.OH * g.OW, CO = (size_t)g.CO;
-    sl_real *z = c->act == SL_ACT_LINEAR ? p->y[0].data : p->scratch[SCR_Z];
+    size_t rows = (size_t)g.B * g.OH * g.OW, F = (size_t)c->filters;
+    sl_real *z = c->act == SL_ACT_LINEAR ? p->y[0].data : p->scratch[SCR_Z]; /* (B, OH, OW, F) */
     const sl_real *x = p->x[0].data, *K = l->params[0].value.data;
-    fill_bias(z, c->use_bias ? l->params[1].value.data : NULL, rows, CO);
-    if (sl_kernels_fast()) {
+    fill_bias(z, c->use_bias ? l->params[1].value.data : NULL, rows, F);
+    if (c->groups > 1) {
+        grouped_forward(l, p, z, &g);
+    } else if (sl_kernels_fast()) {
         sl_conv_pad(p->scratch[SCR_PADDED], x, &g);
         sl_conv_correlate_padded(z, p->scratch[SCR_PADDED], K, &g);
     } else {
         sl_correlate(z, x, K, &g);
     }
     if (c->act != SL_ACT_LINEAR)
-        sl_act_forward(c->act, p->y[0].data, z, rows, CO);
+        sl_act_forward(c->act, p->y[0].data, z, rows, F);
 }
 
-static void conv_backward(SlLayer *l, SlPass *p)
+static void conv_backward_last(SlLayer *l, SlPass *p)
 {
     const ConvCfg *c = l->cfg;
     SlConvGeom g = conv_geom(c, &p->x[0].shape, &p->y[0].shape);
-    size_t rows = (size_t)g.B * g.OH * g.OW, CO = (size_t)g.CO;
-    const sl_real *dz = sl_act_grad(c->act, p->scratch[SCR_DZ], p->dy[0].data, p->scratch[SCR_Z],
-                                    p->y[0].data, rows, CO);
+    size_t rows = (size_t)g.B * g.OH * g.OW, F = (size_t)c->filters;
+    const sl_real *dz = /* (B, OH, OW, F) */
+        sl_act_grad(c->act, p->scratch[SCR_DZ], p->dy[0].data, p->scratch[SCR_Z], p->y[0].data,
+                    rows, F);
     const sl_real *x = p->x[0].data, *K = l->params[0].value.data;
     sl_real *dK = l->params[0].grad.data, *dx = p->no_dx[0] ? NULL : p->dx[0].data;
     if (c->use_bias)
-        add_bias_grad(l->params[1].grad.data, dz, rows, CO);
+        add_bias_grad(l->params[1].grad.data, dz, rows, F);
+    if (c->groups > 1) {
+        grouped_backward(l, p, dz, &g);
+        return;
+    }
     if (sl_kernels_fast()) {
         sl_conv_pad(p->scratch[SCR_PADDED], x, &g);
         sl_conv_kernel_grad_padded(dK, p->scratch[SCR_PADDED], dz, &g);
@@ -565,12 +720,29 @@ static void conv_backward(SlLayer *l, SlPass *p)
         sl_conv_input_grad(dx, p->scratch[SCR_ROTATED], p->scratch[SCR_SPREAD], dz, K, &g);
 }
 
+static void conv_forward(SlLayer *l, SlPass *p)
+{
+    const ConvCfg *c = l->cfg;
+    sl_channels_first_forward(l, p, c->channels_first, SCR_CHANNELS_FIRST, conv_forward_last);
+}
+
+static void conv_backward(SlLayer *l, SlPass *p)
+{
+    const ConvCfg *c = l->cfg;
+    sl_channels_first_backward(l, p, c->channels_first, SCR_CHANNELS_FIRST, conv_backward_last);
+}
+
 static void conv_explain(const SlLayer *l, const SlInfer *io, char *buf, size_t n)
 {
     const ConvCfg *c = l->cfg;
-    char a[96], b[96], k[32], pad[160] = "";
+    char a[96], b[96], k[32], pad[160] = "", how[160] = "", grp[96] = "";
     sl_shape_str(&io->in[0], a, sizeof a);
     sl_shape_str(&io->out[0], b, sizeof b);
+    if (c->groups > 1)
+        snprintf(grp, sizeof grp, "; %d groups of %d channels in, %d filters each", c->groups,
+                 c->in / c->groups, c->filters / c->groups);
+    snprintf(how, sizeof how, "%s%s", grp,
+             c->channels_first ? "; channels_first: the channels on axis 1" : "");
     if (c->rank == 1) {
         int span = sl_conv_span(c->k[1], c->d[1]);
         if (c->padding == SL_PAD_CAUSAL)
@@ -590,29 +762,34 @@ static void conv_explain(const SlLayer *l, const SlInfer *io, char *buf, size_t 
         else
             snprintf(reads, sizeof reads, "dilation 1: each output reads %d step%s", span,
                      span == 1 ? "" : "s");
-        snprintf(buf, n, "Conv1D slides %d filter%s of %d step%s x %d channels (%s%s)%s: %s -> %s",
-                 c->filters, c->filters == 1 ? "" : "s", c->k[1], c->k[1] == 1 ? "" : "s", c->in,
-                 reads, c->s[1] > 1 ? ", strided" : "", pad, a, b);
+        snprintf(buf, n,
+                 "Conv1D slides %d filter%s of %d step%s x %d channels (%s%s)%s%s: %s -> %s",
+                 c->filters, c->filters == 1 ? "" : "s", c->k[1], c->k[1] == 1 ? "" : "s",
+                 c->in / c->groups, reads, c->s[1] > 1 ? ", strided" : "", pad, how, a, b);
     } else {
         pair_str(c, c->k, k, sizeof k);
         snprintf(buf, n,
-                 "Conv2D slides %d kernel%s of %dx%dx%d (depth %d: every input channel), one "
-                 "output channel each, padding='%s': %s -> %s",
-                 c->filters, c->filters == 1 ? "" : "s", c->k[0], c->k[1], c->in, c->in,
-                 sl_padding_name(c->padding), a, b);
+                 "Conv2D slides %d kernel%s of %dx%dx%d (depth %d: %s), one output channel each, "
+                 "padding='%s'%s: %s -> %s",
+                 c->filters, c->filters == 1 ? "" : "s", c->k[0], c->k[1], c->in / c->groups,
+                 c->in / c->groups,
+                 c->groups > 1 ? "its group's input channels"
+                               : "every input "
+                                 "channel",
+                 sl_padding_name(c->padding), how, a, b);
     }
 }
 
 static void conv_formula(const SlLayer *l, char *buf, size_t n)
 {
     const ConvCfg *c = l->cfg;
-    long long k = (long long)c->k[0] * c->k[1] * c->in * c->filters;
+    long long k = (long long)c->k[0] * c->k[1] * (c->in / c->groups) * c->filters;
     char taps[32];
     if (c->rank == 1)
         snprintf(taps, sizeof taps, "%d", c->k[1]);
     else
         snprintf(taps, sizeof taps, "%d*%d", c->k[0], c->k[1]);
-    int ch[2] = {c->in, c->filters}; /* in the kernel's order */
+    int ch[2] = {c->in / c->groups, c->filters}; /* in the kernel's order */
     if (c->transposed)
         ch[0] = c->filters, ch[1] = c->in;
     if (c->use_bias)
@@ -626,10 +803,17 @@ static int conv_window(const SlLayer *l, int axis, SlWindowGeom *w)
 {
     const ConvCfg *c = l->cfg;
     int a = c->rank == 1 ? (axis == 0 ? 1 : -1) : axis; /* Conv1D keeps its steps in the width */
-    if (a < 0 || a > 1)
+    if (a < 0 || a > 1 || c->channels_first) /* channels_first: axis 1 holds the channels */
         return 0;
     *w = (SlWindowGeom){.k = c->k[a], .s = c->s[a], .d = c->d[a], .pad = c->padding};
     return 1;
+}
+
+/* The scenes draw channels_last tensors and filters that see every input channel: a layer with
+ * channels_first or groups claims none (the shapes scene draws it). */
+static int conv_drawn(const ConvCfg *c)
+{
+    return !c->channels_first && c->groups == 1;
 }
 
 /* Few channels fit the conv-backprop scene's picture whole; a dilated or causal stack is what the
@@ -637,6 +821,8 @@ static int conv_window(const SlLayer *l, int axis, SlWindowGeom *w)
 static int conv1d_scenes(const SlLayer *l, SlSceneClaim *out)
 {
     const ConvCfg *c = l->cfg;
+    if (!conv_drawn(c))
+        return 0;
     SlSceneClaim rf = {"receptive-field", SL_SCENE_AMONG, "which input steps one output step sees",
                        0};
     SlSceneClaim bp = {"conv-backprop", SL_SCENE_AMONG,
@@ -653,7 +839,8 @@ static int conv1d_scenes(const SlLayer *l, SlSceneClaim *out)
 
 static int conv2d_scenes(const SlLayer *l, SlSceneClaim *out)
 {
-    (void)l;
+    if (!conv_drawn(l->cfg))
+        return 0;
     out[0] = (SlSceneClaim){"conv2d", SL_SCENE_OWN,
                             "each filter summing over every input channel in its window", 0};
     out[1] = (SlSceneClaim){"receptive-field", SL_SCENE_AMONG,
@@ -818,7 +1005,7 @@ static int transpose_infer(SlLayer *l, SlInfer *io, SlError *e)
     const SlShape *in = &io->in[0];
     SlShape out = *in;
     for (int i = 0; i < c->rank; i++) {
-        int a = 2 - c->rank + i, n = in->dim[1 + i];
+        int a = 2 - c->rank + i, ax = sl_spatial_axis(c->channels_first, i), n = in->dim[ax];
         if (n == SL_NONE)
             continue;
         SlWindowGeom w = transpose_window_geom(c, a);
@@ -837,9 +1024,9 @@ static int transpose_infer(SlLayer *l, SlInfer *io, SlError *e)
                      SL_MAX_DIM, i + 1, rule);
             return sl_layer_shape_error(e, l, exp, in, "use smaller strides or a smaller input");
         }
-        out.dim[1 + i] = (int)o;
+        out.dim[ax] = (int)o;
     }
-    out.dim[in->rank - 1] = c->filters;
+    out.dim[sl_channel_axis(c->channels_first, in->rank)] = c->filters;
     io->out[0] = out;
     io->n_out = 1;
     io->out_mask[0] = SL_MASK_NONE;
@@ -864,16 +1051,21 @@ static SlConvGeom transpose_geom(const ConvCfg *c, const SlShape *in, const SlSh
     return g;
 }
 
+/* Scratch: the product's three (conv_scratch_of); with an activation, z and dz; with
+ * channels_first, the moved tensors (no groups here). */
 static void transpose_scratch(const SlLayer *l, const SlInfer *io, SlScratchDecl *d)
 {
     const ConvCfg *c = l->cfg;
-    SlConvGeom g = transpose_geom(c, &io->in[0], &io->out[0]);
+    SlInfer last = sl_infer_channels_last(io, c->channels_first);
+    SlConvGeom g = transpose_geom(c, &last.in[0], &last.out[0]);
     conv_scratch_of(&g, d);
     sl_act_scratch(c->act, sl_shape_count(&io->out[0]), d); /* SCR_Z, SCR_DZ */
+    if (c->channels_first)
+        sl_channels_first_scratch(io, SCR_CHANNELS_FIRST, d);
 }
 
 /* y = b + the input gradient of the Conv with kernel K, x in the place of its output gradient. */
-static void transpose_forward(SlLayer *l, SlPass *p)
+static void transpose_forward_last(SlLayer *l, SlPass *p)
 {
     const ConvCfg *c = l->cfg;
     SlConvGeom g = transpose_geom(c, &p->x[0].shape, &p->y[0].shape);
@@ -888,7 +1080,7 @@ static void transpose_forward(SlLayer *l, SlPass *p)
         sl_act_forward(c->act, p->y[0].data, z, rows, F);
 }
 
-static void transpose_backward(SlLayer *l, SlPass *p)
+static void transpose_backward_last(SlLayer *l, SlPass *p)
 {
     const ConvCfg *c = l->cfg;
     SlConvGeom g = transpose_geom(c, &p->x[0].shape, &p->y[0].shape);
@@ -912,6 +1104,19 @@ static void transpose_backward(SlLayer *l, SlPass *p)
     sl_correlate_kernel_grad(dK, dz, x, &g); /* and its dK */
 }
 
+static void transpose_forward(SlLayer *l, SlPass *p)
+{
+    const ConvCfg *c = l->cfg;
+    sl_channels_first_forward(l, p, c->channels_first, SCR_CHANNELS_FIRST, transpose_forward_last);
+}
+
+static void transpose_backward(SlLayer *l, SlPass *p)
+{
+    const ConvCfg *c = l->cfg;
+    sl_channels_first_backward(l, p, c->channels_first, SCR_CHANNELS_FIRST,
+                               transpose_backward_last);
+}
+
 static void transpose_explain(const SlLayer *l, const SlInfer *io, char *buf, size_t n)
 {
     const ConvCfg *c = l->cfg;
@@ -919,7 +1124,8 @@ static void transpose_explain(const SlLayer *l, const SlInfer *io, char *buf, si
     sl_shape_str(&io->in[0], a, sizeof a);
     sl_shape_str(&io->out[0], b, sizeof b);
     int ax = 2 - c->rank; /* the first spatial axis */
-    transpose_rule(c, ax, io->in[0].dim[1], io->out[0].dim[1], rule, sizeof rule);
+    int sp = sl_spatial_axis(c->channels_first, 0);
+    transpose_rule(c, ax, io->in[0].dim[sp], io->out[0].dim[sp], rule, sizeof rule);
     if (c->rank == 1)
         snprintf(kern, sizeof kern, "a kernel of %d tap%s", c->k[1], c->k[1] == 1 ? "" : "s");
     else
@@ -958,7 +1164,7 @@ static int transpose_window(const SlLayer *l, int axis, SlWindowGeom *w)
 {
     const ConvCfg *c = l->cfg;
     int a = c->rank == 1 ? (axis == 0 ? 1 : -1) : axis;
-    if (a < 0 || a > 1)
+    if (a < 0 || a > 1 || c->channels_first) /* channels_first: axis 1 holds the channels */
         return 0;
     *w = transpose_window_geom(c, a);
     return 1;
@@ -966,7 +1172,8 @@ static int transpose_window(const SlLayer *l, int axis, SlWindowGeom *w)
 
 static int transpose_scenes(const SlLayer *l, SlSceneClaim *out)
 {
-    (void)l;
+    if (!conv_drawn(l->cfg))
+        return 0;
     out[0] = (SlSceneClaim){"transposed-conv", SL_SCENE_ABOUT,
                             "each input cell stamping the kernel: a Conv's input gradient", 0};
     return 1;
@@ -981,7 +1188,7 @@ static const SlArgSpec transpose_args[] = {
      "'valid' (every stamped cell: (n - 1) * strides + span) or 'same' (n * strides)"},
     {"output_padding", SL_ARG_INTS | SL_ARG_OR_NONE, "None",
      "cells added at the end of each axis, below strides; None: Keras's choice"},
-    {"data_format", SL_ARG_STR | SL_ARG_OR_NONE, "None", "only 'channels_last' (the default)"},
+    SL_ARG_DATA_FORMAT,
     {"dilation_rate", SL_ARG_INTS, "1", "spacing of the kernel's taps: span 1 + (k - 1) * d"},
     {"activation", SL_ARG_STR | SL_ARG_OR_NONE, "None", "applied to the output; None is linear"},
     {"use_bias", SL_ARG_BOOL, "True", "add one bias per filter"},

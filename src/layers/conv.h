@@ -1,7 +1,8 @@
 /* conv.h: the convolution kernels shared by Conv1D, Conv2D, their backward pass, the pooling
  * layers' geometry, the receptive-field arithmetic, the lessons and the scenes.
  *
- * Everything is channels_last. A 1-D sequence (batch, steps, channels) is the 2-D case with a
+ * Everything is channels_last (a layer given data_format='channels_first' moves its tensors at
+ * its boundary, layout.h). A 1-D sequence (batch, steps, channels) is the 2-D case with a
  * height of 1: (batch, 1, steps, channels), and a Conv1D kernel (k, in, filters) is the Conv2D
  * kernel (1, k, in, filters). So one set of loops serves both.
  *
@@ -92,10 +93,10 @@ int sl_read_window_ints(const SlBound *b, const char *key, int rank, int out[2],
 
 /* ---- what the weightless layers share (pool.c, upsampling.c) ---- */
 
-/* The input must be (batch, <rank spatial axes>, channels); the error's fix says what to give. */
-int sl_expect_spatial_input(const SlLayer *l, const SlInfer *io, int rank, SlError *e);
-/* data_format None or 'channels_last'; anything else is refused, saying so. */
-int sl_channels_last_only(const SlBound *b, SlError *e);
+/* The input must be (batch, <rank spatial axes>, channels), or with channels_first (batch,
+ * channels, <rank spatial axes>); the error's fix says what to give. */
+int sl_expect_spatial_input(const SlLayer *l, const SlInfer *io, int rank, int channels_first,
+                            SlError *e);
 
 /* ---- windows (SlLayerType.window) ---- */
 

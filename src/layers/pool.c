@@ -19,6 +19,8 @@
  *             steps only (Keras's masked mean), a sample with every step masked gives zeros
  *   padding / cropping   a copy with an offset: dx gathers dy back from where forward put x.
  * Every one of them drops a mask (GlobalAveragePooling1D uses it first).
+ * With data_format='channels_first' (batch, ch, ...) the loops are the same: layout.h moves the
+ * channels last on the way in and first on the way out.
  */
 #include <math.h>
 #include <stdio.h>
@@ -27,6 +29,7 @@
 #include "alloc.h"
 #include "conv.h"
 #include "layer.h"
+#include "layout.h"
 
 /* ---- window pooling kernels (SlConvGeom with CI = CO = channels, KH x KW the pool) ---- */
 
@@ -144,8 +147,9 @@ typedef struct PoolCfg {
     int kind;
     int k[2], s[2]; /* (height, width); 1-D uses the width */
     SlPadding padding;
-    int keepdims;  /* global pooling */
-    int pad[2][2]; /* ZeroPadding (+) / Cropping (-): (before, after) for (height, width) */
+    int keepdims;       /* global pooling */
+    int channels_first; /* data_format='channels_first': (batch, channels, spatial...) */
+    int pad[2][2];      /* ZeroPadding (+) / Cropping (-): (before, after) for (height, width) */
 } PoolCfg;
 
 static PoolCfg *new_cfg(SlLayer *l, int rank, int kind, SlError *e)
@@ -162,15 +166,18 @@ static PoolCfg *new_cfg(SlLayer *l, int rank, int kind, SlError *e)
     return c;
 }
 
-int sl_channels_last_only(const SlBound *b, SlError *e)
+/* data_format (layout.h); channels_first moves the steps off axis 1. */
+static int read_data_format(SlLayer *l, PoolCfg *c, const SlBound *b, SlError *e)
 {
-    const char *f = sl_bound_str(b, "data_format");
-    if (f && strcmp(f, "channels_last"))
-        return sl_errorf(e, "data_format='%s' is not supported; shapelab is channels_last", f);
+    if (sl_data_format_read(b, &c->channels_first, e) < 0)
+        return -1;
+    if (c->channels_first) /* axis 1 holds the channels */
+        l->steps = SL_STEPS_ALL;
     return 0;
 }
 
-int sl_expect_spatial_input(const SlLayer *l, const SlInfer *io, int rank, SlError *e)
+int sl_expect_spatial_input(const SlLayer *l, const SlInfer *io, int rank, int channels_first,
+                            SlError *e)
 {
     if (sl_layer_expect_inputs(l, io, 1, e) < 0)
         return -1;
@@ -178,6 +185,14 @@ int sl_expect_spatial_input(const SlLayer *l, const SlInfer *io, int rank, SlErr
     if (in->rank == rank + 2)
         return 0;
     char fix[240];
+    if (channels_first) {
+        snprintf(fix, sizeof fix, "give each sample %s, or data_format='channels_last' for %s",
+                 rank == 1 ? "(channels, steps)" : "(channels, rows, cols)",
+                 rank == 1 ? "(steps, channels)" : "(rows, cols, channels)");
+        return sl_layer_shape_error(
+            e, l, rank == 1 ? "(batch, channels, steps)" : "(batch, channels, rows, cols)", in,
+            fix);
+    }
     if (rank == 1 && in->rank == 2)
         snprintf(fix, sizeof fix,
                  "a 1-D layer works along steps: give each sample (steps, channels), e.g. "
@@ -231,8 +246,7 @@ static void io_str(const SlInfer *io, char *a, char *b, size_t n)
     {"strides", SL_ARG_INTS | SL_ARG_OR_NONE, "None", "step between windows; None: pool_size"},    \
         {"padding", SL_ARG_STR, "'valid'",                                                         \
          "'valid' (windows inside the input) or 'same' (length ceil(n / strides))"},               \
-        {"data_format", SL_ARG_STR | SL_ARG_OR_NONE, "None",                                       \
-         "only 'channels_last' (the default)"},                                                    \
+        SL_ARG_DATA_FORMAT,                                                                        \
     {                                                                                              \
         "name", SL_ARG_STR | SL_ARG_OR_NONE, "None", "the layer's name; default: from the class"   \
     }
@@ -249,7 +263,7 @@ static int pool_create(SlLayer *l, const SlBound *b, SlError *e, int rank, int k
 {
     PoolCfg *c = new_cfg(l, rank, kind, e);
     if (!c || sl_read_window_ints(b, "pool_size", rank, c->k, e) < 0 ||
-        sl_channels_last_only(b, e) < 0)
+        read_data_format(l, c, b, e) < 0)
         return -1;
     if (sl_bound_is_none(b, "strides"))
         memcpy(c->s, c->k, sizeof c->s);
@@ -281,11 +295,11 @@ static int avg2_create(SlLayer *l, const SlBound *b, SlError *e)
 static int pool_infer(SlLayer *l, SlInfer *io, SlError *e)
 {
     const PoolCfg *c = l->cfg;
-    if (sl_expect_spatial_input(l, io, c->rank, e) < 0)
+    if (sl_expect_spatial_input(l, io, c->rank, c->channels_first, e) < 0)
         return -1;
     SlShape out = io->in[0];
     for (int a = 0; a < c->rank; a++) {
-        int ax = 2 - c->rank + a, n = out.dim[1 + a];
+        int ax = 2 - c->rank + a, n = out.dim[sl_spatial_axis(c->channels_first, a)];
         int o = sl_conv_out_len(n, c->k[ax], c->s[ax], 1, c->padding, NULL);
         if (n != SL_NONE && o <= 0) {
             char exp[160];
@@ -295,13 +309,22 @@ static int pool_infer(SlLayer *l, SlInfer *io, SlError *e)
             return sl_layer_shape_error(e, l, exp, &io->in[0],
                                         "use a smaller pool_size, or padding='same'");
         }
-        out.dim[1 + a] = o;
+        out.dim[sl_spatial_axis(c->channels_first, a)] = o;
     }
     one_output_no_mask(io, out);
     return 0;
 }
 
-static void pool_forward(SlLayer *l, SlPass *p)
+/* Forward and backward of every layer here run on channels_last tensors; a channels_first call
+ * comes through layout.h's helpers, with its four buffers in scratch slots 0-3. */
+static void channels_first_scratch(const SlLayer *l, const SlInfer *io, SlScratchDecl *d)
+{
+    const PoolCfg *c = l->cfg;
+    if (c->channels_first)
+        sl_channels_first_scratch(io, 0, d);
+}
+
+static void pool_forward_last(SlLayer *l, SlPass *p)
 {
     const PoolCfg *c = l->cfg;
     SlConvGeom g = pool_geom(c, &p->x[0].shape, &p->y[0].shape);
@@ -311,7 +334,7 @@ static void pool_forward(SlLayer *l, SlPass *p)
         avg_pool_k(p->y[0].data, p->x[0].data, &g, 0);
 }
 
-static void pool_backward(SlLayer *l, SlPass *p)
+static void pool_backward_last(SlLayer *l, SlPass *p)
 {
     const PoolCfg *c = l->cfg;
     SlConvGeom g = pool_geom(c, &p->x[0].shape, &p->y[0].shape);
@@ -319,6 +342,18 @@ static void pool_backward(SlLayer *l, SlPass *p)
         max_pool_backward_k(p->dx[0].data, p->dy[0].data, p->x[0].data, p->y[0].data, &g);
     else
         avg_pool_k(p->dx[0].data, p->dy[0].data, &g, 1);
+}
+
+static void pool_forward(SlLayer *l, SlPass *p)
+{
+    const PoolCfg *c = l->cfg;
+    sl_channels_first_forward(l, p, c->channels_first, 0, pool_forward_last);
+}
+
+static void pool_backward(SlLayer *l, SlPass *p)
+{
+    const PoolCfg *c = l->cfg;
+    sl_channels_first_backward(l, p, c->channels_first, 0, pool_backward_last);
 }
 
 static void pool_explain(const SlLayer *l, const SlInfer *io, char *buf, size_t n)
@@ -343,14 +378,14 @@ static void pool_explain(const SlLayer *l, const SlInfer *io, char *buf, size_t 
 /* ---- GlobalMax/AveragePooling1D/2D ---- */
 
 static const SlArgSpec global_args[] = {
-    {"data_format", SL_ARG_STR | SL_ARG_OR_NONE, "None", "only 'channels_last' (the default)"},
+    SL_ARG_DATA_FORMAT,
     {"keepdims", SL_ARG_BOOL, "False", "keep the pooled axes with size 1"},
 };
 
 static int global_create(SlLayer *l, const SlBound *b, SlError *e, int rank, int kind)
 {
     PoolCfg *c = new_cfg(l, rank, kind, e);
-    if (!c || sl_channels_last_only(b, e) < 0)
+    if (!c || read_data_format(l, c, b, e) < 0)
         return -1;
     c->keepdims = sl_bound_bool(b, "keepdims");
     return 0;
@@ -376,15 +411,20 @@ static int gavg2_create(SlLayer *l, const SlBound *b, SlError *e)
 static int global_infer(SlLayer *l, SlInfer *io, SlError *e)
 {
     const PoolCfg *c = l->cfg;
-    if (sl_expect_spatial_input(l, io, c->rank, e) < 0)
+    if (sl_expect_spatial_input(l, io, c->rank, c->channels_first, e) < 0)
         return -1;
     const SlShape *in = &io->in[0];
+    if (c->channels_first && io->in_mask[0])
+        return sl_layer_shape_error(e, l, "no mask with data_format='channels_first'", in,
+                                    "a mask marks the steps on axis 1, where channels_first has "
+                                    "the channels; use data_format='channels_last' after a "
+                                    "masking layer");
     SlShape out = *in;
     if (c->keepdims) {
-        for (int a = 1; a <= c->rank; a++)
-            out.dim[a] = 1;
+        for (int a = 0; a < c->rank; a++)
+            out.dim[sl_spatial_axis(c->channels_first, a)] = 1;
     } else {
-        int d[2] = {in->dim[0], in->dim[in->rank - 1]};
+        int d[2] = {in->dim[0], in->dim[sl_channel_axis(c->channels_first, in->rank)]};
         out = sl_shape_of(2, d);
     }
     one_output_no_mask(io, out);
@@ -449,7 +489,7 @@ static void global_sizes(const SlPass *p, size_t *B, size_t *P, size_t *C)
     *P = sl_shape_count(s) / (*B * *C);
 }
 
-static void global_forward(SlLayer *l, SlPass *p)
+static void global_forward_last(SlLayer *l, SlPass *p)
 {
     const PoolCfg *c = l->cfg;
     size_t B, P, C;
@@ -458,13 +498,25 @@ static void global_forward(SlLayer *l, SlPass *p)
                      C);
 }
 
-static void global_backward(SlLayer *l, SlPass *p)
+static void global_backward_last(SlLayer *l, SlPass *p)
 {
     const PoolCfg *c = l->cfg;
     size_t B, P, C;
     global_sizes(p, &B, &P, &C);
     global_backward_k(p->dx[0].data, p->dy[0].data, p->x[0].data, p->y[0].data,
                       c->rank == 1 ? p->mask_in[0] : NULL, c->kind, B, P, C);
+}
+
+static void global_forward(SlLayer *l, SlPass *p)
+{
+    const PoolCfg *c = l->cfg;
+    sl_channels_first_forward(l, p, c->channels_first, 0, global_forward_last);
+}
+
+static void global_backward(SlLayer *l, SlPass *p)
+{
+    const PoolCfg *c = l->cfg;
+    sl_channels_first_backward(l, p, c->channels_first, 0, global_backward_last);
 }
 
 static void global_explain(const SlLayer *l, const SlInfer *io, char *buf, size_t n)
@@ -481,12 +533,12 @@ static void global_explain(const SlLayer *l, const SlInfer *io, char *buf, size_
 
 static const SlArgSpec zp1_args[] = {
     {"padding", SL_ARG_ANY, "1", "zeros before and after the steps: an int, or (before, after)"},
-    {"data_format", SL_ARG_STR | SL_ARG_OR_NONE, "None", "only 'channels_last' (the default)"},
+    SL_ARG_DATA_FORMAT,
 };
 static const SlArgSpec zp2_args[] = {
     {"padding", SL_ARG_ANY, "(1, 1)",
      "zeros around: an int, (rows, cols) on both sides, or ((top, bottom), (left, right))"},
-    {"data_format", SL_ARG_STR | SL_ARG_OR_NONE, "None", "only 'channels_last' (the default)"},
+    SL_ARG_DATA_FORMAT,
 };
 static const SlArgSpec crop1_args[] = {
     {"cropping", SL_ARG_ANY, "(1, 1)", "steps cut from the start and the end: an int or a pair"},
@@ -494,7 +546,7 @@ static const SlArgSpec crop1_args[] = {
 static const SlArgSpec crop2_args[] = {
     {"cropping", SL_ARG_ANY, "((0, 0), (0, 0))",
      "cut off: an int, (rows, cols) on both sides, or ((top, bottom), (left, right))"},
-    {"data_format", SL_ARG_STR | SL_ARG_OR_NONE, "None", "only 'channels_last' (the default)"},
+    SL_ARG_DATA_FORMAT,
 };
 
 /* An int, or (before, after), into one axis' pair; non-negative. */
@@ -535,13 +587,13 @@ static int read_pads(const SlBound *b, const char *key, int rank, int out[2][2],
 static int zp1_create(SlLayer *l, const SlBound *b, SlError *e)
 {
     PoolCfg *c = new_cfg(l, 1, KIND_PAD, e);
-    return c && sl_channels_last_only(b, e) == 0 ? read_pads(b, "padding", 1, c->pad, e) : -1;
+    return c && read_data_format(l, c, b, e) == 0 ? read_pads(b, "padding", 1, c->pad, e) : -1;
 }
 
 static int zp2_create(SlLayer *l, const SlBound *b, SlError *e)
 {
     PoolCfg *c = new_cfg(l, 2, KIND_PAD, e);
-    if (!c || sl_channels_last_only(b, e) < 0)
+    if (!c || read_data_format(l, c, b, e) < 0)
         return -1;
     return read_pads(b, "padding", 2, c->pad, e);
 }
@@ -550,7 +602,7 @@ static int zp2_create(SlLayer *l, const SlBound *b, SlError *e)
 static int crop_create(SlLayer *l, const SlBound *b, SlError *e, int rank)
 {
     PoolCfg *c = new_cfg(l, rank, KIND_CROP, e);
-    if (!c || (rank == 2 && sl_channels_last_only(b, e) < 0) ||
+    if (!c || (rank == 2 && read_data_format(l, c, b, e) < 0) ||
         read_pads(b, "cropping", rank, c->pad, e) < 0)
         return -1;
     for (int a = 0; a < 2; a++)
@@ -571,16 +623,16 @@ static int crop2_create(SlLayer *l, const SlBound *b, SlError *e)
 static int pad_infer(SlLayer *l, SlInfer *io, SlError *e)
 {
     const PoolCfg *c = l->cfg;
-    if (sl_expect_spatial_input(l, io, c->rank, e) < 0)
+    if (sl_expect_spatial_input(l, io, c->rank, c->channels_first, e) < 0)
         return -1;
     SlShape out = io->in[0];
     for (int a = 0; a < c->rank; a++) {
         const int *pd = c->pad[2 - c->rank + a];
-        int n = out.dim[1 + a];
+        int ax = sl_spatial_axis(c->channels_first, a), n = out.dim[ax];
         if (n == SL_NONE)
             continue;
-        out.dim[1 + a] = n + pd[0] + pd[1];
-        if (out.dim[1 + a] <= 0) { /* what is cut, and its two ends */
+        out.dim[ax] = n + pd[0] + pd[1];
+        if (out.dim[ax] <= 0) { /* what is cut, and its two ends */
             static const char *const words[3][3] = {
                 {"steps", "start", "end"}, {"rows", "top", "bottom"}, {"cols", "left", "right"}};
             const char *const *w = words[c->rank == 1 ? 0 : 1 + a];
@@ -629,14 +681,26 @@ static void pad_run(SlLayer *l, SlPass *p, int backward)
                  backward, g.B, g.H, g.W, g.OH, g.OW, g.CI, c->pad[0][0], c->pad[1][0]);
 }
 
-static void pad_forward(SlLayer *l, SlPass *p)
+static void pad_forward_last(SlLayer *l, SlPass *p)
 {
     pad_run(l, p, 0);
 }
 
-static void pad_backward(SlLayer *l, SlPass *p)
+static void pad_backward_last(SlLayer *l, SlPass *p)
 {
     pad_run(l, p, 1);
+}
+
+static void pad_forward(SlLayer *l, SlPass *p)
+{
+    const PoolCfg *c = l->cfg;
+    sl_channels_first_forward(l, p, c->channels_first, 0, pad_forward_last);
+}
+
+static void pad_backward(SlLayer *l, SlPass *p)
+{
+    const PoolCfg *c = l->cfg;
+    sl_channels_first_backward(l, p, c->channels_first, 0, pad_backward_last);
 }
 
 static void pad_explain(const SlLayer *l, const SlInfer *io, char *buf, size_t n)
@@ -666,6 +730,8 @@ static void pad_explain(const SlLayer *l, const SlInfer *io, char *buf, size_t n
  * steps in the width; -1 when the layer has no such axis. */
 static int cfg_axis(const PoolCfg *c, int axis)
 {
+    if (c->channels_first) /* the steps or rows are not on axis 1 */
+        return -1;
     if (c->rank == 1)
         return axis == 0 ? 1 : -1;
     return axis == 0 || axis == 1 ? axis : -1;
@@ -709,7 +775,7 @@ const SlLayerType sl_max_pooling1d_type = {
     .create = max1_create,
     .infer = pool_infer,
     .params = sl_layer_no_params,
-    .scratch = sl_layer_no_scratch,
+    .scratch = channels_first_scratch,
     .forward = pool_forward,
     .backward = pool_backward,
     .reset = sl_layer_reset_nothing,
@@ -736,7 +802,7 @@ const SlLayerType sl_max_pooling2d_type = {
     .create = max2_create,
     .infer = pool_infer,
     .params = sl_layer_no_params,
-    .scratch = sl_layer_no_scratch,
+    .scratch = channels_first_scratch,
     .forward = pool_forward,
     .backward = pool_backward,
     .reset = sl_layer_reset_nothing,
@@ -763,7 +829,7 @@ const SlLayerType sl_average_pooling1d_type = {
     .create = avg1_create,
     .infer = pool_infer,
     .params = sl_layer_no_params,
-    .scratch = sl_layer_no_scratch,
+    .scratch = channels_first_scratch,
     .forward = pool_forward,
     .backward = pool_backward,
     .reset = sl_layer_reset_nothing,
@@ -790,7 +856,7 @@ const SlLayerType sl_average_pooling2d_type = {
     .create = avg2_create,
     .infer = pool_infer,
     .params = sl_layer_no_params,
-    .scratch = sl_layer_no_scratch,
+    .scratch = channels_first_scratch,
     .forward = pool_forward,
     .backward = pool_backward,
     .reset = sl_layer_reset_nothing,
@@ -817,7 +883,7 @@ const SlLayerType sl_global_max_pooling1d_type = {
     .create = gmax1_create,
     .infer = global_infer,
     .params = sl_layer_no_params,
-    .scratch = sl_layer_no_scratch,
+    .scratch = channels_first_scratch,
     .forward = global_forward,
     .backward = global_backward,
     .reset = sl_layer_reset_nothing,
@@ -844,7 +910,7 @@ const SlLayerType sl_global_average_pooling1d_type = {
     .create = gavg1_create,
     .infer = global_infer,
     .params = sl_layer_no_params,
-    .scratch = sl_layer_no_scratch,
+    .scratch = channels_first_scratch,
     .forward = global_forward,
     .backward = global_backward,
     .reset = sl_layer_reset_nothing,
@@ -871,7 +937,7 @@ const SlLayerType sl_global_max_pooling2d_type = {
     .create = gmax2_create,
     .infer = global_infer,
     .params = sl_layer_no_params,
-    .scratch = sl_layer_no_scratch,
+    .scratch = channels_first_scratch,
     .forward = global_forward,
     .backward = global_backward,
     .reset = sl_layer_reset_nothing,
@@ -898,7 +964,7 @@ const SlLayerType sl_global_average_pooling2d_type = {
     .create = gavg2_create,
     .infer = global_infer,
     .params = sl_layer_no_params,
-    .scratch = sl_layer_no_scratch,
+    .scratch = channels_first_scratch,
     .forward = global_forward,
     .backward = global_backward,
     .reset = sl_layer_reset_nothing,
@@ -925,7 +991,7 @@ const SlLayerType sl_zero_padding1d_type = {
     .create = zp1_create,
     .infer = pad_infer,
     .params = sl_layer_no_params,
-    .scratch = sl_layer_no_scratch,
+    .scratch = channels_first_scratch,
     .forward = pad_forward,
     .backward = pad_backward,
     .reset = sl_layer_reset_nothing,
@@ -952,7 +1018,7 @@ const SlLayerType sl_zero_padding2d_type = {
     .create = zp2_create,
     .infer = pad_infer,
     .params = sl_layer_no_params,
-    .scratch = sl_layer_no_scratch,
+    .scratch = channels_first_scratch,
     .forward = pad_forward,
     .backward = pad_backward,
     .reset = sl_layer_reset_nothing,
@@ -979,7 +1045,7 @@ const SlLayerType sl_cropping1d_type = {
     .create = crop1_create,
     .infer = pad_infer,
     .params = sl_layer_no_params,
-    .scratch = sl_layer_no_scratch,
+    .scratch = channels_first_scratch,
     .forward = pad_forward,
     .backward = pad_backward,
     .reset = sl_layer_reset_nothing,
@@ -1006,7 +1072,7 @@ const SlLayerType sl_cropping2d_type = {
     .create = crop2_create,
     .infer = pad_infer,
     .params = sl_layer_no_params,
-    .scratch = sl_layer_no_scratch,
+    .scratch = channels_first_scratch,
     .forward = pad_forward,
     .backward = pad_backward,
     .reset = sl_layer_reset_nothing,

@@ -3,6 +3,9 @@
  * None of them has weights. Each keeps the batch axis and changes the rest:
  *
  *   Flatten          (batch, d1, ..., dk) -> (batch, d1*...*dk)        same memory order
+ *       with data_format='channels_first', d1 is the channels: Flatten moves them last first, as
+ *       Keras does, so the vector is in channels_last order and a Dense after it has the same
+ *       kernel in both formats
  *   Reshape(t)       (batch, d1, ..., dk) -> (batch, t1, ..., tm)      same memory order; one t may be -1
  *   Permute(p)       (batch, d1, ..., dk) -> (batch, d_p1, ..., d_pk)  axes swapped (1-based, as Keras)
  *   RepeatVector(n)  (batch, f)           -> (batch, n, f)              each vector copied n times
@@ -19,6 +22,7 @@
 
 #include "alloc.h"
 #include "layer.h"
+#include "layout.h"
 
 static void copy_forward(SlLayer *l, SlPass *p)
 {
@@ -34,26 +38,43 @@ static void copy_backward(SlLayer *l, SlPass *p)
         p->dx[0].data[i] += p->dy[0].data[i];
 }
 
-static int no_create(SlLayer *l, const SlBound *b, SlError *e)
-{
-    (void)l;
-    (void)b;
-    (void)e;
-    return 0;
-}
-
 /* ---- Flatten ---- */
 
 static const SlArgSpec flatten_args[] = {
-    {"data_format", SL_ARG_STR | SL_ARG_OR_NONE, "None", "only 'channels_last' (the default)"},
+    SL_ARG_DATA_FORMAT,
 };
+
+typedef struct FlattenCfg {
+    int channels_first; /* axis 1 holds the channels: moved last before flattening */
+} FlattenCfg;
 
 static int flatten_create(SlLayer *l, const SlBound *b, SlError *e)
 {
-    const char *f = sl_bound_str(b, "data_format");
-    if (f && strcmp(f, "channels_last"))
-        return sl_errorf(e, "data_format='%s' is not supported; shapelab is channels_last", f);
-    return no_create(l, b, e);
+    FlattenCfg *c = sl_alloc_zero(1, sizeof *c);
+    if (!c)
+        return sl_errorf(e, "out of memory");
+    l->cfg = c;
+    return sl_data_format_read(b, &c->channels_first, e);
+}
+
+/* y (batch, n) = x (batch, d1, ..., dk) in memory order, or channels_first x (batch, c, s...) as
+ * (batch, s..., c); backward gathers dy back to where each value came from. */
+static void flatten_forward(SlLayer *l, SlPass *p)
+{
+    const FlattenCfg *c = l->cfg;
+    if (c->channels_first)
+        sl_move_channels_last(p->y[0].data, p->x[0].data, &p->x[0].shape);
+    else
+        copy_forward(l, p);
+}
+
+static void flatten_backward(SlLayer *l, SlPass *p)
+{
+    const FlattenCfg *c = l->cfg;
+    if (c->channels_first)
+        sl_add_channels_first(p->dx[0].data, p->dy[0].data, &p->x[0].shape);
+    else
+        copy_backward(l, p);
 }
 
 static int flatten_infer(SlLayer *l, SlInfer *io, SlError *e)
@@ -100,10 +121,12 @@ static int repeat_scenes(const SlLayer *l, SlSceneClaim *out)
 
 static void flatten_explain(const SlLayer *l, const SlInfer *io, char *buf, size_t n)
 {
-    (void)l;
+    const FlattenCfg *c = l->cfg;
     char a[96], b[96];
-    snprintf(buf, n,
-             "Flatten lays out each sample's values in one vector, in memory order: %s -> %s",
+    snprintf(buf, n, "Flatten lays out each sample's values in one vector, %s: %s -> %s",
+             c->channels_first && io->in[0].rank > 2
+                 ? "the channels moved last first (channels_first), so the order is channels_last's"
+                 : "in memory order",
              sl_shape_str(&io->in[0], a, sizeof a), sl_shape_str(&io->out[0], b, sizeof b));
 }
 
@@ -122,8 +145,8 @@ const SlLayerType sl_flatten_type = {
     .infer = flatten_infer,
     .params = sl_layer_no_params,
     .scratch = sl_layer_no_scratch,
-    .forward = copy_forward,
-    .backward = copy_backward,
+    .forward = flatten_forward,
+    .backward = flatten_backward,
     .reset = sl_layer_reset_nothing,
     .explain = flatten_explain,
     .formula = sl_layer_formula_none,

@@ -17,6 +17,8 @@
  * As windows (layer.h) both are transposed: input cell i feeds the outputs of a stamp. Nearest's
  * is a box of s cells with stride s (a Conv1DTranspose with a kernel of ones); bilinear's a tent
  * of 2s - s % 2 cells starting s / 2 cells before i*s. A mask is dropped, as Keras does.
+ * UpSampling2D(data_format='channels_first') runs the same loop on its input with the channels
+ * moved last (layout.h).
  */
 #include <stdio.h>
 #include <string.h>
@@ -25,11 +27,13 @@
 #include "alloc.h"
 #include "conv.h"
 #include "layer.h"
+#include "layout.h"
 
 typedef struct UpCfg {
-    int rank;     /* spatial axes: 1 or 2 */
-    int size[2];  /* (rows, cols); UpSampling1D uses the width */
-    int bilinear; /* else nearest */
+    int rank;           /* spatial axes: 1 or 2 */
+    int size[2];        /* (rows, cols); UpSampling1D uses the width */
+    int bilinear;       /* else nearest */
+    int channels_first; /* UpSampling2D(data_format='channels_first') */
 } UpCfg;
 
 /* ---- the kernel: one loop for both interpolations ---- */
@@ -91,7 +95,7 @@ static const SlArgSpec up1_args[] = {
 };
 static const SlArgSpec up2_args[] = {
     {"size", SL_ARG_INTS, "(2, 2)", "the factors for rows and columns: an int or a pair"},
-    {"data_format", SL_ARG_STR | SL_ARG_OR_NONE, "None", "only 'channels_last' (the default)"},
+    SL_ARG_DATA_FORMAT,
     {"interpolation", SL_ARG_STR, "'nearest'",
      "'nearest' (repeat each cell) or 'bilinear' (weighted means of the nearest four)"},
 };
@@ -124,8 +128,11 @@ static int up1_create(SlLayer *l, const SlBound *b, SlError *e)
 static int up2_create(SlLayer *l, const SlBound *b, SlError *e)
 {
     UpCfg *c = new_cfg(l, 2, e);
-    if (!c || sl_read_window_ints(b, "size", 2, c->size, e) < 0 || sl_channels_last_only(b, e) < 0)
+    if (!c || sl_read_window_ints(b, "size", 2, c->size, e) < 0 ||
+        sl_data_format_read(b, &c->channels_first, e) < 0)
         return -1;
+    if (c->channels_first) /* axis 1 holds the channels */
+        l->steps = SL_STEPS_ALL;
     const char *how = sl_bound_str(b, "interpolation");
     if (!strcasecmp(how, "bilinear"))
         c->bilinear = 1;
@@ -140,11 +147,12 @@ static int up2_create(SlLayer *l, const SlBound *b, SlError *e)
 static int up_infer(SlLayer *l, SlInfer *io, SlError *e)
 {
     const UpCfg *c = l->cfg;
-    if (sl_expect_spatial_input(l, io, c->rank, e) < 0)
+    if (sl_expect_spatial_input(l, io, c->rank, c->channels_first, e) < 0)
         return -1;
     SlShape out = io->in[0];
     for (int a = 0; a < c->rank; a++) {
-        int s = c->size[2 - c->rank + a], n = out.dim[1 + a];
+        int ax = sl_spatial_axis(c->channels_first, a);
+        int s = c->size[2 - c->rank + a], n = out.dim[ax];
         if (n == SL_NONE)
             continue;
         if ((long long)n * s > SL_MAX_DIM) {
@@ -153,7 +161,7 @@ static int up_infer(SlLayer *l, SlInfer *io, SlError *e)
                      SL_MAX_DIM, a + 1, n, s);
             return sl_layer_shape_error(e, l, exp, &io->in[0], "use a smaller size or input");
         }
-        out.dim[1 + a] = n * s;
+        out.dim[ax] = n * s;
     }
     io->out[0] = out;
     io->n_out = 1;
@@ -172,14 +180,34 @@ static void up_run(SlLayer *l, SlPass *p, int backward)
         upsample_k(p->y[0].data, p->x[0].data, 0, c, in->dim[0], H, W, C);
 }
 
-static void up_forward(SlLayer *l, SlPass *p)
+static void up_forward_last(SlLayer *l, SlPass *p)
 {
     up_run(l, p, 0);
 }
 
-static void up_backward(SlLayer *l, SlPass *p)
+static void up_backward_last(SlLayer *l, SlPass *p)
 {
     up_run(l, p, 1);
+}
+
+/* channels_first: on the moved tensors, in scratch slots 0-3 (layout.h). */
+static void up_scratch(const SlLayer *l, const SlInfer *io, SlScratchDecl *d)
+{
+    const UpCfg *c = l->cfg;
+    if (c->channels_first)
+        sl_channels_first_scratch(io, 0, d);
+}
+
+static void up_forward(SlLayer *l, SlPass *p)
+{
+    const UpCfg *c = l->cfg;
+    sl_channels_first_forward(l, p, c->channels_first, 0, up_forward_last);
+}
+
+static void up_backward(SlLayer *l, SlPass *p)
+{
+    const UpCfg *c = l->cfg;
+    sl_channels_first_backward(l, p, c->channels_first, 0, up_backward_last);
 }
 
 static void up_explain(const SlLayer *l, const SlInfer *io, char *buf, size_t n)
@@ -208,7 +236,7 @@ static int up_window(const SlLayer *l, int axis, SlWindowGeom *w)
 {
     const UpCfg *c = l->cfg;
     int a = c->rank == 1 ? (axis == 0 ? 1 : -1) : axis;
-    if (a < 0 || a > 1)
+    if (a < 0 || a > 1 || c->channels_first) /* channels_first: axis 1 holds the channels */
         return 0;
     int s = c->size[a];
     *w = (SlWindowGeom){.k = s, .s = s, .d = 1, .transposed = 1};
@@ -231,7 +259,7 @@ const SlLayerType sl_up_sampling1d_type = {
     .create = up1_create,
     .infer = up_infer,
     .params = sl_layer_no_params,
-    .scratch = sl_layer_no_scratch,
+    .scratch = up_scratch,
     .forward = up_forward,
     .backward = up_backward,
     .reset = sl_layer_reset_nothing,
@@ -258,7 +286,7 @@ const SlLayerType sl_up_sampling2d_type = {
     .create = up2_create,
     .infer = up_infer,
     .params = sl_layer_no_params,
-    .scratch = sl_layer_no_scratch,
+    .scratch = up_scratch,
     .forward = up_forward,
     .backward = up_backward,
     .reset = sl_layer_reset_nothing,

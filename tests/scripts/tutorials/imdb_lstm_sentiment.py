@@ -1,9 +1,8 @@
 # After keras-io examples/nlp/imdb_lstm_sentiment.py ("Sentiment analysis with LSTM on the IMDB
 # dataset"): its model cell, which uses Embedding, LSTM and Dense without importing them, and an
 # LSTM with dropout=.
-# waits: 13:11: LSTM: dropout= and recurrent_dropout= inside a recurrent layer are not supported yet
 # total: 771713
-#   worked by hand (once LSTM takes dropout=): Embedding 5000*128 = 640000, LSTM
+#   worked by hand: Embedding 5000*128 = 640000, LSTM
 #   4*(128*(128+128)+128) = 131584, Dense 128+1 = 129
 import keras
 from keras.models import Sequential

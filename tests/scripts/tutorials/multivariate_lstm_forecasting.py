@@ -2,7 +2,6 @@
 # ("Multivariate Time Series Forecasting using LSTM"): its parameter and model cells,
 # tf.keras.layers.LeakyReLU(alpha=...), and compile with tf.losses, tf.optimizers and tf.metrics
 # objects.
-# waits: 22:27: LeakyReLU is not implemented yet
 # total: 249665
 #   worked by hand (the tutorial does not print its summary): LSTM 4*(128*(5+128)+128) = 68608,
 #   LSTM 4*(128*(128+128)+128) = 131584, LSTM 4*(64*(128+64)+64) = 49408, Dense 64+1 = 65

@@ -1,6 +1,5 @@
 # After keras-io examples/vision/reptile.py ("Few-Shot learning with Reptile"): its
 # hyperparameter and model cells, a helper function that returns a tensor, called four times.
-# waits: 17:19: ReLU is not implemented yet
 # total: 113733
 #   worked by hand (the tutorial prints no summary): Conv2D 3*3*1*64+64 = 640, three Conv2D
 #   3*3*64*64+64 = 36928, four BatchNormalization 4*64 = 256, Dense 2*2*64*5+5 = 1285

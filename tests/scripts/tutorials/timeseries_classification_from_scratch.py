@@ -4,7 +4,6 @@
 # plot_model; the data is 500 steps of one feature in 2 classes.
 # set: x_train.shape=(3601, 500, 1)
 # set: num_classes=2
-# waits: 21:23: ReLU is not implemented yet
 # total: 25858
 #   worked by hand (the tutorial plots the model, prints no summary): Conv1D 3*1*64+64 = 256,
 #   BatchNormalization 4*64 = 256 (128 of them not trainable), two Conv1D 3*64*64+64 = 12352

@@ -1185,6 +1185,40 @@ START_TEST(test_receptive_captions)
 }
 END_TEST
 
+/* channels_first puts the channels on axis 1: the tensors its layers make and read say so; the
+ * Flatten after them makes features, and the same model in channels_last keeps the usual words. */
+START_TEST(test_channels_first_axes)
+{
+    for (int first = 0; first < 2; first++) {
+        SlError e = {{0}};
+        char conv[96], pool[64];
+        const char *f = first ? "channels_first" : "channels_last";
+        snprintf(conv, sizeof conv, "8, 3, data_format='%s'", f);
+        snprintf(pool, sizeof pool, "2, data_format='%s'", f);
+        sl_clear_session();
+        SlModel *m = sl_sequential(NULL);
+        ck_assert_msg(sl_model_add(m,
+                                   sl_layer("InputLayer",
+                                            first ? "shape=(3, 16, 16)" : "shape=(16, 16, 3)", &e),
+                                   &e) == 0 &&
+                          sl_model_add(m, sl_layer("Conv2D", conv, &e), &e) == 0 &&
+                          sl_model_add(m, sl_layer("MaxPooling2D", pool, &e), &e) == 0 &&
+                          sl_model_add(m, sl_layer("Flatten", "", &e), &e) == 0,
+                      "%s", e.msg);
+        for (int t = 0; t < 3; t++) { /* the input, the Conv2D's output, the pooling's */
+            int edge = t == 0 ? m->inputs[0] : m->nodes[t].out[0];
+            const char *axes = sl_scene_axes(m, edge);
+            if (first)
+                ck_assert_str_eq(axes, "samples x channels x rows x cols");
+            else
+                ck_assert_ptr_null(axes); /* "samples x rows x cols x channels" */
+        }
+        ck_assert_ptr_null(sl_scene_axes(m, m->outputs[0])); /* (None, n): features */
+        sl_model_free(m);
+    }
+}
+END_TEST
+
 /* The axes an Embedding reads are positions, not features; after it, positions and features. */
 START_TEST(test_embedding_axes)
 {
@@ -1349,6 +1383,7 @@ static Suite *suite(void)
     tcase_add_loop_test(tc, test_seq2seq_scene, 0, 3);
     tcase_add_loop_test(tc, test_receptive_captions, 0, 3);
     tcase_add_test(tc, test_embedding_axes);
+    tcase_add_test(tc, test_channels_first_axes);
     tcase_add_test(tc, test_learner_data);
     tcase_add_test(tc, test_long_sequences);
     tcase_add_test(tc, test_values_in_cells);

@@ -385,9 +385,31 @@ int sl_scene_record_forward(SlSceneRun *run, SlError *e)
     return rc;
 }
 
+/* 1 when layer l was given data_format='channels_first'. */
+static int channels_first(const SlLayer *l)
+{
+    char f[32];
+    return sl_layer_arg_str(l, "data_format", f, sizeof f) == 0 && !strcmp(f, "channels_first");
+}
+
+/* A tensor of rank 3 or 4 made or read by a channels_first layer (not through Flatten, whose
+ * output has rank 2) holds its channels on axis 1. */
+static const char *channels_first_axes(const SlModel *m, int t, int rank)
+{
+    int first = channels_first(m->nodes[m->t[t].node].layer);
+    for (int n = 0; n < m->n_nodes && !first; n++)
+        for (int i = 0; i < m->nodes[n].sym.n_in; i++)
+            first |= m->nodes[n].in[i] == t && channels_first(m->nodes[n].layer);
+    if (!first)
+        return NULL;
+    return rank == 4 ? "samples x channels x rows x cols" : "samples x channels x steps";
+}
+
 const char *sl_scene_axes(const SlModel *m, int t)
 {
     const SlShape *s = &m->t[t].shape;
+    if (s->rank == 3 || s->rank == 4)
+        return channels_first_axes(m, t, s->rank);
     if (s->rank != 2)
         return NULL;
     for (int k = 0; k < m->n_inputs; k++)

@@ -144,7 +144,7 @@ asan:
 test-asan-run: $(B)-all $(B)/f64-all
 	@LSAN_OPTIONS=suppressions=$(CURDIR)/tools/lsan.supp:print_suppressions=0 \
 	    UBSAN_OPTIONS=print_stacktrace=1 SDL_RENDER_DRIVER=software SDL_FRAMEBUFFER_ACCELERATION=0 \
-	    CK_TIMEOUT_MULTIPLIER=4 \
+	    CK_TIMEOUT_MULTIPLIER=4 SL_SANITIZED=1 \
 	    sh tools/run-tests.sh $(TESTS_F32) -- $(TESTS_F64) -- $(LESSON_SRC:lessons/%.c=$(B)/lessons/%) \
 	    $(LESSON_SRC:lessons/%.c=$(B)/f64/lessons/%)
 

@@ -585,12 +585,15 @@ static void layout_case(int i, int w, int h, int full)
     ck_assert_msg(run.n_steps >= 1, "scene '%s' on %s has no steps", s->name, model_names[k]);
     SlCanvas c;
     make_canvas(&c, w, h);
+    /* Under the sanitizers (make asan), about ten times slower, one frame on the way to each
+     * step instead of three: the drawing code is the same, at fewer positions. */
+    double between = getenv("SL_SANITIZED") ? 0.5 : 0.3;
     for (int step = 0; step < run.n_steps; step++) {
         s->draw(&run, step, &c);
         ck_assert_msg(c.n_items > 0, "scene '%s' recorded nothing", s->name);
         check_picture(&c, model_names[k], s, step, run.n_steps, full);
         if (step + 1 < run.n_steps) /* on the way to the next step (the sanitizers watch) */
-            for (double t = 0.2; t < 1; t += 0.3)
+            for (double t = 0.2; t < 1; t += between)
                 s->draw(&run, step + t, &c);
     }
     sl_canvas_free(&c);

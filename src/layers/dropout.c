@@ -613,21 +613,6 @@ static int activity_create(SlLayer *l, const SlBound *b, SlError *e)
     return 0;
 }
 
-static void activity_forward(SlLayer *l, SlPass *p)
-{
-    (void)l;
-    memcpy(p->y[0].data, p->x[0].data, sl_tensor_count(&p->x[0]) * sizeof *p->y[0].data);
-}
-
-/* The identity's gradient; the regularizer's own is added to dy by the model (penalty.c). */
-static void activity_backward(SlLayer *l, SlPass *p)
-{
-    (void)l;
-    size_t n = sl_tensor_count(&p->x[0]);
-    for (size_t i = 0; i < n; i++)
-        p->dx[0].data[i] += p->dy[0].data[i];
-}
-
 static void activity_explain(const SlLayer *l, const SlInfer *io, char *buf, size_t n)
 {
     char s[96];
@@ -652,8 +637,9 @@ const SlLayerType sl_activity_regularization_type = {
     .infer = sl_infer_same_shape,
     .params = sl_layer_no_params,
     .scratch = sl_layer_no_scratch,
-    .forward = activity_forward,
-    .backward = activity_backward,
+    .forward = identity_forward,   /* y = x */
+    .backward = identity_backward, /* the regularizer's gradient is added to dy by the model
+                                      (penalty.c) */
     .reset = sl_layer_reset_nothing,
     .explain = activity_explain,
     .formula = sl_layer_formula_none,

@@ -507,8 +507,10 @@ START_TEST(test_backward_layer)
     SlArgs a;
     sl_args_init(&a);
     ck_assert(sl_args_parse(&a, "backward_layer='gru'", &e) == 0);
-    ck_assert(sl_layer_wrap("Bidirectional", sl_layer("GRU", "2", &e), &a, &e) == NULL);
+    SlLayer *g = sl_layer("GRU", "2", &e);
+    ck_assert(sl_layer_wrap("Bidirectional", g, &a, &e) == NULL);
     ck_assert_msg(strstr(e.msg, "backward_layer takes a recurrent layer"), "%s", e.msg);
+    sl_layer_free(g); /* on error the layer stays the caller's */
     sl_clear_session();
     SlLayer *d = sl_layer("Dense", "2", &e), *f = sl_layer("GRU", "2", &e);
     sl_args_init(&a);

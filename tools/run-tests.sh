@@ -80,6 +80,10 @@ for t in "$@"; do
     fi
     printf '%s %s\n' "$section" "$t" >>"$list"
 done
+# The longest suites start first, so that the others fill the second job around them.
+slow='check_viz$|check_cli$|check_script$'
+{ grep -E "$slow" "$list"; grep -vE "$slow" "$list"; } >"$list.ordered"
+mv "$list.ordered" "$list"
 # shellcheck disable=SC2016
 xargs -P "$jobs" -L 1 sh -c 'sh tools/run-tests.sh --one "$0" "$1" "'"$dir"'"' <"$list"
 passed=0

@@ -711,6 +711,14 @@ void sl_layer_no_scratch(const SlLayer *l, const SlInfer *io, SlScratchDecl *d)
     d->n = 0;
 }
 
+void sl_scratch_skip_to(SlScratchDecl *d, int slot)
+{
+    for (; d->n < slot; d->n++) {
+        d->name[d->n] = "(not used)";
+        d->count[d->n] = 0;
+    }
+}
+
 int sl_layer_no_params(SlLayer *l, const SlInfer *io, SlError *e)
 {
     (void)l;

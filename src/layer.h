@@ -358,6 +358,8 @@ int sl_check_sizes(const SlShape *s, int from, const char *what, SlError *e);
 void sl_layer_reset_nothing(SlLayer *l); /* for layers without carried state */
 void sl_layer_destroy_cfg(SlLayer *l);   /* frees cfg */
 void sl_layer_no_scratch(const SlLayer *l, const SlInfer *io, SlScratchDecl *d);
+/* Declare the slots from d->n up to `slot` empty, so that the next buffer lands at `slot`. */
+void sl_scratch_skip_to(SlScratchDecl *d, int slot);
 int sl_layer_no_params(SlLayer *l, const SlInfer *io, SlError *e);
 void sl_layer_formula_none(const SlLayer *l, char *buf, size_t n); /* "no parameters" */
 /* Require exactly n inputs (a learner calling a one-input layer on a list gets told). */

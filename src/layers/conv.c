@@ -594,8 +594,7 @@ static void conv_scratch(const SlLayer *l, const SlInfer *io, SlScratchDecl *d)
     conv_scratch_of(&g, d);
     sl_act_scratch(c->act, sl_shape_count(&io->out[0]), d); /* SCR_Z, SCR_DZ */
     if (c->groups > 1) {
-        for (int k = d->n; k < SCR_GROUP_X; k++)
-            d->name[k] = "(not used)", d->count[k] = 0;
+        sl_scratch_skip_to(d, SCR_GROUP_X);
         d->name[SCR_GROUP_X] = "one group's input channels (b, h, w, in/groups), then its dx";
         d->count[SCR_GROUP_X] = (size_t)g.B * g.H * g.W * g.CI;
         d->name[SCR_GROUP_Y] = "one group's output or its gradient (b, oh, ow, filters/groups)";

@@ -88,10 +88,7 @@ SlInfer sl_infer_channels_last(const SlInfer *io, int channels_first)
 void sl_channels_first_scratch(const SlInfer *io, int slot, SlScratchDecl *d)
 {
     size_t nx = sl_shape_count(&io->in[0]), ny = sl_shape_count(&io->out[0]);
-    for (int k = d->n; k < slot; k++) {
-        d->name[k] = "(not used)";
-        d->count[k] = 0;
-    }
+    sl_scratch_skip_to(d, slot);
     d->name[slot] = "x with the channels last";
     d->count[slot] = nx;
     d->name[slot + 1] = "y with the channels last";

@@ -155,7 +155,7 @@ FUZZ_SECONDS ?= 60
 FUZZ_B       := build/fuzz
 FUZZ_BINS    := $(FUZZ_SRC:tests/fuzz/%.c=$(FUZZ_B)/fuzz/%)
 FUZZ_OPT     := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all \
-                -fno-omit-frame-pointer -fsanitize=fuzzer-no-link
+                -fno-omit-frame-pointer -fsanitize=fuzzer-no-link -DSL_FUZZ_LIMITS
 HAVE_FUZZER  := echo 'int LLVMFuzzerTestOneInput(const char *d, long n) { return !d + !n; }' | \
                 $(FUZZ_CC) -x c -fsanitize=fuzzer -o /dev/null - >/dev/null 2>&1
 

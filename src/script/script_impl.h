@@ -7,19 +7,27 @@
 
 #include "error.h"
 
-/* Limits against hostile or runaway input; each has its own error message. */
+/* Limits against hostile or runaway input; each has its own error message. The fuzz build (make
+ * fuzz) divides the loop, list and step limits by 100: the same checks run, and the fuzzer spends
+ * its time on varied scripts rather than on long loops. */
+#ifdef SL_FUZZ_LIMITS
+#define SC_LIMIT_SCALE 100
+#else
+#define SC_LIMIT_SCALE 1
+#endif
 enum {
-    SC_MAX_FILE = 1 << 20,      /* bytes of script */
-    SC_MAX_DEPTH = 64,          /* nesting of brackets and expressions */
-    SC_MAX_INDENT = 32,         /* nested blocks */
-    SC_MAX_ITERATIONS = 100000, /* loop iterations in one run */
-    SC_MAX_CALL_DEPTH = 32,     /* nested calls of the script's own functions */
-    SC_MAX_LIST = 100000,       /* items in one list */
-    SC_MAX_EVAL_DEPTH = 100,    /* operators or calls nested in one expression (a call frame
-                                   holds its arguments: about 46 KB each under ASan) */
-    SC_MAX_STEPS = 10000000,    /* evaluation steps in one run: every expression evaluated, every
-                                   item compared by min() or max(), every 64 bytes len() counts */
-    SC_MAX_HEAP = 64 << 20      /* bytes of the script's values (lists, strings, names) */
+    SC_MAX_FILE = 1 << 20,   /* bytes of script */
+    SC_MAX_DEPTH = 64,       /* nesting of brackets and expressions */
+    SC_MAX_INDENT = 32,      /* nested blocks */
+    SC_MAX_CALL_DEPTH = 32,  /* nested calls of the script's own functions */
+    SC_MAX_EVAL_DEPTH = 100, /* operators or calls nested in one expression (a call frame holds
+                                its arguments: about 46 KB each under ASan) */
+    SC_MAX_ITERATIONS = 100000 / SC_LIMIT_SCALE, /* loop iterations in one run */
+    SC_MAX_LIST = 100000 / SC_LIMIT_SCALE,       /* items in one list */
+    /* evaluation steps in one run: every expression evaluated, every item compared by min() or
+       max(), every 64 bytes len() counts */
+    SC_MAX_STEPS = 10000000 / SC_LIMIT_SCALE,
+    SC_MAX_HEAP = 64 << 20 /* bytes of the script's values (lists, strings, names) */
 };
 
 /* ---- tokens ---- */

@@ -553,6 +553,21 @@ static void lstm_cell_forward(sl_real *h,        // h: (n, u) the new h
     }
 }
 
+/* c = f c' + i g backwards, for one sample's u values: di, df, dg = dc g, dc c', dc i and
+ * dc' += dc f. restrict says the rows are distinct, which makes it a vector loop. */
+static void lstm_c_backward(sl_real *restrict di, sl_real *restrict df, sl_real *restrict dg,
+                            sl_real *restrict dcp, const sl_real *restrict dc,
+                            const sl_real *restrict cp, const sl_real *restrict i,
+                            const sl_real *restrict f, const sl_real *restrict g, size_t u)
+{
+    for (size_t j = 0; j < u; j++) {
+        df[j] = dc[j] * cp[j];
+        dcp[j] += dc[j] * f[j];
+        di[j] = dc[j] * g[j];
+        dg[j] = dc[j] * i[j];
+    }
+}
+
 /* dc arrives with what c gave the next step (through that step's f) and leaves with the path
  * through h added: the whole gradient of c. */
 static void lstm_cell_backward(sl_real *dz,       // dz: (n, 4u) += the gradient of z
@@ -579,15 +594,10 @@ static void lstm_cell_backward(sl_real *dz,       // dz: (n, 4u) += the gradient
     }
     sl_act_backward(act, dc, dac, c, ac, n, u); /* ac = act(c) */
     for (size_t b = 0; b < n; b++) {            /* c = f c' + i g */
-        const sl_real *i = a + b * row, *f = i + u, *g = i + 2 * u;
-        sl_real *di = da + b * row, *df = di + u, *dg = di + 2 * u;
-        for (size_t j = 0; j < u; j++) {
-            sl_real dcj = dc[b * u + j];
-            df[j] = dcj * cp[b * u + j];
-            dcp[b * u + j] += dcj * f[j];
-            di[j] = dcj * g[j];
-            dg[j] = dcj * i[j];
-        }
+        const sl_real *i = a + b * row;
+        sl_real *di = da + b * row;
+        lstm_c_backward(di, di + u, di + 2 * u, dcp + b * u, dc + b * u, cp + b * u, i, i + u,
+                        i + 2 * u, u);
     }
     sl_act_backward_rows(rec, dz + 3 * u, da + 3 * u, z + 3 * u, a + 3 * u, row, n, u); /* o */
     sl_act_backward_rows(act, dz + 2 * u, da + 2 * u, z + 2 * u, a + 2 * u, row, n, u); /* g */
@@ -983,10 +993,10 @@ static void step_products(const RnnCfg *c, const Call *k, int s, int b0, int n)
     int span = k->nx > 1 || k->mh ? u : both; /* the columns that read the same x and h' rows */
     size_t ldx;
     sl_real *Z = S->z + s * S->zstep + (size_t)b0 * Gu; /* (n, Gu) */
-    for (int b = 0; b < n; b++)
-        for (int g = 0; g < Gu; g++)
-            Z[(size_t)b * Gu + g] =
-                (k->bx ? k->bx[g] : 0) + (gru && k->bh && g < both ? k->bh[g] : 0);
+    for (int g = 0; g < Gu; g++) /* the biases: the first row, then copies of it */
+        Z[g] = (k->bx ? k->bx[g] : 0) + (gru && k->bh && g < both ? k->bh[g] : 0);
+    for (int b = 1; b < n; b++)
+        memcpy(Z + (size_t)b * Gu, Z, (size_t)Gu * sizeof *Z);
     masked_rows(c, k, s, b0, n);
     for (int g0 = 0; g0 < both; g0 += span) {
         const sl_real *X = x_rows(k, t, g0, b0, &ldx); /* (n, F) x */

@@ -502,8 +502,8 @@ static void rows_outer_add(sl_real *dM, const sl_real *X, size_t ldx, const sl_r
  * of u values, the rows one after another. A cell finds its pre-activations' sums already in z:
  * the input side x W + b_x and the recurrent side h' U, products the time loop made for a block
  * of samples at once (step_products). What is left is elementwise, row by row. Backward walks
- * the forward's lines in reverse and accumulates (+=) into dz, dhp, dcp, which the caller zeroed
- * (and into LSTM's dc, the path through h); the products' gradients, dh' += dz U^T and
+ * the forward's lines in reverse and accumulates (+=) into dz and dhp, which the caller zeroed
+ * (and into LSTM's dc, the path through h); it sets LSTM's dcp, which only it writes; the products' gradients, dh' += dz U^T and
  * dU += h'^T dz, are the time loop's too. */
 
 /* SimpleRNN: h = act(z), z = x W + b + h' U. */
@@ -554,7 +554,7 @@ static void lstm_cell_forward(sl_real *h,        // h: (n, u) the new h
 }
 
 /* c = f c' + i g backwards, for one sample's u values: di, df, dg = dc g, dc c', dc i and
- * dc' += dc f. restrict says the rows are distinct, which makes it a vector loop. */
+ * dc' = dc f. restrict says the rows are distinct, which makes it a vector loop. */
 static void lstm_c_backward(sl_real *restrict di, sl_real *restrict df, sl_real *restrict dg,
                             sl_real *restrict dcp, const sl_real *restrict dc,
                             const sl_real *restrict cp, const sl_real *restrict i,
@@ -562,7 +562,7 @@ static void lstm_c_backward(sl_real *restrict di, sl_real *restrict df, sl_real 
 {
     for (size_t j = 0; j < u; j++) {
         df[j] = dc[j] * cp[j];
-        dcp[j] += dc[j] * f[j];
+        dcp[j] = dc[j] * f[j];
         di[j] = dc[j] * g[j];
         dg[j] = dc[j] * i[j];
     }
@@ -571,7 +571,7 @@ static void lstm_c_backward(sl_real *restrict di, sl_real *restrict df, sl_real 
 /* dc arrives with what c gave the next step (through that step's f) and leaves with the path
  * through h added: the whole gradient of c. */
 static void lstm_cell_backward(sl_real *dz,       // dz: (n, 4u) += the gradient of z
-                               sl_real *dcp,      // dcp: (n, u) += the gradient of c'
+                               sl_real *dcp,      // dcp: (n, u) = the gradient of c'
                                sl_real *dc,       // dc: (n, u) the gradient of c, += through h
                                sl_real *da,       // da: (n, 4u) work: di, df, dg, do
                                sl_real *dac,      // dac: (n, u) work: d act(c)
@@ -1279,7 +1279,7 @@ static void backward_rows(const StepJob *j, int b0, int b1)
             for (int i = 0; i < u; i++)
                 dhp[row + i] += dh[row + i];
             for (int i = 0; dc && i < u; i++)
-                dcp[row + i] += dc[row + i];
+                dcp[row + i] = dc[row + i]; /* dcp's only writer for this row */
             if (c->zero_output) /* the output was zeros: its gradient goes nowhere */
                 memset(dcarry, 0, (size_t)u * sizeof *dcarry);
             continue; /* else it carries on to the previous output */
@@ -1383,8 +1383,6 @@ static void rnn_backward(SlLayer *l, SlPass *p)
         memcpy(S->dcarry, p->dy[0].data, nBu);
     for (j.s = T - 1; j.s >= 0; j.s--) {
         memset(j.dhp, 0, nBu);
-        if (j.dcp)
-            memset(j.dcp, 0, nBu);
         sl_parallel(backward_part, &j, step_parts(&k));
         step_weight_grads(c, &k, j.s, l->params[KERNEL].grad.data,
                           l->params[RECURRENT_KERNEL].grad.data, dbias,

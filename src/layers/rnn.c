@@ -604,6 +604,32 @@ static void lstm_cell_backward(sl_real *dz,       // dz: (n, 4u) += the gradient
     sl_act_backward_rows(rec, dz, da, z, a, row, n, 2 * u); /* i, f = rec(zi, zf) */
 }
 
+/* GRU's elementwise lines backwards, for one sample's u values (restrict: the rows are distinct,
+ * which makes them vector loops). h = zg h' + (1 - zg) n: dzg = dh (h' - n), dh' += dh zg,
+ * dn = dh (1 - zg). */
+static void gru_h_backward(sl_real *restrict dzg, sl_real *restrict dn, sl_real *restrict dhp,
+                           const sl_real *restrict dh, const sl_real *restrict hp,
+                           const sl_real *restrict zg, const sl_real *restrict cand, size_t u)
+{
+    for (size_t j = 0; j < u; j++) {
+        dzg[j] = dh[j] * (hp[j] - cand[j]);
+        dhp[j] += dh[j] * zg[j];
+        dn[j] = dh[j] * (1 - zg[j]);
+    }
+}
+
+/* p = r m, the reset gate r times m (rh, or hh): dr = dp m, and dm = dp r (add 0: rh's gradient,
+ * which only this sets) or dm += dp r (add 1: hh's, which adds up). */
+static void gru_product_backward(sl_real *restrict dr, sl_real *restrict dm,
+                                 const sl_real *restrict dp, const sl_real *restrict m,
+                                 const sl_real *restrict r, int add, size_t u)
+{
+    for (size_t j = 0; j < u; j++) {
+        dr[j] = dp[j] * m[j];
+        dm[j] = (add ? dm[j] : 0) + dp[j] * r[j];
+    }
+}
+
 /* GRU: z holds [xz xr xh] + [h' U_z + bh_z, h' U_r + bh_r, 0], and with reset_after rh holds
  * h' U_h + bh_h (bh, the second bias row, exists only with reset_after and use_bias). zg =
  * rec(zz) (the update gate z), r = rec(zr); the candidate n (Keras's hh) = act(xh + r rh)
@@ -664,14 +690,9 @@ static void gru_cell_backward(sl_real *dz,       // dz: (n, 3u) += the gradient 
 {
     size_t row = 3 * u;              /* a sample's gates */
     for (size_t b = 0; b < n; b++) { /* h = zg h' + (1 - zg) n */
-        const sl_real *zg = a + b * row, *cand = zg + 2 * u;
-        sl_real *dzg = da + b * row, *dn = dzg + 2 * u;
-        for (size_t j = 0; j < u; j++) {
-            sl_real dhj = dh[b * u + j];
-            dzg[j] = dhj * (hp[b * u + j] - cand[j]);
-            dhp[b * u + j] += dhj * zg[j];
-            dn[j] = dhj * (1 - zg[j]);
-        }
+        const sl_real *zg = a + b * row;
+        sl_real *dzg = da + b * row;
+        gru_h_backward(dzg, dzg + 2 * u, dhp + b * u, dh + b * u, hp + b * u, zg, zg + 2 * u, u);
     }
     sl_act_backward_rows(act, dz + 2 * u, da + 2 * u, z + 2 * u, a + 2 * u, row, n, u); /* n */
     if (!reset_after) { /* zn = xh + (r h') U_h: drh = dzn U_h^T */
@@ -681,15 +702,10 @@ static void gru_cell_backward(sl_real *dz,       // dz: (n, 3u) += the gradient 
     for (size_t b = 0; b < n; b++) {
         const sl_real *r = a + b * row + u, *dzn = dz + b * row + 2 * u;
         sl_real *dr = da + b * row + u, *drhb = drh + b * u;
-        for (size_t j = 0; j < u; j++) {
-            if (reset_after) { /* zn = xh + r (h' U_h + bh_h) */
-                dr[j] = dzn[j] * rh[b * u + j];
-                drhb[j] = dzn[j] * r[j];
-            } else { /* rh = r hh */
-                dhh[b * u + j] += drhb[j] * r[j];
-                dr[j] = drhb[j] * hh[b * u + j];
-            }
-        }
+        if (reset_after) /* zn = xh + r (h' U_h + bh_h) */
+            gru_product_backward(dr, drhb, dzn, rh + b * u, r, 0, u);
+        else /* rh = r hh */
+            gru_product_backward(dr, dhh + b * u, drhb, hh + b * u, r, 1, u);
     }
     sl_act_backward_rows(rec, dz, da, z, a, row, n, 2 * u); /* zg, r = rec(zz, zr) */
 }
@@ -1278,8 +1294,8 @@ static void backward_rows(const StepJob *j, int b0, int b1)
         if (!step_unmasked(k->mask, b, t, T)) { /* masked: h = h', c = c' */
             for (int i = 0; i < u; i++)
                 dhp[row + i] += dh[row + i];
-            for (int i = 0; dc && i < u; i++)
-                dcp[row + i] = dc[row + i]; /* dcp's only writer for this row */
+            for (int i = 0; dc && i < u; i++) /* this row's only writer of dcp */
+                dcp[row + i] = dc[row + i];
             if (c->zero_output) /* the output was zeros: its gradient goes nowhere */
                 memset(dcarry, 0, (size_t)u * sizeof *dcarry);
             continue; /* else it carries on to the previous output */

@@ -151,6 +151,8 @@ static inline int forward_row(SlAct a, sl_real *y, const sl_real *x, size_t n)
 
 int sl_act_fast_forward(SlAct a, sl_real *y, const sl_real *x, size_t ld, size_t rows, size_t cols)
 {
+    if (ld == cols) /* rows one after another: one long row, one loop */
+        cols *= rows, rows = 1;
     for (size_t r = 0; r < rows; r++)
         if (!forward_row(a, y + r * ld, x + r * ld, cols))
             return 0; /* no vector form: at the first row, before anything was written */
@@ -188,6 +190,8 @@ static inline int backward_row(SlAct a, sl_real *dx, const sl_real *dy, const sl
 int sl_act_fast_backward(SlAct a, sl_real *dx, const sl_real *dy, const sl_real *x,
                          const sl_real *y, size_t ld, size_t rows, size_t cols)
 {
+    if (ld == cols) /* rows one after another: one long row, one loop */
+        cols *= rows, rows = 1;
     for (size_t r = 0; r < rows; r++) {
         size_t o = r * ld;
         if (!backward_row(a, dx + o, dy + o, x + o, y + o, cols))

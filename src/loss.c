@@ -15,12 +15,17 @@
  *     from logits z:  l = -sum_j y_j log_softmax(z)_j
  *                                                   dl/dz_k = softmax(z)_k sum_j y_j - y_k
  *   sparse_categorical_crossentropy: the same with y one-hot at the target's class index.
+ *
+ * With the fast kernels, binary crossentropy's logs come from float vectors a chunk of positions
+ * at a time (bce_logs); everything else is computed in double, one position at a time.
  */
 #include "loss.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+
+#include "kernels/kernels.h"
 
 static const double eps = 1e-7; /* Keras's backend.epsilon() */
 
@@ -187,9 +192,10 @@ static double sigmoid(double z)
 }
 
 /* l for one position; if g is not NULL, g_j = dl/dq_j. y is the target vector (NULL for sparse,
- * which uses the class index k). */
+ * which uses the class index k). logs: binary crossentropy's log p_j and log(1 - p_j) side by
+ * side, made by bce_logs, or NULL to call log here. */
 static double position_loss(const SlLoss *L, const sl_real *q, const sl_real *y, int k, int C,
-                            double *g)
+                            double *g, const sl_real *logs)
 {
     double l = 0;
     switch (L->kind) {
@@ -211,7 +217,8 @@ static double position_loss(const SlLoss *L, const sl_real *q, const sl_real *y,
                     g[j] = (sigmoid(z) - t) / C;
             } else {
                 double p = fmin(fmax(z, eps), 1 - eps);
-                l -= t * log(p) + (1 - t) * log(1 - p);
+                double lp = logs ? logs[2 * j] : log(p), lq = logs ? logs[2 * j + 1] : log(1 - p);
+                l -= t * lp + (1 - t) * lq;
                 if (g)
                     g[j] = (z >= eps && z <= 1 - eps) ? (p - t) / (p * (1 - p)) / C : 0;
             }
@@ -256,6 +263,24 @@ static double position_loss(const SlLoss *L, const sl_real *q, const sl_real *y,
     return l;
 }
 
+/* Binary crossentropy's logs for the chunk of positions from p0 on (at most CHUNK / (2 C) of
+ * them, P in all): log p and log(1 - p) of each clipped value, side by side, in logs. The fast
+ * kernels' float vectors (sl_log_fast): returns 0, nothing made, where they have no log (the
+ * double build) or are switched off. */
+enum { CHUNK = 512 };
+
+static int bce_logs(sl_real *logs, const sl_real *q, size_t p0, size_t P, int C)
+{
+    size_t per = CHUNK / (2 * (size_t)C), n = 0;
+    sl_real args[CHUNK];
+    for (size_t p = p0; p < P && p < p0 + per; p++)
+        for (int j = 0; j < C; j++) {
+            double v = fmin(fmax(q[p * (size_t)C + (size_t)j], eps), 1 - eps);
+            args[n++] = (sl_real)v, args[n++] = (sl_real)(1 - v);
+        }
+    return sl_kernels_fast() && sl_log_fast(logs, args, n);
+}
+
 double sl_loss_eval(const SlLoss *L, const SlTensor *pred, const SlTensor *target,
                     const SlTensor *sw, const unsigned char *mask, sl_real *dpred, double scale)
 {
@@ -273,13 +298,20 @@ double sl_loss_eval(const SlLoss *L, const SlTensor *pred, const SlTensor *targe
     }
     if (!mask)
         D = (double)P;
+    sl_real logs[CHUNK];
+    size_t per_chunk = L->kind == SL_LOSS_BCE && !L->from_logits && 2 * C <= CHUNK
+                           ? CHUNK / (2 * (size_t)C)
+                           : 0; /* positions whose logs bce_logs makes at once; 0: none */
     for (size_t p = 0; p < P; p++) {
+        if (per_chunk && p % per_chunk == 0 && !bce_logs(logs, pred->data, p, P, C))
+            per_chunk = 0;
+        const sl_real *lg = per_chunk ? logs + 2 * (size_t)C * (p % per_chunk) : NULL;
         double m = mask ? mask[p / per_mask] : 1;
         double w = !sw ? 1 : (nw == B ? (double)sw->data[p / per_sample] : (double)sw->data[p]);
         const sl_real *q = pred->data + p * (size_t)C;
         const sl_real *y = L->kind == SL_LOSS_SCCE ? NULL : target->data + p * (size_t)C;
         int k = L->kind == SL_LOSS_SCCE ? (int)target->data[p] : 0;
-        double l = position_loss(L, q, y, k, C, gp);
+        double l = position_loss(L, q, y, k, C, gp, lg);
         total += l * w * m;
         for (int j = 0; dpred && j < C; j++)
             dpred[p * (size_t)C + (size_t)j] = D > 0 ? (sl_real)(scale * w * m / D * gp[j]) : 0;

@@ -193,6 +193,68 @@ START_TEST(test_activation)
 }
 END_TEST
 
+/* The losses' log (sl_log_fast) against libm's in double: over every power of two from 2^-126
+ * to 2^127 and the values between, densely near 1 (where log x is near 0) and over the clipped
+ * probabilities [1e-7, 1 - 1e-7] that binary crossentropy takes. */
+START_TEST(test_log)
+{
+    enum { N = 30000 };
+    sl_real *x = malloc(N * sizeof *x), *y = malloc(N * sizeof *y);
+    for (int i = 0; i < N; i++) {
+        double u = (double)i / (N - 1);
+        x[i] = (sl_real)(i % 3 == 0   ? ldexp(1 + u, -126 + (int)(u * 253))
+                         : i % 3 == 1 ? 1 + (u - 0.5) / 64
+                                      : 1e-7 + u * (1 - 2e-7));
+    }
+    if (!sl_log_fast(y, x, N)) { /* the double build keeps libm's */
+        ck_assert_int_eq(sizeof(sl_real), sizeof(double));
+        free(x), free(y);
+        return;
+    }
+    for (int i = 0; i < N; i++) {
+        double want = log((double)x[i]);
+        ck_assert_msg(fabs(y[i] - want) <= 2.4e-7 * fabs(want) + 1e-30 || (want == 0 && y[i] == 0),
+                      "log(%.9g): fast %.9g, libm %.9g", (double)x[i], (double)y[i], want);
+    }
+    free(x), free(y);
+}
+END_TEST
+
+/* binary crossentropy with the fast kernels' logs (loss.c, bce_logs) against the plain loop's:
+ * the same loss to float's precision and the same gradient (computed in double either way), over
+ * several chunks of positions, with predictions at and beyond the clip's edges. */
+START_TEST(test_bce_logs)
+{
+    enum { P = 700, C = 3 };
+    SlLoss L;
+    SlError e;
+    SlArgs none;
+    sl_args_init(&none);
+    ck_assert_msg(sl_loss_create(&L, "binary_crossentropy", &none, &e) == 0, "%s", e.msg);
+    sl_real *q = malloc(P * C * sizeof *q), *t = malloc(P * C * sizeof *t), *g[2];
+    SlRng r = sl_rng(3);
+    static const double edges[] = {0, 1, 1e-9, 1 - 1e-9, 1e-7, 0.5};
+    for (int i = 0; i < P * C; i++) {
+        q[i] = (sl_real)(i < 6 ? edges[i] : sl_rng_range(&r, 0, 1));
+        t[i] = (sl_real)(i % 5 == 0 ? sl_rng_range(&r, 0, 1) : i % 2);
+    }
+    SlShape shape = sl_shape_of(2, (const int[]){P, C});
+    SlTensor pred = sl_tensor(shape, q), target = sl_tensor(shape, t);
+    double l[2];
+    SlKernels was = sl_kernels();
+    for (int f = 0; f < 2; f++) {
+        sl_kernels_set(f ? SL_KERNELS_FAST : SL_KERNELS_PLAIN);
+        g[f] = calloc(P * C, sizeof *g[f]);
+        l[f] = sl_loss_eval(&L, &pred, &target, NULL, NULL, g[f], 1.0);
+    }
+    sl_kernels_set(was);
+    ck_assert_msg(fabs(l[1] - l[0]) <= 4e-7 * fabs(l[0]), "loss: fast %.9g, plain %.9g", l[1],
+                  l[0]);
+    ck_assert(memcmp(g[0], g[1], P * C * sizeof *g[0]) == 0);
+    free(q), free(t), free(g[0]), free(g[1]);
+}
+END_TEST
+
 /* ---- 4. threads ---- */
 
 /* Models of every kernel, each trained a few epochs from the same seed. */
@@ -324,6 +386,8 @@ static Suite *kernels_suite(void)
     tcase_add_test(tc, test_gemm_sum);
     tcase_add_loop_test(tc, test_conv, 0, N_CONV);
     tcase_add_loop_test(tc, test_activation, 0, N_ACTS);
+    tcase_add_test(tc, test_log);
+    tcase_add_test(tc, test_bce_logs);
     tcase_add_test(tc, test_kernels_switch);
     suite_add_tcase(s, tc);
     tc = tcase_create("threads");

@@ -99,7 +99,18 @@ START_TEST(test_gemm_sum)
     SlTerm both[2] = {{sl_mat(X, K1), W, N, K1}, {sl_mat(H, K2), U, N, K2}};
     sl_gemm_sum(C, N, both, 2, M, N);
     assert_sums_close("x W + h' U", C, want, M * N, K1 + K2);
-    free(X), free(W), free(H), free(U), free(C), free(want);
+    /* from a bias row: C is overwritten, never read (NaN there would spread), by every group
+     * (K2 takes two blocks of sums) and at the narrow column edge (N = 40: 32 + 8) */
+    sl_real *row = random_buf(N, &r);
+    for (int i = 0; i < M * N; i++)
+        C[i] = (sl_real)NAN, want[i] += row[i % N];
+    sl_gemm_sum_from(C, N, row, both, 2, M, N);
+    assert_sums_close("b + x W + h' U", C, want, M * N, K1 + K2 + 1);
+    for (int i = 0; i < M * N; i++)
+        C[i] = (sl_real)NAN;
+    sl_gemm_sum_from(C, N, row, both, 0, M, N); /* no terms: C = the row */
+    ck_assert(memcmp(C + (M - 1) * N, row, N * sizeof *C) == 0);
+    free(X), free(W), free(H), free(U), free(C), free(want), free(row);
 }
 END_TEST
 

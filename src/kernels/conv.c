@@ -130,7 +130,7 @@ static void correlate_part(void *ctx, int part, int parts)
             for (size_t tj = n0; tj < n1; tj++) {
                 size_t c0 = tj * SL_NR;
                 int nr = CO - c0 < SL_NR ? (int)(CO - c0) : SL_NR;
-                sl_tile(j->out + p0 * CO + c0, CO, run, n, c0, mr, nr, nr);
+                sl_tile(j->out + p0 * CO + c0, CO, NULL, run, n, c0, mr, nr, nr);
             }
         }
     }
@@ -199,7 +199,7 @@ static void kernel_grad_part(void *ctx, int part, int parts)
             for (size_t tj = n0; tj < n1; tj++) {
                 size_t c0 = tj * SL_NR;
                 int nr = CO - c0 < SL_NR ? (int)(CO - c0) : SL_NR;
-                sl_tile(j->dk + q0 * CO + c0, CO, run, n, c0, mr, nr, nr);
+                sl_tile(j->dk + q0 * CO + c0, CO, NULL, run, n, c0, mr, nr, nr);
             }
         }
     }

@@ -32,6 +32,7 @@ enum { GROUP_RUNS = 8 }; /* the most runs in a group: more terms than that take 
 typedef struct Product {
     sl_real *C;
     size_t ldc, M, N;
+    const sl_real *row; /* C = row + the sums (the first group sets, the others add); NULL: C += */
     const SlTerm *terms;
     int n_terms;
     int by_rows; /* threads share the tiles' rows (else their columns) */
@@ -79,7 +80,7 @@ static void pack_edge(sl_real *panel, const SlTerm *term, const Piece *pc, size_
 
 /* One tile of a group: rows i0.., columns j0.. (the edge's from the packed panel). */
 static void group_tile(const Product *g, SlRun *run, const Piece *piece, int n, size_t i0,
-                       size_t j0, const sl_real *panel)
+                       size_t j0, const sl_real *panel, const sl_real *row)
 {
     int mr = g->M - i0 < SL_MR ? (int)(g->M - i0) : SL_MR;
     int nr = g->N - j0 < SL_NR ? (int)(g->N - j0) : SL_NR;
@@ -100,7 +101,8 @@ static void group_tile(const Product *g, SlRun *run, const Piece *piece, int n, 
             run[r].ldb = term->ldb;
         }
     }
-    sl_tile(g->C + i0 * g->ldc + j0, g->ldc, run, n, nr < SL_NR ? 0 : j0, mr, nr, SL_NR);
+    sl_tile(g->C + i0 * g->ldc + j0, g->ldc, row ? row + j0 : NULL, run, n, nr < SL_NR ? 0 : j0, mr,
+            nr, SL_NR);
 }
 
 static void product_part(void *ctx, int part, int parts)
@@ -118,27 +120,38 @@ static void product_part(void *ctx, int part, int parts)
     SlRun run[GROUP_RUNS];
     int t = 0, n;
     size_t k = 0;
-    while ((n = next_group(g, &t, &k, piece)) > 0) {
+    for (const sl_real *row = g->row; (n = next_group(g, &t, &k, piece)) > 0; row = NULL) {
         for (int r = 0, at = 0; edge < n1 && r < n; at += (int)piece[r].L, r++)
             pack_edge(panel + (size_t)at * SL_NR, &g->terms[piece[r].term], &piece[r], edge * SL_NR,
                       (int)(g->N - edge * SL_NR));
         for (size_t r0 = m0; r0 < m1; r0 += SL_ROW_GROUP)
             for (size_t tj = n0; tj < n1; tj++)
                 for (size_t ti = r0; ti < m1 && ti < r0 + SL_ROW_GROUP; ti++)
-                    group_tile(g, run, piece, n, ti * SL_MR, tj * SL_NR, panel);
+                    group_tile(g, run, piece, n, ti * SL_MR, tj * SL_NR, panel, row);
     }
 }
 
-void sl_gemm_sum(sl_real *C, size_t ldc, const SlTerm *terms, int n_terms, size_t M, size_t N)
+void sl_gemm_sum_from(sl_real *C, size_t ldc, const sl_real *row, const SlTerm *terms, int n_terms,
+                      size_t M, size_t N)
 {
     if (M == 0 || N == 0)
         return;
     double work = 0;
     for (int t = 0; t < n_terms; t++)
         work += (double)M * (double)N * (double)terms[t].K;
-    Product g = {C, ldc, M, N, terms, n_terms, 0};
+    if (row && work == 0) { /* no terms to sum: C = row */
+        for (size_t i = 0; i < M; i++)
+            memcpy(C + i * ldc, row, N * sizeof *C);
+        return;
+    }
+    Product g = {C, ldc, M, N, row, terms, n_terms, 0};
     g.by_rows = (M + SL_MR - 1) / SL_MR >= (N + SL_NR - 1) / SL_NR;
     sl_parallel(product_part, &g, sl_parts_for(work));
+}
+
+void sl_gemm_sum(sl_real *C, size_t ldc, const SlTerm *terms, int n_terms, size_t M, size_t N)
+{
+    sl_gemm_sum_from(C, ldc, NULL, terms, n_terms, M, N);
 }
 
 void sl_gemm(sl_real *C, size_t ldc, SlMat A, const sl_real *B, size_t ldb, size_t M, size_t N,

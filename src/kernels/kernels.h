@@ -114,6 +114,10 @@ typedef struct SlTerm {
 /* C (M, N) += A_1 B_1 + ... + A_n B_n in one pass over C (z = x W + h' U), each sum's terms
  * added in order. */
 void sl_gemm_sum(sl_real *C, size_t ldc, const SlTerm *terms, int n_terms, size_t M, size_t N);
+/* C = row + A_1 B_1 + A_2 B_2 + ..., row (N values) under every row of C, which is not read: a
+ * layer's biases under its pre-activations' products, without a pass to put them there first. */
+void sl_gemm_sum_from(sl_real *C, size_t ldc, const sl_real *row, const SlTerm *terms, int n_terms,
+                      size_t M, size_t N);
 
 /* ---- convolutions (conv.h's geometry) ----
  * The fast kernels read the input through a copy with its padding written out as zeros, `xp`, so

@@ -118,13 +118,14 @@ static inline void tile_sums(vec acc[SL_MR][2], const SlRun *runs, int n_runs, s
 }
 
 /* C[i*ldc + j] += sum over the runs of a(i, k) b(k, col + j), for i < mr, j < nr (mr <= MR,
- * nr <= NR). nb columns of each row of B are read from col on, zeros taken after them: NR where
- * B is a whole tile wide (the fast loop), nr at a narrow edge that nobody padded. Every value is
- * computed by the same multiply-adds in the same order whatever mr, nr, nb and the tile's place,
- * so a product split among threads gives the same numbers. Inline: the drivers' loops call it
- * for every tile. */
-static inline void sl_tile(sl_real *C, size_t ldc, const SlRun *runs, int n_runs, size_t col,
-                           int mr, int nr, int nb)
+ * nr <= NR); or, where row is not NULL, C[i*ldc + j] = row[j] + that sum (C is not read: a
+ * layer's bias row under its products). nb columns of each row of B are read from col on, zeros
+ * taken after them: NR where B is a whole tile wide (the fast loop), nr at a narrow edge that
+ * nobody padded. Every value is computed by the same multiply-adds in the same order whatever
+ * mr, nr, nb and the tile's place, so a product split among threads gives the same numbers.
+ * Inline: the drivers' loops call it for every tile. */
+static inline void sl_tile(sl_real *C, size_t ldc, const sl_real *row, const SlRun *runs,
+                           int n_runs, size_t col, int mr, int nr, int nb)
 {
     vec acc[SL_MR][2];
     for (int i = 0; i < SL_MR; i++)
@@ -135,14 +136,15 @@ static inline void sl_tile(sl_real *C, size_t ldc, const SlRun *runs, int n_runs
         tile_sums(acc, runs, n_runs, col, nb);
     for (int i = 0; i < mr; i++) {
         sl_real *c = C + (size_t)i * ldc;
-        if (nr == SL_NR) { /* a whole row of the tile: two vectors */
-            vec c0 = load(c) + acc[i][0], c1 = load(c + SL_VL) + acc[i][1];
+        const sl_real *to = row ? row : c; /* what the sums are added to */
+        if (nr == SL_NR) {                 /* a whole row of the tile: two vectors */
+            vec c0 = load(to) + acc[i][0], c1 = load(to + SL_VL) + acc[i][1];
             memcpy(c, &c0, sizeof c0);
             memcpy(c + SL_VL, &c1, sizeof c1);
             continue;
         }
         for (int j = 0; j < nr; j++)
-            c[j] += acc[i][j / SL_VL][j % SL_VL];
+            c[j] = to[j] + acc[i][j / SL_VL][j % SL_VL];
     }
 }
 

@@ -440,31 +440,38 @@ static void transpose(sl_real *MT, const sl_real *M, int rows, int cols)
             MT[(size_t)g * rows + i] = M[(size_t)i * cols + g];
 }
 
-/* Y[r] += X[r] M[:, g0 : g0+n] for the B rows r of X (I each, ldx apart) and Y (ldy apart). */
+/* Y[r] += X[r] M[:, g0 : g0+n] for the B rows r of X (I each, ldx apart) and Y (ldy apart); or,
+ * where row is not NULL, Y[r] = row + X[r] M[:, g0 : g0+n], row (n values) a bias row. */
 static void rows_times(sl_real *Y, size_t ldy, const sl_real *X, size_t ldx, const sl_real *M,
-                       int I, int ld, int g0, int n, int B)
+                       int I, int ld, int g0, int n, int B, const sl_real *row)
 {
     if (sl_kernels_fast()) {
-        sl_gemm(Y, ldy, sl_mat(X, ldx), M + g0, (size_t)ld, (size_t)B, (size_t)n, (size_t)I);
+        SlTerm one = {sl_mat(X, ldx), M + g0, (size_t)ld, (size_t)I};
+        sl_gemm_sum_from(Y, ldy, row, &one, 1, (size_t)B, (size_t)n);
         return;
     }
-    for (int r = 0; r < B; r++)
+    for (int r = 0; r < B; r++) {
+        if (row)
+            memcpy(Y + r * ldy, row, (size_t)n * sizeof *Y);
         row_times(Y + r * ldy, X + r * ldx, M, I, ld, g0, n);
+    }
 }
 
-/* Y[r] += X[r] W[:, g0 : g0+n] + H[r] U[:, g0 : g0+n] for the B rows: both sides of the gates'
- * pre-activations, in one pass with the fast kernels (W is (F, ld), U (u, ld)). */
-static void rows_times_sum(sl_real *Y, size_t ldy, const sl_real *X, size_t ldx, const sl_real *W,
-                           int F, const sl_real *H, size_t ldh, const sl_real *U, int u, int ld,
-                           int g0, int n, int B)
+/* Y[r] = row + X[r] W[:, g0 : g0+n] + H[r] U[:, g0 : g0+n] for the B rows: both sides of the
+ * gates' pre-activations over their biases, in one pass with the fast kernels (W is (F, ld), U
+ * (u, ld), row n values). */
+static void rows_times_sum(sl_real *Y, size_t ldy, const sl_real *row, const sl_real *X, size_t ldx,
+                           const sl_real *W, int F, const sl_real *H, size_t ldh, const sl_real *U,
+                           int u, int ld, int g0, int n, int B)
 {
     if (sl_kernels_fast()) {
         SlTerm both[2] = {{sl_mat(X, ldx), W + g0, (size_t)ld, (size_t)F},
                           {sl_mat(H, ldh), U + g0, (size_t)ld, (size_t)u}};
-        sl_gemm_sum(Y, ldy, both, 2, (size_t)B, (size_t)n);
+        sl_gemm_sum_from(Y, ldy, row, both, 2, (size_t)B, (size_t)n);
         return;
     }
     for (int r = 0; r < B; r++) {
+        memcpy(Y + r * ldy, row, (size_t)n * sizeof *Y);
         row_times(Y + r * ldy, X + r * ldx, W, F, ld, g0, n);
         row_times(Y + r * ldy, H + r * ldh, U, u, ld, g0, n);
     }
@@ -660,7 +667,7 @@ static void gru_cell_forward(sl_real *h,        // h: (n, u) the new h
         }
     }
     if (!reset_after)
-        rows_times(z + 2 * u, row, rh, u, U, (int)u, (int)row, 2 * (int)u, (int)u, (int)n);
+        rows_times(z + 2 * u, row, rh, u, U, (int)u, (int)row, 2 * (int)u, (int)u, (int)n, NULL);
     sl_act_forward_rows(act, a + 2 * u, z + 2 * u, row, n, u); /* n = act(zn) */
     for (size_t b = 0; b < n; b++) {
         const sl_real *zg = a + b * row, *cand = zg + 2 * u;
@@ -729,10 +736,11 @@ typedef struct Scratch {
     sl_real *rh;  /* (T, B, u) GRU: what r meets, h' U_h + bh_h or r h' (gru_cell_forward) */
     /* dropout in training: the masks, drawn once per batch, and the rows the step read through
      * them (nx input masks: 1, or G, one per gate block; nh recurrent masks: 0 or G) */
-    sl_real *mx; /* (B, nx, F) the input masks */
-    sl_real *mh; /* (B, nh, u) the masks of h' */
-    sl_real *xm; /* (nx, B, F) the step's x times each input mask */
-    sl_real *hm; /* (nh, B, u) the step's h' times each recurrent mask */
+    sl_real *mx;   /* (B, nx, F) the input masks */
+    sl_real *mh;   /* (B, nh, u) the masks of h' */
+    sl_real *xm;   /* (nx, B, F) the step's x times each input mask */
+    sl_real *hm;   /* (nh, B, u) the step's h' times each recurrent mask */
+    sl_real *brow; /* (Gu + u) the biases under the products: z's row, then GRU's rh row */
     /* backward's own, for the step at hand */
     sl_real *dz;     /* (B, Gu) the gradients of the pre-activations */
     sl_real *dh;     /* (2, B, u) the gradient of h of the current step, and of its h' */
@@ -772,6 +780,7 @@ static size_t scratch_views(Scratch *S, sl_real *base, const RnnCfg *c, size_t B
         {&S->mh, B * nh * u},
         {&S->xm, nx * B * F},
         {&S->hm, nh * B * u},
+        {&S->brow, Gu + u},
         {&S->dz, B * Gu},
         {&S->dh, 2 * B * u},
         {&S->dc, lstm ? 2 * B * u : 0},
@@ -845,6 +854,17 @@ static Call call_of(const SlLayer *l, const SlPass *p)
         k.mh = c->nh ? k.s.mh : NULL;
     }
     return k;
+}
+
+/* The rows of biases the forward's products start from (step_products): z's, b_x plus, for
+ * GRU's z and r blocks, bh; then GRU's rh row, bh_h. Zeros without use_bias. */
+static void bias_rows(const RnnCfg *c, const Call *k)
+{
+    int u = k->u, Gu = k->Gu, both = c->kind == CELL_GRU ? 2 * u : Gu;
+    for (int g = 0; g < Gu; g++)
+        k->s.brow[g] = (k->bx ? k->bx[g] : 0) + (k->bh && g < both ? k->bh[g] : 0);
+    for (int j = 0; j < u; j++)
+        k->s.brow[Gu + j] = k->bh ? k->bh[2 * u + j] : 0;
 }
 
 /* Does sample b read input step t? (mask: (B, T), or NULL for no mask) */
@@ -1009,27 +1029,22 @@ static void step_products(const RnnCfg *c, const Call *k, int s, int b0, int n)
     int span = k->nx > 1 || k->mh ? u : both; /* the columns that read the same x and h' rows */
     size_t ldx;
     sl_real *Z = S->z + s * S->zstep + (size_t)b0 * Gu; /* (n, Gu) */
-    for (int g = 0; g < Gu; g++) /* the biases: the first row, then copies of it */
-        Z[g] = (k->bx ? k->bx[g] : 0) + (gru && k->bh && g < both ? k->bh[g] : 0);
-    for (int b = 1; b < n; b++)
-        memcpy(Z + (size_t)b * Gu, Z, (size_t)Gu * sizeof *Z);
     masked_rows(c, k, s, b0, n);
     for (int g0 = 0; g0 < both; g0 += span) {
         const sl_real *X = x_rows(k, t, g0, b0, &ldx); /* (n, F) x */
         const sl_real *H = h_rows(k, s, g0, b0);       /* (n, u) h' */
-        rows_times_sum(Z + g0, (size_t)Gu, X, ldx, k->W, F, H, (size_t)u, k->U, u, Gu, g0, span, n);
+        rows_times_sum(Z + g0, (size_t)Gu, S->brow + g0, X, ldx, k->W, F, H, (size_t)u, k->U, u, Gu,
+                       g0, span, n);
     }
     if (!gru)
         return;
     const sl_real *X = x_rows(k, t, both, b0, &ldx); /* the candidate's x W_h */
-    rows_times(Z + both, (size_t)Gu, X, ldx, k->W, F, Gu, both, u, n);
+    rows_times(Z + both, (size_t)Gu, X, ldx, k->W, F, Gu, both, u, n, S->brow + both);
     if (!c->reset_after)
         return;
     sl_real *RH = S->rh + ((size_t)s * k->B + b0) * u; /* (n, u) */
-    for (int b = 0; b < n; b++)
-        for (int j = 0; j < u; j++)
-            RH[(size_t)b * u + j] = k->bh ? k->bh[2 * u + j] : 0;
-    rows_times(RH, (size_t)u, h_rows(k, s, both, b0), (size_t)u, k->U, u, Gu, 2 * u, u, n);
+    rows_times(RH, (size_t)u, h_rows(k, s, both, b0), (size_t)u, k->U, u, Gu, 2 * u, u, n,
+               S->brow + Gu);
 }
 
 /* The states before the first step: initial_state inputs, the carried states of a stateful layer,
@@ -1192,6 +1207,7 @@ static void rnn_forward(SlLayer *l, SlPass *p)
     int B = k.B, T = k.T, u = k.u;
     size_t Bu = (size_t)B * u;
     start_states(c, p, S->h, S->c, Bu);
+    bias_rows(c, &k);
     if (k.mx)
         draw_masks(S->mx, (size_t)B * c->nx * k.F, c->dropout, p->rng);
     if (k.mh)
@@ -1583,6 +1599,7 @@ int sl_rnn_steps(const SlLayer *l, const sl_real *x, int T, const sl_real *h0, c
     if (c0 && k.s.c)
         memcpy(k.s.c, c0, (size_t)u * sizeof *k.s.c);
     k.x = x;
+    bias_rows(c, &k);
     for (int step = 0; step < T; step++)
         forward_rows(c, &k, step, 0, 1);
     memcpy(s->a, k.s.a, (size_t)T * Gu * sizeof *s->a);

@@ -230,28 +230,29 @@ int sl_act_fast_forward(SlAct a, sl_real *y, const sl_real *x, size_t ld, size_t
     return forward_rows(a, y, x, ld, rows, cols); /* 0, nothing written: no vector form */
 }
 
-/* dx += f'(x) dy for n values, from x and y = f(x), as activation.c's dact1 writes them. */
+/* dx += f'(x) dy for n values, from x and y = f(x), as activation.c's dact1 writes them; with add
+ * 0, dx = f'(x) dy (dx is not read). */
 static inline int backward_row(SlAct a, sl_real *dx, const sl_real *dy, const sl_real *x,
-                               const sl_real *y, size_t n)
+                               const sl_real *y, size_t n, int add)
 {
     switch (a) {
     case SL_ACT_SIGMOID:
         for (size_t i = 0; i < n; i++)
-            dx[i] += y[i] * (1 - y[i]) * dy[i];
+            dx[i] = (add ? dx[i] : 0) + y[i] * (1 - y[i]) * dy[i];
         return 1;
     case SL_ACT_TANH:
         for (size_t i = 0; i < n; i++)
-            dx[i] += (1 - y[i] * y[i]) * dy[i];
+            dx[i] = (add ? dx[i] : 0) + (1 - y[i] * y[i]) * dy[i];
         return 1;
     case SL_ACT_ELU: /* e^x = y + 1 below zero */
         for (size_t i = 0; i < n; i++) {
             sl_real below = y[i] + 1;
-            dx[i] += (x[i] > 0 ? 1 : below) * dy[i];
+            dx[i] = (add ? dx[i] : 0) + (x[i] > 0 ? 1 : below) * dy[i];
         }
         return 1;
     case SL_ACT_RELU:
         for (size_t i = 0; i < n; i++)
-            dx[i] += x[i] > 0 ? dy[i] : 0;
+            dx[i] = (add ? dx[i] : 0) + (x[i] > 0 ? dy[i] : 0);
         return 1;
     default:
         return 0;
@@ -259,13 +260,13 @@ static inline int backward_row(SlAct a, sl_real *dx, const sl_real *dy, const sl
 }
 
 int sl_act_fast_backward(SlAct a, sl_real *dx, const sl_real *dy, const sl_real *x,
-                         const sl_real *y, size_t ld, size_t rows, size_t cols)
+                         const sl_real *y, size_t ld, size_t rows, size_t cols, int add)
 {
     if (ld == cols) /* rows one after another: one long row, one loop */
         cols *= rows, rows = 1;
     for (size_t r = 0; r < rows; r++) {
         size_t o = r * ld;
-        if (!backward_row(a, dx + o, dy + o, x + o, y + o, cols))
+        if (!backward_row(a, dx + o, dy + o, x + o, y + o, cols, add))
             return 0; /* no vector form: at the first row, before anything was written */
     }
     return 1;

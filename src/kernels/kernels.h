@@ -146,9 +146,9 @@ void sl_conv_input_grad_fast(sl_real *din, sl_real *kr, sl_real *sp, const sl_re
 /* y = f(x) on rows of cols values, rows ld apart (as sl_act_forward_rows), for an activation that
  * has a vector form here (act.c): 1 when done, 0 when the caller should use the plain loop. */
 int sl_act_fast_forward(SlAct a, sl_real *y, const sl_real *x, size_t ld, size_t rows, size_t cols);
-/* dx += f'(x) dy likewise, from x and y = f(x). */
+/* dx += f'(x) dy likewise, from x and y = f(x); with add 0, dx = f'(x) dy. */
 int sl_act_fast_backward(SlAct a, sl_real *dx, const sl_real *dy, const sl_real *x,
-                         const sl_real *y, size_t ld, size_t rows, size_t cols);
+                         const sl_real *y, size_t ld, size_t rows, size_t cols, int add);
 /* y = log(x) for n positive normal numbers (the losses' clipped probabilities), on vectors in the
  * float build: 1 when done, 0 (nothing written) in the double build, which keeps libm's. */
 int sl_log_fast(sl_real *y, const sl_real *x, size_t n);

@@ -363,11 +363,21 @@ void sl_act_forward_rows(SlAct a, sl_real *y, const sl_real *x, size_t ld, size_
 void sl_act_backward_rows(SlAct a, sl_real *dx, const sl_real *dy, const sl_real *x,
                           const sl_real *y, size_t ld, size_t rows, size_t cols)
 {
-    if (sl_kernels_fast() && sl_act_fast_backward(a, dx, dy, x, y, ld, rows, cols))
+    if (sl_kernels_fast() && sl_act_fast_backward(a, dx, dy, x, y, ld, rows, cols, 1))
         return;
     SlActArgs p = sl_act_defaults(a);
     for (size_t r = 0; r < rows; r++)
         sl_act_backward_args(a, &p, dx + r * ld, dy + r * ld, x + r * ld, y + r * ld, 1, cols);
+}
+
+void sl_act_backward_rows_set(SlAct a, sl_real *dx, const sl_real *dy, const sl_real *x,
+                              const sl_real *y, size_t ld, size_t rows, size_t cols)
+{
+    if (sl_kernels_fast() && sl_act_fast_backward(a, dx, dy, x, y, ld, rows, cols, 0))
+        return;
+    for (size_t r = 0; r < rows; r++)
+        memset(dx + r * ld, 0, cols * sizeof *dx);
+    sl_act_backward_rows(a, dx, dy, x, y, ld, rows, cols);
 }
 
 void sl_act_forward(SlAct a, sl_real *y, const sl_real *x, size_t rows, size_t cols)

@@ -70,6 +70,9 @@ void sl_act_forward_rows(SlAct a, sl_real *y, const sl_real *x, size_t ld, size_
                          size_t cols);
 void sl_act_backward_rows(SlAct a, sl_real *dx, const sl_real *dy, const sl_real *x,
                           const sl_real *y, size_t ld, size_t rows, size_t cols);
+/* dx = f'(x) * dy on such rows: set, not added (dx is not read with the fast kernels). */
+void sl_act_backward_rows_set(SlAct a, sl_real *dx, const sl_real *dy, const sl_real *x,
+                              const sl_real *y, size_t ld, size_t rows, size_t cols);
 
 /* 1 when sl_act_backward gives the same with y passed for x: the derivative is a function of
  * y = f(x) alone (sigmoid, tanh, relu, elu, selu, linear, softmax), so a layer may keep y only. */

@@ -509,9 +509,9 @@ static void rows_outer_add(sl_real *dM, const sl_real *X, size_t ldx, const sl_r
  * of u values, the rows one after another. A cell finds its pre-activations' sums already in z:
  * the input side x W + b_x and the recurrent side h' U, products the time loop made for a block
  * of samples at once (step_products). What is left is elementwise, row by row. Backward walks
- * the forward's lines in reverse and accumulates (+=) into dz and dhp, which the caller zeroed
- * (and into LSTM's dc, the path through h); it sets LSTM's dcp, which only it writes; the products' gradients, dh' += dz U^T and
- * dU += h'^T dz, are the time loop's too. */
+ * the forward's lines in reverse. It sets dz and LSTM's dcp, which only it writes, and
+ * accumulates (+=) into dhp, which the caller zeroed (and into LSTM's dc, the path through h);
+ * the products' gradients, dh' += dz U^T and dU += h'^T dz, are the time loop's too. */
 
 /* SimpleRNN: h = act(z), z = x W + b + h' U. */
 static void simple_cell_forward(sl_real *h,       // h: (n, u) the new states
@@ -523,14 +523,14 @@ static void simple_cell_forward(sl_real *h,       // h: (n, u) the new states
     memcpy(h, a, n * u * sizeof *h); /* h = a */
 }
 
-static void simple_cell_backward(sl_real *dz,       // dz: (n, u) += the gradient of z
+static void simple_cell_backward(sl_real *dz,       // dz: (n, u) = the gradient of z
                                  const sl_real *dh, // dh: (n, u) the gradient of h
                                  const sl_real *z,  // z: (n, u) the pre-activations
                                  const sl_real *a,  // a: (n, u) act(z)
                                  SlAct act, size_t u, size_t n)
 {
     /* h = a: dh is the gradient of a */
-    sl_act_backward(act, dz, dh, z, a, n, u); /* a = act(z) */
+    sl_act_backward_rows_set(act, dz, dh, z, a, u, n, u); /* a = act(z) */
 }
 
 /* LSTM: [zi zf zg zo] = x W + b + h' U; i, f, o = rec(zi, zf, zo), g = act(zg) (the candidate,
@@ -577,7 +577,7 @@ static void lstm_c_backward(sl_real *restrict di, sl_real *restrict df, sl_real 
 
 /* dc arrives with what c gave the next step (through that step's f) and leaves with the path
  * through h added: the whole gradient of c. */
-static void lstm_cell_backward(sl_real *dz,       // dz: (n, 4u) += the gradient of z
+static void lstm_cell_backward(sl_real *dz,       // dz: (n, 4u) = the gradient of z
                                sl_real *dcp,      // dcp: (n, u) = the gradient of c'
                                sl_real *dc,       // dc: (n, u) the gradient of c, += through h
                                sl_real *da,       // da: (n, 4u) work: di, df, dg, do
@@ -606,9 +606,9 @@ static void lstm_cell_backward(sl_real *dz,       // dz: (n, 4u) += the gradient
         lstm_c_backward(di, di + u, di + 2 * u, dcp + b * u, dc + b * u, cp + b * u, i, i + u,
                         i + 2 * u, u);
     }
-    sl_act_backward_rows(rec, dz + 3 * u, da + 3 * u, z + 3 * u, a + 3 * u, row, n, u); /* o */
-    sl_act_backward_rows(act, dz + 2 * u, da + 2 * u, z + 2 * u, a + 2 * u, row, n, u); /* g */
-    sl_act_backward_rows(rec, dz, da, z, a, row, n, 2 * u); /* i, f = rec(zi, zf) */
+    sl_act_backward_rows_set(rec, dz + 3 * u, da + 3 * u, z + 3 * u, a + 3 * u, row, n, u); /* o */
+    sl_act_backward_rows_set(act, dz + 2 * u, da + 2 * u, z + 2 * u, a + 2 * u, row, n, u); /* g */
+    sl_act_backward_rows_set(rec, dz, da, z, a, row, n, 2 * u); /* i, f = rec(zi, zf) */
 }
 
 /* GRU's elementwise lines backwards, for one sample's u values (restrict: the rows are distinct,
@@ -681,7 +681,7 @@ static void gru_cell_forward(sl_real *h,        // h: (n, u) the new h
  * and the time loop adds dU_h += rh^T dzn. The biases' gradients are the time loop's sums.
  * dhh, the gradient of the candidate's h', is dhp itself unless recurrent dropout masked hh: then
  * the time loop multiplies it by the mask on its way to dh'. */
-static void gru_cell_backward(sl_real *dz,       // dz: (n, 3u) += the gradient of z
+static void gru_cell_backward(sl_real *dz,       // dz: (n, 3u) = the gradient of z
                               sl_real *dhp,      // dhp: (n, u) += the gradient of h'
                               sl_real *dhh,      // dhh: (n, u) += the gradient of hh (or dhp)
                               sl_real *drh,      // drh: (n, u) = the gradient of rh
@@ -701,7 +701,7 @@ static void gru_cell_backward(sl_real *dz,       // dz: (n, 3u) += the gradient 
         sl_real *dzg = da + b * row;
         gru_h_backward(dzg, dzg + 2 * u, dhp + b * u, dh + b * u, hp + b * u, zg, zg + 2 * u, u);
     }
-    sl_act_backward_rows(act, dz + 2 * u, da + 2 * u, z + 2 * u, a + 2 * u, row, n, u); /* n */
+    sl_act_backward_rows_set(act, dz + 2 * u, da + 2 * u, z + 2 * u, a + 2 * u, row, n, u); /* n */
     if (!reset_after) { /* zn = xh + (r h') U_h: drh = dzn U_h^T */
         memset(drh, 0, n * u * sizeof *drh);
         rows_times_transposed(drh, u, dz + 2 * u, row, UT, (int)u, 2 * (int)u, (int)u, (int)n);
@@ -714,7 +714,7 @@ static void gru_cell_backward(sl_real *dz,       // dz: (n, 3u) += the gradient 
         else /* rh = r hh */
             gru_product_backward(dr, dhh + b * u, drhb, hh + b * u, r, 1, u);
     }
-    sl_act_backward_rows(rec, dz, da, z, a, row, n, 2 * u); /* zg, r = rec(zz, zr) */
+    sl_act_backward_rows_set(rec, dz, da, z, a, row, n, 2 * u); /* zg, r = rec(zz, zr) */
 }
 
 /* ---- one call: its sizes, weights and scratch ---- */
@@ -1295,7 +1295,6 @@ static void backward_rows(const StepJob *j, int b0, int b1)
     int s = j->s, T = k->T, u = k->u, n = b1 - b0, t = c->go_backwards ? T - 1 - s : s;
     size_t Gu = (size_t)k->Gu;
     sl_real *dh = j->dh, *dhp = j->dhp, *dc = j->dc, *dcp = j->dcp;
-    memset(S->dz + (size_t)b0 * Gu, 0, (size_t)n * Gu * sizeof(sl_real));
     if (S->drh)
         memset(S->drh + (size_t)b0 * u, 0, (size_t)n * u * sizeof(sl_real));
     masked_rows(c, k, s, b0, n); /* the rows the step read, for the cells and step_weight_grads */
@@ -1312,6 +1311,7 @@ static void backward_rows(const StepJob *j, int b0, int b1)
                 dhp[row + i] += dh[row + i];
             for (int i = 0; dc && i < u; i++) /* this row's only writer of dcp */
                 dcp[row + i] = dc[row + i];
+            memset(S->dz + (size_t)b * Gu, 0, Gu * sizeof(sl_real)); /* the cells set the others */
             if (c->zero_output) /* the output was zeros: its gradient goes nowhere */
                 memset(dcarry, 0, (size_t)u * sizeof *dcarry);
             continue; /* else it carries on to the previous output */

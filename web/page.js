@@ -452,7 +452,8 @@
     }
     requestDraw();
     $('scene-step').textContent = scene.ready ? 'step ' + (view.step + 1) + ' of ' + view.steps : '';
-    $('play').textContent = view.playing ? 'pause' : 'play';
+    $('play').textContent = view.playing && scene.ready ? 'pause' : 'play'; // nothing plays a broken scene
+    $('play').disabled = !scene.ready;
     $('speed').textContent = view.speed >= 1 ? view.speed + 'x' : '1/' + (1 / view.speed) + 'x';
     requestAnimationFrame(tick);
   }

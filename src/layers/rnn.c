@@ -1149,6 +1149,14 @@ static void step_forward(const RnnCfg *c, const Call *k, int s)
     sl_parallel(forward_part, &j, step_parts(k));
 }
 
+/* dst = src, one row of u values: a loop the compiler inlines, where memcpy is a call for each
+ * of the many short rows write_outputs and gather_output_grads move. */
+static void copy_row(sl_real *restrict dst, const sl_real *restrict src, int u)
+{
+    for (int i = 0; i < u; i++)
+        dst[i] = src[i];
+}
+
 enum { SAMPLES = 8 }; /* samples whose rows go side by side between (B, T, u) and (T, B, u) */
 
 /* y from the states h (T+1, B, u): (B, T, u) with return_sequences, where a step masked for a
@@ -1171,9 +1179,9 @@ static void write_outputs(sl_real *y, const RnnCfg *c, const Call *k)
                 if (!c->return_sequences)
                     continue;
                 if (read)
-                    memcpy(out, k->s.h + (size_t)(s + 1) * Bu + (size_t)b * u, nu);
+                    copy_row(out, k->s.h + (size_t)(s + 1) * Bu + (size_t)b * u, u);
                 else if (s > 0 && !c->zero_output)
-                    memcpy(out, out - u, nu);
+                    copy_row(out, out - u, u);
                 else
                     memset(out, 0, nu);
             }
@@ -1192,11 +1200,10 @@ static void write_outputs(sl_real *y, const RnnCfg *c, const Call *k)
 static void gather_output_grads(sl_real *dys, const sl_real *dy, const Call *k)
 {
     int B = k->B, T = k->T, u = k->u;
-    size_t nu = (size_t)u * sizeof(sl_real);
     for (int b0 = 0; b0 < B; b0 += SAMPLES)
         for (int s = 0; s < T; s++)
             for (int b = b0; b < b0 + SAMPLES && b < B; b++)
-                memcpy(dys + ((size_t)s * B + b) * u, dy + ((size_t)b * T + s) * u, nu);
+                copy_row(dys + ((size_t)s * B + b) * u, dy + ((size_t)b * T + s) * u, u);
 }
 
 static void rnn_forward(SlLayer *l, SlPass *p)

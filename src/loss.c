@@ -273,12 +273,14 @@ static int bce_logs(sl_real *logs, const sl_real *q, size_t p0, size_t P, int C)
 {
     size_t per = CHUNK / (2 * (size_t)C), n = 0;
     sl_real args[CHUNK];
+    if (!sl_kernels_fast())
+        return 0;
     for (size_t p = p0; p < P && p < p0 + per; p++)
         for (int j = 0; j < C; j++) {
             double v = fmin(fmax(q[p * (size_t)C + (size_t)j], eps), 1 - eps);
             args[n++] = (sl_real)v, args[n++] = (sl_real)(1 - v);
         }
-    return sl_kernels_fast() && sl_log_fast(logs, args, n);
+    return sl_log_fast(logs, args, n);
 }
 
 double sl_loss_eval(const SlLoss *L, const SlTensor *pred, const SlTensor *target,

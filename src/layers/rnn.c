@@ -736,11 +736,12 @@ typedef struct Scratch {
     sl_real *rh;  /* (T, B, u) GRU: what r meets, h' U_h + bh_h or r h' (gru_cell_forward) */
     /* dropout in training: the masks, drawn once per batch, and the rows the step read through
      * them (nx input masks: 1, or G, one per gate block; nh recurrent masks: 0 or G) */
-    sl_real *mx;   /* (B, nx, F) the input masks */
-    sl_real *mh;   /* (B, nh, u) the masks of h' */
-    sl_real *xm;   /* (nx, B, F) the step's x times each input mask */
-    sl_real *hm;   /* (nh, B, u) the step's h' times each recurrent mask */
-    sl_real *brow; /* (Gu + u) the biases under the products: z's row, then GRU's rh row */
+    sl_real *mx; /* (B, nx, F) the input masks */
+    sl_real *mh; /* (B, nh, u) the masks of h' */
+    sl_real *xm; /* (nx, B, F) the step's x times each input mask */
+    sl_real *hm; /* (nh, B, u) the step's h' times each recurrent mask */
+    /* forward's own: the biases under its products, z's row, then GRU's rh row (bias_rows) */
+    sl_real *brow; /* (Gu + u) */
     /* backward's own, for the step at hand */
     sl_real *dz;     /* (B, Gu) the gradients of the pre-activations */
     sl_real *dh;     /* (2, B, u) the gradient of h of the current step, and of its h' */

@@ -1009,12 +1009,14 @@ static pid_t start(const char *args)
 /* A run killed with SIGKILL in the middle of an epoch, then resumed, ends with weights
  * bit-identical to a run never stopped: the same binary (the same kernels, one thread). Item 5's
  * model, shuffled, with Adam: the weights, the optimizer's state and count, and the shuffling
- * generator must all come back. */
+ * generator must all come back. The kill aims a quarter into epoch 3 (an epoch takes tens of
+ * milliseconds); a loaded machine may land it later, so the test reads which epoch the checkpoint
+ * holds and expects the resumed run to start from the one after it. */
 START_TEST(test_train_killed_and_resumed)
 {
-    char ck[512];
-    write_random_npy("@/x.npy", sl_shape_of(3, (int[]){256, 20, 5}), 0, 1);
-    write_random_npy("@/y.npy", sl_shape_of(3, (int[]){256, 20, 2}), 1, 2);
+    char ck[512], from[32];
+    write_random_npy("@/x.npy", sl_shape_of(3, (int[]){2048, 20, 5}), 0, 1);
+    write_random_npy("@/y.npy", sl_shape_of(3, (int[]){2048, 20, 2}), 1, 2);
 #define KR_TRAIN                                                                                   \
     "train " SL_SHARED_MODELS "/05_variable_length.py -x @/x.npy -y @/y.npy "                      \
     "--epochs 8 --seed 3"
@@ -1035,9 +1037,11 @@ START_TEST(test_train_killed_and_resumed)
     ck_assert(kill(pid, SIGKILL) == 0);
     ck_assert(waitpid(pid, &status, 0) == pid);
     ck_assert_msg(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL, "the run was not killed");
-    ck_assert_msg(checkpoint_epoch(ck) == 2, "killed after epoch 3 ended, not in its middle");
+    int kept = checkpoint_epoch(ck);
+    ck_assert_msg(kept >= 2 && kept < 8, "the checkpoint holds epoch %d, want 2 to 7", kept);
     ck_assert_msg(!exists("@/W.safetensors"), "a killed run wrote its weights");
-    expect(KR_TRAIN " --resume @/ck -o @/W.safetensors", 0, "Epoch 3/8", NULL);
+    snprintf(from, sizeof from, "Epoch %d/8", kept + 1);
+    expect(KR_TRAIN " --resume @/ck -o @/W.safetensors", 0, from, NULL);
     ck_assert_msg(same_bytes("@/W.safetensors", "@/W_full.safetensors"),
                   "the resumed run's weights differ from the uninterrupted run's");
     ck_assert_int_eq(checkpoint_epoch(ck), 8);

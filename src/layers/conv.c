@@ -624,9 +624,47 @@ static void add_channels(sl_real *out, const sl_real *in, size_t rows, size_t C,
             out[r * C + from + i] += in[r * n + i];
 }
 
+/* z += the correlation of x with K, of geometry g (a whole call's or one group's): with the fast
+ * kernels a product over the windows of a padded copy of x (sl_conv_correlate_padded), else the
+ * plain loops; the same sums either way. */
+static void correlate(SlPass *p, sl_real *z, const sl_real *x, const sl_real *K,
+                      const SlConvGeom *g)
+{
+    if (sl_kernels_fast()) {
+        sl_conv_pad(p->scratch[SCR_PADDED], x, g);
+        sl_conv_correlate_padded(z, p->scratch[SCR_PADDED], K, g);
+    } else {
+        sl_correlate(z, x, K, g);
+    }
+}
+
+/* Its way back: dK += the kernel's gradient from x and dz (a product over the windows of x's
+ * padded copy, or the plain loops) */
+static void kernel_grad(SlPass *p, sl_real *dK, const sl_real *x, const sl_real *dz,
+                        const SlConvGeom *g)
+{
+    if (sl_kernels_fast()) {
+        sl_conv_pad(p->scratch[SCR_PADDED], x, g);
+        sl_conv_kernel_grad_padded(dK, p->scratch[SCR_PADDED], dz, g);
+    } else {
+        sl_correlate_kernel_grad(dK, x, dz, g);
+    }
+}
+
+/* and dx += the full correlation of dz with the kernel rotated by 180 degrees. */
+static void input_grad(SlPass *p, sl_real *dx, const sl_real *dz, const sl_real *K,
+                       const SlConvGeom *g)
+{
+    sl_real *rotated = p->scratch[SCR_ROTATED], *spread = p->scratch[SCR_SPREAD];
+    if (sl_kernels_fast())
+        sl_conv_input_grad_fast(dx, rotated, spread, dz, K, g);
+    else
+        sl_conv_input_grad(dx, rotated, spread, dz, K, g);
+}
+
 /* z (B, OH, OW, filters) += the correlation of each group: its in/groups channels of x with its
  * slice of the kernel (kh, kw, in/groups, filters), making its filters/groups output channels.
- * The groups run on the plain loops. */
+ * Each group's channels are copied out, so that its correlation is an ungrouped one. */
 static void grouped_forward(SlLayer *l, SlPass *p, sl_real *z, const SlConvGeom *g)
 {
     const ConvCfg *c = l->cfg;
@@ -638,7 +676,7 @@ static void grouped_forward(SlLayer *l, SlPass *p, sl_real *z, const SlConvGeom 
         take_channels(xg, p->x[0].data, in_rows, (size_t)c->in, gi * CI, CI);
         take_channels(kg, l->params[0].value.data, taps, (size_t)c->filters, gi * CO, CO);
         memset(zg, 0, out_rows * CO * sizeof *zg);
-        sl_correlate(zg, xg, kg, g);
+        correlate(p, zg, xg, kg, g);
         add_channels(z, zg, out_rows, (size_t)c->filters, gi * CO, CO);
     }
 }
@@ -656,13 +694,13 @@ static void grouped_backward(SlLayer *l, SlPass *p, const sl_real *dz, const SlC
         take_channels(dzg, dz, out_rows, (size_t)c->filters, gi * CO, CO);
         take_channels(xg, p->x[0].data, in_rows, (size_t)c->in, gi * CI, CI);
         memset(kg, 0, taps * CO * sizeof *kg); /* the slice's dK */
-        sl_correlate_kernel_grad(kg, xg, dzg, g);
+        kernel_grad(p, kg, xg, dzg, g);
         add_channels(l->params[0].grad.data, kg, taps, (size_t)c->filters, gi * CO, CO);
         if (p->no_dx[0])
             continue;
         take_channels(kg, l->params[0].value.data, taps, (size_t)c->filters, gi * CO, CO);
         memset(xg, 0, in_rows * CI * sizeof *xg); /* the group's dx */
-        sl_conv_input_grad(xg, p->scratch[SCR_ROTATED], p->scratch[SCR_SPREAD], dzg, kg, g);
+        input_grad(p, xg, dzg, kg, g);
         add_channels(p->dx[0].data, xg, in_rows, (size_t)c->in, gi * CI, CI);
     }
 }
@@ -679,14 +717,10 @@ static void conv_forward_last(SlLayer *l, SlPass *p)
     sl_real *z = c->act == SL_ACT_LINEAR ? p->y[0].data : p->scratch[SCR_Z]; /* (B, OH, OW, F) */
     const sl_real *x = p->x[0].data, *K = l->params[0].value.data;
     fill_bias(z, c->use_bias ? l->params[1].value.data : NULL, rows, F);
-    if (c->groups > 1) {
+    if (c->groups > 1)
         grouped_forward(l, p, z, &g);
-    } else if (sl_kernels_fast()) {
-        sl_conv_pad(p->scratch[SCR_PADDED], x, &g);
-        sl_conv_correlate_padded(z, p->scratch[SCR_PADDED], K, &g);
-    } else {
-        sl_correlate(z, x, K, &g);
-    }
+    else
+        correlate(p, z, x, K, &g);
     if (c->act != SL_ACT_LINEAR)
         sl_act_forward(c->act, p->y[0].data, z, rows, F);
 }
@@ -707,16 +741,9 @@ static void conv_backward_last(SlLayer *l, SlPass *p)
         grouped_backward(l, p, dz, &g);
         return;
     }
-    if (sl_kernels_fast()) {
-        sl_conv_pad(p->scratch[SCR_PADDED], x, &g);
-        sl_conv_kernel_grad_padded(dK, p->scratch[SCR_PADDED], dz, &g);
-        if (dx)
-            sl_conv_input_grad_fast(dx, p->scratch[SCR_ROTATED], p->scratch[SCR_SPREAD], dz, K, &g);
-        return;
-    }
-    sl_correlate_kernel_grad(dK, x, dz, &g);
+    kernel_grad(p, dK, x, dz, &g);
     if (dx)
-        sl_conv_input_grad(dx, p->scratch[SCR_ROTATED], p->scratch[SCR_SPREAD], dz, K, &g);
+        input_grad(p, dx, dz, K, &g);
 }
 
 static void conv_forward(SlLayer *l, SlPass *p)

@@ -282,7 +282,7 @@ static const struct {
      1,
      {3}},
     {"Conv2D|16, 3, padding='same', activation='relu'\nMaxPooling2D|2\nConv2D|16, 3, "
-     "strides=2\nFlatten|\nDense|4, activation='softmax'",
+     "strides=2, groups=4\nFlatten|\nDense|4, activation='softmax'",
      3,
      {16, 16, 3},
      1,

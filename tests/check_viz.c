@@ -1228,6 +1228,42 @@ START_TEST(test_channels_first_axes)
 }
 END_TEST
 
+/* A scene asked for by name on a model without its layer says what it needs; where the model has
+ * that layer in a form the scene does not draw (grouped, channels_first), it names the layer and
+ * the scene that does. */
+START_TEST(test_scene_refusals)
+{
+    static const struct {
+        const char *input, *type, *args, *scene, *says;
+    } cases[] = {
+        {"shape=(8, 8, 4)", "Conv2D", "4, 3, groups=2", "conv2d",
+         "the conv2d scene needs a model with a Conv2D layer whose filters see every input "
+         "channel, channels_last; conv2d (Conv2D) is grouped or channels_first, which it does not "
+         "draw: --scene shapes shows its shapes"},
+        {"shape=(2, 12)", "Conv1D", "2, 3, data_format='channels_first'", "conv-backprop",
+         "conv1d (Conv1D) is grouped or channels_first"},
+        {"shape=(12,)", "Dense", "3", "conv2d",
+         "the conv2d scene needs a model with a Conv2D layer"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        SlError e = {{0}};
+        sl_clear_session();
+        SlModel *m = sl_sequential(NULL);
+        ck_assert_msg(sl_model_add(m, sl_layer("InputLayer", cases[i].input, &e), &e) == 0 &&
+                          sl_model_add(m, sl_layer(cases[i].type, cases[i].args, &e), &e) == 0 &&
+                          sl_model_init_params(m, 0, &e) == 0,
+                      "%s", e.msg);
+        SlSceneRun run;
+        ck_assert_int_eq(sl_scene_start(&run, sl_scene_find(cases[i].scene), m, 2, 8, NULL, &e),
+                         -1);
+        ck_assert_msg(strstr(e.msg, cases[i].says), "%s: %s", cases[i].scene, e.msg);
+        if (i == 2) /* no layer of the type: nothing more is said */
+            ck_assert_str_eq(e.msg, cases[i].says);
+        sl_model_free(m);
+    }
+}
+END_TEST
+
 /* The axes an Embedding reads are positions, not features; after it, positions and features. */
 START_TEST(test_embedding_axes)
 {
@@ -1393,6 +1429,7 @@ static Suite *suite(void)
     tcase_add_loop_test(tc, test_receptive_captions, 0, 3);
     tcase_add_test(tc, test_embedding_axes);
     tcase_add_test(tc, test_channels_first_axes);
+    tcase_add_test(tc, test_scene_refusals);
     tcase_add_test(tc, test_learner_data);
     tcase_add_test(tc, test_long_sequences);
     tcase_add_test(tc, test_values_in_cells);

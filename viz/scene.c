@@ -435,6 +435,21 @@ int sl_scene_first_of_kind(const SlModel *m, unsigned kind)
     return -1;
 }
 
+int sl_scene_missing(const SlSceneRun *run, const char *type, const char *need, SlError *e)
+{
+    const SlModel *m = run->m;
+    for (int n = 0; n < m->n_nodes; n++) {
+        const SlLayer *l = m->nodes[n].layer;
+        if (!strcmp(l->type->name, type))
+            return sl_errorf(e,
+                             "the %s scene needs a model with %s whose filters see every input "
+                             "channel, channels_last; %s (%s) is grouped or channels_first, which "
+                             "it does not draw: --scene shapes shows its shapes",
+                             run->scene->name, need, l->name, type);
+    }
+    return sl_errorf(e, "the %s scene needs a model with %s", run->scene->name, need);
+}
+
 int sl_scene_record_layer(SlSceneRun *run, int node, size_t priv_size, const char *need, SlError *e)
 {
     if (node < 0)

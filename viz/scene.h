@@ -127,6 +127,10 @@ int sl_scene_write_apng(const SlSceneRun *run, SlCanvas *c, const char *path, Sl
 
 /* The first call of m whose layer is of this kind (SL_KIND_RECURRENT ...), or -1. */
 int sl_scene_first_of_kind(const SlModel *m, unsigned kind);
+/* The error of a scene that found no layer of its own in run's model: it needs `need` ("a Conv2D
+ * layer"). Where the model has a layer of type `type` all the same, one that claims no scene (a
+ * grouped or channels_first convolution), the error names it and the scene that draws it. */
+int sl_scene_missing(const SlSceneRun *run, const char *type, const char *need, SlError *e);
 /* For a scene about one layer call (node, -1 when the model has none): record the sample batch's
  * forward pass, give the scene a zeroed private struct of priv_size bytes in run->priv (freed by
  * the scene's release), and return the index of node's recorded call. Errors say what the scene

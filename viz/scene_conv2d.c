@@ -43,7 +43,7 @@ static int c2_prepare(SlSceneRun *run, SlError *e)
     SlModel *m = run->m;
     int node = deepest_conv2d(m, run->scene);
     if (node < 0)
-        return sl_errorf(e, "the conv2d scene needs a model with a Conv2D layer");
+        return sl_scene_missing(run, "Conv2D", "a Conv2D layer", e);
     if (sl_scene_record_forward(run, e) < 0)
         return -1;
     C2Run *d = sl_alloc_zero(1, sizeof *d);

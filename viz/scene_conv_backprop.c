@@ -79,7 +79,7 @@ static int bp_prepare(SlSceneRun *run, SlError *e)
     SlModel *m = run->m;
     int node = sl_scene_node(m, run->scene);
     if (node < 0)
-        return sl_errorf(e, "the conv-backprop scene needs a model with a Conv1D layer");
+        return sl_scene_missing(run, "Conv1D", "a Conv1D layer", e);
     if (sl_scene_record_forward(run, e) < 0)
         return -1;
     BpRun *b = sl_alloc_zero(1, sizeof *b);

@@ -2,7 +2,7 @@
 # Run the float32 suites, the float64 suites, every lesson with --quick and, when given, each
 # fuzz target for FUZZ_SECONDS (default 30) from the fixed seed FUZZ_SEED (default 1), so that a
 # clean clone explores the same inputs in the same order each time (make fuzz draws a new seed);
-# print the totals.
+# print the totals, after the failures once more.
 # Usage: run-tests.sh F32_TESTS... -- F64_TESTS... -- LESSONS... [-- FUZZ_TARGETS...]
 # Check prints "NN%: Checks: C, Failures: F, Errors: E" for each suite; we add them up.
 # The suites run under `xvfb-run -a` when it exists, so the window test has a display; without it
@@ -24,6 +24,7 @@ if [ "$1" = "--one" ]; then
             passed=1
         else
             failed=1
+            cp "$log" "$dir/$section.$id.fail"
         fi
         cat "$log"
     elif [ "$section" = "lessons" ]; then
@@ -32,7 +33,7 @@ if [ "$1" = "--one" ]; then
             echo "lesson $t: ok"
         else
             failed=1
-            { echo "lesson $t: FAILED"; tail -20 "$log"; } | cat
+            { echo "lesson $t: FAILED"; tail -20 "$log"; } | tee "$dir/$section.$id.fail"
         fi
     else
         display=""
@@ -42,7 +43,8 @@ if [ "$1" = "--one" ]; then
         line=$(grep -E '^[0-9]+%: Checks: ' "$log" | tail -1)
         if [ -z "$line" ]; then
             failed=1
-            { echo "$section $(basename "$t"): CRASHED or timed out (exit $rc)"; tail -20 "$log"; } | cat
+            { echo "$section $(basename "$t"): CRASHED or timed out (exit $rc)"; tail -20 "$log"; } |
+                tee "$dir/$section.$id.fail"
         else
             c=$(echo "$line" | sed -E 's/.*Checks: ([0-9]+).*/\1/')
             f=$(echo "$line" | sed -E 's/.*Failures: ([0-9]+).*/\1/')
@@ -52,7 +54,8 @@ if [ "$1" = "--one" ]; then
             failed=$bad
             [ "$bad" -eq 0 ] && [ "$rc" -ne 0 ] && failed=1
             if [ "$failed" -gt 0 ]; then
-                { echo "$section $(basename "$t"): $line"; grep -E ':[EF]:' "$log" | head -20; } | cat
+                { echo "$section $(basename "$t"): $line"; grep -E ':[EF]:' "$log" | head -20; } |
+                    tee "$dir/$section.$id.fail"
             else
                 echo "$section $(basename "$t"): $line"
             fi
@@ -101,5 +104,12 @@ if [ "$n" -ne "$items" ]; then # an item that left no count did not run to its e
     echo "$((items - n)) of $items items left no result"
     failed=$((failed + items - n))
 fi
+# The failures once more, last: a log that shows only its end still names them.
+said=""
+for fail in "$dir"/*.fail; do
+    [ -e "$fail" ] || continue
+    [ -z "$said" ] && echo "--- what failed, once more:" && said=1
+    cat "$fail"
+done
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -1173,7 +1173,7 @@ static int builtin(S *s, int node, const char *name, const Args *a, Val *out)
         return x->kind == V_STR ? sc_steps(s, node, n / 64) : 0;
     }
     if (!strcmp(name, "int") && (x->kind == V_INT || x->kind == V_FLOAT || x->kind == V_BOOL)) {
-        if (x->kind == V_FLOAT && !(x->f > -0x1p63 && x->f < 0x1p63))
+        if (x->kind == V_FLOAT && !sc_fits_int64(x->f))
             return sc_err(s, node, "int() of %g does not fit in 64 bits", x->f);
         *out = sc_ival(x->kind == V_FLOAT ? (long long)x->f : x->i);
         return 0;
@@ -1223,7 +1223,7 @@ static int builtin(S *s, int node, const char *name, const Args *a, Val *out)
             return 0;
         }
         double r = nearbyint(x->f); /* Python rounds halves to even, as the default mode does */
-        if (!(r > -0x1p63 && r < 0x1p63))
+        if (!sc_fits_int64(r))
             return sc_err(s, node, "round() of %g does not fit in 64 bits", x->f);
         *out = sc_ival((long long)r);
         return 0;

@@ -353,7 +353,7 @@ int sc_percent(S *s, int node, const char *fmt, const Val *args, Val *out)
             } else if (!numeric) {
                 return sc_err(s, node, "%%%c needs a number, not %s", type, sc_kind_name(v->kind));
             } else if (strchr("dixX", type)) {
-                if (v->kind == V_FLOAT && !(v->f > -0x1p63 && v->f < 0x1p63))
+                if (v->kind == V_FLOAT && !sc_fits_int64(v->f))
                     return sc_err(s, node, "'%%%c' of %g does not fit in 64 bits", type, v->f);
                 long long x = v->kind == V_FLOAT ? (long long)v->f : v->i;
                 snprintf(spec, sizeof spec, "%sll%c", cfmt, type == 'i' ? 'd' : type);

@@ -274,6 +274,13 @@ static inline const Node *N(const S *s, int i)
     return &s->ps.nodes[i];
 }
 
+/* 1 when the float f, truncated or rounded, is a 64-bit integer (NaN is not): the test before
+ * int(), round() and '%d' convert it, a conversion out of range being undefined in C. */
+static inline int sc_fits_int64(double f)
+{
+    return f > -0x1p63 && f < 0x1p63;
+}
+
 typedef struct Args { /* a call's evaluated arguments */
     int n;
     Val v[SL_ARGS_MAX];
